@@ -1,0 +1,164 @@
+import cors from '@fastify/cors'
+import swagger from '@fastify/swagger'
+import websocket from '@fastify/websocket'
+import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
+import fastifyPlugin from 'fastify-plugin'
+import type { Server } from 'node:http'
+import { checkDirectory, normaliseDirectory, requestedDirectory } from './directory.js'
+import { eventDocument } from './doc.js'
+import { BadRequestError, errorReference, NamedError, NotFoundError, PluginLoadError, type RequestPart } from './errors.js'
+import type { Instance } from './instance.js'
+import type { KernelRuntime } from './kernel.js'
+import type { LoadedPlugin } from './loader.js'
+import { registerKernelRoutes } from './routes.js'
+import { KERNEL_SCHEMAS, registerSchemas } from './schemas.js'
+import { createSecurityHook, isAllowedOrigin, type SecurityOptions } from './security.js'
+import type { EventStreams } from './stream.js'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The project instance this request runs in (absent on routes with `config.instance: false`). */
+    instance: Instance
+  }
+  interface FastifyContextConfig {
+    /** `false` for routes that belong to no project directory (`/global/*`, `/doc`). */
+    instance?: boolean
+  }
+}
+
+export interface AppOptions {
+  security: SecurityOptions
+  /** Directory used when a request names none. */
+  cwd: string
+  bodyLimit: number
+  streams: EventStreams
+  /** Let Fastify create its server on this one (hot reload reuses the listener). */
+  serverFactory?: (handler: (req: any, res: any) => void) => Server
+  /** Called when a third-party plugin fails to register; the server goes on without it. */
+  onPluginFailure: (plugin: LoadedPlugin, error: Error) => void
+}
+
+const VALIDATION_KIND: Record<string, RequestPart> = {
+  body: 'Body',
+  querystring: 'Query',
+  params: 'Params',
+  headers: 'Headers',
+}
+
+/** Turns any error into the one JSON shape with the right status; 5xx details stay in the log. */
+function handleError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  if (error instanceof NamedError) {
+    reply.status(error.statusCode).send(error.toJSON())
+    return
+  }
+  if (error.validation) {
+    const first = error.validation[0]
+    const field = first?.instancePath ? first.instancePath.slice(1).replace(/\//g, '.') : (first?.params as { missingProperty?: string })?.missingProperty
+    const where = field ? ` at "${field}"` : ''
+    const allowed = (first?.params as { allowedValues?: unknown[] } | undefined)?.allowedValues
+    const expected = allowed ? ` (${allowed.map((value) => JSON.stringify(value)).join(', ')})` : ''
+    const message = `${error.validationContext ?? 'request'}${where}: ${first?.message ?? error.message}${expected}`
+    const kind = VALIDATION_KIND[error.validationContext ?? 'body'] ?? 'Body'
+    reply.status(400).send(new BadRequestError(message, kind).toJSON())
+    return
+  }
+  switch (error.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      reply.status(400).send(new BadRequestError(`Malformed JSON body: ${error.message}`, 'Body').toJSON())
+      return
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      reply.status(413).send({ name: 'PayloadTooLargeError', data: { message: 'Request body is too large' } })
+      return
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      reply.status(415).send({ name: 'UnsupportedMediaTypeError', data: { message: `Unsupported content type: ${request.headers['content-type'] ?? ''}` } })
+      return
+  }
+  const status = error.statusCode ?? 500
+  if (status >= 400 && status < 500) {
+    reply.status(status).send({ name: 'BadRequest', data: { message: error.message } })
+    return
+  }
+  const ref = errorReference()
+  request.log.error({ err: error, ref, url: request.url, method: request.method }, 'request failed')
+  reply.status(500).send({ name: 'UnknownError', data: { message: 'Unexpected server error. Check server logs for details.', ref } })
+}
+
+/**
+ * Builds the Fastify app: security, instance routing, schema registry, /doc, kernel routes, then
+ * every plugin in dependency order. It does not listen.
+ */
+export async function buildApp(kernel: KernelRuntime, plugins: readonly LoadedPlugin[], options: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: kernel.log,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: options.bodyLimit,
+    forceCloseConnections: true,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
+    ...(options.serverFactory ? { serverFactory: options.serverFactory } : {}),
+  })
+
+  // An empty JSON body counts as no body: OpenCode clients POST action routes without one.
+  const parseJson = app.getDefaultJsonParser('error', 'error')
+  app.removeContentTypeParser('application/json')
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = body.toString()
+    if (text.trim() === '') return done(null, undefined)
+    parseJson(request, text, done)
+  })
+
+  app.setErrorHandler(handleError)
+  app.setNotFoundHandler((request, reply) => {
+    reply.status(404).send(new NotFoundError(`Route not found: ${request.method} ${request.url.split('?')[0]}`).toJSON())
+  })
+
+  // Order matters: CORS headers go on every answer (401s included), then security, then routing.
+  await app.register(cors, {
+    origin: (origin, callback) => callback(null, origin === undefined ? false : isAllowedOrigin(origin, options.security)),
+    methods: ['GET', 'HEAD', 'PUT', 'PATCH', 'POST', 'DELETE'],
+    maxAge: 86400,
+    strictPreflight: false,
+  })
+  app.addHook('onRequest', createSecurityHook(options.security))
+
+  const cwd = normaliseDirectory(options.cwd)
+  app.decorateRequest('instance', null as unknown as Instance)
+  app.addHook('onRequest', async (request) => {
+    if (request.is404 || request.routeOptions.config?.instance === false || request.method === 'OPTIONS') return
+    const { directory: raw, from } = requestedDirectory(request, cwd)
+    const directory = normaliseDirectory(raw)
+    // A cached instance skips the filesystem check: the hot path stays syscall-free.
+    request.instance = await kernel.instances.get(kernel.instances.has(directory) ? directory : await checkDirectory(raw, from))
+  })
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'opencode-kernel', version: kernel.version, description: 'The OpenCode HTTP API, served by opencode-kernel' },
+    },
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+    transformObject: (document) => eventDocument((document as { openapiObject: Record<string, any> }).openapiObject),
+  })
+  await app.register(websocket, { options: { maxPayload: 1024 * 1024 } })
+  registerSchemas(app, KERNEL_SCHEMAS)
+  registerKernelRoutes(app, kernel, options.streams)
+
+  for (const plugin of plugins) {
+    const { definition } = plugin
+    const register = async (scope: FastifyInstance) => {
+      if (plugin.builtin) return definition.register(scope, kernel)
+      try {
+        await definition.register(scope, kernel)
+      } catch (error) {
+        options.onPluginFailure(plugin, error as Error)
+      }
+    }
+    // Plugins share the root scope so their schemas and decorators are visible to the others.
+    try {
+      await app.register(fastifyPlugin(register, { name: definition.name, dependencies: [...(definition.dependencies ?? [])] }))
+    } catch (error) {
+      throw new PluginLoadError(definition.name, `failed to register: ${(error as Error).message}`, { cause: error })
+    }
+  }
+  return app
+}

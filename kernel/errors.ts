@@ -1,0 +1,80 @@
+import { randomBytes } from 'node:crypto'
+
+/** Data carried by every error response: `{ name, data: { message, ... } }`. */
+export interface ErrorData {
+  message: string
+  [key: string]: unknown
+}
+
+/**
+ * An error with a stable name and an HTTP status. Every error a client sees has this shape;
+ * plugins subclass it in their own `errors.ts`.
+ */
+export class NamedError extends Error {
+  readonly statusCode: number
+  readonly data: ErrorData
+
+  constructor(name: string, statusCode: number, data: ErrorData) {
+    super(data.message)
+    this.name = name
+    this.statusCode = statusCode
+    this.data = data
+  }
+
+  toJSON(): { name: string; data: ErrorData } {
+    return { name: this.name, data: this.data }
+  }
+}
+
+export type RequestPart = 'Body' | 'Query' | 'Params' | 'Headers' | 'Payload'
+
+export class BadRequestError extends NamedError {
+  constructor(message: string, kind?: RequestPart) {
+    super('BadRequest', 400, kind ? { message, kind } : { message })
+  }
+}
+
+export class UnauthorizedError extends NamedError {
+  constructor(message = 'Authentication required') {
+    super('UnauthorizedError', 401, { message })
+  }
+}
+
+export class ForbiddenError extends NamedError {
+  constructor(message: string) {
+    super('ForbiddenError', 403, { message })
+  }
+}
+
+export class NotFoundError extends NamedError {
+  constructor(message: string) {
+    super('NotFoundError', 404, { message })
+  }
+}
+
+export class ConflictError extends NamedError {
+  constructor(message: string, data: Record<string, unknown> = {}) {
+    super('ConflictError', 409, { ...data, message })
+  }
+}
+
+export class PayloadTooLargeError extends NamedError {
+  constructor(message: string) {
+    super('PayloadTooLargeError', 413, { message })
+  }
+}
+
+/** A plugin that cannot be loaded; thrown before the server listens. */
+export class PluginLoadError extends Error {
+  readonly plugin: string
+  constructor(plugin: string, message: string, options?: { cause?: unknown }) {
+    super(`plugin "${plugin}": ${message}`, options)
+    this.name = 'PluginLoadError'
+    this.plugin = plugin
+  }
+}
+
+/** A short reference printed to the log and returned to the client for a 500. */
+export function errorReference(): string {
+  return `err_${randomBytes(4).toString('hex')}`
+}

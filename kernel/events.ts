@@ -1,0 +1,13 @@
+import { Type } from 'typebox'
+import { defineEvent } from './bus.js'
+
+// The kernel's own events; feature events live in their plugins' events.ts.
+export const ServerConnected = defineEvent('server.connected', {})
+export const ServerHeartbeat = defineEvent('server.heartbeat', {})
+export const ServerInstanceDisposed = defineEvent('server.instance.disposed', { directory: Type.String() })
+export const GlobalDisposed = defineEvent('global.disposed', {})
+/** Sent instead of a replay when the events after `Last-Event-ID` are no longer held. */
+export const ServerResyncRequired = defineEvent('server.resync.required', {
+  lastEventID: Type.String(),
+  reason: Type.String(),
+})

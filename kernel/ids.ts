@@ -1,0 +1,46 @@
+import { randomBytes } from 'node:crypto'
+
+/**
+ * OpenCode-compatible identifiers: `<prefix>_` + 12 hex chars of (ms * 4096 + counter) + 14 base62 chars.
+ * Ascending ids sort oldest first; descending ids (sessions) sort newest first.
+ */
+export type IdPrefix = 'ses' | 'msg' | 'prt' | 'evt' | 'per' | 'que' | 'pty' | 'tool' | 'wrk' | 'job' | 'err' | 'shr'
+
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
+const MASK_48 = (1n << 48n) - 1n
+
+let lastMillis = 0
+let counter = 0
+
+function randomBase62(length: number): string {
+  const bytes = randomBytes(length)
+  let out = ''
+  for (let i = 0; i < length; i++) out += BASE62[bytes[i]! % 62]
+  return out
+}
+
+function timePart(descending: boolean): string {
+  const now = Date.now()
+  if (now !== lastMillis) {
+    lastMillis = now
+    counter = 0
+  }
+  counter++
+  let value = (BigInt(now) * 4096n + BigInt(counter)) & MASK_48
+  if (descending) value = ~value & MASK_48
+  return value.toString(16).padStart(12, '0')
+}
+
+export function ascendingId(prefix: IdPrefix): string {
+  return `${prefix}_${timePart(false)}${randomBase62(14)}`
+}
+
+export function descendingId(prefix: IdPrefix): string {
+  return `${prefix}_${timePart(true)}${randomBase62(14)}`
+}
+
+/** The creation time (epoch ms modulo 2^36) encoded in an ascending id. */
+export function idTimestamp(id: string): number {
+  const hex = id.slice(id.indexOf('_') + 1, id.indexOf('_') + 13)
+  return Number(BigInt('0x' + hex) / 4096n)
+}

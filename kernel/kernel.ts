@@ -1,0 +1,113 @@
+import type { FastifyBaseLogger } from 'fastify'
+import { homedir } from 'node:os'
+import { join } from 'node:path'
+import { InProcessBus, type EventBus, type EventDefinition, type EventProperties } from './bus.js'
+import { globalConfigDir, loadConfig, type ConfigObject, type LoadedConfig } from './config.js'
+import { GlobalDisposed, ServerInstanceDisposed } from './events.js'
+import { Instance, InstanceManager } from './instance.js'
+import { ExtensionRegistry, type Kernel, type KernelPaths } from './plugin.js'
+import { Storage } from './storage.js'
+import { KERNEL_VERSION } from './version.js'
+
+export interface KernelOptions {
+  dataDir: string
+  log: FastifyBaseLogger
+  env: NodeJS.ProcessEnv
+  /** Instances kept before the least recently used one is disposed. */
+  instanceCapacity: number
+  /** Events kept for `Last-Event-ID` replay. */
+  replayCapacity: number
+}
+
+/** Where the kernel keeps its data: `OPENCODE_KERNEL_DATA`, else `$XDG_DATA_HOME/opencode-kernel`. */
+export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.OPENCODE_KERNEL_DATA) return env.OPENCODE_KERNEL_DATA
+  return join(env.XDG_DATA_HOME || join(homedir(), '.local', 'share'), 'opencode-kernel')
+}
+
+const CONFIG_STATE = 'kernel.config'
+
+/** The long-lived part of the server: outlives any one Fastify app (hot reload builds a new one). */
+export class KernelRuntime implements Kernel {
+  readonly version = KERNEL_VERSION
+  readonly paths: KernelPaths
+  readonly bus: EventBus
+  readonly storage: Storage
+  readonly instances: InstanceManager
+  readonly extensions = new ExtensionRegistry()
+  readonly log: FastifyBaseLogger
+  private readonly env: NodeJS.ProcessEnv
+  private readonly bootHooks: ((instance: Instance) => void)[] = []
+
+  constructor(options: KernelOptions) {
+    this.log = options.log
+    this.env = options.env
+    this.paths = {
+      home: homedir(),
+      data: options.dataDir,
+      config: globalConfigDir(options.env),
+      state: join(options.env.XDG_STATE_HOME || join(homedir(), '.local', 'state'), 'opencode-kernel'),
+    }
+    this.bus = new InProcessBus({
+      replayCapacity: options.replayCapacity,
+      onListenerError: (error, event) => this.log.error({ err: error, event: event.payload.type }, 'event listener failed'),
+    })
+    this.storage = new Storage(join(options.dataDir, 'opencode-kernel.db'))
+    this.instances = new InstanceManager({
+      capacity: options.instanceCapacity,
+      onBoot: (instance) => {
+        for (const hook of this.bootHooks) this.runBootHook(hook, instance)
+      },
+      onDispose: (instance) => this.disposeInstance(instance),
+    })
+  }
+
+  publish<E extends EventDefinition>(target: Instance | 'global', event: E, properties: EventProperties<E>): void {
+    this.bus.publish(target, event, properties)
+  }
+
+  loadedConfig(instance: Instance): LoadedConfig {
+    return instance.state(CONFIG_STATE, () => loadConfig(instance.directory, instance.worktree, this.env))
+  }
+
+  config(instance: Instance): ConfigObject {
+    return this.loadedConfig(instance).config
+  }
+
+  invalidateConfig(instance: Instance): void {
+    void instance.resetState(CONFIG_STATE)
+  }
+
+  onInstanceBoot(hook: (instance: Instance) => void): void {
+    this.bootHooks.push(hook)
+    void this.instances.list().then((running) => {
+      for (const instance of running) if (!instance.isDisposed) this.runBootHook(hook, instance)
+    })
+  }
+
+  /** Disposes every instance and announces it on the global stream. */
+  async disposeAll(): Promise<void> {
+    await this.instances.disposeAll()
+    this.bus.publish('global', GlobalDisposed, {})
+  }
+
+  /** Disposes instances and closes storage; the runtime is unusable afterwards. */
+  async close(): Promise<void> {
+    await this.instances.disposeAll()
+    this.storage.close()
+  }
+
+  private runBootHook(hook: (instance: Instance) => void, instance: Instance): void {
+    try {
+      hook(instance)
+    } catch (error) {
+      this.log.error({ err: error, directory: instance.directory }, 'instance boot hook failed')
+    }
+  }
+
+  private async disposeInstance(instance: Instance): Promise<void> {
+    await instance.dispose((error, key) => this.log.error({ err: error, state: key, directory: instance.directory }, 'instance state disposer failed'))
+    // `/event` streams of this directory end right after this frame.
+    this.bus.publish(instance, ServerInstanceDisposed, { directory: instance.directory })
+  }
+}

@@ -1,0 +1,89 @@
+import { parseArgs } from 'node:util'
+import { createServer, type RunningServer } from './server.js'
+import { KERNEL_VERSION } from './version.js'
+
+const USAGE = `Usage: opencode-kernel serve [options]
+
+Options:
+  --port <n>          port to listen on (default 4096; 0 picks a free one)
+  --hostname <host>   address to listen on (default 127.0.0.1)
+  --cors <origin>     also allow this browser origin (repeatable)
+  --insecure          allow a non-loopback hostname without OPENCODE_SERVER_PASSWORD
+  --version           print the version
+  --help              print this help
+
+Environment:
+  OPENCODE_SERVER_PASSWORD   require HTTP Basic (or Bearer) auth with this password
+  OPENCODE_SERVER_USERNAME   the Basic auth user (default opencode)
+  OPENCODE_KERNEL_DATA       data directory (default $XDG_DATA_HOME/opencode-kernel)
+  LOG_LEVEL                  trace | debug | info | warn | error | silent (default info)
+`
+
+/** How long shutdown may take before the process exits anyway. */
+const SHUTDOWN_GRACE_MS = 5000
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      port: { type: 'string' },
+      hostname: { type: 'string' },
+      cors: { type: 'string', multiple: true },
+      insecure: { type: 'boolean' },
+      version: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  })
+  if (values.help) {
+    process.stdout.write(USAGE)
+    return 0
+  }
+  if (values.version) {
+    process.stdout.write(KERNEL_VERSION + '\n')
+    return 0
+  }
+  const command = positionals[0] ?? 'serve'
+  if (command !== 'serve') {
+    process.stderr.write(`unknown command "${command}"\n\n${USAGE}`)
+    return 2
+  }
+  const port = values.port === undefined ? 4096 : Number(values.port)
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    process.stderr.write(`--port must be a number from 0 to 65535, got "${values.port}"\n`)
+    return 2
+  }
+
+  let server: RunningServer
+  try {
+    server = await createServer({ port, hostname: values.hostname, cors: values.cors, insecure: values.insecure })
+  } catch (error) {
+    process.stderr.write(`opencode-kernel: ${(error as Error).message}\n`)
+    return 1
+  }
+  const shutdown = (signal: string) => {
+    server.kernel.log.info({ signal }, 'shutting down')
+    setTimeout(() => process.exit(1), SHUTDOWN_GRACE_MS).unref()
+    server.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        server.kernel.log.error({ err: error }, 'shutdown failed')
+        process.exit(1)
+      },
+    )
+  }
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, () => shutdown(signal))
+  try {
+    const url = await server.listen()
+    process.stdout.write(`opencode-kernel ${KERNEL_VERSION} listening on ${url}\n`)
+  } catch (error) {
+    process.stderr.write(`opencode-kernel: cannot listen: ${(error as Error).message}\n`)
+    await server.close()
+    return 1
+  }
+  return -1
+}
+
+main(process.argv.slice(2)).then((code) => {
+  if (code >= 0) process.exit(code)
+})

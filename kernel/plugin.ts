@@ -1,0 +1,99 @@
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
+import type { EventBus, EventDefinition, EventProperties } from './bus.js'
+import type { ConfigObject, LoadedConfig } from './config.js'
+import type { Instance, InstanceManager } from './instance.js'
+import type { Storage } from './storage.js'
+
+/** A typed place where plugins contribute values (tools, providers, OAuth methods ...). */
+export interface ExtensionPoint<T> {
+  readonly id: string
+  /** Never set; carries the contributed type. */
+  readonly _type?: T
+}
+
+export function defineExtensionPoint<T>(id: string): ExtensionPoint<T> {
+  return { id }
+}
+
+/** Contributions to extension points, keyed by point id and contributing plugin. */
+export class ExtensionRegistry {
+  private readonly points = new Map<string, Map<string, unknown[]>>()
+
+  /** Adds `value` to `point` on behalf of `plugin`. */
+  provide<T>(point: ExtensionPoint<T>, plugin: string, value: T): void {
+    let byPlugin = this.points.get(point.id)
+    if (!byPlugin) this.points.set(point.id, (byPlugin = new Map()))
+    let values = byPlugin.get(plugin)
+    if (!values) byPlugin.set(plugin, (values = []))
+    values.push(value)
+  }
+
+  /** Everything contributed to `point`, in plugin registration order. */
+  get<T>(point: ExtensionPoint<T>): T[] {
+    const byPlugin = this.points.get(point.id)
+    if (!byPlugin) return []
+    return [...byPlugin.values()].flat() as T[]
+  }
+
+  /** Drops one plugin's contributions (before it is reloaded). */
+  withdraw(plugin: string): void {
+    for (const byPlugin of this.points.values()) byPlugin.delete(plugin)
+  }
+}
+
+/** Filesystem locations the server uses. */
+export interface KernelPaths {
+  home: string
+  /** The kernel's data directory (SQLite, auth.json). */
+  data: string
+  /** OpenCode's global config directory, read as OpenCode reads it. */
+  config: string
+  state: string
+}
+
+/** What the kernel gives every plugin. */
+export interface Kernel {
+  readonly version: string
+  readonly paths: KernelPaths
+  readonly bus: EventBus
+  readonly storage: Storage
+  readonly instances: InstanceManager
+  readonly extensions: ExtensionRegistry
+  readonly log: FastifyBaseLogger
+  /** Publishes an event for one instance (or `global`). */
+  publish<E extends EventDefinition>(target: Instance | 'global', event: E, properties: EventProperties<E>): void
+  /** The merged config of an instance; throws ConfigInvalidError when a file cannot be used. */
+  config(instance: Instance): ConfigObject
+  /** The config with where each part came from. */
+  loadedConfig(instance: Instance): LoadedConfig
+  /** Forgets an instance's cached config so the next read sees the files again. */
+  invalidateConfig(instance: Instance): void
+  /** Runs `hook` for every instance when it boots (and for those already running). */
+  onInstanceBoot(hook: (instance: Instance) => void): void
+}
+
+/** A feature area: a Fastify plugin with a name, declared dependencies and a kernel range. */
+export interface PluginDefinition {
+  /** Unique, kebab-case. */
+  name: string
+  version?: string
+  /** Names of plugins that must be registered before this one. */
+  dependencies?: readonly string[]
+  /** The kernel versions this plugin works with, as a semver range (e.g. `^0.1`). */
+  kernel?: string
+  register: (app: FastifyInstance, kernel: Kernel) => Promise<void> | void
+}
+
+/** Declares a plugin. Plugins never import each other's files; they meet through the kernel. */
+export function definePlugin(definition: PluginDefinition): PluginDefinition {
+  return definition
+}
+
+export function isPluginDefinition(value: unknown): value is PluginDefinition {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as PluginDefinition).name === 'string' &&
+    typeof (value as PluginDefinition).register === 'function'
+  )
+}

@@ -1,0 +1,79 @@
+import type { FastifyInstance } from 'fastify'
+import { Type } from 'typebox'
+import type { KernelRuntime } from './kernel.js'
+import { InstanceQuery } from './schemas.js'
+import type { EventStreams } from './stream.js'
+
+const Done = { 200: Type.Boolean() }
+
+/** The kernel's own routes: the SSE streams, instance disposal and the OpenAPI document. */
+export function registerKernelRoutes(app: FastifyInstance, kernel: KernelRuntime, streams: EventStreams): void {
+  app.get(
+    '/doc',
+    { config: { instance: false }, schema: { hide: true } },
+    async () => app.swagger(),
+  )
+
+  app.get(
+    '/event',
+    {
+      schema: {
+        operationId: 'event.subscribe',
+        tags: ['event'],
+        summary: 'Subscribe to events',
+        description: "Server-sent events of this instance, starting with `server.connected`. `Last-Event-ID` replays missed events.",
+        querystring: Type.Object(InstanceQuery),
+      },
+    },
+    (request, reply) => streams.open(request, reply, request.instance.directory),
+  )
+
+  app.get(
+    '/global/event',
+    {
+      config: { instance: false },
+      schema: {
+        operationId: 'global.event',
+        tags: ['global'],
+        summary: 'Subscribe to global events',
+        description: 'Server-sent events of every instance, each wrapped as `{directory, project, payload}`.',
+      },
+    },
+    (request, reply) => streams.open(request, reply),
+  )
+
+  app.post(
+    '/instance/dispose',
+    {
+      schema: {
+        operationId: 'instance.dispose',
+        tags: ['instance'],
+        summary: 'Dispose the instance',
+        description: 'Releases the instance of this directory (terminals, MCP servers, watchers); the next request boots it again.',
+        querystring: Type.Object(InstanceQuery),
+        response: Done,
+      },
+    },
+    async (request) => {
+      await kernel.instances.dispose(request.instance.directory)
+      return true
+    },
+  )
+
+  app.post(
+    '/global/dispose',
+    {
+      config: { instance: false },
+      schema: {
+        operationId: 'global.dispose',
+        tags: ['global'],
+        summary: 'Dispose all instances',
+        response: Done,
+      },
+    },
+    async () => {
+      await kernel.disposeAll()
+      return true
+    },
+  )
+}

@@ -1,0 +1,97 @@
+import { createHash, timingSafeEqual } from 'node:crypto'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { ForbiddenError, UnauthorizedError } from './errors.js'
+
+export interface SecurityOptions {
+  /** When set, every request needs HTTP Basic (or a Bearer token) with this password. */
+  password?: string
+  username: string
+  /** The hostname the server listens on; requests naming it in `Host` are accepted. */
+  hostname: string
+  /** Extra origins allowed for CORS and state-changing requests (`--cors`). */
+  cors: readonly string[]
+  /** `--insecure`: serve a non-loopback hostname without a password and accept any `Host`. */
+  insecure: boolean
+}
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1'])
+
+export function isLoopbackHostname(hostname: string): boolean {
+  return LOOPBACK_HOSTS.has(hostname) || /^127\.\d+\.\d+\.\d+$/.test(hostname)
+}
+
+const LOOPBACK_ORIGIN = /^https?:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/
+
+export function isAllowedOrigin(origin: string, options: SecurityOptions): boolean {
+  return LOOPBACK_ORIGIN.test(origin) || options.cors.includes(origin)
+}
+
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value).digest()
+}
+
+/** Compares without leaking, through timing, how much of the secret matched. */
+function sameSecret(given: string, expected: string): boolean {
+  return timingSafeEqual(digest(given), digest(expected))
+}
+
+function hostnameOf(host: string): string {
+  if (host.startsWith('[')) return host.slice(0, host.indexOf(']') + 1)
+  const colon = host.lastIndexOf(':')
+  return colon === -1 ? host : host.slice(0, colon)
+}
+
+const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
+
+/** The credentials a request presents: Basic header, Bearer token, or `auth_token` query (browsers, WebSockets). */
+function presented(request: FastifyRequest): { username?: string; password: string } | undefined {
+  const header = request.headers.authorization
+  if (header) {
+    const [scheme, value = ''] = header.split(' ', 2)
+    if (scheme?.toLowerCase() === 'bearer') return { password: value.trim() }
+    if (scheme?.toLowerCase() === 'basic') return decodeBasic(value.trim())
+  }
+  const token = (request.query as Record<string, unknown> | undefined)?.auth_token
+  if (typeof token === 'string') return decodeBasic(token)
+  return undefined
+}
+
+function decodeBasic(encoded: string): { username: string; password: string } | undefined {
+  const decoded = Buffer.from(encoded, 'base64').toString('utf8')
+  const colon = decoded.indexOf(':')
+  if (colon === -1) return undefined
+  return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) }
+}
+
+/**
+ * The first hook of every request: authentication when a password is set, otherwise
+ * DNS-rebinding protection on `Host`; and, always, no state change from a foreign `Origin`.
+ */
+export function createSecurityHook(options: SecurityOptions) {
+  const allowedHosts = new Set([...LOOPBACK_HOSTS, options.hostname.toLowerCase()])
+  return async function security(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    // CORS preflights carry no credentials by design; @fastify/cors answers them.
+    if (request.method === 'OPTIONS') return
+    if (options.password) {
+      const credentials = presented(request)
+      const ok =
+        credentials !== undefined &&
+        sameSecret(credentials.password, options.password) &&
+        (credentials.username === undefined || sameSecret(credentials.username, options.username))
+      if (!ok) {
+        reply.header('www-authenticate', 'Basic realm="opencode-kernel", charset="UTF-8"')
+        throw new UnauthorizedError()
+      }
+    } else if (!options.insecure) {
+      const host = hostnameOf((request.headers.host ?? '').toLowerCase())
+      if (!allowedHosts.has(host)) throw new ForbiddenError(`Host "${host}" is not allowed; this server only answers loopback names`)
+    }
+    const origin = request.headers.origin
+    if (origin && !isAllowedOrigin(origin, options)) {
+      const upgrade = request.headers.upgrade?.toLowerCase() === 'websocket'
+      if (STATE_CHANGING.has(request.method) || upgrade) {
+        throw new ForbiddenError(`Origin "${origin}" is not allowed; start the server with --cors ${origin} to allow it`)
+      }
+    }
+  }
+}

@@ -1,0 +1,61 @@
+import Database from 'better-sqlite3'
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+
+export type SqliteDatabase = Database.Database
+
+/** One schema step of a plugin's own tables. Ids order the steps and are never reused. */
+export interface Migration {
+  id: string
+  up: (db: SqliteDatabase) => void
+}
+
+/**
+ * The kernel's storage: one embedded SQLite database in WAL mode. Each plugin migrates its own
+ * tables; a migration runs once, inside a transaction, and is recorded with its owner.
+ */
+export class Storage {
+  readonly db: SqliteDatabase
+
+  constructor(readonly file: string) {
+    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true })
+    this.db = new Database(file)
+    this.db.pragma('journal_mode = WAL')
+    this.db.pragma('synchronous = NORMAL')
+    this.db.pragma('foreign_keys = ON')
+    this.db.pragma('busy_timeout = 5000')
+    this.db.exec(`CREATE TABLE IF NOT EXISTS kernel_migration (
+      owner TEXT NOT NULL,
+      id TEXT NOT NULL,
+      applied_at INTEGER NOT NULL,
+      PRIMARY KEY (owner, id)
+    )`)
+  }
+
+  /** Applies the owner's migrations not applied yet, in id order. Returns the ids it applied. */
+  migrate(owner: string, migrations: readonly Migration[]): string[] {
+    const ids = new Set<string>()
+    for (const migration of migrations) {
+      if (ids.has(migration.id)) throw new Error(`${owner}: migration "${migration.id}" is defined twice`)
+      ids.add(migration.id)
+    }
+    const applied = new Set(
+      (this.db.prepare('SELECT id FROM kernel_migration WHERE owner = ?').all(owner) as { id: string }[]).map((row) => row.id),
+    )
+    const record = this.db.prepare('INSERT INTO kernel_migration (owner, id, applied_at) VALUES (?, ?, ?)')
+    const done: string[] = []
+    for (const migration of [...migrations].sort((a, b) => a.id.localeCompare(b.id))) {
+      if (applied.has(migration.id)) continue
+      this.db.transaction(() => {
+        migration.up(this.db)
+        record.run(owner, migration.id, Date.now())
+      })()
+      done.push(migration.id)
+    }
+    return done
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close()
+  }
+}

@@ -1,0 +1,118 @@
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { BusEvent, EventBus, EventDefinition, EventPayload } from './bus.js'
+import { ServerConnected, ServerHeartbeat, ServerInstanceDisposed, ServerResyncRequired } from './events.js'
+import { ascendingId } from './ids.js'
+import { SseClient } from './sse.js'
+
+export interface EventStreamOptions {
+  heartbeatMs: number
+  maxQueuedBytes: number
+}
+
+interface Stream {
+  client: SseClient
+  /** The instance directory of `/event`; undefined for `/global/event`. */
+  directory?: string
+}
+
+function instanceJson(event: BusEvent): string {
+  return (event.json ??= JSON.stringify(event.payload))
+}
+
+function globalJson(event: BusEvent): string {
+  if (event.globalJson) return event.globalJson
+  const wrapped: Record<string, unknown> = { directory: event.directory }
+  if (event.project) wrapped.project = event.project
+  wrapped.payload = event.payload
+  return (event.globalJson = JSON.stringify(wrapped))
+}
+
+function payload(event: EventDefinition, properties: Record<string, unknown> = {}): EventPayload {
+  return { id: ascendingId('evt'), type: event.type, properties }
+}
+
+/** The SSE endpoints' subscribers: replay, live events, heartbeats, bounded queues. */
+export class EventStreams {
+  private readonly streams = new Set<Stream>()
+  private heartbeat?: NodeJS.Timeout
+
+  constructor(
+    private readonly bus: EventBus,
+    private readonly options: EventStreamOptions,
+  ) {}
+
+  get size(): number {
+    return this.streams.size
+  }
+
+  start(): void {
+    this.heartbeat ??= setInterval(() => this.beat(), this.options.heartbeatMs)
+    this.heartbeat.unref()
+  }
+
+  /** Takes over the response and streams events of `directory` (or of every instance). */
+  open(request: FastifyRequest, reply: FastifyReply, directory?: string): void {
+    reply.hijack()
+    const response = reply.raw
+    response.writeHead(200, {
+      ...(reply.getHeaders() as Record<string, string>),
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+      'x-content-type-options': 'nosniff',
+    })
+    request.raw.socket.setNoDelay(true)
+    let unsubscribe = () => {}
+    const stream: Stream = {
+      directory,
+      client: new SseClient(response, {
+        maxQueuedBytes: this.options.maxQueuedBytes,
+        onClose: () => {
+          unsubscribe()
+          this.streams.delete(stream)
+        },
+      }),
+    }
+    this.streams.add(stream)
+    this.sendFrame(stream, payload(ServerConnected))
+
+    const send = (event: BusEvent) => {
+      stream.client.send(event.seq, directory === undefined ? globalJson(event) : instanceJson(event))
+      if (directory !== undefined && event.payload.type === ServerInstanceDisposed.type) stream.client.end()
+    }
+    const lastEventId = request.headers['last-event-id']
+    if (typeof lastEventId === 'string' && lastEventId.trim() !== '') {
+      const seq = Number(lastEventId)
+      const missed = Number.isSafeInteger(seq) ? this.bus.since(seq, directory) : undefined
+      if (missed) for (const event of missed) send(event)
+      else {
+        this.sendFrame(
+          stream,
+          payload(ServerResyncRequired, {
+            lastEventID: lastEventId,
+            reason: 'The events after this id are no longer held; reload the state you need.',
+          }),
+        )
+      }
+    }
+    if (!stream.client.isClosed) unsubscribe = this.bus.subscribe(send, directory)
+  }
+
+  /** Ends every stream (shutdown). */
+  endAll(): void {
+    clearInterval(this.heartbeat)
+    this.heartbeat = undefined
+    for (const stream of [...this.streams]) stream.client.end()
+  }
+
+  private beat(): void {
+    for (const stream of this.streams) this.sendFrame(stream, payload(ServerHeartbeat))
+  }
+
+  /** A frame that is not a bus event (connected, heartbeat, resync). */
+  private sendFrame(stream: Stream, event: EventPayload): void {
+    const data = stream.directory === undefined ? JSON.stringify({ payload: event }) : JSON.stringify(event)
+    stream.client.send(this.bus.nextSeq(), data)
+  }
+}

@@ -1,0 +1,13 @@
+import { definePlugin } from '../../kernel/plugin.js'
+import { registerSchemas } from '../../kernel/schemas.js'
+import { registerCoreRoutes } from './routes.js'
+import { Health, Path } from './schemas.js'
+
+/** Health, paths and client logging. */
+export default definePlugin({
+  name: 'core',
+  register(app, kernel) {
+    registerSchemas(app, [Health, Path])
+    registerCoreRoutes(app, kernel)
+  },
+})

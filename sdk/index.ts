@@ -1,0 +1,18 @@
+/**
+ * What outsiders import from `opencode-kernel`: the plugin-authoring API (plugins, events,
+ * schemas, errors, extension points) and the types a plugin meets.
+ *
+ * @packageDocumentation
+ */
+export { definePlugin, defineExtensionPoint } from '../kernel/plugin.js'
+export type { PluginDefinition, Kernel, KernelPaths, ExtensionPoint, ExtensionRegistry } from '../kernel/plugin.js'
+export { defineEvent } from '../kernel/bus.js'
+export type { EventDefinition, EventProperties, EventPayload, BusEvent, EventBus } from '../kernel/bus.js'
+export { named, ref, registerSchemas, StringEnum, InstanceQuery } from '../kernel/schemas.js'
+export type { NamedSchema } from '../kernel/schemas.js'
+export { NamedError, BadRequestError, NotFoundError, ConflictError, ForbiddenError, UnauthorizedError } from '../kernel/errors.js'
+export type { Instance, ProjectRef } from '../kernel/instance.js'
+export type { Migration, SqliteDatabase } from '../kernel/storage.js'
+export { ascendingId, descendingId } from '../kernel/ids.js'
+export { createServer } from '../kernel/server.js'
+export type { ServerOptions, RunningServer } from '../kernel/server.js'

@@ -1,0 +1,45 @@
+import { Validator } from '@seriousme/openapi-schema-validator'
+import { expect } from 'chai'
+import { cleanup, startServer, type TestServer } from '../helper.js'
+
+describe('kernel: /doc', () => {
+  let server: TestServer
+  let document: any
+  before(async () => {
+    server = await startServer()
+    document = (await server.app.inject({ url: '/doc' })).json()
+  })
+  after(cleanup)
+
+  it('is a valid OpenAPI 3.1 document', async () => {
+    expect(document.openapi).to.equal('3.1.0')
+    const validator = new Validator()
+    const result = await validator.validate(document)
+    expect(result.errors, JSON.stringify(result.errors, null, 2)?.slice(0, 2000)).to.equal(undefined)
+    expect(result.valid).to.equal(true)
+  })
+
+  it('gives every route a unique operationId and tags', () => {
+    const ids = new Set<string>()
+    for (const [path, item] of Object.entries<Record<string, any>>(document.paths)) {
+      for (const [method, operation] of Object.entries<any>(item)) {
+        expect(operation.operationId, `${method} ${path}`).to.be.a('string')
+        expect(operation.tags, `${method} ${path}`).to.be.an('array').that.is.not.empty
+        expect(ids.has(operation.operationId), operation.operationId).to.equal(false)
+        ids.add(operation.operationId)
+      }
+    }
+    expect(ids).to.include('global.health').and.include('event.subscribe').and.include('instance.dispose')
+  })
+
+  it('names components by their $id and documents the SSE payload as the union of events', () => {
+    expect(document.components.schemas).to.have.property('Path')
+    const union = document.components.schemas.Event.anyOf.map((entry: { $ref: string }) => entry.$ref)
+    expect(union).to.include('#/components/schemas/EventServerConnected')
+    expect(union).to.include('#/components/schemas/EventServerInstanceDisposed')
+    expect(union).to.include('#/components/schemas/EventVcsBranchUpdated')
+    const stream = document.paths['/event'].get.responses['200'].content['text/event-stream'].schema
+    expect(stream.$ref).to.equal('#/components/schemas/Event')
+    expect(document.paths['/global/event'].get.responses['200'].content['text/event-stream'].schema.$ref).to.equal('#/components/schemas/GlobalEvent')
+  })
+})
