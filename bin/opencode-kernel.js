@@ -1,2 +1,7 @@
 #!/usr/bin/env node
-import '../dist/kernel/main.js'
+// Prefers the bundled build (one file: fast start); falls back to the compiled modules.
+import { existsSync } from 'node:fs'
+
+const bundle = new URL('../dist/opencode-kernel.mjs', import.meta.url)
+if (existsSync(bundle)) await import(bundle.href)
+else (await import('../dist/kernel/main.js')).run(process.argv.slice(2))

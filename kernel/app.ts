@@ -4,9 +4,10 @@ import websocket from '@fastify/websocket'
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import fastifyPlugin from 'fastify-plugin'
 import type { Server } from 'node:http'
+import { lazyCompilers } from './compilers.js'
 import { checkDirectory, normaliseDirectory, requestedDirectory } from './directory.js'
 import { eventDocument } from './doc.js'
-import { BadRequestError, errorReference, NamedError, NotFoundError, PluginLoadError, type RequestPart } from './errors.js'
+import { BadRequestError, errorReference, isNamedError, NotFoundError, PluginLoadError, type RequestPart } from './errors.js'
 import type { Instance } from './instance.js'
 import type { KernelRuntime } from './kernel.js'
 import type { LoadedPlugin } from './loader.js'
@@ -34,6 +35,8 @@ export interface AppOptions {
   streams: EventStreams
   /** Let Fastify create its server on this one (hot reload reuses the listener). */
   serverFactory?: (handler: (req: any, res: any) => void) => Server
+  /** Compile each route's validator and serializer on its first request (faster start-up). */
+  lazyCompile?: boolean
   /** Called when a third-party plugin fails to register; the server goes on without it. */
   onPluginFailure: (plugin: LoadedPlugin, error: Error) => void
 }
@@ -47,7 +50,7 @@ const VALIDATION_KIND: Record<string, RequestPart> = {
 
 /** Turns any error into the one JSON shape with the right status; 5xx details stay in the log. */
 function handleError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
-  if (error instanceof NamedError) {
+  if (isNamedError(error)) {
     reply.status(error.statusCode).send(error.toJSON())
     return
   }
@@ -96,6 +99,7 @@ export async function buildApp(kernel: KernelRuntime, plugins: readonly LoadedPl
     forceCloseConnections: true,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
     ...(options.serverFactory ? { serverFactory: options.serverFactory } : {}),
+    ...(options.lazyCompile ? { schemaController: { compilersFactory: lazyCompilers() as never } } : {}),
   })
 
   // An empty JSON body counts as no body: OpenCode clients POST action routes without one.

@@ -10,9 +10,14 @@ export interface ErrorData {
  * An error with a stable name and an HTTP status. Every error a client sees has this shape;
  * plugins subclass it in their own `errors.ts`.
  */
+// A registered symbol, so errors thrown by a plugin that bundles its own copy of the SDK are
+// still recognised (`instanceof` would fail across copies).
+const NAMED_ERROR = Symbol.for('opencode-kernel.NamedError')
+
 export class NamedError extends Error {
   readonly statusCode: number
   readonly data: ErrorData
+  readonly [NAMED_ERROR] = true
 
   constructor(name: string, statusCode: number, data: ErrorData) {
     super(data.message)
@@ -24,6 +29,11 @@ export class NamedError extends Error {
   toJSON(): { name: string; data: ErrorData } {
     return { name: this.name, data: this.data }
   }
+}
+
+/** True for a NamedError from any copy of the kernel or SDK. */
+export function isNamedError(error: unknown): error is NamedError {
+  return typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[NAMED_ERROR] === true
 }
 
 export type RequestPart = 'Body' | 'Query' | 'Params' | 'Headers' | 'Payload'

@@ -4,7 +4,8 @@ import { randomBytes } from 'node:crypto'
  * OpenCode-compatible identifiers: `<prefix>_` + 12 hex chars of (ms * 4096 + counter) + 14 base62 chars.
  * Ascending ids sort oldest first; descending ids (sessions) sort newest first.
  */
-export type IdPrefix = 'ses' | 'msg' | 'prt' | 'evt' | 'per' | 'que' | 'pty' | 'tool' | 'wrk' | 'job' | 'err' | 'shr'
+/** The kernel's own prefixes; plugins may use their own (lower-case letters). */
+export type IdPrefix = 'ses' | 'msg' | 'prt' | 'evt' | 'per' | 'que' | 'pty' | 'tool' | 'wrk' | 'job' | 'err' | 'shr' | (string & {})
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
 const MASK_48 = (1n << 48n) - 1n

@@ -83,8 +83,8 @@ async function isGitDir(path: string): Promise<boolean> {
   }
 }
 
-/** Finds the git worktree containing `directory` without spawning git when there is none. */
-async function findGitRoot(directory: string): Promise<string | undefined> {
+/** Finds the folder holding `.git` above `directory`, without spawning git. */
+export async function findGitRoot(directory: string): Promise<string | undefined> {
   let current = directory
   for (;;) {
     if (await isGitDir(current)) return current

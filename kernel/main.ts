@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util'
+import type { LoadedPlugin } from './loader.js'
 import { createServer, type RunningServer } from './server.js'
 import { KERNEL_VERSION } from './version.js'
 
@@ -22,7 +23,16 @@ Environment:
 /** How long shutdown may take before the process exits anyway. */
 const SHUTDOWN_GRACE_MS = 5000
 
-async function main(argv: string[]): Promise<number> {
+/**
+ * The `opencode-kernel` command. `builtins` are the built-in plugins when the bundled build
+ * already holds them; otherwise they are discovered in `dist/plugins`.
+ */
+export async function run(argv: string[], builtins?: LoadedPlugin[]): Promise<void> {
+  const code = await main(argv, builtins)
+  if (code >= 0) process.exit(code)
+}
+
+async function main(argv: string[], builtins: LoadedPlugin[] | undefined): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -56,7 +66,7 @@ async function main(argv: string[]): Promise<number> {
 
   let server: RunningServer
   try {
-    server = await createServer({ port, hostname: values.hostname, cors: values.cors, insecure: values.insecure })
+    server = await createServer({ port, hostname: values.hostname, cors: values.cors, insecure: values.insecure, lazyCompile: true, builtins })
   } catch (error) {
     process.stderr.write(`opencode-kernel: ${(error as Error).message}\n`)
     return 1
@@ -83,7 +93,3 @@ async function main(argv: string[]): Promise<number> {
   }
   return -1
 }
-
-main(process.argv.slice(2)).then((code) => {
-  if (code >= 0) process.exit(code)
-})

@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import pino from 'pino'
 import { buildApp } from './app.js'
 import { loadConfig } from './config.js'
-import { resolveProject } from './instance.js'
+import { findGitRoot } from './instance.js'
 import { defaultDataDir, KernelRuntime } from './kernel.js'
 import { discoverBuiltinPlugins, loadThirdPartyPlugins, orderPlugins, type LoadedPlugin } from './loader.js'
 import { isLoopbackHostname, type SecurityOptions } from './security.js'
@@ -27,6 +27,8 @@ export interface ServerOptions {
   logLevel?: string
   /** Folders holding built-in plugins (`<dir>/<name>/index.js`); default this package's `plugins/`. */
   pluginDirs?: readonly string[]
+  /** Built-in plugins already loaded (the bundled build); skips discovery in `pluginDirs`. */
+  builtins?: readonly LoadedPlugin[]
   /** Load only these built-in plugins (by folder name); tests use it. */
   only?: readonly string[]
   /** Third-party plugins besides those named in config `plugin`. */
@@ -37,6 +39,8 @@ export interface ServerOptions {
   /** Bytes a slow SSE client may fall behind before it is dropped. */
   sseMaxQueuedBytes?: number
   bodyLimit?: number
+  /** Compile route schemas on first use instead of at start (the CLI does; tests do not). */
+  lazyCompile?: boolean
 }
 
 export interface RunningServer {
@@ -78,8 +82,10 @@ export async function createServer(options: ServerOptions = {}): Promise<Running
   const cwd = options.cwd ?? process.cwd()
   const log = pino({ level: options.logLevel ?? env.LOG_LEVEL ?? 'info' })
 
-  const builtins = await discoverBuiltinPlugins(options.pluginDirs ?? [join(PACKAGE_ROOT, 'dist', 'plugins')], options.only)
-  const { worktree } = await resolveProject(cwd)
+  const builtins = options.builtins
+    ? [...options.builtins]
+    : await discoverBuiltinPlugins(options.pluginDirs ?? [join(PACKAGE_ROOT, 'dist', 'plugins')], options.only)
+  const worktree = (await findGitRoot(cwd)) ?? cwd
   let configured: string[] = []
   try {
     const plugin = loadConfig(cwd, worktree, env).config.plugin
@@ -110,6 +116,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Running
       cwd,
       bodyLimit: options.bodyLimit ?? 32 * 1024 * 1024,
       streams,
+      lazyCompile: options.lazyCompile,
       onPluginFailure: (plugin: LoadedPlugin, error: Error) => {
         skipped.push({ plugin: plugin.definition.name, error })
         log.error({ plugin: plugin.definition.name, err: error }, `third-party plugin "${plugin.definition.name}" failed to register`)

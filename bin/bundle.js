@@ -1,0 +1,38 @@
+// Build step: bundles the server and its built-in plugins into dist/opencode-kernel.mjs so that
+// start-up parses one file instead of about a thousand modules. The plugins are discovered here,
+// from plugins/*/index.ts, exactly as the loader discovers them at run time.
+import { build } from 'esbuild'
+import { existsSync, readdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+
+const root = new URL('..', import.meta.url).pathname
+const pluginsDir = join(root, 'dist', 'plugins')
+const names = readdirSync(pluginsDir).filter((name) => existsSync(join(pluginsDir, name, 'index.js'))).sort()
+
+const entry = join(root, 'dist', '.bundle-entry.mjs')
+writeFileSync(
+  entry,
+  [
+    `import { run } from './kernel/main.js'`,
+    ...names.map((name, i) => `import plugin${i} from './plugins/${name}/index.js'`),
+    `const builtins = [${names.map((name, i) => `{ definition: plugin${i}, source: 'plugins/${name}', builtin: true }`).join(', ')}]`,
+    `await run(process.argv.slice(2), builtins)`,
+    '',
+  ].join('\n'),
+)
+
+await build({
+  entryPoints: [entry],
+  outfile: join(root, 'dist', 'opencode-kernel.mjs'),
+  bundle: true,
+  platform: 'node',
+  // Prefer ESM entry points: some packages' UMD builds use dynamic requires esbuild cannot follow.
+  mainFields: ['module', 'main'],
+  format: 'esm',
+  target: 'node20',
+  sourcemap: true,
+  logLevel: 'warning',
+  // Native addons and the heavy, lazily imported model and MCP SDKs stay outside the bundle.
+  external: ['better-sqlite3', 'node-pty', 'ai', '@ai-sdk/*', '@modelcontextprotocol/sdk', '@modelcontextprotocol/sdk/*'],
+  banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+})

@@ -1,0 +1,111 @@
+import { expect } from 'chai'
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { PluginLoadError } from '../../kernel/errors.js'
+import { orderPlugins, type LoadedPlugin } from '../../kernel/loader.js'
+import { definePlugin } from '../../kernel/plugin.js'
+import { PACKAGE_ROOT } from '../../kernel/version.js'
+import { cleanup, startServer, tempDir } from '../helper.js'
+
+const FIXTURES = new URL('../fixtures/', import.meta.url).pathname
+const BUILTIN = new URL('../../plugins/', import.meta.url).pathname
+
+const plugin = (name: string, dependencies: string[] = [], builtin = true): LoadedPlugin => ({
+  definition: definePlugin({ name, dependencies, register() {} }),
+  source: `${name}/index.js`,
+  builtin,
+})
+
+describe('kernel: plugin loader', () => {
+  after(cleanup)
+
+  it('discovers the built-in plugins from plugins/*/index without a hand-written list', async () => {
+    const server = await startServer()
+    const response = await server.app.inject({ url: '/global/health' })
+    expect(response.statusCode).to.equal(200)
+    expect((await server.app.inject({ url: '/vcs' })).statusCode).to.equal(200)
+  })
+
+  it('orders plugins after their dependencies', () => {
+    const { ordered } = orderPlugins([plugin('c', ['b']), plugin('b', ['a']), plugin('a')], '0.1.0')
+    expect(ordered.map((p) => p.definition.name)).to.deep.equal(['a', 'b', 'c'])
+  })
+
+  it('stops startup naming a built-in plugin with a missing dependency', async () => {
+    try {
+      await startServer({ pluginDirs: [join(FIXTURES, 'missing-dependency')] })
+      expect.fail('startup should have failed')
+    } catch (error) {
+      expect(error).to.be.instanceOf(PluginLoadError)
+      expect((error as Error).message).to.include('"needy"').and.include('absent-plugin')
+    }
+  })
+
+  it('stops startup on a dependency cycle, naming the cycle', async () => {
+    try {
+      await startServer({ pluginDirs: [join(FIXTURES, 'cycle')] })
+      expect.fail('startup should have failed')
+    } catch (error) {
+      expect((error as Error).message).to.match(/dependency cycle: (alpha -> beta -> alpha|beta -> alpha -> beta)/)
+    }
+  })
+
+  it('stops startup on two built-in plugins with one name', () => {
+    expect(() => orderPlugins([plugin('twin'), plugin('twin')], '0.1.0')).to.throw(PluginLoadError, /"twin": name is already used/)
+  })
+
+  it('skips broken third-party plugins with a reason and still starts', async () => {
+    const third = join(FIXTURES, 'third-party')
+    const server = await startServer({
+      pluginDirs: [BUILTIN],
+      only: ['core'],
+      plugins: [
+        join(third, 'good.js'),
+        join(third, 'throws-on-import.js'),
+        join(third, 'throws-on-register.js'),
+        join(third, 'wrong-kernel.js'),
+        join(third, 'not-a-plugin.js'),
+        'no-such-package-anywhere',
+      ],
+    })
+    expect((await server.app.inject({ url: '/third-party/hello' })).json()).to.deep.equal({ hello: 'world' })
+    const reasons = server.skipped.map((s) => `${s.plugin}: ${s.error.message}`).join('\n')
+    expect(server.skipped).to.have.length(5)
+    expect(reasons).to.include('broken at import')
+    expect(reasons).to.include('cannot register')
+    expect(reasons).to.include('needs kernel ^99.0.0')
+    expect(reasons).to.include('does not export a plugin')
+    expect(reasons).to.include('no-such-package-anywhere')
+  })
+
+  it('drops a third-party plugin whose dependency is missing and keeps the rest', () => {
+    const { ordered, failures } = orderPlugins([plugin('core'), plugin('extra', ['ghost'], false), plugin('on-extra', ['extra'], false)], '0.1.0')
+    expect(ordered.map((p) => p.definition.name)).to.deep.equal(['core'])
+    expect(failures.map((f) => f.plugin).sort()).to.deep.equal(['extra', 'on-extra'])
+  })
+
+  it('loads plugins named in the project config, by path and by package name', async () => {
+    const project = tempDir()
+    // A package in the project's node_modules that imports the kernel's SDK by name.
+    const pkg = join(project, 'node_modules', 'opencode-plugin-hello')
+    mkdirSync(pkg, { recursive: true })
+    mkdirSync(join(project, 'node_modules'), { recursive: true })
+    symlinkSync(PACKAGE_ROOT, join(project, 'node_modules', 'opencode-kernel'))
+    writeFileSync(join(pkg, 'package.json'), JSON.stringify({ name: 'opencode-plugin-hello', type: 'module', exports: './index.js' }))
+    writeFileSync(
+      join(pkg, 'index.js'),
+      `import { definePlugin } from 'opencode-kernel'
+export default definePlugin({ name: 'hello', register(app) { app.get('/hello', { schema: { operationId: 'hello.get', tags: ['hello'] } }, async () => 'hi') } })`,
+    )
+    writeFileSync(
+      join(project, 'opencode.jsonc'),
+      `{ // comments are fine
+  "plugin": ["opencode-plugin-hello", "${join(FIXTURES, 'third-party', 'good.js')}"],
+}`,
+    )
+    const server = await startServer({ cwd: project, pluginDirs: [BUILTIN], only: ['core'] })
+    expect(server.skipped).to.deep.equal([])
+    expect((await server.app.inject({ url: '/hello' })).body).to.equal('hi')
+    expect((await server.app.inject({ url: '/third-party/hello' })).statusCode).to.equal(200)
+  })
+})

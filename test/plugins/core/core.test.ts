@@ -1,0 +1,32 @@
+import { expect } from 'chai'
+import { KERNEL_VERSION } from '../../../kernel/version.js'
+import { cleanup, startServer, tempDir, type TestServer } from '../../helper.js'
+
+describe('plugin: core', () => {
+  let server: TestServer
+  before(async () => {
+    server = await startServer({ only: ['core'] })
+  })
+  after(cleanup)
+
+  it('GET /global/health answers healthy with the version', async () => {
+    const response = await server.app.inject({ url: '/global/health' })
+    expect(response.json()).to.deep.equal({ healthy: true, version: KERNEL_VERSION })
+  })
+
+  it('GET /path answers home, state, config, worktree and directory', async () => {
+    const directory = tempDir()
+    const body = (await server.app.inject({ url: `/path?directory=${directory}` })).json()
+    expect(Object.keys(body).sort()).to.deep.equal(['config', 'directory', 'home', 'state', 'worktree'])
+    expect(body.directory).to.equal(directory)
+    expect(body.config).to.equal(`${server.configHome}/opencode`)
+  })
+
+  it('POST /log writes a valid entry and rejects an unknown level', async () => {
+    const ok = await server.app.inject({ method: 'POST', url: '/log', payload: { service: 'tui', level: 'warn', message: 'hello', extra: { a: 1 } } })
+    expect(ok.statusCode).to.equal(200)
+    expect(ok.json()).to.equal(true)
+    const bad = await server.app.inject({ method: 'POST', url: '/log', payload: { service: 'tui', level: 'fatal', message: 'x' } })
+    expect(bad.statusCode).to.equal(400)
+  })
+})
