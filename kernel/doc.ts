@@ -1,19 +1,28 @@
 import { definedEvents } from './bus.js'
+import { refTarget } from './schemas.js'
 
 /** OpenCode's component name for an event: `session.created` -> `EventSessionCreated`. */
 export function eventComponentName(type: string): string {
   return 'Event' + type.split('.').map((part) => part.charAt(0).toUpperCase() + part.slice(1)).join('')
 }
 
-/** Rewrites `$ref: "Session.Info"` (a registered `$id`) to its component path. */
-function localRefs(schema: unknown): unknown {
-  if (Array.isArray(schema)) return schema.map(localRefs)
+/**
+ * Rewrites `$ref: "Session.Info"` (a registered `$id`) to its component path. A schema referred
+ * to only from events (no route registered it) is added to `components`.
+ */
+function localRefs(schema: unknown, components: Record<string, unknown>): unknown {
+  if (Array.isArray(schema)) return schema.map((item) => localRefs(item, components))
   if (schema === null || typeof schema !== 'object') return schema
+  const target = refTarget(schema)
+  if (target && !(target.$id in components)) {
+    components[target.$id] = {}
+    components[target.$id] = localRefs(target, components)
+  }
   const out: Record<string, unknown> = {}
   for (const [key, value] of Object.entries(schema)) {
     if (key === '$ref' && typeof value === 'string' && !value.startsWith('#')) out[key] = `#/components/schemas/${value}`
     else if (key === '$id') continue
-    else out[key] = localRefs(value)
+    else out[key] = localRefs(value, components)
   }
   return out
 }
@@ -32,7 +41,7 @@ export function eventDocument(document: Record<string, any>): Record<string, any
       properties: {
         id: { type: 'string', pattern: '^evt_' },
         type: { type: 'string', enum: [event.type] },
-        properties: localRefs(event.properties),
+        properties: localRefs(event.properties, schemas),
       },
       required: ['id', 'type', 'properties'],
     }

@@ -14,7 +14,18 @@ export function named<T extends TSchema>(id: string, schema: T): T & { $id: stri
  * while Fastify's Ajv resolves the shared schema by `$id`.
  */
 export function ref<T extends NamedSchema>(schema: T): TUnsafe<Static<T>> {
-  return Type.Unsafe<Static<T>>({ $ref: schema.$id })
+  const reference = Type.Unsafe<Static<T>>({ $ref: schema.$id })
+  // Not enumerable: invisible to Ajv and JSON, but lets /doc include a schema that only an
+  // event refers to.
+  Object.defineProperty(reference, REF_TARGET, { value: schema, enumerable: false })
+  return reference
+}
+
+const REF_TARGET = Symbol.for('opencode-kernel.refTarget')
+
+/** The named schema a `ref()` points at, when it was made by `ref()`. */
+export function refTarget(schema: object): NamedSchema | undefined {
+  return (schema as Record<symbol, NamedSchema | undefined>)[REF_TARGET]
 }
 
 /**
