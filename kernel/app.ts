@@ -4,7 +4,7 @@ import websocket from '@fastify/websocket'
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import fastifyPlugin from 'fastify-plugin'
 import type { Server } from 'node:http'
-import { lazyCompilers } from './compilers.js'
+import { kernelCompilers } from './compilers.js'
 import { checkDirectory, normaliseDirectory, requestedDirectory } from './directory.js'
 import { eventDocument } from './doc.js'
 import { BadRequestError, errorReference, isNamedError, NotFoundError, PluginLoadError, type RequestPart } from './errors.js'
@@ -99,7 +99,7 @@ export async function buildApp(kernel: KernelRuntime, plugins: readonly LoadedPl
     forceCloseConnections: true,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
     ...(options.serverFactory ? { serverFactory: options.serverFactory } : {}),
-    ...(options.lazyCompile ? { schemaController: { compilersFactory: lazyCompilers() as never } } : {}),
+    schemaController: { compilersFactory: kernelCompilers(options.lazyCompile ?? false) as never },
   })
 
   // An empty JSON body counts as no body: OpenCode clients POST action routes without one.

@@ -23,21 +23,27 @@ function lazySerializer(build: () => (data: unknown) => string) {
 }
 
 /**
- * Fastify's own Ajv and fast-json-stringify compilers, deferred to each route's first request:
- * start-up then does not grow with the number of routes. Tests compile eagerly, so a broken
- * schema still fails there.
+ * Fastify's own Ajv and fast-json-stringify compilers, with two changes: request bodies are
+ * validated without type coercion (a number is not a title; query strings and params still
+ * coerce, they are text), and with `lazy` each route compiles on its first request, so start-up
+ * does not grow with the number of routes. Tests compile eagerly: a broken schema fails there.
  */
-export function lazyCompilers(): { buildValidator: Factory; buildSerializer: Factory } {
+export function kernelCompilers(lazy: boolean): { buildValidator: Factory; buildSerializer: Factory } {
   const validators = (AjvCompiler as unknown as () => Factory)()
   const serializers = (SerializerCompiler as unknown as () => Factory)()
   return {
     buildValidator: (external, options) => {
-      const compile = validators(external, options)
-      return (route) => lazyValidator(() => compile(route) as never)
+      const base = options as { customOptions?: Record<string, unknown> }
+      const coercing = validators(external, options)
+      const strict = validators(external, { ...base, customOptions: { ...base.customOptions, coerceTypes: false } })
+      return (route) => {
+        const compile = (route as { httpPart?: string }).httpPart === 'body' ? strict : coercing
+        return lazy ? lazyValidator(() => compile(route) as never) : compile(route)
+      }
     },
     buildSerializer: (external, options) => {
       const compile = serializers(external, options)
-      return (route) => lazySerializer(() => compile(route) as never)
+      return lazy ? (route) => lazySerializer(() => compile(route) as never) : compile
     },
   }
 }

@@ -7,6 +7,7 @@ import { GlobalDisposed, ServerInstanceDisposed } from './events.js'
 import { Instance, InstanceManager } from './instance.js'
 import { ExtensionRegistry, type Kernel, type KernelPaths } from './plugin.js'
 import { Storage } from './storage.js'
+import { ToolRegistry } from './tool.js'
 import { KERNEL_VERSION } from './version.js'
 
 export interface KernelOptions {
@@ -35,6 +36,7 @@ export class KernelRuntime implements Kernel {
   readonly storage: Storage
   readonly instances: InstanceManager
   readonly extensions = new ExtensionRegistry()
+  readonly tools = new ToolRegistry()
   readonly log: FastifyBaseLogger
   private readonly env: NodeJS.ProcessEnv
   private readonly bootHooks: ((instance: Instance) => void)[] = []

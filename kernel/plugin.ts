@@ -3,6 +3,7 @@ import type { EventBus, EventDefinition, EventProperties } from './bus.js'
 import type { ConfigObject, LoadedConfig } from './config.js'
 import type { Instance, InstanceManager } from './instance.js'
 import type { Storage } from './storage.js'
+import type { ToolRegistry } from './tool.js'
 
 /** A typed place where plugins contribute values (tools, providers, OAuth methods ...). */
 export interface ExtensionPoint<T> {
@@ -59,6 +60,8 @@ export interface Kernel {
   readonly storage: Storage
   readonly instances: InstanceManager
   readonly extensions: ExtensionRegistry
+  /** Tools the model can call: `kernel.tools.register(pluginName, defineTool({...}))`. */
+  readonly tools: ToolRegistry
   readonly log: FastifyBaseLogger
   /** Publishes an event for one instance (or `global`). */
   publish<E extends EventDefinition>(target: Instance | 'global', event: E, properties: EventProperties<E>): void

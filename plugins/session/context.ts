@@ -1,0 +1,71 @@
+import type { AssistantContent, ModelMessage, ToolContent, UserContent } from 'ai'
+import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import type { MessageWithParts } from './schemas.js'
+
+const INTERRUPTED = 'Tool execution was interrupted'
+
+/** Bytes of a `data:` URL, or of a project file named by a `file://` URL. */
+function fileData(url: string): Uint8Array | undefined {
+  if (url.startsWith('data:')) {
+    const comma = url.indexOf(',')
+    if (comma < 0) return undefined
+    const meta = url.slice(5, comma)
+    const body = url.slice(comma + 1)
+    return meta.endsWith(';base64') ? Buffer.from(body, 'base64') : Buffer.from(decodeURIComponent(body), 'utf8')
+  }
+  if (url.startsWith('file://')) {
+    try {
+      return readFileSync(fileURLToPath(url))
+    } catch {
+      return undefined
+    }
+  }
+  return undefined
+}
+
+/**
+ * The conversation as the `ai` SDK takes it. Text files were already inlined as synthetic text
+ * parts when the prompt arrived; images and PDFs go as file content. Tool parts become a call in
+ * the assistant message and a result in a tool message.
+ */
+export function toModelMessages(history: MessageWithParts[]): ModelMessage[] {
+  const out: ModelMessage[] = []
+  for (const { info, parts } of history) {
+    if (info.role === 'user') {
+      const content: Exclude<UserContent, string> = []
+      for (const part of parts) {
+        if (part.type === 'text' && !part.ignored && part.text) content.push({ type: 'text', text: part.text })
+        else if (part.type === 'file' && (part.mime.startsWith('image/') || part.mime === 'application/pdf')) {
+          const data = fileData(part.url)
+          if (!data) continue
+          if (part.mime.startsWith('image/')) content.push({ type: 'image', image: data, mediaType: part.mime })
+          else content.push({ type: 'file', data, mediaType: part.mime, filename: part.filename })
+        } else if (part.type === 'agent') {
+          content.push({ type: 'text', text: `Use the ${part.name} agent for this request.` })
+        }
+      }
+      if (content.length) out.push({ role: 'user', content })
+      continue
+    }
+
+    const assistant: Exclude<AssistantContent, string> = []
+    const results: ToolContent = []
+    for (const part of parts) {
+      if (part.type === 'text' && part.text) assistant.push({ type: 'text', text: part.text })
+      else if (part.type === 'reasoning' && part.text) assistant.push({ type: 'reasoning', text: part.text })
+      else if (part.type === 'tool') {
+        assistant.push({ type: 'tool-call', toolCallId: part.callID, toolName: part.tool, input: part.state.input })
+        const state = part.state
+        const output =
+          state.status === 'completed'
+            ? { type: 'text' as const, value: state.time.compacted ? '[Old tool result content cleared]' : state.output }
+            : { type: 'error-text' as const, value: state.status === 'error' ? state.error : INTERRUPTED }
+        results.push({ type: 'tool-result', toolCallId: part.callID, toolName: part.tool, output })
+      }
+    }
+    if (assistant.length) out.push({ role: 'assistant', content: assistant })
+    if (results.length) out.push({ role: 'tool', content: results })
+  }
+  return out
+}

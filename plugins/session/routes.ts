@@ -1,0 +1,234 @@
+import type { FastifyInstance } from 'fastify'
+import { Type, type Static } from 'typebox'
+import { BadRequestError, ConflictError } from '../../kernel/errors.js'
+import type { Kernel } from '../../kernel/plugin.js'
+import { InstanceQuery, ref } from '../../kernel/schemas.js'
+import type { PromptRunner } from './runner.js'
+import {
+  MessageListQuery,
+  MessageParams,
+  MessageWithParts,
+  Part,
+  PartParams,
+  PromptInput,
+  SessionCreateInput,
+  SessionInfo,
+  SessionListQuery,
+  SessionParams,
+  SessionStatus,
+  SessionUpdateInput,
+  type Part as PartValue,
+} from './schemas.js'
+import type { SessionService } from './service.js'
+
+const tags = ['session']
+const querystring = Type.Object(InstanceQuery)
+
+/** Message cursors are opaque to clients: base64url of `{id, time}`, as OpenCode sends them. */
+function encodeCursor(id: string): string {
+  return Buffer.from(JSON.stringify({ id, time: Date.now() })).toString('base64url')
+}
+
+function decodeCursor(cursor: string): string {
+  if (/^msg_[0-9A-Za-z]+$/.test(cursor)) return cursor
+  try {
+    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { id?: unknown }
+    if (typeof value.id === 'string' && /^msg_[0-9A-Za-z]+$/.test(value.id)) return value.id
+  } catch {
+    // falls through to the error
+  }
+  throw new BadRequestError('Invalid cursor in "before"', 'Query')
+}
+
+export function registerSessionRoutes(app: FastifyInstance, kernel: Kernel, sessions: SessionService, runner: PromptRunner): void {
+  app.get(
+    '/session',
+    { schema: { operationId: 'session.list', tags, summary: 'List sessions, most recently updated first', querystring: SessionListQuery, response: { 200: Type.Array(ref(SessionInfo)) } } },
+    async (request) => {
+      const query = request.query as Static<typeof SessionListQuery>
+      return sessions.list({
+        projectID: request.instance.project.id,
+        directory: query.scope === 'project' ? undefined : request.instance.directory,
+        roots: query.roots,
+        start: query.start,
+        search: query.search,
+        limit: query.limit ?? 100,
+      })
+    },
+  )
+
+  app.get(
+    '/session/status',
+    { schema: { operationId: 'session.status', tags, summary: 'Status of every non-idle session', querystring, response: { 200: Type.Record(Type.String(), ref(SessionStatus)) } } },
+    async (request) => runner.statuses(request.instance),
+  )
+
+  app.post(
+    '/session',
+    { schema: { operationId: 'session.create', tags, summary: 'Create a session', querystring, body: Type.Optional(SessionCreateInput), response: { 200: ref(SessionInfo) } } },
+    async (request) => sessions.create(request.instance, (request.body as Static<typeof SessionCreateInput> | undefined) ?? {}),
+  )
+
+  app.get(
+    '/session/:sessionID',
+    { schema: { operationId: 'session.get', tags, summary: 'Get a session', querystring, params: SessionParams, response: { 200: ref(SessionInfo) } } },
+    async (request) => sessions.get(request.instance, (request.params as Static<typeof SessionParams>).sessionID),
+  )
+
+  app.patch(
+    '/session/:sessionID',
+    { schema: { operationId: 'session.update', tags, summary: 'Update a session', querystring, params: SessionParams, body: SessionUpdateInput, response: { 200: ref(SessionInfo) } } },
+    async (request) => {
+      const { sessionID } = request.params as Static<typeof SessionParams>
+      const body = request.body as Static<typeof SessionUpdateInput>
+      return sessions.update(request.instance, sessionID, (info) => {
+        if (body.title !== undefined) info.title = body.title
+        if (body.metadata !== undefined) info.metadata = body.metadata
+        if (body.permission !== undefined) info.permission = body.permission
+        if (body.time && 'archived' in body.time) {
+          if (body.time.archived === null || body.time.archived === undefined) delete info.time.archived
+          else info.time.archived = body.time.archived
+        }
+      })
+    },
+  )
+
+  app.delete(
+    '/session/:sessionID',
+    { schema: { operationId: 'session.delete', tags, summary: 'Delete a session, its children, messages and parts', querystring, params: SessionParams, response: { 200: Type.Boolean() } } },
+    async (request) => {
+      const { sessionID } = request.params as Static<typeof SessionParams>
+      sessions.get(request.instance, sessionID)
+      for (const id of sessions.store.descendants(sessionID)) await runner.stop(request.instance, id)
+      sessions.remove(request.instance, sessionID)
+      return true
+    },
+  )
+
+  app.get(
+    '/session/:sessionID/children',
+    { schema: { operationId: 'session.children', tags, summary: 'Child sessions', querystring, params: SessionParams, response: { 200: Type.Array(ref(SessionInfo)) } } },
+    async (request) => {
+      const { sessionID } = request.params as Static<typeof SessionParams>
+      sessions.get(request.instance, sessionID)
+      return sessions.store.children(sessionID)
+    },
+  )
+
+  app.get(
+    '/session/:sessionID/message',
+    {
+      schema: {
+        operationId: 'session.messages',
+        tags,
+        summary: 'Messages of a session, oldest first; with `limit`, the latest page and a cursor to older ones',
+        querystring: MessageListQuery,
+        params: SessionParams,
+        response: { 200: Type.Array(ref(MessageWithParts)) },
+      },
+    },
+    async (request, reply) => {
+      const { sessionID } = request.params as Static<typeof SessionParams>
+      const query = request.query as Static<typeof MessageListQuery>
+      sessions.get(request.instance, sessionID)
+      if (query.limit === undefined && query.before === undefined) return sessions.store.allMessages(sessionID)
+      const page = sessions.store.page(sessionID, query.limit ?? 100, query.before ? decodeCursor(query.before) : undefined)
+      if (page.next) {
+        const cursor = encodeCursor(page.next)
+        const url = new URL(request.url, 'http://localhost')
+        url.searchParams.set('before', cursor)
+        reply.header('x-next-cursor', cursor)
+        reply.header('link', `<${url.pathname}${url.search}>; rel="next"`)
+      }
+      return page.messages
+    },
+  )
+
+  app.get(
+    '/session/:sessionID/message/:messageID',
+    { schema: { operationId: 'session.message', tags, summary: 'One message with its parts', querystring, params: MessageParams, response: { 200: ref(MessageWithParts) } } },
+    async (request) => {
+      const { sessionID, messageID } = request.params as Static<typeof MessageParams>
+      return sessions.message(request.instance, sessionID, messageID)
+    },
+  )
+
+  app.delete(
+    '/session/:sessionID/message/:messageID',
+    { schema: { operationId: 'session.deleteMessage', tags, summary: 'Delete a message and its parts', querystring, params: MessageParams, response: { 200: Type.Boolean() } } },
+    async (request) => {
+      const { sessionID, messageID } = request.params as Static<typeof MessageParams>
+      if (runner.isBusy(request.instance, sessionID)) throw new ConflictError(`Session is busy: ${sessionID}`, { sessionID })
+      sessions.removeMessage(request.instance, sessionID, messageID)
+      return true
+    },
+  )
+
+  app.delete(
+    '/session/:sessionID/message/:messageID/part/:partID',
+    { schema: { operationId: 'part.delete', tags, summary: 'Delete a part', querystring, params: PartParams, response: { 200: Type.Boolean() } } },
+    async (request) => {
+      const { sessionID, messageID, partID } = request.params as Static<typeof PartParams>
+      sessions.removePart(request.instance, sessionID, messageID, partID)
+      return true
+    },
+  )
+
+  app.patch(
+    '/session/:sessionID/message/:messageID/part/:partID',
+    { schema: { operationId: 'part.update', tags, summary: 'Replace a part', querystring, params: PartParams, body: ref(Part), response: { 200: ref(Part) } } },
+    async (request) => {
+      const { sessionID, messageID, partID } = request.params as Static<typeof PartParams>
+      const part = request.body as PartValue
+      sessions.part(request.instance, sessionID, messageID, partID)
+      if (part.id !== partID || part.messageID !== messageID || part.sessionID !== sessionID) {
+        throw new BadRequestError('The part\'s id, messageID and sessionID must match the path', 'Body')
+      }
+      sessions.savePart(request.instance, part)
+      return part
+    },
+  )
+
+  app.post(
+    '/session/:sessionID/message',
+    {
+      schema: {
+        operationId: 'session.prompt',
+        tags,
+        summary: 'Send a prompt and wait for the reply',
+        querystring,
+        params: SessionParams,
+        body: ref(PromptInput),
+        response: { 200: ref(MessageWithParts) },
+      },
+    },
+    async (request) => {
+      const { sessionID } = request.params as Static<typeof SessionParams>
+      return runner.prompt(request.instance, sessionID, request.body as Static<typeof PromptInput>)
+    },
+  )
+
+  app.post(
+    '/session/:sessionID/prompt_async',
+    { schema: { operationId: 'session.prompt_async', tags, summary: 'Send a prompt; answers 204 at once', querystring, params: SessionParams, body: ref(PromptInput), response: { 204: Type.Null() } } },
+    async (request, reply) => {
+      const { sessionID } = request.params as Static<typeof SessionParams>
+      const body = request.body as Static<typeof PromptInput>
+      // Validation and storing the user message happen before the 204; only the turn runs after.
+      const { reply: turn } = await runner.submit(request.instance, sessionID, body)
+      turn?.catch((error: unknown) => kernel.log.warn({ err: error, sessionID }, 'async prompt failed'))
+      return reply.status(204).send()
+    },
+  )
+
+  app.post(
+    '/session/:sessionID/abort',
+    { schema: { operationId: 'session.abort', tags, summary: 'Abort the running prompt and drop queued ones', querystring, params: SessionParams, response: { 200: Type.Boolean() } } },
+    async (request) => {
+      const { sessionID } = request.params as Static<typeof SessionParams>
+      sessions.get(request.instance, sessionID)
+      await runner.stop(request.instance, sessionID)
+      return true
+    },
+  )
+}

@@ -1,0 +1,711 @@
+import type { LanguageModel, ModelMessage, ToolSet } from 'ai'
+import type { FastifyInstance } from 'fastify'
+import { lstatSync, readdirSync, readFileSync, realpathSync } from 'node:fs'
+import { relative, sep } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { BadRequestError, NamedError, isNamedError } from '../../kernel/errors.js'
+import { ascendingId } from '../../kernel/ids.js'
+import type { Instance } from '../../kernel/instance.js'
+import type { Kernel } from '../../kernel/plugin.js'
+import { checkToolArguments, type PermissionAsk, type ToolContext, type ToolDefinition } from '../../kernel/tool.js'
+import type { AgentInfo, PermissionRule } from '../agent/types.js'
+import type { ModelInfo, ModelRef } from '../provider/types.js'
+import { toModelMessages } from './context.js'
+import { MessagePartDelta, SessionError, SessionIdle, SessionStatusChanged } from './events.js'
+import { evaluate, PermissionDeniedError, PermissionRejectedError } from './permission.js'
+import type {
+  AssistantMessage,
+  MessageError,
+  MessageWithParts,
+  Part,
+  PromptInput,
+  ReasoningPart,
+  SessionInfo,
+  SessionStatus,
+  TextPart,
+  Tokens,
+  ToolPart,
+  UserMessage,
+} from './schemas.js'
+import { isDefaultTitle, type SessionService } from './service.js'
+import { instructionFiles, systemPrompt } from './system.js'
+import type { PermissionGate } from './types.js'
+import type { PartWriter } from './writer.js'
+
+/** Steps a turn may take when the agent sets no limit. */
+const DEFAULT_MAX_STEPS = 100
+const MAX_RETRIES = 5
+const MAX_INLINE_FILE_BYTES = 1024 * 1024
+const TITLE_TIMEOUT_MS = 30_000
+
+interface QueuedPrompt {
+  user: MessageWithParts & { info: UserMessage }
+  resolve(message: MessageWithParts): void
+  reject(error: unknown): void
+}
+
+interface SessionRun {
+  queue: QueuedPrompt[]
+  controller?: AbortController
+  /** Settles when the loop stops. */
+  done?: Promise<void>
+}
+
+interface RunnerState {
+  runs: Map<string, SessionRun>
+  status: Map<string, SessionStatus>
+}
+
+let ai: typeof import('ai') | undefined
+/** The `ai` SDK, imported on first use so start-up does not pay for it. */
+async function loadAi(): Promise<typeof import('ai')> {
+  return (ai ??= await import('ai'))
+}
+
+const zeroTokens = (): Tokens => ({ input: 0, output: 0, reasoning: 0, cache: { read: 0, write: 0 } })
+
+/** Which permission gates a tool: edits share `edit`, everything else its own id. */
+export function toolPermission(toolID: string): string {
+  return ['write', 'edit', 'apply_patch', 'multiedit', 'patch'].includes(toolID) ? 'edit' : toolID
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}
+
+/** Turns whatever a step threw into the message error OpenCode clients know. */
+export function toMessageError(error: unknown, providerID: string, aborted: boolean): MessageError {
+  if (aborted) return { name: 'MessageAbortedError', data: { message: 'Aborted' } }
+  const e = error as { name?: string; statusCode?: number; isRetryable?: boolean; responseBody?: string; message?: string }
+  if (e && typeof e === 'object' && (e.name === 'AI_APICallError' || typeof e.statusCode === 'number')) {
+    const message = errorMessage(error)
+    if (e.statusCode === 401 || e.statusCode === 403) return { name: 'ProviderAuthError', data: { providerID, message } }
+    return {
+      name: 'APIError',
+      data: {
+        message,
+        isRetryable: e.isRetryable ?? false,
+        ...(e.statusCode !== undefined ? { statusCode: e.statusCode } : {}),
+        ...(e.responseBody ? { responseBody: e.responseBody.slice(0, 10_000) } : {}),
+      },
+    }
+  }
+  if (e?.name === 'AI_LoadAPIKeyError') return { name: 'ProviderAuthError', data: { providerID, message: errorMessage(error) } }
+  return { name: 'UnknownError', data: { message: errorMessage(error) } }
+}
+
+function retryDelay(error: unknown, attempt: number): number {
+  const headers = (error as { responseHeaders?: Record<string, string> }).responseHeaders ?? {}
+  const ms = Number(headers['retry-after-ms'])
+  if (Number.isFinite(ms) && ms >= 0) return Math.min(ms, 60_000)
+  const seconds = Number(headers['retry-after'])
+  if (Number.isFinite(seconds) && seconds >= 0) return Math.min(seconds * 1000, 60_000)
+  return Math.min(2000 * 2 ** (attempt - 1), 30_000)
+}
+
+function isRetryable(error: unknown): boolean {
+  const e = error as { isRetryable?: boolean; statusCode?: number }
+  return e?.isRetryable === true || e?.statusCode === 429 || (typeof e?.statusCode === 'number' && e.statusCode >= 500)
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms)
+    signal.addEventListener('abort', done, { once: true })
+    function done() {
+      clearTimeout(timer)
+      signal.removeEventListener('abort', done)
+      resolve()
+    }
+  })
+}
+
+/** Whether `path` (after resolving symlinks) lies inside `root`. */
+function inside(root: string, path: string): boolean {
+  let real: string
+  try {
+    real = realpathSync(path)
+  } catch {
+    return false
+  }
+  const rel = relative(realpathSync(root), real)
+  return rel === '' || (!rel.startsWith('..') && !rel.startsWith(sep) && rel !== '..')
+}
+
+function cleanTitle(text: string): string | undefined {
+  const line = text
+    .replace(/<think>[\s\S]*?<\/think>/g, '')
+    .split('\n')
+    .map((l) => l.trim())
+    .find((l) => l.length > 0)
+  if (!line) return undefined
+  return line.length > 100 ? line.slice(0, 97) + '...' : line
+}
+
+/**
+ * The agent loop. Prompts on one session run one after another (FIFO); each turn streams steps
+ * from the model, runs the tools it calls, and continues until the model stops.
+ */
+export class PromptRunner {
+  constructor(
+    private readonly app: FastifyInstance,
+    private readonly kernel: Kernel,
+    private readonly sessions: SessionService,
+    private readonly writer: PartWriter,
+  ) {}
+
+  private state(instance: Instance): RunnerState {
+    return instance.state<RunnerState>(
+      'session.runner',
+      () => ({ runs: new Map(), status: new Map() }),
+      async (state) => {
+        for (const [sessionID] of state.runs) this.abort(instance, sessionID)
+        await Promise.race([Promise.all([...state.runs.values()].map((run) => run.done)), new Promise((resolve) => setTimeout(resolve, 2000))])
+        this.writer.flush()
+      },
+    )
+  }
+
+  /** Non-idle sessions of the instance. */
+  statuses(instance: Instance): Record<string, SessionStatus> {
+    return Object.fromEntries(this.state(instance).status)
+  }
+
+  private setStatus(instance: Instance, sessionID: string, status: SessionStatus): void {
+    const map = this.state(instance).status
+    if (status.type === 'idle') map.delete(sessionID)
+    else map.set(sessionID, status)
+    this.kernel.publish(instance, SessionStatusChanged, { sessionID, status })
+  }
+
+  isBusy(instance: Instance, sessionID: string): boolean {
+    return this.state(instance).runs.has(sessionID)
+  }
+
+  /** Cancels the running turn and drops queued prompts. Always leaves the session idle. */
+  abort(instance: Instance, sessionID: string): void {
+    const run = this.state(instance).runs.get(sessionID)
+    if (!run) return
+    run.controller?.abort()
+  }
+
+  /** Aborts and waits (bounded) until the loop has stopped writing. */
+  async stop(instance: Instance, sessionID: string): Promise<void> {
+    const run = this.state(instance).runs.get(sessionID)
+    if (!run) return
+    run.controller?.abort()
+    await Promise.race([run.done, new Promise((resolve) => setTimeout(resolve, 5000))])
+  }
+
+  /** Resolves the agent and model of a prompt; bad names are a 400 before anything is stored. */
+  private async resolveAgentAndModel(instance: Instance, session: SessionInfo, input: PromptInput): Promise<{ agent: AgentInfo; model: ModelRef }> {
+    const agent = input.agent ? await this.app.agents.get(instance, input.agent) : await this.app.agents.defaultAgent(instance)
+    if (!agent) throw new BadRequestError(`Agent not found: ${input.agent}`, 'Body')
+    const model: ModelRef =
+      input.model ?? agent.model ?? (session.model ? { providerID: session.model.providerID, modelID: session.model.id } : await this.app.providers.defaultModel(instance))
+    try {
+      await this.app.providers.model(instance, model)
+    } catch (error) {
+      if (isNamedError(error) && error.statusCode === 404) throw new BadRequestError(`Model not found: ${model.providerID}/${model.modelID}`, 'Body')
+      throw error
+    }
+    return { agent, model }
+  }
+
+  /** Turns the prompt's parts into stored parts; project files are read in as synthetic text. */
+  private userParts(instance: Instance, sessionID: string, messageID: string, input: PromptInput): Part[] {
+    const parts: Part[] = []
+    for (const part of input.parts) {
+      const id = part.id ?? ascendingId('prt')
+      if (part.type === 'text') {
+        parts.push({ ...part, id, sessionID, messageID })
+      } else if (part.type === 'agent') {
+        parts.push({ ...part, id, sessionID, messageID })
+      } else if (part.type === 'subtask') {
+        parts.push({ ...part, id, sessionID, messageID })
+      } else {
+        parts.push({ ...part, id, sessionID, messageID })
+        if (part.url.startsWith('file://')) parts.push(...this.inlineFile(instance, sessionID, messageID, part.url, part.mime))
+        else if (!part.url.startsWith('data:')) throw new BadRequestError(`Unsupported file URL (use file:// or data:): ${part.url.slice(0, 100)}`, 'Body')
+      }
+    }
+    return parts
+  }
+
+  private inlineFile(instance: Instance, sessionID: string, messageID: string, url: string, mime: string): Part[] {
+    let path: string
+    try {
+      path = fileURLToPath(new URL(url))
+    } catch {
+      throw new BadRequestError(`Invalid file URL: ${url.slice(0, 200)}`, 'Body')
+    }
+    if (!inside(instance.worktree, path) && !inside(instance.directory, path)) {
+      throw new BadRequestError(`File is outside the project: ${path}`, 'Body')
+    }
+    const synthetic = (text: string): TextPart => ({ id: ascendingId('prt'), sessionID, messageID, type: 'text', text, synthetic: true })
+    const rel = relative(instance.worktree, path) || '.'
+    const stat = lstatSync(path)
+    if (stat.isDirectory()) {
+      const entries = readdirSync(path, { withFileTypes: true }).map((entry) => entry.name + (entry.isDirectory() ? '/' : ''))
+      return [synthetic(`Listing of directory ${rel}:\n${entries.sort().join('\n')}`)]
+    }
+    if (mime.startsWith('image/') || mime === 'application/pdf') return []
+    if (stat.size > MAX_INLINE_FILE_BYTES) return [synthetic(`File ${rel} is too large to include (${stat.size} bytes); read parts of it with the read tool.`)]
+    const content = readFileSync(path, 'utf8')
+    return [synthetic(`Contents of ${rel}:\n\`\`\`\n${content}\n\`\`\``)]
+  }
+
+  /** Stores the user message and queues the turn; resolves with the final assistant message (or the user message when `noReply`). */
+  async prompt(instance: Instance, sessionID: string, input: PromptInput): Promise<MessageWithParts> {
+    const { user, reply } = await this.submit(instance, sessionID, input)
+    return reply ?? user
+  }
+
+  /**
+   * Validates and stores the user message, then queues the turn. Bad input fails here, before
+   * anything is stored; `reply` settles when the turn ends (absent when `noReply`).
+   */
+  async submit(instance: Instance, sessionID: string, input: PromptInput): Promise<{ user: MessageWithParts; reply?: Promise<MessageWithParts> }> {
+    const session = this.sessions.get(instance, sessionID)
+    const { agent, model } = await this.resolveAgentAndModel(instance, session, input)
+    const messageID = input.messageID ?? ascendingId('msg')
+    if (this.sessions.store.getMessage(sessionID, messageID)) throw new BadRequestError(`Message already exists: ${messageID}`, 'Body')
+    const parts = this.userParts(instance, sessionID, messageID, input)
+    const info: UserMessage = { id: messageID, sessionID, role: 'user', time: { created: Date.now() }, agent: agent.name, model }
+    if (input.system) info.system = input.system
+    if (input.tools) info.tools = input.tools
+
+    const first = !this.sessions.store.page(sessionID, 1).messages.length
+    this.sessions.saveMessage(instance, info)
+    for (const part of parts) this.sessions.savePart(instance, part)
+    this.sessions.update(
+      instance,
+      sessionID,
+      (s) => {
+        s.agent = agent.name
+        s.model = { id: model.modelID, providerID: model.providerID }
+      },
+      { touch: true },
+    )
+    const user = { info, parts }
+    if (first && !session.parentID && isDefaultTitle(session.title)) {
+      const text = parts.flatMap((p) => (p.type === 'text' && !p.synthetic ? [p.text] : [])).join('\n')
+      if (text.trim()) void this.generateTitle(instance, sessionID, text, model)
+    }
+    if (input.noReply) return { user }
+
+    const reply = new Promise<MessageWithParts>((resolve, reject) => {
+      const state = this.state(instance)
+      let run = state.runs.get(sessionID)
+      if (!run) state.runs.set(sessionID, (run = { queue: [] }))
+      run.queue.push({ user, resolve, reject })
+      if (!run.done) run.done = this.drive(instance, sessionID, run)
+    })
+    return { user, reply }
+  }
+
+  private async drive(instance: Instance, sessionID: string, run: SessionRun): Promise<void> {
+    try {
+      while (run.queue.length) {
+        const prompt = run.queue[0]!
+        run.controller = new AbortController()
+        try {
+          const reply = await this.turn(instance, sessionID, prompt, run)
+          run.queue.shift()
+          prompt.resolve(reply)
+          // An abort drops the queued prompts: their callers get the aborted reply.
+          if (run.controller.signal.aborted) for (const dropped of run.queue.splice(0)) dropped.resolve(reply)
+        } catch (error) {
+          run.queue.shift()
+          prompt.reject(error)
+          if (run.controller.signal.aborted) for (const dropped of run.queue.splice(0)) dropped.reject(error)
+        }
+      }
+    } finally {
+      this.writer.flush()
+      this.state(instance).runs.delete(sessionID)
+      if (!instance.isDisposed) {
+        this.setStatus(instance, sessionID, { type: 'idle' })
+        this.kernel.publish(instance, SessionIdle, { sessionID })
+      }
+    }
+  }
+
+  private async turn(instance: Instance, sessionID: string, prompt: QueuedPrompt, run: SessionRun): Promise<MessageWithParts> {
+    const signal = run.controller!.signal
+    const agent = (await this.app.agents.get(instance, prompt.user.info.agent)) ?? (await this.app.agents.defaultAgent(instance))
+    const modelRef = prompt.user.info.model
+    const modelInfo = await this.app.providers.model(instance, modelRef)
+    const maxSteps = agent.steps ?? DEFAULT_MAX_STEPS
+    let last: MessageWithParts | undefined
+    for (let step = 1; ; step++) {
+      this.setStatus(instance, sessionID, { type: 'busy' })
+      const outcome = await this.step(instance, sessionID, prompt, run, agent, modelInfo, signal)
+      last = outcome.message
+      if (outcome.message.info.role === 'assistant' && outcome.message.info.error) break
+      if (signal.aborted || outcome.stop) break
+      if (outcome.finish !== 'tool-calls' || step >= maxSteps) break
+    }
+    return last
+  }
+
+  /** The messages the model sees: everything except user prompts still waiting in the queue. */
+  private history(sessionID: string, run: SessionRun, current: QueuedPrompt): MessageWithParts[] {
+    const waiting = new Set(run.queue.filter((q) => q !== current).map((q) => q.user.info.id))
+    return this.sessions.store.allMessages(sessionID).filter((m) => !waiting.has(m.info.id))
+  }
+
+  private async step(
+    instance: Instance,
+    sessionID: string,
+    prompt: QueuedPrompt,
+    run: SessionRun,
+    agent: AgentInfo,
+    model: ModelInfo,
+    signal: AbortSignal,
+  ): Promise<{ message: MessageWithParts; finish?: string; stop: boolean }> {
+    const { streamText } = await loadAi()
+    const info: AssistantMessage = {
+      id: ascendingId('msg'),
+      sessionID,
+      role: 'assistant',
+      time: { created: Date.now() },
+      parentID: prompt.user.info.id,
+      modelID: model.id,
+      providerID: model.providerID,
+      mode: agent.name,
+      agent: agent.name,
+      path: { cwd: instance.directory, root: instance.worktree },
+      cost: 0,
+      tokens: zeroTokens(),
+    }
+    const parts: Part[] = []
+    this.sessions.saveMessage(instance, info)
+    const addPart = (part: Part) => {
+      parts.push(part)
+      this.writer.save(part)
+      this.sessions.publishPart(instance, part)
+    }
+    const updatePart = (part: Part, persist: 'now' | 'later' = 'now') => {
+      if (persist === 'now') this.writer.save(part)
+      else this.writer.schedule(part)
+      this.sessions.publishPart(instance, part)
+    }
+    addPart({ id: ascendingId('prt'), sessionID, messageID: info.id, type: 'step-start' })
+
+    const config = this.kernel.config(instance)
+    const system = systemPrompt({
+      instance,
+      agentPrompt: agent.prompt,
+      instructionPaths: instructionFiles(instance, this.kernel.paths.config, config.instructions),
+      userSystem: prompt.user.info.system,
+      modelID: model.id,
+      providerID: model.providerID,
+    })
+    const messages: ModelMessage[] = toModelMessages(this.history(sessionID, run, prompt))
+    const languageModel: LanguageModel = await this.app.providers.languageModel(instance, { providerID: model.providerID, modelID: model.id })
+
+    const control = { stop: false }
+    const toolParts = new Map<string, ToolPart>()
+    const tools = await this.toolSet(instance, sessionID, info, agent, prompt.user.info.tools, signal, toolParts, addPart, updatePart, control)
+
+    let finish: string | undefined
+    let usage: { input: number; output: number; reasoning: number; cacheRead: number; cacheWrite: number } | undefined
+    for (let attempt = 1; ; attempt++) {
+      let produced = false
+      let streamError: unknown
+      try {
+        const result = streamText({
+          model: languageModel,
+          system: system.join('\n\n'),
+          messages,
+          tools,
+          abortSignal: signal,
+          maxRetries: 0,
+          temperature: model.capabilities.temperature ? agent.temperature : undefined,
+          topP: agent.topP,
+          providerOptions: agent.options && Object.keys(agent.options).length ? { [model.providerID]: agent.options as Record<string, never> } : undefined,
+          onError: () => {},
+        })
+        const open = new Map<string, TextPart | ReasoningPart>()
+        for await (const chunk of result.fullStream) {
+          switch (chunk.type) {
+            case 'text-start':
+            case 'reasoning-start': {
+              produced = true
+              const type = chunk.type === 'text-start' ? 'text' : 'reasoning'
+              const part = { id: ascendingId('prt'), sessionID, messageID: info.id, type, text: '', time: { start: Date.now() } } as TextPart | ReasoningPart
+              open.set(`${type}:${chunk.id}`, part)
+              addPart(part)
+              break
+            }
+            case 'text-delta':
+            case 'reasoning-delta': {
+              const part = open.get(`${chunk.type === 'text-delta' ? 'text' : 'reasoning'}:${chunk.id}`)
+              if (!part || !chunk.text) break
+              part.text += chunk.text
+              this.kernel.publish(instance, MessagePartDelta, { sessionID, messageID: info.id, partID: part.id, field: 'text', delta: chunk.text })
+              this.writer.schedule(part)
+              break
+            }
+            case 'text-end':
+            case 'reasoning-end': {
+              const key = `${chunk.type === 'text-end' ? 'text' : 'reasoning'}:${chunk.id}`
+              const part = open.get(key)
+              if (!part) break
+              open.delete(key)
+              part.text = part.text.trimEnd()
+              part.time = { start: part.time?.start ?? Date.now(), end: Date.now() }
+              updatePart(part)
+              break
+            }
+            case 'tool-input-start': {
+              produced = true
+              if (toolParts.has(chunk.id)) break
+              const part: ToolPart = { id: ascendingId('prt'), sessionID, messageID: info.id, type: 'tool', callID: chunk.id, tool: chunk.toolName, state: { status: 'pending', input: {}, raw: '' } }
+              toolParts.set(chunk.id, part)
+              addPart(part)
+              break
+            }
+            case 'tool-input-delta': {
+              const part = toolParts.get(chunk.id)
+              if (part?.state.status === 'pending') part.state.raw += chunk.delta
+              break
+            }
+            case 'tool-call': {
+              produced = true
+              if (toolParts.has(chunk.toolCallId)) break
+              const part: ToolPart = {
+                id: ascendingId('prt'),
+                sessionID,
+                messageID: info.id,
+                type: 'tool',
+                callID: chunk.toolCallId,
+                tool: chunk.toolName,
+                state: { status: 'pending', input: (chunk.input ?? {}) as Record<string, unknown>, raw: '' },
+              }
+              toolParts.set(chunk.toolCallId, part)
+              addPart(part)
+              break
+            }
+            case 'tool-error': {
+              // Errors the SDK raises before our execute runs (unknown tool, unparsable input).
+              const part = toolParts.get(chunk.toolCallId)
+              if (part && (part.state.status === 'pending' || part.state.status === 'running')) {
+                const start = part.state.status === 'running' ? part.state.time.start : Date.now()
+                part.state = { status: 'error', input: (chunk.input ?? {}) as Record<string, unknown>, error: errorMessage(chunk.error), time: { start, end: Date.now() } }
+                updatePart(part)
+              }
+              break
+            }
+            case 'finish-step': {
+              const cacheRead = chunk.usage.inputTokenDetails?.cacheReadTokens ?? 0
+              const cacheWrite = chunk.usage.inputTokenDetails?.cacheWriteTokens ?? 0
+              usage = {
+                input: Math.max(0, (chunk.usage.inputTokens ?? 0) - cacheRead - cacheWrite),
+                output: chunk.usage.outputTokens ?? 0,
+                reasoning: chunk.usage.outputTokenDetails?.reasoningTokens ?? 0,
+                cacheRead,
+                cacheWrite,
+              }
+              finish = chunk.finishReason
+              break
+            }
+            case 'error':
+              streamError = chunk.error
+              break
+          }
+        }
+        // Parts a broken stream left open still keep what was streamed.
+        for (const part of open.values()) {
+          part.time = { start: part.time?.start ?? Date.now(), end: Date.now() }
+          updatePart(part)
+        }
+        if (streamError) throw streamError
+        break
+      } catch (error) {
+        if (!signal.aborted && !produced && attempt <= MAX_RETRIES && isRetryable(error)) {
+          const delay = retryDelay(error, attempt)
+          this.setStatus(instance, sessionID, { type: 'retry', attempt, message: errorMessage(error), next: Date.now() + delay })
+          await sleep(delay, signal)
+          if (!signal.aborted) {
+            this.setStatus(instance, sessionID, { type: 'busy' })
+            continue
+          }
+        }
+        info.error = toMessageError(error, model.providerID, signal.aborted)
+        if (!signal.aborted) this.kernel.log.warn({ err: error, sessionID }, 'model call failed')
+        break
+      }
+    }
+    if (signal.aborted && !info.error) info.error = toMessageError(undefined, model.providerID, true)
+
+    // Tools still pending or running when the step ends (an abort) are failed, never left dangling.
+    for (const part of toolParts.values()) {
+      if (part.state.status !== 'pending' && part.state.status !== 'running') continue
+      const start = part.state.status === 'running' ? part.state.time.start : Date.now()
+      part.state = { status: 'error', input: part.state.input, error: signal.aborted ? 'Tool execution aborted' : 'Tool execution did not finish', time: { start, end: Date.now() } }
+      updatePart(part)
+    }
+
+    const tokens: Tokens = usage
+      ? { total: usage.input + usage.output + usage.cacheRead + usage.cacheWrite, input: usage.input, output: usage.output, reasoning: usage.reasoning, cache: { read: usage.cacheRead, write: usage.cacheWrite } }
+      : zeroTokens()
+    const cost = usage
+      ? (usage.input * model.cost.input + usage.output * model.cost.output + usage.cacheRead * model.cost.cache.read + usage.cacheWrite * model.cost.cache.write) / 1_000_000
+      : 0
+    if (usage || !info.error) {
+      addPart({ id: ascendingId('prt'), sessionID, messageID: info.id, type: 'step-finish', reason: finish ?? 'unknown', cost, tokens })
+    }
+    info.tokens = tokens
+    info.cost = cost
+    if (finish) info.finish = finish
+    info.time.completed = Date.now()
+    this.writer.flush()
+    this.sessions.saveMessage(instance, info)
+    if (info.error) this.kernel.publish(instance, SessionError, { sessionID, error: info.error })
+    if (usage) {
+      this.sessions.update(instance, sessionID, (s) => {
+        s.cost += cost
+        s.tokens.input += tokens.input
+        s.tokens.output += tokens.output
+        s.tokens.reasoning += tokens.reasoning
+        s.tokens.cache.read += tokens.cache.read
+        s.tokens.cache.write += tokens.cache.write
+      }, { touch: true })
+    }
+    return { message: { info, parts }, finish, stop: control.stop }
+  }
+
+  /** The tools this agent may use in this step, wrapped so their parts and permissions are tracked. */
+  private async toolSet(
+    instance: Instance,
+    sessionID: string,
+    info: AssistantMessage,
+    agent: AgentInfo,
+    userTools: Record<string, boolean> | undefined,
+    signal: AbortSignal,
+    toolParts: Map<string, ToolPart>,
+    addPart: (part: Part) => void,
+    updatePart: (part: Part, persist?: 'now' | 'later') => void,
+    control: { stop: boolean },
+  ): Promise<ToolSet> {
+    const { jsonSchema, tool } = await loadAi()
+    const session = this.sessions.get(instance, sessionID)
+    const rules = [...agent.permission, ...(session.permission ?? [])]
+    const out: ToolSet = {}
+    for (const definition of await this.kernel.tools.list(instance)) {
+      if (agent.tools?.[definition.id] === false || userTools?.[definition.id] === false) continue
+      const gate = evaluate(rules, toolPermission(definition.id), '*')
+      if (gate.action === 'deny' && gate.pattern === '*') continue
+      out[definition.id] = tool({
+        description: definition.description,
+        inputSchema: jsonSchema(definition.parameters as Parameters<typeof jsonSchema>[0]),
+        execute: async (input: unknown, options: { toolCallId: string }) => {
+          let part = toolParts.get(options.toolCallId)
+          if (!part) {
+            part = { id: ascendingId('prt'), sessionID, messageID: info.id, type: 'tool', callID: options.toolCallId, tool: definition.id, state: { status: 'pending', input: {}, raw: '' } }
+            toolParts.set(options.toolCallId, part)
+            addPart(part)
+          }
+          const args = (input ?? {}) as Record<string, unknown>
+          const start = Date.now()
+          part.state = { status: 'running', input: args, time: { start } }
+          updatePart(part)
+          const running = part
+          const context: ToolContext = {
+            instance,
+            sessionID,
+            messageID: info.id,
+            callID: options.toolCallId,
+            agent: agent.name,
+            abort: signal,
+            metadata: (update) => {
+              if (running.state.status !== 'running') return
+              if (update.title !== undefined) running.state.title = update.title
+              if (update.metadata !== undefined) running.state.metadata = update.metadata
+              updatePart(running, 'later')
+            },
+            ask: (request) => this.ask(instance, sessionID, info.id, options.toolCallId, rules, request, signal),
+          }
+          try {
+            checkToolArguments(definition, args)
+            const result = await (definition as ToolDefinition).execute(args, context)
+            if (signal.aborted) throw new Error('Tool execution aborted')
+            running.state = {
+              status: 'completed',
+              input: args,
+              output: result.output,
+              title: result.title,
+              metadata: result.metadata ?? {},
+              time: { start, end: Date.now() },
+              ...(result.attachments?.length ? { attachments: result.attachments.map((a) => ({ ...a, id: ascendingId('prt'), sessionID, messageID: info.id, type: 'file' })) } : {}),
+            }
+            updatePart(running)
+            return result.output
+          } catch (error) {
+            const message = signal.aborted ? 'Tool execution aborted' : errorMessage(error)
+            const metadata = running.state.status === 'running' ? running.state.metadata : undefined
+            running.state = { status: 'error', input: args, error: message, time: { start, end: Date.now() }, ...(metadata ? { metadata } : {}) }
+            updatePart(running)
+            if (error instanceof PermissionRejectedError && error.stop) control.stop = true
+            if (isNamedError(error) && (error.data as { stop?: boolean }).stop) control.stop = true
+            throw new Error(message)
+          }
+        },
+      })
+    }
+    return out
+  }
+
+  /** Rules first: allow passes, deny fails; `ask` goes to the permission plugin when there is one. */
+  private async ask(
+    instance: Instance,
+    sessionID: string,
+    messageID: string,
+    callID: string,
+    rules: PermissionRule[],
+    request: PermissionAsk,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const needed: string[] = []
+    for (const pattern of request.patterns) {
+      const rule = evaluate(rules, request.permission, pattern)
+      if (rule.action === 'deny') throw new PermissionDeniedError(rules.filter((r) => r.permission === request.permission || r.permission === '*'))
+      if (rule.action === 'ask') needed.push(pattern)
+    }
+    if (needed.length === 0) return
+    const gate = (this.app as FastifyInstance & { permissionGate?: PermissionGate }).permissionGate
+    if (!gate) throw new NamedError('PermissionDeniedError', 403, { message: `Permission "${request.permission}" needs approval for ${needed.join(', ')}, and no permission service is running.` })
+    await gate.ask(instance, { ...request, sessionID, messageID, callID, rules }, signal)
+  }
+
+  /** Names the session from its first prompt with the small model; never delays the reply. */
+  private async generateTitle(instance: Instance, sessionID: string, text: string, model: ModelRef): Promise<void> {
+    try {
+      const { generateText } = await loadAi()
+      const titleAgent = await this.app.agents.get(instance, 'title')
+      const ref = titleAgent?.model ?? (await this.app.providers.smallModel(instance, model.providerID)) ?? model
+      const languageModel = await this.app.providers.languageModel(instance, ref)
+      const result = await generateText({
+        model: languageModel,
+        maxRetries: 1,
+        abortSignal: AbortSignal.timeout(TITLE_TIMEOUT_MS),
+        system: titleAgent?.prompt ?? 'Write a short title (at most 50 characters, one line) for the conversation.',
+        messages: [
+          { role: 'user', content: 'Generate a title for this conversation:\n' },
+          { role: 'user', content: text.slice(0, 10_000) },
+        ],
+      })
+      const title = cleanTitle(result.text)
+      if (!title || instance.isDisposed) return
+      const current = this.sessions.store.getSession(sessionID)
+      if (!current || !isDefaultTitle(current.title)) return
+      this.sessions.update(instance, sessionID, (s) => {
+        s.title = title
+      })
+    } catch (error) {
+      this.kernel.log.debug({ err: error, sessionID }, 'title generation failed')
+    }
+  }
+}

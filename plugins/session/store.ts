@@ -1,0 +1,222 @@
+import type { Migration, SqliteDatabase } from '../../kernel/storage.js'
+import type { MessageInfo, MessageWithParts, Part, SessionInfo } from './schemas.js'
+
+export const SESSION_MIGRATIONS: Migration[] = [
+  {
+    id: '0001-sessions-messages-parts',
+    up: (db) =>
+      db.exec(`
+        CREATE TABLE session (
+          id TEXT PRIMARY KEY,
+          project_id TEXT NOT NULL,
+          parent_id TEXT,
+          directory TEXT NOT NULL,
+          title TEXT NOT NULL,
+          time_updated INTEGER NOT NULL,
+          data TEXT NOT NULL
+        );
+        CREATE INDEX session_project_updated ON session (project_id, time_updated DESC);
+        CREATE INDEX session_parent ON session (parent_id);
+        CREATE TABLE message (
+          id TEXT PRIMARY KEY,
+          session_id TEXT NOT NULL REFERENCES session (id) ON DELETE CASCADE,
+          -- 1 while an assistant message is being written (no time.completed yet).
+          active INTEGER NOT NULL DEFAULT 0,
+          data TEXT NOT NULL
+        );
+        CREATE INDEX message_session ON message (session_id, id);
+        CREATE INDEX message_active ON message (active) WHERE active = 1;
+        CREATE TABLE part (
+          id TEXT PRIMARY KEY,
+          message_id TEXT NOT NULL REFERENCES message (id) ON DELETE CASCADE,
+          session_id TEXT NOT NULL,
+          -- 1 while a tool part is pending or running: found again after a crash without a scan.
+          active INTEGER NOT NULL DEFAULT 0,
+          data TEXT NOT NULL
+        );
+        CREATE INDEX part_message ON part (message_id, id);
+        CREATE INDEX part_active ON part (active) WHERE active = 1;
+      `),
+  },
+]
+
+export interface SessionFilter {
+  projectID: string
+  directory?: string
+  roots?: boolean
+  start?: number
+  search?: string
+  limit: number
+}
+
+/** A page of messages, oldest first, and the cursor for the page before it. */
+export interface MessagePage {
+  messages: MessageWithParts[]
+  next?: string
+}
+
+function isActive(part: Part): number {
+  return part.type === 'tool' && (part.state.status === 'pending' || part.state.status === 'running') ? 1 : 0
+}
+
+/** Sessions, messages and parts in SQLite; JSON documents beside the columns queries need. */
+export class SessionStore {
+  private readonly statements
+
+  constructor(private readonly db: SqliteDatabase) {
+    this.statements = {
+      insertSession: db.prepare('INSERT INTO session (id, project_id, parent_id, directory, title, time_updated, data) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      updateSession: db.prepare('UPDATE session SET title = ?, time_updated = ?, data = ? WHERE id = ?'),
+      getSession: db.prepare<[string], { data: string }>('SELECT data FROM session WHERE id = ?'),
+      children: db.prepare<[string], { data: string }>('SELECT data FROM session WHERE parent_id = ? ORDER BY id DESC'),
+      childIds: db.prepare<[string], { id: string }>('SELECT id FROM session WHERE parent_id = ?'),
+      deleteSession: db.prepare('DELETE FROM session WHERE id = ?'),
+      deleteParts: db.prepare('DELETE FROM part WHERE session_id = ?'),
+      upsertMessage: db.prepare(
+        'INSERT INTO message (id, session_id, active, data) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET active = excluded.active, data = excluded.data',
+      ),
+      getMessage: db.prepare<[string, string], { data: string }>('SELECT data FROM message WHERE id = ? AND session_id = ?'),
+      deleteMessage: db.prepare('DELETE FROM message WHERE id = ? AND session_id = ?'),
+      allMessages: db.prepare<[string], { data: string }>('SELECT data FROM message WHERE session_id = ? ORDER BY id'),
+      latestMessages: db.prepare<[string, string, number], { id: string; data: string }>(
+        'SELECT id, data FROM message WHERE session_id = ? AND id < ? ORDER BY id DESC LIMIT ?',
+      ),
+      upsertPart: db.prepare(
+        'INSERT INTO part (id, message_id, session_id, active, data) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET active = excluded.active, data = excluded.data',
+      ),
+      getPart: db.prepare<[string, string], { data: string }>('SELECT data FROM part WHERE id = ? AND message_id = ?'),
+      deletePart: db.prepare('DELETE FROM part WHERE id = ? AND message_id = ?'),
+      partsOf: db.prepare<[string], { data: string }>('SELECT data FROM part WHERE message_id = ? ORDER BY id'),
+      partsBetween: db.prepare<[string, string, string], { message_id: string; data: string }>(
+        'SELECT message_id, data FROM part WHERE message_id IN (SELECT id FROM message WHERE session_id = ? AND id >= ? AND id <= ?) ORDER BY message_id, id',
+      ),
+      activeParts: db.prepare<[], { data: string }>('SELECT data FROM part WHERE active = 1'),
+      activeMessages: db.prepare<[], { data: string }>('SELECT data FROM message WHERE active = 1'),
+    }
+  }
+
+  createSession(info: SessionInfo): void {
+    this.statements.insertSession.run(info.id, info.projectID, info.parentID ?? null, info.directory, info.title, info.time.updated, JSON.stringify(info))
+  }
+
+  saveSession(info: SessionInfo): void {
+    this.statements.updateSession.run(info.title, info.time.updated, JSON.stringify(info), info.id)
+  }
+
+  getSession(id: string): SessionInfo | undefined {
+    const row = this.statements.getSession.get(id)
+    return row ? (JSON.parse(row.data) as SessionInfo) : undefined
+  }
+
+  listSessions(filter: SessionFilter): SessionInfo[] {
+    const where = ['project_id = ?']
+    const args: unknown[] = [filter.projectID]
+    if (filter.directory !== undefined) {
+      where.push('directory = ?')
+      args.push(filter.directory)
+    }
+    if (filter.roots) where.push('parent_id IS NULL')
+    if (filter.start !== undefined) {
+      where.push('time_updated >= ?')
+      args.push(filter.start)
+    }
+    if (filter.search) {
+      where.push("title LIKE ? ESCAPE '\\'")
+      args.push(`%${filter.search.replace(/[\\%_]/g, (c) => '\\' + c)}%`)
+    }
+    args.push(filter.limit)
+    const rows = this.db.prepare(`SELECT data FROM session WHERE ${where.join(' AND ')} ORDER BY time_updated DESC LIMIT ?`).all(...args) as { data: string }[]
+    return rows.map((row) => JSON.parse(row.data) as SessionInfo)
+  }
+
+  children(id: string): SessionInfo[] {
+    return this.statements.children.all(id).map((row) => JSON.parse(row.data) as SessionInfo)
+  }
+
+  /** The session and all its descendants, deepest first (the order to delete them in). */
+  descendants(id: string): string[] {
+    const out: string[] = []
+    const visit = (current: string) => {
+      for (const child of this.statements.childIds.all(current)) visit(child.id)
+      out.push(current)
+    }
+    visit(id)
+    return out
+  }
+
+  deleteSessions(ids: string[]): void {
+    this.db.transaction(() => {
+      for (const id of ids) {
+        this.statements.deleteParts.run(id)
+        this.statements.deleteSession.run(id)
+      }
+    })()
+  }
+
+  saveMessage(info: MessageInfo): void {
+    this.statements.upsertMessage.run(info.id, info.sessionID, info.role === 'assistant' && !info.time.completed ? 1 : 0, JSON.stringify(info))
+  }
+
+  getMessage(sessionID: string, messageID: string): MessageWithParts | undefined {
+    const row = this.statements.getMessage.get(messageID, sessionID)
+    if (!row) return undefined
+    return { info: JSON.parse(row.data) as MessageInfo, parts: this.statements.partsOf.all(messageID).map((part) => JSON.parse(part.data) as Part) }
+  }
+
+  deleteMessage(sessionID: string, messageID: string): boolean {
+    return this.statements.deleteMessage.run(messageID, sessionID).changes > 0
+  }
+
+  /** Every message of a session with its parts, oldest first (the model's context). */
+  allMessages(sessionID: string): MessageWithParts[] {
+    const infos = this.statements.allMessages.all(sessionID).map((row) => JSON.parse(row.data) as MessageInfo)
+    return this.attachParts(sessionID, infos)
+  }
+
+  /** The newest `limit` messages before `before` (a message id), returned oldest first. */
+  page(sessionID: string, limit: number, before?: string): MessagePage {
+    const rows = this.statements.latestMessages.all(sessionID, before ?? '\uffff', limit + 1)
+    const more = rows.length > limit
+    const infos = rows.slice(0, limit).reverse().map((row) => JSON.parse(row.data) as MessageInfo)
+    return { messages: this.attachParts(sessionID, infos), next: more && infos[0] ? infos[0].id : undefined }
+  }
+
+  private attachParts(sessionID: string, infos: MessageInfo[]): MessageWithParts[] {
+    if (infos.length === 0) return []
+    const byMessage = new Map<string, Part[]>(infos.map((info) => [info.id, []]))
+    for (const row of this.statements.partsBetween.all(sessionID, infos[0]!.id, infos.at(-1)!.id)) {
+      byMessage.get(row.message_id)?.push(JSON.parse(row.data) as Part)
+    }
+    return infos.map((info) => ({ info, parts: byMessage.get(info.id) ?? [] }))
+  }
+
+  savePart(part: Part): void {
+    this.statements.upsertPart.run(part.id, part.messageID, part.sessionID, isActive(part), JSON.stringify(part))
+  }
+
+  /** Writes many parts in one transaction (the coalesced streaming writes). */
+  saveParts(parts: Iterable<Part>): void {
+    this.db.transaction(() => {
+      for (const part of parts) this.savePart(part)
+    })()
+  }
+
+  getPart(messageID: string, partID: string): Part | undefined {
+    const row = this.statements.getPart.get(partID, messageID)
+    return row ? (JSON.parse(row.data) as Part) : undefined
+  }
+
+  deletePart(messageID: string, partID: string): boolean {
+    return this.statements.deletePart.run(partID, messageID).changes > 0
+  }
+
+  /** Assistant messages left unfinished (by a crash). */
+  activeMessages(): MessageInfo[] {
+    return this.statements.activeMessages.all().map((row) => JSON.parse(row.data) as MessageInfo)
+  }
+
+  /** Tool parts left pending or running (by a crash). */
+  activeParts(): Part[] {
+    return this.statements.activeParts.all().map((row) => JSON.parse(row.data) as Part)
+  }
+}
