@@ -22,7 +22,10 @@ export interface AgentInfo {
   topP?: number
   temperature?: number
   color?: string
-  /** Built-in defaults, then the agent's own rules, then the user's config `permission`. */
+  /**
+   * Built-in defaults, then the built-in agent's own rules, then the user's config `permission`,
+   * then the agent's `tools` switches and `permission` from config or markdown.
+   */
   permission: PermissionRule[]
   model?: { providerID: string; modelID: string }
   variant?: string
@@ -56,6 +59,7 @@ export interface SkillInfo {
   content: string
 }
 
+/** The services answer cached, shared objects: treat them as read-only. */
 export interface AgentService {
   list(instance: Instance): Promise<AgentInfo[]>
   get(instance: Instance, name: string): Promise<AgentInfo | undefined>

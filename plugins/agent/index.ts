@@ -1,0 +1,19 @@
+import { definePlugin } from '../../kernel/plugin.js'
+import { registerSchemas } from '../../kernel/schemas.js'
+import { registerAgentRoutes } from './routes.js'
+import { AGENT_SCHEMAS } from './schemas.js'
+import { createServices } from './service.js'
+import type {} from './types.js'
+
+/** Agents, slash commands and skills: `GET /agent`, `/command`, `/skill` and the services behind them. */
+export default definePlugin({
+  name: 'agent',
+  register(app, kernel) {
+    registerSchemas(app, AGENT_SCHEMAS)
+    const services = createServices(kernel)
+    app.decorate('agents', services.agents)
+    app.decorate('commands', services.commands)
+    app.decorate('skills', services.skills)
+    registerAgentRoutes(app)
+  },
+})

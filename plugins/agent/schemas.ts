@@ -1,0 +1,72 @@
+import { Type } from 'typebox'
+import { named, ref, StringEnum } from '../../kernel/schemas.js'
+
+export const PermissionRule = named(
+  'Permission.Rule',
+  Type.Object(
+    {
+      permission: Type.String(),
+      pattern: Type.String(),
+      action: StringEnum(['allow', 'deny', 'ask']),
+    },
+    { additionalProperties: false },
+  ),
+)
+
+/** OpenCode's `Agent` (`tools` stays server-side: OpenCode does not show it either). */
+export const AgentInfo = named(
+  'Agent.Info',
+  Type.Object(
+    {
+      name: Type.String(),
+      description: Type.Optional(Type.String()),
+      mode: StringEnum(['subagent', 'primary', 'all']),
+      native: Type.Optional(Type.Boolean()),
+      hidden: Type.Optional(Type.Boolean()),
+      topP: Type.Optional(Type.Number()),
+      temperature: Type.Optional(Type.Number()),
+      color: Type.Optional(Type.String()),
+      permission: Type.Array(ref(PermissionRule)),
+      model: Type.Optional(Type.Object({ modelID: Type.String(), providerID: Type.String() }, { additionalProperties: false })),
+      variant: Type.Optional(Type.String()),
+      prompt: Type.Optional(Type.String()),
+      options: Type.Object({}, { additionalProperties: true }),
+      steps: Type.Optional(Type.Number()),
+    },
+    { additionalProperties: false },
+  ),
+)
+
+export const CommandInfo = named(
+  'Command.Info',
+  Type.Object(
+    {
+      name: Type.String(),
+      description: Type.Optional(Type.String()),
+      agent: Type.Optional(Type.String()),
+      model: Type.Optional(Type.String()),
+      source: Type.Optional(StringEnum(['command', 'mcp', 'skill'])),
+      template: Type.String(),
+      subtask: Type.Optional(Type.Boolean()),
+      hints: Type.Array(Type.String()),
+    },
+    { additionalProperties: false },
+  ),
+)
+
+export const SkillInfo = named(
+  'Skill.Info',
+  Type.Object(
+    {
+      name: Type.String(),
+      description: Type.String(),
+      /** Absolute path of the SKILL.md file. */
+      location: Type.String(),
+      /** The SKILL.md body, frontmatter removed. */
+      content: Type.String(),
+    },
+    { additionalProperties: false },
+  ),
+)
+
+export const AGENT_SCHEMAS = [PermissionRule, AgentInfo, CommandInfo, SkillInfo]
