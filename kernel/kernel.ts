@@ -38,7 +38,7 @@ export class KernelRuntime implements Kernel {
   readonly extensions = new ExtensionRegistry()
   readonly tools = new ToolRegistry()
   readonly log: FastifyBaseLogger
-  private readonly env: NodeJS.ProcessEnv
+  readonly env: NodeJS.ProcessEnv
   private readonly bootHooks: ((instance: Instance) => void)[] = []
 
   constructor(options: KernelOptions) {

@@ -1,0 +1,19 @@
+import { definePlugin } from '../../kernel/plugin.js'
+import { registerSchemas } from '../../kernel/schemas.js'
+import { CredentialStore } from './auth.js'
+import { registerProviderRoutes } from './routes.js'
+import { AuthAuthorization, AuthInput, AuthMethod, ConfiguredProviders, ModelInfoSchema, ProviderInfoSchema, ProviderList } from './schemas.js'
+import { Providers } from './service.js'
+
+/** Providers and models (shipped catalogue + config), credentials, OAuth logins. */
+export default definePlugin({
+  name: 'provider',
+  register(app, kernel) {
+    registerSchemas(app, [ModelInfoSchema, ProviderInfoSchema, ProviderList, ConfiguredProviders, AuthMethod, AuthAuthorization, AuthInput])
+    const credentials = new CredentialStore(kernel.paths.data)
+    credentials.secure()
+    const providers = new Providers(kernel, credentials)
+    app.decorate('providers', providers)
+    registerProviderRoutes(app, kernel, providers, credentials)
+  },
+})

@@ -1,0 +1,73 @@
+import { Type } from 'typebox'
+import { named, ref, StringEnum } from '../../kernel/schemas.js'
+
+const Flags = Type.Object({ text: Type.Boolean(), audio: Type.Boolean(), image: Type.Boolean(), video: Type.Boolean(), pdf: Type.Boolean() })
+
+export const ModelInfoSchema = named(
+  'Provider.Model',
+  Type.Object(
+    {
+      id: Type.String(),
+      providerID: Type.String(),
+      name: Type.String(),
+      family: Type.Optional(Type.String()),
+      api: Type.Object({ id: Type.String(), url: Type.String(), npm: Type.String() }),
+      capabilities: Type.Object({
+        temperature: Type.Boolean(),
+        reasoning: Type.Boolean(),
+        attachment: Type.Boolean(),
+        toolcall: Type.Boolean(),
+        input: Flags,
+        output: Flags,
+        interleaved: Type.Union([Type.Boolean(), Type.Object({ field: Type.String() })]),
+      }),
+      cost: Type.Object({ input: Type.Number(), output: Type.Number(), cache: Type.Object({ read: Type.Number(), write: Type.Number() }) }),
+      limit: Type.Object({ context: Type.Number(), input: Type.Optional(Type.Number()), output: Type.Number() }),
+      status: StringEnum(['alpha', 'beta', 'deprecated', 'active']),
+      options: Type.Record(Type.String(), Type.Unknown()),
+      headers: Type.Record(Type.String(), Type.String()),
+      release_date: Type.String(),
+    },
+    { additionalProperties: true },
+  ),
+)
+
+export const ProviderInfoSchema = named(
+  'Provider.Info',
+  Type.Object({
+    id: Type.String(),
+    name: Type.String(),
+    source: StringEnum(['env', 'config', 'custom', 'api']),
+    env: Type.Array(Type.String()),
+    options: Type.Record(Type.String(), Type.Unknown()),
+    models: Type.Record(Type.String(), ref(ModelInfoSchema)),
+  }),
+)
+
+export const ProviderList = named(
+  'Provider.List',
+  Type.Object({ all: Type.Array(ref(ProviderInfoSchema)), default: Type.Record(Type.String(), Type.String()), connected: Type.Array(Type.String()) }),
+)
+
+export const ConfiguredProviders = named(
+  'Provider.Configured',
+  Type.Object({ providers: Type.Array(ref(ProviderInfoSchema)), default: Type.Record(Type.String(), Type.String()) }),
+)
+
+export const AuthMethod = named('Provider.AuthMethod', Type.Object({ type: StringEnum(['oauth', 'api']), label: Type.String() }))
+
+export const AuthAuthorization = named('Provider.AuthAuthorization', Type.Object({ url: Type.String(), method: StringEnum(['auto', 'code']), instructions: Type.String() }))
+
+const Secret = Type.String({ minLength: 1, maxLength: 100_000 })
+export const AuthInput = named(
+  'Auth',
+  Type.Union([
+    Type.Object({ type: Type.Literal('api'), key: Secret }, { additionalProperties: false }),
+    Type.Object({ type: Type.Literal('oauth'), refresh: Secret, access: Secret, expires: Type.Number({ minimum: 0 }), enterpriseUrl: Type.Optional(Type.String()) }, { additionalProperties: false }),
+    Type.Object({ type: Type.Literal('wellknown'), key: Secret, token: Secret }, { additionalProperties: false }),
+  ]),
+)
+
+export const ProviderParams = Type.Object({ providerID: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$', maxLength: 100 }) })
+export const AuthorizeInput = Type.Object({ method: Type.Integer({ minimum: 0 }), inputs: Type.Optional(Type.Record(Type.String(), Type.String())) })
+export const CallbackInput = Type.Object({ method: Type.Integer({ minimum: 0 }), code: Type.Optional(Type.String({ maxLength: 10_000 })) })
