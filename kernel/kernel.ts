@@ -36,7 +36,7 @@ export class KernelRuntime implements Kernel {
   readonly instances: InstanceManager
   readonly extensions = new ExtensionRegistry()
   readonly log: FastifyBaseLogger
-  private readonly env: NodeJS.ProcessEnv
+  readonly env: NodeJS.ProcessEnv
   private readonly bootHooks: ((instance: Instance) => void)[] = []
 
   constructor(options: KernelOptions) {
@@ -67,7 +67,9 @@ export class KernelRuntime implements Kernel {
   }
 
   loadedConfig(instance: Instance): LoadedConfig {
-    return instance.state(CONFIG_STATE, () => loadConfig(instance.directory, instance.worktree, this.env))
+    // Outside a repository OpenCode searches config up to the filesystem root.
+    const worktree = instance.project.vcs === 'git' ? instance.worktree : undefined
+    return instance.state(CONFIG_STATE, () => loadConfig(instance.directory, worktree, this.env))
   }
 
   config(instance: Instance): ConfigObject {
