@@ -1,16 +1,19 @@
-import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser'
+import { parse as parseJsonc, printParseErrorCode, stripComments, type ParseError } from 'jsonc-parser'
 import { existsSync, readFileSync } from 'node:fs'
 import { homedir } from 'node:os'
-import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path'
+import { dirname, isAbsolute, join, parse, relative, resolve, sep } from 'node:path'
 import { NamedError } from './errors.js'
 
 export type ConfigObject = Record<string, unknown>
 
-/** A config file that cannot be used; names the file, the line and the problem. */
+/**
+ * A config file that cannot be used; names the file, the line and the problem. 400, as OpenCode
+ * answers its ConfigJsonError/ConfigInvalidError.
+ */
 export class ConfigInvalidError extends NamedError {
   constructor(path: string, message: string, line?: number, column?: number) {
     const where = line === undefined ? path : `${path}:${line}:${column ?? 1}`
-    super('ConfigInvalidError', 500, { message: `${where}: ${message}`, path, line, column })
+    super('ConfigInvalidError', 400, { message: `${where}: ${message}`, path, line, column })
   }
 }
 
@@ -28,7 +31,10 @@ export interface ConfigSource {
 export interface LoadedConfig {
   config: ConfigObject
   sources: ConfigSource[]
-  /** The project file `PATCH /config` writes: the nearest existing one, else `opencode.json` in the directory. */
+  /**
+   * The project file `PATCH /config` writes: the nearest existing one up to the worktree (the
+   * directory's own outside a repository), else `opencode.json` in the directory.
+   */
   projectFile: string
 }
 
@@ -65,6 +71,8 @@ function substitute(text: string, baseDir: string, path: string, env: NodeJS.Pro
 
 /** Parses one JSONC text; throws ConfigInvalidError at the first problem. */
 export function parseConfigText(text: string, path: string, env: NodeJS.ProcessEnv = process.env): ConfigObject {
+  // OpenCode reads an empty (or comments-only) file as `{}`.
+  if (stripComments(text).trim() === '') return {}
   const substituted = substitute(text, dirname(path), path, env)
   const errors: ParseError[] = []
   const value = parseJsonc(substituted, errors, { allowTrailingComma: true, disallowComments: false })
@@ -108,12 +116,16 @@ export function mergeConfig(target: ConfigObject, source: ConfigObject, depth = 
   return out
 }
 
-/** The directories from `worktree` down to `directory`, outermost first. */
-function pathDown(worktree: string, directory: string): string[] {
-  const rel = relative(worktree, directory)
+/**
+ * The directories from `worktree` down to `directory`, outermost first. Outside a repository
+ * (`worktree` undefined) OpenCode searches up to the filesystem root.
+ */
+function pathDown(worktree: string | undefined, directory: string): string[] {
+  const top = worktree ?? parse(directory).root
+  const rel = relative(top, directory)
   if (rel.startsWith('..') || isAbsolute(rel)) return [directory]
-  const dirs = [worktree]
-  let current = worktree
+  const dirs = [top]
+  let current = top
   for (const segment of rel.split(sep).filter(Boolean)) {
     current = join(current, segment)
     dirs.push(current)
@@ -122,27 +134,51 @@ function pathDown(worktree: string, directory: string): string[] {
 }
 
 const FILE_NAMES = ['opencode.json', 'opencode.jsonc']
+const GLOBAL_FILE_NAMES = ['config.json', ...FILE_NAMES]
+
+export interface LoadedGlobalConfig {
+  config: ConfigObject
+  sources: ConfigSource[]
+  /** The file `PATCH /global/config` writes: the last existing one in load order, else `opencode.json`. */
+  file: string
+}
+
+/** The global files alone (`config.json`, `opencode.json`, `opencode.jsonc` in the global config dir), merged. */
+export function loadGlobalConfig(env: NodeJS.ProcessEnv = process.env): LoadedGlobalConfig {
+  const dir = globalConfigDir(env)
+  const sources: ConfigSource[] = []
+  let file = join(dir, 'opencode.json')
+  for (const name of GLOBAL_FILE_NAMES) {
+    const path = join(dir, name)
+    const config = readConfigFile(path, env)
+    if (!config) continue
+    sources.push({ path, config })
+    file = path
+  }
+  let config: ConfigObject = {}
+  for (const source of sources) config = mergeConfig(config, source.config)
+  return { config, sources, file }
+}
 
 /**
  * Loads and merges config the way OpenCode does: global files, `OPENCODE_CONFIG`, project
  * `opencode.json(c)` from the worktree down to the directory, `.opencode/` folders, then
- * `OPENCODE_CONFIG_CONTENT`.
+ * `OPENCODE_CONFIG_CONTENT`. `worktree` undefined = not in a repository.
  */
-export function loadConfig(directory: string, worktree: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
-  const sources: ConfigSource[] = []
+export function loadConfig(directory: string, worktree: string | undefined, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+  const sources: ConfigSource[] = [...loadGlobalConfig(env).sources]
   const add = (path: string) => {
     const config = readConfigFile(path, env)
     if (config) sources.push({ path, config })
   }
-  const globalDir = globalConfigDir(env)
-  for (const name of ['config.json', ...FILE_NAMES]) add(join(globalDir, name))
   if (env.OPENCODE_CONFIG) add(resolve(env.OPENCODE_CONFIG))
   const dirs = pathDown(worktree, directory)
   let projectFile = join(directory, 'opencode.json')
   for (const dir of dirs) {
     for (const name of FILE_NAMES) {
       const path = join(dir, name)
-      if (existsSync(path)) projectFile = path
+      // Outside a repository only the directory's own file is "the project's".
+      if ((worktree !== undefined || dir === directory) && existsSync(path)) projectFile = path
       add(path)
     }
   }

@@ -69,7 +69,9 @@ export class KernelRuntime implements Kernel {
   }
 
   loadedConfig(instance: Instance): LoadedConfig {
-    return instance.state(CONFIG_STATE, () => loadConfig(instance.directory, instance.worktree, this.env))
+    // Outside a repository OpenCode searches config up to the filesystem root.
+    const worktree = instance.project.vcs === 'git' ? instance.worktree : undefined
+    return instance.state(CONFIG_STATE, () => loadConfig(instance.directory, worktree, this.env))
   }
 
   config(instance: Instance): ConfigObject {

@@ -65,6 +65,8 @@ export interface Kernel {
   /** Tools the model can call: `kernel.tools.register(pluginName, defineTool({...}))`. */
   readonly tools: ToolRegistry
   readonly log: FastifyBaseLogger
+  /** The environment the server runs with (PATH, XDG dirs, `{env:}` substitution in config). */
+  readonly env: NodeJS.ProcessEnv
   /** Publishes an event for one instance (or `global`). */
   publish<E extends EventDefinition>(target: Instance | 'global', event: E, properties: EventProperties<E>): void
   /** The merged config of an instance; throws ConfigInvalidError when a file cannot be used. */

@@ -85,10 +85,11 @@ export async function createServer(options: ServerOptions = {}): Promise<Running
   const builtins = options.builtins
     ? [...options.builtins]
     : await discoverBuiltinPlugins(options.pluginDirs ?? [join(PACKAGE_ROOT, 'dist', 'plugins')], options.only)
-  const worktree = (await findGitRoot(cwd)) ?? cwd
+  const gitRoot = await findGitRoot(cwd)
+  const worktree = gitRoot ?? cwd
   let configured: string[] = []
   try {
-    const plugin = loadConfig(cwd, worktree, env).config.plugin
+    const plugin = loadConfig(cwd, gitRoot, env).config.plugin
     if (Array.isArray(plugin)) configured = plugin.filter((entry): entry is string => typeof entry === 'string')
   } catch (error) {
     log.error({ err: error }, 'config could not be read; no third-party plugins loaded')

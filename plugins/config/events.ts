@@ -1,0 +1,5 @@
+import { defineEvent } from '../../kernel/bus.js'
+import { ConfigProperties } from './schemas.js'
+
+/** A config file was written through the API; the properties are the new config. */
+export const ConfigUpdated = defineEvent('config.updated', ConfigProperties)

@@ -1,0 +1,22 @@
+import { definePlugin } from '../../kernel/plugin.js'
+import { registerSchemas } from '../../kernel/schemas.js'
+import { registerConfigRoutes } from './routes.js'
+import { CONFIG_SCHEMAS, ConfigInvalidErrorBody } from './schemas.js'
+import { createConfigService } from './service.js'
+import { createStrictValidator } from './validator.js'
+
+/**
+ * OpenCode's config: the `Config` schema, the merged config of a project and the global one,
+ * and PATCH routes that edit the files in place (comments kept). Loading and merging is the
+ * kernel's (`kernel.config()`); this plugin checks the result against the schema.
+ */
+export default definePlugin({
+  name: 'config',
+  register(app, kernel) {
+    registerSchemas(app, [...CONFIG_SCHEMAS, ConfigInvalidErrorBody])
+    const validator = createStrictValidator(CONFIG_SCHEMAS)
+    const service = createConfigService(kernel, validator)
+    app.decorate('configuration', service)
+    registerConfigRoutes(app, service, validator)
+  },
+})

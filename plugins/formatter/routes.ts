@@ -1,0 +1,23 @@
+import type { FastifyInstance } from 'fastify'
+import { Type } from 'typebox'
+import type { Kernel } from '../../kernel/plugin.js'
+import { InstanceQuery, ref } from '../../kernel/schemas.js'
+import { FormatterStatus } from './schemas.js'
+import { formatterStatus } from './service.js'
+
+export function registerFormatterRoutes(app: FastifyInstance, kernel: Kernel): void {
+  app.get(
+    '/formatter',
+    {
+      schema: {
+        operationId: 'formatter.status',
+        tags: ['instance'],
+        summary: 'Formatters',
+        description: 'Built-in and configured formatters; `enabled` = not disabled by config and installed here.',
+        querystring: Type.Object(InstanceQuery),
+        response: { 200: Type.Array(ref(FormatterStatus)) },
+      },
+    },
+    async (request) => formatterStatus(request.instance, kernel.config(request.instance), kernel.env),
+  )
+}

@@ -1,0 +1,71 @@
+import type { ConfigObject } from '../../kernel/config.js'
+import type { Instance } from '../../kernel/instance.js'
+import { findExecutable } from './executable.js'
+import type { LSPStatus } from './schemas.js'
+import { BUILTIN_SERVERS, type LspServerDefinition } from './servers.js'
+
+/** A server after config: a built-in one overridden, or one config added. */
+export interface LspServer extends LspServerDefinition {
+  disabled: boolean
+  env: Record<string, string>
+  initialization?: Record<string, unknown>
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+function strings(value: unknown): string[] | undefined {
+  return Array.isArray(value) && value.every((item) => typeof item === 'string') ? value : undefined
+}
+
+function stringMap(value: unknown): Record<string, string> {
+  if (!isPlainObject(value)) return {}
+  return Object.fromEntries(Object.entries(value).filter((entry): entry is [string, string] => typeof entry[1] === 'string'))
+}
+
+/**
+ * The built-in servers with config `lsp` applied: `false` disables all; `lsp.<id>` overrides
+ * `disabled`, `command`, `extensions`, `env` (or `environment`) and `initialization`, or adds a
+ * server when the id is new. Entries of the wrong shape are ignored.
+ */
+export function configuredServers(config: ConfigObject): LspServer[] {
+  const lsp = config.lsp
+  const overrides = isPlainObject(lsp) ? lsp : {}
+  const apply = (base: LspServerDefinition, override: unknown): LspServer => {
+    const entry = isPlainObject(override) ? override : {}
+    const server: LspServer = {
+      ...base,
+      command: strings(entry.command)?.length ? strings(entry.command)! : base.command,
+      extensions: strings(entry.extensions) ?? base.extensions,
+      disabled: lsp === false || entry.disabled === true,
+      env: { ...stringMap(entry.environment), ...stringMap(entry.env) },
+    }
+    if (isPlainObject(entry.initialization)) server.initialization = entry.initialization
+    return server
+  }
+  const builtin = new Set(BUILTIN_SERVERS.map((server) => server.id))
+  return [
+    ...BUILTIN_SERVERS.map((server) => apply(server, overrides[server.id])),
+    ...Object.entries(overrides)
+      .filter(([id, entry]) => !builtin.has(id) && isPlainObject(entry))
+      .map(([id, entry]) => apply({ id, name: id, extensions: [], command: [] }, entry)),
+  ]
+}
+
+/** What `GET /lsp` answers: every configured server and whether it could run here. */
+export function lspStatus(instance: Instance, config: ConfigObject, env: NodeJS.ProcessEnv): LSPStatus[] {
+  const scope = { directory: instance.directory, worktree: instance.worktree, env }
+  return configuredServers(config).map((server) => {
+    const available = server.command[0] !== undefined && findExecutable(server.command[0], scope) !== undefined
+    return {
+      id: server.id,
+      name: server.name,
+      root: instance.worktree,
+      status: server.disabled ? 'disabled' : available ? 'available' : 'unavailable',
+      extensions: server.extensions,
+      command: server.command,
+      available,
+    }
+  })
+}

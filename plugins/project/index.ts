@@ -1,0 +1,20 @@
+import { definePlugin } from '../../kernel/plugin.js'
+import { registerSchemas } from '../../kernel/schemas.js'
+import { registerProjectRoutes } from './routes.js'
+import { PROJECT_SCHEMAS } from './schemas.js'
+import { createProjectService } from './service.js'
+
+/**
+ * Projects: one per repository (id = root commit, `global` outside git), kept in SQLite with a
+ * name, icon and commands the user sets. A row is recorded when an instance boots.
+ */
+export default definePlugin({
+  name: 'project',
+  register(app, kernel) {
+    registerSchemas(app, PROJECT_SCHEMAS)
+    const service = createProjectService(kernel)
+    kernel.onInstanceBoot((instance) => void service.record(instance))
+    app.decorate('projects', service)
+    registerProjectRoutes(app, service)
+  },
+})

@@ -1,0 +1,65 @@
+import type { FastifyInstance } from 'fastify'
+import { Type } from 'typebox'
+import { InstanceQuery, NotFoundErrorBody, ref } from '../../kernel/schemas.js'
+import { Project, ProjectUpdateInput } from './schemas.js'
+import type { ProjectService } from './types.js'
+
+// The seed's paths and OpenCode's (`/project`, `/project/current`, `/project/:projectID`) share handlers.
+const PATHS = [
+  { base: '/project/projects', ids: { list: 'project.projects.list', current: 'project.projects.current', update: 'project.projects.update' } },
+  { base: '/project', ids: { list: 'project.list', current: 'project.current', update: 'project.update' } },
+]
+
+export function registerProjectRoutes(app: FastifyInstance, service: ProjectService): void {
+  for (const { base, ids } of PATHS) {
+    app.get(
+      base,
+      {
+        schema: {
+          operationId: ids.list,
+          tags: ['project'],
+          summary: 'List projects',
+          description: 'Every project the server has opened, oldest first.',
+          querystring: Type.Object(InstanceQuery),
+          response: { 200: Type.Array(ref(Project)) },
+        },
+      },
+      async () => service.list(),
+    )
+
+    app.get(
+      `${base}/current`,
+      {
+        schema: {
+          operationId: ids.current,
+          tags: ['project'],
+          summary: 'The current project',
+          description: 'The project of the requested directory.',
+          querystring: Type.Object(InstanceQuery),
+          response: { 200: ref(Project) },
+        },
+      },
+      async (request) => service.current(request.instance),
+    )
+
+    app.patch(
+      `${base}/:projectID`,
+      {
+        schema: {
+          operationId: ids.update,
+          tags: ['project'],
+          summary: 'Update a project',
+          description: 'Sets `name`, `icon` and `commands`; `color` (`#rrggbb`) is short for `icon.color`. Publishes `project.updated`.',
+          querystring: Type.Object(InstanceQuery),
+          params: Type.Object({ projectID: Type.String() }),
+          body: ProjectUpdateInput,
+          response: { 200: ref(Project), 404: ref(NotFoundErrorBody) },
+        },
+      },
+      async (request) => {
+        const { projectID } = request.params as { projectID: string }
+        return service.update(request.instance, projectID, (request.body ?? {}) as ProjectUpdateInput)
+      },
+    )
+  }
+}

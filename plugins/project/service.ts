@@ -1,0 +1,130 @@
+import { NotFoundError } from '../../kernel/errors.js'
+import type { Instance } from '../../kernel/instance.js'
+import type { Kernel } from '../../kernel/plugin.js'
+import type { Migration } from '../../kernel/storage.js'
+import { ProjectUpdated } from './events.js'
+import type { Project, ProjectUpdateInput } from './schemas.js'
+import type { ProjectService } from './types.js'
+
+export const PROJECT_MIGRATIONS: Migration[] = [
+  {
+    id: '0001-project',
+    up: (db) =>
+      db.exec(`CREATE TABLE project (
+        id TEXT PRIMARY KEY,
+        worktree TEXT NOT NULL,
+        vcs TEXT,
+        name TEXT,
+        icon TEXT,
+        commands TEXT,
+        sandboxes TEXT NOT NULL DEFAULT '[]',
+        time_created INTEGER NOT NULL,
+        time_updated INTEGER NOT NULL,
+        time_initialized INTEGER
+      )`),
+  },
+]
+
+interface ProjectRow {
+  id: string
+  worktree: string
+  vcs: string | null
+  name: string | null
+  icon: string | null
+  commands: string | null
+  sandboxes: string
+  time_created: number
+  time_updated: number
+  time_initialized: number | null
+}
+
+const GLOBAL = 'global'
+
+function toProject(row: ProjectRow): Project {
+  const project: Project = {
+    id: row.id,
+    worktree: row.worktree,
+    time: { created: row.time_created, updated: row.time_updated },
+    sandboxes: JSON.parse(row.sandboxes) as string[],
+  }
+  if (row.vcs === 'git') project.vcs = 'git'
+  if (row.name !== null) project.name = row.name
+  if (row.icon !== null) project.icon = JSON.parse(row.icon) as Project['icon']
+  if (row.commands !== null) project.commands = JSON.parse(row.commands) as Project['commands']
+  if (row.time_initialized !== null) project.time.initialized = row.time_initialized
+  return project
+}
+
+/** Keeps `value` only when it has a key; an emptied icon or commands is stored as absent. */
+function json(value: object | undefined): string | null {
+  return value && Object.keys(value).length > 0 ? JSON.stringify(value) : null
+}
+
+/** Projects in the kernel's SQLite, one row per project id (root commit, or `global`). */
+export function createProjectService(kernel: Kernel): ProjectService & { record(instance: Instance): Project } {
+  kernel.storage.migrate('project', PROJECT_MIGRATIONS)
+  const db = kernel.storage.db
+  const select = db.prepare<[string], ProjectRow>('SELECT * FROM project WHERE id = ?')
+  const selectAll = db.prepare<[], ProjectRow>('SELECT * FROM project ORDER BY time_created, id')
+  const insert = db.prepare(
+    'INSERT INTO project (id, worktree, vcs, sandboxes, time_created, time_updated) VALUES (@id, @worktree, @vcs, @sandboxes, @time, @time)',
+  )
+  const touch = db.prepare('UPDATE project SET vcs = @vcs, sandboxes = @sandboxes, time_updated = @time WHERE id = @id')
+  const save = db.prepare(
+    'UPDATE project SET name = @name, icon = @icon, commands = @commands, time_updated = @time WHERE id = @id',
+  )
+  const initialized = db.prepare('UPDATE project SET time_initialized = @time WHERE id = @id')
+
+  /** Creates the instance's project row, or notes that it was opened again (and from which worktree). */
+  const record = db.transaction((instance: Instance): Project => {
+    const { id } = instance.project
+    // OpenCode shows the global project (every directory outside git) with worktree `/`.
+    const worktree = id === GLOBAL ? '/' : instance.worktree
+    const vcs = instance.project.vcs ?? null
+    const time = Date.now()
+    const row = select.get(id)
+    if (!row) {
+      insert.run({ id, worktree, vcs, sandboxes: '[]', time })
+    } else {
+      const sandboxes = JSON.parse(row.sandboxes) as string[]
+      // Another checkout of the same repository (a linked worktree, a second clone).
+      if (id !== GLOBAL && worktree !== row.worktree && !sandboxes.includes(worktree)) sandboxes.push(worktree)
+      touch.run({ id, vcs: vcs ?? row.vcs, sandboxes: JSON.stringify(sandboxes), time: Math.max(time, row.time_updated) })
+    }
+    return toProject(select.get(id)!)
+  })
+
+  const get = (id: string) => {
+    const row = select.get(id)
+    return row ? toProject(row) : undefined
+  }
+
+  return {
+    record,
+    list: () => selectAll.all().map(toProject),
+    get,
+    current: (instance) => get(instance.project.id) ?? record(instance),
+    update(instance, id, input) {
+      const project = get(id)
+      if (!project) throw new NotFoundError(`Project not found: ${id}`)
+      if (input.name !== undefined) {
+        if (input.name === '') delete project.name
+        else project.name = input.name
+      }
+      if (input.icon === null) delete project.icon
+      else if (typeof input.icon === 'string') project.icon = { ...project.icon, override: input.icon }
+      else if (input.icon !== undefined) project.icon = { ...project.icon, ...input.icon }
+      if (input.color !== undefined) project.icon = { ...project.icon, color: input.color }
+      if (input.commands !== undefined) project.commands = { ...project.commands, ...input.commands }
+      project.time.updated = Math.max(Date.now(), project.time.updated)
+      save.run({ id, name: project.name ?? null, icon: json(project.icon), commands: json(project.commands), time: project.time.updated })
+      const updated = get(id)!
+      kernel.publish(instance, ProjectUpdated, updated)
+      return updated
+    },
+    markInitialized(id, time = Date.now()) {
+      if (initialized.run({ id, time }).changes === 0) return undefined
+      return get(id)
+    },
+  }
+}

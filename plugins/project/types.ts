@@ -1,0 +1,23 @@
+// The project plugin's public contract (`app.projects`). Import with `import type` only.
+import type { Instance } from '../../kernel/instance.js'
+import type { Project, ProjectUpdateInput } from './schemas.js'
+
+export type { Project, ProjectUpdateInput }
+
+export interface ProjectService {
+  /** Every project an instance was ever opened in, oldest first. */
+  list(): Project[]
+  get(id: string): Project | undefined
+  /** The project of an instance (recorded when the instance booted). */
+  current(instance: Instance): Project
+  /** Applies `input`, publishes `project.updated` on `instance`; NotFoundError for an unknown id. */
+  update(instance: Instance, id: string, input: ProjectUpdateInput): Project
+  /** Records when the project was initialised (`/session/:id/init` wrote its AGENTS.md). */
+  markInitialized(id: string, time?: number): Project | undefined
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    projects: ProjectService
+  }
+}
