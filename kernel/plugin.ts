@@ -56,8 +56,6 @@ export interface KernelPaths {
 export interface Kernel {
   readonly version: string
   readonly paths: KernelPaths
-  /** The environment the server was started with (tests pass their own). */
-  readonly env: NodeJS.ProcessEnv
   readonly bus: EventBus
   readonly storage: Storage
   readonly instances: InstanceManager

@@ -14,6 +14,18 @@ const querystring = Type.Object(InstanceQuery)
 const PENDING_TTL_MS = 10 * 60 * 1000
 const MAX_PENDING = 100
 
+/** Only the fields each credential type has: nothing else a client sends reaches auth.json. */
+function ownFields(credential: Credential): Credential {
+  switch (credential.type) {
+    case 'api':
+      return { type: 'api', key: credential.key }
+    case 'oauth':
+      return { type: 'oauth', refresh: credential.refresh, access: credential.access, expires: credential.expires }
+    case 'wellknown':
+      return { type: 'wellknown', key: credential.key, token: credential.token }
+  }
+}
+
 export function registerProviderRoutes(app: FastifyInstance, kernel: Kernel, providers: Providers, credentials: CredentialStore): void {
   const oauthMethods = (providerID: string): ProviderOAuthMethod[] => kernel.extensions.get(ProviderOAuth).filter((m) => m.providerID === providerID)
   const pending = new Map<string, { method: number; authorization: OAuthAuthorization; expires: number }>()
@@ -64,7 +76,7 @@ export function registerProviderRoutes(app: FastifyInstance, kernel: Kernel, pro
     { schema: { operationId: 'auth.set', tags: ['control'], summary: 'Store credentials for a provider (never returned)', querystring, params: ProviderParams, body: ref(AuthInput), response: { 200: Type.Boolean() } } },
     async (request) => {
       const { providerID } = request.params as Static<typeof ProviderParams>
-      credentials.set(providerID, request.body as Credential)
+      credentials.set(providerID, ownFields(request.body as Credential))
       providers.credentialsChanged()
       return true
     },

@@ -62,9 +62,11 @@ const Secret = Type.String({ minLength: 1, maxLength: 100_000 })
 export const AuthInput = named(
   'Auth',
   Type.Union([
-    Type.Object({ type: Type.Literal('api'), key: Secret }, { additionalProperties: false }),
-    Type.Object({ type: Type.Literal('oauth'), refresh: Secret, access: Secret, expires: Type.Number({ minimum: 0 }), enterpriseUrl: Type.Optional(Type.String()) }, { additionalProperties: false }),
-    Type.Object({ type: Type.Literal('wellknown'), key: Secret, token: Secret }, { additionalProperties: false }),
+    // No additionalProperties: false here: Ajv would strip keys while trying the first branches.
+    // The route keeps only each type's own fields.
+    Type.Object({ type: Type.Literal('api'), key: Secret }),
+    Type.Object({ type: Type.Literal('oauth'), refresh: Secret, access: Secret, expires: Type.Number({ minimum: 0 }), enterpriseUrl: Type.Optional(Type.String()) }),
+    Type.Object({ type: Type.Literal('wellknown'), key: Secret, token: Secret }),
   ]),
 )
 

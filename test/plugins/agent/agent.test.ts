@@ -256,7 +256,7 @@ permission:
       '.opencode/agent/broken.md': '---\ndescription: fine\ntools: [unclosed\n---\nBody\n',
     })
     const response = await server.app.inject({ url: `/agent?directory=${repo}` })
-    expect(response.statusCode).to.equal(500)
+    expect(response.statusCode).to.equal(400)
     const body = response.json()
     expect(body.name).to.equal('ConfigInvalidError')
     expect(body.data.path).to.equal(join(repo, '.opencode/agent/broken.md'))

@@ -79,7 +79,7 @@ describe('plugin: agent (skills)', () => {
       '.opencode/skill/fine/SKILL.md': skill('fine', 'Fine'),
     })
     const response = await server.app.inject({ url: `/skill?directory=${repo}` })
-    expect(response.statusCode).to.equal(500)
+    expect(response.statusCode).to.equal(400)
     expect(response.json().name).to.equal('ConfigInvalidError')
     expect(response.json().data.path).to.equal(join(repo, '.opencode/skill/broken/SKILL.md'))
     expect((await server.app.inject({ url: `/agent?directory=${repo}` })).statusCode).to.equal(200)

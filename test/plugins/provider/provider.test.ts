@@ -91,7 +91,8 @@ describe('plugin: provider', () => {
     expect((await server.app.inject({ method: 'PUT', url: '/auth/..%2Fetc', payload: { type: 'api', key: 'k' } })).statusCode).to.equal(400)
     expect(JSON.parse(readFileSync(file, 'utf8'))).to.deep.equal({ anthropic: { type: 'api', key: 'sk-stored-secret' } })
 
-    expect((await server.app.inject({ method: 'PUT', url: '/auth/openai', payload: { type: 'wellknown', key: 'k', token: 't' } })).statusCode).to.equal(200)
+    expect((await server.app.inject({ method: 'PUT', url: '/auth/openai', payload: { type: 'wellknown', key: 'k', token: 't', extra: 'dropped' } })).statusCode).to.equal(200)
+    expect(JSON.parse(readFileSync(file, 'utf8')).openai).to.deep.equal({ type: 'wellknown', key: 'k', token: 't' })
     expect((await server.app.inject({ method: 'DELETE', url: '/auth/anthropic' })).json()).to.equal(true)
     expect(Object.keys(JSON.parse(readFileSync(file, 'utf8')))).to.deep.equal(['openai'])
     expect(statSync(file).mode & 0o777).to.equal(0o600)
