@@ -20,6 +20,7 @@ import {
   type Part as PartValue,
 } from './schemas.js'
 import type { SessionService } from './service.js'
+import { messagesJson } from './store.js'
 
 const tags = ['session']
 const querystring = Type.Object(InstanceQuery)
@@ -44,9 +45,10 @@ export function registerSessionRoutes(app: FastifyInstance, kernel: Kernel, sess
   app.get(
     '/session',
     { schema: { operationId: 'session.list', tags, summary: 'List sessions, most recently updated first', querystring: SessionListQuery, response: { 200: Type.Array(ref(SessionInfo)) } } },
-    async (request) => {
+    async (request, reply) => {
       const query = request.query as Static<typeof SessionListQuery>
-      return sessions.list({
+      // Stored JSON goes out as is: no parse and re-serialise per request.
+      const rows = sessions.store.listSessionsJson({
         projectID: request.instance.project.id,
         directory: query.scope === 'project' ? undefined : request.instance.directory,
         roots: query.roots,
@@ -54,6 +56,7 @@ export function registerSessionRoutes(app: FastifyInstance, kernel: Kernel, sess
         search: query.search,
         limit: query.limit ?? 100,
       })
+      return reply.type('application/json; charset=utf-8').send(`[${rows.join(',')}]`)
     },
   )
 
@@ -131,8 +134,9 @@ export function registerSessionRoutes(app: FastifyInstance, kernel: Kernel, sess
       const { sessionID } = request.params as Static<typeof SessionParams>
       const query = request.query as Static<typeof MessageListQuery>
       sessions.get(request.instance, sessionID)
-      if (query.limit === undefined && query.before === undefined) return sessions.store.allMessages(sessionID)
-      const page = sessions.store.page(sessionID, query.limit ?? 100, query.before ? decodeCursor(query.before) : undefined)
+      reply.type('application/json; charset=utf-8')
+      if (query.limit === undefined && query.before === undefined) return reply.send(messagesJson(sessions.store.allMessagesJson(sessionID)))
+      const page = sessions.store.pageJson(sessionID, query.limit ?? 100, query.before ? decodeCursor(query.before) : undefined)
       if (page.next) {
         const cursor = encodeCursor(page.next)
         const url = new URL(request.url, 'http://localhost')
@@ -140,7 +144,7 @@ export function registerSessionRoutes(app: FastifyInstance, kernel: Kernel, sess
         reply.header('x-next-cursor', cursor)
         reply.header('link', `<${url.pathname}${url.search}>; rel="next"`)
       }
-      return page.messages
+      return reply.send(messagesJson(page.messages))
     },
   )
 

@@ -16,6 +16,7 @@ export const SESSION_MIGRATIONS: Migration[] = [
           data TEXT NOT NULL
         );
         CREATE INDEX session_project_updated ON session (project_id, time_updated DESC);
+        CREATE INDEX session_directory_updated ON session (project_id, directory, time_updated DESC);
         CREATE INDEX session_parent ON session (parent_id);
         CREATE TABLE message (
           id TEXT PRIMARY KEY,
@@ -49,6 +50,18 @@ export interface SessionFilter {
   limit: number
 }
 
+/** A message as stored: its info and parts as JSON text. */
+export interface RawMessage {
+  id: string
+  info: string
+  parts: string[]
+}
+
+/** `[{info, parts}]` JSON from stored documents, without parsing them. */
+export function messagesJson(messages: RawMessage[]): string {
+  return '[' + messages.map((m) => `{"info":${m.info},"parts":[${m.parts.join(',')}]}`).join(',') + ']'
+}
+
 /** A page of messages, oldest first, and the cursor for the page before it. */
 export interface MessagePage {
   messages: MessageWithParts[]
@@ -62,6 +75,7 @@ function isActive(part: Part): number {
 /** Sessions, messages and parts in SQLite; JSON documents beside the columns queries need. */
 export class SessionStore {
   private readonly statements
+  private readonly listStatements = new Map<string, { all(...args: unknown[]): unknown[] }>()
 
   constructor(private readonly db: SqliteDatabase) {
     this.statements = {
@@ -77,7 +91,7 @@ export class SessionStore {
       ),
       getMessage: db.prepare<[string, string], { data: string }>('SELECT data FROM message WHERE id = ? AND session_id = ?'),
       deleteMessage: db.prepare('DELETE FROM message WHERE id = ? AND session_id = ?'),
-      allMessages: db.prepare<[string], { data: string }>('SELECT data FROM message WHERE session_id = ? ORDER BY id'),
+      allMessages: db.prepare<[string], { id: string; data: string }>('SELECT id, data FROM message WHERE session_id = ? ORDER BY id'),
       latestMessages: db.prepare<[string, string, number], { id: string; data: string }>(
         'SELECT id, data FROM message WHERE session_id = ? AND id < ? ORDER BY id DESC LIMIT ?',
       ),
@@ -108,7 +122,8 @@ export class SessionStore {
     return row ? (JSON.parse(row.data) as SessionInfo) : undefined
   }
 
-  listSessions(filter: SessionFilter): SessionInfo[] {
+  /** The stored JSON of the matching sessions: list routes send it as is, without re-serialising. */
+  listSessionsJson(filter: SessionFilter): string[] {
     const where = ['project_id = ?']
     const args: unknown[] = [filter.projectID]
     if (filter.directory !== undefined) {
@@ -125,8 +140,14 @@ export class SessionStore {
       args.push(`%${filter.search.replace(/[\\%_]/g, (c) => '\\' + c)}%`)
     }
     args.push(filter.limit)
-    const rows = this.db.prepare(`SELECT data FROM session WHERE ${where.join(' AND ')} ORDER BY time_updated DESC LIMIT ?`).all(...args) as { data: string }[]
-    return rows.map((row) => JSON.parse(row.data) as SessionInfo)
+    const sql = `SELECT data FROM session WHERE ${where.join(' AND ')} ORDER BY time_updated DESC LIMIT ?`
+    let statement = this.listStatements.get(sql)
+    if (!statement) this.listStatements.set(sql, (statement = this.db.prepare(sql)))
+    return (statement.all(...args) as { data: string }[]).map((row) => row.data)
+  }
+
+  listSessions(filter: SessionFilter): SessionInfo[] {
+    return this.listSessionsJson(filter).map((data) => JSON.parse(data) as SessionInfo)
   }
 
   children(id: string): SessionInfo[] {
@@ -169,25 +190,37 @@ export class SessionStore {
 
   /** Every message of a session with its parts, oldest first (the model's context). */
   allMessages(sessionID: string): MessageWithParts[] {
-    const infos = this.statements.allMessages.all(sessionID).map((row) => JSON.parse(row.data) as MessageInfo)
-    return this.attachParts(sessionID, infos)
+    return this.toMessages(this.allMessagesJson(sessionID))
   }
 
   /** The newest `limit` messages before `before` (a message id), returned oldest first. */
   page(sessionID: string, limit: number, before?: string): MessagePage {
-    const rows = this.statements.latestMessages.all(sessionID, before ?? '\uffff', limit + 1)
-    const more = rows.length > limit
-    const infos = rows.slice(0, limit).reverse().map((row) => JSON.parse(row.data) as MessageInfo)
-    return { messages: this.attachParts(sessionID, infos), next: more && infos[0] ? infos[0].id : undefined }
+    const page = this.pageJson(sessionID, limit, before)
+    return { messages: this.toMessages(page.messages), next: page.next }
   }
 
-  private attachParts(sessionID: string, infos: MessageInfo[]): MessageWithParts[] {
-    if (infos.length === 0) return []
-    const byMessage = new Map<string, Part[]>(infos.map((info) => [info.id, []]))
-    for (const row of this.statements.partsBetween.all(sessionID, infos[0]!.id, infos.at(-1)!.id)) {
-      byMessage.get(row.message_id)?.push(JSON.parse(row.data) as Part)
-    }
-    return infos.map((info) => ({ info, parts: byMessage.get(info.id) ?? [] }))
+  /** `allMessages` as stored JSON: `{info, parts}` strings built without parsing. */
+  allMessagesJson(sessionID: string): RawMessage[] {
+    const rows = this.statements.allMessages.all(sessionID).map((row) => ({ id: (row as { id: string }).id, info: row.data }))
+    return this.attachRawParts(sessionID, rows)
+  }
+
+  pageJson(sessionID: string, limit: number, before?: string): { messages: RawMessage[]; next?: string } {
+    const rows = this.statements.latestMessages.all(sessionID, before ?? '\uffff', limit + 1)
+    const more = rows.length > limit
+    const kept = rows.slice(0, limit).reverse().map((row) => ({ id: row.id, info: row.data }))
+    return { messages: this.attachRawParts(sessionID, kept), next: more && kept[0] ? kept[0].id : undefined }
+  }
+
+  private attachRawParts(sessionID: string, rows: { id: string; info: string }[]): RawMessage[] {
+    if (rows.length === 0) return []
+    const byMessage = new Map<string, string[]>(rows.map((row) => [row.id, []]))
+    for (const part of this.statements.partsBetween.all(sessionID, rows[0]!.id, rows.at(-1)!.id)) byMessage.get(part.message_id)?.push(part.data)
+    return rows.map((row) => ({ id: row.id, info: row.info, parts: byMessage.get(row.id) ?? [] }))
+  }
+
+  private toMessages(raw: RawMessage[]): MessageWithParts[] {
+    return raw.map((message) => ({ info: JSON.parse(message.info) as MessageInfo, parts: message.parts.map((part) => JSON.parse(part) as Part) }))
   }
 
   savePart(part: Part): void {

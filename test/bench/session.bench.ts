@@ -2,11 +2,11 @@
 // listing a 20-message session, and the newest 50 messages of a 10,000-message session.
 // Run with `npm run bench` (figures, not assertions).
 import autocannon from 'autocannon'
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createServer } from '../../kernel/server.js'
+import { PACKAGE_ROOT } from '../../kernel/version.js'
 import { ScriptedLlm } from '../llm/server.js'
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
@@ -31,14 +31,18 @@ export async function benchSession(): Promise<Record<string, string>> {
       provider: { scripted: { npm: '@ai-sdk/openai-compatible', options: { baseURL: llm.url, apiKey: 'k' }, models: { m: { name: 'M' } } } },
     }),
   )
-  const server = await createServer({
-    port: 0,
+  // The server runs in its own process, as users run it; this process only drives it.
+  const port = Number(process.env.BENCH_PORT ?? 4392)
+  const server = spawn(process.execPath, [join(PACKAGE_ROOT, 'bin/opencode-kernel.js'), 'serve', '--port', String(port)], {
     cwd: repo,
-    dataDir: join(root, 'data'),
-    logLevel: 'silent',
-    env: { PATH: process.env.PATH, HOME: root, XDG_CONFIG_HOME: join(root, 'config') },
+    env: { PATH: process.env.PATH, HOME: root, XDG_CONFIG_HOME: join(root, 'config'), OPENCODE_KERNEL_DATA: join(root, 'data'), LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'inherit'],
   })
-  const base = await server.listen()
+  await new Promise<void>((resolve, reject) => {
+    server.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('listening') && resolve())
+    server.once('exit', (code) => reject(new Error(`server exited with ${code}`)))
+  })
+  const base = `http://127.0.0.1:${port}`
   const post = async (path: string, body: unknown) => {
     const response = await fetch(base + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
     if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`)
@@ -77,7 +81,9 @@ export async function benchSession(): Promise<Record<string, string>> {
     figures['newest 50 of 10,000 messages'] = `${median(pageTimes).toFixed(2)} ms median (target < 10 ms)`
     return figures
   } finally {
-    await server.close()
+    const exited = new Promise((resolve) => server.once('exit', resolve))
+    server.kill('SIGTERM')
+    await exited
     await llm.close()
     rmSync(root, { recursive: true, force: true })
   }
