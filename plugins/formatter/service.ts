@@ -1,6 +1,6 @@
 import type { ConfigObject } from '../../kernel/config.js'
 import type { Instance } from '../../kernel/instance.js'
-import { findExecutable } from './executable.js'
+import { findExecutable } from '../../sdk/executable.js'
 import { BUILTIN_FORMATTERS, type FormatterDefinition } from './formatters.js'
 import type { FormatterStatus } from './schemas.js'
 

@@ -1,6 +1,6 @@
 import type { ConfigObject } from '../../kernel/config.js'
 import type { Instance } from '../../kernel/instance.js'
-import { findExecutable } from './executable.js'
+import { findExecutable } from '../../sdk/executable.js'
 import type { LSPStatus } from './schemas.js'
 import { BUILTIN_SERVERS, type LspServerDefinition } from './servers.js'
 
