@@ -34,12 +34,14 @@ export function kernelCompilers(lazy: boolean): { buildValidator: Factory; build
   return {
     buildValidator: (external, options) => {
       const base = options as { customOptions?: Record<string, unknown> }
-      const coercing = validators(external, options)
-      const strict = validators(external, { ...base, customOptions: { ...base.customOptions, coerceTypes: false } })
-      return (route) => {
-        const compile = (route as { httpPart?: string }).httpPart === 'body' ? strict : coercing
-        return lazy ? lazyValidator(() => compile(route) as never) : compile(route)
-      }
+      // Each Ajv instance is created on first need: creating one compiles every shared schema.
+      let coercing: Compiler | undefined
+      let strict: Compiler | undefined
+      const compilerFor = (route: unknown) =>
+        (route as { httpPart?: string }).httpPart === 'body'
+          ? (strict ??= validators(external, { ...base, customOptions: { ...base.customOptions, coerceTypes: false } }))
+          : (coercing ??= validators(external, options))
+      return (route) => (lazy ? lazyValidator(() => compilerFor(route)(route) as never) : compilerFor(route)(route))
     },
     buildSerializer: (external, options) => {
       const compile = serializers(external, options)

@@ -67,13 +67,17 @@ export function formatPath(path: JSONPath): string {
  */
 export function createStrictValidator(schemas: readonly NamedSchema[]): StrictValidator {
   const external = Object.fromEntries(schemas.map((schema) => [schema.$id, schema]))
-  const build = (AjvCompiler as unknown as () => (external: unknown, options: unknown) => (route: { schema: unknown }) => ValidateFunction)()(external, {
-    customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: true },
-  })
+  // Built on first use: compiling the config schemas costs more than the rest of start-up.
+  let build: ((route: { schema: unknown }) => ValidateFunction) | undefined
   const compiled = new WeakMap<object, ValidateFunction>()
   const validator = (schema: object) => {
     let validate = compiled.get(schema)
-    if (!validate) compiled.set(schema, (validate = build({ schema })))
+    if (!validate) {
+      build ??= (AjvCompiler as unknown as () => (external: unknown, options: unknown) => (route: { schema: unknown }) => ValidateFunction)()(external, {
+        customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: true },
+      })
+      compiled.set(schema, (validate = build({ schema })))
+    }
     return validate
   }
   return {
@@ -83,9 +87,9 @@ export function createStrictValidator(schemas: readonly NamedSchema[]): StrictVa
       return describe(validate.errors ?? [{ instancePath: '', message: 'is invalid' }])
     },
     compile({ schema, httpPart }) {
-      const validate = validator(schema as object)
       const part = PARTS[httpPart ?? 'body'] ?? 'Body'
       return (data) => {
+        const validate = validator(schema as object)
         if (validate(data)) return true
         const problem = describe(validate.errors ?? [{ instancePath: '', message: 'is invalid' }])
         const where = problem.path.length > 0 ? ` at "${formatPath(problem.path)}"` : ''
