@@ -20,14 +20,18 @@ async function realish(path: string): Promise<string> {
 
 /**
  * Resolves a path a model gave against the instance directory and asks the permissions it needs:
- * `external_directory` when it lies outside the project (symlinks followed), then `permission`.
+ * `external_directory` when it lies outside the project and the `trusted` directories (symlinks
+ * followed), then `permission`.
  */
-export async function resolveProjectPath(context: ToolContext, given: string, permission: string): Promise<string> {
+export async function resolveProjectPath(context: ToolContext, given: string, permission: string, trusted: readonly string[] = []): Promise<string> {
   const { instance } = context
   const path = isAbsolute(given) ? resolve(given) : resolve(instance.directory, given)
   const real = await realish(path)
   const root = await realish(instance.worktree)
-  if (!contains(root, real) && !contains(await realish(instance.directory), real)) {
+  const outside = !contains(root, real) && !contains(await realish(instance.directory), real)
+  let isTrusted = false
+  for (const dir of trusted) if (contains(await realish(dir), real)) isTrusted = true
+  if (outside && !isTrusted) {
     const parentDir = dirname(real)
     await context.ask({ permission: 'external_directory', patterns: [parentDir + '/*'], always: [parentDir + '/*'], metadata: { filepath: real, parentDir } })
   }
