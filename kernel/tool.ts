@@ -36,6 +36,8 @@ export interface ToolContext {
   messageID: string
   callID: string
   agent: string
+  /** The model the session's turn runs with (a subagent inherits it). */
+  model?: { providerID: string; modelID: string }
   /** Aborted when the prompt is aborted or the session deleted; kill child processes on it. */
   abort: AbortSignal
   /** Updates the running tool part's title and metadata (streamed to clients as it runs). */

@@ -28,7 +28,7 @@ import {
 } from './schemas.js'
 import { SessionService } from './service.js'
 import { SESSION_MIGRATIONS, SessionStore } from './store.js'
-import type { SessionApi } from './types.js'
+import type { InterruptedCallHold, SessionApi } from './types.js'
 import { PartWriter } from './writer.js'
 
 /** Sessions, messages and parts, and the agent loop that answers prompts. */
@@ -62,14 +62,18 @@ export default definePlugin({
     ])
     kernel.storage.migrate('session', SESSION_MIGRATIONS)
     const store = new SessionStore(kernel.storage.db)
-    recoverInterruptedParts(store)
-
     const sessions = new SessionService(kernel, store)
     const writer = new PartWriter(store, 250, (error) => kernel.log.error({ err: error }, 'writing streamed parts failed'))
     const runner = new PromptRunner(app, kernel, sessions, writer)
+    const holds: InterruptedCallHold[] = []
+    // After every plugin has registered, so the permission service can hold its waiting calls.
+    app.addHook('onReady', async () => recoverInterruptedParts(store, holds, runner))
     app.addHook('onClose', async () => writer.flush())
 
     const api: SessionApi = {
+      get: (instance, sessionID) => sessions.get(instance, sessionID),
+      holdInterrupted: (hold) => void holds.push(hold),
+      resumeTool: (instance, sessionID, messageID, callID, outcome) => runner.resume(instance, sessionID, messageID, callID, outcome),
       create: (instance, input) => sessions.create(instance, input),
       async promptText(instance, sessionID, input) {
         const reply = await runner.prompt(instance, sessionID, { parts: [{ type: 'text', text: input.text }], agent: input.agent, model: input.model })
@@ -82,18 +86,30 @@ export default definePlugin({
   },
 })
 
-/** Tool parts and replies a crash left unfinished become errors, so no client waits on them forever. */
-function recoverInterruptedParts(store: SessionStore): void {
+/**
+ * Tool parts and replies a crash left unfinished become errors, so no client waits on them
+ * forever, except calls a plugin holds to resume (a pending permission); their replies stay open.
+ */
+function recoverInterruptedParts(store: SessionStore, holds: InterruptedCallHold[], runner: PromptRunner): void {
   const now = Date.now()
   const parts = store.activeParts()
+  const open = new Set<string>()
+  const changed: Part[] = []
   for (const part of parts) {
     if (part.type !== 'tool' || (part.state.status !== 'pending' && part.state.status !== 'running')) continue
+    const hold = part.state.status === 'running' ? holds.find((h) => h.holds(part)) : undefined
+    if (hold) {
+      runner.holdCall(part.sessionID, { messageID: part.messageID, callID: part.callID, hold })
+      open.add(part.messageID)
+      continue
+    }
     const start = part.state.status === 'running' ? part.state.time.start : now
     part.state = { status: 'error', input: part.state.input, error: 'Tool execution was interrupted (the server stopped)', time: { start, end: now } }
+    changed.push(part)
   }
-  if (parts.length) store.saveParts(parts)
+  if (changed.length) store.saveParts(changed)
   for (const message of store.activeMessages()) {
-    if (message.role !== 'assistant') continue
+    if (message.role !== 'assistant' || open.has(message.id)) continue
     message.time.completed = now
     message.error ??= { name: 'MessageAbortedError', data: { message: 'The server stopped before the reply finished' } }
     store.saveMessage(message)

@@ -12,7 +12,8 @@ import type { AgentInfo, PermissionRule } from '../agent/types.js'
 import type { ModelInfo, ModelRef } from '../provider/types.js'
 import { toModelMessages } from './context.js'
 import { MessagePartDelta, SessionError, SessionIdle, SessionStatusChanged } from './events.js'
-import { evaluate, PermissionDeniedError, PermissionRejectedError } from './permission.js'
+import { evaluatePermission as evaluate } from '../../sdk/permission.js'
+import { PermissionDeniedError } from './permission.js'
 import type {
   AssistantMessage,
   MessageError,
@@ -29,7 +30,7 @@ import type {
 } from './schemas.js'
 import { isDefaultTitle, type SessionService } from './service.js'
 import { instructionFiles, systemPrompt } from './system.js'
-import type { PermissionGate } from './types.js'
+import type { InterruptedCallHold, PermissionGate, ResumeOutcome } from './types.js'
 import type { PartWriter } from './writer.js'
 
 /** Steps a turn may take when the agent sets no limit. */
@@ -42,6 +43,15 @@ interface QueuedPrompt {
   user: MessageWithParts & { info: UserMessage }
   resolve(message: MessageWithParts): void
   reject(error: unknown): void
+  /** Continues a turn the server stopped in: finish this held tool call first. */
+  resume?: { messageID: string; callID: string; outcome: ResumeOutcome }
+}
+
+/** A tool call left running by a restart, which a plugin (the permission service) will finish. */
+interface HeldCall {
+  messageID: string
+  callID: string
+  hold: InterruptedCallHold
 }
 
 interface SessionRun {
@@ -147,6 +157,9 @@ function cleanTitle(text: string): string | undefined {
  * from the model, runs the tools it calls, and continues until the model stops.
  */
 export class PromptRunner {
+  /** Held calls by session id (sessions are global, instances boot later). */
+  private readonly held = new Map<string, HeldCall[]>()
+
   constructor(
     private readonly app: FastifyInstance,
     private readonly kernel: Kernel,
@@ -184,6 +197,7 @@ export class PromptRunner {
 
   /** Cancels the running turn and drops queued prompts. Always leaves the session idle. */
   abort(instance: Instance, sessionID: string): void {
+    this.releaseHeld(instance, sessionID)
     const run = this.state(instance).runs.get(sessionID)
     if (!run) return
     run.controller?.abort()
@@ -191,10 +205,57 @@ export class PromptRunner {
 
   /** Aborts and waits (bounded) until the loop has stopped writing. */
   async stop(instance: Instance, sessionID: string): Promise<void> {
+    this.releaseHeld(instance, sessionID)
     const run = this.state(instance).runs.get(sessionID)
     if (!run) return
     run.controller?.abort()
     await Promise.race([run.done, new Promise((resolve) => setTimeout(resolve, 5000))])
+  }
+
+  /** Records a call a restart left waiting; it stays `running` until resumed or released. */
+  holdCall(sessionID: string, call: HeldCall): void {
+    const calls = this.held.get(sessionID) ?? []
+    calls.push(call)
+    this.held.set(sessionID, calls)
+  }
+
+  /** Fails the session's held calls (their message ends aborted) and tells their holders. */
+  private releaseHeld(instance: Instance, sessionID: string): void {
+    const calls = this.held.get(sessionID)
+    if (!calls) return
+    this.held.delete(sessionID)
+    const now = Date.now()
+    for (const call of calls) {
+      const message = this.sessions.store.getMessage(sessionID, call.messageID)
+      const part = message?.parts.find((p): p is ToolPart => p.type === 'tool' && p.callID === call.callID)
+      if (message && part && part.state.status === 'running') {
+        part.state = { status: 'error', input: part.state.input, error: 'Tool execution was interrupted (the server stopped)', time: { start: part.state.time.start, end: now } }
+        this.sessions.savePart(instance, part)
+      }
+      if (message && message.info.role === 'assistant' && !message.info.time.completed) {
+        message.info.time.completed = now
+        message.info.error ??= { name: 'MessageAbortedError', data: { message: 'The server stopped before the reply finished' } }
+        this.sessions.saveMessage(instance, message.info)
+      }
+      call.hold.released(instance, sessionID, call.callID)
+    }
+  }
+
+  /** Finishes a held call and, once its message has none left, continues the turn. */
+  resume(instance: Instance, sessionID: string, messageID: string, callID: string, outcome: ResumeOutcome): void {
+    const calls = this.held.get(sessionID) ?? []
+    const index = calls.findIndex((call) => call.messageID === messageID && call.callID === callID)
+    if (index < 0) return
+    calls.splice(index, 1)
+    if (!calls.length) this.held.delete(sessionID)
+    const message = this.sessions.store.getMessage(sessionID, messageID)
+    const parent = message?.info.role === 'assistant' ? this.sessions.store.getMessage(sessionID, message.info.parentID) : undefined
+    if (!message || !parent || parent.info.role !== 'user') return
+    const state = this.state(instance)
+    let run = state.runs.get(sessionID)
+    if (!run) state.runs.set(sessionID, (run = { queue: [] }))
+    run.queue.push({ user: parent as MessageWithParts & { info: UserMessage }, resolve: () => {}, reject: () => {}, resume: { messageID, callID, outcome } })
+    if (!run.done) run.done = this.drive(instance, sessionID, run)
   }
 
   /** Resolves the agent and model of a prompt; bad names are a 400 before anything is stored. */
@@ -271,6 +332,8 @@ export class PromptRunner {
     const messageID = input.messageID ?? ascendingId('msg')
     if (this.sessions.store.getMessage(sessionID, messageID)) throw new BadRequestError(`Message already exists: ${messageID}`, 'Body')
     const parts = this.userParts(instance, sessionID, messageID, input)
+    // A new prompt gives up calls a restart left waiting on the user.
+    this.releaseHeld(instance, sessionID)
     const info: UserMessage = { id: messageID, sessionID, role: 'user', time: { created: Date.now() }, agent: agent.name, model }
     if (input.system) info.system = input.system
     if (input.tools) info.tools = input.tools
@@ -324,6 +387,7 @@ export class PromptRunner {
     } finally {
       this.writer.flush()
       this.state(instance).runs.delete(sessionID)
+      run.done = undefined
       if (!instance.isDisposed) {
         this.setStatus(instance, sessionID, { type: 'idle' })
         this.kernel.publish(instance, SessionIdle, { sessionID })
@@ -338,6 +402,11 @@ export class PromptRunner {
     const modelInfo = await this.app.providers.model(instance, modelRef)
     const maxSteps = agent.steps ?? DEFAULT_MAX_STEPS
     let last: MessageWithParts | undefined
+    if (prompt.resume) {
+      const resumed = await this.finishHeldCall(instance, sessionID, agent, prompt.resume, signal)
+      if (!resumed.continue) return resumed.message
+      last = resumed.message
+    }
     for (let step = 1; ; step++) {
       this.setStatus(instance, sessionID, { type: 'busy' })
       const outcome = await this.step(instance, sessionID, prompt, run, agent, modelInfo, signal)
@@ -347,6 +416,53 @@ export class PromptRunner {
       if (outcome.finish !== 'tool-calls' || step >= maxSteps) break
     }
     return last
+  }
+
+  /**
+   * Runs (or fails) a call a restart interrupted and completes its message when it was the last
+   * one held. `continue` says whether the loop goes on to the next step.
+   */
+  private async finishHeldCall(
+    instance: Instance,
+    sessionID: string,
+    agent: AgentInfo,
+    resume: NonNullable<QueuedPrompt['resume']>,
+    signal: AbortSignal,
+  ): Promise<{ message: MessageWithParts; continue: boolean }> {
+    const message = this.sessions.store.getMessage(sessionID, resume.messageID)!
+    const info = message.info as AssistantMessage
+    const part = message.parts.find((p): p is ToolPart => p.type === 'tool' && p.callID === resume.callID)
+    const control = { stop: false }
+    const updatePart = (changed: Part, persist: 'now' | 'later' = 'now') => {
+      if (persist === 'now') this.writer.save(changed)
+      else this.writer.schedule(changed)
+      this.sessions.publishPart(instance, changed)
+    }
+    if (part && part.state.status === 'running') {
+      this.setStatus(instance, sessionID, { type: 'busy' })
+      const { outcome } = resume
+      const definition = (await this.kernel.tools.list(instance)).find((tool) => tool.id === part.tool)
+      if (outcome.run && definition) {
+        const session = this.sessions.get(instance, sessionID)
+        const rules = [...agent.permission, ...(session.permission ?? [])]
+        await this.runTool({ instance, sessionID, info, agent, definition, part, input: part.state.input, signal, rules, control, updatePart }).catch(() => {})
+      } else {
+        const error = outcome.run ? `Tool ${part.tool} is no longer available` : outcome.error
+        part.state = { status: 'error', input: part.state.input, error, time: { start: part.state.time.start, end: Date.now() } }
+        updatePart(part)
+        if (!outcome.run && outcome.stop) control.stop = true
+      }
+    }
+    this.writer.flush()
+    const stillHeld = (this.held.get(sessionID) ?? []).some((call) => call.messageID === info.id)
+    if (stillHeld) return { message, continue: false }
+    if (!info.time.completed) {
+      info.time.completed = Date.now()
+      info.finish ??= 'tool-calls'
+      if (signal.aborted) info.error = toMessageError(undefined, info.providerID, true)
+      this.sessions.saveMessage(instance, info)
+    }
+    return { message, continue: !control.stop && !signal.aborted && !info.error }
   }
 
   /** The messages the model sees: everything except user prompts still waiting in the queue. */
@@ -608,54 +724,75 @@ export class PromptRunner {
             toolParts.set(options.toolCallId, part)
             addPart(part)
           }
-          const args = (input ?? {}) as Record<string, unknown>
-          const start = Date.now()
-          part.state = { status: 'running', input: args, time: { start } }
-          updatePart(part)
-          const running = part
-          const context: ToolContext = {
-            instance,
-            sessionID,
-            messageID: info.id,
-            callID: options.toolCallId,
-            agent: agent.name,
-            abort: signal,
-            metadata: (update) => {
-              if (running.state.status !== 'running') return
-              if (update.title !== undefined) running.state.title = update.title
-              if (update.metadata !== undefined) running.state.metadata = update.metadata
-              updatePart(running, 'later')
-            },
-            ask: (request) => this.ask(instance, sessionID, info.id, options.toolCallId, rules, request, signal),
-          }
-          try {
-            checkToolArguments(definition, args)
-            const result = await (definition as ToolDefinition).execute(args, context)
-            if (signal.aborted) throw new Error('Tool execution aborted')
-            running.state = {
-              status: 'completed',
-              input: args,
-              output: result.output,
-              title: result.title,
-              metadata: result.metadata ?? {},
-              time: { start, end: Date.now() },
-              ...(result.attachments?.length ? { attachments: result.attachments.map((a) => ({ ...a, id: ascendingId('prt'), sessionID, messageID: info.id, type: 'file' })) } : {}),
-            }
-            updatePart(running)
-            return result.output
-          } catch (error) {
-            const message = signal.aborted ? 'Tool execution aborted' : errorMessage(error)
-            const metadata = running.state.status === 'running' ? running.state.metadata : undefined
-            running.state = { status: 'error', input: args, error: message, time: { start, end: Date.now() }, ...(metadata ? { metadata } : {}) }
-            updatePart(running)
-            if (error instanceof PermissionRejectedError && error.stop) control.stop = true
-            if (isNamedError(error) && (error.data as { stop?: boolean }).stop) control.stop = true
-            throw new Error(message)
-          }
+          return this.runTool({ instance, sessionID, info, agent, definition, part, input, signal, rules, control, updatePart })
         },
       })
     }
     return out
+  }
+
+  /**
+   * Runs one tool call: the part goes running → completed or error, permissions are asked under
+   * `rules`. Returns the output for the model; throws with the message the model sees.
+   */
+  private async runTool(call: {
+    instance: Instance
+    sessionID: string
+    info: AssistantMessage
+    agent: AgentInfo
+    definition: ToolDefinition
+    part: ToolPart
+    input: unknown
+    signal: AbortSignal
+    rules: PermissionRule[]
+    control: { stop: boolean }
+    updatePart: (part: Part, persist?: 'now' | 'later') => void
+  }): Promise<string> {
+    const { instance, sessionID, info, definition, signal, updatePart } = call
+    const running = call.part
+    const args = (call.input ?? {}) as Record<string, unknown>
+    const start = Date.now()
+    running.state = { status: 'running', input: args, time: { start } }
+    updatePart(running)
+    const context: ToolContext = {
+      instance,
+      sessionID,
+      messageID: info.id,
+      callID: running.callID,
+      agent: call.agent.name,
+      model: { providerID: info.providerID, modelID: info.modelID },
+      abort: signal,
+      metadata: (update) => {
+        if (running.state.status !== 'running') return
+        if (update.title !== undefined) running.state.title = update.title
+        if (update.metadata !== undefined) running.state.metadata = update.metadata
+        updatePart(running, 'later')
+      },
+      ask: (request) => this.ask(instance, sessionID, info.id, running.callID, call.rules, request, signal),
+    }
+    try {
+      checkToolArguments(definition, args)
+      const result = await definition.execute(args, context)
+      if (signal.aborted) throw new Error('Tool execution aborted')
+      running.state = {
+        status: 'completed',
+        input: args,
+        output: result.output,
+        title: result.title,
+        metadata: result.metadata ?? {},
+        time: { start, end: Date.now() },
+        ...(result.attachments?.length ? { attachments: result.attachments.map((a) => ({ ...a, id: ascendingId('prt'), sessionID, messageID: info.id, type: 'file' })) } : {}),
+      }
+      updatePart(running)
+      return result.output
+    } catch (error) {
+      const message = signal.aborted ? 'Tool execution aborted' : errorMessage(error)
+      const metadata = running.state.status === 'running' ? running.state.metadata : undefined
+      running.state = { status: 'error', input: args, error: message, time: { start, end: Date.now() }, ...(metadata ? { metadata } : {}) }
+      updatePart(running)
+      if (isNamedError(error) && (error.data as { stop?: boolean }).stop) call.control.stop = true
+      throw new Error(message)
+    }
   }
 
   /** Rules first: allow passes, deny fails; `ask` goes to the permission plugin when there is one. */

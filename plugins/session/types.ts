@@ -2,6 +2,7 @@
 import type { Instance } from '../../kernel/instance.js'
 import type { PermissionAsk } from '../../kernel/tool.js'
 import type { PermissionRule } from '../agent/types.js'
+import type { SessionInfo, ToolPart } from './schemas.js'
 
 /** A permission question from a running tool call, with the rules that apply to it. */
 export interface PermissionGateRequest extends PermissionAsk {
@@ -19,8 +20,28 @@ export interface PermissionGate {
   ask(instance: Instance, request: PermissionGateRequest, signal: AbortSignal): Promise<void>
 }
 
+/**
+ * A plugin that can finish tool calls the server stopped in while they waited on the user (a
+ * pending permission). Held calls stay `running` after a restart until the plugin resumes them.
+ */
+export interface InterruptedCallHold {
+  /** Whether this plugin will resume `part`. */
+  holds(part: ToolPart): boolean
+  /** The held call was given up (a new prompt, an abort, the session deleted). */
+  released(instance: Instance, sessionID: string, callID: string): void
+}
+
+/** How to finish a held call: run the tool again, or fail it (and stop the loop when `stop`). */
+export type ResumeOutcome = { run: true } | { run: false; error: string; stop: boolean }
+
 /** What the session plugin offers other plugins (the task tool, commands) as `app.sessions`. */
 export interface SessionApi {
+  /** The session; NotFoundError (404) when it does not exist in this instance. */
+  get(instance: Instance, sessionID: string): SessionInfo
+  /** Registers a hold; call it while registering (before the server is ready). */
+  holdInterrupted(hold: InterruptedCallHold): void
+  /** Finishes a held call and, once none of its message's calls is held, continues the loop. */
+  resumeTool(instance: Instance, sessionID: string, messageID: string, callID: string, outcome: ResumeOutcome): void
   create(instance: Instance, input: { parentID?: string; title?: string }): { id: string }
   /** Runs a prompt to its end and returns the final assistant message's text. */
   promptText(instance: Instance, sessionID: string, input: { text: string; agent?: string; model?: { providerID: string; modelID: string } }): Promise<string>

@@ -1,0 +1,11 @@
+import { Type } from 'typebox'
+import { defineEvent } from '../../kernel/bus.js'
+import { StringEnum } from '../../kernel/schemas.js'
+import { PERMISSION_REPLIES, PermissionRequestFields } from './schemas.js'
+
+export const PermissionAsked = defineEvent('permission.asked', PermissionRequestFields)
+export const PermissionReplied = defineEvent('permission.replied', {
+  sessionID: Type.String(),
+  requestID: Type.String(),
+  reply: StringEnum(PERMISSION_REPLIES),
+})

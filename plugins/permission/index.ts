@@ -1,0 +1,29 @@
+import { definePlugin } from '../../kernel/plugin.js'
+import { registerSchemas } from '../../kernel/schemas.js'
+import type { PermissionGate } from '../session/types.js'
+import { registerPermissionRoutes } from './routes.js'
+import { PermissionRequest } from './schemas.js'
+import { PermissionService } from './service.js'
+import { PERMISSION_MIGRATIONS, PermissionStore } from './store.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    permissionGate: PermissionGate
+  }
+}
+
+/** Permission requests and replies: the gate the session runner asks when a rule says `ask`. */
+export default definePlugin({
+  name: 'permission',
+  dependencies: ['session'],
+  register(app, kernel) {
+    registerSchemas(app, [PermissionRequest])
+    kernel.storage.migrate('permission', PERMISSION_MIGRATIONS)
+    const service = new PermissionService(app, kernel, new PermissionStore(kernel.storage.db))
+    app.decorate('permissionGate', service)
+    app.sessions.holdInterrupted(service)
+    // Runs after the session plugin's recovery (hooks run in registration order).
+    app.addHook('onReady', async () => service.pruneOrphans())
+    registerPermissionRoutes(app, service)
+  },
+})

@@ -1,0 +1,179 @@
+import type { FastifyInstance } from 'fastify'
+import { ascendingId } from '../../kernel/ids.js'
+import type { Instance } from '../../kernel/instance.js'
+import type { Kernel } from '../../kernel/plugin.js'
+import type { PermissionAsk } from '../../kernel/tool.js'
+import { evaluatePermission } from '../../sdk/permission.js'
+import type { PermissionRule } from '../agent/types.js'
+import type { InterruptedCallHold, PermissionGate, PermissionGateRequest } from '../session/types.js'
+import { PermissionCancelledError, PermissionNotFoundError, PermissionRejectedError } from './errors.js'
+import { PermissionAsked, PermissionReplied } from './events.js'
+import type { PermissionReply } from './schemas.js'
+import type { PermissionRequestInfo, PermissionStore } from './store.js'
+
+interface Waiter {
+  instance: Instance
+  rules: PermissionRule[]
+  resolve(): void
+  reject(error: Error): void
+}
+
+/** Approvals are per project; directories outside git each count as their own project. */
+function projectKey(instance: Instance): string {
+  return instance.project.id === 'global' ? `global:${instance.directory}` : instance.project.id
+}
+
+function callKey(sessionID: string, callID: string): string {
+  return `${sessionID}\u0000${callID}`
+}
+
+/**
+ * The permission service: the session runner's `permissionGate`. An `ask` becomes a stored
+ * request and a `permission.asked` event; the call waits for a reply. Requests outlive a restart:
+ * the call they came from is held by the session plugin and re-run (or failed) on the reply.
+ */
+export class PermissionService implements PermissionGate, InterruptedCallHold {
+  private readonly waiters = new Map<string, Waiter>()
+  /** Answers given after a restart, consumed when the re-run call asks the same again. */
+  private readonly grants = new Map<string, PermissionAsk[]>()
+  private readonly approvals = new Map<string, PermissionRule[]>()
+  /** Calls of stored requests that the session plugin holds for us after a restart. */
+  private readonly heldCalls = new Set<string>()
+
+  constructor(
+    private readonly app: FastifyInstance,
+    private readonly kernel: Kernel,
+    private readonly store: PermissionStore,
+  ) {}
+
+  private approved(instance: Instance): PermissionRule[] {
+    const key = projectKey(instance)
+    let rules = this.approvals.get(key)
+    if (!rules) this.approvals.set(key, (rules = this.store.approvals(key)))
+    return rules
+  }
+
+  /** Whether the rules plus the project's approvals allow every pattern. */
+  private allowed(instance: Instance, rules: PermissionRule[], permission: string, patterns: string[]): boolean {
+    const all = [...rules, ...this.approved(instance)]
+    return patterns.every((pattern) => evaluatePermission(all, permission, pattern).action === 'allow')
+  }
+
+  private takeGrant(request: PermissionGateRequest): boolean {
+    const key = callKey(request.sessionID, request.callID)
+    const grants = this.grants.get(key)
+    const index = grants?.findIndex((g) => g.permission === request.permission && request.patterns.every((p) => g.patterns.includes(p))) ?? -1
+    if (index < 0) return false
+    grants!.splice(index, 1)
+    if (!grants!.length) this.grants.delete(key)
+    return true
+  }
+
+  async ask(instance: Instance, request: PermissionGateRequest, signal: AbortSignal): Promise<void> {
+    if (this.takeGrant(request)) return
+    if (this.allowed(instance, request.rules, request.permission, request.patterns)) return
+    if (signal.aborted) throw new PermissionCancelledError()
+    const info: PermissionRequestInfo = {
+      id: ascendingId('per'),
+      sessionID: request.sessionID,
+      permission: request.permission,
+      patterns: request.patterns,
+      metadata: request.metadata ?? {},
+      always: request.always ?? request.patterns,
+      tool: { messageID: request.messageID, callID: request.callID },
+    }
+    this.store.insert(instance.directory, info)
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = () => {
+        if (!this.waiters.delete(info.id)) return
+        this.store.remove(info.id)
+        this.kernel.publish(instance, PermissionReplied, { sessionID: info.sessionID, requestID: info.id, reply: 'reject' })
+        reject(new PermissionCancelledError())
+      }
+      const settle = (fn: () => void) => () => {
+        signal.removeEventListener('abort', onAbort)
+        fn()
+      }
+      this.waiters.set(info.id, {
+        instance,
+        rules: request.rules,
+        resolve: settle(resolve),
+        reject: (error) => settle(() => reject(error))(),
+      })
+      signal.addEventListener('abort', onAbort, { once: true })
+      this.kernel.publish(instance, PermissionAsked, info)
+    })
+  }
+
+  list(instance: Instance): PermissionRequestInfo[] {
+    return this.store.list(instance.directory)
+  }
+
+  /** Answers a request of this instance; unknown ids (or another directory's) are a 404. */
+  reply(instance: Instance, requestID: string, reply: PermissionReply, message?: string, sessionID?: string): void {
+    const stored = this.store.get(requestID)
+    if (!stored || stored.directory !== instance.directory || (sessionID !== undefined && stored.request.sessionID !== sessionID)) {
+      throw new PermissionNotFoundError(requestID)
+    }
+    const { request } = stored
+    this.settle(instance, request, reply, message)
+    if (reply === 'always') {
+      // Other requests of the session that the new approvals now cover are answered too.
+      for (const other of this.store.bySession(request.sessionID)) {
+        const rules = this.waiters.get(other.id)?.rules ?? []
+        if (this.allowed(instance, rules, other.permission, other.patterns)) this.settle(instance, other, 'always')
+      }
+    } else if (reply === 'reject' && message === undefined) {
+      // The loop stops, so nothing else the session waits on can be wanted.
+      for (const other of this.store.bySession(request.sessionID)) this.settle(instance, other, 'reject')
+    }
+  }
+
+  private settle(instance: Instance, request: PermissionRequestInfo, reply: PermissionReply, message?: string): void {
+    if (!this.store.remove(request.id)) return
+    if (reply === 'always') {
+      this.store.approve(projectKey(instance), request.permission, request.always)
+      this.approvals.delete(projectKey(instance))
+    }
+    this.kernel.publish(instance, PermissionReplied, { sessionID: request.sessionID, requestID: request.id, reply })
+    const waiter = this.waiters.get(request.id)
+    this.waiters.delete(request.id)
+    if (waiter) {
+      if (reply === 'reject') waiter.reject(new PermissionRejectedError(message))
+      else waiter.resolve()
+      return
+    }
+    // No call waits in this process: the server restarted since the request was made.
+    const tool = request.tool
+    if (!tool || !this.heldCalls.delete(callKey(request.sessionID, tool.callID))) return
+    if (reply === 'reject') {
+      const error = new PermissionRejectedError(message)
+      this.app.sessions.resumeTool(instance, request.sessionID, tool.messageID, tool.callID, { run: false, error: error.message, stop: message === undefined })
+      return
+    }
+    const key = callKey(request.sessionID, tool.callID)
+    this.grants.set(key, [...(this.grants.get(key) ?? []), { permission: request.permission, patterns: request.patterns }])
+    this.app.sessions.resumeTool(instance, request.sessionID, tool.messageID, tool.callID, { run: true })
+  }
+
+  // InterruptedCallHold: the session plugin asks at start-up which running calls are ours.
+  holds(part: { sessionID: string; callID: string }): boolean {
+    const held = this.store.byCall(part.sessionID, part.callID).length > 0
+    if (held) this.heldCalls.add(callKey(part.sessionID, part.callID))
+    return held
+  }
+
+  released(instance: Instance, sessionID: string, callID: string): void {
+    this.heldCalls.delete(callKey(sessionID, callID))
+    for (const { request } of this.store.byCall(sessionID, callID)) {
+      if (this.store.remove(request.id)) this.kernel.publish(instance, PermissionReplied, { sessionID, requestID: request.id, reply: 'reject' })
+    }
+  }
+
+  /** Drops stored requests whose call is gone (its session deleted, or it ended before the restart). */
+  pruneOrphans(): void {
+    for (const row of this.store.all()) {
+      if (!row.callID || !this.heldCalls.has(callKey(row.sessionID, row.callID))) this.store.remove(row.id)
+    }
+  }
+}

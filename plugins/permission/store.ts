@@ -1,0 +1,89 @@
+import type { Static } from 'typebox'
+import type { Migration, SqliteDatabase } from '../../kernel/storage.js'
+import type { PermissionRule } from '../agent/types.js'
+import type { PermissionRequest } from './schemas.js'
+
+export type PermissionRequestInfo = Static<typeof PermissionRequest>
+
+export const PERMISSION_MIGRATIONS: Migration[] = [
+  {
+    id: '0001-requests-approvals',
+    up: (db) =>
+      db.exec(`
+        CREATE TABLE permission_request (
+          id TEXT PRIMARY KEY,
+          directory TEXT NOT NULL,
+          session_id TEXT NOT NULL,
+          call_id TEXT,
+          data TEXT NOT NULL
+        );
+        CREATE INDEX permission_request_directory ON permission_request (directory, id);
+        CREATE INDEX permission_request_call ON permission_request (session_id, call_id);
+        CREATE TABLE permission_approval (
+          project TEXT NOT NULL,
+          permission TEXT NOT NULL,
+          pattern TEXT NOT NULL,
+          time_created INTEGER NOT NULL,
+          PRIMARY KEY (project, permission, pattern)
+        );
+      `),
+  },
+]
+
+/** Pending requests (so they outlive a restart) and the patterns a project allowed `always`. */
+export class PermissionStore {
+  private readonly statements
+
+  constructor(db: SqliteDatabase) {
+    this.statements = {
+      insert: db.prepare<[string, string, string, string | null, string]>('INSERT INTO permission_request (id, directory, session_id, call_id, data) VALUES (?, ?, ?, ?, ?)'),
+      get: db.prepare<[string], { directory: string; data: string }>('SELECT directory, data FROM permission_request WHERE id = ?'),
+      list: db.prepare<[string], { data: string }>('SELECT data FROM permission_request WHERE directory = ? ORDER BY id'),
+      bySession: db.prepare<[string], { directory: string; data: string }>('SELECT directory, data FROM permission_request WHERE session_id = ? ORDER BY id'),
+      byCall: db.prepare<[string, string], { id: string; directory: string; data: string }>('SELECT id, directory, data FROM permission_request WHERE session_id = ? AND call_id = ?'),
+      all: db.prepare<[], { id: string; session_id: string; call_id: string | null }>('SELECT id, session_id, call_id FROM permission_request'),
+      remove: db.prepare<[string]>('DELETE FROM permission_request WHERE id = ?'),
+      approve: db.prepare<[string, string, string, number]>('INSERT OR IGNORE INTO permission_approval (project, permission, pattern, time_created) VALUES (?, ?, ?, ?)'),
+      approvals: db.prepare<[string], { permission: string; pattern: string }>('SELECT permission, pattern FROM permission_approval WHERE project = ? ORDER BY time_created, rowid'),
+    }
+  }
+
+  insert(directory: string, request: PermissionRequestInfo): void {
+    this.statements.insert.run(request.id, directory, request.sessionID, request.tool?.callID ?? null, JSON.stringify(request))
+  }
+
+  get(id: string): { directory: string; request: PermissionRequestInfo } | undefined {
+    const row = this.statements.get.get(id)
+    return row && { directory: row.directory, request: JSON.parse(row.data) as PermissionRequestInfo }
+  }
+
+  list(directory: string): PermissionRequestInfo[] {
+    return this.statements.list.all(directory).map((row) => JSON.parse(row.data) as PermissionRequestInfo)
+  }
+
+  bySession(sessionID: string): PermissionRequestInfo[] {
+    return this.statements.bySession.all(sessionID).map((row) => JSON.parse(row.data) as PermissionRequestInfo)
+  }
+
+  byCall(sessionID: string, callID: string): { directory: string; request: PermissionRequestInfo }[] {
+    return this.statements.byCall.all(sessionID, callID).map((row) => ({ directory: row.directory, request: JSON.parse(row.data) as PermissionRequestInfo }))
+  }
+
+  /** Every stored request's ids (for start-up housekeeping). */
+  all(): { id: string; sessionID: string; callID?: string }[] {
+    return this.statements.all.all().map((row) => ({ id: row.id, sessionID: row.session_id, ...(row.call_id ? { callID: row.call_id } : {}) }))
+  }
+
+  remove(id: string): boolean {
+    return this.statements.remove.run(id).changes > 0
+  }
+
+  approve(project: string, permission: string, patterns: string[]): void {
+    const now = Date.now()
+    for (const pattern of patterns) this.statements.approve.run(project, permission, pattern, now)
+  }
+
+  approvals(project: string): PermissionRule[] {
+    return this.statements.approvals.all(project).map((row) => ({ permission: row.permission, pattern: row.pattern, action: 'allow' as const }))
+  }
+}
