@@ -16,7 +16,7 @@ export interface SessionHarness {
   prompt(sessionID: string, text: string, extra?: Record<string, unknown>): Promise<{ status: number; body: any }>
 }
 
-export const PLUGINS = ['core', 'agent', 'provider', 'tools', 'session', 'permission', 'question']
+export const PLUGINS = ['core', 'agent', 'provider', 'tools', 'session', 'permission', 'question', 'todo']
 
 /**
  * A server with the session plugins, a real git repo whose opencode.json points the `scripted`

@@ -1,0 +1,43 @@
+import { Type, type Static } from 'typebox'
+import { definePlugin } from '../../kernel/plugin.js'
+import { InstanceQuery, ref, registerSchemas } from '../../kernel/schemas.js'
+import { Todo, TodoParams } from './schemas.js'
+import { TODO_MIGRATIONS, TodoStore } from './store.js'
+import { todoTools } from './tools.js'
+
+/** Per-session todo lists: the `todowrite`/`todoread` tools, `GET /session/:sessionID/todo`, `todo.updated`. */
+export default definePlugin({
+  name: 'todo',
+  dependencies: ['session'],
+  register(app, kernel) {
+    registerSchemas(app, [Todo])
+    kernel.storage.migrate('todo', TODO_MIGRATIONS)
+    const store = new TodoStore(kernel.storage.db)
+    kernel.tools.register('todo', ...todoTools(kernel, store))
+
+    const unsubscribe = kernel.bus.subscribe((event) => {
+      if (event.payload.type === 'session.deleted') store.remove((event.payload.properties as { sessionID: string }).sessionID)
+    })
+    app.addHook('onClose', async () => unsubscribe())
+
+    app.get(
+      '/session/:sessionID/todo',
+      {
+        schema: {
+          operationId: 'session.todo',
+          tags: ['session'],
+          summary: "The session's todo list",
+          description: 'As the last `todowrite` left it; `[]` before any.',
+          params: TodoParams,
+          querystring: Type.Object(InstanceQuery),
+          response: { 200: Type.Array(ref(Todo)) },
+        },
+      },
+      async (request) => {
+        const { sessionID } = request.params as Static<typeof TodoParams>
+        app.sessions.get(request.instance, sessionID)
+        return store.get(sessionID)
+      },
+    )
+  },
+})

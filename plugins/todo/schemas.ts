@@ -1,0 +1,14 @@
+import { Type } from 'typebox'
+import { named } from '../../kernel/schemas.js'
+
+export const Todo = named(
+  'Todo',
+  Type.Object({
+    content: Type.String({ description: 'Brief description of the task' }),
+    status: Type.String({ description: 'Current status of the task: pending, in_progress, completed, cancelled' }),
+    priority: Type.String({ description: 'Priority level of the task: high, medium, low' }),
+    id: Type.String({ description: 'Unique identifier for the todo item' }),
+  }),
+)
+
+export const TodoParams = Type.Object({ sessionID: Type.String({ pattern: '^ses', maxLength: 100 }) })

@@ -1,0 +1,66 @@
+import { expect } from 'chai'
+import { cleanup } from '../../helper.js'
+import { sessionHarness, until } from '../session/setup.js'
+
+const TODOS = [
+  { content: 'Write the parser', status: 'in_progress', priority: 'high', id: 't1' },
+  { content: 'Test it', status: 'pending', priority: 'medium' },
+]
+
+describe('plugin: todo', () => {
+  afterEach(cleanup)
+
+  it('todowrite stores the list, publishes todo.updated, and todoread returns it', async () => {
+    const h = await sessionHarness()
+    h.llm.script({ toolCalls: [{ name: 'todowrite', args: { todos: TODOS } }] }, { toolCalls: [{ name: 'todoread', args: {} }] }, { text: 'planned' })
+    const session = await h.createSession()
+    expect((await h.call('GET', `/session/${session.id}/todo`)).body).to.deep.equal([])
+    expect((await h.prompt(session.id, 'plan it')).status).to.equal(200)
+
+    const todos = (await h.call('GET', `/session/${session.id}/todo`)).body
+    expect(todos).to.have.length(2)
+    expect(todos[0]).to.deep.equal(TODOS[0])
+    expect(todos[1]).to.deep.include(TODOS[1])
+    expect(todos[1].id).to.be.a('string').and.not.empty
+    const updated = h.events.filter((e) => e.type === 'todo.updated')
+    expect(updated).to.have.length(1)
+    expect(updated[0]!.properties).to.deep.equal({ sessionID: session.id, todos })
+
+    const messages = (await h.call('GET', `/session/${session.id}/message`)).body
+    const write = messages[1].parts.find((p: any) => p.type === 'tool').state
+    expect(write).to.include({ status: 'completed', title: '2 todos' })
+    const read = messages[2].parts.find((p: any) => p.type === 'tool').state
+    expect(JSON.parse(read.output)).to.deep.equal(todos)
+  })
+
+  it('rejects malformed todos as a tool error the model sees, leaving the list alone', async () => {
+    const h = await sessionHarness()
+    h.llm.script({ toolCalls: [{ name: 'todowrite', args: { todos: [{ content: 'x', status: 'someday', priority: 'high' }] } }] }, { text: 'oops' })
+    const session = await h.createSession()
+    await h.prompt(session.id, 'plan it')
+    const messages = (await h.call('GET', `/session/${session.id}/message`)).body
+    expect(messages[1].parts.find((p: any) => p.type === 'tool').state.status).to.equal('error')
+    expect((await h.call('GET', `/session/${session.id}/todo`)).body).to.deep.equal([])
+  })
+
+  it('answers the list while the session is busy, 404 for unknown or deleted sessions, 400 for bad ids', async () => {
+    const h = await sessionHarness()
+    h.llm.script({ toolCalls: [{ name: 'todowrite', args: { todos: TODOS } }] }, { text: 'slow', delayMs: 60_000 })
+    const session = await h.createSession()
+    const reply = h.prompt(session.id, 'plan it')
+    await until(() => h.events.some((e) => e.type === 'todo.updated'), 5000, 'todo.updated')
+    await h.llm.untilRequests(2)
+    expect((await h.call('GET', '/session/status')).body[session.id].type).to.equal('busy')
+    expect((await h.call('GET', `/session/${session.id}/todo`)).body).to.have.length(2)
+    await h.call('POST', `/session/${session.id}/abort`)
+    await reply
+    expect((await h.call('GET', `/session/${session.id}/todo`)).body).to.have.length(2)
+
+    expect((await h.call('GET', '/session/ses_unknown/todo')).status).to.equal(404)
+    expect((await h.call('GET', '/session/nope/todo')).status).to.equal(400)
+    await h.call('DELETE', `/session/${session.id}`)
+    expect((await h.call('GET', `/session/${session.id}/todo`)).status).to.equal(404)
+    const rows = h.server.kernel.storage.db.prepare('SELECT count(*) AS n FROM todo').get() as { n: number }
+    expect(rows.n).to.equal(0)
+  })
+})
