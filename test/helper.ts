@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs'
 import { request as httpRequest, type IncomingMessage } from 'node:http'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { createServer, type RunningServer, type ServerOptions } from '../kernel/server.js'
 
 const cleanups: (() => unknown)[] = []
@@ -35,7 +35,10 @@ export function git(cwd: string, ...args: string[]): string {
 export function gitRepo(files: Record<string, string> = { 'README.md': '# test\n' }): string {
   const dir = tempDir('ok-repo-')
   git(dir, 'init', '-q', '-b', 'main')
-  for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content)
+  for (const [name, content] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, name)), { recursive: true })
+    writeFileSync(join(dir, name), content)
+  }
   git(dir, 'add', '.')
   git(dir, 'commit', '-q', '-m', 'initial')
   return dir

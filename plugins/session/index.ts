@@ -77,6 +77,8 @@ export default definePlugin({
       create: (instance, input) => sessions.create(instance, input),
       async promptText(instance, sessionID, input) {
         const reply = await runner.prompt(instance, sessionID, { parts: [{ type: 'text', text: input.text }], agent: input.agent, model: input.model })
+        const error = reply.info.role === 'assistant' ? reply.info.error : undefined
+        if (error) throw new Error(`${error.name}: ${String((error.data as { message?: unknown }).message ?? '')}`)
         return reply.parts.flatMap((part) => (part.type === 'text' && !part.synthetic ? [part.text] : [])).join('\n')
       },
       abort: (instance, sessionID) => runner.abort(instance, sessionID),

@@ -1,12 +1,25 @@
+import type { ToolDefinition } from '../../kernel/tool.js'
 import { definePlugin } from '../../kernel/plugin.js'
 import { createToolEnv } from './env.js'
 import { readTool } from './read.js'
+import { registerToolRoutes } from './routes.js'
+import { skillTool } from './skill.js'
+import { taskTool } from './task.js'
 
-/** The built-in tools, registered in the kernel's tool registry. */
+/** The built-in tools, registered in the kernel's tool registry, and the routes that list tools. */
 export default definePlugin({
   name: 'tools',
+  dependencies: ['agent'],
   register(app, kernel) {
     const env = createToolEnv(app, kernel)
     kernel.tools.register('tools', readTool(env))
+    // Tools whose descriptions list what the instance has (its subagents, its skills).
+    kernel.tools.addSource('tools', async (instance) => {
+      const tools: ToolDefinition[] = [await taskTool(env, instance)]
+      const skill = await skillTool(env, instance)
+      if (skill) tools.push(skill)
+      return tools
+    })
+    registerToolRoutes(app, kernel)
   },
 })
