@@ -1,7 +1,7 @@
 import { Type } from 'typebox'
 import { defineEvent } from '../../kernel/bus.js'
 import { ref } from '../../kernel/schemas.js'
-import { MessageError, MessageInfo, Part, SessionInfo, SessionStatus } from './schemas.js'
+import { FileDiff, MessageError, MessageInfo, Part, SessionInfo, SessionStatus } from './schemas.js'
 
 export const SessionCreated = defineEvent('session.created', { sessionID: Type.String(), info: ref(SessionInfo) })
 export const SessionUpdated = defineEvent('session.updated', { sessionID: Type.String(), info: ref(SessionInfo) })
@@ -22,3 +22,4 @@ export const MessagePartDelta = defineEvent('message.part.delta', {
   field: Type.String(),
   delta: Type.String(),
 })
+export const SessionDiff = defineEvent('session.diff', { sessionID: Type.String(), diff: Type.Array(ref(FileDiff)) })

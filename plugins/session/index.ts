@@ -1,11 +1,13 @@
 import { definePlugin } from '../../kernel/plugin.js'
 import { registerSchemas } from '../../kernel/schemas.js'
+import { SessionHistory } from './history.js'
 import { registerSessionRoutes } from './routes.js'
 import { PromptRunner } from './runner.js'
 import {
   AgentPart,
   AssistantMessage,
   CompactionPart,
+  FileDiff,
   FilePart,
   MessageError,
   MessageInfo,
@@ -37,6 +39,7 @@ export default definePlugin({
   dependencies: ['agent', 'provider'],
   register(app, kernel) {
     registerSchemas(app, [
+      FileDiff,
       PermissionRule,
       SessionInfo,
       SessionStatus,
@@ -64,7 +67,8 @@ export default definePlugin({
     const store = new SessionStore(kernel.storage.db)
     const sessions = new SessionService(kernel, store)
     const writer = new PartWriter(store, 250, (error) => kernel.log.error({ err: error }, 'writing streamed parts failed'))
-    const runner = new PromptRunner(app, kernel, sessions, writer)
+    const history = new SessionHistory(app, kernel, sessions)
+    const runner = new PromptRunner(app, kernel, sessions, writer, history)
     const holds: InterruptedCallHold[] = []
     // After every plugin has registered, so the permission service can hold its waiting calls.
     app.addHook('onReady', async () => recoverInterruptedParts(store, holds, runner))
@@ -84,7 +88,7 @@ export default definePlugin({
       abort: (instance, sessionID) => runner.abort(instance, sessionID),
     }
     app.decorate('sessions', api)
-    registerSessionRoutes(app, kernel, sessions, runner)
+    registerSessionRoutes(app, kernel, sessions, runner, history)
   },
 })
 

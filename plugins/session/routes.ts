@@ -4,7 +4,12 @@ import { BadRequestError, ConflictError } from '../../kernel/errors.js'
 import type { Kernel } from '../../kernel/plugin.js'
 import { InstanceQuery, ref } from '../../kernel/schemas.js'
 import type { PromptRunner } from './runner.js'
+import { SessionHistory } from './history.js'
 import {
+  DiffQuery,
+  FileDiff,
+  ForkInput,
+  RevertInput,
   MessageListQuery,
   MessageParams,
   MessageWithParts,
@@ -41,7 +46,7 @@ function decodeCursor(cursor: string): string {
   throw new BadRequestError('Invalid cursor in "before"', 'Query')
 }
 
-export function registerSessionRoutes(app: FastifyInstance, kernel: Kernel, sessions: SessionService, runner: PromptRunner): void {
+export function registerSessionRoutes(app: FastifyInstance, kernel: Kernel, sessions: SessionService, runner: PromptRunner, history: SessionHistory): void {
   app.get(
     '/session',
     { schema: { operationId: 'session.list', tags, summary: 'List sessions, most recently updated first', querystring: SessionListQuery, response: { 200: Type.Array(ref(SessionInfo)) } } },
@@ -233,6 +238,87 @@ export function registerSessionRoutes(app: FastifyInstance, kernel: Kernel, sess
       sessions.get(request.instance, sessionID)
       await runner.stop(request.instance, sessionID)
       return true
+    },
+  )
+
+  app.get(
+    '/session/:sessionID/diff',
+    {
+      schema: {
+        operationId: 'session.diff',
+        tags,
+        summary: 'What the session changed',
+        description: 'Per file, from the snapshot before the first tool ran to the one after the last; with `messageID` (a user message), only that turn.',
+        querystring: DiffQuery,
+        params: SessionParams,
+        response: { 200: Type.Array(ref(FileDiff)) },
+      },
+    },
+    async (request) => {
+      const { sessionID } = request.params as Static<typeof SessionParams>
+      return history.diff(request.instance, sessionID, (request.query as Static<typeof DiffQuery>).messageID)
+    },
+  )
+
+  app.post(
+    '/session/:sessionID/revert',
+    {
+      schema: {
+        operationId: 'session.revert',
+        tags,
+        summary: 'Revert the files a message (or part) and everything after it changed',
+        description: 'Marks the session `revert`; the next prompt drops the reverted messages, unrevert restores the files. 409 while busy.',
+        querystring,
+        params: SessionParams,
+        body: RevertInput,
+        response: { 200: ref(SessionInfo) },
+      },
+    },
+    async (request) => {
+      const { sessionID } = request.params as Static<typeof SessionParams>
+      const body = request.body as Static<typeof RevertInput>
+      SessionHistory.assertIdle(runner.isBusy(request.instance, sessionID), sessionID)
+      return history.revert(request.instance, sessionID, body.messageID, body.partID)
+    },
+  )
+
+  app.post(
+    '/session/:sessionID/unrevert',
+    {
+      schema: {
+        operationId: 'session.unrevert',
+        tags,
+        summary: 'Undo a revert',
+        description: 'Puts the files back as they were before the revert. 409 while busy.',
+        querystring,
+        params: SessionParams,
+        response: { 200: ref(SessionInfo) },
+      },
+    },
+    async (request) => {
+      const { sessionID } = request.params as Static<typeof SessionParams>
+      SessionHistory.assertIdle(runner.isBusy(request.instance, sessionID), sessionID)
+      return history.unrevert(request.instance, sessionID)
+    },
+  )
+
+  app.post(
+    '/session/:sessionID/fork',
+    {
+      schema: {
+        operationId: 'session.fork',
+        tags,
+        summary: 'Fork a session',
+        description: 'A new session with copies (new ids, same content) of the messages before `messageID`, or of all of them.',
+        querystring,
+        params: SessionParams,
+        body: Type.Optional(ForkInput),
+        response: { 200: ref(SessionInfo) },
+      },
+    },
+    async (request) => {
+      const { sessionID } = request.params as Static<typeof SessionParams>
+      return history.fork(request.instance, sessionID, (request.body as Static<typeof ForkInput> | undefined)?.messageID)
     },
   )
 }

@@ -23,6 +23,7 @@ import type {
   ReasoningPart,
   SessionInfo,
   SessionStatus,
+  StepStartPart,
   TextPart,
   Tokens,
   ToolPart,
@@ -32,6 +33,7 @@ import { isDefaultTitle, type SessionService } from './service.js'
 import { instructionFiles, systemPrompt } from './system.js'
 import type { InterruptedCallHold, PermissionGate, ResumeOutcome } from './types.js'
 import type { PartWriter } from './writer.js'
+import type { SessionHistory } from './history.js'
 
 /** Steps a turn may take when the agent sets no limit. */
 const DEFAULT_MAX_STEPS = 100
@@ -159,12 +161,15 @@ function cleanTitle(text: string): string | undefined {
 export class PromptRunner {
   /** Held calls by session id (sessions are global, instances boot later). */
   private readonly held = new Map<string, HeldCall[]>()
+  /** Sessions whose files changed in the running turn (their diff is published when it ends). */
+  private readonly changed = new Set<string>()
 
   constructor(
     private readonly app: FastifyInstance,
     private readonly kernel: Kernel,
     private readonly sessions: SessionService,
     private readonly writer: PartWriter,
+    private readonly history: SessionHistory,
   ) {}
 
   private state(instance: Instance): RunnerState {
@@ -332,8 +337,9 @@ export class PromptRunner {
     const messageID = input.messageID ?? ascendingId('msg')
     if (this.sessions.store.getMessage(sessionID, messageID)) throw new BadRequestError(`Message already exists: ${messageID}`, 'Body')
     const parts = this.userParts(instance, sessionID, messageID, input)
-    // A new prompt gives up calls a restart left waiting on the user.
+    // A new prompt gives up calls a restart left waiting on the user, and a revert for good.
     this.releaseHeld(instance, sessionID)
+    if (!this.isBusy(instance, sessionID)) this.history.dropReverted(instance, sessionID)
     const info: UserMessage = { id: messageID, sessionID, role: 'user', time: { created: Date.now() }, agent: agent.name, model }
     if (input.system) info.system = input.system
     if (input.tools) info.tools = input.tools
@@ -386,6 +392,9 @@ export class PromptRunner {
       }
     } finally {
       this.writer.flush()
+      if (this.changed.delete(sessionID) && !instance.isDisposed) {
+        await this.history.publishDiff(instance, sessionID).catch((error) => this.kernel.log.warn({ err: error, sessionID }, 'session diff failed'))
+      }
       this.state(instance).runs.delete(sessionID)
       run.done = undefined
       if (!instance.isDisposed) {
@@ -466,7 +475,7 @@ export class PromptRunner {
   }
 
   /** The messages the model sees: everything except user prompts still waiting in the queue. */
-  private history(sessionID: string, run: SessionRun, current: QueuedPrompt): MessageWithParts[] {
+  private visibleHistory(sessionID: string, run: SessionRun, current: QueuedPrompt): MessageWithParts[] {
     const waiting = new Set(run.queue.filter((q) => q !== current).map((q) => q.user.info.id))
     return this.sessions.store.allMessages(sessionID).filter((m) => !waiting.has(m.info.id))
   }
@@ -507,7 +516,11 @@ export class PromptRunner {
       else this.writer.schedule(part)
       this.sessions.publishPart(instance, part)
     }
-    addPart({ id: ascendingId('prt'), sessionID, messageID: info.id, type: 'step-start' })
+    const stepStart: StepStartPart = { id: ascendingId('prt'), sessionID, messageID: info.id, type: 'step-start' }
+    addPart(stepStart)
+    // Taken before the step's first tool runs: only tools change files, streaming text does not.
+    let snapshot: Promise<string | undefined> | undefined
+    const beforeTool = () => (snapshot ??= this.track(instance))
 
     const config = this.kernel.config(instance)
     const system = systemPrompt({
@@ -518,12 +531,12 @@ export class PromptRunner {
       modelID: model.id,
       providerID: model.providerID,
     })
-    const messages: ModelMessage[] = toModelMessages(this.history(sessionID, run, prompt))
+    const messages: ModelMessage[] = toModelMessages(this.visibleHistory(sessionID, run, prompt))
     const languageModel: LanguageModel = await this.app.providers.languageModel(instance, { providerID: model.providerID, modelID: model.id })
 
     const control = { stop: false }
     const toolParts = new Map<string, ToolPart>()
-    const tools = await this.toolSet(instance, sessionID, info, agent, prompt.user.info.tools, signal, toolParts, addPart, updatePart, control)
+    const tools = await this.toolSet(instance, sessionID, info, agent, prompt.user.info.tools, signal, toolParts, addPart, updatePart, control, beforeTool)
 
     let finish: string | undefined
     let usage: { input: number; output: number; reasoning: number; cacheRead: number; cacheWrite: number } | undefined
@@ -670,8 +683,9 @@ export class PromptRunner {
     const cost = usage
       ? (usage.input * model.cost.input + usage.output * model.cost.output + usage.cacheRead * model.cost.cache.read + usage.cacheWrite * model.cost.cache.write) / 1_000_000
       : 0
+    const finishSnapshot = snapshot ? await this.recordPatch(instance, info, stepStart, await snapshot, addPart, updatePart) : undefined
     if (usage || !info.error) {
-      addPart({ id: ascendingId('prt'), sessionID, messageID: info.id, type: 'step-finish', reason: finish ?? 'unknown', cost, tokens })
+      addPart({ id: ascendingId('prt'), sessionID, messageID: info.id, type: 'step-finish', reason: finish ?? 'unknown', cost, tokens, ...(finishSnapshot ? { snapshot: finishSnapshot } : {}) })
     }
     info.tokens = tokens
     info.cost = cost
@@ -705,6 +719,7 @@ export class PromptRunner {
     addPart: (part: Part) => void,
     updatePart: (part: Part, persist?: 'now' | 'later') => void,
     control: { stop: boolean },
+    beforeTool: () => Promise<unknown>,
   ): Promise<ToolSet> {
     const { jsonSchema, tool } = await loadAi()
     const session = this.sessions.get(instance, sessionID)
@@ -724,6 +739,7 @@ export class PromptRunner {
             toolParts.set(options.toolCallId, part)
             addPart(part)
           }
+          await beforeTool()
           return this.runTool({ instance, sessionID, info, agent, definition, part, input, signal, rules, control, updatePart })
         },
       })
@@ -793,6 +809,44 @@ export class PromptRunner {
       if (isNamedError(error) && (error.data as { stop?: boolean }).stop) call.control.stop = true
       throw new Error(message)
     }
+  }
+
+  /** A worktree snapshot when the snapshot plugin runs (and the project is in git). */
+  private async track(instance: Instance): Promise<string | undefined> {
+    if (!this.app.hasDecorator('snapshots')) return undefined
+    try {
+      return await this.app.snapshots.track(instance)
+    } catch (error) {
+      this.kernel.log.warn({ err: error }, 'snapshot failed')
+      return undefined
+    }
+  }
+
+  /**
+   * After a step whose tools ran: the step-start part gets the snapshot taken before them, a
+   * `patch` part lists the files they changed, and the snapshot after them is returned.
+   */
+  private async recordPatch(
+    instance: Instance,
+    info: AssistantMessage,
+    stepStart: StepStartPart,
+    hash: string | undefined,
+    addPart: (part: Part) => void,
+    updatePart: (part: Part) => void,
+  ): Promise<string | undefined> {
+    if (!hash) return undefined
+    stepStart.snapshot = hash
+    updatePart(stepStart)
+    try {
+      const patch = await this.app.snapshots.patch(instance, hash)
+      if (patch.files.length) {
+        addPart({ id: ascendingId('prt'), sessionID: info.sessionID, messageID: info.id, type: 'patch', hash, files: patch.files })
+        this.changed.add(info.sessionID)
+      }
+    } catch (error) {
+      this.kernel.log.warn({ err: error }, 'snapshot patch failed')
+    }
+    return this.track(instance)
   }
 
   /** Rules first: allow passes, deny fails; `ask` goes to the permission plugin when there is one. */

@@ -1,5 +1,5 @@
 import { Type, type Static, type TSchema } from 'typebox'
-import { named, ref, StringEnum } from '../../kernel/schemas.js'
+import { InstanceQuery, named, ref, StringEnum } from '../../kernel/schemas.js'
 
 // OpenCode checks only the prefix; a well-formed unknown id is a 404, a foreign one a 400.
 const SessionId = Type.String({ pattern: '^ses_[0-9A-Za-z]+$', maxLength: 100 })
@@ -365,3 +365,25 @@ export const PromptInput = named(
   }),
 )
 export type PromptInput = Static<typeof PromptInput>
+
+/** What changed in one file between two snapshots, as OpenCode's `FileDiff`. */
+export const FileDiff = named(
+  'FileDiff',
+  Type.Object({
+    file: Type.String({ description: 'Path relative to the worktree' }),
+    before: Type.String({ description: 'Content before (empty when added, binary or too large)' }),
+    after: Type.String({ description: 'Content after (empty when deleted, binary or too large)' }),
+    additions: Type.Number(),
+    deletions: Type.Number(),
+    status: Type.Optional(Type.Union([Type.Literal('added'), Type.Literal('deleted'), Type.Literal('modified')])),
+  }),
+)
+
+export const DiffQuery = Type.Object({ ...InstanceQuery, messageID: Type.Optional(Type.String({ pattern: '^msg', maxLength: 100 })) })
+
+export const RevertInput = Type.Object(
+  { messageID: Type.String({ pattern: '^msg', maxLength: 100 }), partID: Type.Optional(Type.String({ pattern: '^prt', maxLength: 100 })) },
+  { additionalProperties: false },
+)
+
+export const ForkInput = Type.Object({ messageID: Type.Optional(Type.String({ pattern: '^msg', maxLength: 100 })) }, { additionalProperties: false })

@@ -1,10 +1,16 @@
 import type { ToolDefinition } from '../../kernel/tool.js'
 import { definePlugin } from '../../kernel/plugin.js'
+import { applyPatchTool } from './apply-patch.js'
+import { bashTool } from './bash.js'
+import { editTool } from './edit.js'
 import { createToolEnv } from './env.js'
 import { readTool } from './read.js'
 import { registerToolRoutes } from './routes.js'
+import { globTool, grepTool, listTool } from './search-tools.js'
 import { skillTool } from './skill.js'
 import { taskTool } from './task.js'
+import { webfetchTool } from './webfetch.js'
+import { writeTool } from './write.js'
 
 /** The built-in tools, registered in the kernel's tool registry, and the routes that list tools. */
 export default definePlugin({
@@ -12,7 +18,18 @@ export default definePlugin({
   dependencies: ['agent'],
   register(app, kernel) {
     const env = createToolEnv(app, kernel)
-    kernel.tools.register('tools', readTool(env))
+    kernel.tools.register(
+      'tools',
+      bashTool(env),
+      readTool(env),
+      globTool(env),
+      grepTool(env),
+      listTool(env),
+      editTool(env),
+      writeTool(env),
+      applyPatchTool(env),
+      webfetchTool(env),
+    )
     // Tools whose descriptions list what the instance has (its subagents, its skills).
     kernel.tools.addSource('tools', async (instance) => {
       const tools: ToolDefinition[] = [await taskTool(env, instance)]

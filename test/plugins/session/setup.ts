@@ -23,7 +23,7 @@ export const PLUGINS = ['core', 'agent', 'provider', 'tools', 'session', 'permis
  * provider at a scripted OpenAI-compatible LLM on a real port.
  */
 export async function sessionHarness(
-  options: { files?: Record<string, string>; config?: Record<string, unknown>; dataDir?: string; llm?: ScriptedLlm; plugins?: string[] } = {},
+  options: { files?: Record<string, string>; config?: Record<string, unknown>; dataDir?: string; llm?: ScriptedLlm; plugins?: string[]; extraPlugins?: string[] } = {},
 ): Promise<SessionHarness> {
   const llm = options.llm ?? new ScriptedLlm()
   if (!llm.url) {
@@ -45,7 +45,7 @@ export async function sessionHarness(
     ...options.config,
   }
   writeFileSync(join(repo, 'opencode.json'), JSON.stringify(config, null, 2))
-  const server = await startServer({ cwd: repo, only: PLUGINS, dataDir: options.dataDir, plugins: options.plugins })
+  const server = await startServer({ cwd: repo, only: [...PLUGINS, ...(options.extraPlugins ?? [])], dataDir: options.dataDir, plugins: options.plugins })
   const events: EventPayload[] = []
   onCleanup(server.kernel.bus.subscribe((event) => events.push(event.payload), repo))
 

@@ -1,0 +1,113 @@
+import { Type } from 'typebox'
+import { defineTool } from '../../kernel/tool.js'
+import type { ToolEnv } from './env.js'
+import { truncateOutput } from './truncate.js'
+
+const MAX_BYTES = 5 * 1024 * 1024
+const DEFAULT_TIMEOUT_S = 30
+const MAX_TIMEOUT_S = 120
+
+let turndown: Promise<(html: string) => string> | undefined
+/** HTML → Markdown with turndown, loaded on first use. */
+function toMarkdown(html: string): Promise<string> {
+  turndown ??= import('turndown').then(({ default: TurndownService }) => {
+    const service = new TurndownService({ headingStyle: 'atx', codeBlockStyle: 'fenced', bulletListMarker: '-' })
+    service.remove(['script', 'style', 'noscript', 'iframe', 'object', 'embed'])
+    return (input: string) => service.turndown(input)
+  })
+  return turndown.then((convert) => convert(html))
+}
+
+/** Visible text of an HTML page: scripts, styles and tags removed, entities decoded, blank runs squeezed. */
+export function htmlToText(html: string): string {
+  return html
+    .replace(/<(script|style|noscript|iframe|object|embed|head)\b[\s\S]*?<\/\1\s*>/gi, ' ')
+    .replace(/<br\s*\/?>|<\/(p|div|li|h[1-6]|tr|section|article)>/gi, '\n')
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/&nbsp;/g, ' ')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, '&')
+    .replace(/[ \t]+/g, ' ')
+    .replace(/ *\n */g, '\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim()
+}
+
+/** Reads at most MAX_BYTES of the body; more is an error. */
+async function readBody(response: Response): Promise<Buffer> {
+  const declared = Number(response.headers.get('content-length'))
+  if (Number.isFinite(declared) && declared > MAX_BYTES) throw new Error(`Response too large (${declared} bytes; the limit is ${MAX_BYTES})`)
+  const chunks: Buffer[] = []
+  let size = 0
+  if (!response.body) return Buffer.alloc(0)
+  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+    size += chunk.byteLength
+    if (size > MAX_BYTES) throw new Error(`Response too large (more than ${MAX_BYTES} bytes)`)
+    chunks.push(Buffer.from(chunk))
+  }
+  return Buffer.concat(chunks)
+}
+
+function cause(error: unknown): string {
+  const e = error as { message?: string; cause?: { message?: string; code?: string } }
+  return e.cause?.message ?? e.cause?.code ?? e.message ?? String(error)
+}
+
+export const webfetchTool = (env: ToolEnv) =>
+  defineTool({
+    id: 'webfetch',
+    description:
+      'Fetches a URL (http or https) and returns its content as markdown (default), plain text or raw html. ' +
+      `Responses over ${MAX_BYTES / 1024 / 1024} MB are refused; timeout in seconds (default ${DEFAULT_TIMEOUT_S}, at most ${MAX_TIMEOUT_S}).`,
+    parameters: Type.Object({
+      url: Type.String({ description: 'The URL to fetch content from' }),
+      format: Type.Optional(Type.Union([Type.Literal('text'), Type.Literal('markdown'), Type.Literal('html')], { description: 'The format to return the content in (default markdown)' })),
+      timeout: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: `Optional timeout in seconds (max ${MAX_TIMEOUT_S})` })),
+    }),
+    async execute(args, context) {
+      let url: URL
+      try {
+        url = new URL(args.url)
+      } catch {
+        throw new Error(`Invalid URL: ${args.url}`)
+      }
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`Only http and https URLs can be fetched, not ${url.protocol}`)
+      const format = args.format ?? 'markdown'
+      await context.ask({ permission: 'webfetch', patterns: [url.href], always: ['*'], metadata: { url: url.href, format } })
+      const seconds = Math.min(args.timeout ?? DEFAULT_TIMEOUT_S, MAX_TIMEOUT_S)
+      const signal = AbortSignal.any([context.abort, AbortSignal.timeout(seconds * 1000)])
+      let response: Response
+      let body: Buffer
+      try {
+        response = await fetch(url, {
+          signal,
+          redirect: 'follow',
+          headers: { 'user-agent': 'opencode-kernel', accept: format === 'markdown' ? 'text/markdown, text/html;q=0.9, */*;q=0.1' : 'text/html, text/plain;q=0.9, */*;q=0.1' },
+        })
+        if (response.status >= 400) throw new Error(`Request failed with status code ${response.status}`)
+        body = await readBody(response)
+      } catch (error) {
+        if (context.abort.aborted) throw new Error('Fetch aborted')
+        if ((error as Error).name === 'TimeoutError') throw new Error(`Failed to fetch ${url.href}: timed out after ${seconds} s`)
+        if ((error as Error).message.startsWith('Request failed') || (error as Error).message.startsWith('Response too large')) throw new Error(`Failed to fetch ${url.href}: ${(error as Error).message}`)
+        throw new Error(`Failed to fetch ${url.href}: ${cause(error)}`)
+      }
+      const contentType = response.headers.get('content-type') ?? ''
+      if (contentType.startsWith('image/')) {
+        return {
+          title: `${url.href} (${contentType})`,
+          output: 'Image fetched successfully',
+          metadata: {},
+          attachments: [{ mime: contentType.split(';')[0]!, url: `data:${contentType.split(';')[0]};base64,${body.toString('base64')}` }],
+        }
+      }
+      const text = body.toString('utf8')
+      const isHtml = contentType.includes('html')
+      const content = !isHtml || format === 'html' ? text : format === 'markdown' ? await toMarkdown(text) : htmlToText(text)
+      const cut = await truncateOutput(env.outputDir, content)
+      return { title: `${url.href} (${contentType})`, output: cut.content, metadata: { truncated: cut.truncated, ...(cut.outputPath ? { outputPath: cut.outputPath } : {}) } }
+    },
+  })

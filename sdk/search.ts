@@ -1,0 +1,166 @@
+import { spawn } from 'node:child_process'
+import { open, readdir, readFile, stat } from 'node:fs/promises'
+import { join, relative, sep } from 'node:path'
+import { createInterface } from 'node:readline'
+import ignore, { type Ignore } from 'ignore'
+import picomatch from 'picomatch'
+import { findExecutable } from './executable.js'
+
+/** Where to search and with which environment (its PATH decides whether `rg` is used). */
+export interface SearchRoot {
+  /** Absolute directory; results are relative to it, with `/` separators. */
+  root: string
+  env: NodeJS.ProcessEnv
+  signal?: AbortSignal
+}
+
+/** One matching line, in the shape of ripgrep's JSON `match` data. */
+export interface TextMatch {
+  /** Relative to the root. */
+  path: string
+  lineNumber: number
+  line: string
+  /** Byte offset of the line in the file. */
+  absoluteOffset: number
+  submatches: { text: string; start: number; end: number }[]
+}
+
+const MAX_FILE_BYTES = 1024 * 1024
+
+/** Lines of a child's stdout (NUL- or newline-separated), ending when it exits or the signal fires. */
+async function* childLines(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, separator: '\n' | '\0', signal?: AbortSignal): AsyncGenerator<string> {
+  const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'ignore'] })
+  const kill = () => child.kill('SIGKILL')
+  signal?.addEventListener('abort', kill, { once: true })
+  try {
+    if (separator === '\n') {
+      for await (const line of createInterface({ input: child.stdout, crlfDelay: Infinity })) if (line) yield line
+    } else {
+      let rest = ''
+      for await (const chunk of child.stdout) {
+        const pieces = (rest + chunk.toString('utf8')).split('\0')
+        rest = pieces.pop()!
+        for (const piece of pieces) if (piece) yield piece
+      }
+      if (rest) yield rest
+    }
+  } finally {
+    signal?.removeEventListener('abort', kill)
+    if (child.exitCode === null) kill()
+  }
+}
+
+async function insideGit(root: string, env: NodeJS.ProcessEnv): Promise<boolean> {
+  for await (const line of childLines('git', ['rev-parse', '--is-inside-work-tree'], root, env, '\n')) return line.trim() === 'true'
+  return false
+}
+
+/** A walk that applies `.gitignore` files on the way down (outside git, without `rg`). */
+async function* walk(root: string, dir: string, rules: { base: string; ignore: Ignore }[], signal?: AbortSignal): AsyncGenerator<string> {
+  if (signal?.aborted) return
+  let entries
+  try {
+    entries = await readdir(dir, { withFileTypes: true })
+  } catch {
+    return
+  }
+  const here = [...rules]
+  const gitignore = await readFile(join(dir, '.gitignore'), 'utf8').catch(() => undefined)
+  if (gitignore !== undefined) here.push({ base: dir, ignore: ignore().add(gitignore) })
+  const ignored = (path: string, isDir: boolean) =>
+    here.some((rule) => {
+      const rel = relative(rule.base, path).split(sep).join('/')
+      return rel !== '' && rule.ignore.ignores(isDir ? rel + '/' : rel)
+    })
+  entries.sort((a, b) => a.name.localeCompare(b.name))
+  for (const entry of entries) {
+    if (entry.name === '.git') continue
+    const path = join(dir, entry.name)
+    if (entry.isDirectory()) {
+      if (!ignored(path, true)) yield* walk(root, path, here, signal)
+    } else if (entry.isFile() || entry.isSymbolicLink()) {
+      if (!ignored(path, false)) yield relative(root, path).split(sep).join('/')
+    }
+  }
+}
+
+/**
+ * Files under the root that `.gitignore` does not exclude (hidden files included, `.git` never):
+ * `rg --files` when ripgrep is on PATH, else `git ls-files` inside a repository, else a walk
+ * applying `.gitignore` files.
+ */
+export async function* listFiles(options: SearchRoot): AsyncGenerator<string> {
+  const { root, env, signal } = options
+  const rg = findExecutable('rg', { directory: root, worktree: root, env })
+  if (rg) {
+    yield* childLines(rg, ['--files', '--hidden', '--glob', '!.git/', '--no-messages', '--null'], root, env, '\0', signal)
+    return
+  }
+  if (await insideGit(root, env)) {
+    yield* childLines('git', ['-c', 'core.quotepath=false', 'ls-files', '--cached', '--others', '--exclude-standard', '--deduplicate', '-z'], root, env, '\0', signal)
+    return
+  }
+  yield* walk(root, root, [], signal)
+}
+
+/** A matcher for file globs; patterns without `/` match the file name at any depth. */
+export function globMatcher(pattern: string): (path: string) => boolean {
+  const match = picomatch(pattern, { dot: true, basename: !pattern.includes('/') })
+  return (path) => match(path)
+}
+
+async function isBinary(path: string): Promise<boolean> {
+  const handle = await open(path, 'r')
+  try {
+    const sample = Buffer.alloc(8192)
+    const { bytesRead } = await handle.read(sample, 0, sample.length, 0)
+    return sample.subarray(0, bytesRead).includes(0)
+  } finally {
+    await handle.close()
+  }
+}
+
+/**
+ * Lines matching a regular expression in the files `listFiles` yields (optionally only those
+ * matching `include`), stopping at `limit` matches; binary and large files are skipped. An
+ * invalid pattern throws.
+ */
+export async function searchText(options: SearchRoot & { pattern: string; include?: string; limit: number }): Promise<{ matches: TextMatch[]; truncated: boolean }> {
+  let regex: RegExp
+  try {
+    regex = new RegExp(options.pattern, 'g')
+  } catch (error) {
+    throw new Error(`Invalid regular expression: ${(error as Error).message}`)
+  }
+  const include = options.include ? globMatcher(options.include) : undefined
+  const matches: TextMatch[] = []
+  for await (const file of listFiles(options)) {
+    if (options.signal?.aborted) break
+    if (include && !include(file)) continue
+    const path = join(options.root, file)
+    try {
+      const info = await stat(path)
+      if (!info.isFile() || info.size > MAX_FILE_BYTES || (await isBinary(path))) continue
+    } catch {
+      continue
+    }
+    const text = await readFile(path, 'utf8').catch(() => '')
+    let offset = 0
+    const lines = text.split('\n')
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i]!
+      regex.lastIndex = 0
+      const submatches: TextMatch['submatches'] = []
+      for (let m = regex.exec(line); m; m = regex.exec(line)) {
+        submatches.push({ text: m[0], start: m.index, end: m.index + m[0].length })
+        if (m[0] === '') regex.lastIndex++
+      }
+      if (submatches.length) {
+        matches.push({ path: file, lineNumber: i + 1, line, absoluteOffset: offset, submatches })
+        if (matches.length >= options.limit) return { matches, truncated: true }
+      }
+      offset += Buffer.byteLength(line) + 1
+    }
+  }
+  return { matches, truncated: false }
+}
