@@ -9,6 +9,7 @@ import { registerToolRoutes } from './routes.js'
 import { globTool, grepTool, listTool } from './search-tools.js'
 import { skillTool } from './skill.js'
 import { taskTool } from './task.js'
+import { pruneOutputs } from './truncate.js'
 import { webfetchTool } from './webfetch.js'
 import { writeTool } from './write.js'
 
@@ -38,5 +39,6 @@ export default definePlugin({
       return tools
     })
     registerToolRoutes(app, kernel)
+    void pruneOutputs(env.outputDir).catch((error) => kernel.log.warn({ err: error }, 'pruning old tool output failed'))
   },
 })

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { mkdir, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 
 export const MAX_OUTPUT_LINES = 2000
@@ -38,4 +38,16 @@ export async function truncateOutput(outputDir: string, text: string, options: {
     kept.join('\n') +
     `\n\n...${hidden} lines truncated...\n\nThe full output was saved to ${outputPath}. Use the read tool with offset and limit to view it, or grep to search it.`
   return { content, truncated: true, outputPath }
+}
+
+/** Saved outputs older than this are deleted at start-up, so the directory stays bounded. */
+const OUTPUT_RETENTION_MS = 7 * 24 * 60 * 60 * 1000
+
+export async function pruneOutputs(outputDir: string, now = Date.now()): Promise<void> {
+  const names = await readdir(outputDir).catch(() => [] as string[])
+  for (const name of names) {
+    const path = join(outputDir, name)
+    const info = await stat(path).catch(() => undefined)
+    if (info?.isFile() && now - info.mtimeMs > OUTPUT_RETENTION_MS) await rm(path, { force: true })
+  }
 }

@@ -115,3 +115,22 @@ describe('tool: bash', () => {
     expect(read.result!.output).to.contain('99991| 99991')
   })
 })
+
+describe('tool output files', () => {
+  after(cleanup)
+
+  it('are pruned after a week', async () => {
+    const { pruneOutputs } = await import('../../../plugins/tools/truncate.js')
+    const { mkdirSync, utimesSync, writeFileSync, existsSync } = await import('node:fs')
+    const { tempDir } = await import('../../helper.js')
+    const dir = tempDir('ok-output-')
+    mkdirSync(dir, { recursive: true })
+    writeFileSync(join(dir, 'old.txt'), 'old')
+    writeFileSync(join(dir, 'new.txt'), 'new')
+    const eightDaysAgo = (Date.now() - 8 * 24 * 60 * 60 * 1000) / 1000
+    utimesSync(join(dir, 'old.txt'), eightDaysAgo, eightDaysAgo)
+    await pruneOutputs(dir)
+    expect(existsSync(join(dir, 'old.txt'))).to.equal(false)
+    expect(existsSync(join(dir, 'new.txt'))).to.equal(true)
+  })
+})
