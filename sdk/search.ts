@@ -2,8 +2,7 @@ import { spawn } from 'node:child_process'
 import { open, readdir, readFile, stat } from 'node:fs/promises'
 import { join, relative, sep } from 'node:path'
 import { createInterface } from 'node:readline'
-import ignore, { type Ignore } from 'ignore'
-import picomatch from 'picomatch'
+import type { Ignore } from 'ignore'
 import { findExecutable } from './executable.js'
 
 /** Where to search and with which environment (its PATH decides whether `rg` is used). */
@@ -55,6 +54,15 @@ async function insideGit(root: string, env: NodeJS.ProcessEnv): Promise<boolean>
   return false
 }
 
+// Loaded on first use: start-up should not pay for search code.
+type IgnoreFactory = () => Ignore
+type GlobCompiler = (glob: string, options: { dot: boolean; basename: boolean }) => (path: string) => boolean
+let ignoreModule: Promise<IgnoreFactory> | undefined
+let picomatchModule: Promise<GlobCompiler> | undefined
+// Both are CommonJS: the function is the module's default export, or the module itself.
+const loadIgnore = () => (ignoreModule ??= import('ignore').then((m) => ((m as { default?: unknown }).default ?? m) as IgnoreFactory))
+const loadPicomatch = () => (picomatchModule ??= import('picomatch').then((m) => ((m as { default?: unknown }).default ?? m) as GlobCompiler))
+
 /** A walk that applies `.gitignore` files on the way down (outside git, without `rg`). */
 async function* walk(root: string, dir: string, rules: { base: string; ignore: Ignore }[], signal?: AbortSignal): AsyncGenerator<string> {
   if (signal?.aborted) return
@@ -66,7 +74,10 @@ async function* walk(root: string, dir: string, rules: { base: string; ignore: I
   }
   const here = [...rules]
   const gitignore = await readFile(join(dir, '.gitignore'), 'utf8').catch(() => undefined)
-  if (gitignore !== undefined) here.push({ base: dir, ignore: ignore().add(gitignore) })
+  if (gitignore !== undefined) {
+    const ignore = await loadIgnore()
+    here.push({ base: dir, ignore: ignore().add(gitignore) })
+  }
   const ignored = (path: string, isDir: boolean) =>
     here.some((rule) => {
       const rel = relative(rule.base, path).split(sep).join('/')
@@ -104,7 +115,8 @@ export async function* listFiles(options: SearchRoot): AsyncGenerator<string> {
 }
 
 /** A matcher for file globs; patterns without `/` match the file name at any depth. */
-export function globMatcher(pattern: string): (path: string) => boolean {
+export async function globMatcher(pattern: string): Promise<(path: string) => boolean> {
+  const picomatch = await loadPicomatch()
   const match = picomatch(pattern, { dot: true, basename: !pattern.includes('/') })
   return (path) => match(path)
 }
@@ -132,7 +144,7 @@ export async function searchText(options: SearchRoot & { pattern: string; includ
   } catch (error) {
     throw new Error(`Invalid regular expression: ${(error as Error).message}`)
   }
-  const include = options.include ? globMatcher(options.include) : undefined
+  const include = options.include ? await globMatcher(options.include) : undefined
   const matches: TextMatch[] = []
   for await (const file of listFiles(options)) {
     if (options.signal?.aborted) break

@@ -48,6 +48,6 @@ export const editTool = (env: ToolEnv) =>
       }
       const change: FileChange = { target, before, after }
       const { diff, notes } = await applyChanges(env, context, [change])
-      return { title: target.display, output: 'Edit applied successfully.' + (notes ? `\n\n${notes}` : ''), metadata: { diff, filediff: summarize(change) } }
+      return { title: target.display, output: 'Edit applied successfully.' + (notes ? `\n\n${notes}` : ''), metadata: { diff, filediff: await summarize(change) } }
     },
   })

@@ -1,4 +1,3 @@
-import { createTwoFilesPatch, diffLines } from 'diff'
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import type { ToolContext } from '../../kernel/tool.js'
@@ -22,7 +21,12 @@ export interface FileDiffSummary {
   deletions: number
 }
 
-export function summarize(change: FileChange): FileDiffSummary {
+let diffModule: Promise<typeof import('diff')> | undefined
+/** The `diff` package, loaded on the first edit rather than at start-up. */
+const loadDiff = () => (diffModule ??= import('diff'))
+
+export async function summarize(change: FileChange): Promise<FileDiffSummary> {
+  const { diffLines } = await loadDiff()
   let additions = 0
   let deletions = 0
   for (const part of diffLines(change.before ?? '', change.after ?? '')) {
@@ -32,7 +36,8 @@ export function summarize(change: FileChange): FileDiffSummary {
   return { file: change.target.path, before: change.before ?? '', after: change.after ?? '', additions, deletions }
 }
 
-export function unifiedDiff(change: FileChange): string {
+export async function unifiedDiff(change: FileChange): Promise<string> {
+  const { createTwoFilesPatch } = await loadDiff()
   const name = change.target.display
   return createTwoFilesPatch(name, change.moveTo?.display ?? name, change.before ?? '', change.after ?? '')
 }
@@ -52,7 +57,7 @@ export async function readText(path: string): Promise<string | undefined> {
  * publishes `file.edited` and runs the post-edit hooks. Returns the hooks' notes.
  */
 export async function applyChanges(env: ToolEnv, context: ToolContext, changes: FileChange[]): Promise<{ diff: string; notes: string }> {
-  const diff = changes.map(unifiedDiff).join('\n')
+  const diff = (await Promise.all(changes.map(unifiedDiff))).join('\n')
   const patterns = [...new Set(changes.flatMap((c) => [c.target.display, ...(c.moveTo ? [c.moveTo.display] : [])]))]
   await context.ask({ permission: 'edit', patterns, always: ['*'], metadata: { filepath: changes[0]?.target.path, diff } })
   const touched: string[] = []

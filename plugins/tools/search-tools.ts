@@ -30,7 +30,7 @@ export const globTool = (env: ToolEnv) =>
     async execute(args, context) {
       const dir = await locatePath(context, args.path ?? '.', { kind: 'directory' })
       await context.ask({ permission: 'glob', patterns: [args.pattern], always: ['*'], metadata: { pattern: args.pattern, path: dir.path } })
-      const match = globMatcher(args.pattern)
+      const match = await globMatcher(args.pattern)
       const found: string[] = []
       for await (const file of listFiles({ root: dir.path, env: env.kernel.env, signal: context.abort })) {
         if (match(file)) found.push(file)
@@ -88,7 +88,7 @@ export const listTool = (env: ToolEnv) =>
     async execute(args, context) {
       const dir = await locatePath(context, args.path ?? '.', { kind: 'directory' })
       await context.ask({ permission: 'list', patterns: [dir.path], always: ['*'], metadata: { path: dir.path } })
-      const extra = (args.ignore ?? []).map((pattern) => globMatcher(pattern))
+      const extra = await Promise.all((args.ignore ?? []).map((pattern) => globMatcher(pattern)))
       const files: string[] = []
       let truncated = false
       for await (const file of listFiles({ root: dir.path, env: env.kernel.env, signal: context.abort })) {

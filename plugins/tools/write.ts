@@ -20,6 +20,6 @@ export const writeTool = (env: ToolEnv) =>
       const change: FileChange = { target, before, after: args.content }
       const { diff, notes } = await applyChanges(env, context, [change])
       const output = (before === undefined ? 'Wrote file successfully.' : 'Wrote file successfully (replaced its content).') + (notes ? `\n\n${notes}` : '')
-      return { title: target.display, output, metadata: { filepath: target.path, exists: before !== undefined, diff, filediff: summarize(change) } }
+      return { title: target.display, output, metadata: { filepath: target.path, exists: before !== undefined, diff, filediff: await summarize(change) } }
     },
   })
