@@ -93,8 +93,20 @@ function readConfigFile(path: string, env: NodeJS.ProcessEnv): ConfigObject | un
   return parseConfigText(readFileSync(path, 'utf8'), path, env)
 }
 
-function isPlainObject(value: unknown): value is ConfigObject {
+/** A JSON object (not an array, not null): the shape of config sections. */
+export function isPlainObject(value: unknown): value is ConfigObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+/** A config value that must be a list of strings, or undefined when it is anything else. */
+export function stringList(value: unknown): string[] | undefined {
+  return Array.isArray(value) && value.every((item) => typeof item === 'string') ? value : undefined
+}
+
+/** The string entries of a config object (`env`, `environment`); other entries are dropped. */
+export function stringMap(value: unknown): Record<string, string> {
+  if (!isPlainObject(value)) return {}
+  return Object.fromEntries(Object.entries(value).filter((entry): entry is [string, string] => typeof entry[1] === 'string'))
 }
 
 // OpenCode concatenates these lists across sources instead of replacing them.

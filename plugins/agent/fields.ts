@@ -2,7 +2,7 @@
 // error (file, line, problem) for a field of the wrong type.
 import { findNodeAtLocation, parseTree } from 'jsonc-parser'
 import { existsSync, readFileSync } from 'node:fs'
-import { ConfigInvalidError, type ConfigObject, type LoadedConfig } from '../../kernel/config.js'
+import { ConfigInvalidError, isPlainObject, type ConfigObject, type LoadedConfig } from '../../kernel/config.js'
 import { permissionConfigProblem, type PermissionConfig } from './permission.js'
 import type { AgentInfo } from './types.js'
 
@@ -38,9 +38,8 @@ export interface CommandFields {
   subtask?: boolean
 }
 
-export function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
+/** A JSON object (not an array, not null). */
+export const isObject = isPlainObject
 
 const MODES: readonly AgentMode[] = ['primary', 'subagent', 'all']
 const THEME_COLORS = ['primary', 'secondary', 'accent', 'success', 'warning', 'error', 'info']

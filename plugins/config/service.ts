@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import { applyEdits, modify, parse as parseJsonc, stripComments, type FormattingOptions, type JSONPath } from 'jsonc-parser'
-import { ConfigInvalidError, loadGlobalConfig, parseConfigText, type ConfigObject, type ConfigSource, type LoadedConfig } from '../../kernel/config.js'
+import { ConfigInvalidError, isPlainObject, loadGlobalConfig, parseConfigText, type ConfigObject, type ConfigSource, type LoadedConfig } from '../../kernel/config.js'
 import { BadRequestError } from '../../kernel/errors.js'
 import type { Instance } from '../../kernel/instance.js'
 import type { Kernel } from '../../kernel/plugin.js'
@@ -10,10 +10,6 @@ import { ConfigUpdated } from './events.js'
 import { Config } from './schemas.js'
 import type { ConfigService } from './types.js'
 import { formatPath, locate, type StrictValidator } from './validator.js'
-
-function isPlainObject(value: unknown): value is ConfigObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
 
 /** The indentation a file already uses, so inserted keys look like their neighbours. */
 function formatting(text: string): FormattingOptions {

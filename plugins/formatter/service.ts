@@ -1,4 +1,4 @@
-import type { ConfigObject } from '../../kernel/config.js'
+import { isPlainObject, stringList, stringMap, type ConfigObject } from '../../kernel/config.js'
 import type { Instance } from '../../kernel/instance.js'
 import { findExecutable } from '../../sdk/executable.js'
 import { BUILTIN_FORMATTERS, type FormatterDefinition } from './formatters.js'
@@ -8,19 +8,6 @@ import type { FormatterStatus } from './schemas.js'
 export interface Formatter extends FormatterDefinition {
   disabled: boolean
   environment: Record<string, string>
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
-
-function strings(value: unknown): string[] | undefined {
-  return Array.isArray(value) && value.every((item) => typeof item === 'string') ? value : undefined
-}
-
-function stringMap(value: unknown): Record<string, string> {
-  if (!isPlainObject(value)) return {}
-  return Object.fromEntries(Object.entries(value).filter((entry): entry is [string, string] => typeof entry[1] === 'string'))
 }
 
 /**
@@ -35,8 +22,8 @@ export function configuredFormatters(config: ConfigObject): Formatter[] {
     const entry = isPlainObject(override) ? override : {}
     return {
       ...base,
-      command: strings(entry.command)?.length ? strings(entry.command)! : base.command,
-      extensions: strings(entry.extensions) ?? base.extensions,
+      command: stringList(entry.command)?.length ? stringList(entry.command)! : base.command,
+      extensions: stringList(entry.extensions) ?? base.extensions,
       disabled: setting === false || entry.disabled === true,
       environment: { ...stringMap(entry.env), ...stringMap(entry.environment) },
     }

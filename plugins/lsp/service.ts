@@ -1,4 +1,4 @@
-import type { ConfigObject } from '../../kernel/config.js'
+import { isPlainObject, stringList, stringMap, type ConfigObject } from '../../kernel/config.js'
 import type { Instance } from '../../kernel/instance.js'
 import { findExecutable } from '../../sdk/executable.js'
 import type { LSPStatus } from './schemas.js'
@@ -9,19 +9,6 @@ export interface LspServer extends LspServerDefinition {
   disabled: boolean
   env: Record<string, string>
   initialization?: Record<string, unknown>
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
-
-function strings(value: unknown): string[] | undefined {
-  return Array.isArray(value) && value.every((item) => typeof item === 'string') ? value : undefined
-}
-
-function stringMap(value: unknown): Record<string, string> {
-  if (!isPlainObject(value)) return {}
-  return Object.fromEntries(Object.entries(value).filter((entry): entry is [string, string] => typeof entry[1] === 'string'))
 }
 
 /**
@@ -36,8 +23,8 @@ export function configuredServers(config: ConfigObject): LspServer[] {
     const entry = isPlainObject(override) ? override : {}
     const server: LspServer = {
       ...base,
-      command: strings(entry.command)?.length ? strings(entry.command)! : base.command,
-      extensions: strings(entry.extensions) ?? base.extensions,
+      command: stringList(entry.command)?.length ? stringList(entry.command)! : base.command,
+      extensions: stringList(entry.extensions) ?? base.extensions,
       disabled: lsp === false || entry.disabled === true,
       env: { ...stringMap(entry.environment), ...stringMap(entry.env) },
     }
