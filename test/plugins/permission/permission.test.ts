@@ -13,6 +13,25 @@ async function askedRequest(h: SessionHarness, sessionID: string, count = 1): Pr
   return h.events.filter((e) => e.type === 'permission.asked')[count - 1]!.properties
 }
 
+/**
+ * A prompt whose `read` waits on a permission, then a crash: the database is copied as it is at
+ * that moment and a second server starts on the copy.
+ */
+async function crashWhileAsking() {
+  const dataDir = tempDir('ok-data-')
+  const h = await sessionHarness({ files: FILES, config: ASK_READ, dataDir })
+  h.llm.script({ toolCalls: [{ name: 'read', args: { filePath: 'notes.txt' } }] })
+  const session = await h.createSession()
+  void h.prompt(session.id, 'read').catch(() => {})
+  const asked = await askedRequest(h, session.id)
+  h.server.kernel.storage.db.pragma('wal_checkpoint(FULL)')
+  const crashed = tempDir('ok-data-')
+  copyFileSync(join(dataDir, 'opencode-kernel.db'), join(crashed, 'opencode-kernel.db'))
+  await h.server.close()
+  const second = await startServer({ cwd: h.repo, only: PLUGINS, dataDir: crashed })
+  return { h, session, asked, second }
+}
+
 function toolPart(message: any): any {
   return message.parts.find((p: any) => p.type === 'tool')
 }
@@ -172,19 +191,7 @@ describe('plugin: permission', () => {
   })
 
   it('keeps a pending request over a restart and finishes the call when it is answered', async () => {
-    const dataDir = tempDir('ok-data-')
-    const h = await sessionHarness({ files: FILES, config: ASK_READ, dataDir })
-    h.llm.script({ toolCalls: [{ name: 'read', args: { filePath: 'notes.txt' } }] })
-    const session = await h.createSession()
-    void h.prompt(session.id, 'read').catch(() => {})
-    const asked = await askedRequest(h, session.id)
-    // A crash: copy the database as it is now and start a new server on the copy.
-    h.server.kernel.storage.db.pragma('wal_checkpoint(FULL)')
-    const crashed = tempDir('ok-data-')
-    copyFileSync(join(dataDir, 'opencode-kernel.db'), join(crashed, 'opencode-kernel.db'))
-    await h.server.close()
-
-    const second = await startServer({ cwd: h.repo, only: PLUGINS, dataDir: crashed })
+    const { h, session, asked, second } = await crashWhileAsking()
     const events: any[] = []
     second.kernel.bus.subscribe((event) => events.push(event.payload), h.repo)
     const pending = (await second.app.inject({ url: '/permission' })).json()
@@ -205,18 +212,7 @@ describe('plugin: permission', () => {
   })
 
   it('gives up a request held over a restart when a new prompt arrives', async () => {
-    const dataDir = tempDir('ok-data-')
-    const h = await sessionHarness({ files: FILES, config: ASK_READ, dataDir })
-    h.llm.script({ toolCalls: [{ name: 'read', args: { filePath: 'notes.txt' } }] })
-    const session = await h.createSession()
-    void h.prompt(session.id, 'read').catch(() => {})
-    const asked = await askedRequest(h, session.id)
-    h.server.kernel.storage.db.pragma('wal_checkpoint(FULL)')
-    const crashed = tempDir('ok-data-')
-    copyFileSync(join(dataDir, 'opencode-kernel.db'), join(crashed, 'opencode-kernel.db'))
-    await h.server.close()
-
-    const second = await startServer({ cwd: h.repo, only: PLUGINS, dataDir: crashed })
+    const { h, session, asked, second } = await crashWhileAsking()
     h.llm.script({ text: 'fresh' })
     const answer = await second.app.inject({ method: 'POST', url: `/session/${session.id}/message`, payload: { parts: [{ type: 'text', text: 'something else' }] } })
     expect(answer.statusCode).to.equal(200)
