@@ -339,7 +339,7 @@ export class PromptRunner {
     const parts = this.userParts(instance, sessionID, messageID, input)
     // A new prompt gives up calls a restart left waiting on the user, and a revert for good.
     this.releaseHeld(instance, sessionID)
-    if (!this.isBusy(instance, sessionID)) this.history.dropReverted(instance, sessionID)
+    if (session.revert && !this.isBusy(instance, sessionID)) this.history.dropReverted(instance, sessionID)
     const info: UserMessage = { id: messageID, sessionID, role: 'user', time: { created: Date.now() }, agent: agent.name, model }
     if (input.system) info.system = input.system
     if (input.tools) info.tools = input.tools
@@ -824,7 +824,8 @@ export class PromptRunner {
 
   /**
    * After a step whose tools ran: the step-start part gets the snapshot taken before them, a
-   * `patch` part lists the files they changed, and the snapshot after them is returned.
+   * `patch` part lists the files they changed, and the snapshot after them is returned (the
+   * same `git add` gives both).
    */
   private async recordPatch(
     instance: Instance,
@@ -843,10 +844,11 @@ export class PromptRunner {
         addPart({ id: ascendingId('prt'), sessionID: info.sessionID, messageID: info.id, type: 'patch', hash, files: patch.files })
         this.changed.add(info.sessionID)
       }
+      return patch.after
     } catch (error) {
       this.kernel.log.warn({ err: error }, 'snapshot patch failed')
+      return undefined
     }
-    return this.track(instance)
   }
 
   /** Rules first: allow passes, deny fails; `ask` goes to the permission plugin when there is one. */

@@ -104,9 +104,10 @@ export class GitSnapshots implements SnapshotService {
   async patch(instance: Instance, hash: string): Promise<SnapshotPatch> {
     return this.run(instance, async (exec) => {
       await exec(['add', '--all', '--', '.'])
-      const out = (await exec(['diff-index', '--cached', '--no-renames', '--name-only', '-z', hash, '--'])).stdout.toString()
+      const after = (await exec(['write-tree'])).stdout.toString().trim()
+      const out = (await exec(['diff-tree', '-r', '--no-renames', '--name-only', '-z', hash, after, '--'])).stdout.toString()
       const files = out.split('\0').filter(Boolean).map((file) => resolve(instance.worktree, file))
-      return { hash, files }
+      return { hash, files, after }
     })
   }
 

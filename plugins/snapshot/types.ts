@@ -18,6 +18,8 @@ export interface SnapshotPatch {
   hash: string
   /** Absolute paths. */
   files: string[]
+  /** The snapshot of the worktree as it is now (set by `patch`). */
+  after?: string
 }
 
 /**
@@ -27,7 +29,7 @@ export interface SnapshotPatch {
 export interface SnapshotService {
   /** Records the worktree as it is now; the tree hash. */
   track(instance: Instance): Promise<string | undefined>
-  /** Files that differ now from snapshot `hash`. */
+  /** Files that differ now from snapshot `hash`, and a snapshot of now (`after`). */
   patch(instance: Instance, hash: string): Promise<SnapshotPatch>
   /** Per-file changes from `from` to `to` (default: the worktree now). */
   diff(instance: Instance, from: string, to?: string): Promise<FileDiffInfo[]>
