@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify'
-import { ConflictError, NotFoundError } from '../../kernel/errors.js'
+import { NotFoundError } from '../../kernel/errors.js'
 import { ascendingId } from '../../kernel/ids.js'
 import type { Instance } from '../../kernel/instance.js'
 import type { Kernel } from '../../kernel/plugin.js'
@@ -142,10 +142,5 @@ export class SessionHistory {
       }
     }
     return fork
-  }
-
-  /** 409 when the session is busy: files and messages must not move under a running turn. */
-  static assertIdle(busy: boolean, sessionID: string): void {
-    if (busy) throw new ConflictError(`Session is busy: ${sessionID}`, { sessionID })
   }
 }

@@ -3,6 +3,7 @@ import { registerSchemas } from '../../kernel/schemas.js'
 import { SessionHistory } from './history.js'
 import { registerSessionRoutes } from './routes.js'
 import { PromptRunner } from './runner.js'
+import { SessionShell } from './shell.js'
 import {
   AgentPart,
   AssistantMessage,
@@ -88,7 +89,7 @@ export default definePlugin({
       abort: (instance, sessionID) => runner.abort(instance, sessionID),
     }
     app.decorate('sessions', api)
-    registerSessionRoutes(app, kernel, sessions, runner, history)
+    registerSessionRoutes(app, kernel, { sessions, runner, history, shell: new SessionShell(kernel, sessions, runner) })
   },
 })
 

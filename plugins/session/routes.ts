@@ -1,10 +1,11 @@
 import type { FastifyInstance } from 'fastify'
 import { Type, type Static } from 'typebox'
-import { BadRequestError, ConflictError } from '../../kernel/errors.js'
+import { BadRequestError } from '../../kernel/errors.js'
 import type { Kernel } from '../../kernel/plugin.js'
 import { InstanceQuery, ref } from '../../kernel/schemas.js'
 import type { PromptRunner } from './runner.js'
-import { SessionHistory } from './history.js'
+import type { SessionHistory } from './history.js'
+import type { SessionShell } from './shell.js'
 import {
   DiffQuery,
   FileDiff,
@@ -22,6 +23,7 @@ import {
   SessionParams,
   SessionStatus,
   SessionUpdateInput,
+  ShellInput,
   type Part as PartValue,
 } from './schemas.js'
 import type { SessionService } from './service.js'
@@ -46,7 +48,14 @@ function decodeCursor(cursor: string): string {
   throw new BadRequestError('Invalid cursor in "before"', 'Query')
 }
 
-export function registerSessionRoutes(app: FastifyInstance, kernel: Kernel, sessions: SessionService, runner: PromptRunner, history: SessionHistory): void {
+export interface SessionParts {
+  sessions: SessionService
+  runner: PromptRunner
+  history: SessionHistory
+  shell: SessionShell
+}
+
+export function registerSessionRoutes(app: FastifyInstance, kernel: Kernel, { sessions, runner, history, shell }: SessionParts): void {
   app.get(
     '/session',
     { schema: { operationId: 'session.list', tags, summary: 'List sessions, most recently updated first', querystring: SessionListQuery, response: { 200: Type.Array(ref(SessionInfo)) } } },
@@ -167,7 +176,7 @@ export function registerSessionRoutes(app: FastifyInstance, kernel: Kernel, sess
     { schema: { operationId: 'session.deleteMessage', tags, summary: 'Delete a message and its parts', querystring, params: MessageParams, response: { 200: Type.Boolean() } } },
     async (request) => {
       const { sessionID, messageID } = request.params as Static<typeof MessageParams>
-      if (runner.isBusy(request.instance, sessionID)) throw new ConflictError(`Session is busy: ${sessionID}`, { sessionID })
+      runner.assertIdle(request.instance, sessionID)
       sessions.removeMessage(request.instance, sessionID, messageID)
       return true
     },
@@ -277,7 +286,7 @@ export function registerSessionRoutes(app: FastifyInstance, kernel: Kernel, sess
     async (request) => {
       const { sessionID } = request.params as Static<typeof SessionParams>
       const body = request.body as Static<typeof RevertInput>
-      SessionHistory.assertIdle(runner.isBusy(request.instance, sessionID), sessionID)
+      runner.assertIdle(request.instance, sessionID)
       return history.revert(request.instance, sessionID, body.messageID, body.partID)
     },
   )
@@ -297,7 +306,7 @@ export function registerSessionRoutes(app: FastifyInstance, kernel: Kernel, sess
     },
     async (request) => {
       const { sessionID } = request.params as Static<typeof SessionParams>
-      SessionHistory.assertIdle(runner.isBusy(request.instance, sessionID), sessionID)
+      runner.assertIdle(request.instance, sessionID)
       return history.unrevert(request.instance, sessionID)
     },
   )
@@ -319,6 +328,27 @@ export function registerSessionRoutes(app: FastifyInstance, kernel: Kernel, sess
     async (request) => {
       const { sessionID } = request.params as Static<typeof SessionParams>
       return history.fork(request.instance, sessionID, (request.body as Static<typeof ForkInput> | undefined)?.messageID)
+    },
+  )
+
+  app.post(
+    '/session/:sessionID/shell',
+    {
+      schema: {
+        operationId: 'session.shell',
+        tags,
+        summary: 'Run a shell command in the session',
+        description:
+          'Runs `command` in the project directory as a `bash` tool part of a new assistant message (no model call) and answers that message when it ends. The part streams the output; abort kills the command. 409 while busy.',
+        querystring,
+        params: SessionParams,
+        body: ShellInput,
+        response: { 200: ref(MessageWithParts) },
+      },
+    },
+    async (request) => {
+      const { sessionID } = request.params as Static<typeof SessionParams>
+      return shell.run(request.instance, sessionID, request.body as Static<typeof ShellInput>)
     },
   )
 }

@@ -29,7 +29,7 @@ import type {
   ToolPart,
   UserMessage,
 } from './schemas.js'
-import { isDefaultTitle, type SessionService } from './service.js'
+import { isDefaultTitle, SessionBusyError, type SessionService } from './service.js'
 import { instructionFiles, systemPrompt } from './system.js'
 import type { InterruptedCallHold, PermissionGate, ResumeOutcome } from './types.js'
 import type { PartWriter } from './writer.js'
@@ -200,6 +200,43 @@ export class PromptRunner {
     return this.state(instance).runs.has(sessionID)
   }
 
+  /** SessionBusyError (409) while a turn, a shell command or a summary runs. */
+  assertIdle(instance: Instance, sessionID: string): void {
+    if (this.isBusy(instance, sessionID)) throw new SessionBusyError(sessionID)
+  }
+
+  /**
+   * Runs `work` as the session's one activity (a shell command): 409 when the session is busy;
+   * the session is busy meanwhile, and abort cancels `work`'s signal. Prompts sent meanwhile wait
+   * and run after it.
+   */
+  async exclusive<T>(instance: Instance, sessionID: string, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    this.assertIdle(instance, sessionID)
+    const state = this.state(instance)
+    const controller = new AbortController()
+    const run: SessionRun = { queue: [], controller }
+    let settle!: () => void
+    run.done = new Promise<void>((resolve) => (settle = resolve))
+    state.runs.set(sessionID, run)
+    this.setStatus(instance, sessionID, { type: 'busy' })
+    try {
+      return await work(controller.signal)
+    } finally {
+      this.writer.flush()
+      settle()
+      if (run.queue.length && !controller.signal.aborted) {
+        run.done = this.drive(instance, sessionID, run)
+      } else {
+        for (const dropped of run.queue.splice(0)) dropped.reject(new Error('Aborted'))
+        state.runs.delete(sessionID)
+        if (!instance.isDisposed) {
+          this.setStatus(instance, sessionID, { type: 'idle' })
+          this.kernel.publish(instance, SessionIdle, { sessionID })
+        }
+      }
+    }
+  }
+
   /** Cancels the running turn and drops queued prompts. Always leaves the session idle. */
   abort(instance: Instance, sessionID: string): void {
     this.releaseHeld(instance, sessionID)
@@ -264,7 +301,7 @@ export class PromptRunner {
   }
 
   /** Resolves the agent and model of a prompt; bad names are a 400 before anything is stored. */
-  private async resolveAgentAndModel(instance: Instance, session: SessionInfo, input: PromptInput): Promise<{ agent: AgentInfo; model: ModelRef }> {
+  async resolveAgentAndModel(instance: Instance, session: SessionInfo, input: PromptInput): Promise<{ agent: AgentInfo; model: ModelRef }> {
     const agent = input.agent ? await this.app.agents.get(instance, input.agent) : await this.app.agents.defaultAgent(instance)
     if (!agent) throw new BadRequestError(`Agent not found: ${input.agent}`, 'Body')
     const model: ModelRef =
@@ -474,9 +511,9 @@ export class PromptRunner {
     return { message, continue: !control.stop && !signal.aborted && !info.error }
   }
 
-  /** The messages the model sees: everything except user prompts still waiting in the queue. */
-  private visibleHistory(sessionID: string, run: SessionRun, current: QueuedPrompt): MessageWithParts[] {
-    const waiting = new Set(run.queue.filter((q) => q !== current).map((q) => q.user.info.id))
+  /** The messages the model sees: everything except user prompts still waiting behind the current one. */
+  private visibleHistory(sessionID: string, run: SessionRun): MessageWithParts[] {
+    const waiting = new Set(run.queue.slice(1).map((q) => q.user.info.id))
     return this.sessions.store.allMessages(sessionID).filter((m) => !waiting.has(m.info.id))
   }
 
@@ -531,7 +568,7 @@ export class PromptRunner {
       modelID: model.id,
       providerID: model.providerID,
     })
-    const messages: ModelMessage[] = toModelMessages(this.visibleHistory(sessionID, run, prompt))
+    const messages: ModelMessage[] = toModelMessages(this.visibleHistory(sessionID, run))
     const languageModel: LanguageModel = await this.app.providers.languageModel(instance, { providerID: model.providerID, modelID: model.id })
 
     const control = { stop: false }
@@ -751,7 +788,7 @@ export class PromptRunner {
    * Runs one tool call: the part goes running → completed or error, permissions are asked under
    * `rules`. Returns the output for the model; throws with the message the model sees.
    */
-  private async runTool(call: {
+  async runTool(call: {
     instance: Instance
     sessionID: string
     info: AssistantMessage

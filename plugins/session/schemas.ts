@@ -387,3 +387,38 @@ export const RevertInput = Type.Object(
 )
 
 export const ForkInput = Type.Object({ messageID: Type.Optional(Type.String({ pattern: '^msg', maxLength: 100 })) }, { additionalProperties: false })
+
+const ModelName = Type.String({ minLength: 1, maxLength: 400, description: '`providerID/modelID`' })
+
+export const ShellInput = Type.Object(
+  {
+    agent: Type.String({ minLength: 1, maxLength: 200 }),
+    command: Type.String({ minLength: 1, maxLength: 100_000 }),
+    model: Type.Optional(ModelRef),
+    messageID: Type.Optional(MessageId),
+  },
+  { additionalProperties: false },
+)
+
+export const CommandInput = Type.Object(
+  {
+    command: Type.String({ minLength: 1, maxLength: 200, description: 'The command name, without the slash' }),
+    arguments: Type.String({ maxLength: 1_000_000 }),
+    agent: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    model: Type.Optional(Type.Union([ModelName, ModelRef])),
+    messageID: Type.Optional(MessageId),
+    variant: Type.Optional(Type.String()),
+    parts: Type.Optional(Type.Array(FilePartInput, { maxItems: 100 })),
+  },
+  { additionalProperties: false },
+)
+
+export const SummarizeInput = Type.Object(
+  { providerID: Type.String({ minLength: 1 }), modelID: Type.String({ minLength: 1 }), auto: Type.Optional(Type.Boolean()) },
+  { additionalProperties: false },
+)
+
+export const InitInput = Type.Object(
+  { messageID: MessageId, providerID: Type.String({ minLength: 1 }), modelID: Type.String({ minLength: 1 }) },
+  { additionalProperties: false },
+)

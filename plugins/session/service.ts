@@ -1,5 +1,5 @@
 import { relative } from 'node:path'
-import { NotFoundError } from '../../kernel/errors.js'
+import { NamedError, NotFoundError } from '../../kernel/errors.js'
 import { descendingId } from '../../kernel/ids.js'
 import type { Instance } from '../../kernel/instance.js'
 import type { Kernel } from '../../kernel/plugin.js'
@@ -20,6 +20,13 @@ export function isDefaultTitle(title: string): boolean {
 export class SessionNotFoundError extends NotFoundError {
   constructor(sessionID: string) {
     super(`Session not found: ${sessionID}`)
+  }
+}
+
+/** What changes a session while it runs (revert, shell, deleting a message...) answers: 409. */
+export class SessionBusyError extends NamedError {
+  constructor(sessionID: string) {
+    super('SessionBusyError', 409, { message: `Session is busy: ${sessionID}`, sessionID })
   }
 }
 

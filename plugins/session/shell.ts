@@ -1,0 +1,75 @@
+// `POST /session/:sessionID/shell`: the user runs a command in the session, without the model.
+import { BadRequestError } from '../../kernel/errors.js'
+import { ascendingId } from '../../kernel/ids.js'
+import type { Instance } from '../../kernel/instance.js'
+import type { Kernel } from '../../kernel/plugin.js'
+import type { PermissionRule } from '../agent/types.js'
+import type { AssistantMessage, MessageWithParts, Part, ToolPart, UserMessage } from './schemas.js'
+import type { PromptRunner } from './runner.js'
+import type { SessionService } from './service.js'
+
+/** The user's own command asks nobody: it runs as they typed it. */
+export const USER_RULES: PermissionRule[] = [{ permission: '*', pattern: '*', action: 'allow' }]
+
+export interface ShellRequest {
+  agent: string
+  command: string
+  model?: { providerID: string; modelID: string }
+  messageID?: string
+}
+
+/**
+ * Runs a command through the `bash` tool as a tool part of a new assistant message (after a user
+ * message saying the user ran it, so the model sees both later). The part streams the output while
+ * the command runs; abort kills its process group. 409 while the session is busy.
+ */
+export class SessionShell {
+  constructor(
+    private readonly kernel: Kernel,
+    private readonly sessions: SessionService,
+    private readonly runner: PromptRunner,
+  ) {}
+
+  async run(instance: Instance, sessionID: string, input: ShellRequest): Promise<MessageWithParts> {
+    const session = this.sessions.get(instance, sessionID)
+    this.runner.assertIdle(instance, sessionID)
+    const bash = this.kernel.tools.get('bash')
+    if (!bash) throw new BadRequestError('The bash tool is not available (the tools plugin is not loaded)')
+    const { agent, model } = await this.runner.resolveAgentAndModel(instance, session, { agent: input.agent, model: input.model, parts: [] })
+    const userID = input.messageID ?? ascendingId('msg')
+    if (this.sessions.store.getMessage(sessionID, userID)) throw new BadRequestError(`Message already exists: ${userID}`, 'Body')
+
+    return this.runner.exclusive(instance, sessionID, async (signal) => {
+      const user: UserMessage = { id: userID, sessionID, role: 'user', time: { created: Date.now() }, agent: agent.name, model }
+      this.sessions.saveMessage(instance, user)
+      this.sessions.savePart(instance, { id: ascendingId('prt'), sessionID, messageID: userID, type: 'text', text: 'The following tool was executed by the user', synthetic: true })
+      const info: AssistantMessage = {
+        id: ascendingId('msg'),
+        sessionID,
+        role: 'assistant',
+        time: { created: Date.now() },
+        parentID: userID,
+        modelID: model.modelID,
+        providerID: model.providerID,
+        mode: agent.name,
+        agent: agent.name,
+        path: { cwd: instance.directory, root: instance.worktree },
+        cost: 0,
+        tokens: { input: 0, output: 0, reasoning: 0, cache: { read: 0, write: 0 } },
+      }
+      this.sessions.saveMessage(instance, info)
+      const part: ToolPart = { id: ascendingId('prt'), sessionID, messageID: info.id, type: 'tool', callID: ascendingId('call'), tool: 'bash', state: { status: 'pending', input: {}, raw: '' } }
+      this.sessions.savePart(instance, part)
+      const updatePart = (changed: Part, persist: 'now' | 'later' = 'now') =>
+        persist === 'now' ? this.sessions.savePart(instance, changed) : this.sessions.publishPart(instance, changed)
+      await this.runner
+        .runTool({ instance, sessionID, info, agent, definition: bash, part, input: { command: input.command, description: '' }, signal, rules: USER_RULES, control: { stop: false }, updatePart })
+        .catch(() => {})
+      info.time.completed = Date.now()
+      if (signal.aborted) info.error = { name: 'MessageAbortedError', data: { message: 'Aborted' } }
+      this.sessions.saveMessage(instance, info)
+      this.sessions.update(instance, sessionID, () => {}, { touch: true })
+      return { info, parts: [part] }
+    })
+  }
+}
