@@ -43,6 +43,8 @@ export function toModelMessages(history: MessageWithParts[]): ModelMessage[] {
           else content.push({ type: 'file', data, mediaType: part.mime, filename: part.filename })
         } else if (part.type === 'agent') {
           content.push({ type: 'text', text: `Use the ${part.name} agent for this request.` })
+        } else if (part.type === 'subtask') {
+          content.push({ type: 'text', text: 'The following tool was executed by the user' })
         }
       }
       if (content.length) out.push({ role: 'user', content })

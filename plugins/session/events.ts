@@ -23,3 +23,4 @@ export const MessagePartDelta = defineEvent('message.part.delta', {
   delta: Type.String(),
 })
 export const SessionDiff = defineEvent('session.diff', { sessionID: Type.String(), diff: Type.Array(ref(FileDiff)) })
+export const CommandExecuted = defineEvent('command.executed', { name: Type.String(), sessionID: Type.String(), arguments: Type.String(), messageID: Type.String() })

@@ -4,6 +4,7 @@ import { SessionHistory } from './history.js'
 import { registerSessionRoutes } from './routes.js'
 import { PromptRunner } from './runner.js'
 import { SessionShell } from './shell.js'
+import { SessionCommands } from './command.js'
 import {
   AgentPart,
   AssistantMessage,
@@ -89,7 +90,13 @@ export default definePlugin({
       abort: (instance, sessionID) => runner.abort(instance, sessionID),
     }
     app.decorate('sessions', api)
-    registerSessionRoutes(app, kernel, { sessions, runner, history, shell: new SessionShell(kernel, sessions, runner) })
+    registerSessionRoutes(app, kernel, {
+      sessions,
+      runner,
+      history,
+      shell: new SessionShell(kernel, sessions, runner),
+      commands: new SessionCommands(app, kernel, sessions, runner),
+    })
   },
 })
 

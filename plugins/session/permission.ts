@@ -9,3 +9,6 @@ export class PermissionDeniedError extends NamedError {
     })
   }
 }
+
+/** Rules for what the user asked for directly (a shell command, a command's subtask): nothing is asked. */
+export const USER_RULES: PermissionRule[] = [{ permission: '*', pattern: '*', action: 'allow' }]

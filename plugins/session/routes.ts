@@ -6,6 +6,7 @@ import { InstanceQuery, ref } from '../../kernel/schemas.js'
 import type { PromptRunner } from './runner.js'
 import type { SessionHistory } from './history.js'
 import type { SessionShell } from './shell.js'
+import type { SessionCommands } from './command.js'
 import {
   DiffQuery,
   FileDiff,
@@ -24,6 +25,8 @@ import {
   SessionStatus,
   SessionUpdateInput,
   ShellInput,
+  CommandInput,
+  InitInput,
   type Part as PartValue,
 } from './schemas.js'
 import type { SessionService } from './service.js'
@@ -53,9 +56,10 @@ export interface SessionParts {
   runner: PromptRunner
   history: SessionHistory
   shell: SessionShell
+  commands: SessionCommands
 }
 
-export function registerSessionRoutes(app: FastifyInstance, kernel: Kernel, { sessions, runner, history, shell }: SessionParts): void {
+export function registerSessionRoutes(app: FastifyInstance, kernel: Kernel, { sessions, runner, history, shell, commands }: SessionParts): void {
   app.get(
     '/session',
     { schema: { operationId: 'session.list', tags, summary: 'List sessions, most recently updated first', querystring: SessionListQuery, response: { 200: Type.Array(ref(SessionInfo)) } } },
@@ -349,6 +353,49 @@ export function registerSessionRoutes(app: FastifyInstance, kernel: Kernel, { se
     async (request) => {
       const { sessionID } = request.params as Static<typeof SessionParams>
       return shell.run(request.instance, sessionID, request.body as Static<typeof ShellInput>)
+    },
+  )
+
+  app.post(
+    '/session/:sessionID/command',
+    {
+      schema: {
+        operationId: 'session.command',
+        tags,
+        summary: 'Run a slash command',
+        description:
+          'Expands the command template (`$1`…, `$ARGUMENTS`, `` !`cmd` `` output, `@file` references) and sends it as a prompt, as a subtask in a child session when the command (or its subagent) says so; answers the final assistant message and publishes `command.executed`. Unknown command: 404.',
+        querystring,
+        params: SessionParams,
+        body: CommandInput,
+        response: { 200: ref(MessageWithParts) },
+      },
+    },
+    async (request) => {
+      const { sessionID } = request.params as Static<typeof SessionParams>
+      return commands.run(request.instance, sessionID, request.body as Static<typeof CommandInput>)
+    },
+  )
+
+  app.post(
+    '/session/:sessionID/init',
+    {
+      schema: {
+        operationId: 'session.init',
+        tags,
+        summary: 'Create or update AGENTS.md',
+        description: 'Runs the built-in `init` command with this model, its user message getting `messageID`; answers `true` when the turn ends.',
+        querystring,
+        params: SessionParams,
+        body: InitInput,
+        response: { 200: Type.Boolean() },
+      },
+    },
+    async (request) => {
+      const { sessionID } = request.params as Static<typeof SessionParams>
+      const body = request.body as Static<typeof InitInput>
+      await commands.run(request.instance, sessionID, { command: 'init', arguments: '', messageID: body.messageID, model: { providerID: body.providerID, modelID: body.modelID } })
+      return true
     },
   )
 }

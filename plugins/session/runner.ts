@@ -13,7 +13,7 @@ import type { ModelInfo, ModelRef } from '../provider/types.js'
 import { toModelMessages } from './context.js'
 import { MessagePartDelta, SessionError, SessionIdle, SessionStatusChanged } from './events.js'
 import { evaluatePermission as evaluate } from '../../sdk/permission.js'
-import { PermissionDeniedError } from './permission.js'
+import { PermissionDeniedError, USER_RULES } from './permission.js'
 import type {
   AssistantMessage,
   MessageError,
@@ -24,6 +24,7 @@ import type {
   SessionInfo,
   SessionStatus,
   StepStartPart,
+  SubtaskPart,
   TextPart,
   Tokens,
   ToolPart,
@@ -452,6 +453,14 @@ export class PromptRunner {
       const resumed = await this.finishHeldCall(instance, sessionID, agent, prompt.resume, signal)
       if (!resumed.continue) return resumed.message
       last = resumed.message
+    } else {
+      // Subtasks the prompt carries (a command's) run first, each as a `task` call; the model then
+      // continues with their results.
+      for (const subtask of prompt.user.parts) {
+        if (subtask.type !== 'subtask') continue
+        last = await this.runSubtask(instance, sessionID, prompt.user, subtask, agent, signal)
+        if (signal.aborted) return last
+      }
     }
     for (let step = 1; ; step++) {
       this.setStatus(instance, sessionID, { type: 'busy' })
@@ -509,6 +518,52 @@ export class PromptRunner {
       this.sessions.saveMessage(instance, info)
     }
     return { message, continue: !control.stop && !signal.aborted && !info.error }
+  }
+
+  /** Runs a subtask part with the `task` tool, in an assistant message of its own. */
+  private async runSubtask(
+    instance: Instance,
+    sessionID: string,
+    user: MessageWithParts & { info: UserMessage },
+    subtask: SubtaskPart,
+    agent: AgentInfo,
+    signal: AbortSignal,
+  ): Promise<MessageWithParts> {
+    this.setStatus(instance, sessionID, { type: 'busy' })
+    const model = subtask.model ?? user.info.model
+    const info: AssistantMessage = {
+      id: ascendingId('msg'),
+      sessionID,
+      role: 'assistant',
+      time: { created: Date.now() },
+      parentID: user.info.id,
+      modelID: model.modelID,
+      providerID: model.providerID,
+      mode: subtask.agent,
+      agent: subtask.agent,
+      path: { cwd: instance.directory, root: instance.worktree },
+      cost: 0,
+      tokens: zeroTokens(),
+    }
+    this.sessions.saveMessage(instance, info)
+    const part: ToolPart = { id: ascendingId('prt'), sessionID, messageID: info.id, type: 'tool', callID: ascendingId('call'), tool: 'task', state: { status: 'pending', input: {}, raw: '' } }
+    this.sessions.savePart(instance, part)
+    const updatePart = (changed: Part, persist: 'now' | 'later' = 'now') =>
+      persist === 'now' ? this.sessions.savePart(instance, changed) : this.sessions.publishPart(instance, changed)
+    const input = { description: subtask.description, prompt: subtask.prompt, subagent_type: subtask.agent, ...(subtask.command ? { command: subtask.command } : {}) }
+    const definition = (await this.kernel.tools.list(instance)).find((tool) => tool.id === 'task')
+    if (definition) {
+      await this.runTool({ instance, sessionID, info, agent, definition, part, input, signal, rules: USER_RULES, control: { stop: false }, updatePart }).catch(() => {})
+    } else {
+      const now = Date.now()
+      part.state = { status: 'error', input, error: 'The task tool is not available', time: { start: now, end: now } }
+      updatePart(part)
+    }
+    info.time.completed = Date.now()
+    info.finish = 'tool-calls'
+    if (signal.aborted) info.error = toMessageError(undefined, info.providerID, true)
+    this.sessions.saveMessage(instance, info)
+    return { info, parts: [part] }
   }
 
   /** The messages the model sees: everything except user prompts still waiting behind the current one. */

@@ -257,6 +257,8 @@ export type FilePart = Static<typeof FilePart>
 export type ToolPart = Static<typeof ToolPart>
 export type StepStartPart = Static<typeof StepStartPart>
 export type StepFinishPart = Static<typeof StepFinishPart>
+export type SubtaskPart = Static<typeof SubtaskPart>
+export type CompactionPart = Static<typeof CompactionPart>
 export type Part =
   | TextPart
   | ReasoningPart
@@ -266,9 +268,9 @@ export type Part =
   | StepFinishPart
   | Static<typeof PatchPart>
   | Static<typeof AgentPart>
-  | Static<typeof SubtaskPart>
+  | SubtaskPart
   | Static<typeof RetryPart>
-  | Static<typeof CompactionPart>
+  | CompactionPart
 
 export const MessageWithParts = named('Message.WithParts', Type.Object({ info: ref(MessageInfo), parts: Type.Array(ref(Part)) }))
 export interface MessageWithParts {

@@ -3,13 +3,10 @@ import { BadRequestError } from '../../kernel/errors.js'
 import { ascendingId } from '../../kernel/ids.js'
 import type { Instance } from '../../kernel/instance.js'
 import type { Kernel } from '../../kernel/plugin.js'
-import type { PermissionRule } from '../agent/types.js'
+import { USER_RULES } from './permission.js'
 import type { AssistantMessage, MessageWithParts, Part, ToolPart, UserMessage } from './schemas.js'
 import type { PromptRunner } from './runner.js'
 import type { SessionService } from './service.js'
-
-/** The user's own command asks nobody: it runs as they typed it. */
-export const USER_RULES: PermissionRule[] = [{ permission: '*', pattern: '*', action: 'allow' }]
 
 export interface ShellRequest {
   agent: string
