@@ -1,6 +1,7 @@
 import type { AssistantContent, ModelMessage, ToolContent, UserContent } from 'ai'
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
+import { COMPACTION_QUESTION } from './compaction.js'
 import type { MessageWithParts } from './schemas.js'
 
 const INTERRUPTED = 'Tool execution was interrupted'
@@ -43,6 +44,8 @@ export function toModelMessages(history: MessageWithParts[]): ModelMessage[] {
           else content.push({ type: 'file', data, mediaType: part.mime, filename: part.filename })
         } else if (part.type === 'agent') {
           content.push({ type: 'text', text: `Use the ${part.name} agent for this request.` })
+        } else if (part.type === 'compaction') {
+          content.push({ type: 'text', text: COMPACTION_QUESTION })
         } else if (part.type === 'subtask') {
           content.push({ type: 'text', text: 'The following tool was executed by the user' })
         }

@@ -8,6 +8,7 @@ export const SessionUpdated = defineEvent('session.updated', { sessionID: Type.S
 export const SessionDeleted = defineEvent('session.deleted', { sessionID: Type.String(), info: ref(SessionInfo) })
 export const SessionStatusChanged = defineEvent('session.status', { sessionID: Type.String(), status: ref(SessionStatus) })
 export const SessionIdle = defineEvent('session.idle', { sessionID: Type.String() })
+export const SessionCompacted = defineEvent('session.compacted', { sessionID: Type.String() })
 export const SessionError = defineEvent('session.error', { sessionID: Type.Optional(Type.String()), error: Type.Optional(ref(MessageError)) })
 
 export const MessageUpdated = defineEvent('message.updated', { sessionID: Type.String(), info: ref(MessageInfo) })

@@ -25,6 +25,7 @@ import {
   SessionStatus,
   SessionUpdateInput,
   ShellInput,
+  SummarizeInput,
   CommandInput,
   InitInput,
   type Part as PartValue,
@@ -395,6 +396,28 @@ export function registerSessionRoutes(app: FastifyInstance, kernel: Kernel, { se
       const { sessionID } = request.params as Static<typeof SessionParams>
       const body = request.body as Static<typeof InitInput>
       await commands.run(request.instance, sessionID, { command: 'init', arguments: '', messageID: body.messageID, model: { providerID: body.providerID, modelID: body.modelID } })
+      return true
+    },
+  )
+
+  app.post(
+    '/session/:sessionID/summarize',
+    {
+      schema: {
+        operationId: 'session.summarize',
+        tags,
+        summary: 'Summarize (compact) the session',
+        description:
+          'The model writes a summary of the conversation (an assistant message with `summary: true`, answering a user message with a `compaction` part); later model calls start from it. `session.compacted` when done; with `auto`, the work continues after it. Answers `true` when it ends; queued behind a running prompt.',
+        querystring,
+        params: SessionParams,
+        body: SummarizeInput,
+        response: { 200: Type.Boolean() },
+      },
+    },
+    async (request) => {
+      const { sessionID } = request.params as Static<typeof SessionParams>
+      await runner.compact(request.instance, sessionID, request.body as Static<typeof SummarizeInput>)
       return true
     },
   )

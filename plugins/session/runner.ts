@@ -11,7 +11,8 @@ import { checkToolArguments, type PermissionAsk, type ToolContext, type ToolDefi
 import type { AgentInfo, PermissionRule } from '../agent/types.js'
 import type { ModelInfo, ModelRef } from '../provider/types.js'
 import { toModelMessages } from './context.js'
-import { MessagePartDelta, SessionError, SessionIdle, SessionStatusChanged } from './events.js'
+import { compactionRequest, continueRequest, isOverflow } from './compaction.js'
+import { MessagePartDelta, SessionCompacted, SessionError, SessionIdle, SessionStatusChanged } from './events.js'
 import { evaluatePermission as evaluate } from '../../sdk/permission.js'
 import { PermissionDeniedError, USER_RULES } from './permission.js'
 import type {
@@ -74,6 +75,11 @@ let ai: typeof import('ai') | undefined
 async function loadAi(): Promise<typeof import('ai')> {
   return (ai ??= await import('ai'))
 }
+
+type UserWithParts = MessageWithParts & { info: UserMessage }
+
+/** Whether a reply ended in an error (an abort included). */
+const failed = (message: MessageWithParts): boolean => message.info.role === 'assistant' && message.info.error !== undefined
 
 const zeroTokens = (): Tokens => ({ input: 0, output: 0, reasoning: 0, cache: { read: 0, write: 0 } })
 
@@ -400,15 +406,33 @@ export class PromptRunner {
       if (text.trim()) void this.generateTitle(instance, sessionID, text, model)
     }
     if (input.noReply) return { user }
+    return { user, reply: this.enqueue(instance, sessionID, user) }
+  }
 
-    const reply = new Promise<MessageWithParts>((resolve, reject) => {
+  /** Queues a stored user message's turn; resolves with its final assistant message. */
+  private enqueue(instance: Instance, sessionID: string, user: UserWithParts): Promise<MessageWithParts> {
+    return new Promise<MessageWithParts>((resolve, reject) => {
       const state = this.state(instance)
       let run = state.runs.get(sessionID)
       if (!run) state.runs.set(sessionID, (run = { queue: [] }))
       run.queue.push({ user, resolve, reject })
       if (!run.done) run.done = this.drive(instance, sessionID, run)
     })
-    return { user, reply }
+  }
+
+  /**
+   * `POST …/summarize`: queues a compaction request (a user message with a `compaction` part)
+   * answered by a summary with this model; with `auto`, the work continues after it.
+   */
+  async compact(instance: Instance, sessionID: string, input: { providerID: string; modelID: string; auto?: boolean }): Promise<MessageWithParts> {
+    const session = this.sessions.get(instance, sessionID)
+    const current = session.agent && (await this.app.agents.get(instance, session.agent)) ? session.agent : undefined
+    const { agent, model } = await this.resolveAgentAndModel(instance, session, { agent: current, model: { providerID: input.providerID, modelID: input.modelID }, parts: [] })
+    this.releaseHeld(instance, sessionID)
+    if (session.revert && !this.isBusy(instance, sessionID)) this.history.dropReverted(instance, sessionID)
+    const like: UserMessage = { id: '', sessionID, role: 'user', time: { created: 0 }, agent: agent.name, model }
+    const request = this.saveUser(instance, compactionRequest(like, input.auto ?? false))
+    return this.enqueue(instance, sessionID, request)
   }
 
   private async drive(instance: Instance, sessionID: string, run: SessionRun): Promise<void> {
@@ -462,15 +486,50 @@ export class PromptRunner {
         if (signal.aborted) return last
       }
     }
+    let user = prompt.user
+    const request = prompt.resume ? undefined : user.parts.find((part) => part.type === 'compaction')
+    if (request) {
+      // A summary asked for with `POST …/summarize`; `auto` continues the work after it.
+      const summary = await this.summarize(instance, sessionID, user, run, modelInfo, signal)
+      if (!request.auto || failed(summary)) return summary
+      user = this.saveUser(instance, continueRequest(user.info))
+    }
     for (let step = 1; ; step++) {
       this.setStatus(instance, sessionID, { type: 'busy' })
-      const outcome = await this.step(instance, sessionID, prompt, run, agent, modelInfo, signal)
+      const outcome = await this.step(instance, sessionID, user, run, agent, modelInfo, signal)
       last = outcome.message
-      if (outcome.message.info.role === 'assistant' && outcome.message.info.error) break
-      if (signal.aborted || outcome.stop) break
-      if (outcome.finish !== 'tool-calls' || step >= maxSteps) break
+      if (failed(outcome.message) || signal.aborted || outcome.stop) break
+      const overflow = isOverflow((outcome.message.info as AssistantMessage).tokens, modelInfo, this.kernel.config(instance))
+      const more = outcome.finish === 'tool-calls' && step < maxSteps
+      if (overflow) {
+        // Near the context limit: summarize now, so the next step (or the next prompt) starts small.
+        const summary = await this.summarize(instance, sessionID, this.saveUser(instance, compactionRequest(user.info, true)), run, modelInfo, signal)
+        if (!more) break
+        if (failed(summary)) {
+          last = summary
+          break
+        }
+        user = this.saveUser(instance, continueRequest(user.info))
+        continue
+      }
+      if (!more) break
     }
-    return last
+    return last!
+  }
+
+  private saveUser(instance: Instance, user: UserWithParts): UserWithParts {
+    this.sessions.saveMessage(instance, user.info)
+    for (const part of user.parts) this.sessions.savePart(instance, part)
+    return user
+  }
+
+  /** The compaction agent answers the request with a summary of the history; `session.compacted` when it did. */
+  private async summarize(instance: Instance, sessionID: string, request: UserWithParts, run: SessionRun, model: ModelInfo, signal: AbortSignal): Promise<MessageWithParts> {
+    const agent = (await this.app.agents.get(instance, 'compaction')) ?? { name: 'compaction', mode: 'primary' as const, permission: [], options: {} }
+    this.setStatus(instance, sessionID, { type: 'busy' })
+    const { message } = await this.step(instance, sessionID, request, run, agent, model, signal, { summary: true })
+    if (!failed(message)) this.kernel.publish(instance, SessionCompacted, { sessionID })
+    return message
   }
 
   /**
@@ -566,20 +625,26 @@ export class PromptRunner {
     return { info, parts: [part] }
   }
 
-  /** The messages the model sees: everything except user prompts still waiting behind the current one. */
+  /**
+   * The messages the model sees: everything since the last summary, except user prompts still
+   * waiting behind the current one.
+   */
   private visibleHistory(sessionID: string, run: SessionRun): MessageWithParts[] {
     const waiting = new Set(run.queue.slice(1).map((q) => q.user.info.id))
-    return this.sessions.store.allMessages(sessionID).filter((m) => !waiting.has(m.info.id))
+    // After a compaction the history starts at the request the summary answered.
+    return this.sessions.store.allMessages(sessionID, this.sessions.store.lastSummaryRequest(sessionID)).filter((m) => !waiting.has(m.info.id))
   }
 
+  /** One model call and the tools it calls, as one assistant message answering `user`. A summary step has no tools. */
   private async step(
     instance: Instance,
     sessionID: string,
-    prompt: QueuedPrompt,
+    user: UserWithParts,
     run: SessionRun,
     agent: AgentInfo,
     model: ModelInfo,
     signal: AbortSignal,
+    options: { summary?: boolean } = {},
   ): Promise<{ message: MessageWithParts; finish?: string; stop: boolean }> {
     const { streamText } = await loadAi()
     const info: AssistantMessage = {
@@ -587,7 +652,7 @@ export class PromptRunner {
       sessionID,
       role: 'assistant',
       time: { created: Date.now() },
-      parentID: prompt.user.info.id,
+      parentID: user.info.id,
       modelID: model.id,
       providerID: model.providerID,
       mode: agent.name,
@@ -595,6 +660,7 @@ export class PromptRunner {
       path: { cwd: instance.directory, root: instance.worktree },
       cost: 0,
       tokens: zeroTokens(),
+      ...(options.summary ? { summary: true } : {}),
     }
     const parts: Part[] = []
     this.sessions.saveMessage(instance, info)
@@ -619,7 +685,7 @@ export class PromptRunner {
       instance,
       agentPrompt: agent.prompt,
       instructionPaths: instructionFiles(instance, this.kernel.paths.config, config.instructions),
-      userSystem: prompt.user.info.system,
+      userSystem: user.info.system,
       modelID: model.id,
       providerID: model.providerID,
     })
@@ -628,7 +694,7 @@ export class PromptRunner {
 
     const control = { stop: false }
     const toolParts = new Map<string, ToolPart>()
-    const tools = await this.toolSet(instance, sessionID, info, agent, prompt.user.info.tools, signal, toolParts, addPart, updatePart, control, beforeTool)
+    const tools = options.summary ? {} : await this.toolSet(instance, sessionID, info, agent, user.info.tools, signal, toolParts, addPart, updatePart, control, beforeTool)
 
     let finish: string | undefined
     let usage: { input: number; output: number; reasoning: number; cacheRead: number; cacheWrite: number } | undefined

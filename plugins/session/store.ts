@@ -91,7 +91,10 @@ export class SessionStore {
       ),
       getMessage: db.prepare<[string, string], { data: string }>('SELECT data FROM message WHERE id = ? AND session_id = ?'),
       deleteMessage: db.prepare('DELETE FROM message WHERE id = ? AND session_id = ?'),
-      allMessages: db.prepare<[string], { id: string; data: string }>('SELECT id, data FROM message WHERE session_id = ? ORDER BY id'),
+      allMessages: db.prepare<[string, string], { id: string; data: string }>('SELECT id, data FROM message WHERE session_id = ? AND id >= ? ORDER BY id'),
+      lastSummary: db.prepare<[string], { parent: string }>(
+        "SELECT json_extract(data, '$.parentID') AS parent FROM message WHERE session_id = ? AND json_extract(data, '$.summary') = 1 AND json_extract(data, '$.time.completed') IS NOT NULL AND json_extract(data, '$.error') IS NULL ORDER BY id DESC LIMIT 1",
+      ),
       latestMessages: db.prepare<[string, string, number], { id: string; data: string }>(
         'SELECT id, data FROM message WHERE session_id = ? AND id < ? ORDER BY id DESC LIMIT ?',
       ),
@@ -188,9 +191,14 @@ export class SessionStore {
     return this.statements.deleteMessage.run(messageID, sessionID).changes > 0
   }
 
-  /** Every message of a session with its parts, oldest first (the model's context). */
-  allMessages(sessionID: string): MessageWithParts[] {
-    return this.toMessages(this.allMessagesJson(sessionID))
+  /** Every message of a session (from message id `from` on) with its parts, oldest first (the model's context). */
+  allMessages(sessionID: string, from?: string): MessageWithParts[] {
+    return this.toMessages(this.allMessagesJson(sessionID, from))
+  }
+
+  /** The user message the newest finished summary answered (where the model's history starts). */
+  lastSummaryRequest(sessionID: string): string | undefined {
+    return this.statements.lastSummary.get(sessionID)?.parent ?? undefined
   }
 
   /** The newest `limit` messages before `before` (a message id), returned oldest first. */
@@ -200,8 +208,8 @@ export class SessionStore {
   }
 
   /** `allMessages` as stored JSON: `{info, parts}` strings built without parsing. */
-  allMessagesJson(sessionID: string): RawMessage[] {
-    const rows = this.statements.allMessages.all(sessionID).map((row) => ({ id: (row as { id: string }).id, info: row.data }))
+  allMessagesJson(sessionID: string, from = ''): RawMessage[] {
+    const rows = this.statements.allMessages.all(sessionID, from).map((row) => ({ id: (row as { id: string }).id, info: row.data }))
     return this.attachRawParts(sessionID, rows)
   }
 
