@@ -88,6 +88,9 @@ export default definePlugin({
         return reply.parts.flatMap((part) => (part.type === 'text' && !part.synthetic ? [part.text] : [])).join('\n')
       },
       abort: (instance, sessionID) => runner.abort(instance, sessionID),
+      update: (instance, sessionID, change) => sessions.update(instance, sessionID, change),
+      find: (sessionID) => store.getSession(sessionID),
+      messages: (sessionID, limit) => store.page(sessionID, limit).messages,
     }
     app.decorate('sessions', api)
     registerSessionRoutes(app, kernel, {

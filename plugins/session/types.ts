@@ -2,7 +2,7 @@
 import type { Instance } from '../../kernel/instance.js'
 import type { PermissionAsk } from '../../kernel/tool.js'
 import type { PermissionRule } from '../agent/types.js'
-import type { SessionInfo, ToolPart } from './schemas.js'
+import type { MessageWithParts, SessionInfo, ToolPart } from './schemas.js'
 
 /** A permission question from a running tool call, with the rules that apply to it. */
 export interface PermissionGateRequest extends PermissionAsk {
@@ -46,6 +46,12 @@ export interface SessionApi {
   /** Runs a prompt to its end and returns the final assistant message's text; throws when the reply ended in an error. */
   promptText(instance: Instance, sessionID: string, input: { text: string; agent?: string; model?: { providerID: string; modelID: string } }): Promise<string>
   abort(instance: Instance, sessionID: string): void
+  /** Changes the stored session and publishes `session.updated`; 404 when unknown. */
+  update(instance: Instance, sessionID: string, change: (info: SessionInfo) => void): SessionInfo
+  /** A session by id whatever its project (for pages served without a directory, like shares). */
+  find(sessionID: string): SessionInfo | undefined
+  /** The newest `limit` messages of a session with their parts, oldest first. */
+  messages(sessionID: string, limit: number): MessageWithParts[]
 }
 
 declare module 'fastify' {
