@@ -63,4 +63,30 @@ describe('plugin: todo', () => {
     const rows = h.server.kernel.storage.db.prepare('SELECT count(*) AS n FROM todo').get() as { n: number }
     expect(rows.n).to.equal(0)
   })
+
+  it('answers in every session state: new, reverted, unreverted, forked, compacted, shared', async () => {
+    const h = await sessionHarness({ extraPlugins: ['snapshot', 'share'] })
+    const session = await h.createSession()
+    const todo = async (id = session.id) => (await h.call('GET', `/session/${id}/todo`)).body
+    expect(await todo()).to.deep.equal([])
+
+    h.llm.script({ toolCalls: [{ name: 'todowrite', args: { todos: TODOS } }] }, { text: 'Planned.' })
+    await h.prompt(session.id, 'plan it')
+    const [first] = (await h.call('GET', `/session/${session.id}/message`)).body
+    expect(await todo()).to.have.length(2)
+
+    expect((await h.call('POST', `/session/${session.id}/revert`, { messageID: first.info.id })).status).to.equal(200)
+    expect(await todo()).to.have.length(2)
+    expect((await h.call('POST', `/session/${session.id}/unrevert`)).status).to.equal(200)
+    expect(await todo()).to.have.length(2)
+
+    // A fork copies messages, not the todo list.
+    const fork = (await h.call('POST', `/session/${session.id}/fork`, {})).body
+    expect(await todo(fork.id)).to.deep.equal([])
+
+    h.llm.script({ text: 'Summary.' })
+    expect((await h.call('POST', `/session/${session.id}/summarize`, { providerID: 'scripted', modelID: 'test-model' })).status).to.equal(200)
+    expect((await h.call('POST', `/session/${session.id}/share`)).status).to.equal(200)
+    expect(await todo()).to.have.length(2)
+  })
 })
