@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process'
-import { mkdir, rm, stat } from 'node:fs/promises'
+import { mkdir, rm, stat, writeFile } from 'node:fs/promises'
 import { join, relative, resolve } from 'node:path'
 import type { Instance } from '../../kernel/instance.js'
 import type { Kernel } from '../../kernel/plugin.js'
@@ -7,6 +7,12 @@ import type { FileDiffInfo, SnapshotPatch, SnapshotService } from './types.js'
 
 /** Contents bigger than this are left out of diffs (counts are still given). */
 const MAX_DIFF_CONTENT = 1024 * 1024
+/** Snapshots older than this are pruned (a session can revert at most this far back). */
+const PRUNE_AFTER = '7.days.ago'
+/** How often a project's snapshot store is garbage-collected. */
+const GC_INTERVAL_MS = 24 * 60 * 60_000
+/** Its mtime records the last collection, so a restart does not collect again at once. */
+const GC_STAMP = 'opencode-kernel-gc'
 
 interface GitResult {
   code: number
@@ -45,6 +51,8 @@ export class GitSnapshots implements SnapshotService {
   /** One git operation at a time per project (they share an index). */
   private readonly queues = new Map<string, Promise<unknown>>()
   private readonly ready = new Map<string, Promise<void>>()
+  /** When each store is next due for `git gc`. */
+  private readonly gcDue = new Map<string, number>()
 
   constructor(private readonly kernel: Kernel) {}
 
@@ -95,9 +103,34 @@ export class GitSnapshots implements SnapshotService {
 
   async track(instance: Instance): Promise<string | undefined> {
     if (!this.enabled(instance)) return undefined
-    return this.run(instance, async (exec) => {
+    const hash = await this.run(instance, async (exec) => {
       await exec(['add', '--all', '--', '.'])
       return (await exec(['write-tree'])).stdout.toString().trim()
+    })
+    void this.collect(instance).catch((error: unknown) => this.kernel.log.warn({ err: error }, 'snapshot gc failed'))
+    return hash
+  }
+
+  /** Prunes snapshots older than a week, at most once a day per project, behind the queued work. */
+  private async collect(instance: Instance): Promise<void> {
+    const gitDir = this.gitDir(instance)
+    const stamp = join(gitDir, GC_STAMP)
+    let due = this.gcDue.get(gitDir)
+    if (due === undefined) {
+      let last = await stat(stamp).then((s) => s.mtimeMs, () => undefined)
+      if (last === undefined) {
+        // A new store: nothing to collect yet.
+        last = Date.now()
+        await writeFile(stamp, new Date(last).toISOString())
+      }
+      due = last + GC_INTERVAL_MS
+      this.gcDue.set(gitDir, due)
+    }
+    if (Date.now() < due) return
+    this.gcDue.set(gitDir, Date.now() + GC_INTERVAL_MS)
+    await this.run(instance, async (exec) => {
+      await exec(['gc', `--prune=${PRUNE_AFTER}`, '--quiet'])
+      await writeFile(stamp, new Date().toISOString())
     })
   }
 

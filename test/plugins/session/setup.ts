@@ -23,14 +23,14 @@ export const PLUGINS = ['core', 'agent', 'provider', 'tools', 'session', 'permis
  * provider at a scripted OpenAI-compatible LLM on a real port.
  */
 export async function sessionHarness(
-  options: { files?: Record<string, string>; config?: Record<string, unknown>; dataDir?: string; llm?: ScriptedLlm; plugins?: string[]; extraPlugins?: string[] } = {},
+  options: { files?: Record<string, string>; config?: Record<string, unknown>; dataDir?: string; llm?: ScriptedLlm; plugins?: string[]; extraPlugins?: string[]; repo?: string } = {},
 ): Promise<SessionHarness> {
   const llm = options.llm ?? new ScriptedLlm()
   if (!llm.url) {
     await llm.start()
     onCleanup(() => llm.close())
   }
-  const repo = gitRepo(options.files)
+  const repo = options.repo ?? gitRepo(options.files)
   const config = {
     model: 'scripted/test-model',
     small_model: 'scripted/test-model',
