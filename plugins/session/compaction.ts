@@ -3,7 +3,7 @@
 import { ascendingId } from '../../kernel/ids.js'
 import type { ConfigObject } from '../../kernel/config.js'
 import type { ModelInfo } from '../provider/types.js'
-import type { CompactionPart, MessageWithParts, TextPart, Tokens, UserMessage } from './schemas.js'
+import type { CompactionPart, MessageWithParts, TextPart, Tokens, ToolPart, UserMessage } from './schemas.js'
 
 /** What the compaction request says to the model (and shows in later history). */
 export const COMPACTION_QUESTION = 'What did we do so far?'
@@ -49,4 +49,42 @@ export function continueRequest(like: UserMessage): UserWithParts {
   const info = userLike(like)
   const part: TextPart = { id: ascendingId('prt'), sessionID: info.sessionID, messageID: info.id, type: 'text', text: CONTINUE_TEXT, synthetic: true }
   return { info, parts: [part] }
+}
+
+/** Tokens of the newest tool output that pruning keeps. */
+const PRUNE_PROTECT = 40_000
+/** Pruning happens only when it would clear at least this many tokens. */
+const PRUNE_MINIMUM = 20_000
+/** Tools whose output stays (a loaded skill is instructions, not a result). */
+const PRUNE_KEEP = new Set(['skill'])
+
+/**
+ * Completed tool calls whose output later model calls need no longer send whole: beyond the
+ * newest ~40,000 tokens of tool output, outside the last two turns, stopping at the last summary
+ * or at output pruned before (so each call looks only at what is new). Empty when less than
+ * ~20,000 tokens would go. Tokens are estimated as characters / 4.
+ */
+export function partsToPrune(history: MessageWithParts[]): ToolPart[] {
+  let turns = 0
+  let seen = 0
+  let pruned = 0
+  const parts: ToolPart[] = []
+  scan: for (let i = history.length - 1; i >= 0; i--) {
+    const { info, parts: messageParts } = history[i]!
+    if (info.role === 'user') turns++
+    if (turns < 2) continue
+    if (info.role === 'assistant' && info.summary) break
+    for (let j = messageParts.length - 1; j >= 0; j--) {
+      const part = messageParts[j]!
+      if (part.type !== 'tool' || part.state.status !== 'completed' || PRUNE_KEEP.has(part.tool)) continue
+      if (part.state.time.compacted) break scan
+      const tokens = Math.ceil(part.state.output.length / 4)
+      seen += tokens
+      if (seen > PRUNE_PROTECT) {
+        pruned += tokens
+        parts.push(part)
+      }
+    }
+  }
+  return pruned > PRUNE_MINIMUM ? parts : []
 }

@@ -11,7 +11,7 @@ import { checkToolArguments, type PermissionAsk, type ToolContext, type ToolDefi
 import type { AgentInfo, PermissionRule } from '../agent/types.js'
 import type { ModelInfo, ModelRef } from '../provider/types.js'
 import { toModelMessages } from './context.js'
-import { compactionRequest, continueRequest, isOverflow } from './compaction.js'
+import { compactionRequest, continueRequest, isOverflow, partsToPrune } from './compaction.js'
 import { MessagePartDelta, SessionCompacted, SessionError, SessionIdle, SessionStatusChanged } from './events.js'
 import { evaluatePermission as evaluate } from '../../sdk/permission.js'
 import { PermissionDeniedError, USER_RULES } from './permission.js'
@@ -514,7 +514,21 @@ export class PromptRunner {
       }
       if (!more) break
     }
+    if (!signal.aborted) this.prune(instance, sessionID)
     return last!
+  }
+
+  /** Marks old tool output as cleared for later model calls (config `compaction.prune: false` keeps it). */
+  private prune(instance: Instance, sessionID: string): void {
+    const settings = (this.kernel.config(instance).compaction ?? {}) as { prune?: boolean }
+    if (settings.prune === false) return
+    const store = this.sessions.store
+    const now = Date.now()
+    for (const part of partsToPrune(store.allMessages(sessionID, store.lastSummaryRequest(sessionID)))) {
+      if (part.state.status !== 'completed') continue
+      part.state.time.compacted = now
+      this.sessions.savePart(instance, part)
+    }
   }
 
   private saveUser(instance: Instance, user: UserWithParts): UserWithParts {

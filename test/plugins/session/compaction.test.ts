@@ -125,4 +125,39 @@ describe('plugin: session (summarize and compaction)', () => {
     expect((await h.call('POST', '/session/ses_nope/summarize', { providerID: 'scripted', modelID: 'test-model' })).status).to.equal(404)
     expect((await h.call('GET', `/session/${session.id}/message`)).body).to.deep.equal([])
   })
+
+  it('clears old tool output beyond the newest 40,000 tokens, outside the last two turns', async () => {
+    const big = Array.from({ length: 2000 }, (_, i) => `line ${String(i).padStart(5, '0')} ${'x'.repeat(20)}`).join('\n')
+    const files = Object.fromEntries(Array.from({ length: 6 }, (_, i) => [`big${i}.txt`, big]))
+    const h = await sessionHarness({ files })
+    h.llm.script(
+      { toolCalls: Array.from({ length: 6 }, (_, i) => ({ name: 'read', args: { filePath: `big${i}.txt` } })) },
+      { text: 'Read them.' },
+      { text: 'Second.' },
+      { text: 'Third.' },
+      { text: 'Fourth.' },
+    )
+    const session = await h.createSession()
+    await h.prompt(session.id, 'read all')
+    await h.prompt(session.id, 'two')
+    const tools = async () => (await h.call('GET', `/session/${session.id}/message`)).body[1].parts.filter((p: any) => p.type === 'tool')
+    expect((await tools()).filter((p: any) => p.state.time.compacted)).to.have.length(0)
+    await h.prompt(session.id, 'three')
+    const compacted = (await tools()).map((p: any) => p.state.time.compacted !== undefined)
+    expect(compacted).to.deep.equal([true, true, true, false, false, false])
+    await h.prompt(session.id, 'four')
+    const sent = JSON.stringify(h.llm.requests.at(-1)!.body.messages)
+    expect(sent.split('[Old tool result content cleared]').length - 1).to.equal(3)
+  })
+
+  it('keeps tool output with compaction.prune false', async () => {
+    const big = Array.from({ length: 2000 }, (_, i) => `line ${String(i).padStart(5, '0')} ${'y'.repeat(20)}`).join('\n')
+    const files = Object.fromEntries(Array.from({ length: 8 }, (_, i) => [`big${i}.txt`, big]))
+    const h = await sessionHarness({ files, config: { compaction: { prune: false } } })
+    h.llm.script({ toolCalls: Array.from({ length: 8 }, (_, i) => ({ name: 'read', args: { filePath: `big${i}.txt` } })) }, { text: 'a' }, { text: 'b' }, { text: 'c' })
+    const session = await h.createSession()
+    for (const text of ['one', 'two', 'three']) await h.prompt(session.id, text)
+    const parts = (await h.call('GET', `/session/${session.id}/message`)).body[1].parts.filter((p: any) => p.type === 'tool')
+    expect(parts.filter((p: any) => p.state.time.compacted)).to.have.length(0)
+  })
 })
