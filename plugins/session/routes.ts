@@ -67,7 +67,7 @@ export function registerSessionRoutes(app: FastifyInstance, kernel: Kernel, { se
     async (request, reply) => {
       const query = request.query as Static<typeof SessionListQuery>
       // Stored JSON goes out as is: no parse and re-serialise per request.
-      const rows = sessions.store.listSessionsJson({
+      const body = sessions.store.listSessionsBody({
         projectID: request.instance.project.id,
         directory: query.scope === 'project' ? undefined : request.instance.directory,
         roots: query.roots,
@@ -75,7 +75,7 @@ export function registerSessionRoutes(app: FastifyInstance, kernel: Kernel, { se
         search: query.search,
         limit: query.limit ?? 100,
       })
-      return reply.type('application/json; charset=utf-8').send(`[${rows.join(',')}]`)
+      return reply.type('application/json; charset=utf-8').send(body)
     },
   )
 

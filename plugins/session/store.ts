@@ -73,9 +73,15 @@ function isActive(part: Part): number {
 }
 
 /** Sessions, messages and parts in SQLite; JSON documents beside the columns queries need. */
+/** Bounds of the session list cache: entries, and the largest body kept (characters). */
+const LIST_CACHE_ENTRIES = 32
+const LIST_CACHE_MAX_BODY = 256 * 1024
+
 export class SessionStore {
   private readonly statements
   private readonly listStatements = new Map<string, { all(...args: unknown[]): unknown[] }>()
+  /** Session list bodies by filter; cleared on every session write. */
+  private readonly listCache = new Map<string, string>()
 
   constructor(private readonly db: SqliteDatabase) {
     this.statements = {
@@ -113,16 +119,34 @@ export class SessionStore {
   }
 
   createSession(info: SessionInfo): void {
+    this.listCache.clear()
     this.statements.insertSession.run(info.id, info.projectID, info.parentID ?? null, info.directory, info.title, info.time.updated, JSON.stringify(info))
   }
 
   saveSession(info: SessionInfo): void {
+    this.listCache.clear()
     this.statements.updateSession.run(info.title, info.time.updated, JSON.stringify(info), info.id)
   }
 
   getSession(id: string): SessionInfo | undefined {
     const row = this.statements.getSession.get(id)
     return row ? (JSON.parse(row.data) as SessionInfo) : undefined
+  }
+
+  /**
+   * `GET /session`'s body: the stored JSON of the matching sessions as one array, kept until a
+   * session is created, saved or deleted (clients poll this list).
+   */
+  listSessionsBody(filter: SessionFilter): string {
+    const key = JSON.stringify(filter)
+    const cached = this.listCache.get(key)
+    if (cached !== undefined) return cached
+    const body = `[${this.listSessionsJson(filter).join(',')}]`
+    if (body.length <= LIST_CACHE_MAX_BODY) {
+      if (this.listCache.size >= LIST_CACHE_ENTRIES) this.listCache.delete(this.listCache.keys().next().value!)
+      this.listCache.set(key, body)
+    }
+    return body
   }
 
   /** The stored JSON of the matching sessions: list routes send it as is, without re-serialising. */
@@ -169,6 +193,7 @@ export class SessionStore {
   }
 
   deleteSessions(ids: string[]): void {
+    this.listCache.clear()
     this.db.transaction(() => {
       for (const id of ids) {
         this.statements.deleteParts.run(id)

@@ -36,6 +36,25 @@ describe('plugin: session (sessions, messages, parts)', () => {
     expect((await h.call('GET', '/session?limit=0')).status).to.equal(400)
   })
 
+  it('shows every change in the next list (its cached body goes with each write)', async () => {
+    const h = await sessionHarness()
+    const titles = async (query = '') => (await h.call('GET', `/session${query}`)).body.map((s: any) => s.title)
+    expect(await titles()).to.deep.equal([])
+    const a = await h.createSession({ title: 'one' })
+    expect(await titles()).to.deep.equal(['one'])
+    expect(await titles()).to.deep.equal(['one'])
+    await h.call('PATCH', `/session/${a.id}`, { title: 'renamed' })
+    expect(await titles()).to.deep.equal(['renamed'])
+    expect(await titles('?search=ren')).to.deep.equal(['renamed'])
+    const b = await h.createSession({ title: 'two' })
+    expect(await titles('?search=ren')).to.deep.equal(['renamed'])
+    expect(await titles()).to.have.members(['renamed', 'two'])
+    await h.call('DELETE', `/session/${b.id}`)
+    expect(await titles()).to.deep.equal(['renamed'])
+    // Another directory of the same project has its own list.
+    expect((await h.call('GET', '/session?scope=project')).body).to.have.length(1)
+  })
+
   it('updates title and archive time, and 404s unknown sessions', async () => {
     const h = await sessionHarness()
     const session = await h.createSession()
