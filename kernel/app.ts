@@ -24,6 +24,11 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** `false` for routes that belong to no project directory (`/global/*`, `/doc`). */
     instance?: boolean
+    /**
+     * For routes browsers reach without credentials (a WebSocket): takes a one-time ticket the
+     * plugin issued to an authenticated request instead of the password. True accepts it.
+     */
+    ticket?: (request: FastifyRequest) => boolean
   }
 }
 
@@ -123,6 +128,9 @@ export async function buildApp(kernel: KernelRuntime, plugins: readonly LoadedPl
     maxAge: 86400,
     strictPreflight: false,
   })
+  // Before the security hook: its onRequest hook marks upgrade requests, so that an upgrade the
+  // security or instance hooks refuse still has its socket destroyed (else it keeps the server open).
+  await app.register(websocket, { options: { maxPayload: 1024 * 1024 } })
   app.addHook('onRequest', createSecurityHook(options.security))
 
   const cwd = normaliseDirectory(options.cwd)
@@ -143,7 +151,6 @@ export async function buildApp(kernel: KernelRuntime, plugins: readonly LoadedPl
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
     transformObject: (document) => eventDocument((document as { openapiObject: Record<string, any> }).openapiObject),
   })
-  await app.register(websocket, { options: { maxPayload: 1024 * 1024 } })
   registerSchemas(app, KERNEL_SCHEMAS)
   registerKernelRoutes(app, kernel, options.streams)
 

@@ -78,7 +78,7 @@ export function createSecurityHook(options: SecurityOptions) {
         credentials !== undefined &&
         sameSecret(credentials.password, options.password) &&
         (credentials.username === undefined || sameSecret(credentials.username, options.username))
-      if (!ok) {
+      if (!ok && !request.routeOptions.config?.ticket?.(request)) {
         reply.header('www-authenticate', 'Basic realm="opencode-kernel", charset="UTF-8"')
         throw new UnauthorizedError()
       }
