@@ -1,0 +1,115 @@
+import type { FastifyInstance } from 'fastify'
+import { Type, type Static } from 'typebox'
+import { BadRequestErrorBody, ErrorBody, InstanceQuery, NotFoundErrorBody, ref } from '../../kernel/schemas.js'
+import { FileContent, FileInfo, FileNode, FilePathQuery, FindFilesQuery, FindMatch, FindSymbolsQuery, FindTextQuery, LspSymbol } from './schemas.js'
+import type { FileService } from './service.js'
+
+const tags = ['file']
+const invalid = { 400: ref(BadRequestErrorBody) }
+/** Routes that take a `path`: 403 when it leads out of the project, 404 when it does not exist. */
+const pathErrors = { ...invalid, 403: ref(ErrorBody), 404: ref(NotFoundErrorBody) }
+
+export function registerFileRoutes(app: FastifyInstance, service: FileService): void {
+  app.get(
+    '/find',
+    {
+      schema: {
+        operationId: 'find.text',
+        tags,
+        summary: 'Find text',
+        description: 'Lines matching a regular expression in the files `.gitignore` keeps, as ripgrep match objects; at most 100.',
+        querystring: FindTextQuery,
+        response: { 200: Type.Array(ref(FindMatch)), ...invalid },
+      },
+    },
+    async (request, reply) => {
+      const { pattern } = request.query as Static<typeof FindTextQuery>
+      // A client that goes away stops the search.
+      const controller = new AbortController()
+      const onClose = () => {
+        if (!reply.raw.writableFinished) controller.abort()
+      }
+      reply.raw.once('close', onClose)
+      try {
+        return await service.findText(request.instance, pattern, controller.signal)
+      } finally {
+        reply.raw.off('close', onClose)
+      }
+    },
+  )
+
+  app.get(
+    '/find/file',
+    {
+      schema: {
+        operationId: 'find.files',
+        tags,
+        summary: 'Find files',
+        description: 'Files and directories (ending in `/`) whose path fuzzily matches `query`, best first, relative to the directory.',
+        querystring: FindFilesQuery,
+        response: { 200: Type.Array(Type.String()), ...invalid },
+      },
+    },
+    async (request) => service.findFiles(request.instance, request.query as Static<typeof FindFilesQuery>),
+  )
+
+  app.get(
+    '/find/symbol',
+    {
+      schema: {
+        operationId: 'find.symbols',
+        tags,
+        summary: 'Find symbols',
+        description: 'Workspace symbols from the language servers. No language server runs in this server yet, so the list is empty.',
+        querystring: FindSymbolsQuery,
+        response: { 200: Type.Array(ref(LspSymbol)), ...invalid },
+      },
+    },
+    async () => [],
+  )
+
+  app.get(
+    '/file',
+    {
+      schema: {
+        operationId: 'file.list',
+        tags,
+        summary: 'List files',
+        description: 'The entries of a directory of the project (`path` relative to the directory), directories first.',
+        querystring: FilePathQuery,
+        response: { 200: Type.Array(ref(FileNode)), ...pathErrors },
+      },
+    },
+    async (request) => service.list(request.instance, (request.query as Static<typeof FilePathQuery>).path),
+  )
+
+  app.get(
+    '/file/content',
+    {
+      schema: {
+        operationId: 'file.read',
+        tags,
+        summary: 'Read file',
+        description: 'Text, or base64 with a MIME type for binary files (at most 10 MB). A text file that differs from HEAD also gets `diff` and `patch`.',
+        querystring: FilePathQuery,
+        response: { 200: ref(FileContent), ...pathErrors },
+      },
+    },
+    async (request) => service.read(request.instance, (request.query as Static<typeof FilePathQuery>).path),
+  )
+
+  app.get(
+    '/file/status',
+    {
+      schema: {
+        operationId: 'file.status',
+        tags,
+        summary: 'Get file status',
+        description: 'Files changed against HEAD with added and removed line counts; `[]` outside git.',
+        querystring: Type.Object(InstanceQuery),
+        response: { 200: Type.Array(ref(FileInfo)) },
+      },
+    },
+    async (request) => service.status(request.instance),
+  )
+}
