@@ -1,10 +1,10 @@
-import { stat } from 'node:fs/promises'
+import { realpath, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Type } from 'typebox'
 import { defineTool } from '../../kernel/tool.js'
 import { globMatcher, listFiles, searchText } from '../../sdk/search.js'
 import type { ToolEnv } from './env.js'
-import { locatePath } from './paths.js'
+import { contains, locatePath } from './paths.js'
 
 const LIMIT = 100
 const MAX_LINE = 2000
@@ -58,7 +58,13 @@ export const grepTool = (env: ToolEnv) =>
     async execute(args, context) {
       const dir = await locatePath(context, args.path ?? '.', { kind: 'directory' })
       await context.ask({ permission: 'grep', patterns: [args.pattern], always: ['*'], metadata: { pattern: args.pattern, path: dir.path, include: args.include } })
-      const { matches, truncated } = await searchText({ root: dir.path, env: env.kernel.env, signal: context.abort, pattern: args.pattern, include: args.include, limit: LIMIT })
+      // Symlinks that lead out of the project (and out of the searched directory) are not followed.
+      const roots = await Promise.all([context.instance.worktree, context.instance.directory, dir.path].map((path) => realpath(path).catch(() => path)))
+      const accept = async (path: string) => {
+        const real = await realpath(path).catch(() => undefined)
+        return real !== undefined && roots.some((root) => contains(root, real))
+      }
+      const { matches, truncated } = await searchText({ root: dir.path, env: env.kernel.env, signal: context.abort, pattern: args.pattern, include: args.include, limit: LIMIT, accept })
       if (!matches.length) return { title: args.pattern, output: 'No files found', metadata: { matches: 0, truncated: false } }
       const byFile = new Map<string, typeof matches>()
       for (const match of matches) byFile.set(match.path, [...(byFile.get(match.path) ?? []), match])

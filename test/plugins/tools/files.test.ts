@@ -160,6 +160,17 @@ describe('tools: list, glob, grep (no ripgrep on PATH)', () => {
     expect((await h.run('grep', { pattern: '(' })).error?.message).to.match(/Invalid regular expression/)
   })
 
+  it('grep does not follow symlinks out of the project', async () => {
+    const outside = tempDir('ok-outside-')
+    writeFileSync(join(outside, 'secret.txt'), 'TOKEN=hunter2\n')
+    const h = await toolHarness({ files, env: { PATH: pathWithoutRg() } })
+    symlinkSync(join(outside, 'secret.txt'), join(h.repo, 'leak.txt'))
+    symlinkSync(outside, join(h.repo, 'leakdir'))
+    writeFileSync(join(h.repo, 'inside.txt'), 'TOKEN=fine\n')
+    const output = (await h.run('grep', { pattern: 'TOKEN=' })).result!.output
+    expect(output).to.contain('TOKEN=fine').and.not.contain('hunter2')
+  })
+
   it('grep and glob work outside git too, applying .gitignore files', async () => {
     const h = await toolHarness({ env: { PATH: pathWithoutRg() } })
     const plain = tempDir('ok-plain-')
