@@ -122,9 +122,12 @@ export function createProjectService(kernel: Kernel): ProjectService & { record(
       kernel.publish(instance, ProjectUpdated, updated)
       return updated
     },
-    markInitialized(id, time = Date.now()) {
+    markInitialized(instance, time = Date.now()) {
+      const id = instance.project.id
       if (initialized.run({ id, time }).changes === 0) return undefined
-      return get(id)
+      const updated = get(id)!
+      kernel.publish(instance, ProjectUpdated, updated)
+      return updated
     },
   }
 }

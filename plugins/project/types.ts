@@ -12,8 +12,8 @@ export interface ProjectService {
   current(instance: Instance): Project
   /** Applies `input`, publishes `project.updated` on `instance`; NotFoundError for an unknown id. */
   update(instance: Instance, id: string, input: ProjectUpdateInput): Project
-  /** Records when the project was initialised (`/session/:id/init` wrote its AGENTS.md). */
-  markInitialized(id: string, time?: number): Project | undefined
+  /** Records when the instance's project was initialised (`/session/:id/init` ran); publishes `project.updated`. */
+  markInitialized(instance: Instance, time?: number): Project | undefined
 }
 
 declare module 'fastify' {

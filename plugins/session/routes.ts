@@ -6,6 +6,7 @@ import { InstanceQuery, ref } from '../../kernel/schemas.js'
 import type { PromptRunner } from './runner.js'
 import type { SessionHistory } from './history.js'
 import type { SessionShell } from './shell.js'
+import type {} from '../project/types.js' // app.projects, when the project plugin runs
 import type { SessionCommands } from './command.js'
 import {
   DiffQuery,
@@ -395,7 +396,10 @@ export function registerSessionRoutes(app: FastifyInstance, kernel: Kernel, { se
     async (request) => {
       const { sessionID } = request.params as Static<typeof SessionParams>
       const body = request.body as Static<typeof InitInput>
-      await commands.run(request.instance, sessionID, { command: 'init', arguments: '', messageID: body.messageID, model: { providerID: body.providerID, modelID: body.modelID } })
+      const reply = await commands.run(request.instance, sessionID, { command: 'init', arguments: '', messageID: body.messageID, model: { providerID: body.providerID, modelID: body.modelID } })
+      // The project counts as initialised once the init turn ended without an error.
+      const failed = reply.info.role === 'assistant' && reply.info.error !== undefined
+      if (!failed && app.hasDecorator('projects')) app.projects.markInitialized(request.instance)
       return true
     },
   )

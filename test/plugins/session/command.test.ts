@@ -112,7 +112,8 @@ describe('plugin: session (commands and init)', () => {
   })
 
   it('init runs the built-in command with the given model and message id, writing AGENTS.md', async () => {
-    const h = await sessionHarness({ files: { 'package.json': '{"scripts":{"test":"mocha"}}' } })
+    const h = await sessionHarness({ files: { 'package.json': '{"scripts":{"test":"mocha"}}' }, extraPlugins: ['project'] })
+    expect((await h.call('GET', '/project/current')).body.time.initialized).to.equal(undefined)
     h.llm.script({ toolCalls: [{ name: 'write', args: { filePath: 'AGENTS.md', content: '# Agents\n\nRun `npm test`.\n' } }] }, { text: 'Wrote AGENTS.md.' })
     const session = await h.createSession()
     const messageID = ascendingId('msg')
@@ -120,6 +121,8 @@ describe('plugin: session (commands and init)', () => {
     expect(response.status).to.equal(200)
     expect(response.body).to.equal(true)
     expect(readFileSync(join(h.repo, 'AGENTS.md'), 'utf8')).to.contain('npm test')
+    expect((await h.call('GET', '/project/current')).body.time.initialized).to.be.a('number')
+    expect(h.events.some((e: any) => e.type === 'project.updated' && e.properties.time.initialized)).to.equal(true)
     const messages = (await h.call('GET', `/session/${session.id}/message`)).body
     expect(messages[0].info.id).to.equal(messageID)
     expect(userText(h.llm.requests[0])).to.contain('AGENTS.md')
