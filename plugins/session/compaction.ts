@@ -3,7 +3,7 @@
 import { ascendingId } from '../../kernel/ids.js'
 import type { ConfigObject } from '../../kernel/config.js'
 import type { ModelInfo } from '../provider/types.js'
-import type { CompactionPart, MessageWithParts, TextPart, Tokens, ToolPart, UserMessage } from './schemas.js'
+import type { CompactionPart, MessageError, MessageWithParts, TextPart, Tokens, ToolPart, UserMessage } from './schemas.js'
 
 /** What the compaction request says to the model (and shows in later history). */
 export const COMPACTION_QUESTION = 'What did we do so far?'
@@ -87,4 +87,37 @@ export function partsToPrune(history: MessageWithParts[]): ToolPart[] {
     }
   }
   return pruned > PRUNE_MINIMUM ? parts : []
+}
+
+const OVERFLOW_MESSAGE = /context.{0,30}(length|window|limit|size)|maximum context|too many tokens|prompt is too long|input is too long|too large for the model|exceeds? the (maximum|max|context)|token limit/i
+
+/** Whether a failed reply says the request did not fit the model's context. */
+export function isContextOverflow(error: MessageError | undefined): boolean {
+  if (!error || error.name !== 'APIError') return false
+  const data = error.data as { message?: unknown; responseBody?: unknown; statusCode?: unknown }
+  if (data.statusCode === 413) return true
+  return OVERFLOW_MESSAGE.test(`${String(data.message ?? '')} ${String(data.responseBody ?? '')}`)
+}
+
+/** Share of the model's input budget a trimmed history may fill (the estimate is rough). */
+const FIT_SHARE = 0.7
+
+/**
+ * The newest messages whose estimated size (characters / 4) fits the model's input budget, from
+ * a user message on; the last message is always kept. For a summary of a conversation that no
+ * longer fits the context.
+ */
+export function fitHistory(history: MessageWithParts[], model: ModelInfo): MessageWithParts[] {
+  const budget = ((model.limit.input || model.limit.context - (model.limit.output || 0)) * FIT_SHARE) | 0
+  if (budget <= 0 || history.length === 0) return history
+  let start = history.length - 1
+  let used = JSON.stringify(history[start]!.parts).length / 4
+  while (start > 0) {
+    const size = JSON.stringify(history[start - 1]!.parts).length / 4
+    if (used + size > budget) break
+    used += size
+    start--
+  }
+  while (start < history.length - 1 && history[start]!.info.role !== 'user') start++
+  return history.slice(start)
 }

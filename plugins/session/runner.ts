@@ -11,7 +11,7 @@ import { checkToolArguments, type PermissionAsk, type ToolContext, type ToolDefi
 import type { AgentInfo, PermissionRule } from '../agent/types.js'
 import type { ModelInfo, ModelRef } from '../provider/types.js'
 import { toModelMessages } from './context.js'
-import { compactionRequest, continueRequest, isOverflow, partsToPrune } from './compaction.js'
+import { compactionRequest, continueRequest, fitHistory, isContextOverflow, isOverflow, partsToPrune } from './compaction.js'
 import { MessagePartDelta, SessionCompacted, SessionError, SessionIdle, SessionStatusChanged } from './events.js'
 import { evaluatePermission as evaluate } from '../../sdk/permission.js'
 import { PermissionDeniedError, USER_RULES } from './permission.js'
@@ -494,10 +494,19 @@ export class PromptRunner {
       if (!request.auto || failed(summary)) return summary
       user = this.saveUser(instance, continueRequest(user.info))
     }
+    let recovered = false
     for (let step = 1; ; step++) {
       this.setStatus(instance, sessionID, { type: 'busy' })
       const outcome = await this.step(instance, sessionID, user, run, agent, modelInfo, signal)
       last = outcome.message
+      if (!recovered && !signal.aborted && isContextOverflow((outcome.message.info as AssistantMessage).error)) {
+        // The request no longer fits the context: summarize what fits of it, then go on from there.
+        recovered = true
+        const summary = await this.summarize(instance, sessionID, this.saveUser(instance, compactionRequest(user.info, true)), run, modelInfo, signal, { fit: true })
+        if (failed(summary)) break
+        user = this.saveUser(instance, continueRequest(user.info))
+        continue
+      }
       if (failed(outcome.message) || signal.aborted || outcome.stop) break
       const overflow = isOverflow((outcome.message.info as AssistantMessage).tokens, modelInfo, this.kernel.config(instance))
       const more = outcome.finish === 'tool-calls' && step < maxSteps
@@ -538,10 +547,18 @@ export class PromptRunner {
   }
 
   /** The compaction agent answers the request with a summary of the history; `session.compacted` when it did. */
-  private async summarize(instance: Instance, sessionID: string, request: UserWithParts, run: SessionRun, model: ModelInfo, signal: AbortSignal): Promise<MessageWithParts> {
+  private async summarize(
+    instance: Instance,
+    sessionID: string,
+    request: UserWithParts,
+    run: SessionRun,
+    model: ModelInfo,
+    signal: AbortSignal,
+    options: { fit?: boolean } = {},
+  ): Promise<MessageWithParts> {
     const agent = (await this.app.agents.get(instance, 'compaction')) ?? { name: 'compaction', mode: 'primary' as const, permission: [], options: {} }
     this.setStatus(instance, sessionID, { type: 'busy' })
-    const { message } = await this.step(instance, sessionID, request, run, agent, model, signal, { summary: true })
+    const { message } = await this.step(instance, sessionID, request, run, agent, model, signal, { summary: true, fit: options.fit })
     if (!failed(message)) this.kernel.publish(instance, SessionCompacted, { sessionID })
     return message
   }
@@ -658,7 +675,7 @@ export class PromptRunner {
     agent: AgentInfo,
     model: ModelInfo,
     signal: AbortSignal,
-    options: { summary?: boolean } = {},
+    options: { summary?: boolean; fit?: boolean } = {},
   ): Promise<{ message: MessageWithParts; finish?: string; stop: boolean }> {
     const { streamText } = await loadAi()
     const info: AssistantMessage = {
@@ -703,7 +720,8 @@ export class PromptRunner {
       modelID: model.id,
       providerID: model.providerID,
     })
-    const messages: ModelMessage[] = toModelMessages(this.visibleHistory(sessionID, run))
+    const history = this.visibleHistory(sessionID, run)
+    const messages: ModelMessage[] = toModelMessages(options.fit ? fitHistory(history, model) : history)
     const languageModel: LanguageModel = await this.app.providers.languageModel(instance, { providerID: model.providerID, modelID: model.id })
 
     const control = { stop: false }

@@ -160,4 +160,45 @@ describe('plugin: session (summarize and compaction)', () => {
     const parts = (await h.call('GET', `/session/${session.id}/message`)).body[1].parts.filter((p: any) => p.type === 'tool')
     expect(parts.filter((p: any) => p.state.time.compacted)).to.have.length(0)
   })
+
+  it('recovers from a context overflow: summarizes what fits, then continues', async () => {
+    const h = await smallContext()
+    h.llm.script({ text: 'Noted.' })
+    const session = await h.createSession()
+    await h.prompt(session.id, `OLD ${'a'.repeat(3000)}`)
+    h.llm.script(
+      { status: 400, error: "This model's maximum context length is 1000 tokens. However, your messages resulted in 1400 tokens." },
+      { text: 'SUMMARY: recent work.' },
+      { text: 'Recovered.' },
+    )
+    const reply = await h.prompt(session.id, 'Now do the next thing')
+    expect(reply.status).to.equal(200)
+    expect(textOf(reply.body)).to.equal('Recovered.')
+    expect(reply.body.info.error).to.equal(undefined)
+
+    const summaryRequest = h.llm.requests.at(-2)!.body.messages.map(contentText).join('\n')
+    expect(summaryRequest).to.contain('Now do the next thing')
+    expect(summaryRequest).not.to.contain('OLD aaa') // the oldest turn did not fit
+    const messages = (await h.call('GET', `/session/${session.id}/message`)).body
+    expect(messages.map((m: any) => `${m.info.role}:${m.parts.map((p: any) => p.type).join(',')}`).slice(2)).to.deep.equal([
+      'user:text',
+      'assistant:step-start',
+      'user:compaction',
+      'assistant:step-start,text,step-finish',
+      'user:text',
+      'assistant:step-start,text,step-finish',
+    ])
+    expect(messages[3].info.error.name).to.equal('APIError')
+    expect(h.events.some((e) => e.type === 'session.compacted')).to.equal(true)
+  })
+
+  it('does not retry other API errors', async () => {
+    const h = await sessionHarness()
+    h.llm.script({ status: 400, error: 'invalid tool schema' })
+    const session = await h.createSession()
+    const reply = await h.prompt(session.id, 'hi')
+    expect(reply.body.info.error.name).to.equal('APIError')
+    expect(h.llm.requests).to.have.length(1)
+    expect(h.events.some((e) => e.type === 'session.compacted')).to.equal(false)
+  })
 })
