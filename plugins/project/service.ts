@@ -74,6 +74,7 @@ export function createProjectService(kernel: Kernel): ProjectService & { record(
     'UPDATE project SET name = @name, icon = @icon, commands = @commands, time_updated = @time WHERE id = @id',
   )
   const initialized = db.prepare('UPDATE project SET time_initialized = @time WHERE id = @id')
+  const saveSandboxes = db.prepare('UPDATE project SET sandboxes = @sandboxes, time_updated = @time WHERE id = @id')
 
   /** Creates the instance's project row, or notes that it was opened again (and from which worktree). */
   const record = db.transaction((instance: Instance): Project => {
@@ -97,6 +98,21 @@ export function createProjectService(kernel: Kernel): ProjectService & { record(
   const get = (id: string) => {
     const row = select.get(id)
     return row ? toProject(row) : undefined
+  }
+
+  /** Read, change and write in one transaction, so concurrent changes to the list are not lost. */
+  const changeSandboxes = db.transaction((instance: Instance, change: (sandboxes: string[]) => string[]): { project: Project; changed: boolean } => {
+    const project = get(instance.project.id) ?? record(instance)
+    const sandboxes = change(project.sandboxes)
+    if (sandboxes.length === project.sandboxes.length && sandboxes.every((directory, i) => directory === project.sandboxes[i])) return { project, changed: false }
+    saveSandboxes.run({ id: project.id, sandboxes: JSON.stringify(sandboxes), time: Math.max(Date.now(), project.time.updated) })
+    return { project: get(project.id)!, changed: true }
+  })
+
+  const updateSandboxes = (instance: Instance, change: (sandboxes: string[]) => string[]): Project => {
+    const { project, changed } = changeSandboxes(instance, change)
+    if (changed) kernel.publish(instance, ProjectUpdated, project)
+    return project
   }
 
   return {
@@ -129,5 +145,7 @@ export function createProjectService(kernel: Kernel): ProjectService & { record(
       kernel.publish(instance, ProjectUpdated, updated)
       return updated
     },
+    addSandbox: (instance, directory) => updateSandboxes(instance, (sandboxes) => (sandboxes.includes(directory) ? sandboxes : [...sandboxes, directory])),
+    removeSandbox: (instance, directory) => updateSandboxes(instance, (sandboxes) => sandboxes.filter((sandbox) => sandbox !== directory)),
   }
 }

@@ -14,6 +14,10 @@ export interface ProjectService {
   update(instance: Instance, id: string, input: ProjectUpdateInput): Project
   /** Records when the instance's project was initialised (`/session/:id/init` ran); publishes `project.updated`. */
   markInitialized(instance: Instance, time?: number): Project | undefined
+  /** Lists `directory` among the instance's project's sandboxes; publishes `project.updated` when that changed it. */
+  addSandbox(instance: Instance, directory: string): Project
+  /** Drops `directory` from the instance's project's sandboxes; publishes `project.updated` when that changed it. */
+  removeSandbox(instance: Instance, directory: string): Project
 }
 
 declare module 'fastify' {

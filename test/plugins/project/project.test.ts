@@ -143,4 +143,28 @@ describe('plugin: project', () => {
     expect(project).to.include({ id: rootCommit(repo), worktree: repo })
     expect(project.sandboxes).to.deep.equal([linked])
   })
+
+  it('adds and removes sandboxes through app.projects, publishing project.updated only when the list changes', async () => {
+    const server = await startServer({ only: ['core', 'project'] })
+    const repo = gitRepo()
+    await server.app.inject({ url: `/path?directory=${repo}` })
+    const instance = await server.kernel.instances.get(repo)
+    const published: unknown[] = []
+    server.kernel.bus.subscribe((event) => {
+      if (event.payload.type === 'project.updated') published.push(event.payload.properties)
+    }, repo)
+
+    const added = server.app.projects.addSandbox(instance, '/sandboxes/one')
+    expect(added.sandboxes).to.deep.equal(['/sandboxes/one'])
+    expect(server.app.projects.addSandbox(instance, '/sandboxes/one').sandboxes).to.deep.equal(['/sandboxes/one'])
+    server.app.projects.addSandbox(instance, '/sandboxes/two')
+    expect(published).to.have.length(2)
+    expect(published[0]).to.deep.equal(added)
+
+    const removed = server.app.projects.removeSandbox(instance, '/sandboxes/one')
+    expect(removed.sandboxes).to.deep.equal(['/sandboxes/two'])
+    expect(server.app.projects.removeSandbox(instance, '/sandboxes/unknown').sandboxes).to.deep.equal(['/sandboxes/two'])
+    expect(published).to.have.length(3)
+    expect((await server.app.inject({ url: `/project/current?directory=${repo}` })).json()).to.deep.equal(removed)
+  })
 })

@@ -1,0 +1,7 @@
+import { Type } from 'typebox'
+import { defineEvent } from '../../kernel/bus.js'
+
+/** The new worktree is checked out and its start commands succeeded. */
+export const WorktreeReady = defineEvent('worktree.ready', { name: Type.String(), branch: Type.String() })
+/** A start command failed or timed out; the message names the worktree. */
+export const WorktreeFailed = defineEvent('worktree.failed', { message: Type.String() })

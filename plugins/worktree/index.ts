@@ -1,0 +1,18 @@
+import { definePlugin } from '../../kernel/plugin.js'
+import { registerSchemas } from '../../kernel/schemas.js'
+import { registerWorktreeRoutes } from './routes.js'
+import { WORKTREE_SCHEMAS } from './schemas.js'
+import { WorktreeService } from './service.js'
+
+/**
+ * Sandboxes: extra checkouts of a git project (linked worktrees on `opencode/<name>` branches in
+ * the server's data directory), recorded in the project's `sandboxes`.
+ */
+export default definePlugin({
+  name: 'worktree',
+  dependencies: ['project'],
+  register(app, kernel) {
+    registerSchemas(app, WORKTREE_SCHEMAS)
+    registerWorktreeRoutes(app, new WorktreeService(kernel, app.projects))
+  },
+})

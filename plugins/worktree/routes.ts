@@ -1,0 +1,64 @@
+import type { FastifyInstance } from 'fastify'
+import { Type } from 'typebox'
+import { BadRequestErrorBody, InstanceQuery, NotFoundErrorBody, ref } from '../../kernel/schemas.js'
+import { Worktree, WorktreeCreateInput, WorktreeError, WorktreeRemoveInput } from './schemas.js'
+import type { WorktreeService } from './service.js'
+
+const tags = ['experimental']
+const querystring = Type.Object(InstanceQuery)
+const invalid = Type.Union([ref(WorktreeError), ref(BadRequestErrorBody)])
+
+export function registerWorktreeRoutes(app: FastifyInstance, service: WorktreeService): void {
+  app.get(
+    '/experimental/worktree',
+    {
+      schema: {
+        operationId: 'worktree.list',
+        tags,
+        summary: "The project's sandboxes",
+        description: 'Directories of the worktrees this server created for the project that still exist; `[]` outside git.',
+        querystring,
+        response: { 200: Type.Array(Type.String()), 400: invalid },
+      },
+    },
+    async (request) => service.list(request.instance),
+  )
+
+  app.post(
+    '/experimental/worktree',
+    {
+      schema: {
+        operationId: 'worktree.create',
+        tags,
+        summary: 'Create a sandbox',
+        description:
+          "A linked git worktree of the project's HEAD on a new branch `opencode/<name>`, in the server's data directory; listed in the project's `sandboxes` (`project.updated`). " +
+          "Answers at once; then the project's `commands.start` and `startCommand` run there with bash (10 minutes at most) and `worktree.ready` or `worktree.failed` follows, published for the new worktree's directory. " +
+          '400 `WorktreeNotGitError` outside git, 400 for a bad name, 409 `WorktreeCreateFailedError` when the name is taken.',
+        querystring,
+        // Fastify validates a missing body as null; OpenCode's clients may send none.
+        body: Type.Union([ref(WorktreeCreateInput), Type.Null()]),
+        response: { 200: ref(Worktree), 400: invalid, 409: ref(WorktreeError) },
+      },
+    },
+    async (request) => service.create(request.instance, (request.body as WorktreeCreateInput | null | undefined) ?? {}),
+  )
+
+  app.delete(
+    '/experimental/worktree',
+    {
+      schema: {
+        operationId: 'worktree.remove',
+        tags,
+        summary: 'Remove a sandbox',
+        description:
+          '`git worktree remove --force`, then deletes its branch `opencode/<name>` and drops it from `sandboxes` (`project.updated`). Instances opened inside it are disposed first. ' +
+          'Only worktrees this server created for this project: any other directory is 404 and left alone; the main worktree is 400.',
+        querystring,
+        body: ref(WorktreeRemoveInput),
+        response: { 200: Type.Boolean(), 400: invalid, 404: ref(NotFoundErrorBody) },
+      },
+    },
+    async (request) => service.remove(request.instance, (request.body as WorktreeRemoveInput).directory),
+  )
+}
