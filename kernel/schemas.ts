@@ -80,6 +80,14 @@ export const NotFoundErrorBody = named(
 
 export const KERNEL_SCHEMAS: readonly NamedSchema[] = [ErrorBody, BadRequestErrorBody, NotFoundErrorBody]
 
+/**
+ * A request body the client may leave out: Fastify validates a missing body as `null`, so the
+ * route accepts `schema` or null (the handler then sees `undefined` or `null`).
+ */
+export function optionalBody<T extends TSchema>(schema: T) {
+  return Type.Union([schema, Type.Null()], { description: 'May be left out' })
+}
+
 /** Query parameters every instance route accepts, documented once. */
 export const InstanceQuery = {
   directory: Type.Optional(Type.String({ description: 'Project directory (absolute path)' })),

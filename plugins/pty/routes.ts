@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { Type, type Static } from 'typebox'
 import { BadRequestError, ForbiddenError } from '../../kernel/errors.js'
-import { InstanceQuery, ref } from '../../kernel/schemas.js'
+import { InstanceQuery, optionalBody, ref } from '../../kernel/schemas.js'
 import { ConnectQuery, ConnectToken, PtyCreateInput, PtyInfo, PtyParams, PtyShell, PtyUpdateInput } from './schemas.js'
 import { parseCursor, type PtyService } from './service.js'
 
@@ -58,7 +58,7 @@ export function registerPtyRoutes(app: FastifyInstance, service: PtyService): vo
         description:
           '`command` defaults to $SHELL (else bash); login shells get `-l`. `cwd` (default: the project directory) must lie inside the project. The environment is the server\'s plus `env`, `TERM=xterm-256color` and `OPENCODE_TERMINAL=1`. `pty.created`.',
         querystring,
-        body: Type.Optional(PtyCreateInput),
+        body: optionalBody(PtyCreateInput),
         response: { 200: ref(PtyInfo) },
       },
     },

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import { Type, type Static } from 'typebox'
 import { BadRequestError } from '../../kernel/errors.js'
 import type { Kernel } from '../../kernel/plugin.js'
-import { InstanceQuery, ref } from '../../kernel/schemas.js'
+import { InstanceQuery, optionalBody, ref } from '../../kernel/schemas.js'
 import type { PromptRunner } from './runner.js'
 import type { SessionHistory } from './history.js'
 import type { SessionShell } from './shell.js'
@@ -88,7 +88,7 @@ export function registerSessionRoutes(app: FastifyInstance, kernel: Kernel, { se
 
   app.post(
     '/session',
-    { schema: { operationId: 'session.create', tags, summary: 'Create a session', querystring, body: Type.Optional(SessionCreateInput), response: { 200: ref(SessionInfo) } } },
+    { schema: { operationId: 'session.create', tags, summary: 'Create a session', querystring, body: optionalBody(SessionCreateInput), response: { 200: ref(SessionInfo) } } },
     async (request) => sessions.create(request.instance, (request.body as Static<typeof SessionCreateInput> | undefined) ?? {}),
   )
 
@@ -327,7 +327,7 @@ export function registerSessionRoutes(app: FastifyInstance, kernel: Kernel, { se
         description: 'A new session with copies (new ids, same content) of the messages before `messageID`, or of all of them.',
         querystring,
         params: SessionParams,
-        body: Type.Optional(ForkInput),
+        body: optionalBody(ForkInput),
         response: { 200: ref(SessionInfo) },
       },
     },

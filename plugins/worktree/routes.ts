@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
-import { BadRequestErrorBody, InstanceQuery, NotFoundErrorBody, ref } from '../../kernel/schemas.js'
+import { BadRequestErrorBody, InstanceQuery, NotFoundErrorBody, optionalBody, ref } from '../../kernel/schemas.js'
 import { Worktree, WorktreeCreateInput, WorktreeError, WorktreeRemoveInput } from './schemas.js'
 import type { WorktreeService } from './service.js'
 
@@ -36,8 +36,7 @@ export function registerWorktreeRoutes(app: FastifyInstance, service: WorktreeSe
           "Answers at once; then the project's `commands.start` and `startCommand` run there with bash (10 minutes at most) and `worktree.ready` or `worktree.failed` follows, published for the new worktree's directory. " +
           '400 `WorktreeNotGitError` outside git, 400 for a bad name, 409 `WorktreeCreateFailedError` when the name is taken.',
         querystring,
-        // Fastify validates a missing body as null; OpenCode's clients may send none.
-        body: Type.Union([ref(WorktreeCreateInput), Type.Null()]),
+        body: optionalBody(ref(WorktreeCreateInput)),
         response: { 200: ref(Worktree), 400: invalid, 409: ref(WorktreeError) },
       },
     },

@@ -184,6 +184,11 @@ describe('plugin: pty', () => {
     expect((await t.call('GET', '/pty')).body).to.deep.equal([])
     expect(t.events.filter((e) => e.type === 'pty.created')).to.have.length(0)
 
+    // No body at all: the preferred shell in the project directory.
+    const bare = await t.server.app.inject({ method: 'POST', url: '/pty' })
+    expect(bare.statusCode).to.equal(200)
+    expect(JSON.parse(bare.body)).to.include({ cwd: t.repo, status: 'running' })
+    expect((await t.call('DELETE', `/pty/${JSON.parse(bare.body).id}`)).body).to.equal(true)
     const { id, cwd } = (await t.call('POST', '/pty', { ...QUIET_SHELL, cwd: 'sub' })).body
     expect(cwd).to.equal(join(t.repo, 'sub'))
     expect((await t.call('PUT', `/pty/${id}`, { size: { rows: 0, cols: 80 } })).status).to.equal(400)

@@ -14,6 +14,12 @@ describe('plugin: session (sessions, messages, parts)', () => {
     expect(session.slug).to.match(/^[a-z]+-[a-z]+$/)
     expect(session.tokens).to.deep.equal({ input: 0, output: 0, reasoning: 0, cache: { read: 0, write: 0 } })
     expect(h.events.find((e) => e.type === 'session.created')?.properties).to.deep.equal({ sessionID: session.id, info: session })
+    // OpenCode's clients may send no body at all.
+    const bare = await h.server.app.inject({ method: 'POST', url: '/session' })
+    expect(bare.statusCode).to.equal(200)
+    expect(JSON.parse(bare.body).id).to.match(/^ses_/)
+    const forked = await h.server.app.inject({ method: 'POST', url: `/session/${session.id}/fork` })
+    expect(forked.statusCode).to.equal(200)
     const child = await h.createSession({ parentID: session.id })
     expect(child.title).to.match(/^Child session - /)
     expect(child.parentID).to.equal(session.id)
