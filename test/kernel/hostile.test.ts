@@ -1,0 +1,62 @@
+// A hostile client against every documented route: whatever it sends, the answer is a JSON
+// error below 500 (or a success), and the server keeps serving.
+import { expect } from 'chai'
+import { cleanup, gitRepo, startServer, tempDir } from '../helper.js'
+
+/** Routes that wait for something by design (streams, long polls) or end the process's state. */
+const SKIPPED = new Set(['GET /event', 'GET /global/event', 'GET /tui/control/next', 'POST /global/dispose', 'POST /instance/dispose'])
+
+const PARAM_VALUES = ['x', 'ses_nope', 'msg_nope', 'prt_nope', 'pty_nope', '..%2F..%2Fetc%2Fpasswd', '%00', 'a'.repeat(300)]
+const BODIES: unknown[] = [undefined, null, [], 'text', 42, true, { a: { b: [1, { c: null }] } }, { parts: 'x', text: 1, messageID: 5, command: ['a'], name: {}, path: '../../../../etc/passwd' }]
+const QUERIES = ['', '?limit=-1&start=abc&roots=maybe&path=../../../etc/passwd&pattern=(&query=%00&cursor=x&format=xml']
+
+describe('kernel: a hostile client', () => {
+  afterEach(cleanup)
+
+  it('gets a JSON 4xx (or a success) from every route, never a 5xx, and the server keeps serving', async function () {
+    this.timeout(120_000)
+    const repo = gitRepo()
+    const server = await startServer({ cwd: repo, dataDir: tempDir('ok-data-') })
+    const document = (await server.app.inject({ url: '/doc' })).json() as { paths: Record<string, Record<string, unknown>> }
+    // Real ids too, so handlers get past their lookups with the hostile bodies.
+    const session = (await server.app.inject({ method: 'POST', url: '/session', payload: {} })).json() as { id: string }
+    const values = [...PARAM_VALUES, session.id]
+    const failures: string[] = []
+    let requests = 0
+    for (const [path, item] of Object.entries(document.paths)) {
+      for (const method of Object.keys(item).map((m) => m.toUpperCase())) {
+        if (SKIPPED.has(`${method} ${path}`)) continue
+        // A delete with a real id would take the session away from the routes after it.
+        if (method === 'DELETE' && path === '/session/{sessionID}') continue
+        for (const value of path.includes('{') ? values : ['']) {
+          const url = path.replace(/\{[^}]+\}/g, value)
+          for (const query of QUERIES) {
+            for (const body of method === 'GET' || method === 'HEAD' ? [undefined] : BODIES) {
+              const response = await server.app.inject({
+                method: method as 'GET',
+                url: url + query,
+                ...(body === undefined ? {} : { payload: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+              })
+              requests++
+              const where = `${method} ${url}${query} ${JSON.stringify(body)?.slice(0, 60)}`
+              if (response.statusCode >= 500) failures.push(`${where} → ${response.statusCode} ${response.body.slice(0, 200)}`)
+              else if (response.statusCode >= 400) {
+                const json = (() => {
+                  try {
+                    return response.json() as { name?: unknown; data?: { message?: unknown } }
+                  } catch {
+                    return undefined
+                  }
+                })()
+                if (typeof json?.name !== 'string' || typeof json.data?.message !== 'string') failures.push(`${where} → ${response.statusCode} not a JSON error: ${response.body.slice(0, 100)}`)
+              }
+            }
+          }
+        }
+      }
+    }
+    expect(failures.slice(0, 20), `${failures.length} bad answers of ${requests}`).to.deep.equal([])
+    expect(requests).to.be.above(500)
+    expect((await server.app.inject({ url: '/global/health' })).json()).to.include({ healthy: true })
+  })
+})
