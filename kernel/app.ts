@@ -40,6 +40,8 @@ export interface AppOptions {
   streams: EventStreams
   /** Let Fastify create its server on this one (hot reload reuses the listener). */
   serverFactory?: (handler: (req: any, res: any) => void) => Server
+  /** True while a dev-mode reload closes this app: its WebSocket connections stay open. */
+  keepConnections?: () => boolean
   /** Compile each route's validator and serializer on its first request (faster start-up). */
   lazyCompile?: boolean
   /** Called when a third-party plugin fails to register; the server goes on without it. */
@@ -130,7 +132,15 @@ export async function buildApp(kernel: KernelRuntime, plugins: readonly LoadedPl
   })
   // Before the security hook: its onRequest hook marks upgrade requests, so that an upgrade the
   // security or instance hooks refuse still has its socket destroyed (else it keeps the server open).
-  await app.register(websocket, { options: { maxPayload: 1024 * 1024 } })
+  await app.register(websocket, {
+    options: { maxPayload: 1024 * 1024 },
+    // A dev-mode reload closes the old app but keeps its WebSockets (terminals stay attached).
+    preClose(done) {
+      if (!options.keepConnections?.()) for (const client of this.websocketServer.clients) client.close(1001, 'server closing')
+      this.websocketServer.close()
+      done()
+    },
+  })
   app.addHook('onRequest', createSecurityHook(options.security))
 
   const cwd = normaliseDirectory(options.cwd)

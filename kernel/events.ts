@@ -11,3 +11,5 @@ export const ServerResyncRequired = defineEvent('server.resync.required', {
   lastEventID: Type.String(),
   reason: Type.String(),
 })
+/** Dev mode replaced the plugins with their edited code (or kept the old ones when that failed). */
+export const ServerReloaded = defineEvent('server.reloaded', { generation: Type.Integer({ minimum: 1 }), ok: Type.Boolean(), error: Type.Optional(Type.String()) })

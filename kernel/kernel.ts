@@ -39,7 +39,9 @@ export class KernelRuntime implements Kernel {
   readonly tools = new ToolRegistry()
   readonly log: FastifyBaseLogger
   readonly env: NodeJS.ProcessEnv
-  private readonly bootHooks: ((instance: Instance) => void)[] = []
+  private bootHooks: ((instance: Instance) => void)[] = []
+  private readonly kept = new Map<string, unknown>()
+  reloading = false
 
   constructor(options: KernelOptions) {
     this.log = options.log
@@ -87,6 +89,29 @@ export class KernelRuntime implements Kernel {
     void this.instances.list().then((running) => {
       for (const instance of running) if (!instance.isDisposed) this.runBootHook(hook, instance)
     })
+  }
+
+  /**
+   * Clears what plugins contributed (tools, extensions, boot hooks) before they register again
+   * (dev mode); the returned function puts it all back if the new registration fails.
+   */
+  resetContributions(): () => void {
+    const restoreTools = this.tools.snapshot()
+    const restoreExtensions = this.extensions.snapshot()
+    const hooks = this.bootHooks
+    this.tools.clear()
+    this.extensions.clear()
+    this.bootHooks = []
+    return () => {
+      restoreTools()
+      restoreExtensions()
+      this.bootHooks = hooks
+    }
+  }
+
+  keep<T>(key: string, init: () => T): T {
+    if (!this.kept.has(key)) this.kept.set(key, init())
+    return this.kept.get(key) as T
   }
 
   /** Disposes every instance and announces it on the global stream. */

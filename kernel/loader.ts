@@ -20,10 +20,19 @@ export interface PluginFailure {
   error: Error
 }
 
-async function importDefinition(file: string, label: string): Promise<PluginDefinition> {
+/**
+ * Imports a plugin's entry. With `version` (dev mode), the entry and the modules of its own folder
+ * are evaluated afresh (see dev-loader.ts); the kernel and sdk modules it imports are shared.
+ */
+async function importDefinition(file: string, label: string, version?: number): Promise<PluginDefinition> {
   let module: Record<string, unknown>
+  const url = pathToFileURL(file)
+  if (version !== undefined) {
+    url.searchParams.set('v', String(version))
+    url.searchParams.set('root', pathToFileURL(dirname(file)).href + '/')
+  }
   try {
-    module = (await import(pathToFileURL(file).href)) as Record<string, unknown>
+    module = (await import(url.href)) as Record<string, unknown>
   } catch (error) {
     throw new PluginLoadError(label, `cannot be imported from ${file}: ${(error as Error).message}`, { cause: error })
   }
@@ -43,7 +52,7 @@ function pluginEntry(dir: string): string | undefined {
 }
 
 /** Finds `<dir>/*\/index.(js|ts)` in each built-in plugin folder; `only` limits by folder name. */
-export async function discoverBuiltinPlugins(dirs: readonly string[], only?: readonly string[]): Promise<LoadedPlugin[]> {
+export async function discoverBuiltinPlugins(dirs: readonly string[], only?: readonly string[], version?: number): Promise<LoadedPlugin[]> {
   const found: LoadedPlugin[] = []
   for (const dir of dirs) {
     for (const entry of readdirSync(dir).sort()) {
@@ -52,7 +61,7 @@ export async function discoverBuiltinPlugins(dirs: readonly string[], only?: rea
       if (only && !only.includes(entry)) continue
       const file = pluginEntry(path)
       if (!file) continue
-      found.push({ definition: await importDefinition(file, entry), source: file, builtin: true })
+      found.push({ definition: await importDefinition(file, entry, version), source: file, builtin: true })
     }
   }
   return found
@@ -104,13 +113,14 @@ export function resolvePluginSpecifier(specifier: string, root: string): string 
 export async function loadThirdPartyPlugins(
   specifiers: readonly string[],
   root: string,
+  version?: number,
 ): Promise<{ plugins: LoadedPlugin[]; failures: PluginFailure[] }> {
   const plugins: LoadedPlugin[] = []
   const failures: PluginFailure[] = []
   for (const specifier of specifiers) {
     try {
       const file = resolvePluginSpecifier(specifier, root)
-      plugins.push({ definition: await importDefinition(file, specifier), source: specifier, builtin: false })
+      plugins.push({ definition: await importDefinition(file, specifier, version), source: specifier, builtin: false })
     } catch (error) {
       failures.push({ plugin: specifier, source: specifier, error: error as Error })
     }

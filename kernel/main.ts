@@ -10,6 +10,7 @@ Options:
   --hostname <host>   address to listen on (default 127.0.0.1)
   --cors <origin>     also allow this browser origin (repeatable)
   --insecure          allow a non-loopback hostname without OPENCODE_SERVER_PASSWORD
+  --dev               reload plugins when their files change (run \`tsc -w\` beside it)
   --version           print the version
   --help              print this help
 
@@ -41,6 +42,7 @@ async function main(argv: string[], builtins: LoadedPlugin[] | undefined): Promi
       hostname: { type: 'string' },
       cors: { type: 'string', multiple: true },
       insecure: { type: 'boolean' },
+      dev: { type: 'boolean' },
       version: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -66,7 +68,7 @@ async function main(argv: string[], builtins: LoadedPlugin[] | undefined): Promi
 
   let server: RunningServer
   try {
-    server = await createServer({ port, hostname: values.hostname, cors: values.cors, insecure: values.insecure, lazyCompile: true, builtins })
+    server = await createServer({ port, hostname: values.hostname, cors: values.cors, insecure: values.insecure, lazyCompile: true, builtins, dev: values.dev })
   } catch (error) {
     process.stderr.write(`opencode-kernel: ${(error as Error).message}\n`)
     return 1

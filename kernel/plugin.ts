@@ -40,6 +40,19 @@ export class ExtensionRegistry {
   withdraw(plugin: string): void {
     for (const byPlugin of this.points.values()) byPlugin.delete(plugin)
   }
+
+  /** Every contribution, to put back with the returned function (a dev-mode reload that failed). */
+  snapshot(): () => void {
+    const copy = new Map([...this.points].map(([id, byPlugin]) => [id, new Map([...byPlugin].map(([plugin, values]) => [plugin, [...values]]))]))
+    return () => {
+      this.points.clear()
+      for (const [id, byPlugin] of copy) this.points.set(id, byPlugin)
+    }
+  }
+
+  clear(): void {
+    this.points.clear()
+  }
 }
 
 /** Filesystem locations the server uses. */
@@ -75,6 +88,17 @@ export interface Kernel {
   invalidateConfig(instance: Instance): void
   /** Runs `hook` for every instance when it boots (and for those already running). */
   onInstanceBoot(hook: (instance: Instance) => void): void
+  /**
+   * True while plugins register again in a running process (dev mode reloads them): work meant
+   * once per process start, such as recovering what a crash left unfinished, must be skipped.
+   */
+  readonly reloading: boolean
+  /**
+   * Process-lifetime state under `key`: the same object for the same key, also for a plugin that
+   * dev mode reloaded (waiters of pending requests, queues). Prefer `instance.state` for state of
+   * one project directory.
+   */
+  keep<T>(key: string, init: () => T): T
 }
 
 /** A feature area: a Fastify plugin with a name, declared dependencies and a kernel range. */

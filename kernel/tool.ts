@@ -120,6 +120,24 @@ export class ToolRegistry {
   get(id: string): ToolDefinition | undefined {
     return this.tools.get(id)?.tool
   }
+
+  /** Everything registered, to put back with `restore` (a dev-mode reload that failed). */
+  snapshot(): () => void {
+    const tools = new Map(this.tools)
+    const sources = new Map(this.sources)
+    return () => {
+      this.tools.clear()
+      this.sources.clear()
+      for (const [id, entry] of tools) this.tools.set(id, entry)
+      for (const [owner, source] of sources) this.sources.set(owner, source)
+    }
+  }
+
+  /** Forgets every tool and source (the plugins are about to register again). */
+  clear(): void {
+    this.tools.clear()
+    this.sources.clear()
+  }
 }
 
 /** Checks `args` against the tool's parameters; throws ToolArgumentsError listing each problem. */

@@ -23,7 +23,9 @@ export default definePlugin({
     app.decorate('permissionGate', service)
     app.sessions.holdInterrupted(service)
     // Runs after the session plugin's recovery (hooks run in registration order).
-    app.addHook('onReady', async () => service.pruneOrphans())
+    app.addHook('onReady', async () => {
+      if (!kernel.reloading) service.pruneOrphans()
+    })
     registerPermissionRoutes(app, service)
   },
 })

@@ -33,18 +33,24 @@ function callKey(sessionID: string, callID: string): string {
  * the call they came from is held by the session plugin and re-run (or failed) on the reply.
  */
 export class PermissionService implements PermissionGate, InterruptedCallHold {
-  private readonly waiters = new Map<string, Waiter>()
+  // Kept by the kernel, so a dev-mode reload of this plugin still answers the calls waiting now.
+  private readonly waiters: Map<string, Waiter>
   /** Answers given after a restart, consumed when the re-run call asks the same again. */
-  private readonly grants = new Map<string, PermissionAsk[]>()
-  private readonly approvals = new Map<string, PermissionRule[]>()
+  private readonly grants: Map<string, PermissionAsk[]>
+  private readonly approvals: Map<string, PermissionRule[]>
   /** Calls of stored requests that the session plugin holds for us after a restart. */
-  private readonly heldCalls = new Set<string>()
+  private readonly heldCalls: Set<string>
 
   constructor(
     private readonly app: FastifyInstance,
     private readonly kernel: Kernel,
     private readonly store: PermissionStore,
-  ) {}
+  ) {
+    this.waiters = kernel.keep('permission.waiters', () => new Map())
+    this.grants = kernel.keep('permission.grants', () => new Map())
+    this.approvals = kernel.keep('permission.approvals', () => new Map())
+    this.heldCalls = kernel.keep('permission.heldCalls', () => new Set())
+  }
 
   private approved(instance: Instance): PermissionRule[] {
     const key = projectKey(instance)

@@ -73,7 +73,10 @@ export default definePlugin({
     const runner = new PromptRunner(app, kernel, sessions, writer, history)
     const holds: InterruptedCallHold[] = []
     // After every plugin has registered, so the permission service can hold its waiting calls.
-    app.addHook('onReady', async () => recoverInterruptedParts(store, holds, runner))
+    app.addHook('onReady', async () => {
+      // Not when dev mode reloads the plugins: those parts belong to turns still running.
+      if (!kernel.reloading) recoverInterruptedParts(store, holds, runner)
+    })
     app.addHook('onClose', async () => writer.flush())
 
     const api: SessionApi = {

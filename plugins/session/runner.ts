@@ -167,9 +167,9 @@ function cleanTitle(text: string): string | undefined {
  */
 export class PromptRunner {
   /** Held calls by session id (sessions are global, instances boot later). */
-  private readonly held = new Map<string, HeldCall[]>()
+  private readonly held: Map<string, HeldCall[]>
   /** Sessions whose files changed in the running turn (their diff is published when it ends). */
-  private readonly changed = new Set<string>()
+  private readonly changed: Set<string>
 
   constructor(
     private readonly app: FastifyInstance,
@@ -177,7 +177,11 @@ export class PromptRunner {
     private readonly sessions: SessionService,
     private readonly writer: PartWriter,
     private readonly history: SessionHistory,
-  ) {}
+  ) {
+    // Kept by the kernel: turns running when dev mode reloads this plugin finish in the old code.
+    this.held = kernel.keep('session.held', () => new Map())
+    this.changed = kernel.keep('session.changed', () => new Set())
+  }
 
   private state(instance: Instance): RunnerState {
     return instance.state<RunnerState>(

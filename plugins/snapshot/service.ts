@@ -48,13 +48,17 @@ function git(args: string[], options: { gitDir: string; workTree: string; env: N
  * nothing is committed, and the user's `.git` is never written.
  */
 export class GitSnapshots implements SnapshotService {
-  /** One git operation at a time per project (they share an index). */
-  private readonly queues = new Map<string, Promise<unknown>>()
-  private readonly ready = new Map<string, Promise<void>>()
+  /** One git operation at a time per project (they share an index), also across dev-mode reloads. */
+  private readonly queues: Map<string, Promise<unknown>>
+  private readonly ready: Map<string, Promise<void>>
   /** When each store is next due for `git gc`. */
-  private readonly gcDue = new Map<string, number>()
+  private readonly gcDue: Map<string, number>
 
-  constructor(private readonly kernel: Kernel) {}
+  constructor(private readonly kernel: Kernel) {
+    this.queues = kernel.keep('snapshot.queues', () => new Map())
+    this.ready = kernel.keep('snapshot.ready', () => new Map())
+    this.gcDue = kernel.keep('snapshot.gcDue', () => new Map())
+  }
 
   private enabled(instance: Instance): boolean {
     return instance.project.vcs === 'git' && this.kernel.config(instance).snapshot !== false

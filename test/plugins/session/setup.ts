@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { EventPayload } from '../../../kernel/bus.js'
+import type { ServerOptions } from '../../../kernel/server.js'
 import { gitRepo, onCleanup, startServer, type TestServer } from '../../helper.js'
 import { ScriptedLlm } from '../../llm/server.js'
 
@@ -23,7 +24,7 @@ export const PLUGINS = ['core', 'agent', 'provider', 'tools', 'session', 'permis
  * provider at a scripted OpenAI-compatible LLM on a real port.
  */
 export async function sessionHarness(
-  options: { files?: Record<string, string>; config?: Record<string, unknown>; dataDir?: string; llm?: ScriptedLlm; plugins?: string[]; extraPlugins?: string[]; repo?: string } = {},
+  options: { files?: Record<string, string>; config?: Record<string, unknown>; dataDir?: string; llm?: ScriptedLlm; plugins?: string[]; extraPlugins?: string[]; repo?: string; server?: Partial<ServerOptions> } = {},
 ): Promise<SessionHarness> {
   const llm = options.llm ?? new ScriptedLlm()
   if (!llm.url) {
@@ -45,7 +46,7 @@ export async function sessionHarness(
     ...options.config,
   }
   writeFileSync(join(repo, 'opencode.json'), JSON.stringify(config, null, 2))
-  const server = await startServer({ cwd: repo, only: [...PLUGINS, ...(options.extraPlugins ?? [])], dataDir: options.dataDir, plugins: options.plugins })
+  const server = await startServer({ cwd: repo, only: [...PLUGINS, ...(options.extraPlugins ?? [])], dataDir: options.dataDir, plugins: options.plugins, ...options.server })
   const events: EventPayload[] = []
   onCleanup(server.kernel.bus.subscribe((event) => events.push(event.payload), repo))
 
