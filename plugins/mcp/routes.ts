@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify'
 import { Type, type Static } from 'typebox'
-import { NamedError } from '../../kernel/errors.js'
 import { InstanceQuery, ref } from '../../kernel/schemas.js'
 import { McpAddInput, McpNameParams, McpResource, McpStatus } from './schemas.js'
 import type { McpService } from './service.js'
@@ -8,12 +7,6 @@ import type { McpService } from './service.js'
 const tags = ['mcp']
 const querystring = Type.Object(InstanceQuery)
 const StatusMap = Type.Record(Type.String(), ref(McpStatus))
-
-class McpOAuthUnsupportedError extends NamedError {
-  constructor(name: string) {
-    super('McpUnsupportedOAuthError', 400, { message: `OAuth for MCP servers is not supported by this server yet; give ${name} an Authorization header in its config instead`, name })
-  }
-}
 
 export function registerMcpRoutes(app: FastifyInstance, service: McpService): void {
   app.get(
@@ -68,23 +61,73 @@ export function registerMcpRoutes(app: FastifyInstance, service: McpService): vo
     },
   )
 
-  for (const [method, url, operationId] of [
-    ['POST', '/mcp/:name/auth', 'mcp.auth.start'],
-    ['POST', '/mcp/:name/auth/callback', 'mcp.auth.callback'],
-    ['POST', '/mcp/:name/auth/authenticate', 'mcp.auth.authenticate'],
-    ['DELETE', '/mcp/:name/auth', 'mcp.auth.remove'],
-  ] as const) {
-    app.route({
-      method,
-      url,
-      schema: { operationId, tags, summary: 'OAuth for a remote MCP server (not supported yet)', description: 'Unknown server: 404; otherwise 400 McpUnsupportedOAuthError.', querystring, params: McpNameParams },
-      handler: async (request) => {
-        const { name } = request.params as Static<typeof McpNameParams>
-        await service.server(request.instance, name)
-        throw new McpOAuthUnsupportedError(name)
+  app.post(
+    '/mcp/:name/auth',
+    {
+      schema: {
+        operationId: 'mcp.auth.start',
+        tags,
+        summary: 'Start OAuth for a remote server',
+        description: 'Discovers its authorization server, registers a client when needed, and answers the URL to open in a browser (PKCE). Local servers and `oauth: false`: 400 McpUnsupportedOAuthError.',
+        querystring,
+        params: McpNameParams,
+        response: { 200: Type.Object({ authorizationUrl: Type.String(), oauthState: Type.String() }) },
       },
-    })
-  }
+    },
+    async (request) => service.startAuth(request.instance, (request.params as Static<typeof McpNameParams>).name),
+  )
+
+  app.post(
+    '/mcp/:name/auth/callback',
+    {
+      schema: {
+        operationId: 'mcp.auth.callback',
+        tags,
+        summary: 'Finish OAuth with the code the browser came back with',
+        description: 'Exchanges the code for tokens (kept in the data dir, mode 0600), connects, and answers the status.',
+        querystring,
+        params: McpNameParams,
+        body: Type.Object({ code: Type.String({ minLength: 1, maxLength: 4096 }) }, { additionalProperties: false }),
+        response: { 200: ref(McpStatus) },
+      },
+    },
+    async (request) => service.finishAuth(request.instance, (request.params as Static<typeof McpNameParams>).name, (request.body as { code: string }).code),
+  )
+
+  app.post(
+    '/mcp/:name/auth/authenticate',
+    {
+      schema: {
+        operationId: 'mcp.auth.authenticate',
+        tags,
+        summary: 'Run OAuth and wait for the browser',
+        description: 'Starts the flow, publishes `mcp.browser.open.failed {mcpName, url}` (this server opens no browser), waits up to 5 minutes for the redirect on the loopback callback port (default 19876), then connects and answers the status.',
+        querystring,
+        params: McpNameParams,
+        response: { 200: ref(McpStatus) },
+      },
+    },
+    async (request) => service.authenticate(request.instance, (request.params as Static<typeof McpNameParams>).name),
+  )
+
+  app.delete(
+    '/mcp/:name/auth',
+    {
+      schema: {
+        operationId: 'mcp.auth.remove',
+        tags,
+        summary: 'Forget the OAuth credentials of a server',
+        description: 'Its status becomes `needs_auth`.',
+        querystring,
+        params: McpNameParams,
+        response: { 200: Type.Object({ success: Type.Literal(true) }) },
+      },
+    },
+    async (request) => {
+      await service.removeAuth(request.instance, (request.params as Static<typeof McpNameParams>).name)
+      return { success: true as const }
+    },
+  )
 
   app.get(
     '/experimental/resource',

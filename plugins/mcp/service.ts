@@ -1,11 +1,13 @@
+import { createServer } from 'node:http'
 import { isAbsolute, resolve } from 'node:path'
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import type { Instance } from '../../kernel/instance.js'
 import type { Kernel } from '../../kernel/plugin.js'
 import type { ToolAttachment, ToolDefinition, ToolResult } from '../../kernel/tool.js'
-import { McpServerNotFoundError } from './errors.js'
-import { McpToolsChanged } from './events.js'
-import type { McpConfig, McpResource, McpStatus } from './schemas.js'
+import { McpServerNotFoundError, McpUnsupportedOAuthError } from './errors.js'
+import { McpBrowserOpenFailed, McpToolsChanged } from './events.js'
+import type { McpConfig, McpRemoteConfig, McpResource, McpStatus } from './schemas.js'
+import { McpCredentialStore, McpOAuthProvider, redirectUri } from './oauth.js'
 import { BadRequestError } from '../../kernel/errors.js'
 
 /** Connecting and listing tools may take this long unless the server's config says otherwise. */
@@ -21,6 +23,8 @@ type Sdk = {
   StreamableHTTPClientTransport: typeof import('@modelcontextprotocol/sdk/client/streamableHttp.js').StreamableHTTPClientTransport
   SSEClientTransport: typeof import('@modelcontextprotocol/sdk/client/sse.js').SSEClientTransport
   ToolListChangedNotificationSchema: typeof import('@modelcontextprotocol/sdk/types.js').ToolListChangedNotificationSchema
+  auth: typeof import('@modelcontextprotocol/sdk/client/auth.js').auth
+  UnauthorizedError: typeof import('@modelcontextprotocol/sdk/client/auth.js').UnauthorizedError
 }
 let sdk: Promise<Sdk> | undefined
 /** The MCP SDK, loaded when the first server connects. */
@@ -31,12 +35,15 @@ function loadSdk(): Promise<Sdk> {
     import('@modelcontextprotocol/sdk/client/streamableHttp.js'),
     import('@modelcontextprotocol/sdk/client/sse.js'),
     import('@modelcontextprotocol/sdk/types.js'),
-  ]).then(([client, stdio, http, sse, types]) => ({
+    import('@modelcontextprotocol/sdk/client/auth.js'),
+  ]).then(([client, stdio, http, sse, types, auth]) => ({
     Client: client.Client,
     StdioClientTransport: stdio.StdioClientTransport,
     StreamableHTTPClientTransport: http.StreamableHTTPClientTransport,
     SSEClientTransport: sse.SSEClientTransport,
     ToolListChangedNotificationSchema: types.ToolListChangedNotificationSchema,
+    auth: auth.auth,
+    UnauthorizedError: auth.UnauthorizedError,
   })))
 }
 
@@ -59,6 +66,8 @@ interface McpServer {
   tools: ToolDefinition[]
   /** Bumped by every connect and disconnect, so a slow attempt that lost the race gives up. */
   generation: number
+  /** The OAuth client of a remote server (unless its config says `oauth: false`). */
+  oauth?: McpOAuthProvider
 }
 
 interface McpState {
@@ -114,7 +123,11 @@ function configured(section: unknown): { name: string; config?: McpConfig; statu
  * use, their tools offered to the model as `<server>_<tool>`, closed with the instance.
  */
 export class McpService {
-  constructor(private readonly kernel: Kernel) {}
+  private readonly credentials: McpCredentialStore
+
+  constructor(private readonly kernel: Kernel) {
+    this.credentials = McpCredentialStore.in(kernel.paths.data)
+  }
 
   private state(instance: Instance): McpState {
     return instance.state<McpState>(
@@ -210,6 +223,72 @@ export class McpService {
     return out
   }
 
+  /** The remote server's OAuth client; McpUnsupportedOAuthError for local ones and `oauth: false`. */
+  private async oauthOf(instance: Instance, name: string): Promise<{ server: McpServer; config: McpRemoteConfig; provider: McpOAuthProvider }> {
+    const server = await this.find(instance, name)
+    const config = server.config
+    if (config?.type !== 'remote' || config.oauth === false) throw new McpUnsupportedOAuthError(name)
+    server.oauth ??= new McpOAuthProvider(name, config, this.credentials)
+    return { server, config, provider: server.oauth }
+  }
+
+  /** Starts an authorization: the URL to open in a browser, and the flow's `state`. */
+  async startAuth(instance: Instance, name: string): Promise<{ authorizationUrl: string; oauthState: string }> {
+    const { config, provider } = await this.oauthOf(instance, name)
+    const { auth } = await loadSdk()
+    // Asked for explicitly: authorize anew even when tokens are stored.
+    provider.invalidateCredentials('tokens')
+    provider.pendingAuthorization = undefined
+    try {
+      await auth(provider, { serverUrl: config.url })
+    } catch (error) {
+      throw new BadRequestError(`OAuth for ${name} failed: ${errorMessage(error)}`)
+    }
+    const url = provider.pendingAuthorization as URL | undefined
+    if (!url) throw new BadRequestError(`The authorization server of ${name} did not ask for a browser authorization`)
+    return { authorizationUrl: url.href, oauthState: provider.currentState() ?? url.searchParams.get('state') ?? '' }
+  }
+
+  /** Exchanges the code the browser came back with for tokens, then connects. */
+  async finishAuth(instance: Instance, name: string, code: string): Promise<McpStatus> {
+    const { server, config, provider } = await this.oauthOf(instance, name)
+    const { auth } = await loadSdk()
+    try {
+      await auth(provider, { serverUrl: config.url, authorizationCode: code })
+    } catch (error) {
+      throw new BadRequestError(`OAuth for ${name} failed: ${errorMessage(error)}`)
+    }
+    await this.start(instance, server)
+    return server.status
+  }
+
+  /**
+   * Starts an authorization and waits (up to 5 minutes) for the browser to come back to the
+   * redirect URI on this machine. No browser is opened here: `mcp.browser.open.failed` carries
+   * the URL for a client to open.
+   */
+  async authenticate(instance: Instance, name: string): Promise<McpStatus> {
+    const { config } = await this.oauthOf(instance, name)
+    const redirect = new URL(redirectUri(config))
+    if (redirect.protocol !== 'http:' || !['127.0.0.1', 'localhost', '[::1]'].includes(redirect.hostname)) {
+      throw new BadRequestError(`Cannot wait for ${redirect.href}: only a loopback http redirect URI can be received here; use /auth and /auth/callback`)
+    }
+    const code = await receiveCode(redirect, async () => {
+      const { authorizationUrl } = await this.startAuth(instance, name)
+      this.kernel.publish(instance, McpBrowserOpenFailed, { mcpName: name, url: authorizationUrl })
+    })
+    return this.finishAuth(instance, name, code)
+  }
+
+  /** Forgets the server's OAuth credentials and disconnects it. */
+  async removeAuth(instance: Instance, name: string): Promise<void> {
+    const { server } = await this.oauthOf(instance, name)
+    this.credentials.remove(name)
+    await this.close(server)
+    server.status = { status: 'needs_auth' }
+    this.kernel.publish(instance, McpToolsChanged, { server: name })
+  }
+
   private async close(server: McpServer): Promise<void> {
     server.generation++
     const client = server.client
@@ -227,7 +306,7 @@ export class McpService {
     const { Client, ToolListChangedNotificationSchema } = await loadSdk()
     const client = new Client({ name: 'opencode-kernel', version: this.kernel.version })
     try {
-      await this.open(instance, server.name, config, client, timeout)
+      await this.open(instance, server, client, timeout)
       const tools = await this.listTools(server, client, timeout)
       if (generation !== server.generation) {
         await client.close().catch(() => {})
@@ -255,12 +334,16 @@ export class McpService {
       this.kernel.publish(instance, McpToolsChanged, { server: server.name })
     } catch (error) {
       await client.close().catch(() => {})
-      if (generation === server.generation) server.status = { status: 'failed', error: errorMessage(error) }
+      if (generation !== server.generation) return
+      const { UnauthorizedError } = await loadSdk()
+      server.status = error instanceof UnauthorizedError && server.oauth ? { status: 'needs_auth' } : { status: 'failed', error: errorMessage(error) }
     }
   }
 
   /** Connects `client` over stdio (local) or Streamable HTTP, falling back to SSE (remote). */
-  private async open(instance: Instance, name: string, config: McpConfig, client: Client, timeout: number): Promise<void> {
+  private async open(instance: Instance, server: McpServer, client: Client, timeout: number): Promise<void> {
+    const { name } = server
+    const config = server.config!
     const { StdioClientTransport, StreamableHTTPClientTransport, SSEClientTransport } = await loadSdk()
     if (config.type === 'local') {
       const [command, ...args] = config.command
@@ -274,12 +357,16 @@ export class McpService {
     }
     const url = new URL(config.url)
     const requestInit = config.headers ? { headers: config.headers } : undefined
+    server.oauth = config.oauth === false ? undefined : (server.oauth ?? new McpOAuthProvider(name, config, this.credentials))
+    const authProvider = server.oauth
     try {
-      await client.connect(new StreamableHTTPClientTransport(url, { requestInit }), { timeout })
+      await client.connect(new StreamableHTTPClientTransport(url, { requestInit, authProvider }), { timeout })
     } catch (error) {
+      const { UnauthorizedError } = await loadSdk()
+      if (error instanceof UnauthorizedError) throw error
       // Servers that only speak the older HTTP+SSE transport.
       try {
-        await client.connect(new SSEClientTransport(url, { requestInit }), { timeout })
+        await client.connect(new SSEClientTransport(url, { requestInit, authProvider }), { timeout })
       } catch {
         throw error
       }
@@ -308,4 +395,37 @@ export class McpService {
       return definition
     })
   }
+}
+
+/** How long `authenticate` waits for the browser. */
+const AUTHENTICATE_TIMEOUT_MS = 5 * 60_000
+
+/** Listens on the redirect URI's port, runs `started`, and resolves with the `code` the browser brings back. */
+function receiveCode(redirect: URL, started: () => Promise<void>): Promise<string> {
+  return new Promise((resolvePromise, reject) => {
+    const server = createServer((request, response) => {
+      const url = new URL(request.url ?? '/', redirect)
+      if (url.pathname !== redirect.pathname) {
+        response.writeHead(404).end()
+        return
+      }
+      const code = url.searchParams.get('code')
+      const error = url.searchParams.get('error')
+      response.writeHead(code ? 200 : 400, { 'content-type': 'text/html; charset=utf-8' })
+      response.end(code ? '<p>Authorized. You can close this window.</p>' : '<p>Authorization failed.</p>')
+      finish(code ? undefined : new BadRequestError(`The authorization was refused: ${error ?? 'no code'}`), code ?? undefined)
+    })
+    const timer = setTimeout(() => finish(new BadRequestError('No authorization came back within 5 minutes')), AUTHENTICATE_TIMEOUT_MS)
+    function finish(error?: Error, code?: string) {
+      clearTimeout(timer)
+      server.closeAllConnections()
+      server.close()
+      if (error || !code) reject(error ?? new Error('no code'))
+      else resolvePromise(code)
+    }
+    server.once('error', (error) => finish(new BadRequestError(`Cannot listen on ${redirect.host} for the OAuth callback: ${error.message}`)))
+    server.listen(Number(redirect.port || 80), redirect.hostname.replace(/^\[|\]$/g, ''), () => {
+      started().catch((error: unknown) => finish(error as Error))
+    })
+  })
 }

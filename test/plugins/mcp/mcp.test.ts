@@ -1,12 +1,13 @@
 import { expect } from 'chai'
 import { randomUUID } from 'node:crypto'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync, statSync } from 'node:fs'
 import { createServer, type IncomingMessage, type Server as HttpServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js'
 import { PACKAGE_ROOT } from '../../../kernel/version.js'
 import { fixtureServer } from '../../fixtures/mcp/server.js'
+import { oauthFixture } from '../../fixtures/mcp/oauth-server.js'
 import { cleanup, onCleanup, tempDir } from '../../helper.js'
 import { sessionHarness, until } from '../session/setup.js'
 
@@ -137,7 +138,9 @@ describe('plugin: mcp', () => {
       expect(response.status, url).to.equal(404)
       expect(response.body).to.deep.equal({ name: 'McpServerNotFoundError', data: { message: 'MCP server not found: nope', name: 'nope' } })
     }
-    expect((await h.call('POST', '/mcp/fixture/auth')).status).to.equal(400)
+    const localAuth = await h.call('POST', '/mcp/fixture/auth')
+    expect(localAuth.status).to.equal(400)
+    expect(localAuth.body.name).to.equal('McpUnsupportedOAuthError')
   })
 
   it('adds servers at run time, remote ones with headers, without touching the config file', async () => {
@@ -179,5 +182,74 @@ describe('plugin: mcp', () => {
         return true
       }
     }, 5000, 'the MCP server process to end')
+  })
+
+  describe('OAuth', () => {
+    async function secured(extra: Record<string, unknown> = {}, options: { dataDir?: string; repo?: string } = {}) {
+      const fixture = await oauthFixture()
+      onCleanup(() => fixture.close())
+      const h = await sessionHarness({ extraPlugins: ['config', 'mcp'], config: { mcp: { secure: { type: 'remote', url: fixture.url, ...extra } } }, ...options })
+      return { h, fixture }
+    }
+
+    /** What a browser does: follows the authorization URL and hands back where it was sent. */
+    async function approve(authorizationUrl: string): Promise<URL> {
+      const response = await fetch(authorizationUrl, { redirect: 'manual' })
+      expect(response.status).to.equal(302)
+      return new URL(response.headers.get('location')!)
+    }
+
+    it('needs auth, authorizes with a code, keeps the tokens across restarts, and forgets them', async () => {
+      const { h, fixture } = await secured()
+      expect((await h.call('GET', '/mcp')).body.secure).to.deep.equal({ status: 'needs_auth' })
+
+      const started = await h.call('POST', '/mcp/secure/auth')
+      expect(started.status).to.equal(200)
+      const authorizationUrl = new URL(started.body.authorizationUrl)
+      expect(authorizationUrl.origin + authorizationUrl.pathname).to.equal(`${fixture.origin}/authorize`)
+      expect(authorizationUrl.searchParams.get('redirect_uri')).to.equal('http://127.0.0.1:19876/mcp/oauth/callback')
+      expect(authorizationUrl.searchParams.get('code_challenge_method')).to.equal('S256')
+      expect(authorizationUrl.searchParams.get('state')).to.equal(started.body.oauthState)
+
+      expect((await h.call('POST', '/mcp/secure/auth/callback', { code: 'wrong' })).status).to.equal(400)
+      expect((await h.call('GET', '/mcp')).body.secure.status).to.equal('needs_auth')
+
+      const back = await approve(started.body.authorizationUrl)
+      const finished = await h.call('POST', '/mcp/secure/auth/callback', { code: back.searchParams.get('code') })
+      expect(finished.body).to.deep.equal({ status: 'connected' })
+      expect((await h.call('GET', '/experimental/tool/ids')).body).to.include('secure_echo')
+      const file = join(h.server.dataDir, 'mcp-auth.json')
+      expect(statSync(file).mode & 0o777).to.equal(0o600)
+      expect(JSON.parse(readFileSync(file, 'utf8')).secure.tokens.access_token).to.equal(fixture.issued.at(-1))
+
+      // A new server with the same data dir connects with the stored tokens.
+      await h.server.close()
+      const again = await sessionHarness({ extraPlugins: ['config', 'mcp'], repo: h.repo, dataDir: h.server.dataDir, config: { mcp: { secure: { type: 'remote', url: fixture.url } } } })
+      expect((await again.call('GET', '/mcp')).body.secure).to.deep.equal({ status: 'connected' })
+      expect((await again.call('DELETE', '/mcp/secure/auth')).body).to.deep.equal({ success: true })
+      expect((await again.call('GET', '/mcp')).body.secure).to.deep.equal({ status: 'needs_auth' })
+      expect(JSON.parse(readFileSync(file, 'utf8')).secure).to.equal(undefined)
+    })
+
+    it('authenticate waits for the browser on the loopback callback port', async () => {
+      const port = 20000 + Math.floor(Math.random() * 20000)
+      const { h } = await secured({ oauth: { callbackPort: port } })
+      const waiting = h.call('POST', '/mcp/secure/auth/authenticate')
+      await until(() => h.events.some((e) => e.type === 'mcp.browser.open.failed'), 5000, 'the authorization URL')
+      const event = h.events.find((e) => e.type === 'mcp.browser.open.failed')!.properties as { mcpName: string; url: string }
+      expect(event.mcpName).to.equal('secure')
+      const back = await approve(event.url)
+      expect(back.href).to.match(new RegExp(`^http://127\\.0\\.0\\.1:${port}/mcp/oauth/callback\\?code=`))
+      const page = await fetch(back)
+      expect(await page.text()).to.contain('Authorized')
+      expect((await waiting).body).to.deep.equal({ status: 'connected' })
+    })
+
+    it('is refused for oauth: false', async () => {
+      const { h } = await secured({ oauth: false })
+      expect((await h.call('GET', '/mcp')).body.secure.status).to.equal('failed')
+      expect((await h.call('POST', '/mcp/secure/auth')).body.name).to.equal('McpUnsupportedOAuthError')
+      expect((await h.call('POST', '/mcp/secure/auth/callback', {})).status).to.equal(400)
+    })
   })
 })
