@@ -2,12 +2,16 @@ import { definePlugin } from '../../kernel/plugin.js'
 import { registerSchemas } from '../../kernel/schemas.js'
 import { registerFormatterRoutes } from './routes.js'
 import { FormatterStatus } from './schemas.js'
+import { formatFile } from './run.js'
+import { FileEditHook } from '../../sdk/tools.js'
 
-/** Formatters: the built-in table with config `formatter` applied, and which are installed. */
+/** Formatters: the built-in table with config `formatter` applied, which are installed, and formatting after edits. */
 export default definePlugin({
   name: 'formatter',
   register(app, kernel) {
     registerSchemas(app, [FormatterStatus])
     registerFormatterRoutes(app, kernel)
+    // After the write, edit and apply_patch tools change a file.
+    kernel.extensions.provide(FileEditHook, 'formatter', ({ instance, file, signal }) => formatFile(kernel, instance, file, signal))
   },
 })
