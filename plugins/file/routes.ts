@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify'
+import type {} from '../lsp/types.js' // app.lsp, when the lsp plugin runs
 import { Type, type Static } from 'typebox'
 import { BadRequestErrorBody, ErrorBody, InstanceQuery, NotFoundErrorBody, ref } from '../../kernel/schemas.js'
 import { FileContent, FileInfo, FileNode, FilePathQuery, FindFilesQuery, FindMatch, FindSymbolsQuery, FindTextQuery, LspSymbol } from './schemas.js'
@@ -60,12 +61,17 @@ export function registerFileRoutes(app: FastifyInstance, service: FileService): 
         operationId: 'find.symbols',
         tags,
         summary: 'Find symbols',
-        description: 'Workspace symbols from the language servers. No language server runs in this server yet, so the list is empty.',
+        description: 'Workspace symbols matching `query` from the language servers running for this directory (plugin `lsp`; they start when a file they handle is edited). `[]` when none runs.',
         querystring: FindSymbolsQuery,
         response: { 200: Type.Array(ref(LspSymbol)), ...invalid },
       },
     },
-    async () => [],
+    async (request) => {
+      if (!app.hasDecorator('lsp')) return []
+      const { query } = request.query as { query?: string }
+      // The response schema keeps the fields of OpenCode's `Symbol`.
+      return app.lsp.workspaceSymbols(request.instance, query ?? '')
+    },
   )
 
   app.get(

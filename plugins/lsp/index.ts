@@ -2,12 +2,20 @@ import { definePlugin } from '../../kernel/plugin.js'
 import { registerSchemas } from '../../kernel/schemas.js'
 import { registerLspRoutes } from './routes.js'
 import { LSPStatus } from './schemas.js'
+import { LspClients } from './clients.js'
+import type { LspApi } from './types.js'
+import { FileEditHook } from '../../sdk/tools.js'
 
-/** Language servers: the built-in table with config `lsp` applied, and which are installed. */
+/** Language servers: the built-in table with config `lsp` applied, which are installed, and clients for diagnostics and symbols. */
 export default definePlugin({
   name: 'lsp',
   register(app, kernel) {
     registerSchemas(app, [LSPStatus])
-    registerLspRoutes(app, kernel)
+    const clients = new LspClients(kernel)
+    const api: LspApi = { workspaceSymbols: (instance, query) => clients.symbols(instance, query) }
+    app.decorate('lsp', api)
+    // After the write, edit and apply_patch tools change a file: its errors go back to the model.
+    kernel.extensions.provide(FileEditHook, 'lsp', ({ instance, file }) => clients.diagnostics(instance, file))
+    registerLspRoutes(app, kernel, clients)
   },
 })

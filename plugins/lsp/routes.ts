@@ -4,8 +4,9 @@ import type { Kernel } from '../../kernel/plugin.js'
 import { InstanceQuery, ref } from '../../kernel/schemas.js'
 import { LSPStatus } from './schemas.js'
 import { lspStatus } from './service.js'
+import type { LspClients } from './clients.js'
 
-export function registerLspRoutes(app: FastifyInstance, kernel: Kernel): void {
+export function registerLspRoutes(app: FastifyInstance, kernel: Kernel, clients: LspClients): void {
   app.get(
     '/lsp',
     {
@@ -13,11 +14,15 @@ export function registerLspRoutes(app: FastifyInstance, kernel: Kernel): void {
         operationId: 'lsp.status',
         tags: ['instance'],
         summary: 'Language servers',
-        description: 'Built-in and configured language servers, and whether each is installed here (`status`: available, unavailable or disabled).',
+        description: 'Built-in and configured language servers: `connected` or `error` once started here (they start when a file they handle is edited), else `available`, `unavailable` (not installed) or `disabled`.',
         querystring: Type.Object(InstanceQuery),
         response: { 200: Type.Array(ref(LSPStatus)) },
       },
     },
-    async (request) => lspStatus(request.instance, kernel.config(request.instance), kernel.env),
+    async (request) =>
+      lspStatus(request.instance, kernel.config(request.instance), kernel.env).map((server) => {
+        const running = server.status === 'available' ? clients.status(request.instance, server.id) : undefined
+        return running ? { ...server, status: running } : server
+      }),
   )
 }

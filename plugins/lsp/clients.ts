@@ -1,0 +1,112 @@
+// Running language servers per instance: started when a file they handle is edited, asked for
+// that file's diagnostics and for workspace symbols, stopped with the instance.
+import { extname, relative } from 'node:path'
+import type { Instance } from '../../kernel/instance.js'
+import type { Kernel } from '../../kernel/plugin.js'
+import { findExecutable } from '../../sdk/executable.js'
+import { LspClient, type LspDiagnostic, type LspSymbol } from './client.js'
+import { configuredServers } from './service.js'
+
+/** How long an edit waits for the servers' diagnostics of the file. */
+const DIAGNOSTICS_TIMEOUT_MS = 3000
+/** Errors reported to the model per file, at most. */
+const MAX_ERRORS = 20
+/** Symbols answered at most. */
+const MAX_SYMBOLS = 200
+
+interface Running {
+  starting?: Promise<LspClient | undefined>
+  client?: LspClient
+  /** Why it could not start (it is not tried again in this instance). */
+  error?: string
+}
+
+export function formatDiagnostic(diagnostic: LspDiagnostic): string {
+  const { line, character } = diagnostic.range.start
+  return `ERROR [${line + 1}:${character + 1}] ${diagnostic.message}`
+}
+
+export class LspClients {
+  constructor(private readonly kernel: Kernel) {}
+
+  private running(instance: Instance): Map<string, Running> {
+    return instance.state<Map<string, Running>>(
+      'lsp.clients',
+      () => new Map(),
+      async (running) => {
+        await Promise.all([...running.values()].map(async (entry) => (await entry.starting)?.stop()))
+        running.clear()
+      },
+    )
+  }
+
+  /** `connected` or `error` for a server this instance started (or tried to). */
+  status(instance: Instance, id: string): 'connected' | 'error' | undefined {
+    const entry = this.running(instance).get(id)
+    if (!entry) return undefined
+    if (entry.error || (entry.client && !entry.client.alive)) return 'error'
+    return entry.client ? 'connected' : undefined
+  }
+
+  /** The servers for `file`'s extension, started on first need. */
+  private async clientsFor(instance: Instance, file: string): Promise<LspClient[]> {
+    const extension = extname(file)
+    const running = this.running(instance)
+    const scope = { directory: instance.directory, worktree: instance.worktree, env: this.kernel.env }
+    const clients: LspClient[] = []
+    for (const server of configuredServers(this.kernel.config(instance))) {
+      if (server.disabled || !server.extensions.includes(extension) || !server.command[0]) continue
+      let entry = running.get(server.id)
+      if (entry?.error) continue
+      if (!entry || (entry.client && !entry.client.alive)) {
+        const program = findExecutable(server.command[0], scope)
+        if (!program) continue
+        const started: Running = {}
+        started.starting = LspClient.start({
+          id: server.id,
+          program,
+          args: server.command.slice(1),
+          root: instance.worktree,
+          env: { ...this.kernel.env, ...server.env },
+          initialization: server.initialization,
+        }).then(
+          (client) => (started.client = client),
+          (error: unknown) => {
+            started.error = error instanceof Error ? error.message : String(error)
+            this.kernel.log.warn({ server: server.id, err: error }, 'language server failed to start')
+            return undefined
+          },
+        )
+        running.set(server.id, (entry = started))
+      }
+      const client = await entry.starting
+      if (client?.alive) clients.push(client)
+    }
+    return clients
+  }
+
+  /** The post-edit hook: the file's errors from every server for it, as a note for the model. */
+  async diagnostics(instance: Instance, file: string): Promise<string | void> {
+    const clients = await this.clientsFor(instance, file)
+    const errors: LspDiagnostic[] = []
+    for (const client of clients) {
+      try {
+        const uri = await client.sync(file)
+        errors.push(...(await client.diagnosticsOf(uri, DIAGNOSTICS_TIMEOUT_MS)).filter((d) => (d.severity ?? 1) === 1))
+      } catch (error) {
+        this.kernel.log.warn({ server: client.id, err: error }, 'language server diagnostics failed')
+      }
+    }
+    if (!errors.length) return
+    const shown = errors.slice(0, MAX_ERRORS).map(formatDiagnostic)
+    if (errors.length > MAX_ERRORS) shown.push(`... and ${errors.length - MAX_ERRORS} more`)
+    return `This file has errors, please fix:\n<diagnostics file="${relative(instance.worktree, file)}">\n${shown.join('\n')}\n</diagnostics>`
+  }
+
+  /** Workspace symbols matching `query` from the running servers. */
+  async symbols(instance: Instance, query: string): Promise<LspSymbol[]> {
+    const clients = [...this.running(instance).values()].flatMap((entry) => (entry.client?.alive ? [entry.client] : []))
+    const found = await Promise.all(clients.map((client) => client.workspaceSymbols(query).catch(() => [] as LspSymbol[])))
+    return found.flat().slice(0, MAX_SYMBOLS)
+  }
+}
