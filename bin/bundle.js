@@ -31,6 +31,8 @@ await build({
   format: 'esm',
   target: 'node20',
   sourcemap: true,
+  minifyWhitespace: true,
+  minifySyntax: true,
   logLevel: 'warning',
   // Native addons and the heavy, lazily imported model and MCP SDKs stay outside the bundle.
   external: ['turndown', 'diff', 'ignore', 'picomatch', 'vscode-jsonrpc', 'vscode-jsonrpc/*', 'better-sqlite3', 'node-pty', 'ai', '@ai-sdk/*', '@modelcontextprotocol/sdk', '@modelcontextprotocol/sdk/*'],
