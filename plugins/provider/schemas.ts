@@ -27,6 +27,7 @@ export const ModelInfoSchema = named(
       options: Type.Record(Type.String(), Type.Unknown()),
       headers: Type.Record(Type.String(), Type.String()),
       release_date: Type.String(),
+      variants: Type.Optional(Type.Record(Type.String(), Type.Record(Type.String(), Type.Unknown()), { description: 'Named sets of provider options a prompt can pick (`variant`), e.g. reasoning effort' })),
     },
     { additionalProperties: true },
   ),

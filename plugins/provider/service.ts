@@ -34,8 +34,36 @@ interface Resolved {
   authVersion: number
 }
 
+/** The reasoning levels a reasoning model offers by default, as provider options per SDK package. */
+export function defaultVariants(npm: string, reasoning: boolean): Record<string, Record<string, unknown>> | undefined {
+  if (!reasoning) return undefined
+  switch (npm) {
+    case '@ai-sdk/openai':
+    case '@ai-sdk/openai-compatible':
+      return { low: { reasoningEffort: 'low' }, medium: { reasoningEffort: 'medium' }, high: { reasoningEffort: 'high' } }
+    case '@ai-sdk/anthropic':
+      return { high: { thinking: { type: 'enabled', budgetTokens: 16_000 } }, max: { thinking: { type: 'enabled', budgetTokens: 31_999 } } }
+    default:
+      return undefined
+  }
+}
+
+/** Config `variants` over the defaults: an entry replaces one, `{disabled: true}` removes it. */
+function applyVariants(model: ModelInfo, configured: unknown): void {
+  const variants: Record<string, Record<string, unknown>> = { ...defaultVariants(model.api.npm, model.capabilities.reasoning), ...model.variants }
+  if (configured && typeof configured === 'object' && !Array.isArray(configured)) {
+    for (const [name, options] of Object.entries(configured as Record<string, unknown>)) {
+      if (!options || typeof options !== 'object' || Array.isArray(options)) continue
+      if ((options as { disabled?: unknown }).disabled === true) delete variants[name]
+      else variants[name] = options as Record<string, unknown>
+    }
+  }
+  if (Object.keys(variants).length) model.variants = variants
+  else delete model.variants
+}
+
 function catalogModel(provider: CatalogProvider, model: CatalogModel): ModelInfo {
-  return {
+  const info: ModelInfo = {
     id: model.id,
     providerID: provider.id,
     name: model.name,
@@ -57,6 +85,8 @@ function catalogModel(provider: CatalogProvider, model: CatalogModel): ModelInfo
     headers: {},
     release_date: model.release,
   }
+  applyVariants(info, undefined)
+  return info
 }
 
 /** A config model entry over a catalogue model (or a new one). */
@@ -105,6 +135,7 @@ function configModel(providerID: string, npm: string, url: string, id: string, e
   if (typeof entry.release_date === 'string') model.release_date = entry.release_date
   if (entry.options && typeof entry.options === 'object') model.options = { ...model.options, ...entry.options }
   if (entry.headers && typeof entry.headers === 'object') model.headers = { ...model.headers, ...entry.headers }
+  applyVariants(model, entry.variants)
   return model
 }
 

@@ -25,6 +25,8 @@ export interface ModelInfo {
   options: Record<string, unknown>
   headers: Record<string, string>
   release_date: string
+  /** Named sets of provider options a prompt may pick with `variant` (reasoning effort ...). */
+  variants?: Record<string, Record<string, unknown>>
   [key: string]: unknown
 }
 

@@ -78,6 +78,15 @@ async function loadAi(): Promise<typeof import('ai')> {
 
 type UserWithParts = MessageWithParts & { info: UserMessage }
 
+/**
+ * The provider options of one model call: the model's, then the agent's, then the chosen
+ * variant's (an unknown variant adds nothing), under the provider's id.
+ */
+function callOptions(model: ModelInfo, agent: AgentInfo, variant: string | undefined): Record<string, Record<string, never>> | undefined {
+  const options = { ...model.options, ...agent.options, ...(variant ? model.variants?.[variant] : undefined) }
+  return Object.keys(options).length ? { [model.providerID]: options as Record<string, never> } : undefined
+}
+
 /** Whether a reply ended in an error (an abort included). */
 const failed = (message: MessageWithParts): boolean => message.info.role === 'assistant' && message.info.error !== undefined
 
@@ -388,7 +397,8 @@ export class PromptRunner {
     // A new prompt gives up calls a restart left waiting on the user, and a revert for good.
     this.releaseHeld(instance, sessionID)
     if (session.revert && !this.isBusy(instance, sessionID)) this.history.dropReverted(instance, sessionID)
-    const info: UserMessage = { id: messageID, sessionID, role: 'user', time: { created: Date.now() }, agent: agent.name, model }
+    const variant = input.variant ?? agent.variant
+    const info: UserMessage = { id: messageID, sessionID, role: 'user', time: { created: Date.now() }, agent: agent.name, model: { ...model, ...(variant ? { variant } : {}) } }
     if (input.system) info.system = input.system
     if (input.tools) info.tools = input.tools
 
@@ -747,7 +757,7 @@ export class PromptRunner {
           maxRetries: 0,
           temperature: model.capabilities.temperature ? agent.temperature : undefined,
           topP: agent.topP,
-          providerOptions: agent.options && Object.keys(agent.options).length ? { [model.providerID]: agent.options as Record<string, never> } : undefined,
+          providerOptions: callOptions(model, agent, user.info.model.variant),
           onError: () => {},
         })
         const open = new Map<string, TextPart | ReasoningPart>()

@@ -99,7 +99,7 @@ export const UserMessage = named(
     role: Type.Literal('user'),
     time: Type.Object({ created: Type.Number({ minimum: 0 }) }),
     agent: Type.String(),
-    model: ModelRef,
+    model: Type.Object({ providerID: Type.String(), modelID: Type.String(), variant: Type.Optional(Type.String()) }),
     system: Type.Optional(Type.String()),
     tools: Type.Optional(Type.Record(Type.String(), Type.Boolean())),
     summary: Type.Optional(Type.Object({ title: Type.Optional(Type.String()), body: Type.Optional(Type.String()), diffs: Type.Array(Type.Unknown()) })),

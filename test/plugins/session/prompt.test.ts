@@ -2,7 +2,8 @@ import { expect } from 'chai'
 import { copyFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { PACKAGE_ROOT } from '../../../kernel/version.js'
-import { cleanup, startServer, tempDir } from '../../helper.js'
+import { cleanup, onCleanup, startServer, tempDir } from '../../helper.js'
+import { ScriptedLlm } from '../../llm/server.js'
 import { PLUGINS, sessionHarness, until } from './setup.js'
 
 const SLOW_TOOLS = join(PACKAGE_ROOT, 'dist/test/fixtures/tools/slow-tool.js')
@@ -249,5 +250,42 @@ describe('plugin: session (the agent loop)', () => {
     expect(tool.state.error).to.contain('interrupted')
     expect(messages[1].info.time.completed).to.be.a('number')
     expect(messages[1].info.error.name).to.equal('MessageAbortedError')
+  })
+})
+
+describe('plugin: session (model variants)', () => {
+  afterEach(cleanup)
+
+  it('sends the options of the variant a prompt picks, and records it on the user message', async () => {
+    const llm = new ScriptedLlm()
+    await llm.start()
+    onCleanup(() => llm.close())
+    const h = await sessionHarness({
+      llm,
+      config: {
+        provider: {
+          scripted: {
+            npm: '@ai-sdk/openai-compatible',
+            name: 'Scripted',
+            options: { baseURL: llm.url, apiKey: 'test-key' },
+            models: { 'test-model': { name: 'Test model', reasoning: true, variants: { high: { reasoningEffort: 'high' }, low: { disabled: true } } } },
+          },
+        },
+      },
+    })
+    const providers = (await h.call('GET', '/config/providers')).body
+    const model = providers.providers.find((p: any) => p.id === 'scripted').models['test-model']
+    expect(Object.keys(model.variants).sort()).to.deep.equal(['high', 'medium'])
+
+    h.llm.script({ text: 'thought hard' }, { text: 'plain' })
+    const session = await h.createSession()
+    const reply = await h.prompt(session.id, 'think', { variant: 'high' })
+    expect(reply.status).to.equal(200)
+    expect(h.llm.requests[0]!.body.reasoning_effort).to.equal('high')
+    const [user] = (await h.call('GET', `/session/${session.id}/message`)).body
+    expect(user.info.model).to.deep.equal({ providerID: 'scripted', modelID: 'test-model', variant: 'high' })
+
+    await h.prompt(session.id, 'plain')
+    expect(h.llm.requests[1]!.body.reasoning_effort).to.equal(undefined)
   })
 })
