@@ -247,7 +247,8 @@ export class PromptRunner {
       if (run.queue.length && !controller.signal.aborted) {
         run.done = this.drive(instance, sessionID, run)
       } else {
-        for (const dropped of run.queue.splice(0)) dropped.reject(new Error('Aborted'))
+        // Prompts sent meanwhile are dropped by the abort: each caller gets its own message back.
+        for (const dropped of run.queue.splice(0)) dropped.resolve(dropped.user)
         state.runs.delete(sessionID)
         if (!instance.isDisposed) {
           this.setStatus(instance, sessionID, { type: 'idle' })

@@ -63,6 +63,31 @@ describe('plugin: session (shell)', () => {
     expect(again.body.parts[0].state.output).to.contain('again')
   })
 
+  it('queues a prompt sent while a command runs: it runs after the command, or is dropped by abort', async () => {
+    const h = await sessionHarness()
+    const session = await h.createSession()
+    const running = h.call('POST', `/session/${session.id}/shell`, { agent: 'build', command: 'sleep 0.5; echo slept' })
+    await until(() => h.events.some((e: any) => e.type === 'session.status' && e.properties.status.type === 'busy'), 5000, 'busy')
+    h.llm.script({ text: 'After the command.' })
+    const queued = h.prompt(session.id, 'what happened?')
+    expect((await running).body.parts[0].state.output).to.contain('slept')
+    const reply = await queued
+    expect(reply.status).to.equal(200)
+    expect(reply.body.parts.find((p: any) => p.type === 'text').text).to.equal('After the command.')
+    expect(JSON.stringify(h.llm.requests[0]!.body.messages)).to.contain('slept')
+
+    const slow = h.call('POST', `/session/${session.id}/shell`, { agent: 'build', command: 'sleep 30' })
+    await until(() => h.events.filter((e: any) => e.type === 'message.part.updated' && e.properties.part.tool === 'bash' && e.properties.part.state.status === 'running').length >= 2, 5000, 'second command')
+    const dropped = h.prompt(session.id, 'never answered')
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    await h.call('POST', `/session/${session.id}/abort`)
+    expect((await slow).status).to.equal(200)
+    const answer = await dropped
+    expect(answer.status).to.equal(200)
+    expect(answer.body.info.role).to.equal('user')
+    expect(h.llm.requests).to.have.length(1)
+  })
+
   it('rejects bad input and unknown ids without storing anything', async () => {
     const h = await sessionHarness()
     const session = await h.createSession()
