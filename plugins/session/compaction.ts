@@ -34,6 +34,7 @@ function userLike(like: UserMessage): UserMessage {
   const info: UserMessage = { id: ascendingId('msg'), sessionID: like.sessionID, role: 'user', time: { created: Date.now() }, agent: like.agent, model: like.model }
   if (like.system) info.system = like.system
   if (like.tools) info.tools = like.tools
+  if (like.format) info.format = like.format
   return info
 }
 
@@ -44,11 +45,16 @@ export function compactionRequest(like: UserMessage, auto: boolean): UserWithPar
   return { info, parts: [part] }
 }
 
+/** A synthetic prompt (unsaved) in the style of `like`. */
+export function syntheticRequest(like: UserMessage, text: string): UserWithParts {
+  const info = userLike(like)
+  const part: TextPart = { id: ascendingId('prt'), sessionID: info.sessionID, messageID: info.id, type: 'text', text, synthetic: true }
+  return { info, parts: [part] }
+}
+
 /** The synthetic prompt after an automatic compaction in the middle of a turn. */
 export function continueRequest(like: UserMessage): UserWithParts {
-  const info = userLike(like)
-  const part: TextPart = { id: ascendingId('prt'), sessionID: info.sessionID, messageID: info.id, type: 'text', text: CONTINUE_TEXT, synthetic: true }
-  return { info, parts: [part] }
+  return syntheticRequest(like, CONTINUE_TEXT)
 }
 
 /** Tokens of the newest tool output that pruning keeps. */

@@ -11,7 +11,8 @@ import { checkToolArguments, type PermissionAsk, type ToolContext, type ToolDefi
 import type { AgentInfo, PermissionRule } from '../agent/types.js'
 import type { ModelInfo, ModelRef } from '../provider/types.js'
 import { toModelMessages } from './context.js'
-import { compactionRequest, continueRequest, fitHistory, isContextOverflow, isOverflow, partsToPrune } from './compaction.js'
+import { compactionRequest, continueRequest, fitHistory, isContextOverflow, isOverflow, partsToPrune, syntheticRequest } from './compaction.js'
+import { DEFAULT_STRUCTURED_RETRIES, jsonFormat, STRUCTURED_OUTPUT_INSTRUCTION, STRUCTURED_OUTPUT_REMINDER, STRUCTURED_OUTPUT_TOOL, structuredOutputTool } from './structured.js'
 import { MessagePartDelta, SessionCompacted, SessionError, SessionIdle, SessionStatusChanged } from './events.js'
 import { evaluatePermission as evaluate } from '../../sdk/permission.js'
 import { PermissionDeniedError, USER_RULES } from './permission.js'
@@ -392,6 +393,7 @@ export class PromptRunner {
   async submit(instance: Instance, sessionID: string, input: PromptInput): Promise<{ user: MessageWithParts; reply?: Promise<MessageWithParts> }> {
     const session = this.sessions.get(instance, sessionID)
     const { agent, model } = await this.resolveAgentAndModel(instance, session, input)
+    if (input.format?.type === 'json_schema' && !input.format.schema) throw new BadRequestError('format.schema is required when format.type is "json_schema"', 'Body')
     const messageID = input.messageID ?? ascendingId('msg')
     if (this.sessions.store.getMessage(sessionID, messageID)) throw new BadRequestError(`Message already exists: ${messageID}`, 'Body')
     const parts = this.userParts(instance, sessionID, messageID, input)
@@ -402,6 +404,7 @@ export class PromptRunner {
     const info: UserMessage = { id: messageID, sessionID, role: 'user', time: { created: Date.now() }, agent: agent.name, model: { ...model, ...(variant ? { variant } : {}) } }
     if (input.system) info.system = input.system
     if (input.tools) info.tools = input.tools
+    if (input.format) info.format = input.format
 
     const first = !this.sessions.store.page(sessionID, 1).messages.length
     this.sessions.saveMessage(instance, info)
@@ -510,6 +513,8 @@ export class PromptRunner {
       user = this.saveUser(instance, continueRequest(user.info))
     }
     let recovered = false
+    const wanted = prompt.resume ? undefined : jsonFormat(prompt.user.info.format)
+    let reminders = 0
     for (let step = 1; ; step++) {
       this.setStatus(instance, sessionID, { type: 'busy' })
       const outcome = await this.step(instance, sessionID, user, run, agent, modelInfo, signal)
@@ -536,7 +541,21 @@ export class PromptRunner {
         user = this.saveUser(instance, continueRequest(user.info))
         continue
       }
-      if (!more) break
+      if (!more) {
+        // Asked for structured output and answered without it: remind the model, a few times.
+        if (wanted && reminders < (wanted.retryCount ?? DEFAULT_STRUCTURED_RETRIES) && step < maxSteps) {
+          reminders++
+          user = this.saveUser(instance, syntheticRequest(user.info, STRUCTURED_OUTPUT_REMINDER))
+          continue
+        }
+        break
+      }
+    }
+    if (wanted && last && !failed(last) && !signal.aborted && (last.info as AssistantMessage).structured === undefined) {
+      const info = last.info as AssistantMessage
+      info.error = { name: 'StructuredOutputError', data: { message: `The model did not call the ${STRUCTURED_OUTPUT_TOOL} tool`, retries: reminders } }
+      this.sessions.saveMessage(instance, info)
+      this.kernel.publish(instance, SessionError, { sessionID, error: info.error })
     }
     if (!signal.aborted) this.prune(instance, sessionID)
     return last!
@@ -727,6 +746,7 @@ export class PromptRunner {
     const beforeTool = () => (snapshot ??= this.track(instance))
 
     const config = this.kernel.config(instance)
+    const wanted = options.summary ? undefined : jsonFormat(user.info.format)
     const system = systemPrompt({
       instance,
       agentPrompt: agent.prompt,
@@ -741,7 +761,9 @@ export class PromptRunner {
 
     const control = { stop: false }
     const toolParts = new Map<string, ToolPart>()
-    const tools = options.summary ? {} : await this.toolSet(instance, sessionID, info, agent, user.info.tools, signal, toolParts, addPart, updatePart, control, beforeTool)
+    const extra = wanted ? [structuredOutputTool(wanted, info, control)] : []
+    const tools = options.summary ? {} : await this.toolSet(instance, sessionID, info, agent, user.info.tools, signal, toolParts, addPart, updatePart, control, beforeTool, extra)
+    if (wanted) system.push(STRUCTURED_OUTPUT_INSTRUCTION)
 
     let finish: string | undefined
     let usage: { input: number; output: number; reasoning: number; cacheRead: number; cacheWrite: number } | undefined
@@ -925,15 +947,18 @@ export class PromptRunner {
     updatePart: (part: Part, persist?: 'now' | 'later') => void,
     control: { stop: boolean },
     beforeTool: () => Promise<unknown>,
+    /** Tools of this step only (structured output), offered whatever the rules say. */
+    extra: ToolDefinition[] = [],
   ): Promise<ToolSet> {
     const { jsonSchema, tool } = await loadAi()
     const session = this.sessions.get(instance, sessionID)
     const rules = [...agent.permission, ...(session.permission ?? [])]
     const out: ToolSet = {}
-    for (const definition of await this.kernel.tools.list(instance)) {
-      if (agent.tools?.[definition.id] === false || userTools?.[definition.id] === false) continue
+    for (const definition of [...(await this.kernel.tools.list(instance)), ...extra]) {
+      const own = extra.includes(definition)
+      if (!own && (agent.tools?.[definition.id] === false || userTools?.[definition.id] === false)) continue
       const gate = evaluate(rules, toolPermission(definition.id), '*')
-      if (gate.action === 'deny' && gate.pattern === '*') continue
+      if (!own && gate.action === 'deny' && gate.pattern === '*') continue
       out[definition.id] = tool({
         description: definition.description,
         inputSchema: jsonSchema(definition.parameters as Parameters<typeof jsonSchema>[0]),

@@ -75,6 +75,7 @@ export const MessageError = named(
     ErrorOf('MessageOutputLengthError', Type.Object({})),
     ErrorOf('MessageAbortedError', Type.Object({ message: Type.String() })),
     ErrorOf('ContextOverflowError', Type.Object({ message: Type.String(), responseBody: Type.Optional(Type.String()) })),
+    ErrorOf('StructuredOutputError', Type.Object({ message: Type.String(), retries: Type.Integer({ minimum: 0 }) })),
     ErrorOf(
       'APIError',
       Type.Object({
@@ -91,6 +92,21 @@ export type MessageError = Static<typeof MessageError>
 
 const ModelRef = Type.Object({ providerID: Type.String(), modelID: Type.String() })
 
+/**
+ * How the reply is wanted: text, or JSON matching `schema` (through the `StructuredOutput` tool).
+ * One object rather than a union: request validation strips unknown keys, which would empty the
+ * branches of a union before the right one is tried.
+ */
+export const OutputFormat = named(
+  'OutputFormat',
+  Type.Object({
+    type: Type.Union([Type.Literal('text'), Type.Literal('json_schema')]),
+    schema: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'JSON Schema of the answer (with `json_schema`)' })),
+    retryCount: Type.Optional(Type.Integer({ minimum: 0, maximum: 10, description: 'Reminders when the model answers without the tool (default 2)' })),
+  }),
+)
+export type OutputFormat = Static<typeof OutputFormat>
+
 export const UserMessage = named(
   'Message.User',
   Type.Object({
@@ -100,6 +116,7 @@ export const UserMessage = named(
     time: Type.Object({ created: Type.Number({ minimum: 0 }) }),
     agent: Type.String(),
     model: Type.Object({ providerID: Type.String(), modelID: Type.String(), variant: Type.Optional(Type.String()) }),
+    format: Type.Optional(ref(OutputFormat)),
     system: Type.Optional(Type.String()),
     tools: Type.Optional(Type.Record(Type.String(), Type.Boolean())),
     summary: Type.Optional(Type.Object({ title: Type.Optional(Type.String()), body: Type.Optional(Type.String()), diffs: Type.Array(Type.Unknown()) })),
@@ -124,6 +141,8 @@ export const AssistantMessage = named(
     summary: Type.Optional(Type.Boolean()),
     cost: Type.Number(),
     tokens: Tokens,
+    /** The JSON the model answered with, for a prompt with `format: {type: "json_schema"}`. */
+    structured: Type.Optional(Type.Unknown()),
     finish: Type.Optional(Type.String()),
   }),
 )
@@ -363,6 +382,7 @@ export const PromptInput = named(
     system: Type.Optional(Type.String({ maxLength: 1_000_000 })),
     tools: Type.Optional(Type.Record(Type.String(), Type.Boolean())),
     variant: Type.Optional(Type.String()),
+    format: Type.Optional(ref(OutputFormat)),
     parts: Type.Array(PartInput, { minItems: 1, maxItems: 1000 }),
   }),
 )

@@ -289,3 +289,40 @@ describe('plugin: session (model variants)', () => {
     expect(h.llm.requests[1]!.body.reasoning_effort).to.equal(undefined)
   })
 })
+
+describe('plugin: session (structured output)', () => {
+  afterEach(cleanup)
+  const format = { type: 'json_schema', schema: { type: 'object', properties: { answer: { type: 'number' } }, required: ['answer'] } }
+
+  it('answers through the StructuredOutput tool: its valid input becomes info.structured and ends the turn', async () => {
+    const h = await sessionHarness()
+    h.llm.script({ toolCalls: [{ name: 'StructuredOutput', args: { answer: 'forty-two' } }] }, { toolCalls: [{ name: 'StructuredOutput', args: { answer: 42 } }] })
+    const session = await h.createSession()
+    const reply = await h.prompt(session.id, 'What is six times seven?', { format })
+    expect(reply.status).to.equal(200)
+    expect(reply.body.info.structured).to.deep.equal({ answer: 42 })
+    expect(reply.body.info.error).to.equal(undefined)
+    expect(h.llm.requests).to.have.length(2)
+    const tool = h.llm.requests[0]!.body.tools!.find((t) => t.function.name === 'StructuredOutput')!
+    expect((tool.function.parameters as any).properties.answer).to.deep.equal({ type: 'number' })
+    expect(JSON.stringify(h.llm.requests[0]!.body.messages[0])).to.contain('call the StructuredOutput tool')
+    // The invalid first answer was a tool error the model saw.
+    expect(JSON.stringify(h.llm.requests[1]!.body.messages)).to.contain('invalid arguments')
+    const [user] = (await h.call('GET', `/session/${session.id}/message`)).body
+    expect(user.info.format).to.deep.equal(format)
+  })
+
+  it('reminds a model that answered in text, and fails with StructuredOutputError when reminders run out', async () => {
+    const h = await sessionHarness()
+    h.llm.script({ text: 'It is 42.' }, { toolCalls: [{ name: 'StructuredOutput', args: { answer: 42 } }] })
+    const session = await h.createSession()
+    const reply = await h.prompt(session.id, 'six times seven', { format })
+    expect(reply.body.info.structured).to.deep.equal({ answer: 42 })
+    expect(JSON.stringify(h.llm.requests[1]!.body.messages)).to.contain('You did not call the StructuredOutput tool')
+
+    h.llm.script({ text: 'Just text.' })
+    const failed = await h.prompt(session.id, 'again', { format: { ...format, retryCount: 0 } })
+    expect(failed.body.info.error).to.deep.equal({ name: 'StructuredOutputError', data: { message: 'The model did not call the StructuredOutput tool', retries: 0 } })
+    expect((await h.prompt(session.id, 'bad', { format: { type: 'json_schema' } })).status).to.equal(400)
+  })
+})
