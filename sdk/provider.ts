@@ -1,3 +1,4 @@
+import type { LanguageModel } from 'ai'
 import { defineExtensionPoint } from '../kernel/plugin.js'
 import type { Instance } from '../kernel/instance.js'
 
@@ -25,3 +26,27 @@ export interface ProviderOAuthMethod {
  * `kernel.extensions.provide(ProviderOAuth, 'my-plugin', { providerID, label, authorize })`.
  */
 export const ProviderOAuth = defineExtensionPoint<ProviderOAuthMethod>('provider.oauth')
+
+/** What a provider package is given to create its client. `apiKey` comes from the stored credentials or the environment. */
+export interface ProviderPackageInput {
+  providerID: string
+  baseURL?: string
+  apiKey?: string
+  headers: Record<string, string>
+  /** The provider's config `options` (secrets included). */
+  options: Record<string, unknown>
+}
+
+/** A model SDK a plugin brings, for providers whose config names its `npm`. */
+export interface ProviderPackage {
+  npm: string
+  /** The provider's client: a function answering the language model of a model id. */
+  create(input: ProviderPackageInput): Promise<(modelID: string) => LanguageModel> | ((modelID: string) => LanguageModel)
+}
+
+/**
+ * Where plugins add model SDKs beyond the three the server ships:
+ * `kernel.extensions.provide(ProviderPackages, 'my-plugin', { npm: 'my-sdk', create })`, then a
+ * config provider with `"npm": "my-sdk"` uses it.
+ */
+export const ProviderPackages = defineExtensionPoint<ProviderPackage>('provider.package')

@@ -5,6 +5,7 @@ import type { Kernel } from '../../kernel/plugin.js'
 import type { CredentialStore } from './auth.js'
 import { CATALOG, type CatalogModel, type CatalogProvider } from './catalog.js'
 import type { ModelInfo, ModelRef, ProviderInfo, ProviderService } from './types.js'
+import { ProviderPackages } from '../../sdk/provider.js'
 
 export class ProviderModelNotFoundError extends NamedError {
   constructor(providerID: string, modelID: string) {
@@ -300,8 +301,13 @@ export class Providers implements ProviderService {
         const provider = createOpenAICompatible({ name: providerID, baseURL, ...(apiKey ? { apiKey } : {}), headers, includeUsage: true, ...rest })
         return (modelID) => provider(modelID)
       }
-      default:
-        throw new BadRequestError(`Provider ${providerID} uses the package ${npm}, which this server does not ship (supported: ${SUPPORTED_PACKAGES.join(', ')})`)
+      default: {
+        // A model SDK a plugin brought.
+        const contributed = this.kernel.extensions.get(ProviderPackages).find((entry) => entry.npm === npm)
+        if (contributed) return contributed.create({ providerID, ...(baseURL ? { baseURL } : {}), ...(apiKey ? { apiKey } : {}), headers, options })
+        const known = [...SUPPORTED_PACKAGES, ...this.kernel.extensions.get(ProviderPackages).map((entry) => entry.npm)]
+        throw new BadRequestError(`Provider ${providerID} uses the package ${npm}, which this server does not have (available: ${known.join(', ')})`)
+      }
     }
   }
 

@@ -326,3 +326,32 @@ describe('plugin: session (structured output)', () => {
     expect((await h.prompt(session.id, 'bad', { format: { type: 'json_schema' } })).status).to.equal(400)
   })
 })
+
+describe('plugin: provider (model SDKs from plugins)', () => {
+  afterEach(cleanup)
+
+  it('calls a model through the SDK a community plugin provides for its npm name', async () => {
+    const llm = new ScriptedLlm()
+    await llm.start()
+    onCleanup(() => llm.close())
+    const h = await sessionHarness({
+      llm,
+      plugins: [join(PACKAGE_ROOT, 'dist/test/fixtures/providers/custom-sdk.js')],
+      config: { model: 'custom/m1', provider: { custom: { npm: 'custom-llm-sdk', name: 'Custom', options: { endpoint: llm.url, apiKey: 'k' }, models: { m1: { name: 'M1' } } } } },
+    })
+    h.llm.script({ text: 'From the custom SDK.' })
+    const session = await h.createSession()
+    const reply = await h.prompt(session.id, 'hello')
+    expect(reply.status).to.equal(200)
+    expect(reply.body.parts.find((p: any) => p.type === 'text').text).to.equal('From the custom SDK.')
+    expect(h.llm.requests[0]!.headers['x-custom-sdk']).to.equal('yes')
+    expect(reply.body.info).to.include({ providerID: 'custom', modelID: 'm1' })
+  })
+
+  it('names the available packages when a provider uses an unknown one', async () => {
+    const h = await sessionHarness({ config: { model: 'other/m', provider: { other: { npm: 'nope-sdk', options: { baseURL: 'http://127.0.0.1:9' }, models: { m: {} } } } } })
+    const session = await h.createSession()
+    const reply = await h.prompt(session.id, 'hello')
+    expect(JSON.stringify(reply.body)).to.contain('nope-sdk').and.contain('@ai-sdk/openai-compatible')
+  })
+})
