@@ -116,7 +116,8 @@ export async function createServer(options: ServerOptions = {}): Promise<Running
   const kernel = new KernelRuntime({
     dataDir: options.dataDir ?? defaultDataDir(env),
     log,
-    env,
+    // What plugins (and the commands, terminals and servers they start) see: never the password.
+    env: withoutServerSecrets(env),
     instanceCapacity: options.instanceCapacity ?? 32,
     replayCapacity: options.replayCapacity ?? 4096,
   })
@@ -236,6 +237,12 @@ function thirdPartyDirs(specifiers: readonly string[], root: string): string[] {
     const path = s.startsWith('file://') ? new URL(s).pathname : resolve(root, s)
     return existsSync(path) && statSync(path).isDirectory() ? path : dirname(path)
   })
+}
+
+/** The environment without the server's own credentials. */
+export function withoutServerSecrets(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const { OPENCODE_SERVER_PASSWORD: _password, ...rest } = env
+  return rest
 }
 
 let devLoaderRegistered = false

@@ -45,6 +45,12 @@ describe('tool: bash', () => {
     expect(run.result!.metadata).to.deep.include({ exit: 3, truncated: false, description: 'Print things' })
   })
 
+  it("never shows commands the server's password", async () => {
+    const h = await toolHarness({ env: { PATH: process.env.PATH, OPENCODE_SERVER_PASSWORD: 'hunter2', OTHER_VAR: 'kept' } })
+    const run = await h.run('bash', { command: 'echo "${OPENCODE_SERVER_PASSWORD:-unset} $OTHER_VAR"', description: 'env' })
+    expect(run.result!.output).to.equal('unset kept\n')
+  })
+
   it('asks `bash` per command with `always` prefixes, and external_directory for paths outside', async () => {
     const h = await toolHarness()
     const run = await h.run('bash', { command: 'git status && echo "a && b" | wc -l', description: 'x' })
