@@ -910,7 +910,7 @@ export class PromptRunner {
     const cost = usage
       ? (usage.input * model.cost.input + usage.output * model.cost.output + usage.cacheRead * model.cost.cache.read + usage.cacheWrite * model.cost.cache.write) / 1_000_000
       : 0
-    const finishSnapshot = snapshot ? await this.recordPatch(instance, info, stepStart, await snapshot, addPart, updatePart) : undefined
+    const finishSnapshot = snapshot ? await this.recordPatch(instance, info, stepStart, await snapshot, addPart) : undefined
     if (usage || !info.error) {
       addPart({ id: ascendingId('prt'), sessionID, messageID: info.id, type: 'step-finish', reason: finish ?? 'unknown', cost, tokens, ...(finishSnapshot ? { snapshot: finishSnapshot } : {}) })
     }
@@ -1063,11 +1063,11 @@ export class PromptRunner {
     stepStart: StepStartPart,
     hash: string | undefined,
     addPart: (part: Part) => void,
-    updatePart: (part: Part) => void,
   ): Promise<string | undefined> {
     if (!hash) return undefined
+    // Stored, not published again: clients count a step-start part update as a new step.
     stepStart.snapshot = hash
-    updatePart(stepStart)
+    this.writer.save(stepStart)
     try {
       const patch = await this.app.snapshots.patch(instance, hash)
       if (patch.files.length) {
