@@ -35,6 +35,52 @@ export function registerCoreRoutes(app: FastifyInstance, kernel: Kernel): void {
     }),
   )
 
+  // What this server offers beyond the core API, as OpenCode's clients ask at start-up.
+  app.get(
+    '/experimental/capabilities',
+    {
+      schema: {
+        operationId: 'experimental.capabilities',
+        tags: ['experimental'],
+        summary: 'Optional features this server has',
+        description: 'Subagents run in the foreground here (`backgroundSubagents: false`).',
+        querystring: Type.Object(InstanceQuery),
+        response: { 200: Type.Object({ backgroundSubagents: Type.Boolean() }) },
+      },
+    },
+    async () => ({ backgroundSubagents: false }),
+  )
+
+  app.get(
+    '/experimental/workspace',
+    {
+      schema: {
+        operationId: 'experimental.workspace.list',
+        tags: ['experimental'],
+        summary: 'Remote workspaces',
+        description: 'This server runs projects on its own machine only: always `[]`.',
+        querystring: Type.Object(InstanceQuery),
+        response: { 200: Type.Array(Type.Unknown()) },
+      },
+    },
+    async () => [],
+  )
+
+  app.get(
+    '/experimental/console',
+    {
+      schema: {
+        operationId: 'experimental.console.get',
+        tags: ['experimental'],
+        summary: 'Providers managed by an OpenCode console account',
+        description: 'None: this server has no console account (`{consoleManagedProviders: [], switchableOrgCount: 0}`).',
+        querystring: Type.Object(InstanceQuery),
+        response: { 200: Type.Object({ consoleManagedProviders: Type.Array(Type.String()), switchableOrgCount: Type.Integer() }) },
+      },
+    },
+    async () => ({ consoleManagedProviders: [], switchableOrgCount: 0 }),
+  )
+
   app.post(
     '/log',
     {

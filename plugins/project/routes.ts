@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
+import { NotFoundError } from '../../kernel/errors.js'
 import { InstanceQuery, NotFoundErrorBody, ref } from '../../kernel/schemas.js'
 import { Project, ProjectUpdateInput } from './schemas.js'
 import type { ProjectService } from './types.js'
@@ -62,4 +63,25 @@ export function registerProjectRoutes(app: FastifyInstance, service: ProjectServ
       },
     )
   }
+
+  app.get(
+    '/project/:projectID/directories',
+    {
+      schema: {
+        operationId: 'project.directories',
+        tags: ['project'],
+        summary: "A project's checkouts",
+        description: 'Its worktree, then its sandboxes (other checkouts of the repository), as `{directory}`. Unknown project: 404.',
+        querystring: Type.Object(InstanceQuery),
+        params: Type.Object({ projectID: Type.String({ maxLength: 200 }) }),
+        response: { 200: Type.Array(Type.Object({ directory: Type.String() })), 404: ref(NotFoundErrorBody) },
+      },
+    },
+    async (request) => {
+      const { projectID } = request.params as { projectID: string }
+      const project = service.get(projectID)
+      if (!project) throw new NotFoundError(`Project not found: ${projectID}`)
+      return [project.worktree, ...project.sandboxes].map((directory) => ({ directory }))
+    },
+  )
 }

@@ -14,6 +14,13 @@ describe('plugin: core', () => {
     expect(response.json()).to.deep.equal({ healthy: true, version: KERNEL_VERSION })
   })
 
+  it('answers the start-up questions of OpenCode clients: capabilities, workspaces, console', async () => {
+    const directory = tempDir()
+    expect((await server.app.inject({ url: `/experimental/capabilities?directory=${directory}` })).json()).to.deep.equal({ backgroundSubagents: false })
+    expect((await server.app.inject({ url: `/experimental/workspace?directory=${directory}` })).json()).to.deep.equal([])
+    expect((await server.app.inject({ url: `/experimental/console?directory=${directory}` })).json()).to.deep.equal({ consoleManagedProviders: [], switchableOrgCount: 0 })
+  })
+
   it('GET /path answers home, state, config, worktree and directory', async () => {
     const directory = tempDir()
     const body = (await server.app.inject({ url: `/path?directory=${directory}` })).json()

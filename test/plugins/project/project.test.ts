@@ -142,6 +142,9 @@ describe('plugin: project', () => {
     const project = (await server.app.inject({ url: `/project/current?directory=${linked}` })).json()
     expect(project).to.include({ id: rootCommit(repo), worktree: repo })
     expect(project.sandboxes).to.deep.equal([linked])
+    const directories = await server.app.inject({ url: `/project/${project.id}/directories?directory=${repo}` })
+    expect(directories.json()).to.deep.equal([{ directory: repo }, { directory: linked }])
+    expect((await server.app.inject({ url: `/project/unknown/directories?directory=${repo}` })).statusCode).to.equal(404)
   })
 
   it('adds and removes sandboxes through app.projects, publishing project.updated only when the list changes', async () => {
