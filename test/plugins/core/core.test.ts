@@ -18,6 +18,7 @@ describe('plugin: core', () => {
     const directory = tempDir()
     expect((await server.app.inject({ url: `/experimental/capabilities?directory=${directory}` })).json()).to.deep.equal({ backgroundSubagents: false })
     expect((await server.app.inject({ url: `/experimental/workspace?directory=${directory}` })).json()).to.deep.equal([])
+    expect((await server.app.inject({ url: `/experimental/workspace/status?directory=${directory}` })).json()).to.deep.equal([])
     expect((await server.app.inject({ url: `/experimental/console?directory=${directory}` })).json()).to.deep.equal({ consoleManagedProviders: [], switchableOrgCount: 0 })
   })
 
