@@ -91,6 +91,24 @@ function callOptions(model: ModelInfo, agent: AgentInfo, variant: string | undef
 /** Whether a reply ended in an error (an abort included). */
 const failed = (message: MessageWithParts): boolean => message.info.role === 'assistant' && message.info.error !== undefined
 
+/** A new assistant message (unsaved) answering `parentID`, with no tokens spent yet. */
+function assistantMessage(instance: Instance, sessionID: string, parentID: string, model: { providerID: string; modelID: string }, agent: string): AssistantMessage {
+  return {
+    id: ascendingId('msg'),
+    sessionID,
+    role: 'assistant',
+    time: { created: Date.now() },
+    parentID,
+    modelID: model.modelID,
+    providerID: model.providerID,
+    mode: agent,
+    agent,
+    path: { cwd: instance.directory, root: instance.worktree },
+    cost: 0,
+    tokens: zeroTokens(),
+  }
+}
+
 const zeroTokens = (): Tokens => ({ input: 0, output: 0, reasoning: 0, cache: { read: 0, write: 0 } })
 
 /** Which permission gates a tool: edits share `edit`, everything else its own id. */
@@ -654,37 +672,58 @@ export class PromptRunner {
     signal: AbortSignal,
   ): Promise<MessageWithParts> {
     this.setStatus(instance, sessionID, { type: 'busy' })
-    const model = subtask.model ?? user.info.model
-    const info: AssistantMessage = {
-      id: ascendingId('msg'),
+    const input = { description: subtask.description, prompt: subtask.prompt, subagent_type: subtask.agent, ...(subtask.command ? { command: subtask.command } : {}) }
+    const definition = (await this.kernel.tools.list(instance)).find((tool) => tool.id === 'task')
+    return this.runUserTool({
+      instance,
       sessionID,
-      role: 'assistant',
-      time: { created: Date.now() },
       parentID: user.info.id,
-      modelID: model.modelID,
-      providerID: model.providerID,
+      model: subtask.model ?? user.info.model,
       mode: subtask.agent,
-      agent: subtask.agent,
-      path: { cwd: instance.directory, root: instance.worktree },
-      cost: 0,
-      tokens: zeroTokens(),
-    }
+      agent,
+      tool: 'task',
+      definition,
+      input,
+      signal,
+      finish: 'tool-calls',
+    })
+  }
+
+  /**
+   * A tool call the user asked for (a shell command, a command's subtask), without the model: one
+   * assistant message holding the tool part, which streams while the tool runs. No permission is
+   * asked; a missing tool is an error part.
+   */
+  async runUserTool(call: {
+    instance: Instance
+    sessionID: string
+    parentID: string
+    model: { providerID: string; modelID: string }
+    /** The message's agent and mode (a subtask's subagent). */
+    mode: string
+    agent: AgentInfo
+    tool: string
+    definition: ToolDefinition | undefined
+    input: Record<string, unknown>
+    signal: AbortSignal
+    finish?: string
+  }): Promise<MessageWithParts> {
+    const { instance, sessionID, input, signal } = call
+    const info = assistantMessage(instance, sessionID, call.parentID, call.model, call.mode)
     this.sessions.saveMessage(instance, info)
-    const part: ToolPart = { id: ascendingId('prt'), sessionID, messageID: info.id, type: 'tool', callID: ascendingId('call'), tool: 'task', state: { status: 'pending', input: {}, raw: '' } }
+    const part: ToolPart = { id: ascendingId('prt'), sessionID, messageID: info.id, type: 'tool', callID: ascendingId('call'), tool: call.tool, state: { status: 'pending', input: {}, raw: '' } }
     this.sessions.savePart(instance, part)
     const updatePart = (changed: Part, persist: 'now' | 'later' = 'now') =>
       persist === 'now' ? this.sessions.savePart(instance, changed) : this.sessions.publishPart(instance, changed)
-    const input = { description: subtask.description, prompt: subtask.prompt, subagent_type: subtask.agent, ...(subtask.command ? { command: subtask.command } : {}) }
-    const definition = (await this.kernel.tools.list(instance)).find((tool) => tool.id === 'task')
-    if (definition) {
-      await this.runTool({ instance, sessionID, info, agent, definition, part, input, signal, rules: USER_RULES, control: { stop: false }, updatePart }).catch(() => {})
+    if (call.definition) {
+      await this.runTool({ instance, sessionID, info, agent: call.agent, definition: call.definition, part, input, signal, rules: USER_RULES, control: { stop: false }, updatePart }).catch(() => {})
     } else {
       const now = Date.now()
-      part.state = { status: 'error', input, error: 'The task tool is not available', time: { start: now, end: now } }
+      part.state = { status: 'error', input, error: `The ${call.tool} tool is not available`, time: { start: now, end: now } }
       updatePart(part)
     }
     info.time.completed = Date.now()
-    info.finish = 'tool-calls'
+    if (call.finish) info.finish = call.finish
     if (signal.aborted) info.error = toMessageError(undefined, info.providerID, true)
     this.sessions.saveMessage(instance, info)
     return { info, parts: [part] }
@@ -712,21 +751,8 @@ export class PromptRunner {
     options: { summary?: boolean; fit?: boolean } = {},
   ): Promise<{ message: MessageWithParts; finish?: string; stop: boolean }> {
     const { streamText } = await loadAi()
-    const info: AssistantMessage = {
-      id: ascendingId('msg'),
-      sessionID,
-      role: 'assistant',
-      time: { created: Date.now() },
-      parentID: user.info.id,
-      modelID: model.id,
-      providerID: model.providerID,
-      mode: agent.name,
-      agent: agent.name,
-      path: { cwd: instance.directory, root: instance.worktree },
-      cost: 0,
-      tokens: zeroTokens(),
-      ...(options.summary ? { summary: true } : {}),
-    }
+    const info = assistantMessage(instance, sessionID, user.info.id, { providerID: model.providerID, modelID: model.id }, agent.name)
+    if (options.summary) info.summary = true
     const parts: Part[] = []
     this.sessions.saveMessage(instance, info)
     const addPart = (part: Part) => {

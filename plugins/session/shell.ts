@@ -3,8 +3,7 @@ import { BadRequestError } from '../../kernel/errors.js'
 import { ascendingId } from '../../kernel/ids.js'
 import type { Instance } from '../../kernel/instance.js'
 import type { Kernel } from '../../kernel/plugin.js'
-import { USER_RULES } from './permission.js'
-import type { AssistantMessage, MessageWithParts, Part, ToolPart, UserMessage } from './schemas.js'
+import type { MessageWithParts, UserMessage } from './schemas.js'
 import type { PromptRunner } from './runner.js'
 import type { SessionService } from './service.js'
 
@@ -40,33 +39,20 @@ export class SessionShell {
       const user: UserMessage = { id: userID, sessionID, role: 'user', time: { created: Date.now() }, agent: agent.name, model }
       this.sessions.saveMessage(instance, user)
       this.sessions.savePart(instance, { id: ascendingId('prt'), sessionID, messageID: userID, type: 'text', text: 'The following tool was executed by the user', synthetic: true })
-      const info: AssistantMessage = {
-        id: ascendingId('msg'),
+      const reply = await this.runner.runUserTool({
+        instance,
         sessionID,
-        role: 'assistant',
-        time: { created: Date.now() },
         parentID: userID,
-        modelID: model.modelID,
-        providerID: model.providerID,
+        model,
         mode: agent.name,
-        agent: agent.name,
-        path: { cwd: instance.directory, root: instance.worktree },
-        cost: 0,
-        tokens: { input: 0, output: 0, reasoning: 0, cache: { read: 0, write: 0 } },
-      }
-      this.sessions.saveMessage(instance, info)
-      const part: ToolPart = { id: ascendingId('prt'), sessionID, messageID: info.id, type: 'tool', callID: ascendingId('call'), tool: 'bash', state: { status: 'pending', input: {}, raw: '' } }
-      this.sessions.savePart(instance, part)
-      const updatePart = (changed: Part, persist: 'now' | 'later' = 'now') =>
-        persist === 'now' ? this.sessions.savePart(instance, changed) : this.sessions.publishPart(instance, changed)
-      await this.runner
-        .runTool({ instance, sessionID, info, agent, definition: bash, part, input: { command: input.command, description: '' }, signal, rules: USER_RULES, control: { stop: false }, updatePart })
-        .catch(() => {})
-      info.time.completed = Date.now()
-      if (signal.aborted) info.error = { name: 'MessageAbortedError', data: { message: 'Aborted' } }
-      this.sessions.saveMessage(instance, info)
+        agent,
+        tool: 'bash',
+        definition: bash,
+        input: { command: input.command, description: '' },
+        signal,
+      })
       this.sessions.update(instance, sessionID, () => {}, { touch: true })
-      return { info, parts: [part] }
+      return reply
     })
   }
 }
