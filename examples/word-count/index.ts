@@ -1,9 +1,9 @@
 // An example community plugin that gives the model a tool. List it in a project's opencode.json
 // (`"plugin": ["./path/to/word-count/index.js"]`); the model can then call `word_count`.
-import { readFile, realpath } from 'node:fs/promises'
-import { isAbsolute, relative, resolve } from 'node:path'
+import { readFile } from 'node:fs/promises'
+import { resolve } from 'node:path'
 import { Type } from 'typebox'
-import { definePlugin, defineTool } from 'opencode-kernel'
+import { definePlugin, defineTool, realPathInside } from 'opencode-kernel'
 
 const wordCount = defineTool({
   id: 'word_count',
@@ -13,12 +13,9 @@ const wordCount = defineTool({
     const { instance } = context
     // Tools ask before they act; the session's rules (config `permission`) decide.
     await context.ask({ permission: 'read', patterns: [args.filePath] })
-    const path = await realpath(resolve(instance.directory, args.filePath)).catch(() => undefined)
-    const inside = path !== undefined && [instance.worktree, instance.directory].some((root) => {
-      const rel = relative(root, path)
-      return !rel.startsWith('..') && !isAbsolute(rel)
-    })
-    if (!path || !inside) throw new Error(`No such file in the project: ${args.filePath}`)
+    const path = resolve(instance.directory, args.filePath)
+    // Symlinks are followed: a link pointing out of the project does not count as inside.
+    if (!realPathInside(path, [instance.worktree, instance.directory])) throw new Error(`No such file in the project: ${args.filePath}`)
     const text = await readFile(path, 'utf8')
     const lines = text === '' ? 0 : text.split('\n').length - (text.endsWith('\n') ? 1 : 0)
     const words = text.split(/\s+/).filter(Boolean).length

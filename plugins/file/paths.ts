@@ -1,28 +1,14 @@
 import { realpath } from 'node:fs/promises'
-import { dirname, isAbsolute, relative, resolve, sep } from 'node:path'
+import { relative, resolve, sep } from 'node:path'
 import { BadRequestError, ForbiddenError, NotFoundError } from '../../kernel/errors.js'
+import { contains, realish } from '../../sdk/paths.js'
 import type { Instance } from '../../kernel/instance.js'
 
-/** True when `path` is `root` or lies under it (both absolute). */
-export function contains(root: string, path: string): boolean {
-  const rel = relative(root, path)
-  return rel === '' || (rel !== '..' && !rel.startsWith('..' + sep) && !isAbsolute(rel))
-}
+export { contains, realish }
 
 /** `path` relative to `from`, with `/` separators. */
 export function relativePath(from: string, path: string): string {
   return relative(from, path).split(sep).join('/')
-}
-
-/** The real path of `path`, or of its nearest existing ancestor plus the rest. */
-export async function realish(path: string): Promise<string> {
-  try {
-    return await realpath(path)
-  } catch {
-    const parent = dirname(path)
-    if (parent === path) return path
-    return resolve(await realish(parent), relative(parent, path))
-  }
 }
 
 /** The directories a request may reach, symlinks followed: the worktree and the instance directory. */

@@ -1,5 +1,5 @@
-import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs'
-import { basename, isAbsolute, relative, resolve } from 'node:path'
+import { existsSync, readFileSync, statSync } from 'node:fs'
+import { basename, isAbsolute, resolve } from 'node:path'
 import type { IPty } from 'node-pty'
 import type { WebSocket } from 'ws'
 import { BadRequestError } from '../../kernel/errors.js'
@@ -7,6 +7,7 @@ import { ascendingId } from '../../kernel/ids.js'
 import type { Instance } from '../../kernel/instance.js'
 import type { Kernel } from '../../kernel/plugin.js'
 import { findExecutable } from '../../sdk/executable.js'
+import { realPathInside } from '../../sdk/paths.js'
 import { PtyNotFoundError } from './errors.js'
 import { PtyCreated, PtyDeleted, PtyExited, PtyUpdated } from './events.js'
 import type { PtyCreateInput, PtyInfo, PtyShell, PtyUpdateInput } from './schemas.js'
@@ -95,15 +96,6 @@ export class Terminal {
   }
 }
 
-/** Whether `path` (symlinks resolved) lies inside one of `roots`. */
-function inside(path: string, roots: string[]): boolean {
-  const real = realpathSync(path)
-  return roots.some((root) => {
-    const rel = relative(realpathSync(root), real)
-    return !rel.startsWith('..') && !isAbsolute(rel)
-  })
-}
-
 /** Terminals per instance, over node-pty; they end when the instance is disposed. */
 export class PtyService {
   constructor(private readonly kernel: Kernel) {}
@@ -161,7 +153,7 @@ export class PtyService {
     const env = this.kernel.env
     const cwd = resolve(instance.directory, input.cwd ?? '.')
     if (!existsSync(cwd) || !statSync(cwd).isDirectory()) throw new BadRequestError(`Not a directory: ${cwd}`, 'Body')
-    if (!inside(cwd, [instance.worktree, instance.directory])) throw new BadRequestError(`The terminal's directory must be inside the project: ${cwd}`, 'Body')
+    if (!realPathInside(cwd, [instance.worktree, instance.directory])) throw new BadRequestError(`The terminal's directory must be inside the project: ${cwd}`, 'Body')
     const requested = input.command ?? this.preferredShell(instance)
     const command = findExecutable(requested, { directory: cwd, worktree: instance.worktree, env })
     if (!command) throw new BadRequestError(`Command not found: ${requested}`, 'Body')

@@ -1,12 +1,13 @@
 // `POST /session/:sessionID/command`: a slash command's template, expanded and sent as a prompt.
-import { realpathSync, statSync } from 'node:fs'
-import { basename, isAbsolute, relative, resolve } from 'node:path'
+import { statSync } from 'node:fs'
+import { basename, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import type { FastifyInstance } from 'fastify'
 import { BadRequestError, NotFoundError } from '../../kernel/errors.js'
 import type { Instance } from '../../kernel/instance.js'
 import type { Kernel } from '../../kernel/plugin.js'
 import type { ToolContext } from '../../kernel/tool.js'
+import { realPathInside } from '../../sdk/paths.js'
 import { CommandExecuted } from './events.js'
 import type { MessageWithParts, PartInput } from './schemas.js'
 import type { PromptRunner } from './runner.js'
@@ -66,20 +67,6 @@ export function fileReferences(text: string): string[] {
     if (name) found.add(name)
   }
   return [...found]
-}
-
-/** Whether `path` exists and, symlinks resolved, lies inside the project. */
-function insideProject(instance: Instance, path: string): boolean {
-  let real: string
-  try {
-    real = realpathSync(path)
-  } catch {
-    return false
-  }
-  return [instance.worktree, instance.directory].some((root) => {
-    const rel = relative(realpathSync(root), real)
-    return !rel.startsWith('..') && !isAbsolute(rel)
-  })
 }
 
 /**
@@ -156,7 +143,7 @@ export class SessionCommands {
     const parts: PartInput[] = []
     for (const name of fileReferences(text)) {
       const path = resolve(instance.worktree, name.replace(/^~(?=\/)/, this.kernel.env.HOME ?? '~'))
-      if (!insideProject(instance, path)) {
+      if (!realPathInside(path, [instance.worktree, instance.directory])) {
         const agent = await this.app.agents.get(instance, name)
         if (agent) parts.push({ type: 'agent', name: agent.name })
         continue

@@ -1,7 +1,7 @@
 import type { LanguageModel, ModelMessage, ToolSet } from 'ai'
 import type { FastifyInstance } from 'fastify'
-import { lstatSync, readdirSync, readFileSync, realpathSync } from 'node:fs'
-import { relative, sep } from 'node:path'
+import { lstatSync, readdirSync, readFileSync } from 'node:fs'
+import { relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { BadRequestError, NamedError, isNamedError } from '../../kernel/errors.js'
 import { ascendingId } from '../../kernel/ids.js'
@@ -15,6 +15,7 @@ import { compactionRequest, continueRequest, fitHistory, isContextOverflow, isOv
 import { DEFAULT_STRUCTURED_RETRIES, jsonFormat, STRUCTURED_OUTPUT_INSTRUCTION, STRUCTURED_OUTPUT_REMINDER, STRUCTURED_OUTPUT_TOOL, structuredOutputTool } from './structured.js'
 import { MessagePartDelta, SessionCompacted, SessionError, SessionIdle, SessionStatusChanged } from './events.js'
 import { evaluatePermission as evaluate } from '../../sdk/permission.js'
+import { realPathInside } from '../../sdk/paths.js'
 import { PermissionDeniedError, USER_RULES } from './permission.js'
 import type {
   AssistantMessage,
@@ -165,18 +166,6 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
       resolve()
     }
   })
-}
-
-/** Whether `path` (after resolving symlinks) lies inside `root`. */
-function inside(root: string, path: string): boolean {
-  let real: string
-  try {
-    real = realpathSync(path)
-  } catch {
-    return false
-  }
-  const rel = relative(realpathSync(root), real)
-  return rel === '' || (!rel.startsWith('..') && !rel.startsWith(sep) && rel !== '..')
 }
 
 function cleanTitle(text: string): string | undefined {
@@ -382,7 +371,7 @@ export class PromptRunner {
     } catch {
       throw new BadRequestError(`Invalid file URL: ${url.slice(0, 200)}`, 'Body')
     }
-    if (!inside(instance.worktree, path) && !inside(instance.directory, path)) {
+    if (!realPathInside(path, [instance.worktree, instance.directory])) {
       throw new BadRequestError(`File is outside the project: ${path}`, 'Body')
     }
     const synthetic = (text: string): TextPart => ({ id: ascendingId('prt'), sessionID, messageID, type: 'text', text, synthetic: true })

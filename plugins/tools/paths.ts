@@ -1,22 +1,8 @@
-import { realpath } from 'node:fs/promises'
-import { dirname, isAbsolute, relative, resolve, sep } from 'node:path'
+import { dirname, isAbsolute, relative, resolve } from 'node:path'
 import type { ToolContext } from '../../kernel/tool.js'
+import { contains, realish } from '../../sdk/paths.js'
 
-export function contains(root: string, path: string): boolean {
-  const rel = relative(root, path)
-  return rel === '' || (rel !== '..' && !rel.startsWith('..' + sep) && !isAbsolute(rel))
-}
-
-/** The real path (symlinks followed) of `path`, or of its nearest existing ancestor plus the rest. */
-async function realish(path: string): Promise<string> {
-  try {
-    return await realpath(path)
-  } catch {
-    const parent = dirname(path)
-    if (parent === path) return path
-    return resolve(await realish(parent), relative(parent, path))
-  }
-}
+export { contains }
 
 export interface LocatedPath {
   /** Absolute, symlinks followed. */

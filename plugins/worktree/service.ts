@@ -1,10 +1,11 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdir, realpath, rm, stat } from 'node:fs/promises'
-import { basename, dirname, join, relative, isAbsolute } from 'node:path'
+import { basename, dirname, join, isAbsolute } from 'node:path'
 import { BadRequestError, NotFoundError } from '../../kernel/errors.js'
 import type { Instance } from '../../kernel/instance.js'
 import type { Kernel } from '../../kernel/plugin.js'
+import { contains } from '../../sdk/paths.js'
 import type { ProjectService } from '../project/types.js'
 import { WorktreeCreateFailedError, WorktreeNameGenerationFailedError, WorktreeNotGitError, WorktreeRemoveFailedError } from './errors.js'
 import { WorktreeFailed, WorktreeReady } from './events.js'
@@ -48,11 +49,6 @@ async function canonical(path: string): Promise<string> {
 
 async function isDirectory(path: string): Promise<boolean> {
   return (await stat(path).catch(() => undefined))?.isDirectory() ?? false
-}
-
-function inside(path: string, directory: string): boolean {
-  const rel = relative(directory, path)
-  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel))
 }
 
 /** The end of a process's output, at most `MESSAGE_OUTPUT_CHARS` characters. */
@@ -309,7 +305,7 @@ export class WorktreeService {
   /** Instances opened in the worktree end before it is deleted (terminals, watchers, streams). */
   private async disposeInstancesIn(directory: string): Promise<void> {
     for (const running of await this.kernel.instances.list()) {
-      if (inside(running.worktree, directory) || inside(running.directory, directory)) await this.kernel.instances.dispose(running.directory)
+      if (contains(directory, running.worktree) || contains(directory, running.directory)) await this.kernel.instances.dispose(running.directory)
     }
   }
 }
