@@ -1,32 +1,13 @@
 import { expect } from 'chai'
-import { cleanup, onCleanup } from '../../helper.js'
-import { ScriptedLlm } from '../../llm/server.js'
+import { cleanup } from '../../helper.js'
 import { sessionHarness } from './setup.js'
 
 const textOf = (message: any) => message.parts.filter((p: any) => p.type === 'text').map((p: any) => p.text).join('')
 const contentText = (m: any) => (typeof m.content === 'string' ? m.content : (m.content ?? []).map((c: any) => c.text ?? '').join(''))
 
 /** A harness whose model has a small context (1,000 tokens, 100 of them for output). */
-async function smallContext(config: Record<string, unknown> = {}) {
-  const llm = new ScriptedLlm()
-  await llm.start()
-  const h = await sessionHarness({
-    llm,
-    files: { 'a.txt': 'alpha\n' },
-    config: {
-      provider: {
-        scripted: {
-          npm: '@ai-sdk/openai-compatible',
-          name: 'Scripted',
-          options: { baseURL: llm.url, apiKey: 'test-key' },
-          models: { 'test-model': { name: 'Small', limit: { context: 1000, output: 100 } } },
-        },
-      },
-      ...config,
-    },
-  })
-  onCleanup(() => llm.close())
-  return h
+function smallContext(config: Record<string, unknown> = {}) {
+  return sessionHarness({ files: { 'a.txt': 'alpha\n' }, config, testModel: { name: 'Small', limit: { context: 1000, output: 100 } } })
 }
 
 describe('plugin: session (summarize and compaction)', () => {

@@ -257,22 +257,7 @@ describe('plugin: session (model variants)', () => {
   afterEach(cleanup)
 
   it('sends the options of the variant a prompt picks, and records it on the user message', async () => {
-    const llm = new ScriptedLlm()
-    await llm.start()
-    onCleanup(() => llm.close())
-    const h = await sessionHarness({
-      llm,
-      config: {
-        provider: {
-          scripted: {
-            npm: '@ai-sdk/openai-compatible',
-            name: 'Scripted',
-            options: { baseURL: llm.url, apiKey: 'test-key' },
-            models: { 'test-model': { name: 'Test model', reasoning: true, variants: { high: { reasoningEffort: 'high' }, low: { disabled: true } } } },
-          },
-        },
-      },
-    })
+    const h = await sessionHarness({ testModel: { name: 'Test model', reasoning: true, variants: { high: { reasoningEffort: 'high' }, low: { disabled: true } } } })
     const providers = (await h.call('GET', '/config/providers')).body
     const model = providers.providers.find((p: any) => p.id === 'scripted').models['test-model']
     expect(Object.keys(model.variants).sort()).to.deep.equal(['high', 'medium'])

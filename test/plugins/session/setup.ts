@@ -24,7 +24,7 @@ export const PLUGINS = ['core', 'agent', 'provider', 'tools', 'session', 'permis
  * provider at a scripted OpenAI-compatible LLM on a real port.
  */
 export async function sessionHarness(
-  options: { files?: Record<string, string>; config?: Record<string, unknown>; dataDir?: string; llm?: ScriptedLlm; plugins?: string[]; extraPlugins?: string[]; repo?: string; server?: Partial<ServerOptions> } = {},
+  options: { files?: Record<string, string>; config?: Record<string, unknown>; dataDir?: string; llm?: ScriptedLlm; plugins?: string[]; extraPlugins?: string[]; repo?: string; server?: Partial<ServerOptions>; testModel?: Record<string, unknown> } = {},
 ): Promise<SessionHarness> {
   const llm = options.llm ?? new ScriptedLlm()
   if (!llm.url) {
@@ -40,7 +40,8 @@ export async function sessionHarness(
         npm: '@ai-sdk/openai-compatible',
         name: 'Scripted',
         options: { baseURL: llm.url, apiKey: 'test-key' },
-        models: { 'test-model': { name: 'Test model', cost: { input: 1, output: 2 }, limit: { context: 100000, output: 4096 } } },
+        // `testModel` replaces the model's entry (a small context, variants ...).
+        models: { 'test-model': options.testModel ?? { name: 'Test model', cost: { input: 1, output: 2 }, limit: { context: 100000, output: 4096 } } },
       },
     },
     ...options.config,
