@@ -29,8 +29,11 @@ export function isOverflow(tokens: Tokens, model: ModelInfo, config: ConfigObjec
   return used > Math.max(0, usable)
 }
 
-/** A user message (unsaved) in the style of `like`: same agent, model, system and tools. */
-function userLike(like: UserMessage): UserMessage {
+/** What a synthetic user message copies from the one it follows. */
+export type UserTemplate = Pick<UserMessage, 'sessionID' | 'agent' | 'model'> & Partial<Pick<UserMessage, 'system' | 'tools' | 'format'>>
+
+/** A user message (unsaved) in the style of `like`: same agent, model, system, tools and format. */
+function userLike(like: UserTemplate): UserMessage {
   const info: UserMessage = { id: ascendingId('msg'), sessionID: like.sessionID, role: 'user', time: { created: Date.now() }, agent: like.agent, model: like.model }
   if (like.system) info.system = like.system
   if (like.tools) info.tools = like.tools
@@ -39,21 +42,21 @@ function userLike(like: UserMessage): UserMessage {
 }
 
 /** The user message that asks for a summary. */
-export function compactionRequest(like: UserMessage, auto: boolean): UserWithParts {
+export function compactionRequest(like: UserTemplate, auto: boolean): UserWithParts {
   const info = userLike(like)
   const part: CompactionPart = { id: ascendingId('prt'), sessionID: info.sessionID, messageID: info.id, type: 'compaction', auto }
   return { info, parts: [part] }
 }
 
 /** A synthetic prompt (unsaved) in the style of `like`. */
-export function syntheticRequest(like: UserMessage, text: string): UserWithParts {
+export function syntheticRequest(like: UserTemplate, text: string): UserWithParts {
   const info = userLike(like)
   const part: TextPart = { id: ascendingId('prt'), sessionID: info.sessionID, messageID: info.id, type: 'text', text, synthetic: true }
   return { info, parts: [part] }
 }
 
 /** The synthetic prompt after an automatic compaction in the middle of a turn. */
-export function continueRequest(like: UserMessage): UserWithParts {
+export function continueRequest(like: UserTemplate): UserWithParts {
   return syntheticRequest(like, CONTINUE_TEXT)
 }
 

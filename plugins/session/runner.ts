@@ -404,9 +404,7 @@ export class PromptRunner {
     const messageID = input.messageID ?? ascendingId('msg')
     if (this.sessions.store.getMessage(sessionID, messageID)) throw new BadRequestError(`Message already exists: ${messageID}`, 'Body')
     const parts = this.userParts(instance, sessionID, messageID, input)
-    // A new prompt gives up calls a restart left waiting on the user, and a revert for good.
-    this.releaseHeld(instance, sessionID)
-    if (session.revert && !this.isBusy(instance, sessionID)) this.history.dropReverted(instance, sessionID)
+    this.startingNewTurn(instance, session)
     const variant = input.variant ?? agent.variant
     const info: UserMessage = { id: messageID, sessionID, role: 'user', time: { created: Date.now() }, agent: agent.name, model: { ...model, ...(variant ? { variant } : {}) } }
     if (input.system) info.system = input.system
@@ -434,6 +432,12 @@ export class PromptRunner {
     return { user, reply: this.enqueue(instance, sessionID, user) }
   }
 
+  /** A new prompt (or summary) gives up calls a restart left waiting on the user, and a revert for good. */
+  private startingNewTurn(instance: Instance, session: SessionInfo): void {
+    this.releaseHeld(instance, session.id)
+    if (session.revert && !this.isBusy(instance, session.id)) this.history.dropReverted(instance, session.id)
+  }
+
   /** Queues a stored user message's turn; resolves with its final assistant message. */
   private enqueue(instance: Instance, sessionID: string, user: UserWithParts): Promise<MessageWithParts> {
     return new Promise<MessageWithParts>((resolve, reject) => {
@@ -453,10 +457,8 @@ export class PromptRunner {
     const session = this.sessions.get(instance, sessionID)
     const current = session.agent && (await this.app.agents.get(instance, session.agent)) ? session.agent : undefined
     const { agent, model } = await this.resolveAgentAndModel(instance, session, { agent: current, model: { providerID: input.providerID, modelID: input.modelID }, parts: [] })
-    this.releaseHeld(instance, sessionID)
-    if (session.revert && !this.isBusy(instance, sessionID)) this.history.dropReverted(instance, sessionID)
-    const like: UserMessage = { id: '', sessionID, role: 'user', time: { created: 0 }, agent: agent.name, model }
-    const request = this.saveUser(instance, compactionRequest(like, input.auto ?? false))
+    this.startingNewTurn(instance, session)
+    const request = this.saveUser(instance, compactionRequest({ sessionID, agent: agent.name, model }, input.auto ?? false))
     return this.enqueue(instance, sessionID, request)
   }
 
