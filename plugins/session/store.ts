@@ -39,6 +39,11 @@ export const SESSION_MIGRATIONS: Migration[] = [
         CREATE INDEX part_active ON part (active) WHERE active = 1;
       `),
   },
+  {
+    // Finding where the model's history starts (the last summary) stays cheap in long sessions.
+    id: '0002-summary-index',
+    up: (db) => db.exec("CREATE INDEX message_summary ON message (session_id, id) WHERE json_extract(data, '$.summary') = 1"),
+  },
 ]
 
 export interface SessionFilter {
