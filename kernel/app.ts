@@ -7,11 +7,12 @@ import type { Server } from 'node:http'
 import { kernelCompilers } from './compilers.js'
 import { checkDirectory, normaliseDirectory, requestedDirectory } from './directory.js'
 import { eventDocument } from './doc.js'
-import { BadRequestError, errorReference, isNamedError, NotFoundError, PluginLoadError, type RequestPart } from './errors.js'
+import { BadRequestError, errorReference, isNamedError, NamedError, NotFoundError, PluginLoadError, type RequestPart } from './errors.js'
 import type { Instance } from './instance.js'
 import type { KernelRuntime } from './kernel.js'
 import type { LoadedPlugin } from './loader.js'
 import { registerKernelRoutes } from './routes.js'
+import { isV2Request, locationDirectory, taggedBody, V2_SCHEMAS } from './v2.js'
 import { KERNEL_SCHEMAS, registerSchemas } from './schemas.js'
 import { createSecurityHook, isAllowedOrigin, type SecurityOptions } from './security.js'
 import type { EventStreams } from './stream.js'
@@ -29,6 +30,10 @@ declare module 'fastify' {
      * plugin issued to an authenticated request instead of the password. True accepts it.
      */
     ticket?: (request: FastifyRequest) => boolean
+    /** A v2 (`/api/*`) route: errors answer in the tagged shape `{ _tag, message }`. */
+    v2?: boolean
+    /** A v2 route tied to a location: the instance comes from `location[directory]`, not `?directory=`. */
+    location?: boolean
   }
 }
 
@@ -55,10 +60,32 @@ const VALIDATION_KIND: Record<string, RequestPart> = {
   headers: 'Headers',
 }
 
+/** A named error in the shape of the surface the request is on: `{ name, data }`, or tagged on v2. */
+function sendNamed(request: FastifyRequest, reply: FastifyReply, error: NamedError): void {
+  if (isV2Request(request) && error.statusCode < 500) reply.status(error.statusCode).send(taggedBody(error.name, error.data))
+  else reply.status(error.statusCode).send(error.toJSON())
+}
+
+/** The v2 routes' answer to a failed validation: `InvalidRequestError` naming the field. */
+function handleV2Validation(error: FastifyError, reply: FastifyReply): void {
+  const first = error.validation?.[0]
+  const missing = (first?.params as { missingProperty?: string } | undefined)?.missingProperty
+  const path = first?.instancePath ? first.instancePath.slice(1).split('/') : []
+  if (missing) path.push(missing)
+  const kind = ({ body: 'Payload', querystring: 'Query', params: 'Params', headers: 'Query' } as const)[error.validationContext ?? 'body'] ?? 'Payload'
+  const at = path.length ? `\n  at [${path.map((key) => JSON.stringify(key)).join('][')}]` : ''
+  const message = `${missing ? 'Missing key' : (first?.message ?? error.message)}${at}`
+  reply.status(400).send({ _tag: 'InvalidRequestError', message, kind, ...(path[0] ? { field: path[0] } : {}) })
+}
+
 /** Turns any error into the one JSON shape with the right status; 5xx details stay in the log. */
 function handleError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   if (isNamedError(error)) {
-    reply.status(error.statusCode).send(error.toJSON())
+    sendNamed(request, reply, error)
+    return
+  }
+  if (error.validation && isV2Request(request)) {
+    handleV2Validation(error, reply)
     return
   }
   if (error.validation) {
@@ -75,7 +102,7 @@ function handleError(error: FastifyError, request: FastifyRequest, reply: Fastif
   switch (error.code) {
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      reply.status(400).send(new BadRequestError(`Malformed JSON body: ${error.message}`, 'Body').toJSON())
+      sendNamed(request, reply, new BadRequestError(`Malformed JSON body: ${error.message}`, 'Body'))
       return
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       reply.status(413).send({ name: 'PayloadTooLargeError', data: { message: 'Request body is too large' } })
@@ -86,7 +113,7 @@ function handleError(error: FastifyError, request: FastifyRequest, reply: Fastif
   }
   const status = error.statusCode ?? 500
   if (status >= 400 && status < 500) {
-    reply.status(status).send({ name: 'BadRequest', data: { message: error.message } })
+    sendNamed(request, reply, new NamedError('BadRequest', status, { message: error.message }))
     return
   }
   const ref = errorReference()
@@ -120,7 +147,7 @@ export async function buildApp(kernel: KernelRuntime, plugins: readonly LoadedPl
 
   app.setErrorHandler(handleError)
   app.setNotFoundHandler((request, reply) => {
-    reply.status(404).send(new NotFoundError(`Route not found: ${request.method} ${request.url.split('?')[0]}`).toJSON())
+    sendNamed(request, reply, new NotFoundError(`Route not found: ${request.method} ${request.url.split('?')[0]}`))
   })
 
   // Order matters: CORS headers go on every answer (401s included), then security, then routing.
@@ -147,6 +174,10 @@ export async function buildApp(kernel: KernelRuntime, plugins: readonly LoadedPl
   app.decorateRequest('instance', null as unknown as Instance)
   app.addHook('onRequest', async (request) => {
     if (request.is404 || request.routeOptions.config?.instance === false || request.method === 'OPTIONS') return
+    if (request.routeOptions.config?.location) {
+      request.instance = await kernel.instances.get(await locationDirectory(request, cwd))
+      return
+    }
     const { directory: raw, from } = requestedDirectory(request, cwd)
     const directory = normaliseDirectory(raw)
     // A cached instance skips the filesystem check: the hot path stays syscall-free.
@@ -162,6 +193,7 @@ export async function buildApp(kernel: KernelRuntime, plugins: readonly LoadedPl
     transformObject: (document) => eventDocument((document as { openapiObject: Record<string, any> }).openapiObject),
   })
   registerSchemas(app, KERNEL_SCHEMAS)
+  registerSchemas(app, V2_SCHEMAS)
   registerKernelRoutes(app, kernel, options.streams)
 
   for (const plugin of plugins) {

@@ -1,7 +1,8 @@
 import { definePlugin } from '../../kernel/plugin.js'
 import { registerSchemas } from '../../kernel/schemas.js'
 import { registerAgentRoutes } from './routes.js'
-import { AGENT_SCHEMAS } from './schemas.js'
+import { registerAgentV2Routes } from './v2-routes.js'
+import { AGENT_SCHEMAS, AGENT_V2_SCHEMAS } from './schemas.js'
 import { createServices } from './service.js'
 import type {} from './types.js'
 
@@ -10,10 +11,12 @@ export default definePlugin({
   name: 'agent',
   register(app, kernel) {
     registerSchemas(app, AGENT_SCHEMAS)
+    registerSchemas(app, AGENT_V2_SCHEMAS)
     const services = createServices(kernel)
     app.decorate('agents', services.agents)
     app.decorate('commands', services.commands)
     app.decorate('skills', services.skills)
     registerAgentRoutes(app)
+    registerAgentV2Routes(app)
   },
 })

@@ -70,3 +70,74 @@ export const SkillInfo = named(
 )
 
 export const AGENT_SCHEMAS = [PermissionRule, AgentInfo, CommandInfo, SkillInfo]
+
+// v2 (`/api/*`) views of the same agents, commands and skills.
+
+export const ModelRef = named(
+  'ModelRef',
+  Type.Object(
+    { id: Type.String(), providerID: Type.String(), variant: Type.Optional(Type.String()) },
+    { additionalProperties: false },
+  ),
+)
+
+export const PermissionV2Rule = named(
+  'PermissionV2Rule',
+  Type.Object(
+    { action: Type.String(), resource: Type.String(), effect: StringEnum(['allow', 'deny', 'ask']) },
+    { additionalProperties: false },
+  ),
+)
+
+export const AgentV2Info = named(
+  'AgentV2Info',
+  Type.Object(
+    {
+      id: Type.String(),
+      model: Type.Optional(ref(ModelRef)),
+      request: Type.Object(
+        { headers: Type.Record(Type.String(), Type.String()), body: Type.Object({}, { additionalProperties: true }) },
+        { additionalProperties: false },
+      ),
+      system: Type.Optional(Type.String()),
+      description: Type.Optional(Type.String()),
+      mode: StringEnum(['subagent', 'primary', 'all']),
+      hidden: Type.Boolean(),
+      color: Type.Optional(Type.String()),
+      steps: Type.Optional(Type.Integer({ exclusiveMinimum: 0 })),
+      permissions: Type.Array(ref(PermissionV2Rule)),
+    },
+    { additionalProperties: false },
+  ),
+)
+
+export const CommandV2Info = named(
+  'CommandV2Info',
+  Type.Object(
+    {
+      name: Type.String(),
+      template: Type.String(),
+      description: Type.Optional(Type.String()),
+      agent: Type.Optional(Type.String()),
+      model: Type.Optional(ref(ModelRef)),
+      subtask: Type.Optional(Type.Boolean()),
+    },
+    { additionalProperties: false },
+  ),
+)
+
+export const SkillV2Info = named(
+  'SkillV2Info',
+  Type.Object(
+    {
+      name: Type.String(),
+      description: Type.Optional(Type.String()),
+      slash: Type.Optional(Type.Boolean()),
+      location: Type.String(),
+      content: Type.String(),
+    },
+    { additionalProperties: false },
+  ),
+)
+
+export const AGENT_V2_SCHEMAS = [ModelRef, PermissionV2Rule, AgentV2Info, CommandV2Info, SkillV2Info]

@@ -2,6 +2,7 @@ import { definePlugin } from '../../kernel/plugin.js'
 import { registerSchemas } from '../../kernel/schemas.js'
 import { registerCoreRoutes } from './routes.js'
 import { Health, Path } from './schemas.js'
+import { registerCoreV2Routes } from './v2-routes.js'
 
 /** Health, paths and client logging. */
 export default definePlugin({
@@ -9,5 +10,6 @@ export default definePlugin({
   register(app, kernel) {
     registerSchemas(app, [Health, Path])
     registerCoreRoutes(app, kernel)
+    registerCoreV2Routes(app)
   },
 })

@@ -1,0 +1,38 @@
+import type { FastifyInstance } from 'fastify'
+import { Type } from 'typebox'
+import { ref } from '../../kernel/schemas.js'
+import { LocationInfo, LocationQuery, locationOf, locationWorkspace, v2Errors } from '../../kernel/v2.js'
+
+/** The v2 meta routes: `GET /api/health` and `GET /api/location`. */
+export function registerCoreV2Routes(app: FastifyInstance): void {
+  const healthy = { healthy: true as const }
+  app.get(
+    '/api/health',
+    {
+      config: { instance: false, v2: true },
+      schema: {
+        operationId: 'v2.health.get',
+        tags: ['v2'],
+        summary: 'Check server health',
+        response: { 200: Type.Object({ healthy: Type.Literal(true) }, { additionalProperties: false }), ...v2Errors() },
+      },
+    },
+    async () => healthy,
+  )
+
+  app.get(
+    '/api/location',
+    {
+      config: { v2: true, location: true },
+      schema: {
+        operationId: 'v2.location.get',
+        tags: ['v2'],
+        summary: 'Get location',
+        description: 'The requested location (`location[directory]`, else `x-opencode-directory`, else the server cwd) with its project.',
+        querystring: Type.Object(LocationQuery),
+        response: { 200: ref(LocationInfo), ...v2Errors() },
+      },
+    },
+    async (request) => locationOf(request.instance, locationWorkspace(request)),
+  )
+}
