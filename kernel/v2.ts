@@ -74,6 +74,12 @@ export const ForbiddenErrorBody = taggedSchema('ForbiddenError')
 export const ConflictErrorBody = taggedSchema('ConflictError', { resource: Type.Optional(Type.String()) })
 export const ServiceUnavailableErrorBody = taggedSchema('ServiceUnavailableError', { service: Type.Optional(Type.String()) })
 
+/** Any tagged error, for the 403/404 answers whose tag depends on what was not found. */
+export const V2ErrorBody = named(
+  'V2Error',
+  Type.Object({ _tag: Type.String(), message: Type.String() }, { additionalProperties: true }),
+)
+
 export const LocationRef = named(
   'LocationRef',
   Type.Object(
@@ -101,6 +107,7 @@ export const V2_SCHEMAS: readonly NamedSchema[] = [
   ForbiddenErrorBody,
   ConflictErrorBody,
   ServiceUnavailableErrorBody,
+  V2ErrorBody,
   LocationRef,
   LocationInfo,
 ]

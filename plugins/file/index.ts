@@ -1,14 +1,17 @@
 import { definePlugin } from '../../kernel/plugin.js'
 import { registerSchemas } from '../../kernel/schemas.js'
 import { registerFileRoutes } from './routes.js'
-import { FileContent, FileInfo, FileNode, FindMatch, LspSymbol, Range } from './schemas.js'
+import { FileContent, FileInfo, FileNode, FileSystemEntry, FindMatch, LspSymbol, Range } from './schemas.js'
 import { FileService } from './service.js'
+import { registerFileV2Routes } from './v2-routes.js'
 
 /** The project's files: text and name search, directory listings, contents and git status. */
 export default definePlugin({
   name: 'file',
   register(app, kernel) {
-    registerSchemas(app, [FindMatch, FileNode, FileContent, FileInfo, Range, LspSymbol])
-    registerFileRoutes(app, new FileService(kernel))
+    registerSchemas(app, [FindMatch, FileNode, FileContent, FileInfo, Range, LspSymbol, FileSystemEntry])
+    const service = new FileService(kernel)
+    registerFileRoutes(app, service)
+    registerFileV2Routes(app, service)
   },
 })

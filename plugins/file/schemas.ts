@@ -115,3 +115,10 @@ export const FindFilesQuery = Type.Object({
 export const FindSymbolsQuery = Type.Object({ ...InstanceQuery, query: Type.String({ maxLength: 1000 }) })
 
 export const FilePathQuery = Type.Object({ ...InstanceQuery, path: PathText })
+
+// v2 (`/api/fs/*`) shapes.
+
+export const FileSystemEntry = named(
+  'FileSystemEntry',
+  Type.Object({ path: Type.String(), type: StringEnum(['file', 'directory']) }, { additionalProperties: false }),
+)

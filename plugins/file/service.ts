@@ -290,10 +290,25 @@ export class FileService {
   /** A file's content: text, or base64 for binary; a changed text file also gets its diff against HEAD. */
   async read(instance: Instance, given: string): Promise<Content> {
     const roots = await this.roots(instance)
+    const { bytes, real } = await this.readInside(instance, roots, given)
+    const text = decodeText(bytes)
+    if (text === undefined) return { type: 'binary', content: bytes.toString('base64'), encoding: 'base64', mimeType: binaryMimeType(real) }
+    const content: Content = { type: 'text', content: text }
+    if (instance.project.vcs === 'git' && bytes.length <= MAX_DIFF_BYTES && contains(roots.worktree, real)) {
+      Object.assign(content, await this.diffAgainstHead(roots, real, text))
+    }
+    return content
+  }
+
+  /** A regular file's bytes, with the same confinement and limits as `read`. */
+  async readBytes(instance: Instance, given: string): Promise<{ bytes: Buffer; real: string }> {
+    return this.readInside(instance, await this.roots(instance), given)
+  }
+
+  private async readInside(instance: Instance, roots: ProjectRoots, given: string): Promise<{ bytes: Buffer; real: string }> {
     const target = await resolveProjectPath(instance, roots, given)
     // O_NONBLOCK: opening a FIFO must not wait for a writer (it is then refused as not a regular file).
     const handle = await open(target.real, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0))
-    let bytes: Buffer
     try {
       // What was opened is checked again, so a path swapped for a symlink after the check is refused.
       const opened = await readlink(`/proc/self/fd/${handle.fd}`).catch(() => undefined)
@@ -304,17 +319,10 @@ export class FileService {
       if (info.size > MAX_CONTENT_BYTES) {
         throw new BadRequestError(`File too large: ${given} is ${(info.size / 1024 / 1024).toFixed(1)} MB; the limit is ${MAX_CONTENT_BYTES / 1024 / 1024} MB`)
       }
-      bytes = await handle.readFile()
+      return { bytes: await handle.readFile(), real: target.real }
     } finally {
       await handle.close()
     }
-    const text = decodeText(bytes)
-    if (text === undefined) return { type: 'binary', content: bytes.toString('base64'), encoding: 'base64', mimeType: binaryMimeType(target.real) }
-    const content: Content = { type: 'text', content: text }
-    if (instance.project.vcs === 'git' && bytes.length <= MAX_DIFF_BYTES && contains(roots.worktree, target.real)) {
-      Object.assign(content, await this.diffAgainstHead(roots, target.real, text))
-    }
-    return content
   }
 
   private async diffAgainstHead(roots: ProjectRoots, real: string, text: string): Promise<Pick<Content, 'diff' | 'patch'>> {
