@@ -3,12 +3,18 @@ import { registerSchemas } from '../../kernel/schemas.js'
 import { registerPtyRoutes } from './routes.js'
 import { PtyInfo, PtyShell } from './schemas.js'
 import { PtyService } from './service.js'
+import { Tickets } from './socket.js'
+import { PtyNotFoundErrorBody, registerPtyV2Routes } from './v2-routes.js'
 
 /** Terminals (node-pty) driven over HTTP, with their input and output over a WebSocket. */
 export default definePlugin({
   name: 'pty',
   register(app, kernel) {
-    registerSchemas(app, [PtyInfo, PtyShell])
-    registerPtyRoutes(app, new PtyService(kernel))
+    registerSchemas(app, [PtyInfo, PtyShell, PtyNotFoundErrorBody])
+    const service = new PtyService(kernel)
+    // One ticket book: a ticket from either surface opens either connect route.
+    const tickets = new Tickets()
+    registerPtyRoutes(app, service, tickets)
+    registerPtyV2Routes(app, service, tickets)
   },
 })

@@ -1,40 +1,13 @@
-import { randomUUID } from 'node:crypto'
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import { Type, type Static } from 'typebox'
-import { BadRequestError, ForbiddenError } from '../../kernel/errors.js'
 import { InstanceQuery, optionalBody, ref } from '../../kernel/schemas.js'
 import { ConnectQuery, ConnectToken, PtyCreateInput, PtyInfo, PtyParams, PtyShell, PtyUpdateInput } from './schemas.js'
-import { parseCursor, type PtyService } from './service.js'
+import type { PtyService } from './service.js'
+import { CONNECT_DESCRIPTION, connectToken, terminalSocket, type Tickets } from './socket.js'
 
 const tags = ['pty']
 const querystring = Type.Object(InstanceQuery)
-const TICKET_TTL_S = 60
-const MAX_TICKETS = 1000
-
-/** One-time tickets that let a browser open a terminal's WebSocket without the password. */
-class Tickets {
-  private readonly tickets = new Map<string, { ptyID: string; expires: number }>()
-
-  issue(ptyID: string): string {
-    const now = Date.now()
-    for (const [ticket, entry] of this.tickets) if (entry.expires <= now) this.tickets.delete(ticket)
-    if (this.tickets.size >= MAX_TICKETS) this.tickets.delete(this.tickets.keys().next().value!)
-    const ticket = randomUUID()
-    this.tickets.set(ticket, { ptyID, expires: now + TICKET_TTL_S * 1000 })
-    return ticket
-  }
-
-  /** Whether `ticket` was issued for `ptyID` and is still valid; it is used up either way. */
-  redeem(ticket: string, ptyID: string): boolean {
-    const entry = this.tickets.get(ticket)
-    if (!entry) return false
-    this.tickets.delete(ticket)
-    return entry.ptyID === ptyID && entry.expires > Date.now()
-  }
-}
-
-export function registerPtyRoutes(app: FastifyInstance, service: PtyService): void {
-  const tickets = new Tickets()
+export function registerPtyRoutes(app: FastifyInstance, service: PtyService, tickets: Tickets): void {
 
   app.get(
     '/pty/shells',
@@ -101,51 +74,21 @@ export function registerPtyRoutes(app: FastifyInstance, service: PtyService): vo
         response: { 200: ConnectToken },
       },
     },
-    async (request) => {
-      if (request.headers['x-opencode-ticket'] !== '1') throw new ForbiddenError('Invalid PTY connect token request')
-      const { ptyID } = request.params as Static<typeof PtyParams>
-      service.get(request.instance, ptyID)
-      return { ticket: tickets.issue(ptyID), expires_in: TICKET_TTL_S }
-    },
+    async (request) => connectToken(request, service, tickets),
   )
 
   app.route({
     method: 'GET',
     url: '/pty/:ptyID/connect',
-    config: {
-      ticket: (request: FastifyRequest) => {
-        const ticket = (request.query as { ticket?: unknown }).ticket
-        const ptyID = (request.params as { ptyID?: unknown }).ptyID
-        return typeof ticket === 'string' && typeof ptyID === 'string' && tickets.redeem(ticket, ptyID)
-      },
-    },
     schema: {
       operationId: 'pty.connect',
       tags,
       summary: 'Attach to a terminal over WebSocket',
-      description:
-        'Upgrade to a WebSocket. The server sends the kept output from `cursor` on (absent: all of it, at least the last 2 MiB characters; `-1`: none) in text frames of at most 65,536 characters, then one binary frame `0x00` + `{"cursor": <characters output so far>}`, then live output. Text (or UTF-8 binary) frames from the client go to the terminal\'s input. The socket closes with 1000 when the terminal ends, 1001 on shutdown, 1013 when the client reads too slowly. Unknown or exited terminal: 404 before the upgrade.',
+      description: CONNECT_DESCRIPTION,
       querystring: ConnectQuery,
       params: PtyParams,
       response: { 200: Type.Boolean() },
     },
-    // Checked before the upgrade, so a missing terminal is a plain 404.
-    preHandler: async (request) => {
-      service.get(request.instance, (request.params as Static<typeof PtyParams>).ptyID)
-    },
-    handler: async () => {
-      throw new BadRequestError('Expected a WebSocket upgrade')
-    },
-    wsHandler: (socket, request) => {
-      const { ptyID } = request.params as Static<typeof PtyParams>
-      let terminal
-      try {
-        terminal = service.get(request.instance, ptyID)
-      } catch {
-        socket.close(4404, 'session not found')
-        return
-      }
-      terminal.attach(socket, parseCursor((request.query as Static<typeof ConnectQuery>).cursor))
-    },
+    ...terminalSocket(service, tickets),
   })
 }
