@@ -74,3 +74,58 @@ export const AuthInput = named(
 export const ProviderParams = Type.Object({ providerID: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$', maxLength: 100 }) })
 export const AuthorizeInput = Type.Object({ method: Type.Integer({ minimum: 0 }), inputs: Type.Optional(Type.Record(Type.String(), Type.String())) })
 export const CallbackInput = Type.Object({ method: Type.Integer({ minimum: 0 }), code: Type.Optional(Type.String({ maxLength: 10_000 })) })
+
+// v2 (`/api/model`, `/api/provider`) views of the same catalogue.
+
+const StringMap = Type.Record(Type.String(), Type.String())
+const Body = Type.Object({}, { additionalProperties: true })
+
+export const ModelV2Info = named(
+  'ModelV2Info',
+  Type.Object(
+    {
+      id: Type.String(),
+      providerID: Type.String(),
+      family: Type.Optional(Type.String()),
+      name: Type.String(),
+      api: Type.Object(
+        { id: Type.String(), type: Type.Literal('aisdk'), package: Type.String(), url: Type.Optional(Type.String()), settings: Type.Optional(Body) },
+        { additionalProperties: false },
+      ),
+      capabilities: Type.Object({ tools: Type.Boolean(), input: Type.Array(Type.String()), output: Type.Array(Type.String()) }, { additionalProperties: false }),
+      request: Type.Object({ headers: StringMap, body: Body, variant: Type.Optional(Type.String()) }, { additionalProperties: false }),
+      variants: Type.Array(Type.Object({ id: Type.String(), headers: StringMap, body: Body }, { additionalProperties: false })),
+      time: Type.Object({ released: Type.Number() }, { additionalProperties: false }),
+      cost: Type.Array(
+        Type.Object(
+          { input: Type.Number(), output: Type.Number(), cache: Type.Object({ read: Type.Number(), write: Type.Number() }, { additionalProperties: false }) },
+          { additionalProperties: false },
+        ),
+      ),
+      status: StringEnum(['alpha', 'beta', 'deprecated', 'active']),
+      enabled: Type.Boolean(),
+      limit: Type.Object({ context: Type.Integer(), input: Type.Optional(Type.Integer()), output: Type.Integer() }, { additionalProperties: false }),
+    },
+    { additionalProperties: false },
+  ),
+)
+
+export const ProviderV2Info = named(
+  'ProviderV2Info',
+  Type.Object(
+    {
+      id: Type.String(),
+      integrationID: Type.Optional(Type.String()),
+      name: Type.String(),
+      disabled: Type.Optional(Type.Boolean()),
+      api: Type.Object({ type: Type.Literal('aisdk'), package: Type.String(), url: Type.Optional(Type.String()), settings: Type.Optional(Body) }, { additionalProperties: false }),
+      request: Type.Object({ headers: StringMap, body: Body }, { additionalProperties: false }),
+    },
+    { additionalProperties: false },
+  ),
+)
+
+export const ProviderNotFoundErrorBody = named(
+  'ProviderNotFoundError',
+  Type.Object({ _tag: Type.Literal('ProviderNotFoundError'), providerID: Type.String(), message: Type.String() }, { additionalProperties: false }),
+)

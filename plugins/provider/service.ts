@@ -140,7 +140,8 @@ function configModel(providerID: string, npm: string, url: string, id: string, e
   return model
 }
 
-function publicOptions(options: Json): Json {
+/** Options without the keys that may carry secrets (what clients may see). */
+export function publicOptions(options: Json): Json {
   return Object.fromEntries(Object.entries(options).filter(([key]) => !SECRET_OPTIONS.has(key)))
 }
 
