@@ -121,6 +121,11 @@ export const LocationQuery = {
   'location[workspace]': Type.Optional(Type.String({ description: 'Workspace id (wrk_…)', pattern: '^wrk' })),
 }
 
+/** The 400 of a route that takes a cursor: a bad cursor or any other bad input. */
+export function cursorErrors(): Record<number, TSchema> {
+  return { 400: Type.Union([ref(InvalidCursorErrorBody), ref(InvalidRequestErrorBody)]) }
+}
+
 /** The error responses every v2 route may answer, for `/doc`. */
 export function v2Errors(extra: Record<number, TSchema> = {}): Record<number, TSchema> {
   return { 400: ref(InvalidRequestErrorBody), 401: ref(UnauthorizedErrorBody), ...extra }

@@ -35,6 +35,8 @@ import { SessionService } from './service.js'
 import { SESSION_MIGRATIONS, SessionStore } from './store.js'
 import type { InterruptedCallHold, SessionApi } from './types.js'
 import { PartWriter } from './writer.js'
+import { registerSessionV2Routes } from './v2-routes.js'
+import { SESSION_V2_SCHEMAS } from './v2-schemas.js'
 
 /** Sessions, messages and parts, and the agent loop that answers prompts. */
 export default definePlugin({
@@ -67,6 +69,7 @@ export default definePlugin({
       MessageWithParts,
       PromptInput,
     ])
+    registerSchemas(app, SESSION_V2_SCHEMAS)
     kernel.storage.migrate('session', SESSION_MIGRATIONS)
     const store = new SessionStore(kernel.storage.db)
     const sessions = new SessionService(kernel, store)
@@ -105,6 +108,7 @@ export default definePlugin({
       shell: new SessionShell(kernel, sessions, runner),
       commands: new SessionCommands(app, kernel, sessions, runner),
     })
+    registerSessionV2Routes(app, kernel, { sessions, runner })
   },
 })
 

@@ -43,6 +43,8 @@ export class PartNotFoundError extends NotFoundError {
 }
 
 export interface CreateSessionInput {
+  /** A client-chosen `ses_…` id (v2); the caller checks it is free. */
+  id?: string
   parentID?: string
   title?: string
   agent?: string
@@ -62,7 +64,7 @@ export class SessionService {
     const now = Date.now()
     const stamp = new Date(now).toISOString()
     const info: SessionInfo = {
-      id: descendingId('ses'),
+      id: input.id ?? descendingId('ses'),
       slug: `${pick(ADJECTIVES)}-${pick(NOUNS)}`,
       projectID: instance.project.id,
       directory: instance.directory,

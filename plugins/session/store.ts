@@ -55,6 +55,28 @@ export interface SessionFilter {
   limit: number
 }
 
+/** What session lists filter on (every project's sessions when `projectID` is absent). */
+export type SessionConditions = Omit<SessionFilter, 'projectID' | 'start' | 'limit'> & { projectID?: string }
+
+function sessionConditions(filter: SessionConditions): { where: string[]; args: unknown[] } {
+  const where: string[] = []
+  const args: unknown[] = []
+  if (filter.projectID !== undefined) {
+    where.push('project_id = ?')
+    args.push(filter.projectID)
+  }
+  if (filter.directory !== undefined) {
+    where.push('directory = ?')
+    args.push(filter.directory)
+  }
+  if (filter.roots) where.push('parent_id IS NULL')
+  if (filter.search) {
+    where.push("title LIKE ? ESCAPE '\\'")
+    args.push(`%${filter.search.replace(/[\\%_]/g, (c) => '\\' + c)}%`)
+  }
+  return { where, args }
+}
+
 /** A message as stored: its info and parts as JSON text. */
 export interface RawMessage {
   id: string
@@ -109,6 +131,9 @@ export class SessionStore {
       latestMessages: db.prepare<[string, string, number], { id: string; data: string }>(
         'SELECT id, data FROM message WHERE session_id = ? AND id < ? ORDER BY id DESC LIMIT ?',
       ),
+      laterMessages: db.prepare<[string, string, number], { id: string; data: string }>(
+        'SELECT id, data FROM message WHERE session_id = ? AND id > ? ORDER BY id ASC LIMIT ?',
+      ),
       upsertPart: db.prepare(
         'INSERT INTO part (id, message_id, session_id, active, data) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET active = excluded.active, data = excluded.data',
       ),
@@ -156,23 +181,16 @@ export class SessionStore {
 
   /** The stored JSON of the matching sessions: list routes send it as is, without re-serialising. */
   listSessionsJson(filter: SessionFilter): string[] {
-    const where = ['project_id = ?']
-    const args: unknown[] = [filter.projectID]
-    if (filter.directory !== undefined) {
-      where.push('directory = ?')
-      args.push(filter.directory)
-    }
-    if (filter.roots) where.push('parent_id IS NULL')
+    const { where, args } = sessionConditions(filter)
     if (filter.start !== undefined) {
       where.push('time_updated >= ?')
       args.push(filter.start)
     }
-    if (filter.search) {
-      where.push("title LIKE ? ESCAPE '\\'")
-      args.push(`%${filter.search.replace(/[\\%_]/g, (c) => '\\' + c)}%`)
-    }
     args.push(filter.limit)
-    const sql = `SELECT data FROM session WHERE ${where.join(' AND ')} ORDER BY time_updated DESC LIMIT ?`
+    return this.sessionRows(`SELECT data FROM session WHERE ${where.join(' AND ')} ORDER BY time_updated DESC LIMIT ?`, args)
+  }
+
+  private sessionRows(sql: string, args: unknown[]): string[] {
     let statement = this.listStatements.get(sql)
     if (!statement) this.listStatements.set(sql, (statement = this.db.prepare(sql)))
     return (statement.all(...args) as { data: string }[]).map((row) => row.data)
@@ -290,4 +308,33 @@ export class SessionStore {
   activeParts(): Part[] {
     return this.statements.activeParts.all().map((row) => JSON.parse(row.data) as Part)
   }
+
+  /**
+   * Up to `limit` messages of a session beyond the message id `anchor` (exclusive; none: from the
+   * end) walking toward higher ids (`up`) or lower ones, with their parts, in walking order.
+   */
+  messagesFrom(sessionID: string, anchor: string | undefined, up: boolean, limit: number): MessageWithParts[] {
+    const rows = up
+      ? this.statements.laterMessages.all(sessionID, anchor ?? '', limit)
+      : this.statements.latestMessages.all(sessionID, anchor ?? '\uffff', limit)
+    const ascending = up ? rows : [...rows].reverse()
+    const messages = this.toMessages(this.attachRawParts(sessionID, ascending.map((row) => ({ id: row.id, info: row.data }))))
+    return up ? messages : messages.reverse()
+  }
+
+  /**
+   * Sessions of every project (or the filter's), walking from the session id `anchor` (exclusive)
+   * toward higher ids (`up`: older sessions, since session ids descend) or lower ones.
+   */
+  sessionsFrom(filter: SessionConditions, anchor: string | undefined, up: boolean, limit: number): SessionInfo[] {
+    const { where, args } = sessionConditions(filter)
+    if (anchor !== undefined) {
+      where.push(up ? 'id > ?' : 'id < ?')
+      args.push(anchor)
+    }
+    args.push(limit)
+    const sql = `SELECT data FROM session ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id ${up ? 'ASC' : 'DESC'} LIMIT ?`
+    return this.sessionRows(sql, args).map((data) => JSON.parse(data) as SessionInfo)
+  }
+
 }
