@@ -35,7 +35,7 @@ import { SessionService } from './service.js'
 import { SESSION_MIGRATIONS, SessionStore } from './store.js'
 import type { InterruptedCallHold, SessionApi } from './types.js'
 import { PartWriter } from './writer.js'
-import { registerSessionV2Routes } from './v2-routes.js'
+import { registerSessionV2Routes, SessionNotFoundV2 } from './v2-routes.js'
 import { SESSION_V2_SCHEMAS } from './v2-schemas.js'
 
 /** Sessions, messages and parts, and the agent loop that answers prompts. */
@@ -99,6 +99,11 @@ export default definePlugin({
       update: (instance, sessionID, change) => sessions.update(instance, sessionID, change),
       find: (sessionID) => store.getSession(sessionID),
       messages: (sessionID, limit) => store.page(sessionID, limit).messages,
+      async locate(sessionID) {
+        const info = store.getSession(sessionID)
+        if (!info) throw new SessionNotFoundV2(sessionID)
+        return kernel.instances.get(info.directory)
+      },
     }
     app.decorate('sessions', api)
     registerSessionRoutes(app, kernel, {

@@ -52,6 +52,11 @@ export interface SessionApi {
   find(sessionID: string): SessionInfo | undefined
   /** The newest `limit` messages of a session with their parts, oldest first. */
   messages(sessionID: string, limit: number): MessageWithParts[]
+  /**
+   * The instance a session belongs to, whatever the project: v2 session routes take their
+   * location from the session. A tagged 404 `SessionNotFoundError {sessionID}` when unknown.
+   */
+  locate(sessionID: string): Promise<Instance>
 }
 
 declare module 'fastify' {

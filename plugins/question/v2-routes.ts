@@ -1,0 +1,111 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { Type, type Static } from 'typebox'
+import type { Instance } from '../../kernel/instance.js'
+import { named, ref } from '../../kernel/schemas.js'
+import { DataEnvelope, LocationEnvelope, locationEnvelope, LocationQuery, TaggedError, v2Errors } from '../../kernel/v2.js'
+import type {} from '../session/types.js' // app.sessions, when the session plugin runs
+import { QuestionNotFoundError } from './errors.js'
+import { QuestionReplyInput, QuestionRequest } from './schemas.js'
+import type { QuestionService } from './service.js'
+
+const tags = ['question']
+const SessionParams = Type.Object({ sessionID: Type.String({ pattern: '^ses', maxLength: 100 }) })
+const RequestParams = Type.Object({ sessionID: Type.String({ pattern: '^ses', maxLength: 100 }), requestID: Type.String({ pattern: '^que', maxLength: 100 }) })
+
+export const QuestionNotFoundErrorBody = named(
+  'QuestionNotFoundError',
+  Type.Object({ _tag: Type.Literal('QuestionNotFoundError'), requestID: Type.String(), message: Type.String() }, { additionalProperties: false }),
+)
+const SessionNotFound = Type.Object({ _tag: Type.Literal('SessionNotFoundError'), sessionID: Type.String(), message: Type.String() }, { additionalProperties: false })
+const notFound = v2Errors({ 404: Type.Union([ref(QuestionNotFoundErrorBody), SessionNotFound]) })
+
+/** `/api/question/request` and `/api/session/:id/question…`: the same pending questions as `/question`. */
+export function registerQuestionV2Routes(app: FastifyInstance, service: QuestionService): void {
+  const sessionInstance = async (request: FastifyRequest): Promise<{ instance: Instance; sessionID: string }> => {
+    const { sessionID } = request.params as { sessionID: string }
+    if (!app.hasDecorator('sessions')) throw new TaggedError('SessionNotFoundError', 404, `Session not found: ${sessionID}`, { sessionID })
+    return { instance: await app.sessions.locate(sessionID), sessionID }
+  }
+  /** The pending request, which must belong to the session. */
+  const requestOf = async (request: FastifyRequest) => {
+    const { instance, sessionID } = await sessionInstance(request)
+    const { requestID } = request.params as { requestID: string }
+    if (!service.list(instance).some((entry) => entry.id === requestID && entry.sessionID === sessionID)) throw new QuestionNotFoundError(requestID)
+    return { instance, requestID }
+  }
+
+  app.get(
+    '/api/question/request',
+    {
+      config: { v2: true, location: true },
+      schema: {
+        operationId: 'v2.question.request.list',
+        tags,
+        summary: 'Pending questions',
+        description: 'Questions the model asked at this location and the user has not answered.',
+        querystring: Type.Object(LocationQuery),
+        response: { 200: LocationEnvelope(Type.Array(ref(QuestionRequest))), ...v2Errors() },
+      },
+    },
+    async (request) => locationEnvelope(request, service.list(request.instance)),
+  )
+
+  app.get(
+    '/api/session/:sessionID/question',
+    {
+      config: { v2: true, instance: false },
+      schema: {
+        operationId: 'v2.session.question.list',
+        tags,
+        summary: 'Pending questions of a session',
+        params: SessionParams,
+        response: { 200: DataEnvelope(Type.Array(ref(QuestionRequest))), ...v2Errors({ 404: SessionNotFound }) },
+      },
+    },
+    async (request) => {
+      const { instance, sessionID } = await sessionInstance(request)
+      return { data: service.list(instance).filter((entry) => entry.sessionID === sessionID) }
+    },
+  )
+
+  app.post(
+    '/api/session/:sessionID/question/:requestID/reply',
+    {
+      config: { v2: true, instance: false },
+      schema: {
+        operationId: 'v2.session.question.reply',
+        tags,
+        summary: 'Answer a question',
+        description: 'One array of chosen labels (or typed text) per question; the tool call continues. `question.replied`.',
+        params: RequestParams,
+        body: QuestionReplyInput,
+        response: { 204: Type.Null(), ...notFound },
+      },
+    },
+    async (request, reply) => {
+      const { instance, requestID } = await requestOf(request)
+      service.reply(instance, requestID, (request.body as Static<typeof QuestionReplyInput>).answers)
+      return reply.status(204).send()
+    },
+  )
+
+  app.post(
+    '/api/session/:sessionID/question/:requestID/reject',
+    {
+      config: { v2: true, instance: false },
+      schema: {
+        operationId: 'v2.session.question.reject',
+        tags,
+        summary: 'Dismiss a question',
+        description: 'The tool call fails and the turn stops. `question.rejected`.',
+        params: RequestParams,
+        response: { 204: Type.Null(), ...notFound },
+      },
+    },
+    async (request, reply) => {
+      const { instance, requestID } = await requestOf(request)
+      service.reject(instance, requestID)
+      return reply.status(204).send()
+    },
+  )
+}
