@@ -5,6 +5,7 @@ import { registerPermissionRoutes } from './routes.js'
 import { PermissionRequest } from './schemas.js'
 import { PermissionService } from './service.js'
 import { PERMISSION_MIGRATIONS, PermissionStore } from './store.js'
+import { PermissionNotFoundErrorBody, PermissionSavedInfo, PermissionV2Request, registerPermissionV2Routes } from './v2-routes.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -17,7 +18,7 @@ export default definePlugin({
   name: 'permission',
   dependencies: ['session'],
   register(app, kernel) {
-    registerSchemas(app, [PermissionRequest])
+    registerSchemas(app, [PermissionRequest, PermissionV2Request, PermissionSavedInfo, PermissionNotFoundErrorBody])
     kernel.storage.migrate('permission', PERMISSION_MIGRATIONS)
     const service = new PermissionService(app, kernel, new PermissionStore(kernel.storage.db))
     app.decorate('permissionGate', service)
@@ -27,5 +28,6 @@ export default definePlugin({
       if (!kernel.reloading) service.pruneOrphans()
     })
     registerPermissionRoutes(app, service)
+    registerPermissionV2Routes(app, service)
   },
 })

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify'
+import { ConflictError } from '../../kernel/errors.js'
 import { ascendingId } from '../../kernel/ids.js'
 import type { Instance } from '../../kernel/instance.js'
 import type { Kernel } from '../../kernel/plugin.js'
@@ -9,7 +10,7 @@ import type { InterruptedCallHold, PermissionGate, PermissionGateRequest } from 
 import { PermissionCancelledError, PermissionNotFoundError, PermissionRejectedError } from './errors.js'
 import { PermissionAsked, PermissionReplied } from './events.js'
 import type { PermissionReply } from './schemas.js'
-import type { PermissionRequestInfo, PermissionStore } from './store.js'
+import type { Approval, PermissionRequestInfo, PermissionStore } from './store.js'
 
 interface Waiter {
   instance: Instance
@@ -113,6 +114,34 @@ export class PermissionService implements PermissionGate, InterruptedCallHold {
 
   list(instance: Instance): PermissionRequestInfo[] {
     return this.store.list(instance.directory)
+  }
+
+  /**
+   * A request a client makes itself (v2): evaluated against `rules` plus the project's approvals
+   * (last match wins, the strictest pattern decides); only `ask` leaves a pending request, which
+   * nothing waits on: its reply is the answer.
+   */
+  open(instance: Instance, request: Omit<PermissionRequestInfo, 'id'> & { id?: string }, rules: PermissionRule[]): { id: string; effect: 'allow' | 'deny' | 'ask' } {
+    const id = request.id ?? ascendingId('per')
+    if (this.store.get(id)) throw new ConflictError(`Permission request already exists: ${id}`, { resource: id })
+    const all = [...rules, ...this.approved(instance)]
+    const effects = request.patterns.map((pattern) => evaluatePermission(all, request.permission, pattern).action)
+    const effect = effects.includes('deny') ? 'deny' : effects.includes('ask') || effects.length === 0 ? 'ask' : 'allow'
+    if (effect !== 'ask') return { id, effect }
+    const info: PermissionRequestInfo = { ...request, id }
+    this.store.insert(instance.directory, info)
+    this.kernel.publish(instance, PermissionAsked, info)
+    return { id, effect }
+  }
+
+  /** The approvals `always` replies saved, of one project (its id, as requests name it) or of all. */
+  saved(project?: string): Approval[] {
+    return this.store.savedApprovals(project)
+  }
+
+  /** Forgets a saved approval; later calls ask again. */
+  unsave(approval: Approval): void {
+    if (this.store.unapprove(approval)) this.approvals.delete(approval.project)
   }
 
   /** Answers a request of this instance; unknown ids (or another directory's) are a 404. */

@@ -30,6 +30,13 @@ export const PERMISSION_MIGRATIONS: Migration[] = [
   },
 ]
 
+/** A pattern a project allowed `always`. */
+export interface Approval {
+  project: string
+  permission: string
+  pattern: string
+}
+
 /** Pending requests (so they outlive a restart) and the patterns a project allowed `always`. */
 export class PermissionStore {
   private readonly statements
@@ -45,6 +52,9 @@ export class PermissionStore {
       remove: db.prepare<[string]>('DELETE FROM permission_request WHERE id = ?'),
       approve: db.prepare<[string, string, string, number]>('INSERT OR IGNORE INTO permission_approval (project, permission, pattern, time_created) VALUES (?, ?, ?, ?)'),
       approvals: db.prepare<[string], { permission: string; pattern: string }>('SELECT permission, pattern FROM permission_approval WHERE project = ? ORDER BY time_created, rowid'),
+      everyApproval: db.prepare<[], Approval>('SELECT project, permission, pattern FROM permission_approval ORDER BY project, time_created, rowid'),
+      projectApprovals: db.prepare<[string], Approval>('SELECT project, permission, pattern FROM permission_approval WHERE project = ? ORDER BY time_created, rowid'),
+      unapprove: db.prepare<[string, string, string]>('DELETE FROM permission_approval WHERE project = ? AND permission = ? AND pattern = ?'),
     }
   }
 
@@ -81,6 +91,15 @@ export class PermissionStore {
   approve(project: string, permission: string, patterns: string[]): void {
     const now = Date.now()
     for (const pattern of patterns) this.statements.approve.run(project, permission, pattern, now)
+  }
+
+  /** The saved approvals of one project, or of all. */
+  savedApprovals(project?: string): Approval[] {
+    return project === undefined ? this.statements.everyApproval.all() : this.statements.projectApprovals.all(project)
+  }
+
+  unapprove(approval: Approval): boolean {
+    return this.statements.unapprove.run(approval.project, approval.permission, approval.pattern).changes > 0
   }
 
   approvals(project: string): PermissionRule[] {
