@@ -3,6 +3,7 @@ import { registerSchemas } from '../../kernel/schemas.js'
 import { registerConfigRoutes } from './routes.js'
 import { CONFIG_SCHEMAS, ConfigInvalidErrorBody } from './schemas.js'
 import { createConfigService } from './service.js'
+import { registerConfigV2Routes, ReferenceInfo } from './v2-routes.js'
 import { createStrictValidator } from './validator.js'
 
 /**
@@ -13,10 +14,11 @@ import { createStrictValidator } from './validator.js'
 export default definePlugin({
   name: 'config',
   register(app, kernel) {
-    registerSchemas(app, [...CONFIG_SCHEMAS, ConfigInvalidErrorBody])
+    registerSchemas(app, [...CONFIG_SCHEMAS, ConfigInvalidErrorBody, ReferenceInfo])
     const validator = createStrictValidator(CONFIG_SCHEMAS)
     const service = createConfigService(kernel, validator)
     app.decorate('configuration', service)
     registerConfigRoutes(app, service, validator)
+    registerConfigV2Routes(app, kernel, service)
   },
 })

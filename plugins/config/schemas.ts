@@ -208,8 +208,8 @@ const CommandConfig = Type.Object({
 
 const Reference = Type.Union([
   Type.String(),
-  Type.Object({ repository: Type.String(), branch: Type.Optional(Type.String()), hidden: Type.Optional(Type.Boolean()) }),
-  Type.Object({ path: Type.String(), hidden: Type.Optional(Type.Boolean()) }),
+  Type.Object({ repository: Type.String(), branch: Type.Optional(Type.String()), hidden: Type.Optional(Type.Boolean()), description: Type.Optional(Type.String()) }),
+  Type.Object({ path: Type.String(), hidden: Type.Optional(Type.Boolean()), description: Type.Optional(Type.String()) }),
 ])
 
 /** The keys of `Config`, shared with the `config.updated` event. */

@@ -1,0 +1,33 @@
+import { createOpencodeClient } from '@opencode-ai/sdk/v2'
+import { expect } from 'chai'
+import { realpathSync } from 'node:fs'
+import { join } from 'node:path'
+import { cleanup, gitRepo, listen, startServer } from '../../helper.js'
+import { expectReferenceShape } from '../../reference.js'
+
+describe('config: v2 references', () => {
+  after(cleanup)
+
+  it('lists config references: local paths resolved at the location, git ones with their checkout path', async () => {
+    const repo = realpathSync(
+      gitRepo({
+        'opencode.json': JSON.stringify({
+          references: {
+            docs: 'docs',
+            spec: { path: '/srv/spec', description: 'The spec', hidden: true },
+            sdk: { repository: 'https://github.com/acme/sdk.git', branch: 'dev' },
+          },
+        }),
+      }),
+    )
+    const server = await startServer({ cwd: repo })
+    const client = createOpencodeClient({ baseUrl: await listen(server) })
+    const { data } = await client.v2.reference.list({ location: { directory: repo } }, { throwOnError: true })
+    expectReferenceShape('GET', '/api/reference', 200, data)
+    expect(data!.data).to.deep.equal([
+      { name: 'docs', path: join(repo, 'docs'), source: { type: 'local', path: 'docs' } },
+      { name: 'spec', path: '/srv/spec', description: 'The spec', hidden: true, source: { type: 'local', path: '/srv/spec', description: 'The spec', hidden: true } },
+      { name: 'sdk', path: join(server.dataDir, 'repos', 'github.com', 'acme', 'sdk@dev'), source: { type: 'git', repository: 'https://github.com/acme/sdk.git', branch: 'dev' } },
+    ])
+  })
+})
