@@ -53,7 +53,7 @@ export async function resolveProjectPath(instance: Instance, roots: ProjectRoots
     real = await realpath(absolute)
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
-    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ELOOP') {
+    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ELOOP' || code === 'ENAMETOOLONG') {
       // A missing path under a symlink that leads out must not reveal what exists out there.
       const nearest = await realish(absolute)
       if (!insideProject(roots, nearest)) throw outsideError(given)

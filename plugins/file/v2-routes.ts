@@ -3,7 +3,7 @@ import { extname } from 'node:path'
 import { Type } from 'typebox'
 import { NotFoundError } from '../../kernel/errors.js'
 import { ref, StringEnum } from '../../kernel/schemas.js'
-import { LocationEnvelope, locationEnvelope, LocationQuery, V2ErrorBody, v2Errors } from '../../kernel/v2.js'
+import { InvalidRequestError, LocationEnvelope, locationEnvelope, LocationQuery, V2ErrorBody, v2Errors } from '../../kernel/v2.js'
 import { contains } from '../../sdk/paths.js'
 import { binaryMimeType, decodeText } from './content.js'
 import { FileSystemEntry } from './schemas.js'
@@ -35,6 +35,7 @@ export function registerFileV2Routes(app: FastifyInstance, service: FileService)
     async (request, reply) => {
       const given = (request.params as { '*': string })['*']
       if (!given) throw new NotFoundError('File not found: (empty path)')
+      if (given.length > 4096) throw new InvalidRequestError('path must be at most 4096 characters', { kind: 'Params', field: 'path' })
       // The wildcard drops an absolute path's leading slash: take it back when that names the location.
       const absolute = `/${given}`
       const path = contains(request.instance.directory, absolute) || contains(request.instance.worktree, absolute) ? absolute : given

@@ -43,12 +43,15 @@ describe('kernel: a hostile client', () => {
               else if (response.statusCode >= 400) {
                 const json = (() => {
                   try {
-                    return response.json() as { name?: unknown; data?: { message?: unknown } }
+                    return response.json() as { name?: unknown; data?: { message?: unknown }; _tag?: unknown; message?: unknown }
                   } catch {
                     return undefined
                   }
                 })()
-                if (typeof json?.name !== 'string' || typeof json.data?.message !== 'string') failures.push(`${where} → ${response.statusCode} not a JSON error: ${response.body.slice(0, 100)}`)
+                // v1 errors are `{name, data: {message}}`; v2 (`/api/*`) ones are tagged `{_tag, message}`.
+                const v1 = typeof json?.name === 'string' && typeof json.data?.message === 'string'
+                const v2 = path.startsWith('/api/') && typeof json?._tag === 'string' && typeof json.message === 'string'
+                if (!v1 && !v2) failures.push(`${where} → ${response.statusCode} not a JSON error: ${response.body.slice(0, 100)}`)
               }
             }
           }

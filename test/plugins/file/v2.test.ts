@@ -48,6 +48,8 @@ describe('file: v2 routes', () => {
       expect(response.json()._tag).to.equal('ForbiddenError')
       expect(response.body).to.not.contain('top secret')
     }
+    const longName = await server.app.inject({ url: `/api/fs/read/${'a'.repeat(300)}` })
+    expect(longName.statusCode).to.equal(404)
     const missing = await server.app.inject({ url: '/api/fs/read/nope.txt' })
     expect(missing.statusCode).to.equal(404)
     expect(missing.json()._tag).to.equal('NotFoundError')
