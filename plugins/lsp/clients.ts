@@ -69,6 +69,7 @@ export class LspClients {
           root: instance.worktree,
           env: { ...this.kernel.env, ...server.env },
           initialization: server.initialization,
+          track: (child) => this.kernel.processes.track(child, { label: `lsp ${server.id}`, group: true, instance }),
         }).then(
           (client) => (started.client = client),
           (error: unknown) => {
