@@ -84,6 +84,21 @@ describe('kernel: event bus and SSE', () => {
     await unknown.next((frame) => frame.data.type === 'server.resync.required')
   })
 
+  it('sends server.resync.required instead of a replay larger than a client may queue, so a reconnect is not cut off', async () => {
+    const first = await openSse(`${url}/event?directory=${directory}`)
+    await publish(400)
+    const seen = await first.next((frame) => frame.data.properties?.n === 400)
+    first.close()
+    // 40 × 8 KB is more than half the 256 KB queue, and all 40 are still held (capacity 50).
+    for (let n = 0; n < 40; n++) await publish(500 + n, directory, 'x'.repeat(8 * 1024))
+    const again = await openSse(`${url}/event?directory=${directory}`, { 'last-event-id': seen.id })
+    const resync = await again.next((frame) => frame.data.type === 'server.resync.required')
+    expect(resync.data.properties.reason).to.match(/Too many events/)
+    await publish(600)
+    await again.next((frame) => frame.data.properties?.n === 600)
+    again.close()
+  })
+
   it('drops a client that stops reading, without blocking publishers or growing memory', async function () {
     this.timeout(30000)
     // Only clients that read are left: each receives every event of its own directory.
