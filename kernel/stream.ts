@@ -99,6 +99,8 @@ export class EventStreams {
       }
     }
     if (!stream.client.isClosed) unsubscribe = this.bus.subscribe(send, directory)
+    // A client that went away while the request passed the hooks fired 'close' before anyone listened.
+    if (response.destroyed || request.raw.socket?.destroyed) stream.client.end()
   }
 
   /** Ends every stream (shutdown). */

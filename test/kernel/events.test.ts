@@ -1,5 +1,6 @@
 import { expect } from 'chai'
 import { request } from 'node:http'
+import { connect } from 'node:net'
 import { Type } from 'typebox'
 import { defineEvent } from '../../kernel/bus.js'
 import { cleanup, listen, openSse, sleep, startServer, tempDir, type TestServer } from '../helper.js'
@@ -97,6 +98,23 @@ describe('kernel: event bus and SSE', () => {
     await publish(600)
     await again.next((frame) => frame.data.properties?.n === 600)
     again.close()
+  })
+
+  it('forgets clients that hang up before their stream opens (no subscriber left behind)', async () => {
+    await sleep(50)
+    const before = server.streams.size
+    const port = Number(new URL(url).port)
+    for (let i = 0; i < 20; i++) {
+      const socket = connect(port, '127.0.0.1')
+      socket.on('error', () => undefined)
+      await new Promise<void>((resolve) => socket.on('connect', resolve))
+      // A new directory: its instance is created first (git runs), and the client is gone meanwhile.
+      socket.write(`GET /event?directory=${encodeURIComponent(tempDir())} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`)
+      socket.destroy()
+    }
+    const deadline = Date.now() + 5000
+    while (server.streams.size > before && Date.now() < deadline) await sleep(50)
+    expect(server.streams.size).to.equal(before)
   })
 
   it('drops a client that stops reading, without blocking publishers or growing memory', async function () {
