@@ -27,8 +27,9 @@ function frames(text: string): { frames: { id: string; data: string }[]; rest: s
 const scenario: Scenario = {
   name: 'a paused SSE reader while events are published',
   async run({ short }) {
-    const count = short ? 6000 : 20_000
-    const size = 2000
+    const count = short ? 8000 : 20_000
+    // Big enough that the paused reader's queue overflows (and it is cut off) in the short run too.
+    const size = short ? 1000 : 600
     const llm = await soakLlm()
     const p = project(llm)
     const server = await p.start()
