@@ -111,6 +111,12 @@ function handleError(error: FastifyError, request: FastifyRequest, reply: Fastif
       reply.status(415).send({ name: 'UnsupportedMediaTypeError', data: { message: `Unsupported content type: ${request.headers['content-type'] ?? ''}` } })
       return
   }
+  const code = (error as { code?: unknown }).code
+  if (code === 'SQLITE_FULL' || code === 'ENOSPC') {
+    request.log.warn({ err: error, url: request.url, method: request.method }, 'disk full')
+    reply.status(507).send({ name: 'InsufficientStorageError', data: { message: 'The server cannot store this: its disk is full. Nothing was changed; retry once space is freed.' } })
+    return
+  }
   const status = error.statusCode ?? 500
   if (status >= 400 && status < 500) {
     sendNamed(request, reply, new NamedError('BadRequest', status, { message: error.message }))

@@ -74,6 +74,12 @@ export class PayloadTooLargeError extends NamedError {
   }
 }
 
+export class TooManyRequestsError extends NamedError {
+  constructor(message: string) {
+    super('TooManyRequestsError', 429, { message })
+  }
+}
+
 /** A plugin that cannot be loaded; thrown before the server listens. */
 export class PluginLoadError extends Error {
   readonly plugin: string

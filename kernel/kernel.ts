@@ -6,6 +6,7 @@ import { globalConfigDir, loadConfig, type ConfigObject, type LoadedConfig } fro
 import { GlobalDisposed, ServerInstanceDisposed } from './events.js'
 import { Instance, InstanceManager } from './instance.js'
 import { ExtensionRegistry, type Kernel, type KernelPaths } from './plugin.js'
+import { ProcessGroups } from './processes.js'
 import { Storage } from './storage.js'
 import { ToolRegistry } from './tool.js'
 import { KERNEL_VERSION } from './version.js'
@@ -37,6 +38,7 @@ export class KernelRuntime implements Kernel {
   readonly instances: InstanceManager
   readonly extensions = new ExtensionRegistry()
   readonly tools = new ToolRegistry()
+  readonly processes = new ProcessGroups()
   readonly log: FastifyBaseLogger
   readonly env: NodeJS.ProcessEnv
   private bootHooks: ((instance: Instance) => void)[] = []
@@ -123,6 +125,8 @@ export class KernelRuntime implements Kernel {
   /** Disposes instances and closes storage; the runtime is unusable afterwards. */
   async close(): Promise<void> {
     await this.instances.disposeAll()
+    // Whatever a plugin started and did not end (or started outside any instance).
+    await this.processes.stop()
     this.storage.close()
   }
 
@@ -136,6 +140,8 @@ export class KernelRuntime implements Kernel {
 
   private async disposeInstance(instance: Instance): Promise<void> {
     await instance.dispose((error, key) => this.log.error({ err: error, state: key, directory: instance.directory }, 'instance state disposer failed'))
+    const stopped = await this.processes.stop(instance)
+    if (stopped) this.log.warn({ directory: instance.directory, stopped }, 'ended child processes the instance left running')
     // `/event` streams of this directory end right after this frame.
     this.bus.publish(instance, ServerInstanceDisposed, { directory: instance.directory })
   }

@@ -84,6 +84,8 @@ async function main(argv: string[], builtins: LoadedPlugin[] | undefined): Promi
       },
     )
   }
+  // Also when the grace above runs out: no child process group outlives the server.
+  process.once('exit', () => server.kernel.processes.killAll())
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, () => shutdown(signal))
   try {
     const url = await server.listen()

@@ -2,6 +2,7 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
 import type { EventBus, EventDefinition, EventProperties } from './bus.js'
 import type { ConfigObject, LoadedConfig } from './config.js'
 import type { Instance, InstanceManager } from './instance.js'
+import type { ProcessGroups } from './processes.js'
 import type { Storage } from './storage.js'
 import type { ToolRegistry } from './tool.js'
 
@@ -75,6 +76,11 @@ export interface Kernel {
   readonly extensions: ExtensionRegistry
   /** Tools the model can call: `kernel.tools.register(pluginName, defineTool({...}))`. */
   readonly tools: ToolRegistry
+  /**
+   * Child processes that may outlive a request: `kernel.processes.track(child, { label, group, instance })`
+   * right after spawning (with `detached: true`), so shutdown and instance disposal end them.
+   */
+  readonly processes: ProcessGroups
   readonly log: FastifyBaseLogger
   /** The environment the server runs with (PATH, XDG dirs, `{env:}` substitution in config). */
   readonly env: NodeJS.ProcessEnv

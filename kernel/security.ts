@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { ForbiddenError, UnauthorizedError } from './errors.js'
+import type { AuthThrottle } from './auth-throttle.js'
+import { ForbiddenError, TooManyRequestsError, UnauthorizedError } from './errors.js'
 
 export interface SecurityOptions {
   /** When set, every request needs HTTP Basic (or a Bearer token) with this password. */
@@ -12,6 +13,8 @@ export interface SecurityOptions {
   cors: readonly string[]
   /** `--insecure`: serve a non-loopback hostname without a password and accept any `Host`. */
   insecure: boolean
+  /** Failed authentications per client address (growing delay, then 429). */
+  throttle?: AuthThrottle
 }
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1'])
@@ -56,6 +59,11 @@ function presented(request: FastifyRequest): { username?: string; password: stri
   return undefined
 }
 
+/** Whether the request presented any credentials at all (well-formed or not). */
+function attempted(request: FastifyRequest): boolean {
+  return request.headers.authorization !== undefined || (request.query as Record<string, unknown> | undefined)?.auth_token !== undefined
+}
+
 function decodeBasic(encoded: string): { username: string; password: string } | undefined {
   const decoded = Buffer.from(encoded, 'base64').toString('utf8')
   const colon = decoded.indexOf(':')
@@ -73,12 +81,23 @@ export function createSecurityHook(options: SecurityOptions) {
     // CORS preflights carry no credentials by design; @fastify/cors answers them.
     if (request.method === 'OPTIONS') return
     if (options.password) {
+      // A refused address gets no answer about its credentials, so parallel guesses gain nothing.
+      const wait = options.throttle?.check(request.ip) ?? 0
+      if (wait > 0) {
+        reply.header('retry-after', String(wait))
+        throw new TooManyRequestsError(`Too many failed authentication attempts from this address; retry in ${wait} s`)
+      }
       const credentials = presented(request)
       const ok =
         credentials !== undefined &&
         sameSecret(credentials.password, options.password) &&
         (credentials.username === undefined || sameSecret(credentials.username, options.username))
       if (!ok && !request.routeOptions.config?.ticket?.(request)) {
+        // Only a wrong guess counts: a first request without credentials is how clients learn to send them.
+        if (attempted(request) && options.throttle) {
+          const delay = options.throttle.failed(request.ip)
+          if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay))
+        }
         reply.header('www-authenticate', 'Basic realm="opencode-kernel", charset="UTF-8"')
         throw new UnauthorizedError()
       }

@@ -9,6 +9,7 @@ import { loadConfig } from './config.js'
 import { findGitRoot } from './instance.js'
 import { defaultDataDir, KernelRuntime } from './kernel.js'
 import { discoverBuiltinPlugins, loadThirdPartyPlugins, orderPlugins, type LoadedPlugin } from './loader.js'
+import { AuthThrottle, type AuthThrottleOptions } from './auth-throttle.js'
 import { isLoopbackHostname, type SecurityOptions } from './security.js'
 import { ServerReloaded } from './events.js'
 import { EventStreams } from './stream.js'
@@ -38,6 +39,8 @@ export interface ServerOptions {
   /** Third-party plugins besides those named in config `plugin`. */
   plugins?: readonly string[]
   instanceCapacity?: number
+  /** Tuning of failed-authentication throttling (tests shorten it). */
+  authThrottle?: Partial<AuthThrottleOptions>
   replayCapacity?: number
   heartbeatMs?: number
   /** Bytes a slow SSE client may fall behind before it is dropped. */
@@ -89,8 +92,9 @@ export async function createServer(options: ServerOptions = {}): Promise<Running
     cors: options.cors ?? [],
     insecure,
   }
-  const cwd = options.cwd ?? process.cwd()
   const log = pino({ level: options.logLevel ?? env.LOG_LEVEL ?? 'info' })
+  if (password) security.throttle = new AuthThrottle(log, options.authThrottle)
+  const cwd = options.cwd ?? process.cwd()
 
   const pluginDirs = options.pluginDirs ?? [join(PACKAGE_ROOT, 'dist', 'plugins')]
   const gitRoot = await findGitRoot(cwd)

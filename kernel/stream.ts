@@ -85,18 +85,22 @@ export class EventStreams {
     if (typeof lastEventId === 'string' && lastEventId.trim() !== '') {
       const seq = Number(lastEventId)
       const missed = Number.isSafeInteger(seq) ? this.bus.since(seq, directory) : undefined
-      if (missed) for (const event of missed) send(event)
+      // A replay larger than a client's queue would cut the client off on every reconnect.
+      const replayable = missed && missed.reduce((bytes, event) => bytes + (directory === undefined ? globalJson(event) : instanceJson(event)).length, 0) < this.options.maxQueuedBytes / 2
+      if (missed && replayable) for (const event of missed) send(event)
       else {
         this.sendFrame(
           stream,
           payload(ServerResyncRequired, {
             lastEventID: lastEventId,
-            reason: 'The events after this id are no longer held; reload the state you need.',
+            reason: missed ? 'Too many events were missed to replay them; reload the state you need.' : 'The events after this id are no longer held; reload the state you need.',
           }),
         )
       }
     }
     if (!stream.client.isClosed) unsubscribe = this.bus.subscribe(send, directory)
+    // A client that went away while the request passed the hooks fired 'close' before anyone listened.
+    if (response.destroyed || request.raw.socket?.destroyed) stream.client.end()
   }
 
   /** Ends every stream (shutdown). */

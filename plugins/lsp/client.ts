@@ -54,9 +54,21 @@ export class LspClient {
   ) {}
 
   /** Starts the server in `root` and runs the initialize handshake. */
-  static async start(options: { id: string; program: string; args: string[]; root: string; env: NodeJS.ProcessEnv; initialization?: Record<string, unknown> }): Promise<LspClient> {
+  static async start(options: {
+    id: string
+    program: string
+    args: string[]
+    root: string
+    env: NodeJS.ProcessEnv
+    initialization?: Record<string, unknown>
+    /** Registers the started child (the kernel's process registry); answers how to forget it. */
+    track?: (child: ChildProcess) => () => void
+  }): Promise<LspClient> {
     const { createMessageConnection, StreamMessageReader, StreamMessageWriter } = await loadRpc()
-    const child = spawn(options.program, options.args, { cwd: options.root, env: options.env, stdio: ['pipe', 'pipe', 'pipe'] })
+    // Its own process group: ending it also ends what it started (some servers are wrapper scripts).
+    const child = spawn(options.program, options.args, { cwd: options.root, env: options.env, stdio: ['pipe', 'pipe', 'pipe'], detached: true })
+    const untrack = options.track?.(child)
+    child.once('exit', () => untrack?.())
     child.stderr!.resume()
     const spawned = new Promise<void>((resolve, reject) => {
       child.once('spawn', () => resolve())
@@ -157,6 +169,11 @@ export class LspClient {
   private kill(): void {
     this.closed = true
     this.connection.dispose()
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL')
+    if (this.child.exitCode !== null || this.child.signalCode !== null || this.child.pid === undefined) return
+    try {
+      process.kill(-this.child.pid, 'SIGKILL')
+    } catch {
+      this.child.kill('SIGKILL')
+    }
   }
 }

@@ -13,12 +13,26 @@ const DIAGNOSTICS_TIMEOUT_MS = 3000
 const MAX_ERRORS = 20
 /** Symbols answered at most. */
 const MAX_SYMBOLS = 200
+/** After the n-th failed start (or exit) a server is started again no sooner than 1 s · 2^(n-1), at most 5 min. */
+const RETRY_BASE_MS = 1000
+const RETRY_MAX_MS = 5 * 60_000
 
 interface Running {
   starting?: Promise<LspClient | undefined>
   client?: LspClient
-  /** Why it could not start (it is not tried again in this instance). */
+  /** Failed starts and exits so far in this instance. */
+  failures: number
+  /** The last failure, and when the server may be started again (on the next edit of a file it handles). */
   error?: string
+  retryAt?: number
+}
+
+/** What `GET /lsp` adds for a server this instance started (or tried to). */
+export interface RunningStatus {
+  status: 'connected' | 'error'
+  error?: string
+  attempts?: number
+  retryAt?: number
 }
 
 export function formatDiagnostic(diagnostic: LspDiagnostic): string {
@@ -40,12 +54,20 @@ export class LspClients {
     )
   }
 
-  /** `connected` or `error` for a server this instance started (or tried to). */
-  status(instance: Instance, id: string): 'connected' | 'error' | undefined {
+  /** `connected`, or `error` with the failures and the next retry, for a server this instance started (or tried to). */
+  status(instance: Instance, id: string): RunningStatus | undefined {
     const entry = this.running(instance).get(id)
     if (!entry) return undefined
-    if (entry.error || (entry.client && !entry.client.alive)) return 'error'
-    return entry.client ? 'connected' : undefined
+    if (entry.client?.alive) return { status: 'connected' }
+    if (entry.client && !entry.error) this.failed(entry, `${id} exited`)
+    if (!entry.failures) return undefined
+    return { status: 'error', attempts: entry.failures, ...(entry.error ? { error: entry.error } : {}), ...(entry.retryAt ? { retryAt: entry.retryAt } : {}) }
+  }
+
+  private failed(entry: Running, error: string): void {
+    entry.failures++
+    entry.error = error
+    entry.retryAt = Date.now() + Math.min(RETRY_BASE_MS * 2 ** (entry.failures - 1), RETRY_MAX_MS)
   }
 
   /** The servers for `file`'s extension, started on first need. */
@@ -57,11 +79,13 @@ export class LspClients {
     for (const server of configuredServers(this.kernel.config(instance))) {
       if (server.disabled || !server.extensions.includes(extension) || !server.command[0]) continue
       let entry = running.get(server.id)
-      if (entry?.error) continue
-      if (!entry || (entry.client && !entry.client.alive)) {
+      if (entry?.client && !entry.client.alive && !entry.error) this.failed(entry, `${server.id} exited`)
+      // A server that failed is tried again on a later edit, once its backoff has passed.
+      if (entry?.error && Date.now() < entry.retryAt!) continue
+      if (!entry || entry.error) {
         const program = findExecutable(server.command[0], scope)
         if (!program) continue
-        const started: Running = {}
+        const started: Running = { failures: entry?.failures ?? 0 }
         started.starting = LspClient.start({
           id: server.id,
           program,
@@ -69,11 +93,12 @@ export class LspClients {
           root: instance.worktree,
           env: { ...this.kernel.env, ...server.env },
           initialization: server.initialization,
+          track: (child) => this.kernel.processes.track(child, { label: `lsp ${server.id}`, group: true, instance }),
         }).then(
           (client) => (started.client = client),
           (error: unknown) => {
-            started.error = error instanceof Error ? error.message : String(error)
-            this.kernel.log.warn({ server: server.id, err: error }, 'language server failed to start')
+            this.failed(started, error instanceof Error ? error.message : String(error))
+            this.kernel.log.warn({ server: server.id, err: error, attempts: started.failures, retryAt: started.retryAt }, 'language server failed to start')
             return undefined
           },
         )

@@ -353,6 +353,13 @@ export class McpService {
       // Read, or a chatty server blocks on a full pipe.
       transport.stderr?.on('data', (chunk: Buffer) => this.kernel.log.debug({ server: name }, chunk.toString('utf8').slice(0, 2000)))
       await client.connect(transport, { timeout })
+      // The SDK spawns it without its own process group: only the server itself can be ended.
+      const untrack = this.kernel.processes.track({ pid: transport.pid ?? undefined }, { label: `mcp ${name}`, group: false, instance })
+      const onclose = transport.onclose
+      transport.onclose = () => {
+        untrack()
+        onclose?.()
+      }
       return
     }
     const url = new URL(config.url)

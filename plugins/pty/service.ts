@@ -171,9 +171,12 @@ export class PtyService {
     })
     const info: PtyInfo = { id, title: input.title || `Terminal ${id.slice(-4)}`, command: requested, args, cwd, status: 'running', pid: child.pid }
     const terminal = new Terminal(info, child)
+    // A pty's child leads its own session and process group.
+    const untrack = this.kernel.processes.track(child, { label: 'pty', group: true, instance })
     terminals.set(id, terminal)
     child.onData((data) => terminal.output(data))
     child.onExit(({ exitCode }) => {
+      untrack()
       info.status = 'exited'
       info.exitCode = Math.max(0, exitCode)
       if (terminals.get(id) === terminal) terminals.delete(id)

@@ -205,7 +205,8 @@ export class PromptRunner {
       'session.runner',
       () => ({ runs: new Map(), status: new Map() }),
       async (state) => {
-        for (const [sessionID] of state.runs) this.abort(instance, sessionID)
+        // Not `this.abort()`: a disposed instance's `state()` throws, and the turns ran on.
+        for (const run of state.runs.values()) run.controller?.abort()
         await Promise.race([Promise.all([...state.runs.values()].map((run) => run.done)), new Promise((resolve) => setTimeout(resolve, 2000))])
         this.writer.flush()
       },
@@ -484,7 +485,7 @@ export class PromptRunner {
       if (this.changed.delete(sessionID) && !instance.isDisposed) {
         await this.history.publishDiff(instance, sessionID).catch((error) => this.kernel.log.warn({ err: error, sessionID }, 'session diff failed'))
       }
-      this.state(instance).runs.delete(sessionID)
+      if (!instance.isDisposed) this.state(instance).runs.delete(sessionID)
       run.done = undefined
       if (!instance.isDisposed) {
         this.setStatus(instance, sessionID, { type: 'idle' })

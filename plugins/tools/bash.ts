@@ -72,6 +72,7 @@ export const bashTool = (env: ToolEnv) =>
       await mkdir(env.outputDir, { recursive: true, mode: 0o700 }).catch(() => {})
       // From here on no await until the exit listener is attached: a quick command could end unseen.
       const child = spawn(shell, ['-c', args.command], { cwd, env: env.kernel.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+      const untrack = env.kernel.processes.track(child, { label: 'bash', group: true, instance })
 
       let output = ''
       let spill: WriteStream | undefined
@@ -129,6 +130,7 @@ export const bashTool = (env: ToolEnv) =>
         child.on('exit', () => setTimeout(() => child.pid !== undefined && killGroup(child.pid, 'SIGKILL'), 50))
         child.on('close', (code) => resolvePromise(code))
       })
+      untrack()
       clearTimeout(timer)
       clearTimeout(escalation)
       clearTimeout(pending)

@@ -212,6 +212,8 @@ export class WorktreeService {
     return new Promise((resolve) => {
       // Its own process group, so a timeout also ends what the command started.
       const child = spawn('bash', ['-lc', command], { cwd: directory, env: this.gitEnv(), stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+      const untrack = this.kernel.processes.track(child, { label: 'worktree start command', group: true, instance })
+      child.once('close', untrack)
       children.add(child)
       this.starting.set(directory, { child, children })
       let output = ''

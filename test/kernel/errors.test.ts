@@ -36,6 +36,24 @@ describe('kernel: errors', () => {
     expect(missing.json().data.message).to.include('service')
   })
 
+  it('answers 507 InsufficientStorageError when the database cannot grow (disk full), and stores again once it can', async () => {
+    const db = server.kernel.storage.db
+    const pages = db.pragma('page_count', { simple: true }) as number
+    db.pragma(`max_page_count = ${pages}`)
+    try {
+      let response
+      // Until the free pages of the file are used up too.
+      for (let i = 0; i < 200 && (response = await server.app.inject({ method: 'POST', url: '/notes', payload: { text: 'y'.repeat(900) } })).statusCode === 200; i++);
+      expect(response!.statusCode).to.equal(507)
+      expect(response!.json().name).to.equal('InsufficientStorageError')
+      expect(response!.json().data.message).to.match(/disk is full/)
+    } finally {
+      db.pragma('max_page_count = 1073741823')
+    }
+    expect((await server.app.inject({ method: 'POST', url: '/notes', payload: { text: 'after' } })).statusCode).to.equal(200)
+    expect(db.pragma('integrity_check', { simple: true })).to.equal('ok')
+  })
+
   it('answers 413 to an oversized body', async () => {
     const response = await server.app.inject({ method: 'POST', url: '/notes', payload: { text: 'x'.repeat(4096) } })
     expect(response.statusCode).to.equal(413)

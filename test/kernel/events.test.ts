@@ -1,5 +1,6 @@
 import { expect } from 'chai'
 import { request } from 'node:http'
+import { connect } from 'node:net'
 import { Type } from 'typebox'
 import { defineEvent } from '../../kernel/bus.js'
 import { cleanup, listen, openSse, sleep, startServer, tempDir, type TestServer } from '../helper.js'
@@ -82,6 +83,38 @@ describe('kernel: event bus and SSE', () => {
     expect(resync.data.properties.lastEventID).to.equal(seen.id)
     const unknown = await openSse(`${url}/event?directory=${directory}`, { 'last-event-id': '12' })
     await unknown.next((frame) => frame.data.type === 'server.resync.required')
+  })
+
+  it('sends server.resync.required instead of a replay larger than a client may queue, so a reconnect is not cut off', async () => {
+    const first = await openSse(`${url}/event?directory=${directory}`)
+    await publish(400)
+    const seen = await first.next((frame) => frame.data.properties?.n === 400)
+    first.close()
+    // 40 × 8 KB is more than half the 256 KB queue, and all 40 are still held (capacity 50).
+    for (let n = 0; n < 40; n++) await publish(500 + n, directory, 'x'.repeat(8 * 1024))
+    const again = await openSse(`${url}/event?directory=${directory}`, { 'last-event-id': seen.id })
+    const resync = await again.next((frame) => frame.data.type === 'server.resync.required')
+    expect(resync.data.properties.reason).to.match(/Too many events/)
+    await publish(600)
+    await again.next((frame) => frame.data.properties?.n === 600)
+    again.close()
+  })
+
+  it('forgets clients that hang up before their stream opens (no subscriber left behind)', async () => {
+    await sleep(50)
+    const before = server.streams.size
+    const port = Number(new URL(url).port)
+    for (let i = 0; i < 20; i++) {
+      const socket = connect(port, '127.0.0.1')
+      socket.on('error', () => undefined)
+      await new Promise<void>((resolve) => socket.on('connect', resolve))
+      // A new directory: its instance is created first (git runs), and the client is gone meanwhile.
+      socket.write(`GET /event?directory=${encodeURIComponent(tempDir())} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`)
+      socket.destroy()
+    }
+    const deadline = Date.now() + 5000
+    while (server.streams.size > before && Date.now() < deadline) await sleep(50)
+    expect(server.streams.size).to.equal(before)
   })
 
   it('drops a client that stops reading, without blocking publishers or growing memory', async function () {

@@ -62,4 +62,41 @@ describe('kernel: a hostile client', () => {
     expect(requests).to.be.above(500)
     expect((await server.app.inject({ url: '/global/health' })).json()).to.include({ healthy: true })
   })
+
+  it('gets the same 400 for a non-finite number in any numeric query parameter as for an out-of-range one', async function () {
+    this.timeout(60_000)
+    const server = await startServer({ cwd: gitRepo(), dataDir: tempDir('ok-data-') })
+    type Parameter = { in: string; name: string; schema?: { type?: string } }
+    const document = (await server.app.inject({ url: '/doc' })).json() as { paths: Record<string, Record<string, { parameters?: Parameter[] }>> }
+    const session = (await server.app.inject({ method: 'POST', url: '/session', payload: {} })).json() as { id: string }
+    const failures: string[] = []
+    let checked = 0
+    for (const [path, item] of Object.entries(document.paths)) {
+      for (const [method, operation] of Object.entries(item)) {
+        if (SKIPPED.has(`${method.toUpperCase()} ${path}`)) continue
+        const numeric = (operation.parameters ?? []).filter((p) => p.in === 'query' && (p.schema?.type === 'number' || p.schema?.type === 'integer'))
+        for (const parameter of numeric) {
+          const url = `${path.replace(/\{[^}]+\}/g, session.id)}?${parameter.name}=`
+          const answer = async (value: string) => {
+            const response = await server.app.inject({ method: method.toUpperCase() as 'GET', url: url + value })
+            return { status: response.statusCode, name: (response.json() as { name?: string }).name, kind: (response.json() as { data?: { kind?: string } }).data?.kind }
+          }
+          const outOfRange = await answer('-1e308')
+          expect(outOfRange, `${method} ${url}-1e308`).to.deep.equal({ status: 400, name: 'BadRequest', kind: 'Query' })
+          for (const value of ['Infinity', '-Infinity', '1e309', '-1e309', 'NaN', '%2BInfinity']) {
+            const got = await answer(value)
+            checked++
+            if (JSON.stringify(got) !== JSON.stringify(outOfRange)) failures.push(`${method} ${url}${value} → ${JSON.stringify(got)}`)
+          }
+        }
+      }
+    }
+    expect(failures).to.deep.equal([])
+    // GET /session (limit, start), GET /session/:id/message (limit), GET /find/file (limit) at least.
+    expect(checked).to.be.at.least(4 * 6)
+    const listed = await server.app.inject({ url: '/session?limit=Infinity' })
+    expect(listed.json()).to.deep.include({ name: 'BadRequest' })
+    expect(listed.json().data.message).to.match(/limit.*finite/)
+    expect((await server.app.inject({ url: '/session?limit=5' })).statusCode).to.equal(200)
+  })
 })

@@ -49,6 +49,8 @@ export class ScriptedLlm {
   readonly titleRequests: RecordedRequest[] = []
   /** What title requests answer. */
   title = 'Scripted title'
+  /** Answers a request when no turn is scripted (soak runs); without it such a request gets a 500. */
+  fallback?: (body: RecordedRequest['body']) => Turn
   private readonly turns: Turn[] = []
   private readonly waiters: (() => void)[] = []
   private readonly open = new Set<ServerResponse>()
@@ -107,7 +109,7 @@ export class ScriptedLlm {
     }
     this.requests.push(recorded)
     for (const wake of this.waiters.splice(0)) wake()
-    const turn = this.turns.shift()
+    const turn = this.turns.shift() ?? this.fallback?.(body)
     if (!turn) {
       response.writeHead(500, { 'content-type': 'application/json' })
       response.end(JSON.stringify({ error: { message: 'ScriptedLlm: no turn scripted for this request', type: 'server_error' } }))

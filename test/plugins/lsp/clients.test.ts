@@ -1,5 +1,7 @@
 import { expect } from 'chai'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { PACKAGE_ROOT } from '../../../kernel/version.js'
 import { cleanup } from '../../helper.js'
 import { sessionHarness, until } from '../session/setup.js'
@@ -62,6 +64,40 @@ describe('plugin: lsp (clients)', () => {
     const [write] = (await h.call('GET', `/session/${session.id}/message`)).body[1].parts.filter((p: any) => p.type === 'tool')
     expect(write.state.status).to.equal('completed')
     expect(write.state.time.end - write.state.time.start).to.be.below(5000)
-    expect((await h.call('GET', '/lsp')).body.find((s: any) => s.id === 'broken').status).to.equal('error')
+    const broken = (await h.call('GET', '/lsp')).body.find((s: any) => s.id === 'broken')
+    expect(broken).to.include({ status: 'error', attempts: 1 })
+    expect(broken.error).to.match(/exited \(code 3\) before it initialized/)
+    expect(broken.retryAt).to.be.above(write.state.time.start)
+  })
+
+  it('starts a server that failed again on an edit after its backoff, and shows it connected', async function () {
+    this.timeout(30_000)
+    const fixture = pathToFileURL(FIXTURE).href
+    // Fails until a file `ready` exists in the worktree (its working directory).
+    const command = [process.execPath, '-e', `if (!require('fs').existsSync('ready')) process.exit(3); import(${JSON.stringify(fixture)})`]
+    const h = await sessionHarness({ extraPlugins: ['lsp'], config: { lsp: { flaky: { command, extensions: ['.fx'] } } } })
+    h.llm.script(
+      { toolCalls: [{ name: 'write', args: { filePath: 'a.fx', content: 'ERROR one\n' } }] },
+      { text: 'ok' },
+      { toolCalls: [{ name: 'write', args: { filePath: 'a.fx', content: 'ERROR two\n' } }] },
+      { text: 'ok' },
+    )
+    const session = await h.createSession()
+    await h.prompt(session.id, 'write')
+    const failed = (await h.call('GET', '/lsp')).body.find((s: any) => s.id === 'flaky')
+    expect(failed).to.include({ status: 'error', attempts: 1 })
+
+    writeFileSync(join(h.repo, 'ready'), '')
+    await until(() => Date.now() > failed.retryAt, 10_000, 'the backoff to pass')
+    await h.prompt(session.id, 'write again')
+    const messages = (await h.call('GET', `/session/${session.id}/message`)).body
+    const writes = messages.flatMap((m: any) => m.parts).filter((p: any) => p.type === 'tool')
+    expect(writes).to.have.length(2)
+    expect(writes[0].state.output).not.to.contain('found ERROR')
+    expect(writes[1].state.output).to.contain('found ERROR: ERROR two')
+    const connected = (await h.call('GET', '/lsp')).body.find((s: any) => s.id === 'flaky')
+    expect(connected.status).to.equal('connected')
+    expect(connected).not.to.have.property('retryAt')
+    expect(h.server.kernel.processes.list().map((p) => p.label)).to.include('lsp flaky')
   })
 })
