@@ -172,8 +172,11 @@ export class PtyService {
     const info: PtyInfo = { id, title: input.title || `Terminal ${id.slice(-4)}`, command: requested, args, cwd, status: 'running', pid: child.pid }
     const terminal = new Terminal(info, child)
     terminals.set(id, terminal)
+    // An open terminal keeps the instance out of LRU eviction until its process exits.
+    const unpin = instance.pin(`terminal ${id}`)
     child.onData((data) => terminal.output(data))
     child.onExit(({ exitCode }) => {
+      unpin()
       info.status = 'exited'
       info.exitCode = Math.max(0, exitCode)
       if (terminals.get(id) === terminal) terminals.delete(id)

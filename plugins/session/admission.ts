@@ -68,6 +68,8 @@ interface SessionRun {
   controller?: AbortController
   /** Settles when the loop stops. */
   done?: Promise<void>
+  /** Keeps the instance out of LRU eviction while the loop runs. */
+  unpin: () => void
 }
 
 interface AdmissionState {
@@ -157,11 +159,6 @@ export class PromptAdmission {
     return this.state(instance).runs.has(sessionID)
   }
 
-  /** Whether any session of the instance is running (the instance must not be evicted). */
-  anyBusy(instance: Instance): boolean {
-    return !instance.isDisposed && this.state(instance).runs.size > 0
-  }
-
   /** SessionBusyError (409) while a turn, a shell command or a summary runs. */
   assertIdle(instance: Instance, sessionID: string): void {
     if (this.isBusy(instance, sessionID)) throw new SessionBusyError(sessionID)
@@ -171,7 +168,7 @@ export class PromptAdmission {
     const state = this.state(instance)
     let run = state.runs.get(sessionID)
     if (!run) {
-      state.runs.set(sessionID, (run = { pending: [], queue: [] }))
+      state.runs.set(sessionID, (run = { pending: [], queue: [], unpin: instance.pin(`session ${sessionID} running`) }))
       this.setStatus(instance, sessionID, { type: 'busy' })
     }
     return run
@@ -200,7 +197,7 @@ export class PromptAdmission {
         // An abort drops prompts sent meanwhile: each caller gets its own message back.
         for (const dropped of run.pending.splice(0)) dropped.waiter?.resolve(dropped.user)
         for (const dropped of run.queue.splice(0)) dropped.waiter?.reject(new Error('Aborted'))
-        this.stopped(instance, sessionID)
+        this.stopped(instance, sessionID, run)
       }
     }
   }
@@ -366,7 +363,7 @@ export class PromptAdmission {
     } finally {
       this.writer.flush()
       run.pending.length = 0
-      this.stopped(instance, sessionID)
+      this.stopped(instance, sessionID, run)
     }
   }
 
@@ -414,12 +411,15 @@ export class PromptAdmission {
     for (const dropped of [...run.pending.splice(0), ...run.queue.splice(0)]) if (dropped.waiter) answer(dropped.waiter)
   }
 
-  private stopped(instance: Instance, sessionID: string): void {
-    this.state(instance).runs.delete(sessionID)
+  private stopped(instance: Instance, sessionID: string, run: SessionRun): void {
+    // A disposed instance has dropped its state already.
     if (!instance.isDisposed) {
+      this.state(instance).runs.delete(sessionID)
       this.setStatus(instance, sessionID, { type: 'idle' })
       this.kernel.publish(instance, SessionIdle, { sessionID })
     }
+    // Last: an idle instance may be evicted at once.
+    run.unpin()
   }
 
   /** Turns the prompt's parts into stored parts; project files are read in as synthetic text. */

@@ -274,8 +274,11 @@ export class PromptRunner implements TurnRunner {
       const more = outcome.finish === 'tool-calls' && step < maxSteps
       if (overflow) {
         // Near the context limit: summarize now, so the next step (or the next prompt) starts small.
-        const summary = await this.summarize(instance, sessionID, () => (join(), this.saveUser(instance, compactionRequest(user.info, true))), control, modelInfo)
-        if (!more) break
+        // Prompts waiting now join before the request, so the summary covers them and the turn goes
+        // on to answer them (the next turn would start after the request and never see them).
+        let joined = false
+        const summary = await this.summarize(instance, sessionID, () => ((joined = join()), this.saveUser(instance, compactionRequest(user.info, true))), control, modelInfo)
+        if (!more && !joined) break
         if (failed(summary)) {
           last = summary
           break
