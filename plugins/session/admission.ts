@@ -14,7 +14,7 @@ import type { ModelInfo, ModelRef } from '../provider/types.js'
 import { compactionRequest } from './compaction.js'
 import { SessionIdle, SessionStatusChanged } from './events.js'
 import type { MessageWithParts, Part, PromptInput, SessionInfo, SessionStatus, TextPart, UserMessage } from './schemas.js'
-import { isDefaultTitle, SessionBusyError, type SessionService } from './service.js'
+import { isDefaultTitle, QueuedWorkAbortedError, SessionBusyError, type SessionService } from './service.js'
 import type { SessionHistory } from './history.js'
 import type { PartWriter } from './writer.js'
 import { generateTitle } from './title.js'
@@ -196,7 +196,7 @@ export class PromptAdmission {
       } else {
         // An abort drops prompts sent meanwhile: each caller gets its own message back.
         for (const dropped of run.pending.splice(0)) dropped.waiter?.resolve(dropped.user)
-        for (const dropped of run.queue.splice(0)) dropped.waiter?.reject(new Error('Aborted'))
+        for (const dropped of run.queue.splice(0)) dropped.waiter?.reject(new QueuedWorkAbortedError(sessionID))
         this.stopped(instance, sessionID, run)
       }
     }
