@@ -362,7 +362,8 @@ export class PromptAdmission {
       } while (this.wantsTurn(run))
     } finally {
       this.writer.flush()
-      run.pending.length = 0
+      // Only noReply prompts are left on a normal end; anything else would be a caller hanging.
+      this.drop(run, (waiter) => waiter.reject(new QueuedWorkAbortedError(sessionID)))
       this.stopped(instance, sessionID, run)
     }
   }
