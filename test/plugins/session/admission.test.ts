@@ -139,6 +139,31 @@ describe('plugin: session (prompt admission)', () => {
     expect(h.llm.requests).to.have.length(1)
   })
 
+  it('gives a subtask command sent while busy a turn of its own, its prompt stored when that turn starts', async () => {
+    const h = await sessionHarness({ config: { command: { research: { template: 'Find out about $ARGUMENTS', agent: 'general', subtask: true, description: 'research' } } } })
+    h.llm.script({ text: ['slow', 'ly'], delayMs: 150 }, { text: 'The child found 42.' }, { text: 'The answer is 42.' })
+    const session = await h.createSession()
+    const first = h.prompt(session.id, 'p0')
+    await h.llm.untilRequests(1)
+    const command = h.call('POST', `/session/${session.id}/command`, { command: 'research', arguments: 'the answer' })
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    // Not stored yet: it waits for its turn rather than sorting before the running reply.
+    expect((await h.call('GET', `/session/${session.id}/message`)).body).to.have.length(2)
+    const [r0, r1] = await Promise.all([first, command])
+    expect(r0.body.parts.find((p: any) => p.type === 'text').text).to.equal('slowly')
+    expect(r1.status).to.equal(200)
+    expect(r1.body.parts.find((p: any) => p.type === 'text').text).to.equal('The answer is 42.')
+
+    const messages = (await h.call('GET', `/session/${session.id}/message`)).body
+    const ids = messages.map((m: any) => m.info.id)
+    expect(ids).to.deep.equal([...ids].sort())
+    expect(messages.map((m: any) => m.info.role)).to.deep.equal(['user', 'assistant', 'user', 'assistant', 'assistant'])
+    expect(messages[2].parts[0]).to.include({ type: 'subtask', command: 'research' })
+    expect(messages[2].parts.every((p: any) => p.messageID === messages[2].info.id)).to.equal(true)
+    expect(messages[3].info.parentID).to.equal(messages[2].info.id)
+    expect(messages[4].info.parentID).to.equal(messages[2].info.id)
+  })
+
   it('keeps 20 sessions × 5 parallel prompts in order, answered once each', async function () {
     this.timeout(60_000)
     const h = await sessionHarness()
