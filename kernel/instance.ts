@@ -26,6 +26,10 @@ interface StateEntry {
 export class Instance {
   private readonly states = new Map<string, StateEntry>()
   private disposed = false
+  private readonly pins = new Map<number, string>()
+  private pinCount = 0
+  /** Set by the instance cache: runs when the last pin is released. */
+  onUnpinned?: () => void
 
   constructor(
     readonly directory: string,
@@ -48,6 +52,24 @@ export class Instance {
     const value = init(this)
     this.states.set(key, { value, dispose: dispose ? () => dispose(value, this) : undefined })
     return value
+  }
+
+  /**
+   * Marks the instance busy (a running turn, an open terminal, a request waiting on the user):
+   * the LRU cache does not evict it until every pin is released. Returns the release (idempotent).
+   * Dispose on request still ends a pinned instance.
+   */
+  pin(reason: string): () => void {
+    const id = ++this.pinCount
+    this.pins.set(id, reason)
+    return () => {
+      if (this.pins.delete(id) && this.pins.size === 0) this.onUnpinned?.()
+    }
+  }
+
+  /** Why the instance is busy (empty when idle). */
+  get pinned(): string[] {
+    return [...this.pins.values()]
   }
 
   /** Disposes and forgets one piece of state; the next `state()` call creates it anew. */
@@ -125,11 +147,15 @@ export interface InstanceManagerOptions {
   capacity: number
   onBoot: (instance: Instance) => void
   onDispose: (instance: Instance) => Promise<void>
+  /** Busy (pinned) instances keep the cache above capacity; called each time that happens. */
+  onOverCapacity?: (size: number, pinned: { directory: string; reasons: string[] }[]) => void
 }
 
 /** Creates each instance once (even under concurrent first requests) and caps them LRU. */
 export class InstanceManager {
   private readonly instances = new Map<string, Promise<Instance>>()
+  /** The instances that finished booting, for the pins eviction must respect. */
+  private readonly booted = new Map<string, Instance>()
 
   constructor(private readonly options: InstanceManagerOptions) {}
 
@@ -148,6 +174,10 @@ export class InstanceManager {
     }
     const created = resolveProject(directory).then(({ worktree, project }) => {
       const instance = new Instance(directory, worktree, project)
+      if (this.instances.get(directory) === created) {
+        this.booted.set(directory, instance)
+        instance.onUnpinned = () => this.evict()
+      }
       this.options.onBoot(instance)
       return instance
     })
@@ -173,6 +203,7 @@ export class InstanceManager {
     const pending = this.instances.get(directory)
     if (!pending) return false
     this.instances.delete(directory)
+    this.booted.delete(directory)
     const instance = await pending.catch(() => undefined)
     if (instance) await this.options.onDispose(instance)
     return true
@@ -182,10 +213,22 @@ export class InstanceManager {
     for (const directory of [...this.instances.keys()]) await this.dispose(directory)
   }
 
+  /** Disposes the least recently used idle instances beyond capacity; busy ones wait for their last unpin. */
   private evict(): void {
-    while (this.instances.size > this.options.capacity) {
-      const oldest = this.instances.keys().next().value as string
-      void this.dispose(oldest)
+    let excess = this.instances.size - this.options.capacity
+    if (excess <= 0) return
+    const pinned: { directory: string; reasons: string[] }[] = []
+    // The most recently used one is the request being served: never evicted here.
+    for (const directory of [...this.instances.keys()].slice(0, -1)) {
+      if (excess <= 0) break
+      const reasons = this.booted.get(directory)?.pinned ?? []
+      if (reasons.length) {
+        pinned.push({ directory, reasons })
+        continue
+      }
+      void this.dispose(directory)
+      excess--
     }
+    if (excess > 0) this.options.onOverCapacity?.(this.instances.size, pinned)
   }
 }

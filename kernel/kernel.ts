@@ -65,6 +65,8 @@ export class KernelRuntime implements Kernel {
         for (const hook of this.bootHooks) this.runBootHook(hook, instance)
       },
       onDispose: (instance) => this.disposeInstance(instance),
+      onOverCapacity: (size, pinned) =>
+        this.log.warn({ capacity: options.instanceCapacity, size, pinned }, 'instance cache over capacity: busy instances stay until idle'),
     })
   }
 

@@ -91,13 +91,17 @@ export class PermissionService implements PermissionGate, InterruptedCallHold {
     }
     this.store.insert(instance.directory, info)
     return new Promise<void>((resolve, reject) => {
+      // A request waiting on the user keeps the instance out of LRU eviction.
+      const unpin = instance.pin(`permission ${info.id}`)
       const onAbort = () => {
+        unpin()
         if (!this.waiters.delete(info.id)) return
         this.store.remove(info.id)
         this.kernel.publish(instance, PermissionReplied, { sessionID: info.sessionID, requestID: info.id, reply: 'reject' })
         reject(new PermissionCancelledError())
       }
       const settle = (fn: () => void) => () => {
+        unpin()
         signal.removeEventListener('abort', onAbort)
         fn()
       }

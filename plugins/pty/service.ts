@@ -174,9 +174,12 @@ export class PtyService {
     // A pty's child leads its own session and process group.
     const untrack = this.kernel.processes.track(child, { label: 'pty', group: true, instance })
     terminals.set(id, terminal)
+    // An open terminal keeps the instance out of LRU eviction until its process exits.
+    const unpin = instance.pin(`terminal ${id}`)
     child.onData((data) => terminal.output(data))
     child.onExit(({ exitCode }) => {
       untrack()
+      unpin()
       info.status = 'exited'
       info.exitCode = Math.max(0, exitCode)
       if (terminals.get(id) === terminal) terminals.delete(id)

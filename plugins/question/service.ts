@@ -40,11 +40,17 @@ export class QuestionService {
     const request: QuestionRequestInfo = { id: ascendingId('que'), sessionID: input.sessionID, questions: input.questions, ...(input.tool ? { tool: input.tool } : {}) }
     const pending = this.pending(instance)
     return new Promise<Answer[]>((resolve, reject) => {
+      // A question waiting on the user keeps the instance out of LRU eviction.
+      const unpin = instance.pin(`question ${request.id}`)
       const onAbort = () => {
+        unpin()
         if (pending.delete(request.id)) this.kernel.publish(instance, QuestionRejected, { sessionID: request.sessionID, requestID: request.id })
         reject(new QuestionRejectedError())
       }
-      const done = () => signal.removeEventListener('abort', onAbort)
+      const done = () => {
+        unpin()
+        signal.removeEventListener('abort', onAbort)
+      }
       pending.set(request.id, {
         request,
         resolve: (answers) => {

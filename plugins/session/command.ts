@@ -10,7 +10,7 @@ import type { ToolContext } from '../../kernel/tool.js'
 import { realPathInside } from '../../sdk/paths.js'
 import { CommandExecuted } from './events.js'
 import type { MessageWithParts, PartInput } from './schemas.js'
-import type { PromptRunner } from './runner.js'
+import type { PromptAdmission } from './admission.js'
 import type { SessionService } from './service.js'
 
 type ModelRef = { providerID: string; modelID: string }
@@ -79,7 +79,7 @@ export class SessionCommands {
     private readonly app: FastifyInstance,
     private readonly kernel: Kernel,
     private readonly sessions: SessionService,
-    private readonly runner: PromptRunner,
+    private readonly admission: PromptAdmission,
   ) {}
 
   async run(instance: Instance, sessionID: string, input: CommandRequest): Promise<MessageWithParts> {
@@ -103,7 +103,7 @@ export class SessionCommands {
     } else {
       parts = [{ type: 'text', text }, ...(await this.referencedParts(instance, text)), ...(input.parts ?? [])]
     }
-    const reply = await this.runner.prompt(instance, sessionID, { parts, ...(promptAgent ? { agent: promptAgent } : {}), ...(model && !subtask ? { model } : {}), ...(input.messageID ? { messageID: input.messageID } : {}) })
+    const reply = await this.admission.prompt(instance, sessionID, { parts, ...(promptAgent ? { agent: promptAgent } : {}), ...(model && !subtask ? { model } : {}), ...(input.messageID ? { messageID: input.messageID } : {}) })
     this.kernel.publish(instance, CommandExecuted, { name: command.name, sessionID, arguments: input.arguments, messageID: reply.info.id })
     return reply
   }

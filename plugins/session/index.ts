@@ -1,5 +1,6 @@
 import { definePlugin } from '../../kernel/plugin.js'
 import { registerSchemas } from '../../kernel/schemas.js'
+import { PromptAdmission } from './admission.js'
 import { SessionHistory } from './history.js'
 import { registerSessionRoutes } from './routes.js'
 import { PromptRunner } from './runner.js'
@@ -76,6 +77,7 @@ export default definePlugin({
     const writer = new PartWriter(store, 250, (error) => kernel.log.error({ err: error }, 'writing streamed parts failed'))
     const history = new SessionHistory(app, kernel, sessions)
     const runner = new PromptRunner(app, kernel, sessions, writer, history)
+    const admission = new PromptAdmission(app, kernel, sessions, writer, history, runner)
     const holds: InterruptedCallHold[] = []
     // After every plugin has registered, so the permission service can hold its waiting calls.
     app.addHook('onReady', async () => {
@@ -87,15 +89,15 @@ export default definePlugin({
     const api: SessionApi = {
       get: (instance, sessionID) => sessions.get(instance, sessionID),
       holdInterrupted: (hold) => void holds.push(hold),
-      resumeTool: (instance, sessionID, messageID, callID, outcome) => runner.resume(instance, sessionID, messageID, callID, outcome),
+      resumeTool: (instance, sessionID, messageID, callID, outcome) => admission.resume(instance, sessionID, messageID, callID, outcome),
       create: (instance, input) => sessions.create(instance, input),
       async promptText(instance, sessionID, input) {
-        const reply = await runner.prompt(instance, sessionID, { parts: [{ type: 'text', text: input.text }], agent: input.agent, model: input.model })
+        const reply = await admission.prompt(instance, sessionID, { parts: [{ type: 'text', text: input.text }], agent: input.agent, model: input.model })
         const error = reply.info.role === 'assistant' ? reply.info.error : undefined
         if (error) throw new Error(`${error.name}: ${String((error.data as { message?: unknown }).message ?? '')}`)
         return reply.parts.flatMap((part) => (part.type === 'text' && !part.synthetic ? [part.text] : [])).join('\n')
       },
-      abort: (instance, sessionID) => runner.abort(instance, sessionID),
+      abort: (instance, sessionID) => admission.abort(instance, sessionID),
       update: (instance, sessionID, change) => sessions.update(instance, sessionID, change),
       find: (sessionID) => store.getSession(sessionID),
       messages: (sessionID, limit) => store.page(sessionID, limit).messages,
@@ -108,12 +110,12 @@ export default definePlugin({
     app.decorate('sessions', api)
     registerSessionRoutes(app, kernel, {
       sessions,
-      runner,
+      admission,
       history,
-      shell: new SessionShell(kernel, sessions, runner),
-      commands: new SessionCommands(app, kernel, sessions, runner),
+      shell: new SessionShell(kernel, sessions, admission, runner),
+      commands: new SessionCommands(app, kernel, sessions, admission),
     })
-    registerSessionV2Routes(app, kernel, { sessions, runner })
+    registerSessionV2Routes(app, kernel, { sessions, admission })
   },
 })
 

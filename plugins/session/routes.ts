@@ -3,7 +3,7 @@ import { Type, type Static } from 'typebox'
 import { BadRequestError } from '../../kernel/errors.js'
 import type { Kernel } from '../../kernel/plugin.js'
 import { InstanceQuery, optionalBody, ref } from '../../kernel/schemas.js'
-import type { PromptRunner } from './runner.js'
+import type { PromptAdmission } from './admission.js'
 import type { SessionHistory } from './history.js'
 import type { SessionShell } from './shell.js'
 import type {} from '../project/types.js' // app.projects, when the project plugin runs
@@ -55,13 +55,13 @@ function decodeCursor(cursor: string): string {
 
 export interface SessionParts {
   sessions: SessionService
-  runner: PromptRunner
+  admission: PromptAdmission
   history: SessionHistory
   shell: SessionShell
   commands: SessionCommands
 }
 
-export function registerSessionRoutes(app: FastifyInstance, kernel: Kernel, { sessions, runner, history, shell, commands }: SessionParts): void {
+export function registerSessionRoutes(app: FastifyInstance, kernel: Kernel, { sessions, admission, history, shell, commands }: SessionParts): void {
   app.get(
     '/session',
     { schema: { operationId: 'session.list', tags, summary: 'List sessions, most recently updated first', querystring: SessionListQuery, response: { 200: Type.Array(ref(SessionInfo)) } } },
@@ -83,7 +83,7 @@ export function registerSessionRoutes(app: FastifyInstance, kernel: Kernel, { se
   app.get(
     '/session/status',
     { schema: { operationId: 'session.status', tags, summary: 'Status of every non-idle session', querystring, response: { 200: Type.Record(Type.String(), ref(SessionStatus)) } } },
-    async (request) => runner.statuses(request.instance),
+    async (request) => admission.statuses(request.instance),
   )
 
   app.post(
@@ -122,7 +122,7 @@ export function registerSessionRoutes(app: FastifyInstance, kernel: Kernel, { se
     async (request) => {
       const { sessionID } = request.params as Static<typeof SessionParams>
       sessions.get(request.instance, sessionID)
-      for (const id of sessions.store.descendants(sessionID)) await runner.stop(request.instance, id)
+      for (const id of sessions.store.descendants(sessionID)) await admission.stop(request.instance, id)
       sessions.remove(request.instance, sessionID)
       return true
     },
@@ -182,7 +182,7 @@ export function registerSessionRoutes(app: FastifyInstance, kernel: Kernel, { se
     { schema: { operationId: 'session.deleteMessage', tags, summary: 'Delete a message and its parts', querystring, params: MessageParams, response: { 200: Type.Boolean() } } },
     async (request) => {
       const { sessionID, messageID } = request.params as Static<typeof MessageParams>
-      runner.assertIdle(request.instance, sessionID)
+      admission.assertIdle(request.instance, sessionID)
       sessions.removeMessage(request.instance, sessionID, messageID)
       return true
     },
@@ -228,7 +228,7 @@ export function registerSessionRoutes(app: FastifyInstance, kernel: Kernel, { se
     },
     async (request) => {
       const { sessionID } = request.params as Static<typeof SessionParams>
-      return runner.prompt(request.instance, sessionID, request.body as Static<typeof PromptInput>)
+      return admission.prompt(request.instance, sessionID, request.body as Static<typeof PromptInput>)
     },
   )
 
@@ -239,7 +239,7 @@ export function registerSessionRoutes(app: FastifyInstance, kernel: Kernel, { se
       const { sessionID } = request.params as Static<typeof SessionParams>
       const body = request.body as Static<typeof PromptInput>
       // Validation and storing the user message happen before the 204; only the turn runs after.
-      const { reply: turn } = await runner.submit(request.instance, sessionID, body)
+      const { reply: turn } = await admission.submit(request.instance, sessionID, body)
       turn?.catch((error: unknown) => kernel.log.warn({ err: error, sessionID }, 'async prompt failed'))
       return reply.status(204).send()
     },
@@ -251,7 +251,7 @@ export function registerSessionRoutes(app: FastifyInstance, kernel: Kernel, { se
     async (request) => {
       const { sessionID } = request.params as Static<typeof SessionParams>
       sessions.get(request.instance, sessionID)
-      await runner.stop(request.instance, sessionID)
+      await admission.stop(request.instance, sessionID)
       return true
     },
   )
@@ -292,7 +292,7 @@ export function registerSessionRoutes(app: FastifyInstance, kernel: Kernel, { se
     async (request) => {
       const { sessionID } = request.params as Static<typeof SessionParams>
       const body = request.body as Static<typeof RevertInput>
-      runner.assertIdle(request.instance, sessionID)
+      admission.assertIdle(request.instance, sessionID)
       return history.revert(request.instance, sessionID, body.messageID, body.partID)
     },
   )
@@ -312,7 +312,7 @@ export function registerSessionRoutes(app: FastifyInstance, kernel: Kernel, { se
     },
     async (request) => {
       const { sessionID } = request.params as Static<typeof SessionParams>
-      runner.assertIdle(request.instance, sessionID)
+      admission.assertIdle(request.instance, sessionID)
       return history.unrevert(request.instance, sessionID)
     },
   )
@@ -421,7 +421,7 @@ export function registerSessionRoutes(app: FastifyInstance, kernel: Kernel, { se
     },
     async (request) => {
       const { sessionID } = request.params as Static<typeof SessionParams>
-      await runner.compact(request.instance, sessionID, request.body as Static<typeof SummarizeInput>)
+      await admission.compact(request.instance, sessionID, request.body as Static<typeof SummarizeInput>)
       return true
     },
   )

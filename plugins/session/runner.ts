@@ -1,31 +1,24 @@
 import type { LanguageModel, ModelMessage, ToolSet } from 'ai'
 import type { FastifyInstance } from 'fastify'
-import { lstatSync, readdirSync, readFileSync } from 'node:fs'
-import { relative } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { BadRequestError, NamedError, isNamedError } from '../../kernel/errors.js'
+import { NamedError, isNamedError } from '../../kernel/errors.js'
 import { ascendingId } from '../../kernel/ids.js'
 import type { Instance } from '../../kernel/instance.js'
 import type { Kernel } from '../../kernel/plugin.js'
 import { checkToolArguments, type PermissionAsk, type ToolContext, type ToolDefinition } from '../../kernel/tool.js'
 import type { AgentInfo, PermissionRule } from '../agent/types.js'
-import type { ModelInfo, ModelRef } from '../provider/types.js'
+import type { ModelInfo } from '../provider/types.js'
 import { toModelMessages } from './context.js'
 import { compactionRequest, continueRequest, fitHistory, isContextOverflow, isOverflow, partsToPrune, syntheticRequest } from './compaction.js'
 import { DEFAULT_STRUCTURED_RETRIES, jsonFormat, STRUCTURED_OUTPUT_INSTRUCTION, STRUCTURED_OUTPUT_REMINDER, STRUCTURED_OUTPUT_TOOL, structuredOutputTool } from './structured.js'
-import { MessagePartDelta, SessionCompacted, SessionError, SessionIdle, SessionStatusChanged } from './events.js'
+import { MessagePartDelta, SessionCompacted, SessionError } from './events.js'
 import { evaluatePermission as evaluate } from '../../sdk/permission.js'
-import { realPathInside } from '../../sdk/paths.js'
 import { PermissionDeniedError, USER_RULES } from './permission.js'
 import type {
   AssistantMessage,
   MessageError,
   MessageWithParts,
   Part,
-  PromptInput,
   ReasoningPart,
-  SessionInfo,
-  SessionStatus,
   StepStartPart,
   SubtaskPart,
   TextPart,
@@ -33,25 +26,16 @@ import type {
   ToolPart,
   UserMessage,
 } from './schemas.js'
-import { isDefaultTitle, SessionBusyError, type SessionService } from './service.js'
+import type { SessionService } from './service.js'
 import { instructionFiles, systemPrompt } from './system.js'
-import type { InterruptedCallHold, PermissionGate, ResumeOutcome } from './types.js'
+import type { InterruptedCallHold, PermissionGate } from './types.js'
 import type { PartWriter } from './writer.js'
 import type { SessionHistory } from './history.js'
+import type { TurnControl, TurnResume, TurnRunner, TurnStart, UserWithParts } from './admission.js'
 
 /** Steps a turn may take when the agent sets no limit. */
 const DEFAULT_MAX_STEPS = 100
 const MAX_RETRIES = 5
-const MAX_INLINE_FILE_BYTES = 1024 * 1024
-const TITLE_TIMEOUT_MS = 30_000
-
-interface QueuedPrompt {
-  user: MessageWithParts & { info: UserMessage }
-  resolve(message: MessageWithParts): void
-  reject(error: unknown): void
-  /** Continues a turn the server stopped in: finish this held tool call first. */
-  resume?: { messageID: string; callID: string; outcome: ResumeOutcome }
-}
 
 /** A tool call left running by a restart, which a plugin (the permission service) will finish. */
 interface HeldCall {
@@ -60,25 +44,11 @@ interface HeldCall {
   hold: InterruptedCallHold
 }
 
-interface SessionRun {
-  queue: QueuedPrompt[]
-  controller?: AbortController
-  /** Settles when the loop stops. */
-  done?: Promise<void>
-}
-
-interface RunnerState {
-  runs: Map<string, SessionRun>
-  status: Map<string, SessionStatus>
-}
-
 let ai: typeof import('ai') | undefined
 /** The `ai` SDK, imported on first use so start-up does not pay for it. */
 async function loadAi(): Promise<typeof import('ai')> {
   return (ai ??= await import('ai'))
 }
-
-type UserWithParts = MessageWithParts & { info: UserMessage }
 
 /**
  * The provider options of one model call: the model's, then the agent's, then the chosen
@@ -168,21 +138,11 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   })
 }
 
-function cleanTitle(text: string): string | undefined {
-  const line = text
-    .replace(/<think>[\s\S]*?<\/think>/g, '')
-    .split('\n')
-    .map((l) => l.trim())
-    .find((l) => l.length > 0)
-  if (!line) return undefined
-  return line.length > 100 ? line.slice(0, 97) + '...' : line
-}
-
 /**
- * The agent loop. Prompts on one session run one after another (FIFO); each turn streams steps
- * from the model, runs the tools it calls, and continues until the model stops.
+ * The agent loop: each turn streams steps from the model, runs the tools it calls, and continues
+ * until the model stops. Which prompts a turn answers, and when, is admission's (admission.ts).
  */
-export class PromptRunner {
+export class PromptRunner implements TurnRunner {
   /** Held calls by session id (sessions are global, instances boot later). */
   private readonly held: Map<string, HeldCall[]>
   /** Sessions whose files changed in the running turn (their diff is published when it ends). */
@@ -200,90 +160,6 @@ export class PromptRunner {
     this.changed = kernel.keep('session.changed', () => new Set())
   }
 
-  private state(instance: Instance): RunnerState {
-    return instance.state<RunnerState>(
-      'session.runner',
-      () => ({ runs: new Map(), status: new Map() }),
-      async (state) => {
-        // Not `this.abort()`: a disposed instance's `state()` throws, and the turns ran on.
-        for (const run of state.runs.values()) run.controller?.abort()
-        await Promise.race([Promise.all([...state.runs.values()].map((run) => run.done)), new Promise((resolve) => setTimeout(resolve, 2000))])
-        this.writer.flush()
-      },
-    )
-  }
-
-  /** Non-idle sessions of the instance. */
-  statuses(instance: Instance): Record<string, SessionStatus> {
-    return Object.fromEntries(this.state(instance).status)
-  }
-
-  private setStatus(instance: Instance, sessionID: string, status: SessionStatus): void {
-    const map = this.state(instance).status
-    if (status.type === 'idle') map.delete(sessionID)
-    else map.set(sessionID, status)
-    this.kernel.publish(instance, SessionStatusChanged, { sessionID, status })
-  }
-
-  isBusy(instance: Instance, sessionID: string): boolean {
-    return this.state(instance).runs.has(sessionID)
-  }
-
-  /** SessionBusyError (409) while a turn, a shell command or a summary runs. */
-  assertIdle(instance: Instance, sessionID: string): void {
-    if (this.isBusy(instance, sessionID)) throw new SessionBusyError(sessionID)
-  }
-
-  /**
-   * Runs `work` as the session's one activity (a shell command): 409 when the session is busy;
-   * the session is busy meanwhile, and abort cancels `work`'s signal. Prompts sent meanwhile wait
-   * and run after it.
-   */
-  async exclusive<T>(instance: Instance, sessionID: string, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
-    this.assertIdle(instance, sessionID)
-    const state = this.state(instance)
-    const controller = new AbortController()
-    const run: SessionRun = { queue: [], controller }
-    let settle!: () => void
-    run.done = new Promise<void>((resolve) => (settle = resolve))
-    state.runs.set(sessionID, run)
-    this.setStatus(instance, sessionID, { type: 'busy' })
-    try {
-      return await work(controller.signal)
-    } finally {
-      this.writer.flush()
-      settle()
-      if (run.queue.length && !controller.signal.aborted) {
-        run.done = this.drive(instance, sessionID, run)
-      } else {
-        // Prompts sent meanwhile are dropped by the abort: each caller gets its own message back.
-        for (const dropped of run.queue.splice(0)) dropped.resolve(dropped.user)
-        state.runs.delete(sessionID)
-        if (!instance.isDisposed) {
-          this.setStatus(instance, sessionID, { type: 'idle' })
-          this.kernel.publish(instance, SessionIdle, { sessionID })
-        }
-      }
-    }
-  }
-
-  /** Cancels the running turn and drops queued prompts. Always leaves the session idle. */
-  abort(instance: Instance, sessionID: string): void {
-    this.releaseHeld(instance, sessionID)
-    const run = this.state(instance).runs.get(sessionID)
-    if (!run) return
-    run.controller?.abort()
-  }
-
-  /** Aborts and waits (bounded) until the loop has stopped writing. */
-  async stop(instance: Instance, sessionID: string): Promise<void> {
-    this.releaseHeld(instance, sessionID)
-    const run = this.state(instance).runs.get(sessionID)
-    if (!run) return
-    run.controller?.abort()
-    await Promise.race([run.done, new Promise((resolve) => setTimeout(resolve, 5000))])
-  }
-
   /** Records a call a restart left waiting; it stays `running` until resumed or released. */
   holdCall(sessionID: string, call: HeldCall): void {
     const calls = this.held.get(sessionID) ?? []
@@ -292,7 +168,7 @@ export class PromptRunner {
   }
 
   /** Fails the session's held calls (their message ends aborted) and tells their holders. */
-  private releaseHeld(instance: Instance, sessionID: string): void {
+  releaseHeld(instance: Instance, sessionID: string): void {
     const calls = this.held.get(sessionID)
     if (!calls) return
     this.held.delete(sessionID)
@@ -313,228 +189,84 @@ export class PromptRunner {
     }
   }
 
-  /** Finishes a held call and, once its message has none left, continues the turn. */
-  resume(instance: Instance, sessionID: string, messageID: string, callID: string, outcome: ResumeOutcome): void {
+  /** Forgets one held call; returns the user message its turn answered, for admission to resume it. */
+  unhold(sessionID: string, messageID: string, callID: string): UserWithParts | undefined {
     const calls = this.held.get(sessionID) ?? []
     const index = calls.findIndex((call) => call.messageID === messageID && call.callID === callID)
-    if (index < 0) return
+    if (index < 0) return undefined
     calls.splice(index, 1)
     if (!calls.length) this.held.delete(sessionID)
     const message = this.sessions.store.getMessage(sessionID, messageID)
     const parent = message?.info.role === 'assistant' ? this.sessions.store.getMessage(sessionID, message.info.parentID) : undefined
-    if (!message || !parent || parent.info.role !== 'user') return
-    const state = this.state(instance)
-    let run = state.runs.get(sessionID)
-    if (!run) state.runs.set(sessionID, (run = { queue: [] }))
-    run.queue.push({ user: parent as MessageWithParts & { info: UserMessage }, resolve: () => {}, reject: () => {}, resume: { messageID, callID, outcome } })
-    if (!run.done) run.done = this.drive(instance, sessionID, run)
+    return parent?.info.role === 'user' ? (parent as UserWithParts) : undefined
   }
 
-  /** Resolves the agent and model of a prompt; bad names are a 400 before anything is stored. */
-  async resolveAgentAndModel(instance: Instance, session: SessionInfo, input: PromptInput): Promise<{ agent: AgentInfo; model: ModelRef }> {
-    const agent = input.agent ? await this.app.agents.get(instance, input.agent) : await this.app.agents.defaultAgent(instance)
-    if (!agent) throw new BadRequestError(`Agent not found: ${input.agent}`, 'Body')
-    const model: ModelRef =
-      input.model ?? agent.model ?? (session.model ? { providerID: session.model.providerID, modelID: session.model.id } : await this.app.providers.defaultModel(instance))
-    try {
-      await this.app.providers.model(instance, model)
-    } catch (error) {
-      if (isNamedError(error) && error.statusCode === 404) throw new BadRequestError(`Model not found: ${model.providerID}/${model.modelID}`, 'Body')
-      throw error
-    }
-    return { agent, model }
-  }
-
-  /** Turns the prompt's parts into stored parts; project files are read in as synthetic text. */
-  private userParts(instance: Instance, sessionID: string, messageID: string, input: PromptInput): Part[] {
-    const parts: Part[] = []
-    for (const part of input.parts) {
-      const id = part.id ?? ascendingId('prt')
-      if (part.type === 'text') {
-        parts.push({ ...part, id, sessionID, messageID })
-      } else if (part.type === 'agent') {
-        parts.push({ ...part, id, sessionID, messageID })
-      } else if (part.type === 'subtask') {
-        parts.push({ ...part, id, sessionID, messageID })
-      } else {
-        parts.push({ ...part, id, sessionID, messageID })
-        if (part.url.startsWith('file://')) parts.push(...this.inlineFile(instance, sessionID, messageID, part.url, part.mime))
-        else if (!part.url.startsWith('data:')) throw new BadRequestError(`Unsupported file URL (use file:// or data:): ${part.url.slice(0, 100)}`, 'Body')
-      }
-    }
-    return parts
-  }
-
-  private inlineFile(instance: Instance, sessionID: string, messageID: string, url: string, mime: string): Part[] {
-    let path: string
-    try {
-      path = fileURLToPath(new URL(url))
-    } catch {
-      throw new BadRequestError(`Invalid file URL: ${url.slice(0, 200)}`, 'Body')
-    }
-    if (!realPathInside(path, [instance.worktree, instance.directory])) {
-      throw new BadRequestError(`File is outside the project: ${path}`, 'Body')
-    }
-    const synthetic = (text: string): TextPart => ({ id: ascendingId('prt'), sessionID, messageID, type: 'text', text, synthetic: true })
-    const rel = relative(instance.worktree, path) || '.'
-    const stat = lstatSync(path)
-    if (stat.isDirectory()) {
-      const entries = readdirSync(path, { withFileTypes: true }).map((entry) => entry.name + (entry.isDirectory() ? '/' : ''))
-      return [synthetic(`Listing of directory ${rel}:\n${entries.sort().join('\n')}`)]
-    }
-    if (mime.startsWith('image/') || mime === 'application/pdf') return []
-    if (stat.size > MAX_INLINE_FILE_BYTES) return [synthetic(`File ${rel} is too large to include (${stat.size} bytes); read parts of it with the read tool.`)]
-    const content = readFileSync(path, 'utf8')
-    return [synthetic(`Contents of ${rel}:\n\`\`\`\n${content}\n\`\`\``)]
-  }
-
-  /** Stores the user message and queues the turn; resolves with the final assistant message (or the user message when `noReply`). */
-  async prompt(instance: Instance, sessionID: string, input: PromptInput): Promise<MessageWithParts> {
-    const { user, reply } = await this.submit(instance, sessionID, input)
-    return reply ?? user
+  /** Once a loop stops: the session's diff, when its files changed. */
+  async finished(instance: Instance, sessionID: string): Promise<void> {
+    if (!this.changed.delete(sessionID)) return
+    await this.history.publishDiff(instance, sessionID).catch((error) => this.kernel.log.warn({ err: error, sessionID }, 'session diff failed'))
   }
 
   /**
-   * Validates and stores the user message, then queues the turn. Bad input fails here, before
-   * anything is stored; `reply` settles when the turn ends (absent when `noReply`).
+   * One turn: steps until the model stops. Before each step (and each message the loop adds), the
+   * prompts that arrived meanwhile join (`control.take`); the newest becomes the one the step
+   * answers, with its agent, model and format.
    */
-  async submit(instance: Instance, sessionID: string, input: PromptInput): Promise<{ user: MessageWithParts; reply?: Promise<MessageWithParts> }> {
-    const session = this.sessions.get(instance, sessionID)
-    const { agent, model } = await this.resolveAgentAndModel(instance, session, input)
-    if (input.format?.type === 'json_schema' && !input.format.schema) throw new BadRequestError('format.schema is required when format.type is "json_schema"', 'Body')
-    const messageID = input.messageID ?? ascendingId('msg')
-    if (this.sessions.store.getMessage(sessionID, messageID)) throw new BadRequestError(`Message already exists: ${messageID}`, 'Body')
-    const parts = this.userParts(instance, sessionID, messageID, input)
-    this.startingNewTurn(instance, session)
-    const variant = input.variant ?? agent.variant
-    const info: UserMessage = { id: messageID, sessionID, role: 'user', time: { created: Date.now() }, agent: agent.name, model: { ...model, ...(variant ? { variant } : {}) } }
-    if (input.system) info.system = input.system
-    if (input.tools) info.tools = input.tools
-    if (input.format) info.format = input.format
-
-    const first = !this.sessions.store.page(sessionID, 1).messages.length
-    this.sessions.saveMessage(instance, info)
-    for (const part of parts) this.sessions.savePart(instance, part)
-    this.sessions.update(
-      instance,
-      sessionID,
-      (s) => {
-        s.agent = agent.name
-        s.model = { id: model.modelID, providerID: model.providerID }
-      },
-      { touch: true },
-    )
-    const user = { info, parts }
-    if (first && !session.parentID && isDefaultTitle(session.title)) {
-      const text = parts.flatMap((p) => (p.type === 'text' && !p.synthetic ? [p.text] : [])).join('\n')
-      if (text.trim()) void this.generateTitle(instance, sessionID, text, model)
-    }
-    if (input.noReply) return { user }
-    return { user, reply: this.enqueue(instance, sessionID, user) }
-  }
-
-  /** A new prompt (or summary) gives up calls a restart left waiting on the user, and a revert for good. */
-  private startingNewTurn(instance: Instance, session: SessionInfo): void {
-    this.releaseHeld(instance, session.id)
-    if (session.revert && !this.isBusy(instance, session.id)) this.history.dropReverted(instance, session.id)
-  }
-
-  /** Queues a stored user message's turn; resolves with its final assistant message. */
-  private enqueue(instance: Instance, sessionID: string, user: UserWithParts): Promise<MessageWithParts> {
-    return new Promise<MessageWithParts>((resolve, reject) => {
-      const state = this.state(instance)
-      let run = state.runs.get(sessionID)
-      if (!run) state.runs.set(sessionID, (run = { queue: [] }))
-      run.queue.push({ user, resolve, reject })
-      if (!run.done) run.done = this.drive(instance, sessionID, run)
-    })
-  }
-
-  /**
-   * `POST …/summarize`: queues a compaction request (a user message with a `compaction` part)
-   * answered by a summary with this model; with `auto`, the work continues after it.
-   */
-  async compact(instance: Instance, sessionID: string, input: { providerID: string; modelID: string; auto?: boolean }): Promise<MessageWithParts> {
-    const session = this.sessions.get(instance, sessionID)
-    const current = session.agent && (await this.app.agents.get(instance, session.agent)) ? session.agent : undefined
-    const { agent, model } = await this.resolveAgentAndModel(instance, session, { agent: current, model: { providerID: input.providerID, modelID: input.modelID }, parts: [] })
-    this.startingNewTurn(instance, session)
-    const request = this.saveUser(instance, compactionRequest({ sessionID, agent: agent.name, model }, input.auto ?? false))
-    return this.enqueue(instance, sessionID, request)
-  }
-
-  private async drive(instance: Instance, sessionID: string, run: SessionRun): Promise<void> {
-    try {
-      while (run.queue.length) {
-        const prompt = run.queue[0]!
-        run.controller = new AbortController()
-        try {
-          const reply = await this.turn(instance, sessionID, prompt, run)
-          run.queue.shift()
-          prompt.resolve(reply)
-          // An abort drops the queued prompts: their callers get the aborted reply.
-          if (run.controller.signal.aborted) for (const dropped of run.queue.splice(0)) dropped.resolve(reply)
-        } catch (error) {
-          run.queue.shift()
-          prompt.reject(error)
-          if (run.controller.signal.aborted) for (const dropped of run.queue.splice(0)) dropped.reject(error)
-        }
-      }
-    } finally {
-      this.writer.flush()
-      if (this.changed.delete(sessionID) && !instance.isDisposed) {
-        await this.history.publishDiff(instance, sessionID).catch((error) => this.kernel.log.warn({ err: error, sessionID }, 'session diff failed'))
-      }
-      if (!instance.isDisposed) this.state(instance).runs.delete(sessionID)
-      run.done = undefined
-      if (!instance.isDisposed) {
-        this.setStatus(instance, sessionID, { type: 'idle' })
-        this.kernel.publish(instance, SessionIdle, { sessionID })
-      }
-    }
-  }
-
-  private async turn(instance: Instance, sessionID: string, prompt: QueuedPrompt, run: SessionRun): Promise<MessageWithParts> {
-    const signal = run.controller!.signal
-    const agent = (await this.app.agents.get(instance, prompt.user.info.agent)) ?? (await this.app.agents.defaultAgent(instance))
-    const modelRef = prompt.user.info.model
-    const modelInfo = await this.app.providers.model(instance, modelRef)
-    const maxSteps = agent.steps ?? DEFAULT_MAX_STEPS
+  async turn(instance: Instance, sessionID: string, start: TurnStart, control: TurnControl): Promise<MessageWithParts> {
+    const { signal } = control
+    let agent = start.agent ?? (await this.app.agents.get(instance, start.user.info.agent)) ?? (await this.app.agents.defaultAgent(instance))
+    let modelInfo = start.model ?? (await this.app.providers.model(instance, start.user.info.model))
     let last: MessageWithParts | undefined
-    if (prompt.resume) {
-      const resumed = await this.finishHeldCall(instance, sessionID, agent, prompt.resume, signal)
+    if (start.resume) {
+      const resumed = await this.finishHeldCall(instance, sessionID, agent, start.resume, control)
       if (!resumed.continue) return resumed.message
       last = resumed.message
     } else {
       // Subtasks the prompt carries (a command's) run first, each as a `task` call; the model then
       // continues with their results.
-      for (const subtask of prompt.user.parts) {
+      for (const subtask of start.user.parts) {
         if (subtask.type !== 'subtask') continue
-        last = await this.runSubtask(instance, sessionID, prompt.user, subtask, agent, signal)
+        last = await this.runSubtask(instance, sessionID, start.user, subtask, agent, control)
         if (signal.aborted) return last
       }
     }
-    let user = prompt.user
-    const request = prompt.resume ? undefined : user.parts.find((part) => part.type === 'compaction')
+    let user = start.user
+    let wanted = start.resume ? undefined : jsonFormat(user.info.format)
+    let reminders = 0
+    /** Lets waiting prompts join; true when one did (it is now the prompt being answered). */
+    const join = (): boolean => {
+      const joined = control.take()
+      if (!joined) return false
+      ;({ user, agent, model: modelInfo } = joined)
+      wanted = jsonFormat(user.info.format)
+      reminders = 0
+      return true
+    }
+    /** Adds a synthetic user message, unless a prompt that just joined takes its place. */
+    const follow = (make: (like: UserMessage) => UserWithParts): void => {
+      if (!join()) user = this.saveUser(instance, make(user.info))
+    }
+    const request = start.resume ? undefined : user.parts.find((part) => part.type === 'compaction')
     if (request) {
       // A summary asked for with `POST …/summarize`; `auto` continues the work after it.
-      const summary = await this.summarize(instance, sessionID, user, run, modelInfo, signal)
+      const summary = await this.summarize(instance, sessionID, () => user, control, modelInfo)
       if (!request.auto || failed(summary)) return summary
-      user = this.saveUser(instance, continueRequest(user.info))
+      follow(continueRequest)
     }
     let recovered = false
-    const wanted = prompt.resume ? undefined : jsonFormat(prompt.user.info.format)
-    let reminders = 0
     for (let step = 1; ; step++) {
-      this.setStatus(instance, sessionID, { type: 'busy' })
-      const outcome = await this.step(instance, sessionID, user, run, agent, modelInfo, signal)
+      control.setStatus({ type: 'busy' })
+      join()
+      // No await between joining and the step's message getting its id (the first thing step does).
+      const outcome = await this.step(instance, sessionID, user, control, agent, modelInfo)
       last = outcome.message
+      const maxSteps = agent.steps ?? DEFAULT_MAX_STEPS
       if (!recovered && !signal.aborted && isContextOverflow((outcome.message.info as AssistantMessage).error)) {
         // The request no longer fits the context: summarize what fits of it, then go on from there.
         recovered = true
-        const summary = await this.summarize(instance, sessionID, this.saveUser(instance, compactionRequest(user.info, true)), run, modelInfo, signal, { fit: true })
+        const summary = await this.summarize(instance, sessionID, () => (join(), this.saveUser(instance, compactionRequest(user.info, true))), control, modelInfo, { fit: true })
         if (failed(summary)) break
-        user = this.saveUser(instance, continueRequest(user.info))
+        follow(continueRequest)
         continue
       }
       if (failed(outcome.message) || signal.aborted || outcome.stop) break
@@ -542,18 +274,22 @@ export class PromptRunner {
       const more = outcome.finish === 'tool-calls' && step < maxSteps
       if (overflow) {
         // Near the context limit: summarize now, so the next step (or the next prompt) starts small.
-        const summary = await this.summarize(instance, sessionID, this.saveUser(instance, compactionRequest(user.info, true)), run, modelInfo, signal)
-        if (!more) break
+        // Prompts waiting now join before the request, so the summary covers them and the turn goes
+        // on to answer them (the next turn would start after the request and never see them).
+        let joined = false
+        const summary = await this.summarize(instance, sessionID, () => ((joined = join()), this.saveUser(instance, compactionRequest(user.info, true))), control, modelInfo)
+        if (!more && !joined) break
         if (failed(summary)) {
           last = summary
           break
         }
-        user = this.saveUser(instance, continueRequest(user.info))
+        follow(continueRequest)
         continue
       }
       if (!more) {
-        // Asked for structured output and answered without it: remind the model, a few times.
-        if (wanted && reminders < (wanted.retryCount ?? DEFAULT_STRUCTURED_RETRIES) && step < maxSteps) {
+        // Asked for structured output and answered without it: remind the model, a few times
+        // (prompts waiting to join get the next turn instead).
+        if (wanted && !control.waiting().size && reminders < (wanted.retryCount ?? DEFAULT_STRUCTURED_RETRIES) && step < maxSteps) {
           reminders++
           user = this.saveUser(instance, syntheticRequest(user.info, STRUCTURED_OUTPUT_REMINDER))
           continue
@@ -590,19 +326,21 @@ export class PromptRunner {
     return user
   }
 
-  /** The compaction agent answers the request with a summary of the history; `session.compacted` when it did. */
+  /**
+   * The compaction agent answers the request with a summary of the history; `session.compacted`
+   * when it did. `request` stores the request right before the summary's message is made.
+   */
   private async summarize(
     instance: Instance,
     sessionID: string,
-    request: UserWithParts,
-    run: SessionRun,
+    request: () => UserWithParts,
+    control: TurnControl,
     model: ModelInfo,
-    signal: AbortSignal,
     options: { fit?: boolean } = {},
   ): Promise<MessageWithParts> {
     const agent = (await this.app.agents.get(instance, 'compaction')) ?? { name: 'compaction', mode: 'primary' as const, permission: [], options: {} }
-    this.setStatus(instance, sessionID, { type: 'busy' })
-    const { message } = await this.step(instance, sessionID, request, run, agent, model, signal, { summary: true, fit: options.fit })
+    control.setStatus({ type: 'busy' })
+    const { message } = await this.step(instance, sessionID, request(), control, agent, model, { summary: true, fit: options.fit })
     if (!failed(message)) this.kernel.publish(instance, SessionCompacted, { sessionID })
     return message
   }
@@ -615,9 +353,10 @@ export class PromptRunner {
     instance: Instance,
     sessionID: string,
     agent: AgentInfo,
-    resume: NonNullable<QueuedPrompt['resume']>,
-    signal: AbortSignal,
+    resume: TurnResume,
+    turn: TurnControl,
   ): Promise<{ message: MessageWithParts; continue: boolean }> {
+    const { signal } = turn
     const message = this.sessions.store.getMessage(sessionID, resume.messageID)!
     const info = message.info as AssistantMessage
     const part = message.parts.find((p): p is ToolPart => p.type === 'tool' && p.callID === resume.callID)
@@ -628,7 +367,7 @@ export class PromptRunner {
       this.sessions.publishPart(instance, changed)
     }
     if (part && part.state.status === 'running') {
-      this.setStatus(instance, sessionID, { type: 'busy' })
+      turn.setStatus({ type: 'busy' })
       const { outcome } = resume
       const definition = (await this.kernel.tools.list(instance)).find((tool) => tool.id === part.tool)
       if (outcome.run && definition) {
@@ -661,9 +400,10 @@ export class PromptRunner {
     user: MessageWithParts & { info: UserMessage },
     subtask: SubtaskPart,
     agent: AgentInfo,
-    signal: AbortSignal,
+    control: TurnControl,
   ): Promise<MessageWithParts> {
-    this.setStatus(instance, sessionID, { type: 'busy' })
+    const { signal } = control
+    control.setStatus({ type: 'busy' })
     const input = { description: subtask.description, prompt: subtask.prompt, subagent_type: subtask.agent, ...(subtask.command ? { command: subtask.command } : {}) }
     const definition = (await this.kernel.tools.list(instance)).find((tool) => tool.id === 'task')
     return this.runUserTool({
@@ -722,13 +462,14 @@ export class PromptRunner {
   }
 
   /**
-   * The messages the model sees: everything since the last summary, except user prompts still
-   * waiting behind the current one.
+   * The messages the model sees: everything since the last summary, except prompts that arrived
+   * after this step began (they join at the next step).
    */
-  private visibleHistory(sessionID: string, run: SessionRun): MessageWithParts[] {
-    const waiting = new Set(run.queue.slice(1).map((q) => q.user.info.id))
+  private visibleHistory(sessionID: string, control: TurnControl): MessageWithParts[] {
+    const waiting = control.waiting()
     // After a compaction the history starts at the request the summary answered.
-    return this.sessions.store.allMessages(sessionID, this.sessions.store.lastSummaryRequest(sessionID)).filter((m) => !waiting.has(m.info.id))
+    const history = this.sessions.store.allMessages(sessionID, this.sessions.store.lastSummaryRequest(sessionID))
+    return waiting.size ? history.filter((m) => !waiting.has(m.info.id)) : history
   }
 
   /** One model call and the tools it calls, as one assistant message answering `user`. A summary step has no tools. */
@@ -736,17 +477,18 @@ export class PromptRunner {
     instance: Instance,
     sessionID: string,
     user: UserWithParts,
-    run: SessionRun,
+    turn: TurnControl,
     agent: AgentInfo,
     model: ModelInfo,
-    signal: AbortSignal,
     options: { summary?: boolean; fit?: boolean } = {},
   ): Promise<{ message: MessageWithParts; finish?: string; stop: boolean }> {
-    const { streamText } = await loadAi()
+    // Made before any await: the message's id fixes its place among prompts arriving meanwhile.
     const info = assistantMessage(instance, sessionID, user.info.id, { providerID: model.providerID, modelID: model.id }, agent.name)
     if (options.summary) info.summary = true
     const parts: Part[] = []
     this.sessions.saveMessage(instance, info)
+    const { signal } = turn
+    const { streamText } = await loadAi()
     const addPart = (part: Part) => {
       parts.push(part)
       this.writer.save(part)
@@ -773,7 +515,7 @@ export class PromptRunner {
       modelID: model.id,
       providerID: model.providerID,
     })
-    const history = this.visibleHistory(sessionID, run)
+    const history = this.visibleHistory(sessionID, turn)
     const messages: ModelMessage[] = toModelMessages(options.fit ? fitHistory(history, model) : history)
     const languageModel: LanguageModel = await this.app.providers.languageModel(instance, { providerID: model.providerID, modelID: model.id })
 
@@ -900,10 +642,10 @@ export class PromptRunner {
       } catch (error) {
         if (!signal.aborted && !produced && attempt <= MAX_RETRIES && isRetryable(error)) {
           const delay = retryDelay(error, attempt)
-          this.setStatus(instance, sessionID, { type: 'retry', attempt, message: errorMessage(error), next: Date.now() + delay })
+          turn.setStatus({ type: 'retry', attempt, message: errorMessage(error), next: Date.now() + delay })
           await sleep(delay, signal)
           if (!signal.aborted) {
-            this.setStatus(instance, sessionID, { type: 'busy' })
+            turn.setStatus({ type: 'busy' })
             continue
           }
         }
@@ -1121,32 +863,5 @@ export class PromptRunner {
     await gate.ask(instance, { ...request, sessionID, messageID, callID, rules }, signal)
   }
 
-  /** Names the session from its first prompt with the small model; never delays the reply. */
-  private async generateTitle(instance: Instance, sessionID: string, text: string, model: ModelRef): Promise<void> {
-    try {
-      const { generateText } = await loadAi()
-      const titleAgent = await this.app.agents.get(instance, 'title')
-      const ref = titleAgent?.model ?? (await this.app.providers.smallModel(instance, model.providerID)) ?? model
-      const languageModel = await this.app.providers.languageModel(instance, ref)
-      const result = await generateText({
-        model: languageModel,
-        maxRetries: 1,
-        abortSignal: AbortSignal.timeout(TITLE_TIMEOUT_MS),
-        system: titleAgent?.prompt ?? 'Write a short title (at most 50 characters, one line) for the conversation.',
-        messages: [
-          { role: 'user', content: 'Generate a title for this conversation:\n' },
-          { role: 'user', content: text.slice(0, 10_000) },
-        ],
-      })
-      const title = cleanTitle(result.text)
-      if (!title || instance.isDisposed) return
-      const current = this.sessions.store.getSession(sessionID)
-      if (!current || !isDefaultTitle(current.title)) return
-      this.sessions.update(instance, sessionID, (s) => {
-        s.title = title
-      })
-    } catch (error) {
-      this.kernel.log.debug({ err: error, sessionID }, 'title generation failed')
-    }
-  }
+
 }

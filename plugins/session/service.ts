@@ -30,6 +30,13 @@ export class SessionBusyError extends NamedError {
   }
 }
 
+/** Work queued for a turn of its own (a summary) that an abort dropped before it started: 409. */
+export class QueuedWorkAbortedError extends NamedError {
+  constructor(sessionID: string) {
+    super('MessageAbortedError', 409, { message: `Aborted before it started: ${sessionID}`, sessionID })
+  }
+}
+
 export class MessageNotFoundError extends NotFoundError {
   constructor(messageID: string) {
     super(`Message not found: ${messageID}`)

@@ -4,6 +4,7 @@ import { ascendingId } from '../../kernel/ids.js'
 import type { Instance } from '../../kernel/instance.js'
 import type { Kernel } from '../../kernel/plugin.js'
 import type { MessageWithParts, UserMessage } from './schemas.js'
+import type { PromptAdmission } from './admission.js'
 import type { PromptRunner } from './runner.js'
 import type { SessionService } from './service.js'
 
@@ -23,19 +24,20 @@ export class SessionShell {
   constructor(
     private readonly kernel: Kernel,
     private readonly sessions: SessionService,
+    private readonly admission: PromptAdmission,
     private readonly runner: PromptRunner,
   ) {}
 
   async run(instance: Instance, sessionID: string, input: ShellRequest): Promise<MessageWithParts> {
     const session = this.sessions.get(instance, sessionID)
-    this.runner.assertIdle(instance, sessionID)
+    this.admission.assertIdle(instance, sessionID)
     const bash = this.kernel.tools.get('bash')
     if (!bash) throw new BadRequestError('The bash tool is not available (the tools plugin is not loaded)')
-    const { agent, model } = await this.runner.resolveAgentAndModel(instance, session, { agent: input.agent, model: input.model, parts: [] })
+    const { agent, model } = await this.admission.resolveAgentAndModel(instance, session, { agent: input.agent, model: input.model, parts: [] })
     const userID = input.messageID ?? ascendingId('msg')
     if (this.sessions.store.getMessage(sessionID, userID)) throw new BadRequestError(`Message already exists: ${userID}`, 'Body')
 
-    return this.runner.exclusive(instance, sessionID, async (signal) => {
+    return this.admission.exclusive(instance, sessionID, async (signal) => {
       const user: UserMessage = { id: userID, sessionID, role: 'user', time: { created: Date.now() }, agent: agent.name, model }
       this.sessions.saveMessage(instance, user)
       this.sessions.savePart(instance, { id: ascendingId('prt'), sessionID, messageID: userID, type: 'text', text: 'The following tool was executed by the user', synthetic: true })

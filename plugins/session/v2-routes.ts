@@ -14,7 +14,7 @@ import {
   TaggedError,
   v2Errors,
 } from '../../kernel/v2.js'
-import type { PromptRunner } from './runner.js'
+import type { PromptAdmission } from './admission.js'
 import type { MessageWithParts, SessionInfo } from './schemas.js'
 import type { SessionService } from './service.js'
 import {
@@ -76,8 +76,8 @@ function walk(order: 'asc' | 'desc', cursor: PageCursor | undefined, idsAscendWi
  * `/api/session…` reads: sessions and messages of the one session store, in v2 shapes. (The
  * prompt model, events and revert staging build on the admission queue and per-session log.)
  */
-export function registerSessionV2Routes(app: FastifyInstance, kernel: Kernel, deps: { sessions: SessionService; runner: PromptRunner }): void {
-  const { sessions, runner } = deps
+export function registerSessionV2Routes(app: FastifyInstance, kernel: Kernel, deps: { sessions: SessionService; admission: PromptAdmission }): void {
+  const { sessions, admission } = deps
   const store = sessions.store
 
   const find = (sessionID: string): SessionInfo => {
@@ -209,7 +209,7 @@ export function registerSessionV2Routes(app: FastifyInstance, kernel: Kernel, de
     async () => {
       const data: Record<string, { type: 'running' }> = {}
       for (const instance of await kernel.instances.list()) {
-        for (const sessionID of Object.keys(runner.statuses(instance))) data[sessionID] = { type: 'running' }
+        for (const sessionID of Object.keys(admission.statuses(instance))) data[sessionID] = { type: 'running' }
       }
       return { data }
     },

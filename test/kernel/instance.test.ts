@@ -1,6 +1,7 @@
 import { expect } from 'chai'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
+import { InstanceManager } from '../../kernel/instance.js'
 import { cleanup, gitRepo, listen, openSse, startServer, tempDir, type TestServer } from '../helper.js'
 
 const FIXTURES = new URL('../fixtures/builtin/', import.meta.url).pathname
@@ -114,5 +115,38 @@ describe('kernel: instance routing', () => {
     expect(server.kernel.instances.size).to.equal(3)
     expect(server.kernel.instances.has(dirs[0]!)).to.equal(false)
     expect(disposed).to.equal(true)
+  })
+
+  it('keeps a pinned (busy) instance beyond capacity, warning, and evicts it once its last pin is released', async () => {
+    const overflows: { size: number; pinned: { directory: string; reasons: string[] }[] }[] = []
+    const disposed: string[] = []
+    const manager = new InstanceManager({
+      capacity: 1,
+      onBoot: () => {},
+      onDispose: async (instance) => void disposed.push(instance.directory),
+      onOverCapacity: (size, pinned) => overflows.push({ size, pinned }),
+    })
+    const [a, b, c] = [tempDir(), tempDir(), tempDir()]
+    const busy = await manager.get(a)
+    const releaseTurn = busy.pin('session ses_1 running')
+    const releaseTerminal = busy.pin('terminal pty_1')
+    await manager.get(b)
+    expect(manager.has(a)).to.equal(true)
+    expect(manager.size).to.equal(2)
+    expect(overflows).to.deep.equal([{ size: 2, pinned: [{ directory: a, reasons: ['session ses_1 running', 'terminal pty_1'] }] }])
+
+    releaseTurn()
+    releaseTurn()
+    expect(manager.has(a)).to.equal(true)
+    releaseTerminal()
+    expect(manager.has(a)).to.equal(false)
+    expect(manager.size).to.equal(1)
+    await new Promise((resolve) => setTimeout(resolve, 10))
+    expect(disposed).to.deep.equal([a])
+
+    // Idle instances are evicted as before, the least recently used first.
+    await manager.get(c)
+    expect(manager.has(b)).to.equal(false)
+    expect(manager.has(c)).to.equal(true)
   })
 })

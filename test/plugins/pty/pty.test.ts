@@ -6,10 +6,10 @@ import { cleanup, gitRepo, listen, onCleanup, startServer, tempDir } from '../..
 import { until } from '../session/setup.js'
 import { connect } from './socket.js'
 
-async function ptyServer(options: { password?: string } = {}) {
+async function ptyServer(options: { password?: string; instanceCapacity?: number } = {}) {
   const repo = gitRepo()
   mkdirSync(join(repo, 'sub'))
-  const server = await startServer({ cwd: repo, only: ['core', 'pty'], password: options.password })
+  const server = await startServer({ cwd: repo, only: ['core', 'pty'], password: options.password, instanceCapacity: options.instanceCapacity })
   const events: EventPayload[] = []
   onCleanup(server.kernel.bus.subscribe((event) => events.push(event.payload), repo))
   const auth: Record<string, string> = options.password ? { authorization: `Basic ${Buffer.from(`opencode:${options.password}`).toString('base64')}` } : {}
@@ -34,6 +34,21 @@ function alive(pid: number): boolean {
 
 describe('plugin: pty', () => {
   afterEach(cleanup)
+
+  it('keeps a project with an open terminal out of LRU eviction until the terminal ends', async () => {
+    const t = await ptyServer({ instanceCapacity: 1 })
+    const info = (await t.call('POST', '/pty', QUIET_SHELL)).body
+    const other = tempDir()
+    expect((await t.call('GET', `/pty?directory=${encodeURIComponent(other)}`)).status).to.equal(200)
+    expect(t.server.kernel.instances.has(t.repo)).to.equal(true)
+    expect(alive(info.pid)).to.equal(true)
+    expect(t.events.some((e) => e.type === 'pty.exited')).to.equal(false)
+
+    // The shell ends on its own (a request for the project would make it the most recently used).
+    process.kill(info.pid, 'SIGKILL')
+    await until(() => !t.server.kernel.instances.has(t.repo), 5000, 'the idle project to be evicted')
+    expect(t.server.kernel.instances.has(other)).to.equal(true)
+  })
 
   it('creates, lists, renames, resizes and deletes terminals, with events', async () => {
     const t = await ptyServer()

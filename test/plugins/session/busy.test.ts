@@ -1,8 +1,8 @@
 import { expect } from 'chai'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { cleanup } from '../../helper.js'
-import { sessionHarness } from './setup.js'
+import { cleanup, tempDir } from '../../helper.js'
+import { sessionHarness, until } from './setup.js'
 
 describe('plugin: session (busy sessions)', () => {
   afterEach(cleanup)
@@ -39,5 +39,24 @@ describe('plugin: session (busy sessions)', () => {
     expect(after[5].info.summary).to.equal(true)
     expect(existsSync(join(h.repo, 'should-not-exist'))).to.equal(false)
     expect((await h.call('GET', `/session/${session.id}`)).body.revert).to.equal(undefined)
+  })
+
+  it('keeps a project with a running turn out of LRU eviction: a request for another project does not abort it', async () => {
+    const h = await sessionHarness({ server: { instanceCapacity: 1 } })
+    h.llm.script({ text: ['slow', 'ly', ' done'], delayMs: 150 })
+    const session = await h.createSession()
+    const running = h.prompt(session.id, 'take your time')
+    await h.llm.untilRequests(1)
+    const other = tempDir()
+    expect((await h.call('GET', `/session?directory=${encodeURIComponent(other)}`)).status).to.equal(200)
+    expect(h.server.kernel.instances.has(h.repo)).to.equal(true)
+
+    const reply = await running
+    expect(reply.status).to.equal(200)
+    expect(reply.body.info.error).to.equal(undefined)
+    expect(reply.body.parts.find((p: any) => p.type === 'text').text).to.equal('slowly done')
+    // Idle now, the least recently used project goes.
+    await until(() => !h.server.kernel.instances.has(h.repo), 5000, 'the idle project to be evicted')
+    expect(h.server.kernel.instances.has(other)).to.equal(true)
   })
 })
