@@ -130,6 +130,8 @@ export interface InstanceManagerOptions {
 /** Creates each instance once (even under concurrent first requests) and caps them LRU. */
 export class InstanceManager {
   private readonly instances = new Map<string, Promise<Instance>>()
+  /** The instances whose creation has finished, for the request path's synchronous lookup. */
+  private readonly created = new Map<string, Instance>()
 
   constructor(private readonly options: InstanceManagerOptions) {}
 
@@ -148,6 +150,7 @@ export class InstanceManager {
     }
     const created = resolveProject(directory).then(({ worktree, project }) => {
       const instance = new Instance(directory, worktree, project)
+      if (this.instances.get(directory) === created) this.created.set(directory, instance)
       this.options.onBoot(instance)
       return instance
     })
@@ -157,6 +160,16 @@ export class InstanceManager {
     })
     this.evict()
     return created
+  }
+
+  /** The instance of `directory` if it exists and has finished booting (marked recently used); no promise. */
+  ready(directory: string): Instance | undefined {
+    const instance = this.created.get(directory)
+    if (instance === undefined) return undefined
+    const entry = this.instances.get(directory)!
+    this.instances.delete(directory)
+    this.instances.set(directory, entry)
+    return instance
   }
 
   has(directory: string): boolean {
@@ -173,6 +186,7 @@ export class InstanceManager {
     const pending = this.instances.get(directory)
     if (!pending) return false
     this.instances.delete(directory)
+    this.created.delete(directory)
     const instance = await pending.catch(() => undefined)
     if (instance) await this.options.onDispose(instance)
     return true

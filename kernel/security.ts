@@ -69,9 +69,11 @@ function decodeBasic(encoded: string): { username: string; password: string } | 
  */
 export function createSecurityHook(options: SecurityOptions) {
   const allowedHosts = new Set([...LOOPBACK_HOSTS, options.hostname.toLowerCase()])
-  return async function security(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  // Callback-style (not async): a hook that allocates no promise on every request. Fastify turns
+  // a throw into the error response.
+  return function security(request: FastifyRequest, reply: FastifyReply, done: () => void): void {
     // CORS preflights carry no credentials by design; @fastify/cors answers them.
-    if (request.method === 'OPTIONS') return
+    if (request.method === 'OPTIONS') return done()
     if (options.password) {
       const credentials = presented(request)
       const ok =
@@ -93,5 +95,6 @@ export function createSecurityHook(options: SecurityOptions) {
         throw new ForbiddenError(`Origin "${origin}" is not allowed; start the server with --cors ${origin} to allow it`)
       }
     }
+    done()
   }
 }
