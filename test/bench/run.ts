@@ -48,11 +48,16 @@ function treeRssMiB(pid: number): number {
 // node:http rather than fetch for polling: undici's first-use cost would be charged to the server.
 function healthy(url: string): Promise<boolean> {
   return new Promise((resolve) => {
-    const req = get(url, (response) => {
+    const req = get(url, { agent: false }, (response) => {
       response.resume()
       response.on('end', () => resolve(response.statusCode === 200))
     })
     req.on('error', () => resolve(false))
+    // A server still starting may accept the connection and never answer: ask again.
+    req.setTimeout(1000, () => {
+      req.destroy()
+      resolve(false)
+    })
   })
 }
 
