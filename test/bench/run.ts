@@ -444,4 +444,5 @@ for (const [i, row] of rows.entries()) {
   console.log(`| ${row.map((cell, j) => cell.padEnd(widths[j]!)).join(' | ')} |`)
   if (i === 0) console.log(`| ${widths.map((width) => '-'.repeat(width)).join(' | ')} |`)
 }
-if (theirs) for (const [name, figure] of Object.entries(theirs)) if (figure.note && !(name in results)) console.log(`OpenCode ${name}: ${format(figure)}`)
+// OpenCode's own notes (its server CPU, its ordering in the concurrent figure).
+if (theirs) for (const [name, figure] of Object.entries(theirs)) if (figure.note) console.log(`OpenCode, ${name}: ${format(figure)}; ${figure.note}`)
