@@ -1,20 +1,22 @@
 // Build step: bundles the server and its built-in plugins into dist/opencode-kernel.mjs so that
-// start-up parses one file instead of about a thousand modules. The plugins are discovered here,
-// from plugins/*/index.ts, exactly as the loader discovers them at run time.
+// start-up parses one file instead of about a thousand modules. esbuild reads the TypeScript
+// sources directly (no tsc output needed; type-checking is the tsc step's job). The plugins are
+// discovered here, from plugins/*/index.ts, exactly as the loader discovers them at run time.
 import { build } from 'esbuild'
-import { existsSync, readdirSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
 const root = new URL('..', import.meta.url).pathname
-const pluginsDir = join(root, 'dist', 'plugins')
-const names = readdirSync(pluginsDir).filter((name) => existsSync(join(pluginsDir, name, 'index.js'))).sort()
+const pluginsDir = join(root, 'plugins')
+const names = readdirSync(pluginsDir).filter((name) => existsSync(join(pluginsDir, name, 'index.ts'))).sort()
 
+mkdirSync(join(root, 'dist'), { recursive: true })
 const entry = join(root, 'dist', '.bundle-entry.mjs')
 writeFileSync(
   entry,
   [
-    `import { run } from './kernel/main.js'`,
-    ...names.map((name, i) => `import plugin${i} from './plugins/${name}/index.js'`),
+    `import { run } from '../kernel/main.ts'`,
+    ...names.map((name, i) => `import plugin${i} from '../plugins/${name}/index.ts'`),
     `const builtins = [${names.map((name, i) => `{ definition: plugin${i}, source: 'plugins/${name}', builtin: true }`).join(', ')}]`,
     `await run(process.argv.slice(2), builtins)`,
     '',

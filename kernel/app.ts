@@ -53,6 +53,9 @@ export interface AppOptions {
   onPluginFailure: (plugin: LoadedPlugin, error: Error) => void
 }
 
+/** A request taking this long is logged at `info` even when requests are not (prompts can). */
+const SLOW_REQUEST_MS = 1000
+
 const VALIDATION_KIND: Record<string, RequestPart> = {
   body: 'Body',
   querystring: 'Query',
@@ -151,6 +154,16 @@ export async function buildApp(kernel: KernelRuntime, plugins: readonly LoadedPl
     parseJson(request, text, done)
   })
 
+  // Requests are logged at `debug`; at the default level only slow ones (and 5xx, by the error
+  // handler) reach the log, so the hot path writes nothing.
+  const logEvery = kernel.log.level === 'debug' || kernel.log.level === 'trace'
+  app.addHook('onResponse', (request, reply, done) => {
+    const ms = reply.elapsedTime
+    if (ms >= SLOW_REQUEST_MS) request.log.info({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(ms) }, 'slow request')
+    else if (logEvery) request.log.debug({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(ms * 100) / 100 }, 'request')
+    done()
+  })
+
   app.setErrorHandler(handleError)
   app.setNotFoundHandler((request, reply) => {
     sendNamed(request, reply, new NotFoundError(`Route not found: ${request.method} ${request.url.split('?')[0]}`))
@@ -178,16 +191,46 @@ export async function buildApp(kernel: KernelRuntime, plugins: readonly LoadedPl
 
   const cwd = normaliseDirectory(options.cwd)
   app.decorateRequest('instance', null as unknown as Instance)
-  app.addHook('onRequest', async (request) => {
-    if (request.is404 || request.routeOptions.config?.instance === false || request.method === 'OPTIONS') return
-    if (request.routeOptions.config?.location) {
-      request.instance = await kernel.instances.get(await locationDirectory(request, cwd))
-      return
-    }
+  // Routes that run in an instance get the hook that finds it, decided once per route rather than
+  // on every request. Route-level onRequest hooks run after the global ones (security first).
+  const findInstance = (request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void): void => {
+    if (request.method === 'OPTIONS') return done()
     const { directory: raw, from } = requestedDirectory(request, cwd)
-    const directory = normaliseDirectory(raw)
-    // A cached instance skips the filesystem check: the hot path stays syscall-free.
-    request.instance = await kernel.instances.get(kernel.instances.has(directory) ? directory : await checkDirectory(raw, from))
+    const directory = raw === cwd ? cwd : normaliseDirectory(raw)
+    // A booted instance is found without a promise or a syscall: the hot path stays synchronous.
+    const ready = kernel.instances.ready(directory)
+    if (ready) {
+      request.instance = ready
+      return done()
+    }
+    const pending = kernel.instances.has(directory) ? kernel.instances.get(directory) : checkDirectory(raw, from).then((checked) => kernel.instances.get(checked))
+    pending.then(
+      (instance) => {
+        request.instance = instance
+        done()
+      },
+      (error: Error) => done(error),
+    )
+  }
+  // v2 location routes read `location[directory]` (then the header, then the cwd) instead.
+  const findLocation = (request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void): void => {
+    if (request.method === 'OPTIONS') return done()
+    locationDirectory(request, cwd)
+      .then((directory) => kernel.instances.get(directory))
+      .then(
+        (instance) => {
+          request.instance = instance
+          done()
+        },
+        (error: Error) => done(error),
+      )
+  }
+  app.addHook('onRoute', (route) => {
+    if (route.config?.instance === false) return
+    const methods = Array.isArray(route.method) ? route.method : [route.method]
+    if (methods.every((method) => method === 'OPTIONS')) return
+    const own = route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest]
+    route.onRequest = [(route.config?.location ? findLocation : findInstance) as never, ...own]
   })
 
   await app.register(swagger, {

@@ -24,9 +24,9 @@ export interface BusEvent {
   directory: string
   project?: string
   payload: EventPayload
-  /** Serialised once, on first send, for every subscriber of `/event` and `/global/event`. */
-  json?: string
-  globalJson?: string
+  /** The SSE frame, serialised once on first send, for every subscriber of `/event` and `/global/event`. */
+  frame?: string
+  globalFrame?: string
 }
 
 // Held on globalThis so that a third-party plugin resolving its own copy of this package

@@ -154,7 +154,7 @@ export interface InstanceManagerOptions {
 /** Creates each instance once (even under concurrent first requests) and caps them LRU. */
 export class InstanceManager {
   private readonly instances = new Map<string, Promise<Instance>>()
-  /** The instances that finished booting, for the pins eviction must respect. */
+  /** The instances that finished booting: the request path's synchronous lookup, and the pins eviction must respect. */
   private readonly booted = new Map<string, Instance>()
 
   constructor(private readonly options: InstanceManagerOptions) {}
@@ -187,6 +187,16 @@ export class InstanceManager {
     })
     this.evict()
     return created
+  }
+
+  /** The instance of `directory` if it exists and has finished booting (marked recently used); no promise. */
+  ready(directory: string): Instance | undefined {
+    const instance = this.booted.get(directory)
+    if (instance === undefined) return undefined
+    const entry = this.instances.get(directory)!
+    this.instances.delete(directory)
+    this.instances.set(directory, entry)
+    return instance
   }
 
   has(directory: string): boolean {

@@ -77,9 +77,11 @@ function decodeBasic(encoded: string): { username: string; password: string } | 
  */
 export function createSecurityHook(options: SecurityOptions) {
   const allowedHosts = new Set([...LOOPBACK_HOSTS, options.hostname.toLowerCase()])
-  return async function security(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  // Callback-style (not async): a hook that allocates no promise on every request. Fastify turns
+  // a throw into the error response.
+  return function security(request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void): void {
     // CORS preflights carry no credentials by design; @fastify/cors answers them.
-    if (request.method === 'OPTIONS') return
+    if (request.method === 'OPTIONS') return done()
     if (options.password) {
       // A refused address gets no answer about its credentials, so parallel guesses gain nothing.
       const wait = options.throttle?.check(request.ip) ?? 0
@@ -93,12 +95,13 @@ export function createSecurityHook(options: SecurityOptions) {
         sameSecret(credentials.password, options.password) &&
         (credentials.username === undefined || sameSecret(credentials.username, options.username))
       if (!ok && !request.routeOptions.config?.ticket?.(request)) {
-        // Only a wrong guess counts: a first request without credentials is how clients learn to send them.
-        if (attempted(request) && options.throttle) {
-          const delay = options.throttle.failed(request.ip)
-          if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay))
-        }
         reply.header('www-authenticate', 'Basic realm="opencode-kernel", charset="UTF-8"')
+        // Only a wrong guess counts: a first request without credentials is how clients learn to send them.
+        const delay = attempted(request) && options.throttle ? options.throttle.failed(request.ip) : 0
+        if (delay > 0) {
+          setTimeout(() => done(new UnauthorizedError()), delay)
+          return
+        }
         throw new UnauthorizedError()
       }
     } else if (!options.insecure) {
@@ -112,5 +115,6 @@ export function createSecurityHook(options: SecurityOptions) {
         throw new ForbiddenError(`Origin "${origin}" is not allowed; start the server with --cors ${origin} to allow it`)
       }
     }
+    done()
   }
 }

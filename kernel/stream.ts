@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { BusEvent, EventBus, EventDefinition, EventPayload } from './bus.js'
 import { ServerConnected, ServerHeartbeat, ServerInstanceDisposed, ServerResyncRequired } from './events.js'
 import { ascendingId } from './ids.js'
-import { SseClient } from './sse.js'
+import { SseClient, sseFrame } from './sse.js'
 
 export interface EventStreamOptions {
   heartbeatMs: number
@@ -15,16 +15,36 @@ interface Stream {
   directory?: string
 }
 
-function instanceJson(event: BusEvent): string {
-  return (event.json ??= JSON.stringify(event.payload))
-}
-
-function globalJson(event: BusEvent): string {
-  if (event.globalJson) return event.globalJson
+function wrap(event: BusEvent, payload: EventPayload): Record<string, unknown> {
   const wrapped: Record<string, unknown> = { directory: event.directory }
   if (event.project) wrapped.project = event.project
-  wrapped.payload = event.payload
-  return (event.globalJson = JSON.stringify(wrapped))
+  wrapped.payload = payload
+  return wrapped
+}
+
+// Each event is serialised and framed once per endpoint, however many clients receive it.
+function instanceFrame(event: BusEvent): string {
+  return (event.frame ??= sseFrame(event.seq, JSON.stringify(event.payload)))
+}
+
+function globalFrame(event: BusEvent): string {
+  return (event.globalFrame ??= sseFrame(event.seq, JSON.stringify(wrap(event, event.payload))))
+}
+
+const DELTA = 'message.part.delta'
+
+/** The frame of a delta event carrying `delta` (the text of several coalesced deltas) under `seq`. */
+function deltaFrame(event: BusEvent, global: boolean): (seq: number, delta: string) => string {
+  return (seq, delta) => {
+    const payload = { ...event.payload, properties: { ...event.payload.properties, delta } }
+    return sseFrame(seq, JSON.stringify(global ? wrap(event, payload) : payload))
+  }
+}
+
+function deltaKey(properties: Record<string, unknown>): string | undefined {
+  const { sessionID, messageID, partID, field, delta } = properties
+  if (typeof delta !== 'string') return undefined
+  return `${String(sessionID)}\u0000${String(messageID)}\u0000${String(partID)}\u0000${String(field)}`
 }
 
 function payload(event: EventDefinition, properties: Record<string, unknown> = {}): EventPayload {
@@ -77,8 +97,13 @@ export class EventStreams {
     this.streams.add(stream)
     this.sendFrame(stream, payload(ServerConnected))
 
+    const global = directory === undefined
     const send = (event: BusEvent) => {
-      stream.client.send(event.seq, directory === undefined ? globalJson(event) : instanceJson(event))
+      const frame = global ? globalFrame(event) : instanceFrame(event)
+      // Only a client that has fallen behind coalesces deltas; the others get each frame as is.
+      const key = stream.client.isBehind && event.payload.type === DELTA ? deltaKey(event.payload.properties) : undefined
+      if (key === undefined) stream.client.sendFrame(frame)
+      else stream.client.sendDelta(event.seq, key, event.payload.properties.delta as string, deltaFrame(event, global), frame)
       if (directory !== undefined && event.payload.type === ServerInstanceDisposed.type) stream.client.end()
     }
     const lastEventId = request.headers['last-event-id']
@@ -86,7 +111,7 @@ export class EventStreams {
       const seq = Number(lastEventId)
       const missed = Number.isSafeInteger(seq) ? this.bus.since(seq, directory) : undefined
       // A replay larger than a client's queue would cut the client off on every reconnect.
-      const replayable = missed && missed.reduce((bytes, event) => bytes + (directory === undefined ? globalJson(event) : instanceJson(event)).length, 0) < this.options.maxQueuedBytes / 2
+      const replayable = missed && missed.reduce((bytes, event) => bytes + (global ? globalFrame(event) : instanceFrame(event)).length, 0) < this.options.maxQueuedBytes / 2
       if (missed && replayable) for (const event of missed) send(event)
       else {
         this.sendFrame(
