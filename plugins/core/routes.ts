@@ -40,7 +40,7 @@ export function registerCoreRoutes(app: FastifyInstance, kernel: Kernel): void {
     '/experimental/capabilities',
     {
       schema: {
-        operationId: 'experimental.capabilities',
+        operationId: 'experimental.capabilities.get',
         tags: ['experimental'],
         summary: 'Optional features this server has',
         description: 'Subagents run in the foreground here (`backgroundSubagents: false`).',
