@@ -5,6 +5,8 @@ import type { Instance } from '../../kernel/instance.js'
 import type { Kernel } from '../../kernel/plugin.js'
 import { findExecutable } from '../../sdk/executable.js'
 import { LspClient, type LspDiagnostic, type LspSymbol } from './client.js'
+import { LspUpdated } from './events.js'
+import type { LSPStatus } from './schemas.js'
 import { configuredServers } from './service.js'
 
 /** How long an edit waits for the servers' diagnostics of the file. */
@@ -15,6 +17,7 @@ const MAX_ERRORS = 20
 const MAX_SYMBOLS = 200
 
 interface Running {
+  name: string
   starting?: Promise<LspClient | undefined>
   client?: LspClient
   /** Why it could not start (it is not tried again in this instance). */
@@ -48,6 +51,14 @@ export class LspClients {
     return entry.client ? 'connected' : undefined
   }
 
+  /** The servers this instance started or tried to start (one still starting is left out), as OpenCode lists them. */
+  list(instance: Instance): LSPStatus[] {
+    return [...this.running(instance).entries()].flatMap(([id, entry]) => {
+      const status = this.status(instance, id)
+      return status ? [{ id, name: entry.name, root: instance.worktree, status }] : []
+    })
+  }
+
   /** The servers for `file`'s extension, started on first need. */
   private async clientsFor(instance: Instance, file: string): Promise<LspClient[]> {
     const extension = extname(file)
@@ -61,7 +72,7 @@ export class LspClients {
       if (!entry || (entry.client && !entry.client.alive)) {
         const program = findExecutable(server.command[0], scope)
         if (!program) continue
-        const started: Running = {}
+        const started: Running = { name: server.name }
         started.starting = LspClient.start({
           id: server.id,
           program,
@@ -70,10 +81,15 @@ export class LspClients {
           env: { ...this.kernel.env, ...server.env },
           initialization: server.initialization,
         }).then(
-          (client) => (started.client = client),
+          (client) => {
+            started.client = client
+            if (!instance.isDisposed) this.kernel.publish(instance, LspUpdated, {})
+            return client
+          },
           (error: unknown) => {
             started.error = error instanceof Error ? error.message : String(error)
             this.kernel.log.warn({ server: server.id, err: error }, 'language server failed to start')
+            if (!instance.isDisposed) this.kernel.publish(instance, LspUpdated, {})
             return undefined
           },
         )

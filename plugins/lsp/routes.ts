@@ -2,8 +2,8 @@ import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
 import type { Kernel } from '../../kernel/plugin.js'
 import { InstanceQuery, ref } from '../../kernel/schemas.js'
-import { LSPStatus } from './schemas.js'
-import { lspStatus } from './service.js'
+import { LSPServer, LSPStatus } from './schemas.js'
+import { lspServers } from './service.js'
 import type { LspClients } from './clients.js'
 
 export function registerLspRoutes(app: FastifyInstance, kernel: Kernel, clients: LspClients): void {
@@ -13,16 +13,24 @@ export function registerLspRoutes(app: FastifyInstance, kernel: Kernel, clients:
       schema: {
         operationId: 'lsp.status',
         tags: ['instance'],
-        summary: 'Language servers',
-        description: 'Built-in and configured language servers: `connected` or `error` once started here (they start when a file they handle is edited), else `available`, `unavailable` (not installed) or `disabled`.',
-        querystring: Type.Object(InstanceQuery),
-        response: { 200: Type.Array(ref(LSPStatus)) },
+        summary: 'Get LSP status',
+        description:
+          'The language servers running for this directory, as OpenCode lists them: `connected`, or `error` when one failed to start or died ' +
+          '(they start when a file they handle is edited; `lsp.updated` tells when). ' +
+          '`all=true` lists every built-in and configured server instead, with `extensions`, `command`, `available` and `status` `available`, `unavailable` (not installed) or `disabled` for those not started.',
+        querystring: Type.Object({ ...InstanceQuery, all: Type.Optional(Type.Boolean({ description: 'Every configured server, running or not' })) }),
+        response: { 200: Type.Array(Type.Union([ref(LSPStatus), ref(LSPServer)])) },
       },
     },
-    async (request) =>
-      lspStatus(request.instance, kernel.config(request.instance), kernel.env).map((server) => {
+    async (request) => {
+      const { all } = request.query as { all?: boolean }
+      // Reading config first: a broken config file answers ConfigInvalidError here too.
+      const config = kernel.config(request.instance)
+      if (!all) return clients.list(request.instance)
+      return lspServers(request.instance, config, kernel.env).map((server) => {
         const running = server.status === 'available' ? clients.status(request.instance, server.id) : undefined
         return running ? { ...server, status: running } : server
-      }),
+      })
+    },
   )
 }

@@ -2,6 +2,7 @@ import { expect } from 'chai'
 import { join } from 'node:path'
 import { PACKAGE_ROOT } from '../../../kernel/version.js'
 import { cleanup } from '../../helper.js'
+import { expectMatchesReference } from '../../openapi.js'
 import { sessionHarness, until } from '../session/setup.js'
 
 const FIXTURE = join(PACKAGE_ROOT, 'dist', 'test', 'fixtures', 'lsp', 'server.js')
@@ -15,7 +16,8 @@ describe('plugin: lsp (clients)', () => {
 
   it('starts the server for an edited file and gives the model its errors; answers workspace symbols', async () => {
     const h = await lspHarness()
-    const before = (await h.call('GET', '/lsp')).body.find((s: any) => s.id === 'fixture')
+    expect((await h.call('GET', '/lsp')).body).to.deep.equal([])
+    const before = (await h.call('GET', '/lsp?all=true')).body.find((s: any) => s.id === 'fixture')
     expect(before.status).to.equal('available')
     h.llm.script(
       {
@@ -40,7 +42,10 @@ describe('plugin: lsp (clients)', () => {
     // The model saw the errors.
     expect(JSON.stringify(h.llm.requests[1]!.body.messages)).to.contain('found ERROR')
 
-    expect((await h.call('GET', '/lsp')).body.find((s: any) => s.id === 'fixture').status).to.equal('connected')
+    const running = (await h.call('GET', '/lsp')).body
+    expectMatchesReference('GET', '/lsp', 200, running)
+    expect(running).to.deep.equal([{ id: 'fixture', name: 'fixture', root: h.repo, status: 'connected' }])
+    expect((await h.call('GET', '/lsp?all=true')).body.find((s: any) => s.id === 'fixture').status).to.equal('connected')
     const symbols = (await h.call('GET', '/find/symbol?query=gre')).body
     expect(symbols).to.have.length(1)
     expect(symbols[0]).to.deep.include({ name: 'greet', kind: 12 })
@@ -50,7 +55,8 @@ describe('plugin: lsp (clients)', () => {
 
     // Disposing the instance stops its servers.
     await h.call('POST', '/instance/dispose')
-    expect((await h.call('GET', '/lsp')).body.find((s: any) => s.id === 'fixture').status).to.equal('available')
+    expect((await h.call('GET', '/lsp')).body).to.deep.equal([])
+    expect((await h.call('GET', '/lsp?all=true')).body.find((s: any) => s.id === 'fixture').status).to.equal('available')
     expect((await h.call('GET', '/find/symbol?query=gre')).body).to.deep.equal([])
   })
 
@@ -62,6 +68,8 @@ describe('plugin: lsp (clients)', () => {
     const [write] = (await h.call('GET', `/session/${session.id}/message`)).body[1].parts.filter((p: any) => p.type === 'tool')
     expect(write.state.status).to.equal('completed')
     expect(write.state.time.end - write.state.time.start).to.be.below(5000)
-    expect((await h.call('GET', '/lsp')).body.find((s: any) => s.id === 'broken').status).to.equal('error')
+    const listed = (await h.call('GET', '/lsp')).body
+    expectMatchesReference('GET', '/lsp', 200, listed)
+    expect(listed).to.deep.equal([{ id: 'broken', name: 'broken', root: h.repo, status: 'error' }])
   })
 })
