@@ -1,13 +1,15 @@
 import { definePlugin } from '../../kernel/plugin.js'
 import { registerSchemas } from '../../kernel/schemas.js'
+import { registerConsoleRoutes } from './console.js'
 import { registerCoreRoutes } from './routes.js'
 import { Health, Path } from './schemas.js'
 
-/** Health, paths and client logging. */
+/** Health, paths, client logging, and OpenCode's console and upgrade routes (answered as unavailable). */
 export default definePlugin({
   name: 'core',
   register(app, kernel) {
     registerSchemas(app, [Health, Path])
     registerCoreRoutes(app, kernel)
+    registerConsoleRoutes(app, kernel)
   },
 })
