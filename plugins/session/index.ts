@@ -1,6 +1,7 @@
 import { definePlugin } from '../../kernel/plugin.js'
 import { registerSchemas } from '../../kernel/schemas.js'
 import { SessionHistory } from './history.js'
+import { BlockingSubagents, registerGlobalSessionRoutes } from './global.js'
 import { registerSessionRoutes } from './routes.js'
 import { PromptRunner } from './runner.js'
 import { SessionShell } from './shell.js'
@@ -74,6 +75,7 @@ export default definePlugin({
     const history = new SessionHistory(app, kernel, sessions)
     const runner = new PromptRunner(app, kernel, sessions, writer, history)
     const holds: InterruptedCallHold[] = []
+    const subagents = new BlockingSubagents()
     // After every plugin has registered, so the permission service can hold its waiting calls.
     app.addHook('onReady', async () => {
       // Not when dev mode reloads the plugins: those parts belong to turns still running.
@@ -96,6 +98,7 @@ export default definePlugin({
       update: (instance, sessionID, change) => sessions.update(instance, sessionID, change),
       find: (sessionID) => store.getSession(sessionID),
       messages: (sessionID, limit) => store.page(sessionID, limit).messages,
+      blockingSubagent: (instance, sessionID, detach) => subagents.add(instance, sessionID, detach),
     }
     app.decorate('sessions', api)
     registerSessionRoutes(app, kernel, {
@@ -105,6 +108,7 @@ export default definePlugin({
       shell: new SessionShell(kernel, sessions, runner),
       commands: new SessionCommands(app, kernel, sessions, runner),
     })
+    registerGlobalSessionRoutes(app, store, subagents)
   },
 })
 

@@ -52,6 +52,12 @@ export interface SessionApi {
   find(sessionID: string): SessionInfo | undefined
   /** The newest `limit` messages of a session with their parts, oldest first. */
   messages(sessionID: string, limit: number): MessageWithParts[]
+  /**
+   * Registers a blocking subagent call of `sessionID` (the task tool waiting on its child) that
+   * `POST /experimental/session/:id/background` may detach: `detach` then lets the call return
+   * while the child keeps running. Returns the function that unregisters it (call it when done).
+   */
+  blockingSubagent(instance: Instance, sessionID: string, detach: () => void): () => void
 }
 
 declare module 'fastify' {
