@@ -20,6 +20,16 @@ const UpgradeResult = Type.Union([
   Type.Object({ success: Type.Literal(false), error: Type.String() }, { additionalProperties: false }),
 ])
 
+const UpgradeUnavailable = Type.Object(
+  {
+    success: Type.Literal(false),
+    error: Type.String(),
+    name: Type.Literal('UpgradeUnavailableError'),
+    data: Type.Object({ message: Type.String() }),
+  },
+  { description: "OpenCode's `{success: false, error}` and this server's `{name, data: {message}}` in one body" },
+)
+
 export function registerConsoleRoutes(app: FastifyInstance, kernel: Kernel): void {
   app.get(
     '/experimental/console/orgs',
@@ -82,18 +92,16 @@ export function registerConsoleRoutes(app: FastifyInstance, kernel: Kernel): voi
         tags: ['global'],
         summary: 'Upgrade opencode',
         description:
-          'This server never replaces its own files: it is installed with npm, so the answer is 400 `{success: false, error}` naming the npm command to run (and the server to restart), as OpenCode answers for an installation it cannot upgrade.',
+          'This server never replaces its own files: it is installed with npm, so the answer is 400 `{success: false, error}` naming the npm command to run (and the server to restart), as OpenCode answers for an installation it cannot upgrade, with `name: "UpgradeUnavailableError"` and `data.message` (the same text) as every error here.',
         body: Type.Object({ target: Type.String({ maxLength: 100 }) }, { additionalProperties: false }),
-        response: { 200: UpgradeResult, 400: Type.Union([UpgradeResult, ref(BadRequestErrorBody)]) },
+        response: { 200: UpgradeResult, 400: Type.Union([UpgradeUnavailable, ref(BadRequestErrorBody)]) },
       },
     },
     async (request, reply) => {
       const { target } = request.body as { target: string }
       const version = /^[0-9A-Za-z.+-]+$/.test(target) ? target : 'latest'
-      return reply.status(400).send({
-        success: false,
-        error: `opencode-kernel ${kernel.version} is installed with npm and does not upgrade itself: run \`npm install -g opencode-kernel@${version}\` and restart the server`,
-      })
+      const message = `opencode-kernel ${kernel.version} is installed with npm and does not upgrade itself: run \`npm install -g opencode-kernel@${version}\` and restart the server`
+      return reply.status(400).send({ success: false, error: message, name: 'UpgradeUnavailableError', data: { message } })
     },
   )
 }

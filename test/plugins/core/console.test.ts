@@ -36,9 +36,12 @@ describe('plugin: core (console and upgrade)', () => {
     const response = await server.app.inject({ method: 'POST', url: '/global/upgrade', payload: { target: '1.2.3' } })
     expect(response.statusCode).to.equal(400)
     const body = response.json()
-    // OpenCode sends its upgrade result (documented for 200) with the 400 when it cannot upgrade.
-    expectMatchesReference('POST', '/global/upgrade', 200, body)
-    expect(body.success).to.equal(false)
+    // OpenCode sends its upgrade result (documented for 200) with the 400 when it cannot upgrade;
+    // the body is that result plus this server's error shape.
+    const { name, data, ...result } = body
+    expectMatchesReference('POST', '/global/upgrade', 200, result)
+    expect(result.success).to.equal(false)
+    expect({ name, data }).to.deep.equal({ name: 'UpgradeUnavailableError', data: { message: result.error } })
     expect(body.error).to.include(`opencode-kernel ${KERNEL_VERSION} is installed with npm`).and.include('npm install -g opencode-kernel@1.2.3')
     const odd = (await server.app.inject({ method: 'POST', url: '/global/upgrade', payload: { target: '$(rm -rf /)' } })).json()
     expect(odd.error).to.include('opencode-kernel@latest')
