@@ -10,7 +10,15 @@ const Done = { 200: Type.Boolean() }
 export function registerKernelRoutes(app: FastifyInstance, kernel: KernelRuntime, streams: EventStreams): void {
   app.get(
     '/doc',
-    { config: { instance: false }, schema: { hide: true } },
+    {
+      config: { instance: false },
+      schema: {
+        operationId: 'global.doc',
+        tags: ['global'],
+        summary: 'OpenAPI document',
+        description: 'The OpenAPI 3.1 document of every route this server serves (this one included), with the event union for the SSE streams.',
+      },
+    },
     async () => app.swagger(),
   )
 

@@ -1,15 +1,17 @@
 import { definePlugin } from '../../kernel/plugin.js'
 import { registerSchemas } from '../../kernel/schemas.js'
+import { registerConsoleRoutes } from './console.js'
 import { registerCoreRoutes } from './routes.js'
 import { Health, Path } from './schemas.js'
 import { registerCoreV2Routes } from './v2-routes.js'
 
-/** Health, paths and client logging. */
+/** Health, paths, client logging, and OpenCode's console and upgrade routes (answered as unavailable). */
 export default definePlugin({
   name: 'core',
   register(app, kernel) {
     registerSchemas(app, [Health, Path])
     registerCoreRoutes(app, kernel)
     registerCoreV2Routes(app)
+    registerConsoleRoutes(app, kernel)
   },
 })

@@ -40,15 +40,15 @@ export function registerCoreRoutes(app: FastifyInstance, kernel: Kernel): void {
     '/experimental/capabilities',
     {
       schema: {
-        operationId: 'experimental.capabilities',
+        operationId: 'experimental.capabilities.get',
         tags: ['experimental'],
         summary: 'Optional features this server has',
-        description: 'Subagents run in the foreground here (`backgroundSubagents: false`).',
+        description: 'Subagents can be sent to the background (`POST /experimental/session/:id/background`): `backgroundSubagents: true`.',
         querystring: Type.Object(InstanceQuery),
         response: { 200: Type.Object({ backgroundSubagents: Type.Boolean() }) },
       },
     },
-    async () => ({ backgroundSubagents: false }),
+    async () => ({ backgroundSubagents: true }),
   )
 
   app.get(

@@ -5,6 +5,8 @@ import type { Instance } from '../../kernel/instance.js'
 import type { Kernel } from '../../kernel/plugin.js'
 import { findExecutable } from '../../sdk/executable.js'
 import { LspClient, type LspDiagnostic, type LspSymbol } from './client.js'
+import { LspUpdated } from './events.js'
+import type { LSPStatus } from './schemas.js'
 import { configuredServers } from './service.js'
 
 /** How long an edit waits for the servers' diagnostics of the file. */
@@ -18,6 +20,7 @@ const RETRY_BASE_MS = 1000
 const RETRY_MAX_MS = 5 * 60_000
 
 interface Running {
+  name: string
   starting?: Promise<LspClient | undefined>
   client?: LspClient
   /** Failed starts and exits so far in this instance. */
@@ -70,6 +73,14 @@ export class LspClients {
     entry.retryAt = Date.now() + Math.min(RETRY_BASE_MS * 2 ** (entry.failures - 1), RETRY_MAX_MS)
   }
 
+  /** The servers this instance started or tried to start (one still starting is left out), as OpenCode lists them. */
+  list(instance: Instance): LSPStatus[] {
+    return [...this.running(instance).entries()].flatMap(([id, entry]) => {
+      const status = this.status(instance, id)
+      return status ? [{ id, name: entry.name, root: instance.worktree, status: status.status }] : []
+    })
+  }
+
   /** The servers for `file`'s extension, started on first need. */
   private async clientsFor(instance: Instance, file: string): Promise<LspClient[]> {
     const extension = extname(file)
@@ -85,7 +96,7 @@ export class LspClients {
       if (!entry || entry.error) {
         const program = findExecutable(server.command[0], scope)
         if (!program) continue
-        const started: Running = { failures: entry?.failures ?? 0 }
+        const started: Running = { name: server.name, failures: entry?.failures ?? 0 }
         started.starting = LspClient.start({
           id: server.id,
           program,
@@ -95,10 +106,16 @@ export class LspClients {
           initialization: server.initialization,
           track: (child) => this.kernel.processes.track(child, { label: `lsp ${server.id}`, group: true, instance }),
         }).then(
-          (client) => (started.client = client),
+          (client) => {
+            started.client = client
+            if (!instance.isDisposed) this.kernel.publish(instance, LspUpdated, {})
+            return client
+          },
           (error: unknown) => {
             this.failed(started, error instanceof Error ? error.message : String(error))
             this.kernel.log.warn({ server: server.id, err: error, attempts: started.failures, retryAt: started.retryAt }, 'language server failed to start')
+
+            if (!instance.isDisposed) this.kernel.publish(instance, LspUpdated, {})
             return undefined
           },
         )

@@ -1,7 +1,7 @@
 import { definePlugin } from '../../kernel/plugin.js'
 import { registerSchemas } from '../../kernel/schemas.js'
 import { registerLspRoutes } from './routes.js'
-import { LSPStatus } from './schemas.js'
+import { LSPServer, LSPStatus } from './schemas.js'
 import { LspClients } from './clients.js'
 import type { LspApi } from './types.js'
 import { FileEditHook } from '../../sdk/tools.js'
@@ -10,7 +10,7 @@ import { FileEditHook } from '../../sdk/tools.js'
 export default definePlugin({
   name: 'lsp',
   register(app, kernel) {
-    registerSchemas(app, [LSPStatus])
+    registerSchemas(app, [LSPStatus, LSPServer])
     const clients = new LspClients(kernel)
     const api: LspApi = { workspaceSymbols: (instance, query) => clients.symbols(instance, query) }
     app.decorate('lsp', api)

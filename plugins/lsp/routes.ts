@@ -2,8 +2,8 @@ import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
 import type { Kernel } from '../../kernel/plugin.js'
 import { InstanceQuery, ref } from '../../kernel/schemas.js'
-import { LSPStatus } from './schemas.js'
-import { lspStatus } from './service.js'
+import { LSPServer, LSPStatus } from './schemas.js'
+import { lspServers } from './service.js'
 import type { LspClients } from './clients.js'
 
 export function registerLspRoutes(app: FastifyInstance, kernel: Kernel, clients: LspClients): void {
@@ -13,17 +13,24 @@ export function registerLspRoutes(app: FastifyInstance, kernel: Kernel, clients:
       schema: {
         operationId: 'lsp.status',
         tags: ['instance'],
-        summary: 'Language servers',
+        summary: 'Get LSP status',
         description:
-          'Built-in and configured language servers: `connected` or `error` once started here (they start when a file they handle is edited), else `available`, `unavailable` (not installed) or `disabled`. A server that failed to start or exited shows `error`, `attempts` and `retryAt`: it is started again on the first edit after `retryAt` (backoff 1 s doubling, at most 5 min).',
-        querystring: Type.Object(InstanceQuery),
-        response: { 200: Type.Array(ref(LSPStatus)) },
+          'The language servers running for this directory, as OpenCode lists them: `connected`, or `error` when one failed to start or died ' +
+          '(they start when a file they handle is edited; `lsp.updated` tells when; one that failed is started again on the first edit after a backoff of 1 s doubling, at most 5 min). ' +
+          '`all=true` lists every built-in and configured server instead, with `extensions`, `command`, `available`, `status` `available`, `unavailable` (not installed) or `disabled` for those not started, and `error`, `attempts`, `retryAt` for one that failed.',
+        querystring: Type.Object({ ...InstanceQuery, all: Type.Optional(Type.Boolean({ description: 'Every configured server, running or not' })) }),
+        response: { 200: Type.Array(Type.Union([ref(LSPStatus), ref(LSPServer)])) },
       },
     },
-    async (request) =>
-      lspStatus(request.instance, kernel.config(request.instance), kernel.env).map((server) => {
+    async (request) => {
+      const { all } = request.query as { all?: boolean }
+      // Reading config first: a broken config file answers ConfigInvalidError here too.
+      const config = kernel.config(request.instance)
+      if (!all) return clients.list(request.instance)
+      return lspServers(request.instance, config, kernel.env).map((server) => {
         const running = server.status === 'available' ? clients.status(request.instance, server.id) : undefined
         return running ? { ...server, ...running } : server
-      }),
+      })
+    },
   )
 }

@@ -1,17 +1,32 @@
 import { Type, type Static } from 'typebox'
 import { named, StringEnum } from '../../kernel/schemas.js'
 
-/**
- * OpenCode's `LSPStatus` plus what a client needs before any server runs. `status` extends
- * OpenCode's `connected | error` with `available | unavailable | disabled`: no client runs yet.
- */
+/** OpenCode's `LSPStatus`: a language server running for this instance. */
 export const LSPStatus = named(
   'LSPStatus',
   Type.Object(
     {
       id: Type.String(),
       name: Type.String(),
-      root: Type.String({ description: 'Where the server would run (the worktree)' }),
+      root: Type.String({ description: 'Where the server runs (the worktree)' }),
+      status: StringEnum(['connected', 'error']),
+    },
+    { additionalProperties: false },
+  ),
+)
+export type LSPStatus = Static<typeof LSPStatus>
+
+/**
+ * Every configured server, running or not (`GET /lsp?all=true`): `status` extends OpenCode's
+ * `connected | error` with `available | unavailable | disabled` for servers no client runs yet.
+ */
+export const LSPServer = named(
+  'LSPServer',
+  Type.Object(
+    {
+      id: Type.String(),
+      name: Type.String(),
+      root: Type.String({ description: 'Where the server runs or would run (the worktree)' }),
       status: StringEnum(['connected', 'error', 'available', 'unavailable', 'disabled']),
       extensions: Type.Array(Type.String()),
       command: Type.Array(Type.String()),
@@ -23,4 +38,4 @@ export const LSPStatus = named(
     { additionalProperties: false },
   ),
 )
-export type LSPStatus = Static<typeof LSPStatus>
+export type LSPServer = Static<typeof LSPServer>

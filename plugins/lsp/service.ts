@@ -1,7 +1,7 @@
 import { isPlainObject, stringList, stringMap, type ConfigObject } from '../../kernel/config.js'
 import type { Instance } from '../../kernel/instance.js'
 import { findExecutable } from '../../sdk/executable.js'
-import type { LSPStatus } from './schemas.js'
+import type { LSPServer } from './schemas.js'
 import { BUILTIN_SERVERS, type LspServerDefinition } from './servers.js'
 
 /** A server after config: a built-in one overridden, or one config added. */
@@ -40,8 +40,8 @@ export function configuredServers(config: ConfigObject): LspServer[] {
   ]
 }
 
-/** What `GET /lsp` answers: every configured server and whether it could run here. */
-export function lspStatus(instance: Instance, config: ConfigObject, env: NodeJS.ProcessEnv): LSPStatus[] {
+/** What `GET /lsp?all=true` answers: every configured server and whether it could run here. */
+export function lspServers(instance: Instance, config: ConfigObject, env: NodeJS.ProcessEnv): LSPServer[] {
   const scope = { directory: instance.directory, worktree: instance.worktree, env }
   return configuredServers(config).map((server) => {
     const available = server.command[0] !== undefined && findExecutable(server.command[0], scope) !== undefined

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
 import { NotFoundError } from '../../kernel/errors.js'
-import { InstanceQuery, NotFoundErrorBody, ref } from '../../kernel/schemas.js'
+import { BadRequestErrorBody, InstanceQuery, NotFoundErrorBody, ref } from '../../kernel/schemas.js'
 import { Project, ProjectUpdateInput } from './schemas.js'
 import type { ProjectService } from './types.js'
 
@@ -63,6 +63,23 @@ export function registerProjectRoutes(app: FastifyInstance, service: ProjectServ
       },
     )
   }
+
+  app.post(
+    '/project/git/init',
+    {
+      schema: {
+        operationId: 'project.initGit',
+        tags: ['project'],
+        summary: 'Initialize git repository',
+        description:
+          "Runs `git init` in the directory (nothing when it is already in a repository) and answers the refreshed project; `project.updated`. " +
+          'The id stays `global` until a first commit exists. The directory\'s instances are booted again (their terminals and language servers stop).',
+        querystring: Type.Object(InstanceQuery),
+        response: { 200: ref(Project), 400: ref(BadRequestErrorBody) },
+      },
+    },
+    async (request) => service.initGit(request.instance),
+  )
 
   app.get(
     '/project/:projectID/directories',

@@ -1,7 +1,9 @@
-import { NotFoundError } from '../../kernel/errors.js'
+import { execFile } from 'node:child_process'
+import { BadRequestError, NotFoundError } from '../../kernel/errors.js'
 import type { Instance } from '../../kernel/instance.js'
 import type { Kernel } from '../../kernel/plugin.js'
 import type { Migration } from '../../kernel/storage.js'
+import { contains } from '../../sdk/paths.js'
 import { ProjectUpdated } from './events.js'
 import type { Project, ProjectUpdateInput } from './schemas.js'
 import type { ProjectService } from './types.js'
@@ -81,7 +83,9 @@ export function createProjectService(kernel: Kernel): ProjectService & { record(
     const { id } = instance.project
     // OpenCode shows the global project (every directory outside git) with worktree `/`.
     const worktree = id === GLOBAL ? '/' : instance.worktree
-    const vcs = instance.project.vcs ?? null
+    // The global project stands for every directory outside a repository with commits: a
+    // directory that is a repository without commits yet (`git init`) must not make it `git`.
+    const vcs = id === GLOBAL ? null : (instance.project.vcs ?? null)
     const time = Date.now()
     const row = select.get(id)
     if (!row) {
@@ -90,7 +94,7 @@ export function createProjectService(kernel: Kernel): ProjectService & { record(
       const sandboxes = JSON.parse(row.sandboxes) as string[]
       // Another checkout of the same repository (a linked worktree, a second clone).
       if (id !== GLOBAL && worktree !== row.worktree && !sandboxes.includes(worktree)) sandboxes.push(worktree)
-      touch.run({ id, vcs: vcs ?? row.vcs, sandboxes: JSON.stringify(sandboxes), time: Math.max(time, row.time_updated) })
+      touch.run({ id, vcs: id === GLOBAL ? null : (vcs ?? row.vcs), sandboxes: JSON.stringify(sandboxes), time: Math.max(time, row.time_updated) })
     }
     return toProject(select.get(id)!)
   })
@@ -115,8 +119,34 @@ export function createProjectService(kernel: Kernel): ProjectService & { record(
     return project
   }
 
+  /**
+   * Runs `git init` in the instance's directory unless it is already in a repository, then boots
+   * the directory's instances again so every plugin sees the repository. The project keeps the
+   * id `global` until a first commit exists (as in OpenCode), shown with the new repository as
+   * worktree and `vcs: "git"`.
+   */
+  const initGit = async (instance: Instance): Promise<Project> => {
+    if (instance.project.vcs === 'git') return get(instance.project.id) ?? record(instance)
+    const result = await new Promise<{ ok: boolean; message: string }>((resolve) => {
+      execFile('git', ['init', '--quiet'], { cwd: instance.directory, env: { ...kernel.env, GIT_TERMINAL_PROMPT: '0' }, timeout: 30_000 }, (error, _stdout, stderr) =>
+        resolve({ ok: !error, message: String(stderr || error?.message || '').trim().split('\n')[0] ?? '' }),
+      )
+    })
+    if (!result.ok) throw new BadRequestError(`git init failed: ${result.message}`)
+    const directory = instance.directory
+    for (const open of await kernel.instances.list()) {
+      if (contains(directory, open.directory)) await kernel.instances.dispose(open.directory)
+    }
+    const fresh = await kernel.instances.get(directory)
+    let project = get(fresh.project.id) ?? record(fresh)
+    if (project.id === GLOBAL) project = { ...project, worktree: fresh.worktree, vcs: 'git' }
+    kernel.publish(fresh, ProjectUpdated, project)
+    return project
+  }
+
   return {
     record,
+    initGit,
     list: () => selectAll.all().map(toProject),
     get,
     current: (instance) => get(instance.project.id) ?? record(instance),

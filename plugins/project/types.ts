@@ -16,6 +16,11 @@ export interface ProjectService {
   markInitialized(instance: Instance, time?: number): Project | undefined
   /** Lists `directory` among the instance's project's sandboxes; publishes `project.updated` when that changed it. */
   addSandbox(instance: Instance, directory: string): Project
+  /**
+   * `git init` in the instance's directory (nothing when it is already in a repository), its
+   * instances booted again; publishes `project.updated`. BadRequestError when git fails.
+   */
+  initGit(instance: Instance): Promise<Project>
   /** Drops `directory` from the instance's project's sandboxes; publishes `project.updated` when that changed it. */
   removeSandbox(instance: Instance, directory: string): Project
 }

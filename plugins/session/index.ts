@@ -2,6 +2,7 @@ import { definePlugin } from '../../kernel/plugin.js'
 import { registerSchemas } from '../../kernel/schemas.js'
 import { PromptAdmission } from './admission.js'
 import { SessionHistory } from './history.js'
+import { BlockingSubagents, registerGlobalSessionRoutes } from './global.js'
 import { registerSessionRoutes } from './routes.js'
 import { PromptRunner } from './runner.js'
 import { SessionShell } from './shell.js'
@@ -79,6 +80,7 @@ export default definePlugin({
     const runner = new PromptRunner(app, kernel, sessions, writer, history)
     const admission = new PromptAdmission(app, kernel, sessions, writer, history, runner)
     const holds: InterruptedCallHold[] = []
+    const subagents = new BlockingSubagents()
     // After every plugin has registered, so the permission service can hold its waiting calls.
     app.addHook('onReady', async () => {
       // Not when dev mode reloads the plugins: those parts belong to turns still running.
@@ -106,6 +108,7 @@ export default definePlugin({
         if (!info) throw new SessionNotFoundV2(sessionID)
         return kernel.instances.get(info.directory)
       },
+      blockingSubagent: (instance, sessionID, detach) => subagents.add(instance, sessionID, detach),
     }
     app.decorate('sessions', api)
     registerSessionRoutes(app, kernel, {
@@ -116,6 +119,7 @@ export default definePlugin({
       commands: new SessionCommands(app, kernel, sessions, admission),
     })
     registerSessionV2Routes(app, kernel, { sessions, admission })
+    registerGlobalSessionRoutes(app, store, subagents)
   },
 })
 

@@ -44,7 +44,25 @@ export const SESSION_MIGRATIONS: Migration[] = [
     id: '0002-summary-index',
     up: (db) => db.exec("CREATE INDEX message_summary ON message (session_id, id) WHERE json_extract(data, '$.summary') = 1"),
   },
+  {
+    // `GET /experimental/session` lists every project's sessions, newest first, a page at a time.
+    id: '0003-session-updated-index',
+    up: (db) => db.exec('CREATE INDEX session_updated ON session (time_updated DESC)'),
+  },
 ]
+
+/** `GET /experimental/session`: sessions of every project. */
+export interface GlobalSessionFilter {
+  roots?: boolean
+  /** Updated at or after. */
+  start?: number
+  /** Updated before (the previous page's `x-next-cursor`). */
+  cursor?: number
+  search?: string
+  /** Archived sessions too. */
+  archived?: boolean
+  limit: number
+}
 
 export interface SessionFilter {
   projectID: string
@@ -194,6 +212,31 @@ export class SessionStore {
     let statement = this.listStatements.get(sql)
     if (!statement) this.listStatements.set(sql, (statement = this.db.prepare(sql)))
     return (statement.all(...args) as { data: string }[]).map((row) => row.data)
+  }
+
+  /** Every project's sessions, most recently updated first: stored JSON, its project id and update time. */
+  listGlobalSessions(filter: GlobalSessionFilter): { data: string; projectID: string; updated: number }[] {
+    const where: string[] = []
+    const args: unknown[] = []
+    if (filter.roots) where.push('parent_id IS NULL')
+    if (filter.start !== undefined) {
+      where.push('time_updated >= ?')
+      args.push(filter.start)
+    }
+    if (filter.cursor !== undefined) {
+      where.push('time_updated < ?')
+      args.push(filter.cursor)
+    }
+    if (filter.search) {
+      where.push("title LIKE ? ESCAPE '\\'")
+      args.push(`%${filter.search.replace(/[\\%_]/g, (c) => '\\' + c)}%`)
+    }
+    if (!filter.archived) where.push("json_extract(data, '$.time.archived') IS NULL")
+    args.push(filter.limit)
+    const sql = `SELECT data, project_id AS projectID, time_updated AS updated FROM session${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY time_updated DESC LIMIT ?`
+    let statement = this.listStatements.get(sql)
+    if (!statement) this.listStatements.set(sql, (statement = this.db.prepare(sql)))
+    return statement.all(...args) as { data: string; projectID: string; updated: number }[]
   }
 
   listSessions(filter: SessionFilter): SessionInfo[] {

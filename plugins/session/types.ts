@@ -57,6 +57,12 @@ export interface SessionApi {
    * location from the session. A tagged 404 `SessionNotFoundError {sessionID}` when unknown.
    */
   locate(sessionID: string): Promise<Instance>
+  /**
+   * Registers a blocking subagent call of `sessionID` (the task tool waiting on its child) that
+   * `POST /experimental/session/:id/background` may detach: `detach` then lets the call return
+   * while the child keeps running. Returns the function that unregisters it (call it when done).
+   */
+  blockingSubagent(instance: Instance, sessionID: string, detach: () => void): () => void
 }
 
 declare module 'fastify' {

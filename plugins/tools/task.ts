@@ -11,6 +11,8 @@ const CHILD_RULES = [
   { permission: 'task', pattern: '*', action: 'deny' as const },
 ]
 
+const BACKGROUND = Symbol('background')
+
 function subagents(agents: AgentInfo[]): AgentInfo[] {
   return agents.filter((agent) => agent.mode !== 'primary' && !agent.hidden)
 }
@@ -63,8 +65,22 @@ export async function taskTool(env: ToolEnv, instance: Instance) {
       const child = childID
       const onAbort = () => app.sessions.abort(context.instance, child)
       context.abort.addEventListener('abort', onAbort, { once: true })
+      // `POST /experimental/session/:id/background` may detach this call: it then returns at
+      // once and the subagent keeps running on its own (no longer aborted with the parent).
+      let detach!: () => void
+      const detached = new Promise<typeof BACKGROUND>((resolve) => (detach = () => resolve(BACKGROUND)))
+      const release = app.sessions.blockingSubagent(context.instance, context.sessionID, detach)
       try {
-        const text = await app.sessions.promptText(context.instance, child, { text: args.prompt, agent: agent.name, model: agent.model ?? context.model })
+        const running = app.sessions.promptText(context.instance, child, { text: args.prompt, agent: agent.name, model: agent.model ?? context.model })
+        const text = await Promise.race([running, detached])
+        if (text === BACKGROUND) {
+          running.catch(() => {}) // its failure is recorded in the child session
+          return {
+            title: args.description,
+            output: `task_id: ${child} (for resuming to continue this task if needed)\n\nThe subagent continues in the background; its result is not available yet. Do not wait for it.`,
+            metadata: { sessionId: child, background: true },
+          }
+        }
         if (context.abort.aborted) throw new Error('Tool execution aborted')
         return {
           title: args.description,
@@ -72,6 +88,7 @@ export async function taskTool(env: ToolEnv, instance: Instance) {
           metadata: { sessionId: child },
         }
       } finally {
+        release()
         context.abort.removeEventListener('abort', onAbort)
       }
     },

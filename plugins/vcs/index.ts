@@ -1,22 +1,28 @@
-import { Type } from 'typebox'
 import type { FSWatcher } from 'node:fs'
 import type { Instance } from '../../kernel/instance.js'
 import { definePlugin } from '../../kernel/plugin.js'
-import { InstanceQuery, ref, registerSchemas } from '../../kernel/schemas.js'
+import { registerSchemas } from '../../kernel/schemas.js'
 import { VcsBranchUpdated } from './events.js'
-import { VcsInfo } from './schemas.js'
+import { registerVcsRoutes } from './routes.js'
+import { VCS_SCHEMAS } from './schemas.js'
+import { defaultBranch, type Repository } from './changes.js'
 import { currentBranch, gitDirectory, watchBranch } from './service.js'
 
 interface VcsState {
   gitDir: Promise<string | undefined>
+  /** Found once per instance, as OpenCode does. */
+  defaultBranch?: Promise<string | undefined>
   watcher?: FSWatcher
 }
 
-/** Version control status: the current branch, and `vcs.branch.updated` when HEAD moves. */
+/**
+ * Version control: the current branch (`vcs.branch.updated` when HEAD moves), the working tree's
+ * changes as counts, per-file patches or one raw patch, and applying a patch.
+ */
 export default definePlugin({
   name: 'vcs',
   register(app, kernel) {
-    registerSchemas(app, [VcsInfo])
+    registerSchemas(app, VCS_SCHEMAS)
 
     const state = (instance: Instance) =>
       instance.state<VcsState>(
@@ -36,21 +42,18 @@ export default definePlugin({
 
     kernel.onInstanceBoot((instance) => void state(instance))
 
-    app.get(
-      '/vcs',
-      {
-        schema: {
-          operationId: 'vcs.get',
-          tags: ['instance'],
-          summary: 'Version control status',
-          querystring: Type.Object(InstanceQuery),
-          response: { 200: ref(VcsInfo) },
-        },
+    const repository = async (instance: Instance): Promise<Repository | undefined> => {
+      const gitDir = await state(instance).gitDir
+      return gitDir ? { worktree: instance.worktree, gitDir, env: kernel.env } : undefined
+    }
+
+    registerVcsRoutes(app, {
+      repository,
+      async defaultBranch(instance) {
+        const entry = state(instance)
+        entry.defaultBranch ??= repository(instance).then(async (repo) => (repo ? (await defaultBranch(repo))?.name : undefined))
+        return entry.defaultBranch
       },
-      async (request) => {
-        const gitDir = await state(request.instance).gitDir
-        return { branch: gitDir ? ((await currentBranch(gitDir)) ?? null) : null }
-      },
-    )
+    })
   },
 })

@@ -1,6 +1,7 @@
 import { Validator } from '@seriousme/openapi-schema-validator'
 import { expect } from 'chai'
 import { cleanup, startServer, type TestServer } from '../helper.js'
+import { expectMatchesReference, referenceOperations } from '../openapi.js'
 
 describe('kernel: /doc', () => {
   let server: TestServer
@@ -41,5 +42,37 @@ describe('kernel: /doc', () => {
     const stream = document.paths['/event'].get.responses['200'].content['text/event-stream'].schema
     expect(stream.$ref).to.equal('#/components/schemas/Event')
     expect(document.paths['/global/event'].get.responses['200'].content['text/event-stream'].schema.$ref).to.equal('#/components/schemas/GlobalEvent')
+  })
+
+  it('lists GET /doc itself', () => {
+    expect(document.paths['/doc'].get).to.include({ operationId: 'global.doc' })
+  })
+
+  it("lists every operation of OpenCode's document that this server serves, with OpenCode's operationId", () => {
+    const missing: string[] = []
+    let served = 0
+    for (const { method, path, operationId } of referenceOperations()) {
+      const url = path.replace(/\{([^}]+)\}/g, ':$1')
+      if (!server.app.hasRoute({ method: method as 'GET', url })) continue
+      served++
+      const listed = document.paths[path]?.[method.toLowerCase()]?.operationId
+      if (listed !== operationId) missing.push(`${method} ${path}: ${listed ?? 'not listed'} instead of ${operationId}`)
+    }
+    expect(missing, missing.join('\n')).to.deep.equal([])
+    expect(served).to.be.greaterThan(100)
+  })
+})
+
+describe('test helper: expectMatchesReference', () => {
+  it('accepts an answer of the documented shape and refuses another', () => {
+    expectMatchesReference('GET', '/vcs/status', 200, [{ file: 'a.ts', additions: 1, deletions: 0, status: 'added' }])
+    expect(() => expectMatchesReference('GET', '/vcs/status', 200, [{ file: 'a.ts', status: 'renamed' }])).to.throw(/does not match/)
+    expect(() => expectMatchesReference('GET', '/vcs/status', 418, [])).to.throw(/does not document status 418/)
+    expect(() => expectMatchesReference('GET', '/nowhere', 200, [])).to.throw(/no operation/)
+  })
+
+  it('resolves the components a response refers to', () => {
+    expectMatchesReference('POST', '/vcs/apply', 400, { name: 'VcsApplyError', data: { message: "Patch can't be applied", reason: 'non-git' } })
+    expect(() => expectMatchesReference('POST', '/vcs/apply', 400, { name: 'VcsApplyError', data: { message: 'x', reason: 'other' } })).to.throw(/does not match/)
   })
 })

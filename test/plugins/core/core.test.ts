@@ -16,7 +16,7 @@ describe('plugin: core', () => {
 
   it('answers the start-up questions of OpenCode clients: capabilities, workspaces, console', async () => {
     const directory = tempDir()
-    expect((await server.app.inject({ url: `/experimental/capabilities?directory=${directory}` })).json()).to.deep.equal({ backgroundSubagents: false })
+    expect((await server.app.inject({ url: `/experimental/capabilities?directory=${directory}` })).json()).to.deep.equal({ backgroundSubagents: true })
     expect((await server.app.inject({ url: `/experimental/workspace?directory=${directory}` })).json()).to.deep.equal([])
     expect((await server.app.inject({ url: `/experimental/workspace/status?directory=${directory}` })).json()).to.deep.equal([])
     expect((await server.app.inject({ url: `/experimental/console?directory=${directory}` })).json()).to.deep.equal({ consoleManagedProviders: [], switchableOrgCount: 0 })

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { PACKAGE_ROOT } from '../../../kernel/version.js'
 import { cleanup } from '../../helper.js'
+import { expectMatchesReference } from '../../openapi.js'
 import { sessionHarness, until } from '../session/setup.js'
 
 const FIXTURE = join(PACKAGE_ROOT, 'dist', 'test', 'fixtures', 'lsp', 'server.js')
@@ -17,7 +18,8 @@ describe('plugin: lsp (clients)', () => {
 
   it('starts the server for an edited file and gives the model its errors; answers workspace symbols', async () => {
     const h = await lspHarness()
-    const before = (await h.call('GET', '/lsp')).body.find((s: any) => s.id === 'fixture')
+    expect((await h.call('GET', '/lsp')).body).to.deep.equal([])
+    const before = (await h.call('GET', '/lsp?all=true')).body.find((s: any) => s.id === 'fixture')
     expect(before.status).to.equal('available')
     h.llm.script(
       {
@@ -42,7 +44,10 @@ describe('plugin: lsp (clients)', () => {
     // The model saw the errors.
     expect(JSON.stringify(h.llm.requests[1]!.body.messages)).to.contain('found ERROR')
 
-    expect((await h.call('GET', '/lsp')).body.find((s: any) => s.id === 'fixture').status).to.equal('connected')
+    const running = (await h.call('GET', '/lsp')).body
+    expectMatchesReference('GET', '/lsp', 200, running)
+    expect(running).to.deep.equal([{ id: 'fixture', name: 'fixture', root: h.repo, status: 'connected' }])
+    expect((await h.call('GET', '/lsp?all=true')).body.find((s: any) => s.id === 'fixture').status).to.equal('connected')
     const symbols = (await h.call('GET', '/find/symbol?query=gre')).body
     expect(symbols).to.have.length(1)
     expect(symbols[0]).to.deep.include({ name: 'greet', kind: 12 })
@@ -52,7 +57,8 @@ describe('plugin: lsp (clients)', () => {
 
     // Disposing the instance stops its servers.
     await h.call('POST', '/instance/dispose')
-    expect((await h.call('GET', '/lsp')).body.find((s: any) => s.id === 'fixture').status).to.equal('available')
+    expect((await h.call('GET', '/lsp')).body).to.deep.equal([])
+    expect((await h.call('GET', '/lsp?all=true')).body.find((s: any) => s.id === 'fixture').status).to.equal('available')
     expect((await h.call('GET', '/find/symbol?query=gre')).body).to.deep.equal([])
   })
 
@@ -64,7 +70,10 @@ describe('plugin: lsp (clients)', () => {
     const [write] = (await h.call('GET', `/session/${session.id}/message`)).body[1].parts.filter((p: any) => p.type === 'tool')
     expect(write.state.status).to.equal('completed')
     expect(write.state.time.end - write.state.time.start).to.be.below(5000)
-    const broken = (await h.call('GET', '/lsp')).body.find((s: any) => s.id === 'broken')
+    const listed = (await h.call('GET', '/lsp')).body
+    expectMatchesReference('GET', '/lsp', 200, listed)
+    expect(listed).to.deep.equal([{ id: 'broken', name: 'broken', root: h.repo, status: 'error' }])
+    const broken = (await h.call('GET', '/lsp?all=true')).body.find((s: any) => s.id === 'broken')
     expect(broken).to.include({ status: 'error', attempts: 1 })
     expect(broken.error).to.match(/exited \(code 3\) before it initialized/)
     expect(broken.retryAt).to.be.above(write.state.time.start)
@@ -84,7 +93,7 @@ describe('plugin: lsp (clients)', () => {
     )
     const session = await h.createSession()
     await h.prompt(session.id, 'write')
-    const failed = (await h.call('GET', '/lsp')).body.find((s: any) => s.id === 'flaky')
+    const failed = (await h.call('GET', '/lsp?all=true')).body.find((s: any) => s.id === 'flaky')
     expect(failed).to.include({ status: 'error', attempts: 1 })
 
     writeFileSync(join(h.repo, 'ready'), '')
@@ -95,7 +104,7 @@ describe('plugin: lsp (clients)', () => {
     expect(writes).to.have.length(2)
     expect(writes[0].state.output).not.to.contain('found ERROR')
     expect(writes[1].state.output).to.contain('found ERROR: ERROR two')
-    const connected = (await h.call('GET', '/lsp')).body.find((s: any) => s.id === 'flaky')
+    const connected = (await h.call('GET', '/lsp?all=true')).body.find((s: any) => s.id === 'flaky')
     expect(connected.status).to.equal('connected')
     expect(connected).not.to.have.property('retryAt')
     expect(h.server.kernel.processes.list().map((p) => p.label)).to.include('lsp flaky')

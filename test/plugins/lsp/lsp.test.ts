@@ -2,6 +2,7 @@ import { expect } from 'chai'
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { cleanup, gitRepo, startServer, tempDir, type TestServer } from '../../helper.js'
+import { expectMatchesReference } from '../../openapi.js'
 
 /** A stand-in program: present and executable is all availability checks. */
 function fakeExecutable(dir: string, name: string): void {
@@ -21,7 +22,7 @@ interface Status {
 }
 
 async function statuses(server: TestServer, directory: string): Promise<Map<string, Status>> {
-  const response = await server.app.inject({ url: `/lsp?directory=${directory}` })
+  const response = await server.app.inject({ url: `/lsp?all=true&directory=${directory}` })
   expect(response.statusCode).to.equal(200)
   return new Map((response.json() as Status[]).map((status) => [status.id, status]))
 }
@@ -36,7 +37,16 @@ describe('plugin: lsp', () => {
   })
   afterEach(cleanup)
 
-  it('lists the built-in servers with extensions and command, unavailable when not installed', async () => {
+  it('lists only running servers by default, as OpenCode does: none before a file is edited, installed or not', async () => {
+    fakeExecutable(bin, 'gopls')
+    fakeExecutable(bin, 'typescript-language-server')
+    const response = await server.app.inject({ url: `/lsp?directory=${gitRepo()}` })
+    expect(response.statusCode).to.equal(200)
+    expectMatchesReference('GET', '/lsp', 200, response.json())
+    expect(response.json()).to.deep.equal([])
+  })
+
+  it('lists the built-in servers with extensions and command with all=true, unavailable when not installed', async () => {
     const repo = gitRepo()
     const list = await statuses(server, repo)
     expect([...list.keys()]).to.include.members(['typescript', 'gopls', 'rust', 'pyright', 'clangd'])

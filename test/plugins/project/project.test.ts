@@ -1,7 +1,9 @@
 import { expect } from 'chai'
+import { existsSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import type { BusEvent } from '../../../kernel/bus.js'
 import { cleanup, git, gitRepo, startServer, tempDir, type TestServer } from '../../helper.js'
+import { expectMatchesReference } from '../../openapi.js'
 
 function rootCommit(repo: string): string {
   return git(repo, 'rev-list', '--max-parents=0', 'HEAD')
@@ -169,5 +171,44 @@ describe('plugin: project', () => {
     expect(server.app.projects.removeSandbox(instance, '/sandboxes/unknown').sandboxes).to.deep.equal(['/sandboxes/two'])
     expect(published).to.have.length(3)
     expect((await server.app.inject({ url: `/project/current?directory=${repo}` })).json()).to.deep.equal(removed)
+  })
+})
+
+describe('plugin: project (git init)', () => {
+  afterEach(cleanup)
+
+  it('runs git init in a plain directory, answers the refreshed project and publishes project.updated', async () => {
+    const server = await startServer({ only: ['core', 'project', 'vcs'] })
+    const directory = tempDir()
+    expect((await server.app.inject({ url: `/vcs?directory=${directory}` })).json()).to.deep.equal({ branch: null })
+    const updated = nextEvent(server, 'project.updated', directory)
+    const response = await server.app.inject({ method: 'POST', url: `/project/git/init?directory=${directory}` })
+    expect(response.statusCode, response.body).to.equal(200)
+    const project = response.json()
+    expectMatchesReference('POST', '/project/git/init', 200, project)
+    expect(project).to.include({ id: 'global', worktree: directory, vcs: 'git' })
+    expect(await updated).to.deep.equal(project)
+    expect(git(directory, 'rev-parse', '--is-inside-work-tree')).to.equal('true')
+    // The instance was booted again: the vcs plugin sees the repository now.
+    expect((await server.app.inject({ url: `/vcs?directory=${directory}` })).json().branch).to.be.a('string')
+    // Other directories outside git still belong to the global project without vcs.
+    expect((await server.app.inject({ url: `/project/current?directory=${tempDir()}` })).json()).to.not.have.property('vcs')
+
+    // After a first commit the project gets its own id.
+    git(directory, 'commit', '-q', '--allow-empty', '-m', 'first')
+    await server.app.inject({ method: 'POST', url: `/instance/dispose?directory=${directory}` })
+    const current = (await server.app.inject({ url: `/project/current?directory=${directory}` })).json()
+    expect(current).to.include({ id: rootCommit(directory), worktree: directory, vcs: 'git' })
+  })
+
+  it('leaves a directory inside a repository alone and answers its project', async () => {
+    const server = await startServer({ only: ['core', 'project'] })
+    const repo = gitRepo()
+    const sub = join(repo, 'sub')
+    mkdirSync(sub)
+    const response = await server.app.inject({ method: 'POST', url: `/project/git/init?directory=${sub}` })
+    expect(response.statusCode).to.equal(200)
+    expect(response.json()).to.include({ id: rootCommit(repo), worktree: repo, vcs: 'git' })
+    expect(existsSync(join(sub, '.git'))).to.equal(false)
   })
 })
