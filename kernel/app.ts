@@ -15,11 +15,14 @@ import { registerKernelRoutes } from './routes.js'
 import { KERNEL_SCHEMAS, registerSchemas } from './schemas.js'
 import { createSecurityHook, isAllowedOrigin, type SecurityOptions } from './security.js'
 import type { EventStreams } from './stream.js'
+import { requestedWorkspace, workspaceDirectory } from './workspace.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
     /** The project instance this request runs in (absent on routes with `config.instance: false`). */
     instance: Instance
+    /** The workspace the request named (`?workspace=`, `x-opencode-workspace`); its directory is the instance's. */
+    workspaceID?: string
   }
   interface FastifyContextConfig {
     /** `false` for routes that belong to no project directory (`/global/*`, `/doc`). */
@@ -147,6 +150,15 @@ export async function buildApp(kernel: KernelRuntime, plugins: readonly LoadedPl
   app.decorateRequest('instance', null as unknown as Instance)
   app.addHook('onRequest', async (request) => {
     if (request.is404 || request.routeOptions.config?.instance === false || request.method === 'OPTIONS') return
+    const workspace = requestedWorkspace(request)
+    if (workspace) {
+      if (!/^wrk_[A-Za-z0-9]+$/.test(workspace.id)) throw new BadRequestError(`workspace must be a workspace id (wrk_…), got "${workspace.id}"`, workspace.from)
+      const directory = workspaceDirectory(kernel.extensions, workspace.id)
+      if (!directory) throw new NotFoundError(`Workspace not found: ${workspace.id}`)
+      request.workspaceID = workspace.id
+      request.instance = await kernel.instances.get(kernel.instances.has(directory) ? directory : await checkDirectory(directory, 'cwd'))
+      return
+    }
     const { directory: raw, from } = requestedDirectory(request, cwd)
     const directory = normaliseDirectory(raw)
     // A cached instance skips the filesystem check: the hot path stays syscall-free.

@@ -35,6 +35,8 @@ import { SessionService } from './service.js'
 import { SESSION_MIGRATIONS, SessionStore } from './store.js'
 import type { InterruptedCallHold, SessionApi } from './types.js'
 import { PartWriter } from './writer.js'
+import { sessionProjector } from './sync.js'
+import { SyncProjectors } from '../sync/types.js'
 
 /** Sessions, messages and parts, and the agent loop that answers prompts. */
 export default definePlugin({
@@ -69,6 +71,7 @@ export default definePlugin({
     ])
     kernel.storage.migrate('session', SESSION_MIGRATIONS)
     const store = new SessionStore(kernel.storage.db)
+    kernel.extensions.provide(SyncProjectors, 'session', sessionProjector(store))
     const sessions = new SessionService(kernel, store)
     const writer = new PartWriter(store, 250, (error) => kernel.log.error({ err: error }, 'writing streamed parts failed'))
     const history = new SessionHistory(app, kernel, sessions)
