@@ -20,7 +20,11 @@ export default definePlugin({
     // Synchronous: each event is logged before the next one is published, so seqs follow the bus.
     const unsubscribe = kernel.bus.subscribe((event) => service.record(event))
     app.addHook('onClose', async () => unsubscribe())
-    const log: SyncLog = { after: (id, after, limit) => service.after(id, after, limit), latest: (id) => service.latest(id) }
+    const log: SyncLog = {
+      after: (id, after, limit) => service.after(id, after, limit),
+      latest: (id) => service.latest(id),
+      follow: (id, listener) => service.follow(id, listener),
+    }
     app.decorate('syncLog', log)
     registerSyncRoutes(app, kernel, service)
   },

@@ -26,6 +26,7 @@ export class SyncService {
   private projectorCache: { source: SyncProjector[]; byType: Map<string, SyncProjector> } | undefined
   private validators = new Map<string, Validator | null>()
   private compile: ((route: unknown) => Validator) | undefined
+  private readonly followers = new Map<string, Set<(row: SyncEventRow) => void>>()
 
   constructor(
     private readonly app: FastifyInstance,
@@ -54,13 +55,33 @@ export class SyncService {
     if (!this.isDurable(type)) return
     const aggregateID = event.payload.properties.sessionID
     if (typeof aggregateID !== 'string') return
-    const seq = this.store.append(aggregateID, event.project ?? 'global', {
-      id: event.payload.id,
-      type: `${type}.${VERSION}`,
-      data: JSON.stringify(event.payload.properties),
-    })
+    const row = { id: event.payload.id, type: `${type}.${VERSION}`, data: JSON.stringify(event.payload.properties) }
+    const seq = this.store.append(aggregateID, event.project ?? 'global', row)
     // A deleted session's log shrinks to its deletion, so logs do not outlive their sessions.
     if (type === 'session.deleted') this.store.pruneBefore(aggregateID, seq)
+    this.notify(aggregateID, { id: row.id, aggregate_id: aggregateID, seq, type: row.type, data: event.payload.properties })
+  }
+
+  follow(aggregateID: string, listener: (row: SyncEventRow) => void): () => void {
+    let set = this.followers.get(aggregateID)
+    if (!set) this.followers.set(aggregateID, (set = new Set()))
+    set.add(listener)
+    return () => {
+      set.delete(listener)
+      if (set.size === 0 && this.followers.get(aggregateID) === set) this.followers.delete(aggregateID)
+    }
+  }
+
+  private notify(aggregateID: string, row: SyncEventRow): void {
+    const set = this.followers.get(aggregateID)
+    if (!set) return
+    for (const listener of set) {
+      try {
+        listener(row)
+      } catch (error) {
+        this.kernel.log.error({ err: error, sessionID: aggregateID }, 'sync log follower failed')
+      }
+    }
   }
 
   after(aggregateID: string, after: number, limit: number): SyncEventRow[] {
@@ -142,6 +163,7 @@ export class SyncService {
       }
     })()
 
+    for (const { event, data } of planned) this.notify(sessionID, { id: event.id, aggregate_id: sessionID, seq: event.seq, type: event.type, data })
     // Clients attached to this server see the replayed session as if it happened here.
     const definitions = new Map<string, EventDefinition>(definedEvents().map((definition) => [definition.type, definition]))
     this.replaying = true

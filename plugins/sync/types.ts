@@ -34,6 +34,12 @@ export interface SyncLog {
   after(aggregateID: string, after: number, limit: number): SyncEventRow[]
   /** The session's newest seq, -1 when nothing is logged. */
   latest(aggregateID: string): number
+  /**
+   * Calls `listener` with each event appended to the session's log from now on (live, replayed
+   * ones included), right after it is stored. Read `after()` first, then follow: no gap, since
+   * both run on the one thread. Returns the unsubscribe function.
+   */
+  follow(aggregateID: string, listener: (row: SyncEventRow) => void): () => void
 }
 
 declare module 'fastify' {

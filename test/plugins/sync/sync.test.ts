@@ -61,6 +61,24 @@ describe('plugin: sync', () => {
     expect((await h.call('POST', '/sync/history', { [sessionID]: events.length - 1 })).body).to.deep.equal([])
   })
 
+  it('lets another plugin read a session\'s log after a seq and then follow it live, without a gap (app.syncLog)', async () => {
+    const h = await sessionHarness({ extraPlugins: ['sync'] })
+    const session = await h.createSession()
+    const log = h.server.app.syncLog
+    expect(log.latest(session.id)).to.equal(0)
+    expect(log.after(session.id, -1, 10).map((row) => row.type)).to.deep.equal(['session.created.1'])
+    const live: number[] = []
+    const stop = log.follow(session.id, (row) => live.push(row.seq))
+    h.llm.script({ text: 'hello' })
+    await h.prompt(session.id, 'hi')
+    stop()
+    expect(live.length).to.be.greaterThan(2)
+    expect(live).to.deep.equal(live.map((_, i) => i + 1))
+    // What was followed live is what the log holds after seq 0 (the title may come later still).
+    expect(log.after(session.id, 0, 1000).map((row) => row.seq).slice(0, live.length)).to.deep.equal(live)
+    expect(log.after(session.id, 1, 2).map((row) => row.seq)).to.deep.equal([2, 3])
+  })
+
   it('replays a history into a second server, which then has the same session, messages, parts and todo list', async () => {
     const h = await sessionHarness({ extraPlugins: ['sync'] })
     const sessionID = await conversation(h)

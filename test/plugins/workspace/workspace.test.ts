@@ -58,6 +58,12 @@ describe('plugin: workspace', () => {
     const session = await call('POST', `/session?workspace=${workspace.id}`, {})
     expect(session.body.directory).to.equal(workspace.directory)
 
+    // /sync/steal hands a session of the project to the workspace the request names.
+    const other = (await call('POST', `/session?${at(repo)}`, {})).body
+    const stolen = await call('POST', `/sync/steal?workspace=${workspace.id}`, { sessionID: other.id })
+    expect(stolen).to.deep.equal({ status: 200, body: { sessionID: other.id } })
+    expect((await call('GET', `/session/${other.id}?${at(repo)}`)).body.workspaceID).to.equal(workspace.id)
+
     const unknown = await call('GET', '/path?workspace=wrk_unknown')
     expect(unknown.status).to.equal(404)
     expect(unknown.body).to.deep.equal({ name: 'NotFoundError', data: { message: 'Workspace not found: wrk_unknown' } })
