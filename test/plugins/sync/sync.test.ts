@@ -1,4 +1,5 @@
 import { expect } from 'chai'
+import { definedEvents } from '../../../kernel/bus.js'
 import { cleanup, gitRepo, listen, startServer } from '../../helper.js'
 import { expectReferenceShape } from '../../reference-schema.js'
 import { PLUGINS, sessionHarness, until, type SessionHarness } from '../session/setup.js'
@@ -59,6 +60,23 @@ describe('plugin: sync', () => {
     const after = await h.call('POST', '/sync/history', { [sessionID]: 3 })
     expect(after.body.map((event: any) => event.seq)).to.deep.equal(events.slice(4).map((event: any) => event.seq))
     expect((await h.call('POST', '/sync/history', { [sessionID]: events.length - 1 })).body).to.deep.equal([])
+  })
+
+  it('answers at most 1,000 events per call, the rest when asked again with the seqs received, reading by index', async () => {
+    const h = await sessionHarness({ extraPlugins: ['sync'] })
+    const session = await h.createSession()
+    const instance = await h.server.kernel.instances.get(h.repo)
+    const todoUpdated = definedEvents().find((event) => event.type === 'todo.updated')!
+    for (let i = 0; i < 1100; i++) h.server.kernel.bus.publish(instance, todoUpdated, { sessionID: session.id, todos: [{ id: `t${i}`, content: `step ${i}`, status: 'pending', priority: 'low' }] })
+    const first = (await h.call('POST', '/sync/history', {})).body
+    expect(first).to.have.length(1000)
+    const last = first.at(-1).seq
+    const rest = (await h.call('POST', '/sync/history', { [session.id]: last })).body
+    expect(rest.map((event: any) => event.seq)).to.deep.equal(Array.from({ length: 1100 - last }, (_, i) => last + 1 + i))
+    expect(rest.at(-1).data.todos[0].id).to.equal('t1099')
+    // Appending and reading after a seq seek the (session, seq) key; they never scan a session's log.
+    const plan = h.server.kernel.storage.db.prepare('EXPLAIN QUERY PLAN SELECT id, aggregate_id, seq, type, data FROM sync_event WHERE aggregate_id = ? AND seq > ? ORDER BY seq LIMIT ?').all('x', 0, 10) as { detail: string }[]
+    expect(plan.map((row) => row.detail).join(' ')).to.match(/SEARCH sync_event USING PRIMARY KEY/)
   })
 
   it('lets another plugin read a session\'s log after a seq and then follow it live, without a gap (app.syncLog)', async () => {
