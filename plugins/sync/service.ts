@@ -1,6 +1,7 @@
 import AjvCompiler from '@fastify/ajv-compiler'
 import type { FastifyInstance } from 'fastify'
 import { definedEvents, type BusEvent, type EventDefinition } from '../../kernel/bus.js'
+import { ascendingId } from '../../kernel/ids.js'
 import type { Instance } from '../../kernel/instance.js'
 import type { Kernel } from '../../kernel/plugin.js'
 import { SyncRequestError } from './errors.js'
@@ -12,6 +13,10 @@ import { SyncProjectors, type SyncEventRow, type SyncProjector } from './types.j
 const VERSION = 1
 /** Durable v2 events: logged, and carried by a replay without a projector (as OpenCode does). */
 const NEXT_PREFIX = 'session.next.'
+/** How many sessions `hasLog` remembers before it starts again. */
+const KNOWN_LOGS = 10_000
+/** The most messages a backfilled log carries (the newest). */
+const BACKFILL_MESSAGES = 100_000
 
 type Validator = ((data: unknown) => boolean) & { errors?: { instancePath?: string; message?: string }[] | null }
 
@@ -26,6 +31,8 @@ export class SyncService {
   private projectorCache: { source: SyncProjector[]; byType: Map<string, SyncProjector> } | undefined
   private validators = new Map<string, Validator | null>()
   private compile: ((route: unknown) => Validator) | undefined
+  /** Sessions known to have a log (bounded; a miss asks the database). */
+  private readonly logged = new Set<string>()
   private readonly followers = new Map<string, Set<(row: SyncEventRow) => void>>()
 
   constructor(
@@ -55,11 +62,46 @@ export class SyncService {
     if (!this.isDurable(type)) return
     const aggregateID = event.payload.properties.sessionID
     if (typeof aggregateID !== 'string') return
+    const projectID = event.project ?? 'global'
+    if (type !== 'session.created' && !this.hasLog(aggregateID)) this.backfill(aggregateID, projectID)
     const row = { id: event.payload.id, type: `${type}.${VERSION}`, data: JSON.stringify(event.payload.properties) }
-    const seq = this.store.append(aggregateID, event.project ?? 'global', row)
+    const seq = this.store.append(aggregateID, projectID, row)
+    this.remember(aggregateID)
     // A deleted session's log shrinks to its deletion, so logs do not outlive their sessions.
     if (type === 'session.deleted') this.store.pruneBefore(aggregateID, seq)
     this.notify(aggregateID, { id: row.id, aggregate_id: aggregateID, seq, type: row.type, data: event.payload.properties })
+  }
+
+  /** Whether the session has a log; the answer is kept for the most recently seen sessions. */
+  private hasLog(aggregateID: string): boolean {
+    if (this.logged.has(aggregateID)) return true
+    if (!this.store.aggregate(aggregateID)) return false
+    this.remember(aggregateID)
+    return true
+  }
+
+  private remember(aggregateID: string): void {
+    if (this.logged.has(aggregateID)) return
+    if (this.logged.size >= KNOWN_LOGS) this.logged.clear()
+    this.logged.add(aggregateID)
+  }
+
+  /**
+   * A session that existed before this log did (a server upgraded with sessions in its database)
+   * starts its log with what it is now: `session.created`, then each message and part as
+   * updated, so its history is complete and can be replayed elsewhere. Once per session.
+   */
+  private backfill(aggregateID: string, projectID: string): void {
+    const info = this.app.sessions.find(aggregateID)
+    if (!info) return
+    const append = (type: string, data: Record<string, unknown>) => this.store.append(aggregateID, projectID, { id: ascendingId('evt'), type: `${type}.${VERSION}`, data: JSON.stringify(data) })
+    this.store.db.transaction(() => {
+      append('session.created', { sessionID: aggregateID, info })
+      for (const message of this.app.sessions.messages(aggregateID, BACKFILL_MESSAGES)) {
+        append('message.updated', { sessionID: aggregateID, info: message.info })
+        for (const part of message.parts) append('message.part.updated', { sessionID: aggregateID, part, time: Date.now() })
+      }
+    })()
   }
 
   follow(aggregateID: string, listener: (row: SyncEventRow) => void): () => void {

@@ -1,6 +1,8 @@
 import { expect } from 'chai'
 import { definedEvents } from '../../../kernel/bus.js'
-import { cleanup, gitRepo, listen, startServer } from '../../helper.js'
+import { copyFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { cleanup, gitRepo, listen, startServer, tempDir } from '../../helper.js'
 import { expectReferenceShape } from '../../reference-schema.js'
 import { PLUGINS, sessionHarness, until, type SessionHarness } from '../session/setup.js'
 
@@ -177,6 +179,32 @@ describe('plugin: sync', () => {
     expect((await post(`${b.url}/sync/history`, {})).body).to.deep.equal([])
     expect((await replay(events)).status).to.equal(200)
     expect((await get(`${b.url}/session/${sessionID}/todo`)).body).to.deep.equal(TODOS)
+  })
+
+  it('starts the log of a session older than the log with a snapshot of it, so its history is complete', async () => {
+    const dataDir = tempDir('ok-data-')
+    const h = await sessionHarness({ dataDir })
+    const sessionID = await conversation(h)
+    // The same database under a server that has the sync plugin (an upgrade).
+    h.server.kernel.storage.db.pragma('wal_checkpoint(FULL)')
+    const upgraded = tempDir('ok-data-')
+    copyFileSync(join(dataDir, 'opencode-kernel.db'), join(upgraded, 'opencode-kernel.db'))
+    const server = await startServer({ cwd: h.repo, only: [...PLUGINS, 'sync'], dataDir: upgraded })
+    const a = await listen(server)
+    expect((await post(`${a}/sync/history`, {})).body).to.deep.equal([])
+    const renamed = await fetch(`${a}/session/${sessionID}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ title: 'Renamed' }) })
+    expect(renamed.status).to.equal(200)
+
+    const history = (await post(`${a}/sync/history`, {})).body
+    expect(history.map((event: any) => event.seq)).to.deep.equal(history.map((_: unknown, i: number) => i))
+    expect(history[0].type).to.equal('session.created.1')
+    expect(history.at(-1)).to.deep.include({ type: 'session.updated.1' })
+    expect(history.filter((event: any) => event.type === 'message.updated.1')).to.have.length(3)
+    const b = await secondServer()
+    const events = history.map((event: any) => ({ id: event.id, aggregateID: event.aggregate_id, seq: event.seq, type: event.type, data: event.data }))
+    expect((await post(`${b.url}/sync/replay`, { directory: b.repo, events })).status).to.equal(200)
+    expect((await get(`${b.url}/session/${sessionID}/message`)).body).to.deep.equal((await get(`${a}/session/${sessionID}/message`)).body)
+    expect((await get(`${b.url}/session/${sessionID}`)).body.title).to.equal('Renamed')
   })
 
   it('keeps only the deletion of a deleted session, and replaying it deletes the session elsewhere', async () => {
