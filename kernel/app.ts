@@ -16,11 +16,14 @@ import { isV2Request, locationDirectory, taggedBody, V2_SCHEMAS } from './v2.js'
 import { KERNEL_SCHEMAS, registerSchemas } from './schemas.js'
 import { createSecurityHook, isAllowedOrigin, type SecurityOptions } from './security.js'
 import type { EventStreams } from './stream.js'
+import { requestedWorkspace, workspaceDirectory } from './workspace.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
     /** The project instance this request runs in (absent on routes with `config.instance: false`). */
     instance: Instance
+    /** The workspace the request named (`?workspace=`, `x-opencode-workspace`); its directory is the instance's. */
+    workspaceID?: string
   }
   interface FastifyContextConfig {
     /** `false` for routes that belong to no project directory (`/global/*`, `/doc`). */
@@ -195,6 +198,22 @@ export async function buildApp(kernel: KernelRuntime, plugins: readonly LoadedPl
   // on every request. Route-level onRequest hooks run after the global ones (security first).
   const findInstance = (request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void): void => {
     if (request.method === 'OPTIONS') return done()
+    const workspace = requestedWorkspace(request)
+    if (workspace) {
+      if (!/^wrk_[A-Za-z0-9]+$/.test(workspace.id)) return done(new BadRequestError(`workspace must be a workspace id (wrk_…), got "${workspace.id}"`, workspace.from))
+      const directory = workspaceDirectory(kernel.extensions, workspace.id)
+      if (!directory) return done(new NotFoundError(`Workspace not found: ${workspace.id}`))
+      request.workspaceID = workspace.id
+      const found = kernel.instances.has(directory) ? kernel.instances.get(directory) : checkDirectory(directory, 'cwd').then((checked) => kernel.instances.get(checked))
+      found.then(
+        (instance) => {
+          request.instance = instance
+          done()
+        },
+        (error: Error) => done(error),
+      )
+      return
+    }
     const { directory: raw, from } = requestedDirectory(request, cwd)
     const directory = raw === cwd ? cwd : normaliseDirectory(raw)
     // A booted instance is found without a promise or a syscall: the hot path stays synchronous.

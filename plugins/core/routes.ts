@@ -52,36 +52,6 @@ export function registerCoreRoutes(app: FastifyInstance, kernel: Kernel): void {
   )
 
   app.get(
-    '/experimental/workspace',
-    {
-      schema: {
-        operationId: 'experimental.workspace.list',
-        tags: ['experimental'],
-        summary: 'Remote workspaces',
-        description: 'This server runs projects on its own machine only: always `[]`.',
-        querystring: Type.Object(InstanceQuery),
-        response: { 200: Type.Array(Type.Unknown()) },
-      },
-    },
-    async () => [],
-  )
-
-  app.get(
-    '/experimental/workspace/status',
-    {
-      schema: {
-        operationId: 'experimental.workspace.status',
-        tags: ['experimental'],
-        summary: 'Status of the remote workspaces',
-        description: 'None here: always `[]`.',
-        querystring: Type.Object(InstanceQuery),
-        response: { 200: Type.Array(Type.Unknown()) },
-      },
-    },
-    async () => [],
-  )
-
-  app.get(
     '/experimental/console',
     {
       schema: {

@@ -39,6 +39,8 @@ import type { InterruptedCallHold, SessionApi } from './types.js'
 import { PartWriter } from './writer.js'
 import { registerSessionV2Routes, SessionNotFoundV2 } from './v2-routes.js'
 import { SESSION_V2_SCHEMAS } from './v2-schemas.js'
+import { sessionProjector } from './sync.js'
+import { SyncProjectors } from '../sync/types.js'
 
 /** Sessions, messages and parts, and the agent loop that answers prompts. */
 export default definePlugin({
@@ -74,6 +76,7 @@ export default definePlugin({
     registerSchemas(app, SESSION_V2_SCHEMAS)
     kernel.storage.migrate('session', SESSION_MIGRATIONS)
     const store = new SessionStore(kernel.storage.db)
+    kernel.extensions.provide(SyncProjectors, 'session', sessionProjector(store))
     const sessions = new SessionService(kernel, store)
     const writer = new PartWriter(store, 250, (error) => kernel.log.error({ err: error }, 'writing streamed parts failed'))
     const history = new SessionHistory(app, kernel, sessions)

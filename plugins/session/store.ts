@@ -131,7 +131,7 @@ export class SessionStore {
   constructor(private readonly db: SqliteDatabase) {
     this.statements = {
       insertSession: db.prepare('INSERT INTO session (id, project_id, parent_id, directory, title, time_updated, data) VALUES (?, ?, ?, ?, ?, ?, ?)'),
-      updateSession: db.prepare('UPDATE session SET title = ?, time_updated = ?, data = ? WHERE id = ?'),
+      updateSession: db.prepare('UPDATE session SET title = ?, time_updated = ?, directory = ?, data = ? WHERE id = ?'),
       getSession: db.prepare<[string], { data: string }>('SELECT data FROM session WHERE id = ?'),
       children: db.prepare<[string], { data: string }>('SELECT data FROM session WHERE parent_id = ? ORDER BY id DESC'),
       childIds: db.prepare<[string], { id: string }>('SELECT id FROM session WHERE parent_id = ?'),
@@ -173,7 +173,7 @@ export class SessionStore {
 
   saveSession(info: SessionInfo): void {
     this.listCache.clear()
-    this.statements.updateSession.run(info.title, info.time.updated, JSON.stringify(info), info.id)
+    this.statements.updateSession.run(info.title, info.time.updated, info.directory, JSON.stringify(info), info.id)
   }
 
   getSession(id: string): SessionInfo | undefined {

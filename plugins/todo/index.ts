@@ -2,8 +2,9 @@ import { Type, type Static } from 'typebox'
 import { definePlugin } from '../../kernel/plugin.js'
 import { InstanceQuery, ref, registerSchemas } from '../../kernel/schemas.js'
 import { Todo, TodoParams } from './schemas.js'
-import { TODO_MIGRATIONS, TodoStore } from './store.js'
+import { TODO_MIGRATIONS, TodoStore, type TodoItem } from './store.js'
 import { todoTools } from './tools.js'
+import { SyncProjectors } from '../sync/types.js'
 
 /** Per-session todo lists: the `todowrite`/`todoread` tools, `GET /session/:sessionID/todo`, `todo.updated`. */
 export default definePlugin({
@@ -14,6 +15,8 @@ export default definePlugin({
     kernel.storage.migrate('todo', TODO_MIGRATIONS)
     const store = new TodoStore(kernel.storage.db)
     kernel.tools.register('todo', ...todoTools(kernel, store))
+    // todo.updated joins the session's sync log; a replay restores the list.
+    kernel.extensions.provide(SyncProjectors, 'todo', { types: ['todo.updated'], apply: (_type, data, { aggregateID }) => store.set(aggregateID, data.todos as TodoItem[]) })
 
     const unsubscribe = kernel.bus.subscribe((event) => {
       if (event.payload.type === 'session.deleted') store.remove((event.payload.properties as { sessionID: string }).sessionID)

@@ -26,3 +26,10 @@ export class WorktreeRemoveFailedError extends NamedError {
     super('WorktreeRemoveFailedError', 400, { message })
   }
 }
+
+/** The directory is the project's own checkout, not one of our worktrees, or git refused. */
+export class WorktreeResetFailedError extends NamedError {
+  constructor(message: string) {
+    super('WorktreeResetFailedError', 400, { message })
+  }
+}

@@ -3,6 +3,7 @@ import { registerSchemas } from '../../kernel/schemas.js'
 import { registerWorktreeRoutes } from './routes.js'
 import { WORKTREE_SCHEMAS } from './schemas.js'
 import { WorktreeService } from './service.js'
+import type { WorktreeApi } from './types.js'
 
 /**
  * Sandboxes: extra checkouts of a git project (linked worktrees on `opencode/<name>` branches in
@@ -13,6 +14,14 @@ export default definePlugin({
   dependencies: ['project'],
   register(app, kernel) {
     registerSchemas(app, WORKTREE_SCHEMAS)
-    registerWorktreeRoutes(app, new WorktreeService(kernel, app.projects))
+    const service = new WorktreeService(kernel, app.projects)
+    const api: WorktreeApi = {
+      create: (instance, input) => service.create(instance, input),
+      remove: (instance, directory) => service.remove(instance, directory),
+      reset: (instance, directory) => service.reset(instance, directory),
+      list: (instance) => service.list(instance),
+    }
+    app.decorate('worktrees', api)
+    registerWorktreeRoutes(app, service)
   },
 })

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
 import { BadRequestErrorBody, InstanceQuery, NotFoundErrorBody, optionalBody, ref } from '../../kernel/schemas.js'
-import { Worktree, WorktreeCreateInput, WorktreeError, WorktreeRemoveInput } from './schemas.js'
+import { Worktree, WorktreeCreateInput, WorktreeError, WorktreeRemoveInput, WorktreeResetInput } from './schemas.js'
 import type { WorktreeService } from './service.js'
 
 const tags = ['experimental']
@@ -59,5 +59,23 @@ export function registerWorktreeRoutes(app: FastifyInstance, service: WorktreeSe
       },
     },
     async (request) => service.remove(request.instance, (request.body as WorktreeRemoveInput).directory),
+  )
+
+  app.post(
+    '/experimental/worktree/reset',
+    {
+      schema: {
+        operationId: 'worktree.reset',
+        tags,
+        summary: 'Reset a sandbox to the default branch',
+        description:
+          "`git reset --hard` to the default branch (origin's as known locally, else `main`/`master`) and `git clean -ffdx` in a worktree this server made for the project: its uncommitted work is lost. Nothing is fetched. " +
+          "400 `WorktreeResetFailedError` for the project's own checkout (\"Cannot reset the primary workspace\") or any other directory (\"Worktree not found\").",
+        querystring,
+        body: ref(WorktreeResetInput),
+        response: { 200: Type.Boolean(), 400: invalid },
+      },
+    },
+    async (request) => service.reset(request.instance, (request.body as WorktreeResetInput).directory),
   )
 }

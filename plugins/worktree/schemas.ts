@@ -40,6 +40,12 @@ export const WorktreeRemoveInput = named(
 )
 export type WorktreeRemoveInput = Static<typeof WorktreeRemoveInput>
 
+export const WorktreeResetInput = named(
+  'WorktreeResetInput',
+  Type.Object({ directory: Type.String({ minLength: 1, maxLength: 4096, description: 'A directory `POST /experimental/worktree` answered' }) }, { additionalProperties: false }),
+)
+export type WorktreeResetInput = Static<typeof WorktreeResetInput>
+
 export const WorktreeError = named(
   'WorktreeError',
   Type.Object({
@@ -56,4 +62,4 @@ export const WorktreeError = named(
   }),
 )
 
-export const WORKTREE_SCHEMAS = [Worktree, WorktreeCreateInput, WorktreeRemoveInput, WorktreeError] as const
+export const WORKTREE_SCHEMAS = [Worktree, WorktreeCreateInput, WorktreeRemoveInput, WorktreeResetInput, WorktreeError] as const

@@ -7,7 +7,7 @@ import type { Instance } from '../../kernel/instance.js'
 import type { Kernel } from '../../kernel/plugin.js'
 import { contains } from '../../sdk/paths.js'
 import type { ProjectService } from '../project/types.js'
-import { WorktreeCreateFailedError, WorktreeNameGenerationFailedError, WorktreeNotGitError, WorktreeRemoveFailedError } from './errors.js'
+import { WorktreeCreateFailedError, WorktreeNameGenerationFailedError, WorktreeNotGitError, WorktreeRemoveFailedError, WorktreeResetFailedError } from './errors.js'
 import { WorktreeFailed, WorktreeReady } from './events.js'
 import { WORKTREE_NAME, type Worktree, type WorktreeCreateInput } from './schemas.js'
 
@@ -287,6 +287,41 @@ export class WorktreeService {
       this.projects.removeSandbox(instance, directory)
       return true as const
     })
+  }
+
+  /**
+   * Puts a worktree this server made for the project back on the default branch: `git reset
+   * --hard` to it and `git clean -ffdx` (its uncommitted work is lost). Local refs only: nothing is
+   * fetched. The project's own checkout, and anything else, is 400 `WorktreeResetFailedError`.
+   */
+  async reset(instance: Instance, requested: string): Promise<true> {
+    if (instance.project.vcs !== 'git') throw new WorktreeNotGitError()
+    if (!isAbsolute(requested) || requested.includes('\0')) throw new BadRequestError(`body at "directory": must be an absolute path, got "${requested}"`, 'Body')
+    return this.serial(instance, async () => {
+      const directory = await canonical(requested)
+      const entries = await this.worktrees(instance.worktree)
+      const main = entries[0] ?? instance.worktree
+      if (directory === main || directory === (await canonical(instance.worktree))) throw new WorktreeResetFailedError('Cannot reset the primary workspace')
+      const root = await this.existingRoot(instance)
+      if (!root || dirname(directory) !== root || !isWorktreeName(basename(directory)) || !entries.includes(directory)) throw new WorktreeResetFailedError('Worktree not found')
+      const base = await this.defaultBranch(main)
+      if (!base) throw new WorktreeResetFailedError('Default branch not found')
+      this.stopStartCommand(directory)
+      for (const args of [['reset', '--quiet', '--hard', base], ['clean', '-ffdx', '--quiet']]) {
+        const result = await this.git(directory, args)
+        if (result.code !== 0) throw new WorktreeResetFailedError(tail(result.stderr) || `git ${args[0]} failed`)
+      }
+      return true as const
+    })
+  }
+
+  /** `origin`'s default branch as known locally, else `main` or `master`, else what the main checkout has checked out. */
+  private async defaultBranch(repo: string): Promise<string | undefined> {
+    const remote = await this.git(repo, ['symbolic-ref', '--quiet', '--short', 'refs/remotes/origin/HEAD'])
+    if (remote.code === 0 && remote.stdout.trim()) return remote.stdout.trim()
+    for (const name of ['main', 'master']) if (await this.branchExists(repo, name)) return name
+    const head = await this.git(repo, ['symbolic-ref', '--quiet', '--short', 'HEAD'])
+    return head.code === 0 && head.stdout.trim() ? head.stdout.trim() : undefined
   }
 
   /** Removes our worktree's checkout, folder and branch, from `cwd` (a checkout that stays). */

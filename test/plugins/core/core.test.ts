@@ -14,11 +14,9 @@ describe('plugin: core', () => {
     expect(response.json()).to.deep.equal({ healthy: true, version: KERNEL_VERSION })
   })
 
-  it('answers the start-up questions of OpenCode clients: capabilities, workspaces, console', async () => {
+  it('answers the start-up questions of OpenCode clients: capabilities, console (workspaces: plugin workspace)', async () => {
     const directory = tempDir()
     expect((await server.app.inject({ url: `/experimental/capabilities?directory=${directory}` })).json()).to.deep.equal({ backgroundSubagents: true })
-    expect((await server.app.inject({ url: `/experimental/workspace?directory=${directory}` })).json()).to.deep.equal([])
-    expect((await server.app.inject({ url: `/experimental/workspace/status?directory=${directory}` })).json()).to.deep.equal([])
     expect((await server.app.inject({ url: `/experimental/console?directory=${directory}` })).json()).to.deep.equal({ consoleManagedProviders: [], switchableOrgCount: 0 })
   })
 

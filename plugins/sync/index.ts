@@ -1,0 +1,31 @@
+import { definePlugin } from '../../kernel/plugin.js'
+import { registerSchemas } from '../../kernel/schemas.js'
+import { registerSyncRoutes } from './routes.js'
+import { InvalidRequestErrorBody, SyncHistoryEvent } from './schemas.js'
+import { SyncService } from './service.js'
+import { SYNC_MIGRATIONS, SyncStore } from './store.js'
+import type { SyncLog } from './types.js'
+
+/**
+ * The per-session event log (`/sync/*`): durable session events numbered per session, read by
+ * `/sync/history` and replayed into another server by `/sync/replay`.
+ */
+export default definePlugin({
+  name: 'sync',
+  dependencies: ['session'],
+  register(app, kernel) {
+    registerSchemas(app, [SyncHistoryEvent, InvalidRequestErrorBody])
+    kernel.storage.migrate('sync', SYNC_MIGRATIONS)
+    const service = new SyncService(app, kernel, new SyncStore(kernel.storage.db))
+    // Synchronous: each event is logged before the next one is published, so seqs follow the bus.
+    const unsubscribe = kernel.bus.subscribe((event) => service.record(event))
+    app.addHook('onClose', async () => unsubscribe())
+    const log: SyncLog = {
+      after: (id, after, limit) => service.after(id, after, limit),
+      latest: (id) => service.latest(id),
+      follow: (id, listener) => service.follow(id, listener),
+    }
+    app.decorate('syncLog', log)
+    registerSyncRoutes(app, kernel, service)
+  },
+})

@@ -1,0 +1,25 @@
+import { definePlugin } from '../../kernel/plugin.js'
+import { registerSchemas } from '../../kernel/schemas.js'
+import { WorkspaceDirectory } from '../../kernel/workspace.js'
+import { ProjectCopies } from './copy.js'
+import { registerWorkspaceRoutes } from './routes.js'
+import { WORKSPACE_SCHEMAS } from './schemas.js'
+import { WorkspaceService } from './service.js'
+import { WORKSPACE_MIGRATIONS, WorkspaceStore } from './store.js'
+
+/**
+ * Workspaces (`/experimental/workspace*`): places of a project a session can work in, made by the
+ * `worktree` adapter; moving sessions between them (`warp`, `control-plane/move-session`) and
+ * project copies. A workspace id stands for its directory in instance routing.
+ */
+export default definePlugin({
+  name: 'workspace',
+  dependencies: ['project', 'worktree', 'session'],
+  register(app, kernel) {
+    registerSchemas(app, WORKSPACE_SCHEMAS)
+    kernel.storage.migrate('workspace', WORKSPACE_MIGRATIONS)
+    const workspaces = new WorkspaceService(app, kernel, new WorkspaceStore(kernel.storage.db))
+    kernel.extensions.provide(WorkspaceDirectory, 'workspace', (id) => workspaces.directory(id))
+    registerWorkspaceRoutes(app, workspaces, new ProjectCopies(app, kernel))
+  },
+})
