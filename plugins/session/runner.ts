@@ -38,6 +38,8 @@ import { instructionFiles, systemPrompt } from './system.js'
 import type { InterruptedCallHold, PermissionGate, ResumeOutcome } from './types.js'
 import type { PartWriter } from './writer.js'
 import type { SessionHistory } from './history.js'
+import { triggerHook } from '../../sdk/hooks.js'
+import { chatCallSettings, transformMessages, transformSystem } from './plugin-hooks.js'
 
 /** Steps a turn may take when the agent sets no limit. */
 const DEFAULT_MAX_STEPS = 100
@@ -410,6 +412,7 @@ export class PromptRunner {
     if (input.system) info.system = input.system
     if (input.tools) info.tools = input.tools
     if (input.format) info.format = input.format
+    await triggerHook(this.kernel, instance, 'chat.message', { sessionID, agent: input.agent, model: input.model, messageID: input.messageID, variant: input.variant }, { message: info, parts })
 
     const first = !this.sessions.store.page(sessionID, 1).messages.length
     this.sessions.saveMessage(instance, info)
@@ -764,15 +767,15 @@ export class PromptRunner {
 
     const config = this.kernel.config(instance)
     const wanted = options.summary ? undefined : jsonFormat(user.info.format)
-    const system = systemPrompt({
+    const system = await transformSystem(this.kernel, instance, sessionID, model, systemPrompt({
       instance,
       agentPrompt: agent.prompt,
       instructionPaths: instructionFiles(instance, this.kernel.paths.config, config.instructions),
       userSystem: user.info.system,
       modelID: model.id,
       providerID: model.providerID,
-    })
-    const history = this.visibleHistory(sessionID, run)
+    }))
+    const history = await transformMessages(this.kernel, instance, this.visibleHistory(sessionID, run))
     const messages: ModelMessage[] = toModelMessages(options.fit ? fitHistory(history, model) : history)
     const languageModel: LanguageModel = await this.app.providers.languageModel(instance, { providerID: model.providerID, modelID: model.id })
 
@@ -782,6 +785,7 @@ export class PromptRunner {
     const tools = options.summary ? {} : await this.toolSet(instance, sessionID, info, agent, user.info.tools, signal, toolParts, addPart, updatePart, control, beforeTool, extra)
     if (wanted) system.push(STRUCTURED_OUTPUT_INSTRUCTION)
 
+    const settings = await chatCallSettings(this.kernel, instance, { sessionID, agent, model, message: user.info }, { temperature: model.capabilities.temperature ? agent.temperature : undefined, topP: agent.topP, providerOptions: callOptions(model, agent, user.info.model.variant) })
     let finish: string | undefined
     let usage: { input: number; output: number; reasoning: number; cacheRead: number; cacheWrite: number } | undefined
     for (let attempt = 1; ; attempt++) {
@@ -795,9 +799,7 @@ export class PromptRunner {
           tools,
           abortSignal: signal,
           maxRetries: 0,
-          temperature: model.capabilities.temperature ? agent.temperature : undefined,
-          topP: agent.topP,
-          providerOptions: callOptions(model, agent, user.info.model.variant),
+          ...settings,
           onError: () => {},
         })
         const open = new Map<string, TextPart | ReasoningPart>()
@@ -828,6 +830,7 @@ export class PromptRunner {
               if (!part) break
               open.delete(key)
               part.text = part.text.trimEnd()
+              if (part.type === 'text') part.text = (await triggerHook(this.kernel, instance, 'experimental.text.complete', { sessionID, messageID: info.id, partID: part.id }, { text: part.text })).text
               part.time = { start: part.time?.start ?? Date.now(), end: Date.now() }
               updatePart(part)
               break
@@ -1013,7 +1016,7 @@ export class PromptRunner {
   }): Promise<string> {
     const { instance, sessionID, info, definition, signal, updatePart } = call
     const running = call.part
-    const args = (call.input ?? {}) as Record<string, unknown>
+    let args = (call.input ?? {}) as Record<string, unknown>
     const start = Date.now()
     running.state = { status: 'running', input: args, time: { start } }
     updatePart(running)
@@ -1034,8 +1037,9 @@ export class PromptRunner {
       ask: (request) => this.ask(instance, sessionID, info.id, running.callID, call.rules, request, signal),
     }
     try {
+      args = (await triggerHook(this.kernel, instance, 'tool.execute.before', { tool: definition.id, sessionID, callID: running.callID }, { args })).args
       checkToolArguments(definition, args)
-      const result = await definition.execute(args, context)
+      const result = await triggerHook(this.kernel, instance, 'tool.execute.after', { tool: definition.id, sessionID, callID: running.callID, args }, await definition.execute(args, context))
       if (signal.aborted) throw new Error('Tool execution aborted')
       running.state = {
         status: 'completed',
