@@ -17,7 +17,7 @@ export default definePlugin({
     const plugins = new OpencodePlugins(app, kernel)
     kernel.extensions.provide(PluginHooks, 'opencode-plugins', { trigger: (instance, name, input, output) => plugins.trigger(instance, name, input, output as Record<string, unknown>) })
     kernel.tools.addSource('opencode-plugins', (instance) => plugins.tools(instance))
-    kernel.onInstanceBoot((instance) => void plugins.state(instance))
+    kernel.onInstanceBoot((instance) => void plugins.offerLogins(instance))
     registerRoutes(app, plugins)
   },
 })

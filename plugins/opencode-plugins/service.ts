@@ -5,6 +5,8 @@ import type { ConfigSource } from '../../kernel/config.js'
 import type { Instance } from '../../kernel/instance.js'
 import type { Kernel } from '../../kernel/plugin.js'
 import type { ToolDefinition } from '../../kernel/tool.js'
+import { ProviderOAuth } from '../../sdk/provider.js'
+import { authHooks, oauthMethod } from './auth.js'
 import { createClient } from './client.js'
 import { configDirectories, discoverPlugins, findPackage, packageEntry, pathEntry, type PluginOrigin } from './discovery.js'
 import { importPlugin, moduleShape, packageVersion } from './loader.js'
@@ -98,6 +100,28 @@ export class OpencodePlugins {
     const state = this.state(instance)
     await bounded(state.ready, this.timeoutMs * 2, 'loading OpenCode plugins').catch(() => {})
     return state
+  }
+
+  /** OAuth methods of `auth` hooks offered through `ProviderOAuth` (once per provider and label). */
+  private readonly offered = new Set<string>()
+
+  /** Offers the instance's plugin OAuth logins to the provider plugin (after loading). */
+  async offerLogins(instance: Instance): Promise<void> {
+    const state = await this.ready(instance)
+    for (const [providerID, auth] of authHooks(state.loaded)) {
+      for (const method of auth.methods ?? []) {
+        if (method.type !== 'oauth' || typeof method.label !== 'string') continue
+        const key = `${providerID}\0${method.label}`
+        if (this.offered.has(key)) continue
+        this.offered.add(key)
+        const label = method.label
+        this.kernel.extensions.provide(
+          ProviderOAuth,
+          'opencode-plugins',
+          oauthMethod(providerID, label, async (asking) => authHooks((await this.ready(asking)).loaded).get(providerID)?.methods?.find((m) => m.type === 'oauth' && m.label === label)),
+        )
+      }
+    }
   }
 
   async records(instance: Instance): Promise<PluginRecord[]> {
