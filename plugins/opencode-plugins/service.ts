@@ -236,7 +236,13 @@ export class OpencodePlugins {
     if (instance.isDisposed) return
     // `config` once, after every plugin initialised, on the live config (later readers see its edits).
     try {
-      await this.runHooks(state, 'config', {}, this.kernel.config(instance) as Record<string, unknown>)
+      if (state.loaded.some((plugin) => typeof plugin.hooks.config === 'function')) {
+        // Edits go to a copy that then replaces the config: readers that cache by identity see them.
+        const loaded = this.kernel.loadedConfig(instance)
+        const draft = structuredClone(loaded.config)
+        await this.runHooks(state, 'config', draft, draft)
+        loaded.config = draft
+      }
     } catch (error) {
       this.kernel.log.warn({ err: error }, 'OpenCode plugin config hook failed')
     }

@@ -6,6 +6,7 @@ import type { CredentialStore } from './auth.js'
 import { CATALOG, type CatalogModel, type CatalogProvider } from './catalog.js'
 import type { ModelInfo, ModelRef, ProviderInfo, ProviderService } from './types.js'
 import { ProviderPackages } from '../../sdk/provider.js'
+import { triggerHook } from '../../sdk/hooks.js'
 
 export class ProviderModelNotFoundError extends NamedError {
   constructor(providerID: string, modelID: string) {
@@ -333,6 +334,8 @@ export class Providers implements ProviderService {
     }
     const base = CATALOG.find((p) => p.id === providerID)
     const provider = this.resolve(instance).all.find((p) => p.id === providerID)
+    const chosen = (await triggerHook(this.kernel, instance, 'experimental.provider.small_model', { provider }, { model: undefined as { providerID?: string; id?: string; modelID?: string } | undefined })).model
+    if (chosen && (chosen.id ?? chosen.modelID)) return { providerID: chosen.providerID ?? providerID, modelID: (chosen.id ?? chosen.modelID)! }
     const modelID = base?.small.find((id) => provider?.models[id])
     return modelID ? { providerID, modelID } : undefined
   }

@@ -1,10 +1,12 @@
 // Where the agent loop fires OpenCode plugin hooks (`PluginHooks`): one call per moment, so the
 // loop itself only names the moment. Without a hook runner each call returns its input unchanged.
+import type { ModelMessage } from 'ai'
 import type { Instance } from '../../kernel/instance.js'
 import type { Kernel } from '../../kernel/plugin.js'
 import { triggerHook } from '../../sdk/hooks.js'
 import type { AgentInfo } from '../agent/types.js'
 import type { ModelInfo } from '../provider/types.js'
+import { COMPACTION_QUESTION } from './compaction.js'
 import type { MessageWithParts, UserMessage } from './schemas.js'
 
 /** The sampling settings and provider options of one model call, after `chat.params` and `chat.headers`. */
@@ -55,4 +57,30 @@ export async function transformSystem(kernel: Kernel, instance: Instance, sessio
 export async function transformMessages(kernel: Kernel, instance: Instance, messages: MessageWithParts[]): Promise<MessageWithParts[]> {
   const output = await triggerHook(kernel, instance, 'experimental.chat.messages.transform', {}, { messages })
   return Array.isArray(output.messages) ? output.messages : messages
+}
+
+/**
+ * `experimental.session.compacting`, when a summary is asked for: `context` strings are added to
+ * the summary request, a `prompt` replaces it.
+ */
+export async function compactingPrompt(kernel: Kernel, instance: Instance, sessionID: string, messages: ModelMessage[]): Promise<void> {
+  const output = await triggerHook(kernel, instance, 'experimental.session.compacting', { sessionID }, { context: [] as string[], prompt: undefined as string | undefined })
+  const context = Array.isArray(output.context) ? output.context.filter((entry): entry is string => typeof entry === 'string') : []
+  if (!context.length && typeof output.prompt !== 'string') return
+  const request = messages.findLast((message) => message.role === 'user')
+  if (!request || !Array.isArray(request.content)) return
+  const part = request.content.find((entry) => entry.type === 'text' && entry.text === COMPACTION_QUESTION) as { text: string } | undefined
+  if (!part) return
+  if (typeof output.prompt === 'string') part.text = output.prompt
+  if (context.length) part.text += '\n\n' + context.join('\n\n')
+}
+
+/** `experimental.compaction.autocontinue`: whether the turn goes on after an automatic summary. */
+export async function autoContinue(
+  kernel: Kernel,
+  instance: Instance,
+  input: { sessionID: string; agent: AgentInfo; model: ModelInfo; message: UserMessage; overflow: boolean },
+): Promise<boolean> {
+  const hookInput = { sessionID: input.sessionID, agent: input.agent.name, model: input.model, provider: { id: input.model.providerID }, message: input.message, overflow: input.overflow }
+  return (await triggerHook(kernel, instance, 'experimental.compaction.autocontinue', hookInput, { enabled: true })).enabled !== false
 }

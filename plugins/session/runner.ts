@@ -39,7 +39,7 @@ import type { InterruptedCallHold, PermissionGate, ResumeOutcome } from './types
 import type { PartWriter } from './writer.js'
 import type { SessionHistory } from './history.js'
 import { triggerHook } from '../../sdk/hooks.js'
-import { chatCallSettings, transformMessages, transformSystem } from './plugin-hooks.js'
+import { autoContinue, chatCallSettings, compactingPrompt, transformMessages, transformSystem } from './plugin-hooks.js'
 
 /** Steps a turn may take when the agent sets no limit. */
 const DEFAULT_MAX_STEPS = 100
@@ -535,7 +535,7 @@ export class PromptRunner {
         // The request no longer fits the context: summarize what fits of it, then go on from there.
         recovered = true
         const summary = await this.summarize(instance, sessionID, this.saveUser(instance, compactionRequest(user.info, true)), run, modelInfo, signal, { fit: true })
-        if (failed(summary)) break
+        if (failed(summary) || !(await autoContinue(this.kernel, instance, { sessionID, agent, model: modelInfo, message: user.info, overflow: true }))) break
         user = this.saveUser(instance, continueRequest(user.info))
         continue
       }
@@ -550,6 +550,7 @@ export class PromptRunner {
           last = summary
           break
         }
+        if (!(await autoContinue(this.kernel, instance, { sessionID, agent, model: modelInfo, message: user.info, overflow: true }))) break
         user = this.saveUser(instance, continueRequest(user.info))
         continue
       }
@@ -777,6 +778,7 @@ export class PromptRunner {
     }))
     const history = await transformMessages(this.kernel, instance, this.visibleHistory(sessionID, run))
     const messages: ModelMessage[] = toModelMessages(options.fit ? fitHistory(history, model) : history)
+    if (options.summary) await compactingPrompt(this.kernel, instance, sessionID, messages)
     const languageModel: LanguageModel = await this.app.providers.languageModel(instance, { providerID: model.providerID, modelID: model.id })
 
     const control = { stop: false }
