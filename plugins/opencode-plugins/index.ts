@@ -1,6 +1,7 @@
 import { definePlugin } from '../../kernel/plugin.js'
 import { registerSchemas } from '../../kernel/schemas.js'
 import { PluginHooks } from '../../sdk/hooks.js'
+import { ProviderAuthLoaders } from '../../sdk/provider.js'
 import { registerRoutes } from './routes.js'
 import { OpencodePluginInfo } from './schemas.js'
 import { OpencodePlugins } from './service.js'
@@ -16,6 +17,9 @@ export default definePlugin({
     registerSchemas(app, [OpencodePluginInfo])
     const plugins = new OpencodePlugins(app, kernel)
     kernel.extensions.provide(PluginHooks, 'opencode-plugins', { trigger: (instance, name, input, output) => plugins.trigger(instance, name, input, output as Record<string, unknown>) })
+    kernel.extensions.provide(ProviderAuthLoaders, 'opencode-plugins', {
+      load: ({ instance, providerID, credentials, provider }) => plugins.authOptions(instance, providerID, credentials, provider),
+    })
     kernel.tools.addSource('opencode-plugins', (instance) => plugins.tools(instance))
     kernel.onInstanceBoot((instance) => void plugins.offerLogins(instance))
     registerRoutes(app, plugins)

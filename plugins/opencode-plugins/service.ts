@@ -124,6 +124,14 @@ export class OpencodePlugins {
     }
   }
 
+  /** `auth.loader` of the instance's plugin for `providerID`: SDK options (a `fetch` of its own ...). */
+  async authOptions(instance: Instance, providerID: string, credentials: () => Promise<unknown>, provider: unknown): Promise<Record<string, unknown> | undefined> {
+    const auth = authHooks((await this.ready(instance)).loaded).get(providerID)
+    if (typeof auth?.loader !== 'function') return undefined
+    const options = await bounded(Promise.resolve().then(() => auth.loader!(credentials, provider)), this.timeoutMs, `auth loader for ${providerID}`)
+    return options && typeof options === 'object' ? options : undefined
+  }
+
   async records(instance: Instance): Promise<PluginRecord[]> {
     return (await this.ready(instance)).records
   }

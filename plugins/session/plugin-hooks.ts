@@ -3,6 +3,7 @@
 import type { ModelMessage } from 'ai'
 import type { Instance } from '../../kernel/instance.js'
 import type { Kernel } from '../../kernel/plugin.js'
+import type { ToolDefinition } from '../../kernel/tool.js'
 import { triggerHook } from '../../sdk/hooks.js'
 import type { AgentInfo } from '../agent/types.js'
 import type { ModelInfo } from '../provider/types.js'
@@ -83,4 +84,10 @@ export async function autoContinue(
 ): Promise<boolean> {
   const hookInput = { sessionID: input.sessionID, agent: input.agent.name, model: input.model, provider: { id: input.model.providerID }, message: input.message, overflow: input.overflow }
   return (await triggerHook(kernel, instance, 'experimental.compaction.autocontinue', hookInput, { enabled: true })).enabled !== false
+}
+
+/** `tool.definition`, each time a tool is offered to the model: the description and JSON schema it is shown with. */
+export async function shownTool(kernel: Kernel, instance: Instance, definition: ToolDefinition): Promise<{ description: string; parameters: unknown }> {
+  const output = await triggerHook(kernel, instance, 'tool.definition', { toolID: definition.id }, { description: definition.description, parameters: definition.parameters, jsonSchema: undefined as unknown })
+  return { description: typeof output.description === 'string' ? output.description : definition.description, parameters: output.jsonSchema ?? output.parameters ?? definition.parameters }
 }

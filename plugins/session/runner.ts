@@ -39,7 +39,7 @@ import type { InterruptedCallHold, PermissionGate, ResumeOutcome } from './types
 import type { PartWriter } from './writer.js'
 import type { SessionHistory } from './history.js'
 import { triggerHook } from '../../sdk/hooks.js'
-import { autoContinue, chatCallSettings, compactingPrompt, transformMessages, transformSystem } from './plugin-hooks.js'
+import { autoContinue, chatCallSettings, compactingPrompt, shownTool, transformMessages, transformSystem } from './plugin-hooks.js'
 
 /** Steps a turn may take when the agent sets no limit. */
 const DEFAULT_MAX_STEPS = 100
@@ -981,9 +981,10 @@ export class PromptRunner {
       if (!own && (agent.tools?.[definition.id] === false || userTools?.[definition.id] === false)) continue
       const gate = evaluate(rules, toolPermission(definition.id), '*')
       if (!own && gate.action === 'deny' && gate.pattern === '*') continue
+      const shown = await shownTool(this.kernel, instance, definition)
       out[definition.id] = tool({
-        description: definition.description,
-        inputSchema: jsonSchema(definition.parameters as Parameters<typeof jsonSchema>[0]),
+        description: shown.description,
+        inputSchema: jsonSchema(shown.parameters as Parameters<typeof jsonSchema>[0]),
         execute: async (input: unknown, options: { toolCallId: string }) => {
           let part = toolParts.get(options.toolCallId)
           if (!part) {

@@ -2,7 +2,10 @@ import { expect } from 'chai'
 import { mkdirSync, readdirSync, readFileSync, statSync, symlinkSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { PACKAGE_ROOT } from '../../../kernel/version.js'
-import { cleanup, gitRepo } from '../../helper.js'
+import { createServer, type IncomingHttpHeaders } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { cleanup, gitRepo, onCleanup } from '../../helper.js'
+import { ScriptedLlm } from '../../llm/server.js'
 import { sessionHarness, until } from '../session/setup.js'
 
 // Real packages from npm (devDependencies of this repository), linked into the fixture project's
@@ -86,5 +89,40 @@ describe('plugin: opencode-plugins (community plugins from npm)', function () {
     expect(started.body.method).to.equal('code')
     expect(started.body.url).to.match(/^https:\/\/claude\.ai\/oauth\/authorize\?/)
     expect(new URL(started.body.url).searchParams.get('code_challenge_method')).to.equal('S256')
+  })
+
+  it('anthropic-auth: with an OAuth credential stored, every Anthropic request goes through the plugin\'s own fetch', async () => {
+    const seen: { url: string; headers: IncomingHttpHeaders }[] = []
+    const anthropic = createServer((request, response) => {
+      seen.push({ url: request.url ?? '', headers: request.headers })
+      response.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ type: 'error', error: { type: 'invalid_request_error', message: 'captured' } }))
+    })
+    await new Promise<void>((resolve) => anthropic.listen(0, '127.0.0.1', resolve))
+    onCleanup(() => new Promise((resolve) => anthropic.close(resolve)))
+    const base = `http://127.0.0.1:${(anthropic.address() as AddressInfo).port}/v1`
+    const llm = new ScriptedLlm()
+    await llm.start()
+    onCleanup(() => llm.close())
+    const h = await sessionHarness({
+      llm,
+      extraPlugins: ['opencode-plugins'],
+      repo: projectWithCommunityPlugins(),
+      config: {
+        plugin: COMMUNITY,
+        provider: {
+          scripted: { npm: '@ai-sdk/openai-compatible', name: 'Scripted', options: { baseURL: llm.url, apiKey: 'test-key' }, models: { 'test-model': { name: 'Test model' } } },
+          anthropic: { npm: '@ai-sdk/anthropic', options: { baseURL: base }, models: { 'test-claude': { name: 'Test Claude' } } },
+        },
+      },
+    })
+    await h.call('GET', '/plugin')
+    expect((await h.call('PUT', '/auth/anthropic', { type: 'oauth', access: 'access-token', refresh: 'refresh-token', expires: Date.now() + 3_600_000 })).status).to.equal(200)
+    const session = await h.createSession()
+    await h.prompt(session.id, 'hello', { model: { providerID: 'anthropic', modelID: 'test-claude' } })
+    expect(seen.length).to.be.greaterThan(0)
+    expect(seen[0]!.url).to.contain('beta=true')
+    expect(seen[0]!.headers.authorization).to.equal('Bearer access-token')
+    expect(seen[0]!.headers['x-api-key']).to.equal(undefined)
+    expect(String(seen[0]!.headers['anthropic-beta'])).to.contain('oauth')
   })
 })

@@ -43,6 +43,9 @@ export const Guard = async () => ({
     if (input.tool === 'bash' && /rm -rf/.test(output.args.command)) throw new Error('Blocked by guard: ' + output.args.command)
     if (input.tool === 'bash') output.args.command = output.args.command.replace('SECRET', 'redacted')
   },
+  'tool.definition': async (input, output) => {
+    if (input.toolID === 'greet') output.description += ' (guarded)'
+  },
   'tool.execute.after': async (input, output) => {
     if (input.tool === 'greet') output.output += ' (checked)'
   },
@@ -111,7 +114,7 @@ describe('plugin: opencode-plugins (plugin files in .opencode/plugin)', function
 
     const sent = h.llm.requests[0]!
     const greet = sent.body.tools!.find((t) => t.function.name === 'greet')!
-    expect(greet.function.description).to.equal('Greets someone')
+    expect(greet.function.description).to.equal('Greets someone (guarded)')
     expect(greet.function.parameters).to.deep.include({ type: 'object', required: ['name'] })
     expect((greet.function.parameters as any).properties.name).to.deep.equal({ type: 'string', description: 'who to greet' })
     expect((greet.function.parameters as any).properties.times).to.include({ type: 'integer', minimum: 1, maximum: 3 })
