@@ -107,7 +107,8 @@ export async function createServer(options: ServerOptions = {}): Promise<Running
     }
     const thirdParty = await loadThirdPartyPlugins([...configured, ...(options.plugins ?? [])], worktree, version)
     const { ordered, failures } = orderPlugins([...builtins, ...thirdParty.plugins], KERNEL_VERSION)
-    const skipped = [...thirdParty.failures, ...failures].map(({ plugin, error }) => ({ plugin, error }))
+    for (const { plugin } of thirdParty.failures.filter((failure) => failure.foreign)) log.debug({ plugin }, `"${plugin}" is not a kernel plugin; left to the opencode-plugins plugin`)
+    const skipped = [...thirdParty.failures.filter((failure) => !failure.foreign), ...failures].map(({ plugin, error }) => ({ plugin, error }))
     for (const { plugin, error } of skipped) log.error({ plugin, err: error }, `third-party plugin "${plugin}" skipped: ${error.message}`)
     return { ordered, skipped, thirdParty: [...configured, ...(options.plugins ?? [])] }
   }

@@ -1,5 +1,7 @@
 import { expect } from 'chai'
-import { cleanup } from '../../helper.js'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { cleanup, startServer, tempDir } from '../../helper.js'
 import { sessionHarness } from '../session/setup.js'
 
 const FILES = {
@@ -52,5 +54,14 @@ describe('plugin: opencode-plugins (broken plugins)', function () {
     expect(tools[1].state.status).to.equal('error')
     expect(tools[1].state.error).to.contain('did not finish within 1500 ms')
     expect((await h.call('GET', '/session')).status).to.equal(200)
+  })
+
+  it('leaves OpenCode plugins named in config to this plugin: the kernel loader does not report them as broken kernel plugins', async () => {
+    const dir = tempDir()
+    writeFileSync(join(dir, 'opencode-style.js'), 'export const Plugin = async () => ({})\n')
+    writeFileSync(join(dir, 'opencode-v1.js'), 'export default { id: "v1", server: async () => ({}) }\n')
+    writeFileSync(join(dir, 'typed.ts'), 'export const Typed = async (): Promise<object> => ({})\n')
+    const server = await startServer({ only: ['core'], plugins: ['opencode-style.js', 'opencode-v1.js', 'typed.ts'].map((name) => join(dir, name)) })
+    expect(server.skipped).to.deep.equal([])
   })
 })
