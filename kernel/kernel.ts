@@ -18,6 +18,8 @@ export interface KernelOptions {
   instanceCapacity: number
   /** Events kept for `Last-Event-ID` replay. */
   replayCapacity: number
+  /** The bearer token the security hook accepts from in-process requests. */
+  internalToken?: string
 }
 
 /** Where the kernel keeps its data: `OPENCODE_KERNEL_DATA`, else `$XDG_DATA_HOME/opencode-kernel`. */
@@ -39,6 +41,7 @@ export class KernelRuntime implements Kernel {
   readonly tools = new ToolRegistry()
   readonly log: FastifyBaseLogger
   readonly env: NodeJS.ProcessEnv
+  readonly internalAuthorization?: string
   private bootHooks: ((instance: Instance) => void)[] = []
   private readonly kept = new Map<string, unknown>()
   reloading = false
@@ -46,6 +49,7 @@ export class KernelRuntime implements Kernel {
   constructor(options: KernelOptions) {
     this.log = options.log
     this.env = options.env
+    if (options.internalToken) this.internalAuthorization = `Bearer ${options.internalToken}`
     this.paths = {
       home: homedir(),
       data: options.dataDir,

@@ -78,6 +78,11 @@ export interface Kernel {
   readonly log: FastifyBaseLogger
   /** The environment the server runs with (PATH, XDG dirs, `{env:}` substitution in config). */
   readonly env: NodeJS.ProcessEnv
+  /**
+   * The `authorization` header value for the server's own in-process requests (`app.inject`), set
+   * when the server has a password; a per-process token, never the password.
+   */
+  readonly internalAuthorization?: string
   /** Publishes an event for one instance (or `global`). */
   publish<E extends EventDefinition>(target: Instance | 'global', event: E, properties: EventProperties<E>): void
   /** The merged config of an instance; throws ConfigInvalidError when a file cannot be used. */

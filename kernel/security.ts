@@ -12,6 +12,8 @@ export interface SecurityOptions {
   cors: readonly string[]
   /** `--insecure`: serve a non-loopback hostname without a password and accept any `Host`. */
   insecure: boolean
+  /** A per-process bearer token for the server's own in-process requests (never leaves the process). */
+  internalToken?: string
 }
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1'])
@@ -74,10 +76,12 @@ export function createSecurityHook(options: SecurityOptions) {
     if (request.method === 'OPTIONS') return
     if (options.password) {
       const credentials = presented(request)
+      const internal = options.internalToken !== undefined && credentials !== undefined && credentials.username === undefined && sameSecret(credentials.password, options.internalToken)
       const ok =
-        credentials !== undefined &&
+        internal ||
+        (credentials !== undefined &&
         sameSecret(credentials.password, options.password) &&
-        (credentials.username === undefined || sameSecret(credentials.username, options.username))
+        (credentials.username === undefined || sameSecret(credentials.username, options.username)))
       if (!ok && !request.routeOptions.config?.ticket?.(request)) {
         reply.header('www-authenticate', 'Basic realm="opencode-kernel", charset="UTF-8"')
         throw new UnauthorizedError()

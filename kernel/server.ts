@@ -1,4 +1,5 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
+import { randomBytes } from 'node:crypto'
 import { existsSync, statSync } from 'node:fs'
 import { createServer as createHttpServer, type RequestListener } from 'node:http'
 import { register } from 'node:module'
@@ -84,6 +85,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Running
   checkExposure(hostname, password, insecure)
   const security: SecurityOptions = {
     password,
+    internalToken: password ? randomBytes(32).toString('base64url') : undefined,
     username: options.username ?? (env.OPENCODE_SERVER_USERNAME || 'opencode'),
     hostname,
     cors: options.cors ?? [],
@@ -121,6 +123,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Running
     env: withoutServerSecrets(env),
     instanceCapacity: options.instanceCapacity ?? 32,
     replayCapacity: options.replayCapacity ?? 4096,
+    internalToken: security.internalToken,
   })
   const streams = new EventStreams(kernel.bus, {
     heartbeatMs: options.heartbeatMs ?? 10_000,

@@ -166,7 +166,8 @@ export class OpencodePlugins {
 
   private async input(instance: Instance, state: InstancePlugins): Promise<Record<string, unknown>> {
     const app = this.app
-    const client = await createClient(() => app, instance.directory, () => this.serverUrl(), () => ({}))
+    const authorization = this.kernel.internalAuthorization
+    const client = await createClient(() => app, instance.directory, () => this.serverUrl(), (): Record<string, string> => (authorization ? { authorization } : {}))
     const $ = createShell({ cwd: instance.directory, env: { ...this.kernel.env }, throws: true }, state.children)
     const self = this
     return {
