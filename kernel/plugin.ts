@@ -83,6 +83,8 @@ export interface Kernel {
    * when the server has a password; a per-process token, never the password.
    */
   readonly internalAuthorization?: string
+  /** Dev mode (`--dev`): plugins may watch the sources they load themselves and reload them. */
+  readonly dev: boolean
   /** Publishes an event for one instance (or `global`). */
   publish<E extends EventDefinition>(target: Instance | 'global', event: E, properties: EventProperties<E>): void
   /** The merged config of an instance; throws ConfigInvalidError when a file cannot be used. */

@@ -124,6 +124,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Running
     instanceCapacity: options.instanceCapacity ?? 32,
     replayCapacity: options.replayCapacity ?? 4096,
     internalToken: security.internalToken,
+    dev: options.dev ?? false,
   })
   const streams = new EventStreams(kernel.bus, {
     heartbeatMs: options.heartbeatMs ?? 10_000,

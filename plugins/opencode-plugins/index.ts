@@ -21,7 +21,10 @@ export default definePlugin({
       load: ({ instance, providerID, credentials, provider }) => plugins.authOptions(instance, providerID, credentials, provider),
     })
     kernel.tools.addSource('opencode-plugins', (instance) => plugins.tools(instance))
-    kernel.onInstanceBoot((instance) => void plugins.offerLogins(instance))
+    kernel.onInstanceBoot((instance) => {
+      plugins.watch(instance)
+      void plugins.offerLogins(instance)
+    })
     registerRoutes(app, plugins)
   },
 })

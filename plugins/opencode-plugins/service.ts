@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify'
+import { watch, type FSWatcher } from 'node:fs'
 import { join } from 'node:path'
 import type { BusEvent } from '../../kernel/bus.js'
 import type { ConfigSource } from '../../kernel/config.js'
@@ -91,6 +92,45 @@ export class OpencodePlugins {
           const dispose = plugin.hooks.dispose
           if (typeof dispose === 'function') await bounded(Promise.resolve().then(() => dispose()), this.timeoutMs, `${plugin.name} dispose`).catch(() => {})
         }
+      },
+    )
+  }
+
+  /**
+   * Dev mode: edits in the instance's plugin folders (and local plugin files) load its plugins
+   * afresh, debounced; the watchers live in their own state so a reload keeps them.
+   */
+  watch(instance: Instance): void {
+    if (!this.kernel.dev) return
+    instance.state(
+      `${STATE}.watch`,
+      (instance) => {
+        const dirs = new Set(configDirectories(this.kernel.paths.config, instance.worktree, instance.directory, this.kernel.env).flatMap((dir) => [join(dir, 'plugin'), join(dir, 'plugins')]))
+        let timer: NodeJS.Timeout | undefined
+        const reload = () => {
+          clearTimeout(timer)
+          timer = setTimeout(() => {
+            if (instance.isDisposed) return
+            void instance.resetState(STATE).then(() => {
+              if (instance.isDisposed) return
+              this.kernel.log.info({ directory: instance.directory }, 'OpenCode plugins reloaded')
+              return this.offerLogins(instance)
+            })
+          }, 150)
+        }
+        const watchers: FSWatcher[] = []
+        for (const dir of dirs) {
+          try {
+            watchers.push(watch(dir, { recursive: true }, reload))
+          } catch {
+            // No such folder.
+          }
+        }
+        return { watchers, stop: () => clearTimeout(timer) }
+      },
+      (entry) => {
+        entry.stop()
+        for (const watcher of entry.watchers) watcher.close()
       },
     )
   }
