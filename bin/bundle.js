@@ -37,6 +37,6 @@ await build({
   minifySyntax: true,
   logLevel: 'warning',
   // Native addons and the heavy, lazily imported model and MCP SDKs stay outside the bundle.
-  external: ['turndown', 'diff', 'ignore', 'picomatch', 'vscode-jsonrpc', 'vscode-jsonrpc/*', 'better-sqlite3', 'node-pty', 'ai', '@ai-sdk/*', '@modelcontextprotocol/sdk', '@modelcontextprotocol/sdk/*'],
+  external: ['esbuild', '@opencode-ai/sdk', 'turndown', 'diff', 'ignore', 'picomatch', 'vscode-jsonrpc', 'vscode-jsonrpc/*', 'better-sqlite3', 'node-pty', 'ai', '@ai-sdk/*', '@modelcontextprotocol/sdk', '@modelcontextprotocol/sdk/*'],
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
 })

@@ -83,10 +83,13 @@ export class TooManyRequestsError extends NamedError {
 /** A plugin that cannot be loaded; thrown before the server listens. */
 export class PluginLoadError extends Error {
   readonly plugin: string
-  constructor(plugin: string, message: string, options?: { cause?: unknown }) {
+  /** Not a kernel plugin at all (an OpenCode plugin module, a TypeScript entry): another loader's business. */
+  readonly foreign: boolean
+  constructor(plugin: string, message: string, options?: { cause?: unknown; foreign?: boolean }) {
     super(`plugin "${plugin}": ${message}`, options)
     this.name = 'PluginLoadError'
     this.plugin = plugin
+    this.foreign = options?.foreign ?? false
   }
 }
 

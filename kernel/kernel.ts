@@ -19,6 +19,9 @@ export interface KernelOptions {
   instanceCapacity: number
   /** Events kept for `Last-Event-ID` replay. */
   replayCapacity: number
+  /** The bearer token the security hook accepts from in-process requests. */
+  internalToken?: string
+  dev?: boolean
 }
 
 /** Where the kernel keeps its data: `OPENCODE_KERNEL_DATA`, else `$XDG_DATA_HOME/opencode-kernel`. */
@@ -41,6 +44,8 @@ export class KernelRuntime implements Kernel {
   readonly processes = new ProcessGroups()
   readonly log: FastifyBaseLogger
   readonly env: NodeJS.ProcessEnv
+  readonly internalAuthorization?: string
+  readonly dev: boolean
   private bootHooks: ((instance: Instance) => void)[] = []
   private readonly kept = new Map<string, unknown>()
   reloading = false
@@ -48,6 +53,8 @@ export class KernelRuntime implements Kernel {
   constructor(options: KernelOptions) {
     this.log = options.log
     this.env = options.env
+    this.dev = options.dev ?? false
+    if (options.internalToken) this.internalAuthorization = `Bearer ${options.internalToken}`
     this.paths = {
       home: homedir(),
       data: options.dataDir,

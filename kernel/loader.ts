@@ -18,6 +18,8 @@ export interface PluginFailure {
   plugin: string
   source: string
   error: Error
+  /** Not a kernel plugin (an OpenCode plugin): left to the plugin that hosts those. */
+  foreign?: boolean
 }
 
 /**
@@ -34,11 +36,15 @@ async function importDefinition(file: string, label: string, version?: number): 
   try {
     module = (await import(url.href)) as Record<string, unknown>
   } catch (error) {
-    throw new PluginLoadError(label, `cannot be imported from ${file}: ${(error as Error).message}`, { cause: error })
+    const foreign = (error as { code?: string }).code === 'ERR_UNKNOWN_FILE_EXTENSION'
+    throw new PluginLoadError(label, `cannot be imported from ${file}: ${(error as Error).message}`, { cause: error, foreign })
   }
   const definition = module.default ?? module.plugin
   if (!isPluginDefinition(definition)) {
-    throw new PluginLoadError(label, `${file} does not export a plugin (default export of definePlugin({ name, register }))`)
+    // OpenCode plugin modules (function exports, `{id, server}`) share config `plugin` with kernel plugins.
+    const main = module.default as Record<string, unknown> | undefined
+    const foreign = Object.values(module).some((value) => typeof value === 'function') || (typeof main === 'object' && main !== null && ('server' in main || 'id' in main))
+    throw new PluginLoadError(label, `${file} does not export a plugin (default export of definePlugin({ name, register }))`, { foreign })
   }
   return definition
 }
@@ -122,7 +128,7 @@ export async function loadThirdPartyPlugins(
       const file = resolvePluginSpecifier(specifier, root)
       plugins.push({ definition: await importDefinition(file, specifier, version), source: specifier, builtin: false })
     } catch (error) {
-      failures.push({ plugin: specifier, source: specifier, error: error as Error })
+      failures.push({ plugin: specifier, source: specifier, error: error as Error, foreign: error instanceof PluginLoadError && error.foreign })
     }
   }
   return { plugins, failures }

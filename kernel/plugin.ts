@@ -84,6 +84,13 @@ export interface Kernel {
   readonly log: FastifyBaseLogger
   /** The environment the server runs with (PATH, XDG dirs, `{env:}` substitution in config). */
   readonly env: NodeJS.ProcessEnv
+  /**
+   * The `authorization` header value for the server's own in-process requests (`app.inject`), set
+   * when the server has a password; a per-process token, never the password.
+   */
+  readonly internalAuthorization?: string
+  /** Dev mode (`--dev`): plugins may watch the sources they load themselves and reload them. */
+  readonly dev: boolean
   /** Publishes an event for one instance (or `global`). */
   publish<E extends EventDefinition>(target: Instance | 'global', event: E, properties: EventProperties<E>): void
   /** The merged config of an instance; throws ConfigInvalidError when a file cannot be used. */

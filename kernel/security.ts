@@ -15,6 +15,8 @@ export interface SecurityOptions {
   insecure: boolean
   /** Failed authentications per client address (growing delay, then 429). */
   throttle?: AuthThrottle
+  /** A per-process bearer token for the server's own in-process requests (never leaves the process). */
+  internalToken?: string
 }
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1'])
@@ -90,10 +92,12 @@ export function createSecurityHook(options: SecurityOptions) {
         throw new TooManyRequestsError(`Too many failed authentication attempts from this address; retry in ${wait} s`)
       }
       const credentials = presented(request)
+      const internal = options.internalToken !== undefined && credentials !== undefined && credentials.username === undefined && sameSecret(credentials.password, options.internalToken)
       const ok =
-        credentials !== undefined &&
+        internal ||
+        (credentials !== undefined &&
         sameSecret(credentials.password, options.password) &&
-        (credentials.username === undefined || sameSecret(credentials.username, options.username))
+        (credentials.username === undefined || sameSecret(credentials.username, options.username)))
       if (!ok && !request.routeOptions.config?.ticket?.(request)) {
         reply.header('www-authenticate', 'Basic realm="opencode-kernel", charset="UTF-8"')
         // Only a wrong guess counts: a first request without credentials is how clients learn to send them.

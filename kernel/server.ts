@@ -1,4 +1,5 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
+import { randomBytes } from 'node:crypto'
 import { existsSync, statSync } from 'node:fs'
 import { createServer as createHttpServer, type RequestListener } from 'node:http'
 import { register } from 'node:module'
@@ -87,6 +88,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Running
   checkExposure(hostname, password, insecure)
   const security: SecurityOptions = {
     password,
+    internalToken: password ? randomBytes(32).toString('base64url') : undefined,
     username: options.username ?? (env.OPENCODE_SERVER_USERNAME || 'opencode'),
     hostname,
     cors: options.cors ?? [],
@@ -111,7 +113,8 @@ export async function createServer(options: ServerOptions = {}): Promise<Running
     }
     const thirdParty = await loadThirdPartyPlugins([...configured, ...(options.plugins ?? [])], worktree, version)
     const { ordered, failures } = orderPlugins([...builtins, ...thirdParty.plugins], KERNEL_VERSION)
-    const skipped = [...thirdParty.failures, ...failures].map(({ plugin, error }) => ({ plugin, error }))
+    for (const { plugin } of thirdParty.failures.filter((failure) => failure.foreign)) log.debug({ plugin }, `"${plugin}" is not a kernel plugin; left to the opencode-plugins plugin`)
+    const skipped = [...thirdParty.failures.filter((failure) => !failure.foreign), ...failures].map(({ plugin, error }) => ({ plugin, error }))
     for (const { plugin, error } of skipped) log.error({ plugin, err: error }, `third-party plugin "${plugin}" skipped: ${error.message}`)
     return { ordered, skipped, thirdParty: [...configured, ...(options.plugins ?? [])] }
   }
@@ -124,6 +127,8 @@ export async function createServer(options: ServerOptions = {}): Promise<Running
     env: withoutServerSecrets(env),
     instanceCapacity: options.instanceCapacity ?? 32,
     replayCapacity: options.replayCapacity ?? 4096,
+    internalToken: security.internalToken,
+    dev: options.dev ?? false,
   })
   const streams = new EventStreams(kernel.bus, {
     heartbeatMs: options.heartbeatMs ?? 10_000,

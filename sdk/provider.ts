@@ -50,3 +50,24 @@ export interface ProviderPackage {
  * config provider with `"npm": "my-sdk"` uses it.
  */
 export const ProviderPackages = defineExtensionPoint<ProviderPackage>('provider.package')
+
+/** What an auth loader learns: the provider (its models may be edited) and how to read the stored credentials. */
+export interface ProviderAuthLoadInput {
+  instance: Instance
+  providerID: string
+  /** The credentials stored for the provider (auth.json). */
+  credentials(): Promise<unknown>
+  /** The provider as `GET /provider` shows it. */
+  provider: unknown
+}
+
+/**
+ * SDK options for a provider with stored credentials (OpenCode plugins' `auth.loader`): `apiKey`,
+ * `baseURL`, `headers` and `fetch` replace the provider's own.
+ * `kernel.extensions.provide(ProviderAuthLoaders, 'my-plugin', { load })`.
+ */
+export interface ProviderAuthLoader {
+  load(input: ProviderAuthLoadInput): Promise<Record<string, unknown> | undefined>
+}
+
+export const ProviderAuthLoaders = defineExtensionPoint<ProviderAuthLoader>('provider.auth-loader')

@@ -4,6 +4,7 @@ import { ascendingId } from '../../kernel/ids.js'
 import type { Instance } from '../../kernel/instance.js'
 import type { Kernel } from '../../kernel/plugin.js'
 import type { PermissionAsk } from '../../kernel/tool.js'
+import { triggerHook } from '../../sdk/hooks.js'
 import { evaluatePermission } from '../../sdk/permission.js'
 import type { PermissionRule } from '../agent/types.js'
 import type { InterruptedCallHold, PermissionGate, PermissionGateRequest } from '../session/types.js'
@@ -89,6 +90,10 @@ export class PermissionService implements PermissionGate, InterruptedCallHold {
       always: request.always ?? request.patterns,
       tool: { messageID: request.messageID, callID: request.callID },
     }
+    // OpenCode plugins' `permission.ask` decides before the user is asked (`allow`, `deny`, or `ask`).
+    const { status } = await triggerHook(this.kernel, instance, 'permission.ask', { ...info, type: info.permission, messageID: request.messageID, callID: request.callID, time: { created: Date.now() } }, { status: 'ask' })
+    if (status === 'allow') return
+    if (status === 'deny') throw new PermissionRejectedError()
     this.store.insert(instance.directory, info)
     return new Promise<void>((resolve, reject) => {
       // A request waiting on the user keeps the instance out of LRU eviction.

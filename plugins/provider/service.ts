@@ -5,7 +5,8 @@ import type { Kernel } from '../../kernel/plugin.js'
 import type { CredentialStore } from './auth.js'
 import { CATALOG, type CatalogModel, type CatalogProvider } from './catalog.js'
 import type { ModelInfo, ModelRef, ProviderInfo, ProviderService } from './types.js'
-import { ProviderPackages } from '../../sdk/provider.js'
+import { ProviderAuthLoaders, ProviderPackages } from '../../sdk/provider.js'
+import { triggerHook } from '../../sdk/hooks.js'
 
 export class ProviderModelNotFoundError extends NamedError {
   constructor(providerID: string, modelID: string) {
@@ -265,6 +266,12 @@ export class Providers implements ProviderService {
     const apiKey: string | undefined =
       stored?.type === 'api' ? stored.key : stored?.type === 'oauth' ? stored.access : stored?.type === 'wellknown' ? stored.token : (envKey ?? runtime.options.apiKey)
     const headers: Record<string, string> = { ...(runtime.options.headers ?? {}), ...model.headers }
+    const loaded = stored ? await this.authLoaderOptions(instance, ref.providerID) : undefined
+    if (loaded) {
+      // An auth plugin's options (its own `fetch` signing requests) win over the stored key.
+      const create = await this.createClient(ref.providerID, runtime.npm, typeof loaded.baseURL === 'string' ? loaded.baseURL : runtime.baseURL, typeof loaded.apiKey === 'string' ? loaded.apiKey : apiKey, { ...headers, ...((loaded.headers as Record<string, string>) ?? {}) }, runtime.options, loaded.fetch as typeof fetch | undefined)
+      return create(model.api.id)
+    }
     const key = JSON.stringify([ref.providerID, runtime.npm, runtime.baseURL, apiKey, headers, this.authVersion])
     const cacheKey = `${instance.directory}\0${ref.providerID}`
     let client = this.clients.get(cacheKey)
@@ -275,6 +282,16 @@ export class Providers implements ProviderService {
     return client.create(model.api.id)
   }
 
+  /** The first auth loader's options for a provider with stored credentials. */
+  private async authLoaderOptions(instance: Instance, providerID: string): Promise<Record<string, unknown> | undefined> {
+    const provider = this.resolve(instance).all.find((p) => p.id === providerID)
+    for (const loader of this.kernel.extensions.get(ProviderAuthLoaders)) {
+      const options = await loader.load({ instance, providerID, provider, credentials: async () => this.credentials.get(providerID) })
+      if (options) return options
+    }
+    return undefined
+  }
+
   private async createClient(
     providerID: string,
     npm: string,
@@ -282,24 +299,25 @@ export class Providers implements ProviderService {
     apiKey: string | undefined,
     headers: Record<string, string>,
     options: Json,
+    fetch?: typeof globalThis.fetch,
   ): Promise<(modelID: string) => LanguageModel> {
     const rest = publicOptions(options)
     delete rest.baseURL
     switch (npm) {
       case '@ai-sdk/anthropic': {
         const { createAnthropic } = await import('@ai-sdk/anthropic')
-        const provider = createAnthropic({ apiKey: apiKey ?? '', ...(baseURL ? { baseURL } : {}), headers })
+        const provider = createAnthropic({ apiKey: apiKey ?? '', ...(baseURL ? { baseURL } : {}), headers, ...(fetch ? { fetch } : {}) })
         return (modelID) => provider(modelID)
       }
       case '@ai-sdk/openai': {
         const { createOpenAI } = await import('@ai-sdk/openai')
-        const provider = createOpenAI({ apiKey: apiKey ?? '', ...(baseURL ? { baseURL } : {}), headers })
+        const provider = createOpenAI({ apiKey: apiKey ?? '', ...(baseURL ? { baseURL } : {}), headers, ...(fetch ? { fetch } : {}) })
         return (modelID) => provider(modelID)
       }
       case '@ai-sdk/openai-compatible': {
         const { createOpenAICompatible } = await import('@ai-sdk/openai-compatible')
         if (!baseURL) throw new BadRequestError(`Provider ${providerID} has no base URL: set options.baseURL in its config`)
-        const provider = createOpenAICompatible({ name: providerID, baseURL, ...(apiKey ? { apiKey } : {}), headers, includeUsage: true, ...rest })
+        const provider = createOpenAICompatible({ name: providerID, baseURL, ...(apiKey ? { apiKey } : {}), headers, includeUsage: true, ...rest, ...(fetch ? { fetch } : {}) })
         return (modelID) => provider(modelID)
       }
       default: {
@@ -334,6 +352,8 @@ export class Providers implements ProviderService {
     }
     const base = CATALOG.find((p) => p.id === providerID)
     const provider = this.resolve(instance).all.find((p) => p.id === providerID)
+    const chosen = (await triggerHook(this.kernel, instance, 'experimental.provider.small_model', { provider }, { model: undefined as { providerID?: string; id?: string; modelID?: string } | undefined })).model
+    if (chosen && (chosen.id ?? chosen.modelID)) return { providerID: chosen.providerID ?? providerID, modelID: (chosen.id ?? chosen.modelID)! }
     const modelID = base?.small.find((id) => provider?.models[id])
     return modelID ? { providerID, modelID } : undefined
   }

@@ -6,6 +6,7 @@ import { BadRequestError } from '../../kernel/errors.js'
 import { ascendingId } from '../../kernel/ids.js'
 import type { Instance } from '../../kernel/instance.js'
 import type { Kernel } from '../../kernel/plugin.js'
+import { triggerHook } from '../../sdk/hooks.js'
 import { findExecutable } from '../../sdk/executable.js'
 import { realPathInside } from '../../sdk/paths.js'
 import { PtyNotFoundError } from './errors.js'
@@ -160,6 +161,7 @@ export class PtyService {
     const args = [...(input.args ?? [])]
     if (LOGIN_SHELLS.has(basename(command)) && !args.includes('-l') && !args.includes('--login')) args.push('-l')
 
+    const hooked = (await triggerHook(this.kernel, instance, 'shell.env', { cwd }, { env: {} as Record<string, string> })).env
     const { spawn } = await loadPty()
     const id = ascendingId('pty')
     const child = spawn(command, args, {
@@ -167,7 +169,7 @@ export class PtyService {
       cols: 80,
       rows: 24,
       cwd,
-      env: { ...env, ...input.env, TERM: 'xterm-256color', OPENCODE_TERMINAL: '1' } as Record<string, string>,
+      env: { ...env, ...hooked, ...input.env, TERM: 'xterm-256color', OPENCODE_TERMINAL: '1' } as Record<string, string>,
     })
     const info: PtyInfo = { id, title: input.title || `Terminal ${id.slice(-4)}`, command: requested, args, cwd, status: 'running', pid: child.pid }
     const terminal = new Terminal(info, child)

@@ -8,6 +8,7 @@ import { BadRequestError, isNamedError } from '../../kernel/errors.js'
 import { ascendingId } from '../../kernel/ids.js'
 import type { Instance } from '../../kernel/instance.js'
 import type { Kernel } from '../../kernel/plugin.js'
+import { triggerHook } from '../../sdk/hooks.js'
 import { realPathInside } from '../../sdk/paths.js'
 import type { AgentInfo } from '../agent/types.js'
 import type { ModelInfo, ModelRef } from '../provider/types.js'
@@ -255,15 +256,21 @@ export class PromptAdmission {
     const session = this.sessions.get(instance, sessionID)
     const { agent, model, info: modelInfo } = await this.resolveAgentAndModel(instance, session, input)
     if (input.format?.type === 'json_schema' && !input.format.schema) throw new BadRequestError('format.schema is required when format.type is "json_schema"', 'Body')
-    // From here to the admission below nothing awaits: storing and admitting are one step.
-    const messageID = input.messageID ?? ascendingId('msg')
-    if (this.sessions.store.getMessage(sessionID, messageID)) throw new BadRequestError(`Message already exists: ${messageID}`, 'Body')
-    const parts = this.userParts(instance, sessionID, messageID, input)
+    if (input.messageID && this.sessions.store.getMessage(sessionID, input.messageID)) throw new BadRequestError(`Message already exists: ${input.messageID}`, 'Body')
+    const draftID = input.messageID ?? ascendingId('msg')
+    const parts = this.userParts(instance, sessionID, draftID, input)
     const variant = input.variant ?? agent.variant
-    const info: UserMessage = { id: messageID, sessionID, role: 'user', time: { created: Date.now() }, agent: agent.name, model: { ...model, ...(variant ? { variant } : {}) } }
+    const info: UserMessage = { id: draftID, sessionID, role: 'user', time: { created: Date.now() }, agent: agent.name, model: { ...model, ...(variant ? { variant } : {}) } }
     if (input.system) info.system = input.system
     if (input.tools) info.tools = input.tools
     if (input.format) info.format = input.format
+    // OpenCode plugins may change the message before it is stored.
+    await triggerHook(this.kernel, instance, 'chat.message', { sessionID, agent: input.agent, model: input.model, messageID: input.messageID, variant: input.variant }, { message: info, parts })
+    // From here to the admission below nothing awaits: the id is taken, stored and admitted in one step.
+    const messageID = input.messageID ?? ascendingId('msg')
+    if (this.sessions.store.getMessage(sessionID, messageID)) throw new BadRequestError(`Message already exists: ${messageID}`, 'Body')
+    info.id = messageID
+    for (const part of parts) part.messageID = messageID
     const user: UserWithParts = { info, parts }
 
     const first = !this.sessions.store.page(sessionID, 1).messages.length

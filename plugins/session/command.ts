@@ -7,6 +7,7 @@ import { BadRequestError, NotFoundError } from '../../kernel/errors.js'
 import type { Instance } from '../../kernel/instance.js'
 import type { Kernel } from '../../kernel/plugin.js'
 import type { ToolContext } from '../../kernel/tool.js'
+import { triggerHook } from '../../sdk/hooks.js'
 import { realPathInside } from '../../sdk/paths.js'
 import { CommandExecuted } from './events.js'
 import type { MessageWithParts, PartInput } from './schemas.js'
@@ -103,6 +104,7 @@ export class SessionCommands {
     } else {
       parts = [{ type: 'text', text }, ...(await this.referencedParts(instance, text)), ...(input.parts ?? [])]
     }
+    parts = (await triggerHook(this.kernel, instance, 'command.execute.before', { command: command.name, sessionID, arguments: input.arguments }, { parts })).parts
     const reply = await this.admission.prompt(instance, sessionID, { parts, ...(promptAgent ? { agent: promptAgent } : {}), ...(model && !subtask ? { model } : {}), ...(input.messageID ? { messageID: input.messageID } : {}) })
     this.kernel.publish(instance, CommandExecuted, { name: command.name, sessionID, arguments: input.arguments, messageID: reply.info.id })
     return reply

@@ -32,6 +32,8 @@ import type { InterruptedCallHold, PermissionGate } from './types.js'
 import type { PartWriter } from './writer.js'
 import type { SessionHistory } from './history.js'
 import type { TurnControl, TurnResume, TurnRunner, TurnStart, UserWithParts } from './admission.js'
+import { triggerHook } from '../../sdk/hooks.js'
+import { autoContinue, chatCallSettings, compactingPrompt, shownTool, transformMessages, transformSystem } from './plugin-hooks.js'
 
 /** Steps a turn may take when the agent sets no limit. */
 const DEFAULT_MAX_STEPS = 100
@@ -265,7 +267,7 @@ export class PromptRunner implements TurnRunner {
         // The request no longer fits the context: summarize what fits of it, then go on from there.
         recovered = true
         const summary = await this.summarize(instance, sessionID, () => (join(), this.saveUser(instance, compactionRequest(user.info, true))), control, modelInfo, { fit: true })
-        if (failed(summary)) break
+        if (failed(summary) || !(await autoContinue(this.kernel, instance, { sessionID, agent, model: modelInfo, message: user.info, overflow: true }))) break
         follow(continueRequest)
         continue
       }
@@ -283,6 +285,7 @@ export class PromptRunner implements TurnRunner {
           last = summary
           break
         }
+        if (!(await autoContinue(this.kernel, instance, { sessionID, agent, model: modelInfo, message: user.info, overflow: true }))) break
         follow(continueRequest)
         continue
       }
@@ -507,16 +510,17 @@ export class PromptRunner implements TurnRunner {
 
     const config = this.kernel.config(instance)
     const wanted = options.summary ? undefined : jsonFormat(user.info.format)
-    const system = systemPrompt({
+    const system = await transformSystem(this.kernel, instance, sessionID, model, systemPrompt({
       instance,
       agentPrompt: agent.prompt,
       instructionPaths: instructionFiles(instance, this.kernel.paths.config, config.instructions),
       userSystem: user.info.system,
       modelID: model.id,
       providerID: model.providerID,
-    })
-    const history = this.visibleHistory(sessionID, turn)
+    }))
+    const history = await transformMessages(this.kernel, instance, this.visibleHistory(sessionID, turn))
     const messages: ModelMessage[] = toModelMessages(options.fit ? fitHistory(history, model) : history)
+    if (options.summary) await compactingPrompt(this.kernel, instance, sessionID, messages)
     const languageModel: LanguageModel = await this.app.providers.languageModel(instance, { providerID: model.providerID, modelID: model.id })
 
     const control = { stop: false }
@@ -525,6 +529,7 @@ export class PromptRunner implements TurnRunner {
     const tools = options.summary ? {} : await this.toolSet(instance, sessionID, info, agent, user.info.tools, signal, toolParts, addPart, updatePart, control, beforeTool, extra)
     if (wanted) system.push(STRUCTURED_OUTPUT_INSTRUCTION)
 
+    const settings = await chatCallSettings(this.kernel, instance, { sessionID, agent, model, message: user.info }, { temperature: model.capabilities.temperature ? agent.temperature : undefined, topP: agent.topP, providerOptions: callOptions(model, agent, user.info.model.variant) })
     let finish: string | undefined
     let usage: { input: number; output: number; reasoning: number; cacheRead: number; cacheWrite: number } | undefined
     for (let attempt = 1; ; attempt++) {
@@ -538,9 +543,7 @@ export class PromptRunner implements TurnRunner {
           tools,
           abortSignal: signal,
           maxRetries: 0,
-          temperature: model.capabilities.temperature ? agent.temperature : undefined,
-          topP: agent.topP,
-          providerOptions: callOptions(model, agent, user.info.model.variant),
+          ...settings,
           onError: () => {},
         })
         const open = new Map<string, TextPart | ReasoningPart>()
@@ -571,6 +574,7 @@ export class PromptRunner implements TurnRunner {
               if (!part) break
               open.delete(key)
               part.text = part.text.trimEnd()
+              if (part.type === 'text') part.text = (await triggerHook(this.kernel, instance, 'experimental.text.complete', { sessionID, messageID: info.id, partID: part.id }, { text: part.text })).text
               part.time = { start: part.time?.start ?? Date.now(), end: Date.now() }
               updatePart(part)
               break
@@ -719,9 +723,10 @@ export class PromptRunner implements TurnRunner {
       if (!own && (agent.tools?.[definition.id] === false || userTools?.[definition.id] === false)) continue
       const gate = evaluate(rules, toolPermission(definition.id), '*')
       if (!own && gate.action === 'deny' && gate.pattern === '*') continue
+      const shown = await shownTool(this.kernel, instance, definition)
       out[definition.id] = tool({
-        description: definition.description,
-        inputSchema: jsonSchema(definition.parameters as Parameters<typeof jsonSchema>[0]),
+        description: shown.description,
+        inputSchema: jsonSchema(shown.parameters as Parameters<typeof jsonSchema>[0]),
         execute: async (input: unknown, options: { toolCallId: string }) => {
           let part = toolParts.get(options.toolCallId)
           if (!part) {
@@ -756,7 +761,7 @@ export class PromptRunner implements TurnRunner {
   }): Promise<string> {
     const { instance, sessionID, info, definition, signal, updatePart } = call
     const running = call.part
-    const args = (call.input ?? {}) as Record<string, unknown>
+    let args = (call.input ?? {}) as Record<string, unknown>
     const start = Date.now()
     running.state = { status: 'running', input: args, time: { start } }
     updatePart(running)
@@ -777,8 +782,9 @@ export class PromptRunner implements TurnRunner {
       ask: (request) => this.ask(instance, sessionID, info.id, running.callID, call.rules, request, signal),
     }
     try {
+      args = (await triggerHook(this.kernel, instance, 'tool.execute.before', { tool: definition.id, sessionID, callID: running.callID }, { args })).args
       checkToolArguments(definition, args)
-      const result = await definition.execute(args, context)
+      const result = await triggerHook(this.kernel, instance, 'tool.execute.after', { tool: definition.id, sessionID, callID: running.callID, args }, await definition.execute(args, context))
       if (signal.aborted) throw new Error('Tool execution aborted')
       running.state = {
         status: 'completed',

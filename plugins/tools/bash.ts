@@ -7,6 +7,7 @@ import { Type } from 'typebox'
 import { defineTool } from '../../kernel/tool.js'
 import { findExecutable } from '../../sdk/executable.js'
 import type { ToolEnv } from './env.js'
+import { triggerHook } from '../../sdk/hooks.js'
 import { contains, locatePath } from './paths.js'
 import { alwaysPattern, PATH_COMMANDS, splitCommands, words } from './shell.js'
 import { MAX_OUTPUT_BYTES, MAX_OUTPUT_LINES, truncateOutput } from './truncate.js'
@@ -70,8 +71,9 @@ export const bashTool = (env: ToolEnv) =>
       const scope = { directory: cwd, worktree: instance.worktree, env: env.kernel.env }
       const shell = findExecutable('bash', scope) ?? findExecutable('sh', scope) ?? '/bin/sh'
       await mkdir(env.outputDir, { recursive: true, mode: 0o700 }).catch(() => {})
+      const childEnv = { ...env.kernel.env, ...(await triggerHook(env.kernel, instance, 'shell.env', { cwd, sessionID: context.sessionID, callID: context.callID }, { env: {} as Record<string, string> })).env }
       // From here on no await until the exit listener is attached: a quick command could end unseen.
-      const child = spawn(shell, ['-c', args.command], { cwd, env: env.kernel.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+      const child = spawn(shell, ['-c', args.command], { cwd, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
       const untrack = env.kernel.processes.track(child, { label: 'bash', group: true, instance })
 
       let output = ''
