@@ -221,6 +221,8 @@ export function handleEvent(event: ServerEvent): void {
     case 'session.created':
     case 'session.updated':
       upsertSession(p.info)
+      // A revert or unrevert changes what the diff panel shows.
+      if (p.info.id === current) diffVersion.value++
       return
     case 'session.deleted':
       sessions.value = sessions.value.filter((entry) => entry.id !== p.info.id)

@@ -1,7 +1,7 @@
 import { useSignal } from '@preact/signals'
 import { useEffect } from 'preact/hooks'
 import { call, type SnapshotFileDiff } from '../api'
-import { api, diffVersion, reportError, sessionID, todos } from '../state'
+import { api, diffVersion, reportError, sessionID, sessions, todos } from '../state'
 import { DiffView } from './DiffView'
 
 // This server sends `before`/`after`; OpenCode sends `patch`. Either works.
@@ -12,14 +12,19 @@ export function DiffPanel() {
   const diffs = useSignal<FileDiff[] | undefined>(undefined)
   const patches = useSignal<Record<string, string>>({})
   const open = useSignal<string | undefined>(undefined)
+  const reverted = useSignal<Set<string>>(new Set())
   const id = sessionID.value
   const version = diffVersion.value
+  const revertID = sessions.value.find((entry) => entry.id === id)?.revert?.messageID
   useEffect(() => {
     if (!id) return
     let live = true
-    call(api().session.diff({ sessionID: id }))
-      .then(async (list) => {
+    // While reverted, the files the reverted message changed are back as they were: marked so.
+    const undone = revertID ? call(api().session.diff({ sessionID: id, messageID: revertID })) : Promise.resolve([])
+    Promise.all([call(api().session.diff({ sessionID: id })), undone])
+      .then(async ([list, undoneList]) => {
         if (!live) return
+        reverted.value = new Set(undoneList.map((entry) => entry.file ?? ''))
         const files = (list as FileDiff[]).filter((entry) => entry.file)
         diffs.value = files
         const { createTwoFilesPatch } = await import('diff')
@@ -29,16 +34,17 @@ export function DiffPanel() {
     return () => {
       live = false
     }
-  }, [id, version])
+  }, [id, version, revertID])
   if (!id) return <p class="muted">No session open.</p>
   if (!diffs.value) return <p class="muted">Loading…</p>
   if (diffs.value.length === 0) return <p class="muted">No changes in this session.</p>
   return (
     <ul class="diff-files">
       {diffs.value.map((entry) => (
-        <li key={entry.file} class="diff-file" data-file={entry.file}>
+        <li key={entry.file} class={`diff-file ${reverted.value.has(entry.file!) ? 'reverted' : ''}`} data-file={entry.file}>
           <button class="diff-file-head" onClick={() => (open.value = open.value === entry.file ? undefined : entry.file!)}>
             <span class="file-name">{entry.file}</span>
+            {reverted.value.has(entry.file!) && <span class="badge">reverted</span>}
             <span class="add">+{entry.additions}</span> <span class="del">−{entry.deletions}</span>
           </button>
           {open.value === entry.file && patches.value[entry.file!] !== undefined && <DiffView patch={patches.value[entry.file!]!} />}

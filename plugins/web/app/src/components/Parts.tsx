@@ -27,7 +27,9 @@ function ToolView({ part }: { part: Extract<Part, { type: 'tool' }> }) {
   const diff = typeof metadata.diff === 'string' ? metadata.diff : undefined
   const liveOutput = typeof metadata.output === 'string' ? metadata.output : undefined
   const output = state.status === 'completed' ? state.output : state.status === 'error' ? state.error : liveOutput
-  const [open, setOpen] = useState(part.tool === 'bash' || !!diff)
+  // Open by default for commands and file changes, until the reader toggles it.
+  const [toggled, setOpen] = useState<boolean | undefined>(undefined)
+  const open = toggled ?? (['bash', 'edit', 'write', 'apply_patch'].includes(part.tool) || !!diff)
   return (
     <div class={`tool tool-${state.status}`} data-tool={part.tool}>
       <button class="tool-head" onClick={() => setOpen(!open)} aria-expanded={open}>
