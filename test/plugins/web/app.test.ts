@@ -191,6 +191,59 @@ describe('plugin: web (the app in a real browser)', function () {
     expect(unexpected(pageErrors)).to.deep.equal([])
   })
 
+  it('answers a question from the model inline', async () => {
+    const questions = [{ header: 'Colour', question: 'Which colour?', options: [{ label: 'Red', description: 'warm' }, { label: 'Blue', description: 'cool' }] }]
+    h.llm.script({ toolCalls: [{ name: 'question', args: { questions } }] }, { text: 'Blue it is.' })
+    await send('Ask me something')
+    const card = page.locator('.request.question')
+    await card.waitFor()
+    await card.getByLabel('Blue').check()
+    await screenshot(page, 'web-question')
+    await card.getByRole('button', { name: 'Answer' }).click()
+    await lastAssistant().locator('.markdown', { hasText: 'Blue it is.' }).waitFor()
+    expect(await card.count()).to.equal(0)
+    const request = h.llm.requests.at(-1)!
+    expect(JSON.stringify(request.body.messages)).to.contain('Blue')
+  })
+
+  it('offers slash commands with their hints and @ mentions of files and agents', async () => {
+    const input = page.locator('#prompt-input')
+    await input.fill('')
+    await input.pressSequentially('/rev')
+    await page.locator('.suggestions li', { hasText: '/review' }).waitFor()
+    await input.press('Escape')
+    await input.fill('')
+    await input.pressSequentially('Look at @READ')
+    await page.locator('.suggestions li', { hasText: 'README.md' }).waitFor()
+    await screenshot(page, 'web-mention')
+    await page.locator('.suggestions li', { hasText: 'README.md' }).click()
+    expect(await input.inputValue()).to.equal('Look at @README.md ')
+    h.llm.script({ text: 'Read the file.' })
+    await input.press('Enter')
+    await lastAssistant().locator('.markdown', { hasText: 'Read the file.' }).waitFor()
+    // The mention went to the model as a file part: the server read it into the prompt.
+    expect(JSON.stringify(h.llm.requests.at(-1)!.body.messages)).to.contain('# fixture')
+  })
+
+  it('shows prompts sent while the session is busy as queued, and aborts', async () => {
+    h.llm.script({ text: ['slow ', 'answer '], hang: true }, { text: 'Second answer.' })
+    await send('First, slow')
+    await page.locator('.working').waitFor()
+    await send('Second, queued')
+    await page.locator('.message.user', { hasText: 'Second, queued' }).locator('.badge.queued').waitFor()
+    await screenshot(page, 'web-queued')
+    await page.getByRole('button', { name: 'Stop' }).click()
+    await page.locator('.working').waitFor({ state: 'detached' })
+  })
+
+  it('lists providers and MCP servers in the settings', async () => {
+    await page.getByRole('button', { name: 'Settings', exact: true }).click()
+    await page.locator('.providers li', { hasText: 'Scripted' }).waitFor()
+    await page.locator('.mcp li').first().waitFor()
+    await screenshot(page, 'web-settings')
+    await page.getByRole('button', { name: 'Settings', exact: true }).click()
+  })
+
   it('works on a phone-sized screen', async () => {
     const phone = await newPage(browser, { width: 390, height: 844 })
     await phone.page.goto(`${base}/?dir=${encodeURIComponent(fixture)}`)

@@ -1,5 +1,5 @@
 import { signal } from '@preact/signals'
-import { render } from 'preact'
+import { Component, render, type ComponentChildren } from 'preact'
 import { useEffect, useState } from 'preact/hooks'
 import { authenticated, call, client, logout, setUnauthorizedHandler } from './api'
 import { Chat } from './components/Chat'
@@ -29,24 +29,41 @@ function togglePanel(next: Panel) {
 }
 
 async function start(): Promise<void> {
-  if (!(await authenticated())) {
-    needsLogin.value = true
-    return
-  }
   needsLogin.value = false
-  await loadProjects()
   const params = new URLSearchParams(location.search)
-  const fromUrl = params.get('dir')
   const session = /^\/s\/(ses[\w-]+)/.exec(location.pathname)?.[1]
-  const saved = localStorage.getItem('opencode.directory')
-  const first = projects.value.find((project) => project.worktree !== '/')?.worktree
-  const dir = fromUrl || saved || first || (await fetchCwd())
-  await openDirectory(dir, session)
+  const known = params.get('dir') || localStorage.getItem('opencode.directory')
+  // A known directory opens at once, in parallel with the project list (a 401 shows the login).
+  if (known) {
+    await Promise.all([openDirectory(known, session), loadProjects()])
+  } else {
+    if (!(await authenticated())) return void (needsLogin.value = true)
+    await loadProjects()
+    await openDirectory(projects.value.find((project) => project.worktree !== '/')?.worktree ?? (await fetchCwd()), session)
+  }
   ready.value = true
 }
 
 async function fetchCwd(): Promise<string> {
   return (await call(client().path.get())).directory
+}
+
+/** A part of the page that fails to render shows the error instead of taking the page down. */
+class Boundary extends Component<{ children: ComponentChildren }, { error?: string }> {
+  override componentDidCatch(error: unknown) {
+    this.setState({ error: error instanceof Error ? error.message : String(error) })
+    reportError(error)
+  }
+  render() {
+    if (!this.state.error) return this.props.children
+    return (
+      <div class="empty" role="alert">
+        <p>
+          Something went wrong here: {this.state.error} <button onClick={() => this.setState({ error: undefined })}>Retry</button>
+        </p>
+      </div>
+    )
+  }
 }
 
 function Shell() {
@@ -107,17 +124,21 @@ function Shell() {
           </button>
         </nav>
       </header>
-      <Sidebar onNavigate={() => (sidebarOpen.value = false)} />
+      <Boundary>
+        <Sidebar onNavigate={() => (sidebarOpen.value = false)} />
+      </Boundary>
       <main class="main">
-        {booting && !ready.value ? <div class="empty">Loading…</div> : <Chat />}
-        {directory.value && <Prompt />}
+        <Boundary>{booting && !ready.value ? <div class="empty">Loading…</div> : <Chat />}</Boundary>
+        <Boundary>{directory.value && <Prompt />}</Boundary>
       </main>
       {panel.value && (
         <aside class="panel" aria-label={panel.value}>
-          {panel.value === 'diff' && <DiffPanel />}
-          {panel.value === 'todo' && <TodoPanel />}
-          {panel.value === 'terminal' && <TerminalPanel />}
-          {panel.value === 'settings' && <Settings />}
+          <Boundary>
+            {panel.value === 'diff' && <DiffPanel />}
+            {panel.value === 'todo' && <TodoPanel />}
+            {panel.value === 'terminal' && <TerminalPanel />}
+            {panel.value === 'settings' && <Settings />}
+          </Boundary>
         </aside>
       )}
       <div class="toasts" aria-live="assertive">

@@ -107,7 +107,7 @@ export async function loadMessages(older = false): Promise<void> {
 }
 
 export async function openSession(id: string | undefined): Promise<void> {
-  if (sessionID.value === id && messageIds.value.length) return
+  if (sessionID.value === id && (messageIds.value.length || !id)) return
   batch(() => {
     sessionID.value = id
     clearMessages()
@@ -115,8 +115,8 @@ export async function openSession(id: string | undefined): Promise<void> {
   })
   syncUrl()
   if (!id) return
-  await loadMessages()
-  todos.value = await call(api().session.todo({ sessionID: id })).catch(() => [])
+  const [, list] = await Promise.all([loadMessages(), call(api().session.todo({ sessionID: id })).catch(() => [])])
+  if (sessionID.value === id) todos.value = list
 }
 
 export async function loadSessions(): Promise<void> {
@@ -155,8 +155,7 @@ export async function openDirectory(dir: string, session?: string): Promise<void
     // Back after a drop: the replay covers events; refresh lists in case it could not.
     if (state === 'connected' && wasDown) void refresh()
   })
-  await Promise.all([loadSessions(), loadPending(), loadProjects()])
-  await openSession(session)
+  await Promise.all([loadSessions(), loadPending(), openSession(session)])
 }
 
 async function refresh(): Promise<void> {
@@ -169,9 +168,8 @@ export async function loadProjects(): Promise<void> {
 
 /** Opens (and so registers) a directory as a project. */
 export async function addProject(dir: string): Promise<void> {
-  const project = await call(client(dir).project.current())
-  await loadProjects()
-  await openDirectory(project.worktree === '/' ? dir : dir)
+  await call(client(dir).project.current())
+  await Promise.all([loadProjects(), openDirectory(dir)])
 }
 
 export function syncUrl(): void {
