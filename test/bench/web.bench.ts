@@ -82,6 +82,7 @@ export async function benchWeb(): Promise<Record<string, string>> {
       const page = await context.newPage()
       await page.goto(`${base}/?dir=${dir}`)
       await page.locator('.connection[data-connection="connected"]').waitFor()
+      if (process.env.BENCH_TRACE) page.on('requestfinished', (request) => console.log(`  ${(performance.now() - started).toFixed(0)} ms ${request.url().slice(base.length, base.length + 60)}`))
       const started = performance.now()
       await page.locator('.session-open', { hasText: 'a thousand messages' }).click()
       await page.locator('.message', { hasText: `message ${MESSAGES - 1} with` }).waitFor()

@@ -132,8 +132,8 @@ describe('plugin: web (the app in a real browser)', function () {
   })
 
   it('keeps showing a streaming answer after a reload in the middle of it', async () => {
-    const words = Array.from({ length: 24 }, (_, i) => `word${i} `)
-    h.llm.script({ text: words, delayMs: 120 })
+    const words = Array.from({ length: 60 }, (_, i) => `word${i} `)
+    h.llm.script({ text: words, delayMs: 150 })
     await send('Stream a long answer')
     await page.waitForFunction(() => document.querySelector('.message.assistant:last-of-type .markdown')?.textContent?.includes('word3'))
     await page.reload()
@@ -141,7 +141,7 @@ describe('plugin: web (the app in a real browser)', function () {
     // After the reload the answer is still growing, then complete.
     await page.waitForFunction(() => {
       const text = document.querySelector('.message.assistant:last-of-type .markdown')?.textContent ?? ''
-      return text.includes('word5') && !text.includes('word23')
+      return text.includes('word5') && !text.includes('word59')
     })
     await page.waitForFunction((full) => document.querySelector('.message.assistant:last-of-type .markdown')?.textContent?.trim() === full, words.join('').trim())
     await screenshot(page, 'web-reload-mid-stream')

@@ -1,5 +1,6 @@
 // Markdown from the model: parsed by marked, then sanitized by DOMPurify before it touches the DOM.
-// Code blocks are highlighted afterwards by a lazily loaded highlight.js core with a few languages.
+// Code blocks are highlighted afterwards by a lazily loaded highlight.js core with a few languages
+// (highlight.ts, one chunk).
 import DOMPurify from 'dompurify'
 import { Marked } from 'marked'
 
@@ -23,35 +24,7 @@ type Highlighter = (element: HTMLElement) => void
 let highlighter: Promise<Highlighter> | undefined
 
 function loadHighlighter(): Promise<Highlighter> {
-  highlighter ??= Promise.all([
-    import('highlight.js/lib/core'),
-    import('highlight.js/lib/languages/typescript'),
-    import('highlight.js/lib/languages/javascript'),
-    import('highlight.js/lib/languages/json'),
-    import('highlight.js/lib/languages/bash'),
-    import('highlight.js/lib/languages/python'),
-    import('highlight.js/lib/languages/css'),
-    import('highlight.js/lib/languages/xml'),
-    import('highlight.js/lib/languages/diff'),
-    import('highlight.js/lib/languages/go'),
-    import('highlight.js/lib/languages/rust'),
-    import('highlight.js/lib/languages/yaml'),
-  ]).then(([core, ts, js, json, bash, python, css, xml, diff, go, rust, yaml]) => {
-    const hljs = core.default
-    const languages = { typescript: ts, javascript: js, json, bash, python, css, xml, diff, go, rust, yaml }
-    for (const [name, module] of Object.entries(languages)) hljs.registerLanguage(name, module.default)
-    hljs.registerAliases(['ts', 'tsx'], { languageName: 'typescript' })
-    hljs.registerAliases(['js', 'jsx', 'mjs'], { languageName: 'javascript' })
-    hljs.registerAliases(['sh', 'shell', 'zsh'], { languageName: 'bash' })
-    hljs.registerAliases(['py'], { languageName: 'python' })
-    hljs.registerAliases(['html', 'svg'], { languageName: 'xml' })
-    hljs.registerAliases(['yml'], { languageName: 'yaml' })
-    hljs.configure({ ignoreUnescapedHTML: true })
-    return (element: HTMLElement) => {
-      const language = /language-([\w-]+)/.exec(element.className)?.[1]
-      if (language && hljs.getLanguage(language)) hljs.highlightElement(element)
-    }
-  })
+  highlighter ??= import('./highlight').then((module) => module.highlight)
   return highlighter
 }
 

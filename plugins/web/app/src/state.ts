@@ -5,8 +5,9 @@ import { call, client, subscribe, type EventStream, type ServerEvent } from './a
 
 export type { Message, Part, Session }
 
-/** Messages fetched per page when a session opens and when scrolling up. */
-export const PAGE = 60
+/** Messages fetched when a session opens (a screenful), and per page when scrolling up. */
+const FIRST_PAGE = 20
+const PAGE = 40
 
 export const projects = signal<Project[]>([])
 export const directory = signal<string>('')
@@ -91,7 +92,8 @@ export async function loadMessages(older = false): Promise<void> {
   const id = sessionID.value
   if (!id) return
   const before = older ? messageIds.value[0] : undefined
-  const page = await call(api().session.messages({ sessionID: id, limit: PAGE, ...(before ? { before } : {}) }))
+  const limit = older ? PAGE : FIRST_PAGE
+  const page = await call(api().session.messages({ sessionID: id, limit, ...(before ? { before } : {}) }))
   if (sessionID.value !== id) return
   batch(() => {
     const known = new Set(messageIds.value)
@@ -102,7 +104,7 @@ export async function loadMessages(older = false): Promise<void> {
       partIdsSignal(entry.info.id).value = entry.parts.map((part) => part.id)
     }
     messageIds.value = [...fresh.map((entry) => entry.info.id), ...messageIds.value].sort()
-    hasOlder.value = page.length >= PAGE
+    hasOlder.value = page.length >= limit
   })
 }
 

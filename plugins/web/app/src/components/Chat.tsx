@@ -50,6 +50,7 @@ export function Chat() {
   const busy = id ? statuses.value[id]?.type === 'busy' || statuses.value[id]?.type === 'retry' : false
   const scroller = useRef<HTMLDivElement>(null)
   const stick = useRef(true)
+  const lastTop = useRef(0)
   const [loadingOlder, setLoadingOlder] = useState(false)
 
   // Which user messages wait behind the running one.
@@ -75,7 +76,10 @@ export function Chat() {
     const element = scroller.current
     if (!element) return
     stick.current = element.scrollHeight - element.scrollTop - element.clientHeight < 40
-    if (element.scrollTop < 200 && hasOlder.value && !loadingOlder) {
+    // Only a reader scrolling up pages older messages in (not the jump to the bottom on open).
+    const up = element.scrollTop < lastTop.current
+    lastTop.current = element.scrollTop
+    if (up && element.scrollTop < 200 && hasOlder.value && !loadingOlder) {
       setLoadingOlder(true)
       const height = element.scrollHeight
       await loadMessages(true).catch(reportError)

@@ -8,7 +8,10 @@ export function Markdown({ text }: { text: string }) {
   const ref = useRef<HTMLDivElement>(null)
   const [html, setHtml] = useState(() => renderMarkdown(text))
   const frame = useRef(0)
+  const rendered = useRef(text)
   useEffect(() => {
+    if (rendered.current === text) return
+    rendered.current = text
     cancelAnimationFrame(frame.current)
     frame.current = requestAnimationFrame(() => setHtml(renderMarkdown(text)))
     return () => cancelAnimationFrame(frame.current)
