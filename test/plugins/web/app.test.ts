@@ -225,6 +225,17 @@ describe('plugin: web (the app in a real browser)', function () {
     expect(JSON.stringify(h.llm.requests.at(-1)!.body.messages)).to.contain('# fixture')
   })
 
+  it('sends an attached image with the prompt', async () => {
+    const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64')
+    await page.locator('.attach input[type="file"]').setInputFiles({ name: 'dot.png', mimeType: 'image/png', buffer: png })
+    await page.locator('.attachments .chip', { hasText: 'dot.png' }).waitFor()
+    h.llm.script({ text: 'A single dot.' })
+    await send('What is in the picture?')
+    await lastAssistant().locator('.markdown', { hasText: 'A single dot.' }).waitFor()
+    expect(JSON.stringify(h.llm.requests.at(-1)!.body.messages)).to.contain(`data:image/png;base64,${png.toString('base64')}`)
+    expect(await page.locator('.attachments').count()).to.equal(0)
+  })
+
   it('shows prompts sent while the session is busy as queued, and aborts', async () => {
     h.llm.script({ text: ['slow ', 'answer '], hang: true }, { text: 'Second answer.' })
     await send('First, slow')

@@ -9,7 +9,7 @@ import { Prompt } from './components/Prompt'
 import { Settings } from './components/Settings'
 import { newSession, Sidebar } from './components/Sidebar'
 import { TerminalPanel } from './components/Terminal'
-import { connection, directory, errors, loadProjects, needsLogin, openDirectory, projects, reportError, sessionID, sessions } from './state'
+import { connection, directory, disconnect, errors, loadProjects, needsLogin, openDirectory, projects, reportError, sessionID, sessions } from './state'
 import './styles.css'
 
 type Panel = 'diff' | 'todo' | 'terminal' | 'settings' | undefined
@@ -82,7 +82,10 @@ function Shell() {
   }, [])
   const [booting, setBooting] = useState(true)
   useEffect(() => {
-    setUnauthorizedHandler(() => (needsLogin.value = true))
+    setUnauthorizedHandler(() => {
+      needsLogin.value = true
+      disconnect()
+    })
     start()
       .catch(reportError)
       .finally(() => setBooting(false))
@@ -119,7 +122,7 @@ function Shell() {
           <button class="icon" title="Light/dark (Alt+L)" onClick={() => ((theme.value = theme.value === 'dark' ? 'light' : 'dark'), applyTheme())}>
             ◐
           </button>
-          <button class="icon" title="Sign out" onClick={() => logout().then(() => (needsLogin.value = true))}>
+          <button class="icon" title="Sign out" onClick={() => logout().then(() => ((needsLogin.value = true), disconnect()))}>
             Sign out
           </button>
         </nav>

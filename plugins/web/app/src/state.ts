@@ -140,6 +140,13 @@ async function loadPending(): Promise<void> {
 
 let stream: EventStream | undefined
 
+/** Stops following events (signed out). */
+export function disconnect(): void {
+  stream?.close()
+  stream = undefined
+  connection.value = 'connecting'
+}
+
 /** Switches to a project directory: its sessions, pending requests and live events. */
 export async function openDirectory(dir: string, session?: string): Promise<void> {
   stream?.close()
