@@ -87,6 +87,23 @@ describe('plugin: web (the app in a real browser)', function () {
     await screenshot(page, 'web-tool-call')
   })
 
+  it('applies a streaming delta to its own part: earlier messages are not touched', async () => {
+    await page.evaluate(() => {
+      const touched = ((window as any).__touched = new Set<string>())
+      const earlier = new Set([...document.querySelectorAll('.message')].map((node: any) => node.dataset.messageId))
+      new MutationObserver((records: any[]) => {
+        for (const record of records) {
+          const id = (record.target.nodeType === 1 ? record.target : record.target.parentElement)?.closest('.message')?.dataset.messageId
+          if (id && earlier.has(id)) touched.add(id)
+        }
+      }).observe(document.querySelector('.chat'), { subtree: true, childList: true, characterData: true, attributes: true })
+    })
+    h.llm.script({ text: ['one ', 'two ', 'three ', 'four ', 'five'], delayMs: 100 })
+    await send('Count to five')
+    await lastAssistant().locator('.markdown', { hasText: 'one two three four five' }).waitFor()
+    expect(await page.evaluate(() => [...(window as any).__touched])).to.deep.equal([])
+  })
+
   it('answers a permission request in the page, and the call completes', async () => {
     h.llm.script({ toolCalls: [{ name: 'write', args: { filePath: 'hello.txt', content: 'hi from the web\n' } }] }, { text: 'Wrote it.' })
     await send('Write hello.txt')
