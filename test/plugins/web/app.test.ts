@@ -140,10 +140,11 @@ describe('plugin: web (the app in a real browser)', function () {
 
   it('echoes typed input in the terminal panel', async () => {
     await page.getByRole('button', { name: 'Terminal', exact: true }).click()
-    await page.locator('[data-terminal-status="connected"]').waitFor()
+    await page.locator('[data-terminal-status="connected"]').waitFor({ timeout: 30000 })
     await page.locator('.terminal .xterm').click()
     await page.keyboard.type('echo web-terminal-$((6*7))\n')
-    await page.waitForFunction(() => document.querySelector('.terminal .xterm-rows')?.textContent?.includes('web-terminal-42'))
+    // A login shell can take a while to start on a busy machine.
+    await page.waitForFunction(() => document.querySelector('.terminal .xterm-rows')?.textContent?.includes('web-terminal-42'), undefined, { timeout: 45000 })
     await screenshot(page, 'web-terminal')
     await page.getByRole('button', { name: 'Terminal', exact: true }).click()
   })
