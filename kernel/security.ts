@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto'
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { AuthThrottle } from './auth-throttle.js'
 import { ForbiddenError, TooManyRequestsError, UnauthorizedError } from './errors.js'
@@ -73,6 +73,30 @@ function decodeBasic(encoded: string): { username: string; password: string } | 
   return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) }
 }
 
+/** The web app's login cookie (HttpOnly, SameSite=Strict), set by `POST /web/login`. */
+export const SESSION_COOKIE = 'opencode_session'
+// Per process: a restart signs everyone out, and a cookie never carries the password itself.
+const COOKIE_KEY = randomBytes(32)
+const COOKIE_PATTERN = new RegExp(`(?:^|;\\s*)${SESSION_COOKIE}=([0-9]+)\\.([A-Za-z0-9_-]{43})(?:;|$)`)
+
+function cookieMac(password: string, expires: number): string {
+  return createHmac('sha256', COOKIE_KEY).update(`${password}\n${expires}`).digest('base64url')
+}
+
+/** A login cookie value for a password the security hook has just accepted, valid until `expires` (ms). */
+export function signSessionCookie(password: string, expires: number): string {
+  return `${expires}.${cookieMac(password, expires)}`
+}
+
+function sessionCookieValid(request: FastifyRequest, options: SecurityOptions): boolean {
+  const header = request.headers.cookie
+  if (!header || !options.password) return false
+  const match = COOKIE_PATTERN.exec(header)
+  if (!match) return false
+  const expires = Number(match[1])
+  return expires > Date.now() && sameSecret(match[2]!, cookieMac(options.password, expires))
+}
+
 /**
  * The first hook of every request: authentication when a password is set, otherwise
  * DNS-rebinding protection on `Host`; and, always, no state change from a foreign `Origin`.
@@ -98,8 +122,10 @@ export function createSecurityHook(options: SecurityOptions) {
         (credentials !== undefined &&
         sameSecret(credentials.password, options.password) &&
         (credentials.username === undefined || sameSecret(credentials.username, options.username)))
-      if (!ok && !request.routeOptions.config?.ticket?.(request)) {
-        reply.header('www-authenticate', 'Basic realm="opencode-kernel", charset="UTF-8"')
+      if (!ok && !sessionCookieValid(request, options) && !request.routeOptions.config?.ticket?.(request)) {
+        // A browser's own script (the web app) gets no Basic challenge, so no native login dialog.
+        const script = request.headers['sec-fetch-mode'] !== undefined && request.headers['sec-fetch-mode'] !== 'navigate'
+        if (!script) reply.header('www-authenticate', 'Basic realm="opencode-kernel", charset="UTF-8"')
         // Only a wrong guess counts: a first request without credentials is how clients learn to send them.
         const delay = attempted(request) && options.throttle ? options.throttle.failed(request.ip) : 0
         if (delay > 0) {

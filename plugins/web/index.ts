@@ -1,0 +1,14 @@
+import { definePlugin } from '../../kernel/plugin.js'
+import { registerWebRoutes } from './routes.js'
+
+/**
+ * The web app: a browser client built from `plugins/web/app` into `dist/web`, served from memory
+ * with pre-compressed copies, plus the cookie login the browser needs (it cannot send Basic on
+ * SSE and WebSockets).
+ */
+export default definePlugin({
+  name: 'web',
+  register(app) {
+    registerWebRoutes(app)
+  },
+})
