@@ -3,7 +3,7 @@ import { expect } from 'chai'
 import { mkdirSync, realpathSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { cleanup, gitRepo, listen, startServer, type TestServer } from '../../helper.js'
-import { expectReferenceShape } from '../../reference.js'
+import { expectMatchesReference } from '../../openapi.js'
 
 describe('agent: v2 routes', () => {
   let server: TestServer
@@ -27,7 +27,7 @@ describe('agent: v2 routes', () => {
 
   it('lists agents as AgentV2Info with their location', async () => {
     const { data } = await client.v2.agent.list({ location: { directory: repo } }, { throwOnError: true })
-    expectReferenceShape('GET', '/api/agent', 200, data)
+    expectMatchesReference('GET', '/api/agent', 200, data)
     expect(data!.location.directory).to.equal(repo)
     const ids = data!.data.map((agent) => agent.id)
     expect(ids).to.include.members(['build', 'plan', 'general', 'reviewer'])
@@ -41,7 +41,7 @@ describe('agent: v2 routes', () => {
 
   it('lists commands with their model as a ModelRef', async () => {
     const { data } = await client.v2.command.list({ location: { directory: repo } }, { throwOnError: true })
-    expectReferenceShape('GET', '/api/command', 200, data)
+    expectMatchesReference('GET', '/api/command', 200, data)
     const hello = data!.data.find((command) => command.name === 'hello')!
     expect(hello).to.deep.equal({ name: 'hello', template: 'Say hello to $1', description: 'Greets', model: { providerID: 'acme', id: 'm2' }, subtask: true })
     expect(data!.data.map((command) => command.name)).to.include('init')
@@ -49,7 +49,7 @@ describe('agent: v2 routes', () => {
 
   it('lists skills with their content', async () => {
     const { data } = await client.v2.skill.list({ location: { directory: repo } }, { throwOnError: true })
-    expectReferenceShape('GET', '/api/skill', 200, data)
+    expectMatchesReference('GET', '/api/skill', 200, data)
     const tidy = data!.data.find((skill) => skill.name === 'tidy')!
     expect(tidy.description).to.equal('Tidies up')
     expect(tidy.content.trim()).to.equal('Tidy the code.')

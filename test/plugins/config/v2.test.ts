@@ -3,7 +3,7 @@ import { expect } from 'chai'
 import { realpathSync } from 'node:fs'
 import { join } from 'node:path'
 import { cleanup, gitRepo, listen, startServer } from '../../helper.js'
-import { expectReferenceShape } from '../../reference.js'
+import { expectMatchesReference } from '../../openapi.js'
 
 describe('config: v2 references', () => {
   after(cleanup)
@@ -23,7 +23,7 @@ describe('config: v2 references', () => {
     const server = await startServer({ cwd: repo })
     const client = createOpencodeClient({ baseUrl: await listen(server) })
     const { data } = await client.v2.reference.list({ location: { directory: repo } }, { throwOnError: true })
-    expectReferenceShape('GET', '/api/reference', 200, data)
+    expectMatchesReference('GET', '/api/reference', 200, data)
     expect(data!.data).to.deep.equal([
       { name: 'docs', path: join(repo, 'docs'), source: { type: 'local', path: 'docs' } },
       { name: 'spec', path: '/srv/spec', description: 'The spec', hidden: true, source: { type: 'local', path: '/srv/spec', description: 'The spec', hidden: true } },

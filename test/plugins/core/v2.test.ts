@@ -2,7 +2,7 @@ import { createOpencodeClient } from '@opencode-ai/sdk/v2'
 import { expect } from 'chai'
 import { realpathSync } from 'node:fs'
 import { cleanup, gitRepo, listen, startServer, tempDir, type TestServer } from '../../helper.js'
-import { expectReferenceShape } from '../../reference.js'
+import { expectMatchesReference } from '../../openapi.js'
 
 describe('core: v2 meta routes', () => {
   let server: TestServer
@@ -20,7 +20,7 @@ describe('core: v2 meta routes', () => {
     const { data, response } = await client.v2.health.get()
     expect(response.status).to.equal(200)
     expect(data).to.deep.equal({ healthy: true })
-    expectReferenceShape('GET', '/api/health', 200, data)
+    expectMatchesReference('GET', '/api/health', 200, data)
   })
 
   it('resolves the location from location[directory], then the header, then the cwd', async () => {
@@ -28,7 +28,7 @@ describe('core: v2 meta routes', () => {
     const client = createOpencodeClient({ baseUrl })
     const fromQuery = (await client.v2.location.get({ location: { directory: other } }, { throwOnError: true })).data
     expect(fromQuery).to.deep.equal({ directory: other, project: { id: 'global', directory: '/' } })
-    expectReferenceShape('GET', '/api/location', 200, fromQuery)
+    expectMatchesReference('GET', '/api/location', 200, fromQuery)
 
     const fromHeader = (await createOpencodeClient({ baseUrl, directory: other }).v2.location.get(undefined, { throwOnError: true })).data
     expect(fromHeader?.directory).to.equal(other)
@@ -49,7 +49,7 @@ describe('core: v2 meta routes', () => {
     const missing = await server.app.inject({ url: '/api/location?location[directory]=/no/such/dir' })
     expect(missing.statusCode).to.equal(400)
     expect(missing.json()).to.include({ _tag: 'InvalidRequestError', field: 'location[directory]' })
-    expectReferenceShape('GET', '/api/location', 400, missing.json())
+    expectMatchesReference('GET', '/api/location', 400, missing.json())
 
     const relative = await server.app.inject({ url: '/api/location?location%5Bdirectory%5D=relative/path' })
     expect(relative.statusCode).to.equal(400)
@@ -62,7 +62,7 @@ describe('core: v2 meta routes', () => {
   it('echoes a workspace id in the location', async () => {
     const response = await server.app.inject({ url: '/api/location?location[workspace]=wrk_abc' })
     expect(response.json().workspaceID).to.equal('wrk_abc')
-    expectReferenceShape('GET', '/api/location', 200, response.json())
+    expectMatchesReference('GET', '/api/location', 200, response.json())
   })
 
   it('answers an unknown /api path with a tagged 404', async () => {
@@ -76,7 +76,7 @@ describe('core: v2 meta routes', () => {
     const refused = await secured.app.inject({ url: '/api/health' })
     expect(refused.statusCode).to.equal(401)
     expect(refused.json()).to.deep.equal({ _tag: 'UnauthorizedError', message: 'Authentication required' })
-    expectReferenceShape('GET', '/api/health', 401, refused.json())
+    expectMatchesReference('GET', '/api/health', 401, refused.json())
     const token = Buffer.from('opencode:sesame').toString('base64')
     const allowed = await secured.app.inject({ url: `/api/health?auth_token=${token}` })
     expect(allowed.statusCode).to.equal(200)

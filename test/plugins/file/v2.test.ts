@@ -3,7 +3,7 @@ import { expect } from 'chai'
 import { mkdirSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { cleanup, gitRepo, listen, startServer, tempDir, type TestServer } from '../../helper.js'
-import { expectReferenceShape } from '../../reference.js'
+import { expectMatchesReference } from '../../openapi.js'
 
 describe('file: v2 routes', () => {
   let server: TestServer
@@ -60,7 +60,7 @@ describe('file: v2 routes', () => {
 
   it('lists a directory: directories first with a trailing slash, then files, by name', async () => {
     const { data } = await client.v2.fs.list(at(), { throwOnError: true })
-    expectReferenceShape('GET', '/api/fs/list', 200, data)
+    expectMatchesReference('GET', '/api/fs/list', 200, data)
     const paths = data!.data.map((entry) => entry.path)
     expect(paths.slice(0, 2)).to.deep.equal(['build/', 'src/'])
     expect(paths).to.include.members(['README.md', 'logo.png', '.gitignore'])
@@ -75,7 +75,7 @@ describe('file: v2 routes', () => {
 
   it('finds files fuzzily from the index, .gitignore applied', async () => {
     const { data } = await client.v2.fs.find({ ...at(), query: 'util', type: 'file' }, { throwOnError: true })
-    expectReferenceShape('GET', '/api/fs/find', 200, data)
+    expectMatchesReference('GET', '/api/fs/find', 200, data)
     expect(data!.data[0]).to.deep.equal({ path: 'src/deep/util.ts', type: 'file' })
     const all = (await client.v2.fs.find({ ...at(), query: 'out' }, { throwOnError: true })).data!
     expect(all.data.map((entry) => entry.path)).to.not.include('build/out.js')

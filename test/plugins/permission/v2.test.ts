@@ -1,7 +1,7 @@
 import { createOpencodeClient } from '@opencode-ai/sdk/v2'
 import { expect } from 'chai'
 import { cleanup, listen } from '../../helper.js'
-import { expectReferenceShape } from '../../reference.js'
+import { expectMatchesReference } from '../../openapi.js'
 import { sessionHarness, until, type SessionHarness } from '../session/setup.js'
 
 const FILES = { 'notes.txt': 'one\ntwo\n' }
@@ -23,14 +23,14 @@ describe('permission: v2 routes', () => {
     const request = await asked(h)
 
     const byLocation = (await client.v2.permission.request.list({ location: { directory: h.repo } }, { throwOnError: true })).data!
-    expectReferenceShape('GET', '/api/permission/request', 200, byLocation)
+    expectMatchesReference('GET', '/api/permission/request', 200, byLocation)
     expect(byLocation.data).to.deep.equal([
       { id: request.id, sessionID: session.id, action: 'read', resources: ['notes.txt'], save: request.always, metadata: request.metadata, source: { type: 'tool', ...request.tool } },
     ])
     const bySession = (await client.v2.session.permission.list({ sessionID: session.id }, { throwOnError: true })).data!
-    expectReferenceShape('GET', '/api/session/{sessionID}/permission', 200, bySession)
+    expectMatchesReference('GET', '/api/session/{sessionID}/permission', 200, bySession)
     const one = (await client.v2.session.permission.get({ sessionID: session.id, requestID: request.id }, { throwOnError: true })).data!
-    expectReferenceShape('GET', '/api/session/{sessionID}/permission/{requestID}', 200, one)
+    expectMatchesReference('GET', '/api/session/{sessionID}/permission/{requestID}', 200, one)
 
     const answered = await client.v2.session.permission.reply({ sessionID: session.id, requestID: request.id, reply: 'always' })
     expect(answered.response.status).to.equal(204)
@@ -38,10 +38,10 @@ describe('permission: v2 routes', () => {
     const gone = await h.call('GET', `/api/session/${session.id}/permission/${request.id}`)
     expect(gone.status).to.equal(404)
     expect(gone.body).to.deep.equal({ _tag: 'PermissionNotFoundError', message: `Permission request not found: ${request.id}`, requestID: request.id })
-    expectReferenceShape('GET', '/api/session/{sessionID}/permission/{requestID}', 404, gone.body)
+    expectMatchesReference('GET', '/api/session/{sessionID}/permission/{requestID}', 404, gone.body)
 
     const saved = (await client.v2.permission.saved.list(undefined, { throwOnError: true })).data!
-    expectReferenceShape('GET', '/api/permission/saved', 200, saved)
+    expectMatchesReference('GET', '/api/permission/saved', 200, saved)
     const entry = saved.data.find((item) => item.action === 'read')!
     expect(entry.id).to.match(/^psv_/)
     expect(request.always).to.include(entry.resource)
@@ -63,7 +63,7 @@ describe('permission: v2 routes', () => {
     const create = (action: string, resources: string[]) => client.v2.session.permission.create({ sessionID: session.id, action, resources }, { throwOnError: true })
 
     const denied = (await create('bash', ['rm -rf build'])).data!
-    expectReferenceShape('POST', '/api/session/{sessionID}/permission', 200, denied)
+    expectMatchesReference('POST', '/api/session/{sessionID}/permission', 200, denied)
     expect(denied.data.effect).to.equal('deny')
     expect((await create('bash', ['ls -la'])).data!.data.effect).to.equal('allow')
     const ask = (await create('bash', ['ls -la', 'make'])).data!.data

@@ -2,7 +2,7 @@ import { createOpencodeClient } from '@opencode-ai/sdk/v2'
 import { expect } from 'chai'
 import { realpathSync } from 'node:fs'
 import { cleanup, gitRepo, listen, startServer } from '../../helper.js'
-import { expectReferenceShape } from '../../reference.js'
+import { expectMatchesReference } from '../../openapi.js'
 
 describe('provider: v2 routes', () => {
   let client: ReturnType<typeof createOpencodeClient>
@@ -32,7 +32,7 @@ describe('provider: v2 routes', () => {
   it('lists the connected providers\' models, newest first, without secrets', async () => {
     const { data, response } = await client.v2.model.list({ location: { directory: repo } })
     expect(response.status).to.equal(200)
-    expectReferenceShape('GET', '/api/model', 200, data)
+    expectMatchesReference('GET', '/api/model', 200, data)
     const local = data!.data.filter((model) => model.providerID === 'local')
     expect(local.map((model) => model.id)).to.deep.equal(['fresh', 'old'])
     expect(local[0]).to.deep.include({ name: 'Fresh', status: 'active', enabled: true })
@@ -48,19 +48,19 @@ describe('provider: v2 routes', () => {
 
   it('lists the connected providers and gets any known one', async () => {
     const { data } = await client.v2.provider.list({ location: { directory: repo } }, { throwOnError: true })
-    expectReferenceShape('GET', '/api/provider', 200, data)
+    expectMatchesReference('GET', '/api/provider', 200, data)
     const local = data!.data.find((provider) => provider.id === 'local')!
     expect(local).to.deep.equal({ id: 'local', name: 'Local', api: { type: 'aisdk', package: '@ai-sdk/openai-compatible', url: 'http://127.0.0.1:1/v1' }, request: { headers: {}, body: { baseURL: 'http://127.0.0.1:1/v1', timeout: 5000 } } })
     expect(data!.data.map((provider) => provider.id)).to.not.include('openai')
 
     const openai = (await client.v2.provider.get({ providerID: 'openai', location: { directory: repo } }, { throwOnError: true })).data!
-    expectReferenceShape('GET', '/api/provider/{providerID}', 200, openai)
+    expectMatchesReference('GET', '/api/provider/{providerID}', 200, openai)
     expect(openai.data.disabled).to.equal(true)
 
     const unknown = await fetch(`${base}/api/provider/nope`)
     expect(unknown.status).to.equal(404)
     const body = await unknown.json()
     expect(body).to.deep.equal({ _tag: 'ProviderNotFoundError', message: 'Provider not found: nope', providerID: 'nope' })
-    expectReferenceShape('GET', '/api/provider/{providerID}', 404, body)
+    expectMatchesReference('GET', '/api/provider/{providerID}', 404, body)
   })
 })

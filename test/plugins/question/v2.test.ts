@@ -1,7 +1,7 @@
 import { createOpencodeClient } from '@opencode-ai/sdk/v2'
 import { expect } from 'chai'
 import { cleanup, listen } from '../../helper.js'
-import { expectReferenceShape } from '../../reference.js'
+import { expectMatchesReference } from '../../openapi.js'
 import { sessionHarness, until, type SessionHarness } from '../session/setup.js'
 
 const QUESTIONS = [{ question: 'Pick a color?', header: 'Color', options: [{ label: 'Red', description: 'warm' }, { label: 'Blue', description: 'cold' }] }]
@@ -23,17 +23,17 @@ describe('question: v2 routes', () => {
     const requestID = await pendingQuestion(h)
 
     const byLocation = (await client.v2.question.request.list({ location: { directory: h.repo } }, { throwOnError: true })).data!
-    expectReferenceShape('GET', '/api/question/request', 200, byLocation)
+    expectMatchesReference('GET', '/api/question/request', 200, byLocation)
     expect(byLocation.data.map((request) => request.id)).to.deep.equal([requestID])
     const bySession = (await client.v2.session.question.list({ sessionID: session.id }, { throwOnError: true })).data!
-    expectReferenceShape('GET', '/api/session/{sessionID}/question', 200, bySession)
+    expectMatchesReference('GET', '/api/session/{sessionID}/question', 200, bySession)
     expect(bySession.data[0]).to.deep.include({ id: requestID, sessionID: session.id })
 
     const other = await h.createSession()
     const foreign = await h.call('POST', `/api/session/${other.id}/question/${requestID}/reply`, { answers: [['Red']] })
     expect(foreign.status).to.equal(404)
     expect(foreign.body).to.deep.equal({ _tag: 'QuestionNotFoundError', message: `Question not found: ${requestID}`, requestID })
-    expectReferenceShape('POST', '/api/session/{sessionID}/question/{requestID}/reply', 404, foreign.body)
+    expectMatchesReference('POST', '/api/session/{sessionID}/question/{requestID}/reply', 404, foreign.body)
 
     const answered = await client.v2.session.question.reply({ sessionID: session.id, requestID, questionV2Reply: { answers: [['Red']] } })
     expect(answered.response.status).to.equal(204)
@@ -58,7 +58,7 @@ describe('question: v2 routes', () => {
     const unknown = await h.call('GET', '/api/session/ses_nope/question')
     expect(unknown.status).to.equal(404)
     expect(unknown.body).to.deep.equal({ _tag: 'SessionNotFoundError', message: 'Session not found: ses_nope', sessionID: 'ses_nope' })
-    expectReferenceShape('GET', '/api/session/{sessionID}/question', 404, unknown.body)
+    expectMatchesReference('GET', '/api/session/{sessionID}/question', 404, unknown.body)
     const bad = await h.call('POST', `/api/session/${session.id}/question/que_x/reply`, { answers: 'Red' })
     expect(bad.status).to.equal(400)
     expect(bad.body._tag).to.equal('InvalidRequestError')

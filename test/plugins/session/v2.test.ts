@@ -3,7 +3,7 @@ import { createOpencodeClient } from '@opencode-ai/sdk/v2'
 import { expect } from 'chai'
 import { realpathSync } from 'node:fs'
 import { cleanup, listen } from '../../helper.js'
-import { expectReferenceShape } from '../../reference.js'
+import { expectMatchesReference } from '../../openapi.js'
 import { sessionHarness, type SessionHarness } from './setup.js'
 
 describe('session: v2 reads', () => {
@@ -23,13 +23,13 @@ describe('session: v2 reads', () => {
 
   it('shows a v1 session as SessionV2Info, in the cross-project list and by id', async () => {
     const got = (await client.v2.session.get({ sessionID }, { throwOnError: true })).data!
-    expectReferenceShape('GET', '/api/session/{sessionID}', 200, got)
+    expectMatchesReference('GET', '/api/session/{sessionID}', 200, got)
     expect(got.data).to.deep.include({ id: sessionID, title: 'v1 made this' })
     expect(got.data.location.directory).to.equal(realpathSync(h.repo))
     expect(got.data.cost).to.be.greaterThan(0)
 
     const listed = (await client.v2.session.list(undefined, { throwOnError: true })).data!
-    expectReferenceShape('GET', '/api/session', 200, listed)
+    expectMatchesReference('GET', '/api/session', 200, listed)
     expect(listed.data.map((session) => session.id)).to.include(sessionID)
   })
 
@@ -50,17 +50,17 @@ describe('session: v2 reads', () => {
     const more = (await client.v2.session.list({ cursor: searched.cursor.next }, { throwOnError: true })).data!
     expect(more.data).to.deep.equal([])
     expect(more.cursor).to.deep.equal({})
-    expectReferenceShape('GET', '/api/session', 200, more)
+    expectMatchesReference('GET', '/api/session', 200, more)
 
     const garbage = await h.call('GET', '/api/session?cursor=not-a-cursor')
     expect(garbage.status).to.equal(400)
     expect(garbage.body).to.deep.equal({ _tag: 'InvalidCursorError', message: 'Invalid cursor' })
-    expectReferenceShape('GET', '/api/session', 400, garbage.body)
+    expectMatchesReference('GET', '/api/session', 400, garbage.body)
   })
 
   it('shows the messages as flat SessionMessages, newest first, with tool calls and tokens', async () => {
     const page = (await client.v2.session.messages({ sessionID }, { throwOnError: true })).data!
-    expectReferenceShape('GET', '/api/session/{sessionID}/message', 200, page)
+    expectMatchesReference('GET', '/api/session/{sessionID}/message', 200, page)
     // One assistant message per step, as v1: the tool call, then the answer.
     expect(page.data.map((message) => message.type)).to.deep.equal(['assistant', 'user', 'assistant', 'assistant', 'user'])
     const [second, , first, call, question] = page.data as any[]
@@ -94,18 +94,18 @@ describe('session: v2 reads', () => {
   it('gets one message, the context, and tagged 404s for unknown ids', async () => {
     const page = (await client.v2.session.messages({ sessionID, limit: 1 }, { throwOnError: true })).data!
     const one = (await client.v2.session.message({ sessionID, messageID: page.data[0]!.id }, { throwOnError: true })).data!
-    expectReferenceShape('GET', '/api/session/{sessionID}/message/{messageID}', 200, one)
+    expectMatchesReference('GET', '/api/session/{sessionID}/message/{messageID}', 200, one)
     const context = (await client.v2.session.context({ sessionID }, { throwOnError: true })).data!
-    expectReferenceShape('GET', '/api/session/{sessionID}/context', 200, context)
+    expectMatchesReference('GET', '/api/session/{sessionID}/context', 200, context)
     expect(context.data).to.have.length(5)
 
     const noSession = await h.call('GET', '/api/session/ses_nope')
     expect(noSession.status).to.equal(404)
     expect(noSession.body).to.deep.equal({ _tag: 'SessionNotFoundError', message: 'Session not found: ses_nope', sessionID: 'ses_nope' })
-    expectReferenceShape('GET', '/api/session/{sessionID}', 404, noSession.body)
+    expectMatchesReference('GET', '/api/session/{sessionID}', 404, noSession.body)
     const noMessage = await h.call('GET', `/api/session/${sessionID}/message/msg_nope`)
     expect(noMessage.status).to.equal(404)
-    expectReferenceShape('GET', '/api/session/{sessionID}/message/{messageID}', 404, noMessage.body)
+    expectMatchesReference('GET', '/api/session/{sessionID}/message/{messageID}', 404, noMessage.body)
     const noSessionMessage = await h.call('GET', '/api/session/ses_nope/message/msg_nope')
     expect(noSessionMessage.body).to.deep.equal({ _tag: 'SessionNotFoundError', message: 'Session not found: ses_nope', sessionID: 'ses_nope' })
     const badID = await h.call('GET', '/api/session/nope')
@@ -115,7 +115,7 @@ describe('session: v2 reads', () => {
 
   it('creates sessions at a location, idempotently by id, visible to v1', async () => {
     const created = (await client.v2.session.create({ location: { directory: h.repo }, agent: 'plan', model: { id: 'test-model', providerID: 'scripted' } }, { throwOnError: true })).data!
-    expectReferenceShape('POST', '/api/session', 200, created)
+    expectMatchesReference('POST', '/api/session', 200, created)
     expect(created.data).to.deep.include({ agent: 'plan' })
     expect(created.data.model).to.deep.equal({ id: 'test-model', providerID: 'scripted', variant: 'default' })
     const v1 = await h.call('GET', `/session/${created.data.id}`)
@@ -132,7 +132,7 @@ describe('session: v2 reads', () => {
 
   it('lists running sessions in /api/session/active', async () => {
     const idle = (await client.v2.session.active({ throwOnError: true })).data!
-    expectReferenceShape('GET', '/api/session/active', 200, idle)
+    expectMatchesReference('GET', '/api/session/active', 200, idle)
     expect(idle.data).to.deep.equal({})
     h.llm.script({ text: ['slow', 'ly'], delayMs: 400 })
     const running = h.prompt(sessionID, 'Take your time')

@@ -3,7 +3,7 @@ import { definedEvents } from '../../../kernel/bus.js'
 import { copyFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { cleanup, gitRepo, listen, startServer, tempDir } from '../../helper.js'
-import { expectReferenceShape } from '../../reference-schema.js'
+import { expectMatchesReference } from '../../openapi.js'
 import { PLUGINS, sessionHarness, until, type SessionHarness } from '../session/setup.js'
 
 const TODOS = [
@@ -46,7 +46,7 @@ describe('plugin: sync', () => {
     const sessionID = await conversation(h)
     const history = await h.call('POST', '/sync/history', {})
     expect(history.status).to.equal(200)
-    expectReferenceShape('POST', '/sync/history', 200, history.body)
+    expectMatchesReference('POST', '/sync/history', 200, history.body)
     const events = history.body.filter((event: any) => event.aggregate_id === sessionID)
     expect(events.map((event: any) => event.seq)).to.deep.equal(events.map((_: unknown, i: number) => i))
     expect(events[0]).to.deep.include({ type: 'session.created.1' })
@@ -110,7 +110,7 @@ describe('plugin: sync', () => {
     const replayed = await post(`${b.url}/sync/replay?directory=${encodeURIComponent(b.repo)}`, { directory: b.repo, events })
     expect(replayed.status, JSON.stringify(replayed.body)).to.equal(200)
     expect(replayed.body).to.deep.equal({ sessionID })
-    expectReferenceShape('POST', '/sync/replay', 200, replayed.body)
+    expectMatchesReference('POST', '/sync/replay', 200, replayed.body)
 
     const here = (path: string) => get(`${a}${path}?directory=${encodeURIComponent(h.repo)}`)
     const there = (path: string) => get(`${b.url}${path}?directory=${encodeURIComponent(b.repo)}`)
@@ -168,7 +168,7 @@ describe('plugin: sync', () => {
       expect(answer.status, `${what}: ${JSON.stringify(answer.body)}`).to.equal(400)
       expect(answer.body._tag, what).to.equal('InvalidRequestError')
       expect(answer.body.message, what).to.match(reason)
-      expectReferenceShape('POST', '/sync/replay', 400, answer.body)
+      expectMatchesReference('POST', '/sync/replay', 400, answer.body)
     }
     for (const body of [{ directory: b.repo, events: [] }, { directory: b.repo }, { directory: 'relative', events }, { directory: b.repo, events: [{ ...events[0], id: 'nope' }] }, 'not json']) {
       const answer = await fetch(`${b.url}/sync/replay`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) })
@@ -227,18 +227,18 @@ describe('plugin: sync', () => {
     const h = await sessionHarness({ extraPlugins: ['sync'] })
     const start = await h.call('POST', '/sync/start')
     expect(start).to.deep.include({ status: 200, body: true })
-    expectReferenceShape('POST', '/sync/start', 200, start.body)
+    expectMatchesReference('POST', '/sync/start', 200, start.body)
 
     const unknown = await h.call('POST', '/sync/steal', { sessionID: 'ses_unknown' })
     expect(unknown.status).to.equal(400)
     expect(unknown.body).to.deep.equal({ _tag: 'InvalidRequestError', message: 'Session not found: ses_unknown', kind: 'Payload' })
-    expectReferenceShape('POST', '/sync/steal', 400, unknown.body)
+    expectMatchesReference('POST', '/sync/steal', 400, unknown.body)
     expect((await h.call('POST', '/sync/steal', { sessionID: 'nope' })).status).to.equal(400)
 
     const session = await h.createSession()
     const stolen = await h.call('POST', '/sync/steal', { sessionID: session.id })
     expect(stolen).to.deep.include({ status: 200, body: { sessionID: session.id } })
-    expectReferenceShape('POST', '/sync/steal', 200, stolen.body)
+    expectMatchesReference('POST', '/sync/steal', 200, stolen.body)
     expect((await h.call('GET', `/session/${session.id}`)).body.workspaceID).to.equal(undefined)
   })
 })

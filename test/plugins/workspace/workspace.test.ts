@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { BusEvent } from '../../../kernel/bus.js'
 import { cleanup, git, gitRepo, startServer, tempDir } from '../../helper.js'
-import { expectReferenceShape } from '../../reference-schema.js'
+import { expectMatchesReference } from '../../openapi.js'
 
 async function workspaceServer() {
   const repo = gitRepo({ 'README.md': '# test\n', 'src/a.txt': 'a\n' })
@@ -26,7 +26,7 @@ describe('plugin: workspace', () => {
     const { call, at, repo } = await workspaceServer()
     const adapters = await call('GET', `/experimental/workspace/adapter?${at(repo)}`)
     expect(adapters.body).to.deep.equal([{ type: 'worktree', name: 'Worktree', description: 'Create a git worktree' }])
-    expectReferenceShape('GET', '/experimental/workspace/adapter', 200, adapters.body)
+    expectMatchesReference('GET', '/experimental/workspace/adapter', 200, adapters.body)
     for (const path of ['/experimental/workspace', '/experimental/workspace/status']) {
       const answer = await call('GET', `${path}?${at(repo)}`)
       expect(answer).to.deep.equal({ status: 200, body: [] })
@@ -37,7 +37,7 @@ describe('plugin: workspace', () => {
     const { call, at, repo, events } = await workspaceServer()
     const created = await call('POST', `/experimental/workspace?${at(repo)}`, { type: 'worktree', branch: 'opencode/feature-x', extra: { note: 'mine' } })
     expect(created.status, JSON.stringify(created.body)).to.equal(200)
-    expectReferenceShape('POST', '/experimental/workspace', 200, created.body)
+    expectMatchesReference('POST', '/experimental/workspace', 200, created.body)
     const workspace = created.body
     expect(workspace).to.deep.include({ type: 'worktree', name: 'feature-x', branch: 'opencode/feature-x', extra: { note: 'mine' } })
     expect(workspace.id).to.match(/^wrk_/)
@@ -46,10 +46,10 @@ describe('plugin: workspace', () => {
 
     const listed = await call('GET', `/experimental/workspace?${at(repo)}`)
     expect(listed.body).to.deep.equal([workspace])
-    expectReferenceShape('GET', '/experimental/workspace', 200, listed.body)
+    expectMatchesReference('GET', '/experimental/workspace', 200, listed.body)
     const status = await call('GET', `/experimental/workspace/status?${at(repo)}`)
     expect(status.body).to.deep.equal([{ workspaceID: workspace.id, status: 'connected' }])
-    expectReferenceShape('GET', '/experimental/workspace/status', 200, status.body)
+    expectMatchesReference('GET', '/experimental/workspace/status', 200, status.body)
 
     expect((await call('GET', `/path?workspace=${workspace.id}`)).body.directory).to.equal(workspace.directory)
     expect((await call('GET', '/path', undefined, { 'x-opencode-workspace': workspace.id })).body.directory).to.equal(workspace.directory)
@@ -77,7 +77,7 @@ describe('plugin: workspace', () => {
     const other = await call('POST', `/experimental/workspace?${at(repo)}`, { type: 'ssh' })
     expect(other.status).to.equal(400)
     expect(other.body.name).to.equal('WorkspaceCreateError')
-    expectReferenceShape('POST', '/experimental/workspace', 400, other.body)
+    expectMatchesReference('POST', '/experimental/workspace', 400, other.body)
     expect((await call('POST', `/experimental/workspace?${at(repo)}`, { type: 'worktree', branch: 'Not A Branch' })).body.name).to.equal('WorkspaceCreateError')
     const first = (await call('POST', `/experimental/workspace?${at(repo)}`, { type: 'worktree', id: 'wrk_chosen1' })).body
     expect(first.id).to.equal('wrk_chosen1')
@@ -118,7 +118,7 @@ describe('plugin: workspace', () => {
 
     const unknown = await call('POST', `/experimental/workspace/warp?${at(repo)}`, { id: 'wrk_nope', sessionID: session.id })
     expect(unknown.status).to.equal(404)
-    expectReferenceShape('POST', '/experimental/workspace/warp', 404, unknown.body)
+    expectMatchesReference('POST', '/experimental/workspace/warp', 404, unknown.body)
     expect((await call('POST', `/experimental/workspace/warp?${at(repo)}`, { id: workspace.id, sessionID: 'ses_nope' })).status).to.equal(404)
 
     // Changes that do not apply there: 400 VcsApplyError, and the session stays where it is.
@@ -127,7 +127,7 @@ describe('plugin: workspace', () => {
     const conflict = await call('POST', `/experimental/workspace/warp?${at(repo)}`, { id: workspace.id, sessionID: session.id, copyChanges: true })
     expect(conflict.status).to.equal(400)
     expect(conflict.body.name).to.equal('VcsApplyError')
-    expectReferenceShape('POST', '/experimental/workspace/warp', 400, conflict.body)
+    expectMatchesReference('POST', '/experimental/workspace/warp', 400, conflict.body)
     expect((await call('GET', `/session/${session.id}?${at(repo)}`)).body.directory).to.equal(repo)
   })
 
@@ -137,7 +137,7 @@ describe('plugin: workspace', () => {
     const two = (await call('POST', `/experimental/workspace?${at(repo)}`, { type: 'worktree' })).body
     const removed = await call('DELETE', `/experimental/workspace/${one.id}?${at(repo)}`)
     expect(removed).to.deep.equal({ status: 200, body: one })
-    expectReferenceShape('DELETE', '/experimental/workspace/{id}', 200, removed.body)
+    expectMatchesReference('DELETE', '/experimental/workspace/{id}', 200, removed.body)
     expect(existsSync(one.directory)).to.equal(false)
     expect(git(repo, 'branch', '--list', one.branch)).to.equal('')
     expect(await call('DELETE', `/experimental/workspace/${one.id}?${at(repo)}`)).to.deep.equal({ status: 200, body: null })
@@ -172,7 +172,7 @@ describe('plugin: workspace', () => {
     const other = await call('POST', `/experimental/control-plane/move-session?${at(repo)}`, { sessionID: session.id, destination: { directory: elsewhere } })
     expect(other.status).to.equal(400)
     expect(other.body.name).to.equal('MoveSessionError')
-    expectReferenceShape('POST', '/experimental/control-plane/move-session', 400, other.body)
+    expectMatchesReference('POST', '/experimental/control-plane/move-session', 400, other.body)
     expect((await call('POST', `/experimental/control-plane/move-session?${at(repo)}`, { sessionID: session.id, destination: { directory: join(repo, 'missing') } })).body.name).to.equal('MoveSessionError')
     expect((await call('POST', `/experimental/control-plane/move-session?${at(repo)}`, { sessionID: 'ses_nope', destination: { directory: sub } })).status).to.equal(404)
     expect((await call('POST', `/experimental/control-plane/move-session?${at(repo)}`, { sessionID: session.id })).status).to.equal(400)
@@ -184,17 +184,17 @@ describe('plugin: workspace', () => {
     const projectID = (await call('GET', `/project/current?${at(repo)}`)).body.id
     const named = await call('POST', `/experimental/project/${projectID}/copy/generate-name?${at(repo)}`, { context: 'a parser' })
     expect(named.body.name).to.match(/^[a-z]+-[a-z]+$/)
-    expectReferenceShape('POST', '/experimental/project/{projectID}/copy/generate-name', 200, named.body)
+    expectMatchesReference('POST', '/experimental/project/{projectID}/copy/generate-name', 200, named.body)
 
     const copy = await call('POST', `/experimental/project/${projectID}/copy?${at(repo)}`, { strategy: 'worktree', directory: repo, name: named.body.name })
     expect(copy.status, JSON.stringify(copy.body)).to.equal(200)
-    expectReferenceShape('POST', '/experimental/project/{projectID}/copy', 200, copy.body)
+    expectMatchesReference('POST', '/experimental/project/{projectID}/copy', 200, copy.body)
     expect(readFileSync(join(copy.body.directory, 'src/a.txt'), 'utf8')).to.equal('a\n')
 
     const unavailable = await call('POST', `/experimental/project/${projectID}/copy?${at(repo)}`, { strategy: 'clone', directory: repo })
     expect(unavailable.status).to.equal(400)
     expect(unavailable.body).to.deep.equal({ name: 'ProjectCopyError', data: { message: 'strategy unavailable: clone' } })
-    expectReferenceShape('POST', '/experimental/project/{projectID}/copy', 400, unavailable.body)
+    expectMatchesReference('POST', '/experimental/project/{projectID}/copy', 400, unavailable.body)
     expect((await call('POST', `/experimental/project/${projectID}/copy?${at(repo)}`, { strategy: 'worktree', directory: gitRepo() })).body.name).to.equal('ProjectCopyError')
     expect((await call('POST', `/experimental/project/other/copy?${at(repo)}`, { strategy: 'worktree', directory: repo })).status).to.equal(404)
 
@@ -203,7 +203,7 @@ describe('plugin: workspace', () => {
     const guarded = await call('DELETE', `/experimental/project/${projectID}/copy?${at(repo)}`, { directory: copy.body.directory, force: false })
     expect(guarded.status).to.equal(400)
     expect(guarded.body.data.forceRequired).to.equal(true)
-    expectReferenceShape('DELETE', '/experimental/project/{projectID}/copy', 400, guarded.body)
+    expectMatchesReference('DELETE', '/experimental/project/{projectID}/copy', 400, guarded.body)
     expect(existsSync(copy.body.directory)).to.equal(true)
     expect((await call('DELETE', `/experimental/project/${projectID}/copy?${at(repo)}`, { directory: copy.body.directory, force: true })).status).to.equal(204)
     expect(existsSync(copy.body.directory)).to.equal(false)

@@ -2,7 +2,7 @@ import { expect } from 'chai'
 import { existsSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { cleanup, git, gitRepo, startServer, tempDir } from '../../helper.js'
-import { expectReferenceShape } from '../../reference-schema.js'
+import { expectMatchesReference } from '../../openapi.js'
 
 async function worktreeServer() {
   const repo = gitRepo({ 'README.md': '# test\n', 'src/a.txt': 'a\n' })
@@ -34,7 +34,7 @@ describe('plugin: worktree reset', () => {
 
     const reset = await call('POST', '/experimental/worktree/reset', { directory: dir })
     expect(reset).to.deep.equal({ status: 200, body: true })
-    expectReferenceShape('POST', '/experimental/worktree/reset', 200, reset.body)
+    expectMatchesReference('POST', '/experimental/worktree/reset', 200, reset.body)
     expect(git(dir, 'rev-parse', 'HEAD')).to.equal(git(repo, 'rev-parse', 'main'))
     expect(git(dir, 'status', '--porcelain', '--ignored')).to.equal('')
     expect(existsSync(join(dir, 'new.txt'))).to.equal(false)
@@ -47,7 +47,7 @@ describe('plugin: worktree reset', () => {
     const { repo, call } = await worktreeServer()
     const primary = await call('POST', '/experimental/worktree/reset', { directory: repo })
     expect(primary).to.deep.equal({ status: 400, body: { name: 'WorktreeResetFailedError', data: { message: 'Cannot reset the primary workspace' } } })
-    expectReferenceShape('POST', '/experimental/worktree/reset', 400, primary.body)
+    expectMatchesReference('POST', '/experimental/worktree/reset', 400, primary.body)
     const elsewhere = tempDir()
     const other = await call('POST', '/experimental/worktree/reset', { directory: elsewhere })
     expect(other).to.deep.equal({ status: 400, body: { name: 'WorktreeResetFailedError', data: { message: 'Worktree not found' } } })
