@@ -234,7 +234,7 @@ export async function buildApp(kernel: KernelRuntime, plugins: readonly LoadedPl
   // v2 location routes read `location[directory]` (then the header, then the cwd) instead.
   const findLocation = (request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void): void => {
     if (request.method === 'OPTIONS') return done()
-    locationDirectory(request, cwd)
+    locationDirectory(request, cwd, (workspaceID) => workspaceDirectory(kernel.extensions, workspaceID))
       .then((directory) => kernel.instances.get(directory))
       .then(
         (instance) => {

@@ -27,11 +27,26 @@ function localRefs(schema: unknown, components: Record<string, unknown>): unknow
   return out
 }
 
+/** A wildcard route (`/api/fs/read/*`) is written as OpenCode writes it, not as a `{*}` parameter. */
+function wildcardPaths(document: Record<string, any>): void {
+  const paths: Record<string, Record<string, any>> = document.paths ?? {}
+  for (const path of Object.keys(paths)) {
+    if (!path.endsWith('/{*}')) continue
+    const item = paths[path]!
+    for (const operation of Object.values(item)) {
+      if (Array.isArray(operation?.parameters)) operation.parameters = operation.parameters.filter((parameter: { in?: string; name?: string }) => !(parameter.in === 'path' && parameter.name === '*'))
+    }
+    delete paths[path]
+    paths[path.slice(0, -3) + '*'] = item
+  }
+}
+
 /**
  * Completes the OpenAPI document with every defined event: one component per event, the `Event`
  * union, `GlobalEvent`, and both SSE routes' `text/event-stream` payloads.
  */
 export function eventDocument(document: Record<string, any>): Record<string, any> {
+  wildcardPaths(document)
   const schemas: Record<string, unknown> = (document.components ??= {}).schemas ??= {}
   const refs: { $ref: string }[] = []
   for (const event of definedEvents()) {

@@ -145,10 +145,14 @@ function decodeOnce(value: string): string {
 }
 
 /**
- * The directory a location route names: `location[directory]`, else `x-opencode-directory`,
- * else the server's cwd. A bad directory is a 400 here (OpenCode answers 500).
+ * The directory a location route names: a known workspace's (`location[workspace]` or
+ * `x-opencode-workspace`, resolved by `lookup`), else `location[directory]`, else
+ * `x-opencode-directory`, else the server's cwd. A bad directory is a 400 here (OpenCode: 500).
  */
-export async function locationDirectory(request: FastifyRequest, cwd: string): Promise<string> {
+export async function locationDirectory(request: FastifyRequest, cwd: string, lookup?: (workspaceID: string) => string | undefined): Promise<string> {
+  const workspace = locationWorkspace(request)
+  const fromWorkspace = workspace !== undefined ? lookup?.(workspace) : undefined
+  if (fromWorkspace !== undefined) return fromWorkspace
   const query = request.query as Record<string, unknown> | undefined
   const fromQuery = query?.['location[directory]']
   const raw = typeof fromQuery === 'string' && fromQuery !== '' ? fromQuery : header(request, 'x-opencode-directory')

@@ -57,6 +57,11 @@ describe('plugin: workspace', () => {
     expect((await call('GET', `/path?${at(repo)}&workspace=${workspace.id}`)).body.directory).to.equal(workspace.directory)
     const session = await call('POST', `/session?workspace=${workspace.id}`, {})
     expect(session.body.directory).to.equal(workspace.directory)
+    // v2 location routes resolve `location[workspace]` the same way (an unknown id is echoed, as OpenCode).
+    const located = await call('GET', `/api/location?location[directory]=${encodeURIComponent(repo)}&location[workspace]=${workspace.id}`)
+    expect(located.body).to.deep.include({ directory: workspace.directory, workspaceID: workspace.id })
+    const echoed = await call('GET', `/api/location?location[directory]=${encodeURIComponent(repo)}&location[workspace]=wrk_unknown`)
+    expect(echoed.body).to.deep.include({ directory: repo, workspaceID: 'wrk_unknown' })
 
     // /sync/steal hands a session of the project to the workspace the request names.
     const other = (await call('POST', `/session?${at(repo)}`, {})).body
