@@ -209,16 +209,19 @@ export class SessionStore {
   }
 
   private sessionRows(sql: string, args: unknown[]): string[] {
+    return (this.statement(sql).all(...args) as { data: string }[]).map((row) => row.data)
+  }
+
+  /** A list query's prepared statement, made once per distinct SQL (the filters give a handful). */
+  private statement(sql: string): { all(...args: unknown[]): unknown[] } {
     let statement = this.listStatements.get(sql)
     if (!statement) this.listStatements.set(sql, (statement = this.db.prepare(sql)))
-    return (statement.all(...args) as { data: string }[]).map((row) => row.data)
+    return statement
   }
 
   /** Every project's sessions, most recently updated first: stored JSON, its project id and update time. */
   listGlobalSessions(filter: GlobalSessionFilter): { data: string; projectID: string; updated: number }[] {
-    const where: string[] = []
-    const args: unknown[] = []
-    if (filter.roots) where.push('parent_id IS NULL')
+    const { where, args } = sessionConditions({ roots: filter.roots, search: filter.search })
     if (filter.start !== undefined) {
       where.push('time_updated >= ?')
       args.push(filter.start)
@@ -227,16 +230,10 @@ export class SessionStore {
       where.push('time_updated < ?')
       args.push(filter.cursor)
     }
-    if (filter.search) {
-      where.push("title LIKE ? ESCAPE '\\'")
-      args.push(`%${filter.search.replace(/[\\%_]/g, (c) => '\\' + c)}%`)
-    }
     if (!filter.archived) where.push("json_extract(data, '$.time.archived') IS NULL")
     args.push(filter.limit)
     const sql = `SELECT data, project_id AS projectID, time_updated AS updated FROM session${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY time_updated DESC LIMIT ?`
-    let statement = this.listStatements.get(sql)
-    if (!statement) this.listStatements.set(sql, (statement = this.db.prepare(sql)))
-    return statement.all(...args) as { data: string; projectID: string; updated: number }[]
+    return this.statement(sql).all(...args) as { data: string; projectID: string; updated: number }[]
   }
 
   listSessions(filter: SessionFilter): SessionInfo[] {
