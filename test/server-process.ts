@@ -17,8 +17,16 @@ export interface ServerProcess {
   stop(signal?: NodeJS.Signals): Promise<number | string>
 }
 
-/** Writes an opencode.json into `repo` whose default model is `scripted/test-model` at `llmUrl`. */
-export function writeScriptedConfig(repo: string, llmUrl: string, extra: Record<string, unknown> = {}): void {
+/**
+ * Writes an opencode.json into `repo` whose default model is `scripted/test-model` at `llmUrl`;
+ * `testModel` replaces the model's entry (a small context, variants, costs ...).
+ */
+export function writeScriptedConfig(
+  repo: string,
+  llmUrl: string,
+  extra: Record<string, unknown> = {},
+  testModel: Record<string, unknown> = { name: 'Test model', limit: { context: 100000, output: 4096 } },
+): void {
   const config = {
     model: 'scripted/test-model',
     small_model: 'scripted/test-model',
@@ -27,7 +35,7 @@ export function writeScriptedConfig(repo: string, llmUrl: string, extra: Record<
         npm: '@ai-sdk/openai-compatible',
         name: 'Scripted',
         options: { baseURL: llmUrl, apiKey: 'test-key' },
-        models: { 'test-model': { name: 'Test model', limit: { context: 100000, output: 4096 } } },
+        models: { 'test-model': testModel },
       },
     },
     ...extra,

@@ -1,9 +1,8 @@
-import { writeFileSync } from 'node:fs'
-import { join } from 'node:path'
 import type { EventPayload } from '../../../kernel/bus.js'
 import type { ServerOptions } from '../../../kernel/server.js'
 import { gitRepo, onCleanup, startServer, type TestServer } from '../../helper.js'
 import { ScriptedLlm } from '../../llm/server.js'
+import { writeScriptedConfig } from '../../server-process.js'
 
 export interface SessionHarness {
   server: TestServer
@@ -32,21 +31,8 @@ export async function sessionHarness(
     onCleanup(() => llm.close())
   }
   const repo = options.repo ?? gitRepo(options.files)
-  const config = {
-    model: 'scripted/test-model',
-    small_model: 'scripted/test-model',
-    provider: {
-      scripted: {
-        npm: '@ai-sdk/openai-compatible',
-        name: 'Scripted',
-        options: { baseURL: llm.url, apiKey: 'test-key' },
-        // `testModel` replaces the model's entry (a small context, variants ...).
-        models: { 'test-model': options.testModel ?? { name: 'Test model', cost: { input: 1, output: 2 }, limit: { context: 100000, output: 4096 } } },
-      },
-    },
-    ...options.config,
-  }
-  writeFileSync(join(repo, 'opencode.json'), JSON.stringify(config, null, 2))
+  // `testModel` replaces the model's entry (a small context, variants ...).
+  writeScriptedConfig(repo, llm.url, options.config, options.testModel ?? { name: 'Test model', cost: { input: 1, output: 2 }, limit: { context: 100000, output: 4096 } })
   const server = await startServer({ cwd: repo, only: [...PLUGINS, ...(options.extraPlugins ?? [])], dataDir: options.dataDir, plugins: options.plugins, ...options.server })
   const events: EventPayload[] = []
   onCleanup(server.kernel.bus.subscribe((event) => events.push(event.payload), repo))
