@@ -61,6 +61,9 @@ export async function startServer(options: ServerOptions & { env?: NodeJS.Proces
     PATH: process.env.PATH,
     HOME: process.env.HOME,
     XDG_CONFIG_HOME: configHome,
+    // Login shells (terminals, start commands) on a machine whose ~/.bashrc runs `pyenv init`
+    // wait this long for a rehash lock a killed shell left behind (.ci/run sets it low).
+    ...(process.env.PYENV_REHASH_TIMEOUT ? { PYENV_REHASH_TIMEOUT: process.env.PYENV_REHASH_TIMEOUT } : {}),
     ...options.env,
   }
   const server = await createServer({ logLevel: 'silent', port: 0, cwd: options.cwd ?? tempDir('ok-cwd-'), ...options, env, dataDir })
