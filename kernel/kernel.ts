@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
-import { InProcessBus, type EventBus, type EventDefinition, type EventProperties } from './bus.js'
+import { InProcessBus, type BusEvent, type EventBus, type EventDefinition, type EventProperties } from './bus.js'
 import { globalConfigDir, loadConfig, type ConfigObject, type LoadedConfig } from './config.js'
 import { GlobalDisposed, ServerInstanceDisposed } from './events.js'
 import { Instance, InstanceManager } from './instance.js'
@@ -77,8 +77,8 @@ export class KernelRuntime implements Kernel {
     })
   }
 
-  publish<E extends EventDefinition>(target: Instance | 'global', event: E, properties: EventProperties<E>): void {
-    this.bus.publish(target, event, properties)
+  publish<E extends EventDefinition>(target: Instance | 'global', event: E, properties: EventProperties<E>): BusEvent {
+    return this.bus.publish(target, event, properties)
   }
 
   loadedConfig(instance: Instance): LoadedConfig {

@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
-import type { EventBus, EventDefinition, EventProperties } from './bus.js'
+import type { BusEvent, EventBus, EventDefinition, EventProperties } from './bus.js'
 import type { ConfigObject, LoadedConfig } from './config.js'
 import type { Instance, InstanceManager } from './instance.js'
 import type { ProcessGroups } from './processes.js'
@@ -91,8 +91,8 @@ export interface Kernel {
   readonly internalAuthorization?: string
   /** Dev mode (`--dev`): plugins may watch the sources they load themselves and reload them. */
   readonly dev: boolean
-  /** Publishes an event for one instance (or `global`). */
-  publish<E extends EventDefinition>(target: Instance | 'global', event: E, properties: EventProperties<E>): void
+  /** Publishes an event for one instance (or `global`); returns it as every subscriber got it. */
+  publish<E extends EventDefinition>(target: Instance | 'global', event: E, properties: EventProperties<E>): BusEvent
   /** The merged config of an instance; throws ConfigInvalidError when a file cannot be used. */
   config(instance: Instance): ConfigObject
   /** The config with where each part came from. */

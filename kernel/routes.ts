@@ -50,6 +50,21 @@ export function registerKernelRoutes(app: FastifyInstance, kernel: KernelRuntime
     (request, reply) => streams.open(request, reply),
   )
 
+  app.get(
+    '/api/event',
+    {
+      config: { instance: false, v2: true },
+      schema: {
+        operationId: 'v2.event.subscribe',
+        tags: ['v2'],
+        summary: 'Subscribe to events',
+        description:
+          'Server-sent events of the whole server as v2 envelopes `{id, type, durable?, location?, data}`, starting with `server.connected`, with `: heartbeat` comments; carries the live `session.next.*.delta` events. `Last-Event-ID` replays missed events.',
+      },
+    },
+    (request, reply) => streams.open(request, reply, undefined, { v2: true }),
+  )
+
   app.post(
     '/instance/dispose',
     {

@@ -11,8 +11,24 @@ export interface EventStreamOptions {
 
 interface Stream {
   client: SseClient
-  /** The instance directory of `/event`; undefined for `/global/event`. */
+  /** The instance directory of `/event`; undefined for `/global/event` and `/api/event`. */
   directory?: string
+  /** `/api/event`: OpenCode's v2 envelopes, comment heartbeats. */
+  v2?: boolean
+}
+
+/** Live-only v2 events (`session.next.text.delta` …): `/api/event` carries them, the v1 streams do not. */
+const isV2Only = (type: string): boolean => type.startsWith('session.next.') && type.endsWith('.delta')
+
+/** The v2 envelope: `{id, type, durable?, location?, data}`; events of no instance have no location. */
+function v2Frame(event: BusEvent): string {
+  if (event.v2Frame !== undefined) return event.v2Frame
+  const { id, type, properties } = event.payload
+  const envelope: Record<string, unknown> = { id, type }
+  if (event.durable) envelope.durable = event.durable
+  if (event.directory !== 'global') envelope.location = { directory: event.directory }
+  envelope.data = properties
+  return (event.v2Frame = sseFrame(event.seq, JSON.stringify(envelope)))
 }
 
 function wrap(event: BusEvent, payload: EventPayload): Record<string, unknown> {
@@ -70,8 +86,11 @@ export class EventStreams {
     this.heartbeat.unref()
   }
 
-  /** Takes over the response and streams events of `directory` (or of every instance). */
-  open(request: FastifyRequest, reply: FastifyReply, directory?: string): void {
+  /**
+   * Takes over the response and streams events of `directory` (or of every instance), as v1
+   * payloads, or (`v2`) as OpenCode's v2 envelopes for `/api/event`.
+   */
+  open(request: FastifyRequest, reply: FastifyReply, directory?: string, format: { v2?: boolean } = {}): void {
     reply.hijack()
     const response = reply.raw
     response.writeHead(200, {
@@ -84,8 +103,10 @@ export class EventStreams {
     })
     request.raw.socket.setNoDelay(true)
     let unsubscribe = () => {}
+    const v2 = format.v2 === true
     const stream: Stream = {
       directory,
+      v2,
       client: new SseClient(response, {
         maxQueuedBytes: this.options.maxQueuedBytes,
         onClose: () => {
@@ -96,9 +117,16 @@ export class EventStreams {
     }
     this.streams.add(stream)
     this.sendFrame(stream, payload(ServerConnected))
+    if (v2) stream.client.sendFrame(': heartbeat\n\n')
 
     const global = directory === undefined
     const send = (event: BusEvent) => {
+      const type = event.payload.type
+      if (v2 ? type === DELTA : isV2Only(type)) return
+      if (v2) {
+        stream.client.sendFrame(v2Frame(event))
+        return
+      }
       const frame = global ? globalFrame(event) : instanceFrame(event)
       // Only a client that has fallen behind coalesces deltas; the others get each frame as is.
       const key = stream.client.isBehind && event.payload.type === DELTA ? deltaKey(event.payload.properties) : undefined
@@ -136,11 +164,18 @@ export class EventStreams {
   }
 
   private beat(): void {
-    for (const stream of this.streams) this.sendFrame(stream, payload(ServerHeartbeat))
+    for (const stream of this.streams) {
+      if (stream.v2) stream.client.sendFrame(': heartbeat\n\n')
+      else this.sendFrame(stream, payload(ServerHeartbeat))
+    }
   }
 
   /** A frame that is not a bus event (connected, heartbeat, resync). */
   private sendFrame(stream: Stream, event: EventPayload): void {
+    if (stream.v2) {
+      stream.client.send(this.bus.nextSeq(), JSON.stringify({ id: event.id, type: event.type, data: event.properties }))
+      return
+    }
     const data = stream.directory === undefined ? JSON.stringify({ payload: event }) : JSON.stringify(event)
     stream.client.send(this.bus.nextSeq(), data)
   }

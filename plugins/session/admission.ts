@@ -19,6 +19,7 @@ import { isDefaultTitle, QueuedWorkAbortedError, SessionBusyError, type SessionS
 import type { SessionHistory } from './history.js'
 import type { PartWriter } from './writer.js'
 import { generateTitle } from './title.js'
+import type { DeliveryMode } from './v2-events.js'
 import type { ResumeOutcome } from './types.js'
 
 const MAX_INLINE_FILE_BYTES = 1024 * 1024
@@ -42,6 +43,22 @@ export interface Steer {
   model: ModelInfo
   /** Absent for `noReply` prompts: they join the conversation but ask for nothing. */
   waiter?: Waiter
+  /** Stores a prompt admitted before it was stored (a v2 input); called as it joins. */
+  promote?: () => void
+}
+
+/** A caller that does not wait for the reply (a v2 input: its client follows the events). */
+const UNANSWERED: Waiter = { resolve: () => {}, reject: () => {} }
+
+/** A prompt checked and built, not stored yet (see `PromptAdmission.prepare`). */
+export interface PreparedPrompt {
+  user: UserWithParts
+  agent: AgentInfo
+  model: ModelInfo
+  /** Stores it; `inOrder`: with a new id when newer messages exist (it waited to join). */
+  store(options?: { inOrder?: boolean }): UserWithParts
+  /** The seq of its `session.next.prompted` event, once stored. */
+  promotedSeq?: number
 }
 
 /**
@@ -123,6 +140,8 @@ export interface TurnRunner {
  * subtasks and resumed calls queue for a turn of their own and are stored when it starts.
  */
 export class PromptAdmission {
+  private readonly stopListeners = new Set<(sessionID: string) => void>()
+
   constructor(
     private readonly app: FastifyInstance,
     private readonly kernel: Kernel,
@@ -143,6 +162,11 @@ export class PromptAdmission {
         this.writer.flush()
       },
     )
+  }
+
+  /** Calls `listener` whenever a session's loop stops (what it had not started is dropped). */
+  onStopped(listener: (sessionID: string) => void): void {
+    this.stopListeners.add(listener)
   }
 
   /** Non-idle sessions of the instance. */
@@ -253,10 +277,37 @@ export class PromptAdmission {
    * settles when the turn that answers it ends (absent when `noReply`).
    */
   async submit(instance: Instance, sessionID: string, input: PromptInput): Promise<{ user: MessageWithParts; reply?: Promise<MessageWithParts> }> {
+    const prepared = await this.prepare(instance, sessionID, input)
+    const { user, agent, model } = prepared
+    // From here to the admission below nothing awaits: the id is taken, stored and admitted in one step.
+    const busy = this.isBusy(instance, sessionID)
+    // Subtasks run before the model answers, so a prompt carrying them cannot join a running turn.
+    const ownTurn = busy && !input.noReply && user.parts.some((part) => part.type === 'subtask')
+    if (ownTurn) return { user, reply: this.enqueue(instance, sessionID, () => (input.messageID ? undefined : this.renumber(user), prepared.store())) }
+    prepared.store()
+    if (input.noReply) {
+      // While busy it still joins the conversation at the next step boundary, like any prompt.
+      if (busy) this.run(instance, sessionID).pending.push({ user, agent, model })
+      return { user }
+    }
+    const reply = new Promise<MessageWithParts>((resolve, reject) => {
+      const run = this.run(instance, sessionID)
+      run.pending.push({ user, agent, model, waiter: { resolve, reject } })
+      run.done ??= this.drive(instance, sessionID, run)
+    })
+    return { user, reply }
+  }
+
+  /**
+   * Checks a prompt and builds its user message without storing it: agent and model resolved,
+   * files read. `store()` saves it (the conversation's next message) and publishes `prompted`;
+   * the id is checked again there, since a prompt may wait before it joins.
+   */
+  async prepare(instance: Instance, sessionID: string, input: PromptInput, delivery: DeliveryMode = 'steer'): Promise<PreparedPrompt> {
     const session = this.sessions.get(instance, sessionID)
     const { agent, model, info: modelInfo } = await this.resolveAgentAndModel(instance, session, input)
     if (input.format?.type === 'json_schema' && !input.format.schema) throw new BadRequestError('format.schema is required when format.type is "json_schema"', 'Body')
-    if (input.messageID && this.sessions.store.getMessage(sessionID, input.messageID)) throw new BadRequestError(`Message already exists: ${input.messageID}`, 'Body')
+    if (input.messageID && this.sessions.store.hasMessageID(input.messageID)) throw new BadRequestError(`Message already exists: ${input.messageID}`, 'Body')
     const draftID = input.messageID ?? ascendingId('msg')
     const parts = this.userParts(instance, sessionID, draftID, input)
     const variant = input.variant ?? agent.variant
@@ -266,21 +317,23 @@ export class PromptAdmission {
     if (input.format) info.format = input.format
     // OpenCode plugins may change the message before it is stored.
     await triggerHook(this.kernel, instance, 'chat.message', { sessionID, agent: input.agent, model: input.model, messageID: input.messageID, variant: input.variant }, { message: info, parts })
-    // From here to the admission below nothing awaits: the id is taken, stored and admitted in one step.
     const messageID = input.messageID ?? ascendingId('msg')
-    if (this.sessions.store.getMessage(sessionID, messageID)) throw new BadRequestError(`Message already exists: ${messageID}`, 'Body')
+    if (this.sessions.store.hasMessageID(messageID)) throw new BadRequestError(`Message already exists: ${messageID}`, 'Body')
     info.id = messageID
     for (const part of parts) part.messageID = messageID
     const user: UserWithParts = { info, parts }
-
-    const first = !this.sessions.store.page(sessionID, 1).messages.length
-    const busy = this.isBusy(instance, sessionID)
-    // Subtasks run before the model answers, so a prompt carrying them cannot join a running turn.
-    const ownTurn = busy && !input.noReply && parts.some((part) => part.type === 'subtask')
-    const store = (): UserWithParts => {
-      this.startingNewTurn(instance, this.sessions.get(instance, sessionID))
-      if (ownTurn && !input.messageID) this.renumber(user)
+    const prepared: PreparedPrompt = { user, agent, model: modelInfo, store: () => user }
+    prepared.store = (options: { inOrder?: boolean } = {}): UserWithParts => {
+      if (this.sessions.store.hasMessageID(user.info.id)) throw new BadRequestError(`Message already exists: ${user.info.id}`, 'Body')
+      // A prompt that waited (queued, parked) joins after messages newer than its id: it takes a
+      // new id, so the conversation (ordered by id, for the model and every client) stays in order.
+      const newest = options.inOrder ? this.sessions.store.page(sessionID, 1).messages[0]?.info.id : undefined
+      if (newest && newest > user.info.id) this.renumber(user)
+      const current = this.sessions.get(instance, sessionID)
+      const first = !this.sessions.store.page(sessionID, 1).messages.length
+      this.startingNewTurn(instance, current)
       this.saveUser(instance, user)
+      prepared.promotedSeq = this.sessions.next.prompted(instance, user.info, user.parts, delivery).durable?.seq
       this.sessions.update(
         instance,
         sessionID,
@@ -290,25 +343,41 @@ export class PromptAdmission {
         },
         { touch: true },
       )
+      if (first && !current.parentID && isDefaultTitle(current.title)) {
+        const text = parts.flatMap((p) => (p.type === 'text' && !p.synthetic ? [p.text] : [])).join('\n')
+        if (text.trim()) void this.generateTitle(instance, sessionID, text, model)
+      }
       return user
     }
-    if (first && !session.parentID && isDefaultTitle(session.title)) {
-      const text = parts.flatMap((p) => (p.type === 'text' && !p.synthetic ? [p.text] : [])).join('\n')
-      if (text.trim()) void this.generateTitle(instance, sessionID, text, model)
+    return prepared
+  }
+
+  /**
+   * Admits prepared prompts that join when the loop gets to them (v2 inputs), in order: `steer`
+   * ones at the running turn's next step boundary (at once on an idle session), all together;
+   * `queue` ones each as a turn of its own once nothing else waits. `promoted` runs as one joins.
+   * Nobody waits for the reply: clients follow the events.
+   */
+  schedule(instance: Instance, sessionID: string, inputs: { prepared: PreparedPrompt; delivery: DeliveryMode; promoted: () => void }[]): void {
+    if (!inputs.length) return
+    const run = this.run(instance, sessionID)
+    for (const { prepared, delivery, promoted } of inputs) {
+      const promote = () => {
+        prepared.store({ inOrder: true })
+        promoted()
+        return prepared.user
+      }
+      if (delivery === 'queue') run.queue.push({ promote, waiter: UNANSWERED })
+      else run.pending.push({ user: prepared.user, agent: prepared.agent, model: prepared.model, waiter: UNANSWERED, promote })
     }
-    if (ownTurn) return { user, reply: this.enqueue(instance, sessionID, store) }
-    store()
-    if (input.noReply) {
-      // While busy it still joins the conversation at the next step boundary, like any prompt.
-      if (busy) this.run(instance, sessionID).pending.push({ user, agent, model: modelInfo })
-      return { user }
+    run.done ??= this.drive(instance, sessionID, run)
+  }
+
+  /** Settles when the session's loop has stopped (at once when idle). */
+  async idle(instance: Instance, sessionID: string): Promise<void> {
+    for (let run = this.state(instance).runs.get(sessionID); run; run = this.state(instance).runs.get(sessionID)) {
+      await (run.done ?? new Promise((resolve) => setTimeout(resolve, 50)))
     }
-    const reply = new Promise<MessageWithParts>((resolve, reject) => {
-      const run = this.run(instance, sessionID)
-      run.pending.push({ user, agent, model: modelInfo, waiter: { resolve, reject } })
-      run.done ??= this.drive(instance, sessionID, run)
-    })
-    return { user, reply }
   }
 
   /**
@@ -380,13 +449,25 @@ export class PromptAdmission {
     const controller = (run.controller = new AbortController())
     const answering: Waiter[] = []
     const take = (): Steer | undefined => {
-      const joined = run.pending.splice(0)
-      for (const steer of joined) if (steer.waiter) answering.push(steer.waiter)
-      return joined.at(-1)
+      let last: Steer | undefined
+      for (const steer of run.pending.splice(0)) {
+        try {
+          steer.promote?.()
+        } catch (error) {
+          // Its session or id went away while it waited: it stays a pending input.
+          this.kernel.log.warn({ err: error, sessionID }, 'a waiting prompt could not join')
+          continue
+        }
+        if (steer.waiter) answering.push(steer.waiter)
+        last = steer
+      }
+      return last
     }
     let start: TurnStart
     if (run.pending.some((steer) => steer.waiter)) {
-      start = take()!
+      const joined = take()
+      if (!joined) return
+      start = joined
     } else {
       // Prompts sent with noReply while the last turn ran stay stored, unanswered.
       run.pending.length = 0
@@ -402,7 +483,7 @@ export class PromptAdmission {
     const control: TurnControl = {
       signal: controller.signal,
       take,
-      waiting: () => new Set(run.pending.map((steer) => steer.user.info.id)),
+      waiting: () => new Set(run.pending.flatMap((steer) => (steer.promote ? [] : [steer.user.info.id]))),
       setStatus: (status) => this.setStatus(instance, sessionID, status),
     }
     try {
@@ -427,6 +508,7 @@ export class PromptAdmission {
       this.setStatus(instance, sessionID, { type: 'idle' })
       this.kernel.publish(instance, SessionIdle, { sessionID })
     }
+    for (const listener of this.stopListeners) listener(sessionID)
     // Last: an idle instance may be evicted at once.
     run.unpin()
   }

@@ -38,6 +38,9 @@ import { SESSION_MIGRATIONS, SessionStore } from './store.js'
 import type { InterruptedCallHold, SessionApi } from './types.js'
 import { PartWriter } from './writer.js'
 import { registerSessionV2Routes, SessionNotFoundV2 } from './v2-routes.js'
+import { registerSessionV2LoopRoutes } from './v2-loop-routes.js'
+import { registerSessionV2EventRoutes } from './v2-event-routes.js'
+import { SessionInputs } from './v2-inputs.js'
 import { SESSION_V2_SCHEMAS } from './v2-schemas.js'
 import { sessionProjector } from './sync.js'
 import { SyncProjectors } from '../sync/types.js'
@@ -122,6 +125,8 @@ export default definePlugin({
       commands: new SessionCommands(app, kernel, sessions, admission),
     })
     registerSessionV2Routes(app, kernel, { sessions, admission })
+    registerSessionV2LoopRoutes(app, kernel, { sessions, admission, inputs: new SessionInputs(kernel.storage.db, kernel, sessions, admission) })
+    registerSessionV2EventRoutes(app, kernel, { sessions })
     registerGlobalSessionRoutes(app, store, subagents)
   },
 })

@@ -10,7 +10,7 @@ import type { ModelInfo } from '../provider/types.js'
 import { toModelMessages } from './context.js'
 import { compactionRequest, continueRequest, fitHistory, isContextOverflow, isOverflow, partsToPrune, syntheticRequest } from './compaction.js'
 import { DEFAULT_STRUCTURED_RETRIES, jsonFormat, STRUCTURED_OUTPUT_INSTRUCTION, STRUCTURED_OUTPUT_REMINDER, STRUCTURED_OUTPUT_TOOL, structuredOutputTool } from './structured.js'
-import { MessagePartDelta, SessionCompacted, SessionError } from './events.js'
+import { SessionCompacted, SessionError } from './events.js'
 import { evaluatePermission as evaluate } from '../../sdk/permission.js'
 import { PermissionDeniedError, USER_RULES } from './permission.js'
 import type {
@@ -563,7 +563,7 @@ export class PromptRunner implements TurnRunner {
               const part = open.get(`${chunk.type === 'text-delta' ? 'text' : 'reasoning'}:${chunk.id}`)
               if (!part || !chunk.text) break
               part.text += chunk.text
-              this.kernel.publish(instance, MessagePartDelta, { sessionID, messageID: info.id, partID: part.id, field: 'text', delta: chunk.text })
+              this.sessions.publishDelta(instance, sessionID, info.id, part.id, chunk.text)
               this.writer.schedule(part)
               break
             }

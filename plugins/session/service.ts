@@ -3,9 +3,10 @@ import { NamedError, NotFoundError } from '../../kernel/errors.js'
 import { descendingId } from '../../kernel/ids.js'
 import type { Instance } from '../../kernel/instance.js'
 import type { Kernel } from '../../kernel/plugin.js'
-import { MessagePartRemoved, MessagePartUpdated, MessageRemoved, MessageUpdated, SessionCreated, SessionDeleted, SessionUpdated } from './events.js'
+import { MessagePartDelta, MessagePartRemoved, MessagePartUpdated, MessageRemoved, MessageUpdated, SessionCreated, SessionDeleted, SessionUpdated } from './events.js'
 import type { MessageInfo, MessageWithParts, Part, SessionInfo } from './schemas.js'
 import type { SessionFilter, SessionStore } from './store.js'
+import { TurnEvents } from './v2-events.js'
 
 const ADJECTIVES = 'brave calm clever cosmic crisp curious eager gentle glowing happy hidden jolly kind lucky mighty misty neon nimble playful proud quick quiet shiny silent stellar sunny swift tidy witty'.split(' ')
 const NOUNS = 'cabin cactus canyon circuit comet eagle engine falcon forest garden harbor island knight lagoon meadow moon mountain nebula orchid otter panda pixel planet river rocket sailor squid star tiger wizard wolf'.split(' ')
@@ -62,10 +63,15 @@ export interface CreateSessionInput {
 
 /** Sessions, messages and parts: storage plus the events every change publishes. */
 export class SessionService {
+  /** The v2 (`session.next.*`) events of each change, published right after its v1 event. */
+  readonly next: TurnEvents
+
   constructor(
     private readonly kernel: Kernel,
     readonly store: SessionStore,
-  ) {}
+  ) {
+    this.next = new TurnEvents(kernel)
+  }
 
   create(instance: Instance, input: CreateSessionInput): SessionInfo {
     const now = Date.now()
@@ -130,6 +136,18 @@ export class SessionService {
     this.store.saveMessage(info)
     // A snapshot: the loop keeps mutating its objects, and subscribers may serialise later.
     this.kernel.publish(instance, MessageUpdated, { sessionID: info.sessionID, info: structuredClone(info) })
+    if (info.role === 'assistant') this.next.message(instance, info, (parentID) => this.summaryReason(info.sessionID, parentID), () => this.finalText(info.sessionID, info.id))
+  }
+
+  /** Whether the summary answering this request was asked for automatically. */
+  private summaryReason(sessionID: string, requestID: string): 'auto' | 'manual' {
+    const part = this.store.getMessage(sessionID, requestID)?.parts.find((candidate) => candidate.type === 'compaction')
+    return part?.type === 'compaction' && part.auto ? 'auto' : 'manual'
+  }
+
+  private finalText(sessionID: string, messageID: string): string {
+    const parts = this.store.getMessage(sessionID, messageID)?.parts ?? []
+    return parts.flatMap((part) => (part.type === 'text' && !part.synthetic ? [part.text] : [])).join('\n')
   }
 
   message(instance: Instance, sessionID: string, messageID: string): MessageWithParts {
@@ -153,6 +171,13 @@ export class SessionService {
 
   publishPart(instance: Instance, part: Part): void {
     this.kernel.publish(instance, MessagePartUpdated, { sessionID: part.sessionID, part: structuredClone(part), time: Date.now() })
+    this.next.part(instance, part)
+  }
+
+  /** One streamed piece of a text or reasoning part: the delta only, never the whole part. */
+  publishDelta(instance: Instance, sessionID: string, messageID: string, partID: string, delta: string): void {
+    this.kernel.publish(instance, MessagePartDelta, { sessionID, messageID, partID, field: 'text', delta })
+    this.next.delta(instance, sessionID, messageID, partID, delta)
   }
 
   part(instance: Instance, sessionID: string, messageID: string, partID: string): Part {

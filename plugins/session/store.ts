@@ -49,6 +49,26 @@ export const SESSION_MIGRATIONS: Migration[] = [
     id: '0003-session-updated-index',
     up: (db) => db.exec('CREATE INDEX session_updated ON session (time_updated DESC)'),
   },
+  {
+    // v2 inputs are admitted (durably) before they join the conversation; pending ones wait here.
+    id: '0004-session-input',
+    up: (db) =>
+      db.exec(`
+        CREATE TABLE session_input (
+          -- Admission order.
+          seq INTEGER PRIMARY KEY AUTOINCREMENT,
+          id TEXT NOT NULL UNIQUE,
+          session_id TEXT NOT NULL REFERENCES session (id) ON DELETE CASCADE,
+          data TEXT NOT NULL,
+          time_created INTEGER NOT NULL,
+          admitted_seq INTEGER NOT NULL,
+          promoted_seq INTEGER,
+          -- 1 until the input has joined the conversation.
+          pending INTEGER NOT NULL DEFAULT 1
+        );
+        CREATE INDEX session_input_pending ON session_input (session_id, seq) WHERE pending = 1;
+      `),
+  },
 ]
 
 /** `GET /experimental/session`: sessions of every project. */
@@ -141,6 +161,7 @@ export class SessionStore {
         'INSERT INTO message (id, session_id, active, data) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET active = excluded.active, data = excluded.data',
       ),
       getMessage: db.prepare<[string, string], { data: string }>('SELECT data FROM message WHERE id = ? AND session_id = ?'),
+      messageTaken: db.prepare<[string], { one: number }>('SELECT 1 AS one FROM message WHERE id = ?'),
       deleteMessage: db.prepare('DELETE FROM message WHERE id = ? AND session_id = ?'),
       allMessages: db.prepare<[string, string], { id: string; data: string }>('SELECT id, data FROM message WHERE session_id = ? AND id >= ? ORDER BY id'),
       lastSummary: db.prepare<[string], { parent: string }>(
@@ -273,6 +294,11 @@ export class SessionStore {
     const row = this.statements.getMessage.get(messageID, sessionID)
     if (!row) return undefined
     return { info: JSON.parse(row.data) as MessageInfo, parts: this.statements.partsOf.all(messageID).map((part) => JSON.parse(part.data) as Part) }
+  }
+
+  /** Whether a message of any session has this id (ids are unique across sessions). */
+  hasMessageID(messageID: string): boolean {
+    return this.statements.messageTaken.get(messageID) !== undefined
   }
 
   deleteMessage(sessionID: string, messageID: string): boolean {

@@ -21,7 +21,7 @@ export default definePlugin({
     const unsubscribe = kernel.bus.subscribe((event) => service.record(event))
     app.addHook('onClose', async () => unsubscribe())
     const log: SyncLog = {
-      after: (id, after, limit) => service.after(id, after, limit),
+      after: (id, after, limit, prefix) => service.after(id, after, limit, prefix),
       latest: (id) => service.latest(id),
       follow: (id, listener) => service.follow(id, listener),
     }

@@ -52,7 +52,8 @@ export class SyncService {
   }
 
   private isDurable(type: string): boolean {
-    return type.startsWith(NEXT_PREFIX) || this.projectors().has(type)
+    // v2 deltas (`session.next.text.delta` …) are live only, as in OpenCode.
+    return (type.startsWith(NEXT_PREFIX) && !type.endsWith('.delta')) || this.projectors().has(type)
   }
 
   /** The bus listener: appends durable session events to their session's log. */
@@ -67,6 +68,7 @@ export class SyncService {
     const row = { id: event.payload.id, type: `${type}.${VERSION}`, data: JSON.stringify(event.payload.properties) }
     const seq = this.store.append(aggregateID, projectID, row)
     this.remember(aggregateID)
+    event.durable = { aggregateID, seq, version: VERSION }
     // A deleted session's log shrinks to its deletion, so logs do not outlive their sessions.
     if (type === 'session.deleted') this.store.pruneBefore(aggregateID, seq)
     this.notify(aggregateID, { id: row.id, aggregate_id: aggregateID, seq, type: row.type, data: event.payload.properties })
@@ -126,8 +128,8 @@ export class SyncService {
     }
   }
 
-  after(aggregateID: string, after: number, limit: number): SyncEventRow[] {
-    return this.store.after(aggregateID, after, limit)
+  after(aggregateID: string, after: number, limit: number, prefix?: string): SyncEventRow[] {
+    return this.store.after(aggregateID, after, limit, prefix)
   }
 
   latest(aggregateID: string): number {

@@ -49,6 +49,9 @@ export class SyncStore {
       after: db.prepare<[string, number, number], { id: string; aggregate_id: string; seq: number; type: string; data: string }>(
         'SELECT id, aggregate_id, seq, type, data FROM sync_event WHERE aggregate_id = ? AND seq > ? ORDER BY seq LIMIT ?',
       ),
+      afterOfType: db.prepare<[string, number, string, string, number], { id: string; aggregate_id: string; seq: number; type: string; data: string }>(
+        'SELECT id, aggregate_id, seq, type, data FROM sync_event WHERE aggregate_id = ? AND seq > ? AND type >= ? AND type < ? ORDER BY seq LIMIT ?',
+      ),
       aggregates: db.prepare<[string, string, number], { aggregate_id: string; seq: number }>(
         'SELECT aggregate_id, seq FROM sync_aggregate WHERE project_id = ? AND aggregate_id > ? ORDER BY aggregate_id LIMIT ?',
       ),
@@ -86,8 +89,10 @@ export class SyncStore {
     this.statements.claim.run(ownerID ?? null, aggregateID)
   }
 
-  after(aggregateID: string, after: number, limit: number): SyncEventRow[] {
-    return this.statements.after.all(aggregateID, after, limit).map((row) => ({ ...row, data: JSON.parse(row.data) as Record<string, unknown> }))
+  /** Events with `seq > after`, oldest first; only types starting with `prefix` when given. */
+  after(aggregateID: string, after: number, limit: number, prefix?: string): SyncEventRow[] {
+    const rows = prefix ? this.statements.afterOfType.all(aggregateID, after, prefix, `${prefix}\uffff`, limit) : this.statements.after.all(aggregateID, after, limit)
+    return rows.map((row) => ({ ...row, data: JSON.parse(row.data) as Record<string, unknown> }))
   }
 
   /** The project's sessions with a log, in id order after `from`, at most `limit`. */

@@ -30,8 +30,8 @@ export const SyncProjectors = defineExtensionPoint<SyncProjector>('sync.projecto
 
 /** What the sync plugin offers others as `app.syncLog` (a v2 per-session event stream reads it). */
 export interface SyncLog {
-  /** The session's logged events with `seq > after`, oldest first, at most `limit`. */
-  after(aggregateID: string, after: number, limit: number): SyncEventRow[]
+  /** The session's logged events with `seq > after`, oldest first, at most `limit`; only types starting with `prefix` when given. */
+  after(aggregateID: string, after: number, limit: number, prefix?: string): SyncEventRow[]
   /** The session's newest seq, -1 when nothing is logged. */
   latest(aggregateID: string): number
   /**

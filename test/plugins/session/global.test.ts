@@ -15,6 +15,7 @@ describe('session: experimental routes', () => {
       const elsewhere = (await h.call('POST', `/session?directory=${other}`, { title: 'in another repo' })).body
       const outside = (await h.call('POST', `/session?directory=${plain}`, { title: 'outside git' })).body
       const child = await h.createSession({ title: 'a child', parentID: first.id })
+      await new Promise((resolve) => setTimeout(resolve, 3)) // distinct update times
       const archived = await h.createSession({ title: 'archived one' })
       await h.call('PATCH', `/session/${archived.id}`, { time: { archived: Date.now() } })
 
