@@ -75,3 +75,6 @@ export function expectMatchesReference(method: string, path: string, status: num
     )
   }
 }
+
+/** Routes a hostile-input battery leaves out: they wait by design (streams, long polls) or end the process's state. */
+export const LONG_LIVED_ROUTES: ReadonlySet<string> = new Set(['GET /event', 'GET /global/event', 'GET /api/event', 'GET /api/session/{sessionID}/event', 'GET /tui/control/next', 'POST /global/dispose', 'POST /instance/dispose'])

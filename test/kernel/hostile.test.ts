@@ -2,9 +2,9 @@
 // error below 500 (or a success), and the server keeps serving.
 import { expect } from 'chai'
 import { cleanup, gitRepo, startServer, tempDir } from '../helper.js'
+import { LONG_LIVED_ROUTES } from '../openapi.js'
 
-/** Routes that wait for something by design (streams, long polls) or end the process's state. */
-const SKIPPED = new Set(['GET /event', 'GET /global/event', 'GET /tui/control/next', 'POST /global/dispose', 'POST /instance/dispose'])
+const SKIPPED = LONG_LIVED_ROUTES
 
 const PARAM_VALUES = ['x', 'ses_nope', 'msg_nope', 'prt_nope', 'pty_nope', '..%2F..%2Fetc%2Fpasswd', '%00', 'a'.repeat(300)]
 const BODIES: unknown[] = [undefined, null, [], 'text', 42, true, { a: { b: [1, { c: null }] } }, { parts: 'x', text: 1, messageID: 5, command: ['a'], name: {}, path: '../../../../etc/passwd' }]

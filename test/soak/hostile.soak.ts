@@ -7,9 +7,9 @@ import { connect } from 'node:net'
 import { join } from 'node:path'
 import { tempDir } from '../helper.js'
 import { check, pool, project, soakLlm, type Scenario } from './common.js'
+import { LONG_LIVED_ROUTES } from '../openapi.js'
 
-/** Routes that wait by design (streams, long polls) or end the process's state. */
-const SKIPPED = new Set(['GET /event', 'GET /global/event', 'GET /tui/control/next', 'POST /global/dispose', 'POST /instance/dispose'])
+const SKIPPED = LONG_LIVED_ROUTES
 const NUMBERS = ['Infinity', '-Infinity', '%2BInfinity', '1e309', '-1e309', 'NaN', '1e308', '-1e308', '99999999999999999999999', '0x10', '1e-400', '', '1.5', '-0']
 const IDS = ['%00', '%25', '%2500', 'ses_%00', 'a%00b', '%25%32%65%25%32%65', '%2e%2e', '..%2F..%2F..%2Fetc%2Fpasswd', '%C0%AE%C0%AE', '%FF%FE']
 
