@@ -4,7 +4,7 @@ import { PromptAdmission } from './admission.js'
 import { SessionHistory } from './history.js'
 import { BlockingSubagents, registerGlobalSessionRoutes } from './global.js'
 import { registerSessionRoutes } from './routes.js'
-import { PromptRunner } from './runner.js'
+import { PromptRunner } from './turn.js'
 import { SessionShell } from './shell.js'
 import { SessionCommands } from './command.js'
 import {

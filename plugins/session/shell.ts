@@ -5,7 +5,7 @@ import type { Instance } from '../../kernel/instance.js'
 import type { Kernel } from '../../kernel/plugin.js'
 import type { MessageWithParts, UserMessage } from './schemas.js'
 import type { PromptAdmission } from './admission.js'
-import type { PromptRunner } from './runner.js'
+import type { PromptRunner } from './turn.js'
 import type { SessionService } from './service.js'
 
 export interface ShellRequest {
