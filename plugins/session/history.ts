@@ -7,6 +7,7 @@ import type { FileDiffInfo, SnapshotPatch } from '../snapshot/types.js'
 import { SessionDiff } from './events.js'
 import type { MessageWithParts, Part, SessionInfo } from './schemas.js'
 import type { SessionService } from './service.js'
+import { isStagedRevert } from './v2-views.js'
 
 /**
  * What a session changed and how to take it back: diffs from step snapshots, revert/unrevert of
@@ -98,11 +99,11 @@ export class SessionHistory {
     })
   }
 
-  /** Before a new prompt: the reverted messages (and parts) are dropped for good. */
+  /** Before a new prompt: the reverted messages (and parts) are dropped for good (a v2-staged revert waits for its commit). */
   dropReverted(instance: Instance, sessionID: string): void {
     const session = this.sessions.get(instance, sessionID)
     const revert = session.revert
-    if (!revert) return
+    if (!revert || isStagedRevert(revert)) return
     for (const message of this.sessions.store.allMessages(sessionID)) {
       if (message.info.id < revert.messageID) continue
       if (message.info.id === revert.messageID && revert.partID) {

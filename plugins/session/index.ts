@@ -42,6 +42,7 @@ import { registerSessionV2LoopRoutes } from './v2-loop-routes.js'
 import { registerSessionV2EventRoutes } from './v2-event-routes.js'
 import { SessionInputs } from './v2-inputs.js'
 import { SESSION_V2_SCHEMAS } from './v2-schemas.js'
+import { registerSessionRevertRoutes } from './v2-revert.js'
 import { sessionProjector } from './sync.js'
 import { SyncProjectors } from '../sync/types.js'
 
@@ -127,6 +128,7 @@ export default definePlugin({
     registerSessionV2Routes(app, kernel, { sessions, admission })
     registerSessionV2LoopRoutes(app, kernel, { sessions, admission, inputs: new SessionInputs(kernel.storage.db, kernel, sessions, admission) })
     registerSessionV2EventRoutes(app, kernel, { sessions })
+    registerSessionRevertRoutes(app, kernel, { sessions, admission, history })
     registerGlobalSessionRoutes(app, store, subagents)
   },
 })

@@ -39,7 +39,7 @@ export class SessionNotFoundV2 extends TaggedError {
   }
 }
 
-class MessageNotFoundV2 extends TaggedError {
+export class MessageNotFoundV2 extends TaggedError {
   constructor(sessionID: string, messageID: string) {
     super('MessageNotFoundError', 404, `Message not found: ${messageID}`, { sessionID, messageID })
   }

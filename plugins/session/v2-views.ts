@@ -1,13 +1,34 @@
 import type { Static } from 'typebox'
 import { relative } from 'node:path'
 import type { MessageWithParts, Part, SessionInfo, ToolPart } from './schemas.js'
-import type { SessionMessage, SessionMessageAssistant, SessionV2Info } from './v2-schemas.js'
+import type { RevertState, SessionMessage, SessionMessageAssistant, SessionV2Info } from './v2-schemas.js'
 
 type AssistantView = Static<typeof SessionMessageAssistant>
 type AssistantContent = AssistantView['content'][number]
 type SessionMessageView = Static<typeof SessionMessage>
 
 type TokensView = Static<typeof SessionV2Info>['tokens']
+type RevertView = Static<typeof RevertState>
+
+/** `session.revert` as stored: v1's fields, and what a v2 stage adds (v1 answers leave those out). */
+export type StoredRevert = NonNullable<SessionInfo['revert']> & {
+  /** The v2 boundary message (kept); present only on a revert staged through v2 (`v2-revert.ts`). */
+  boundary?: string
+  files?: NonNullable<RevertView['files']>
+}
+
+/** Whether a session's revert was staged through v2 (a new prompt then does not commit it). */
+export function isStagedRevert(revert: SessionInfo['revert']): boolean {
+  return typeof (revert as StoredRevert | undefined)?.boundary === 'string'
+}
+
+/** `session.revert` as v2 shows it: a staged revert with its boundary, else v1's fields as they are. */
+export function revertV2View(revert: SessionInfo['revert']): RevertView | undefined {
+  if (!revert) return undefined
+  const { messageID, partID, snapshot, diff, boundary, files } = revert as StoredRevert
+  if (boundary === undefined) return { messageID, ...(partID ? { partID } : {}), ...(snapshot ? { snapshot } : {}), ...(diff !== undefined ? { diff } : {}) }
+  return { messageID: boundary, ...(snapshot ? { snapshot } : {}), diff: diff ?? '', files: files ?? [] }
+}
 
 /** Token counts without v1's extra `total`. */
 function tokensView(tokens: TokensView): TokensView {
@@ -29,7 +50,7 @@ export function sessionV2View(info: SessionInfo, worktree?: string): Static<type
     title: info.title,
     location: { directory: info.directory, ...(info.workspaceID ? { workspaceID: info.workspaceID } : {}) },
     ...(subpath && !subpath.startsWith('..') ? { subpath } : {}),
-    ...(info.revert ? { revert: { ...info.revert } } : {}),
+    ...(info.revert ? { revert: revertV2View(info.revert) } : {}),
   }
 }
 
