@@ -257,12 +257,14 @@ describe('provider: v2 integrations and credentials', () => {
     expect(attempt.mode).to.equal('auto')
     const status = async () => (await client.v2.integration.attempt.status({ attemptID: attempt.attemptID, ...location() }, { throwOnError: true })).data!.data.status
     expect(await status()).to.equal('pending')
+    // `complete` on a pending auto login waits for it.
+    const completing = client.v2.integration.attempt.complete({ attemptID: attempt.attemptID, ...location() })
+    await sleep(100)
+    expect(await status()).to.equal('pending')
     expect((await fetch(`${oauth.base}/redirect?code=good-auto`)).status).to.equal(200)
-    await autoSettled
+    expect((await completing).response.status).to.equal(204)
     expect(await status()).to.equal('complete')
     expect(stored().scripted).to.deep.include({ type: 'oauth', access: 'access-good-auto', label: 'Browser login' })
-    // `complete` on an auto login that finished answers at once.
-    expect((await client.v2.integration.attempt.complete({ attemptID: attempt.attemptID, ...location() })).response.status).to.equal(204)
 
     const cancelled = (await client.v2.integration.connect.oauth({ integrationID: 'scripted', methodID: 'browser-login', inputs: {}, ...location() }, { throwOnError: true })).data!.data
     const cancel = await client.v2.integration.attempt.cancel({ attemptID: cancelled.attemptID, ...location() })
