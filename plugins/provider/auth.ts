@@ -6,35 +6,46 @@ export type Credential =
   | { type: 'oauth'; refresh: string; access: string; expires: number }
   | { type: 'wellknown'; key: string; token: string }
 
+/** A stored credential: its secret fields, plus the label v2 clients give it. */
+export type StoredCredential = Credential & { label?: string }
+
 /**
  * Provider credentials in `<data dir>/auth.json`, mode 0600, written atomically (a temp file
  * with the same mode, then rename). Nothing here is ever sent to a client.
  */
 export class CredentialStore {
-  private cache: Record<string, Credential> | undefined
+  private cache: Record<string, StoredCredential> | undefined
   private readonly file: string
 
   constructor(dataDir: string) {
     this.file = join(dataDir, 'auth.json')
   }
 
-  all(): Record<string, Credential> {
+  all(): Record<string, StoredCredential> {
     if (this.cache) return this.cache
     try {
       const parsed = JSON.parse(readFileSync(this.file, 'utf8')) as unknown
-      this.cache = parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, Credential>) : {}
+      this.cache = parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, StoredCredential>) : {}
     } catch {
       this.cache = {}
     }
     return this.cache
   }
 
-  get(providerID: string): Credential | undefined {
+  get(providerID: string): StoredCredential | undefined {
     return Object.hasOwn(this.all(), providerID) ? this.all()[providerID] : undefined
   }
 
-  set(providerID: string, credential: Credential): void {
+  set(providerID: string, credential: StoredCredential): void {
     this.write({ ...this.all(), [providerID]: credential })
+  }
+
+  /** Renames a stored credential; false when the provider has none. */
+  relabel(providerID: string, label: string): boolean {
+    const stored = this.get(providerID)
+    if (!stored) return false
+    this.set(providerID, { ...stored, label })
+    return true
   }
 
   remove(providerID: string): boolean {
@@ -45,7 +56,7 @@ export class CredentialStore {
     return true
   }
 
-  private write(next: Record<string, Credential>): void {
+  private write(next: Record<string, StoredCredential>): void {
     mkdirSync(dirname(this.file), { recursive: true })
     const temp = `${this.file}.${process.pid}.tmp`
     writeFileSync(temp, JSON.stringify(next, null, 2), { mode: 0o600 })

@@ -1,21 +1,43 @@
 import { definePlugin } from '../../kernel/plugin.js'
 import { registerSchemas } from '../../kernel/schemas.js'
 import { CredentialStore } from './auth.js'
+import { Integrations } from './integrations.js'
 import { registerProviderRoutes } from './routes.js'
-import { AuthAuthorization, AuthInput, AuthMethod, ConfiguredProviders, ModelInfoSchema, ModelV2Info, ProviderInfoSchema, ProviderList, ProviderNotFoundErrorBody, ProviderV2Info } from './schemas.js'
+import {
+  AuthAuthorization,
+  AuthInput,
+  AuthMethod,
+  ConfiguredProviders,
+  CredentialNotFoundErrorBody,
+  IntegrationAttempt,
+  IntegrationAttemptNotFoundErrorBody,
+  IntegrationAttemptStatus,
+  IntegrationInfo,
+  IntegrationNotFoundErrorBody,
+  ModelInfoSchema,
+  ModelV2Info,
+  ProviderInfoSchema,
+  ProviderList,
+  ProviderNotFoundErrorBody,
+  ProviderV2Info,
+} from './schemas.js'
 import { Providers } from './service.js'
+import { registerIntegrationV2Routes } from './v2-integrations.js'
 import { registerProviderV2Routes } from './v2-routes.js'
 
-/** Providers and models (shipped catalogue + config), credentials, OAuth logins. */
+/** Providers and models (shipped catalogue + config), credentials, OAuth logins, v2 integrations. */
 export default definePlugin({
   name: 'provider',
   register(app, kernel) {
     registerSchemas(app, [ModelInfoSchema, ProviderInfoSchema, ProviderList, ConfiguredProviders, AuthMethod, AuthAuthorization, AuthInput, ModelV2Info, ProviderV2Info, ProviderNotFoundErrorBody])
+    registerSchemas(app, [IntegrationInfo, IntegrationAttempt, IntegrationAttemptStatus, IntegrationNotFoundErrorBody, IntegrationAttemptNotFoundErrorBody, CredentialNotFoundErrorBody])
     const credentials = new CredentialStore(kernel.paths.data)
     credentials.secure()
     const providers = new Providers(kernel, credentials)
+    const integrations = new Integrations(kernel, providers, credentials)
     app.decorate('providers', providers)
-    registerProviderRoutes(app, kernel, providers, credentials)
+    registerProviderRoutes(app, kernel, providers, credentials, integrations)
     registerProviderV2Routes(app, providers)
+    registerIntegrationV2Routes(app, integrations)
   },
 })

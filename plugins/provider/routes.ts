@@ -6,6 +6,7 @@ import type { Kernel } from '../../kernel/plugin.js'
 import { InstanceQuery, ref } from '../../kernel/schemas.js'
 import { ProviderOAuth, type OAuthAuthorization, type ProviderOAuthMethod } from '../../sdk/provider.js'
 import type { Credential, CredentialStore } from './auth.js'
+import type { Integrations } from './integrations.js'
 import { AuthAuthorization, AuthInput, AuthMethod, AuthorizeInput, CallbackInput, ConfiguredProviders, ProviderList, ProviderParams } from './schemas.js'
 import { ProviderNotFoundError, type Providers } from './service.js'
 
@@ -26,7 +27,7 @@ function ownFields(credential: Credential): Credential {
   }
 }
 
-export function registerProviderRoutes(app: FastifyInstance, kernel: Kernel, providers: Providers, credentials: CredentialStore): void {
+export function registerProviderRoutes(app: FastifyInstance, kernel: Kernel, providers: Providers, credentials: CredentialStore, integrations: Integrations): void {
   const oauthMethods = (providerID: string): ProviderOAuthMethod[] => kernel.extensions.get(ProviderOAuth).filter((m) => m.providerID === providerID)
   const pending = new Map<string, { method: number; authorization: OAuthAuthorization; expires: number }>()
 
@@ -77,7 +78,7 @@ export function registerProviderRoutes(app: FastifyInstance, kernel: Kernel, pro
     async (request) => {
       const { providerID } = request.params as Static<typeof ProviderParams>
       credentials.set(providerID, ownFields(request.body as Credential))
-      providers.credentialsChanged()
+      integrations.changed(request.instance, providerID)
       return true
     },
   )
@@ -87,8 +88,8 @@ export function registerProviderRoutes(app: FastifyInstance, kernel: Kernel, pro
     { schema: { operationId: 'auth.remove', tags: ['control'], summary: 'Forget a provider\'s stored credentials', querystring, params: ProviderParams, response: { 200: Type.Boolean() } } },
     async (request) => {
       const { providerID } = request.params as Static<typeof ProviderParams>
-      credentials.remove(providerID)
-      providers.credentialsChanged()
+      const existed = credentials.remove(providerID)
+      integrations.changed(request.instance, existed ? providerID : undefined)
       return true
     },
   )
@@ -149,7 +150,7 @@ export function registerProviderRoutes(app: FastifyInstance, kernel: Kernel, pro
       const result = await started.authorization.callback(body.code)
       pending.delete(key)
       credentials.set(providerID, result)
-      providers.credentialsChanged()
+      integrations.changed(request.instance, providerID)
       return true
     },
   )

@@ -129,3 +129,66 @@ export const ProviderNotFoundErrorBody = named(
   'ProviderNotFoundError',
   Type.Object({ _tag: Type.Literal('ProviderNotFoundError'), providerID: Type.String(), message: Type.String() }, { additionalProperties: false }),
 )
+
+// v2 integrations (`/api/integration…`) and credentials (`/api/credential…`): views over the
+// same providers, `ProviderOAuth` methods and stored credentials as v1.
+
+const closed = { additionalProperties: false } as const
+
+export const IntegrationInfo = named(
+  'IntegrationInfo',
+  Type.Object(
+    {
+      id: Type.String(),
+      name: Type.String(),
+      methods: Type.Array(
+        Type.Union([
+          Type.Object({ id: Type.String(), type: Type.Literal('oauth'), label: Type.String() }, closed),
+          Type.Object({ type: Type.Literal('key'), label: Type.Optional(Type.String()) }, closed),
+          Type.Object({ type: Type.Literal('env'), names: Type.Array(Type.String()) }, closed),
+        ]),
+      ),
+      connections: Type.Array(
+        Type.Union([
+          Type.Object({ type: Type.Literal('credential'), id: Type.String(), label: Type.String() }, closed),
+          Type.Object({ type: Type.Literal('env'), name: Type.String() }, closed),
+        ]),
+      ),
+    },
+    closed,
+  ),
+)
+
+const AttemptTime = Type.Object({ created: Type.Number(), expires: Type.Number() }, closed)
+
+export const IntegrationAttempt = named(
+  'IntegrationAttempt',
+  Type.Object({ attemptID: Type.String(), url: Type.String(), instructions: Type.String(), mode: StringEnum(['auto', 'code']), time: AttemptTime }, closed),
+)
+
+export const IntegrationAttemptStatus = named(
+  'IntegrationAttemptStatus',
+  Type.Union([
+    Type.Object({ status: StringEnum(['pending', 'complete', 'expired']), time: AttemptTime }, closed),
+    Type.Object({ status: Type.Literal('failed'), message: Type.String(), time: AttemptTime }, closed),
+  ]),
+)
+
+const tagged = (tag: string, field: string) =>
+  named(tag, Type.Object({ _tag: Type.Literal(tag), message: Type.String(), [field]: Type.String() }, closed))
+export const IntegrationNotFoundErrorBody = tagged('IntegrationNotFoundError', 'integrationID')
+export const IntegrationAttemptNotFoundErrorBody = tagged('IntegrationAttemptNotFoundError', 'attemptID')
+export const CredentialNotFoundErrorBody = tagged('CredentialNotFoundError', 'credentialID')
+
+const Label = Type.String({ minLength: 1, maxLength: 200 })
+export const IntegrationParams = Type.Object({ integrationID: Type.String({ minLength: 1, maxLength: 200 }) })
+export const AttemptParams = Type.Object({ attemptID: Type.String({ pattern: '^con_', maxLength: 100 }) })
+export const CredentialParams = Type.Object({ credentialID: Type.String({ pattern: '^cred_', maxLength: 400 }) })
+export const ConnectKeyInput = Type.Object({ key: Secret, label: Type.Optional(Label) })
+export const ConnectOAuthInput = Type.Object({
+  methodID: Type.String({ minLength: 1, maxLength: 200 }),
+  inputs: Type.Record(Type.String(), Type.String({ maxLength: 10_000 }), { maxProperties: 50 }),
+  label: Type.Optional(Label),
+})
+export const CompleteInput = Type.Object({ code: Type.Optional(Type.String({ minLength: 1, maxLength: 10_000 })) })
+export const CredentialUpdateInput = Type.Object({ label: Label })

@@ -1,0 +1,28 @@
+import { TaggedError } from '../../kernel/v2.js'
+
+// v2 answers where OpenCode 1.18 answers 500 (integration, attempt) or 204 (credential).
+
+export class IntegrationNotFoundError extends TaggedError {
+  constructor(integrationID: string) {
+    super('IntegrationNotFoundError', 404, `Integration not found: ${integrationID}`, { integrationID })
+  }
+}
+
+export class IntegrationAttemptNotFoundError extends TaggedError {
+  constructor(attemptID: string) {
+    super('IntegrationAttemptNotFoundError', 404, `OAuth attempt not found: ${attemptID}`, { attemptID })
+  }
+}
+
+export class CredentialNotFoundError extends TaggedError {
+  constructor(credentialID: string) {
+    super('CredentialNotFoundError', 404, `Credential not found: ${credentialID}`, { credentialID })
+  }
+}
+
+/** A login the provider (or the plugin) refused, or an attempt that cannot finish: 400, tagged as OpenCode tags it. */
+export class AuthorizationFailedError extends TaggedError {
+  constructor(message: string) {
+    super('InvalidRequestError', 400, message, { kind: 'integration_authorization' })
+  }
+}
