@@ -1,28 +1,23 @@
 // Prompt admission: how prompts, summaries and shell commands get into a session's one loop, and
 // in which order. Everything that decides the conversation's order happens synchronously here.
 import type { FastifyInstance } from 'fastify'
-import { lstatSync, readdirSync, readFileSync } from 'node:fs'
-import { relative } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { BadRequestError, isNamedError } from '../../kernel/errors.js'
 import { ascendingId } from '../../kernel/ids.js'
 import type { Instance } from '../../kernel/instance.js'
 import type { Kernel } from '../../kernel/plugin.js'
 import { triggerHook } from '../../sdk/hooks.js'
-import { realPathInside } from '../../sdk/paths.js'
 import type { AgentInfo } from '../agent/types.js'
 import type { ModelInfo, ModelRef } from '../provider/types.js'
 import { compactionRequest } from './compaction.js'
 import { SessionIdle, SessionStatusChanged } from './events.js'
-import type { MessageWithParts, Part, PromptInput, SessionInfo, SessionStatus, TextPart, UserMessage } from './schemas.js'
+import type { MessageWithParts, PromptInput, SessionInfo, SessionStatus, UserMessage } from './schemas.js'
 import { isDefaultTitle, QueuedWorkAbortedError, SessionBusyError, type SessionService } from './service.js'
 import type { SessionHistory } from './history.js'
 import type { PartWriter } from './writer.js'
 import { generateTitle } from './title.js'
+import { userParts } from './prompt-parts.js'
 import type { DeliveryMode } from './v2-events.js'
 import type { ResumeOutcome } from './types.js'
-
-const MAX_INLINE_FILE_BYTES = 1024 * 1024
 
 export type UserWithParts = MessageWithParts & { info: UserMessage }
 
@@ -309,7 +304,7 @@ export class PromptAdmission {
     if (input.format?.type === 'json_schema' && !input.format.schema) throw new BadRequestError('format.schema is required when format.type is "json_schema"', 'Body')
     if (input.messageID && this.sessions.store.hasMessageID(input.messageID)) throw new BadRequestError(`Message already exists: ${input.messageID}`, 'Body')
     const draftID = input.messageID ?? ascendingId('msg')
-    const parts = this.userParts(instance, sessionID, draftID, input)
+    const parts = userParts(instance, sessionID, draftID, input)
     const variant = input.variant ?? agent.variant
     const info: UserMessage = { id: draftID, sessionID, role: 'user', time: { created: Date.now() }, agent: agent.name, model: { ...model, ...(variant ? { variant } : {}) } }
     if (input.system) info.system = input.system
@@ -511,49 +506,6 @@ export class PromptAdmission {
     for (const listener of this.stopListeners) listener(sessionID)
     // Last: an idle instance may be evicted at once.
     run.unpin()
-  }
-
-  /** Turns the prompt's parts into stored parts; project files are read in as synthetic text. */
-  private userParts(instance: Instance, sessionID: string, messageID: string, input: PromptInput): Part[] {
-    const parts: Part[] = []
-    for (const part of input.parts) {
-      const id = part.id ?? ascendingId('prt')
-      if (part.type === 'text') {
-        parts.push({ ...part, id, sessionID, messageID })
-      } else if (part.type === 'agent') {
-        parts.push({ ...part, id, sessionID, messageID })
-      } else if (part.type === 'subtask') {
-        parts.push({ ...part, id, sessionID, messageID })
-      } else {
-        parts.push({ ...part, id, sessionID, messageID })
-        if (part.url.startsWith('file://')) parts.push(...this.inlineFile(instance, sessionID, messageID, part.url, part.mime))
-        else if (!part.url.startsWith('data:')) throw new BadRequestError(`Unsupported file URL (use file:// or data:): ${part.url.slice(0, 100)}`, 'Body')
-      }
-    }
-    return parts
-  }
-
-  private inlineFile(instance: Instance, sessionID: string, messageID: string, url: string, mime: string): Part[] {
-    let path: string
-    try {
-      path = fileURLToPath(new URL(url))
-    } catch {
-      throw new BadRequestError(`Invalid file URL: ${url.slice(0, 200)}`, 'Body')
-    }
-    if (!realPathInside(path, [instance.worktree, instance.directory])) {
-      throw new BadRequestError(`File is outside the project: ${path}`, 'Body')
-    }
-    const synthetic = (text: string): TextPart => ({ id: ascendingId('prt'), sessionID, messageID, type: 'text', text, synthetic: true })
-    const rel = relative(instance.worktree, path) || '.'
-    const stat = lstatSync(path)
-    if (stat.isDirectory()) {
-      const entries = readdirSync(path, { withFileTypes: true }).map((entry) => entry.name + (entry.isDirectory() ? '/' : ''))
-      return [synthetic(`Listing of directory ${rel}:\n${entries.sort().join('\n')}`)]
-    }
-    if (mime.startsWith('image/') || mime === 'application/pdf') return []
-    if (stat.size > MAX_INLINE_FILE_BYTES) return [synthetic(`File ${rel} is too large to include (${stat.size} bytes); read parts of it with the read tool.`)]
-    const content = readFileSync(path, 'utf8')
-    return [synthetic(`Contents of ${rel}:\n\`\`\`\n${content}\n\`\`\``)]
   }
 
   private generateTitle(instance: Instance, sessionID: string, text: string, model: ModelRef): Promise<void> {

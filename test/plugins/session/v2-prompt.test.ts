@@ -24,6 +24,8 @@ describe('session: v2 prompt model', () => {
   })
   after(cleanup)
 
+  /** `wait` through the official client; `data` is what the server answered. */
+  const wait = async (sessionID: string) => (await client.v2.session.wait({ sessionID }, { throwOnError: true, query: { timeout: 10_000 } } as never)) as unknown as { data: any; response: Response }
   const newSession = async () => (await client.v2.session.create({ location: { directory: h.repo } }, { throwOnError: true })).data!.data.id
 
   it('admits a prompt at once, runs the turn with its tool call, and tells it on both streams and v1', async () => {
@@ -40,11 +42,11 @@ describe('session: v2 prompt model', () => {
     // Answered before the model has finished.
     expect(h.llm.requests.length).to.be.lessThan(2)
 
-    const waited = await h.call('POST', `/api/session/${sessionID}/wait?timeout=10000`)
-    expect(waited.status).to.equal(200)
-    expect(waited.body.data.idle).to.equal(true)
-    expect(waited.body.data.message).to.deep.include({ type: 'assistant', finish: 'stop' })
-    expect(waited.body.data.message.content.at(-1)).to.deep.include({ type: 'text', text: 'It says one.' })
+    const waited = await wait(sessionID)
+    expect(waited.response.status).to.equal(200)
+    expect(waited.data.data.idle).to.equal(true)
+    expect(waited.data.data.message).to.deep.include({ type: 'assistant', finish: 'stop' })
+    expect(waited.data.data.message.content.at(-1)).to.deep.include({ type: 'text', text: 'It says one.' })
 
     const done = (stream: SseConnection) => stream.next((frame) => frame.data?.type === 'session.next.step.ended' && frame.data.data.finish === 'stop', 5000)
     await done(sessionStream)
@@ -98,9 +100,30 @@ describe('session: v2 prompt model', () => {
 
   it('replays the session stream after a seq, then goes on live', async () => {
     const sessionID = await newSession()
+    // The official client's SSE readers, on both streams.
+    const controller = new AbortController()
+    const sdkSession = await client.v2.session.events({ sessionID }, { signal: controller.signal })
+    const sdkServer = await client.v2.event.subscribe({ signal: controller.signal })
+    const read = async (stream: AsyncIterator<unknown>, until: (event: any) => boolean, seen: any[] = []) => {
+      for (let next = await stream.next(); !next.done; next = await stream.next()) {
+        seen.push(next.value)
+        if (until(next.value)) break
+      }
+      return seen
+    }
+    const serverEvents = (sdkServer.stream as AsyncGenerator<unknown>)[Symbol.asyncIterator]()
+    // Connected once the first frame is in.
+    const connected = await read(serverEvents, () => true)
+    expect(connected[0].type).to.equal('server.connected')
     h.llm.script({ text: 'First.' })
     const first = (await client.v2.session.prompt({ sessionID, prompt: { text: 'one' } }, { throwOnError: true })).data!.data
-    await h.call('POST', `/api/session/${sessionID}/wait`)
+    const isEnd = (event: any) => event?.type === 'session.next.step.ended' && event.data?.sessionID === sessionID
+    const fromSession = await read((sdkSession.stream as AsyncGenerator<unknown>)[Symbol.asyncIterator](), isEnd)
+    expect(fromSession.map((event) => event.type)).to.deep.equal(['session.next.prompt.admitted', 'session.next.prompted', 'session.next.step.started', 'session.next.text.started', 'session.next.text.ended', 'session.next.step.ended'])
+    const fromServer = await read(serverEvents, isEnd)
+    expect(fromServer.filter((event) => event.type === 'session.next.text.delta').map((event) => event.data.delta).join('')).to.equal('First.')
+    controller.abort()
+    await wait(sessionID)
     const replay = await openSse(`${base}/api/session/${sessionID}/event?after=${first.admittedSeq}`)
     await replay.next((frame) => frame.data?.type === 'session.next.step.ended')
     expect(types(replay)[0]).to.equal('session.next.prompted')
@@ -127,7 +150,7 @@ describe('session: v2 prompt model', () => {
     const queued = (await client.v2.session.prompt({ sessionID, prompt: { text: 'Queued question.' }, delivery: 'queue' }, { throwOnError: true })).data!.data
     const steer = (await client.v2.session.prompt({ sessionID, prompt: { text: 'Steer here.' } }, { throwOnError: true })).data!.data
     expect(queued.promotedSeq).to.equal(undefined)
-    await h.call('POST', `/api/session/${sessionID}/wait?timeout=10000`)
+    await wait(sessionID)
     expect(h.llm.requests.length).to.equal(before + 3)
     expect(lastUserText(h, before)).to.contain('Start.')
     expect(JSON.stringify(h.llm.requests[before]!.body.messages)).not.to.contain('Steer here.')
@@ -142,7 +165,7 @@ describe('session: v2 prompt model', () => {
     const again = (await client.v2.session.prompt({ sessionID, id: steer.id, prompt: { text: 'Steer here.' } }, { throwOnError: true })).data!.data
     expect(again).to.deep.include({ id: steer.id, admittedSeq: steer.admittedSeq })
     expect(again.promotedSeq).to.be.a('number')
-    await h.call('POST', `/api/session/${sessionID}/wait?timeout=10000`)
+    await wait(sessionID)
     expect(h.llm.requests.length).to.equal(before + 3)
   })
 
@@ -165,8 +188,8 @@ describe('session: v2 prompt model', () => {
     expect(lastUserText(h, before)).to.contain('Hang.')
     expect(JSON.stringify(h.llm.requests[before]!.body.messages)).to.contain('Parked.')
     await client.v2.session.prompt({ sessionID, prompt: { text: 'Kept through the interrupt.' }, delivery: 'queue' }, { throwOnError: true })
-    const interrupted = await h.call('POST', `/api/session/${sessionID}/interrupt`)
-    expect(interrupted.status).to.equal(204)
+    const interrupted = await client.v2.session.interrupt({ sessionID })
+    expect(interrupted.response.status).to.equal(204)
     expect((await client.v2.session.active({ throwOnError: true })).data!.data[sessionID]).to.equal(undefined)
     const afterInterrupt = (await client.v2.session.messages({ sessionID, order: 'asc' }, { throwOnError: true })).data!.data as any[]
     expect(afterInterrupt.map((message) => message.text ?? message.finish)).to.deep.equal(['Parked.', 'Hang.', 'error'])
@@ -175,7 +198,7 @@ describe('session: v2 prompt model', () => {
     // The next prompt resumes: the kept input runs first.
     h.llm.script({ text: 'Now the kept one.' }, { text: 'And the new one.' })
     await client.v2.session.prompt({ sessionID, prompt: { text: 'New.' }, delivery: 'queue' }, { throwOnError: true })
-    await h.call('POST', `/api/session/${sessionID}/wait?timeout=10000`)
+    await wait(sessionID)
     expect(lastUserText(h, before + 1)).to.contain('Kept through the interrupt.')
     expect(lastUserText(h, before + 2)).to.contain('New.')
   })
@@ -199,9 +222,9 @@ describe('session: v2 prompt model', () => {
 
     h.llm.script({ text: 'Hello.' }, { text: 'The summary.' })
     await client.v2.session.prompt({ sessionID, prompt: { text: 'Hi.' } }, { throwOnError: true })
-    await h.call('POST', `/api/session/${sessionID}/wait`)
+    await wait(sessionID)
     expect((await client.v2.session.compact({ sessionID })).response.status).to.equal(204)
-    await h.call('POST', `/api/session/${sessionID}/wait`)
+    await wait(sessionID)
     const messages = (await client.v2.session.messages({ sessionID }, { throwOnError: true })).data!.data as any[]
     expect(messages[0]).to.deep.include({ type: 'compaction', summary: 'The summary.', reason: 'manual' })
     await events.next((frame) => frame.data?.type === 'session.next.compaction.ended')
