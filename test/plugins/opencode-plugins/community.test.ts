@@ -71,7 +71,9 @@ describe('plugin: opencode-plugins (community plugins from npm)', function () {
   it('prompt-recorder: its event hook writes the user prompt to .prompts/ in the project', async () => {
     const h = await harness()
     await h.call('GET', '/plugin')
-    h.llm.script({ text: 'sure' })
+    // The plugin creates the session's file on its first write without a lock: a reply written
+    // while the prompt's write is still under way replaces the file. A slower reply keeps them apart.
+    h.llm.script({ text: 'sure', delayMs: 300 })
     const session = await h.createSession()
     await h.prompt(session.id, 'Record this prompt please')
     await until(() => filesUnder(join(h.repo, '.prompts')).some((file) => readFileSync(file, 'utf8').includes('Record this prompt please')), 10_000, 'the recorded prompt')
