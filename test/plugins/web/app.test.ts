@@ -281,6 +281,14 @@ describe('plugin: web (the app in a real browser)', function () {
     await phone.page.getByRole('button', { name: 'Menu' }).click()
     await phone.page.locator('.sidebar').waitFor()
     expect(await phone.page.locator('#prompt-input').isVisible()).to.equal(true)
+    // The header fits the screen (Sign out was once pushed past its edge): its tabs scroll.
+    const overflow = await phone.page.evaluate(() => document.querySelector('.topbar')!.scrollWidth - document.querySelector('.topbar')!.clientWidth)
+    expect(overflow).to.be.at.most(0)
+    const signOut = phone.page.getByRole('button', { name: 'Sign out' })
+    await signOut.scrollIntoViewIfNeeded()
+    const box = (await signOut.boundingBox())!
+    expect(box.x).to.be.at.least(0)
+    expect(box.x + box.width).to.be.at.most(390)
     await screenshot(phone.page, 'web-phone')
     await phone.context.close()
   })
