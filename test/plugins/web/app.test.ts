@@ -110,6 +110,7 @@ describe('plugin: web (the app in a real browser)', function () {
     const request = page.locator('.request.permission')
     await request.waitFor()
     expect(await request.textContent()).to.contain('edit')
+    await request.scrollIntoViewIfNeeded()
     await screenshot(page, 'web-permission-asked')
     await request.getByRole('button', { name: 'Allow once' }).click()
     await page.locator('.tool[data-tool="write"] .tool-status', { hasText: 'completed' }).waitFor()
