@@ -4,6 +4,7 @@ import websocket from '@fastify/websocket'
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import fastifyPlugin from 'fastify-plugin'
 import type { Server } from 'node:http'
+import { handleClientError } from './client-error.js'
 import { kernelCompilers } from './compilers.js'
 import { checkDirectory, normaliseDirectory, requestedDirectory } from './directory.js'
 import { eventDocument } from './doc.js'
@@ -143,6 +144,7 @@ export async function buildApp(kernel: KernelRuntime, plugins: readonly LoadedPl
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimit,
     forceCloseConnections: true,
+    clientErrorHandler: handleClientError,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
     ...(options.serverFactory ? { serverFactory: options.serverFactory } : {}),
     schemaController: { compilersFactory: kernelCompilers(options.lazyCompile ?? false) as never },

@@ -26,10 +26,6 @@ export interface BusEvent {
   payload: EventPayload
   /** Where a durable log (the sync plugin's per-session log) stored the event, set as it is published. */
   durable?: { aggregateID: string; seq: number; version: number }
-  /** The SSE frame, serialised once on first send, for every subscriber of `/event` and `/global/event`. */
-  frame?: string
-  globalFrame?: string
-  v2Frame?: string
 }
 
 // Held on globalThis so that a third-party plugin resolving its own copy of this package

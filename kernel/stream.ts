@@ -22,13 +22,12 @@ const isV2Only = (type: string): boolean => type.startsWith('session.next.') && 
 
 /** The v2 envelope: `{id, type, durable?, location?, data}`; events of no instance have no location. */
 function v2Frame(event: BusEvent): string {
-  if (event.v2Frame !== undefined) return event.v2Frame
   const { id, type, properties } = event.payload
   const envelope: Record<string, unknown> = { id, type }
   if (event.durable) envelope.durable = event.durable
   if (event.directory !== 'global') envelope.location = { directory: event.directory }
   envelope.data = properties
-  return (event.v2Frame = sseFrame(event.seq, JSON.stringify(envelope)))
+  return sseFrame(event.seq, JSON.stringify(envelope))
 }
 
 function wrap(event: BusEvent, payload: EventPayload): Record<string, unknown> {
@@ -38,13 +37,26 @@ function wrap(event: BusEvent, payload: EventPayload): Record<string, unknown> {
   return wrapped
 }
 
-// Each event is serialised and framed once per endpoint, however many clients receive it.
-function instanceFrame(event: BusEvent): string {
-  return (event.frame ??= sseFrame(event.seq, JSON.stringify(event.payload)))
-}
+/**
+ * Each event is serialised and framed once per endpoint, however many clients receive it. The
+ * frames are kept only for the event being published (its subscribers are called one after the
+ * other within `publish`), not on the event: the replay ring holds 4,096 events, long enough for
+ * V8 to move them to the old generation, where frames kept on them would become garbage that
+ * waits for a full collection; a replay renders its frames again.
+ */
+class FrameCache {
+  private event?: BusEvent
+  private frame?: string
 
-function globalFrame(event: BusEvent): string {
-  return (event.globalFrame ??= sseFrame(event.seq, JSON.stringify(wrap(event, event.payload))))
+  constructor(private readonly render: (event: BusEvent) => string) {}
+
+  get(event: BusEvent): string {
+    if (event !== this.event) {
+      this.event = event
+      this.frame = this.render(event)
+    }
+    return this.frame!
+  }
 }
 
 const DELTA = 'message.part.delta'
@@ -70,6 +82,9 @@ function payload(event: EventDefinition, properties: Record<string, unknown> = {
 /** The SSE endpoints' subscribers: replay, live events, heartbeats, bounded queues. */
 export class EventStreams {
   private readonly streams = new Set<Stream>()
+  private readonly instanceFrames = new FrameCache((event) => sseFrame(event.seq, JSON.stringify(event.payload)))
+  private readonly globalFrames = new FrameCache((event) => sseFrame(event.seq, JSON.stringify(wrap(event, event.payload))))
+  private readonly v2Frames = new FrameCache(v2Frame)
   private heartbeat?: NodeJS.Timeout
 
   constructor(
@@ -120,14 +135,15 @@ export class EventStreams {
     if (v2) stream.client.sendFrame(': heartbeat\n\n')
 
     const global = directory === undefined
-    const send = (event: BusEvent) => {
-      const type = event.payload.type
-      if (v2 ? type === DELTA : isV2Only(type)) return
+    const frames = v2 ? this.v2Frames : global ? this.globalFrames : this.instanceFrames
+    const skips = (type: string) => (v2 ? type === DELTA : isV2Only(type))
+    const send = (event: BusEvent, rendered?: string) => {
+      if (skips(event.payload.type)) return
+      const frame = rendered ?? frames.get(event)
       if (v2) {
-        stream.client.sendFrame(v2Frame(event))
+        stream.client.sendFrame(frame)
         return
       }
-      const frame = global ? globalFrame(event) : instanceFrame(event)
       // Only a client that has fallen behind coalesces deltas; the others get each frame as is.
       const key = stream.client.isBehind && event.payload.type === DELTA ? deltaKey(event.payload.properties) : undefined
       if (key === undefined) stream.client.sendFrame(frame)
@@ -137,10 +153,11 @@ export class EventStreams {
     const lastEventId = request.headers['last-event-id']
     if (typeof lastEventId === 'string' && lastEventId.trim() !== '') {
       const seq = Number(lastEventId)
-      const missed = Number.isSafeInteger(seq) ? this.bus.since(seq, directory) : undefined
+      const missed = Number.isSafeInteger(seq) ? this.bus.since(seq, directory)?.filter((event) => !skips(event.payload.type)) : undefined
       // A replay larger than a client's queue would cut the client off on every reconnect.
-      const replayable = missed && missed.reduce((bytes, event) => bytes + (global ? globalFrame(event) : instanceFrame(event)).length, 0) < this.options.maxQueuedBytes / 2
-      if (missed && replayable) for (const event of missed) send(event)
+      const replay = missed?.map((event) => frames.get(event))
+      const replayable = replay && replay.reduce((bytes, frame) => bytes + frame.length, 0) < this.options.maxQueuedBytes / 2
+      if (missed && replay && replayable) missed.forEach((event, i) => send(event, replay[i]))
       else {
         this.sendFrame(
           stream,
@@ -151,7 +168,7 @@ export class EventStreams {
         )
       }
     }
-    if (!stream.client.isClosed) unsubscribe = this.bus.subscribe(send, directory)
+    if (!stream.client.isClosed) unsubscribe = this.bus.subscribe((event) => send(event), directory)
     // A client that went away while the request passed the hooks fired 'close' before anyone listened.
     if (response.destroyed || request.raw.socket?.destroyed) stream.client.end()
   }

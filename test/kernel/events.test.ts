@@ -72,6 +72,29 @@ describe('kernel: event bus and SSE', () => {
     expect(replayed.slice(0, 2)).to.deep.equal([101, 102])
   })
 
+  it('replays on /event and /global/event the frames live clients got, and keeps no frames on the events it holds', async () => {
+    const local = await openSse(`${url}/event?directory=${directory}`)
+    const global = await openSse(`${url}/global/event`)
+    const before = (await publish(700)).seq
+    await local.next((frame) => frame.data.properties?.n === 700)
+    await global.next((frame) => frame.data.payload?.properties?.n === 700)
+    for (const n of [701, 702, 703]) await publish(n)
+    const live = [
+      (await local.next((frame) => frame.data.properties?.n === 703)) && local.frames.filter((frame) => Number(frame.id) > before && frame.data.type === 'test.pinged'),
+      (await global.next((frame) => frame.data.payload?.properties?.n === 703)) && global.frames.filter((frame) => Number(frame.id) > before && frame.data.payload?.type === 'test.pinged'),
+    ]
+    local.close()
+    global.close()
+    const replays = [await openSse(`${url}/event?directory=${directory}`, { 'last-event-id': String(before) }), await openSse(`${url}/global/event`, { 'last-event-id': String(before) })]
+    await replays[0]!.next((frame) => frame.data.properties?.n === 703)
+    await replays[1]!.next((frame) => frame.data.payload?.properties?.n === 703)
+    expect(replays[0]!.frames.filter((frame) => frame.data.type === 'test.pinged')).to.deep.equal(live[0])
+    expect(replays[1]!.frames.filter((frame) => frame.data.payload?.type === 'test.pinged')).to.deep.equal(live[1])
+    for (const replay of replays) replay.close()
+    // Frames kept on the held events would outlive their delivery as old-generation garbage.
+    for (const event of server.kernel.bus.since(before)!) expect(Object.keys(event).sort()).to.deep.equal(['directory', 'payload', 'project', 'seq'])
+  })
+
   it('sends server.resync.required when the missed events are no longer held', async () => {
     const first = await openSse(`${url}/event?directory=${directory}`)
     await publish(200)

@@ -82,7 +82,10 @@ const scenario: Scenario = {
     const fivexx: string[] = []
     let leaked = 0
     await pool(requests, 8, async (request) => {
-      const response = await server.call(request.method, request.url, request.body)
+      const response = await server.call(request.method, request.url, request.body).catch((error: Error) => {
+        const cause = error.cause as { code?: string; message?: string } | undefined
+        throw new Error(`${request.method} ${request.url.slice(0, 120)} (${request.url.length} chars) got no answer: ${cause?.code ?? ''} ${cause?.message ?? error.message}`)
+      })
       const text = typeof response.body === 'string' ? response.body : JSON.stringify(response.body ?? '')
       if (response.status >= 500) fivexx.push(`${request.method} ${request.url.slice(0, 120)} → ${response.status} ${text.slice(0, 200)}`)
       if (text.includes(canary)) leaked++

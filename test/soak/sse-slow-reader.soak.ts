@@ -29,7 +29,7 @@ const scenario: Scenario = {
   async run({ short }) {
     const count = short ? 8000 : 20_000
     // Big enough that the paused reader's queue overflows (and it is cut off) in the short run too.
-    const size = short ? 1000 : 600
+    const size = 1000
     const llm = await soakLlm()
     const p = project(llm)
     const server = await p.start()
