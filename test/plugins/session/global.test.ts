@@ -9,7 +9,8 @@ describe('session: experimental routes', () => {
   describe('GET /experimental/session', () => {
     it("lists every project's sessions newest first, each with its project, archived ones left out unless asked", async () => {
       const h = await sessionHarness({ extraPlugins: ['project'] })
-      const other = gitRepo()
+      // Other content: two repos committed alike in the same second share a root commit (a project id).
+      const other = gitRepo({ 'README.md': '# another repo\n' })
       const plain = tempDir()
       const first = await h.createSession({ title: 'first in repo' })
       const elsewhere = (await h.call('POST', `/session?directory=${other}`, { title: 'in another repo' })).body
