@@ -1,3 +1,4 @@
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { ServerResponse } from 'node:http'
 
 export interface SseClientOptions {
@@ -32,6 +33,26 @@ function flushDirty(): void {
 
 function render(entry: Entry): string {
   return typeof entry === 'string' ? entry : entry.frame(entry.seq, entry.delta)
+}
+
+/**
+ * Takes over the reply for a server-sent event stream: the headers (with those hooks set, CORS
+ * say) go out at once, before any event, and small frames are not held back by Nagle.
+ */
+export function startEventStream(request: FastifyRequest, reply: FastifyReply): ServerResponse {
+  reply.hijack()
+  const response = reply.raw
+  response.writeHead(200, {
+    ...(reply.getHeaders() as Record<string, string>),
+    'content-type': 'text/event-stream',
+    'cache-control': 'no-cache, no-transform',
+    connection: 'keep-alive',
+    'x-accel-buffering': 'no',
+    'x-content-type-options': 'nosniff',
+  })
+  response.flushHeaders()
+  request.raw.socket.setNoDelay(true)
+  return response
 }
 
 /** `id: <seq>\ndata: <json>\n\n`, the one SSE frame format. */

@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { BusEvent, EventBus, EventDefinition, EventPayload } from './bus.js'
 import { ServerConnected, ServerHeartbeat, ServerInstanceDisposed, ServerResyncRequired } from './events.js'
 import { ascendingId } from './ids.js'
-import { SseClient, sseFrame } from './sse.js'
+import { SseClient, sseFrame, startEventStream } from './sse.js'
 
 export interface EventStreamOptions {
   heartbeatMs: number
@@ -106,17 +106,7 @@ export class EventStreams {
    * payloads, or (`v2`) as OpenCode's v2 envelopes for `/api/event`.
    */
   open(request: FastifyRequest, reply: FastifyReply, directory?: string, format: { v2?: boolean } = {}): void {
-    reply.hijack()
-    const response = reply.raw
-    response.writeHead(200, {
-      ...(reply.getHeaders() as Record<string, string>),
-      'content-type': 'text/event-stream',
-      'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
-      'x-content-type-options': 'nosniff',
-    })
-    request.raw.socket.setNoDelay(true)
+    const response = startEventStream(request, reply)
     let unsubscribe = () => {}
     const v2 = format.v2 === true
     const stream: Stream = {

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
 import type { Kernel } from '../../kernel/plugin.js'
 import { ref } from '../../kernel/schemas.js'
-import { SseClient } from '../../kernel/sse.js'
+import { SseClient, startEventStream } from '../../kernel/sse.js'
 import { InvalidRequestError, ServiceUnavailableError, ServiceUnavailableErrorBody, v2Errors } from '../../kernel/v2.js'
 import type { SyncEventRow, SyncLog } from '../sync/types.js'
 import type { SessionService } from './service.js'
@@ -102,19 +102,7 @@ export function registerSessionV2EventRoutes(app: FastifyInstance, kernel: Kerne
       let cursor = seqOf((request.query as { after?: string }).after, 'after')
       existing(sessionID)
       const log = syncLog()
-      reply.hijack()
-      const response = reply.raw
-      response.writeHead(200, {
-        ...(reply.getHeaders() as Record<string, string>),
-        'content-type': 'text/event-stream',
-        'cache-control': 'no-cache, no-transform',
-        connection: 'keep-alive',
-        'x-accel-buffering': 'no',
-        'x-content-type-options': 'nosniff',
-      })
-      // Sent now: a session with nothing new yet would otherwise keep its client waiting for headers.
-      response.flushHeaders()
-      request.raw.socket.setNoDelay(true)
+      const response = startEventStream(request, reply)
       let held: SyncEventRow[] | undefined = []
       let unfollow = () => {}
       const heartbeat = setInterval(() => client.sendFrame(': heartbeat\n\n'), HEARTBEAT_MS)
