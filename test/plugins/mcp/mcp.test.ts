@@ -117,6 +117,8 @@ describe('plugin: mcp', () => {
 
     const running = h.prompt(session.id, 'be slow')
     await until(() => h.events.some((e: any) => e.type === 'message.part.updated' && e.properties.part.tool === 'fixture_slow' && e.properties.part.state.status === 'running'), 5000, 'slow call')
+    // An abort before the request reaches the server has nothing to cancel there: wait for it.
+    await until(() => existsSync(`${marker}.started`), 5000, 'the slow call to reach the server')
     await h.call('POST', `/session/${session.id}/abort`)
     const reply = await running
     expect(reply.body.info.error.name).to.equal('MessageAbortedError')
