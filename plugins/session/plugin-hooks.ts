@@ -4,7 +4,7 @@ import type { ModelMessage } from 'ai'
 import type { Instance } from '../../kernel/instance.js'
 import type { Kernel } from '../../kernel/plugin.js'
 import type { ToolDefinition } from '../../kernel/tool.js'
-import { triggerHook } from '../../sdk/hooks.js'
+import { hasHook, triggerHook } from '../../sdk/hooks.js'
 import type { AgentInfo } from '../agent/types.js'
 import type { ModelInfo } from '../provider/types.js'
 import { COMPACTION_QUESTION } from './compaction.js'
@@ -54,9 +54,14 @@ export async function transformSystem(kernel: Kernel, instance: Instance, sessio
   return Array.isArray(output.system) ? output.system.filter((entry): entry is string => typeof entry === 'string') : system
 }
 
-/** `experimental.chat.messages.transform`: edits what the model is sent (never what is stored). */
+/**
+ * `experimental.chat.messages.transform`: edits what the model is sent (never what is stored).
+ * The hooks get a copy: `messages` may be the store's cached history, which must not change.
+ */
 export async function transformMessages(kernel: Kernel, instance: Instance, messages: MessageWithParts[]): Promise<MessageWithParts[]> {
-  const output = await triggerHook(kernel, instance, 'experimental.chat.messages.transform', {}, { messages })
+  const name = 'experimental.chat.messages.transform'
+  if (!(await hasHook(kernel, instance, name))) return messages
+  const output = await triggerHook(kernel, instance, name, {}, { messages: structuredClone(messages) })
   return Array.isArray(output.messages) ? output.messages : messages
 }
 
