@@ -178,6 +178,8 @@ export class SessionStore {
   private readonly listStatements = new Map<string, { all(...args: unknown[]): unknown[] }>()
   /** Session list bodies by filter; cleared on every session write. */
   private readonly listCache = new Map<string, string>()
+  /** `GET /session/:id/message` bodies by session; dropped on each write to its messages or parts. */
+  private readonly messageBodies = new Map<string, string>()
 
   /**
    * `histories` may be shared by the stores of successive plugin versions (dev mode reloads),
@@ -316,7 +318,10 @@ export class SessionStore {
 
   deleteSessions(ids: string[]): void {
     this.listCache.clear()
-    for (const id of ids) this.histories.delete(id)
+    for (const id of ids) {
+      this.histories.delete(id)
+      this.messageBodies.delete(id)
+    }
     this.db.transaction(() => {
       for (const id of ids) {
         this.statements.deleteParts.run(id)
@@ -327,6 +332,7 @@ export class SessionStore {
 
   saveMessage(info: MessageInfo): void {
     const data = JSON.stringify(info)
+    this.messageBodies.delete(info.sessionID)
     this.statements.upsertMessage.run(info.id, info.sessionID, info.role === 'assistant' && !info.time.completed ? 1 : 0, data)
     this.historyMessageSaved(info, data)
   }
@@ -345,12 +351,28 @@ export class SessionStore {
   deleteMessage(sessionID: string, messageID: string): boolean {
     // Rare (reverts, edits): the history is read again rather than patched.
     this.histories.delete(sessionID)
+    this.messageBodies.delete(sessionID)
     return this.statements.deleteMessage.run(messageID, sessionID).changes > 0
   }
 
   /** Every message of a session (from message id `from` on) with its parts, oldest first (the model's context). */
   allMessages(sessionID: string, from?: string): MessageWithParts[] {
     return this.toMessages(this.allMessagesJson(sessionID, from))
+  }
+
+  /**
+   * `GET /session/:id/message`'s body: every message with its parts as stored JSON, kept until the
+   * session's messages or parts change (clients read it whole on opening a session).
+   */
+  allMessagesBody(sessionID: string): string {
+    const cached = this.messageBodies.get(sessionID)
+    if (cached !== undefined) return cached
+    const body = messagesJson(this.allMessagesJson(sessionID))
+    if (body.length <= LIST_CACHE_MAX_BODY) {
+      if (this.messageBodies.size >= LIST_CACHE_ENTRIES) this.messageBodies.delete(this.messageBodies.keys().next().value!)
+      this.messageBodies.set(sessionID, body)
+    }
+    return body
   }
 
   /** The user message the newest finished summary answered (where the model's history starts). */
@@ -390,6 +412,7 @@ export class SessionStore {
 
   savePart(part: Part): void {
     const data = JSON.stringify(part)
+    this.messageBodies.delete(part.sessionID)
     this.statements.upsertPart.run(part.id, part.messageID, part.sessionID, isActive(part), data)
     this.historyPartSaved(part, data)
   }
@@ -400,6 +423,7 @@ export class SessionStore {
     this.db.transaction(() => {
       for (const part of parts) {
         const data = JSON.stringify(part)
+        this.messageBodies.delete(part.sessionID)
         this.statements.upsertPart.run(part.id, part.messageID, part.sessionID, isActive(part), data)
         written.push([part, data])
       }
@@ -413,6 +437,8 @@ export class SessionStore {
   }
 
   deletePart(messageID: string, partID: string): boolean {
+    // Its session is not known here, and deleting a part is rare.
+    this.messageBodies.clear()
     for (const [sessionID, history] of this.histories) {
       const at = position(history.messages, messageID, messageId)
       if (history.messages[at]?.info.id === messageID) this.histories.delete(sessionID)
