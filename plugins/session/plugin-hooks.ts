@@ -74,11 +74,15 @@ export async function compactingPrompt(kernel: Kernel, instance: Instance, sessi
   const context = Array.isArray(output.context) ? output.context.filter((entry): entry is string => typeof entry === 'string') : []
   if (!context.length && typeof output.prompt !== 'string') return
   const request = messages.findLast((message) => message.role === 'user')
-  if (!request || !Array.isArray(request.content)) return
+  if (!request) return
+  const edit = (text: string) => (typeof output.prompt === 'string' ? output.prompt : text) + (context.length ? '\n\n' + context.join('\n\n') : '')
+  // A request of one text part comes as a plain string (see toModelMessages).
+  if (typeof request.content === 'string') {
+    if (request.content === COMPACTION_QUESTION) request.content = edit(request.content)
+    return
+  }
   const part = request.content.find((entry) => entry.type === 'text' && entry.text === COMPACTION_QUESTION) as { text: string } | undefined
-  if (!part) return
-  if (typeof output.prompt === 'string') part.text = output.prompt
-  if (context.length) part.text += '\n\n' + context.join('\n\n')
+  if (part) part.text = edit(part.text)
 }
 
 /** `experimental.compaction.autocontinue`: whether the turn goes on after an automatic summary. */
