@@ -65,6 +65,28 @@ describe('session: store', () => {
 
   afterEach(() => storage.close())
 
+  describe('whole message list body', () => {
+    it('follows every write and deletion of the session\'s messages and parts', () => {
+      const body = () => JSON.parse(store.allMessagesBody(sessionID)) as MessageWithParts[]
+      const first = user(sessionID)
+      store.saveMessage(first)
+      expect(body()).to.have.length(1)
+      const part = text(first, 'one')
+      store.savePart(part)
+      expect(body()[0]!.parts).to.have.length(1)
+      part.text = 'two'
+      store.saveParts([part])
+      expect((body()[0]!.parts[0] as TextPart).text).to.equal('two')
+      store.deletePart(first.id, part.id)
+      expect(body()[0]!.parts).to.deep.equal([])
+      store.deleteMessage(sessionID, first.id)
+      expect(body()).to.deep.equal([])
+      store.saveMessage(user(sessionID))
+      store.deleteSessions([sessionID])
+      expect(body()).to.deep.equal([])
+    })
+  })
+
   describe('history', () => {
     it('stays equal to what the database holds through message and part writes, updates and deletions', () => {
       const first = user(sessionID)
