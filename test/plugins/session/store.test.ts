@@ -105,8 +105,8 @@ describe('session: store', () => {
       expect(store.history(sessionID)).to.deep.equal(fresh(storage, sessionID))
       expect(store.history(sessionID)[1]!.parts.map((part) => (part as TextPart).text)).to.deep.equal(['Hi there', 'second part'])
 
-      // A client-chosen id older than the newest message goes in id order.
-      const early = user(sessionID, first.id.slice(0, -1) + 'z')
+      // A client-chosen id between two stored ones (after the first, before the reply) goes in id order.
+      const early = user(sessionID, first.id + '0')
       store.saveMessage(early)
       expect(store.history(sessionID).map((m) => m.info.id)).to.deep.equal(fresh(storage, sessionID).map((m) => m.info.id))
 
