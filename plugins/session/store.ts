@@ -137,7 +137,7 @@ function isActive(part: Part): number {
   return part.type === 'tool' && (part.state.status === 'pending' || part.state.status === 'running') ? 1 : 0
 }
 
-/** Bounds of the session list cache: entries, and the largest body kept (characters). */
+/** Bounds of the list body caches: entries, and the largest body kept (bytes). */
 const LIST_CACHE_ENTRIES = 32
 const LIST_CACHE_MAX_BODY = 256 * 1024
 /** Sessions whose model history is kept parsed (the most recently read). */
@@ -176,10 +176,10 @@ const partId = (part: Part) => part.id
 export class SessionStore {
   private readonly statements
   private readonly listStatements = new Map<string, { all(...args: unknown[]): unknown[] }>()
-  /** Session list bodies by filter; cleared on every session write. */
-  private readonly listCache = new Map<string, string>()
-  /** `GET /session/:id/message` bodies by session; dropped on each write to its messages or parts. */
-  private readonly messageBodies = new Map<string, string>()
+  /** Session list bodies by filter, encoded once (not per response); cleared on every session write. */
+  private readonly listCache = new Map<string, Buffer>()
+  /** `GET /session/:id/message` bodies by session, encoded; dropped on each write to its messages or parts. */
+  private readonly messageBodies = new Map<string, Buffer>()
 
   /**
    * `histories` may be shared by the stores of successive plugin versions (dev mode reloads),
@@ -246,11 +246,11 @@ export class SessionStore {
    * `GET /session`'s body: the stored JSON of the matching sessions as one array, kept until a
    * session is created, saved or deleted (clients poll this list).
    */
-  listSessionsBody(filter: SessionFilter): string {
+  listSessionsBody(filter: SessionFilter): Buffer {
     const key = JSON.stringify(filter)
     const cached = this.listCache.get(key)
     if (cached !== undefined) return cached
-    const body = `[${this.listSessionsJson(filter).join(',')}]`
+    const body = Buffer.from(`[${this.listSessionsJson(filter).join(',')}]`)
     if (body.length <= LIST_CACHE_MAX_BODY) {
       if (this.listCache.size >= LIST_CACHE_ENTRIES) this.listCache.delete(this.listCache.keys().next().value!)
       this.listCache.set(key, body)
@@ -364,10 +364,10 @@ export class SessionStore {
    * `GET /session/:id/message`'s body: every message with its parts as stored JSON, kept until the
    * session's messages or parts change (clients read it whole on opening a session).
    */
-  allMessagesBody(sessionID: string): string {
+  allMessagesBody(sessionID: string): Buffer {
     const cached = this.messageBodies.get(sessionID)
     if (cached !== undefined) return cached
-    const body = messagesJson(this.allMessagesJson(sessionID))
+    const body = Buffer.from(messagesJson(this.allMessagesJson(sessionID)))
     if (body.length <= LIST_CACHE_MAX_BODY) {
       if (this.messageBodies.size >= LIST_CACHE_ENTRIES) this.messageBodies.delete(this.messageBodies.keys().next().value!)
       this.messageBodies.set(sessionID, body)

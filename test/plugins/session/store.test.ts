@@ -67,7 +67,7 @@ describe('session: store', () => {
 
   describe('whole message list body', () => {
     it('follows every write and deletion of the session\'s messages and parts', () => {
-      const body = () => JSON.parse(store.allMessagesBody(sessionID)) as MessageWithParts[]
+      const body = () => JSON.parse(store.allMessagesBody(sessionID).toString()) as MessageWithParts[]
       const first = user(sessionID)
       store.saveMessage(first)
       expect(body()).to.have.length(1)
