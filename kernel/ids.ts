@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto'
+import { randomFillSync } from 'node:crypto'
 
 /**
  * OpenCode-compatible identifiers: `<prefix>_` + 12 hex chars of (ms * 4096 + counter) + 14 base62 chars.
@@ -13,10 +13,18 @@ const MASK_48 = (1n << 48n) - 1n
 let lastMillis = 0
 let counter = 0
 
+// Random bytes are drawn a few kilobytes at a time: one call per id showed in the prompt profile.
+const pool = Buffer.allocUnsafe(4096)
+let poolOffset = pool.length
+
 function randomBase62(length: number): string {
-  const bytes = randomBytes(length)
+  if (poolOffset + length > pool.length) {
+    randomFillSync(pool)
+    poolOffset = 0
+  }
   let out = ''
-  for (let i = 0; i < length; i++) out += BASE62[bytes[i]! % 62]
+  for (let i = 0; i < length; i++) out += BASE62[pool[poolOffset + i]! % 62]
+  poolOffset += length
   return out
 }
 

@@ -8,6 +8,8 @@ import type { Instance } from '../kernel/instance.js'
  */
 export interface PluginHookRunner {
   trigger(instance: Instance, name: string, input: Record<string, unknown>, output: object): Promise<void>
+  /** Whether any hook named `name` would run (absent: assume so). Lets callers skip copying what a hook may change. */
+  handles?(instance: Instance, name: string): Promise<boolean>
 }
 
 export const PluginHooks = defineExtensionPoint<PluginHookRunner>('plugin.hooks')
@@ -16,4 +18,10 @@ export const PluginHooks = defineExtensionPoint<PluginHookRunner>('plugin.hooks'
 export async function triggerHook<O extends object>(kernel: Kernel, instance: Instance, name: string, input: Record<string, unknown>, output: O): Promise<O> {
   for (const runner of kernel.extensions.get(PluginHooks)) await runner.trigger(instance, name, input, output)
   return output
+}
+
+/** Whether hook `name` may run for `instance` (some runner has it, or cannot say). */
+export async function hasHook(kernel: Kernel, instance: Instance, name: string): Promise<boolean> {
+  for (const runner of kernel.extensions.get(PluginHooks)) if (!runner.handles || (await runner.handles(instance, name))) return true
+  return false
 }

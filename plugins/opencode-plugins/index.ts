@@ -16,7 +16,10 @@ export default definePlugin({
   register(app, kernel) {
     registerSchemas(app, [OpencodePluginInfo])
     const plugins = new OpencodePlugins(app, kernel)
-    kernel.extensions.provide(PluginHooks, 'opencode-plugins', { trigger: (instance, name, input, output) => plugins.trigger(instance, name, input, output as Record<string, unknown>) })
+    kernel.extensions.provide(PluginHooks, 'opencode-plugins', {
+      trigger: (instance, name, input, output) => plugins.trigger(instance, name, input, output as Record<string, unknown>),
+      handles: (instance, name) => plugins.handles(instance, name),
+    })
     kernel.extensions.provide(ProviderAuthLoaders, 'opencode-plugins', {
       load: ({ instance, providerID, credentials, provider }) => plugins.authOptions(instance, providerID, credentials, provider),
     })

@@ -181,6 +181,11 @@ export class OpencodePlugins {
   }
 
   /** OpenCode's `trigger`: each plugin's hook in load order, awaited, on the same `output`. */
+  /** Whether a loaded plugin has hook `name`. */
+  async handles(instance: Instance, name: string): Promise<boolean> {
+    return (await this.ready(instance)).loaded.some((plugin) => typeof plugin.hooks[name] === 'function')
+  }
+
   async trigger(instance: Instance, name: string, input: Record<string, unknown>, output: Record<string, unknown>): Promise<void> {
     await this.runHooks(await this.ready(instance), name, input, output)
   }
@@ -271,7 +276,7 @@ export class OpencodePlugins {
           if (tools && typeof tools === 'object') {
             for (const [id, def] of Object.entries(tools as Record<string, PluginToolDef>)) {
               if (!def || typeof def.execute !== 'function') continue
-              state.tools.set(id, pluginTool(id, def))
+              state.tools.set(id, await pluginTool(id, def))
               record.tools.push(id)
             }
           }

@@ -1,4 +1,3 @@
-import { z } from 'zod'
 import type { TSchema } from 'typebox'
 import type { ToolAttachment, ToolContext, ToolDefinition, ToolResult } from '../../kernel/tool.js'
 
@@ -11,15 +10,22 @@ export interface PluginToolDef {
 
 const isZod4 = (value: unknown): boolean => typeof value === 'object' && value !== null && '_zod' in value
 
+let zod: typeof import('zod') | undefined
+/** zod, imported when the first plugin tool needs it (it is large, and most servers load none). */
+async function loadZod(): Promise<typeof import('zod')> {
+  return (zod ??= await import('zod'))
+}
+
 /**
  * The JSON Schema the model sees, as OpenCode builds it: zod 4 args through `toJSONSchema` (input
  * side), descriptions copied from each arg (they live in the author's zod copy); any other args
  * are taken as raw JSON Schema, all required.
  */
-export function argsSchema(args: Record<string, unknown> = {}): Record<string, unknown> {
+export async function argsSchema(args: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
   const values = Object.values(args)
   if (values.every(isZod4)) {
-    const schema = z.toJSONSchema(z.object(args as Record<string, z.ZodType>), { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>
+    const { z } = await loadZod()
+    const schema = z.toJSONSchema(z.object(args as Record<string, import('zod').ZodType>), { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>
     const properties = (schema.properties ?? {}) as Record<string, Record<string, unknown>>
     for (const [key, value] of Object.entries(args)) {
       const description = (value as { description?: string }).description
@@ -56,11 +62,11 @@ function toResult(value: unknown): ToolResult {
 }
 
 /** A plugin tool as a kernel tool: OpenCode's ToolContext in, either result form out. Args are not validated, as in OpenCode. */
-export function pluginTool(id: string, def: PluginToolDef): ToolDefinition {
+export async function pluginTool(id: string, def: PluginToolDef): Promise<ToolDefinition> {
   return {
     id,
     description: def.description ?? '',
-    parameters: argsSchema(def.args) as unknown as TSchema,
+    parameters: (await argsSchema(def.args)) as unknown as TSchema,
     async execute(args: unknown, context: ToolContext): Promise<ToolResult> {
       const ctx = {
         sessionID: context.sessionID,

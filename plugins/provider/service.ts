@@ -141,6 +141,19 @@ function configModel(providerID: string, npm: string, url: string, id: string, e
   return model
 }
 
+/**
+ * One model object per model id: the SDKs' model objects hold no per-call state, and making one
+ * builds its response schemas (measurable on every step of a prompt).
+ */
+function oncePerModel(create: (modelID: string) => LanguageModel): (modelID: string) => LanguageModel {
+  const models = new Map<string, LanguageModel>()
+  return (modelID) => {
+    let model = models.get(modelID)
+    if (!model) models.set(modelID, (model = create(modelID)))
+    return model
+  }
+}
+
 /** Options without the keys that may carry secrets (what clients may see). */
 export function publicOptions(options: Json): Json {
   return Object.fromEntries(Object.entries(options).filter(([key]) => !SECRET_OPTIONS.has(key)))
@@ -276,7 +289,7 @@ export class Providers implements ProviderService {
     const cacheKey = `${instance.directory}\0${ref.providerID}`
     let client = this.clients.get(cacheKey)
     if (!client || client.key !== key) {
-      client = { key, create: await this.createClient(ref.providerID, runtime.npm, runtime.baseURL, apiKey, headers, runtime.options) }
+      client = { key, create: oncePerModel(await this.createClient(ref.providerID, runtime.npm, runtime.baseURL, apiKey, headers, runtime.options)) }
       this.clients.set(cacheKey, client)
     }
     return client.create(model.api.id)

@@ -26,6 +26,15 @@ function fileData(url: string): Uint8Array | undefined {
 }
 
 /**
+ * A content of one text part as a plain string: the model is sent the same, and the SDK's
+ * validation of every message on every call (the largest cost of a long session's step) does
+ * much less work for a string.
+ */
+function asText(content: readonly ({ type: string } | { type: 'text'; text: string })[]): string | undefined {
+  return content.length === 1 && content[0]!.type === 'text' ? (content[0] as { text: string }).text : undefined
+}
+
+/**
  * The conversation as the `ai` SDK takes it. Text files were already inlined as synthetic text
  * parts when the prompt arrived; images and PDFs go as file content. Tool parts become a call in
  * the assistant message and a result in a tool message.
@@ -50,7 +59,7 @@ export function toModelMessages(history: MessageWithParts[]): ModelMessage[] {
           content.push({ type: 'text', text: 'The following tool was executed by the user' })
         }
       }
-      if (content.length) out.push({ role: 'user', content })
+      if (content.length) out.push({ role: 'user', content: asText(content) ?? content })
       continue
     }
 
@@ -69,7 +78,7 @@ export function toModelMessages(history: MessageWithParts[]): ModelMessage[] {
         results.push({ type: 'tool-result', toolCallId: part.callID, toolName: part.tool, output })
       }
     }
-    if (assistant.length) out.push({ role: 'assistant', content: assistant })
+    if (assistant.length) out.push({ role: 'assistant', content: asText(assistant) ?? assistant })
     if (results.length) out.push({ role: 'tool', content: results })
   }
   return out

@@ -79,7 +79,7 @@ export default definePlugin({
     ])
     registerSchemas(app, SESSION_V2_SCHEMAS)
     kernel.storage.migrate('session', SESSION_MIGRATIONS)
-    const store = new SessionStore(kernel.storage.db)
+    const store = new SessionStore(kernel.storage.db, kernel.keep('session.histories', () => new Map()))
     kernel.extensions.provide(SyncProjectors, 'session', sessionProjector(store))
     const sessions = new SessionService(kernel, store)
     const writer = new PartWriter(store, 250, (error) => kernel.log.error({ err: error }, 'writing streamed parts failed'))

@@ -4,7 +4,7 @@ import type { ModelMessage } from 'ai'
 import type { Instance } from '../../kernel/instance.js'
 import type { Kernel } from '../../kernel/plugin.js'
 import type { ToolDefinition } from '../../kernel/tool.js'
-import { triggerHook } from '../../sdk/hooks.js'
+import { hasHook, triggerHook } from '../../sdk/hooks.js'
 import type { AgentInfo } from '../agent/types.js'
 import type { ModelInfo } from '../provider/types.js'
 import { COMPACTION_QUESTION } from './compaction.js'
@@ -54,9 +54,14 @@ export async function transformSystem(kernel: Kernel, instance: Instance, sessio
   return Array.isArray(output.system) ? output.system.filter((entry): entry is string => typeof entry === 'string') : system
 }
 
-/** `experimental.chat.messages.transform`: edits what the model is sent (never what is stored). */
+/**
+ * `experimental.chat.messages.transform`: edits what the model is sent (never what is stored).
+ * The hooks get a copy: `messages` may be the store's cached history, which must not change.
+ */
 export async function transformMessages(kernel: Kernel, instance: Instance, messages: MessageWithParts[]): Promise<MessageWithParts[]> {
-  const output = await triggerHook(kernel, instance, 'experimental.chat.messages.transform', {}, { messages })
+  const name = 'experimental.chat.messages.transform'
+  if (!(await hasHook(kernel, instance, name))) return messages
+  const output = await triggerHook(kernel, instance, name, {}, { messages: structuredClone(messages) })
   return Array.isArray(output.messages) ? output.messages : messages
 }
 
@@ -69,11 +74,15 @@ export async function compactingPrompt(kernel: Kernel, instance: Instance, sessi
   const context = Array.isArray(output.context) ? output.context.filter((entry): entry is string => typeof entry === 'string') : []
   if (!context.length && typeof output.prompt !== 'string') return
   const request = messages.findLast((message) => message.role === 'user')
-  if (!request || !Array.isArray(request.content)) return
+  if (!request) return
+  const edit = (text: string) => (typeof output.prompt === 'string' ? output.prompt : text) + (context.length ? '\n\n' + context.join('\n\n') : '')
+  // A request of one text part comes as a plain string (see toModelMessages).
+  if (typeof request.content === 'string') {
+    if (request.content === COMPACTION_QUESTION) request.content = edit(request.content)
+    return
+  }
   const part = request.content.find((entry) => entry.type === 'text' && entry.text === COMPACTION_QUESTION) as { text: string } | undefined
-  if (!part) return
-  if (typeof output.prompt === 'string') part.text = output.prompt
-  if (context.length) part.text += '\n\n' + context.join('\n\n')
+  if (part) part.text = edit(part.text)
 }
 
 /** `experimental.compaction.autocontinue`: whether the turn goes on after an automatic summary. */

@@ -155,7 +155,7 @@ export function registerSessionRoutes(app: FastifyInstance, kernel: Kernel, { se
       const query = request.query as Static<typeof MessageListQuery>
       sessions.get(request.instance, sessionID)
       reply.type('application/json; charset=utf-8')
-      if (query.limit === undefined && query.before === undefined) return reply.send(messagesJson(sessions.store.allMessagesJson(sessionID)))
+      if (query.limit === undefined && query.before === undefined) return reply.send(sessions.store.allMessagesBody(sessionID))
       const page = sessions.store.pageJson(sessionID, query.limit ?? 100, query.before ? decodeCursor(query.before) : undefined)
       if (page.next) {
         const cursor = encodeCursor(page.next)

@@ -117,8 +117,9 @@ export class StepRunner {
    */
   private visibleHistory(sessionID: string, control: TurnControl): MessageWithParts[] {
     const waiting = control.waiting()
-    // After a compaction the history starts at the request the summary answered.
-    const history = this.sessions.store.allMessages(sessionID, this.sessions.store.lastSummaryRequest(sessionID))
+    // After a compaction the history starts at the request the summary answered; the store keeps
+    // it parsed between steps, so a long session is not read and parsed again on each one.
+    const history = this.sessions.store.history(sessionID)
     return waiting.size ? history.filter((m) => !waiting.has(m.info.id)) : history
   }
 

@@ -137,18 +137,58 @@ function isActive(part: Part): number {
   return part.type === 'tool' && (part.state.status === 'pending' || part.state.status === 'running') ? 1 : 0
 }
 
-/** Sessions, messages and parts in SQLite; JSON documents beside the columns queries need. */
-/** Bounds of the session list cache: entries, and the largest body kept (characters). */
+/** Bounds of the list body caches: entries, and the largest body kept (bytes). */
 const LIST_CACHE_ENTRIES = 32
 const LIST_CACHE_MAX_BODY = 256 * 1024
+/** Sessions whose model history is kept parsed (the most recently read). */
+const HISTORY_CACHE_SESSIONS = 16
 
+/**
+ * A session's model history (every message from the request the last summary answered on),
+ * parsed once and then kept in step with each write, so a step of a long session does not read
+ * and parse its whole history again. Messages are replaced, never changed in place: an array
+ * handed out earlier stays as it was.
+ */
+export interface CachedHistory {
+  /** The first message id it holds ('' for the whole session). */
+  from: string
+  messages: MessageWithParts[]
+}
+
+/** Binary search by id in an id-ordered list: the index of `id`, or where it would go. */
+function position<T>(items: readonly T[], id: string, idOf: (item: T) => string): number {
+  let low = 0
+  let high = items.length
+  // Writes almost always touch the newest entry: check it first.
+  if (high > 0 && idOf(items[high - 1]!) <= id) return idOf(items[high - 1]!) === id ? high - 1 : high
+  while (low < high) {
+    const middle = (low + high) >>> 1
+    if (idOf(items[middle]!) < id) low = middle + 1
+    else high = middle
+  }
+  return low
+}
+
+const messageId = (message: MessageWithParts) => message.info.id
+const partId = (part: Part) => part.id
+
+/** Sessions, messages and parts in SQLite; JSON documents beside the columns queries need. */
 export class SessionStore {
   private readonly statements
   private readonly listStatements = new Map<string, { all(...args: unknown[]): unknown[] }>()
-  /** Session list bodies by filter; cleared on every session write. */
-  private readonly listCache = new Map<string, string>()
+  /** Session list bodies by filter, encoded once (not per response); cleared on every session write. */
+  private readonly listCache = new Map<string, Buffer>()
+  /** `GET /session/:id/message` bodies by session, encoded; dropped on each write to its messages or parts. */
+  private readonly messageBodies = new Map<string, Buffer>()
 
-  constructor(private readonly db: SqliteDatabase) {
+  /**
+   * `histories` may be shared by the stores of successive plugin versions (dev mode reloads),
+   * so writes by turns still running in the old code keep the new store's histories current.
+   */
+  constructor(
+    private readonly db: SqliteDatabase,
+    private readonly histories = new Map<string, CachedHistory>(),
+  ) {
     this.statements = {
       insertSession: db.prepare('INSERT INTO session (id, project_id, parent_id, directory, title, time_updated, data) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       updateSession: db.prepare('UPDATE session SET title = ?, time_updated = ?, directory = ?, data = ? WHERE id = ?'),
@@ -206,11 +246,11 @@ export class SessionStore {
    * `GET /session`'s body: the stored JSON of the matching sessions as one array, kept until a
    * session is created, saved or deleted (clients poll this list).
    */
-  listSessionsBody(filter: SessionFilter): string {
+  listSessionsBody(filter: SessionFilter): Buffer {
     const key = JSON.stringify(filter)
     const cached = this.listCache.get(key)
     if (cached !== undefined) return cached
-    const body = `[${this.listSessionsJson(filter).join(',')}]`
+    const body = Buffer.from(`[${this.listSessionsJson(filter).join(',')}]`)
     if (body.length <= LIST_CACHE_MAX_BODY) {
       if (this.listCache.size >= LIST_CACHE_ENTRIES) this.listCache.delete(this.listCache.keys().next().value!)
       this.listCache.set(key, body)
@@ -278,6 +318,10 @@ export class SessionStore {
 
   deleteSessions(ids: string[]): void {
     this.listCache.clear()
+    for (const id of ids) {
+      this.histories.delete(id)
+      this.messageBodies.delete(id)
+    }
     this.db.transaction(() => {
       for (const id of ids) {
         this.statements.deleteParts.run(id)
@@ -287,7 +331,10 @@ export class SessionStore {
   }
 
   saveMessage(info: MessageInfo): void {
-    this.statements.upsertMessage.run(info.id, info.sessionID, info.role === 'assistant' && !info.time.completed ? 1 : 0, JSON.stringify(info))
+    const data = JSON.stringify(info)
+    this.messageBodies.delete(info.sessionID)
+    this.statements.upsertMessage.run(info.id, info.sessionID, info.role === 'assistant' && !info.time.completed ? 1 : 0, data)
+    this.historyMessageSaved(info, data)
   }
 
   getMessage(sessionID: string, messageID: string): MessageWithParts | undefined {
@@ -302,12 +349,30 @@ export class SessionStore {
   }
 
   deleteMessage(sessionID: string, messageID: string): boolean {
+    // Rare (reverts, edits): the history is read again rather than patched.
+    this.histories.delete(sessionID)
+    this.messageBodies.delete(sessionID)
     return this.statements.deleteMessage.run(messageID, sessionID).changes > 0
   }
 
   /** Every message of a session (from message id `from` on) with its parts, oldest first (the model's context). */
   allMessages(sessionID: string, from?: string): MessageWithParts[] {
     return this.toMessages(this.allMessagesJson(sessionID, from))
+  }
+
+  /**
+   * `GET /session/:id/message`'s body: every message with its parts as stored JSON, kept until the
+   * session's messages or parts change (clients read it whole on opening a session).
+   */
+  allMessagesBody(sessionID: string): Buffer {
+    const cached = this.messageBodies.get(sessionID)
+    if (cached !== undefined) return cached
+    const body = Buffer.from(messagesJson(this.allMessagesJson(sessionID)))
+    if (body.length <= LIST_CACHE_MAX_BODY) {
+      if (this.messageBodies.size >= LIST_CACHE_ENTRIES) this.messageBodies.delete(this.messageBodies.keys().next().value!)
+      this.messageBodies.set(sessionID, body)
+    }
+    return body
   }
 
   /** The user message the newest finished summary answered (where the model's history starts). */
@@ -346,14 +411,24 @@ export class SessionStore {
   }
 
   savePart(part: Part): void {
-    this.statements.upsertPart.run(part.id, part.messageID, part.sessionID, isActive(part), JSON.stringify(part))
+    const data = JSON.stringify(part)
+    this.messageBodies.delete(part.sessionID)
+    this.statements.upsertPart.run(part.id, part.messageID, part.sessionID, isActive(part), data)
+    this.historyPartSaved(part, data)
   }
 
   /** Writes many parts in one transaction (the coalesced streaming writes). */
   saveParts(parts: Iterable<Part>): void {
+    const written: [Part, string][] = []
     this.db.transaction(() => {
-      for (const part of parts) this.savePart(part)
+      for (const part of parts) {
+        const data = JSON.stringify(part)
+        this.messageBodies.delete(part.sessionID)
+        this.statements.upsertPart.run(part.id, part.messageID, part.sessionID, isActive(part), data)
+        written.push([part, data])
+      }
     })()
+    for (const [part, data] of written) this.historyPartSaved(part, data)
   }
 
   getPart(messageID: string, partID: string): Part | undefined {
@@ -362,7 +437,77 @@ export class SessionStore {
   }
 
   deletePart(messageID: string, partID: string): boolean {
+    // Its session is not known here, and deleting a part is rare.
+    this.messageBodies.clear()
+    for (const [sessionID, history] of this.histories) {
+      const at = position(history.messages, messageID, messageId)
+      if (history.messages[at]?.info.id === messageID) this.histories.delete(sessionID)
+    }
     return this.statements.deletePart.run(partID, messageID).changes > 0
+  }
+
+  /**
+   * The model's history: every message from the request the newest finished summary answered
+   * on, with its parts, oldest first. Kept parsed between calls (see `CachedHistory`): callers
+   * must not change the messages or parts (clone what you change; save it to store it).
+   */
+  history(sessionID: string): MessageWithParts[] {
+    let history = this.histories.get(sessionID)
+    if (history) {
+      // Most recently read last: the first entry is the one to evict.
+      this.histories.delete(sessionID)
+    } else {
+      const from = this.lastSummaryRequest(sessionID) ?? ''
+      history = { from, messages: this.allMessages(sessionID, from) }
+      if (this.histories.size >= HISTORY_CACHE_SESSIONS) this.histories.delete(this.histories.keys().next().value!)
+    }
+    this.histories.set(sessionID, history)
+    return history.messages.slice()
+  }
+
+  /** The cached history a write must update; none (and the cache dropped) inside a caller's transaction, which may roll back. */
+  private cachedHistory(sessionID: string): CachedHistory | undefined {
+    const history = this.histories.get(sessionID)
+    if (history && this.db.inTransaction) {
+      this.histories.delete(sessionID)
+      return undefined
+    }
+    return history
+  }
+
+  private historyMessageSaved(info: MessageInfo, data: string): void {
+    const history = this.cachedHistory(info.sessionID)
+    if (!history || info.id < history.from) return
+    // A summary moves where the history starts: read it again from there.
+    if (info.role === 'assistant' && info.summary) {
+      this.histories.delete(info.sessionID)
+      return
+    }
+    const { messages } = history
+    const at = position(messages, info.id, messageId)
+    const existing = messages[at]?.info.id === info.id ? messages[at] : undefined
+    const message = { info: JSON.parse(data) as MessageInfo, parts: existing?.parts ?? [] }
+    if (existing) messages[at] = message
+    else messages.splice(at, 0, message)
+  }
+
+  private historyPartSaved(part: Part, data: string): void {
+    const history = this.cachedHistory(part.sessionID)
+    if (!history || part.messageID < history.from) return
+    const { messages } = history
+    const at = position(messages, part.messageID, messageId)
+    const message = messages[at]
+    if (message?.info.id !== part.messageID) {
+      // A part of a message the cache does not know: read the history again.
+      this.histories.delete(part.sessionID)
+      return
+    }
+    const parts = message.parts.slice()
+    const index = position(parts, part.id, partId)
+    const parsed = JSON.parse(data) as Part
+    if (parts[index]?.id === part.id) parts[index] = parsed
+    else parts.splice(index, 0, parsed)
+    messages[at] = { info: message.info, parts }
   }
 
   /** Assistant messages left unfinished (by a crash). */

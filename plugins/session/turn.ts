@@ -219,7 +219,9 @@ export class PromptRunner implements TurnRunner {
     if (settings.prune === false) return
     const store = this.sessions.store
     const now = Date.now()
-    for (const part of partsToPrune(store.allMessages(sessionID, store.lastSummaryRequest(sessionID)))) {
+    for (const cached of partsToPrune(store.history(sessionID))) {
+      // The store's cached history is shared: change a copy (saving it updates the cache).
+      const part = structuredClone(cached)
       if (part.state.status !== 'completed') continue
       part.state.time.compacted = now
       this.sessions.savePart(instance, part)
