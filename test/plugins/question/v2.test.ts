@@ -46,14 +46,30 @@ describe('question: v2 routes', () => {
 
   it('rejects a question, which stops the turn, and answers unknown sessions with a tagged 404', async () => {
     const h = await sessionHarness()
+    const client = createOpencodeClient({ baseUrl: await listen(h.server) })
     h.llm.script({ toolCalls: [{ name: 'question', args: { questions: QUESTIONS } }] }, { text: 'never' })
     const session = await h.createSession()
     const reply = h.prompt(session.id, 'ask me')
     const requestID = await pendingQuestion(h)
-    const rejected = await h.call('POST', `/api/session/${session.id}/question/${requestID}/reject`)
-    expect(rejected.status).to.equal(204)
-    expect((await reply).status).to.equal(200)
+    const rejected = await client.v2.session.question.reject({ sessionID: session.id, requestID })
+    expect(rejected.response.status).to.equal(204)
+    const done = await reply
+    expect(done.status).to.equal(200)
+    const tool = done.body.parts.find((part: { type: string }) => part.type === 'tool')
+    expect(tool.state).to.include({ status: 'error', error: 'The user dismissed this question' })
     expect(h.llm.requests).to.have.length(1)
+    expect(h.events.find((event) => event.type === 'question.rejected')!.properties).to.deep.equal({ sessionID: session.id, requestID })
+    const pending = (await client.v2.session.question.list({ sessionID: session.id }, { throwOnError: true })).data!
+    expect(pending.data).to.deep.equal([])
+
+    const again = await client.v2.session.question.reject({ sessionID: session.id, requestID })
+    expect(again.response.status).to.equal(404)
+    expect(again.error).to.deep.equal({ _tag: 'QuestionNotFoundError', message: `Question not found: ${requestID}`, requestID })
+    expectMatchesReference('POST', '/api/session/{sessionID}/question/{requestID}/reject', 404, again.error)
+    const noSession = await client.v2.session.question.reject({ sessionID: 'ses_nope', requestID })
+    expect(noSession.response.status).to.equal(404)
+    expect(noSession.error).to.deep.include({ _tag: 'SessionNotFoundError', sessionID: 'ses_nope' })
+    expectMatchesReference('POST', '/api/session/{sessionID}/question/{requestID}/reject', 404, noSession.error)
 
     const unknown = await h.call('GET', '/api/session/ses_nope/question')
     expect(unknown.status).to.equal(404)
