@@ -1,6 +1,6 @@
 import { createOpencodeClient } from '@opencode-ai/sdk/v2'
 import { expect } from 'chai'
-import { mkdirSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs'
+import { mkdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { cleanup, gitRepo, listen, startServer, tempDir, type TestServer } from '../../helper.js'
 import { expectMatchesReference } from '../../openapi.js'
@@ -23,39 +23,65 @@ describe('file: v2 routes', () => {
   })
   after(cleanup)
 
-  it('reads a file as raw bytes with its content type, served inert', async () => {
-    const text = await server.app.inject({ url: `/api/fs/read/src/main.ts?location[directory]=${encodeURIComponent(repo)}` })
-    expect(text.statusCode).to.equal(200)
-    expect(text.body).to.equal('export const x = 1\n')
-    expect(text.headers['content-type']).to.equal('text/plain; charset=utf-8')
-    expect(text.headers['x-content-type-options']).to.equal('nosniff')
-    expect(text.headers['content-security-policy']).to.contain('sandbox')
+  // The SDK's `v2.fs.read` requests the literal path `/api/fs/read/*` (its options type has no
+  // `url`); at run time a `url` option takes its place, which is how a client names the file.
+  const read = (path: string, { location, parseAs }: { location?: { directory: string }; parseAs?: 'arrayBuffer' } = at()) =>
+    client.v2.fs.read<false>({ location }, { url: `/api/fs/read/${path}`, ...(parseAs && { parseAs }) } as Parameters<typeof client.v2.fs.read<false>>[1])
 
-    const markdown = await server.app.inject({ url: '/api/fs/read/README.md' })
-    expect(markdown.headers['content-type']).to.equal('text/markdown; charset=utf-8')
-    const image = await server.app.inject({ url: '/api/fs/read/logo.png' })
-    expect(image.headers['content-type']).to.equal('image/png')
-    expect(image.rawPayload.length).to.equal(8)
-    const absolute = await server.app.inject({ url: `/api/fs/read${join(repo, 'README.md')}` })
-    expect(absolute.body).to.equal('# hello\n')
+  it('reads a file as raw bytes with its content type, served inert', async () => {
+    const text = await read('src/main.ts')
+    expect(text.response.status).to.equal(200)
+    expect(new URL(text.request.url).searchParams.get('location[directory]')).to.equal(repo)
+    expect(text.data).to.equal('export const x = 1\n')
+    expectMatchesReference('GET', '/api/fs/read/*', 200, text.data, 'application/octet-stream')
+    expect(text.response.headers.get('content-type')).to.equal('text/plain; charset=utf-8')
+    expect(text.response.headers.get('x-content-type-options')).to.equal('nosniff')
+    expect(text.response.headers.get('content-security-policy')).to.contain('sandbox')
+
+    const markdown = await read('README.md', {})
+    expect(markdown.response.headers.get('content-type')).to.equal('text/markdown; charset=utf-8')
+    expect(markdown.data).to.equal('# hello\n')
+    const image = await read('logo.png')
+    expect(image.response.headers.get('content-type')).to.equal('image/png')
+    expect(image.data).to.be.instanceOf(Blob)
+    expect(Buffer.from(await (image.data as Blob).arrayBuffer())).to.deep.equal(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0]))
+    const bytes = await read('src/main.ts', { ...at(), parseAs: 'arrayBuffer' })
+    expect(Buffer.from(bytes.data as unknown as ArrayBuffer).toString('utf8')).to.equal('export const x = 1\n')
+    const absolute = await read(join(repo, 'README.md').slice(1))
+    expect(absolute.data).to.equal('# hello\n')
+    // Relative to the location asked for, not to the server's directory.
+    const nested = await read('main.ts', { location: { directory: join(repo, 'src') } })
+    expect(nested.data).to.equal('export const x = 1\n')
+
+    // Without a `url`, the SDK asks for a file literally named `*`.
+    const star = await client.v2.fs.read(at())
+    expect(star.response.status).to.equal(404)
+    expect(star.error).to.deep.include({ _tag: 'NotFoundError' })
+    writeFileSync(join(repo, '*'), 'starred\n')
+    try {
+      expect((await client.v2.fs.read(at(), { throwOnError: true })).data).to.equal('starred\n')
+    } finally {
+      rmSync(join(repo, '*'))
+    }
   })
 
   it('refuses paths outside the project with a tagged 403 and missing ones with 404', async () => {
     // (`../` and `%2E%2E/` are resolved by URL parsing before routing; encoded slashes reach the route.)
     for (const path of ['%2E%2E%2F%2E%2E%2Fetc%2Fpasswd', '..%2F..%2Fetc%2Fpasswd', 'leak.txt', '%2Fetc%2Fpasswd']) {
-      const response = await server.app.inject({ url: `/api/fs/read/${path}` })
-      expect(response.statusCode, path).to.equal(403)
-      expect(response.json()._tag).to.equal('ForbiddenError')
-      expect(response.body).to.not.contain('top secret')
+      const response = await read(path)
+      expect(response.response.status, path).to.equal(403)
+      expect(response.error, path).to.deep.include({ _tag: 'ForbiddenError' })
+      expect(JSON.stringify(response.error)).to.not.contain('top secret')
     }
-    const longName = await server.app.inject({ url: `/api/fs/read/${'a'.repeat(300)}` })
-    expect(longName.statusCode).to.equal(404)
-    const missing = await server.app.inject({ url: '/api/fs/read/nope.txt' })
-    expect(missing.statusCode).to.equal(404)
-    expect(missing.json()._tag).to.equal('NotFoundError')
-    const directory = await server.app.inject({ url: '/api/fs/read/src' })
-    expect(directory.statusCode).to.equal(400)
-    expect(directory.json()._tag).to.equal('InvalidRequestError')
+    const longName = await read('a'.repeat(300))
+    expect(longName.response.status).to.equal(404)
+    const missing = await read('nope.txt')
+    expect(missing.response.status).to.equal(404)
+    expect(missing.error).to.deep.include({ _tag: 'NotFoundError' })
+    const directory = await read('src')
+    expect(directory.response.status).to.equal(400)
+    expect(directory.error).to.deep.include({ _tag: 'InvalidRequestError' })
+    expectMatchesReference('GET', '/api/fs/read/*', 400, directory.error)
   })
 
   it('lists a directory: directories first with a trailing slash, then files, by name', async () => {
