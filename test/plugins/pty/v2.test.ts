@@ -41,7 +41,7 @@ describe('pty: v2 routes', () => {
     expectMatchesReference('GET', '/api/pty/{ptyID}', 404, gone.json())
   })
 
-  it('connects with a one-time ticket on a password-protected server and echoes input', async () => {
+  it('connects through the SDK\'s ticket and URL on a password-protected server and echoes input', async () => {
     const repo = realpathSync(gitRepo())
     const server = await startServer({ cwd: repo, only: ['core', 'pty'], password: 'sesame' })
     const base = await listen(server)
@@ -49,21 +49,51 @@ describe('pty: v2 routes', () => {
     const client = createOpencodeClient({ baseUrl: base, headers: { authorization } })
     const pty = (await client.v2.pty.create({ location: { directory: repo }, command: 'bash', args: ['--noprofile', '--norc'] }, { throwOnError: true })).data!.data
 
-    const refused = await server.app.inject({ method: 'POST', url: `/api/pty/${pty.id}/connect-token`, headers: { authorization } })
-    expect(refused.statusCode).to.equal(403)
-    expect(refused.json()._tag).to.equal('ForbiddenError')
-    expectMatchesReference('POST', '/api/pty/{ptyID}/connect-token', 403, refused.json())
+    const location = { directory: repo }
+    const refused = await client.v2.pty.connectToken({ ptyID: pty.id, location })
+    expect(refused.response.status).to.equal(403)
+    expect(refused.error).to.deep.include({ _tag: 'ForbiddenError' })
+    expectMatchesReference('POST', '/api/pty/{ptyID}/connect-token', 403, refused.error)
+    const unknown = await client.v2.pty.connectToken({ ptyID: 'pty_nope', location }, { headers: { 'x-opencode-ticket': '1' } })
+    expect(unknown.response.status).to.equal(404)
+    expect(unknown.error).to.deep.equal({ _tag: 'PtyNotFoundError', message: 'PTY session not found: pty_nope', ptyID: 'pty_nope' })
+    expectMatchesReference('POST', '/api/pty/{ptyID}/connect-token', 404, unknown.error)
 
-    const token = await server.app.inject({ method: 'POST', url: `/api/pty/${pty.id}/connect-token`, headers: { authorization, 'x-opencode-ticket': '1' } })
-    expectMatchesReference('POST', '/api/pty/{ptyID}/connect-token', 200, token.json())
-    const { ticket } = token.json().data
+    const token = (await client.v2.pty.connectToken({ ptyID: pty.id, location }, { headers: { 'x-opencode-ticket': '1' }, throwOnError: true })).data!
+    expectMatchesReference('POST', '/api/pty/{ptyID}/connect-token', 200, token)
+    expect(token.location.directory).to.equal(repo)
+    expect(token.data.expires_in).to.equal(60)
+    const { ticket } = token.data
 
-    const terminal = await connect(base, pty.id, { ticket }, {}, '/api')
+    // The SDK's `connect` is a plain GET, which fetch cannot upgrade: the server answers it with a
+    // tagged 400, and an unknown terminal with a 404 before any upgrade.
+    const plain = await client.v2.pty.connect({ ptyID: pty.id, 'location[directory]': repo })
+    expect(plain.response.status).to.equal(400)
+    expect(plain.error).to.deep.include({ _tag: 'InvalidRequestError', message: 'Expected a WebSocket upgrade' })
+    expectMatchesReference('GET', '/api/pty/{ptyID}/connect', 400, plain.error)
+    const missing = await client.v2.pty.connect({ ptyID: 'pty_nope', 'location[directory]': repo })
+    expect(missing.response.status).to.equal(404)
+    expectMatchesReference('GET', '/api/pty/{ptyID}/connect', 404, missing.error)
+
+    // The URL the SDK builds (ticket, location, cursor) is the one a WebSocket opens. It is taken
+    // without sending the GET, which would use the ticket up.
+    let built: URL | undefined
+    const capture = async (input: string | URL | Request) => {
+      built = new URL(input instanceof Request ? input.url : input)
+      return new Response('true', { headers: { 'content-type': 'application/json' } })
+    }
+    await client.v2.pty.connect({ ptyID: pty.id, 'location[directory]': repo, cursor: '0', ticket }, { fetch: capture })
+    expect(built!.pathname).to.equal(`/api/pty/${pty.id}/connect`)
+    expect(Object.fromEntries(built!.searchParams)).to.deep.equal({ 'location[directory]': repo, cursor: '0', ticket })
+
+    // No password on the socket: the ticket stands in for it.
+    const terminal = await connect(base, pty.id, Object.fromEntries(built!.searchParams), {}, '/api')
+    expect((await terminal.meta).cursor).to.be.a('number')
     terminal.send('echo v2-$((20+22))\n')
     await until(() => terminal.text().includes('v2-42'))
     terminal.socket.close()
     // The ticket is used up.
-    const again = await connect(base, pty.id, { ticket }, {}, '/api').catch((error) => error)
+    const again = await connect(base, pty.id, Object.fromEntries(built!.searchParams), {}, '/api').catch((error) => error)
     expect(again.status).to.equal(401)
   })
 })
