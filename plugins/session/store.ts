@@ -266,7 +266,7 @@ export class SessionStore {
       args.push(filter.start)
     }
     args.push(filter.limit)
-    return this.sessionRows(`SELECT data FROM session WHERE ${where.join(' AND ')} ORDER BY time_updated DESC LIMIT ?`, args)
+    return this.sessionRows(`SELECT data FROM session WHERE ${where.join(' AND ')} ORDER BY time_updated DESC, id LIMIT ?`, args)
   }
 
   private sessionRows(sql: string, args: unknown[]): string[] {
@@ -293,7 +293,8 @@ export class SessionStore {
     }
     if (!filter.archived) where.push("json_extract(data, '$.time.archived') IS NULL")
     args.push(filter.limit)
-    const sql = `SELECT data, project_id AS projectID, time_updated AS updated FROM session${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY time_updated DESC LIMIT ?`
+    // Ties (sessions updated in the same millisecond) newest first: session ids descend with time.
+    const sql = `SELECT data, project_id AS projectID, time_updated AS updated FROM session${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY time_updated DESC, id LIMIT ?`
     return this.statement(sql).all(...args) as { data: string; projectID: string; updated: number }[]
   }
 
