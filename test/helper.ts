@@ -91,6 +91,24 @@ export interface SseConnection {
   close(): void
 }
 
+/** Parses the complete SSE frames out of `text` (their `id:` and joined `data:` lines); answers them and the unparsed rest. */
+export function parseSseFrames(text: string): { frames: { id: string; data: string }[]; rest: string } {
+  const frames: { id: string; data: string }[] = []
+  let index: number
+  while ((index = text.indexOf('\n\n')) !== -1) {
+    const raw = text.slice(0, index)
+    text = text.slice(index + 2)
+    let id = ''
+    let data = ''
+    for (const line of raw.split('\n')) {
+      if (line.startsWith('id: ')) id = line.slice(4)
+      else if (line.startsWith('data: ')) data += line.slice(6)
+    }
+    frames.push({ id, data })
+  }
+  return { frames, rest: text }
+}
+
 /** Opens a real SSE connection. */
 export function openSse(url: string, headers: Record<string, string> = {}): Promise<SseConnection> {
   return new Promise((resolve, reject) => {
@@ -102,18 +120,10 @@ export function openSse(url: string, headers: Record<string, string> = {}): Prom
       const ended = new Promise<void>((r) => (endedResolve = r))
       response.setEncoding('utf8')
       response.on('data', (chunk: string) => {
-        buffer += chunk
-        let index: number
-        while ((index = buffer.indexOf('\n\n')) !== -1) {
-          const raw = buffer.slice(0, index)
-          buffer = buffer.slice(index + 2)
-          let id = ''
-          let data = ''
-          for (const line of raw.split('\n')) {
-            if (line.startsWith('id: ')) id = line.slice(4)
-            else if (line.startsWith('data: ')) data += line.slice(6)
-          }
-          frames.push({ id, data: data ? JSON.parse(data) : undefined })
+        const parsed = parseSseFrames(buffer + chunk)
+        buffer = parsed.rest
+        for (const frame of parsed.frames) {
+          frames.push({ id: frame.id, data: frame.data ? JSON.parse(frame.data) : undefined })
           for (const waiter of waiters.splice(0)) waiter()
         }
       })

@@ -7,21 +7,12 @@ import { ProcessGroups } from '../../kernel/processes.js'
 import { cleanup, gitRepo, onCleanup, startServer, tempDir } from '../helper.js'
 import { ScriptedLlm } from '../llm/server.js'
 import { sessionHarness } from '../plugins/session/setup.js'
-import { processesMatching, startServerProcess, waitFor, writeScriptedConfig } from '../server-process.js'
+import { groupAlive, processesMatching, startServerProcess, waitFor, writeScriptedConfig } from '../server-process.js'
 
 /** A bash command unique to this test run, so `ps` finds only its processes. */
 function sleeper(): { command: string; marker: string } {
   const marker = `done-${randomBytes(4).toString('hex')}`
   return { command: `sleep 30; echo ${marker}`, marker }
-}
-
-function groupAlive(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0)
-    return true
-  } catch {
-    return false
-  }
 }
 
 describe('kernel: child processes', () => {

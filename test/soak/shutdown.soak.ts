@@ -1,17 +1,8 @@
 // Abort and shutdown while the bash tool runs: no process of its group is left (checked with ps),
 // and the tool part ends as an error.
 import { randomBytes } from 'node:crypto'
-import { processesMatching, processTable, waitFor } from '../server-process.js'
+import { groupAlive, processesMatching, processTable, waitFor } from '../server-process.js'
 import { check, project, soakLlm, type Scenario } from './common.js'
-
-function groupAlive(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
 
 const scenario: Scenario = {
   name: 'abort and shutdown during bash: no process left',

@@ -3,26 +3,8 @@
 // `id:`) from which `Last-Event-ID` resumes (a replay, or `server.resync.required` when the
 // events are no longer held).
 import { request } from 'node:http'
-import { openSse } from '../helper.js'
+import { openSse, parseSseFrames } from '../helper.js'
 import { check, pool, project, rssMb, sleep, soakLlm, type Scenario } from './common.js'
-
-/** Parses SSE frames out of `text`; answers the frames and the unparsed rest. */
-function frames(text: string): { frames: { id: string; data: string }[]; rest: string } {
-  const out: { id: string; data: string }[] = []
-  let index: number
-  while ((index = text.indexOf('\n\n')) !== -1) {
-    const raw = text.slice(0, index)
-    text = text.slice(index + 2)
-    let id = ''
-    let data = ''
-    for (const line of raw.split('\n')) {
-      if (line.startsWith('id: ')) id = line.slice(4)
-      else if (line.startsWith('data: ')) data += line.slice(6)
-    }
-    out.push({ id, data })
-  }
-  return { frames: out, rest: text }
-}
 
 const scenario: Scenario = {
   name: 'a paused SSE reader while events are published',
@@ -75,7 +57,7 @@ const scenario: Scenario = {
     const endBy = Date.now() + 30_000
     while (!slowEnded && Date.now() < endBy) await sleep(100)
     check(slowEnded, 'the slow reader was not cut off')
-    const slowFrames = frames(slowText).frames
+    const slowFrames = parseSseFrames(slowText).frames
     const received = slowFrames.filter((f) => f.data.includes(`"${marker} `)).length
     check(received < count + 200, `the slow reader got all ${received} events`)
     const cursor = slowFrames.at(-1)!.id
