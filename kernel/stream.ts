@@ -3,6 +3,7 @@ import type { BusEvent, EventBus, EventDefinition, EventPayload } from './bus.js
 import { ServerConnected, ServerHeartbeat, ServerInstanceDisposed, ServerResyncRequired } from './events.js'
 import { ascendingId } from './ids.js'
 import { SseClient, sseFrame, startEventStream } from './sse.js'
+import { isLiveOnlyEvent } from './v2.js'
 
 export interface EventStreamOptions {
   heartbeatMs: number
@@ -17,8 +18,6 @@ interface Stream {
   v2?: boolean
 }
 
-/** Live-only v2 events (`session.next.text.delta` …): `/api/event` carries them, the v1 streams do not. */
-const isV2Only = (type: string): boolean => type.startsWith('session.next.') && type.endsWith('.delta')
 
 /** The v2 envelope: `{id, type, durable?, location?, data}`; events of no instance have no location. */
 function v2Frame(event: BusEvent): string {
@@ -126,7 +125,7 @@ export class EventStreams {
 
     const global = directory === undefined
     const frames = v2 ? this.v2Frames : global ? this.globalFrames : this.instanceFrames
-    const skips = (type: string) => (v2 ? type === DELTA : isV2Only(type))
+    const skips = (type: string) => (v2 ? type === DELTA : isLiveOnlyEvent(type))
     const send = (event: BusEvent, rendered?: string) => {
       if (skips(event.payload.type)) return
       const frame = rendered ?? frames.get(event)

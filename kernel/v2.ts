@@ -226,3 +226,13 @@ export function decodeCursor<T>(raw: string, check: (value: Record<string, unkno
   }
   return value as T
 }
+
+/** Live-only v2 events (`session.next.text.delta` …): never logged as durable, and only `/api/event` carries them. */
+export function isLiveOnlyEvent(type: string): boolean {
+  return type.startsWith('session.next.') && type.endsWith('.delta')
+}
+
+/** The shape version OpenCode gives a durable v2 event: 2 for the step ends, 1 for the rest. */
+export function durableVersion(type: string): number {
+  return type === 'session.next.step.ended' || type === 'session.next.step.failed' ? 2 : 1
+}

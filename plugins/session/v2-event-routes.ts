@@ -3,10 +3,10 @@ import { Type } from 'typebox'
 import type { Kernel } from '../../kernel/plugin.js'
 import { ref } from '../../kernel/schemas.js'
 import { SseClient, startEventStream } from '../../kernel/sse.js'
-import { InvalidRequestError, ServiceUnavailableError, ServiceUnavailableErrorBody, v2Errors } from '../../kernel/v2.js'
+import { durableVersion, InvalidRequestError, ServiceUnavailableError, ServiceUnavailableErrorBody, v2Errors } from '../../kernel/v2.js'
 import type { SyncEventRow, SyncLog } from '../sync/types.js'
 import type { SessionService } from './service.js'
-import { SessionNotFoundV2 } from './v2-routes.js'
+import { storedSession } from './v2-routes.js'
 import { SessionNotFoundErrorBody } from './v2-schemas.js'
 
 const tags = ['session']
@@ -24,9 +24,7 @@ const HEARTBEAT_MS = 15_000
 /** A logged `session.next.*` event as v2 shows it: no location, the log's seq under `durable`. */
 function durableEvent(row: SyncEventRow) {
   const type = row.type.replace(/\.\d+$/, '')
-  // OpenCode numbers the step events' shape 2.
-  const version = type === 'session.next.step.ended' || type === 'session.next.step.failed' ? 2 : 1
-  return { id: row.id, type, durable: { aggregateID: row.aggregate_id, seq: row.seq, version }, data: row.data }
+  return { id: row.id, type, durable: { aggregateID: row.aggregate_id, seq: row.seq, version: durableVersion(type) }, data: row.data }
 }
 
 /** An exclusive seq from the query: absent → -1 (everything); else a whole number ≥ 0. */
@@ -46,9 +44,7 @@ export function registerSessionV2EventRoutes(app: FastifyInstance, kernel: Kerne
     if (!app.hasDecorator('syncLog')) throw new ServiceUnavailableError('The per-session event log (the sync plugin) is not loaded', 'sync')
     return app.syncLog
   }
-  const existing = (sessionID: string) => {
-    if (!sessions.store.getSession(sessionID)) throw new SessionNotFoundV2(sessionID)
-  }
+  const existing = (sessionID: string) => void storedSession(sessions.store, sessionID)
 
   app.get(
     '/api/session/:sessionID/history',

@@ -8,6 +8,7 @@ import { SyncRequestError } from './errors.js'
 import { HISTORY_LIMIT, type SyncHistoryInput, type SyncReplayInput } from './schemas.js'
 import type { SyncStore } from './store.js'
 import { SyncProjectors, type SyncEventRow, type SyncProjector } from './types.js'
+import { durableVersion, isLiveOnlyEvent } from '../../kernel/v2.js'
 
 /** Only version 1 of each event exists so far; the log names it so that later shapes can differ. */
 const VERSION = 1
@@ -53,7 +54,7 @@ export class SyncService {
 
   private isDurable(type: string): boolean {
     // v2 deltas (`session.next.text.delta` …) are live only, as in OpenCode.
-    return (type.startsWith(NEXT_PREFIX) && !type.endsWith('.delta')) || this.projectors().has(type)
+    return (type.startsWith(NEXT_PREFIX) && !isLiveOnlyEvent(type)) || this.projectors().has(type)
   }
 
   /** The bus listener: appends durable session events to their session's log. */
@@ -68,7 +69,7 @@ export class SyncService {
     const row = { id: event.payload.id, type: `${type}.${VERSION}`, data: JSON.stringify(event.payload.properties) }
     const seq = this.store.append(aggregateID, projectID, row)
     this.remember(aggregateID)
-    event.durable = { aggregateID, seq, version: VERSION }
+    event.durable = { aggregateID, seq, version: durableVersion(type) }
     // A deleted session's log shrinks to its deletion, so logs do not outlive their sessions.
     if (type === 'session.deleted') this.store.pruneBefore(aggregateID, seq)
     this.notify(aggregateID, { id: row.id, aggregate_id: aggregateID, seq, type: row.type, data: event.payload.properties })
