@@ -15,7 +15,7 @@ import { isDefaultTitle, QueuedWorkAbortedError, SessionBusyError, type SessionS
 import type { SessionHistory } from './history.js'
 import type { PartWriter } from './writer.js'
 import { generateTitle } from './title.js'
-import { userParts } from './prompt-parts.js'
+import { ownText, userParts } from './prompt-parts.js'
 import type { DeliveryMode } from './v2-events.js'
 import type { ResumeOutcome } from './types.js'
 
@@ -322,10 +322,10 @@ export class PromptAdmission {
       if (this.sessions.store.hasMessageID(user.info.id)) throw new BadRequestError(`Message already exists: ${user.info.id}`, 'Body')
       // A prompt that waited (queued, parked) joins after messages newer than its id: it takes a
       // new id, so the conversation (ordered by id, for the model and every client) stays in order.
-      const newest = options.inOrder ? this.sessions.store.page(sessionID, 1).messages[0]?.info.id : undefined
-      if (newest && newest > user.info.id) this.renumber(user)
+      const newest = this.sessions.store.page(sessionID, 1).messages[0]?.info.id
+      if (options.inOrder && newest !== undefined && newest > user.info.id) this.renumber(user)
       const current = this.sessions.get(instance, sessionID)
-      const first = !this.sessions.store.page(sessionID, 1).messages.length
+      const first = newest === undefined
       this.startingNewTurn(instance, current)
       this.saveUser(instance, user)
       prepared.promotedSeq = this.sessions.next.prompted(instance, user.info, user.parts, delivery).durable?.seq
@@ -339,7 +339,7 @@ export class PromptAdmission {
         { touch: true },
       )
       if (first && !current.parentID && isDefaultTitle(current.title)) {
-        const text = parts.flatMap((p) => (p.type === 'text' && !p.synthetic ? [p.text] : [])).join('\n')
+        const text = ownText(parts)
         if (text.trim()) void this.generateTitle(instance, sessionID, text, model)
       }
       return user

@@ -37,7 +37,7 @@ import { SessionService } from './service.js'
 import { SESSION_MIGRATIONS, SessionStore } from './store.js'
 import type { InterruptedCallHold, SessionApi } from './types.js'
 import { PartWriter } from './writer.js'
-import { registerSessionV2Routes, SessionNotFoundV2 } from './v2-routes.js'
+import { registerSessionV2Routes, sessionInstance } from './v2-routes.js'
 import { registerSessionV2LoopRoutes } from './v2-loop-routes.js'
 import { registerSessionV2EventRoutes } from './v2-event-routes.js'
 import { SessionInputs } from './v2-inputs.js'
@@ -45,6 +45,7 @@ import { SESSION_V2_SCHEMAS } from './v2-schemas.js'
 import { registerSessionRevertRoutes } from './v2-revert.js'
 import { sessionProjector } from './sync.js'
 import { SyncProjectors } from '../sync/types.js'
+import { ownText } from './prompt-parts.js'
 
 /** Sessions, messages and parts, and the agent loop that answers prompts. */
 export default definePlugin({
@@ -104,17 +105,13 @@ export default definePlugin({
         const reply = await admission.prompt(instance, sessionID, { parts: [{ type: 'text', text: input.text }], agent: input.agent, model: input.model })
         const error = reply.info.role === 'assistant' ? reply.info.error : undefined
         if (error) throw new Error(`${error.name}: ${String((error.data as { message?: unknown }).message ?? '')}`)
-        return reply.parts.flatMap((part) => (part.type === 'text' && !part.synthetic ? [part.text] : [])).join('\n')
+        return ownText(reply.parts)
       },
       abort: (instance, sessionID) => admission.abort(instance, sessionID),
       update: (instance, sessionID, change) => sessions.update(instance, sessionID, change),
       find: (sessionID) => store.getSession(sessionID),
       messages: (sessionID, limit) => store.page(sessionID, limit).messages,
-      async locate(sessionID) {
-        const info = store.getSession(sessionID)
-        if (!info) throw new SessionNotFoundV2(sessionID)
-        return kernel.instances.get(info.directory)
-      },
+      locate: async (sessionID) => (await sessionInstance(kernel, store, sessionID)).instance,
       blockingSubagent: (instance, sessionID, detach) => subagents.add(instance, sessionID, detach),
     }
     app.decorate('sessions', api)

@@ -11,6 +11,11 @@ import type { Part, PromptInput, TextPart } from './schemas.js'
 
 const MAX_INLINE_FILE_BYTES = 1024 * 1024
 
+/** What a message's own text parts say (synthetic ones, such as files read in, left out), one per line. */
+export function ownText(parts: readonly Part[]): string {
+  return parts.flatMap((part) => (part.type === 'text' && !part.synthetic ? [part.text] : [])).join('\n')
+}
+
 /** Turns the prompt's parts into stored parts; project files are read in as synthetic text. */
 export function userParts(instance: Instance, sessionID: string, messageID: string, input: PromptInput): Part[] {
   const parts: Part[] = []

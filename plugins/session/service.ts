@@ -7,6 +7,7 @@ import { MessagePartDelta, MessagePartRemoved, MessagePartUpdated, MessageRemove
 import type { MessageInfo, MessageWithParts, Part, SessionInfo } from './schemas.js'
 import type { SessionFilter, SessionStore } from './store.js'
 import { TurnEvents } from './v2-events.js'
+import { ownText } from './prompt-parts.js'
 
 const ADJECTIVES = 'brave calm clever cosmic crisp curious eager gentle glowing happy hidden jolly kind lucky mighty misty neon nimble playful proud quick quiet shiny silent stellar sunny swift tidy witty'.split(' ')
 const NOUNS = 'cabin cactus canyon circuit comet eagle engine falcon forest garden harbor island knight lagoon meadow moon mountain nebula orchid otter panda pixel planet river rocket sailor squid star tiger wizard wolf'.split(' ')
@@ -146,8 +147,7 @@ export class SessionService {
   }
 
   private finalText(sessionID: string, messageID: string): string {
-    const parts = this.store.getMessage(sessionID, messageID)?.parts ?? []
-    return parts.flatMap((part) => (part.type === 'text' && !part.synthetic ? [part.text] : [])).join('\n')
+    return ownText(this.store.getMessage(sessionID, messageID)?.parts ?? [])
   }
 
   message(instance: Instance, sessionID: string, messageID: string): MessageWithParts {

@@ -6,6 +6,7 @@ import { ref, StringEnum } from '../../kernel/schemas.js'
 import { LocationRef } from '../../kernel/v2.js'
 import type { AssistantMessage, MessageInfo, Part, ToolPart, UserMessage } from './schemas.js'
 import { RevertState } from './v2-schemas.js'
+import { ownText } from './prompt-parts.js'
 
 /*
  * OpenCode's v2 session events (`session.next.*`). They describe the same turns as the v1 events
@@ -74,7 +75,7 @@ export type DeliveryMode = 'steer' | 'queue'
 
 /** The v2 prompt a stored user message carries: its own text, files and agents. */
 export function promptOf(parts: Part[]): PromptView {
-  const text = parts.flatMap((part) => (part.type === 'text' && !part.synthetic ? [part.text] : [])).join('\n')
+  const text = ownText(parts)
   const files = parts.flatMap((part) => (part.type === 'file' ? [{ uri: part.url, mime: part.mime, ...(part.filename ? { name: part.filename } : {}) }] : []))
   const agents = parts.flatMap((part) => (part.type === 'agent' ? [{ name: part.name }] : []))
   return { text, ...(files.length ? { files } : {}), ...(agents.length ? { agents } : {}) }

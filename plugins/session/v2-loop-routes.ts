@@ -10,7 +10,7 @@ import type { PromptAdmission } from './admission.js'
 import type { SessionService } from './service.js'
 import { AgentSwitched, ModelSwitched } from './v2-events.js'
 import type { PromptRequest, SessionInputs } from './v2-inputs.js'
-import { SessionNotFoundV2 } from './v2-routes.js'
+import { sessionInstance } from './v2-routes.js'
 import { SessionMessage, SessionNotFoundErrorBody } from './v2-schemas.js'
 import { messageV2View } from './v2-views.js'
 
@@ -69,9 +69,7 @@ export function registerSessionV2LoopRoutes(app: FastifyInstance, kernel: Kernel
   /** The session's instance (where its loop runs); the tagged 404 when there is no such session. */
   const locate = async (request: FastifyRequest): Promise<{ instance: Instance; sessionID: string }> => {
     const { sessionID } = request.params as { sessionID: string }
-    const info = sessions.store.getSession(sessionID)
-    if (!info) throw new SessionNotFoundV2(sessionID)
-    return { instance: await kernel.instances.get(info.directory), sessionID }
+    return { instance: (await sessionInstance(kernel, sessions.store, sessionID)).instance, sessionID }
   }
 
   app.post(

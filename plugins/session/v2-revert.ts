@@ -10,7 +10,7 @@ import type { SessionHistory } from './history.js'
 import type { SessionInfo } from './schemas.js'
 import type { SessionService } from './service.js'
 import { RevertCleared, RevertCommitted, RevertStaged } from './v2-events.js'
-import { MessageNotFoundV2, SessionNotFoundV2 } from './v2-routes.js'
+import { MessageNotFoundV2, sessionInstance, storedSession } from './v2-routes.js'
 import { MessageNotFoundErrorBody, RevertState, SessionNotFoundErrorBody } from './v2-schemas.js'
 import { revertV2View, type StoredRevert } from './v2-views.js'
 
@@ -58,14 +58,10 @@ export function registerSessionRevertRoutes(
 
   /** The session's instance, once it is known and idle (tagged 404 / 409 otherwise). */
   const idleSession = async (sessionID: string): Promise<{ info: SessionInfo; instance: Instance }> => {
-    const found = store.getSession(sessionID)
-    if (!found) throw new SessionNotFoundV2(sessionID)
-    const instance = await kernel.instances.get(found.directory)
+    const { instance } = await sessionInstance(kernel, store, sessionID)
     admission.assertIdle(instance, sessionID)
     // Read again: another operation may have changed it while the instance opened.
-    const info = store.getSession(sessionID)
-    if (!info) throw new SessionNotFoundV2(sessionID)
-    return { info, instance }
+    return { info: storedSession(store, sessionID), instance }
   }
 
   async function stage(sessionID: string, boundary: string, files: boolean): Promise<RevertStateValue> {

@@ -17,6 +17,7 @@ import {
 import type { PromptAdmission } from './admission.js'
 import type { MessageWithParts, SessionInfo } from './schemas.js'
 import type { SessionService } from './service.js'
+import type { SessionStore } from './store.js'
 import {
   Cursors,
   MessageNotFoundErrorBody,
@@ -37,6 +38,19 @@ export class SessionNotFoundV2 extends TaggedError {
   constructor(sessionID: string) {
     super('SessionNotFoundError', 404, `Session not found: ${sessionID}`, { sessionID })
   }
+}
+
+/** The stored session, in whichever project; the tagged v2 404 when there is none. */
+export function storedSession(store: SessionStore, sessionID: string): SessionInfo {
+  const info = store.getSession(sessionID)
+  if (!info) throw new SessionNotFoundV2(sessionID)
+  return info
+}
+
+/** The session and the instance its loop runs in (booted if need be); the tagged v2 404 when there is none. */
+export async function sessionInstance(kernel: Kernel, store: SessionStore, sessionID: string): Promise<{ info: SessionInfo; instance: Instance }> {
+  const info = storedSession(store, sessionID)
+  return { info, instance: await kernel.instances.get(info.directory) }
 }
 
 export class MessageNotFoundV2 extends TaggedError {
@@ -80,11 +94,7 @@ export function registerSessionV2Routes(app: FastifyInstance, kernel: Kernel, de
   const { sessions, admission } = deps
   const store = sessions.store
 
-  const find = (sessionID: string): SessionInfo => {
-    const info = store.getSession(sessionID)
-    if (!info) throw new SessionNotFoundV2(sessionID)
-    return info
-  }
+  const find = (sessionID: string): SessionInfo => storedSession(store, sessionID)
   const worktreeOf = async (info: SessionInfo): Promise<string | undefined> =>
     kernel.instances.has(info.directory) ? (await kernel.instances.get(info.directory)).worktree : undefined
   const view = async (info: SessionInfo) => sessionV2View(info, await worktreeOf(info))

@@ -2,6 +2,8 @@ import type { Static } from 'typebox'
 import { relative } from 'node:path'
 import type { MessageWithParts, Part, SessionInfo, ToolPart } from './schemas.js'
 import type { RevertState, SessionMessage, SessionMessageAssistant, SessionV2Info } from './v2-schemas.js'
+import { promptOf } from './v2-events.js'
+import { ownText } from './prompt-parts.js'
 
 type AssistantView = Static<typeof SessionMessageAssistant>
 type AssistantContent = AssistantView['content'][number]
@@ -109,13 +111,10 @@ export function messageV2View(message: MessageWithParts, reasonOf: (parentID: st
   const { info, parts } = message
   if (info.role === 'user') {
     if (parts.some((part) => part.type === 'compaction')) return undefined
-    const text = parts.flatMap((part) => (part.type === 'text' && !part.synthetic ? [part.text] : [])).join('\n')
-    const files = parts.flatMap((part) => (part.type === 'file' ? [{ uri: part.url, mime: part.mime, ...(part.filename ? { name: part.filename } : {}) }] : []))
-    const agents = parts.flatMap((part) => (part.type === 'agent' ? [{ name: part.name }] : []))
-    return { id: info.id, type: 'user', time: { created: info.time.created }, text, ...(files.length ? { files } : {}), ...(agents.length ? { agents } : {}) }
+    return { id: info.id, type: 'user', time: { created: info.time.created }, ...promptOf(parts) }
   }
   if (info.summary && info.time.completed && !info.error) {
-    const summary = parts.flatMap((part) => (part.type === 'text' && !part.synthetic ? [part.text] : [])).join('\n')
+    const summary = ownText(parts)
     return { id: info.id, type: 'compaction', reason: reasonOf(info.parentID), summary, recent: '', time: { created: info.time.created } }
   }
   const steps = parts.filter((part) => part.type === 'step-start' || part.type === 'step-finish')
