@@ -7,6 +7,7 @@ import { GlobalDisposed, ServerInstanceDisposed } from './events.js'
 import { Instance, InstanceManager } from './instance.js'
 import { ExtensionRegistry, type Kernel, type KernelPaths } from './plugin.js'
 import { ProcessGroups } from './processes.js'
+import type { Cluster } from './cluster/index.js'
 import { Storage } from './storage.js'
 import { ToolRegistry } from './tool.js'
 import { KERNEL_VERSION } from './version.js'
@@ -22,6 +23,10 @@ export interface KernelOptions {
   /** The bearer token the security hook accepts from in-process requests. */
   internalToken?: string
   dev?: boolean
+  /** The stores, when the caller opened them (a cluster's local replica); default the SQLite file in `dataDir`. */
+  storage?: Storage
+  /** Set when the stores live in PostgreSQL shared with other servers. */
+  cluster?: Cluster
 }
 
 /** Where the kernel keeps its data: `OPENCODE_KERNEL_DATA`, else `$XDG_DATA_HOME/opencode-kernel`. */
@@ -46,6 +51,7 @@ export class KernelRuntime implements Kernel {
   readonly env: NodeJS.ProcessEnv
   readonly internalAuthorization?: string
   readonly dev: boolean
+  readonly cluster?: Cluster
   private bootHooks: ((instance: Instance) => void)[] = []
   private readonly kept = new Map<string, unknown>()
   reloading = false
@@ -65,7 +71,8 @@ export class KernelRuntime implements Kernel {
       replayCapacity: options.replayCapacity,
       onListenerError: (error, event) => this.log.error({ err: error, event: event.payload.type }, 'event listener failed'),
     })
-    this.storage = new Storage(join(options.dataDir, 'opencode-kernel.db'))
+    this.storage = options.storage ?? new Storage(join(options.dataDir, 'opencode-kernel.db'))
+    this.cluster = options.cluster
     this.instances = new InstanceManager({
       capacity: options.instanceCapacity,
       onBoot: (instance) => {
@@ -75,6 +82,10 @@ export class KernelRuntime implements Kernel {
       onOverCapacity: (size, pinned) =>
         this.log.warn({ capacity: options.instanceCapacity, size, pinned }, 'instance cache over capacity: busy instances stay until idle'),
     })
+  }
+
+  get clustered(): boolean {
+    return this.cluster !== undefined
   }
 
   publish<E extends EventDefinition>(target: Instance | 'global', event: E, properties: EventProperties<E>): BusEvent {
@@ -136,6 +147,7 @@ export class KernelRuntime implements Kernel {
     await this.instances.disposeAll()
     // Whatever a plugin started and did not end (or started outside any instance).
     await this.processes.stop()
+    await this.cluster?.close()
     this.storage.close()
   }
 

@@ -11,6 +11,9 @@ Options:
   --cors <origin>     also allow this browser origin (repeatable)
   --insecure          allow a non-loopback hostname without OPENCODE_SERVER_PASSWORD
   --dev               reload plugins when their files change (run \`tsc -w\` beside it)
+  --database <url>    postgres://user:pass@host:port/db (several servers share it) or
+                      sqlite:<file> (default: the SQLite file in the data directory)
+  --node-url <url>    how the other servers of a cluster reach this one (default: the listen URL)
   --version           print the version
   --help              print this help
 
@@ -18,6 +21,10 @@ Environment:
   OPENCODE_SERVER_PASSWORD   require HTTP Basic (or Bearer) auth with this password
   OPENCODE_SERVER_USERNAME   the Basic auth user (default opencode)
   OPENCODE_KERNEL_DATA       data directory (default $XDG_DATA_HOME/opencode-kernel)
+  OPENCODE_KERNEL_DATABASE_URL    as --database
+  OPENCODE_KERNEL_CLUSTER_SECRET  shared secret of the servers on one PostgreSQL database (required there)
+  OPENCODE_KERNEL_NODE_URL        as --node-url
+  OPENCODE_KERNEL_LEASE_TTL_MS    how long an instance lease lasts unrenewed (default 15000)
   LOG_LEVEL                  trace | debug | info | warn | error | silent (default info)
 `
 
@@ -43,6 +50,8 @@ async function main(argv: string[], builtins: LoadedPlugin[] | undefined): Promi
       cors: { type: 'string', multiple: true },
       insecure: { type: 'boolean' },
       dev: { type: 'boolean' },
+      database: { type: 'string' },
+      'node-url': { type: 'string' },
       version: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -68,7 +77,7 @@ async function main(argv: string[], builtins: LoadedPlugin[] | undefined): Promi
 
   let server: RunningServer
   try {
-    server = await createServer({ port, hostname: values.hostname, cors: values.cors, insecure: values.insecure, lazyCompile: true, builtins, dev: values.dev })
+    server = await createServer({ port, hostname: values.hostname, cors: values.cors, insecure: values.insecure, lazyCompile: true, builtins, dev: values.dev, database: values.database, nodeUrl: values['node-url'] })
   } catch (error) {
     process.stderr.write(`opencode-kernel: ${(error as Error).message}\n`)
     return 1

@@ -107,6 +107,12 @@ export interface Kernel {
    */
   readonly reloading: boolean
   /**
+   * True when the stores live in PostgreSQL shared with other servers: an instance then runs on
+   * the one server holding its lease, so work once per instance (crash recovery) belongs in
+   * `onInstanceBoot`, not at start-up.
+   */
+  readonly clustered: boolean
+  /**
    * Process-lifetime state under `key`: the same object for the same key, also for a plugin that
    * dev mode reloaded (waiters of pending requests, queues). Prefer `instance.state` for state of
    * one project directory.

@@ -1,8 +1,9 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
 import { randomBytes } from 'node:crypto'
-import { existsSync, statSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs'
 import { createServer as createHttpServer, type RequestListener } from 'node:http'
 import { register } from 'node:module'
+import { tmpdir } from 'node:os'
 import { dirname, isAbsolute, join, resolve } from 'node:path'
 import pino from 'pino'
 import { buildApp } from './app.js'
@@ -14,6 +15,9 @@ import { AuthThrottle, type AuthThrottleOptions } from './auth-throttle.js'
 import { isLoopbackHostname, type SecurityOptions } from './security.js'
 import { ServerReloaded } from './events.js'
 import { EventStreams } from './stream.js'
+import { Storage } from './storage.js'
+import { parseDatabaseUrl, redact } from './cluster/database.js'
+import type { Cluster } from './cluster/index.js'
 import { KERNEL_VERSION, PACKAGE_ROOT } from './version.js'
 
 export interface ServerOptions {
@@ -54,6 +58,19 @@ export interface ServerOptions {
    * them in on the same listener; SSE streams, WebSockets, terminals and running prompts go on.
    */
   dev?: boolean
+  /**
+   * Where the stores live: `postgres://…` (shared by several servers), `sqlite:<file>`, or absent
+   * for the SQLite file in the data directory. Default `OPENCODE_KERNEL_DATABASE_URL`.
+   */
+  database?: string
+  /** How the other servers of a cluster reach this one; default `OPENCODE_KERNEL_NODE_URL`, else the listen URL. */
+  nodeUrl?: string
+  /** This server's id in a cluster; default `OPENCODE_KERNEL_NODE_ID`, else a random one. */
+  nodeId?: string
+  /** Shared by the servers of a cluster; default `OPENCODE_KERNEL_CLUSTER_SECRET`. */
+  clusterSecret?: string
+  /** How long an instance lease lasts unrenewed; default `OPENCODE_KERNEL_LEASE_TTL_MS`, else 15 s. */
+  leaseTtlMs?: number
 }
 
 export interface RunningServer {
@@ -120,8 +137,12 @@ export async function createServer(options: ServerOptions = {}): Promise<Running
   }
   const { ordered, skipped, thirdParty } = await loadPlugins(options.dev ? 0 : undefined)
 
+  const dataDir = options.dataDir ?? defaultDataDir(env)
+  const { storage, cluster } = await openStores(options, env, dataDir, log)
   const kernel = new KernelRuntime({
-    dataDir: options.dataDir ?? defaultDataDir(env),
+    storage,
+    cluster,
+    dataDir,
     log,
     // What plugins (and the commands, terminals and servers they start) see: never the password.
     env: withoutServerSecrets(env),
@@ -130,7 +151,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Running
     internalToken: security.internalToken,
     dev: options.dev ?? false,
   })
-  const streams = new EventStreams(kernel.bus, {
+  const streams = new EventStreams(cluster?.feed ?? kernel.bus, {
     heartbeatMs: options.heartbeatMs ?? 10_000,
     maxQueuedBytes: options.sseMaxQueuedBytes ?? 4 * 1024 * 1024,
   })
@@ -221,7 +242,9 @@ export async function createServer(options: ServerOptions = {}): Promise<Running
       const address = app.server.address()
       const actualPort = typeof address === 'object' && address ? address.port : port
       const host = hostname.includes(':') ? `[${hostname}]` : hostname
-      return `http://${host}:${actualPort}`
+      const url = `http://${host}:${actualPort}`
+      await cluster?.start(url)
+      return url
     },
     close() {
       closing ??= (async () => {
@@ -237,6 +260,36 @@ export async function createServer(options: ServerOptions = {}): Promise<Running
       })()
       return closing
     },
+  }
+}
+
+/**
+ * The kernel's stores: the SQLite file, or (PostgreSQL) a cluster node whose local replica is a
+ * fresh SQLite file in a temp dir, loaded from the database and removed when the server closes.
+ */
+async function openStores(options: ServerOptions, env: NodeJS.ProcessEnv, dataDir: string, log: FastifyBaseLogger): Promise<{ storage: Storage; cluster?: Cluster }> {
+  const target = parseDatabaseUrl(options.database ?? env.OPENCODE_KERNEL_DATABASE_URL, dataDir)
+  if (target.kind === 'sqlite') return { storage: new Storage(target.file) }
+  const secret = options.clusterSecret ?? env.OPENCODE_KERNEL_CLUSTER_SECRET
+  if (!secret || secret.length < 16) {
+    throw new Error('OPENCODE_KERNEL_CLUSTER_SECRET must be set (16 characters or more) when the database is PostgreSQL: the servers sharing it authenticate to each other with it')
+  }
+  const ttl = options.leaseTtlMs ?? (env.OPENCODE_KERNEL_LEASE_TTL_MS ? Number(env.OPENCODE_KERNEL_LEASE_TTL_MS) : undefined)
+  if (ttl !== undefined && (!Number.isInteger(ttl) || ttl < 1000)) throw new Error(`OPENCODE_KERNEL_LEASE_TTL_MS must be a whole number of milliseconds, at least 1000, got "${ttl}"`)
+  const replicaDir = mkdtempSync(join(tmpdir(), 'opencode-kernel-replica-'))
+  const storage = new Storage(join(replicaDir, 'replica.db'))
+  storage.onClose(() => rmSync(replicaDir, { recursive: true, force: true }))
+  const { Cluster } = await import('./cluster/index.js')
+  try {
+    const cluster = await Cluster.open(
+      { url: target.url, secret, log, nodeUrl: options.nodeUrl ?? env.OPENCODE_KERNEL_NODE_URL, nodeId: options.nodeId ?? env.OPENCODE_KERNEL_NODE_ID, leaseTtlMs: ttl },
+      storage,
+    )
+    log.info({ database: redact(target.url), node: cluster.nodeId }, 'stores on PostgreSQL')
+    return { storage, cluster }
+  } catch (error) {
+    storage.close()
+    throw error
   }
 }
 

@@ -16,6 +16,7 @@ export interface Migration {
  */
 export class Storage {
   readonly db: SqliteDatabase
+  private readonly closeHooks: (() => void)[] = []
 
   constructor(readonly file: string) {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true })
@@ -57,7 +58,13 @@ export class Storage {
     return done
   }
 
+  /** Runs once the database is closed (a cluster's replica removes its temp file). */
+  onClose(hook: () => void): void {
+    this.closeHooks.push(hook)
+  }
+
   close(): void {
     if (this.db.open) this.db.close()
+    for (const hook of this.closeHooks.splice(0)) hook()
   }
 }

@@ -5,6 +5,14 @@ import { ascendingId } from './ids.js'
 import { SseClient, sseFrame, startEventStream } from './sse.js'
 import { isLiveOnlyEvent } from './v2.js'
 
+/**
+ * Where the SSE streams get their events: the in-process bus, or (several servers) the cluster
+ * bus, whose replay reads the database and so may answer later.
+ */
+export type EventFeed = Pick<EventBus, 'subscribe' | 'nextSeq'> & {
+  since(seq: number, directory?: string): BusEvent[] | undefined | Promise<BusEvent[] | undefined>
+}
+
 export interface EventStreamOptions {
   heartbeatMs: number
   maxQueuedBytes: number
@@ -60,6 +68,9 @@ class FrameCache {
 
 const DELTA = 'message.part.delta'
 
+/** Live events a stream holds while its replay is read from the database. */
+const MAX_WAITING_EVENTS = 10_000
+
 /** The frame of a delta event carrying `delta` (the text of several coalesced deltas) under `seq`. */
 function deltaFrame(event: BusEvent, global: boolean): (seq: number, delta: string) => string {
   return (seq, delta) => {
@@ -87,7 +98,7 @@ export class EventStreams {
   private heartbeat?: NodeJS.Timeout
 
   constructor(
-    private readonly bus: EventBus,
+    private readonly bus: EventFeed,
     private readonly options: EventStreamOptions,
   ) {}
 
@@ -139,25 +150,49 @@ export class EventStreams {
       else stream.client.sendDelta(event.seq, key, event.payload.properties.delta as string, deltaFrame(event, global), frame)
       if (directory !== undefined && event.payload.type === ServerInstanceDisposed.type) stream.client.end()
     }
-    const lastEventId = request.headers['last-event-id']
-    if (typeof lastEventId === 'string' && lastEventId.trim() !== '') {
-      const seq = Number(lastEventId)
-      const missed = Number.isSafeInteger(seq) ? this.bus.since(seq, directory)?.filter((event) => !skips(event.payload.type)) : undefined
+    const replay = (missed: BusEvent[] | undefined): number => {
+      const events = missed?.filter((event) => !skips(event.payload.type))
       // A replay larger than a client's queue would cut the client off on every reconnect.
-      const replay = missed?.map((event) => frames.get(event))
-      const replayable = replay && replay.reduce((bytes, frame) => bytes + frame.length, 0) < this.options.maxQueuedBytes / 2
-      if (missed && replay && replayable) missed.forEach((event, i) => send(event, replay[i]))
+      const replayFrames = events?.map((event) => frames.get(event))
+      const replayable = replayFrames && replayFrames.reduce((bytes, frame) => bytes + frame.length, 0) < this.options.maxQueuedBytes / 2
+      if (events && replayFrames && replayable) events.forEach((event, i) => send(event, replayFrames[i]))
       else {
         this.sendFrame(
           stream,
           payload(ServerResyncRequired, {
-            lastEventID: lastEventId,
+            lastEventID: lastEventId as string,
             reason: missed ? 'Too many events were missed to replay them; reload the state you need.' : 'The events after this id are no longer held; reload the state you need.',
           }),
         )
       }
+      return missed?.at(-1)?.seq ?? 0
     }
-    if (!stream.client.isClosed) unsubscribe = this.bus.subscribe((event) => send(event), directory)
+    const lastEventId = request.headers['last-event-id']
+    const from = typeof lastEventId === 'string' && lastEventId.trim() !== '' ? Number(lastEventId) : undefined
+    const missed = from === undefined ? [] : Number.isSafeInteger(from) ? this.bus.since(from, directory) : undefined
+    if (!(missed instanceof Promise)) {
+      if (from !== undefined) replay(missed)
+      if (!stream.client.isClosed) unsubscribe = this.bus.subscribe((event) => send(event), directory)
+    } else {
+      // The replay comes from the database: live events wait behind it (bounded) and those the
+      // replay already holds are not sent twice.
+      let waiting: BusEvent[] | undefined = []
+      unsubscribe = this.bus.subscribe((event) => {
+        if (!waiting) send(event)
+        else if (waiting.length < MAX_WAITING_EVENTS) waiting.push(event)
+      }, directory)
+      missed.then(
+        (events) => events,
+        () => undefined,
+      ).then((events) => {
+        const held = waiting!
+        waiting = undefined
+        if (stream.client.isClosed) return
+        const last = Math.max(replay(events), from!)
+        if (held.length === MAX_WAITING_EVENTS && events) replay(undefined)
+        for (const event of held) if (event.seq > last) send(event)
+      })
+    }
     // A client that went away while the request passed the hooks fired 'close' before anyone listened.
     if (response.destroyed || request.raw.socket?.destroyed) stream.client.end()
   }
