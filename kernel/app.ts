@@ -17,6 +17,7 @@ import { isV2Request, locationDirectory, taggedBody, V2_SCHEMAS } from './v2.js'
 import { KERNEL_SCHEMAS, registerSchemas } from './schemas.js'
 import { createSecurityHook, isAllowedOrigin, type SecurityOptions } from './security.js'
 import type { EventStreams } from './stream.js'
+import type { ClusterRouting } from './cluster/forward.js'
 import { requestedWorkspace, workspaceDirectory } from './workspace.js'
 
 declare module 'fastify' {
@@ -169,7 +170,19 @@ export async function buildApp(kernel: KernelRuntime, plugins: readonly LoadedPl
     done()
   })
 
-  app.setErrorHandler(handleError)
+  // A cluster node forwards requests for instances that run on another node (kernel/cluster/forward.ts).
+  let clustered: ClusterRouting | undefined
+  if (kernel.cluster) {
+    const { ClusterRouting } = await import('./cluster/forward.js')
+    const routing = new ClusterRouting(kernel, kernel.cluster, () => app.websocketServer)
+    clustered = routing
+    app.setErrorHandler((error: FastifyError, request, reply) => {
+      if (!routing.handleError(error, request, reply)) handleError(error, request, reply)
+    })
+    app.addHook('onClose', () => routing.close())
+  } else {
+    app.setErrorHandler(handleError)
+  }
   app.setNotFoundHandler((request, reply) => {
     sendNamed(request, reply, new NotFoundError(`Route not found: ${request.method} ${request.url.split('?')[0]}`))
   })
@@ -193,12 +206,13 @@ export async function buildApp(kernel: KernelRuntime, plugins: readonly LoadedPl
     },
   })
   app.addHook('onRequest', createSecurityHook(options.security))
+  if (clustered) app.addHook('onRequest', clustered.checkForwarded)
 
   const cwd = normaliseDirectory(options.cwd)
   app.decorateRequest('instance', null as unknown as Instance)
   // Routes that run in an instance get the hook that finds it, decided once per route rather than
   // on every request. Route-level onRequest hooks run after the global ones (security first).
-  const findInstance = (request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void): void => {
+  const findInstance = (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void): void => {
     if (request.method === 'OPTIONS') return done()
     const workspace = requestedWorkspace(request)
     if (workspace) {
@@ -206,6 +220,7 @@ export async function buildApp(kernel: KernelRuntime, plugins: readonly LoadedPl
       const directory = workspaceDirectory(kernel.extensions, workspace.id)
       if (!directory) return done(new NotFoundError(`Workspace not found: ${workspace.id}`))
       request.workspaceID = workspace.id
+      if (clustered) return clustered.route(request, reply, kernel.instances.has(directory) ? Promise.resolve(directory) : checkDirectory(directory, 'cwd'), done)
       const found = kernel.instances.has(directory) ? kernel.instances.get(directory) : checkDirectory(directory, 'cwd').then((checked) => kernel.instances.get(checked))
       found.then(
         (instance) => {
@@ -220,10 +235,11 @@ export async function buildApp(kernel: KernelRuntime, plugins: readonly LoadedPl
     const directory = raw === cwd ? cwd : normaliseDirectory(raw)
     // A booted instance is found without a promise or a syscall: the hot path stays synchronous.
     const ready = kernel.instances.ready(directory)
-    if (ready) {
+    if (ready && (clustered === undefined || clustered.holds(directory))) {
       request.instance = ready
       return done()
     }
+    if (clustered) return clustered.route(request, reply, kernel.instances.has(directory) ? Promise.resolve(directory) : checkDirectory(raw, from), done)
     const pending = kernel.instances.has(directory) ? kernel.instances.get(directory) : checkDirectory(raw, from).then((checked) => kernel.instances.get(checked))
     pending.then(
       (instance) => {
@@ -234,8 +250,9 @@ export async function buildApp(kernel: KernelRuntime, plugins: readonly LoadedPl
     )
   }
   // v2 location routes read `location[directory]` (then the header, then the cwd) instead.
-  const findLocation = (request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void): void => {
+  const findLocation = (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void): void => {
     if (request.method === 'OPTIONS') return done()
+    if (clustered) return clustered.route(request, reply, locationDirectory(request, cwd, (workspaceID) => workspaceDirectory(kernel.extensions, workspaceID)), done)
     locationDirectory(request, cwd, (workspaceID) => workspaceDirectory(kernel.extensions, workspaceID))
       .then((directory) => kernel.instances.get(directory))
       .then(

@@ -36,7 +36,7 @@ function digest(value: string): Buffer {
 }
 
 /** Compares without leaking, through timing, how much of the secret matched. */
-function sameSecret(given: string, expected: string): boolean {
+export function sameSecret(given: string, expected: string): boolean {
   return timingSafeEqual(digest(given), digest(expected))
 }
 

@@ -243,6 +243,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Running
       const actualPort = typeof address === 'object' && address ? address.port : port
       const host = hostname.includes(':') ? `[${hostname}]` : hostname
       const url = `http://${host}:${actualPort}`
+      kernel.url = url
       await cluster?.start(url)
       return url
     },
