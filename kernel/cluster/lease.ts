@@ -180,12 +180,21 @@ export class LeaseManager {
 
   private async take(directory: string): Promise<LeaseOwner> {
     if (this.closed) throw new InstanceUnavailableError('This server is shutting down', 1000)
-    await this.ensureTable()
+    await this.ensureTable().catch((error: unknown) => {
+      this.cluster.log.warn({ err: error }, 'cluster: creating the lease table failed')
+      throw new InstanceUnavailableError('The database does not answer; retry', 1000)
+    })
     const { nodeId } = this.cluster
     const nodeUrl = this.cluster.nodeUrl ?? ''
     for (let attempt = 0; attempt < 3; attempt++) {
       const started = performance.now()
-      const [row] = await this.cluster.db.query<{ node_id: string; node_url: string; expires_at: string; remaining: number }>(ACQUIRE, [directory, nodeId, nodeUrl, this.ttl])
+      let row: { node_id: string; node_url: string; expires_at: string; remaining: number } | undefined
+      try {
+        ;[row] = await this.cluster.db.query<NonNullable<typeof row>>(ACQUIRE, [directory, nodeId, nodeUrl, this.ttl])
+      } catch (error) {
+        this.cluster.log.warn({ err: error, directory }, 'cluster: taking an instance lease failed')
+        throw new InstanceUnavailableError(`Which node runs instance ${directory} cannot be found out now (the database does not answer); retry`, 1000)
+      }
       // No row: another node inserted it after this statement's snapshot; ask again.
       if (!row) continue
       if (row.node_id === nodeId) {

@@ -75,7 +75,14 @@ describe('cluster: instance leases', function () {
     await until(() => !a.server.kernel.instances.has(repo), TTL_MS * 2, 'A to fence itself')
     // Before the lease could expire: no other node could have taken it yet.
     expect(Date.now() - started).to.be.below(TTL_MS)
+    // Without an answer from the database nothing boots: the caller is told to retry.
+    const refused = await a.call('GET', `/path?directory=${encodeURIComponent(repo)}`)
+    expect(refused.status).to.equal(503)
+    expect(refused.body.name).to.equal('InstanceUnavailableError')
+    expect(refused.headers.get('retry-after')).to.equal('1')
+    expect(a.server.kernel.instances.has(repo)).to.equal(false)
     await sql(url, 'ALTER TABLE kernel_lease_gone RENAME TO kernel_lease')
+    expect((await a.call('GET', `/path?directory=${encodeURIComponent(repo)}`)).status).to.equal(200)
   })
 
   it('takes over the instance of a killed node once its lease expires', async () => {
