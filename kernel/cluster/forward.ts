@@ -47,6 +47,8 @@ type Done = (error?: Error) => void
  */
 export class ClusterRouting {
   private readonly forwarded = new WeakSet<FastifyRequest>()
+  /** The directory this node resolved for a request (its cwd when the request named none). */
+  private readonly resolved = new WeakMap<FastifyRequest, string>()
   private dispatcher: Promise<{ agent: Dispatcher; request: typeof import('undici').request }> | undefined
 
   constructor(
@@ -75,7 +77,10 @@ export class ClusterRouting {
    */
   route(request: FastifyRequest, reply: FastifyReply, directory: Promise<string>, done: Done): void {
     directory
-      .then((resolved) => this.instanceOrForward(request, reply, resolved))
+      .then((resolved) => {
+        this.resolved.set(request, resolved)
+        return this.instanceOrForward(request, reply, resolved)
+      })
       .then(
         (instance) => {
           if (!instance) return
@@ -178,6 +183,9 @@ export class ClusterRouting {
     }
     headers[FORWARDED_HEADER] = this.cluster.nodeId
     headers[SECRET_HEADER] = this.cluster.secret
+    // A request that named no directory meant this node's cwd, which the owner's may not be.
+    const directory = this.resolved.get(request)
+    if (directory !== undefined && !namesDirectory(request)) headers['x-opencode-directory'] = encodeURIComponent(directory)
     return headers
   }
 
@@ -299,6 +307,21 @@ export class ClusterRouting {
 }
 
 type Body = IncomingMessage | string | Buffer | undefined
+
+/** Whether the request says which directory it is for (else the receiving node's cwd is meant). */
+function namesDirectory(request: FastifyRequest): boolean {
+  const query = request.query as Record<string, unknown> | undefined
+  const named = (value: unknown) => typeof value === 'string' && value !== ''
+  return (
+    named(query?.directory) ||
+    named(query?.['location[directory]']) ||
+    named(query?.['location[workspace]']) ||
+    named(query?.workspace) ||
+    request.headers['x-directory'] !== undefined ||
+    request.headers['x-opencode-directory'] !== undefined ||
+    request.headers['x-opencode-workspace'] !== undefined
+  )
+}
 
 const CONTENT_LENGTH = new Set(['content-length'])
 

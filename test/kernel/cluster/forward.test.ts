@@ -45,6 +45,18 @@ describe('cluster: forwarding to the node that runs an instance', function () {
     expect(healthA.healthy).to.equal(true)
   })
 
+  it('tells the owner which directory a request that named none meant (the forwarding node\'s cwd)', async () => {
+    const url = await database()
+    const repo = gitRepo()
+    const a = await node(url, 'node-a')
+    const b = await node(url, 'node-b', { cwd: repo })
+    await a.call('GET', `/path?directory=${encodeURIComponent(repo)}`)
+    const answer = await b.call('GET', '/path')
+    expect(answer.status).to.equal(200)
+    expect(answer.body.directory).to.equal(repo)
+    expect(b.server.kernel.instances.has(repo)).to.equal(false)
+  })
+
   it('streams an SSE response through as it comes, and ends it when the caller leaves', async () => {
     const url = await database()
     const a = await node(url, 'node-a')
