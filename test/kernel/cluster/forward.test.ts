@@ -26,6 +26,17 @@ describe('cluster: forwarding to the node that runs an instance', function () {
     expect(viaB.status).to.equal(200)
     expect(viaB.body.directory).to.equal(repo)
     expect(b.server.kernel.instances.has(repo)).to.equal(false)
+    // B remembers A's lease until it expires: forwarding asks the database nothing per request.
+    const db = b.server.kernel.cluster!.db
+    const query = db.query.bind(db)
+    const leaseQueries: string[] = []
+    db.query = ((text: string, params?: unknown[]) => {
+      if (text.includes('kernel_lease')) leaseQueries.push(text)
+      return query(text, params)
+    }) as typeof db.query
+    for (let i = 0; i < 5; i++) expect((await b.call('GET', `/path${q}`)).status).to.equal(200)
+    db.query = query
+    expect(leaseQueries).to.deep.equal([])
 
     // A body sent to B is streamed on to A: the terminal is created on A.
     const created = await b.call('POST', `/pty${q}`, { ...QUIET_SHELL, title: 'via b' })
