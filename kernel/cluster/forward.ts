@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { STATUS_CODES, type IncomingHttpHeaders, type IncomingMessage } from 'node:http'
+import { IncomingMessage, STATUS_CODES } from 'node:http'
 import { Readable, type Duplex } from 'node:stream'
 import type { Dispatcher } from 'undici'
 import WebSocket, { type RawData, type WebSocketServer } from 'ws'
@@ -99,7 +99,7 @@ export class ClusterRouting {
     if (error instanceof InstanceElsewhereError && !this.forwarded.has(request) && !request.ws) {
       // Found by a handler (the body was parsed: sent again), or by the instance hook (unread: streamed).
       const body = request.body !== undefined ? resentBody(request) : streamedBody(request)
-      void this.forwardWithRetry(request, reply, error.directory, error.owner, body, !(body instanceof Readable)).then(
+      void this.forwardWithRetry(request, reply, error.directory, error.owner, body).then(
         (sent) => {
           if (!sent) this.sendUnavailable(request, reply, new InstanceUnavailableError(`Instance ${error.directory} is changing hands; retry`, 100))
         },
@@ -134,9 +134,7 @@ export class ClusterRouting {
     if (this.forwarded.has(request)) {
       throw new InstanceUnavailableError(`Node ${this.cluster.nodeId} no longer runs instance ${directory} (node ${owner.owner} does); retry`, 100)
     }
-    const body = streamedBody(request)
-    // A body already read cannot be sent twice: then one attempt only.
-    const sent = await this.forwardWithRetry(request, reply, directory, owner, body, body === undefined)
+    const sent = await this.forwardWithRetry(request, reply, directory, owner, streamedBody(request))
     if (sent) return undefined
     // The lease is free now (the owner handed it back): run the instance here.
     return this.kernel.instances.get(directory)
@@ -146,24 +144,31 @@ export class ClusterRouting {
    * Forwards to `owner`; when it is unreachable or no longer the owner, asks the lease again once.
    * Resolves true when a reply was sent, false when this node took the lease meanwhile.
    */
-  private async forwardWithRetry(request: FastifyRequest, reply: FastifyReply, directory: string, first: Owner, body: Body, retry: boolean): Promise<boolean> {
+  private async forwardWithRetry(request: FastifyRequest, reply: FastifyReply, directory: string, first: Owner, source: BodySource): Promise<boolean> {
     let owner = first
     for (let attempt = 0; ; attempt++) {
+      const body = source instanceof IncomingMessage ? new LazyBody(source) : source
       const outcome = request.ws ? await this.proxyWebSocket(request, reply, owner) : await this.proxyHttp(request, reply, owner, body)
       if (outcome === 'sent') return true
       this.cluster.leases.forget(directory)
-      if (attempt > 0 || !retry) {
-        const retryAfterMs = outcome === 'unreachable' ? Math.max(100, owner.remainingMs) : 100
+      // A node that shut down handed its leases back: the lease may be free (or another's) now.
+      const next = await this.cluster.leases.acquire(directory)
+      // A streamed body the owner never started reading can still go elsewhere.
+      const resendable = !(body instanceof LazyBody) || !body.started
+      // Killed, not shut down: its lease runs until it expires.
+      const deadOwner = outcome === 'unreachable' && !isSelf(next) && next.owner === owner.owner
+      if (attempt === 0 && resendable && !deadOwner) {
+        if (isSelf(next)) return false
+        owner = next
+        continue
+      }
+      if (deadOwner) {
         throw new InstanceUnavailableError(
-          outcome === 'unreachable'
-            ? `Instance ${directory} runs on node ${owner.owner}, which does not answer; another node takes it over when its lease expires`
-            : `Instance ${directory} is changing hands; retry`,
-          retryAfterMs,
+          `Instance ${directory} runs on node ${owner.owner}, which does not answer; another node takes it over when its lease expires`,
+          Math.max(100, (next as RemoteOwner).remainingMs),
         )
       }
-      const next = await this.cluster.leases.acquire(directory)
-      if (isSelf(next)) return false
-      owner = next
+      throw new InstanceUnavailableError(`Instance ${directory} is changing hands; retry`, 100)
     }
   }
 
@@ -306,7 +311,34 @@ export class ClusterRouting {
   }
 }
 
-type Body = IncomingMessage | string | Buffer | undefined
+/** What a forwarded request sends: the caller's stream, or a body parsed already (sent again). */
+type BodySource = IncomingMessage | string | Buffer | undefined
+type Body = LazyBody | string | Buffer | undefined
+
+/**
+ * The caller's body as the owner reads it. It touches the request only once the owner reads, so
+ * when the owner cannot be reached the body is still whole: for another node, or for this one.
+ */
+class LazyBody extends Readable {
+  started = false
+
+  constructor(private readonly source: IncomingMessage) {
+    super()
+  }
+
+  override _read(): void {
+    if (this.started) {
+      this.source.resume()
+      return
+    }
+    this.started = true
+    this.source.on('data', (chunk: Buffer) => {
+      if (!this.push(chunk)) this.source.pause()
+    })
+    this.source.once('end', () => this.push(null))
+    this.source.once('error', (error) => this.destroy(error))
+  }
+}
 
 /** Whether the request says which directory it is for (else the receiving node's cwd is meant). */
 function namesDirectory(request: FastifyRequest): boolean {
