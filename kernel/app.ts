@@ -5,6 +5,7 @@ import Fastify, { LogController, type FastifyError, type FastifyInstance, type F
 import fastifyPlugin from 'fastify-plugin'
 import type { Server } from 'node:http'
 import { handleClientError } from './client-error.js'
+import { registerClusterHooks } from './cluster/hooks.js'
 import { kernelCompilers } from './compilers.js'
 import { checkDirectory, normaliseDirectory, requestedDirectory } from './directory.js'
 import { eventDocument } from './doc.js'
@@ -193,6 +194,7 @@ export async function buildApp(kernel: KernelRuntime, plugins: readonly LoadedPl
     },
   })
   app.addHook('onRequest', createSecurityHook(options.security))
+  if (kernel.cluster) registerClusterHooks(app, kernel.cluster)
 
   const cwd = normaliseDirectory(options.cwd)
   app.decorateRequest('instance', null as unknown as Instance)
