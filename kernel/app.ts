@@ -5,6 +5,7 @@ import Fastify, { LogController, type FastifyError, type FastifyInstance, type F
 import fastifyPlugin from 'fastify-plugin'
 import type { Server } from 'node:http'
 import { handleClientError } from './client-error.js'
+import { registerClusterHooks } from './cluster/hooks.js'
 import { kernelCompilers } from './compilers.js'
 import { checkDirectory, normaliseDirectory, requestedDirectory } from './directory.js'
 import { eventDocument } from './doc.js'
@@ -206,6 +207,7 @@ export async function buildApp(kernel: KernelRuntime, plugins: readonly LoadedPl
     },
   })
   app.addHook('onRequest', createSecurityHook(options.security))
+  if (kernel.cluster) registerClusterHooks(app, kernel.cluster)
   if (clustered) app.addHook('onRequest', clustered.checkForwarded)
 
   const cwd = normaliseDirectory(options.cwd)

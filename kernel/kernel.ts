@@ -76,6 +76,8 @@ export class KernelRuntime implements Kernel {
     })
     this.storage = options.storage ?? new Storage(join(options.dataDir, 'opencode-kernel.db'))
     this.cluster = options.cluster
+    // Every event also goes to the cluster bus (the SSE streams of every node read it from there).
+    if (this.cluster) this.bus.subscribe((event) => this.cluster!.replica.publish(event))
     this.instances = new InstanceManager({
       capacity: options.instanceCapacity,
       // A cluster node boots an instance only while it holds its lease.

@@ -185,6 +185,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Running
   try {
     app = await buildApp(kernel, ordered, appOptions)
     await app.ready()
+    await cluster?.ready()
   } catch (error) {
     await kernel.close()
     throw error
@@ -244,7 +245,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Running
       const host = hostname.includes(':') ? `[${hostname}]` : hostname
       const url = `http://${host}:${actualPort}`
       kernel.url = url
-      await cluster?.start(url)
+      cluster?.start(url)
       return url
     },
     close() {

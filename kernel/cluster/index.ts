@@ -62,6 +62,7 @@ export class Cluster {
     try {
       await cluster.replica.load()
     } catch (error) {
+      cluster.replica.stop()
       await db.close()
       throw error
     }
@@ -73,10 +74,14 @@ export class Cluster {
     return this.db.healthy
   }
 
-  /** Starts following the other nodes and renewing leases, once the app is ready and listening. */
-  async start(nodeUrl: string): Promise<void> {
-    this.nodeUrl ??= nodeUrl
+  /** Commits what start-up migrated and follows the other nodes; before the server listens. */
+  async ready(): Promise<void> {
     await this.replica.start()
+  }
+
+  /** Starts renewing leases, once the server listens (peers reach it at `nodeUrl`). */
+  start(nodeUrl: string): void {
+    this.nodeUrl ??= nodeUrl
     this.leases.start()
   }
 

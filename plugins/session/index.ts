@@ -107,6 +107,11 @@ export default definePlugin({
       })
     }
     app.addHook('onClose', async () => writer.flush())
+    // Another server of the cluster wrote rows this one caches.
+    const forget = kernel.storage.onExternalChange((tables) => {
+      if (tables.has('session') || tables.has('message') || tables.has('part')) store.forgetCaches()
+    })
+    app.addHook('onClose', async () => forget())
 
     const api: SessionApi = {
       get: (instance, sessionID) => sessions.get(instance, sessionID),

@@ -229,6 +229,13 @@ export class SessionStore {
     }
   }
 
+  /** Drops every cached body and history: another server of the cluster changed the rows. */
+  forgetCaches(): void {
+    this.listCache.clear()
+    this.messageBodies.clear()
+    this.histories.clear()
+  }
+
   createSession(info: SessionInfo): void {
     this.listCache.clear()
     this.statements.insertSession.run(info.id, info.projectID, info.parentID ?? null, info.directory, info.title, info.time.updated, JSON.stringify(info))

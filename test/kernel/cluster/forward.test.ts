@@ -117,10 +117,8 @@ describe('cluster: forwarding to the node that runs an instance', function () {
     const b = await node(url, 'node-b', { only })
     const repo = gitRepo()
     const session = (await a.call('POST', `/session?directory=${encodeURIComponent(repo)}`, {})).body
-    // TODO(lead): drop this copy once the replica shares the stores; it stands in for replication.
-    const row = a.server.kernel.storage.db.prepare('SELECT * FROM session WHERE id = ?').get(session.id) as Record<string, unknown>
-    const columns = Object.keys(row)
-    b.server.kernel.storage.db.prepare(`INSERT INTO session (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`).run(...Object.values(row))
+    // B learns of the session through its replica, not by running the instance.
+    await until(() => b.server.kernel.storage.db.prepare('SELECT id FROM session WHERE id = ?').get(session.id) !== undefined, 5000, 'the session to reach B')
 
     const listed = await b.call('GET', `/api/session/${session.id}/question`)
     expect(listed.status).to.equal(200)
