@@ -7,10 +7,44 @@ import { database, request, SECRET, stopPostgres } from './setup.js'
 
 const OWNER_TTL_MS = 3000
 
-describe('cluster: failover of a killed owner in the middle of a prompt', function () {
+describe('cluster: sessions across nodes', function () {
   this.timeout(120_000)
   after(stopPostgres)
   afterEach(cleanup)
+
+  it('completes a tool call whose permission was asked on the owner and answered on another node', async () => {
+    const url = await database()
+    const llm = new ScriptedLlm()
+    await llm.start()
+    onCleanup(() => llm.close())
+    const repo = gitRepo({ 'notes.txt': 'one\ntwo\n' })
+    writeScriptedConfig(repo, llm.url, { permission: { read: { '*': 'ask' } } })
+    const q = `?directory=${encodeURIComponent(repo)}`
+    const nodes = []
+    for (const id of ['node-a', 'node-b']) {
+      const server = await startServer({ database: url, clusterSecret: SECRET, nodeId: id, leaseTtlMs: 1500, cwd: tempDir('ok-cwd-'), only: PLUGINS })
+      nodes.push(await listen(server))
+    }
+    const [a, b] = nodes as [string, string]
+
+    const session = (await request(a, 'POST', `/session${q}`, {})).body
+    llm.script({ toolCalls: [{ name: 'read', args: { filePath: 'notes.txt' } }] }, { text: 'Read it.' })
+    const reply = request(a, 'POST', `/session/${session.id}/message${q}`, { parts: [{ type: 'text', text: 'read notes' }] })
+    let last: unknown
+    const asked = await waitFor(async () => {
+      const listed = await request(b, 'GET', `/api/session/${session.id}/permission`)
+      last = listed
+      return listed.body?.data?.[0]
+    }, 10_000, 'the request to be listed on B').catch((error: Error) => {
+      throw new Error(`${error.message}: last ${JSON.stringify(last)}`)
+    })
+    expect(asked.id).to.match(/^per/)
+    const answer = await request(b, 'POST', `/api/session/${session.id}/permission/${asked.id}/reply`, { reply: 'once' })
+    expect(answer.status).to.equal(204)
+    const done = await reply
+    expect(done.status).to.equal(200)
+    expect(done.body.parts.find((part: any) => part.type === 'text').text).to.equal('Read it.')
+  })
 
   it('lets another node take the instance over after expiry: history kept, the interrupted turn marked, a new prompt answered', async () => {
     const url = await database()
