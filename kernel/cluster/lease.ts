@@ -120,8 +120,9 @@ export class LeaseManager {
     return Math.min(2000, Math.max(100, Math.floor(this.ttl / 5)))
   }
 
+  /** Starts renewing (also on the first lease taken: a server used before it listens must renew too). */
   start(): void {
-    if (this.renewTimer) return
+    if (this.renewTimer || this.closed) return
     this.renewTimer = setInterval(() => void this.renew(), Math.max(100, Math.floor(this.ttl / 3)))
     this.renewTimer.unref()
   }
@@ -200,6 +201,7 @@ export class LeaseManager {
       if (row.node_id === nodeId) {
         const fresh = !this.held.has(directory)
         this.held.set(directory, { fenceAt: started + this.ttl - this.margin, expiresAt: row.expires_at })
+        this.start()
         this.elsewhere.delete(directory)
         this.scheduleFence()
         if (fresh) {

@@ -57,6 +57,16 @@ describe('cluster: instance leases', function () {
     expect(a.server.kernel.instances.has(repo)).to.equal(false)
   })
 
+  it('renews the leases of a server used before it listens (in-process requests)', async () => {
+    const url = await database()
+    const server = await startServer({ database: url, clusterSecret: SECRET, nodeId: 'node-quiet', leaseTtlMs: TTL_MS, only: ['core'], cwd: tempDir('ok-cwd-') })
+    const repo = gitRepo()
+    expect((await server.app.inject({ url: `/path?directory=${encodeURIComponent(repo)}` })).statusCode).to.equal(200)
+    await new Promise((resolve) => setTimeout(resolve, TTL_MS * 2))
+    expect(server.kernel.instances.has(repo)).to.equal(true)
+    expect(server.kernel.node().instances).to.deep.equal([repo])
+  })
+
   it('hands back the lease of an instance it stopped running, a ttl later', async () => {
     const url = await database()
     const a = await node(url, 'node-a')
