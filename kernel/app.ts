@@ -206,7 +206,7 @@ export async function buildApp(kernel: KernelRuntime, plugins: readonly LoadedPl
       done()
     },
   })
-  app.addHook('onRequest', createSecurityHook(options.security))
+  app.addHook('onRequest', createSecurityHook(clustered ? { ...options.security, clientAddress: clustered.clientAddress } : options.security))
   if (kernel.cluster) registerClusterHooks(app, kernel.cluster)
   if (clustered) app.addHook('onRequest', clustered.checkForwarded)
 
@@ -237,7 +237,7 @@ export async function buildApp(kernel: KernelRuntime, plugins: readonly LoadedPl
     const directory = raw === cwd ? cwd : normaliseDirectory(raw)
     // A booted instance is found without a promise or a syscall: the hot path stays synchronous.
     const ready = kernel.instances.ready(directory)
-    if (ready && (clustered === undefined || clustered.holds(directory))) {
+    if (ready && (clustered === undefined || clustered.servesHere(request, directory))) {
       request.instance = ready
       return done()
     }
@@ -267,6 +267,8 @@ export async function buildApp(kernel: KernelRuntime, plugins: readonly LoadedPl
   }
   app.addHook('onRoute', (route) => {
     if (route.config?.instance === false) return
+    // A ticket the owner issued is redeemed there: this node lets it on to forwarding.
+    if (clustered && route.config?.ticket) route.config = { ...route.config, ticket: clustered.ticketCheck(route.config.ticket) }
     const methods = Array.isArray(route.method) ? route.method : [route.method]
     if (methods.every((method) => method === 'OPTIONS')) return
     const own = route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest]

@@ -3,7 +3,7 @@ import { IncomingMessage, STATUS_CODES } from 'node:http'
 import { Readable, type Duplex } from 'node:stream'
 import type { Dispatcher } from 'undici'
 import WebSocket, { type RawData, type WebSocketServer } from 'ws'
-import { ForbiddenError } from '../errors.js'
+import { ForbiddenError, UnauthorizedError } from '../errors.js'
 import type { Instance } from '../instance.js'
 import type { KernelRuntime } from '../kernel.js'
 import { sameSecret } from '../security.js'
@@ -14,6 +14,8 @@ import { InstanceElsewhereError, InstanceUnavailableError, isSelf, type RemoteOw
 export const FORWARDED_HEADER = 'x-opencode-kernel-forwarded'
 /** The cluster secret, on every forwarded request. */
 export const SECRET_HEADER = 'x-opencode-kernel-secret'
+/** The caller's address as the forwarding node saw it (failed authentications count against it). */
+const CLIENT_HEADER = 'x-opencode-kernel-client'
 /** On a 503 from a node that received a forwarded request for an instance it no longer runs. */
 const NOT_OWNER_HEADER = 'x-opencode-kernel-not-owner'
 
@@ -32,6 +34,7 @@ const HOP_BY_HOP = new Set([
   'http2-settings',
   FORWARDED_HEADER,
   SECRET_HEADER,
+  CLIENT_HEADER,
 ])
 const WEBSOCKET_HANDSHAKE = new Set(['sec-websocket-key', 'sec-websocket-version', 'sec-websocket-extensions', 'sec-websocket-protocol', 'sec-websocket-accept'])
 
@@ -49,6 +52,8 @@ export class ClusterRouting {
   private readonly forwarded = new WeakSet<FastifyRequest>()
   /** The directory this node resolved for a request (its cwd when the request named none). */
   private readonly resolved = new WeakMap<FastifyRequest, string>()
+  /** Requests let through on a ticket only the owner can redeem: never served here. */
+  private readonly ticketOnly = new WeakSet<FastifyRequest>()
   private dispatcher: Promise<{ agent: Dispatcher; request: typeof import('undici').request }> | undefined
 
   constructor(
@@ -66,9 +71,36 @@ export class ClusterRouting {
     done()
   }
 
-  /** The synchronous path: a booted instance whose lease this node holds. */
-  holds(directory: string): boolean {
-    return this.cluster.leases.holds(directory)
+  /**
+   * The address failed authentications count against: a forwarded request's (secret checked) is
+   * its caller's, so a client failing through a node never gets that node throttled by the owner.
+   */
+  readonly clientAddress = (request: FastifyRequest): string => {
+    const client = request.headers[CLIENT_HEADER]
+    if (typeof client !== 'string' || request.headers[FORWARDED_HEADER] === undefined) return request.ip
+    const secret = request.headers[SECRET_HEADER]
+    return typeof secret === 'string' && sameSecret(secret, this.cluster.secret) ? client : request.ip
+  }
+
+  /**
+   * A route's ticket check (a browser's terminal WebSocket) on a cluster node: a ticket this node
+   * does not know may have been issued by the instance's owner, so the request goes on to routing,
+   * where it is forwarded (the owner redeems the ticket) or, if this node runs the instance, refused.
+   */
+  ticketCheck(redeem: (request: FastifyRequest) => boolean): (request: FastifyRequest) => boolean {
+    return (request) => {
+      if (redeem(request)) return true
+      const ticket = (request.query as { ticket?: unknown } | undefined)?.ticket
+      // A forwarded request is the owner's to redeem, here: nothing to defer.
+      if (typeof ticket !== 'string' || ticket === '' || request.headers[FORWARDED_HEADER] !== undefined) return false
+      this.ticketOnly.add(request)
+      return true
+    }
+  }
+
+  /** The synchronous path: a booted instance whose lease this node holds (not for a deferred ticket). */
+  servesHere(request: FastifyRequest, directory: string): boolean {
+    return this.cluster.leases.holds(directory) && !this.ticketOnly.has(request)
   }
 
   /**
@@ -130,13 +162,17 @@ export class ClusterRouting {
 
   private async instanceOrForward(request: FastifyRequest, reply: FastifyReply, directory: string): Promise<Instance | undefined> {
     const owner = await this.cluster.leases.acquire(directory)
-    if (isSelf(owner)) return this.kernel.instances.get(directory)
+    if (isSelf(owner)) {
+      if (this.ticketOnly.has(request)) throw new UnauthorizedError()
+      return this.kernel.instances.get(directory)
+    }
     if (this.forwarded.has(request)) {
       throw new InstanceUnavailableError(`Node ${this.cluster.nodeId} no longer runs instance ${directory} (node ${owner.owner} does); retry`, 100)
     }
     const sent = await this.forwardWithRetry(request, reply, directory, owner, streamedBody(request))
     if (sent) return undefined
     // The lease is free now (the owner handed it back): run the instance here.
+    if (this.ticketOnly.has(request)) throw new UnauthorizedError()
     return this.kernel.instances.get(directory)
   }
 
@@ -188,6 +224,7 @@ export class ClusterRouting {
     }
     headers[FORWARDED_HEADER] = this.cluster.nodeId
     headers[SECRET_HEADER] = this.cluster.secret
+    headers[CLIENT_HEADER] = this.clientAddress(request)
     // A request that named no directory meant this node's cwd, which the owner's may not be.
     const directory = this.resolved.get(request)
     if (directory !== undefined && !namesDirectory(request)) headers['x-opencode-directory'] = encodeURIComponent(directory)

@@ -131,6 +131,36 @@ describe('cluster: forwarding to the node that runs an instance', function () {
     expect(b.server.kernel.instances.has(repo)).to.equal(false)
   })
 
+  it('lets a browser attach through another node with a ticket the owner issued, and only with one', async () => {
+    const url = await database()
+    const password = 'cluster-test-password'
+    const a = await node(url, 'node-a', { password })
+    const b = await node(url, 'node-b', { password })
+    const auth = { authorization: `Basic ${Buffer.from(`opencode:${password}`).toString('base64')}` }
+    const repo = gitRepo()
+    const q = `?directory=${encodeURIComponent(repo)}`
+    expect((await a.call('GET', `/path${q}`, undefined, auth)).status).to.equal(200)
+    const { id } = (await b.call('POST', `/pty${q}`, QUIET_SHELL, auth)).body
+    const token = await b.call('POST', `/pty/${id}/connect-token${q}`, undefined, { ...auth, 'x-opencode-ticket': '1' })
+    expect(token.status).to.equal(200)
+
+    const terminal = await connect(b.base, id, { directory: repo, ticket: token.body.ticket })
+    await terminal.meta
+    terminal.send('echo ticket-$((6*7))\r')
+    await until(() => terminal.text().includes('ticket-42'), 10_000, 'the echo through B')
+    // Used up on the owner; a made-up one is refused by the owner; without any, B refuses.
+    const attempts: Record<string, string>[] = [{ ticket: token.body.ticket }, { ticket: 'made-up' }, {}]
+    for (const query of attempts) {
+      const refused = await connect(b.base, id, { directory: repo, ...query }).catch((error: { status: number }) => error)
+      expect((refused as { status: number }).status, JSON.stringify(query)).to.equal(401)
+    }
+    // On the owner itself a ticket it does not know is refused too (nowhere to defer it to).
+    const onOwner = await connect(a.base, id, { directory: repo, ticket: 'made-up' }).catch((error: { status: number }) => error)
+    expect((onOwner as { status: number }).status).to.equal(401)
+    // B itself is not refused by the owner after those failures.
+    expect((await b.call('GET', `/pty${q}`, undefined, auth)).status).to.equal(200)
+  })
+
   it('refuses a forwarded request with a wrong or missing secret', async () => {
     const url = await database()
     const a = await node(url, 'node-a')

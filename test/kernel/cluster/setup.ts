@@ -61,8 +61,8 @@ export async function request(base: string, method: string, path: string, payloa
 }
 
 /** A cluster node on `url` with node id `id`. */
-export async function node(url: string, id: string, options: { only?: string[]; cwd?: string } = {}): Promise<Node> {
-  const server = await startServer({ database: url, clusterSecret: SECRET, nodeId: id, leaseTtlMs: TTL_MS, cwd: options.cwd ?? tempDir('ok-cwd-'), only: options.only ?? ['core', 'pty'] })
+export async function node(url: string, id: string, options: { only?: string[]; cwd?: string; password?: string } = {}): Promise<Node> {
+  const server = await startServer({ database: url, clusterSecret: SECRET, nodeId: id, leaseTtlMs: TTL_MS, cwd: options.cwd ?? tempDir('ok-cwd-'), only: options.only ?? ['core', 'pty'], password: options.password })
   const base = await listen(server)
   return {
     server,
