@@ -284,7 +284,7 @@ async function openStores(options: ServerOptions, env: NodeJS.ProcessEnv, dataDi
   const { Cluster } = await import('./cluster/index.js')
   try {
     const cluster = await Cluster.open(
-      { url: target.url, secret, log, nodeUrl: options.nodeUrl ?? env.OPENCODE_KERNEL_NODE_URL, nodeId: options.nodeId ?? env.OPENCODE_KERNEL_NODE_ID, leaseTtlMs: ttl },
+      { url: target.url, secret, log, nodeUrl: options.nodeUrl ?? env.OPENCODE_KERNEL_NODE_URL, nodeId: options.nodeId ?? env.OPENCODE_KERNEL_NODE_ID, leaseTtlMs: ttl, eventRetention: options.replayCapacity },
       storage,
     )
     log.info({ database: redact(target.url), node: cluster.nodeId }, 'stores on PostgreSQL')

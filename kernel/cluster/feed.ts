@@ -1,6 +1,5 @@
 import type { BusEvent, Listener } from '../bus.js'
 import type { Cluster } from './index.js'
-import { EVENT_RETENTION } from './replica.js'
 
 /** A row of `kernel_event`. */
 export interface EventRow {
@@ -60,11 +59,14 @@ export class ClusterFeed {
    * longer kept, or `seq` is not an id this cluster gave.
    */
   async since(seq: number, directory?: string): Promise<BusEvent[] | undefined> {
+    // What this node published before the client reconnected belongs in its replay.
+    await this.cluster.replica.flush().catch(() => {})
     const rows = await this.cluster.db.transaction(async (client) => {
       const bounds = (await client.query<{ low: number | null; high: number | null }>('SELECT min(id) AS low, max(id) AS high FROM kernel_event')).rows[0]!
       if (bounds.high === null ? seq !== 0 && seq > this.last : seq > bounds.high) return undefined
-      if (bounds.low !== null && seq < bounds.low - 1) return undefined
-      const params: unknown[] = [seq, EVENT_RETENTION + 1]
+      // Older than the retention (pruned or about to be): gone.
+      if (bounds.low !== null && seq < Math.max(bounds.low - 1, bounds.high! - this.cluster.eventRetention)) return undefined
+      const params: unknown[] = [seq, this.cluster.eventRetention + 1]
       const where = directory === undefined ? '' : (params.push(directory), ' AND directory = $3')
       return (
         await client.query<EventRow>(
@@ -73,7 +75,7 @@ export class ClusterFeed {
         )
       ).rows
     }, 'REPEATABLE READ READ ONLY')
-    if (!rows || rows.length > EVENT_RETENTION) return undefined
+    if (!rows || rows.length > this.cluster.eventRetention) return undefined
     return rows.map(eventOfRow)
   }
 

@@ -32,7 +32,7 @@ export class PgDatabase {
 
   private constructor(
     private readonly pg: PgModule,
-    private readonly url: string,
+    readonly url: string,
     readonly pool: Pool,
     readonly log: FastifyBaseLogger,
   ) {

@@ -17,8 +17,7 @@ const FLUSH_ROWS = 5000
 const FLUSH_EVENTS = 5000
 const TAIL_CHANGES = 200
 const TAIL_EVENTS = 2000
-/** Events kept for `Last-Event-ID` replay: the last 10,000, and none older than 15 minutes. */
-export const EVENT_RETENTION = 10_000
+/** Events older than this are dropped whatever their number (`Cluster.eventRetention` bounds the number). */
 export const EVENT_RETENTION_MS = 15 * 60_000
 /** Published events a node holds while the database is away; beyond it the oldest are dropped. */
 const MAX_PENDING_EVENTS = 200_000
@@ -530,7 +529,7 @@ export class Replica {
     if (!this.cluster.db.healthy) return
     const before = Date.now() - EVENT_RETENTION_MS
     try {
-      await this.cluster.db.query('DELETE FROM kernel_event WHERE id <= (SELECT max(id) FROM kernel_event) - $1 OR time < $2', [EVENT_RETENTION, before])
+      await this.cluster.db.query('DELETE FROM kernel_event WHERE id <= (SELECT max(id) FROM kernel_event) - $1 OR time < $2', [this.cluster.eventRetention, before])
       await this.cluster.db.query('DELETE FROM kernel_change WHERE time < $1', [before])
     } catch (error) {
       if (!isConnectionError(error)) this.cluster.log.warn({ err: error }, 'cluster: pruning old events failed')
