@@ -1,9 +1,8 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
 import { randomBytes } from 'node:crypto'
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs'
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { createServer as createHttpServer, type RequestListener } from 'node:http'
 import { register } from 'node:module'
-import { tmpdir } from 'node:os'
 import { dirname, isAbsolute, join, resolve } from 'node:path'
 import pino from 'pino'
 import { buildApp } from './app.js'
@@ -278,9 +277,13 @@ async function openStores(options: ServerOptions, env: NodeJS.ProcessEnv, dataDi
   }
   const ttl = options.leaseTtlMs ?? (env.OPENCODE_KERNEL_LEASE_TTL_MS ? Number(env.OPENCODE_KERNEL_LEASE_TTL_MS) : undefined)
   if (ttl !== undefined && (!Number.isInteger(ttl) || ttl < 1000)) throw new Error(`OPENCODE_KERNEL_LEASE_TTL_MS must be a whole number of milliseconds, at least 1000, got "${ttl}"`)
-  const replicaDir = mkdtempSync(join(tmpdir(), 'opencode-kernel-replica-'))
-  const storage = new Storage(join(replicaDir, 'replica.db'))
-  storage.onClose(() => rmSync(replicaDir, { recursive: true, force: true }))
+  const replicaDir = join(dataDir, 'replicas')
+  removeDeadReplicas(replicaDir)
+  const file = join(replicaDir, `${process.pid}-${randomBytes(4).toString('hex')}.db`)
+  const storage = new Storage(file)
+  storage.onClose(() => {
+    for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true })
+  })
   const { Cluster } = await import('./cluster/index.js')
   try {
     const cluster = await Cluster.open(
@@ -292,6 +295,33 @@ async function openStores(options: ServerOptions, env: NodeJS.ProcessEnv, dataDi
   } catch (error) {
     storage.close()
     throw error
+  }
+}
+
+/**
+ * Removes the replica files that processes which are gone left behind (killed before they could
+ * remove their own); the name starts with the pid of the process that owns the file.
+ */
+function removeDeadReplicas(dir: string): void {
+  let names: string[]
+  try {
+    names = readdirSync(dir)
+  } catch {
+    return
+  }
+  for (const name of names) {
+    const pid = Number(name.split('-')[0])
+    if (!Number.isInteger(pid) || pid === process.pid || isAlive(pid)) continue
+    rmSync(join(dir, name), { force: true })
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
   }
 }
 

@@ -55,12 +55,11 @@ describe('cluster: sessions across nodes', function () {
     writeScriptedConfig(repo, llm.url)
     const q = `?directory=${encodeURIComponent(repo)}`
 
-    // TMPDIR: the replica file a killed node cannot remove goes where the test cleans up.
     const a = await startServerProcess({
       cwd: tempDir('ok-cwd-'),
       dataDir: tempDir('ok-data-'),
       configHome: tempDir('ok-config-'),
-      env: { OPENCODE_KERNEL_DATABASE_URL: url, OPENCODE_KERNEL_CLUSTER_SECRET: SECRET, OPENCODE_KERNEL_NODE_ID: 'node-a', OPENCODE_KERNEL_LEASE_TTL_MS: String(OWNER_TTL_MS), TMPDIR: tempDir('ok-tmp-') },
+      env: { OPENCODE_KERNEL_DATABASE_URL: url, OPENCODE_KERNEL_CLUSTER_SECRET: SECRET, OPENCODE_KERNEL_NODE_ID: 'node-a', OPENCODE_KERNEL_LEASE_TTL_MS: String(OWNER_TTL_MS) },
     })
     onCleanup(() => a.stop('SIGKILL'))
     const b = await startServer({ database: url, clusterSecret: SECRET, nodeId: 'node-b', leaseTtlMs: 1500, cwd: tempDir('ok-cwd-'), only: PLUGINS })

@@ -108,8 +108,7 @@ describe('cluster: instance leases', function () {
       dataDir: tempDir('ok-data-'),
       configHome: tempDir('ok-config-'),
       // A longer lease than the others', so the request right after the kill surely falls inside it;
-      // TMPDIR: the replica file a killed node cannot remove goes where the test cleans up.
-      env: { OPENCODE_KERNEL_DATABASE_URL: url, OPENCODE_KERNEL_CLUSTER_SECRET: SECRET, OPENCODE_KERNEL_NODE_ID: 'node-a', OPENCODE_KERNEL_LEASE_TTL_MS: String(KILLED_TTL_MS), TMPDIR: tempDir('ok-tmp-') },
+      env: { OPENCODE_KERNEL_DATABASE_URL: url, OPENCODE_KERNEL_CLUSTER_SECRET: SECRET, OPENCODE_KERNEL_NODE_ID: 'node-a', OPENCODE_KERNEL_LEASE_TTL_MS: String(KILLED_TTL_MS) },
     })
     onCleanup(() => a.stop('SIGKILL'))
     expect((await a.call('GET', `/path${q}`)).status).to.equal(200)
