@@ -95,10 +95,7 @@ async function createDatabaseFor(base: string, dataDir: string): Promise<string>
     admin.on('error', () => {})
   }
   for (const [dir, url] of databases) {
-    if (existsSync(dir)) continue
-    databases.delete(dir)
-    const name = new URL(await url.catch(() => 'postgres://x/')).pathname.slice(1)
-    if (name) await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)
+    if (!existsSync(dir)) await dropDatabaseOf(dir, url)
   }
   const name = `ok_${createHash('sha256').update(dataDir).digest('hex').slice(0, 24)}`
   try {
@@ -110,6 +107,20 @@ async function createDatabaseFor(base: string, dataDir: string): Promise<string>
   const url = new URL(base)
   url.pathname = `/${name}`
   return url.toString()
+}
+
+async function dropDatabaseOf(dataDir: string, url: Promise<string>): Promise<void> {
+  databases.delete(dataDir)
+  const name = await url.then((u) => new URL(u).pathname.slice(1)).catch(() => undefined)
+  // A database left behind costs disk space only, never a test.
+  if (name) await admin?.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`).catch(() => {})
+}
+
+/** Drops the databases still there and disconnects (test/run.js, at the end of a PostgreSQL run). */
+export async function dropTestDatabases(): Promise<void> {
+  for (const [dir, url] of databases) await dropDatabaseOf(dir, url)
+  await admin?.end()
+  admin = undefined
 }
 
 /** What a server process (`bin/opencode-kernel.js serve`) on `dataDir` needs in its env for this run's database. */

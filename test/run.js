@@ -45,6 +45,10 @@ const runner = mocha.run(async (failures) => {
   process.exitCode = failures > 0 ? 1 : 0
   // Lingering handles (a leaked socket, a child) must not hang CI after the report.
   setTimeout(() => process.exit(process.exitCode), 2000).unref()
+  if (process.env.OPENCODE_KERNEL_TEST_DATABASE_URL) {
+    const { dropTestDatabases } = await import('../dist/test/helper.js')
+    await dropTestDatabases().catch((error) => console.error(`dropping the test databases failed: ${error.message}`))
+  }
   await postgres?.close().catch((error) => console.error(`stopping the test PostgreSQL server failed: ${error.message}`))
   console.log(`\n${passes} passed, ${Math.max(failed, failures)} failed${pending ? `, ${pending} skipped` : ''}`)
 })
