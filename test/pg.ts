@@ -1,7 +1,7 @@
 // A throwaway PostgreSQL server for tests, the PostgreSQL run of the suite and scripts/cluster.sh:
 // Debian's binaries, `initdb` in a temp dir, `pg_ctl` on a free loopback port. initdb refuses to
 // run as root, so as root every PostgreSQL command runs as the `postgres` user.
-import { execFileSync } from 'node:child_process'
+import { execFile, execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
@@ -57,16 +57,26 @@ function isRoot(): boolean {
   return process.getuid?.() === 0
 }
 
-/** Runs a PostgreSQL binary (as `postgres` when root); throws with its output when it fails. */
-function run(bin: string, command: string, args: string[]): string {
+/** The command line of a PostgreSQL binary: as `postgres` when root. */
+function commandLine(bin: string, command: string, args: string[]): [string, string[]] {
   const file = join(bin, command)
-  const [program, argv] = isRoot() ? ['runuser', ['-u', PG_USER, '--', file, ...args]] : [file, args]
-  try {
-    return execFileSync(program, argv, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH, LC_ALL: 'C' }, timeout: 60_000 })
-  } catch (error) {
-    const e = error as { stdout?: string; stderr?: string; message: string }
-    throw new Error(`${command} ${args.join(' ')} failed: ${(e.stderr || e.stdout || e.message).trim()}`)
-  }
+  return isRoot() ? ['runuser', ['-u', PG_USER, '--', file, ...args]] : [file, args]
+}
+
+const RUN_OPTIONS = { encoding: 'utf8', env: { PATH: process.env.PATH, LC_ALL: 'C' }, timeout: 60_000 } as const
+
+/**
+ * Runs a PostgreSQL binary; throws with its output when it fails. Asynchronous: servers running
+ * in the test process keep serving while PostgreSQL starts or stops under them.
+ */
+function run(bin: string, command: string, args: string[]): Promise<string> {
+  const [program, argv] = commandLine(bin, command, args)
+  return new Promise((resolve, reject) => {
+    execFile(program, argv, RUN_OPTIONS, (error, stdout, stderr) => {
+      if (error) reject(new Error(`${command} ${args.join(' ')} failed: ${(stderr || stdout || error.message).trim()}`))
+      else resolve(stdout)
+    })
+  })
 }
 
 /**
@@ -96,7 +106,7 @@ export async function startPostgres(options: { cleanup?: boolean; maxConnections
   const onExit = () => {
     if (running) {
       try {
-        run(bin, 'pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop'])
+        execFileSync(...commandLine(bin, 'pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']), { ...RUN_OPTIONS, stdio: 'ignore' })
       } catch {
         // Already gone.
       }
@@ -106,9 +116,9 @@ export async function startPostgres(options: { cleanup?: boolean; maxConnections
   process.on('exit', onExit)
 
   const logTail = () => (existsSync(logFile) ? readFileSync(logFile, 'utf8').trim().split('\n').slice(-15).join('\n') : '')
-  const pgStart = () => {
+  const pgStart = async () => {
     try {
-      run(bin, 'pg_ctl', ['-D', data, '-l', logFile, '-w', '-t', '60', 'start'])
+      await run(bin, 'pg_ctl', ['-D', data, '-l', logFile, '-w', '-t', '60', 'start'])
     } catch (error) {
       throw new Error(`${(error as Error).message}\n${logTail()}`)
     }
@@ -116,7 +126,7 @@ export async function startPostgres(options: { cleanup?: boolean; maxConnections
   }
 
   try {
-    run(bin, 'initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--locale=C', '--no-sync'])
+    await run(bin, 'initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--locale=C', '--no-sync'])
     // Another process may take the free port before the server binds it: try a few.
     for (let attempt = 1; ; attempt++) {
       port = await freePort()
@@ -136,7 +146,7 @@ export async function startPostgres(options: { cleanup?: boolean; maxConnections
         ].join('\n'),
       )
       try {
-        pgStart()
+        await pgStart()
         break
       } catch (error) {
         if (attempt >= 3 || !/already in use|could not bind|could not create any TCP/i.test((error as Error).message)) throw error
@@ -178,11 +188,11 @@ export async function startPostgres(options: { cleanup?: boolean; maxConnections
     },
     async stop() {
       if (!running) return
-      run(bin, 'pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop'])
+      await run(bin, 'pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop'])
       running = false
     },
     async start() {
-      if (!running) pgStart()
+      if (!running) await pgStart()
     },
     close() {
       closing ??= (async () => {
