@@ -1,6 +1,7 @@
-// A throwaway PostgreSQL server for tests, the PostgreSQL run of the suite and scripts/cluster.sh:
-// Debian's binaries, `initdb` in a temp dir, `pg_ctl` on a free loopback port. initdb refuses to
-// run as root, so as root every PostgreSQL command runs as the `postgres` user.
+// A throwaway PostgreSQL server for tests and the PostgreSQL run of the suite (scripts/cluster.sh
+// follows the same recipe in shell): Debian's binaries, `initdb` in a temp dir, `pg_ctl` on a free
+// loopback port. initdb refuses to run as root, so as root every PostgreSQL command runs as the
+// `postgres` user.
 import { execFile, execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync } from 'node:fs'
@@ -83,8 +84,8 @@ function run(bin: string, command: string, args: string[]): Promise<string> {
  * Starts a PostgreSQL server of its own in a temp dir (`initdb -A trust`, superuser `postgres`,
  * no password), listening on a free loopback port with its unix socket in the temp dir, tuned for
  * tests (no fsync) and for many servers at once (300 connections). Registered with `onCleanup`
- * (closed by `cleanup()`) unless `cleanup: false`: then the caller closes it (test/run.js,
- * scripts/cluster.sh); it is stopped anyway when the process exits.
+ * (closed by `cleanup()`) unless `cleanup: false`: then the caller closes it (test/run.js); it
+ * is stopped anyway when the process exits.
  */
 export async function startPostgres(options: { cleanup?: boolean; maxConnections?: number } = {}): Promise<TestPostgres> {
   const bin = postgresBinDir()
