@@ -38,6 +38,6 @@ await build({
   logLevel: 'warning',
   // Native addons and the heavy, lazily imported model and MCP SDKs (and zod, which only plugin
   // tools use) stay outside the bundle.
-  external: ['esbuild', '@opencode-ai/sdk', 'turndown', 'diff', 'ignore', 'picomatch', 'vscode-jsonrpc', 'vscode-jsonrpc/*', 'better-sqlite3', 'node-pty', 'ai', '@ai-sdk/*', '@modelcontextprotocol/sdk', '@modelcontextprotocol/sdk/*', 'zod', 'zod/*', 'pg'],
+  external: ['esbuild', '@opencode-ai/sdk', 'turndown', 'diff', 'ignore', 'picomatch', 'vscode-jsonrpc', 'vscode-jsonrpc/*', 'better-sqlite3', 'node-pty', 'ai', '@ai-sdk/*', '@modelcontextprotocol/sdk', '@modelcontextprotocol/sdk/*', 'zod', 'zod/*', 'pg', 'undici'],
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
 })

@@ -5,6 +5,7 @@ import Fastify, { LogController, type FastifyError, type FastifyInstance, type F
 import fastifyPlugin from 'fastify-plugin'
 import type { Server } from 'node:http'
 import { handleClientError } from './client-error.js'
+import { registerClusterHooks } from './cluster/hooks.js'
 import { kernelCompilers } from './compilers.js'
 import { checkDirectory, normaliseDirectory, requestedDirectory } from './directory.js'
 import { eventDocument } from './doc.js'
@@ -17,6 +18,7 @@ import { isV2Request, locationDirectory, taggedBody, V2_SCHEMAS } from './v2.js'
 import { KERNEL_SCHEMAS, registerSchemas } from './schemas.js'
 import { createSecurityHook, isAllowedOrigin, type SecurityOptions } from './security.js'
 import type { EventStreams } from './stream.js'
+import type { ClusterRouting } from './cluster/forward.js'
 import { requestedWorkspace, workspaceDirectory } from './workspace.js'
 
 declare module 'fastify' {
@@ -169,7 +171,19 @@ export async function buildApp(kernel: KernelRuntime, plugins: readonly LoadedPl
     done()
   })
 
-  app.setErrorHandler(handleError)
+  // A cluster node forwards requests for instances that run on another node (kernel/cluster/forward.ts).
+  let clustered: ClusterRouting | undefined
+  if (kernel.cluster) {
+    const { ClusterRouting } = await import('./cluster/forward.js')
+    const routing = new ClusterRouting(kernel, kernel.cluster, () => app.websocketServer)
+    clustered = routing
+    app.setErrorHandler((error: FastifyError, request, reply) => {
+      if (!routing.handleError(error, request, reply)) handleError(error, request, reply)
+    })
+    app.addHook('onClose', () => routing.close())
+  } else {
+    app.setErrorHandler(handleError)
+  }
   app.setNotFoundHandler((request, reply) => {
     sendNamed(request, reply, new NotFoundError(`Route not found: ${request.method} ${request.url.split('?')[0]}`))
   })
@@ -192,13 +206,15 @@ export async function buildApp(kernel: KernelRuntime, plugins: readonly LoadedPl
       done()
     },
   })
-  app.addHook('onRequest', createSecurityHook(options.security))
+  app.addHook('onRequest', createSecurityHook(clustered ? { ...options.security, clientAddress: clustered.clientAddress } : options.security))
+  if (kernel.cluster) registerClusterHooks(app, kernel.cluster)
+  if (clustered) app.addHook('onRequest', clustered.checkForwarded)
 
   const cwd = normaliseDirectory(options.cwd)
   app.decorateRequest('instance', null as unknown as Instance)
   // Routes that run in an instance get the hook that finds it, decided once per route rather than
   // on every request. Route-level onRequest hooks run after the global ones (security first).
-  const findInstance = (request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void): void => {
+  const findInstance = (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void): void => {
     if (request.method === 'OPTIONS') return done()
     const workspace = requestedWorkspace(request)
     if (workspace) {
@@ -206,6 +222,7 @@ export async function buildApp(kernel: KernelRuntime, plugins: readonly LoadedPl
       const directory = workspaceDirectory(kernel.extensions, workspace.id)
       if (!directory) return done(new NotFoundError(`Workspace not found: ${workspace.id}`))
       request.workspaceID = workspace.id
+      if (clustered) return clustered.route(request, reply, kernel.instances.has(directory) ? Promise.resolve(directory) : checkDirectory(directory, 'cwd'), done)
       const found = kernel.instances.has(directory) ? kernel.instances.get(directory) : checkDirectory(directory, 'cwd').then((checked) => kernel.instances.get(checked))
       found.then(
         (instance) => {
@@ -220,10 +237,11 @@ export async function buildApp(kernel: KernelRuntime, plugins: readonly LoadedPl
     const directory = raw === cwd ? cwd : normaliseDirectory(raw)
     // A booted instance is found without a promise or a syscall: the hot path stays synchronous.
     const ready = kernel.instances.ready(directory)
-    if (ready) {
+    if (ready && (clustered === undefined || clustered.servesHere(request, directory))) {
       request.instance = ready
       return done()
     }
+    if (clustered) return clustered.route(request, reply, kernel.instances.has(directory) ? Promise.resolve(directory) : checkDirectory(raw, from), done)
     const pending = kernel.instances.has(directory) ? kernel.instances.get(directory) : checkDirectory(raw, from).then((checked) => kernel.instances.get(checked))
     pending.then(
       (instance) => {
@@ -234,8 +252,9 @@ export async function buildApp(kernel: KernelRuntime, plugins: readonly LoadedPl
     )
   }
   // v2 location routes read `location[directory]` (then the header, then the cwd) instead.
-  const findLocation = (request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void): void => {
+  const findLocation = (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void): void => {
     if (request.method === 'OPTIONS') return done()
+    if (clustered) return clustered.route(request, reply, locationDirectory(request, cwd, (workspaceID) => workspaceDirectory(kernel.extensions, workspaceID)), done)
     locationDirectory(request, cwd, (workspaceID) => workspaceDirectory(kernel.extensions, workspaceID))
       .then((directory) => kernel.instances.get(directory))
       .then(
@@ -248,6 +267,8 @@ export async function buildApp(kernel: KernelRuntime, plugins: readonly LoadedPl
   }
   app.addHook('onRoute', (route) => {
     if (route.config?.instance === false) return
+    // A ticket the owner issued is redeemed there: this node lets it on to forwarding.
+    if (clustered && route.config?.ticket) route.config = { ...route.config, ticket: clustered.ticketCheck(route.config.ticket) }
     const methods = Array.isArray(route.method) ? route.method : [route.method]
     if (methods.every((method) => method === 'OPTIONS')) return
     const own = route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest]

@@ -146,6 +146,8 @@ export interface InstanceManagerOptions {
   /** How many instances stay cached; the least recently used beyond it is disposed. */
   capacity: number
   onBoot: (instance: Instance) => void
+  /** Runs before an instance is created; a rejection fails the boot (a cluster node claims the lease here). */
+  beforeBoot?: (directory: string) => Promise<void>
   onDispose: (instance: Instance) => Promise<void>
   /** Busy (pinned) instances keep the cache above capacity; called each time that happens. */
   onOverCapacity?: (size: number, pinned: { directory: string; reasons: string[] }[]) => void
@@ -172,7 +174,9 @@ export class InstanceManager {
       this.instances.set(directory, cached)
       return cached
     }
-    const created = resolveProject(directory).then(({ worktree, project }) => {
+    const { beforeBoot } = this.options
+    const resolved = beforeBoot ? beforeBoot(directory).then(() => resolveProject(directory)) : resolveProject(directory)
+    const created = resolved.then(({ worktree, project }) => {
       const instance = new Instance(directory, worktree, project)
       if (this.instances.get(directory) === created) {
         this.booted.set(directory, instance)
@@ -201,6 +205,11 @@ export class InstanceManager {
 
   has(directory: string): boolean {
     return this.instances.has(directory)
+  }
+
+  /** The directories whose instance has booted. */
+  directories(): string[] {
+    return [...this.booted.keys()]
   }
 
   async list(): Promise<Instance[]> {

@@ -5,7 +5,7 @@ import { InProcessBus, type BusEvent, type EventBus, type EventDefinition, type 
 import { globalConfigDir, loadConfig, type ConfigObject, type LoadedConfig } from './config.js'
 import { GlobalDisposed, ServerInstanceDisposed } from './events.js'
 import { Instance, InstanceManager } from './instance.js'
-import { ExtensionRegistry, type Kernel, type KernelPaths } from './plugin.js'
+import { ExtensionRegistry, type Kernel, type KernelPaths, type NodeInfo } from './plugin.js'
 import { ProcessGroups } from './processes.js'
 import type { Cluster } from './cluster/index.js'
 import { Storage } from './storage.js'
@@ -52,6 +52,9 @@ export class KernelRuntime implements Kernel {
   readonly internalAuthorization?: string
   readonly dev: boolean
   readonly cluster?: Cluster
+  /** The URL the server listens on, once it does. */
+  url?: string
+  private readonly processNodeId = `pid_${process.pid}`
   private bootHooks: ((instance: Instance) => void)[] = []
   private readonly kept = new Map<string, unknown>()
   reloading = false
@@ -73,8 +76,12 @@ export class KernelRuntime implements Kernel {
     })
     this.storage = options.storage ?? new Storage(join(options.dataDir, 'opencode-kernel.db'))
     this.cluster = options.cluster
+    // Every event also goes to the cluster bus (the SSE streams of every node read it from there).
+    if (this.cluster) this.bus.subscribe((event) => this.cluster!.replica.publish(event))
     this.instances = new InstanceManager({
       capacity: options.instanceCapacity,
+      // A cluster node boots an instance only while it holds its lease.
+      ...(options.cluster ? { beforeBoot: (directory: string) => options.cluster!.leases.claim(directory) } : {}),
       onBoot: (instance) => {
         for (const hook of this.bootHooks) this.runBootHook(hook, instance)
       },
@@ -82,10 +89,17 @@ export class KernelRuntime implements Kernel {
       onOverCapacity: (size, pinned) =>
         this.log.warn({ capacity: options.instanceCapacity, size, pinned }, 'instance cache over capacity: busy instances stay until idle'),
     })
+    this.cluster?.leases.attach(this.instances)
   }
 
   get clustered(): boolean {
     return this.cluster !== undefined
+  }
+
+  node(): NodeInfo {
+    const cluster = this.cluster
+    if (cluster) return { id: cluster.nodeId, url: cluster.nodeUrl ?? this.url, backend: 'postgres', instances: cluster.leases.owned() }
+    return { id: this.processNodeId, url: this.url, backend: 'sqlite', instances: this.instances.directories() }
   }
 
   publish<E extends EventDefinition>(target: Instance | 'global', event: E, properties: EventProperties<E>): BusEvent {

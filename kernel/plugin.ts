@@ -57,6 +57,17 @@ export class ExtensionRegistry {
 }
 
 /** Filesystem locations the server uses. */
+/** This server as `GET /global/health` reports it. */
+export interface NodeInfo {
+  /** The node id in a cluster; on SQLite an id of this process. */
+  id: string
+  /** How clients and the other nodes reach it (once listening). */
+  url?: string
+  backend: 'postgres' | 'sqlite'
+  /** The directories whose instance runs here (in a cluster: whose lease this node holds). */
+  instances: string[]
+}
+
 export interface KernelPaths {
   home: string
   /** The kernel's data directory (SQLite, auth.json). */
@@ -112,6 +123,8 @@ export interface Kernel {
    * `onInstanceBoot`, not at start-up.
    */
   readonly clustered: boolean
+  /** Which server this is, its storage backend and the instances it runs. */
+  node(): NodeInfo
   /**
    * Process-lifetime state under `key`: the same object for the same key, also for a plugin that
    * dev mode reloaded (waiters of pending requests, queues). Prefer `instance.state` for state of

@@ -17,6 +17,8 @@ export interface SecurityOptions {
   throttle?: AuthThrottle
   /** A per-process bearer token for the server's own in-process requests (never leaves the process). */
   internalToken?: string
+  /** The address failed authentications count against; default the peer's (a cluster node passes on its caller's). */
+  clientAddress?: (request: FastifyRequest) => string
 }
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1'])
@@ -36,7 +38,7 @@ function digest(value: string): Buffer {
 }
 
 /** Compares without leaking, through timing, how much of the secret matched. */
-function sameSecret(given: string, expected: string): boolean {
+export function sameSecret(given: string, expected: string): boolean {
   return timingSafeEqual(digest(given), digest(expected))
 }
 
@@ -110,7 +112,8 @@ export function createSecurityHook(options: SecurityOptions) {
     if (request.method === 'OPTIONS') return done()
     if (options.password) {
       // A refused address gets no answer about its credentials, so parallel guesses gain nothing.
-      const wait = options.throttle?.check(request.ip) ?? 0
+      const address = options.clientAddress ? options.clientAddress(request) : request.ip
+      const wait = options.throttle?.check(address) ?? 0
       if (wait > 0) {
         reply.header('retry-after', String(wait))
         throw new TooManyRequestsError(`Too many failed authentication attempts from this address; retry in ${wait} s`)
@@ -127,7 +130,7 @@ export function createSecurityHook(options: SecurityOptions) {
         const script = request.headers['sec-fetch-mode'] !== undefined && request.headers['sec-fetch-mode'] !== 'navigate'
         if (!script) reply.header('www-authenticate', 'Basic realm="opencode-kernel", charset="UTF-8"')
         // Only a wrong guess counts: a first request without credentials is how clients learn to send them.
-        const delay = attempted(request) && options.throttle ? options.throttle.failed(request.ip) : 0
+        const delay = attempted(request) && options.throttle ? options.throttle.failed(address) : 0
         if (delay > 0) {
           setTimeout(() => done(new UnauthorizedError()), delay)
           return

@@ -185,6 +185,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Running
   try {
     app = await buildApp(kernel, ordered, appOptions)
     await app.ready()
+    await cluster?.ready()
   } catch (error) {
     await kernel.close()
     throw error
@@ -243,7 +244,8 @@ export async function createServer(options: ServerOptions = {}): Promise<Running
       const actualPort = typeof address === 'object' && address ? address.port : port
       const host = hostname.includes(':') ? `[${hostname}]` : hostname
       const url = `http://${host}:${actualPort}`
-      await cluster?.start(url)
+      kernel.url = url
+      cluster?.start(url)
       return url
     },
     close() {
@@ -282,7 +284,7 @@ async function openStores(options: ServerOptions, env: NodeJS.ProcessEnv, dataDi
   const { Cluster } = await import('./cluster/index.js')
   try {
     const cluster = await Cluster.open(
-      { url: target.url, secret, log, nodeUrl: options.nodeUrl ?? env.OPENCODE_KERNEL_NODE_URL, nodeId: options.nodeId ?? env.OPENCODE_KERNEL_NODE_ID, leaseTtlMs: ttl },
+      { url: target.url, secret, log, nodeUrl: options.nodeUrl ?? env.OPENCODE_KERNEL_NODE_URL, nodeId: options.nodeId ?? env.OPENCODE_KERNEL_NODE_ID, leaseTtlMs: ttl, eventRetention: options.replayCapacity },
       storage,
     )
     log.info({ database: redact(target.url), node: cluster.nodeId }, 'stores on PostgreSQL')

@@ -17,6 +17,8 @@ export interface Migration {
 export class Storage {
   readonly db: SqliteDatabase
   private readonly closeHooks: (() => void)[] = []
+  private readonly migratedHooks: (() => void)[] = []
+  private readonly externalHooks: ((tables: ReadonlySet<string>) => void)[] = []
 
   constructor(readonly file: string) {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true })
@@ -55,7 +57,30 @@ export class Storage {
       })()
       done.push(migration.id)
     }
+    if (done.length) for (const hook of this.migratedHooks) hook()
     return done
+  }
+
+  /** Runs after a migration changed the schema (a cluster's replica mirrors new tables). */
+  onMigrated(hook: () => void): void {
+    this.migratedHooks.push(hook)
+  }
+
+  /**
+   * Runs when rows of `tables` changed under the plugins' feet: another server of the cluster
+   * wrote them. Plugins that cache rows in memory forget those of the tables named.
+   */
+  onExternalChange(hook: (tables: ReadonlySet<string>) => void): () => void {
+    this.externalHooks.push(hook)
+    return () => {
+      const i = this.externalHooks.indexOf(hook)
+      if (i >= 0) this.externalHooks.splice(i, 1)
+    }
+  }
+
+  /** Tells `onExternalChange` hooks that other servers changed rows of `tables`. */
+  changedExternally(tables: ReadonlySet<string>): void {
+    for (const hook of this.externalHooks) hook(tables)
   }
 
   /** Runs once the database is closed (a cluster's replica removes its temp file). */

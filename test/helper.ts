@@ -159,6 +159,15 @@ export async function startServer(options: ServerOptions & { env?: NodeJS.Proces
   return Object.assign(server, { dataDir, configHome })
 }
 
+/**
+ * On PostgreSQL (a cluster node), waits until what the server wrote and published is committed
+ * and every committed event delivered; on SQLite there is nothing in flight.
+ */
+export async function settled(server: RunningServer): Promise<void> {
+  await server.kernel.cluster?.replica.flush()
+  await server.kernel.cluster?.replica.catchUp()
+}
+
 const urls = new WeakMap<RunningServer, Promise<string>>()
 
 /** Starts listening (once) on a free loopback port and returns the base URL. */

@@ -1,19 +1,94 @@
 import type { BusEvent, Listener } from '../bus.js'
 import type { Cluster } from './index.js'
 
-/** The cluster bus: every node's events in one order. (Being written by the lead.) */
+/** A row of `kernel_event`. */
+export interface EventRow {
+  id: number
+  directory: string
+  project: string | null
+  payload: string
+  durable: string | null
+}
+
+export function eventOfRow(row: EventRow): BusEvent {
+  const event: BusEvent = { seq: row.id, directory: row.directory, payload: JSON.parse(row.payload) }
+  if (row.project !== null) event.project = row.project
+  if (row.durable !== null) event.durable = JSON.parse(row.durable)
+  return event
+}
+
+/**
+ * The cluster bus as the SSE streams see it: every node's events, in the order PostgreSQL gave
+ * them ids, delivered by the replica as it reads them; `since` replays from the events table.
+ */
 export class ClusterFeed {
+  private readonly all = new Set<Listener>()
+  private readonly byDirectory = new Map<string, Set<Listener>>()
+  private last = 0
+
   constructor(private readonly cluster: Cluster) {}
 
-  subscribe(_listener: Listener, _directory?: string): () => void {
-    return () => {}
+  /** The id the node starts from: events before it are replayed from the table, not delivered. */
+  started(lastEventId: number): void {
+    this.last = lastEventId
   }
 
-  since(_seq: number, _directory?: string): Promise<BusEvent[] | undefined> {
-    return Promise.resolve(undefined)
+  deliver(event: BusEvent): void {
+    this.last = event.seq
+    for (const listener of this.all) this.call(listener, event)
+    const local = this.byDirectory.get(event.directory)
+    if (local) for (const listener of local) this.call(listener, event)
   }
 
+  subscribe(listener: Listener, directory?: string): () => void {
+    if (directory === undefined) {
+      this.all.add(listener)
+      return () => this.all.delete(listener)
+    }
+    let set = this.byDirectory.get(directory)
+    if (!set) this.byDirectory.set(directory, (set = new Set()))
+    set.add(listener)
+    return () => {
+      set.delete(listener)
+      if (set.size === 0 && this.byDirectory.get(directory) === set) this.byDirectory.delete(directory)
+    }
+  }
+
+  /**
+   * The events after `seq` (of `directory`), read from the table; `undefined` when some are no
+   * longer kept, or `seq` is not an id this cluster gave.
+   */
+  async since(seq: number, directory?: string): Promise<BusEvent[] | undefined> {
+    // What this node published before the client reconnected belongs in its replay.
+    await this.cluster.replica.flush().catch(() => {})
+    const rows = await this.cluster.db.transaction(async (client) => {
+      const bounds = (await client.query<{ low: number | null; high: number | null }>('SELECT min(id) AS low, max(id) AS high FROM kernel_event')).rows[0]!
+      if (bounds.high === null ? seq !== 0 && seq > this.last : seq > bounds.high) return undefined
+      // Older than the retention (pruned or about to be): gone.
+      if (bounds.low !== null && seq < Math.max(bounds.low - 1, bounds.high! - this.cluster.eventRetention)) return undefined
+      const params: unknown[] = [seq, this.cluster.eventRetention + 1]
+      const where = directory === undefined ? '' : (params.push(directory), ' AND directory = $3')
+      return (
+        await client.query<EventRow>(
+          `SELECT id, directory, project, payload, durable FROM kernel_event WHERE id > $1${where} ORDER BY id LIMIT $2`,
+          params,
+        )
+      ).rows
+    }, 'REPEATABLE READ READ ONLY')
+    if (!rows || rows.length > this.cluster.eventRetention) return undefined
+    return rows.map(eventOfRow)
+  }
+
+  /** The id of frames that are not events: the last event delivered, so a reconnect resumes after it. */
   nextSeq(): number {
-    return 0
+    return this.last
+  }
+
+  private call(listener: Listener, event: BusEvent): void {
+    try {
+      listener(event)
+    } catch (error) {
+      this.cluster.log.error({ err: error, event: event.payload.type }, 'event listener failed')
+    }
   }
 }

@@ -17,6 +17,8 @@ export interface ClusterOptions {
   secret: string
   /** How long a lease lasts without renewal (default 15 s); renewed every third of it. */
   leaseTtlMs?: number
+  /** Events kept for `Last-Event-ID` replay (default 10,000; none older than 15 minutes either way). */
+  eventRetention?: number
   log: FastifyBaseLogger
 }
 
@@ -34,6 +36,7 @@ export class Cluster {
   nodeUrl: string | undefined
   readonly secret: string
   readonly leaseTtlMs: number
+  readonly eventRetention: number
   readonly log: FastifyBaseLogger
   readonly db: PgDatabase
   readonly replica: Replica
@@ -45,6 +48,7 @@ export class Cluster {
     this.nodeUrl = options.nodeUrl
     this.secret = options.secret
     this.leaseTtlMs = options.leaseTtlMs ?? 15_000
+    this.eventRetention = options.eventRetention ?? 10_000
     this.log = options.log
     this.db = db
     this.feed = new ClusterFeed(this)
@@ -62,6 +66,7 @@ export class Cluster {
     try {
       await cluster.replica.load()
     } catch (error) {
+      cluster.replica.stop()
       await db.close()
       throw error
     }
@@ -73,10 +78,14 @@ export class Cluster {
     return this.db.healthy
   }
 
-  /** Starts following the other nodes and renewing leases, once the app is ready and listening. */
-  async start(nodeUrl: string): Promise<void> {
-    this.nodeUrl ??= nodeUrl
+  /** Commits what start-up migrated and follows the other nodes; before the server listens. */
+  async ready(): Promise<void> {
     await this.replica.start()
+  }
+
+  /** Starts renewing leases, once the server listens (peers reach it at `nodeUrl`). */
+  start(nodeUrl: string): void {
+    this.nodeUrl ??= nodeUrl
     this.leases.start()
   }
 

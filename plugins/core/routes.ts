@@ -5,14 +5,14 @@ import { InstanceQuery, ref } from '../../kernel/schemas.js'
 import { Health, LogEntry, Path } from './schemas.js'
 
 export function registerCoreRoutes(app: FastifyInstance, kernel: Kernel): void {
-  const health = { healthy: true as const, version: kernel.version }
+  const version = kernel.version
   app.get(
     '/global/health',
     {
       config: { instance: false },
       schema: { operationId: 'global.health', tags: ['global'], summary: 'Health check', response: { 200: ref(Health) } },
     },
-    async () => health,
+    async () => ({ healthy: true as const, version, node: kernel.node() }),
   )
 
   app.get(

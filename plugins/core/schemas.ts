@@ -6,6 +6,17 @@ export const Health = named(
   Type.Object({
     healthy: Type.Literal(true),
     version: Type.String(),
+    node: Type.Optional(
+      Type.Object(
+        {
+          id: Type.String({ description: 'The node id in a cluster; on SQLite an id of this process' }),
+          url: Type.Optional(Type.String({ description: 'How clients and the other nodes reach this server' })),
+          backend: StringEnum(['postgres', 'sqlite'] as const),
+          instances: Type.Array(Type.String(), { description: 'Directories whose instance runs on this node' }),
+        },
+        { description: 'This server (opencode-kernel extension)' },
+      ),
+    ),
   }),
 )
 

@@ -1,3 +1,4 @@
+import type { Instance } from '../../kernel/instance.js'
 import { definePlugin } from '../../kernel/plugin.js'
 import { registerSchemas } from '../../kernel/schemas.js'
 import type { PermissionGate } from '../session/types.js'
@@ -23,10 +24,20 @@ export default definePlugin({
     const service = new PermissionService(app, kernel, new PermissionStore(kernel.storage.db))
     app.decorate('permissionGate', service)
     app.sessions.holdInterrupted(service)
-    // Runs after the session plugin's recovery (hooks run in registration order).
-    app.addHook('onReady', async () => {
-      if (!kernel.reloading) service.pruneOrphans()
-    })
+    // Runs after the session plugin's recovery (hooks run in registration order); in a cluster
+    // per instance as it boots on the node holding its lease, as the session plugin recovers.
+    if (kernel.clustered) {
+      const pruned = kernel.keep('permission.pruned', () => new WeakSet<Instance>())
+      kernel.onInstanceBoot((instance) => {
+        if (pruned.has(instance)) return
+        pruned.add(instance)
+        service.pruneOrphans(instance.directory)
+      })
+    } else {
+      app.addHook('onReady', async () => {
+        if (!kernel.reloading) service.pruneOrphans()
+      })
+    }
     registerPermissionRoutes(app, service)
     registerPermissionV2Routes(app, service)
   },

@@ -214,9 +214,9 @@ export class PermissionService implements PermissionGate, InterruptedCallHold {
     }
   }
 
-  /** Drops stored requests whose call is gone (its session deleted, or it ended before the restart). */
-  pruneOrphans(): void {
-    for (const row of this.store.all()) {
+  /** Drops stored requests whose call is gone (its session deleted, or it ended before the restart); of one instance if given. */
+  pruneOrphans(directory?: string): void {
+    for (const row of this.store.all(directory)) {
       if (!row.callID || !this.heldCalls.has(callKey(row.sessionID, row.callID))) this.store.remove(row.id)
     }
   }

@@ -49,6 +49,7 @@ export class PermissionStore {
       bySession: db.prepare<[string], { directory: string; data: string }>('SELECT directory, data FROM permission_request WHERE session_id = ? ORDER BY id'),
       byCall: db.prepare<[string, string], { id: string; directory: string; data: string }>('SELECT id, directory, data FROM permission_request WHERE session_id = ? AND call_id = ?'),
       all: db.prepare<[], { id: string; session_id: string; call_id: string | null }>('SELECT id, session_id, call_id FROM permission_request'),
+      allIn: db.prepare<[string], { id: string; session_id: string; call_id: string | null }>('SELECT id, session_id, call_id FROM permission_request WHERE directory = ?'),
       remove: db.prepare<[string]>('DELETE FROM permission_request WHERE id = ?'),
       approve: db.prepare<[string, string, string, number]>('INSERT OR IGNORE INTO permission_approval (project, permission, pattern, time_created) VALUES (?, ?, ?, ?)'),
       approvals: db.prepare<[string], { permission: string; pattern: string }>('SELECT permission, pattern FROM permission_approval WHERE project = ? ORDER BY time_created, rowid'),
@@ -80,8 +81,9 @@ export class PermissionStore {
   }
 
   /** Every stored request's ids (for start-up housekeeping). */
-  all(): { id: string; sessionID: string; callID?: string }[] {
-    return this.statements.all.all().map((row) => ({ id: row.id, sessionID: row.session_id, ...(row.call_id ? { callID: row.call_id } : {}) }))
+  /** Every stored request; those of one instance directory if given. */
+  all(directory?: string): { id: string; sessionID: string; callID?: string }[] {
+    return (directory === undefined ? this.statements.all.all() : this.statements.allIn.all(directory)).map((row) => ({ id: row.id, sessionID: row.session_id, ...(row.call_id ? { callID: row.call_id } : {}) }))
   }
 
   remove(id: string): boolean {

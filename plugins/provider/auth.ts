@@ -1,5 +1,6 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
+import type { Migration, SqliteDatabase } from '../../kernel/storage.js'
 
 export type Credential =
   | { type: 'api'; key: string }
@@ -14,7 +15,7 @@ export type StoredCredential = Credential & { label?: string }
  * with the same mode, then rename). Nothing here is ever sent to a client.
  */
 export class CredentialStore {
-  private cache: Record<string, StoredCredential> | undefined
+  protected cache: Record<string, StoredCredential> | undefined
   private readonly file: string
 
   constructor(dataDir: string) {
@@ -22,14 +23,17 @@ export class CredentialStore {
   }
 
   all(): Record<string, StoredCredential> {
-    if (this.cache) return this.cache
+    this.cache ??= this.readFile()
+    return this.cache
+  }
+
+  protected readFile(): Record<string, StoredCredential> {
     try {
       const parsed = JSON.parse(readFileSync(this.file, 'utf8')) as unknown
-      this.cache = parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, StoredCredential>) : {}
+      return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, StoredCredential>) : {}
     } catch {
-      this.cache = {}
+      return {}
     }
-    return this.cache
   }
 
   get(providerID: string): StoredCredential | undefined {
@@ -56,7 +60,7 @@ export class CredentialStore {
     return true
   }
 
-  private write(next: Record<string, StoredCredential>): void {
+  protected write(next: Record<string, StoredCredential>): void {
     mkdirSync(dirname(this.file), { recursive: true })
     const temp = `${this.file}.${process.pid}.tmp`
     writeFileSync(temp, JSON.stringify(next, null, 2), { mode: 0o600 })
@@ -68,5 +72,45 @@ export class CredentialStore {
   /** Tightens the mode of a file written by someone else. */
   secure(): void {
     if (existsSync(this.file)) chmodSync(this.file, 0o600)
+  }
+}
+
+export const SHARED_CREDENTIAL_MIGRATIONS: Migration[] = [
+  { id: '0001-provider-credentials', up: (db) => db.exec('CREATE TABLE provider_credential (provider_id TEXT PRIMARY KEY, data TEXT NOT NULL)') },
+]
+
+/**
+ * Credentials on a cluster (stores in PostgreSQL): kept in the shared stores, so a key set through
+ * any server reaches the server running the instance; this server's auth.json is read beneath them
+ * (and still written, so the file stays what OpenCode's CLI reads on this machine).
+ */
+export class SharedCredentialStore extends CredentialStore {
+  constructor(
+    dataDir: string,
+    private readonly db: SqliteDatabase,
+  ) {
+    super(dataDir)
+  }
+
+  override all(): Record<string, StoredCredential> {
+    if (this.cache) return this.cache
+    const shared = this.db.prepare<[], { provider_id: string; data: string }>('SELECT provider_id, data FROM provider_credential').all()
+    this.cache = { ...this.readFile(), ...Object.fromEntries(shared.map((row) => [row.provider_id, JSON.parse(row.data) as StoredCredential])) }
+    return this.cache
+  }
+
+  /** Another server changed the credentials: read them again. */
+  forget(): void {
+    this.cache = undefined
+  }
+
+  protected override write(next: Record<string, StoredCredential>): void {
+    const upsert = this.db.prepare('INSERT INTO provider_credential (provider_id, data) VALUES (?, ?) ON CONFLICT (provider_id) DO UPDATE SET data = excluded.data')
+    const remove = this.db.prepare('DELETE FROM provider_credential WHERE provider_id = ?')
+    this.db.transaction(() => {
+      for (const providerID of Object.keys(this.all())) if (!Object.hasOwn(next, providerID)) remove.run(providerID)
+      for (const [providerID, credential] of Object.entries(next)) upsert.run(providerID, JSON.stringify(credential))
+    })()
+    super.write(next)
   }
 }

@@ -1,6 +1,6 @@
 import { definePlugin } from '../../kernel/plugin.js'
 import { registerSchemas } from '../../kernel/schemas.js'
-import { CredentialStore } from './auth.js'
+import { CredentialStore, SHARED_CREDENTIAL_MIGRATIONS, SharedCredentialStore } from './auth.js'
 import { Integrations } from './integrations.js'
 import { registerProviderRoutes } from './routes.js'
 import {
@@ -31,9 +31,22 @@ export default definePlugin({
   register(app, kernel) {
     registerSchemas(app, [ModelInfoSchema, ProviderInfoSchema, ProviderList, ConfiguredProviders, AuthMethod, AuthAuthorization, AuthInput, ModelV2Info, ProviderV2Info, ProviderNotFoundErrorBody])
     registerSchemas(app, [IntegrationInfo, IntegrationAttempt, IntegrationAttemptStatus, IntegrationNotFoundErrorBody, IntegrationAttemptNotFoundErrorBody, CredentialNotFoundErrorBody])
-    const credentials = new CredentialStore(kernel.paths.data)
+    let credentials = new CredentialStore(kernel.paths.data)
+    let shared: SharedCredentialStore | undefined
+    if (kernel.clustered) {
+      kernel.storage.migrate('provider', SHARED_CREDENTIAL_MIGRATIONS)
+      credentials = shared = new SharedCredentialStore(kernel.paths.data, kernel.storage.db)
+    }
     credentials.secure()
     const providers = new Providers(kernel, credentials)
+    if (shared) {
+      const forget = kernel.storage.onExternalChange((tables) => {
+        if (!tables.has('provider_credential')) return
+        shared.forget()
+        providers.credentialsChanged()
+      })
+      app.addHook('onClose', async () => forget())
+    }
     const integrations = new Integrations(kernel, providers, credentials)
     app.decorate('providers', providers)
     registerProviderRoutes(app, kernel, providers, credentials, integrations)

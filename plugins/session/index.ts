@@ -38,6 +38,7 @@ import { SESSION_MIGRATIONS, SessionStore } from './store.js'
 import type { InterruptedCallHold, SessionApi } from './types.js'
 import { PartWriter } from './writer.js'
 import { registerSessionV2Routes, sessionInstance } from './v2-routes.js'
+import type { Instance } from '../../kernel/instance.js'
 import { registerSessionV2LoopRoutes } from './v2-loop-routes.js'
 import { registerSessionV2EventRoutes } from './v2-event-routes.js'
 import { SessionInputs } from './v2-inputs.js'
@@ -90,11 +91,27 @@ export default definePlugin({
     const holds: InterruptedCallHold[] = []
     const subagents = new BlockingSubagents()
     // After every plugin has registered, so the permission service can hold its waiting calls.
-    app.addHook('onReady', async () => {
-      // Not when dev mode reloads the plugins: those parts belong to turns still running.
-      if (!kernel.reloading) recoverInterruptedParts(store, holds, runner)
-    })
+    if (kernel.clustered) {
+      // In a cluster an instance boots on a node only once it holds the lease: what the previous
+      // owner left unfinished is this instance's to recover, once per boot (not again on a reload).
+      const recovered = kernel.keep('session.recovered', () => new WeakSet<Instance>())
+      kernel.onInstanceBoot((instance) => {
+        if (recovered.has(instance)) return
+        recovered.add(instance)
+        recoverInterruptedParts(store, holds, runner, instance.directory)
+      })
+    } else {
+      app.addHook('onReady', async () => {
+        // Not when dev mode reloads the plugins: those parts belong to turns still running.
+        if (!kernel.reloading) recoverInterruptedParts(store, holds, runner)
+      })
+    }
     app.addHook('onClose', async () => writer.flush())
+    // Another server of the cluster wrote rows this one caches.
+    const forget = kernel.storage.onExternalChange((tables) => {
+      if (tables.has('session') || tables.has('message') || tables.has('part')) store.forgetCaches()
+    })
+    app.addHook('onClose', async () => forget())
 
     const api: SessionApi = {
       get: (instance, sessionID) => sessions.get(instance, sessionID),
@@ -134,9 +151,9 @@ export default definePlugin({
  * Tool parts and replies a crash left unfinished become errors, so no client waits on them
  * forever, except calls a plugin holds to resume (a pending permission); their replies stay open.
  */
-function recoverInterruptedParts(store: SessionStore, holds: InterruptedCallHold[], runner: PromptRunner): void {
+function recoverInterruptedParts(store: SessionStore, holds: InterruptedCallHold[], runner: PromptRunner, directory?: string): void {
   const now = Date.now()
-  const parts = store.activeParts()
+  const parts = store.activeParts(directory)
   const open = new Set<string>()
   const changed: Part[] = []
   for (const part of parts) {
@@ -152,7 +169,7 @@ function recoverInterruptedParts(store: SessionStore, holds: InterruptedCallHold
     changed.push(part)
   }
   if (changed.length) store.saveParts(changed)
-  for (const message of store.activeMessages()) {
+  for (const message of store.activeMessages(directory)) {
     if (message.role !== 'assistant' || open.has(message.id)) continue
     message.time.completed = now
     message.error ??= { name: 'MessageAbortedError', data: { message: 'The server stopped before the reply finished' } }

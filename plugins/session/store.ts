@@ -224,7 +224,16 @@ export class SessionStore {
       ),
       activeParts: db.prepare<[], { data: string }>('SELECT data FROM part WHERE active = 1'),
       activeMessages: db.prepare<[], { data: string }>('SELECT data FROM message WHERE active = 1'),
+      activePartsIn: db.prepare<[string], { data: string }>('SELECT part.data FROM part JOIN session ON session.id = part.session_id WHERE part.active = 1 AND session.directory = ?'),
+      activeMessagesIn: db.prepare<[string], { data: string }>('SELECT message.data FROM message JOIN session ON session.id = message.session_id WHERE message.active = 1 AND session.directory = ?'),
     }
+  }
+
+  /** Drops every cached body and history: another server of the cluster changed the rows. */
+  forgetCaches(): void {
+    this.listCache.clear()
+    this.messageBodies.clear()
+    this.histories.clear()
   }
 
   createSession(info: SessionInfo): void {
@@ -512,13 +521,15 @@ export class SessionStore {
   }
 
   /** Assistant messages left unfinished (by a crash). */
-  activeMessages(): MessageInfo[] {
-    return this.statements.activeMessages.all().map((row) => JSON.parse(row.data) as MessageInfo)
+  activeMessages(directory?: string): MessageInfo[] {
+    const rows = directory === undefined ? this.statements.activeMessages.all() : this.statements.activeMessagesIn.all(directory)
+    return rows.map((row) => JSON.parse(row.data) as MessageInfo)
   }
 
-  /** Tool parts left pending or running (by a crash). */
-  activeParts(): Part[] {
-    return this.statements.activeParts.all().map((row) => JSON.parse(row.data) as Part)
+  /** Tool parts left pending or running (by a crash); of the sessions in `directory` if given. */
+  activeParts(directory?: string): Part[] {
+    const rows = directory === undefined ? this.statements.activeParts.all() : this.statements.activePartsIn.all(directory)
+    return rows.map((row) => JSON.parse(row.data) as Part)
   }
 
   /**

@@ -314,9 +314,12 @@ function sessionIDOf(request: FastifyRequest): string {
 }
 
 async function instanceAt(kernel: Kernel, directory: string): Promise<Instance> {
+  let checked: string
   try {
-    return await kernel.instances.get(await checkDirectory(directory, 'Query'))
+    checked = await checkDirectory(directory, 'Query')
   } catch (error) {
     throw new InvalidRequestError((error as Error).message, { kind: 'Payload', field: 'location' })
   }
+  // Not wrapped: a cluster node learns here that another node runs the instance (the request is forwarded).
+  return kernel.instances.get(checked)
 }

@@ -3,7 +3,7 @@ import { request } from 'node:http'
 import { connect } from 'node:net'
 import { Type } from 'typebox'
 import { defineEvent } from '../../kernel/bus.js'
-import { cleanup, listen, openSse, sleep, startServer, tempDir, type TestServer } from '../helper.js'
+import { cleanup, listen, openSse, settled, sleep, startServer, tempDir, type TestServer } from '../helper.js'
 
 const Pinged = defineEvent('test.pinged', { n: Type.Number(), pad: Type.Optional(Type.String()) })
 
@@ -75,8 +75,8 @@ describe('kernel: event bus and SSE', () => {
   it('replays on /event and /global/event the frames live clients got, and keeps no frames on the events it holds', async () => {
     const local = await openSse(`${url}/event?directory=${directory}`)
     const global = await openSse(`${url}/global/event`)
-    const before = (await publish(700)).seq
-    await local.next((frame) => frame.data.properties?.n === 700)
+    const busBefore = (await publish(700)).seq
+    const before = Number((await local.next((frame) => frame.data.properties?.n === 700)).id)
     await global.next((frame) => frame.data.payload?.properties?.n === 700)
     for (const n of [701, 702, 703]) await publish(n)
     const live = [
@@ -92,7 +92,7 @@ describe('kernel: event bus and SSE', () => {
     expect(replays[1]!.frames.filter((frame) => frame.data.payload?.type === 'test.pinged')).to.deep.equal(live[1])
     for (const replay of replays) replay.close()
     // Frames kept on the held events would outlive their delivery as old-generation garbage.
-    for (const event of server.kernel.bus.since(before)!) expect(Object.keys(event).sort()).to.deep.equal(['directory', 'payload', 'project', 'seq'])
+    for (const event of server.kernel.bus.since(busBefore)!) expect(Object.keys(event).sort()).to.deep.equal(['directory', 'payload', 'project', 'seq'])
   })
 
   it('sends server.resync.required when the missed events are no longer held', async () => {
@@ -164,6 +164,7 @@ describe('kernel: event bus and SSE', () => {
     for (let n = 0; n < 10_000; n++) await publish(n, quiet, pad)
     const publishMs = Date.now() - started
     while (server.streams.size > before) await sleep(10)
+    await settled(server)
     global.gc?.()
     const heapGrowth = process.memoryUsage().heapUsed - heapBefore
     response?.destroy()

@@ -9,9 +9,9 @@ describe('plugin: core', () => {
   })
   after(cleanup)
 
-  it('GET /global/health answers healthy with the version', async () => {
+  it('GET /global/health answers healthy with the version, and which server this is', async () => {
     const response = await server.app.inject({ url: '/global/health' })
-    expect(response.json()).to.deep.equal({ healthy: true, version: KERNEL_VERSION })
+    expect(response.json()).to.deep.equal({ healthy: true, version: KERNEL_VERSION, node: { id: `pid_${process.pid}`, backend: 'sqlite', instances: [] } })
   })
 
   it('answers the start-up questions of OpenCode clients: capabilities, console (workspaces: plugin workspace)', async () => {

@@ -1,0 +1,79 @@
+// Cluster nodes for the lease and forwarding tests: in-process servers on one PostgreSQL database.
+import { expect } from 'chai'
+import pg from 'pg'
+import { listen, onCleanup, startServer, tempDir, type TestServer } from '../../helper.js'
+import { startPostgres, type Postgres } from './postgres.js'
+
+export const SECRET = 'cluster-secret-for-tests-0123456789'
+/** Short, so expiry tests stay quick (renewed every 500 ms). */
+export const TTL_MS = 1500
+
+export interface Node {
+  server: TestServer
+  base: string
+  call(method: string, path: string, payload?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Headers }>
+  health(): Promise<{ healthy: true; version: string; node: { id: string; url?: string; backend: string; instances: string[] } }>
+}
+
+let postgres: Postgres | undefined
+let databases = 0
+
+/** One PostgreSQL server for the whole file (call in `before`); a fresh database per test. */
+export async function database(): Promise<string> {
+  postgres ??= await startPostgres()
+  return postgres.createDatabase(`lease_${process.pid}_${++databases}`)
+}
+
+export async function stopPostgres(): Promise<void> {
+  await postgres?.close()
+  postgres = undefined
+}
+
+/** Rows of `kernel_lease`, read straight from the database. */
+export async function leaseRows(url: string): Promise<{ directory: string; node_id: string; node_url: string }[]> {
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  try {
+    return (await client.query('SELECT directory, node_id, node_url FROM kernel_lease ORDER BY directory')).rows
+  } finally {
+    await client.end()
+  }
+}
+
+export async function sql(url: string, text: string, params: unknown[] = []): Promise<void> {
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  try {
+    await client.query(text, params)
+  } finally {
+    await client.end()
+  }
+}
+
+export async function request(base: string, method: string, path: string, payload?: unknown, headers: Record<string, string> = {}) {
+  const response = await fetch(new URL(path, base), {
+    method,
+    headers: { ...(payload === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+    ...(payload === undefined ? {} : { body: JSON.stringify(payload) }),
+  })
+  const text = await response.text()
+  return { status: response.status, body: text ? JSON.parse(text) : undefined, headers: response.headers }
+}
+
+/** A cluster node on `url` with node id `id`. */
+export async function node(url: string, id: string, options: { only?: string[]; cwd?: string; password?: string } = {}): Promise<Node> {
+  const server = await startServer({ database: url, clusterSecret: SECRET, nodeId: id, leaseTtlMs: TTL_MS, cwd: options.cwd ?? tempDir('ok-cwd-'), only: options.only ?? ['core', 'pty'], password: options.password })
+  const base = await listen(server)
+  return {
+    server,
+    base,
+    call: (method, path, payload, headers) => request(base, method, path, payload, headers),
+    async health() {
+      const response = await request(base, 'GET', '/global/health')
+      expect(response.status).to.equal(200)
+      return response.body
+    },
+  }
+}
+
+export { onCleanup }
