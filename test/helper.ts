@@ -1,8 +1,10 @@
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs'
 import { request as httpRequest, type IncomingMessage } from 'node:http'
 import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
+import pg from 'pg'
 import { createServer, type RunningServer, type ServerOptions } from '../kernel/server.js'
 
 const cleanups: (() => unknown)[] = []
@@ -44,6 +46,89 @@ export function gitRepo(files: Record<string, string> = { 'README.md': '# test\n
   return dir
 }
 
+/**
+ * The PostgreSQL server the suite runs on, or undefined when it runs on SQLite (the default).
+ * test/run.js sets it when `OPENCODE_KERNEL_TEST_DATABASE=postgres` (a throwaway server for the
+ * run) or `=postgres://…` (an existing server where the user may create databases).
+ */
+export function testDatabaseUrl(): string | undefined {
+  return process.env.OPENCODE_KERNEL_TEST_DATABASE_URL || undefined
+}
+
+/** The cluster secret of every test server on PostgreSQL. */
+export const TEST_CLUSTER_SECRET = 'opencode-kernel-test-cluster-secret'
+
+/**
+ * `database` for a test that is about the SQLite file itself (it copies or opens it): the data
+ * dir's SQLite file whatever backend the run uses.
+ */
+export const SQLITE_IN_DATA_DIR = 'sqlite:opencode-kernel.db'
+
+let admin: pg.Pool | undefined
+/** Data dir → URL of its database on the run's PostgreSQL server. */
+const databases = new Map<string, Promise<string>>()
+
+/**
+ * Where a server on `dataDir` keeps its stores in this run: undefined on SQLite (the data dir's
+ * file), else the URL of the data dir's own database, created on first use, so servers restarted
+ * on the same data dir see their data. A database is dropped once its data dir is gone (cleaned up).
+ */
+export function databaseFor(dataDir: string): Promise<string | undefined> {
+  const base = testDatabaseUrl()
+  if (!base) return Promise.resolve(undefined)
+  const key = resolve(dataDir)
+  // It must exist from now on: a database whose data dir is gone gets dropped.
+  mkdirSync(key, { recursive: true })
+  let url = databases.get(key)
+  if (!url) {
+    url = createDatabaseFor(base, key)
+    databases.set(key, url)
+    url.catch(() => databases.delete(key))
+  }
+  return url
+}
+
+async function createDatabaseFor(base: string, dataDir: string): Promise<string> {
+  if (!admin) {
+    admin = new pg.Pool({ connectionString: base, max: 2, allowExitOnIdle: true })
+    // An idle connection cut when the server stops at the end of the run is no error of a test.
+    admin.on('error', () => {})
+  }
+  for (const [dir, url] of databases) {
+    if (!existsSync(dir)) await dropDatabaseOf(dir, url)
+  }
+  const name = `ok_${createHash('sha256').update(dataDir).digest('hex').slice(0, 24)}`
+  try {
+    await admin.query(`CREATE DATABASE "${name}"`)
+  } catch (error) {
+    // 42P04: it exists (a data dir of an earlier server process of this run).
+    if ((error as { code?: string }).code !== '42P04') throw error
+  }
+  const url = new URL(base)
+  url.pathname = `/${name}`
+  return url.toString()
+}
+
+async function dropDatabaseOf(dataDir: string, url: Promise<string>): Promise<void> {
+  databases.delete(dataDir)
+  const name = await url.then((u) => new URL(u).pathname.slice(1)).catch(() => undefined)
+  // A database left behind costs disk space only, never a test.
+  if (name) await admin?.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`).catch(() => {})
+}
+
+/** Drops the databases still there and disconnects (test/run.js, at the end of a PostgreSQL run). */
+export async function dropTestDatabases(): Promise<void> {
+  for (const [dir, url] of databases) await dropDatabaseOf(dir, url)
+  await admin?.end()
+  admin = undefined
+}
+
+/** What a server process (`bin/opencode-kernel.js serve`) on `dataDir` needs in its env for this run's database. */
+export async function databaseEnv(dataDir: string): Promise<NodeJS.ProcessEnv> {
+  const url = await databaseFor(dataDir)
+  return url ? { OPENCODE_KERNEL_DATABASE_URL: url, OPENCODE_KERNEL_CLUSTER_SECRET: TEST_CLUSTER_SECRET } : {}
+}
+
 export interface TestServer extends RunningServer {
   dataDir: string
   /** A config home with nothing in it, so the developer's own OpenCode config never leaks in. */
@@ -52,7 +137,8 @@ export interface TestServer extends RunningServer {
 
 /**
  * Boots the kernel with only the built-in plugins a test needs (`only`), a temp data dir, an
- * empty config home and a silent log. Closed by `cleanup()`.
+ * empty config home and a silent log; on PostgreSQL runs, the data dir's database. Closed by
+ * `cleanup()`.
  */
 export async function startServer(options: ServerOptions & { env?: NodeJS.ProcessEnv } = {}): Promise<TestServer> {
   const dataDir = options.dataDir ?? tempDir('ok-data-')
@@ -66,7 +152,9 @@ export async function startServer(options: ServerOptions & { env?: NodeJS.Proces
     ...(process.env.PYENV_REHASH_TIMEOUT ? { PYENV_REHASH_TIMEOUT: process.env.PYENV_REHASH_TIMEOUT } : {}),
     ...options.env,
   }
-  const server = await createServer({ logLevel: 'silent', port: 0, cwd: options.cwd ?? tempDir('ok-cwd-'), ...options, env, dataDir })
+  const database = options.database ?? (await databaseFor(dataDir))
+  const clusterSecret = options.clusterSecret ?? (database?.startsWith('postgres') ? TEST_CLUSTER_SECRET : undefined)
+  const server = await createServer({ logLevel: 'silent', port: 0, cwd: options.cwd ?? tempDir('ok-cwd-'), ...options, env, dataDir, database, clusterSecret })
   onCleanup(() => server.close())
   return Object.assign(server, { dataDir, configHome })
 }

@@ -1,4 +1,7 @@
 // Runs the compiled mocha suite and ends with the line CI reads: "N passed, N failed".
+// OPENCODE_KERNEL_TEST_DATABASE=postgres runs it on PostgreSQL: one throwaway server for the run
+// (test/pg.ts), each test server on a database of its own (test/helper.ts `databaseFor`);
+// `=postgres://…` uses that server instead (the user must be allowed to create databases).
 import Mocha from 'mocha'
 import { readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
@@ -17,13 +20,35 @@ function testFiles(dir) {
   return out
 }
 
+const database = process.env.OPENCODE_KERNEL_TEST_DATABASE ?? ''
+let postgres
+if (database === 'postgres') {
+  const { startPostgres } = await import('../dist/test/pg.js')
+  postgres = await startPostgres({ cleanup: false })
+  process.env.OPENCODE_KERNEL_TEST_DATABASE_URL = postgres.url()
+  // Ctrl-C: exit through the `exit` handler that stops the server.
+  process.once('SIGINT', () => process.exit(130))
+  console.log(`tests on PostgreSQL: a throwaway server on port ${postgres.port}`)
+} else if (/^postgres(ql)?:\/\//i.test(database)) {
+  process.env.OPENCODE_KERNEL_TEST_DATABASE_URL = database
+  console.log('tests on PostgreSQL: the server of OPENCODE_KERNEL_TEST_DATABASE')
+} else if (database !== '' && database !== 'sqlite') {
+  console.error(`OPENCODE_KERNEL_TEST_DATABASE must be sqlite (the default), postgres (a throwaway server) or postgres://…, got "${database}"`)
+  process.exit(2)
+}
+
 const mocha = new Mocha({ reporter: 'spec', timeout: 20000, slow: 1000 })
 for (const file of testFiles(root)) mocha.addFile(file)
 await mocha.loadFilesAsync()
-const runner = mocha.run((failures) => {
+const runner = mocha.run(async (failures) => {
   const { passes = 0, failures: failed = 0, pending = 0 } = runner.stats ?? {}
-  console.log(`\n${passes} passed, ${Math.max(failed, failures)} failed${pending ? `, ${pending} skipped` : ''}`)
   process.exitCode = failures > 0 ? 1 : 0
   // Lingering handles (a leaked socket, a child) must not hang CI after the report.
   setTimeout(() => process.exit(process.exitCode), 2000).unref()
+  if (process.env.OPENCODE_KERNEL_TEST_DATABASE_URL) {
+    const { dropTestDatabases } = await import('../dist/test/helper.js')
+    await dropTestDatabases().catch((error) => console.error(`dropping the test databases failed: ${error.message}`))
+  }
+  await postgres?.close().catch((error) => console.error(`stopping the test PostgreSQL server failed: ${error.message}`))
+  console.log(`\n${passes} passed, ${Math.max(failed, failures)} failed${pending ? `, ${pending} skipped` : ''}`)
 })

@@ -5,6 +5,7 @@ import { once } from 'node:events'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { PACKAGE_ROOT } from '../kernel/version.js'
+import { databaseEnv } from './helper.js'
 
 export interface ServerProcess {
   child: ChildProcess
@@ -43,11 +44,15 @@ export function writeScriptedConfig(
   writeFileSync(join(repo, 'opencode.json'), JSON.stringify(config, null, 2))
 }
 
-/** Starts `opencode-kernel serve --port 0` in `cwd` with `dataDir`; resolves once it listens. */
+/**
+ * Starts `opencode-kernel serve --port 0` in `cwd` with `dataDir` (on PostgreSQL runs, the data
+ * dir's database); resolves once it listens.
+ */
 export async function startServerProcess(options: { cwd: string; dataDir: string; configHome: string; env?: NodeJS.ProcessEnv; args?: string[] }): Promise<ServerProcess> {
+  const database = await databaseEnv(options.dataDir)
   const child = spawn(process.execPath, [join(PACKAGE_ROOT, 'bin', 'opencode-kernel.js'), 'serve', '--port', '0', ...(options.args ?? [])], {
     cwd: options.cwd,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, OPENCODE_KERNEL_DATA: options.dataDir, XDG_CONFIG_HOME: options.configHome, LOG_LEVEL: 'warn', ...options.env },
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, OPENCODE_KERNEL_DATA: options.dataDir, XDG_CONFIG_HOME: options.configHome, LOG_LEVEL: 'warn', ...database, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let stderr = ''

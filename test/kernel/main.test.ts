@@ -2,12 +2,13 @@ import { expect } from 'chai'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { PACKAGE_ROOT } from '../../kernel/version.js'
-import { cleanup, onCleanup, tempDir } from '../helper.js'
+import { cleanup, databaseEnv, onCleanup, tempDir } from '../helper.js'
 
-function startCli(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
+async function startCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<ChildProcess> {
+  const dataDir = tempDir()
   const child = spawn(process.execPath, ['bin/opencode-kernel.js', ...args], {
     cwd: PACKAGE_ROOT,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, OPENCODE_KERNEL_DATA: tempDir(), XDG_CONFIG_HOME: tempDir(), LOG_LEVEL: 'error', ...env },
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, OPENCODE_KERNEL_DATA: dataDir, XDG_CONFIG_HOME: tempDir(), LOG_LEVEL: 'error', ...(await databaseEnv(dataDir)), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   onCleanup(() => child.kill('SIGKILL'))
@@ -32,7 +33,7 @@ describe('kernel: command line', () => {
 
   it('serves on the given port, prints the URL, and closes open streams on SIGTERM within 5 s', async function () {
     this.timeout(15000)
-    const child = startCli(['serve', '--port', '0', '--hostname', '127.0.0.1'])
+    const child = await startCli(['serve', '--port', '0', '--hostname', '127.0.0.1'])
     const [, url] = await output(child.stdout!, /listening on (http:\/\/127\.0\.0\.1:\d+)/)
     const health = await fetch(`${url}/global/health`)
     expect(await health.json()).to.include({ healthy: true })
@@ -50,7 +51,7 @@ describe('kernel: command line', () => {
   })
 
   it('refuses a non-loopback hostname without a password', async () => {
-    const child = startCli(['serve', '--port', '0', '--hostname', '0.0.0.0'])
+    const child = await startCli(['serve', '--port', '0', '--hostname', '0.0.0.0'])
     const [message] = await output(child.stderr!, /without a password/)
     expect(message).to.equal('without a password')
     const [code] = await once(child, 'exit')
@@ -58,7 +59,7 @@ describe('kernel: command line', () => {
   })
 
   it('rejects a bad port', async () => {
-    const child = startCli(['serve', '--port', 'abc'])
+    const child = await startCli(['serve', '--port', 'abc'])
     await output(child.stderr!, /--port must be a number/)
     const [code] = await once(child, 'exit')
     expect(code).to.equal(2)

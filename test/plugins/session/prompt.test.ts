@@ -2,7 +2,7 @@ import { expect } from 'chai'
 import { copyFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { PACKAGE_ROOT } from '../../../kernel/version.js'
-import { cleanup, onCleanup, startServer, tempDir } from '../../helper.js'
+import { cleanup, onCleanup, SQLITE_IN_DATA_DIR, startServer, tempDir } from '../../helper.js'
 import { ScriptedLlm } from '../../llm/server.js'
 import { PLUGINS, sessionHarness, until } from './setup.js'
 
@@ -233,7 +233,8 @@ describe('plugin: session (the agent loop)', () => {
 
   it('marks parts left running by a crash as errors at start-up', async () => {
     const dataDir = tempDir('ok-data-')
-    const h = await sessionHarness({ dataDir, plugins: [SLOW_TOOLS] })
+    // SQLite on every run: the test copies the database file.
+    const h = await sessionHarness({ dataDir, plugins: [SLOW_TOOLS], server: { database: SQLITE_IN_DATA_DIR } })
     h.llm.script({ toolCalls: [{ name: 'wait', args: { ms: 60_000 } }] })
     const session = await h.createSession()
     void h.prompt(session.id, 'wait').catch(() => {})
@@ -243,7 +244,7 @@ describe('plugin: session (the agent loop)', () => {
     db.pragma('wal_checkpoint(FULL)')
     const crashed = tempDir('ok-data-')
     copyFileSync(join(dataDir, 'opencode-kernel.db'), join(crashed, 'opencode-kernel.db'))
-    const second = await startServer({ cwd: h.repo, only: PLUGINS, dataDir: crashed })
+    const second = await startServer({ cwd: h.repo, only: PLUGINS, dataDir: crashed, database: SQLITE_IN_DATA_DIR })
     const messages = (await second.app.inject({ url: `/session/${session.id}/message` })).json()
     const tool = messages[1].parts.find((p: any) => p.type === 'tool')
     expect(tool.state.status).to.equal('error')
