@@ -24,7 +24,7 @@ Environment:
   OPENCODE_KERNEL_DATABASE_URL    as --database
   OPENCODE_KERNEL_CLUSTER_SECRET  shared secret of the servers on one PostgreSQL database (required there)
   OPENCODE_KERNEL_NODE_URL        as --node-url
-  OPENCODE_KERNEL_LEASE_TTL_MS    how long an instance lease lasts unrenewed (default 15000)
+  OPENCODE_KERNEL_LEASE_TTL_MS    how long an instance lease lasts unrenewed (default 30000)
   LOG_LEVEL                  trace | debug | info | warn | error | silent (default info)
 `
 

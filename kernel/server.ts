@@ -68,7 +68,7 @@ export interface ServerOptions {
   nodeId?: string
   /** Shared by the servers of a cluster; default `OPENCODE_KERNEL_CLUSTER_SECRET`. */
   clusterSecret?: string
-  /** How long an instance lease lasts unrenewed; default `OPENCODE_KERNEL_LEASE_TTL_MS`, else 15 s. */
+  /** How long an instance lease lasts unrenewed; default `OPENCODE_KERNEL_LEASE_TTL_MS`, else 30 s. */
   leaseTtlMs?: number
 }
 

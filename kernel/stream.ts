@@ -131,7 +131,11 @@ export class EventStreams {
       }),
     }
     this.streams.add(stream)
-    this.sendFrame(stream, payload(ServerConnected))
+    // A client that resumes keeps its position: were it to leave right after this frame, it
+    // resumes from the same id again, not after the events it has yet to be replayed.
+    const lastEventId = request.headers['last-event-id']
+    const from = typeof lastEventId === 'string' && lastEventId.trim() !== '' ? Number(lastEventId) : undefined
+    this.sendFrame(stream, payload(ServerConnected), from !== undefined && Number.isSafeInteger(from) && from > 0 ? from : undefined)
     if (v2) stream.client.sendFrame(': heartbeat\n\n')
 
     const global = directory === undefined
@@ -167,8 +171,6 @@ export class EventStreams {
       }
       return missed?.at(-1)?.seq ?? 0
     }
-    const lastEventId = request.headers['last-event-id']
-    const from = typeof lastEventId === 'string' && lastEventId.trim() !== '' ? Number(lastEventId) : undefined
     const missed = from === undefined ? [] : Number.isSafeInteger(from) ? this.bus.since(from, directory) : undefined
     if (!(missed instanceof Promise)) {
       if (from !== undefined) replay(missed)
@@ -212,12 +214,12 @@ export class EventStreams {
   }
 
   /** A frame that is not a bus event (connected, heartbeat, resync). */
-  private sendFrame(stream: Stream, event: EventPayload): void {
+  private sendFrame(stream: Stream, event: EventPayload, seq = this.bus.nextSeq()): void {
     if (stream.v2) {
-      stream.client.send(this.bus.nextSeq(), JSON.stringify({ id: event.id, type: event.type, data: event.properties }))
+      stream.client.send(seq, JSON.stringify({ id: event.id, type: event.type, data: event.properties }))
       return
     }
     const data = stream.directory === undefined ? JSON.stringify({ payload: event }) : JSON.stringify(event)
-    stream.client.send(this.bus.nextSeq(), data)
+    stream.client.send(seq, data)
   }
 }

@@ -15,7 +15,7 @@ export interface ClusterOptions {
   nodeUrl?: string
   /** Shared by every server of the cluster: how they authenticate to each other. */
   secret: string
-  /** How long a lease lasts without renewal (default 15 s); renewed every third of it. */
+  /** How long a lease lasts without renewal (default 30 s); renewed every third of it. */
   leaseTtlMs?: number
   /** Events kept for `Last-Event-ID` replay (default 10,000; none older than 15 minutes either way). */
   eventRetention?: number
@@ -47,7 +47,7 @@ export class Cluster {
     this.nodeId = options.nodeId ?? `node_${randomBytes(6).toString('hex')}`
     this.nodeUrl = options.nodeUrl
     this.secret = options.secret
-    this.leaseTtlMs = options.leaseTtlMs ?? 15_000
+    this.leaseTtlMs = options.leaseTtlMs ?? 30_000
     this.eventRetention = options.eventRetention ?? 10_000
     this.log = options.log
     this.db = db

@@ -81,6 +81,8 @@ function pgType(declared: string): string {
 export class Replica {
   private readonly db: SqliteDatabase
   private readonly tables = new Map<string, Table>()
+  /** Tables whose writes the triggers capture: name → the DDL the triggers were made for. */
+  private readonly captured = new Map<string, string>()
   /** Tables (and indexes) as PostgreSQL has them: name → SQLite DDL. */
   private readonly mirrored = new Map<string, string>()
   private capturing = true
@@ -400,7 +402,8 @@ export class Replica {
       .prepare<[], { name: string; sql: string }>("SELECT name, sql FROM main.sqlite_master WHERE type = 'table' AND sql IS NOT NULL AND name NOT LIKE 'sqlite_%'")
       .all()
     for (const { name, sql } of local) {
-      if (this.tables.get(name)?.sql === sql) continue
+      if (this.captured.get(name) === sql) continue
+      this.captured.set(name, sql)
       const table = this.describe(name)
       const q = quote(name)
       const row = (prefix: string, columns: string[]) => `json_object(${columns.map((column) => `${sqlString(column)}, ${prefix}.${quote(column)}`).join(', ')})`

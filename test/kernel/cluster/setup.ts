@@ -2,7 +2,7 @@
 import { expect } from 'chai'
 import pg from 'pg'
 import { listen, onCleanup, startServer, tempDir, type TestServer } from '../../helper.js'
-import { startPostgres, type Postgres } from './postgres.js'
+import { startPostgres, type TestPostgres } from '../../pg.js'
 
 export const SECRET = 'cluster-secret-for-tests-0123456789'
 /** Short, so expiry tests stay quick (renewed every 500 ms). */
@@ -15,12 +15,12 @@ export interface Node {
   health(): Promise<{ healthy: true; version: string; node: { id: string; url?: string; backend: string; instances: string[] } }>
 }
 
-let postgres: Postgres | undefined
+let postgres: TestPostgres | undefined
 let databases = 0
 
 /** One PostgreSQL server for the whole file (call in `before`); a fresh database per test. */
 export async function database(): Promise<string> {
-  postgres ??= await startPostgres()
+  postgres ??= await startPostgres({ cleanup: false })
   return postgres.createDatabase(`lease_${process.pid}_${++databases}`)
 }
 
