@@ -6,6 +6,8 @@
 //
 //   BENCH_ONLY=launch,health     run only these figures (names below)
 //   BENCH_BIG=10000              messages in the long session
+//   BENCH_DATABASE=postgres      this server on PostgreSQL (a throwaway server; or a postgres:// URL),
+//                                in a fresh database; adds the `cluster` figure (two nodes)
 import autocannon from 'autocannon'
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -14,12 +16,17 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PACKAGE_ROOT } from '../../kernel/version.js'
 import { ScriptedLlm } from '../llm/server.js'
+import { benchDatabase, type BenchDatabase } from './postgres.js'
 
 const only = process.env.BENCH_ONLY?.split(',')
 const BIG = Number(process.env.BENCH_BIG ?? 10_000)
 const wanted = (name: string) => !only || only.includes(name)
+/** Set when BENCH_DATABASE puts this server on PostgreSQL (for the whole run). */
+let database: BenchDatabase | undefined
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
+/** The value `p` % of `values` are at or below (nearest rank). */
+const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.max(0, Math.ceil((p / 100) * values.length) - 1)]!
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** CPU time (user + system) a process has used, in ms: steadier than wall time on a shared machine. */
@@ -133,6 +140,16 @@ function environment(fx: Fixture, home: string): NodeJS.ProcessEnv {
   }
 }
 
+/** This server's environment: on PostgreSQL, the database and the cluster secret its nodes share. */
+function kernelEnvironment(fx: Fixture, home: string): NodeJS.ProcessEnv {
+  const env = environment(fx, home)
+  if (database) {
+    env.OPENCODE_KERNEL_DATABASE_URL = database.url
+    env.OPENCODE_KERNEL_CLUSTER_SECRET = 'bench-cluster-secret-0123456789'
+  }
+  return env
+}
+
 /** The Node options `npm start` runs the server with (`node <options> bin/opencode-kernel.js serve`). */
 function startOptions(): string[] {
   if (process.env.BENCH_NODE_OPTIONS !== undefined) return process.env.BENCH_NODE_OPTIONS.split(' ').filter(Boolean)
@@ -145,7 +162,7 @@ const ours: Target = {
   launch: (fx, port, home) =>
     spawn(process.execPath, [...startOptions(), join(PACKAGE_ROOT, 'bin/opencode-kernel.js'), 'serve', '--port', String(port)], {
       cwd: fx.repo,
-      env: environment(fx, home),
+      env: kernelEnvironment(fx, home),
       stdio: 'ignore',
     }),
 }
@@ -376,6 +393,79 @@ async function measure(target: Target, port: number): Promise<Figures> {
   }
 }
 
+/**
+ * Event latency across nodes (PostgreSQL): nodes A and B on the one database, an SSE client on B's
+ * `/global/event`; `count` session renames sent to A one at a time (after `warmup` untimed ones),
+ * each timed from just before the request until B's client has the `session.updated` event. A
+ * change travels as A's commit (the row, the event in `kernel_event`, a NOTIFY), then B's read of
+ * it and its delivery to the stream.
+ */
+async function crossNode(port: number, count = 300, warmup = 20): Promise<Figures> {
+  const fx = await fixture()
+  const nodes: ChildProcess[] = []
+  let stream: IncomingMessage | undefined
+  try {
+    const node = async (nodePort: number, home: string) => {
+      const child = ours.launch(fx, nodePort, join(fx.root, home))
+      nodes.push(child)
+      const base = `http://127.0.0.1:${nodePort}`
+      await untilHealthy(`${base}/global/health`, child)
+      return { base, pid: child.pid! }
+    }
+    const a = await node(port, 'home-a')
+    const b = await node(port + 2, 'home-b')
+    // B's client: resolves `waiting` with the arrival time of the chunk that completes its marker.
+    let waiting: { marker: string; resolve: (at: number) => void } | undefined
+    let text = ''
+    stream = await new Promise<IncomingMessage>((resolve, reject) => {
+      const req = request(`${b.base}/global/event`, { agent: false }, (response) => {
+        response.setEncoding('utf8')
+        response.on('data', (chunk: string) => {
+          const at = performance.now()
+          text += chunk
+          if (text.includes('server.connected')) resolve(response)
+          if (waiting && text.includes(waiting.marker)) {
+            const done = waiting
+            waiting = undefined
+            text = ''
+            done.resolve(at)
+          } else if (text.length > 4096) text = text.slice(-1024)
+        })
+      })
+      req.on('error', reject)
+      req.end()
+    })
+    const session = await json(a.base, 'POST', '/session', { title: 'cross-node' })
+    const latencies: number[] = []
+    const answers: number[] = []
+    let cpu = { a: 0, b: 0 }
+    for (let i = 0; i < warmup + count; i++) {
+      if (i === warmup) cpu = { a: cpuMs(a.pid), b: cpuMs(b.pid) }
+      const title = `xnode ${i}`
+      const received = new Promise<number>((resolve) => (waiting = { marker: `"${title}"`, resolve }))
+      const started = performance.now()
+      await json(a.base, 'PATCH', `/session/${session.id}`, { title })
+      const answered = performance.now()
+      const arrived = await received
+      if (i >= warmup) {
+        latencies.push(arrived - started)
+        answers.push(answered - started)
+      }
+    }
+    const perEvent = (pid: number, from: number) => ((cpuMs(pid) - from) / count).toFixed(1)
+    const note = `${count} renames on A, one at a time (after ${warmup} untimed); A answered the PATCH in p50 ${median(answers).toFixed(1)} ms; server CPU per event A ${perEvent(a.pid, cpu.a)} ms, B ${perEvent(b.pid, cpu.b)} ms`
+    return {
+      'event latency across nodes, p50': { value: percentile(latencies, 50), unit: 'ms', note },
+      'event latency across nodes, p99': { value: percentile(latencies, 99), unit: 'ms', note: `max ${Math.max(...latencies).toFixed(1)} ms` },
+    }
+  } finally {
+    stream?.destroy()
+    for (const node of nodes) await stop(node)
+    await fx.llm.close()
+    rmSync(fx.root, { recursive: true, force: true })
+  }
+}
+
 /** `npm start` with nothing changed since the last build, to the first healthy answer. */
 async function npmStart(port: number, runs = 3): Promise<number> {
   const fx = await fixture()
@@ -385,7 +475,7 @@ async function npmStart(port: number, runs = 3): Promise<number> {
       const started = performance.now()
       const child = spawn('npm', ['start', '--silent', '--', '--port', String(port)], {
         cwd: PACKAGE_ROOT,
-        env: { ...environment(fx, join(fx.root, `home-${i}`)), npm_config_update_notifier: 'false' },
+        env: { ...kernelEnvironment(fx, join(fx.root, `home-${i}`)), npm_config_update_notifier: 'false' },
         stdio: 'ignore',
         detached: true,
       })
@@ -427,10 +517,21 @@ function format(figure: { value: number; unit: string } | undefined): string {
 }
 
 const port = Number(process.env.BENCH_PORT ?? 4391)
-const results: Figures = await measure(ours, port)
-if (wanted('start')) results['`npm start` to healthy, nothing changed'] = { value: await npmStart(port), unit: 'ms', note: 'median of 3' }
-const bin = process.env.OPENCODE_BIN
-const theirs: Figures | undefined = bin ? await measure(opencode(bin), port + 1) : undefined
+if (only?.includes('cluster') && !process.env.BENCH_DATABASE) throw new Error('BENCH_ONLY=cluster needs BENCH_DATABASE=postgres (or a postgres:// URL): the figure is two nodes on one database')
+if (process.env.BENCH_DATABASE) database = await benchDatabase(process.env.BENCH_DATABASE)
+const results: Figures = {}
+let theirs: Figures | undefined
+try {
+  // `BENCH_ONLY=cluster` alone starts no single server.
+  if (!only || only.some((name) => name !== 'cluster')) Object.assign(results, await measure(ours, port))
+  if (wanted('start')) results['`npm start` to healthy, nothing changed'] = { value: await npmStart(port), unit: 'ms', note: 'median of 3' }
+  if (database && wanted('cluster')) Object.assign(results, await crossNode(port))
+  const bin = process.env.OPENCODE_BIN
+  theirs = bin ? await measure(opencode(bin), port + 1) : undefined
+} finally {
+  await database?.close()
+}
+if (database) console.log(`opencode-kernel on ${database.label}\n`)
 
 const rows = [['figure', 'opencode-kernel', ...(theirs ? ['OpenCode', 'ratio'] : []), 'target', 'note']]
 for (const [name, figure] of Object.entries(results)) {
