@@ -83,11 +83,12 @@ function run(bin: string, command: string, args: string[]): Promise<string> {
 /**
  * Starts a PostgreSQL server of its own in a temp dir (`initdb -A trust`, superuser `postgres`,
  * no password), listening on a free loopback port with its unix socket in the temp dir, tuned for
- * tests (no fsync) and for many servers at once (300 connections). Registered with `onCleanup`
+ * tests (no fsync; `durable` keeps fsync and synchronous commits on, as the benchmark measures)
+ * and for many servers at once (300 connections). Registered with `onCleanup`
  * (closed by `cleanup()`) unless `cleanup: false`: then the caller closes it (test/run.js); it
  * is stopped anyway when the process exits.
  */
-export async function startPostgres(options: { cleanup?: boolean; maxConnections?: number } = {}): Promise<TestPostgres> {
+export async function startPostgres(options: { cleanup?: boolean; maxConnections?: number; durable?: boolean } = {}): Promise<TestPostgres> {
   const bin = postgresBinDir()
   if (isRoot()) {
     try {
@@ -127,7 +128,7 @@ export async function startPostgres(options: { cleanup?: boolean; maxConnections
   }
 
   try {
-    await run(bin, 'initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--locale=C', '--no-sync'])
+    await run(bin, 'initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--locale=C', ...(options.durable ? [] : ['--no-sync'])])
     // Another process may take the free port before the server binds it: try a few.
     for (let attempt = 1; ; attempt++) {
       port = await freePort()
@@ -135,13 +136,11 @@ export async function startPostgres(options: { cleanup?: boolean; maxConnections
         join(data, 'postgresql.conf'),
         [
           '',
-          '# test server (test/pg.ts): loopback only, socket in the temp dir, fast and unsafe',
+          `# test server (test/pg.ts): loopback only, socket in the temp dir${options.durable ? '' : ', fast and unsafe'}`,
           `port = ${port}`,
           "listen_addresses = '127.0.0.1'",
           `unix_socket_directories = '${dir}'`,
-          'fsync = off',
-          'synchronous_commit = off',
-          'full_page_writes = off',
+          ...(options.durable ? [] : ['fsync = off', 'synchronous_commit = off', 'full_page_writes = off']),
           `max_connections = ${options.maxConnections ?? 300}`,
           '',
         ].join('\n'),
