@@ -1,11 +1,12 @@
 import { execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs'
 import { request as httpRequest, type IncomingMessage } from 'node:http'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import pg from 'pg'
 import { createServer, type RunningServer, type ServerOptions } from '../kernel/server.js'
+import { postgresBinDir } from './pg.js'
 
 const cleanups: (() => unknown)[] = []
 
@@ -58,12 +59,6 @@ export function testDatabaseUrl(): string | undefined {
 /** The cluster secret of every test server on PostgreSQL. */
 export const TEST_CLUSTER_SECRET = 'opencode-kernel-test-cluster-secret'
 
-/**
- * `database` for a test that is about the SQLite file itself (it copies or opens it): the data
- * dir's SQLite file whatever backend the run uses.
- */
-export const SQLITE_IN_DATA_DIR = 'sqlite:opencode-kernel.db'
-
 let admin: pg.Pool | undefined
 /** Data dir → URL of its database on the run's PostgreSQL server. */
 const databases = new Map<string, Promise<string>>()
@@ -114,6 +109,34 @@ async function dropDatabaseOf(dataDir: string, url: Promise<string>): Promise<vo
   const name = await url.then((u) => new URL(u).pathname.slice(1)).catch(() => undefined)
   // A database left behind costs disk space only, never a test.
   if (name) await admin?.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`).catch(() => {})
+}
+
+/**
+ * A crash as the tests simulate one: the stores of `server` copied, as they are at this moment,
+ * for a second server on `toDataDir` to start on. SQLite: the file (after a checkpoint).
+ * PostgreSQL: what the server has done so far is committed, then its database is dumped into the
+ * data dir's own database (`pg_dump`, a consistent snapshot while the server goes on), without
+ * the leases, which a crash leaves to expire.
+ */
+export async function copyStores(server: TestServer, toDataDir: string): Promise<void> {
+  const cluster = server.kernel.cluster
+  if (!cluster) {
+    server.kernel.storage.db.pragma('wal_checkpoint(FULL)')
+    copyFileSync(server.kernel.storage.file, join(toDataDir, 'opencode-kernel.db'))
+    return
+  }
+  await cluster.replica.flush()
+  const target = await databaseFor(toDataDir)
+  if (!target) throw new Error('copyStores: a server on PostgreSQL in a run without a test database')
+  const dump = execFileSync(join(postgresBinDir(), 'pg_dump'), ['--no-owner', '--dbname', cluster.db.url], { maxBuffer: 256 * 1024 * 1024 })
+  execFileSync(join(postgresBinDir(), 'psql'), ['-q', '-v', 'ON_ERROR_STOP=1', '--dbname', target], { input: dump, stdio: ['pipe', 'ignore', 'pipe'] })
+  const client = new pg.Client({ connectionString: target })
+  await client.connect()
+  try {
+    await client.query('DELETE FROM kernel_lease')
+  } finally {
+    await client.end()
+  }
 }
 
 /** Drops the databases still there and disconnects (test/run.js, at the end of a PostgreSQL run). */

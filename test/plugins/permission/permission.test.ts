@@ -1,7 +1,7 @@
 import { expect } from 'chai'
-import { copyFileSync, symlinkSync, writeFileSync } from 'node:fs'
+import { symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { cleanup, SQLITE_IN_DATA_DIR, startServer, tempDir } from '../../helper.js'
+import { cleanup, copyStores, startServer, tempDir } from '../../helper.js'
 import { PLUGINS, sessionHarness, until, type SessionHarness } from '../session/setup.js'
 
 const ASK_READ = { permission: { read: { '*': 'ask' } } }
@@ -14,21 +14,19 @@ async function askedRequest(h: SessionHarness, sessionID: string, count = 1): Pr
 }
 
 /**
- * A prompt whose `read` waits on a permission, then a crash: the database is copied as it is at
- * that moment and a second server starts on the copy (SQLite on every run: the test copies its file).
+ * A prompt whose `read` waits on a permission, then a crash: the stores are copied as they are at
+ * that moment and a second server starts on the copy.
  */
 async function crashWhileAsking() {
-  const dataDir = tempDir('ok-data-')
-  const h = await sessionHarness({ files: FILES, config: ASK_READ, dataDir, server: { database: SQLITE_IN_DATA_DIR } })
+  const h = await sessionHarness({ files: FILES, config: ASK_READ })
   h.llm.script({ toolCalls: [{ name: 'read', args: { filePath: 'notes.txt' } }] })
   const session = await h.createSession()
   void h.prompt(session.id, 'read').catch(() => {})
   const asked = await askedRequest(h, session.id)
-  h.server.kernel.storage.db.pragma('wal_checkpoint(FULL)')
   const crashed = tempDir('ok-data-')
-  copyFileSync(join(dataDir, 'opencode-kernel.db'), join(crashed, 'opencode-kernel.db'))
+  await copyStores(h.server, crashed)
   await h.server.close()
-  const second = await startServer({ cwd: h.repo, only: PLUGINS, dataDir: crashed, database: SQLITE_IN_DATA_DIR })
+  const second = await startServer({ cwd: h.repo, only: PLUGINS, dataDir: crashed })
   return { h, session, asked, second }
 }
 

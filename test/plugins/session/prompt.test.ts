@@ -1,8 +1,7 @@
 import { expect } from 'chai'
-import { copyFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { PACKAGE_ROOT } from '../../../kernel/version.js'
-import { cleanup, onCleanup, SQLITE_IN_DATA_DIR, startServer, tempDir } from '../../helper.js'
+import { cleanup, copyStores, onCleanup, startServer, tempDir } from '../../helper.js'
 import { ScriptedLlm } from '../../llm/server.js'
 import { PLUGINS, sessionHarness, until } from './setup.js'
 
@@ -232,19 +231,16 @@ describe('plugin: session (the agent loop)', () => {
   })
 
   it('marks parts left running by a crash as errors at start-up', async () => {
-    const dataDir = tempDir('ok-data-')
-    // SQLite on every run: the test copies the database file.
-    const h = await sessionHarness({ dataDir, plugins: [SLOW_TOOLS], server: { database: SQLITE_IN_DATA_DIR } })
+    const h = await sessionHarness({ plugins: [SLOW_TOOLS] })
     h.llm.script({ toolCalls: [{ name: 'wait', args: { ms: 60_000 } }] })
     const session = await h.createSession()
     void h.prompt(session.id, 'wait').catch(() => {})
     const db = h.server.kernel.storage.db
     await until(() => (db.prepare("SELECT count(*) AS n FROM part WHERE active = 1 AND data LIKE '%\"running\"%'").get() as { n: number }).n === 1, 5000, 'running part stored')
-    // A crash: copy the database as it is now (mid-tool) and start a new server on the copy.
-    db.pragma('wal_checkpoint(FULL)')
+    // A crash: copy the stores as they are now (mid-tool) and start a new server on the copy.
     const crashed = tempDir('ok-data-')
-    copyFileSync(join(dataDir, 'opencode-kernel.db'), join(crashed, 'opencode-kernel.db'))
-    const second = await startServer({ cwd: h.repo, only: PLUGINS, dataDir: crashed, database: SQLITE_IN_DATA_DIR })
+    await copyStores(h.server, crashed)
+    const second = await startServer({ cwd: h.repo, only: PLUGINS, dataDir: crashed })
     const messages = (await second.app.inject({ url: `/session/${session.id}/message` })).json()
     const tool = messages[1].parts.find((p: any) => p.type === 'tool')
     expect(tool.state.status).to.equal('error')

@@ -1,8 +1,7 @@
 import { expect } from 'chai'
 import { definedEvents } from '../../../kernel/bus.js'
-import { copyFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { cleanup, gitRepo, listen, SQLITE_IN_DATA_DIR, startServer, tempDir } from '../../helper.js'
+import { cleanup, copyStores, gitRepo, listen, startServer, tempDir } from '../../helper.js'
 import { expectMatchesReference } from '../../openapi.js'
 import { PLUGINS, sessionHarness, until, type SessionHarness } from '../session/setup.js'
 
@@ -182,15 +181,12 @@ describe('plugin: sync', () => {
   })
 
   it('starts the log of a session older than the log with a snapshot of it, so its history is complete', async () => {
-    const dataDir = tempDir('ok-data-')
-    // SQLite on every run: the test copies the database file.
-    const h = await sessionHarness({ dataDir, server: { database: SQLITE_IN_DATA_DIR } })
+    const h = await sessionHarness({})
     const sessionID = await conversation(h)
     // The same database under a server that has the sync plugin (an upgrade).
-    h.server.kernel.storage.db.pragma('wal_checkpoint(FULL)')
     const upgraded = tempDir('ok-data-')
-    copyFileSync(join(dataDir, 'opencode-kernel.db'), join(upgraded, 'opencode-kernel.db'))
-    const server = await startServer({ cwd: h.repo, only: [...PLUGINS, 'sync'], dataDir: upgraded, database: SQLITE_IN_DATA_DIR })
+    await copyStores(h.server, upgraded)
+    const server = await startServer({ cwd: h.repo, only: [...PLUGINS, 'sync'], dataDir: upgraded })
     const a = await listen(server)
     expect((await post(`${a}/sync/history`, {})).body).to.deep.equal([])
     const renamed = await fetch(`${a}/session/${sessionID}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ title: 'Renamed' }) })
