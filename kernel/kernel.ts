@@ -98,7 +98,7 @@ export class KernelRuntime implements Kernel {
 
   node(): NodeInfo {
     const cluster = this.cluster
-    if (cluster) return { id: cluster.nodeId, url: cluster.nodeUrl ?? this.url, backend: 'postgres', instances: cluster.leases.owned() }
+    if (cluster) return { id: cluster.nodeId, url: cluster.nodeUrl ?? this.url, backend: 'postgres', instances: cluster.leases.owned(), database: cluster.healthy ? 'reachable' : 'unreachable' }
     return { id: this.processNodeId, url: this.url, backend: 'sqlite', instances: this.instances.directories() }
   }
 

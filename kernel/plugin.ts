@@ -66,6 +66,8 @@ export interface NodeInfo {
   backend: 'postgres' | 'sqlite'
   /** The directories whose instance runs here (in a cluster: whose lease this node holds). */
   instances: string[]
+  /** PostgreSQL only: whether the database answers. */
+  database?: 'reachable' | 'unreachable'
 }
 
 export interface KernelPaths {

@@ -56,6 +56,7 @@ describe('kernel: cluster, the database going away', function () {
     expect(((await refused!.json()) as { name: string }).name).to.equal('DatabaseUnavailableError')
     const health = await fetch(`${url}/global/health`)
     expect(health.status).to.equal(200)
+    expect(((await health.json()) as { node: { database: string } }).node.database).to.equal('unreachable')
     await sleep(10_000 - (Date.now() - outageStarted))
     expect((await fetch(`${url}/session/${session.id}`)).status).to.equal(503)
     await pg.start()
