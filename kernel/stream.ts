@@ -178,10 +178,14 @@ export class EventStreams {
     } else {
       // The replay comes from the database: live events wait behind it (bounded) and those the
       // replay already holds are not sent twice.
+      // Events the replay covers (sent, or left to the resync it sent instead) are not sent live
+      // again, also when this node delivers them only after the replay was read.
       let waiting: BusEvent[] | undefined = []
+      let covered = Infinity
       unsubscribe = this.bus.subscribe((event) => {
-        if (!waiting) send(event)
-        else if (waiting.length < MAX_WAITING_EVENTS) waiting.push(event)
+        if (waiting) {
+          if (waiting.length < MAX_WAITING_EVENTS) waiting.push(event)
+        } else if (event.seq > covered) send(event)
       }, directory)
       missed.then(
         (events) => events,
@@ -190,9 +194,9 @@ export class EventStreams {
         const held = waiting!
         waiting = undefined
         if (stream.client.isClosed) return
-        const last = Math.max(replay(events), from!)
+        covered = Math.max(replay(events), from!)
         if (held.length === MAX_WAITING_EVENTS && events) replay(undefined)
-        for (const event of held) if (event.seq > last) send(event)
+        for (const event of held) if (event.seq > covered) send(event)
       })
     }
     // A client that went away while the request passed the hooks fired 'close' before anyone listened.

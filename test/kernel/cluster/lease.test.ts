@@ -160,7 +160,9 @@ describe('cluster: instance leases', function () {
 
   it('reports the SQLite backend, this process and its instances in /global/health', async () => {
     const repo = gitRepo()
-    const server = await startServer({ only: ['core'], cwd: tempDir('ok-cwd-') })
+    // SQLite whatever backend the run uses: this is about the SQLite backend.
+    const dataDir = tempDir('ok-data-')
+    const server = await startServer({ only: ['core'], cwd: tempDir('ok-cwd-'), dataDir, database: `sqlite:${dataDir}/opencode-kernel.db` })
     const base = await listen(server)
     await request(base, 'GET', `/path?directory=${encodeURIComponent(repo)}`)
     const health = (await request(base, 'GET', '/global/health')).body
