@@ -37,8 +37,11 @@ if (database === 'postgres') {
   process.exit(2)
 }
 
+// The cluster tests and the fixture's own start a PostgreSQL server of their own on every run:
+// the PostgreSQL run does not repeat them (the SQLite run, `npm test`, has run them already).
+const ownPostgres = (path) => path.includes('/kernel/cluster/') || path.endsWith('/pg.test.js')
 const mocha = new Mocha({ reporter: 'spec', timeout: 20000, slow: 1000 })
-for (const file of testFiles(root)) mocha.addFile(file)
+for (const file of testFiles(root)) if (!(database && database !== 'sqlite' && ownPostgres(file) && !filter)) mocha.addFile(file)
 await mocha.loadFilesAsync()
 const runner = mocha.run(async (failures) => {
   const { passes = 0, failures: failed = 0, pending = 0 } = runner.stats ?? {}
