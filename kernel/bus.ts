@@ -88,12 +88,10 @@ export class InProcessBus implements EventBus {
   private ringLength = 0
   /** The highest seq that has left the replay buffer (or preceded this process). */
   private lostUpTo: number
-  private readonly all = new Set<Listener>()
-  private readonly byDirectory = new Map<string, Set<Listener>>()
-  private readonly onListenerError: (error: unknown, event: BusEvent) => void
+  private readonly subscribers: Subscribers
 
   constructor(options: InProcessBusOptions = {}) {
-    this.onListenerError = options.onListenerError ?? ((error) => console.error(error))
+    this.subscribers = new Subscribers(options.onListenerError ?? ((error) => console.error(error)))
     this.ring = new Array(Math.max(1, options.replayCapacity ?? 4096))
     // Start from the clock so ids keep increasing across restarts and an id from a previous
     // process is always recognised as lost.
@@ -118,24 +116,12 @@ export class InProcessBus implements EventBus {
     }
     if (target !== 'global' && target.project) busEvent.project = target.project.id
     this.remember(busEvent)
-    for (const listener of this.all) this.deliver(listener, busEvent)
-    const local = this.byDirectory.get(directory)
-    if (local) for (const listener of local) this.deliver(listener, busEvent)
+    this.subscribers.deliver(busEvent)
     return busEvent
   }
 
   subscribe(listener: Listener, directory?: string): () => void {
-    if (directory === undefined) {
-      this.all.add(listener)
-      return () => this.all.delete(listener)
-    }
-    let set = this.byDirectory.get(directory)
-    if (!set) this.byDirectory.set(directory, (set = new Set()))
-    set.add(listener)
-    return () => {
-      set.delete(listener)
-      if (set.size === 0 && this.byDirectory.get(directory) === set) this.byDirectory.delete(directory)
-    }
+    return this.subscribers.add(listener, directory)
   }
 
   since(seq: number, directory?: string): BusEvent[] | undefined {
@@ -158,13 +144,44 @@ export class InProcessBus implements EventBus {
       this.ringLength++
     }
   }
+}
 
-  private deliver(listener: Listener, event: BusEvent): void {
-    // A failing listener must never break the publisher or the other listeners.
+/**
+ * Listeners of every event and of one directory's events. Each is called in turn; one that throws
+ * is reported and never breaks the publisher or the other listeners.
+ */
+export class Subscribers {
+  private readonly all = new Set<Listener>()
+  private readonly byDirectory = new Map<string, Set<Listener>>()
+
+  constructor(private readonly onError: (error: unknown, event: BusEvent) => void) {}
+
+  /** Listens to every event, or only to those of `directory`. Returns the unsubscribe function. */
+  add(listener: Listener, directory?: string): () => void {
+    if (directory === undefined) {
+      this.all.add(listener)
+      return () => this.all.delete(listener)
+    }
+    let set = this.byDirectory.get(directory)
+    if (!set) this.byDirectory.set(directory, (set = new Set()))
+    set.add(listener)
+    return () => {
+      set.delete(listener)
+      if (set.size === 0 && this.byDirectory.get(directory) === set) this.byDirectory.delete(directory)
+    }
+  }
+
+  deliver(event: BusEvent): void {
+    for (const listener of this.all) this.call(listener, event)
+    const local = this.byDirectory.get(event.directory)
+    if (local) for (const listener of local) this.call(listener, event)
+  }
+
+  private call(listener: Listener, event: BusEvent): void {
     try {
       listener(event)
     } catch (error) {
-      this.onListenerError(error, event)
+      this.onError(error, event)
     }
   }
 }

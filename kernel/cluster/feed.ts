@@ -1,4 +1,4 @@
-import type { BusEvent, Listener } from '../bus.js'
+import { Subscribers, type BusEvent, type Listener } from '../bus.js'
 import type { Cluster } from './index.js'
 
 /** A row of `kernel_event`. */
@@ -22,11 +22,12 @@ export function eventOfRow(row: EventRow): BusEvent {
  * them ids, delivered by the replica as it reads them; `since` replays from the events table.
  */
 export class ClusterFeed {
-  private readonly all = new Set<Listener>()
-  private readonly byDirectory = new Map<string, Set<Listener>>()
+  private readonly subscribers: Subscribers
   private last = 0
 
-  constructor(private readonly cluster: Cluster) {}
+  constructor(private readonly cluster: Cluster) {
+    this.subscribers = new Subscribers((error, event) => cluster.log.error({ err: error, event: event.payload.type }, 'event listener failed'))
+  }
 
   /** The id the node starts from: events before it are replayed from the table, not delivered. */
   started(lastEventId: number): void {
@@ -35,23 +36,11 @@ export class ClusterFeed {
 
   deliver(event: BusEvent): void {
     this.last = event.seq
-    for (const listener of this.all) this.call(listener, event)
-    const local = this.byDirectory.get(event.directory)
-    if (local) for (const listener of local) this.call(listener, event)
+    this.subscribers.deliver(event)
   }
 
   subscribe(listener: Listener, directory?: string): () => void {
-    if (directory === undefined) {
-      this.all.add(listener)
-      return () => this.all.delete(listener)
-    }
-    let set = this.byDirectory.get(directory)
-    if (!set) this.byDirectory.set(directory, (set = new Set()))
-    set.add(listener)
-    return () => {
-      set.delete(listener)
-      if (set.size === 0 && this.byDirectory.get(directory) === set) this.byDirectory.delete(directory)
-    }
+    return this.subscribers.add(listener, directory)
   }
 
   /**
@@ -82,13 +71,5 @@ export class ClusterFeed {
   /** The id of frames that are not events: the last event delivered, so a reconnect resumes after it. */
   nextSeq(): number {
     return this.last
-  }
-
-  private call(listener: Listener, event: BusEvent): void {
-    try {
-      listener(event)
-    } catch (error) {
-      this.cluster.log.error({ err: error, event: event.payload.type }, 'event listener failed')
-    }
   }
 }

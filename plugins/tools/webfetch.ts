@@ -78,7 +78,12 @@ export const webfetchTool = (env: ToolEnv) =>
       const format = args.format ?? 'markdown'
       await context.ask({ permission: 'webfetch', patterns: [url.href], always: ['*'], metadata: { url: url.href, format } })
       const seconds = Math.min(args.timeout ?? DEFAULT_TIMEOUT_S, MAX_TIMEOUT_S)
-      const signal = AbortSignal.any([context.abort, AbortSignal.timeout(seconds * 1000)])
+      // A timer of our own rather than AbortSignal.timeout(): a timeout signal held only by
+      // AbortSignal.any() can be garbage-collected before it fires (Node 20), and the fetch then
+      // waits for the server however long it takes (seen in the full test run, which forces GCs).
+      const timeout = new AbortController()
+      const timer = setTimeout(() => timeout.abort(new DOMException(`timed out after ${seconds} s`, 'TimeoutError')), seconds * 1000)
+      const signal = AbortSignal.any([context.abort, timeout.signal])
       let response: Response
       let body: Buffer
       try {
@@ -94,6 +99,8 @@ export const webfetchTool = (env: ToolEnv) =>
         if ((error as Error).name === 'TimeoutError') throw new Error(`Failed to fetch ${url.href}: timed out after ${seconds} s`)
         if ((error as Error).message.startsWith('Request failed') || (error as Error).message.startsWith('Response too large')) throw new Error(`Failed to fetch ${url.href}: ${(error as Error).message}`)
         throw new Error(`Failed to fetch ${url.href}: ${cause(error)}`)
+      } finally {
+        clearTimeout(timer)
       }
       const contentType = response.headers.get('content-type') ?? ''
       if (contentType.startsWith('image/')) {

@@ -1,9 +1,8 @@
 import { expect } from 'chai'
-import { cleanup, gitRepo, listen, onCleanup, startServer, tempDir } from '../../helper.js'
-import { ScriptedLlm } from '../../llm/server.js'
+import { cleanup, listen, onCleanup, startServer, tempDir } from '../../helper.js'
 import { PLUGINS } from '../../plugins/session/setup.js'
-import { startServerProcess, waitFor, writeScriptedConfig } from '../../server-process.js'
-import { database, request, SECRET, stopPostgres } from './setup.js'
+import { startServerProcess, waitFor } from '../../server-process.js'
+import { database, request, scriptedProject, SECRET, stopPostgres } from './setup.js'
 
 const OWNER_TTL_MS = 3000
 
@@ -14,12 +13,7 @@ describe('cluster: sessions across nodes', function () {
 
   it('completes a tool call whose permission was asked on the owner and answered on another node', async () => {
     const url = await database()
-    const llm = new ScriptedLlm()
-    await llm.start()
-    onCleanup(() => llm.close())
-    const repo = gitRepo({ 'notes.txt': 'one\ntwo\n' })
-    writeScriptedConfig(repo, llm.url, { permission: { read: { '*': 'ask' } } })
-    const q = `?directory=${encodeURIComponent(repo)}`
+    const { llm, q } = await scriptedProject({ permission: { read: { '*': 'ask' } } }, { 'notes.txt': 'one\ntwo\n' })
     const nodes = []
     for (const id of ['node-a', 'node-b']) {
       const server = await startServer({ database: url, clusterSecret: SECRET, nodeId: id, leaseTtlMs: 1500, cwd: tempDir('ok-cwd-'), only: PLUGINS })
@@ -48,12 +42,7 @@ describe('cluster: sessions across nodes', function () {
 
   it('lets another node take the instance over after expiry: history kept, the interrupted turn marked, a new prompt answered', async () => {
     const url = await database()
-    const llm = new ScriptedLlm()
-    await llm.start()
-    onCleanup(() => llm.close())
-    const repo = gitRepo()
-    writeScriptedConfig(repo, llm.url)
-    const q = `?directory=${encodeURIComponent(repo)}`
+    const { llm, repo, q } = await scriptedProject()
 
     const a = await startServerProcess({
       cwd: tempDir('ok-cwd-'),

@@ -51,8 +51,8 @@ describe('cluster: forwarding to the node that runs an instance', function () {
     expect((await b.call('DELETE', `/pty/${created.body.id}${q}`)).body).to.equal(true)
 
     const [healthA, healthB] = [await a.health(), await b.health()]
-    expect(healthA.node).to.deep.equal({ id: 'node-a', url: a.base, backend: 'postgres', instances: [repo] })
-    expect(healthB.node).to.deep.equal({ id: 'node-b', url: b.base, backend: 'postgres', instances: [] })
+    expect(healthA.node).to.deep.equal({ id: 'node-a', url: a.base, backend: 'postgres', instances: [repo], database: 'reachable' })
+    expect(healthB.node).to.deep.equal({ id: 'node-b', url: b.base, backend: 'postgres', instances: [], database: 'reachable' })
     expect(healthA.healthy).to.equal(true)
   })
 

@@ -1,9 +1,7 @@
 import { expect } from 'chai'
-import { cleanup, gitRepo, listen, onCleanup, openSse, startServer, tempDir } from '../../helper.js'
-import { ScriptedLlm } from '../../llm/server.js'
+import { cleanup, gitRepo, listen, openSse, startServer, tempDir } from '../../helper.js'
 import { PLUGINS } from '../../plugins/session/setup.js'
-import { writeScriptedConfig } from '../../server-process.js'
-import { database, request, SECRET, stopPostgres } from './setup.js'
+import { database, request, scriptedProject, SECRET, stopPostgres } from './setup.js'
 
 describe('cluster: three nodes on one database', function () {
   this.timeout(120_000)
@@ -21,12 +19,7 @@ describe('cluster: three nodes on one database', function () {
 
   it('creates a session on A, prompts it through B, and streams its events on C; a client moving to another node with Last-Event-ID misses nothing', async () => {
     const url = await database()
-    const llm = new ScriptedLlm()
-    await llm.start()
-    onCleanup(() => llm.close())
-    const repo = gitRepo()
-    writeScriptedConfig(repo, llm.url)
-    const q = `?directory=${encodeURIComponent(repo)}`
+    const { llm, q } = await scriptedProject()
     const [a, b, c] = (await nodes(url, ['node-a', 'node-b', 'node-c'])) as [string, string, string]
 
     const session = (await request(a, 'POST', `/session${q}`, { title: 'across' })).body

@@ -1,7 +1,9 @@
 // Cluster nodes for the lease and forwarding tests: in-process servers on one PostgreSQL database.
 import { expect } from 'chai'
 import pg from 'pg'
-import { listen, onCleanup, startServer, tempDir, type TestServer } from '../../helper.js'
+import { gitRepo, listen, onCleanup, startServer, tempDir, type TestServer } from '../../helper.js'
+import { ScriptedLlm } from '../../llm/server.js'
+import { writeScriptedConfig } from '../../server-process.js'
 import { startPostgres, type TestPostgres } from '../../pg.js'
 
 export const SECRET = 'cluster-secret-for-tests-0123456789'
@@ -74,6 +76,16 @@ export async function node(url: string, id: string, options: { only?: string[]; 
       return response.body
     },
   }
+}
+
+/** A scripted LLM (closed by `cleanup()`) and a repository whose config points at it; `q` names the repository. */
+export async function scriptedProject(config: Record<string, unknown> = {}, files?: Record<string, string>) {
+  const llm = new ScriptedLlm()
+  await llm.start()
+  onCleanup(() => llm.close())
+  const repo = gitRepo(files)
+  writeScriptedConfig(repo, llm.url, config)
+  return { llm, repo, q: `?directory=${encodeURIComponent(repo)}` }
 }
 
 export { onCleanup }
