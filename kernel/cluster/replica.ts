@@ -30,6 +30,7 @@ CREATE TABLE IF NOT EXISTS kernel_change (id BIGSERIAL PRIMARY KEY, node TEXT NO
 CREATE TABLE IF NOT EXISTS kernel_event (id BIGSERIAL PRIMARY KEY, node TEXT NOT NULL, time BIGINT NOT NULL, directory TEXT NOT NULL, project TEXT, payload TEXT NOT NULL, durable TEXT);
 CREATE INDEX IF NOT EXISTS kernel_event_time ON kernel_event (time);
 CREATE INDEX IF NOT EXISTS kernel_change_time ON kernel_change (time);
+CREATE TABLE IF NOT EXISTS kernel_pruned (log TEXT PRIMARY KEY, upto BIGINT NOT NULL);
 `
 
 interface Column {
@@ -466,7 +467,12 @@ export class Replica {
     this.tailing = run().finally(() => (this.tailing = undefined))
     if (wait) return this.tailing
     this.tailing.catch((error: unknown) => {
-      if (!isConnectionError(error)) this.cluster.log.error({ err: error }, 'cluster: reading the other nodes\' changes failed')
+      if (error instanceof ReplicaTooOldError) {
+        // The replica cannot be brought up to date in place: restart (a fresh replica loads).
+        this.cluster.log.fatal({ err: error }, 'cluster: this node missed changes that are no longer kept; shutting down so it restarts with a fresh replica')
+        this.stop()
+        process.kill(process.pid, 'SIGTERM')
+      } else if (!isConnectionError(error)) this.cluster.log.error({ err: error }, 'cluster: reading the other nodes\' changes failed')
     })
     return Promise.resolve()
   }
@@ -486,6 +492,11 @@ export class Replica {
           [this.lastEvent, TAIL_EVENTS],
         )
       ).rows
+      // Changes this node has not read were pruned (it was cut off for longer than they are kept).
+      if (changes.length && changes[0]!.id > this.lastChange + 1) {
+        const pruned = (await client.query<{ upto: number }>("SELECT upto FROM kernel_pruned WHERE log = 'change'")).rows[0]?.upto ?? 0
+        if (pruned > this.lastChange) throw new ReplicaTooOldError(this.lastChange, pruned)
+      }
       return { changes, events }
     }, 'REPEATABLE READ READ ONLY')
     if (this.stopped) return false
@@ -533,10 +544,26 @@ export class Replica {
     const before = Date.now() - EVENT_RETENTION_MS
     try {
       await this.cluster.db.query('DELETE FROM kernel_event WHERE id <= (SELECT max(id) FROM kernel_event) - $1 OR time < $2', [this.cluster.eventRetention, before])
-      await this.cluster.db.query('DELETE FROM kernel_change WHERE time < $1', [before])
+      // What was pruned is recorded: a node that had not read it yet must know (ReplicaTooOldError).
+      await this.cluster.db.transaction(async (client) => {
+        const upto = (await client.query<{ id: number | null }>('SELECT max(id) AS id FROM kernel_change WHERE time < $1', [before])).rows[0]!.id
+        if (upto === null) return
+        await client.query(
+          "INSERT INTO kernel_pruned (log, upto) VALUES ('change', $1) ON CONFLICT (log) DO UPDATE SET upto = GREATEST(kernel_pruned.upto, EXCLUDED.upto)",
+          [upto],
+        )
+        await client.query('DELETE FROM kernel_change WHERE id <= $1', [upto])
+      })
     } catch (error) {
       if (!isConnectionError(error)) this.cluster.log.warn({ err: error }, 'cluster: pruning old events failed')
     }
+  }
+}
+
+/** The change log no longer holds what this node has yet to read. */
+class ReplicaTooOldError extends Error {
+  constructor(lastRead: number, prunedUpTo: number) {
+    super(`read up to change ${lastRead}, changes up to ${prunedUpTo} were pruned`)
   }
 }
 

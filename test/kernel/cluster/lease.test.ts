@@ -135,6 +135,26 @@ describe('cluster: instance leases', function () {
     expect((await b.health()).node.instances).to.deep.equal([repo])
   })
 
+  it('shuts a node down (to restart with a fresh replica) when changes it has yet to read were pruned', async () => {
+    const url = await database()
+    const a = await startServerProcess({
+      cwd: tempDir('ok-cwd-'),
+      dataDir: tempDir('ok-data-'),
+      configHome: tempDir('ok-config-'),
+      env: { OPENCODE_KERNEL_DATABASE_URL: url, OPENCODE_KERNEL_CLUSTER_SECRET: SECRET, OPENCODE_KERNEL_NODE_ID: 'node-a' },
+    })
+    onCleanup(() => a.stop('SIGKILL'))
+    expect((await a.call('GET', '/global/health')).status).to.equal(200)
+    const exited = new Promise<number | null>((resolve) => a.child.once('exit', (code) => resolve(code)))
+    // As if the node had been cut off while other nodes wrote and the log was pruned past it.
+    await sql(url, "INSERT INTO kernel_pruned (log, upto) VALUES ('change', 1000000)")
+    await sql(url, "SELECT setval('kernel_change_id_seq', 1000001)")
+    await sql(url, `INSERT INTO kernel_change (node, time, events_upto, changes) VALUES ('node-z', 0, 0, '{"changes":[],"tables":[]}')`)
+    await sql(url, "SELECT pg_notify('opencode_kernel', 'node-z')")
+    // A graceful shutdown (exit 0), which nothing else in this test asks for.
+    expect(await exited).to.equal(0)
+  })
+
   it('recovers what a crash left unfinished per instance, when that instance boots', async () => {
     const url = await database()
     const a = await node(url, 'node-a', { only: ['core', 'agent', 'provider', 'session', 'permission'] })
