@@ -10,7 +10,9 @@ const root = new URL('..', import.meta.url).pathname
 const app = join(root, 'plugins', 'web', 'app')
 const out = join(root, 'dist', 'web')
 
-execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '-p', app], { stdio: 'inherit' })
+execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '-p', app], {
+  stdio: 'inherit',
+})
 await build({ configFile: join(app, 'vite.config.ts'), logLevel: 'warn' })
 
 const COMPRESSIBLE = /\.(js|css|html|svg|json|txt|webmanifest)$/
@@ -21,7 +23,12 @@ function compress(dir) {
     else if (COMPRESSIBLE.test(name)) {
       const body = readFileSync(path)
       writeFileSync(path + '.gz', gzipSync(body, { level: 9 }))
-      writeFileSync(path + '.br', brotliCompressSync(body, { params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: body.length } }))
+      writeFileSync(
+        path + '.br',
+        brotliCompressSync(body, {
+          params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: body.length },
+        }),
+      )
     }
   }
 }

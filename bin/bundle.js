@@ -8,7 +8,9 @@ import { join } from 'node:path'
 
 const root = new URL('..', import.meta.url).pathname
 const pluginsDir = join(root, 'plugins')
-const names = readdirSync(pluginsDir).filter((name) => existsSync(join(pluginsDir, name, 'index.ts'))).sort()
+const names = readdirSync(pluginsDir)
+  .filter((name) => existsSync(join(pluginsDir, name, 'index.ts')))
+  .sort()
 
 mkdirSync(join(root, 'dist'), { recursive: true })
 const entry = join(root, 'dist', '.bundle-entry.mjs')
@@ -38,6 +40,27 @@ await build({
   logLevel: 'warning',
   // Native addons and the heavy, lazily imported model and MCP SDKs (and zod, which only plugin
   // tools use) stay outside the bundle.
-  external: ['esbuild', '@opencode-ai/sdk', 'turndown', 'diff', 'ignore', 'picomatch', 'vscode-jsonrpc', 'vscode-jsonrpc/*', 'better-sqlite3', 'node-pty', 'ai', '@ai-sdk/*', '@modelcontextprotocol/sdk', '@modelcontextprotocol/sdk/*', 'zod', 'zod/*', 'pg', 'undici'],
-  banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+  external: [
+    'esbuild',
+    '@opencode-ai/sdk',
+    'turndown',
+    'diff',
+    'ignore',
+    'picomatch',
+    'vscode-jsonrpc',
+    'vscode-jsonrpc/*',
+    'better-sqlite3',
+    'node-pty',
+    'ai',
+    '@ai-sdk/*',
+    '@modelcontextprotocol/sdk',
+    '@modelcontextprotocol/sdk/*',
+    'zod',
+    'zod/*',
+    'pg',
+    'undici',
+  ],
+  banner: {
+    js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+  },
 })

@@ -1,7 +1,13 @@
 import cors from '@fastify/cors'
 import swagger from '@fastify/swagger'
 import websocket from '@fastify/websocket'
-import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
+import Fastify, {
+  LogController,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify'
 import fastifyPlugin from 'fastify-plugin'
 import type { Server } from 'node:http'
 import { handleClientError } from './client-error.js'
@@ -9,7 +15,15 @@ import { registerClusterHooks } from './cluster/hooks.js'
 import { kernelCompilers } from './compilers.js'
 import { checkDirectory, normaliseDirectory, requestedDirectory } from './directory.js'
 import { eventDocument } from './doc.js'
-import { BadRequestError, errorReference, isNamedError, NamedError, NotFoundError, PluginLoadError, type RequestPart } from './errors.js'
+import {
+  BadRequestError,
+  errorReference,
+  isNamedError,
+  NamedError,
+  NotFoundError,
+  PluginLoadError,
+  type RequestPart,
+} from './errors.js'
 import type { Instance } from './instance.js'
 import type { KernelRuntime } from './kernel.js'
 import type { LoadedPlugin } from './loader.js'
@@ -71,7 +85,8 @@ const VALIDATION_KIND: Record<string, RequestPart> = {
 
 /** A named error in the shape of the surface the request is on: `{ name, data }`, or tagged on v2. */
 function sendNamed(request: FastifyRequest, reply: FastifyReply, error: NamedError): void {
-  if (isV2Request(request) && error.statusCode < 500) reply.status(error.statusCode).send(taggedBody(error.name, error.data))
+  if (isV2Request(request) && error.statusCode < 500)
+    reply.status(error.statusCode).send(taggedBody(error.name, error.data))
   else reply.status(error.statusCode).send(error.toJSON())
 }
 
@@ -81,7 +96,10 @@ function handleV2Validation(error: FastifyError, reply: FastifyReply): void {
   const missing = (first?.params as { missingProperty?: string } | undefined)?.missingProperty
   const path = first?.instancePath ? first.instancePath.slice(1).split('/') : []
   if (missing) path.push(missing)
-  const kind = ({ body: 'Payload', querystring: 'Query', params: 'Params', headers: 'Query' } as const)[error.validationContext ?? 'body'] ?? 'Payload'
+  const kind =
+    ({ body: 'Payload', querystring: 'Query', params: 'Params', headers: 'Query' } as const)[
+      error.validationContext ?? 'body'
+    ] ?? 'Payload'
   const at = path.length ? `\n  at [${path.map((key) => JSON.stringify(key)).join('][')}]` : ''
   const message = `${missing ? 'Missing key' : (first?.message ?? error.message)}${at}`
   reply.status(400).send({ _tag: 'InvalidRequestError', message, kind, ...(path[0] ? { field: path[0] } : {}) })
@@ -99,7 +117,9 @@ function handleError(error: FastifyError, request: FastifyRequest, reply: Fastif
   }
   if (error.validation) {
     const first = error.validation[0]
-    const field = first?.instancePath ? first.instancePath.slice(1).replace(/\//g, '.') : (first?.params as { missingProperty?: string })?.missingProperty
+    const field = first?.instancePath
+      ? first.instancePath.slice(1).replace(/\//g, '.')
+      : (first?.params as { missingProperty?: string })?.missingProperty
     const where = field ? ` at "${field}"` : ''
     const allowed = (first?.params as { allowedValues?: unknown[] } | undefined)?.allowedValues
     const expected = allowed ? ` (${allowed.map((value) => JSON.stringify(value)).join(', ')})` : ''
@@ -117,13 +137,25 @@ function handleError(error: FastifyError, request: FastifyRequest, reply: Fastif
       reply.status(413).send({ name: 'PayloadTooLargeError', data: { message: 'Request body is too large' } })
       return
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      reply.status(415).send({ name: 'UnsupportedMediaTypeError', data: { message: `Unsupported content type: ${request.headers['content-type'] ?? ''}` } })
+      reply
+        .status(415)
+        .send({
+          name: 'UnsupportedMediaTypeError',
+          data: { message: `Unsupported content type: ${request.headers['content-type'] ?? ''}` },
+        })
       return
   }
   const code = (error as { code?: unknown }).code
   if (code === 'SQLITE_FULL' || code === 'ENOSPC') {
     request.log.warn({ err: error, url: request.url, method: request.method }, 'disk full')
-    reply.status(507).send({ name: 'InsufficientStorageError', data: { message: 'The server cannot store this: its disk is full. Nothing was changed; retry once space is freed.' } })
+    reply
+      .status(507)
+      .send({
+        name: 'InsufficientStorageError',
+        data: {
+          message: 'The server cannot store this: its disk is full. Nothing was changed; retry once space is freed.',
+        },
+      })
     return
   }
   const status = error.statusCode ?? 500
@@ -133,14 +165,20 @@ function handleError(error: FastifyError, request: FastifyRequest, reply: Fastif
   }
   const ref = errorReference()
   request.log.error({ err: error, ref, url: request.url, method: request.method }, 'request failed')
-  reply.status(500).send({ name: 'UnknownError', data: { message: 'Unexpected server error. Check server logs for details.', ref } })
+  reply
+    .status(500)
+    .send({ name: 'UnknownError', data: { message: 'Unexpected server error. Check server logs for details.', ref } })
 }
 
 /**
  * Builds the Fastify app: security, instance routing, schema registry, /doc, kernel routes, then
  * every plugin in dependency order. It does not listen.
  */
-export async function buildApp(kernel: KernelRuntime, plugins: readonly LoadedPlugin[], options: AppOptions): Promise<FastifyInstance> {
+export async function buildApp(
+  kernel: KernelRuntime,
+  plugins: readonly LoadedPlugin[],
+  options: AppOptions,
+): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: kernel.log,
     logController: new LogController({ disableRequestLogging: true }),
@@ -166,8 +204,16 @@ export async function buildApp(kernel: KernelRuntime, plugins: readonly LoadedPl
   const logEvery = kernel.log.level === 'debug' || kernel.log.level === 'trace'
   app.addHook('onResponse', (request, reply, done) => {
     const ms = reply.elapsedTime
-    if (ms >= SLOW_REQUEST_MS) request.log.info({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(ms) }, 'slow request')
-    else if (logEvery) request.log.debug({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(ms * 100) / 100 }, 'request')
+    if (ms >= SLOW_REQUEST_MS)
+      request.log.info(
+        { method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(ms) },
+        'slow request',
+      )
+    else if (logEvery)
+      request.log.debug(
+        { method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(ms * 100) / 100 },
+        'request',
+      )
     done()
   })
 
@@ -190,7 +236,8 @@ export async function buildApp(kernel: KernelRuntime, plugins: readonly LoadedPl
 
   // Order matters: CORS headers go on every answer (401s included), then security, then routing.
   await app.register(cors, {
-    origin: (origin, callback) => callback(null, origin === undefined ? false : isAllowedOrigin(origin, options.security)),
+    origin: (origin, callback) =>
+      callback(null, origin === undefined ? false : isAllowedOrigin(origin, options.security)),
     methods: ['GET', 'HEAD', 'PUT', 'PATCH', 'POST', 'DELETE'],
     maxAge: 86400,
     strictPreflight: false,
@@ -201,12 +248,16 @@ export async function buildApp(kernel: KernelRuntime, plugins: readonly LoadedPl
     options: { maxPayload: 1024 * 1024 },
     // A dev-mode reload closes the old app but keeps its WebSockets (terminals stay attached).
     preClose(done) {
-      if (!options.keepConnections?.()) for (const client of this.websocketServer.clients) client.close(1001, 'server closing')
+      if (!options.keepConnections?.())
+        for (const client of this.websocketServer.clients) client.close(1001, 'server closing')
       this.websocketServer.close()
       done()
     },
   })
-  app.addHook('onRequest', createSecurityHook(clustered ? { ...options.security, clientAddress: clustered.clientAddress } : options.security))
+  app.addHook(
+    'onRequest',
+    createSecurityHook(clustered ? { ...options.security, clientAddress: clustered.clientAddress } : options.security),
+  )
   if (kernel.cluster) registerClusterHooks(app, kernel.cluster)
   if (clustered) app.addHook('onRequest', clustered.checkForwarded)
 
@@ -218,12 +269,23 @@ export async function buildApp(kernel: KernelRuntime, plugins: readonly LoadedPl
     if (request.method === 'OPTIONS') return done()
     const workspace = requestedWorkspace(request)
     if (workspace) {
-      if (!/^wrk_[A-Za-z0-9]+$/.test(workspace.id)) return done(new BadRequestError(`workspace must be a workspace id (wrk_…), got "${workspace.id}"`, workspace.from))
+      if (!/^wrk_[A-Za-z0-9]+$/.test(workspace.id))
+        return done(
+          new BadRequestError(`workspace must be a workspace id (wrk_…), got "${workspace.id}"`, workspace.from),
+        )
       const directory = workspaceDirectory(kernel.extensions, workspace.id)
       if (!directory) return done(new NotFoundError(`Workspace not found: ${workspace.id}`))
       request.workspaceID = workspace.id
-      if (clustered) return clustered.route(request, reply, kernel.instances.has(directory) ? Promise.resolve(directory) : checkDirectory(directory, 'cwd'), done)
-      const found = kernel.instances.has(directory) ? kernel.instances.get(directory) : checkDirectory(directory, 'cwd').then((checked) => kernel.instances.get(checked))
+      if (clustered)
+        return clustered.route(
+          request,
+          reply,
+          kernel.instances.has(directory) ? Promise.resolve(directory) : checkDirectory(directory, 'cwd'),
+          done,
+        )
+      const found = kernel.instances.has(directory)
+        ? kernel.instances.get(directory)
+        : checkDirectory(directory, 'cwd').then((checked) => kernel.instances.get(checked))
       found.then(
         (instance) => {
           request.instance = instance
@@ -241,8 +303,16 @@ export async function buildApp(kernel: KernelRuntime, plugins: readonly LoadedPl
       request.instance = ready
       return done()
     }
-    if (clustered) return clustered.route(request, reply, kernel.instances.has(directory) ? Promise.resolve(directory) : checkDirectory(raw, from), done)
-    const pending = kernel.instances.has(directory) ? kernel.instances.get(directory) : checkDirectory(raw, from).then((checked) => kernel.instances.get(checked))
+    if (clustered)
+      return clustered.route(
+        request,
+        reply,
+        kernel.instances.has(directory) ? Promise.resolve(directory) : checkDirectory(raw, from),
+        done,
+      )
+    const pending = kernel.instances.has(directory)
+      ? kernel.instances.get(directory)
+      : checkDirectory(raw, from).then((checked) => kernel.instances.get(checked))
     pending.then(
       (instance) => {
         request.instance = instance
@@ -254,7 +324,13 @@ export async function buildApp(kernel: KernelRuntime, plugins: readonly LoadedPl
   // v2 location routes read `location[directory]` (then the header, then the cwd) instead.
   const findLocation = (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void): void => {
     if (request.method === 'OPTIONS') return done()
-    if (clustered) return clustered.route(request, reply, locationDirectory(request, cwd, (workspaceID) => workspaceDirectory(kernel.extensions, workspaceID)), done)
+    if (clustered)
+      return clustered.route(
+        request,
+        reply,
+        locationDirectory(request, cwd, (workspaceID) => workspaceDirectory(kernel.extensions, workspaceID)),
+        done,
+      )
     locationDirectory(request, cwd, (workspaceID) => workspaceDirectory(kernel.extensions, workspaceID))
       .then((directory) => kernel.instances.get(directory))
       .then(
@@ -268,19 +344,27 @@ export async function buildApp(kernel: KernelRuntime, plugins: readonly LoadedPl
   app.addHook('onRoute', (route) => {
     if (route.config?.instance === false) return
     // A ticket the owner issued is redeemed there: this node lets it on to forwarding.
-    if (clustered && route.config?.ticket) route.config = { ...route.config, ticket: clustered.ticketCheck(route.config.ticket) }
+    if (clustered && route.config?.ticket)
+      route.config = { ...route.config, ticket: clustered.ticketCheck(route.config.ticket) }
     const methods = Array.isArray(route.method) ? route.method : [route.method]
     if (methods.every((method) => method === 'OPTIONS')) return
-    const own = route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest]
+    const own =
+      route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest]
     route.onRequest = [(route.config?.location ? findLocation : findInstance) as never, ...own]
   })
 
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: 'opencode-kernel', version: kernel.version, description: 'The OpenCode HTTP API, served by opencode-kernel' },
+      info: {
+        title: 'opencode-kernel',
+        version: kernel.version,
+        description: 'The OpenCode HTTP API, served by opencode-kernel',
+      },
     },
-    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+    refResolver: {
+      buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`),
+    },
     transformObject: (document) => eventDocument((document as { openapiObject: Record<string, any> }).openapiObject),
   })
   registerSchemas(app, KERNEL_SCHEMAS)
@@ -299,7 +383,9 @@ export async function buildApp(kernel: KernelRuntime, plugins: readonly LoadedPl
     }
     // Plugins share the root scope so their schemas and decorators are visible to the others.
     try {
-      await app.register(fastifyPlugin(register, { name: definition.name, dependencies: [...(definition.dependencies ?? [])] }))
+      await app.register(
+        fastifyPlugin(register, { name: definition.name, dependencies: [...(definition.dependencies ?? [])] }),
+      )
     } catch (error) {
       throw new PluginLoadError(definition.name, `failed to register: ${(error as Error).message}`, { cause: error })
     }

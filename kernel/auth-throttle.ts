@@ -69,10 +69,12 @@ export class AuthThrottle {
     // Re-inserted: the map's order is least recently failing first.
     this.addresses.delete(address)
     this.addresses.set(address, entry)
-    while (this.addresses.size > this.options.maxAddresses) this.addresses.delete(this.addresses.keys().next().value as string)
+    while (this.addresses.size > this.options.maxAddresses)
+      this.addresses.delete(this.addresses.keys().next().value as string)
 
     const { freeFailures, baseDelayMs, maxDelayMs, blockAfter, blockMs, maxBlockMs } = this.options
-    if (entry.count === freeFailures + 1) this.log.warn({ address, failures: entry.count }, 'repeated failed authentication: slowing this client down')
+    if (entry.count === freeFailures + 1)
+      this.log.warn({ address, failures: entry.count }, 'repeated failed authentication: slowing this client down')
     if (entry.count >= blockAfter) {
       entry.blockedUntil = now + Math.min(blockMs * 2 ** entry.blocks, maxBlockMs)
       entry.blocks++

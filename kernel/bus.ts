@@ -107,7 +107,11 @@ export class InProcessBus implements EventBus {
     return ++this.seq
   }
 
-  publish<E extends EventDefinition>(target: EventTarget | 'global', event: E, properties: EventProperties<E>): BusEvent {
+  publish<E extends EventDefinition>(
+    target: EventTarget | 'global',
+    event: E,
+    properties: EventProperties<E>,
+  ): BusEvent {
     const directory = target === 'global' ? 'global' : target.directory
     const busEvent: BusEvent = {
       seq: ++this.seq,

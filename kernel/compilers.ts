@@ -42,7 +42,15 @@ function finiteNumbersOnly(validate: Validator): Validator {
     if (result !== true) return result
     const field = nonFiniteField(data)
     if (field === undefined) return result
-    wrapper.errors = [{ instancePath: `/${field}`, schemaPath: '#/properties', keyword: 'type', params: { type: 'number' }, message: 'must be a finite number' }]
+    wrapper.errors = [
+      {
+        instancePath: `/${field}`,
+        schemaPath: '#/properties',
+        keyword: 'type',
+        params: { type: 'number' },
+        message: 'must be a finite number',
+      },
+    ]
     return false
   }
   if (validate.schemaEnv) wrapper.schemaEnv = validate.schemaEnv

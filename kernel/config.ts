@@ -106,7 +106,9 @@ export function stringList(value: unknown): string[] | undefined {
 /** The string entries of a config object (`env`, `environment`); other entries are dropped. */
 export function stringMap(value: unknown): Record<string, string> {
   if (!isPlainObject(value)) return {}
-  return Object.fromEntries(Object.entries(value).filter((entry): entry is [string, string] => typeof entry[1] === 'string'))
+  return Object.fromEntries(
+    Object.entries(value).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
+  )
 }
 
 // OpenCode concatenates these lists across sources instead of replacing them.
@@ -177,7 +179,11 @@ export function loadGlobalConfig(env: NodeJS.ProcessEnv = process.env): LoadedGl
  * `opencode.json(c)` from the worktree down to the directory, `.opencode/` folders, then
  * `OPENCODE_CONFIG_CONTENT`. `worktree` undefined = not in a repository.
  */
-export function loadConfig(directory: string, worktree: string | undefined, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+export function loadConfig(
+  directory: string,
+  worktree: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): LoadedConfig {
   const sources: ConfigSource[] = [...loadGlobalConfig(env).sources]
   const add = (path: string) => {
     const config = readConfigFile(path, env)
@@ -196,7 +202,10 @@ export function loadConfig(directory: string, worktree: string | undefined, env:
   }
   for (const dir of dirs) for (const name of FILE_NAMES) add(join(dir, '.opencode', name))
   if (env.OPENCODE_CONFIG_CONTENT) {
-    sources.push({ path: 'OPENCODE_CONFIG_CONTENT', config: parseConfigText(env.OPENCODE_CONFIG_CONTENT, 'OPENCODE_CONFIG_CONTENT', env) })
+    sources.push({
+      path: 'OPENCODE_CONFIG_CONTENT',
+      config: parseConfigText(env.OPENCODE_CONFIG_CONTENT, 'OPENCODE_CONFIG_CONTENT', env),
+    })
   }
   let config: ConfigObject = {}
   for (const source of sources) config = mergeConfig(config, source.config)

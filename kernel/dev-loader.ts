@@ -13,7 +13,11 @@ interface ResolveResult {
 }
 type NextResolve = (specifier: string, context: ResolveContext) => Promise<ResolveResult>
 
-export async function resolve(specifier: string, context: ResolveContext, nextResolve: NextResolve): Promise<ResolveResult> {
+export async function resolve(
+  specifier: string,
+  context: ResolveContext,
+  nextResolve: NextResolve,
+): Promise<ResolveResult> {
   const result = await nextResolve(specifier, context)
   const parent = context.parentURL
   if (!parent || !parent.includes('?') || !(specifier.startsWith('./') || specifier.startsWith('../'))) return result

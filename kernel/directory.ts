@@ -20,7 +20,10 @@ function header(request: FastifyRequest, name: string): string | undefined {
  * The directory a request names: `?directory=`, else `X-Directory`, else `x-opencode-directory`
  * (URL-encoded values accepted, as OpenCode's clients send them), else the server's cwd.
  */
-export function requestedDirectory(request: FastifyRequest, cwd: string): { directory: string; from: 'Query' | 'Headers' | 'cwd' } {
+export function requestedDirectory(
+  request: FastifyRequest,
+  cwd: string,
+): { directory: string; from: 'Query' | 'Headers' | 'cwd' } {
   const query = (request.query as Record<string, unknown> | undefined)?.directory
   if (typeof query === 'string' && query !== '') return { directory: decodeOnce(query), from: 'Query' }
   const fromHeader = header(request, 'x-directory') ?? header(request, 'x-opencode-directory')

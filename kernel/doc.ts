@@ -3,7 +3,13 @@ import { refTarget } from './schemas.js'
 
 /** OpenCode's component name for an event: `session.created` -> `EventSessionCreated`. */
 export function eventComponentName(type: string): string {
-  return 'Event' + type.split('.').map((part) => part.charAt(0).toUpperCase() + part.slice(1)).join('')
+  return (
+    'Event' +
+    type
+      .split('.')
+      .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+      .join('')
+  )
 }
 
 /**
@@ -20,7 +26,8 @@ function localRefs(schema: unknown, components: Record<string, unknown>): unknow
   }
   const out: Record<string, unknown> = {}
   for (const [key, value] of Object.entries(schema)) {
-    if (key === '$ref' && typeof value === 'string' && !value.startsWith('#')) out[key] = `#/components/schemas/${value}`
+    if (key === '$ref' && typeof value === 'string' && !value.startsWith('#'))
+      out[key] = `#/components/schemas/${value}`
     else if (key === '$id') continue
     else out[key] = localRefs(value, components)
   }
@@ -34,7 +41,10 @@ function wildcardPaths(document: Record<string, any>): void {
     if (!path.endsWith('/{*}')) continue
     const item = paths[path]!
     for (const operation of Object.values(item)) {
-      if (Array.isArray(operation?.parameters)) operation.parameters = operation.parameters.filter((parameter: { in?: string; name?: string }) => !(parameter.in === 'path' && parameter.name === '*'))
+      if (Array.isArray(operation?.parameters))
+        operation.parameters = operation.parameters.filter(
+          (parameter: { in?: string; name?: string }) => !(parameter.in === 'path' && parameter.name === '*'),
+        )
     }
     delete paths[path]
     paths[path.slice(0, -3) + '*'] = item
@@ -47,7 +57,7 @@ function wildcardPaths(document: Record<string, any>): void {
  */
 export function eventDocument(document: Record<string, any>): Record<string, any> {
   wildcardPaths(document)
-  const schemas: Record<string, unknown> = (document.components ??= {}).schemas ??= {}
+  const schemas: Record<string, unknown> = ((document.components ??= {}).schemas ??= {})
   const refs: { $ref: string }[] = []
   for (const event of definedEvents()) {
     const name = eventComponentName(event.type)

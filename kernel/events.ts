@@ -12,4 +12,8 @@ export const ServerResyncRequired = defineEvent('server.resync.required', {
   reason: Type.String(),
 })
 /** Dev mode replaced the plugins with their edited code (or kept the old ones when that failed). */
-export const ServerReloaded = defineEvent('server.reloaded', { generation: Type.Integer({ minimum: 1 }), ok: Type.Boolean(), error: Type.Optional(Type.String()) })
+export const ServerReloaded = defineEvent('server.reloaded', {
+  generation: Type.Integer({ minimum: 1 }),
+  ok: Type.Boolean(),
+  error: Type.Optional(Type.String()),
+})

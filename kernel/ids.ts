@@ -5,7 +5,8 @@ import { randomFillSync } from 'node:crypto'
  * Ascending ids sort oldest first; descending ids (sessions) sort newest first.
  */
 /** The kernel's own prefixes; plugins may use their own (lower-case letters). */
-export type IdPrefix = 'ses' | 'msg' | 'prt' | 'evt' | 'per' | 'que' | 'pty' | 'tool' | 'wrk' | 'job' | 'err' | 'shr' | (string & {})
+export type IdPrefix =
+  'ses' | 'msg' | 'prt' | 'evt' | 'per' | 'que' | 'pty' | 'tool' | 'wrk' | 'job' | 'err' | 'shr' | (string & {})
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
 const MASK_48 = (1n << 48n) - 1n

@@ -133,7 +133,11 @@ export async function resolveProject(directory: string): Promise<{ worktree: str
   if (!id) {
     try {
       const { stdout } = await run('git', ['rev-list', '--max-parents=0', 'HEAD'], { cwd: worktree })
-      id = stdout.split('\n').map((line) => line.trim()).filter(Boolean).sort()[0]
+      id = stdout
+        .split('\n')
+        .map((line) => line.trim())
+        .filter(Boolean)
+        .sort()[0]
     } catch {
       // A repository without commits has no root commit yet.
     }
@@ -175,7 +179,9 @@ export class InstanceManager {
       return cached
     }
     const { beforeBoot } = this.options
-    const resolved = beforeBoot ? beforeBoot(directory).then(() => resolveProject(directory)) : resolveProject(directory)
+    const resolved = beforeBoot
+      ? beforeBoot(directory).then(() => resolveProject(directory))
+      : resolveProject(directory)
     const created = resolved.then(({ worktree, project }) => {
       const instance = new Instance(directory, worktree, project)
       if (this.instances.get(directory) === created) {

@@ -72,7 +72,8 @@ export class KernelRuntime implements Kernel {
     }
     this.bus = new InProcessBus({
       replayCapacity: options.replayCapacity,
-      onListenerError: (error, event) => this.log.error({ err: error, event: event.payload.type }, 'event listener failed'),
+      onListenerError: (error, event) =>
+        this.log.error({ err: error, event: event.payload.type }, 'event listener failed'),
     })
     this.storage = options.storage ?? new Storage(join(options.dataDir, 'opencode-kernel.db'))
     this.cluster = options.cluster
@@ -87,7 +88,10 @@ export class KernelRuntime implements Kernel {
       },
       onDispose: (instance) => this.disposeInstance(instance),
       onOverCapacity: (size, pinned) =>
-        this.log.warn({ capacity: options.instanceCapacity, size, pinned }, 'instance cache over capacity: busy instances stay until idle'),
+        this.log.warn(
+          { capacity: options.instanceCapacity, size, pinned },
+          'instance cache over capacity: busy instances stay until idle',
+        ),
     })
     this.cluster?.leases.attach(this.instances)
   }
@@ -98,7 +102,14 @@ export class KernelRuntime implements Kernel {
 
   node(): NodeInfo {
     const cluster = this.cluster
-    if (cluster) return { id: cluster.nodeId, url: cluster.nodeUrl ?? this.url, backend: 'postgres', instances: cluster.leases.owned(), database: cluster.healthy ? 'reachable' : 'unreachable' }
+    if (cluster)
+      return {
+        id: cluster.nodeId,
+        url: cluster.nodeUrl ?? this.url,
+        backend: 'postgres',
+        instances: cluster.leases.owned(),
+        database: cluster.healthy ? 'reachable' : 'unreachable',
+      }
     return { id: this.processNodeId, url: this.url, backend: 'sqlite', instances: this.instances.directories() }
   }
 
@@ -174,9 +185,12 @@ export class KernelRuntime implements Kernel {
   }
 
   private async disposeInstance(instance: Instance): Promise<void> {
-    await instance.dispose((error, key) => this.log.error({ err: error, state: key, directory: instance.directory }, 'instance state disposer failed'))
+    await instance.dispose((error, key) =>
+      this.log.error({ err: error, state: key, directory: instance.directory }, 'instance state disposer failed'),
+    )
     const stopped = await this.processes.stop(instance)
-    if (stopped) this.log.warn({ directory: instance.directory, stopped }, 'ended child processes the instance left running')
+    if (stopped)
+      this.log.warn({ directory: instance.directory, stopped }, 'ended child processes the instance left running')
     // `/event` streams of this directory end right after this frame.
     this.bus.publish(instance, ServerInstanceDisposed, { directory: instance.directory })
   }

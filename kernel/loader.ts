@@ -37,14 +37,23 @@ async function importDefinition(file: string, label: string, version?: number): 
     module = (await import(url.href)) as Record<string, unknown>
   } catch (error) {
     const foreign = (error as { code?: string }).code === 'ERR_UNKNOWN_FILE_EXTENSION'
-    throw new PluginLoadError(label, `cannot be imported from ${file}: ${(error as Error).message}`, { cause: error, foreign })
+    throw new PluginLoadError(label, `cannot be imported from ${file}: ${(error as Error).message}`, {
+      cause: error,
+      foreign,
+    })
   }
   const definition = module.default ?? module.plugin
   if (!isPluginDefinition(definition)) {
     // OpenCode plugin modules (function exports, `{id, server}`) share config `plugin` with kernel plugins.
     const main = module.default as Record<string, unknown> | undefined
-    const foreign = Object.values(module).some((value) => typeof value === 'function') || (typeof main === 'object' && main !== null && ('server' in main || 'id' in main))
-    throw new PluginLoadError(label, `${file} does not export a plugin (default export of definePlugin({ name, register }))`, { foreign })
+    const foreign =
+      Object.values(module).some((value) => typeof value === 'function') ||
+      (typeof main === 'object' && main !== null && ('server' in main || 'id' in main))
+    throw new PluginLoadError(
+      label,
+      `${file} does not export a plugin (default export of definePlugin({ name, register }))`,
+      { foreign },
+    )
   }
   return definition
 }
@@ -58,7 +67,11 @@ function pluginEntry(dir: string): string | undefined {
 }
 
 /** Finds `<dir>/*\/index.(js|ts)` in each built-in plugin folder; `only` limits by folder name. */
-export async function discoverBuiltinPlugins(dirs: readonly string[], only?: readonly string[], version?: number): Promise<LoadedPlugin[]> {
+export async function discoverBuiltinPlugins(
+  dirs: readonly string[],
+  only?: readonly string[],
+  version?: number,
+): Promise<LoadedPlugin[]> {
   const found: LoadedPlugin[] = []
   for (const dir of dirs) {
     for (const entry of readdirSync(dir).sort()) {
@@ -128,7 +141,12 @@ export async function loadThirdPartyPlugins(
       const file = resolvePluginSpecifier(specifier, root)
       plugins.push({ definition: await importDefinition(file, specifier, version), source: specifier, builtin: false })
     } catch (error) {
-      failures.push({ plugin: specifier, source: specifier, error: error as Error, foreign: error instanceof PluginLoadError && error.foreign })
+      failures.push({
+        plugin: specifier,
+        source: specifier,
+        error: error as Error,
+        foreign: error instanceof PluginLoadError && error.foreign,
+      })
     }
   }
   return { plugins, failures }
@@ -179,7 +197,10 @@ export function orderPlugins(
         if (missing.length === 0) continue
         byName.delete(name)
         changed = true
-        reject(plugin, `depends on ${missing.map((m) => `"${m}"`).join(', ')}, which ${missing.length === 1 ? 'is' : 'are'} not loaded`)
+        reject(
+          plugin,
+          `depends on ${missing.map((m) => `"${m}"`).join(', ')}, which ${missing.length === 1 ? 'is' : 'are'} not loaded`,
+        )
       }
     }
   }

@@ -77,7 +77,17 @@ async function main(argv: string[], builtins: LoadedPlugin[] | undefined): Promi
 
   let server: RunningServer
   try {
-    server = await createServer({ port, hostname: values.hostname, cors: values.cors, insecure: values.insecure, lazyCompile: true, builtins, dev: values.dev, database: values.database, nodeUrl: values['node-url'] })
+    server = await createServer({
+      port,
+      hostname: values.hostname,
+      cors: values.cors,
+      insecure: values.insecure,
+      lazyCompile: true,
+      builtins,
+      dev: values.dev,
+      database: values.database,
+      nodeUrl: values['node-url'],
+    })
   } catch (error) {
     process.stderr.write(`opencode-kernel: ${(error as Error).message}\n`)
     return 1

@@ -44,7 +44,12 @@ export class ExtensionRegistry {
 
   /** Every contribution, to put back with the returned function (a dev-mode reload that failed). */
   snapshot(): () => void {
-    const copy = new Map([...this.points].map(([id, byPlugin]) => [id, new Map([...byPlugin].map(([plugin, values]) => [plugin, [...values]]))]))
+    const copy = new Map(
+      [...this.points].map(([id, byPlugin]) => [
+        id,
+        new Map([...byPlugin].map(([plugin, values]) => [plugin, [...values]])),
+      ]),
+    )
     return () => {
       this.points.clear()
       for (const [id, byPlugin] of copy) this.points.set(id, byPlugin)

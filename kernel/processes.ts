@@ -53,7 +53,9 @@ export class ProcessGroups {
 
   /** What is tracked (for logs and tests). */
   list(instance?: Instance): { pid: number; label: string; group: boolean }[] {
-    return [...this.entries.values()].filter((e) => !instance || e.instance === instance).map(({ pid, label, group }) => ({ pid, label, group }))
+    return [...this.entries.values()]
+      .filter((e) => !instance || e.instance === instance)
+      .map(({ pid, label, group }) => ({ pid, label, group }))
   }
 
   get size(): number {

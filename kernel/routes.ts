@@ -16,7 +16,8 @@ export function registerKernelRoutes(app: FastifyInstance, kernel: KernelRuntime
         operationId: 'global.doc',
         tags: ['global'],
         summary: 'OpenAPI document',
-        description: 'The OpenAPI 3.1 document of every route this server serves (this one included), with the event union for the SSE streams.',
+        description:
+          'The OpenAPI 3.1 document of every route this server serves (this one included), with the event union for the SSE streams.',
       },
     },
     async () => app.swagger(),
@@ -29,7 +30,8 @@ export function registerKernelRoutes(app: FastifyInstance, kernel: KernelRuntime
         operationId: 'event.subscribe',
         tags: ['event'],
         summary: 'Subscribe to events',
-        description: "Server-sent events of this instance, starting with `server.connected`. `Last-Event-ID` replays missed events.",
+        description:
+          'Server-sent events of this instance, starting with `server.connected`. `Last-Event-ID` replays missed events.',
         querystring: Type.Object(InstanceQuery),
       },
     },
@@ -72,7 +74,8 @@ export function registerKernelRoutes(app: FastifyInstance, kernel: KernelRuntime
         operationId: 'instance.dispose',
         tags: ['instance'],
         summary: 'Dispose the instance',
-        description: 'Releases the instance of this directory (terminals, MCP servers, watchers); the next request boots it again.',
+        description:
+          'Releases the instance of this directory (terminals, MCP servers, watchers); the next request boots it again.',
         querystring: Type.Object(InstanceQuery),
         response: Done,
       },

@@ -43,7 +43,10 @@ export function registerSchemas(app: FastifyInstance, schemas: readonly NamedSch
 }
 
 /** A string that must be one of `values`, documented and validated as a JSON-schema `enum`. */
-export function StringEnum<const T extends readonly string[]>(values: T, options: Record<string, unknown> = {}): TUnsafe<T[number]> {
+export function StringEnum<const T extends readonly string[]>(
+  values: T,
+  options: Record<string, unknown> = {},
+): TUnsafe<T[number]> {
   return Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...options })
 }
 
@@ -63,7 +66,15 @@ export const BadRequestErrorBody = named(
     data: Type.Object(
       {
         message: Type.String(),
-        kind: Type.Optional(Type.Union([Type.Literal('Params'), Type.Literal('Headers'), Type.Literal('Query'), Type.Literal('Body'), Type.Literal('Payload')])),
+        kind: Type.Optional(
+          Type.Union([
+            Type.Literal('Params'),
+            Type.Literal('Headers'),
+            Type.Literal('Query'),
+            Type.Literal('Body'),
+            Type.Literal('Payload'),
+          ]),
+        ),
       },
       { additionalProperties: true },
     ),

@@ -65,7 +65,10 @@ function presented(request: FastifyRequest): { username?: string; password: stri
 
 /** Whether the request presented any credentials at all (well-formed or not). */
 function attempted(request: FastifyRequest): boolean {
-  return request.headers.authorization !== undefined || (request.query as Record<string, unknown> | undefined)?.auth_token !== undefined
+  return (
+    request.headers.authorization !== undefined ||
+    (request.query as Record<string, unknown> | undefined)?.auth_token !== undefined
+  )
 }
 
 function decodeBasic(encoded: string): { username: string; password: string } | undefined {
@@ -119,15 +122,20 @@ export function createSecurityHook(options: SecurityOptions) {
         throw new TooManyRequestsError(`Too many failed authentication attempts from this address; retry in ${wait} s`)
       }
       const credentials = presented(request)
-      const internal = options.internalToken !== undefined && credentials !== undefined && credentials.username === undefined && sameSecret(credentials.password, options.internalToken)
+      const internal =
+        options.internalToken !== undefined &&
+        credentials !== undefined &&
+        credentials.username === undefined &&
+        sameSecret(credentials.password, options.internalToken)
       const ok =
         internal ||
         (credentials !== undefined &&
-        sameSecret(credentials.password, options.password) &&
-        (credentials.username === undefined || sameSecret(credentials.username, options.username)))
+          sameSecret(credentials.password, options.password) &&
+          (credentials.username === undefined || sameSecret(credentials.username, options.username)))
       if (!ok && !sessionCookieValid(request, options) && !request.routeOptions.config?.ticket?.(request)) {
         // A browser's own script (the web app) gets no Basic challenge, so no native login dialog.
-        const script = request.headers['sec-fetch-mode'] !== undefined && request.headers['sec-fetch-mode'] !== 'navigate'
+        const script =
+          request.headers['sec-fetch-mode'] !== undefined && request.headers['sec-fetch-mode'] !== 'navigate'
         if (!script) reply.header('www-authenticate', 'Basic realm="opencode-kernel", charset="UTF-8"')
         // Only a wrong guess counts: a first request without credentials is how clients learn to send them.
         const delay = attempted(request) && options.throttle ? options.throttle.failed(address) : 0
@@ -139,13 +147,16 @@ export function createSecurityHook(options: SecurityOptions) {
       }
     } else if (!options.insecure) {
       const host = hostnameOf((request.headers.host ?? '').toLowerCase())
-      if (!allowedHosts.has(host)) throw new ForbiddenError(`Host "${host}" is not allowed; this server only answers loopback names`)
+      if (!allowedHosts.has(host))
+        throw new ForbiddenError(`Host "${host}" is not allowed; this server only answers loopback names`)
     }
     const origin = request.headers.origin
     if (origin && !isAllowedOrigin(origin, options)) {
       const upgrade = request.headers.upgrade?.toLowerCase() === 'websocket'
       if (STATE_CHANGING.has(request.method) || upgrade) {
-        throw new ForbiddenError(`Origin "${origin}" is not allowed; start the server with --cors ${origin} to allow it`)
+        throw new ForbiddenError(
+          `Origin "${origin}" is not allowed; start the server with --cors ${origin} to allow it`,
+        )
       }
     }
     done()

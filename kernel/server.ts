@@ -119,7 +119,10 @@ export async function createServer(options: ServerOptions = {}): Promise<Running
   const worktree = gitRoot ?? cwd
   /** Every plugin, in registration order; `version` (dev mode) imports them afresh. */
   const loadPlugins = async (version?: number) => {
-    const builtins = options.builtins && !options.dev ? [...options.builtins] : await discoverBuiltinPlugins(pluginDirs, options.only, version)
+    const builtins =
+      options.builtins && !options.dev
+        ? [...options.builtins]
+        : await discoverBuiltinPlugins(pluginDirs, options.only, version)
     let configured: string[] = []
     try {
       const plugin = loadConfig(cwd, gitRoot, env).config.plugin
@@ -129,9 +132,13 @@ export async function createServer(options: ServerOptions = {}): Promise<Running
     }
     const thirdParty = await loadThirdPartyPlugins([...configured, ...(options.plugins ?? [])], worktree, version)
     const { ordered, failures } = orderPlugins([...builtins, ...thirdParty.plugins], KERNEL_VERSION)
-    for (const { plugin } of thirdParty.failures.filter((failure) => failure.foreign)) log.debug({ plugin }, `"${plugin}" is not a kernel plugin; left to the opencode-plugins plugin`)
-    const skipped = [...thirdParty.failures.filter((failure) => !failure.foreign), ...failures].map(({ plugin, error }) => ({ plugin, error }))
-    for (const { plugin, error } of skipped) log.error({ plugin, err: error }, `third-party plugin "${plugin}" skipped: ${error.message}`)
+    for (const { plugin } of thirdParty.failures.filter((failure) => failure.foreign))
+      log.debug({ plugin }, `"${plugin}" is not a kernel plugin; left to the opencode-plugins plugin`)
+    const skipped = [...thirdParty.failures.filter((failure) => !failure.foreign), ...failures].map(
+      ({ plugin, error }) => ({ plugin, error }),
+    )
+    for (const { plugin, error } of skipped)
+      log.error({ plugin, err: error }, `third-party plugin "${plugin}" skipped: ${error.message}`)
     return { ordered, skipped, thirdParty: [...configured, ...(options.plugins ?? [])] }
   }
   const { ordered, skipped, thirdParty } = await loadPlugins(options.dev ? 0 : undefined)
@@ -169,7 +176,10 @@ export async function createServer(options: ServerOptions = {}): Promise<Running
     keepConnections: () => keepConnections,
     onPluginFailure: (plugin: LoadedPlugin, error: Error) => {
       skipped.push({ plugin: plugin.definition.name, error })
-      log.error({ plugin: plugin.definition.name, err: error }, `third-party plugin "${plugin.definition.name}" failed to register`)
+      log.error(
+        { plugin: plugin.definition.name, err: error },
+        `third-party plugin "${plugin.definition.name}" failed to register`,
+      )
     },
     ...(http
       ? {
@@ -209,7 +219,8 @@ export async function createServer(options: ServerOptions = {}): Promise<Running
       keepConnections = true
       await next?.close().catch(() => {})
       keepConnections = false
-      for (const listener of http!.listeners('upgrade')) if (!upgrades.includes(listener)) http!.removeListener('upgrade', listener as never)
+      for (const listener of http!.listeners('upgrade'))
+        if (!upgrades.includes(listener)) http!.removeListener('upgrade', listener as never)
       log.error({ err: error }, 'reloading the plugins failed; the previous ones keep serving')
       kernel.publish('global', ServerReloaded, { generation: version, ok: false, error: (error as Error).message })
       return
@@ -226,7 +237,9 @@ export async function createServer(options: ServerOptions = {}): Promise<Running
     log.info({ generation: version }, 'plugins reloaded')
     kernel.publish('global', ServerReloaded, { generation: version, ok: true })
   }
-  const watcher = options.dev ? await watchPlugins([...pluginDirs, ...thirdPartyDirs(thirdParty, worktree)], reload, log) : undefined
+  const watcher = options.dev
+    ? await watchPlugins([...pluginDirs, ...thirdPartyDirs(thirdParty, worktree)], reload, log)
+    : undefined
 
   let closing: Promise<void> | undefined
   return {
@@ -237,7 +250,8 @@ export async function createServer(options: ServerOptions = {}): Promise<Running
     streams,
     skipped,
     async listen() {
-      if (http) await new Promise<void>((resolve, reject) => http.once('error', reject).listen(port, hostname, () => resolve()))
+      if (http)
+        await new Promise<void>((resolve, reject) => http.once('error', reject).listen(port, hostname, () => resolve()))
       else await app.listen({ port, host: hostname })
       const address = app.server.address()
       const actualPort = typeof address === 'object' && address ? address.port : port
@@ -268,15 +282,24 @@ export async function createServer(options: ServerOptions = {}): Promise<Running
  * The kernel's stores: the SQLite file, or (PostgreSQL) a cluster node whose local replica is a
  * fresh SQLite file in a temp dir, loaded from the database and removed when the server closes.
  */
-async function openStores(options: ServerOptions, env: NodeJS.ProcessEnv, dataDir: string, log: FastifyBaseLogger): Promise<{ storage: Storage; cluster?: Cluster }> {
+async function openStores(
+  options: ServerOptions,
+  env: NodeJS.ProcessEnv,
+  dataDir: string,
+  log: FastifyBaseLogger,
+): Promise<{ storage: Storage; cluster?: Cluster }> {
   const target = parseDatabaseUrl(options.database ?? env.OPENCODE_KERNEL_DATABASE_URL, dataDir)
   if (target.kind === 'sqlite') return { storage: new Storage(target.file) }
   const secret = options.clusterSecret ?? env.OPENCODE_KERNEL_CLUSTER_SECRET
   if (!secret || secret.length < 16) {
-    throw new Error('OPENCODE_KERNEL_CLUSTER_SECRET must be set (16 characters or more) when the database is PostgreSQL: the servers sharing it authenticate to each other with it')
+    throw new Error(
+      'OPENCODE_KERNEL_CLUSTER_SECRET must be set (16 characters or more) when the database is PostgreSQL: the servers sharing it authenticate to each other with it',
+    )
   }
-  const ttl = options.leaseTtlMs ?? (env.OPENCODE_KERNEL_LEASE_TTL_MS ? Number(env.OPENCODE_KERNEL_LEASE_TTL_MS) : undefined)
-  if (ttl !== undefined && (!Number.isInteger(ttl) || ttl < 1000)) throw new Error(`OPENCODE_KERNEL_LEASE_TTL_MS must be a whole number of milliseconds, at least 1000, got "${ttl}"`)
+  const ttl =
+    options.leaseTtlMs ?? (env.OPENCODE_KERNEL_LEASE_TTL_MS ? Number(env.OPENCODE_KERNEL_LEASE_TTL_MS) : undefined)
+  if (ttl !== undefined && (!Number.isInteger(ttl) || ttl < 1000))
+    throw new Error(`OPENCODE_KERNEL_LEASE_TTL_MS must be a whole number of milliseconds, at least 1000, got "${ttl}"`)
   const replicaDir = join(dataDir, 'replicas')
   removeDeadReplicas(replicaDir)
   const file = join(replicaDir, `${process.pid}-${randomBytes(4).toString('hex')}.db`)
@@ -287,7 +310,15 @@ async function openStores(options: ServerOptions, env: NodeJS.ProcessEnv, dataDi
   const { Cluster } = await import('./cluster/index.js')
   try {
     const cluster = await Cluster.open(
-      { url: target.url, secret, log, nodeUrl: options.nodeUrl ?? env.OPENCODE_KERNEL_NODE_URL, nodeId: options.nodeId ?? env.OPENCODE_KERNEL_NODE_ID, leaseTtlMs: ttl, eventRetention: options.replayCapacity },
+      {
+        url: target.url,
+        secret,
+        log,
+        nodeUrl: options.nodeUrl ?? env.OPENCODE_KERNEL_NODE_URL,
+        nodeId: options.nodeId ?? env.OPENCODE_KERNEL_NODE_ID,
+        leaseTtlMs: ttl,
+        eventRetention: options.replayCapacity,
+      },
       storage,
     )
     log.info({ database: redact(target.url), node: cluster.nodeId }, 'stores on PostgreSQL')
@@ -327,10 +358,12 @@ function isAlive(pid: number): boolean {
 
 /** Folders of third-party plugins given as paths (packages are not watched). */
 function thirdPartyDirs(specifiers: readonly string[], root: string): string[] {
-  return specifiers.filter((s) => s.startsWith('.') || isAbsolute(s) || s.startsWith('file://')).map((s) => {
-    const path = s.startsWith('file://') ? new URL(s).pathname : resolve(root, s)
-    return existsSync(path) && statSync(path).isDirectory() ? path : dirname(path)
-  })
+  return specifiers
+    .filter((s) => s.startsWith('.') || isAbsolute(s) || s.startsWith('file://'))
+    .map((s) => {
+      const path = s.startsWith('file://') ? new URL(s).pathname : resolve(root, s)
+      return existsSync(path) && statSync(path).isDirectory() ? path : dirname(path)
+    })
 }
 
 /** The environment without the server's own credentials. */
@@ -342,12 +375,19 @@ export function withoutServerSecrets(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv 
 let devLoaderRegistered = false
 
 /** Reloads (debounced, one at a time) whenever a file under `dirs` changes. */
-async function watchPlugins(dirs: readonly string[], reload: () => Promise<void>, log: FastifyBaseLogger): Promise<{ close(): Promise<void> }> {
+async function watchPlugins(
+  dirs: readonly string[],
+  reload: () => Promise<void>,
+  log: FastifyBaseLogger,
+): Promise<{ close(): Promise<void> }> {
   // Dev mode needs the resolution hook that evaluates edited plugins afresh (once per process).
   if (!devLoaderRegistered) register(new URL('./dev-loader.js', import.meta.url))
   devLoaderRegistered = true
   const { watch } = await import('chokidar')
-  const watcher = watch([...dirs], { ignoreInitial: true, ignored: (path) => /(^|[/\\])(node_modules|\.git)([/\\]|$)/.test(path) })
+  const watcher = watch([...dirs], {
+    ignoreInitial: true,
+    ignored: (path) => /(^|[/\\])(node_modules|\.git)([/\\]|$)/.test(path),
+  })
   let timer: NodeJS.Timeout | undefined
   let running: Promise<void> = Promise.resolve()
   watcher.on('all', () => {

@@ -107,7 +107,13 @@ export class SseClient {
    * (part and field) still waiting in the queue is appended to it: the text arrives whole and in
    * order, in fewer frames, under the later id.
    */
-  sendDelta(seq: number, key: string, delta: string, frame: (seq: number, delta: string) => string, rendered: string): boolean {
+  sendDelta(
+    seq: number,
+    key: string,
+    delta: string,
+    frame: (seq: number, delta: string) => string,
+    rendered: string,
+  ): boolean {
     if (this.closed) return false
     const last = this.queue.at(-1)
     if (this.blocked && last !== undefined && typeof last !== 'string' && last.key === key) {

@@ -43,7 +43,9 @@ export class Storage {
       ids.add(migration.id)
     }
     const applied = new Set(
-      (this.db.prepare('SELECT id FROM kernel_migration WHERE owner = ?').all(owner) as { id: string }[]).map((row) => row.id),
+      (this.db.prepare('SELECT id FROM kernel_migration WHERE owner = ?').all(owner) as { id: string }[]).map(
+        (row) => row.id,
+      ),
     )
     const record = this.db.prepare('INSERT INTO kernel_migration (owner, id, applied_at) VALUES (?, ?, ?)')
     const done: string[] = []

@@ -26,7 +26,6 @@ interface Stream {
   v2?: boolean
 }
 
-
 /** The v2 envelope: `{id, type, durable?, location?, data}`; events of no instance have no location. */
 function v2Frame(event: BusEvent): string {
   const { id, type, properties } = event.payload
@@ -93,7 +92,9 @@ function payload(event: EventDefinition, properties: Record<string, unknown> = {
 export class EventStreams {
   private readonly streams = new Set<Stream>()
   private readonly instanceFrames = new FrameCache((event) => sseFrame(event.seq, JSON.stringify(event.payload)))
-  private readonly globalFrames = new FrameCache((event) => sseFrame(event.seq, JSON.stringify(wrap(event, event.payload))))
+  private readonly globalFrames = new FrameCache((event) =>
+    sseFrame(event.seq, JSON.stringify(wrap(event, event.payload))),
+  )
   private readonly v2Frames = new FrameCache(v2Frame)
   private heartbeat?: NodeJS.Timeout
 
@@ -135,7 +136,11 @@ export class EventStreams {
     // resumes from the same id again, not after the events it has yet to be replayed.
     const lastEventId = request.headers['last-event-id']
     const from = typeof lastEventId === 'string' && lastEventId.trim() !== '' ? Number(lastEventId) : undefined
-    this.sendFrame(stream, payload(ServerConnected), from !== undefined && Number.isSafeInteger(from) && from > 0 ? from : undefined)
+    this.sendFrame(
+      stream,
+      payload(ServerConnected),
+      from !== undefined && Number.isSafeInteger(from) && from > 0 ? from : undefined,
+    )
     if (v2) stream.client.sendFrame(': heartbeat\n\n')
 
     const global = directory === undefined
@@ -149,23 +154,34 @@ export class EventStreams {
         return
       }
       // Only a client that has fallen behind coalesces deltas; the others get each frame as is.
-      const key = stream.client.isBehind && event.payload.type === DELTA ? deltaKey(event.payload.properties) : undefined
+      const key =
+        stream.client.isBehind && event.payload.type === DELTA ? deltaKey(event.payload.properties) : undefined
       if (key === undefined) stream.client.sendFrame(frame)
-      else stream.client.sendDelta(event.seq, key, event.payload.properties.delta as string, deltaFrame(event, global), frame)
+      else
+        stream.client.sendDelta(
+          event.seq,
+          key,
+          event.payload.properties.delta as string,
+          deltaFrame(event, global),
+          frame,
+        )
       if (directory !== undefined && event.payload.type === ServerInstanceDisposed.type) stream.client.end()
     }
     const replay = (missed: BusEvent[] | undefined): number => {
       const events = missed?.filter((event) => !skips(event.payload.type))
       // A replay larger than a client's queue would cut the client off on every reconnect.
       const replayFrames = events?.map((event) => frames.get(event))
-      const replayable = replayFrames && replayFrames.reduce((bytes, frame) => bytes + frame.length, 0) < this.options.maxQueuedBytes / 2
+      const replayable =
+        replayFrames && replayFrames.reduce((bytes, frame) => bytes + frame.length, 0) < this.options.maxQueuedBytes / 2
       if (events && replayFrames && replayable) events.forEach((event, i) => send(event, replayFrames[i]))
       else {
         this.sendFrame(
           stream,
           payload(ServerResyncRequired, {
             lastEventID: lastEventId as string,
-            reason: missed ? 'Too many events were missed to replay them; reload the state you need.' : 'The events after this id are no longer held; reload the state you need.',
+            reason: missed
+              ? 'Too many events were missed to replay them; reload the state you need.'
+              : 'The events after this id are no longer held; reload the state you need.',
           }),
         )
       }
@@ -187,17 +203,19 @@ export class EventStreams {
           if (waiting.length < MAX_WAITING_EVENTS) waiting.push(event)
         } else if (event.seq > covered) send(event)
       }, directory)
-      missed.then(
-        (events) => events,
-        () => undefined,
-      ).then((events) => {
-        const held = waiting!
-        waiting = undefined
-        if (stream.client.isClosed) return
-        covered = Math.max(replay(events), from!)
-        if (held.length === MAX_WAITING_EVENTS && events) replay(undefined)
-        for (const event of held) if (event.seq > covered) send(event)
-      })
+      missed
+        .then(
+          (events) => events,
+          () => undefined,
+        )
+        .then((events) => {
+          const held = waiting!
+          waiting = undefined
+          if (stream.client.isClosed) return
+          covered = Math.max(replay(events), from!)
+          if (held.length === MAX_WAITING_EVENTS && events) replay(undefined)
+          for (const event of held) if (event.seq > covered) send(event)
+        })
     }
     // A client that went away while the request passed the hooks fired 'close' before anyone listened.
     if (response.destroyed || request.raw.socket?.destroyed) stream.client.end()

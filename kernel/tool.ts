@@ -63,7 +63,9 @@ export function defineTool<P extends TSchema>(definition: ToolDefinition<P>): To
 /** Arguments the model sent that do not match the tool's parameters. */
 export class ToolArgumentsError extends Error {
   constructor(tool: string, problems: string[]) {
-    super(`The ${tool} tool was called with invalid arguments: ${problems.join('; ')}. Please rewrite the input so it satisfies the expected schema.`)
+    super(
+      `The ${tool} tool was called with invalid arguments: ${problems.join('; ')}. Please rewrite the input so it satisfies the expected schema.`,
+    )
     this.name = 'ToolArgumentsError'
   }
 }
@@ -82,7 +84,8 @@ export class ToolRegistry {
   register(owner: string, ...tools: ToolDefinition<any>[]): void {
     for (const tool of tools) {
       const existing = this.tools.get(tool.id)
-      if (existing && existing.owner !== owner) throw new Error(`tool "${tool.id}" from plugin "${owner}" is already registered by plugin "${existing.owner}"`)
+      if (existing && existing.owner !== owner)
+        throw new Error(`tool "${tool.id}" from plugin "${owner}" is already registered by plugin "${existing.owner}"`)
       this.tools.set(tool.id, { owner, tool })
     }
   }
@@ -143,6 +146,8 @@ export class ToolRegistry {
 /** Checks `args` against the tool's parameters; throws ToolArgumentsError listing each problem. */
 export function checkToolArguments(tool: ToolDefinition, args: unknown): void {
   if (Value.Check(tool.parameters, args)) return
-  const problems = [...Value.Errors(tool.parameters, args)].slice(0, 5).map((error) => `${error.instancePath || '(root)'} ${error.message}`)
+  const problems = [...Value.Errors(tool.parameters, args)]
+    .slice(0, 5)
+    .map((error) => `${error.instancePath || '(root)'} ${error.message}`)
   throw new ToolArgumentsError(tool.id, problems)
 }

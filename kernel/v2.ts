@@ -48,7 +48,8 @@ const KIND_OF: Record<string, string> = { Body: 'Payload', Query: 'Query', Param
 export function taggedBody(name: string, data: ErrorData): Record<string, unknown> {
   const { message, ...fields } = data
   const tag = TAG_OF[name] ?? name
-  if (tag === 'InvalidRequestError' && typeof fields.kind === 'string') fields.kind = KIND_OF[fields.kind] ?? fields.kind
+  if (tag === 'InvalidRequestError' && typeof fields.kind === 'string')
+    fields.kind = KIND_OF[fields.kind] ?? fields.kind
   return { _tag: tag, message, ...fields }
 }
 
@@ -72,7 +73,9 @@ export const InvalidCursorErrorBody = taggedSchema('InvalidCursorError')
 export const UnauthorizedErrorBody = taggedSchema('UnauthorizedError')
 export const ForbiddenErrorBody = taggedSchema('ForbiddenError')
 export const ConflictErrorBody = taggedSchema('ConflictError', { resource: Type.Optional(Type.String()) })
-export const ServiceUnavailableErrorBody = taggedSchema('ServiceUnavailableError', { service: Type.Optional(Type.String()) })
+export const ServiceUnavailableErrorBody = taggedSchema('ServiceUnavailableError', {
+  service: Type.Optional(Type.String()),
+})
 
 /** Any tagged error, for the 403/404 answers whose tag depends on what was not found. */
 export const V2ErrorBody = named(
@@ -149,7 +152,11 @@ function decodeOnce(value: string): string {
  * `x-opencode-workspace`, resolved by `lookup`), else `location[directory]`, else
  * `x-opencode-directory`, else the server's cwd. A bad directory is a 400 here (OpenCode: 500).
  */
-export async function locationDirectory(request: FastifyRequest, cwd: string, lookup?: (workspaceID: string) => string | undefined): Promise<string> {
+export async function locationDirectory(
+  request: FastifyRequest,
+  cwd: string,
+  lookup?: (workspaceID: string) => string | undefined,
+): Promise<string> {
   const workspace = locationWorkspace(request)
   const fromWorkspace = workspace !== undefined ? lookup?.(workspace) : undefined
   if (fromWorkspace !== undefined) return fromWorkspace
@@ -170,7 +177,10 @@ export function locationWorkspace(request: FastifyRequest): string | undefined {
   const fromQuery = query?.['location[workspace]']
   const value = typeof fromQuery === 'string' && fromQuery !== '' ? fromQuery : header(request, 'x-opencode-workspace')
   if (value !== undefined && !value.startsWith('wrk')) {
-    throw new InvalidRequestError(`Expected a string starting with "wrk", got ${JSON.stringify(value)}`, { kind: 'Query', field: 'location[workspace]' })
+    throw new InvalidRequestError(`Expected a string starting with "wrk", got ${JSON.stringify(value)}`, {
+      kind: 'Query',
+      field: 'location[workspace]',
+    })
   }
   return value
 }
@@ -214,7 +224,10 @@ export function encodeCursor(value: Record<string, unknown>): string {
  * The object inside a cursor a client sent back; `InvalidCursorError` for anything that is not
  * one of ours (`check` says whether the decoded object has the expected fields).
  */
-export function decodeCursor<T>(raw: string, check: (value: Record<string, unknown>) => value is Record<string, unknown> & T): T {
+export function decodeCursor<T>(
+  raw: string,
+  check: (value: Record<string, unknown>) => value is Record<string, unknown> & T,
+): T {
   let value: unknown
   try {
     value = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'))

@@ -7,7 +7,8 @@ function packageRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url))
   for (;;) {
     const file = join(dir, 'package.json')
-    if (existsSync(file) && (JSON.parse(readFileSync(file, 'utf8')) as { name?: string }).name === 'opencode-kernel') return dir
+    if (existsSync(file) && (JSON.parse(readFileSync(file, 'utf8')) as { name?: string }).name === 'opencode-kernel')
+      return dir
     const parent = dirname(dir)
     if (parent === dir) throw new Error('opencode-kernel: package.json not found above ' + import.meta.url)
     dir = parent
@@ -17,4 +18,6 @@ function packageRoot(): string {
 export const PACKAGE_ROOT = packageRoot()
 
 /** This server's version, from package.json (also reported by `/global/health`). */
-export const KERNEL_VERSION = (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version
+export const KERNEL_VERSION = (
+  JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }
+).version

@@ -46,8 +46,12 @@ function nodeBins(directory: string, worktree: string): string[] {
 export function findExecutable(program: string, scope: SearchScope): string | undefined {
   if (program === '') return undefined
   const found = (file: string) => candidates(file, scope.env).find(isExecutable)
-  if (program.includes('/') || program.includes('\\')) return found(isAbsolute(program) ? program : resolve(scope.directory, program))
-  const dirs = [...nodeBins(scope.directory, scope.worktree), ...(scope.env.PATH ?? '').split(delimiter).filter(Boolean)]
+  if (program.includes('/') || program.includes('\\'))
+    return found(isAbsolute(program) ? program : resolve(scope.directory, program))
+  const dirs = [
+    ...nodeBins(scope.directory, scope.worktree),
+    ...(scope.env.PATH ?? '').split(delimiter).filter(Boolean),
+  ]
   for (const dir of dirs) {
     const file = found(join(dir, program))
     if (file) return file

@@ -15,13 +15,20 @@ export interface PluginHookRunner {
 export const PluginHooks = defineExtensionPoint<PluginHookRunner>('plugin.hooks')
 
 /** Fires hook `name` through every runner and returns `output` (mutated by the hooks). */
-export async function triggerHook<O extends object>(kernel: Kernel, instance: Instance, name: string, input: Record<string, unknown>, output: O): Promise<O> {
+export async function triggerHook<O extends object>(
+  kernel: Kernel,
+  instance: Instance,
+  name: string,
+  input: Record<string, unknown>,
+  output: O,
+): Promise<O> {
   for (const runner of kernel.extensions.get(PluginHooks)) await runner.trigger(instance, name, input, output)
   return output
 }
 
 /** Whether hook `name` may run for `instance` (some runner has it, or cannot say). */
 export async function hasHook(kernel: Kernel, instance: Instance, name: string): Promise<boolean> {
-  for (const runner of kernel.extensions.get(PluginHooks)) if (!runner.handles || (await runner.handles(instance, name))) return true
+  for (const runner of kernel.extensions.get(PluginHooks))
+    if (!runner.handles || (await runner.handles(instance, name))) return true
   return false
 }

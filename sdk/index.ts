@@ -10,11 +10,25 @@ export { defineEvent } from '../kernel/bus.js'
 export type { EventDefinition, EventProperties, EventPayload, BusEvent, EventBus } from '../kernel/bus.js'
 export { named, ref, registerSchemas, StringEnum, InstanceQuery, optionalBody } from '../kernel/schemas.js'
 export type { NamedSchema } from '../kernel/schemas.js'
-export { NamedError, BadRequestError, NotFoundError, ConflictError, ForbiddenError, UnauthorizedError } from '../kernel/errors.js'
+export {
+  NamedError,
+  BadRequestError,
+  NotFoundError,
+  ConflictError,
+  ForbiddenError,
+  UnauthorizedError,
+} from '../kernel/errors.js'
 export type { Instance, ProjectRef } from '../kernel/instance.js'
 export type { Migration, SqliteDatabase } from '../kernel/storage.js'
 export { defineTool, ToolArgumentsError } from '../kernel/tool.js'
-export type { ToolDefinition, ToolContext, ToolResult, ToolAttachment, PermissionAsk, ToolSource } from '../kernel/tool.js'
+export type {
+  ToolDefinition,
+  ToolContext,
+  ToolResult,
+  ToolAttachment,
+  PermissionAsk,
+  ToolSource,
+} from '../kernel/tool.js'
 export { ProviderOAuth, ProviderPackages } from './provider.js'
 export { wildcardMatch, evaluatePermission } from './permission.js'
 export type { PermissionRuleLike } from './permission.js'
@@ -22,7 +36,13 @@ export { FileEditHook } from './tools.js'
 export { WorkspaceDirectory } from '../kernel/workspace.js'
 export type { WorkspaceLookup } from '../kernel/workspace.js'
 export type { FileEditHookFn, FileEditedInput } from './tools.js'
-export type { ProviderOAuthMethod, OAuthAuthorization, OAuthCredentials, ProviderPackage, ProviderPackageInput } from './provider.js'
+export type {
+  ProviderOAuthMethod,
+  OAuthAuthorization,
+  OAuthCredentials,
+  ProviderPackage,
+  ProviderPackageInput,
+} from './provider.js'
 export { findExecutable } from './executable.js'
 export { listFiles, searchText, globMatcher } from './search.js'
 export { contains, realish, realPathInside } from './paths.js'

@@ -25,7 +25,11 @@ export function wildcardMatch(value: string, pattern: string): boolean {
 }
 
 /** The last rule matching both the permission and the pattern; an `ask` rule when none does. */
-export function evaluatePermission<R extends PermissionRuleLike>(rules: readonly R[], permission: string, pattern: string): R | PermissionRuleLike {
+export function evaluatePermission<R extends PermissionRuleLike>(
+  rules: readonly R[],
+  permission: string,
+  pattern: string,
+): R | PermissionRuleLike {
   for (let i = rules.length - 1; i >= 0; i--) {
     const rule = rules[i]!
     if (wildcardMatch(permission, rule.permission) && wildcardMatch(pattern, rule.pattern)) return rule

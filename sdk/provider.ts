@@ -3,7 +3,8 @@ import { defineExtensionPoint } from '../kernel/plugin.js'
 import type { Instance } from '../kernel/instance.js'
 
 /** Credentials an OAuth flow ends with; stored in the data dir's auth.json (mode 0600). */
-export type OAuthCredentials = { type: 'oauth'; refresh: string; access: string; expires: number } | { type: 'api'; key: string }
+export type OAuthCredentials =
+  { type: 'oauth'; refresh: string; access: string; expires: number } | { type: 'api'; key: string }
 
 /** One started authorization: where to send the user, and how to finish. */
 export interface OAuthAuthorization {
@@ -41,7 +42,9 @@ export interface ProviderPackageInput {
 export interface ProviderPackage {
   npm: string
   /** The provider's client: a function answering the language model of a model id. */
-  create(input: ProviderPackageInput): Promise<(modelID: string) => LanguageModel> | ((modelID: string) => LanguageModel)
+  create(
+    input: ProviderPackageInput,
+  ): Promise<(modelID: string) => LanguageModel> | ((modelID: string) => LanguageModel)
 }
 
 /**

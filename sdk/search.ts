@@ -29,7 +29,14 @@ export interface TextMatch {
 const MAX_FILE_BYTES = 1024 * 1024
 
 /** Lines of a child's stdout (NUL- or newline-separated), ending when it exits or the signal fires. */
-async function* childLines(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, separator: '\n' | '\0', signal?: AbortSignal): AsyncGenerator<string> {
+async function* childLines(
+  command: string,
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+  separator: '\n' | '\0',
+  signal?: AbortSignal,
+): AsyncGenerator<string> {
   const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'ignore'] })
   const kill = () => child.kill('SIGKILL')
   signal?.addEventListener('abort', kill, { once: true })
@@ -52,7 +59,8 @@ async function* childLines(command: string, args: string[], cwd: string, env: No
 }
 
 async function insideGit(root: string, env: NodeJS.ProcessEnv): Promise<boolean> {
-  for await (const line of childLines('git', ['rev-parse', '--is-inside-work-tree'], root, env, '\n')) return line.trim() === 'true'
+  for await (const line of childLines('git', ['rev-parse', '--is-inside-work-tree'], root, env, '\n'))
+    return line.trim() === 'true'
   return false
 }
 
@@ -62,11 +70,18 @@ type GlobCompiler = (glob: string, options: { dot: boolean; basename: boolean })
 let ignoreModule: Promise<IgnoreFactory> | undefined
 let picomatchModule: Promise<GlobCompiler> | undefined
 // Both are CommonJS: the function is the module's default export, or the module itself.
-const loadIgnore = () => (ignoreModule ??= import('ignore').then((m) => ((m as { default?: unknown }).default ?? m) as IgnoreFactory))
-const loadPicomatch = () => (picomatchModule ??= import('picomatch').then((m) => ((m as { default?: unknown }).default ?? m) as GlobCompiler))
+const loadIgnore = () =>
+  (ignoreModule ??= import('ignore').then((m) => ((m as { default?: unknown }).default ?? m) as IgnoreFactory))
+const loadPicomatch = () =>
+  (picomatchModule ??= import('picomatch').then((m) => ((m as { default?: unknown }).default ?? m) as GlobCompiler))
 
 /** A walk that applies `.gitignore` files on the way down (outside git, without `rg`). */
-async function* walk(root: string, dir: string, rules: { base: string; ignore: Ignore }[], signal?: AbortSignal): AsyncGenerator<string> {
+async function* walk(
+  root: string,
+  dir: string,
+  rules: { base: string; ignore: Ignore }[],
+  signal?: AbortSignal,
+): AsyncGenerator<string> {
   if (signal?.aborted) return
   let entries
   try {
@@ -106,11 +121,25 @@ export async function* listFiles(options: SearchRoot): AsyncGenerator<string> {
   const { root, env, signal } = options
   const rg = findExecutable('rg', { directory: root, worktree: root, env })
   if (rg) {
-    yield* childLines(rg, ['--files', '--hidden', '--glob', '!.git/', '--no-messages', '--null'], root, env, '\0', signal)
+    yield* childLines(
+      rg,
+      ['--files', '--hidden', '--glob', '!.git/', '--no-messages', '--null'],
+      root,
+      env,
+      '\0',
+      signal,
+    )
     return
   }
   if (await insideGit(root, env)) {
-    yield* childLines('git', ['-c', 'core.quotepath=false', 'ls-files', '--cached', '--others', '--exclude-standard', '--deduplicate', '-z'], root, env, '\0', signal)
+    yield* childLines(
+      'git',
+      ['-c', 'core.quotepath=false', 'ls-files', '--cached', '--others', '--exclude-standard', '--deduplicate', '-z'],
+      root,
+      env,
+      '\0',
+      signal,
+    )
     return
   }
   yield* walk(root, root, [], signal)

@@ -30,7 +30,13 @@ export function git(cwd: string, ...args: string[]): string {
   return execFileSync('git', args, {
     cwd,
     encoding: 'utf8',
-    env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' },
+    env: {
+      ...process.env,
+      GIT_AUTHOR_NAME: 't',
+      GIT_AUTHOR_EMAIL: 't@t',
+      GIT_COMMITTER_NAME: 't',
+      GIT_COMMITTER_EMAIL: 't@t',
+    },
   }).trim()
 }
 
@@ -128,8 +134,13 @@ export async function copyStores(server: TestServer, toDataDir: string): Promise
   await cluster.replica.flush()
   const target = await databaseFor(toDataDir)
   if (!target) throw new Error('copyStores: a server on PostgreSQL in a run without a test database')
-  const dump = execFileSync(join(postgresBinDir(), 'pg_dump'), ['--no-owner', '--dbname', cluster.db.url], { maxBuffer: 256 * 1024 * 1024 })
-  execFileSync(join(postgresBinDir(), 'psql'), ['-q', '-v', 'ON_ERROR_STOP=1', '--dbname', target], { input: dump, stdio: ['pipe', 'ignore', 'pipe'] })
+  const dump = execFileSync(join(postgresBinDir(), 'pg_dump'), ['--no-owner', '--dbname', cluster.db.url], {
+    maxBuffer: 256 * 1024 * 1024,
+  })
+  execFileSync(join(postgresBinDir(), 'psql'), ['-q', '-v', 'ON_ERROR_STOP=1', '--dbname', target], {
+    input: dump,
+    stdio: ['pipe', 'ignore', 'pipe'],
+  })
   const client = new pg.Client({ connectionString: target })
   await client.connect()
   try {
@@ -177,7 +188,16 @@ export async function startServer(options: ServerOptions & { env?: NodeJS.Proces
   }
   const database = options.database ?? (await databaseFor(dataDir))
   const clusterSecret = options.clusterSecret ?? (database?.startsWith('postgres') ? TEST_CLUSTER_SECRET : undefined)
-  const server = await createServer({ logLevel: 'silent', port: 0, cwd: options.cwd ?? tempDir('ok-cwd-'), ...options, env, dataDir, database, clusterSecret })
+  const server = await createServer({
+    logLevel: 'silent',
+    port: 0,
+    cwd: options.cwd ?? tempDir('ok-cwd-'),
+    ...options,
+    env,
+    dataDir,
+    database,
+    clusterSecret,
+  })
   onCleanup(() => server.close())
   return Object.assign(server, { dataDir, configHome })
 }
@@ -255,7 +275,15 @@ export function openSse(url: string, headers: Record<string, string> = {}): Prom
         ended,
         next(predicate, timeoutMs = 5000) {
           return new Promise((res, rej) => {
-            const timer = setTimeout(() => rej(new Error(`no matching SSE frame in ${timeoutMs} ms; got ${JSON.stringify(frames.map((f) => f.data?.type ?? f.data?.payload?.type))}`)), timeoutMs)
+            const timer = setTimeout(
+              () =>
+                rej(
+                  new Error(
+                    `no matching SSE frame in ${timeoutMs} ms; got ${JSON.stringify(frames.map((f) => f.data?.type ?? f.data?.payload?.type))}`,
+                  ),
+                ),
+              timeoutMs,
+            )
             const check = () => {
               const found = frames.find(predicate)
               if (found) {

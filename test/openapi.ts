@@ -21,9 +21,10 @@ export interface ReferenceOperation {
 const DOCUMENT_ID = 'https://opencode.ai/reference/opencode-1.18.34-openapi.json'
 
 /** OpenCode 1.18.34's OpenAPI document. */
-export const reference: { paths: Record<string, Record<string, any>>; components: { schemas: Record<string, unknown> } } = JSON.parse(
-  readFileSync(join(PACKAGE_ROOT, 'test', 'reference', 'opencode-1.18.34-openapi.json'), 'utf8'),
-)
+export const reference: {
+  paths: Record<string, Record<string, any>>
+  components: { schemas: Record<string, unknown> }
+} = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'test', 'reference', 'opencode-1.18.34-openapi.json'), 'utf8'))
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options']
 
@@ -32,11 +33,19 @@ export function referenceOperations(): ReferenceOperation[] {
   return Object.entries(reference.paths).flatMap(([path, item]) =>
     Object.entries(item)
       .filter(([method]) => METHODS.includes(method))
-      .map(([method, operation]) => ({ method: method.toUpperCase(), path, operationId: String(operation.operationId) })),
+      .map(([method, operation]) => ({
+        method: method.toUpperCase(),
+        path,
+        operationId: String(operation.operationId),
+      })),
   )
 }
 
-type AjvInstance = { addSchema(schema: object): void; compile(schema: object): ValidateFunction; errorsText(errors: unknown): string }
+type AjvInstance = {
+  addSchema(schema: object): void
+  compile(schema: object): ValidateFunction
+  errorsText(errors: unknown): string
+}
 let ajv: AjvInstance | undefined
 const validators = new Map<string, ValidateFunction>()
 
@@ -61,13 +70,25 @@ const escape = (segment: string) => segment.replace(/~/g, '~0').replace(/\//g, '
  * Throws unless the reference documents `status` for `method path` with a `mediaType` body and
  * `body` matches that schema. The error lists what does not match.
  */
-export function expectMatchesReference(method: string, path: string, status: number, body: unknown, mediaType = 'application/json'): void {
+export function expectMatchesReference(
+  method: string,
+  path: string,
+  status: number,
+  body: unknown,
+  mediaType = 'application/json',
+): void {
   const operation = reference.paths[path]?.[method.toLowerCase()]
   if (!operation) throw new Error(`The reference has no operation ${method.toUpperCase()} ${path}`)
   const response = operation.responses?.[String(status)]
-  if (!response) throw new Error(`The reference does not document status ${status} for ${method.toUpperCase()} ${path} (it has ${Object.keys(operation.responses ?? {}).join(', ')})`)
-  if (!response.content?.[mediaType]?.schema) throw new Error(`The reference gives no ${mediaType} body for ${status} of ${method.toUpperCase()} ${path}`)
-  const pointer = ['', 'paths', path, method.toLowerCase(), 'responses', String(status), 'content', mediaType, 'schema'].map(escape).join('/')
+  if (!response)
+    throw new Error(
+      `The reference does not document status ${status} for ${method.toUpperCase()} ${path} (it has ${Object.keys(operation.responses ?? {}).join(', ')})`,
+    )
+  if (!response.content?.[mediaType]?.schema)
+    throw new Error(`The reference gives no ${mediaType} body for ${status} of ${method.toUpperCase()} ${path}`)
+  const pointer = ['', 'paths', path, method.toLowerCase(), 'responses', String(status), 'content', mediaType, 'schema']
+    .map(escape)
+    .join('/')
   const validate = validator(pointer)
   if (!validate(body)) {
     throw new Error(
@@ -77,4 +98,12 @@ export function expectMatchesReference(method: string, path: string, status: num
 }
 
 /** Routes a hostile-input battery leaves out: they wait by design (streams, long polls) or end the process's state. */
-export const LONG_LIVED_ROUTES: ReadonlySet<string> = new Set(['GET /event', 'GET /global/event', 'GET /api/event', 'GET /api/session/{sessionID}/event', 'GET /tui/control/next', 'POST /global/dispose', 'POST /instance/dispose'])
+export const LONG_LIVED_ROUTES: ReadonlySet<string> = new Set([
+  'GET /event',
+  'GET /global/event',
+  'GET /api/event',
+  'GET /api/session/{sessionID}/event',
+  'GET /tui/control/next',
+  'POST /global/dispose',
+  'POST /instance/dispose',
+])

@@ -2,7 +2,15 @@ import { expect } from 'chai'
 import { existsSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import pg from 'pg'
-import { cleanup, databaseEnv, databaseFor, startServer, TEST_CLUSTER_SECRET, tempDir, testDatabaseUrl } from './helper.js'
+import {
+  cleanup,
+  databaseEnv,
+  databaseFor,
+  startServer,
+  TEST_CLUSTER_SECRET,
+  tempDir,
+  testDatabaseUrl,
+} from './helper.js'
 import { startPostgres, type TestPostgres } from './pg.js'
 
 async function query(url: string, sql: string): Promise<Record<string, unknown>[]> {
@@ -32,7 +40,10 @@ describe('test fixture: a throwaway PostgreSQL server', () => {
 
   it('listens on loopback with trust authentication, tuned for tests', async () => {
     expect(postgres.url()).to.equal(`postgres://postgres@127.0.0.1:${postgres.port}/postgres`)
-    const [settings] = await query(postgres.url(), "SELECT current_setting('fsync') AS fsync, current_setting('synchronous_commit') AS sync, current_setting('max_connections') AS max, current_setting('listen_addresses') AS listen")
+    const [settings] = await query(
+      postgres.url(),
+      "SELECT current_setting('fsync') AS fsync, current_setting('synchronous_commit') AS sync, current_setting('max_connections') AS max, current_setting('listen_addresses') AS listen",
+    )
     expect(settings).to.deep.equal({ fsync: 'off', sync: 'off', max: '300', listen: '127.0.0.1' })
   })
 
@@ -96,7 +107,10 @@ describe('test harness: the database of a test server', () => {
     expect(url).to.match(/^postgres:\/\/.*\/ok_[0-9a-f]{24}$/)
     expect(await databaseFor(dataDir)).to.equal(url)
     expect(await databaseFor(tempDir('ok-data-'))).not.to.equal(url)
-    expect(await databaseEnv(dataDir)).to.deep.equal({ OPENCODE_KERNEL_DATABASE_URL: url, OPENCODE_KERNEL_CLUSTER_SECRET: TEST_CLUSTER_SECRET })
+    expect(await databaseEnv(dataDir)).to.deep.equal({
+      OPENCODE_KERNEL_DATABASE_URL: url,
+      OPENCODE_KERNEL_CLUSTER_SECRET: TEST_CLUSTER_SECRET,
+    })
     expect(server.kernel.cluster).not.to.equal(undefined)
     expect(server.kernel.cluster!.secret).to.equal(TEST_CLUSTER_SECRET)
     // Once its data dir is gone (cleaned up), the database goes with the next one created.

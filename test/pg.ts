@@ -38,7 +38,10 @@ export function postgresBinDir(): string {
         .filter((v) => existsSync(join(PG_ROOT, v, 'bin', 'initdb')) && existsSync(join(PG_ROOT, v, 'bin', 'pg_ctl')))
         .sort((a, b) => Number(b) - Number(a))
     : []
-  if (versions.length === 0) throw new Error(`PostgreSQL binaries not found (${PG_ROOT}/<version>/bin/initdb): install Debian's postgresql package (apt-get install postgresql)`)
+  if (versions.length === 0)
+    throw new Error(
+      `PostgreSQL binaries not found (${PG_ROOT}/<version>/bin/initdb): install Debian's postgresql package (apt-get install postgresql)`,
+    )
   return join(PG_ROOT, versions[0]!, 'bin')
 }
 
@@ -49,7 +52,9 @@ function freePort(): Promise<number> {
     server.once('error', reject)
     server.listen(0, '127.0.0.1', () => {
       const address = server.address()
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))))
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      )
     })
   })
 }
@@ -88,13 +93,17 @@ function run(bin: string, command: string, args: string[]): Promise<string> {
  * (closed by `cleanup()`) unless `cleanup: false`: then the caller closes it (test/run.js); it
  * is stopped anyway when the process exits.
  */
-export async function startPostgres(options: { cleanup?: boolean; maxConnections?: number; durable?: boolean } = {}): Promise<TestPostgres> {
+export async function startPostgres(
+  options: { cleanup?: boolean; maxConnections?: number; durable?: boolean } = {},
+): Promise<TestPostgres> {
   const bin = postgresBinDir()
   if (isRoot()) {
     try {
       execFileSync('id', ['-u', PG_USER], { stdio: 'ignore' })
     } catch {
-      throw new Error(`running as root, PostgreSQL must run as the "${PG_USER}" user, which does not exist: install Debian's postgresql package (apt-get install postgresql)`)
+      throw new Error(
+        `running as root, PostgreSQL must run as the "${PG_USER}" user, which does not exist: install Debian's postgresql package (apt-get install postgresql)`,
+      )
     }
   }
   const dir = realpathSync(mkdtempSync(join(tmpdir(), 'ok-pg-')))
@@ -108,7 +117,10 @@ export async function startPostgres(options: { cleanup?: boolean; maxConnections
   const onExit = () => {
     if (running) {
       try {
-        execFileSync(...commandLine(bin, 'pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']), { ...RUN_OPTIONS, stdio: 'ignore' })
+        execFileSync(...commandLine(bin, 'pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']), {
+          ...RUN_OPTIONS,
+          stdio: 'ignore',
+        })
       } catch {
         // Already gone.
       }
@@ -117,7 +129,8 @@ export async function startPostgres(options: { cleanup?: boolean; maxConnections
   }
   process.on('exit', onExit)
 
-  const logTail = () => (existsSync(logFile) ? readFileSync(logFile, 'utf8').trim().split('\n').slice(-15).join('\n') : '')
+  const logTail = () =>
+    existsSync(logFile) ? readFileSync(logFile, 'utf8').trim().split('\n').slice(-15).join('\n') : ''
   const pgStart = async () => {
     try {
       await run(bin, 'pg_ctl', ['-D', data, '-l', logFile, '-w', '-t', '60', 'start'])
@@ -128,7 +141,18 @@ export async function startPostgres(options: { cleanup?: boolean; maxConnections
   }
 
   try {
-    await run(bin, 'initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--locale=C', ...(options.durable ? [] : ['--no-sync'])])
+    await run(bin, 'initdb', [
+      '-D',
+      data,
+      '-A',
+      'trust',
+      '-U',
+      'postgres',
+      '-E',
+      'UTF8',
+      '--locale=C',
+      ...(options.durable ? [] : ['--no-sync']),
+    ])
     // Another process may take the free port before the server binds it: try a few.
     for (let attempt = 1; ; attempt++) {
       port = await freePort()
@@ -149,7 +173,8 @@ export async function startPostgres(options: { cleanup?: boolean; maxConnections
         await pgStart()
         break
       } catch (error) {
-        if (attempt >= 3 || !/already in use|could not bind|could not create any TCP/i.test((error as Error).message)) throw error
+        if (attempt >= 3 || !/already in use|could not bind|could not create any TCP/i.test((error as Error).message))
+          throw error
       }
     }
   } catch (error) {
@@ -169,7 +194,8 @@ export async function startPostgres(options: { cleanup?: boolean; maxConnections
     }
   }
   const checkName = (name: string) => {
-    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) throw new Error(`database name must be lowercase letters, digits and _ (at most 63): "${name}"`)
+    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name))
+      throw new Error(`database name must be lowercase letters, digits and _ (at most 63): "${name}"`)
   }
   let closing: Promise<void> | undefined
   const server: TestPostgres = {

@@ -33,7 +33,9 @@ if (database === 'postgres') {
   process.env.OPENCODE_KERNEL_TEST_DATABASE_URL = database
   console.log('tests on PostgreSQL: the server of OPENCODE_KERNEL_TEST_DATABASE')
 } else if (database !== '' && database !== 'sqlite') {
-  console.error(`OPENCODE_KERNEL_TEST_DATABASE must be sqlite (the default), postgres (a throwaway server) or postgres://…, got "${database}"`)
+  console.error(
+    `OPENCODE_KERNEL_TEST_DATABASE must be sqlite (the default), postgres (a throwaway server) or postgres://…, got "${database}"`,
+  )
   process.exit(2)
 }
 
@@ -41,7 +43,8 @@ if (database === 'postgres') {
 // the PostgreSQL run does not repeat them (the SQLite run, `npm test`, has run them already).
 const ownPostgres = (path) => path.includes('/kernel/cluster/') || path.endsWith('/pg.test.js')
 const mocha = new Mocha({ reporter: 'spec', timeout: 20000, slow: 1000 })
-for (const file of testFiles(root)) if (!(database && database !== 'sqlite' && ownPostgres(file) && !filter)) mocha.addFile(file)
+for (const file of testFiles(root))
+  if (!(database && database !== 'sqlite' && ownPostgres(file) && !filter)) mocha.addFile(file)
 await mocha.loadFilesAsync()
 const runner = mocha.run(async (failures) => {
   const { passes = 0, failures: failed = 0, pending = 0 } = runner.stats ?? {}
@@ -52,6 +55,8 @@ const runner = mocha.run(async (failures) => {
     const { dropTestDatabases } = await import('../dist/test/helper.js')
     await dropTestDatabases().catch((error) => console.error(`dropping the test databases failed: ${error.message}`))
   }
-  await postgres?.close().catch((error) => console.error(`stopping the test PostgreSQL server failed: ${error.message}`))
+  await postgres
+    ?.close()
+    .catch((error) => console.error(`stopping the test PostgreSQL server failed: ${error.message}`))
   console.log(`\n${passes} passed, ${Math.max(failed, failures)} failed${pending ? `, ${pending} skipped` : ''}`)
 })

@@ -13,7 +13,12 @@ export interface ServerProcess {
   /** Everything the process wrote to stderr (its log). */
   log(): string
   /** JSON request against the server: `{ status, body }`. */
-  call(method: string, path: string, payload?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Headers }>
+  call(
+    method: string,
+    path: string,
+    payload?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; body: any; headers: Headers }>
   /** Sends `signal` and resolves with the exit code (or the signal name). */
   stop(signal?: NodeJS.Signals): Promise<number | string>
 }
@@ -48,13 +53,31 @@ export function writeScriptedConfig(
  * Starts `opencode-kernel serve --port 0` in `cwd` with `dataDir` (on PostgreSQL runs, the data
  * dir's database); resolves once it listens.
  */
-export async function startServerProcess(options: { cwd: string; dataDir: string; configHome: string; env?: NodeJS.ProcessEnv; args?: string[] }): Promise<ServerProcess> {
+export async function startServerProcess(options: {
+  cwd: string
+  dataDir: string
+  configHome: string
+  env?: NodeJS.ProcessEnv
+  args?: string[]
+}): Promise<ServerProcess> {
   const database = await databaseEnv(options.dataDir)
-  const child = spawn(process.execPath, [join(PACKAGE_ROOT, 'bin', 'opencode-kernel.js'), 'serve', '--port', '0', ...(options.args ?? [])], {
-    cwd: options.cwd,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, OPENCODE_KERNEL_DATA: options.dataDir, XDG_CONFIG_HOME: options.configHome, LOG_LEVEL: 'warn', ...database, ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
+  const child = spawn(
+    process.execPath,
+    [join(PACKAGE_ROOT, 'bin', 'opencode-kernel.js'), 'serve', '--port', '0', ...(options.args ?? [])],
+    {
+      cwd: options.cwd,
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        OPENCODE_KERNEL_DATA: options.dataDir,
+        XDG_CONFIG_HOME: options.configHome,
+        LOG_LEVEL: 'warn',
+        ...database,
+        ...options.env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  )
   let stderr = ''
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
     stderr = (stderr + chunk).slice(-200_000)
@@ -62,7 +85,10 @@ export async function startServerProcess(options: { cwd: string; dataDir: string
   const exited = once(child, 'exit')
   const url = await new Promise<string>((resolve, reject) => {
     let text = ''
-    const timer = setTimeout(() => reject(new Error(`server did not listen within 60 s: ${stderr.slice(-2000)}`)), 60_000)
+    const timer = setTimeout(
+      () => reject(new Error(`server did not listen within 60 s: ${stderr.slice(-2000)}`)),
+      60_000,
+    )
     child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
       text += chunk
       const match = text.match(/listening on (http:\/\/\S+)/)
@@ -119,7 +145,11 @@ export function processesMatching(text: string): { pid: number; pgid: number; pp
 }
 
 /** Polls `check` until it answers a value (not undefined), for at most `timeoutMs`. */
-export async function waitFor<T>(check: () => T | undefined | Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
+export async function waitFor<T>(
+  check: () => T | undefined | Promise<T | undefined>,
+  timeoutMs: number,
+  what: string,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     const value = await check()

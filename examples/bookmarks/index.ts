@@ -15,7 +15,10 @@ const Bookmark = named(
 )
 type Bookmark = Static<typeof Bookmark>
 
-const BookmarkInput = Type.Object({ path: Type.String({ minLength: 1, maxLength: 4096 }), note: Type.String({ maxLength: 1000, default: '' }) }, { additionalProperties: false })
+const BookmarkInput = Type.Object(
+  { path: Type.String({ minLength: 1, maxLength: 4096 }), note: Type.String({ maxLength: 1000, default: '' }) },
+  { additionalProperties: false },
+)
 
 const BookmarkAdded = defineEvent('example.bookmark.added', { bookmark: ref(Bookmark) })
 
@@ -27,22 +30,40 @@ export default definePlugin({
     kernel.storage.migrate('example-bookmarks', [
       {
         id: '0001-bookmarks',
-        up: (db) => db.exec('CREATE TABLE example_bookmark (id TEXT PRIMARY KEY, project_id TEXT NOT NULL, path TEXT NOT NULL, note TEXT NOT NULL)'),
+        up: (db) =>
+          db.exec(
+            'CREATE TABLE example_bookmark (id TEXT PRIMARY KEY, project_id TEXT NOT NULL, path TEXT NOT NULL, note TEXT NOT NULL)',
+          ),
       },
     ])
     const db = kernel.storage.db
     const insert = db.prepare('INSERT INTO example_bookmark (id, project_id, path, note) VALUES (?, ?, ?, ?)')
-    const list = db.prepare<[string], Bookmark>('SELECT id, path, note FROM example_bookmark WHERE project_id = ? ORDER BY id')
+    const list = db.prepare<[string], Bookmark>(
+      'SELECT id, path, note FROM example_bookmark WHERE project_id = ? ORDER BY id',
+    )
     const remove = db.prepare('DELETE FROM example_bookmark WHERE project_id = ? AND id = ?')
 
     app.get(
       '/example/bookmark',
-      { schema: { operationId: 'example.bookmark.list', tags: ['examples'], response: { 200: Type.Array(ref(Bookmark)) } } },
+      {
+        schema: {
+          operationId: 'example.bookmark.list',
+          tags: ['examples'],
+          response: { 200: Type.Array(ref(Bookmark)) },
+        },
+      },
       async (request) => list.all(request.instance.project.id),
     )
     app.post(
       '/example/bookmark',
-      { schema: { operationId: 'example.bookmark.add', tags: ['examples'], body: BookmarkInput, response: { 200: ref(Bookmark) } } },
+      {
+        schema: {
+          operationId: 'example.bookmark.add',
+          tags: ['examples'],
+          body: BookmarkInput,
+          response: { 200: ref(Bookmark) },
+        },
+      },
       async (request) => {
         const input = request.body as Static<typeof BookmarkInput>
         const bookmark: Bookmark = { id: ascendingId('bkm'), path: input.path, note: input.note }
@@ -63,7 +84,8 @@ export default definePlugin({
       },
       async (request) => {
         const { bookmarkID } = request.params as { bookmarkID: string }
-        if (remove.run(request.instance.project.id, bookmarkID).changes === 0) throw new NotFoundError(`Bookmark not found: ${bookmarkID}`)
+        if (remove.run(request.instance.project.id, bookmarkID).changes === 0)
+          throw new NotFoundError(`Bookmark not found: ${bookmarkID}`)
         return true
       },
     )

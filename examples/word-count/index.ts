@@ -15,7 +15,8 @@ const wordCount = defineTool({
     await context.ask({ permission: 'read', patterns: [args.filePath] })
     const path = resolve(instance.directory, args.filePath)
     // Symlinks are followed: a link pointing out of the project does not count as inside.
-    if (!realPathInside(path, [instance.worktree, instance.directory])) throw new Error(`No such file in the project: ${args.filePath}`)
+    if (!realPathInside(path, [instance.worktree, instance.directory]))
+      throw new Error(`No such file in the project: ${args.filePath}`)
     const text = await readFile(path, 'utf8')
     const lines = text === '' ? 0 : text.split('\n').length - (text.endsWith('\n') ? 1 : 0)
     const words = text.split(/\s+/).filter(Boolean).length

@@ -17,7 +17,10 @@ export function parseDatabaseUrl(value: string | undefined, dataDir: string): Da
   if (raw.startsWith('sqlite:')) {
     let file = raw.slice('sqlite:'.length)
     if (file.startsWith('//')) file = file.slice(2)
-    if (file === '') throw new DatabaseUrlError('database "sqlite:" names no file: use sqlite:<file>, e.g. sqlite:/var/lib/opencode-kernel.db')
+    if (file === '')
+      throw new DatabaseUrlError(
+        'database "sqlite:" names no file: use sqlite:<file>, e.g. sqlite:/var/lib/opencode-kernel.db',
+      )
     if (file === ':memory:') return { kind: 'sqlite', file }
     return { kind: 'sqlite', file: isAbsolute(file) ? file : resolve(dataDir, file) }
   }
@@ -28,10 +31,13 @@ export function parseDatabaseUrl(value: string | undefined, dataDir: string): Da
     } catch {
       throw new DatabaseUrlError(`database URL is not a valid URL: ${redact(raw)}`)
     }
-    if (!url.hostname && !url.searchParams.get('host')) throw new DatabaseUrlError(`database URL names no host: ${redact(raw)}`)
+    if (!url.hostname && !url.searchParams.get('host'))
+      throw new DatabaseUrlError(`database URL names no host: ${redact(raw)}`)
     return { kind: 'postgres', url: raw }
   }
-  throw new DatabaseUrlError(`database must be postgres://user:password@host:port/name or sqlite:<file>, got "${redact(raw)}"`)
+  throw new DatabaseUrlError(
+    `database must be postgres://user:password@host:port/name or sqlite:<file>, got "${redact(raw)}"`,
+  )
 }
 
 /** The URL without its password, for messages and logs. */

@@ -26,7 +26,9 @@ export class ClusterFeed {
   private last = 0
 
   constructor(private readonly cluster: Cluster) {
-    this.subscribers = new Subscribers((error, event) => cluster.log.error({ err: error, event: event.payload.type }, 'event listener failed'))
+    this.subscribers = new Subscribers((error, event) =>
+      cluster.log.error({ err: error, event: event.payload.type }, 'event listener failed'),
+    )
   }
 
   /** The id the node starts from: events before it are replayed from the table, not delivered. */
@@ -51,10 +53,15 @@ export class ClusterFeed {
     // What this node published before the client reconnected belongs in its replay.
     await this.cluster.replica.flush().catch(() => {})
     const rows = await this.cluster.db.transaction(async (client) => {
-      const bounds = (await client.query<{ low: number | null; high: number | null }>('SELECT min(id) AS low, max(id) AS high FROM kernel_event')).rows[0]!
+      const bounds = (
+        await client.query<{ low: number | null; high: number | null }>(
+          'SELECT min(id) AS low, max(id) AS high FROM kernel_event',
+        )
+      ).rows[0]!
       if (bounds.high === null ? seq !== 0 && seq > this.last : seq > bounds.high) return undefined
       // Older than the retention (pruned or about to be): gone.
-      if (bounds.low !== null && seq < Math.max(bounds.low - 1, bounds.high! - this.cluster.eventRetention)) return undefined
+      if (bounds.low !== null && seq < Math.max(bounds.low - 1, bounds.high! - this.cluster.eventRetention))
+        return undefined
       const params: unknown[] = [seq, this.cluster.eventRetention + 1]
       const where = directory === undefined ? '' : (params.push(directory), ' AND directory = $3')
       return (

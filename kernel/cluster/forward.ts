@@ -36,7 +36,13 @@ const HOP_BY_HOP = new Set([
   SECRET_HEADER,
   CLIENT_HEADER,
 ])
-const WEBSOCKET_HANDSHAKE = new Set(['sec-websocket-key', 'sec-websocket-version', 'sec-websocket-extensions', 'sec-websocket-protocol', 'sec-websocket-accept'])
+const WEBSOCKET_HANDSHAKE = new Set([
+  'sec-websocket-key',
+  'sec-websocket-version',
+  'sec-websocket-extensions',
+  'sec-websocket-protocol',
+  'sec-websocket-accept',
+])
 
 type Owner = RemoteOwner
 type Outcome = 'sent' | 'unreachable' | 'not-owner'
@@ -66,7 +72,8 @@ export class ClusterRouting {
   readonly checkForwarded = (request: FastifyRequest, _reply: FastifyReply, done: Done): void => {
     if (request.headers[FORWARDED_HEADER] === undefined) return done()
     const secret = request.headers[SECRET_HEADER]
-    if (typeof secret !== 'string' || !sameSecret(secret, this.cluster.secret)) return done(new ForbiddenError('Forwarded request refused: wrong or missing cluster secret'))
+    if (typeof secret !== 'string' || !sameSecret(secret, this.cluster.secret))
+      return done(new ForbiddenError('Forwarded request refused: wrong or missing cluster secret'))
     this.forwarded.add(request)
     done()
   }
@@ -133,9 +140,19 @@ export class ClusterRouting {
       const body = request.body !== undefined ? resentBody(request) : streamedBody(request)
       void this.forwardWithRetry(request, reply, error.directory, error.owner, body).then(
         (sent) => {
-          if (!sent) this.sendUnavailable(request, reply, new InstanceUnavailableError(`Instance ${error.directory} is changing hands; retry`, 100))
+          if (!sent)
+            this.sendUnavailable(
+              request,
+              reply,
+              new InstanceUnavailableError(`Instance ${error.directory} is changing hands; retry`, 100),
+            )
         },
-        (failure: Error) => this.sendUnavailable(request, reply, failure instanceof InstanceUnavailableError ? failure : new InstanceUnavailableError(failure.message, 1000)),
+        (failure: Error) =>
+          this.sendUnavailable(
+            request,
+            reply,
+            failure instanceof InstanceUnavailableError ? failure : new InstanceUnavailableError(failure.message, 1000),
+          ),
       )
       return true
     }
@@ -160,14 +177,21 @@ export class ClusterRouting {
     reply.status(503).send(error.toJSON())
   }
 
-  private async instanceOrForward(request: FastifyRequest, reply: FastifyReply, directory: string): Promise<Instance | undefined> {
+  private async instanceOrForward(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    directory: string,
+  ): Promise<Instance | undefined> {
     const owner = await this.cluster.leases.acquire(directory)
     if (isSelf(owner)) {
       if (this.ticketOnly.has(request)) throw new UnauthorizedError()
       return this.kernel.instances.get(directory)
     }
     if (this.forwarded.has(request)) {
-      throw new InstanceUnavailableError(`Node ${this.cluster.nodeId} no longer runs instance ${directory} (node ${owner.owner} does); retry`, 100)
+      throw new InstanceUnavailableError(
+        `Node ${this.cluster.nodeId} no longer runs instance ${directory} (node ${owner.owner} does); retry`,
+        100,
+      )
     }
     const sent = await this.forwardWithRetry(request, reply, directory, owner, streamedBody(request))
     if (sent) return undefined
@@ -180,11 +204,19 @@ export class ClusterRouting {
    * Forwards to `owner`; when it is unreachable or no longer the owner, asks the lease again once.
    * Resolves true when a reply was sent, false when this node took the lease meanwhile.
    */
-  private async forwardWithRetry(request: FastifyRequest, reply: FastifyReply, directory: string, first: Owner, source: BodySource): Promise<boolean> {
+  private async forwardWithRetry(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    directory: string,
+    first: Owner,
+    source: BodySource,
+  ): Promise<boolean> {
     let owner = first
     for (let attempt = 0; ; attempt++) {
       const body = source instanceof IncomingMessage ? new LazyBody(source) : source
-      const outcome = request.ws ? await this.proxyWebSocket(request, reply, owner) : await this.proxyHttp(request, reply, owner, body)
+      const outcome = request.ws
+        ? await this.proxyWebSocket(request, reply, owner)
+        : await this.proxyHttp(request, reply, owner, body)
       if (outcome === 'sent') return true
       this.cluster.leases.forget(directory)
       // A node that shut down handed its leases back: the lease may be free (or another's) now.
@@ -227,13 +259,17 @@ export class ClusterRouting {
     headers[CLIENT_HEADER] = this.clientAddress(request)
     // A request that named no directory meant this node's cwd, which the owner's may not be.
     const directory = this.resolved.get(request)
-    if (directory !== undefined && !namesDirectory(request)) headers['x-opencode-directory'] = encodeURIComponent(directory)
+    if (directory !== undefined && !namesDirectory(request))
+      headers['x-opencode-directory'] = encodeURIComponent(directory)
     return headers
   }
 
   private async proxyHttp(request: FastifyRequest, reply: FastifyReply, owner: Owner, body: Body): Promise<Outcome> {
     const { agent, request: send } = await this.undici()
-    const headers = this.forwardedHeaders(request, typeof body === 'string' || Buffer.isBuffer(body) ? CONTENT_LENGTH : undefined)
+    const headers = this.forwardedHeaders(
+      request,
+      typeof body === 'string' || Buffer.isBuffer(body) ? CONTENT_LENGTH : undefined,
+    )
     // The caller leaving ends the request to the owner too (an SSE stream, a long prompt).
     const abort = new AbortController()
     const onClose = () => {
@@ -284,7 +320,10 @@ export class ClusterRouting {
     const { socket, head } = upgradeOf(raw)
     const target = new URL(request.url, owner.url)
     target.protocol = target.protocol === 'https:' ? 'wss:' : 'ws:'
-    const protocols = (request.headers['sec-websocket-protocol'] ?? '').split(',').map((entry) => entry.trim()).filter(Boolean)
+    const protocols = (request.headers['sec-websocket-protocol'] ?? '')
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter(Boolean)
     return new Promise((resolve) => {
       const upstream = new WebSocket(target, protocols, {
         headers: this.forwardedHeaders(request, WEBSOCKET_HANDSHAKE) as Record<string, string>,
@@ -332,7 +371,9 @@ export class ClusterRouting {
           const body = Buffer.concat(chunks)
           const status = response.statusCode ?? 502
           const type = response.headers['content-type'] ?? 'application/json; charset=utf-8'
-          socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nContent-Type: ${type}\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body.toString()}`)
+          socket.end(
+            `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nContent-Type: ${type}\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body.toString()}`,
+          )
           upstream.terminate()
         })
         resolve('sent')
@@ -341,7 +382,10 @@ export class ClusterRouting {
         if (settled) return
         settled = true
         socket.off('close', callerGone)
-        this.cluster.log.warn({ err: error, node: owner.owner, url: owner.url }, 'cluster: forwarding a WebSocket failed')
+        this.cluster.log.warn(
+          { err: error, node: owner.owner, url: owner.url },
+          'cluster: forwarding a WebSocket failed',
+        )
         resolve('unreachable')
       })
     })
@@ -426,7 +470,8 @@ function upgradeOf(raw: IncomingMessage): { socket: Duplex; head: Buffer } {
 function closeWith(target: WebSocket, code: number, reason: Buffer): void {
   if (target.readyState === WebSocket.CLOSED || target.readyState === WebSocket.CLOSING) return
   if (code === 1006) return target.terminate()
-  const sendable = (code >= 1000 && code <= 1014 && code !== 1004 && code !== 1005 && code !== 1006) || (code >= 3000 && code <= 4999)
+  const sendable =
+    (code >= 1000 && code <= 1014 && code !== 1004 && code !== 1005 && code !== 1006) || (code >= 3000 && code <= 4999)
   try {
     if (sendable) target.close(code, reason)
     else target.close()

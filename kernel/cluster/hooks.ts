@@ -26,7 +26,9 @@ export function registerClusterHooks(app: FastifyInstance, cluster: Cluster): vo
       await cluster.replica.flush()
     } catch {
       reply.header('retry-after', '1')
-      throw unavailable('The change could not be committed to the database (unreachable); it is kept on this server and written once the database is back.')
+      throw unavailable(
+        'The change could not be committed to the database (unreachable); it is kept on this server and written once the database is back.',
+      )
     }
     return payload
   })

@@ -91,8 +91,12 @@ export class Cluster {
 
   /** Hands the leases back (others take over at once), writes what is left, disconnects. */
   async close(): Promise<void> {
-    await this.replica.flush().catch((error: unknown) => this.log.warn({ err: error }, 'cluster: last write to the database failed'))
-    await this.leases.close().catch((error: unknown) => this.log.warn({ err: error }, 'cluster: handing the leases back failed'))
+    await this.replica
+      .flush()
+      .catch((error: unknown) => this.log.warn({ err: error }, 'cluster: last write to the database failed'))
+    await this.leases
+      .close()
+      .catch((error: unknown) => this.log.warn({ err: error }, 'cluster: handing the leases back failed'))
     this.replica.stop()
     await this.db.close()
   }

@@ -28,7 +28,10 @@ export interface LeasedInstances {
  * is no longer owned by the node a request was forwarded to: the client retries.
  */
 export class InstanceUnavailableError extends NamedError {
-  constructor(message: string, readonly retryAfterMs: number) {
+  constructor(
+    message: string,
+    readonly retryAfterMs: number,
+  ) {
     super('InstanceUnavailableError', 503, { message, retryAfterMs })
   }
 }
@@ -138,7 +141,10 @@ export class LeaseManager {
     this.held.clear()
     this.elsewhere.clear()
     if (directories.length === 0 || !this.table) return
-    await this.cluster.db.query('DELETE FROM kernel_lease WHERE node_id = $1 AND directory = ANY($2::text[])', [this.cluster.nodeId, directories])
+    await this.cluster.db.query('DELETE FROM kernel_lease WHERE node_id = $1 AND directory = ANY($2::text[])', [
+      this.cluster.nodeId,
+      directories,
+    ])
   }
 
   /** The directories this node holds a lease on. */
@@ -160,7 +166,12 @@ export class LeaseManager {
   acquire(directory: string): Promise<LeaseOwner> {
     if (this.holds(directory)) return Promise.resolve({ owner: 'self' })
     const known = this.elsewhere.get(directory)
-    if (known && performance.now() < known.until) return Promise.resolve({ owner: known.owner, url: known.url, remainingMs: Math.round(known.until - performance.now()) })
+    if (known && performance.now() < known.until)
+      return Promise.resolve({
+        owner: known.owner,
+        url: known.url,
+        remainingMs: Math.round(known.until - performance.now()),
+      })
     const pending = this.acquiring.get(directory)
     if (pending) return pending
     const attempt = this.take(directory).finally(() => this.acquiring.delete(directory))
@@ -194,7 +205,10 @@ export class LeaseManager {
         ;[row] = await this.cluster.db.query<NonNullable<typeof row>>(ACQUIRE, [directory, nodeId, nodeUrl, this.ttl])
       } catch (error) {
         this.cluster.log.warn({ err: error, directory }, 'cluster: taking an instance lease failed')
-        throw new InstanceUnavailableError(`Which node runs instance ${directory} cannot be found out now (the database does not answer); retry`, 1000)
+        throw new InstanceUnavailableError(
+          `Which node runs instance ${directory} cannot be found out now (the database does not answer); retry`,
+          1000,
+        )
       }
       // No row: another node inserted it after this statement's snapshot; ask again.
       if (!row) continue
@@ -242,7 +256,12 @@ export class LeaseManager {
     if (directories.length === 0) return
     let rows: { directory: string; expires_at: string }[]
     try {
-      rows = await this.cluster.db.query(RENEW, [this.cluster.nodeId, this.ttl, directories, this.cluster.nodeUrl ?? ''])
+      rows = await this.cluster.db.query(RENEW, [
+        this.cluster.nodeId,
+        this.ttl,
+        directories,
+        this.cluster.nodeUrl ?? '',
+      ])
     } catch (error) {
       // The fence timer stops the instances if no renewal succeeds in time.
       this.cluster.log.warn({ err: error }, 'cluster: renewing instance leases failed')
@@ -282,15 +301,25 @@ export class LeaseManager {
     for (const { directory, expiresAt } of idle) {
       // Only the lease as last written: a request that took it again since keeps it.
       void this.cluster.db
-        .query('DELETE FROM kernel_lease WHERE directory = $1 AND node_id = $2 AND expires_at = $3::bigint', [directory, this.cluster.nodeId, expiresAt])
-        .catch((error: unknown) => this.cluster.log.warn({ err: error, directory }, 'cluster: handing an idle lease back failed'))
+        .query('DELETE FROM kernel_lease WHERE directory = $1 AND node_id = $2 AND expires_at = $3::bigint', [
+          directory,
+          this.cluster.nodeId,
+          expiresAt,
+        ])
+        .catch((error: unknown) =>
+          this.cluster.log.warn({ err: error, directory }, 'cluster: handing an idle lease back failed'),
+        )
     }
   }
 
   /** Stops the instance at once: from now on another node may take the lease. */
   private lose(directory: string): void {
     this.held.delete(directory)
-    void this.instances?.dispose(directory).catch((error: unknown) => this.cluster.log.error({ err: error, directory }, 'cluster: stopping an instance whose lease was lost failed'))
+    void this.instances
+      ?.dispose(directory)
+      .catch((error: unknown) =>
+        this.cluster.log.error({ err: error, directory }, 'cluster: stopping an instance whose lease was lost failed'),
+      )
   }
 
   /** Wakes at the earliest fence time: instances whose lease could not be renewed stop there. */
@@ -307,7 +336,10 @@ export class LeaseManager {
     const now = performance.now()
     for (const [directory, held] of this.held) {
       if (now < held.fenceAt) continue
-      this.cluster.log.error({ directory }, 'cluster: instance lease could not be renewed in time; stopping the instance here')
+      this.cluster.log.error(
+        { directory },
+        'cluster: instance lease could not be renewed in time; stopping the instance here',
+      )
       this.lose(directory)
     }
     this.scheduleFence()

@@ -12,7 +12,12 @@ export function isConnectionError(error: unknown): boolean {
   const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown }
   if (error instanceof DatabaseUnavailableError) return true
   if (typeof code === 'string' && /^(08|57P0|53300|E[A-Z]+)/.test(code)) return true
-  return typeof message === 'string' && /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect|Client has encountered a connection error|not queryable/i.test(message)
+  return (
+    typeof message === 'string' &&
+    /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect|Client has encountered a connection error|not queryable/i.test(
+      message,
+    )
+  )
 }
 
 const PROBE_MS = 500
@@ -45,12 +50,19 @@ export class PgDatabase {
     // bigint (counts, ids) and numeric (the mirror of SQLite numbers) as JavaScript numbers.
     pg.types.setTypeParser(20, Number)
     pg.types.setTypeParser(1700, Number)
-    const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5000, idleTimeoutMillis: 30_000 })
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: 10,
+      connectionTimeoutMillis: 5000,
+      idleTimeoutMillis: 30_000,
+    })
     try {
       await pool.query('SELECT 1')
     } catch (error) {
       await pool.end().catch(() => {})
-      throw new DatabaseUnavailableError(`cannot use the database ${redact(url)}: ${(error as Error).message || String(error)}`)
+      throw new DatabaseUnavailableError(
+        `cannot use the database ${redact(url)}: ${(error as Error).message || String(error)}`,
+      )
     }
     return new PgDatabase(pg, url, pool, log)
   }
@@ -137,7 +149,8 @@ export class PgDatabase {
 
   private failed(error: unknown): void {
     if (this.closed || !isConnectionError(error)) return
-    if (this.healthy) this.log.error({ err: error }, 'cluster: the database is unreachable; requests answer 503 until it is back')
+    if (this.healthy)
+      this.log.error({ err: error }, 'cluster: the database is unreachable; requests answer 503 until it is back')
     this.healthy = false
     this.probing ??= setTimeout(() => void this.probe(), PROBE_MS)
   }

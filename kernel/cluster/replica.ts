@@ -64,7 +64,15 @@ const sqlString = (text: string) => `'${text.replace(/'/g, "''")}'`
 /** The PostgreSQL column type mirroring a SQLite column, by SQLite's affinity rules. */
 function pgType(declared: string): string {
   const type = declared.toUpperCase()
-  if (type.includes('INT') || type.includes('REAL') || type.includes('FLOA') || type.includes('DOUB') || type.includes('NUM') || type.includes('DEC')) return 'NUMERIC'
+  if (
+    type.includes('INT') ||
+    type.includes('REAL') ||
+    type.includes('FLOA') ||
+    type.includes('DOUB') ||
+    type.includes('NUM') ||
+    type.includes('DEC')
+  )
+    return 'NUMERIC'
   return 'TEXT'
 }
 
@@ -115,7 +123,9 @@ export class Replica {
       this.schedule()
       return 1
     })
-    this.db.exec('CREATE TEMP TABLE kernel_capture_queue (seq INTEGER PRIMARY KEY, tbl TEXT NOT NULL, op TEXT NOT NULL, row TEXT NOT NULL)')
+    this.db.exec(
+      'CREATE TEMP TABLE kernel_capture_queue (seq INTEGER PRIMARY KEY, tbl TEXT NOT NULL, op TEXT NOT NULL, row TEXT NOT NULL)',
+    )
     storage.onMigrated(() => this.watchTables())
   }
 
@@ -137,10 +147,23 @@ export class Replica {
     this.startLock = await db.pool.connect()
     await this.startLock.query('SELECT pg_advisory_lock($1)', [LOCK_START])
     await db.transaction(async (client) => {
-      const schema = (await client.query<{ name: string; type: string; sql: string }>('SELECT name, type, sql FROM kernel_sqlite_schema ORDER BY ord')).rows
-      this.lastChange = (await client.query<{ id: number }>('SELECT coalesce(max(id), 0) AS id FROM kernel_change')).rows[0]!.id
-      this.lastEvent = (await client.query<{ id: number }>('SELECT coalesce(max(id), 0) AS id FROM kernel_event')).rows[0]!.id
-      const existing = new Set(this.db.prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE sql IS NOT NULL").all().map((row) => row.name))
+      const schema = (
+        await client.query<{ name: string; type: string; sql: string }>(
+          'SELECT name, type, sql FROM kernel_sqlite_schema ORDER BY ord',
+        )
+      ).rows
+      this.lastChange = (
+        await client.query<{ id: number }>('SELECT coalesce(max(id), 0) AS id FROM kernel_change')
+      ).rows[0]!.id
+      this.lastEvent = (
+        await client.query<{ id: number }>('SELECT coalesce(max(id), 0) AS id FROM kernel_event')
+      ).rows[0]!.id
+      const existing = new Set(
+        this.db
+          .prepare<[], { name: string }>('SELECT name FROM sqlite_master WHERE sql IS NOT NULL')
+          .all()
+          .map((row) => row.name),
+      )
       for (const entry of schema) {
         this.mirrored.set(entry.name, entry.sql)
         if (!existing.has(entry.name)) this.db.exec(entry.sql)
@@ -150,7 +173,11 @@ export class Replica {
         for (const entry of schema) {
           if (entry.type !== 'table') continue
           const table = this.describe(entry.name)
-          const rows = (await client.query<{ row: Record<string, unknown> }>(`SELECT to_jsonb(t) AS row FROM ${quote(entry.name)} t`)).rows
+          const rows = (
+            await client.query<{ row: Record<string, unknown> }>(
+              `SELECT to_jsonb(t) AS row FROM ${quote(entry.name)} t`,
+            )
+          ).rows
           this.db.transaction(() => {
             for (const { row } of rows) this.applyRow(table, 'u', row)
           })()
@@ -176,7 +203,10 @@ export class Replica {
     })
     await db.listen(CHANNEL, () => this.follow())
     // NOTIFY is the fast path; polling covers a notification lost while reconnecting.
-    this.timers.push(setInterval(() => this.follow(), POLL_MS), setInterval(() => void this.prune(), PRUNE_MS))
+    this.timers.push(
+      setInterval(() => this.follow(), POLL_MS),
+      setInterval(() => void this.prune(), PRUNE_MS),
+    )
     for (const timer of this.timers) timer.unref()
     await this.catchUp()
   }
@@ -187,7 +217,8 @@ export class Replica {
     clearTimeout(this.retry)
     this.startLock?.release()
     this.startLock = undefined
-    for (const waiter of this.waiters.splice(0)) waiter.reject(new DatabaseUnavailableError('the server is shutting down'))
+    for (const waiter of this.waiters.splice(0))
+      waiter.reject(new DatabaseUnavailableError('the server is shutting down'))
   }
 
   /** Queues a published event for the cluster bus (its payload is serialised now, as it is now). */
@@ -234,7 +265,8 @@ export class Replica {
     } catch (error) {
       this.flushError = error
       const message = (error as Error).message
-      if (!isConnectionError(error) && message !== this.refused) this.cluster.log.error({ err: error }, 'cluster: the database refused a change; retrying every second')
+      if (!isConnectionError(error) && message !== this.refused)
+        this.cluster.log.error({ err: error }, 'cluster: the database refused a change; retrying every second')
       this.refused = message
       for (const waiter of this.waiters.splice(0)) waiter.reject(error)
       // Connection errors resume when the database answers again (onRecovered); others retry.
@@ -252,7 +284,9 @@ export class Replica {
   private async flushOnce(): Promise<void> {
     const target = this.queued
     const rows = this.db
-      .prepare<[number], { seq: number; tbl: string; op: 'u' | 'd'; row: string }>('SELECT seq, tbl, op, row FROM temp.kernel_capture_queue ORDER BY seq LIMIT ?')
+      .prepare<[number], { seq: number; tbl: string; op: 'u' | 'd'; row: string }>(
+        'SELECT seq, tbl, op, row FROM temp.kernel_capture_queue ORDER BY seq LIMIT ?',
+      )
       .all(FLUSH_ROWS)
     const events = this.events.slice(0, FLUSH_EVENTS)
     const complete = rows.length < FLUSH_ROWS && events.length === this.events.length
@@ -271,10 +305,19 @@ export class Replica {
     await this.cluster.db.transaction(async (client) => {
       await client.query('SELECT pg_advisory_xact_lock($1)', [LOCK_WRITE])
       const pushed = await this.pushSchema(client, schema)
-      await this.writeChanges(client, changes.filter(([tbl]) => !pushed.has(tbl)))
+      await this.writeChanges(
+        client,
+        changes.filter(([tbl]) => !pushed.has(tbl)),
+      )
       if (events.length) {
         const json = JSON.stringify(
-          events.map(({ event, payload, time }) => ({ time, directory: event.directory, project: event.project ?? null, payload, durable: event.durable ? JSON.stringify(event.durable) : null })),
+          events.map(({ event, payload, time }) => ({
+            time,
+            directory: event.directory,
+            project: event.project ?? null,
+            payload,
+            durable: event.durable ? JSON.stringify(event.durable) : null,
+          })),
         )
         await client.query(
           `INSERT INTO kernel_event (node, time, directory, project, payload, durable)
@@ -319,7 +362,10 @@ export class Replica {
       const target = quote(name)
       if (group.d.length) {
         const match = table.key.map((column) => `t.${quote(column)} = d.${quote(column)}`).join(' AND ')
-        await client.query(`DELETE FROM ${target} t USING jsonb_populate_recordset(NULL::${target}, $1::jsonb) d WHERE ${match}`, [JSON.stringify(group.d)])
+        await client.query(
+          `DELETE FROM ${target} t USING jsonb_populate_recordset(NULL::${target}, $1::jsonb) d WHERE ${match}`,
+          [JSON.stringify(group.d)],
+        )
       }
       if (group.u.length) await this.upsertRows(client, table, group.u)
     }
@@ -329,7 +375,9 @@ export class Replica {
     const target = quote(table.name)
     const columns = this.mirrorColumns(table)
     const others = columns.filter((column) => !table.key.includes(column))
-    const update = others.length ? `DO UPDATE SET ${others.map((column) => `${quote(column)} = EXCLUDED.${quote(column)}`).join(', ')}` : 'DO NOTHING'
+    const update = others.length
+      ? `DO UPDATE SET ${others.map((column) => `${quote(column)} = EXCLUDED.${quote(column)}`).join(', ')}`
+      : 'DO NOTHING'
     const list = columns.map(quote).join(', ')
     for (let i = 0; i < rows.length; i += FLUSH_ROWS) {
       await client.query(
@@ -349,7 +397,9 @@ export class Replica {
     const entries = new Map<string, string | undefined>()
     const tables = new Set<string>()
     const local = this.db
-      .prepare<[], { name: string; type: string; sql: string }>("SELECT name, type, sql FROM main.sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%'")
+      .prepare<[], { name: string; type: string; sql: string }>(
+        "SELECT name, type, sql FROM main.sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%'",
+      )
       .all()
     const names = new Set<string>()
     for (const entry of local) {
@@ -366,10 +416,16 @@ export class Replica {
    * Brings PostgreSQL's schema in line with the local one: the DDL every node loads, and for each
    * new or changed table, its mirror recreated and filled with every local row. Returns those tables.
    */
-  private async pushSchema(client: PoolClient, schema: { entries: Map<string, string | undefined>; tables: Set<string> }): Promise<Set<string>> {
+  private async pushSchema(
+    client: PoolClient,
+    schema: { entries: Map<string, string | undefined>; tables: Set<string> },
+  ): Promise<Set<string>> {
     if (schema.entries.size === 0) return schema.tables
     const order = new Map(
-      this.db.prepare<[], { name: string; ord: number }>('SELECT name, rowid AS ord FROM main.sqlite_master').all().map((row) => [row.name, row.ord]),
+      this.db
+        .prepare<[], { name: string; ord: number }>('SELECT name, rowid AS ord FROM main.sqlite_master')
+        .all()
+        .map((row) => [row.name, row.ord]),
     )
     for (const [name, sql] of schema.entries) {
       if (sql === undefined) {
@@ -389,7 +445,9 @@ export class Replica {
       const columns = table.columns.map((column) => `${quote(column.name)} ${pgType(column.type)}`)
       if (table.key[0] === 'rowid') columns.unshift('"rowid" NUMERIC')
       await client.query(`DROP TABLE IF EXISTS ${quote(name)}`)
-      await client.query(`CREATE TABLE ${quote(name)} (${columns.join(', ')}, PRIMARY KEY (${table.key.map(quote).join(', ')}))`)
+      await client.query(
+        `CREATE TABLE ${quote(name)} (${columns.join(', ')}, PRIMARY KEY (${table.key.map(quote).join(', ')}))`,
+      )
       const select = table.key[0] === 'rowid' ? `rowid AS rowid, *` : '*'
       const rows = this.db.prepare(`SELECT ${select} FROM main.${quote(name)}`).all() as Record<string, unknown>[]
       if (rows.length) await this.upsertRows(client, table, rows)
@@ -400,17 +458,21 @@ export class Replica {
   /** Creates the capture triggers of tables that have none yet (new tables, changed columns). */
   private watchTables(): void {
     const local = this.db
-      .prepare<[], { name: string; sql: string }>("SELECT name, sql FROM main.sqlite_master WHERE type = 'table' AND sql IS NOT NULL AND name NOT LIKE 'sqlite_%'")
+      .prepare<[], { name: string; sql: string }>(
+        "SELECT name, sql FROM main.sqlite_master WHERE type = 'table' AND sql IS NOT NULL AND name NOT LIKE 'sqlite_%'",
+      )
       .all()
     for (const { name, sql } of local) {
       if (this.captured.get(name) === sql) continue
       this.captured.set(name, sql)
       const table = this.describe(name)
       const q = quote(name)
-      const row = (prefix: string, columns: string[]) => `json_object(${columns.map((column) => `${sqlString(column)}, ${prefix}.${quote(column)}`).join(', ')})`
+      const row = (prefix: string, columns: string[]) =>
+        `json_object(${columns.map((column) => `${sqlString(column)}, ${prefix}.${quote(column)}`).join(', ')})`
       const all = this.mirrorColumns(table)
       const keyChanged = table.key.map((column) => `OLD.${quote(column)} IS NOT NEW.${quote(column)}`).join(' OR ')
-      for (const kind of ['ins', 'upd', 'del']) this.db.exec(`DROP TRIGGER IF EXISTS temp.${quote(`kernel_capture_${name}_${kind}`)}`)
+      for (const kind of ['ins', 'upd', 'del'])
+        this.db.exec(`DROP TRIGGER IF EXISTS temp.${quote(`kernel_capture_${name}_${kind}`)}`)
       this.db.exec(`
         CREATE TEMP TRIGGER ${quote(`kernel_capture_${name}_ins`)} AFTER INSERT ON main.${q} WHEN kernel_capture() BEGIN
           INSERT INTO kernel_capture_queue (tbl, op, row) VALUES (${sqlString(name)}, 'u', ${row('NEW', all)});
@@ -431,17 +493,36 @@ export class Replica {
 
   /** Reads a local table's columns and key, and prepares how remote rows are applied to it. */
   private describe(name: string): Table {
-    const info = this.db.prepare(`PRAGMA main.table_info(${quote(name)})`).all() as { name: string; type: string; pk: number }[]
-    const sql = this.db.prepare<[string], { sql: string }>("SELECT sql FROM main.sqlite_master WHERE type = 'table' AND name = ?").get(name)?.sql ?? ''
-    const key = info.filter((column) => column.pk > 0).sort((a, b) => a.pk - b.pk).map((column) => column.name)
-    const table: Table = { name, sql, columns: info.map(({ name, type }) => ({ name, type })), key: key.length ? key : ['rowid'] }
+    const info = this.db.prepare(`PRAGMA main.table_info(${quote(name)})`).all() as {
+      name: string
+      type: string
+      pk: number
+    }[]
+    const sql =
+      this.db
+        .prepare<[string], { sql: string }>("SELECT sql FROM main.sqlite_master WHERE type = 'table' AND name = ?")
+        .get(name)?.sql ?? ''
+    const key = info
+      .filter((column) => column.pk > 0)
+      .sort((a, b) => a.pk - b.pk)
+      .map((column) => column.name)
+    const table: Table = {
+      name,
+      sql,
+      columns: info.map(({ name, type }) => ({ name, type })),
+      key: key.length ? key : ['rowid'],
+    }
     const columns = this.mirrorColumns(table)
     const others = columns.filter((column) => !table.key.includes(column))
-    const update = others.length ? `DO UPDATE SET ${others.map((column) => `${quote(column)} = excluded.${quote(column)}`).join(', ')}` : 'DO NOTHING'
+    const update = others.length
+      ? `DO UPDATE SET ${others.map((column) => `${quote(column)} = excluded.${quote(column)}`).join(', ')}`
+      : 'DO NOTHING'
     table.upsert = this.db.prepare(
       `INSERT INTO main.${quote(name)} (${columns.map(quote).join(', ')}) VALUES (${columns.map(() => `?`).join(', ')}) ON CONFLICT (${table.key.map(quote).join(', ')}) ${update}`,
     )
-    table.remove = this.db.prepare(`DELETE FROM main.${quote(name)} WHERE ${table.key.map((column) => `${quote(column)} = ?`).join(' AND ')}`)
+    table.remove = this.db.prepare(
+      `DELETE FROM main.${quote(name)} WHERE ${table.key.map((column) => `${quote(column)} = ?`).join(' AND ')}`,
+    )
     this.tables.set(name, table)
     return table
   }
@@ -453,7 +534,8 @@ export class Replica {
 
   /** Reads what the other nodes committed (one at a time; a call during a read runs it again). */
   private follow(wait = false): Promise<void> {
-    if (this.stopped || !this.cluster.db.healthy) return wait ? Promise.reject(new DatabaseUnavailableError('the database is unreachable')) : Promise.resolve()
+    if (this.stopped || !this.cluster.db.healthy)
+      return wait ? Promise.reject(new DatabaseUnavailableError('the database is unreachable')) : Promise.resolve()
     if (this.tailing) {
       this.tailAgain = true
       return wait ? this.tailing.then(() => this.follow(true)) : this.tailing
@@ -469,10 +551,14 @@ export class Replica {
     this.tailing.catch((error: unknown) => {
       if (error instanceof ReplicaTooOldError) {
         // The replica cannot be brought up to date in place: restart (a fresh replica loads).
-        this.cluster.log.fatal({ err: error }, 'cluster: this node missed changes that are no longer kept; shutting down so it restarts with a fresh replica')
+        this.cluster.log.fatal(
+          { err: error },
+          'cluster: this node missed changes that are no longer kept; shutting down so it restarts with a fresh replica',
+        )
         this.stop()
         process.kill(process.pid, 'SIGTERM')
-      } else if (!isConnectionError(error)) this.cluster.log.error({ err: error }, 'cluster: reading the other nodes\' changes failed')
+      } else if (!isConnectionError(error))
+        this.cluster.log.error({ err: error }, "cluster: reading the other nodes' changes failed")
     })
     return Promise.resolve()
   }
@@ -494,7 +580,9 @@ export class Replica {
       ).rows
       // Changes this node has not read were pruned (it was cut off for longer than they are kept).
       if (changes.length && changes[0]!.id > this.lastChange + 1) {
-        const pruned = (await client.query<{ upto: number }>("SELECT upto FROM kernel_pruned WHERE log = 'change'")).rows[0]?.upto ?? 0
+        const pruned =
+          (await client.query<{ upto: number }>("SELECT upto FROM kernel_pruned WHERE log = 'change'")).rows[0]?.upto ??
+          0
         if (pruned > this.lastChange) throw new ReplicaTooOldError(this.lastChange, pruned)
       }
       return { changes, events }
@@ -522,7 +610,11 @@ export class Replica {
       this.db.transaction(() => {
         for (const batch of batches) {
           const { changes, tables } = JSON.parse(batch.changes) as { changes: Change[]; tables: string[] }
-          if (tables.length) this.cluster.log.warn({ tables }, 'cluster: another node changed the schema of these tables; restart this node to load it')
+          if (tables.length)
+            this.cluster.log.warn(
+              { tables },
+              'cluster: another node changed the schema of these tables; restart this node to load it',
+            )
           for (const [name, op, row] of changes) {
             const table = this.tables.get(name)
             if (!table) continue
@@ -543,10 +635,15 @@ export class Replica {
     if (!this.cluster.db.healthy) return
     const before = Date.now() - EVENT_RETENTION_MS
     try {
-      await this.cluster.db.query('DELETE FROM kernel_event WHERE id <= (SELECT max(id) FROM kernel_event) - $1 OR time < $2', [this.cluster.eventRetention, before])
+      await this.cluster.db.query(
+        'DELETE FROM kernel_event WHERE id <= (SELECT max(id) FROM kernel_event) - $1 OR time < $2',
+        [this.cluster.eventRetention, before],
+      )
       // What was pruned is recorded: a node that had not read it yet must know (ReplicaTooOldError).
       await this.cluster.db.transaction(async (client) => {
-        const upto = (await client.query<{ id: number | null }>('SELECT max(id) AS id FROM kernel_change WHERE time < $1', [before])).rows[0]!.id
+        const upto = (
+          await client.query<{ id: number | null }>('SELECT max(id) AS id FROM kernel_change WHERE time < $1', [before])
+        ).rows[0]!.id
         if (upto === null) return
         await client.query(
           "INSERT INTO kernel_pruned (log, upto) VALUES ('change', $1) ON CONFLICT (log) DO UPDATE SET upto = GREATEST(kernel_pruned.upto, EXCLUDED.upto)",

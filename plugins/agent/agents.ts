@@ -2,8 +2,22 @@
 import { mergeConfig, type ConfigInvalidError, type ConfigObject } from '../../kernel/config.js'
 import { isObject, readAgentFields, type AgentFields, type Invalid } from './fields.js'
 import type { MarkdownFile } from './markdown.js'
-import { agentRules, defaultPermission, externalDirectoryPatterns, mergePermission, permissionConfigProblem, type PermissionConfig } from './permission.js'
-import { COMPACTION_PROMPT, DESCRIPTIONS, EXPLORE_PROMPT, PLAN_PROMPT, SUMMARY_PROMPT, TITLE_PROMPT } from './prompts.js'
+import {
+  agentRules,
+  defaultPermission,
+  externalDirectoryPatterns,
+  mergePermission,
+  permissionConfigProblem,
+  type PermissionConfig,
+} from './permission.js'
+import {
+  COMPACTION_PROMPT,
+  DESCRIPTIONS,
+  EXPLORE_PROMPT,
+  PLAN_PROMPT,
+  SUMMARY_PROMPT,
+  TITLE_PROMPT,
+} from './prompts.js'
 import type { AgentInfo } from './types.js'
 
 /** An agent before its permission is flattened: its fields plus the permission configs that apply. */
@@ -62,9 +76,34 @@ function builtInAgents(skillDirectories: readonly string[]): AgentDraft[] {
         external_directory: externalDirectoryPatterns(skillDirectories),
       },
     },
-    { name: 'compaction', mode: 'primary', native: true, hidden: true, prompt: COMPACTION_PROMPT, options: {}, builtInPermission: { '*': 'deny' } },
-    { name: 'title', mode: 'primary', native: true, hidden: true, temperature: 0.5, prompt: TITLE_PROMPT, options: {}, builtInPermission: { '*': 'deny' } },
-    { name: 'summary', mode: 'primary', native: true, hidden: true, prompt: SUMMARY_PROMPT, options: {}, builtInPermission: { '*': 'deny' } },
+    {
+      name: 'compaction',
+      mode: 'primary',
+      native: true,
+      hidden: true,
+      prompt: COMPACTION_PROMPT,
+      options: {},
+      builtInPermission: { '*': 'deny' },
+    },
+    {
+      name: 'title',
+      mode: 'primary',
+      native: true,
+      hidden: true,
+      temperature: 0.5,
+      prompt: TITLE_PROMPT,
+      options: {},
+      builtInPermission: { '*': 'deny' },
+    },
+    {
+      name: 'summary',
+      mode: 'primary',
+      native: true,
+      hidden: true,
+      prompt: SUMMARY_PROMPT,
+      options: {},
+      builtInPermission: { '*': 'deny' },
+    },
   ]
 }
 
@@ -103,7 +142,11 @@ function applyFields(draft: AgentDraft, fields: AgentFields): AgentDraft {
   return next
 }
 
-function entriesOf(config: ConfigObject, key: string, configError: AgentInputs['configError']): [string, Record<string, unknown>][] {
+function entriesOf(
+  config: ConfigObject,
+  key: string,
+  configError: AgentInputs['configError'],
+): [string, Record<string, unknown>][] {
   const section = config[key]
   if (section === undefined || section === null) return []
   if (!isObject(section)) throw configError([key], 'must be an object of agents by name')

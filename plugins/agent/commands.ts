@@ -20,7 +20,13 @@ export function commandHints(template: string): string[] {
 
 function builtInCommands(): CommandInfo[] {
   return [
-    { name: 'init', description: 'create or update AGENTS.md for this project', source: 'command', template: INIT_TEMPLATE, hints: commandHints(INIT_TEMPLATE) },
+    {
+      name: 'init',
+      description: 'create or update AGENTS.md for this project',
+      source: 'command',
+      template: INIT_TEMPLATE,
+      hints: commandHints(INIT_TEMPLATE),
+    },
     {
       name: 'review',
       description: 'review changes [commit|branch|pr], uncommitted by default',
@@ -75,17 +81,32 @@ export function buildCommands(inputs: CommandInputs): CommandInfo[] {
   for (const { name, file } of inputs.files) {
     const { template: _ignored, ...fields } = readCommandFields(file.data, file.invalid)
     const previous = user.get(name)
-    user.set(name, { fields: { ...previous?.fields, ...fields, template: file.body.trim() }, missingTemplate: () => file.invalid('template', 'is required') })
+    user.set(name, {
+      fields: { ...previous?.fields, ...fields, template: file.body.trim() },
+      missingTemplate: () => file.invalid('template', 'is required'),
+    })
   }
   for (const [name, { fields, missingTemplate }] of user) {
     if (fields.template === undefined) throw missingTemplate()
-    const command: CommandInfo = { name, ...fields, source: 'command', template: fields.template, hints: commandHints(fields.template) }
+    const command: CommandInfo = {
+      name,
+      ...fields,
+      source: 'command',
+      template: fields.template,
+      hints: commandHints(fields.template),
+    }
     commands.set(name, command)
   }
 
   for (const skill of inputs.skills) {
     if (commands.has(skill.name)) continue
-    commands.set(skill.name, { name: skill.name, description: skill.description, source: 'skill', template: skillTemplate(skill), hints: [] })
+    commands.set(skill.name, {
+      name: skill.name,
+      description: skill.description,
+      source: 'skill',
+      template: skillTemplate(skill),
+      hints: [],
+    })
   }
   return [...commands.values()]
 }

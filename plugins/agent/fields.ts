@@ -75,11 +75,29 @@ function boolean(raw: Record<string, unknown>, key: string, invalid: Invalid): b
 function positiveInteger(raw: Record<string, unknown>, key: string, invalid: Invalid): number | undefined {
   const value = raw[key]
   if (value === undefined || value === null) return undefined
-  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) throw invalid(key, 'must be a positive integer')
+  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0)
+    throw invalid(key, 'must be a positive integer')
   return value
 }
 
-const AGENT_KEYS = new Set(['name', 'description', 'mode', 'model', 'temperature', 'top_p', 'tools', 'permission', 'color', 'hidden', 'steps', 'maxSteps', 'disable', 'variant', 'options', 'prompt'])
+const AGENT_KEYS = new Set([
+  'name',
+  'description',
+  'mode',
+  'model',
+  'temperature',
+  'top_p',
+  'tools',
+  'permission',
+  'color',
+  'hidden',
+  'steps',
+  'maxSteps',
+  'disable',
+  'variant',
+  'options',
+  'prompt',
+])
 
 /** Reads an agent entry; unknown keys go to `options`, as in OpenCode. */
 export function readAgentFields(raw: Record<string, unknown>, invalid: Invalid): AgentFields {
@@ -90,7 +108,8 @@ export function readAgentFields(raw: Record<string, unknown>, invalid: Invalid):
   if (description !== undefined) fields.description = description
   const mode = string(raw, 'mode', invalid)
   if (mode !== undefined) {
-    if (!(MODES as readonly string[]).includes(mode)) throw invalid('mode', `must be one of ${MODES.map((m) => `"${m}"`).join(', ')}`)
+    if (!(MODES as readonly string[]).includes(mode))
+      throw invalid('mode', `must be one of ${MODES.map((m) => `"${m}"`).join(', ')}`)
     fields.mode = mode as AgentMode
   }
   const model = string(raw, 'model', invalid)
@@ -105,7 +124,8 @@ export function readAgentFields(raw: Record<string, unknown>, invalid: Invalid):
   if (topP !== undefined) fields.topP = topP
   const tools = raw.tools
   if (tools !== undefined && tools !== null) {
-    if (!isObject(tools) || !Object.values(tools).every((value) => typeof value === 'boolean')) throw invalid('tools', 'must map tool names to true or false')
+    if (!isObject(tools) || !Object.values(tools).every((value) => typeof value === 'boolean'))
+      throw invalid('tools', 'must map tool names to true or false')
     fields.tools = tools as Record<string, boolean>
   }
   const permission = raw.permission
@@ -116,7 +136,8 @@ export function readAgentFields(raw: Record<string, unknown>, invalid: Invalid):
   }
   const color = string(raw, 'color', invalid)
   if (color !== undefined) {
-    if (!/^#[0-9a-fA-F]{6}$/.test(color) && !THEME_COLORS.includes(color)) throw invalid('color', `must be a hex color like "#ff8800" or one of ${THEME_COLORS.join(', ')}`)
+    if (!/^#[0-9a-fA-F]{6}$/.test(color) && !THEME_COLORS.includes(color))
+      throw invalid('color', `must be a hex color like "#ff8800" or one of ${THEME_COLORS.join(', ')}`)
     fields.color = color
   }
   const hidden = boolean(raw, 'hidden', invalid)
@@ -132,7 +153,8 @@ export function readAgentFields(raw: Record<string, unknown>, invalid: Invalid):
   const options = raw.options
   if (options !== undefined && options !== null && !isObject(options)) throw invalid('options', 'must be an object')
   const extra = Object.fromEntries(Object.entries(raw).filter(([key]) => !AGENT_KEYS.has(key)))
-  if (isObject(options) || Object.keys(extra).length > 0) fields.options = { ...(isObject(options) ? options : {}), ...extra }
+  if (isObject(options) || Object.keys(extra).length > 0)
+    fields.options = { ...(isObject(options) ? options : {}), ...extra }
   return fields
 }
 
@@ -172,7 +194,10 @@ export function configErrors(loaded: LoadedConfig): (path: readonly string[], pr
     if (!source) return new ConfigInvalidError('config', `${where}: ${problem}`)
     if (!existsSync(source.path)) return new ConfigInvalidError(source.path, `${where}: ${problem}`)
     const text = readFileSync(source.path, 'utf8')
-    const node = findNodeAtLocation(parseTree(text, [], { allowTrailingComma: true }) ?? { type: 'null', offset: 0, length: 0 }, [...path])
+    const node = findNodeAtLocation(
+      parseTree(text, [], { allowTrailingComma: true }) ?? { type: 'null', offset: 0, length: 0 },
+      [...path],
+    )
     // The key's own position reads better than its value's.
     const offset = node?.parent?.type === 'property' ? node.parent.offset : node?.offset
     if (offset === undefined) return new ConfigInvalidError(source.path, `${where}: ${problem}`)

@@ -18,7 +18,13 @@ const OPENING = /^\uFEFF?---[ \t]*\r?\n/
 /** Splits and parses `text`; throws ConfigInvalidError on bad YAML or a frontmatter that is not a mapping. */
 export function parseMarkdown(path: string, text: string): MarkdownFile {
   const opening = OPENING.exec(text)
-  if (!opening) return { path, data: {}, body: text, invalid: (key, problem) => new ConfigInvalidError(path, `${key}: ${problem}`, 1, 1) }
+  if (!opening)
+    return {
+      path,
+      data: {},
+      body: text,
+      invalid: (key, problem) => new ConfigInvalidError(path, `${key}: ${problem}`, 1, 1),
+    }
   const rest = text.slice(opening[0].length)
   const closing = closingFence(rest)
   if (!closing) throw new ConfigInvalidError(path, 'the frontmatter is not closed by a "---" line', 1, 1)
@@ -32,11 +38,20 @@ export function parseMarkdown(path: string, text: string): MarkdownFile {
   if (document.errors.length > 0) {
     // OpenCode accepts `description: Use when: x` (a colon inside an unquoted value); so do we.
     const relaxedLines = new LineCounter()
-    const relaxed = parseDocument(quoteColonValues(yamlText), { lineCounter: relaxedLines, prettyErrors: false, uniqueKeys: true })
+    const relaxed = parseDocument(quoteColonValues(yamlText), {
+      lineCounter: relaxedLines,
+      prettyErrors: false,
+      uniqueKeys: true,
+    })
     if (relaxed.errors.length > 0) {
       const error = document.errors[0]!
       const at = lines.linePos(Math.min(error.pos[0], Math.max(0, yamlText.length - 1)))
-      throw new ConfigInvalidError(path, `invalid YAML frontmatter: ${error.message.split('\n')[0]}`, at.line + firstLine - 1, at.col)
+      throw new ConfigInvalidError(
+        path,
+        `invalid YAML frontmatter: ${error.message.split('\n')[0]}`,
+        at.line + firstLine - 1,
+        at.col,
+      )
     }
     document = relaxed
     lines = relaxedLines

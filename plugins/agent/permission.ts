@@ -19,10 +19,12 @@ export function isPermissionAction(value: unknown): value is PermissionAction {
 export function permissionConfigProblem(value: unknown): string | undefined {
   const actions = PERMISSION_ACTIONS.map((action) => `"${action}"`).join(', ')
   if (isPermissionAction(value)) return undefined
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return `must be one of ${actions} or an object`
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    return `must be one of ${actions} or an object`
   for (const [permission, entry] of Object.entries(value)) {
     if (isPermissionAction(entry)) continue
-    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) return `"${permission}" must be one of ${actions} or an object of patterns`
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry))
+      return `"${permission}" must be one of ${actions} or an object of patterns`
     for (const [pattern, action] of Object.entries(entry)) {
       if (!isPermissionAction(action)) return `"${permission}" pattern "${pattern}" must be one of ${actions}`
     }
@@ -48,7 +50,8 @@ export function flattenPermission(config: PermissionConfig | undefined, home: st
       rules.push({ permission, pattern: '*', action: entry })
       continue
     }
-    for (const [pattern, action] of Object.entries(entry)) rules.push({ permission, pattern: expandHome(pattern, home), action })
+    for (const [pattern, action] of Object.entries(entry))
+      rules.push({ permission, pattern: expandHome(pattern, home), action })
   }
   return rules
 }
@@ -59,7 +62,8 @@ const EDIT_TOOLS = new Set(['edit', 'write', 'patch', 'apply_patch', 'multiedit'
 /** `tools: { bash: false, write: false }` as a permission config: `{ bash: "deny", edit: "deny" }`. */
 export function permissionFromTools(tools: Record<string, boolean> | undefined): Record<string, PermissionAction> {
   const permission: Record<string, PermissionAction> = {}
-  for (const [tool, enabled] of Object.entries(tools ?? {})) permission[EDIT_TOOLS.has(tool) ? 'edit' : tool] = enabled ? 'allow' : 'deny'
+  for (const [tool, enabled] of Object.entries(tools ?? {}))
+    permission[EDIT_TOOLS.has(tool) ? 'edit' : tool] = enabled ? 'allow' : 'deny'
   return permission
 }
 
@@ -67,7 +71,10 @@ export function permissionFromTools(tools: Record<string, boolean> | undefined):
  * Merges two permission configs, later wins: a bare action replaces everything, permissions
  * merge key by key and pattern objects merge pattern by pattern.
  */
-export function mergePermission(base: PermissionConfig | undefined, next: PermissionConfig | undefined): PermissionConfig | undefined {
+export function mergePermission(
+  base: PermissionConfig | undefined,
+  next: PermissionConfig | undefined,
+): PermissionConfig | undefined {
   if (next === undefined) return base
   if (base === undefined || typeof base === 'string' || typeof next === 'string') return next
   const merged: Record<string, PermissionAction | PermissionPatterns> = { ...base }

@@ -27,7 +27,9 @@ export const AgentInfo = named(
       temperature: Type.Optional(Type.Number()),
       color: Type.Optional(Type.String()),
       permission: Type.Array(ref(PermissionRule)),
-      model: Type.Optional(Type.Object({ modelID: Type.String(), providerID: Type.String() }, { additionalProperties: false })),
+      model: Type.Optional(
+        Type.Object({ modelID: Type.String(), providerID: Type.String() }, { additionalProperties: false }),
+      ),
       variant: Type.Optional(Type.String()),
       prompt: Type.Optional(Type.String()),
       options: Type.Object({}, { additionalProperties: true }),

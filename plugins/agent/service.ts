@@ -70,7 +70,11 @@ export class AgentCatalog {
           skillDirectories: [...new Set(skillFiles.map((file) => dirname(file.path)))],
           home: this.kernel.paths.home,
         })
-        if (set.defaultAgentProblem) this.kernel.log.warn({ directory: this.instance.directory }, `${set.defaultAgentProblem}; using "${set.defaultAgent?.name}" instead`)
+        if (set.defaultAgentProblem)
+          this.kernel.log.warn(
+            { directory: this.instance.directory },
+            `${set.defaultAgentProblem}; using "${set.defaultAgent?.name}" instead`,
+          )
         return set
       })()
       this.agentSlot = { config, key, result }
@@ -90,7 +94,12 @@ export class AgentCatalog {
       const result = (async () => {
         const parsed = await parseFiles(files)
         const commandFiles: CommandFile[] = parsed.map(({ found, file }) => ({ name: nameOf(found), file }))
-        return buildCommands({ config, configError: configErrors(this.kernel.loadedConfig(this.instance)), files: commandFiles, skills })
+        return buildCommands({
+          config,
+          configError: configErrors(this.kernel.loadedConfig(this.instance)),
+          files: commandFiles,
+          skills,
+        })
       })()
       this.commandSlot = { config, key, result }
       return result
@@ -151,8 +160,13 @@ function isSameKey(a: unknown, b: { files: string; skills: SkillInfo[] }): boole
 const CATALOG_STATE = 'agent.catalog'
 
 /** The three services behind `app.agents`, `app.commands` and `app.skills`. */
-export function createServices(kernel: CatalogKernel): { agents: AgentService; commands: CommandService; skills: SkillService } {
-  const catalog = (instance: Instance) => instance.state(CATALOG_STATE, (instance) => new AgentCatalog(kernel, instance))
+export function createServices(kernel: CatalogKernel): {
+  agents: AgentService
+  commands: CommandService
+  skills: SkillService
+} {
+  const catalog = (instance: Instance) =>
+    instance.state(CATALOG_STATE, (instance) => new AgentCatalog(kernel, instance))
   const agents: AgentService = {
     async list(instance) {
       return (await catalog(instance).agents()).agents
@@ -163,7 +177,10 @@ export function createServices(kernel: CatalogKernel): { agents: AgentService; c
     async defaultAgent(instance): Promise<AgentInfo> {
       const set = await catalog(instance).agents()
       if (set.defaultAgent) return set.defaultAgent
-      throw configErrors(kernel.loadedConfig(instance))(['agent'], 'no primary agent is left to use as the default (all are disabled, hidden or subagents)')
+      throw configErrors(kernel.loadedConfig(instance))(
+        ['agent'],
+        'no primary agent is left to use as the default (all are disabled, hidden or subagents)',
+      )
     },
   }
   const commands: CommandService = {

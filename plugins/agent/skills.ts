@@ -24,15 +24,18 @@ export interface SkillRootsInput {
 export function skillRoots(input: SkillRootsInput): string[] {
   const roots: string[] = []
   for (const base of ['.claude', '.agents']) roots.push(join(input.home, base, 'skills'))
-  for (const dir of input.projectDirectories) for (const base of ['.claude', '.agents']) roots.push(join(dir, base, 'skills'))
+  for (const dir of input.projectDirectories)
+    for (const base of ['.claude', '.agents']) roots.push(join(dir, base, 'skills'))
   for (const folder of ['skill', 'skills']) roots.push(join(input.configDirectory, folder))
-  for (const dir of input.projectDirectories) for (const folder of ['skill', 'skills']) roots.push(join(dir, '.opencode', folder))
+  for (const dir of input.projectDirectories)
+    for (const folder of ['skill', 'skills']) roots.push(join(dir, '.opencode', folder))
   const section = input.config.skills
   if (section !== undefined && section !== null) {
     if (!isObject(section)) throw input.configError(['skills'], 'must be an object with "paths" and/or "urls"')
     const paths = section.paths
     if (paths !== undefined) {
-      if (!Array.isArray(paths) || !paths.every((path) => typeof path === 'string')) throw input.configError(['skills', 'paths'], 'must be a list of directories')
+      if (!Array.isArray(paths) || !paths.every((path) => typeof path === 'string'))
+        throw input.configError(['skills', 'paths'], 'must be a list of directories')
       for (const path of paths as string[]) {
         const expanded = path.startsWith('~/') ? join(input.home, path.slice(2)) : path
         roots.push(isAbsolute(expanded) ? expanded : join(input.directory, expanded))

@@ -19,7 +19,15 @@ export function agentV2View(agent: AgentInfo): Static<typeof AgentV2Info> {
   if (agent.topP !== undefined) body.topP = agent.topP
   return {
     id: agent.name,
-    ...(agent.model ? { model: { id: agent.model.modelID, providerID: agent.model.providerID, ...(agent.variant ? { variant: agent.variant } : {}) } } : {}),
+    ...(agent.model
+      ? {
+          model: {
+            id: agent.model.modelID,
+            providerID: agent.model.providerID,
+            ...(agent.variant ? { variant: agent.variant } : {}),
+          },
+        }
+      : {}),
     request: { headers: {}, body },
     ...(agent.prompt ? { system: agent.prompt } : {}),
     ...(agent.description ? { description: agent.description } : {}),
@@ -27,7 +35,11 @@ export function agentV2View(agent: AgentInfo): Static<typeof AgentV2Info> {
     hidden: agent.hidden ?? false,
     ...(agent.color ? { color: agent.color } : {}),
     ...(agent.steps !== undefined && Number.isInteger(agent.steps) && agent.steps > 0 ? { steps: agent.steps } : {}),
-    permissions: agent.permission.map((rule) => ({ action: rule.permission, resource: rule.pattern, effect: rule.action })),
+    permissions: agent.permission.map((rule) => ({
+      action: rule.permission,
+      resource: rule.pattern,
+      effect: rule.action,
+    })),
   }
 }
 
@@ -55,7 +67,12 @@ export function skillV2View(skill: SkillInfo): Static<typeof SkillV2Info> {
 
 /** `GET /api/agent`, `/api/command`, `/api/skill`: v2 views over the same catalogues as v1. */
 export function registerAgentV2Routes(app: FastifyInstance): void {
-  const list = <T>(id: string, summary: string, item: Parameters<typeof ref>[0], load: (request: any) => Promise<T[]>) =>
+  const list = <T>(
+    id: string,
+    summary: string,
+    item: Parameters<typeof ref>[0],
+    load: (request: any) => Promise<T[]>,
+  ) =>
     app.get(
       `/api/${id}`,
       {
@@ -71,9 +88,13 @@ export function registerAgentV2Routes(app: FastifyInstance): void {
       async (request) => locationEnvelope(request, await load(request)),
     )
 
-  list('agent', 'List agents', AgentV2Info, async (request) => (await app.agents.list(request.instance)).map(agentV2View))
+  list('agent', 'List agents', AgentV2Info, async (request) =>
+    (await app.agents.list(request.instance)).map(agentV2View),
+  )
   list('command', 'List commands', CommandV2Info, async (request) =>
     (await app.commands.list(request.instance)).filter((command) => command.source !== 'skill').map(commandV2View),
   )
-  list('skill', 'List skills', SkillV2Info, async (request) => (await app.skills.list(request.instance)).map(skillV2View))
+  list('skill', 'List skills', SkillV2Info, async (request) =>
+    (await app.skills.list(request.instance)).map(skillV2View),
+  )
 }

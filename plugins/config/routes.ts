@@ -27,7 +27,8 @@ export function registerConfigRoutes(app: FastifyInstance, service: ConfigServic
           operationId: get,
           tags: ['config'],
           summary: 'Get the merged config',
-          description: 'Global, `OPENCODE_CONFIG`, project files, `.opencode/` and `OPENCODE_CONFIG_CONTENT`, merged as OpenCode merges them.',
+          description:
+            'Global, `OPENCODE_CONFIG`, project files, `.opencode/` and `OPENCODE_CONFIG_CONTENT`, merged as OpenCode merges them.',
           querystring: Type.Object(InstanceQuery),
           response: { 200: ref(Config), ...errors },
         },
@@ -63,7 +64,8 @@ export function registerConfigRoutes(app: FastifyInstance, service: ConfigServic
         operationId: 'global.config.get',
         tags: ['global'],
         summary: 'Get the global config',
-        description: 'The global config files alone (`$XDG_CONFIG_HOME/opencode/config.json`, `opencode.json`, `opencode.jsonc`), merged.',
+        description:
+          'The global config files alone (`$XDG_CONFIG_HOME/opencode/config.json`, `opencode.json`, `opencode.jsonc`), merged.',
         response: { 200: ref(Config), ...errors },
       },
     },
@@ -79,7 +81,8 @@ export function registerConfigRoutes(app: FastifyInstance, service: ConfigServic
         operationId: 'global.config.update',
         tags: ['global'],
         summary: 'Update the global config',
-        description: 'Deep-merges the body into the global config file, keeping comments and other keys; every instance reads config again.',
+        description:
+          'Deep-merges the body into the global config file, keeping comments and other keys; every instance reads config again.',
         body: ref(Config),
         response: { 200: ref(Config), ...errors },
       },

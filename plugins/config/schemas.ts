@@ -17,7 +17,10 @@ export const PermissionObjectConfig = named(
   Type.Object({}, { additionalProperties: ref(PermissionActionConfig), description: 'Glob pattern → action' }),
 )
 
-export const PermissionRuleConfig = named('PermissionRuleConfig', Type.Union([ref(PermissionActionConfig), ref(PermissionObjectConfig)]))
+export const PermissionRuleConfig = named(
+  'PermissionRuleConfig',
+  Type.Union([ref(PermissionActionConfig), ref(PermissionObjectConfig)]),
+)
 
 /** One action for everything, or per permission (`bash`, `edit`, `read` ...) an action or `{ pattern: action }`. */
 export const PermissionConfig = named(
@@ -62,7 +65,9 @@ export const AgentConfig = named(
       mode: Type.Optional(StringEnum(['subagent', 'primary', 'all'])),
       hidden: Type.Optional(Type.Boolean()),
       options: Type.Optional(AnyObject),
-      color: Type.Optional(Type.Union([HexColor, StringEnum(['primary', 'secondary', 'accent', 'success', 'warning', 'error', 'info'])])),
+      color: Type.Optional(
+        Type.Union([HexColor, StringEnum(['primary', 'secondary', 'accent', 'success', 'warning', 'error', 'info'])]),
+      ),
       steps: Type.Optional(PositiveInteger),
       maxSteps: Type.Optional(PositiveInteger),
       permission: Type.Optional(ref(PermissionConfig)),
@@ -93,14 +98,18 @@ const ModelConfig = Type.Object({
       context_over_200k: Type.Optional(Type.Object({ input: Type.Number(), output: Type.Number() })),
     }),
   ),
-  limit: Type.Optional(Type.Object({ context: Type.Number(), input: Type.Optional(Type.Number()), output: Type.Number() })),
+  limit: Type.Optional(
+    Type.Object({ context: Type.Number(), input: Type.Optional(Type.Number()), output: Type.Number() }),
+  ),
   modalities: Type.Optional(Type.Object({ input: Type.Optional(Modalities), output: Type.Optional(Modalities) })),
   experimental: Type.Optional(Type.Boolean()),
   status: Type.Optional(StringEnum(['alpha', 'beta', 'deprecated', 'active'])),
   provider: Type.Optional(Type.Object({ npm: Type.Optional(Type.String()), api: Type.Optional(Type.String()) })),
   options: Type.Optional(AnyObject),
   headers: Type.Optional(StringMap),
-  variants: Type.Optional(Type.Object({}, { additionalProperties: Type.Object({ disabled: Type.Optional(Type.Boolean()) }) })),
+  variants: Type.Optional(
+    Type.Object({}, { additionalProperties: Type.Object({ disabled: Type.Optional(Type.Boolean()) }) }),
+  ),
 })
 
 export const ProviderConfig = named(
@@ -170,7 +179,10 @@ export const LayoutConfig = named('LayoutConfig', StringEnum(['auto', 'stretch']
 
 export const KeybindsConfig = named(
   'KeybindsConfig',
-  Type.Object({ leader: Type.Optional(Type.String()) }, { additionalProperties: Type.String(), description: 'Action → key combination' }),
+  Type.Object(
+    { leader: Type.Optional(Type.String()) },
+    { additionalProperties: Type.String(), description: 'Action → key combination' },
+  ),
 )
 
 /** A formatter entry of `formatter`: overrides a built-in one (by name) or adds one. */
@@ -178,7 +190,9 @@ export const FormatterConfig = named(
   'FormatterConfig',
   Type.Object({
     disabled: Type.Optional(Type.Boolean()),
-    command: Type.Optional(Type.Array(Type.String(), { minItems: 1, description: '`$FILE` is replaced by the file to format' })),
+    command: Type.Optional(
+      Type.Array(Type.String(), { minItems: 1, description: '`$FILE` is replaced by the file to format' }),
+    ),
     environment: Type.Optional(StringMap),
     extensions: Type.Optional(Strings),
   }),
@@ -208,8 +222,17 @@ const CommandConfig = Type.Object({
 
 const Reference = Type.Union([
   Type.String(),
-  Type.Object({ repository: Type.String(), branch: Type.Optional(Type.String()), hidden: Type.Optional(Type.Boolean()), description: Type.Optional(Type.String()) }),
-  Type.Object({ path: Type.String(), hidden: Type.Optional(Type.Boolean()), description: Type.Optional(Type.String()) }),
+  Type.Object({
+    repository: Type.String(),
+    branch: Type.Optional(Type.String()),
+    hidden: Type.Optional(Type.Boolean()),
+    description: Type.Optional(Type.String()),
+  }),
+  Type.Object({
+    path: Type.String(),
+    hidden: Type.Optional(Type.Boolean()),
+    description: Type.Optional(Type.String()),
+  }),
 ])
 
 /** The keys of `Config`, shared with the `config.updated` event. */
@@ -242,7 +265,10 @@ export const ConfigProperties = {
   watcher: Type.Optional(Type.Object({ ignore: Type.Optional(Strings) })),
   plugin: Type.Optional(
     Type.Array(
-      Type.Union([Type.String(), Type.Array(Type.Unknown(), { minItems: 1, maxItems: 2, description: '[package, options]' })]),
+      Type.Union([
+        Type.String(),
+        Type.Array(Type.Unknown(), { minItems: 1, maxItems: 2, description: '[package, options]' }),
+      ]),
       { description: 'Packages or paths of plugins; lists from every source are joined' },
     ),
   ),
@@ -257,20 +283,30 @@ export const ConfigProperties = {
   default_agent: Type.Optional(Type.String()),
   subagent_depth: Type.Optional(Type.Integer({ minimum: 0 })),
   username: Type.Optional(Type.String()),
-  mode: Type.Optional(Type.Object({}, { additionalProperties: ref(AgentConfig), description: 'Deprecated: use `agent`' })),
+  mode: Type.Optional(
+    Type.Object({}, { additionalProperties: ref(AgentConfig), description: 'Deprecated: use `agent`' }),
+  ),
   agent: Type.Optional(Type.Object({}, { additionalProperties: ref(AgentConfig) })),
   provider: Type.Optional(Type.Object({}, { additionalProperties: ref(ProviderConfig) })),
   mcp: Type.Optional(
     Type.Object(
       {},
       {
-        additionalProperties: Type.Union([ref(McpLocalConfig), ref(McpRemoteConfig), Type.Object({ enabled: Type.Boolean() }, { additionalProperties: false })]),
+        additionalProperties: Type.Union([
+          ref(McpLocalConfig),
+          ref(McpRemoteConfig),
+          Type.Object({ enabled: Type.Boolean() }, { additionalProperties: false }),
+        ]),
       },
     ),
   ),
-  formatter: Type.Optional(Type.Union([Type.Boolean(), Type.Object({}, { additionalProperties: ref(FormatterConfig) })])),
+  formatter: Type.Optional(
+    Type.Union([Type.Boolean(), Type.Object({}, { additionalProperties: ref(FormatterConfig) })]),
+  ),
   lsp: Type.Optional(Type.Union([Type.Boolean(), Type.Object({}, { additionalProperties: ref(LspServerConfig) })])),
-  instructions: Type.Optional(Type.Array(Type.String(), { description: 'Instruction files or globs; lists from every source are joined' })),
+  instructions: Type.Optional(
+    Type.Array(Type.String(), { description: 'Instruction files or globs; lists from every source are joined' }),
+  ),
   layout: Type.Optional(ref(LayoutConfig)),
   permission: Type.Optional(ref(PermissionConfig)),
   tools: Type.Optional(Type.Object({}, { additionalProperties: Type.Boolean() })),
@@ -287,7 +323,9 @@ export const ConfigProperties = {
     }),
   ),
   enterprise: Type.Optional(Type.Object({ url: Type.Optional(Type.String()) })),
-  tool_output: Type.Optional(Type.Object({ max_lines: Type.Optional(PositiveInteger), max_bytes: Type.Optional(PositiveInteger) })),
+  tool_output: Type.Optional(
+    Type.Object({ max_lines: Type.Optional(PositiveInteger), max_bytes: Type.Optional(PositiveInteger) }),
+  ),
   compaction: Type.Optional(
     Type.Object({
       auto: Type.Optional(Type.Boolean()),

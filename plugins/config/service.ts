@@ -1,8 +1,23 @@
 import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
-import { applyEdits, modify, parse as parseJsonc, stripComments, type FormattingOptions, type JSONPath } from 'jsonc-parser'
-import { ConfigInvalidError, isPlainObject, loadGlobalConfig, parseConfigText, type ConfigObject, type ConfigSource, type LoadedConfig } from '../../kernel/config.js'
+import {
+  applyEdits,
+  modify,
+  parse as parseJsonc,
+  stripComments,
+  type FormattingOptions,
+  type JSONPath,
+} from 'jsonc-parser'
+import {
+  ConfigInvalidError,
+  isPlainObject,
+  loadGlobalConfig,
+  parseConfigText,
+  type ConfigObject,
+  type ConfigSource,
+  type LoadedConfig,
+} from '../../kernel/config.js'
 import { BadRequestError } from '../../kernel/errors.js'
 import type { Instance } from '../../kernel/instance.js'
 import type { Kernel } from '../../kernel/plugin.js'
@@ -105,7 +120,11 @@ export function createConfigService(kernel: Kernel, validator: StrictValidator):
     parseConfigText(text, file, kernel.env)
     const next = patchConfigText(text, patch)
     const problem = validator.check(Config, parseConfigText(next, file, kernel.env))
-    if (problem) throw new BadRequestError(`${file} would become invalid: "${formatPath(problem.path)}" ${problem.message}`, 'Body')
+    if (problem)
+      throw new BadRequestError(
+        `${file} would become invalid: "${formatPath(problem.path)}" ${problem.message}`,
+        'Body',
+      )
     writeFileAtomically(file, next)
   }
 

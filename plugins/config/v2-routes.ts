@@ -15,9 +15,23 @@ export const ReferenceInfo = named(
       description: Type.Optional(Type.String()),
       hidden: Type.Optional(Type.Boolean()),
       source: Type.Union([
-        Type.Object({ type: Type.Literal('local'), path: Type.String(), description: Type.Optional(Type.String()), hidden: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
         Type.Object(
-          { type: Type.Literal('git'), repository: Type.String(), branch: Type.Optional(Type.String()), description: Type.Optional(Type.String()), hidden: Type.Optional(Type.Boolean()) },
+          {
+            type: Type.Literal('local'),
+            path: Type.String(),
+            description: Type.Optional(Type.String()),
+            hidden: Type.Optional(Type.Boolean()),
+          },
+          { additionalProperties: false },
+        ),
+        Type.Object(
+          {
+            type: Type.Literal('git'),
+            repository: Type.String(),
+            branch: Type.Optional(Type.String()),
+            description: Type.Optional(Type.String()),
+            hidden: Type.Optional(Type.Boolean()),
+          },
           { additionalProperties: false },
         ),
       ]),
@@ -26,11 +40,15 @@ export const ReferenceInfo = named(
   ),
 )
 type Reference = Static<typeof ReferenceInfo>
-type ReferenceEntry = string | { path?: string; repository?: string; branch?: string; hidden?: boolean; description?: string }
+type ReferenceEntry =
+  string | { path?: string; repository?: string; branch?: string; hidden?: boolean; description?: string }
 
 /** Where a git reference's checkout lives: `<data>/repos/<host>/<owner>/<repo>[@<branch>]`. */
 function checkoutPath(dataDir: string, repository: string, branch?: string): string {
-  const cleaned = repository.replace(/^[a-z+]+:\/\//i, '').replace(/^git@([^:]+):/, '$1/').replace(/\.git$/, '')
+  const cleaned = repository
+    .replace(/^[a-z+]+:\/\//i, '')
+    .replace(/^git@([^:]+):/, '$1/')
+    .replace(/\.git$/, '')
   const segments = cleaned.split('/').filter((segment) => segment !== '' && segment !== '.' && segment !== '..')
   const last = segments.pop() ?? 'repository'
   return join(dataDir, 'repos', ...segments, branch ? `${last}@${branch}` : last)
@@ -38,13 +56,24 @@ function checkoutPath(dataDir: string, repository: string, branch?: string): str
 
 /** A config `references` entry as v2 shows it (what a git one names is checked out by nothing here yet). */
 export function referenceView(name: string, entry: ReferenceEntry, directory: string, dataDir: string): Reference {
-  const extra = typeof entry === 'object' ? { ...(entry.description ? { description: entry.description } : {}), ...(entry.hidden !== undefined ? { hidden: entry.hidden } : {}) } : {}
+  const extra =
+    typeof entry === 'object'
+      ? {
+          ...(entry.description ? { description: entry.description } : {}),
+          ...(entry.hidden !== undefined ? { hidden: entry.hidden } : {}),
+        }
+      : {}
   if (typeof entry === 'object' && entry.repository) {
     return {
       name,
       path: checkoutPath(dataDir, entry.repository, entry.branch),
       ...extra,
-      source: { type: 'git', repository: entry.repository, ...(entry.branch ? { branch: entry.branch } : {}), ...extra },
+      source: {
+        type: 'git',
+        repository: entry.repository,
+        ...(entry.branch ? { branch: entry.branch } : {}),
+        ...extra,
+      },
     }
   }
   const given = typeof entry === 'string' ? entry : (entry.path ?? '.')
@@ -62,17 +91,23 @@ export function registerConfigV2Routes(app: FastifyInstance, kernel: Kernel, ser
         operationId: 'v2.reference.list',
         tags: ['config'],
         summary: 'List references',
-        description: 'Config `references`: a path (relative to the location) or `{path}` is local; `{repository, branch?}` is a git reference with its checkout path under the data dir.',
+        description:
+          'Config `references`: a path (relative to the location) or `{path}` is local; `{repository, branch?}` is a git reference with its checkout path under the data dir.',
         querystring: Type.Object(LocationQuery),
         response: { 200: LocationEnvelope(Type.Array(ref(ReferenceInfo))), ...v2Errors() },
       },
     },
     async (request) => {
-      const config = service.get(request.instance) as { references?: Record<string, ReferenceEntry>; reference?: Record<string, ReferenceEntry> }
+      const config = service.get(request.instance) as {
+        references?: Record<string, ReferenceEntry>
+        reference?: Record<string, ReferenceEntry>
+      }
       const entries = { ...config.reference, ...config.references }
       return locationEnvelope(
         request,
-        Object.entries(entries).map(([name, entry]) => referenceView(name, entry, request.instance.directory, kernel.paths.data)),
+        Object.entries(entries).map(([name, entry]) =>
+          referenceView(name, entry, request.instance.directory, kernel.paths.data),
+        ),
       )
     },
   )

@@ -50,7 +50,11 @@ function describe(errors: readonly AjvError[]): ConfigProblem {
   let best = errors[0]!
   for (const error of errors) if (errorPath(error).length > errorPath(best).length) best = error
   const params = best.params ?? {}
-  const allowed = Array.isArray(params.allowedValues) ? params.allowedValues : 'allowedValue' in params ? [params.allowedValue] : undefined
+  const allowed = Array.isArray(params.allowedValues)
+    ? params.allowedValues
+    : 'allowedValue' in params
+      ? [params.allowedValue]
+      : undefined
   const expected = allowed ? ` (${allowed.map((value) => JSON.stringify(value)).join(', ')})` : ''
   const extra = typeof params.additionalProperty === 'string' ? ` ("${params.additionalProperty}")` : ''
   return { path: errorPath(best), message: `${best.message ?? 'is invalid'}${expected}${extra}` }
@@ -73,7 +77,12 @@ export function createStrictValidator(schemas: readonly NamedSchema[]): StrictVa
   const validator = (schema: object) => {
     let validate = compiled.get(schema)
     if (!validate) {
-      build ??= (AjvCompiler as unknown as () => (external: unknown, options: unknown) => (route: { schema: unknown }) => ValidateFunction)()(external, {
+      build ??= (
+        AjvCompiler as unknown as () => (
+          external: unknown,
+          options: unknown,
+        ) => (route: { schema: unknown }) => ValidateFunction
+      )()(external, {
         customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: true },
       })
       compiled.set(schema, (validate = build({ schema })))

@@ -12,7 +12,10 @@ const NoConsoleAccount = Type.Object(
     name: Type.Literal('BadRequest'),
     data: Type.Object({ message: Type.String() }, { additionalProperties: true }),
   },
-  { description: "OpenCode's `{_tag: \"BadRequest\"}` and this server's `{name, data: {message}}` in one body (a body that fails validation has no `_tag`)" },
+  {
+    description:
+      'OpenCode\'s `{_tag: "BadRequest"}` and this server\'s `{name, data: {message}}` in one body (a body that fails validation has no `_tag`)',
+  },
 )
 
 const UpgradeResult = Type.Union([
@@ -69,9 +72,13 @@ export function registerConsoleRoutes(app: FastifyInstance, kernel: Kernel): voi
         operationId: 'experimental.console.switchOrg',
         tags: ['experimental'],
         summary: 'Switch active Console org',
-        description: 'There is no console account to switch to here: 400, as OpenCode answers when no account is logged in.',
+        description:
+          'There is no console account to switch to here: 400, as OpenCode answers when no account is logged in.',
         querystring: Type.Object(InstanceQuery),
-        body: Type.Object({ accountID: Type.String({ maxLength: 200 }), orgID: Type.String({ maxLength: 200 }) }, { additionalProperties: false }),
+        body: Type.Object(
+          { accountID: Type.String({ maxLength: 200 }), orgID: Type.String({ maxLength: 200 }) },
+          { additionalProperties: false },
+        ),
         response: { 200: Type.Boolean(), 400: NoConsoleAccount },
       },
     },
@@ -101,7 +108,9 @@ export function registerConsoleRoutes(app: FastifyInstance, kernel: Kernel): voi
       const { target } = request.body as { target: string }
       const version = /^[0-9A-Za-z.+-]+$/.test(target) ? target : 'latest'
       const message = `opencode-kernel ${kernel.version} is installed with npm and does not upgrade itself: run \`npm install -g opencode-kernel@${version}\` and restart the server`
-      return reply.status(400).send({ success: false, error: message, name: 'UpgradeUnavailableError', data: { message } })
+      return reply
+        .status(400)
+        .send({ success: false, error: message, name: 'UpgradeUnavailableError', data: { message } })
     },
   )
 }

@@ -10,7 +10,12 @@ export function registerCoreRoutes(app: FastifyInstance, kernel: Kernel): void {
     '/global/health',
     {
       config: { instance: false },
-      schema: { operationId: 'global.health', tags: ['global'], summary: 'Health check', response: { 200: ref(Health) } },
+      schema: {
+        operationId: 'global.health',
+        tags: ['global'],
+        summary: 'Health check',
+        response: { 200: ref(Health) },
+      },
     },
     async () => ({ healthy: true as const, version, node: kernel.node() }),
   )
@@ -43,7 +48,8 @@ export function registerCoreRoutes(app: FastifyInstance, kernel: Kernel): void {
         operationId: 'experimental.capabilities.get',
         tags: ['experimental'],
         summary: 'Optional features this server has',
-        description: 'Subagents can be sent to the background (`POST /experimental/session/:id/background`): `backgroundSubagents: true`.',
+        description:
+          'Subagents can be sent to the background (`POST /experimental/session/:id/background`): `backgroundSubagents: true`.',
         querystring: Type.Object(InstanceQuery),
         response: { 200: Type.Object({ backgroundSubagents: Type.Boolean() }) },
       },
@@ -58,9 +64,12 @@ export function registerCoreRoutes(app: FastifyInstance, kernel: Kernel): void {
         operationId: 'experimental.console.get',
         tags: ['experimental'],
         summary: 'Providers managed by an OpenCode console account',
-        description: 'None: this server has no console account (`{consoleManagedProviders: [], switchableOrgCount: 0}`).',
+        description:
+          'None: this server has no console account (`{consoleManagedProviders: [], switchableOrgCount: 0}`).',
         querystring: Type.Object(InstanceQuery),
-        response: { 200: Type.Object({ consoleManagedProviders: Type.Array(Type.String()), switchableOrgCount: Type.Integer() }) },
+        response: {
+          200: Type.Object({ consoleManagedProviders: Type.Array(Type.String()), switchableOrgCount: Type.Integer() }),
+        },
       },
     },
     async () => ({ consoleManagedProviders: [], switchableOrgCount: 0 }),
@@ -80,7 +89,10 @@ export function registerCoreRoutes(app: FastifyInstance, kernel: Kernel): void {
     },
     async (request) => {
       const entry = request.body as LogEntry
-      kernel.log[entry.level]({ service: entry.service, extra: entry.extra, directory: request.instance.directory }, entry.message)
+      kernel.log[entry.level](
+        { service: entry.service, extra: entry.extra, directory: request.instance.directory },
+        entry.message,
+      )
       return true
     },
   )

@@ -13,7 +13,12 @@ export const Health = named(
           url: Type.Optional(Type.String({ description: 'How clients and the other nodes reach this server' })),
           backend: StringEnum(['postgres', 'sqlite'] as const),
           instances: Type.Array(Type.String(), { description: 'Directories whose instance runs on this node' }),
-          database: Type.Optional(StringEnum(['reachable', 'unreachable'] as const, { description: 'PostgreSQL only: whether the database answers (other requests answer 503 while it does not)' })),
+          database: Type.Optional(
+            StringEnum(['reachable', 'unreachable'] as const, {
+              description:
+                'PostgreSQL only: whether the database answers (other requests answer 503 while it does not)',
+            }),
+          ),
         },
         { description: 'This server (opencode-kernel extension)' },
       ),

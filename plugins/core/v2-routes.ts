@@ -28,7 +28,8 @@ export function registerCoreV2Routes(app: FastifyInstance): void {
         operationId: 'v2.location.get',
         tags: ['v2'],
         summary: 'Get location',
-        description: 'The requested location (`location[directory]`, else `x-opencode-directory`, else the server cwd) with its project.',
+        description:
+          'The requested location (`location[directory]`, else `x-opencode-directory`, else the server cwd) with its project.',
         querystring: Type.Object(LocationQuery),
         response: { 200: ref(LocationInfo), ...v2Errors() },
       },

@@ -11,7 +11,10 @@ const MAX_OUTPUT_BYTES = 256 * 1024 * 1024
  * Runs git in `cwd` and collects its output; never throws (a missing git is code 127). Optional
  * locks are off: a status poll from a client must not hold `index.lock` against the user's git.
  */
-export function runGit(args: string[], options: { cwd: string; env: NodeJS.ProcessEnv; input?: string }): Promise<GitResult> {
+export function runGit(
+  args: string[],
+  options: { cwd: string; env: NodeJS.ProcessEnv; input?: string },
+): Promise<GitResult> {
   return new Promise((resolve) => {
     const child = spawn('git', ['-c', 'core.quotepath=false', ...args], {
       cwd: options.cwd,
@@ -26,7 +29,9 @@ export function runGit(args: string[], options: { cwd: string; env: NodeJS.Proce
       else child.kill('SIGKILL')
     })
     child.on('error', () => resolve({ code: 127, stdout: '' }))
-    child.on('close', (code) => resolve({ code: size > MAX_OUTPUT_BYTES ? 1 : (code ?? 1), stdout: Buffer.concat(chunks).toString('utf8') }))
+    child.on('close', (code) =>
+      resolve({ code: size > MAX_OUTPUT_BYTES ? 1 : (code ?? 1), stdout: Buffer.concat(chunks).toString('utf8') }),
+    )
     if (child.stdin) {
       child.stdin.on('error', () => {})
       child.stdin.end(options.input)

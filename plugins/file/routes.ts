@@ -2,7 +2,17 @@ import type { FastifyInstance } from 'fastify'
 import type {} from '../lsp/types.js' // app.lsp, when the lsp plugin runs
 import { Type, type Static } from 'typebox'
 import { BadRequestErrorBody, ErrorBody, InstanceQuery, NotFoundErrorBody, ref } from '../../kernel/schemas.js'
-import { FileContent, FileInfo, FileNode, FilePathQuery, FindFilesQuery, FindMatch, FindSymbolsQuery, FindTextQuery, LspSymbol } from './schemas.js'
+import {
+  FileContent,
+  FileInfo,
+  FileNode,
+  FilePathQuery,
+  FindFilesQuery,
+  FindMatch,
+  FindSymbolsQuery,
+  FindTextQuery,
+  LspSymbol,
+} from './schemas.js'
 import type { FileService } from './service.js'
 
 const tags = ['file']
@@ -18,7 +28,8 @@ export function registerFileRoutes(app: FastifyInstance, service: FileService): 
         operationId: 'find.text',
         tags,
         summary: 'Find text',
-        description: 'Lines matching a regular expression in the files `.gitignore` keeps, as ripgrep match objects; at most 100.',
+        description:
+          'Lines matching a regular expression in the files `.gitignore` keeps, as ripgrep match objects; at most 100.',
         querystring: FindTextQuery,
         response: { 200: Type.Array(ref(FindMatch)), ...invalid },
       },
@@ -46,7 +57,8 @@ export function registerFileRoutes(app: FastifyInstance, service: FileService): 
         operationId: 'find.files',
         tags,
         summary: 'Find files',
-        description: 'Files and directories (ending in `/`) whose path fuzzily matches `query`, best first, relative to the directory.',
+        description:
+          'Files and directories (ending in `/`) whose path fuzzily matches `query`, best first, relative to the directory.',
         querystring: FindFilesQuery,
         response: { 200: Type.Array(Type.String()), ...invalid },
       },
@@ -61,7 +73,8 @@ export function registerFileRoutes(app: FastifyInstance, service: FileService): 
         operationId: 'find.symbols',
         tags,
         summary: 'Find symbols',
-        description: 'Workspace symbols matching `query` from the language servers running for this directory (plugin `lsp`; they start when a file they handle is edited). `[]` when none runs.',
+        description:
+          'Workspace symbols matching `query` from the language servers running for this directory (plugin `lsp`; they start when a file they handle is edited). `[]` when none runs.',
         querystring: FindSymbolsQuery,
         response: { 200: Type.Array(ref(LspSymbol)), ...invalid },
       },
@@ -96,7 +109,8 @@ export function registerFileRoutes(app: FastifyInstance, service: FileService): 
         operationId: 'file.read',
         tags,
         summary: 'Read file',
-        description: 'Text, or base64 with a MIME type for binary files (at most 10 MB). A text file that differs from HEAD also gets `diff` and `patch`.',
+        description:
+          'Text, or base64 with a MIME type for binary files (at most 10 MB). A text file that differs from HEAD also gets `diff` and `patch`.',
         querystring: FilePathQuery,
         response: { 200: ref(FileContent), ...pathErrors },
       },

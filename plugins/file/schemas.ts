@@ -102,7 +102,10 @@ export const LspSymbol = named(
 
 const PathText = Type.String({ maxLength: 4096 })
 
-export const FindTextQuery = Type.Object({ ...InstanceQuery, pattern: Type.String({ minLength: 1, maxLength: 1000, description: 'Regular expression' }) })
+export const FindTextQuery = Type.Object({
+  ...InstanceQuery,
+  pattern: Type.String({ minLength: 1, maxLength: 1000, description: 'Regular expression' }),
+})
 
 export const FindFilesQuery = Type.Object({
   ...InstanceQuery,

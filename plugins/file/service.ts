@@ -11,7 +11,15 @@ import { listFiles, searchText, type TextMatch } from '../../sdk/search.js'
 import { binaryMimeType, decodeText, utf8Offset } from './content.js'
 import { firstPaths, parseQuery, rankPaths } from './fuzzy.js'
 import { nulRecords, runGit } from './git.js'
-import { contains, insideProject, outsideError, projectRoots, relativePath, resolveProjectPath, type ProjectRoots } from './paths.js'
+import {
+  contains,
+  insideProject,
+  outsideError,
+  projectRoots,
+  relativePath,
+  resolveProjectPath,
+  type ProjectRoots,
+} from './paths.js'
 import type { FileContent, FileInfo, FileNode, FindMatch } from './schemas.js'
 
 /** `GET /find` answers at most this many matching lines (OpenCode's own route stops at 10). */
@@ -62,7 +70,8 @@ export interface FindFilesInput {
 // Loaded on first use, like the searcher's own copy: start-up does not pay for it.
 type IgnoreFactory = () => Ignore
 let ignoreModule: Promise<IgnoreFactory> | undefined
-const loadIgnore = () => (ignoreModule ??= import('ignore').then((m) => ((m as { default?: unknown }).default ?? m) as IgnoreFactory))
+const loadIgnore = () =>
+  (ignoreModule ??= import('ignore').then((m) => ((m as { default?: unknown }).default ?? m) as IgnoreFactory))
 let diffModule: Promise<typeof import('diff')> | undefined
 const loadDiff = () => (diffModule ??= import('diff'))
 
@@ -73,7 +82,11 @@ function toRipgrepMatch(match: TextMatch): Match {
     lines: { text: match.line + '\n' },
     line_number: match.lineNumber,
     absolute_offset: match.absoluteOffset,
-    submatches: match.submatches.map((sub) => ({ match: { text: sub.text }, start: utf8Offset(match.line, sub.start), end: utf8Offset(match.line, sub.end) })),
+    submatches: match.submatches.map((sub) => ({
+      match: { text: sub.text },
+      start: utf8Offset(match.line, sub.start),
+      end: utf8Offset(match.line, sub.end),
+    })),
   }
 }
 
@@ -90,7 +103,10 @@ function confinedTo(roots: ProjectRoots): (path: string) => Promise<boolean> {
     const folder = dirname(path)
     let inside = folders.get(folder)
     if (!inside) {
-      inside = realpath(folder).then((real) => insideProject(roots, real), () => false)
+      inside = realpath(folder).then(
+        (real) => insideProject(roots, real),
+        () => false,
+      )
       folders.set(folder, inside)
     }
     if (!(await inside)) return false
@@ -152,7 +168,11 @@ export class FileService {
     return instance.state<FileState>(
       'file',
       (instance) => {
-        const entry: FileState = { roots: projectRoots(instance), controller: new AbortController(), unsubscribe: () => {} }
+        const entry: FileState = {
+          roots: projectRoots(instance),
+          controller: new AbortController(),
+          unsubscribe: () => {},
+        }
         entry.unsubscribe = this.kernel.bus.subscribe((event) => {
           const type = event.payload.type
           if (type === 'file.edited' || type === 'file.watcher.updated') entry.index = undefined
@@ -226,13 +246,19 @@ export class FileService {
     if (isFileSystemRoot(instance.directory)) return { files, dirs: [], lowerFiles: [], lowerDirs: [] }
     for await (const file of listFiles({ root: instance.directory, env: this.kernel.env, signal })) {
       files.push(file)
-      for (let dir = posix.dirname(file); dir !== '.' && dir !== '/' && !dirs.has(dir + '/'); dir = posix.dirname(dir)) dirs.add(dir + '/')
+      for (let dir = posix.dirname(file); dir !== '.' && dir !== '/' && !dirs.has(dir + '/'); dir = posix.dirname(dir))
+        dirs.add(dir + '/')
       if (files.length >= MAX_INDEXED_FILES) break
     }
     const byCodePoint = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
     files.sort(byCodePoint)
     const dirList = [...dirs].sort(byCodePoint)
-    return { files, dirs: dirList, lowerFiles: files.map((f) => f.toLowerCase()), lowerDirs: dirList.map((d) => d.toLowerCase()) }
+    return {
+      files,
+      dirs: dirList,
+      lowerFiles: files.map((f) => f.toLowerCase()),
+      lowerDirs: dirList.map((d) => d.toLowerCase()),
+    }
   }
 
   /** The entries of a directory inside the project: directories first, then by name. */
@@ -240,7 +266,9 @@ export class FileService {
     const roots = await this.roots(instance)
     const target = await resolveProjectPath(instance, roots, given)
     if (!(await stat(target.real)).isDirectory()) throw new BadRequestError(`Not a directory: ${given}`)
-    const entries = (await readdir(target.real, { withFileTypes: true })).filter((entry) => !HIDDEN_ENTRIES.has(entry.name))
+    const entries = (await readdir(target.real, { withFileTypes: true })).filter(
+      (entry) => !HIDDEN_ENTRIES.has(entry.name),
+    )
     const nodes = await Promise.all(
       entries.map(async (entry): Promise<Node> => {
         const absolute = join(target.absolute, entry.name)
@@ -248,9 +276,18 @@ export class FileService {
         if (entry.isSymbolicLink()) {
           // Only a link that stays inside the project is looked through.
           const real = await realpath(join(target.real, entry.name)).catch(() => undefined)
-          directory = real !== undefined && insideProject(roots, real) && (await stat(real).catch(() => undefined))?.isDirectory() === true
+          directory =
+            real !== undefined &&
+            insideProject(roots, real) &&
+            (await stat(real).catch(() => undefined))?.isDirectory() === true
         }
-        return { name: entry.name, path: relativePath(instance.directory, absolute), absolute, type: directory ? 'directory' : 'file', ignored: false }
+        return {
+          name: entry.name,
+          path: relativePath(instance.directory, absolute),
+          absolute,
+          type: directory ? 'directory' : 'file',
+          ignored: false,
+        }
       }),
     )
     const ignored = await this.ignoredNames(instance, roots, target.real, nodes)
@@ -259,17 +296,27 @@ export class FileService {
   }
 
   /** Names in `folder` that `.gitignore` excludes: git's own answer in a repository, else the `.gitignore` files from the worktree down. */
-  private async ignoredNames(instance: Instance, roots: ProjectRoots, folder: string, nodes: readonly Node[]): Promise<Set<string>> {
+  private async ignoredNames(
+    instance: Instance,
+    roots: ProjectRoots,
+    folder: string,
+    nodes: readonly Node[],
+  ): Promise<Set<string>> {
     if (nodes.length === 0) return new Set()
     if (instance.project.vcs === 'git') {
-      const result = await runGit(['check-ignore', '-z', '--stdin'], { cwd: folder, env: this.kernel.env, input: nodes.map((node) => node.name).join('\0') + '\0' })
+      const result = await runGit(['check-ignore', '-z', '--stdin'], {
+        cwd: folder,
+        env: this.kernel.env,
+        input: nodes.map((node) => node.name).join('\0') + '\0',
+      })
       // 0: some are ignored, 1: none; anything else (no git, not a work tree) falls back to the files.
       if (result.code === 0 || result.code === 1) return new Set(nulRecords(result.stdout))
     }
     const ignore = await loadIgnore()
     const base = contains(roots.worktree, folder) ? roots.worktree : roots.directory
     const folders = [base]
-    for (const step of relative(base, folder).split(sep).filter(Boolean)) folders.push(join(folders[folders.length - 1]!, step))
+    for (const step of relative(base, folder).split(sep).filter(Boolean))
+      folders.push(join(folders[folders.length - 1]!, step))
     const rules: { base: string; ignore: Ignore }[] = []
     for (const dir of folders) {
       const text = await readFile(join(dir, '.gitignore'), 'utf8').catch(() => undefined)
@@ -292,7 +339,8 @@ export class FileService {
     const roots = await this.roots(instance)
     const { bytes, real } = await this.readInside(instance, roots, given)
     const text = decodeText(bytes)
-    if (text === undefined) return { type: 'binary', content: bytes.toString('base64'), encoding: 'base64', mimeType: binaryMimeType(real) }
+    if (text === undefined)
+      return { type: 'binary', content: bytes.toString('base64'), encoding: 'base64', mimeType: binaryMimeType(real) }
     const content: Content = { type: 'text', content: text }
     if (instance.project.vcs === 'git' && bytes.length <= MAX_DIFF_BYTES && contains(roots.worktree, real)) {
       Object.assign(content, await this.diffAgainstHead(roots, real, text))
@@ -305,7 +353,11 @@ export class FileService {
     return this.readInside(instance, await this.roots(instance), given)
   }
 
-  private async readInside(instance: Instance, roots: ProjectRoots, given: string): Promise<{ bytes: Buffer; real: string }> {
+  private async readInside(
+    instance: Instance,
+    roots: ProjectRoots,
+    given: string,
+  ): Promise<{ bytes: Buffer; real: string }> {
     const target = await resolveProjectPath(instance, roots, given)
     // O_NONBLOCK: opening a FIFO must not wait for a writer (it is then refused as not a regular file).
     const handle = await open(target.real, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0))
@@ -317,7 +369,9 @@ export class FileService {
       if (info.isDirectory()) throw new BadRequestError(`Is a directory: ${given}`)
       if (!info.isFile()) throw new BadRequestError(`Not a regular file: ${given}`)
       if (info.size > MAX_CONTENT_BYTES) {
-        throw new BadRequestError(`File too large: ${given} is ${(info.size / 1024 / 1024).toFixed(1)} MB; the limit is ${MAX_CONTENT_BYTES / 1024 / 1024} MB`)
+        throw new BadRequestError(
+          `File too large: ${given} is ${(info.size / 1024 / 1024).toFixed(1)} MB; the limit is ${MAX_CONTENT_BYTES / 1024 / 1024} MB`,
+        )
       }
       return { bytes: await handle.readFile(), real: target.real }
     } finally {
@@ -325,16 +379,27 @@ export class FileService {
     }
   }
 
-  private async diffAgainstHead(roots: ProjectRoots, real: string, text: string): Promise<Pick<Content, 'diff' | 'patch'>> {
+  private async diffAgainstHead(
+    roots: ProjectRoots,
+    real: string,
+    text: string,
+  ): Promise<Pick<Content, 'diff' | 'patch'>> {
     const repoPath = relativePath(roots.worktree, real)
-    const original = await runGit(['cat-file', 'blob', `HEAD:${repoPath}`], { cwd: roots.worktree, env: this.kernel.env })
+    const original = await runGit(['cat-file', 'blob', `HEAD:${repoPath}`], {
+      cwd: roots.worktree,
+      env: this.kernel.env,
+    })
     // Not in HEAD (new, untracked, no commit yet): nothing to compare with.
     if (original.code !== 0) return {}
     const before = original.stdout.replace(/^\uFEFF/, '')
     if (before === text) return {}
     const { structuredPatch, formatPatch } = await loadDiff()
     const patch = await new Promise<ReturnType<typeof structuredPatch> | undefined>((resolve) => {
-      structuredPatch(repoPath, repoPath, before, text, 'old', 'new', { context: Number.MAX_SAFE_INTEGER, timeout: DIFF_TIME_MS, callback: resolve })
+      structuredPatch(repoPath, repoPath, before, text, 'old', 'new', {
+        context: Number.MAX_SAFE_INTEGER,
+        timeout: DIFF_TIME_MS,
+        callback: resolve,
+      })
     })
     if (!patch) return {}
     return { diff: formatPatch(patch), patch }
@@ -352,12 +417,16 @@ export class FileService {
 
     const head = await runGit(['rev-parse', '--verify', '--quiet', 'HEAD'], options)
     // Before the first commit, compare with the empty tree.
-    const base = head.code === 0 ? 'HEAD' : (await runGit(['hash-object', '-t', 'tree', '/dev/null'], options)).stdout.trim()
+    const base =
+      head.code === 0 ? 'HEAD' : (await runGit(['hash-object', '-t', 'tree', '/dev/null'], options)).stdout.trim()
     const numstat = await runGit(['diff', '--numstat', '-z', '--no-renames', base, '--'], options)
     const counts = new Map<string, { added: number; removed: number }>()
     for (const record of nulRecords(numstat.stdout)) {
       const [added, removed, ...rest] = record.split('\t')
-      counts.set(rest.join('\t'), { added: Number.parseInt(added!, 10) || 0, removed: Number.parseInt(removed!, 10) || 0 })
+      counts.set(rest.join('\t'), {
+        added: Number.parseInt(added!, 10) || 0,
+        removed: Number.parseInt(removed!, 10) || 0,
+      })
     }
 
     const files: Info[] = []
@@ -367,11 +436,18 @@ export class FileService {
       const [index, worktree] = [code[0], code[1]]
       let status: Info['status']
       if (code === '??') status = 'added'
-      else if (index === 'A' && worktree === 'D') continue // added, then deleted: nothing changed against HEAD
+      else if (index === 'A' && worktree === 'D')
+        continue // added, then deleted: nothing changed against HEAD
       else if (index === 'D' || worktree === 'D') status = 'deleted'
       else if (index === 'A') status = 'added'
       else status = 'modified'
-      const info: Info = { path: relativePath(roots.directory, join(roots.worktree, path)), added: 0, removed: 0, status, ...counts.get(path) }
+      const info: Info = {
+        path: relativePath(roots.directory, join(roots.worktree, path)),
+        added: 0,
+        removed: 0,
+        status,
+        ...counts.get(path),
+      }
       files.push(info)
       if (code === '??') untracked.push({ info, path })
     }
@@ -381,4 +457,3 @@ export class FileService {
     return files
   }
 }
-

@@ -3,7 +3,14 @@ import { extname } from 'node:path'
 import { Type } from 'typebox'
 import { NotFoundError } from '../../kernel/errors.js'
 import { ref, StringEnum } from '../../kernel/schemas.js'
-import { InvalidRequestError, LocationEnvelope, locationEnvelope, LocationQuery, V2ErrorBody, v2Errors } from '../../kernel/v2.js'
+import {
+  InvalidRequestError,
+  LocationEnvelope,
+  locationEnvelope,
+  LocationQuery,
+  V2ErrorBody,
+  v2Errors,
+} from '../../kernel/v2.js'
 import { contains } from '../../sdk/paths.js'
 import { binaryMimeType, decodeText } from './content.js'
 import { FileSystemEntry } from './schemas.js'
@@ -27,7 +34,8 @@ export function registerFileV2Routes(app: FastifyInstance, service: FileService)
         operationId: 'v2.fs.read',
         tags,
         summary: 'Read file',
-        description: 'The raw bytes of one file of the location (a path relative to it, or absolute inside it). 403 outside the project, 404 missing.',
+        description:
+          'The raw bytes of one file of the location (a path relative to it, or absolute inside it). 403 outside the project, 404 missing.',
         querystring: Type.Object(LocationQuery),
         response: { ...pathErrors },
       },
@@ -35,13 +43,19 @@ export function registerFileV2Routes(app: FastifyInstance, service: FileService)
     async (request, reply) => {
       const given = (request.params as { '*': string })['*']
       if (!given) throw new NotFoundError('File not found: (empty path)')
-      if (given.length > 4096) throw new InvalidRequestError('path must be at most 4096 characters', { kind: 'Params', field: 'path' })
+      if (given.length > 4096)
+        throw new InvalidRequestError('path must be at most 4096 characters', { kind: 'Params', field: 'path' })
       // The wildcard drops an absolute path's leading slash: take it back when that names the location.
       const absolute = `/${given}`
-      const path = contains(request.instance.directory, absolute) || contains(request.instance.worktree, absolute) ? absolute : given
+      const path =
+        contains(request.instance.directory, absolute) || contains(request.instance.worktree, absolute)
+          ? absolute
+          : given
       const { bytes, real } = await service.readBytes(request.instance, path)
       const text = decodeText(bytes) !== undefined
-      const type = text ? (TEXT_TYPES[extname(real).toLowerCase()] ?? 'text/plain') + '; charset=utf-8' : binaryMimeType(real)
+      const type = text
+        ? (TEXT_TYPES[extname(real).toLowerCase()] ?? 'text/plain') + '; charset=utf-8'
+        : binaryMimeType(real)
       reply
         .header('content-type', type)
         .header('x-content-type-options', 'nosniff')
@@ -58,7 +72,8 @@ export function registerFileV2Routes(app: FastifyInstance, service: FileService)
         operationId: 'v2.fs.list',
         tags,
         summary: 'List directory',
-        description: 'Direct children of one directory of the location: directories first (ending in `/`), each group by name.',
+        description:
+          'Direct children of one directory of the location: directories first (ending in `/`), each group by name.',
         querystring: Type.Object({ ...LocationQuery, path: Type.Optional(Type.String({ maxLength: 4096 })) }),
         response: { 200: LocationEnvelope(Type.Array(ref(FileSystemEntry))), ...pathErrors },
       },
@@ -66,7 +81,10 @@ export function registerFileV2Routes(app: FastifyInstance, service: FileService)
     async (request) => {
       const { path } = request.query as { path?: string }
       const nodes = await service.list(request.instance, path || '.')
-      const entries = nodes.map((node) => ({ path: node.type === 'directory' ? `${node.path}/` : node.path, type: node.type }))
+      const entries = nodes.map((node) => ({
+        path: node.type === 'directory' ? `${node.path}/` : node.path,
+        type: node.type,
+      }))
       return locationEnvelope(request, entries)
     },
   )
@@ -79,7 +97,8 @@ export function registerFileV2Routes(app: FastifyInstance, service: FileService)
         operationId: 'v2.fs.find',
         tags,
         summary: 'Find files',
-        description: 'Files and directories of the location whose path fuzzily matches `query` (may be empty), best first; `.gitignore` applies.',
+        description:
+          'Files and directories of the location whose path fuzzily matches `query` (may be empty), best first; `.gitignore` applies.',
         querystring: Type.Object({
           ...LocationQuery,
           query: Type.String({ maxLength: 1000 }),

@@ -7,7 +7,32 @@ export interface FormatterDefinition {
   command: string[]
 }
 
-const WEB = ['.js', '.jsx', '.mjs', '.cjs', '.ts', '.tsx', '.mts', '.cts', '.html', '.htm', '.css', '.scss', '.sass', '.less', '.vue', '.svelte', '.json', '.jsonc', '.yaml', '.yml', '.md', '.mdx', '.graphql', '.gql']
+const WEB = [
+  '.js',
+  '.jsx',
+  '.mjs',
+  '.cjs',
+  '.ts',
+  '.tsx',
+  '.mts',
+  '.cts',
+  '.html',
+  '.htm',
+  '.css',
+  '.scss',
+  '.sass',
+  '.less',
+  '.vue',
+  '.svelte',
+  '.json',
+  '.jsonc',
+  '.yaml',
+  '.yml',
+  '.md',
+  '.mdx',
+  '.graphql',
+  '.gql',
+]
 const C = ['.c', '.cc', '.cpp', '.cxx', '.c++', '.h', '.hh', '.hpp', '.hxx', '.h++', '.ino']
 const RUBY = ['.rb', '.rake', '.gemspec', '.ru']
 

@@ -12,6 +12,8 @@ export default definePlugin({
     registerSchemas(app, [FormatterStatus])
     registerFormatterRoutes(app, kernel)
     // After the write, edit and apply_patch tools change a file.
-    kernel.extensions.provide(FileEditHook, 'formatter', ({ instance, file, signal }) => formatFile(kernel, instance, file, signal))
+    kernel.extensions.provide(FileEditHook, 'formatter', ({ instance, file, signal }) =>
+      formatFile(kernel, instance, file, signal),
+    )
   },
 })

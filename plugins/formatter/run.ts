@@ -10,9 +10,23 @@ import { configuredFormatters } from './service.js'
 const FORMAT_TIMEOUT_MS = 10_000
 
 /** Runs `command` (program resolved) to its end; true when it exited 0. */
-function run(kernel: Kernel, instance: Instance, program: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv; signal: AbortSignal }): Promise<boolean> {
+function run(
+  kernel: Kernel,
+  instance: Instance,
+  program: string,
+  args: string[],
+  options: { cwd: string; env: NodeJS.ProcessEnv; signal: AbortSignal },
+): Promise<boolean> {
   return new Promise((resolve) => {
-    const child = spawn(program, args, { cwd: options.cwd, env: options.env, stdio: 'ignore', signal: options.signal, timeout: FORMAT_TIMEOUT_MS, killSignal: 'SIGKILL', detached: true })
+    const child = spawn(program, args, {
+      cwd: options.cwd,
+      env: options.env,
+      stdio: 'ignore',
+      signal: options.signal,
+      timeout: FORMAT_TIMEOUT_MS,
+      killSignal: 'SIGKILL',
+      detached: true,
+    })
     const untrack = kernel.processes.track(child, { label: 'formatter', group: true, instance })
     child.once('error', () => {
       untrack()
@@ -29,7 +43,12 @@ function run(kernel: Kernel, instance: Instance, program: string, args: string[]
  * Formats `file` with every enabled, installed formatter for its extension, in order (`$FILE` in
  * a command is the file). Answers a line for the model naming those that ran, or nothing.
  */
-export async function formatFile(kernel: Kernel, instance: Instance, file: string, signal: AbortSignal): Promise<string | void> {
+export async function formatFile(
+  kernel: Kernel,
+  instance: Instance,
+  file: string,
+  signal: AbortSignal,
+): Promise<string | void> {
   const extension = extname(file)
   if (!extension) return
   const scope = { directory: instance.directory, worktree: instance.worktree, env: kernel.env }
@@ -39,7 +58,11 @@ export async function formatFile(kernel: Kernel, instance: Instance, file: strin
     const program = findExecutable(formatter.command[0], scope)
     if (!program) continue
     const args = formatter.command.slice(1).map((part) => part.replaceAll('$FILE', file))
-    const ok = await run(kernel, instance, program, args, { cwd: instance.directory, env: { ...kernel.env, ...formatter.environment }, signal })
+    const ok = await run(kernel, instance, program, args, {
+      cwd: instance.directory,
+      env: { ...kernel.env, ...formatter.environment },
+      signal,
+    })
     if (ok) formatted.push(formatter.name)
     else kernel.log.warn({ formatter: formatter.name, file }, 'formatter failed')
   }

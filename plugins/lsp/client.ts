@@ -34,11 +34,33 @@ export interface LspSymbol {
 
 /** Language ids for the documents a server is sent (by extension; else the extension itself). */
 const LANGUAGE_IDS: Record<string, string> = {
-  '.ts': 'typescript', '.tsx': 'typescriptreact', '.mts': 'typescript', '.cts': 'typescript',
-  '.js': 'javascript', '.jsx': 'javascriptreact', '.mjs': 'javascript', '.cjs': 'javascript',
-  '.py': 'python', '.go': 'go', '.rs': 'rust', '.rb': 'ruby', '.java': 'java', '.c': 'c', '.h': 'c',
-  '.cpp': 'cpp', '.hpp': 'cpp', '.cs': 'csharp', '.php': 'php', '.lua': 'lua', '.swift': 'swift',
-  '.kt': 'kotlin', '.json': 'json', '.css': 'css', '.html': 'html', '.vue': 'vue', '.svelte': 'svelte',
+  '.ts': 'typescript',
+  '.tsx': 'typescriptreact',
+  '.mts': 'typescript',
+  '.cts': 'typescript',
+  '.js': 'javascript',
+  '.jsx': 'javascriptreact',
+  '.mjs': 'javascript',
+  '.cjs': 'javascript',
+  '.py': 'python',
+  '.go': 'go',
+  '.rs': 'rust',
+  '.rb': 'ruby',
+  '.java': 'java',
+  '.c': 'c',
+  '.h': 'c',
+  '.cpp': 'cpp',
+  '.hpp': 'cpp',
+  '.cs': 'csharp',
+  '.php': 'php',
+  '.lua': 'lua',
+  '.swift': 'swift',
+  '.kt': 'kotlin',
+  '.json': 'json',
+  '.css': 'css',
+  '.html': 'html',
+  '.vue': 'vue',
+  '.svelte': 'svelte',
 }
 
 export class LspClient {
@@ -66,7 +88,12 @@ export class LspClient {
   }): Promise<LspClient> {
     const { createMessageConnection, StreamMessageReader, StreamMessageWriter } = await loadRpc()
     // Its own process group: ending it also ends what it started (some servers are wrapper scripts).
-    const child = spawn(options.program, options.args, { cwd: options.root, env: options.env, stdio: ['pipe', 'pipe', 'pipe'], detached: true })
+    const child = spawn(options.program, options.args, {
+      cwd: options.root,
+      env: options.env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      detached: true,
+    })
     const untrack = options.track?.(child)
     child.once('exit', () => untrack?.())
     child.stderr!.resume()
@@ -75,16 +102,26 @@ export class LspClient {
       child.once('error', reject)
     })
     await spawned
-    const connection = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!))
+    const connection = createMessageConnection(
+      new StreamMessageReader(child.stdout!),
+      new StreamMessageWriter(child.stdin!),
+    )
     const client = new LspClient(options.id, child, connection)
-    connection.onNotification('textDocument/publishDiagnostics', (params: { uri: string; diagnostics: LspDiagnostic[] }) => {
-      client.diagnostics.set(params.uri, params.diagnostics)
-      for (const wake of client.waiters.get(params.uri)?.splice(0) ?? []) wake()
-    })
-    connection.onRequest('workspace/configuration', (params: { items?: unknown[] }) => (params.items ?? []).map(() => options.initialization ?? {}))
+    connection.onNotification(
+      'textDocument/publishDiagnostics',
+      (params: { uri: string; diagnostics: LspDiagnostic[] }) => {
+        client.diagnostics.set(params.uri, params.diagnostics)
+        for (const wake of client.waiters.get(params.uri)?.splice(0) ?? []) wake()
+      },
+    )
+    connection.onRequest('workspace/configuration', (params: { items?: unknown[] }) =>
+      (params.items ?? []).map(() => options.initialization ?? {}),
+    )
     connection.onRequest('client/registerCapability', () => null)
     connection.onRequest('window/workDoneProgress/create', () => null)
-    connection.onRequest('workspace/workspaceFolders', () => [{ uri: pathToFileURL(options.root).href, name: 'workspace' }])
+    connection.onRequest('workspace/workspaceFolders', () => [
+      { uri: pathToFileURL(options.root).href, name: 'workspace' },
+    ])
     connection.onClose(() => (client.closed = true))
     child.once('exit', () => (client.closed = true))
     connection.listen()
@@ -103,8 +140,16 @@ export class LspClient {
     try {
       await Promise.race([
         initialize,
-        new Promise((_, reject) => child.once('exit', (code) => reject(new Error(`${options.id} exited (code ${code}) before it initialized`)))),
-        new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`${options.id} did not initialize within ${INITIALIZE_TIMEOUT_MS / 1000} s`)), INITIALIZE_TIMEOUT_MS))),
+        new Promise((_, reject) =>
+          child.once('exit', (code) => reject(new Error(`${options.id} exited (code ${code}) before it initialized`))),
+        ),
+        new Promise(
+          (_, reject) =>
+            (timer = setTimeout(
+              () => reject(new Error(`${options.id} did not initialize within ${INITIALIZE_TIMEOUT_MS / 1000} s`)),
+              INITIALIZE_TIMEOUT_MS,
+            )),
+        ),
       ])
     } catch (error) {
       client.kill()
@@ -128,10 +173,15 @@ export class LspClient {
     this.diagnostics.delete(uri)
     if (version === undefined) {
       this.versions.set(uri, 0)
-      await this.connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: LANGUAGE_IDS[extname(file)] ?? extname(file).slice(1), version: 0, text } })
+      await this.connection.sendNotification('textDocument/didOpen', {
+        textDocument: { uri, languageId: LANGUAGE_IDS[extname(file)] ?? extname(file).slice(1), version: 0, text },
+      })
     } else {
       this.versions.set(uri, version + 1)
-      await this.connection.sendNotification('textDocument/didChange', { textDocument: { uri, version: version + 1 }, contentChanges: [{ text }] })
+      await this.connection.sendNotification('textDocument/didChange', {
+        textDocument: { uri, version: version + 1 },
+        contentChanges: [{ text }],
+      })
     }
     return uri
   }
@@ -155,13 +205,18 @@ export class LspClient {
   async workspaceSymbols(query: string): Promise<LspSymbol[]> {
     if (this.closed) return []
     const result = (await this.connection.sendRequest('workspace/symbol', { query })) as LspSymbol[] | null
-    return Array.isArray(result) ? result.filter((symbol) => symbol && typeof symbol.name === 'string' && symbol.location?.uri) : []
+    return Array.isArray(result)
+      ? result.filter((symbol) => symbol && typeof symbol.name === 'string' && symbol.location?.uri)
+      : []
   }
 
   /** Asks the server to shut down, then ends it. */
   async stop(): Promise<void> {
     if (!this.closed) {
-      await Promise.race([this.connection.sendRequest('shutdown').then(() => this.connection.sendNotification('exit')), new Promise((resolve) => setTimeout(resolve, 1000))]).catch(() => {})
+      await Promise.race([
+        this.connection.sendRequest('shutdown').then(() => this.connection.sendNotification('exit')),
+        new Promise((resolve) => setTimeout(resolve, 1000)),
+      ]).catch(() => {})
     }
     this.kill()
   }

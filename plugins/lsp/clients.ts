@@ -64,7 +64,12 @@ export class LspClients {
     if (entry.client?.alive) return { status: 'connected' }
     if (entry.client && !entry.error) this.failed(entry, `${id} exited`)
     if (!entry.failures) return undefined
-    return { status: 'error', attempts: entry.failures, ...(entry.error ? { error: entry.error } : {}), ...(entry.retryAt ? { retryAt: entry.retryAt } : {}) }
+    return {
+      status: 'error',
+      attempts: entry.failures,
+      ...(entry.error ? { error: entry.error } : {}),
+      ...(entry.retryAt ? { retryAt: entry.retryAt } : {}),
+    }
   }
 
   private failed(entry: Running, error: string): void {
@@ -113,7 +118,10 @@ export class LspClients {
           },
           (error: unknown) => {
             this.failed(started, error instanceof Error ? error.message : String(error))
-            this.kernel.log.warn({ server: server.id, err: error, attempts: started.failures, retryAt: started.retryAt }, 'language server failed to start')
+            this.kernel.log.warn(
+              { server: server.id, err: error, attempts: started.failures, retryAt: started.retryAt },
+              'language server failed to start',
+            )
 
             if (!instance.isDisposed) this.kernel.publish(instance, LspUpdated, {})
             return undefined
@@ -148,7 +156,9 @@ export class LspClients {
   /** Workspace symbols matching `query` from the running servers. */
   async symbols(instance: Instance, query: string): Promise<LspSymbol[]> {
     const clients = [...this.running(instance).values()].flatMap((entry) => (entry.client?.alive ? [entry.client] : []))
-    const found = await Promise.all(clients.map((client) => client.workspaceSymbols(query).catch(() => [] as LspSymbol[])))
+    const found = await Promise.all(
+      clients.map((client) => client.workspaceSymbols(query).catch(() => [] as LspSymbol[])),
+    )
     return found.flat().slice(0, MAX_SYMBOLS)
   }
 }

@@ -18,7 +18,10 @@ export function registerLspRoutes(app: FastifyInstance, kernel: Kernel, clients:
           'The language servers running for this directory, as OpenCode lists them: `connected`, or `error` when one failed to start or died ' +
           '(they start when a file they handle is edited; `lsp.updated` tells when; one that failed is started again on the first edit after a backoff of 1 s doubling, at most 5 min). ' +
           '`all=true` lists every built-in and configured server instead, with `extensions`, `command`, `available`, `status` `available`, `unavailable` (not installed) or `disabled` for those not started, and `error`, `attempts`, `retryAt` for one that failed.',
-        querystring: Type.Object({ ...InstanceQuery, all: Type.Optional(Type.Boolean({ description: 'Every configured server, running or not' })) }),
+        querystring: Type.Object({
+          ...InstanceQuery,
+          all: Type.Optional(Type.Boolean({ description: 'Every configured server, running or not' })),
+        }),
         response: { 200: Type.Array(Type.Union([ref(LSPStatus), ref(LSPServer)])) },
       },
     },

@@ -32,8 +32,14 @@ export const LSPServer = named(
       command: Type.Array(Type.String()),
       available: Type.Boolean({ description: 'The program is installed (node_modules/.bin or PATH)' }),
       error: Type.Optional(Type.String({ description: 'Why the last start failed (or that the server exited)' })),
-      attempts: Type.Optional(Type.Integer({ minimum: 1, description: 'Failed starts and exits in this directory so far' })),
-      retryAt: Type.Optional(Type.Number({ description: 'When (ms since epoch) the server may be started again, on the next edit of a file it handles' })),
+      attempts: Type.Optional(
+        Type.Integer({ minimum: 1, description: 'Failed starts and exits in this directory so far' }),
+      ),
+      retryAt: Type.Optional(
+        Type.Number({
+          description: 'When (ms since epoch) the server may be started again, on the next edit of a file it handles',
+        }),
+      ),
     },
     { additionalProperties: false },
   ),

@@ -9,6 +9,9 @@ export class McpServerNotFoundError extends NamedError {
 /** OAuth asked of a server that has none: a local one, or a remote one with `oauth: false`. */
 export class McpUnsupportedOAuthError extends NamedError {
   constructor(name: string) {
-    super('McpUnsupportedOAuthError', 400, { message: `MCP server ${name} does not use OAuth (only remote servers without "oauth": false do)`, name })
+    super('McpUnsupportedOAuthError', 400, {
+      message: `MCP server ${name} does not use OAuth (only remote servers without "oauth": false do)`,
+      name,
+    })
   }
 }

@@ -4,7 +4,11 @@ import { randomBytes } from 'node:crypto'
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js'
-import type { OAuthClientInformationMixed, OAuthClientMetadata, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js'
+import type {
+  OAuthClientInformationMixed,
+  OAuthClientMetadata,
+  OAuthTokens,
+} from '@modelcontextprotocol/sdk/shared/auth.js'
 import type { McpRemoteConfig } from './schemas.js'
 
 /** Where the browser comes back to when the config names no `redirectUri` (as OpenCode's). */
@@ -33,7 +37,9 @@ export class McpCredentialStore {
     if (!existsSync(this.file)) return {}
     try {
       const value = JSON.parse(readFileSync(this.file, 'utf8')) as unknown
-      return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, McpCredentials>) : {}
+      return value && typeof value === 'object' && !Array.isArray(value)
+        ? (value as Record<string, McpCredentials>)
+        : {}
     } catch {
       return {}
     }
@@ -123,7 +129,11 @@ export class McpOAuthProvider implements OAuthClientProvider {
 
   clientInformation(): OAuthClientInformationMixed | undefined {
     const oauth = this.config.oauth || {}
-    if (typeof oauth.clientId === 'string') return { client_id: oauth.clientId, ...(typeof oauth.clientSecret === 'string' ? { client_secret: oauth.clientSecret } : {}) }
+    if (typeof oauth.clientId === 'string')
+      return {
+        client_id: oauth.clientId,
+        ...(typeof oauth.clientSecret === 'string' ? { client_secret: oauth.clientSecret } : {}),
+      }
     return this.entry.clientInformation
   }
 

@@ -31,7 +31,8 @@ export function registerMcpRoutes(app: FastifyInstance, service: McpService): vo
         operationId: 'mcp.add',
         tags,
         summary: 'Add an MCP server',
-        description: 'Connects it for this directory until the instance is disposed (the config file is not changed); answers every server\'s status.',
+        description:
+          "Connects it for this directory until the instance is disposed (the config file is not changed); answers every server's status.",
         querystring,
         body: McpAddInput,
         response: { 200: StatusMap },
@@ -45,7 +46,16 @@ export function registerMcpRoutes(app: FastifyInstance, service: McpService): vo
 
   app.post(
     '/mcp/:name/connect',
-    { schema: { operationId: 'mcp.connect', tags, summary: 'Connect (or reconnect) a server', querystring, params: McpNameParams, response: { 200: Type.Boolean() } } },
+    {
+      schema: {
+        operationId: 'mcp.connect',
+        tags,
+        summary: 'Connect (or reconnect) a server',
+        querystring,
+        params: McpNameParams,
+        response: { 200: Type.Boolean() },
+      },
+    },
     async (request) => {
       await service.connect(request.instance, (request.params as Static<typeof McpNameParams>).name)
       return true
@@ -54,7 +64,17 @@ export function registerMcpRoutes(app: FastifyInstance, service: McpService): vo
 
   app.post(
     '/mcp/:name/disconnect',
-    { schema: { operationId: 'mcp.disconnect', tags, summary: 'Disconnect a server', description: 'Its status becomes `disabled` and its tools go away.', querystring, params: McpNameParams, response: { 200: Type.Boolean() } } },
+    {
+      schema: {
+        operationId: 'mcp.disconnect',
+        tags,
+        summary: 'Disconnect a server',
+        description: 'Its status becomes `disabled` and its tools go away.',
+        querystring,
+        params: McpNameParams,
+        response: { 200: Type.Boolean() },
+      },
+    },
     async (request) => {
       await service.disconnect(request.instance, (request.params as Static<typeof McpNameParams>).name)
       return true
@@ -68,7 +88,8 @@ export function registerMcpRoutes(app: FastifyInstance, service: McpService): vo
         operationId: 'mcp.auth.start',
         tags,
         summary: 'Start OAuth for a remote server',
-        description: 'Discovers its authorization server, registers a client when needed, and answers the URL to open in a browser (PKCE). Local servers and `oauth: false`: 400 McpUnsupportedOAuthError.',
+        description:
+          'Discovers its authorization server, registers a client when needed, and answers the URL to open in a browser (PKCE). Local servers and `oauth: false`: 400 McpUnsupportedOAuthError.',
         querystring,
         params: McpNameParams,
         response: { 200: Type.Object({ authorizationUrl: Type.String(), oauthState: Type.String() }) },
@@ -84,14 +105,20 @@ export function registerMcpRoutes(app: FastifyInstance, service: McpService): vo
         operationId: 'mcp.auth.callback',
         tags,
         summary: 'Finish OAuth with the code the browser came back with',
-        description: 'Exchanges the code for tokens (kept in the data dir, mode 0600), connects, and answers the status.',
+        description:
+          'Exchanges the code for tokens (kept in the data dir, mode 0600), connects, and answers the status.',
         querystring,
         params: McpNameParams,
         body: Type.Object({ code: Type.String({ minLength: 1, maxLength: 4096 }) }, { additionalProperties: false }),
         response: { 200: ref(McpStatus) },
       },
     },
-    async (request) => service.finishAuth(request.instance, (request.params as Static<typeof McpNameParams>).name, (request.body as { code: string }).code),
+    async (request) =>
+      service.finishAuth(
+        request.instance,
+        (request.params as Static<typeof McpNameParams>).name,
+        (request.body as { code: string }).code,
+      ),
   )
 
   app.post(
@@ -101,7 +128,8 @@ export function registerMcpRoutes(app: FastifyInstance, service: McpService): vo
         operationId: 'mcp.auth.authenticate',
         tags,
         summary: 'Run OAuth and wait for the browser',
-        description: 'Starts the flow, publishes `mcp.browser.open.failed {mcpName, url}` (this server opens no browser), waits up to 5 minutes for the redirect on the loopback callback port (default 19876), then connects and answers the status.',
+        description:
+          'Starts the flow, publishes `mcp.browser.open.failed {mcpName, url}` (this server opens no browser), waits up to 5 minutes for the redirect on the loopback callback port (default 19876), then connects and answers the status.',
         querystring,
         params: McpNameParams,
         response: { 200: ref(McpStatus) },
@@ -131,7 +159,15 @@ export function registerMcpRoutes(app: FastifyInstance, service: McpService): vo
 
   app.get(
     '/experimental/resource',
-    { schema: { operationId: 'experimental.resource.list', tags: ['experimental'], summary: 'Resources of the connected MCP servers', querystring, response: { 200: Type.Record(Type.String(), ref(McpResource)) } } },
+    {
+      schema: {
+        operationId: 'experimental.resource.list',
+        tags: ['experimental'],
+        summary: 'Resources of the connected MCP servers',
+        querystring,
+        response: { 200: Type.Record(Type.String(), ref(McpResource)) },
+      },
+    },
     async (request) => service.resources(request.instance),
   )
 }

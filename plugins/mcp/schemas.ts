@@ -24,7 +24,10 @@ export type McpConfig = McpLocalConfig | McpRemoteConfig
 
 // The config plugin owns the config schemas (`McpLocalConfig`, `McpRemoteConfig`); routes refer
 // to them by id (plugins never import each other's code).
-const McpConfigRef = Type.Union([Type.Unsafe<McpLocalConfig>({ $ref: 'McpLocalConfig' }), Type.Unsafe<McpRemoteConfig>({ $ref: 'McpRemoteConfig' })])
+const McpConfigRef = Type.Union([
+  Type.Unsafe<McpLocalConfig>({ $ref: 'McpLocalConfig' }),
+  Type.Unsafe<McpRemoteConfig>({ $ref: 'McpRemoteConfig' }),
+])
 
 export const McpStatus = named(
   'MCPStatus',
@@ -40,7 +43,12 @@ export type McpStatus = Static<typeof McpStatus>
 
 export const McpResource = named(
   'McpResource',
-  Type.Object({ name: Type.String(), uri: Type.String(), mimeType: Type.Optional(Type.String()), client: Type.String() }),
+  Type.Object({
+    name: Type.String(),
+    uri: Type.String(),
+    mimeType: Type.Optional(Type.String()),
+    client: Type.String(),
+  }),
 )
 export type McpResource = Static<typeof McpResource>
 

@@ -76,22 +76,34 @@ interface McpState {
   ready?: Promise<void>
 }
 
-type McpContent = { type: string; text?: string; data?: string; mimeType?: string; resource?: { uri?: string; text?: string; mimeType?: string } }
+type McpContent = {
+  type: string
+  text?: string
+  data?: string
+  mimeType?: string
+  resource?: { uri?: string; text?: string; mimeType?: string }
+}
 
 /** What a tool call answered, as a tool result: text for the model, images as attachments. */
-export function toToolResult(tool: string, result: { content?: unknown; isError?: boolean; structuredContent?: unknown }): ToolResult {
+export function toToolResult(
+  tool: string,
+  result: { content?: unknown; isError?: boolean; structuredContent?: unknown },
+): ToolResult {
   const texts: string[] = []
   const attachments: ToolAttachment[] = []
   for (const item of (Array.isArray(result.content) ? result.content : []) as McpContent[]) {
     if (item.type === 'text' && item.text !== undefined) texts.push(item.text)
-    else if ((item.type === 'image' || item.type === 'audio') && item.data && item.mimeType) attachments.push({ mime: item.mimeType, url: `data:${item.mimeType};base64,${item.data}` })
-    else if (item.type === 'resource' && item.resource) texts.push(item.resource.text ?? `[resource ${item.resource.uri ?? ''}]`)
+    else if ((item.type === 'image' || item.type === 'audio') && item.data && item.mimeType)
+      attachments.push({ mime: item.mimeType, url: `data:${item.mimeType};base64,${item.data}` })
+    else if (item.type === 'resource' && item.resource)
+      texts.push(item.resource.text ?? `[resource ${item.resource.uri ?? ''}]`)
     else if (item.type === 'resource_link') texts.push(`[resource ${(item as { uri?: string }).uri ?? ''}]`)
   }
   if (!texts.length && result.structuredContent !== undefined) texts.push(JSON.stringify(result.structuredContent))
   let output = texts.join('\n\n')
   if (result.isError) throw new Error(output || `The MCP tool ${tool} failed`)
-  if (output.length > MAX_OUTPUT_CHARS) output = `${output.slice(0, MAX_OUTPUT_CHARS)}\n\n… (${output.length - MAX_OUTPUT_CHARS} more characters cut)`
+  if (output.length > MAX_OUTPUT_CHARS)
+    output = `${output.slice(0, MAX_OUTPUT_CHARS)}\n\n… (${output.length - MAX_OUTPUT_CHARS} more characters cut)`
   return { title: tool, output, metadata: {}, ...(attachments.length ? { attachments } : {}) }
 }
 
@@ -101,9 +113,12 @@ export function configProblem(entry: unknown): string | undefined {
   if (!value || typeof value !== 'object') return 'expected an object'
   if (value.type === 'local') {
     const command = value.command as unknown
-    return Array.isArray(command) && command.length > 0 && command.every((part) => typeof part === 'string') ? undefined : 'command must be a non-empty list of strings'
+    return Array.isArray(command) && command.length > 0 && command.every((part) => typeof part === 'string')
+      ? undefined
+      : 'command must be a non-empty list of strings'
   }
-  if (value.type === 'remote') return typeof value.url === 'string' && /^https?:\/\//.test(value.url) ? undefined : 'url must be an http(s) URL'
+  if (value.type === 'remote')
+    return typeof value.url === 'string' && /^https?:\/\//.test(value.url) ? undefined : 'url must be an http(s) URL'
   return 'type must be "local" or "remote"'
 }
 
@@ -113,7 +128,8 @@ function configured(section: unknown): { name: string; config?: McpConfig; statu
   return Object.entries(section as Record<string, unknown>).map(([name, entry]) => {
     const problem = configProblem(entry)
     if (!problem) return { name, config: entry as McpConfig }
-    if (entry && typeof entry === 'object' && (entry as { enabled?: unknown }).enabled === false) return { name, status: { status: 'disabled' } }
+    if (entry && typeof entry === 'object' && (entry as { enabled?: unknown }).enabled === false)
+      return { name, status: { status: 'disabled' } }
     return { name, status: { status: 'failed', error: `Invalid MCP config: ${problem}` } }
   })
 }
@@ -148,7 +164,11 @@ export class McpService {
         const server: McpServer = { name, config, status: status ?? { status: 'disabled' }, tools: [], generation: 0 }
         state.servers.set(name, server)
       }
-      await Promise.all([...state.servers.values()].map((server) => (server.config && server.config.enabled !== false ? this.start(instance, server) : undefined)))
+      await Promise.all(
+        [...state.servers.values()].map((server) =>
+          server.config && server.config.enabled !== false ? this.start(instance, server) : undefined,
+        ),
+      )
     })()
     await state.ready
     return state
@@ -211,9 +231,16 @@ export class McpService {
         const client = server.client
         if (!client?.getServerCapabilities()?.resources) return
         try {
-          const { resources } = await client.listResources(undefined, { timeout: server.config?.timeout ?? DEFAULT_TIMEOUT_MS })
+          const { resources } = await client.listResources(undefined, {
+            timeout: server.config?.timeout ?? DEFAULT_TIMEOUT_MS,
+          })
           for (const resource of resources) {
-            out[`${server.name}:${resource.uri}`] = { name: resource.name, uri: resource.uri, client: server.name, ...(resource.mimeType ? { mimeType: resource.mimeType } : {}) }
+            out[`${server.name}:${resource.uri}`] = {
+              name: resource.name,
+              uri: resource.uri,
+              client: server.name,
+              ...(resource.mimeType ? { mimeType: resource.mimeType } : {}),
+            }
           }
         } catch (error) {
           this.kernel.log.warn({ err: error, server: server.name }, 'listing MCP resources failed')
@@ -224,7 +251,10 @@ export class McpService {
   }
 
   /** The remote server's OAuth client; McpUnsupportedOAuthError for local ones and `oauth: false`. */
-  private async oauthOf(instance: Instance, name: string): Promise<{ server: McpServer; config: McpRemoteConfig; provider: McpOAuthProvider }> {
+  private async oauthOf(
+    instance: Instance,
+    name: string,
+  ): Promise<{ server: McpServer; config: McpRemoteConfig; provider: McpOAuthProvider }> {
     const server = await this.find(instance, name)
     const config = server.config
     if (config?.type !== 'remote' || config.oauth === false) throw new McpUnsupportedOAuthError(name)
@@ -271,7 +301,9 @@ export class McpService {
     const { config } = await this.oauthOf(instance, name)
     const redirect = new URL(redirectUri(config))
     if (redirect.protocol !== 'http:' || !['127.0.0.1', 'localhost', '[::1]'].includes(redirect.hostname)) {
-      throw new BadRequestError(`Cannot wait for ${redirect.href}: only a loopback http redirect URI can be received here; use /auth and /auth/callback`)
+      throw new BadRequestError(
+        `Cannot wait for ${redirect.href}: only a loopback http redirect URI can be received here; use /auth and /auth/callback`,
+      )
     }
     const code = await receiveCode(redirect, async () => {
       const { authorizationUrl } = await this.startAuth(instance, name)
@@ -336,7 +368,10 @@ export class McpService {
       await client.close().catch(() => {})
       if (generation !== server.generation) return
       const { UnauthorizedError } = await loadSdk()
-      server.status = error instanceof UnauthorizedError && server.oauth ? { status: 'needs_auth' } : { status: 'failed', error: errorMessage(error) }
+      server.status =
+        error instanceof UnauthorizedError && server.oauth
+          ? { status: 'needs_auth' }
+          : { status: 'failed', error: errorMessage(error) }
     }
   }
 
@@ -347,14 +382,23 @@ export class McpService {
     const { StdioClientTransport, StreamableHTTPClientTransport, SSEClientTransport } = await loadSdk()
     if (config.type === 'local') {
       const [command, ...args] = config.command
-      const cwd = config.cwd ? (isAbsolute(config.cwd) ? config.cwd : resolve(instance.directory, config.cwd)) : instance.directory
+      const cwd = config.cwd
+        ? isAbsolute(config.cwd)
+          ? config.cwd
+          : resolve(instance.directory, config.cwd)
+        : instance.directory
       const env = { ...this.kernel.env, ...config.environment } as Record<string, string>
       const transport = new StdioClientTransport({ command: command!, args, cwd, env, stderr: 'pipe' })
       // Read, or a chatty server blocks on a full pipe.
-      transport.stderr?.on('data', (chunk: Buffer) => this.kernel.log.debug({ server: name }, chunk.toString('utf8').slice(0, 2000)))
+      transport.stderr?.on('data', (chunk: Buffer) =>
+        this.kernel.log.debug({ server: name }, chunk.toString('utf8').slice(0, 2000)),
+      )
       await client.connect(transport, { timeout })
       // The SDK spawns it without its own process group: only the server itself can be ended.
-      const untrack = this.kernel.processes.track({ pid: transport.pid ?? undefined }, { label: `mcp ${name}`, group: false, instance })
+      const untrack = this.kernel.processes.track(
+        { pid: transport.pid ?? undefined },
+        { label: `mcp ${name}`, group: false, instance },
+      )
       const onclose = transport.onclose
       transport.onclose = () => {
         untrack()
@@ -364,7 +408,8 @@ export class McpService {
     }
     const url = new URL(config.url)
     const requestInit = config.headers ? { headers: config.headers } : undefined
-    server.oauth = config.oauth === false ? undefined : (server.oauth ?? new McpOAuthProvider(name, config, this.credentials))
+    server.oauth =
+      config.oauth === false ? undefined : (server.oauth ?? new McpOAuthProvider(name, config, this.credentials))
     const authProvider = server.oauth
     try {
       await client.connect(new StreamableHTTPClientTransport(url, { requestInit, authProvider }), { timeout })
@@ -389,13 +434,22 @@ export class McpService {
         description: tool.description ?? '',
         parameters: { ...tool.inputSchema, type: 'object', properties: tool.inputSchema.properties ?? {} } as never,
         execute: async (args, context) => {
-          await context.ask({ permission: id, patterns: ['*'], always: ['*'], metadata: { server: server.name, tool: tool.name } })
-          if (server.client !== client) throw new Error(`The MCP server ${server.name} is not connected`)
-          const result = await client.callTool({ name: tool.name, arguments: args as Record<string, unknown> }, undefined, {
-            signal: context.abort,
-            timeout: CALL_TIMEOUT_MS,
-            resetTimeoutOnProgress: true,
+          await context.ask({
+            permission: id,
+            patterns: ['*'],
+            always: ['*'],
+            metadata: { server: server.name, tool: tool.name },
           })
+          if (server.client !== client) throw new Error(`The MCP server ${server.name} is not connected`)
+          const result = await client.callTool(
+            { name: tool.name, arguments: args as Record<string, unknown> },
+            undefined,
+            {
+              signal: context.abort,
+              timeout: CALL_TIMEOUT_MS,
+              resetTimeoutOnProgress: true,
+            },
+          )
           return toToolResult(tool.name, result as Parameters<typeof toToolResult>[1])
         },
       }
@@ -420,9 +474,15 @@ function receiveCode(redirect: URL, started: () => Promise<void>): Promise<strin
       const error = url.searchParams.get('error')
       response.writeHead(code ? 200 : 400, { 'content-type': 'text/html; charset=utf-8' })
       response.end(code ? '<p>Authorized. You can close this window.</p>' : '<p>Authorization failed.</p>')
-      finish(code ? undefined : new BadRequestError(`The authorization was refused: ${error ?? 'no code'}`), code ?? undefined)
+      finish(
+        code ? undefined : new BadRequestError(`The authorization was refused: ${error ?? 'no code'}`),
+        code ?? undefined,
+      )
     })
-    const timer = setTimeout(() => finish(new BadRequestError('No authorization came back within 5 minutes')), AUTHENTICATE_TIMEOUT_MS)
+    const timer = setTimeout(
+      () => finish(new BadRequestError('No authorization came back within 5 minutes')),
+      AUTHENTICATE_TIMEOUT_MS,
+    )
     function finish(error?: Error, code?: string) {
       clearTimeout(timer)
       server.closeAllConnections()
@@ -430,7 +490,9 @@ function receiveCode(redirect: URL, started: () => Promise<void>): Promise<strin
       if (error || !code) reject(error ?? new Error('no code'))
       else resolvePromise(code)
     }
-    server.once('error', (error) => finish(new BadRequestError(`Cannot listen on ${redirect.host} for the OAuth callback: ${error.message}`)))
+    server.once('error', (error) =>
+      finish(new BadRequestError(`Cannot listen on ${redirect.host} for the OAuth callback: ${error.message}`)),
+    )
     server.listen(Number(redirect.port || 80), redirect.hostname.replace(/^\[|\]$/g, ''), () => {
       started().catch((error: unknown) => finish(error as Error))
     })

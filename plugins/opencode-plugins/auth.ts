@@ -7,7 +7,14 @@ interface AuthMethodDef {
   type: 'oauth' | 'api'
   label: string
   prompts?: { key: string; message?: string; validate?: (value: string) => string | undefined }[]
-  authorize?: (inputs?: Record<string, string>) => Promise<{ url: string; method: 'auto' | 'code'; instructions: string; callback(code?: string): Promise<Record<string, unknown>> }>
+  authorize?: (
+    inputs?: Record<string, string>,
+  ) => Promise<{
+    url: string
+    method: 'auto' | 'code'
+    instructions: string
+    callback(code?: string): Promise<Record<string, unknown>>
+  }>
 }
 
 export interface AuthHook {
@@ -30,7 +37,13 @@ export function authHooks(loaded: readonly { hooks: Hooks }[]): Map<string, Auth
 function credentials(result: Record<string, unknown> | undefined): OAuthCredentials {
   if (!result || result.type === 'failed') throw new Error('The login failed')
   if (typeof result.key === 'string') return { type: 'api', key: result.key }
-  if (typeof result.access === 'string') return { type: 'oauth', access: result.access, refresh: String(result.refresh ?? ''), expires: Number(result.expires ?? 0) }
+  if (typeof result.access === 'string')
+    return {
+      type: 'oauth',
+      access: result.access,
+      refresh: String(result.refresh ?? ''),
+      expires: Number(result.expires ?? 0),
+    }
   throw new Error('The login answered no credentials')
 }
 
@@ -38,13 +51,18 @@ function credentials(result: Record<string, unknown> | undefined): OAuthCredenti
  * An OAuth method of an `auth` hook as a `ProviderOAuth` contribution (the registry is global; the
  * method is looked up in the asking instance's plugins, by provider and label).
  */
-export function oauthMethod(providerID: string, label: string, find: (instance: Instance) => Promise<AuthMethodDef | undefined>): ProviderOAuthMethod {
+export function oauthMethod(
+  providerID: string,
+  label: string,
+  find: (instance: Instance) => Promise<AuthMethodDef | undefined>,
+): ProviderOAuthMethod {
   return {
     providerID,
     label,
     async authorize({ instance, inputs }): Promise<OAuthAuthorization> {
       const method = await find(instance)
-      if (!method?.authorize) throw new Error(`The login "${label}" for ${providerID} is not offered by this directory's plugins`)
+      if (!method?.authorize)
+        throw new Error(`The login "${label}" for ${providerID} is not offered by this directory's plugins`)
       for (const prompt of method.prompts ?? []) {
         const problem = prompt.validate?.(inputs[prompt.key] ?? '')
         if (problem) throw new Error(problem)

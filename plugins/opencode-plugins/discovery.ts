@@ -31,13 +31,16 @@ export function fromConfigEntry(entry: unknown, configPath: string): PluginOrigi
   let options: Record<string, unknown> | undefined
   if (Array.isArray(entry)) {
     spec = entry[0]
-    if (entry[1] !== undefined && (typeof entry[1] !== 'object' || entry[1] === null || Array.isArray(entry[1]))) return { error: `plugin options must be an object: ${JSON.stringify(entry).slice(0, 200)}` }
+    if (entry[1] !== undefined && (typeof entry[1] !== 'object' || entry[1] === null || Array.isArray(entry[1])))
+      return { error: `plugin options must be an object: ${JSON.stringify(entry).slice(0, 200)}` }
     options = entry[1] as Record<string, unknown> | undefined
   }
   if (typeof spec !== 'string' || !spec.trim()) return undefined
   const base = isAbsolute(configPath) ? dirname(configPath) : process.cwd()
-  if (spec.startsWith('file://')) return { spec, origin: configPath, options, kind: 'file', target: fileURLToPath(spec) }
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(spec)) return { error: `plugin ${spec}: only npm packages, paths and file:// URLs are supported (nothing is downloaded)` }
+  if (spec.startsWith('file://'))
+    return { spec, origin: configPath, options, kind: 'file', target: fileURLToPath(spec) }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(spec))
+    return { error: `plugin ${spec}: only npm packages, paths and file:// URLs are supported (nothing is downloaded)` }
   if (spec.startsWith('.') || isAbsolute(spec) || spec.startsWith('~/')) {
     return { spec, origin: configPath, options, kind: 'file', target: resolve(base, spec) }
   }
@@ -81,9 +84,15 @@ function folderFiles(configDir: string): string[] {
 }
 
 /** The config directories OpenCode reads plugin folders from: global, then each `.opencode/` from the worktree down. */
-export function configDirectories(globalDir: string, worktree: string, directory: string, env: NodeJS.ProcessEnv): string[] {
+export function configDirectories(
+  globalDir: string,
+  worktree: string,
+  directory: string,
+  env: NodeJS.ProcessEnv,
+): string[] {
   const dirs = [globalDir]
-  if (!env.OPENCODE_DISABLE_PROJECT_CONFIG) for (const dir of pathDown(worktree, directory)) dirs.push(join(dir, '.opencode'))
+  if (!env.OPENCODE_DISABLE_PROJECT_CONFIG)
+    for (const dir of pathDown(worktree, directory)) dirs.push(join(dir, '.opencode'))
   if (env.OPENCODE_CONFIG_DIR) dirs.push(resolve(env.OPENCODE_CONFIG_DIR))
   return [...new Set(dirs)].filter((dir) => existsSync(dir))
 }
@@ -104,7 +113,8 @@ export function discoverPlugins(
     for (const entry of list) {
       const origin = fromConfigEntry(entry, source.path)
       if (!origin) continue
-      if ('error' in origin) errors.push({ spec: JSON.stringify(entry).slice(0, 200), origin: source.path, error: origin.error })
+      if ('error' in origin)
+        errors.push({ spec: JSON.stringify(entry).slice(0, 200), origin: source.path, error: origin.error })
       else found.push(origin)
     }
   }
@@ -121,7 +131,14 @@ export function discoverPlugins(
 }
 
 /** Where to look for an npm plugin: node_modules from the directory up, then the config dir, then OpenCode's package cache. */
-export function findPackage(name: string, spec: string, directory: string, configDir: string, env: NodeJS.ProcessEnv, home: string): string | undefined {
+export function findPackage(
+  name: string,
+  spec: string,
+  directory: string,
+  configDir: string,
+  env: NodeJS.ProcessEnv,
+  home: string,
+): string | undefined {
   const candidates: string[] = []
   let dir = directory
   for (;;) {
@@ -176,7 +193,8 @@ export function packageEntry(dir: string): string {
   const file = entry ? resolve(dir, entry) : INDEX_NAMES.map((name) => join(dir, name)).find((path) => existsSync(path))
   if (!file) throw new Error(`package ${manifest.name ?? dir} has no entry (exports, main or index file)`)
   const rel = relative(dir, file)
-  if (rel.startsWith('..') || isAbsolute(rel)) throw new Error(`the entry of ${manifest.name ?? dir} (${entry}) is outside the package`)
+  if (rel.startsWith('..') || isAbsolute(rel))
+    throw new Error(`the entry of ${manifest.name ?? dir} (${entry}) is outside the package`)
   return file
 }
 

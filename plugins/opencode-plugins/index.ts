@@ -17,11 +17,13 @@ export default definePlugin({
     registerSchemas(app, [OpencodePluginInfo])
     const plugins = new OpencodePlugins(app, kernel)
     kernel.extensions.provide(PluginHooks, 'opencode-plugins', {
-      trigger: (instance, name, input, output) => plugins.trigger(instance, name, input, output as Record<string, unknown>),
+      trigger: (instance, name, input, output) =>
+        plugins.trigger(instance, name, input, output as Record<string, unknown>),
       handles: (instance, name) => plugins.handles(instance, name),
     })
     kernel.extensions.provide(ProviderAuthLoaders, 'opencode-plugins', {
-      load: ({ instance, providerID, credentials, provider }) => plugins.authOptions(instance, providerID, credentials, provider),
+      load: ({ instance, providerID, credentials, provider }) =>
+        plugins.authOptions(instance, providerID, credentials, provider),
     })
     kernel.tools.addSource('opencode-plugins', (instance) => plugins.tools(instance))
     kernel.onInstanceBoot((instance) => {

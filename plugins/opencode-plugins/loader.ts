@@ -46,11 +46,21 @@ async function transpile(file: string, outDir: string): Promise<string> {
             if (args.pluginData === 'pinning') return undefined
             if (BUILTINS.has(args.path)) return { path: args.path, external: true }
             if (args.path.startsWith('/')) return undefined
-            let resolved = await ctx.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, pluginData: 'pinning' })
-            if (resolved.errors.length) resolved = await ctx.resolve(args.path, { kind: args.kind, resolveDir: FALLBACK_ROOT, pluginData: 'pinning' })
+            let resolved = await ctx.resolve(args.path, {
+              kind: args.kind,
+              resolveDir: args.resolveDir,
+              pluginData: 'pinning',
+            })
+            if (resolved.errors.length)
+              resolved = await ctx.resolve(args.path, {
+                kind: args.kind,
+                resolveDir: FALLBACK_ROOT,
+                pluginData: 'pinning',
+              })
             if (resolved.errors.length) return { errors: resolved.errors }
             // Inside node_modules: imported natively from its real place (its own import.meta.url, one copy).
-            if (resolved.path.includes(`${sep}node_modules${sep}`)) return { path: pathToFileURL(resolved.path).href, external: true }
+            if (resolved.path.includes(`${sep}node_modules${sep}`))
+              return { path: pathToFileURL(resolved.path).href, external: true }
             return undefined
           })
         },
@@ -87,12 +97,18 @@ export async function importPlugin(entry: string, outDir: string): Promise<Recor
 export function moduleShape(module: Record<string, unknown>, label: string): ModuleShape {
   const main = module.default as Record<string, unknown> | undefined
   if (main && typeof main === 'object' && ('id' in main || 'server' in main || 'tui' in main)) {
-    if (typeof main.server !== 'function') throw new Error(`${label}: a module with only a TUI plugin has nothing for the server`)
+    if (typeof main.server !== 'function')
+      throw new Error(`${label}: a module with only a TUI plugin has nothing for the server`)
     return { id: typeof main.id === 'string' ? main.id : undefined, plugins: [main.server as PluginFn] }
   }
   const plugins: PluginFn[] = []
   for (const [name, value] of Object.entries(module)) {
-    const fn = typeof value === 'function' ? value : value && typeof value === 'object' && typeof (value as { server?: unknown }).server === 'function' ? (value as { server: unknown }).server : undefined
+    const fn =
+      typeof value === 'function'
+        ? value
+        : value && typeof value === 'object' && typeof (value as { server?: unknown }).server === 'function'
+          ? (value as { server: unknown }).server
+          : undefined
     if (typeof fn !== 'function') throw new Error(`${label}: Plugin export is not a function (export "${name}")`)
     if (!plugins.includes(fn as PluginFn)) plugins.push(fn as PluginFn)
   }

@@ -9,7 +9,14 @@ import type { ToolDefinition } from '../../kernel/tool.js'
 import { ProviderOAuth } from '../../sdk/provider.js'
 import { authHooks, oauthMethod } from './auth.js'
 import { createClient } from './client.js'
-import { configDirectories, discoverPlugins, findPackage, packageEntry, pathEntry, type PluginOrigin } from './discovery.js'
+import {
+  configDirectories,
+  discoverPlugins,
+  findPackage,
+  packageEntry,
+  pathEntry,
+  type PluginOrigin,
+} from './discovery.js'
 import { importPlugin, moduleShape, packageVersion } from './loader.js'
 import { createShell, killChildren, type ChildSet } from './shell.js'
 import { pluginTool, type PluginToolDef } from './tools.js'
@@ -81,8 +88,16 @@ export class OpencodePlugins {
     return instance.state<InstancePlugins>(
       STATE,
       (instance) => {
-        const state: InstancePlugins = { ready: Promise.resolve(), loaded: [], records: [], tools: new Map(), children: new Set() }
-        state.ready = this.load(instance, state).catch((error) => this.kernel.log.error({ err: error, directory: instance.directory }, 'OpenCode plugins could not be loaded'))
+        const state: InstancePlugins = {
+          ready: Promise.resolve(),
+          loaded: [],
+          records: [],
+          tools: new Map(),
+          children: new Set(),
+        }
+        state.ready = this.load(instance, state).catch((error) =>
+          this.kernel.log.error({ err: error, directory: instance.directory }, 'OpenCode plugins could not be loaded'),
+        )
         return state
       },
       async (state) => {
@@ -90,7 +105,12 @@ export class OpencodePlugins {
         killChildren(state.children)
         for (const plugin of state.loaded) {
           const dispose = plugin.hooks.dispose
-          if (typeof dispose === 'function') await bounded(Promise.resolve().then(() => dispose()), this.timeoutMs, `${plugin.name} dispose`).catch(() => {})
+          if (typeof dispose === 'function')
+            await bounded(
+              Promise.resolve().then(() => dispose()),
+              this.timeoutMs,
+              `${plugin.name} dispose`,
+            ).catch(() => {})
         }
       },
     )
@@ -105,7 +125,11 @@ export class OpencodePlugins {
     instance.state(
       `${STATE}.watch`,
       (instance) => {
-        const dirs = new Set(configDirectories(this.kernel.paths.config, instance.worktree, instance.directory, this.kernel.env).flatMap((dir) => [join(dir, 'plugin'), join(dir, 'plugins')]))
+        const dirs = new Set(
+          configDirectories(this.kernel.paths.config, instance.worktree, instance.directory, this.kernel.env).flatMap(
+            (dir) => [join(dir, 'plugin'), join(dir, 'plugins')],
+          ),
+        )
         let timer: NodeJS.Timeout | undefined
         const reload = () => {
           clearTimeout(timer)
@@ -158,17 +182,30 @@ export class OpencodePlugins {
         this.kernel.extensions.provide(
           ProviderOAuth,
           'opencode-plugins',
-          oauthMethod(providerID, label, async (asking) => authHooks((await this.ready(asking)).loaded).get(providerID)?.methods?.find((m) => m.type === 'oauth' && m.label === label)),
+          oauthMethod(providerID, label, async (asking) =>
+            authHooks((await this.ready(asking)).loaded)
+              .get(providerID)
+              ?.methods?.find((m) => m.type === 'oauth' && m.label === label),
+          ),
         )
       }
     }
   }
 
   /** `auth.loader` of the instance's plugin for `providerID`: SDK options (a `fetch` of its own ...). */
-  async authOptions(instance: Instance, providerID: string, credentials: () => Promise<unknown>, provider: unknown): Promise<Record<string, unknown> | undefined> {
+  async authOptions(
+    instance: Instance,
+    providerID: string,
+    credentials: () => Promise<unknown>,
+    provider: unknown,
+  ): Promise<Record<string, unknown> | undefined> {
     const auth = authHooks((await this.ready(instance)).loaded).get(providerID)
     if (typeof auth?.loader !== 'function') return undefined
-    const options = await bounded(Promise.resolve().then(() => auth.loader!(credentials, provider)), this.timeoutMs, `auth loader for ${providerID}`)
+    const options = await bounded(
+      Promise.resolve().then(() => auth.loader!(credentials, provider)),
+      this.timeoutMs,
+      `auth loader for ${providerID}`,
+    )
     return options && typeof options === 'object' ? options : undefined
   }
 
@@ -186,16 +223,30 @@ export class OpencodePlugins {
     return (await this.ready(instance)).loaded.some((plugin) => typeof plugin.hooks[name] === 'function')
   }
 
-  async trigger(instance: Instance, name: string, input: Record<string, unknown>, output: Record<string, unknown>): Promise<void> {
+  async trigger(
+    instance: Instance,
+    name: string,
+    input: Record<string, unknown>,
+    output: Record<string, unknown>,
+  ): Promise<void> {
     await this.runHooks(await this.ready(instance), name, input, output)
   }
 
-  private async runHooks(state: InstancePlugins, name: string, input: Record<string, unknown>, output: Record<string, unknown>): Promise<void> {
+  private async runHooks(
+    state: InstancePlugins,
+    name: string,
+    input: Record<string, unknown>,
+    output: Record<string, unknown>,
+  ): Promise<void> {
     for (const plugin of state.loaded) {
       const hook = plugin.hooks[name]
       if (typeof hook !== 'function') continue
       try {
-        await bounded(Promise.resolve().then(() => (hook as HookFn)(input, output)), this.timeoutMs, `hook ${name} of plugin ${plugin.name}`)
+        await bounded(
+          Promise.resolve().then(() => (hook as HookFn)(input, output)),
+          this.timeoutMs,
+          `hook ${name} of plugin ${plugin.name}`,
+        )
       } catch (error) {
         if (PROPAGATING.has(name)) throw error
         this.kernel.log.warn({ err: error, plugin: plugin.name, hook: name }, `OpenCode plugin hook ${name} failed`)
@@ -205,19 +256,31 @@ export class OpencodePlugins {
 
   private serverUrl(): URL {
     const address = this.app.server?.address?.()
-    if (address && typeof address === 'object') return new URL(`http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`)
+    if (address && typeof address === 'object')
+      return new URL(`http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`)
     return new URL('http://localhost:4096')
   }
 
   private async input(instance: Instance, state: InstancePlugins): Promise<Record<string, unknown>> {
     const app = this.app
     const authorization = this.kernel.internalAuthorization
-    const client = await createClient(() => app, instance.directory, () => this.serverUrl(), (): Record<string, string> => (authorization ? { authorization } : {}))
+    const client = await createClient(
+      () => app,
+      instance.directory,
+      () => this.serverUrl(),
+      (): Record<string, string> => (authorization ? { authorization } : {}),
+    )
     const $ = createShell({ cwd: instance.directory, env: { ...this.kernel.env }, throws: true }, state.children)
     const self = this
     return {
       client,
-      project: { id: instance.project.id, worktree: instance.project.worktree, vcs: instance.project.vcs, time: { created: Date.now() }, sandboxes: [] },
+      project: {
+        id: instance.project.id,
+        worktree: instance.project.worktree,
+        vcs: instance.project.vcs,
+        time: { created: Date.now() },
+        sandboxes: [],
+      },
       directory: instance.directory,
       worktree: instance.worktree,
       get serverUrl() {
@@ -225,7 +288,11 @@ export class OpencodePlugins {
       },
       $,
       experimental_workspace: {
-        register: (type: string) => this.kernel.log.warn({ type, directory: instance.directory }, 'experimental_workspace.register: this server has no workspace adapters; ignored'),
+        register: (type: string) =>
+          this.kernel.log.warn(
+            { type, directory: instance.directory },
+            'experimental_workspace.register: this server has no workspace adapters; ignored',
+          ),
       },
     }
   }
@@ -235,9 +302,18 @@ export class OpencodePlugins {
       const entry = pathEntry(origin.target)
       return { entry, name: origin.target }
     }
-    const dir = findPackage(origin.target, origin.spec, instance.directory, this.kernel.paths.config, this.kernel.env, this.kernel.paths.home)
+    const dir = findPackage(
+      origin.target,
+      origin.spec,
+      instance.directory,
+      this.kernel.paths.config,
+      this.kernel.env,
+      this.kernel.paths.home,
+    )
     if (!dir) {
-      throw new Error(`package ${origin.target} is not installed; install it with \`npm install ${origin.spec}\` in ${instance.worktree} (or in ${this.kernel.paths.config})`)
+      throw new Error(
+        `package ${origin.target} is not installed; install it with \`npm install ${origin.spec}\` in ${instance.worktree} (or in ${this.kernel.paths.config})`,
+      )
     }
     return { entry: packageEntry(dir), name: origin.target, version: packageVersion(dir) }
   }
@@ -247,18 +323,45 @@ export class OpencodePlugins {
     try {
       sources = this.kernel.loadedConfig(instance).sources
     } catch (error) {
-      state.records.push({ name: 'config', source: 'file', spec: '', origin: '', status: 'failed', hooks: [], tools: [], error: message(error) })
+      state.records.push({
+        name: 'config',
+        source: 'file',
+        spec: '',
+        origin: '',
+        status: 'failed',
+        hooks: [],
+        tools: [],
+        error: message(error),
+      })
       sources = []
     }
     const dirs = configDirectories(this.kernel.paths.config, instance.worktree, instance.directory, this.kernel.env)
     const { origins, errors } = discoverPlugins(sources, dirs)
-    for (const error of errors) state.records.push({ name: error.spec, source: 'file', spec: error.spec, origin: error.origin, status: 'failed', hooks: [], tools: [], error: error.error })
+    for (const error of errors)
+      state.records.push({
+        name: error.spec,
+        source: 'file',
+        spec: error.spec,
+        origin: error.origin,
+        status: 'failed',
+        hooks: [],
+        tools: [],
+        error: error.error,
+      })
     if (!origins.length) return
     const input = await this.input(instance, state)
     const outDir = join(this.kernel.paths.data, 'opencode-plugins')
     for (const origin of origins) {
       if (instance.isDisposed) return
-      const record: PluginRecord = { name: origin.target, source: origin.kind === 'package' ? 'npm' : 'file', spec: origin.spec, origin: origin.origin, status: 'failed', hooks: [], tools: [] }
+      const record: PluginRecord = {
+        name: origin.target,
+        source: origin.kind === 'package' ? 'npm' : 'file',
+        spec: origin.spec,
+        origin: origin.origin,
+        status: 'failed',
+        hooks: [],
+        tools: [],
+      }
       state.records.push(record)
       try {
         const resolved = this.resolve(origin, instance)
@@ -268,7 +371,11 @@ export class OpencodePlugins {
         const shape = moduleShape(module, origin.spec)
         if (shape.id) record.name = shape.id
         for (const plugin of shape.plugins) {
-          const hooks = (await bounded(Promise.resolve().then(() => plugin(input, origin.options)), this.timeoutMs, `initialising ${origin.spec}`)) as Hooks | undefined
+          const hooks = (await bounded(
+            Promise.resolve().then(() => plugin(input, origin.options)),
+            this.timeoutMs,
+            `initialising ${origin.spec}`,
+          )) as Hooks | undefined
           if (!hooks || typeof hooks !== 'object') continue
           state.loaded.push({ name: record.name, hooks })
           for (const key of Object.keys(hooks)) if (!record.hooks.includes(key)) record.hooks.push(key)
@@ -284,7 +391,10 @@ export class OpencodePlugins {
         record.status = 'loaded'
       } catch (error) {
         record.error = message(error)
-        this.kernel.log.error({ err: error, plugin: origin.spec, directory: instance.directory }, `Failed to load plugin ${origin.spec}: ${record.error}`)
+        this.kernel.log.error(
+          { err: error, plugin: origin.spec, directory: instance.directory },
+          `Failed to load plugin ${origin.spec}: ${record.error}`,
+        )
       }
     }
     if (instance.isDisposed) return
@@ -310,9 +420,11 @@ export class OpencodePlugins {
     for (const plugin of state.loaded) {
       const hook = plugin.hooks.event
       if (typeof hook !== 'function') continue
-      void bounded(Promise.resolve().then(() => (hook as (input: unknown) => unknown)({ event: event.payload })), this.timeoutMs, `event hook of ${plugin.name}`).catch((error) =>
-        this.kernel.log.warn({ err: error, plugin: plugin.name }, 'OpenCode plugin event hook failed'),
-      )
+      void bounded(
+        Promise.resolve().then(() => (hook as (input: unknown) => unknown)({ event: event.payload })),
+        this.timeoutMs,
+        `event hook of ${plugin.name}`,
+      ).catch((error) => this.kernel.log.warn({ err: error, plugin: plugin.name }, 'OpenCode plugin event hook failed'))
     }
   }
 }

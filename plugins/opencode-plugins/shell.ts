@@ -62,9 +62,11 @@ export function escape(value: string): string {
 
 function interpolate(value: unknown): string {
   if (Array.isArray(value)) return value.map(interpolate).join(' ')
-  if (value && typeof value === 'object' && 'raw' in value && typeof (value as { raw: unknown }).raw === 'string') return (value as { raw: string }).raw
+  if (value && typeof value === 'object' && 'raw' in value && typeof (value as { raw: unknown }).raw === 'string')
+    return (value as { raw: string }).raw
   if (Buffer.isBuffer(value)) return escape(value.toString('utf8'))
-  if (value && typeof value === 'object' && 'stdout' in value && Buffer.isBuffer((value as ShellOutput).stdout)) return escape((value as ShellOutput).stdout.toString('utf8').trimEnd())
+  if (value && typeof value === 'object' && 'stdout' in value && Buffer.isBuffer((value as ShellOutput).stdout))
+    return escape((value as ShellOutput).stdout.toString('utf8').trimEnd())
   return escape(String(value))
 }
 
@@ -96,7 +98,12 @@ class ShellPromise extends Promise<ShellOutput> {
 export function createShell(defaults: ShellDefaults, children: ChildSet): unknown {
   const run = (command: string, options: ShellDefaults): Promise<ShellOutput> =>
     new Promise((resolve, reject) => {
-      const child = spawn('/bin/sh', ['-c', command], { cwd: options.cwd, env: options.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
+      const child = spawn('/bin/sh', ['-c', command], {
+        cwd: options.cwd,
+        env: options.env,
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
       children.add(child)
       const out: Buffer[] = []
       const err: Buffer[] = []
@@ -175,7 +182,8 @@ export function createShell(defaults: ShellDefaults, children: ChildSet): unknow
     return Object.assign($, {
       braces,
       escape,
-      env: (env?: Record<string, string | undefined>) => make({ ...base, env: { ...(env ?? {}) } as NodeJS.ProcessEnv }),
+      env: (env?: Record<string, string | undefined>) =>
+        make({ ...base, env: { ...(env ?? {}) } as NodeJS.ProcessEnv }),
       cwd: (dir?: string) => make({ ...base, cwd: dir ?? defaults.cwd }),
       nothrow: () => make({ ...base, throws: false }),
       throws: (value: boolean) => make({ ...base, throws: value }),

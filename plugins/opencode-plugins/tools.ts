@@ -25,12 +25,16 @@ export async function argsSchema(args: Record<string, unknown> = {}): Promise<Re
   const values = Object.values(args)
   if (values.every(isZod4)) {
     const { z } = await loadZod()
-    const schema = z.toJSONSchema(z.object(args as Record<string, import('zod').ZodType>), { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>
+    const schema = z.toJSONSchema(z.object(args as Record<string, import('zod').ZodType>), {
+      io: 'input',
+      unrepresentable: 'any',
+    }) as Record<string, unknown>
     const properties = (schema.properties ?? {}) as Record<string, Record<string, unknown>>
     for (const [key, value] of Object.entries(args)) {
       const description = (value as { description?: string }).description
       if (description && properties[key] && !properties[key].description) properties[key].description = description
-      for (const bound of ['exclusiveMinimum', 'exclusiveMaximum']) if (typeof properties[key]?.[bound] === 'boolean') delete properties[key]![bound]
+      for (const bound of ['exclusiveMinimum', 'exclusiveMaximum'])
+        if (typeof properties[key]?.[bound] === 'boolean') delete properties[key]![bound]
     }
     if (schema.$defs) {
       schema.definitions = schema.$defs
@@ -40,7 +44,8 @@ export async function argsSchema(args: Record<string, unknown> = {}): Promise<Re
     return schema
   }
   const properties: Record<string, unknown> = {}
-  for (const [key, value] of Object.entries(args)) if (typeof value === 'boolean' || (typeof value === 'object' && value !== null)) properties[key] = value
+  for (const [key, value] of Object.entries(args))
+    if (typeof value === 'boolean' || (typeof value === 'object' && value !== null)) properties[key] = value
   return { type: 'object', properties, required: Object.keys(properties) }
 }
 
@@ -49,12 +54,23 @@ function toResult(value: unknown): ToolResult {
   if (value && typeof value === 'object' && 'output' in value) {
     const result = value as { title?: unknown; output: unknown; metadata?: unknown; attachments?: unknown }
     const attachments = Array.isArray(result.attachments)
-      ? result.attachments.flatMap((a): ToolAttachment[] => (a && typeof a.url === 'string' ? [{ mime: String(a.mime ?? 'application/octet-stream'), url: a.url, ...(typeof a.filename === 'string' ? { filename: a.filename } : {}) }] : []))
+      ? result.attachments.flatMap((a): ToolAttachment[] =>
+          a && typeof a.url === 'string'
+            ? [
+                {
+                  mime: String(a.mime ?? 'application/octet-stream'),
+                  url: a.url,
+                  ...(typeof a.filename === 'string' ? { filename: a.filename } : {}),
+                },
+              ]
+            : [],
+        )
       : undefined
     return {
       title: typeof result.title === 'string' ? result.title : '',
       output: typeof result.output === 'string' ? result.output : JSON.stringify(result.output),
-      metadata: result.metadata && typeof result.metadata === 'object' ? (result.metadata as Record<string, unknown>) : {},
+      metadata:
+        result.metadata && typeof result.metadata === 'object' ? (result.metadata as Record<string, unknown>) : {},
       ...(attachments?.length ? { attachments } : {}),
     }
   }
@@ -77,8 +93,18 @@ export async function pluginTool(id: string, def: PluginToolDef): Promise<ToolDe
         worktree: context.instance.worktree,
         abort: context.abort,
         metadata: (input: { title?: string; metadata?: Record<string, unknown> }) => context.metadata(input ?? {}),
-        ask: (input: { permission: string; patterns: string[]; always?: string[]; metadata?: Record<string, unknown> }) =>
-          context.ask({ permission: input.permission, patterns: input.patterns ?? [], ...(input.always ? { always: input.always } : {}), ...(input.metadata ? { metadata: input.metadata } : {}) }),
+        ask: (input: {
+          permission: string
+          patterns: string[]
+          always?: string[]
+          metadata?: Record<string, unknown>
+        }) =>
+          context.ask({
+            permission: input.permission,
+            patterns: input.patterns ?? [],
+            ...(input.always ? { always: input.always } : {}),
+            ...(input.metadata ? { metadata: input.metadata } : {}),
+          }),
         extra: {},
         messages: [],
       }

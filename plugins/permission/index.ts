@@ -6,7 +6,12 @@ import { registerPermissionRoutes } from './routes.js'
 import { PermissionRequest } from './schemas.js'
 import { PermissionService } from './service.js'
 import { PERMISSION_MIGRATIONS, PermissionStore } from './store.js'
-import { PermissionNotFoundErrorBody, PermissionSavedInfo, PermissionV2Request, registerPermissionV2Routes } from './v2-routes.js'
+import {
+  PermissionNotFoundErrorBody,
+  PermissionSavedInfo,
+  PermissionV2Request,
+  registerPermissionV2Routes,
+} from './v2-routes.js'
 
 declare module 'fastify' {
   interface FastifyInstance {

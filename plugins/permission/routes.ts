@@ -1,7 +1,14 @@
 import type { FastifyInstance } from 'fastify'
 import { Type, type Static } from 'typebox'
 import { InstanceQuery, ref } from '../../kernel/schemas.js'
-import { normalizeReply, PermissionReplyInput, PermissionRequest, PermissionRespondInput, RequestParams, SessionPermissionParams } from './schemas.js'
+import {
+  normalizeReply,
+  PermissionReplyInput,
+  PermissionRequest,
+  PermissionRespondInput,
+  RequestParams,
+  SessionPermissionParams,
+} from './schemas.js'
 import type { PermissionService } from './service.js'
 
 const tags = ['permission']
@@ -30,7 +37,8 @@ export function registerPermissionRoutes(app: FastifyInstance, service: Permissi
         operationId: 'permission.reply',
         tags,
         summary: 'Reply to a permission request',
-        description: '`once` runs the call, `always` also allows its `always` patterns for the project, `reject` fails it (with `message`, the model sees the feedback and goes on).',
+        description:
+          '`once` runs the call, `always` also allows its `always` patterns for the project, `reject` fails it (with `message`, the model sees the feedback and goes on).',
         params: RequestParams,
         querystring,
         body: PermissionReplyInput,

@@ -2,7 +2,10 @@ import { Type } from 'typebox'
 import { named, StringEnum } from '../../kernel/schemas.js'
 
 /** The tool call a request came from. */
-export const PermissionTool = Type.Object({ messageID: Type.String(), callID: Type.String() }, { additionalProperties: false })
+export const PermissionTool = Type.Object(
+  { messageID: Type.String(), callID: Type.String() },
+  { additionalProperties: false },
+)
 
 export const PermissionRequestFields = {
   id: Type.String({ pattern: '^per' }),
@@ -15,7 +18,10 @@ export const PermissionRequestFields = {
 }
 
 /** A pending permission request, as OpenCode's `PermissionRequest`. */
-export const PermissionRequest = named('PermissionRequest', Type.Object(PermissionRequestFields, { additionalProperties: false }))
+export const PermissionRequest = named(
+  'PermissionRequest',
+  Type.Object(PermissionRequestFields, { additionalProperties: false }),
+)
 
 // `allow` and `deny` are the seed specification's words for `once` and `reject`.
 export const PERMISSION_REPLIES = ['once', 'always', 'reject'] as const
@@ -28,8 +34,13 @@ export function normalizeReply(value: (typeof REPLY_VALUES)[number]): Permission
 
 export const PermissionReplyInput = Type.Object(
   {
-    reply: StringEnum(REPLY_VALUES, { description: '`once` allows this call, `always` also remembers the patterns for the project, `reject` fails it (`allow`/`deny` are accepted as `once`/`reject`)' }),
-    message: Type.Optional(Type.String({ maxLength: 10_000, description: 'Feedback for the model; with `reject` the loop continues' })),
+    reply: StringEnum(REPLY_VALUES, {
+      description:
+        '`once` allows this call, `always` also remembers the patterns for the project, `reject` fails it (`allow`/`deny` are accepted as `once`/`reject`)',
+    }),
+    message: Type.Optional(
+      Type.String({ maxLength: 10_000, description: 'Feedback for the model; with `reject` the loop continues' }),
+    ),
   },
   { additionalProperties: false },
 )

@@ -70,7 +70,10 @@ export class PermissionService implements PermissionGate, InterruptedCallHold {
   private takeGrant(request: PermissionGateRequest): boolean {
     const key = callKey(request.sessionID, request.callID)
     const grants = this.grants.get(key)
-    const index = grants?.findIndex((g) => g.permission === request.permission && request.patterns.every((p) => g.patterns.includes(p))) ?? -1
+    const index =
+      grants?.findIndex(
+        (g) => g.permission === request.permission && request.patterns.every((p) => g.patterns.includes(p)),
+      ) ?? -1
     if (index < 0) return false
     grants!.splice(index, 1)
     if (!grants!.length) this.grants.delete(key)
@@ -91,7 +94,19 @@ export class PermissionService implements PermissionGate, InterruptedCallHold {
       tool: { messageID: request.messageID, callID: request.callID },
     }
     // OpenCode plugins' `permission.ask` decides before the user is asked (`allow`, `deny`, or `ask`).
-    const { status } = await triggerHook(this.kernel, instance, 'permission.ask', { ...info, type: info.permission, messageID: request.messageID, callID: request.callID, time: { created: Date.now() } }, { status: 'ask' })
+    const { status } = await triggerHook(
+      this.kernel,
+      instance,
+      'permission.ask',
+      {
+        ...info,
+        type: info.permission,
+        messageID: request.messageID,
+        callID: request.callID,
+        time: { created: Date.now() },
+      },
+      { status: 'ask' },
+    )
     if (status === 'allow') return
     if (status === 'deny') throw new PermissionRejectedError()
     this.store.insert(instance.directory, info)
@@ -102,7 +117,11 @@ export class PermissionService implements PermissionGate, InterruptedCallHold {
         unpin()
         if (!this.waiters.delete(info.id)) return
         this.store.remove(info.id)
-        this.kernel.publish(instance, PermissionReplied, { sessionID: info.sessionID, requestID: info.id, reply: 'reject' })
+        this.kernel.publish(instance, PermissionReplied, {
+          sessionID: info.sessionID,
+          requestID: info.id,
+          reply: 'reject',
+        })
         reject(new PermissionCancelledError())
       }
       const settle = (fn: () => void) => () => {
@@ -130,7 +149,11 @@ export class PermissionService implements PermissionGate, InterruptedCallHold {
    * (last match wins, the strictest pattern decides); only `ask` leaves a pending request, which
    * nothing waits on: its reply is the answer.
    */
-  open(instance: Instance, request: Omit<PermissionRequestInfo, 'id'> & { id?: string }, rules: PermissionRule[]): { id: string; effect: 'allow' | 'deny' | 'ask' } {
+  open(
+    instance: Instance,
+    request: Omit<PermissionRequestInfo, 'id'> & { id?: string },
+    rules: PermissionRule[],
+  ): { id: string; effect: 'allow' | 'deny' | 'ask' } {
     const id = request.id ?? ascendingId('per')
     if (this.store.get(id)) throw new ConflictError(`Permission request already exists: ${id}`, { resource: id })
     const all = [...rules, ...this.approved(instance)]
@@ -156,7 +179,11 @@ export class PermissionService implements PermissionGate, InterruptedCallHold {
   /** Answers a request of this instance; unknown ids (or another directory's) are a 404. */
   reply(instance: Instance, requestID: string, reply: PermissionReply, message?: string, sessionID?: string): void {
     const stored = this.store.get(requestID)
-    if (!stored || stored.directory !== instance.directory || (sessionID !== undefined && stored.request.sessionID !== sessionID)) {
+    if (
+      !stored ||
+      stored.directory !== instance.directory ||
+      (sessionID !== undefined && stored.request.sessionID !== sessionID)
+    ) {
       throw new PermissionNotFoundError(requestID)
     }
     const { request } = stored
@@ -192,11 +219,18 @@ export class PermissionService implements PermissionGate, InterruptedCallHold {
     if (!tool || !this.heldCalls.delete(callKey(request.sessionID, tool.callID))) return
     if (reply === 'reject') {
       const error = new PermissionRejectedError(message)
-      this.app.sessions.resumeTool(instance, request.sessionID, tool.messageID, tool.callID, { run: false, error: error.message, stop: message === undefined })
+      this.app.sessions.resumeTool(instance, request.sessionID, tool.messageID, tool.callID, {
+        run: false,
+        error: error.message,
+        stop: message === undefined,
+      })
       return
     }
     const key = callKey(request.sessionID, tool.callID)
-    this.grants.set(key, [...(this.grants.get(key) ?? []), { permission: request.permission, patterns: request.patterns }])
+    this.grants.set(key, [
+      ...(this.grants.get(key) ?? []),
+      { permission: request.permission, patterns: request.patterns },
+    ])
     this.app.sessions.resumeTool(instance, request.sessionID, tool.messageID, tool.callID, { run: true })
   }
 
@@ -210,7 +244,8 @@ export class PermissionService implements PermissionGate, InterruptedCallHold {
   released(instance: Instance, sessionID: string, callID: string): void {
     this.heldCalls.delete(callKey(sessionID, callID))
     for (const { request } of this.store.byCall(sessionID, callID)) {
-      if (this.store.remove(request.id)) this.kernel.publish(instance, PermissionReplied, { sessionID, requestID: request.id, reply: 'reject' })
+      if (this.store.remove(request.id))
+        this.kernel.publish(instance, PermissionReplied, { sessionID, requestID: request.id, reply: 'reject' })
     }
   }
 

@@ -43,24 +43,54 @@ export class PermissionStore {
 
   constructor(db: SqliteDatabase) {
     this.statements = {
-      insert: db.prepare<[string, string, string, string | null, string]>('INSERT INTO permission_request (id, directory, session_id, call_id, data) VALUES (?, ?, ?, ?, ?)'),
-      get: db.prepare<[string], { directory: string; data: string }>('SELECT directory, data FROM permission_request WHERE id = ?'),
-      list: db.prepare<[string], { data: string }>('SELECT data FROM permission_request WHERE directory = ? ORDER BY id'),
-      bySession: db.prepare<[string], { directory: string; data: string }>('SELECT directory, data FROM permission_request WHERE session_id = ? ORDER BY id'),
-      byCall: db.prepare<[string, string], { id: string; directory: string; data: string }>('SELECT id, directory, data FROM permission_request WHERE session_id = ? AND call_id = ?'),
-      all: db.prepare<[], { id: string; session_id: string; call_id: string | null }>('SELECT id, session_id, call_id FROM permission_request'),
-      allIn: db.prepare<[string], { id: string; session_id: string; call_id: string | null }>('SELECT id, session_id, call_id FROM permission_request WHERE directory = ?'),
+      insert: db.prepare<[string, string, string, string | null, string]>(
+        'INSERT INTO permission_request (id, directory, session_id, call_id, data) VALUES (?, ?, ?, ?, ?)',
+      ),
+      get: db.prepare<[string], { directory: string; data: string }>(
+        'SELECT directory, data FROM permission_request WHERE id = ?',
+      ),
+      list: db.prepare<[string], { data: string }>(
+        'SELECT data FROM permission_request WHERE directory = ? ORDER BY id',
+      ),
+      bySession: db.prepare<[string], { directory: string; data: string }>(
+        'SELECT directory, data FROM permission_request WHERE session_id = ? ORDER BY id',
+      ),
+      byCall: db.prepare<[string, string], { id: string; directory: string; data: string }>(
+        'SELECT id, directory, data FROM permission_request WHERE session_id = ? AND call_id = ?',
+      ),
+      all: db.prepare<[], { id: string; session_id: string; call_id: string | null }>(
+        'SELECT id, session_id, call_id FROM permission_request',
+      ),
+      allIn: db.prepare<[string], { id: string; session_id: string; call_id: string | null }>(
+        'SELECT id, session_id, call_id FROM permission_request WHERE directory = ?',
+      ),
       remove: db.prepare<[string]>('DELETE FROM permission_request WHERE id = ?'),
-      approve: db.prepare<[string, string, string, number]>('INSERT OR IGNORE INTO permission_approval (project, permission, pattern, time_created) VALUES (?, ?, ?, ?)'),
-      approvals: db.prepare<[string], { permission: string; pattern: string }>('SELECT permission, pattern FROM permission_approval WHERE project = ? ORDER BY time_created, rowid'),
-      everyApproval: db.prepare<[], Approval>('SELECT project, permission, pattern FROM permission_approval ORDER BY project, time_created, rowid'),
-      projectApprovals: db.prepare<[string], Approval>('SELECT project, permission, pattern FROM permission_approval WHERE project = ? ORDER BY time_created, rowid'),
-      unapprove: db.prepare<[string, string, string]>('DELETE FROM permission_approval WHERE project = ? AND permission = ? AND pattern = ?'),
+      approve: db.prepare<[string, string, string, number]>(
+        'INSERT OR IGNORE INTO permission_approval (project, permission, pattern, time_created) VALUES (?, ?, ?, ?)',
+      ),
+      approvals: db.prepare<[string], { permission: string; pattern: string }>(
+        'SELECT permission, pattern FROM permission_approval WHERE project = ? ORDER BY time_created, rowid',
+      ),
+      everyApproval: db.prepare<[], Approval>(
+        'SELECT project, permission, pattern FROM permission_approval ORDER BY project, time_created, rowid',
+      ),
+      projectApprovals: db.prepare<[string], Approval>(
+        'SELECT project, permission, pattern FROM permission_approval WHERE project = ? ORDER BY time_created, rowid',
+      ),
+      unapprove: db.prepare<[string, string, string]>(
+        'DELETE FROM permission_approval WHERE project = ? AND permission = ? AND pattern = ?',
+      ),
     }
   }
 
   insert(directory: string, request: PermissionRequestInfo): void {
-    this.statements.insert.run(request.id, directory, request.sessionID, request.tool?.callID ?? null, JSON.stringify(request))
+    this.statements.insert.run(
+      request.id,
+      directory,
+      request.sessionID,
+      request.tool?.callID ?? null,
+      JSON.stringify(request),
+    )
   }
 
   get(id: string): { directory: string; request: PermissionRequestInfo } | undefined {
@@ -77,13 +107,19 @@ export class PermissionStore {
   }
 
   byCall(sessionID: string, callID: string): { directory: string; request: PermissionRequestInfo }[] {
-    return this.statements.byCall.all(sessionID, callID).map((row) => ({ directory: row.directory, request: JSON.parse(row.data) as PermissionRequestInfo }))
+    return this.statements.byCall
+      .all(sessionID, callID)
+      .map((row) => ({ directory: row.directory, request: JSON.parse(row.data) as PermissionRequestInfo }))
   }
 
   /** Every stored request's ids (for start-up housekeeping). */
   /** Every stored request; those of one instance directory if given. */
   all(directory?: string): { id: string; sessionID: string; callID?: string }[] {
-    return (directory === undefined ? this.statements.all.all() : this.statements.allIn.all(directory)).map((row) => ({ id: row.id, sessionID: row.session_id, ...(row.call_id ? { callID: row.call_id } : {}) }))
+    return (directory === undefined ? this.statements.all.all() : this.statements.allIn.all(directory)).map((row) => ({
+      id: row.id,
+      sessionID: row.session_id,
+      ...(row.call_id ? { callID: row.call_id } : {}),
+    }))
   }
 
   remove(id: string): boolean {
@@ -105,6 +141,8 @@ export class PermissionStore {
   }
 
   approvals(project: string): PermissionRule[] {
-    return this.statements.approvals.all(project).map((row) => ({ permission: row.permission, pattern: row.pattern, action: 'allow' as const }))
+    return this.statements.approvals
+      .all(project)
+      .map((row) => ({ permission: row.permission, pattern: row.pattern, action: 'allow' as const }))
   }
 }

@@ -2,7 +2,15 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { Type, type Static } from 'typebox'
 import type { Instance } from '../../kernel/instance.js'
 import { named, ref, StringEnum } from '../../kernel/schemas.js'
-import { ConflictErrorBody, DataEnvelope, InvalidRequestError, LocationEnvelope, locationEnvelope, LocationQuery, v2Errors } from '../../kernel/v2.js'
+import {
+  ConflictErrorBody,
+  DataEnvelope,
+  InvalidRequestError,
+  LocationEnvelope,
+  locationEnvelope,
+  LocationQuery,
+  v2Errors,
+} from '../../kernel/v2.js'
 import type {} from '../agent/types.js' // app.agents
 import { PermissionNotFoundError } from './errors.js'
 import type { PermissionService } from './service.js'
@@ -23,7 +31,12 @@ export const PermissionV2Request = named(
       resources: Type.Array(Type.String()),
       save: Type.Optional(Type.Array(Type.String())),
       metadata: Type.Optional(Type.Object({}, { additionalProperties: true })),
-      source: Type.Optional(Type.Object({ type: Type.Literal('tool'), messageID: Type.String(), callID: Type.String() }, { additionalProperties: false })),
+      source: Type.Optional(
+        Type.Object(
+          { type: Type.Literal('tool'), messageID: Type.String(), callID: Type.String() },
+          { additionalProperties: false },
+        ),
+      ),
     },
     { additionalProperties: false },
   ),
@@ -31,27 +44,40 @@ export const PermissionV2Request = named(
 
 export const PermissionSavedInfo = named(
   'PermissionSavedInfo',
-  Type.Object({ id: Type.String(), projectID: Type.String(), action: Type.String(), resource: Type.String() }, { additionalProperties: false }),
+  Type.Object(
+    { id: Type.String(), projectID: Type.String(), action: Type.String(), resource: Type.String() },
+    { additionalProperties: false },
+  ),
 )
 
 export const PermissionNotFoundErrorBody = named(
   'PermissionNotFoundError',
-  Type.Object({ _tag: Type.Literal('PermissionNotFoundError'), requestID: Type.String(), message: Type.String() }, { additionalProperties: false }),
+  Type.Object(
+    { _tag: Type.Literal('PermissionNotFoundError'), requestID: Type.String(), message: Type.String() },
+    { additionalProperties: false },
+  ),
 )
-const SessionNotFound = Type.Object({ _tag: Type.Literal('SessionNotFoundError'), sessionID: Type.String(), message: Type.String() }, { additionalProperties: false })
+const SessionNotFound = Type.Object(
+  { _tag: Type.Literal('SessionNotFoundError'), sessionID: Type.String(), message: Type.String() },
+  { additionalProperties: false },
+)
 const requestNotFound = v2Errors({ 404: Type.Union([ref(PermissionNotFoundErrorBody), SessionNotFound]) })
 
-const CreateInput = Type.Object(
-  {
-    id: Type.Optional(Type.String({ pattern: '^per_[0-9A-Za-z]+$', maxLength: 100 })),
-    action: Type.String({ minLength: 1, maxLength: 200 }),
-    resources: Type.Array(Type.String({ maxLength: 10_000 }), { maxItems: 1000 }),
-    save: Type.Optional(Type.Array(Type.String({ maxLength: 10_000 }), { maxItems: 1000 })),
-    metadata: Type.Optional(Type.Object({}, { additionalProperties: true })),
-    source: Type.Optional(Type.Object({ type: Type.Literal('tool'), messageID: Type.String({ maxLength: 100 }), callID: Type.String({ maxLength: 200 }) })),
-    agent: Type.Optional(Type.String({ maxLength: 200 })),
-  },
-)
+const CreateInput = Type.Object({
+  id: Type.Optional(Type.String({ pattern: '^per_[0-9A-Za-z]+$', maxLength: 100 })),
+  action: Type.String({ minLength: 1, maxLength: 200 }),
+  resources: Type.Array(Type.String({ maxLength: 10_000 }), { maxItems: 1000 }),
+  save: Type.Optional(Type.Array(Type.String({ maxLength: 10_000 }), { maxItems: 1000 })),
+  metadata: Type.Optional(Type.Object({}, { additionalProperties: true })),
+  source: Type.Optional(
+    Type.Object({
+      type: Type.Literal('tool'),
+      messageID: Type.String({ maxLength: 100 }),
+      callID: Type.String({ maxLength: 200 }),
+    }),
+  ),
+  agent: Type.Optional(Type.String({ maxLength: 200 })),
+})
 
 /** A pending request as v2 shows it (`permission` → `action`, `patterns` → `resources`, `always` → `save`). */
 export function permissionV2View(request: PermissionRequestInfo): Static<typeof PermissionV2Request> {
@@ -67,11 +93,15 @@ export function permissionV2View(request: PermissionRequestInfo): Static<typeof 
 }
 
 // Saved approvals have no id of their own: the id encodes what it names, so delete needs no lookup.
-const savedID = (approval: Approval) => `psv_${Buffer.from(JSON.stringify([approval.project, approval.permission, approval.pattern])).toString('base64url')}`
+const savedID = (approval: Approval) =>
+  `psv_${Buffer.from(JSON.stringify([approval.project, approval.permission, approval.pattern])).toString('base64url')}`
 function approvalOf(id: string): Approval | undefined {
   try {
-    const [project, permission, pattern] = JSON.parse(Buffer.from(id.slice(4), 'base64url').toString('utf8')) as unknown[]
-    if (typeof project === 'string' && typeof permission === 'string' && typeof pattern === 'string') return { project, permission, pattern }
+    const [project, permission, pattern] = JSON.parse(
+      Buffer.from(id.slice(4), 'base64url').toString('utf8'),
+    ) as unknown[]
+    if (typeof project === 'string' && typeof permission === 'string' && typeof pattern === 'string')
+      return { project, permission, pattern }
   } catch {}
   return undefined
 }
@@ -120,7 +150,16 @@ export function registerPermissionV2Routes(app: FastifyInstance, service: Permis
     },
     async (request) => {
       const { projectID } = request.query as { projectID?: string }
-      return { data: service.saved(projectID).map((approval) => ({ id: savedID(approval), projectID: approval.project, action: approval.permission, resource: approval.pattern })) }
+      return {
+        data: service
+          .saved(projectID)
+          .map((approval) => ({
+            id: savedID(approval),
+            projectID: approval.project,
+            action: approval.permission,
+            resource: approval.pattern,
+          })),
+      }
     },
   )
 
@@ -153,11 +192,16 @@ export function registerPermissionV2Routes(app: FastifyInstance, service: Permis
         tags,
         summary: 'Ask for a permission',
         description:
-          'Evaluates the agent\'s rules (body `agent`, else the session\'s, else `build`), the session\'s and the saved approvals; only `ask` leaves a pending request (`permission.asked`) that a reply answers.',
+          "Evaluates the agent's rules (body `agent`, else the session's, else `build`), the session's and the saved approvals; only `ask` leaves a pending request (`permission.asked`) that a reply answers.",
         params: Type.Object({ sessionID: SessionID }),
         body: CreateInput,
         response: {
-          200: DataEnvelope(Type.Object({ id: Type.String(), effect: StringEnum(['allow', 'deny', 'ask']) }, { additionalProperties: false })),
+          200: DataEnvelope(
+            Type.Object(
+              { id: Type.String(), effect: StringEnum(['allow', 'deny', 'ask']) },
+              { additionalProperties: false },
+            ),
+          ),
           ...v2Errors({ 404: SessionNotFound, 409: ref(ConflictErrorBody) }),
         },
       },
@@ -200,7 +244,12 @@ export function registerPermissionV2Routes(app: FastifyInstance, service: Permis
     },
     async (request) => {
       const { instance, sessionID } = await sessionOf(request)
-      return { data: service.list(instance).filter((entry) => entry.sessionID === sessionID).map(permissionV2View) }
+      return {
+        data: service
+          .list(instance)
+          .filter((entry) => entry.sessionID === sessionID)
+          .map(permissionV2View),
+      }
     },
   )
 
@@ -228,9 +277,12 @@ export function registerPermissionV2Routes(app: FastifyInstance, service: Permis
         tags,
         summary: 'Answer a permission request',
         description:
-          '`once`; `always` (saves the request\'s `save` patterns and answers the session\'s other requests they now cover); `reject` (with no `message`, every pending request of the session is rejected and the turn stops). `permission.replied`.',
+          "`once`; `always` (saves the request's `save` patterns and answers the session's other requests they now cover); `reject` (with no `message`, every pending request of the session is rejected and the turn stops). `permission.replied`.",
         params: Type.Object({ sessionID: SessionID, requestID: RequestID }),
-        body: Type.Object({ reply: StringEnum(['once', 'always', 'reject']), message: Type.Optional(Type.String({ maxLength: 100_000 })) }),
+        body: Type.Object({
+          reply: StringEnum(['once', 'always', 'reject']),
+          message: Type.Optional(Type.String({ maxLength: 100_000 })),
+        }),
         response: { 204: Type.Null(), ...requestNotFound },
       },
     },
@@ -242,4 +294,3 @@ export function registerPermissionV2Routes(app: FastifyInstance, service: Permis
     },
   )
 }
-

@@ -7,7 +7,10 @@ import type { ProjectService } from './types.js'
 
 // The seed's paths and OpenCode's (`/project`, `/project/current`, `/project/:projectID`) share handlers.
 const PATHS = [
-  { base: '/project/projects', ids: { list: 'project.projects.list', current: 'project.projects.current', update: 'project.projects.update' } },
+  {
+    base: '/project/projects',
+    ids: { list: 'project.projects.list', current: 'project.projects.current', update: 'project.projects.update' },
+  },
   { base: '/project', ids: { list: 'project.list', current: 'project.current', update: 'project.update' } },
 ]
 
@@ -50,7 +53,8 @@ export function registerProjectRoutes(app: FastifyInstance, service: ProjectServ
           operationId: ids.update,
           tags: ['project'],
           summary: 'Update a project',
-          description: 'Sets `name`, `icon` and `commands`; `color` (`#rrggbb`) is short for `icon.color`. Publishes `project.updated`.',
+          description:
+            'Sets `name`, `icon` and `commands`; `color` (`#rrggbb`) is short for `icon.color`. Publishes `project.updated`.',
           querystring: Type.Object(InstanceQuery),
           params: Type.Object({ projectID: Type.String() }),
           body: ProjectUpdateInput,
@@ -72,8 +76,8 @@ export function registerProjectRoutes(app: FastifyInstance, service: ProjectServ
         tags: ['project'],
         summary: 'Initialize git repository',
         description:
-          "Runs `git init` in the directory (nothing when it is already in a repository) and answers the refreshed project; `project.updated`. " +
-          'The id stays `global` until a first commit exists. The directory\'s instances are booted again (their terminals and language servers stop).',
+          'Runs `git init` in the directory (nothing when it is already in a repository) and answers the refreshed project; `project.updated`. ' +
+          "The id stays `global` until a first commit exists. The directory's instances are booted again (their terminals and language servers stop).",
         querystring: Type.Object(InstanceQuery),
         response: { 200: ref(Project), 400: ref(BadRequestErrorBody) },
       },
@@ -88,7 +92,8 @@ export function registerProjectRoutes(app: FastifyInstance, service: ProjectServ
         operationId: 'project.directories',
         tags: ['project'],
         summary: "A project's checkouts",
-        description: 'Its worktree, then its sandboxes (other checkouts of the repository), as `{directory}`. Unknown project: 404.',
+        description:
+          'Its worktree, then its sandboxes (other checkouts of the repository), as `{directory}`. Unknown project: 404.',
         querystring: Type.Object(InstanceQuery),
         params: Type.Object({ projectID: Type.String({ maxLength: 200 }) }),
         response: { 200: Type.Array(Type.Object({ directory: Type.String() })), 404: ref(NotFoundErrorBody) },

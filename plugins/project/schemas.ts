@@ -19,7 +19,10 @@ export const ProjectIcon = named(
 
 export const ProjectCommands = named(
   'ProjectCommands',
-  Type.Object({ start: Type.Optional(Type.String({ description: 'Command that starts the project' })) }, { additionalProperties: false }),
+  Type.Object(
+    { start: Type.Optional(Type.String({ description: 'Command that starts the project' })) },
+    { additionalProperties: false },
+  ),
 )
 
 export const ProjectTime = named(

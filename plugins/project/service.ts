@@ -94,7 +94,12 @@ export function createProjectService(kernel: Kernel): ProjectService & { record(
       const sandboxes = JSON.parse(row.sandboxes) as string[]
       // Another checkout of the same repository (a linked worktree, a second clone).
       if (id !== GLOBAL && worktree !== row.worktree && !sandboxes.includes(worktree)) sandboxes.push(worktree)
-      touch.run({ id, vcs: id === GLOBAL ? null : (vcs ?? row.vcs), sandboxes: JSON.stringify(sandboxes), time: Math.max(time, row.time_updated) })
+      touch.run({
+        id,
+        vcs: id === GLOBAL ? null : (vcs ?? row.vcs),
+        sandboxes: JSON.stringify(sandboxes),
+        time: Math.max(time, row.time_updated),
+      })
     }
     return toProject(select.get(id)!)
   })
@@ -105,13 +110,23 @@ export function createProjectService(kernel: Kernel): ProjectService & { record(
   }
 
   /** Read, change and write in one transaction, so concurrent changes to the list are not lost. */
-  const changeSandboxes = db.transaction((instance: Instance, change: (sandboxes: string[]) => string[]): { project: Project; changed: boolean } => {
-    const project = get(instance.project.id) ?? record(instance)
-    const sandboxes = change(project.sandboxes)
-    if (sandboxes.length === project.sandboxes.length && sandboxes.every((directory, i) => directory === project.sandboxes[i])) return { project, changed: false }
-    saveSandboxes.run({ id: project.id, sandboxes: JSON.stringify(sandboxes), time: Math.max(Date.now(), project.time.updated) })
-    return { project: get(project.id)!, changed: true }
-  })
+  const changeSandboxes = db.transaction(
+    (instance: Instance, change: (sandboxes: string[]) => string[]): { project: Project; changed: boolean } => {
+      const project = get(instance.project.id) ?? record(instance)
+      const sandboxes = change(project.sandboxes)
+      if (
+        sandboxes.length === project.sandboxes.length &&
+        sandboxes.every((directory, i) => directory === project.sandboxes[i])
+      )
+        return { project, changed: false }
+      saveSandboxes.run({
+        id: project.id,
+        sandboxes: JSON.stringify(sandboxes),
+        time: Math.max(Date.now(), project.time.updated),
+      })
+      return { project: get(project.id)!, changed: true }
+    },
+  )
 
   const updateSandboxes = (instance: Instance, change: (sandboxes: string[]) => string[]): Project => {
     const { project, changed } = changeSandboxes(instance, change)
@@ -128,8 +143,18 @@ export function createProjectService(kernel: Kernel): ProjectService & { record(
   const initGit = async (instance: Instance): Promise<Project> => {
     if (instance.project.vcs === 'git') return get(instance.project.id) ?? record(instance)
     const result = await new Promise<{ ok: boolean; message: string }>((resolve) => {
-      execFile('git', ['init', '--quiet'], { cwd: instance.directory, env: { ...kernel.env, GIT_TERMINAL_PROMPT: '0' }, timeout: 30_000 }, (error, _stdout, stderr) =>
-        resolve({ ok: !error, message: String(stderr || error?.message || '').trim().split('\n')[0] ?? '' }),
+      execFile(
+        'git',
+        ['init', '--quiet'],
+        { cwd: instance.directory, env: { ...kernel.env, GIT_TERMINAL_PROMPT: '0' }, timeout: 30_000 },
+        (error, _stdout, stderr) =>
+          resolve({
+            ok: !error,
+            message:
+              String(stderr || error?.message || '')
+                .trim()
+                .split('\n')[0] ?? '',
+          }),
       )
     })
     if (!result.ok) throw new BadRequestError(`git init failed: ${result.message}`)
@@ -163,7 +188,13 @@ export function createProjectService(kernel: Kernel): ProjectService & { record(
       if (input.color !== undefined) project.icon = { ...project.icon, color: input.color }
       if (input.commands !== undefined) project.commands = { ...project.commands, ...input.commands }
       project.time.updated = Math.max(Date.now(), project.time.updated)
-      save.run({ id, name: project.name ?? null, icon: json(project.icon), commands: json(project.commands), time: project.time.updated })
+      save.run({
+        id,
+        name: project.name ?? null,
+        icon: json(project.icon),
+        commands: json(project.commands),
+        time: project.time.updated,
+      })
       const updated = get(id)!
       kernel.publish(instance, ProjectUpdated, updated)
       return updated
@@ -175,7 +206,9 @@ export function createProjectService(kernel: Kernel): ProjectService & { record(
       kernel.publish(instance, ProjectUpdated, updated)
       return updated
     },
-    addSandbox: (instance, directory) => updateSandboxes(instance, (sandboxes) => (sandboxes.includes(directory) ? sandboxes : [...sandboxes, directory])),
-    removeSandbox: (instance, directory) => updateSandboxes(instance, (sandboxes) => sandboxes.filter((sandbox) => sandbox !== directory)),
+    addSandbox: (instance, directory) =>
+      updateSandboxes(instance, (sandboxes) => (sandboxes.includes(directory) ? sandboxes : [...sandboxes, directory])),
+    removeSandbox: (instance, directory) =>
+      updateSandboxes(instance, (sandboxes) => sandboxes.filter((sandbox) => sandbox !== directory)),
   }
 }

@@ -30,7 +30,9 @@ export class CredentialStore {
   protected readFile(): Record<string, StoredCredential> {
     try {
       const parsed = JSON.parse(readFileSync(this.file, 'utf8')) as unknown
-      return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, StoredCredential>) : {}
+      return parsed && typeof parsed === 'object' && !Array.isArray(parsed)
+        ? (parsed as Record<string, StoredCredential>)
+        : {}
     } catch {
       return {}
     }
@@ -76,7 +78,10 @@ export class CredentialStore {
 }
 
 export const SHARED_CREDENTIAL_MIGRATIONS: Migration[] = [
-  { id: '0001-provider-credentials', up: (db) => db.exec('CREATE TABLE provider_credential (provider_id TEXT PRIMARY KEY, data TEXT NOT NULL)') },
+  {
+    id: '0001-provider-credentials',
+    up: (db) => db.exec('CREATE TABLE provider_credential (provider_id TEXT PRIMARY KEY, data TEXT NOT NULL)'),
+  },
 ]
 
 /**
@@ -94,8 +99,13 @@ export class SharedCredentialStore extends CredentialStore {
 
   override all(): Record<string, StoredCredential> {
     if (this.cache) return this.cache
-    const shared = this.db.prepare<[], { provider_id: string; data: string }>('SELECT provider_id, data FROM provider_credential').all()
-    this.cache = { ...this.readFile(), ...Object.fromEntries(shared.map((row) => [row.provider_id, JSON.parse(row.data) as StoredCredential])) }
+    const shared = this.db
+      .prepare<[], { provider_id: string; data: string }>('SELECT provider_id, data FROM provider_credential')
+      .all()
+    this.cache = {
+      ...this.readFile(),
+      ...Object.fromEntries(shared.map((row) => [row.provider_id, JSON.parse(row.data) as StoredCredential])),
+    }
     return this.cache
   }
 
@@ -105,7 +115,9 @@ export class SharedCredentialStore extends CredentialStore {
   }
 
   protected override write(next: Record<string, StoredCredential>): void {
-    const upsert = this.db.prepare('INSERT INTO provider_credential (provider_id, data) VALUES (?, ?) ON CONFLICT (provider_id) DO UPDATE SET data = excluded.data')
+    const upsert = this.db.prepare(
+      'INSERT INTO provider_credential (provider_id, data) VALUES (?, ?) ON CONFLICT (provider_id) DO UPDATE SET data = excluded.data',
+    )
     const remove = this.db.prepare('DELETE FROM provider_credential WHERE provider_id = ?')
     this.db.transaction(() => {
       for (const providerID of Object.keys(this.all())) if (!Object.hasOwn(next, providerID)) remove.run(providerID)

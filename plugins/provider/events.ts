@@ -5,4 +5,6 @@ import { defineEvent } from '../../kernel/bus.js'
 export const IntegrationUpdated = defineEvent('integration.updated', {})
 
 /** One integration's connections changed. */
-export const IntegrationConnectionUpdated = defineEvent('integration.connection.updated', { integrationID: Type.String() })
+export const IntegrationConnectionUpdated = defineEvent('integration.connection.updated', {
+  integrationID: Type.String(),
+})

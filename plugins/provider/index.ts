@@ -29,8 +29,26 @@ import { registerProviderV2Routes } from './v2-routes.js'
 export default definePlugin({
   name: 'provider',
   register(app, kernel) {
-    registerSchemas(app, [ModelInfoSchema, ProviderInfoSchema, ProviderList, ConfiguredProviders, AuthMethod, AuthAuthorization, AuthInput, ModelV2Info, ProviderV2Info, ProviderNotFoundErrorBody])
-    registerSchemas(app, [IntegrationInfo, IntegrationAttempt, IntegrationAttemptStatus, IntegrationNotFoundErrorBody, IntegrationAttemptNotFoundErrorBody, CredentialNotFoundErrorBody])
+    registerSchemas(app, [
+      ModelInfoSchema,
+      ProviderInfoSchema,
+      ProviderList,
+      ConfiguredProviders,
+      AuthMethod,
+      AuthAuthorization,
+      AuthInput,
+      ModelV2Info,
+      ProviderV2Info,
+      ProviderNotFoundErrorBody,
+    ])
+    registerSchemas(app, [
+      IntegrationInfo,
+      IntegrationAttempt,
+      IntegrationAttemptStatus,
+      IntegrationNotFoundErrorBody,
+      IntegrationAttemptNotFoundErrorBody,
+      CredentialNotFoundErrorBody,
+    ])
     let credentials = new CredentialStore(kernel.paths.data)
     let shared: SharedCredentialStore | undefined
     if (kernel.clustered) {

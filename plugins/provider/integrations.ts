@@ -3,9 +3,19 @@ import { ascendingId } from '../../kernel/ids.js'
 import type { Instance } from '../../kernel/instance.js'
 import type { Kernel } from '../../kernel/plugin.js'
 import { InvalidRequestError } from '../../kernel/v2.js'
-import { ProviderOAuth, type OAuthAuthorization, type OAuthCredentials, type ProviderOAuthMethod } from '../../sdk/provider.js'
+import {
+  ProviderOAuth,
+  type OAuthAuthorization,
+  type OAuthCredentials,
+  type ProviderOAuthMethod,
+} from '../../sdk/provider.js'
 import type { CredentialStore, StoredCredential } from './auth.js'
-import { AuthorizationFailedError, CredentialNotFoundError, IntegrationAttemptNotFoundError, IntegrationNotFoundError } from './errors.js'
+import {
+  AuthorizationFailedError,
+  CredentialNotFoundError,
+  IntegrationAttemptNotFoundError,
+  IntegrationNotFoundError,
+} from './errors.js'
 import { IntegrationConnectionUpdated, IntegrationUpdated } from './events.js'
 import type { IntegrationAttempt, IntegrationAttemptStatus, IntegrationInfo } from './schemas.js'
 import type { Providers } from './service.js'
@@ -32,7 +42,11 @@ interface Attempt {
   exchange?: Promise<void>
 }
 
-const DEFAULT_LABELS: Record<StoredCredential['type'], string> = { api: 'API key', oauth: 'OAuth', wellknown: 'Well-known token' }
+const DEFAULT_LABELS: Record<StoredCredential['type'], string> = {
+  api: 'API key',
+  oauth: 'OAuth',
+  wellknown: 'Well-known token',
+}
 
 /** A credential's id encodes its provider (one credential per provider, as auth.json keeps them). */
 export const credentialID = (providerID: string) => `cred_${Buffer.from(providerID).toString('base64url')}`
@@ -42,7 +56,11 @@ const providerOfCredential = (id: string) => Buffer.from(id.slice('cred_'.length
 export function oauthMethodIDs(methods: readonly ProviderOAuthMethod[]): string[] {
   const taken = new Set<string>()
   return methods.map((method, index) => {
-    const base = method.label.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || `oauth-${index}`
+    const base =
+      method.label
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, '-')
+        .replace(/^-|-$/g, '') || `oauth-${index}`
     let id = base
     for (let n = 2; taken.has(id); n++) id = `${base}-${n}`
     taken.add(id)
@@ -75,7 +93,12 @@ export class Integrations {
     const { all } = await this.providers.list(instance)
     const integrations = all.map((provider) => this.view(provider.id, provider.name, provider.env))
     // A plugin may offer a login for a provider the catalogue and config do not know (as v1 `/provider/auth`).
-    const loginsOnly = new Set(this.kernel.extensions.get(ProviderOAuth).map((method) => method.providerID).filter((id) => !all.some((provider) => provider.id === id)))
+    const loginsOnly = new Set(
+      this.kernel.extensions
+        .get(ProviderOAuth)
+        .map((method) => method.providerID)
+        .filter((id) => !all.some((provider) => provider.id === id)),
+    )
     return [...integrations, ...[...loginsOnly].map((id) => this.view(id, id, []))]
   }
 
@@ -99,8 +122,18 @@ export class Integrations {
         ...(envNames.length ? [{ type: 'env' as const, names: envNames }] : []),
       ],
       connections: [
-        ...(stored ? [{ type: 'credential' as const, id: credentialID(id), label: stored.label ?? DEFAULT_LABELS[stored.type] ?? 'Credential' }] : []),
-        ...envNames.filter((envName) => Boolean(this.kernel.env[envName])).map((envName) => ({ type: 'env' as const, name: envName })),
+        ...(stored
+          ? [
+              {
+                type: 'credential' as const,
+                id: credentialID(id),
+                label: stored.label ?? DEFAULT_LABELS[stored.type] ?? 'Credential',
+              },
+            ]
+          : []),
+        ...envNames
+          .filter((envName) => Boolean(this.kernel.env[envName]))
+          .map((envName) => ({ type: 'env' as const, name: envName })),
       ],
     }
   }
@@ -126,7 +159,8 @@ export class Integrations {
   /** Throws `CredentialNotFoundError` for an id that names no stored credential. */
   relabel(instance: Instance, id: string, label: string): void {
     const providerID = providerOfCredential(id)
-    if (credentialID(providerID) !== id || !this.credentials.relabel(providerID, label)) throw new CredentialNotFoundError(id)
+    if (credentialID(providerID) !== id || !this.credentials.relabel(providerID, label))
+      throw new CredentialNotFoundError(id)
     this.changed(instance, providerID)
   }
 
@@ -137,14 +171,23 @@ export class Integrations {
     this.changed(instance, existed ? providerID : undefined)
   }
 
-  async startOAuth(instance: Instance, integrationID: string, methodID: string, inputs: Record<string, string>, label: string | undefined): Promise<Static<typeof IntegrationAttempt>> {
+  async startOAuth(
+    instance: Instance,
+    integrationID: string,
+    methodID: string,
+    inputs: Record<string, string>,
+    label: string | undefined,
+  ): Promise<Static<typeof IntegrationAttempt>> {
     await this.get(instance, integrationID)
     const methods = this.oauthMethods(integrationID)
     const ids = oauthMethodIDs(methods)
     const method = methods[ids.indexOf(methodID)]
     if (!method) {
       const offered = ids.length ? `: ${ids.map((id) => JSON.stringify(id)).join(', ')}` : ' (it has none)'
-      throw new InvalidRequestError(`Integration ${integrationID} has no OAuth method ${JSON.stringify(methodID)}${offered}`, { kind: 'Payload', field: 'methodID' })
+      throw new InvalidRequestError(
+        `Integration ${integrationID} has no OAuth method ${JSON.stringify(methodID)}${offered}`,
+        { kind: 'Payload', field: 'methodID' },
+      )
     }
     let authorization: OAuthAuthorization
     try {
@@ -166,7 +209,13 @@ export class Integrations {
     this.remember(attempt)
     // An `auto` login finishes on its own (the plugin's callback waits for the browser's redirect).
     if (authorization.method === 'auto') attempt.exchange = this.exchange(attempt, undefined)
-    return { attemptID: attempt.id, url: authorization.url, instructions: authorization.instructions, mode: authorization.method, time: { created: attempt.created, expires: attempt.expires } }
+    return {
+      attemptID: attempt.id,
+      url: authorization.url,
+      instructions: authorization.instructions,
+      mode: authorization.method,
+      time: { created: attempt.created, expires: attempt.expires },
+    }
   }
 
   private remember(attempt: Attempt): void {
@@ -202,20 +251,30 @@ export class Integrations {
   async complete(attemptID: string, code: string | undefined): Promise<void> {
     const attempt = this.find(attemptID)
     if (attempt.status === 'pending' && !attempt.exchange) {
-      if (Date.now() > attempt.expires) throw new AuthorizationFailedError(`OAuth attempt ${attemptID} has expired: start a new one`)
-      if (code === undefined) throw new InvalidRequestError(`OAuth attempt ${attemptID} needs the code the provider showed`, { kind: 'Payload', field: 'code' })
+      if (Date.now() > attempt.expires)
+        throw new AuthorizationFailedError(`OAuth attempt ${attemptID} has expired: start a new one`)
+      if (code === undefined)
+        throw new InvalidRequestError(`OAuth attempt ${attemptID} needs the code the provider showed`, {
+          kind: 'Payload',
+          field: 'code',
+        })
       attempt.exchange = this.exchange(attempt, code)
     }
     if (attempt.exchange) await this.bounded(attempt)
     const status = this.status(attemptID)
     if (status.status === 'failed') throw new AuthorizationFailedError(`Authentication failed: ${status.message}`)
-    if (status.status !== 'complete') throw new AuthorizationFailedError(`OAuth attempt ${attemptID} has ${status.status === 'expired' ? 'expired: start a new one' : 'not finished'}`)
+    if (status.status !== 'complete')
+      throw new AuthorizationFailedError(
+        `OAuth attempt ${attemptID} has ${status.status === 'expired' ? 'expired: start a new one' : 'not finished'}`,
+      )
   }
 
   /** The attempt's exchange, given up on (not cancelled: the plugin's callback has no abort) at its expiry. */
   private async bounded(attempt: Attempt): Promise<void> {
     let timer: NodeJS.Timeout | undefined
-    const expiry = new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, attempt.expires - Date.now()) + 1).unref()))
+    const expiry = new Promise<void>(
+      (resolve) => (timer = setTimeout(resolve, Math.max(0, attempt.expires - Date.now()) + 1).unref()),
+    )
     try {
       await Promise.race([attempt.exchange, expiry])
     } finally {
@@ -228,11 +287,13 @@ export class Integrations {
     try {
       result = await attempt.authorization.callback(code)
     } catch (error) {
-      if (attempt.status === 'pending') Object.assign(attempt, { status: 'failed', message: failure(error), exchange: undefined })
+      if (attempt.status === 'pending')
+        Object.assign(attempt, { status: 'failed', message: failure(error), exchange: undefined })
       return
     }
     // Cancelled, evicted or expired meanwhile: the credential is not stored.
-    if (this.attempts.get(attempt.id) !== attempt || attempt.status !== 'pending' || Date.now() > attempt.expires) return
+    if (this.attempts.get(attempt.id) !== attempt || attempt.status !== 'pending' || Date.now() > attempt.expires)
+      return
     attempt.status = 'complete'
     this.store(attempt.instance, attempt.integrationID, { ...ownCredential(result), label: attempt.label })
   }

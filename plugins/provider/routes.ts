@@ -7,7 +7,16 @@ import { InstanceQuery, ref } from '../../kernel/schemas.js'
 import { ProviderOAuth, type OAuthAuthorization, type ProviderOAuthMethod } from '../../sdk/provider.js'
 import type { Credential, CredentialStore } from './auth.js'
 import type { Integrations } from './integrations.js'
-import { AuthAuthorization, AuthInput, AuthMethod, AuthorizeInput, CallbackInput, ConfiguredProviders, ProviderList, ProviderParams } from './schemas.js'
+import {
+  AuthAuthorization,
+  AuthInput,
+  AuthMethod,
+  AuthorizeInput,
+  CallbackInput,
+  ConfiguredProviders,
+  ProviderList,
+  ProviderParams,
+} from './schemas.js'
 import { ProviderNotFoundError, type Providers } from './service.js'
 
 const querystring = Type.Object(InstanceQuery)
@@ -27,17 +36,33 @@ function ownFields(credential: Credential): Credential {
   }
 }
 
-export function registerProviderRoutes(app: FastifyInstance, kernel: Kernel, providers: Providers, credentials: CredentialStore, integrations: Integrations): void {
-  const oauthMethods = (providerID: string): ProviderOAuthMethod[] => kernel.extensions.get(ProviderOAuth).filter((m) => m.providerID === providerID)
+export function registerProviderRoutes(
+  app: FastifyInstance,
+  kernel: Kernel,
+  providers: Providers,
+  credentials: CredentialStore,
+  integrations: Integrations,
+): void {
+  const oauthMethods = (providerID: string): ProviderOAuthMethod[] =>
+    kernel.extensions.get(ProviderOAuth).filter((m) => m.providerID === providerID)
   const pending = new Map<string, { method: number; authorization: OAuthAuthorization; expires: number }>()
 
   const existing = (instance: Instance, providerID: string) => {
-    if (!providers.has(instance, providerID) && oauthMethods(providerID).length === 0) throw new ProviderNotFoundError(providerID)
+    if (!providers.has(instance, providerID) && oauthMethods(providerID).length === 0)
+      throw new ProviderNotFoundError(providerID)
   }
 
   app.get(
     '/provider',
-    { schema: { operationId: 'provider.list', tags: ['provider'], summary: 'Every provider, the connected ones, and each default model', querystring, response: { 200: ref(ProviderList) } } },
+    {
+      schema: {
+        operationId: 'provider.list',
+        tags: ['provider'],
+        summary: 'Every provider, the connected ones, and each default model',
+        querystring,
+        response: { 200: ref(ProviderList) },
+      },
+    },
     async (request) => providers.list(request.instance),
   )
 
@@ -47,7 +72,15 @@ export function registerProviderRoutes(app: FastifyInstance, kernel: Kernel, pro
   ] as const) {
     app.get(
       url,
-      { schema: { operationId, tags: ['config'], summary: 'The connected providers and their default models', querystring, response: { 200: ref(ConfiguredProviders) } } },
+      {
+        schema: {
+          operationId,
+          tags: ['config'],
+          summary: 'The connected providers and their default models',
+          querystring,
+          response: { 200: ref(ConfiguredProviders) },
+        },
+      },
       async (request) => providers.configured(request.instance),
     )
   }
@@ -67,14 +100,30 @@ export function registerProviderRoutes(app: FastifyInstance, kernel: Kernel, pro
       const { all } = await providers.list(request.instance)
       const ids = new Set([...all.map((p) => p.id), ...kernel.extensions.get(ProviderOAuth).map((m) => m.providerID)])
       return Object.fromEntries(
-        [...ids].map((id) => [id, [...oauthMethods(id).map((m) => ({ type: 'oauth' as const, label: m.label })), { type: 'api' as const, label: 'API key' }]]),
+        [...ids].map((id) => [
+          id,
+          [
+            ...oauthMethods(id).map((m) => ({ type: 'oauth' as const, label: m.label })),
+            { type: 'api' as const, label: 'API key' },
+          ],
+        ]),
       )
     },
   )
 
   app.put(
     '/auth/:providerID',
-    { schema: { operationId: 'auth.set', tags: ['control'], summary: 'Store credentials for a provider (never returned)', querystring, params: ProviderParams, body: ref(AuthInput), response: { 200: Type.Boolean() } } },
+    {
+      schema: {
+        operationId: 'auth.set',
+        tags: ['control'],
+        summary: 'Store credentials for a provider (never returned)',
+        querystring,
+        params: ProviderParams,
+        body: ref(AuthInput),
+        response: { 200: Type.Boolean() },
+      },
+    },
     async (request) => {
       const { providerID } = request.params as Static<typeof ProviderParams>
       credentials.set(providerID, ownFields(request.body as Credential))
@@ -85,7 +134,16 @@ export function registerProviderRoutes(app: FastifyInstance, kernel: Kernel, pro
 
   app.delete(
     '/auth/:providerID',
-    { schema: { operationId: 'auth.remove', tags: ['control'], summary: 'Forget a provider\'s stored credentials', querystring, params: ProviderParams, response: { 200: Type.Boolean() } } },
+    {
+      schema: {
+        operationId: 'auth.remove',
+        tags: ['control'],
+        summary: "Forget a provider's stored credentials",
+        querystring,
+        params: ProviderParams,
+        response: { 200: Type.Boolean() },
+      },
+    },
     async (request) => {
       const { providerID } = request.params as Static<typeof ProviderParams>
       const existed = credentials.remove(providerID)
@@ -100,7 +158,7 @@ export function registerProviderRoutes(app: FastifyInstance, kernel: Kernel, pro
       schema: {
         operationId: 'provider.oauth.authorize',
         tags: ['provider'],
-        summary: 'Start an OAuth login with one of the provider\'s methods',
+        summary: "Start an OAuth login with one of the provider's methods",
         querystring,
         params: ProviderParams,
         body: AuthorizeInput,
@@ -114,12 +172,20 @@ export function registerProviderRoutes(app: FastifyInstance, kernel: Kernel, pro
       const methods = oauthMethods(providerID)
       if (methods.length === 0) throw new BadRequestError(`Provider ${providerID} has no OAuth login`, 'Params')
       const method = methods[body.method]
-      if (!method) throw new BadRequestError(`Provider ${providerID} has ${methods.length} OAuth method(s); "method" must be below that`, 'Body')
+      if (!method)
+        throw new BadRequestError(
+          `Provider ${providerID} has ${methods.length} OAuth method(s); "method" must be below that`,
+          'Body',
+        )
       const authorization = await method.authorize({ instance: request.instance, inputs: body.inputs ?? {} })
       const now = Date.now()
       for (const [key, entry] of pending) if (entry.expires < now) pending.delete(key)
       if (pending.size >= MAX_PENDING) pending.delete(pending.keys().next().value!)
-      pending.set(`${request.instance.directory}\0${providerID}`, { method: body.method, authorization, expires: now + PENDING_TTL_MS })
+      pending.set(`${request.instance.directory}\0${providerID}`, {
+        method: body.method,
+        authorization,
+        expires: now + PENDING_TTL_MS,
+      })
       return { url: authorization.url, method: authorization.method, instructions: authorization.instructions }
     },
   )
@@ -141,11 +207,15 @@ export function registerProviderRoutes(app: FastifyInstance, kernel: Kernel, pro
       const { providerID } = request.params as Static<typeof ProviderParams>
       const body = request.body as Static<typeof CallbackInput>
       existing(request.instance, providerID)
-      if (oauthMethods(providerID).length === 0) throw new BadRequestError(`Provider ${providerID} has no OAuth login`, 'Params')
+      if (oauthMethods(providerID).length === 0)
+        throw new BadRequestError(`Provider ${providerID} has no OAuth login`, 'Params')
       const key = `${request.instance.directory}\0${providerID}`
       const started = pending.get(key)
       if (!started || started.expires < Date.now() || started.method !== body.method) {
-        throw new BadRequestError(`No OAuth login in progress for ${providerID} with method ${body.method}: call authorize first`, 'Body')
+        throw new BadRequestError(
+          `No OAuth login in progress for ${providerID} with method ${body.method}: call authorize first`,
+          'Body',
+        )
       }
       const result = await started.authorization.callback(body.code)
       pending.delete(key)

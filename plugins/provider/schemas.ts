@@ -1,7 +1,13 @@
 import { Type } from 'typebox'
 import { named, ref, StringEnum } from '../../kernel/schemas.js'
 
-const Flags = Type.Object({ text: Type.Boolean(), audio: Type.Boolean(), image: Type.Boolean(), video: Type.Boolean(), pdf: Type.Boolean() })
+const Flags = Type.Object({
+  text: Type.Boolean(),
+  audio: Type.Boolean(),
+  image: Type.Boolean(),
+  video: Type.Boolean(),
+  pdf: Type.Boolean(),
+})
 
 export const ModelInfoSchema = named(
   'Provider.Model',
@@ -21,13 +27,21 @@ export const ModelInfoSchema = named(
         output: Flags,
         interleaved: Type.Union([Type.Boolean(), Type.Object({ field: Type.String() })]),
       }),
-      cost: Type.Object({ input: Type.Number(), output: Type.Number(), cache: Type.Object({ read: Type.Number(), write: Type.Number() }) }),
+      cost: Type.Object({
+        input: Type.Number(),
+        output: Type.Number(),
+        cache: Type.Object({ read: Type.Number(), write: Type.Number() }),
+      }),
       limit: Type.Object({ context: Type.Number(), input: Type.Optional(Type.Number()), output: Type.Number() }),
       status: StringEnum(['alpha', 'beta', 'deprecated', 'active']),
       options: Type.Record(Type.String(), Type.Unknown()),
       headers: Type.Record(Type.String(), Type.String()),
       release_date: Type.String(),
-      variants: Type.Optional(Type.Record(Type.String(), Type.Record(Type.String(), Type.Unknown()), { description: 'Named sets of provider options a prompt can pick (`variant`), e.g. reasoning effort' })),
+      variants: Type.Optional(
+        Type.Record(Type.String(), Type.Record(Type.String(), Type.Unknown()), {
+          description: 'Named sets of provider options a prompt can pick (`variant`), e.g. reasoning effort',
+        }),
+      ),
     },
     { additionalProperties: true },
   ),
@@ -47,7 +61,11 @@ export const ProviderInfoSchema = named(
 
 export const ProviderList = named(
   'Provider.List',
-  Type.Object({ all: Type.Array(ref(ProviderInfoSchema)), default: Type.Record(Type.String(), Type.String()), connected: Type.Array(Type.String()) }),
+  Type.Object({
+    all: Type.Array(ref(ProviderInfoSchema)),
+    default: Type.Record(Type.String(), Type.String()),
+    connected: Type.Array(Type.String()),
+  }),
 )
 
 export const ConfiguredProviders = named(
@@ -55,9 +73,15 @@ export const ConfiguredProviders = named(
   Type.Object({ providers: Type.Array(ref(ProviderInfoSchema)), default: Type.Record(Type.String(), Type.String()) }),
 )
 
-export const AuthMethod = named('Provider.AuthMethod', Type.Object({ type: StringEnum(['oauth', 'api']), label: Type.String() }))
+export const AuthMethod = named(
+  'Provider.AuthMethod',
+  Type.Object({ type: StringEnum(['oauth', 'api']), label: Type.String() }),
+)
 
-export const AuthAuthorization = named('Provider.AuthAuthorization', Type.Object({ url: Type.String(), method: StringEnum(['auto', 'code']), instructions: Type.String() }))
+export const AuthAuthorization = named(
+  'Provider.AuthAuthorization',
+  Type.Object({ url: Type.String(), method: StringEnum(['auto', 'code']), instructions: Type.String() }),
+)
 
 const Secret = Type.String({ minLength: 1, maxLength: 100_000 })
 export const AuthInput = named(
@@ -66,14 +90,28 @@ export const AuthInput = named(
     // No additionalProperties: false here: Ajv would strip keys while trying the first branches.
     // The route keeps only each type's own fields.
     Type.Object({ type: Type.Literal('api'), key: Secret }),
-    Type.Object({ type: Type.Literal('oauth'), refresh: Secret, access: Secret, expires: Type.Number({ minimum: 0 }), enterpriseUrl: Type.Optional(Type.String()) }),
+    Type.Object({
+      type: Type.Literal('oauth'),
+      refresh: Secret,
+      access: Secret,
+      expires: Type.Number({ minimum: 0 }),
+      enterpriseUrl: Type.Optional(Type.String()),
+    }),
     Type.Object({ type: Type.Literal('wellknown'), key: Secret, token: Secret }),
   ]),
 )
 
-export const ProviderParams = Type.Object({ providerID: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$', maxLength: 100 }) })
-export const AuthorizeInput = Type.Object({ method: Type.Integer({ minimum: 0 }), inputs: Type.Optional(Type.Record(Type.String(), Type.String())) })
-export const CallbackInput = Type.Object({ method: Type.Integer({ minimum: 0 }), code: Type.Optional(Type.String({ maxLength: 10_000 })) })
+export const ProviderParams = Type.Object({
+  providerID: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$', maxLength: 100 }),
+})
+export const AuthorizeInput = Type.Object({
+  method: Type.Integer({ minimum: 0 }),
+  inputs: Type.Optional(Type.Record(Type.String(), Type.String())),
+})
+export const CallbackInput = Type.Object({
+  method: Type.Integer({ minimum: 0 }),
+  code: Type.Optional(Type.String({ maxLength: 10_000 })),
+})
 
 // v2 (`/api/model`, `/api/provider`) views of the same catalogue.
 
@@ -89,22 +127,43 @@ export const ModelV2Info = named(
       family: Type.Optional(Type.String()),
       name: Type.String(),
       api: Type.Object(
-        { id: Type.String(), type: Type.Literal('aisdk'), package: Type.String(), url: Type.Optional(Type.String()), settings: Type.Optional(Body) },
+        {
+          id: Type.String(),
+          type: Type.Literal('aisdk'),
+          package: Type.String(),
+          url: Type.Optional(Type.String()),
+          settings: Type.Optional(Body),
+        },
         { additionalProperties: false },
       ),
-      capabilities: Type.Object({ tools: Type.Boolean(), input: Type.Array(Type.String()), output: Type.Array(Type.String()) }, { additionalProperties: false }),
-      request: Type.Object({ headers: StringMap, body: Body, variant: Type.Optional(Type.String()) }, { additionalProperties: false }),
-      variants: Type.Array(Type.Object({ id: Type.String(), headers: StringMap, body: Body }, { additionalProperties: false })),
+      capabilities: Type.Object(
+        { tools: Type.Boolean(), input: Type.Array(Type.String()), output: Type.Array(Type.String()) },
+        { additionalProperties: false },
+      ),
+      request: Type.Object(
+        { headers: StringMap, body: Body, variant: Type.Optional(Type.String()) },
+        { additionalProperties: false },
+      ),
+      variants: Type.Array(
+        Type.Object({ id: Type.String(), headers: StringMap, body: Body }, { additionalProperties: false }),
+      ),
       time: Type.Object({ released: Type.Number() }, { additionalProperties: false }),
       cost: Type.Array(
         Type.Object(
-          { input: Type.Number(), output: Type.Number(), cache: Type.Object({ read: Type.Number(), write: Type.Number() }, { additionalProperties: false }) },
+          {
+            input: Type.Number(),
+            output: Type.Number(),
+            cache: Type.Object({ read: Type.Number(), write: Type.Number() }, { additionalProperties: false }),
+          },
           { additionalProperties: false },
         ),
       ),
       status: StringEnum(['alpha', 'beta', 'deprecated', 'active']),
       enabled: Type.Boolean(),
-      limit: Type.Object({ context: Type.Integer(), input: Type.Optional(Type.Integer()), output: Type.Integer() }, { additionalProperties: false }),
+      limit: Type.Object(
+        { context: Type.Integer(), input: Type.Optional(Type.Integer()), output: Type.Integer() },
+        { additionalProperties: false },
+      ),
     },
     { additionalProperties: false },
   ),
@@ -118,7 +177,15 @@ export const ProviderV2Info = named(
       integrationID: Type.Optional(Type.String()),
       name: Type.String(),
       disabled: Type.Optional(Type.Boolean()),
-      api: Type.Object({ type: Type.Literal('aisdk'), package: Type.String(), url: Type.Optional(Type.String()), settings: Type.Optional(Body) }, { additionalProperties: false }),
+      api: Type.Object(
+        {
+          type: Type.Literal('aisdk'),
+          package: Type.String(),
+          url: Type.Optional(Type.String()),
+          settings: Type.Optional(Body),
+        },
+        { additionalProperties: false },
+      ),
       request: Type.Object({ headers: StringMap, body: Body }, { additionalProperties: false }),
     },
     { additionalProperties: false },
@@ -127,7 +194,10 @@ export const ProviderV2Info = named(
 
 export const ProviderNotFoundErrorBody = named(
   'ProviderNotFoundError',
-  Type.Object({ _tag: Type.Literal('ProviderNotFoundError'), providerID: Type.String(), message: Type.String() }, { additionalProperties: false }),
+  Type.Object(
+    { _tag: Type.Literal('ProviderNotFoundError'), providerID: Type.String(), message: Type.String() },
+    { additionalProperties: false },
+  ),
 )
 
 // v2 integrations (`/api/integration…`) and credentials (`/api/credential…`): views over the
@@ -163,7 +233,16 @@ const AttemptTime = Type.Object({ created: Type.Number(), expires: Type.Number()
 
 export const IntegrationAttempt = named(
   'IntegrationAttempt',
-  Type.Object({ attemptID: Type.String(), url: Type.String(), instructions: Type.String(), mode: StringEnum(['auto', 'code']), time: AttemptTime }, closed),
+  Type.Object(
+    {
+      attemptID: Type.String(),
+      url: Type.String(),
+      instructions: Type.String(),
+      mode: StringEnum(['auto', 'code']),
+      time: AttemptTime,
+    },
+    closed,
+  ),
 )
 
 export const IntegrationAttemptStatus = named(

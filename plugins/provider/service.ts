@@ -10,7 +10,11 @@ import { triggerHook } from '../../sdk/hooks.js'
 
 export class ProviderModelNotFoundError extends NamedError {
   constructor(providerID: string, modelID: string) {
-    super('ProviderModelNotFoundError', 404, { message: `Model not found: ${providerID}/${modelID}`, providerID, modelID })
+    super('ProviderModelNotFoundError', 404, {
+      message: `Model not found: ${providerID}/${modelID}`,
+      providerID,
+      modelID,
+    })
   }
 }
 
@@ -42,9 +46,16 @@ export function defaultVariants(npm: string, reasoning: boolean): Record<string,
   switch (npm) {
     case '@ai-sdk/openai':
     case '@ai-sdk/openai-compatible':
-      return { low: { reasoningEffort: 'low' }, medium: { reasoningEffort: 'medium' }, high: { reasoningEffort: 'high' } }
+      return {
+        low: { reasoningEffort: 'low' },
+        medium: { reasoningEffort: 'medium' },
+        high: { reasoningEffort: 'high' },
+      }
     case '@ai-sdk/anthropic':
-      return { high: { thinking: { type: 'enabled', budgetTokens: 16_000 } }, max: { thinking: { type: 'enabled', budgetTokens: 31_999 } } }
+      return {
+        high: { thinking: { type: 'enabled', budgetTokens: 16_000 } },
+        max: { thinking: { type: 'enabled', budgetTokens: 31_999 } },
+      }
     default:
       return undefined
   }
@@ -52,7 +63,10 @@ export function defaultVariants(npm: string, reasoning: boolean): Record<string,
 
 /** Config `variants` over the defaults: an entry replaces one, `{disabled: true}` removes it. */
 function applyVariants(model: ModelInfo, configured: unknown): void {
-  const variants: Record<string, Record<string, unknown>> = { ...defaultVariants(model.api.npm, model.capabilities.reasoning), ...model.variants }
+  const variants: Record<string, Record<string, unknown>> = {
+    ...defaultVariants(model.api.npm, model.capabilities.reasoning),
+    ...model.variants,
+  }
   if (configured && typeof configured === 'object' && !Array.isArray(configured)) {
     for (const [name, options] of Object.entries(configured as Record<string, unknown>)) {
       if (!options || typeof options !== 'object' || Array.isArray(options)) continue
@@ -80,7 +94,11 @@ function catalogModel(provider: CatalogProvider, model: CatalogModel): ModelInfo
       output: { text: true, audio: false, image: false, video: false, pdf: false },
       interleaved: false,
     },
-    cost: { input: model.input ?? 0, output: model.outputCost ?? 0, cache: { read: model.cacheRead ?? 0, write: model.cacheWrite ?? 0 } },
+    cost: {
+      input: model.input ?? 0,
+      output: model.outputCost ?? 0,
+      cache: { read: model.cacheRead ?? 0, write: model.cacheWrite ?? 0 },
+    },
     limit: { context: model.context, output: model.output },
     status: 'active',
     options: {},
@@ -92,7 +110,14 @@ function catalogModel(provider: CatalogProvider, model: CatalogModel): ModelInfo
 }
 
 /** A config model entry over a catalogue model (or a new one). */
-function configModel(providerID: string, npm: string, url: string, id: string, entry: Json, base?: ModelInfo): ModelInfo {
+function configModel(
+  providerID: string,
+  npm: string,
+  url: string,
+  id: string,
+  entry: Json,
+  base?: ModelInfo,
+): ModelInfo {
   const model: ModelInfo = base
     ? structuredClone(base)
     : {
@@ -123,16 +148,23 @@ function configModel(providerID: string, npm: string, url: string, id: string, e
   if (typeof entry.reasoning === 'boolean') model.capabilities.reasoning = entry.reasoning
   if (typeof entry.temperature === 'boolean') model.capabilities.temperature = entry.temperature
   if (typeof entry.tool_call === 'boolean') model.capabilities.toolcall = entry.tool_call
-  if (typeof entry.attachment === 'boolean') model.capabilities.attachment = model.capabilities.input.image = entry.attachment
+  if (typeof entry.attachment === 'boolean')
+    model.capabilities.attachment = model.capabilities.input.image = entry.attachment
   if (entry.cost && typeof entry.cost === 'object') {
     model.cost = {
       input: Number(entry.cost.input ?? model.cost.input) || 0,
       output: Number(entry.cost.output ?? model.cost.output) || 0,
-      cache: { read: Number(entry.cost.cache_read ?? model.cost.cache.read) || 0, write: Number(entry.cost.cache_write ?? model.cost.cache.write) || 0 },
+      cache: {
+        read: Number(entry.cost.cache_read ?? model.cost.cache.read) || 0,
+        write: Number(entry.cost.cache_write ?? model.cost.cache.write) || 0,
+      },
     }
   }
   if (entry.limit && typeof entry.limit === 'object') {
-    model.limit = { context: Number(entry.limit.context ?? model.limit.context) || 0, output: Number(entry.limit.output ?? model.limit.output) || 0 }
+    model.limit = {
+      context: Number(entry.limit.context ?? model.limit.context) || 0,
+      output: Number(entry.limit.output ?? model.limit.output) || 0,
+    }
   }
   if (typeof entry.release_date === 'string') model.release_date = entry.release_date
   if (entry.options && typeof entry.options === 'object') model.options = { ...model.options, ...entry.options }
@@ -186,7 +218,8 @@ export class Providers implements ProviderService {
   resolve(instance: Instance): Resolved {
     const config = this.kernel.config(instance)
     const cached = instance.state<{ value?: Resolved }>('provider.resolved', () => ({}))
-    if (cached.value && cached.value.config === config && cached.value.authVersion === this.authVersion) return cached.value
+    if (cached.value && cached.value.config === config && cached.value.authVersion === this.authVersion)
+      return cached.value
     const value = this.build(config as Json)
     cached.value = value
     return value
@@ -210,7 +243,12 @@ export class Providers implements ProviderService {
       const isConfigured = Boolean(configured[id])
       const npm: string = typeof entry.npm === 'string' ? entry.npm : (base?.npm ?? '@ai-sdk/openai-compatible')
       const options: Json = entry.options && typeof entry.options === 'object' ? { ...entry.options } : {}
-      const url: string = typeof options.baseURL === 'string' ? options.baseURL : typeof entry.api === 'string' ? entry.api : (base?.api ?? '')
+      const url: string =
+        typeof options.baseURL === 'string'
+          ? options.baseURL
+          : typeof entry.api === 'string'
+            ? entry.api
+            : (base?.api ?? '')
       const envNames: string[] = Array.isArray(entry.env) ? entry.env : (base?.env ?? [])
 
       const models: Record<string, ModelInfo> = {}
@@ -234,11 +272,24 @@ export class Providers implements ProviderService {
       const hasKey = typeof options.apiKey === 'string' && options.apiKey.length > 0
       const isConnected = Boolean(stored) || fromEnv || hasKey || (isConfigured && (!base || base.local === true))
       const source: ProviderInfo['source'] = stored ? 'api' : isConfigured ? (base ? 'config' : 'custom') : 'env'
-      all.push({ id, name: typeof entry.name === 'string' ? entry.name : (base?.name ?? id), source, env: envNames, options: publicOptions(options), models })
+      all.push({
+        id,
+        name: typeof entry.name === 'string' ? entry.name : (base?.name ?? id),
+        source,
+        env: envNames,
+        options: publicOptions(options),
+        models,
+      })
       const best = bestModel(models, base?.preferred ?? [])
       if (best) defaults[id] = best
       if (isConnected) connected.add(id)
-      runtime.set(id, { npm, baseURL: url || undefined, options, configured: isConfigured, anyModel: !base && Object.keys(configModels).length === 0 })
+      runtime.set(id, {
+        npm,
+        baseURL: url || undefined,
+        options,
+        configured: isConfigured,
+        anyModel: !base && Object.keys(configModels).length === 0,
+      })
     }
     return { all, connected, defaults, runtime, config, authVersion: this.authVersion }
   }
@@ -251,7 +302,12 @@ export class Providers implements ProviderService {
   async configured(instance: Instance) {
     const resolved = this.resolve(instance)
     const providers = resolved.all.filter((p) => resolved.connected.has(p.id))
-    return { providers, default: Object.fromEntries(providers.flatMap((p) => (resolved.defaults[p.id] ? [[p.id, resolved.defaults[p.id]!]] : []))) }
+    return {
+      providers,
+      default: Object.fromEntries(
+        providers.flatMap((p) => (resolved.defaults[p.id] ? [[p.id, resolved.defaults[p.id]!]] : [])),
+      ),
+    }
   }
 
   /** Whether the provider exists for this instance (catalogue or config, not filtered out). */
@@ -266,7 +322,8 @@ export class Providers implements ProviderService {
     if (model) return model
     const runtime = resolved.runtime.get(ref.providerID)
     // A custom provider configured without a model list takes any model id.
-    if (provider && runtime?.anyModel) return configModel(ref.providerID, runtime.npm, runtime.baseURL ?? '', ref.modelID, {})
+    if (provider && runtime?.anyModel)
+      return configModel(ref.providerID, runtime.npm, runtime.baseURL ?? '', ref.modelID, {})
     throw new ProviderModelNotFoundError(ref.providerID, ref.modelID)
   }
 
@@ -277,29 +334,56 @@ export class Providers implements ProviderService {
     const envNames = this.resolve(instance).all.find((p) => p.id === ref.providerID)?.env ?? []
     const envKey = envNames.map((name) => this.kernel.env[name]).find((value) => Boolean(value))
     const apiKey: string | undefined =
-      stored?.type === 'api' ? stored.key : stored?.type === 'oauth' ? stored.access : stored?.type === 'wellknown' ? stored.token : (envKey ?? runtime.options.apiKey)
+      stored?.type === 'api'
+        ? stored.key
+        : stored?.type === 'oauth'
+          ? stored.access
+          : stored?.type === 'wellknown'
+            ? stored.token
+            : (envKey ?? runtime.options.apiKey)
     const headers: Record<string, string> = { ...(runtime.options.headers ?? {}), ...model.headers }
     const loaded = stored ? await this.authLoaderOptions(instance, ref.providerID) : undefined
     if (loaded) {
       // An auth plugin's options (its own `fetch` signing requests) win over the stored key.
-      const create = await this.createClient(ref.providerID, runtime.npm, typeof loaded.baseURL === 'string' ? loaded.baseURL : runtime.baseURL, typeof loaded.apiKey === 'string' ? loaded.apiKey : apiKey, { ...headers, ...((loaded.headers as Record<string, string>) ?? {}) }, runtime.options, loaded.fetch as typeof fetch | undefined)
+      const create = await this.createClient(
+        ref.providerID,
+        runtime.npm,
+        typeof loaded.baseURL === 'string' ? loaded.baseURL : runtime.baseURL,
+        typeof loaded.apiKey === 'string' ? loaded.apiKey : apiKey,
+        { ...headers, ...((loaded.headers as Record<string, string>) ?? {}) },
+        runtime.options,
+        loaded.fetch as typeof fetch | undefined,
+      )
       return create(model.api.id)
     }
     const key = JSON.stringify([ref.providerID, runtime.npm, runtime.baseURL, apiKey, headers, this.authVersion])
     const cacheKey = `${instance.directory}\0${ref.providerID}`
     let client = this.clients.get(cacheKey)
     if (!client || client.key !== key) {
-      client = { key, create: oncePerModel(await this.createClient(ref.providerID, runtime.npm, runtime.baseURL, apiKey, headers, runtime.options)) }
+      client = {
+        key,
+        create: oncePerModel(
+          await this.createClient(ref.providerID, runtime.npm, runtime.baseURL, apiKey, headers, runtime.options),
+        ),
+      }
       this.clients.set(cacheKey, client)
     }
     return client.create(model.api.id)
   }
 
   /** The first auth loader's options for a provider with stored credentials. */
-  private async authLoaderOptions(instance: Instance, providerID: string): Promise<Record<string, unknown> | undefined> {
+  private async authLoaderOptions(
+    instance: Instance,
+    providerID: string,
+  ): Promise<Record<string, unknown> | undefined> {
     const provider = this.resolve(instance).all.find((p) => p.id === providerID)
     for (const loader of this.kernel.extensions.get(ProviderAuthLoaders)) {
-      const options = await loader.load({ instance, providerID, provider, credentials: async () => this.credentials.get(providerID) })
+      const options = await loader.load({
+        instance,
+        providerID,
+        provider,
+        credentials: async () => this.credentials.get(providerID),
+      })
       if (options) return options
     }
     return undefined
@@ -319,26 +403,54 @@ export class Providers implements ProviderService {
     switch (npm) {
       case '@ai-sdk/anthropic': {
         const { createAnthropic } = await import('@ai-sdk/anthropic')
-        const provider = createAnthropic({ apiKey: apiKey ?? '', ...(baseURL ? { baseURL } : {}), headers, ...(fetch ? { fetch } : {}) })
+        const provider = createAnthropic({
+          apiKey: apiKey ?? '',
+          ...(baseURL ? { baseURL } : {}),
+          headers,
+          ...(fetch ? { fetch } : {}),
+        })
         return (modelID) => provider(modelID)
       }
       case '@ai-sdk/openai': {
         const { createOpenAI } = await import('@ai-sdk/openai')
-        const provider = createOpenAI({ apiKey: apiKey ?? '', ...(baseURL ? { baseURL } : {}), headers, ...(fetch ? { fetch } : {}) })
+        const provider = createOpenAI({
+          apiKey: apiKey ?? '',
+          ...(baseURL ? { baseURL } : {}),
+          headers,
+          ...(fetch ? { fetch } : {}),
+        })
         return (modelID) => provider(modelID)
       }
       case '@ai-sdk/openai-compatible': {
         const { createOpenAICompatible } = await import('@ai-sdk/openai-compatible')
-        if (!baseURL) throw new BadRequestError(`Provider ${providerID} has no base URL: set options.baseURL in its config`)
-        const provider = createOpenAICompatible({ name: providerID, baseURL, ...(apiKey ? { apiKey } : {}), headers, includeUsage: true, ...rest, ...(fetch ? { fetch } : {}) })
+        if (!baseURL)
+          throw new BadRequestError(`Provider ${providerID} has no base URL: set options.baseURL in its config`)
+        const provider = createOpenAICompatible({
+          name: providerID,
+          baseURL,
+          ...(apiKey ? { apiKey } : {}),
+          headers,
+          includeUsage: true,
+          ...rest,
+          ...(fetch ? { fetch } : {}),
+        })
         return (modelID) => provider(modelID)
       }
       default: {
         // A model SDK a plugin brought.
         const contributed = this.kernel.extensions.get(ProviderPackages).find((entry) => entry.npm === npm)
-        if (contributed) return contributed.create({ providerID, ...(baseURL ? { baseURL } : {}), ...(apiKey ? { apiKey } : {}), headers, options })
+        if (contributed)
+          return contributed.create({
+            providerID,
+            ...(baseURL ? { baseURL } : {}),
+            ...(apiKey ? { apiKey } : {}),
+            headers,
+            options,
+          })
         const known = [...SUPPORTED_PACKAGES, ...this.kernel.extensions.get(ProviderPackages).map((entry) => entry.npm)]
-        throw new BadRequestError(`Provider ${providerID} uses the package ${npm}, which this server does not have (available: ${known.join(', ')})`)
+        throw new BadRequestError(
+          `Provider ${providerID} uses the package ${npm}, which this server does not have (available: ${known.join(', ')})`,
+        )
       }
     }
   }
@@ -354,7 +466,10 @@ export class Providers implements ProviderService {
       const modelID = resolved.defaults[provider.id]
       if (resolved.connected.has(provider.id) && modelID) return { providerID: provider.id, modelID }
     }
-    throw new NamedError('ProviderModelNotFoundError', 400, { message: 'No model available: set "model" in opencode.json or connect a provider (PUT /auth/:providerID or an API key in the environment)' })
+    throw new NamedError('ProviderModelNotFoundError', 400, {
+      message:
+        'No model available: set "model" in opencode.json or connect a provider (PUT /auth/:providerID or an API key in the environment)',
+    })
   }
 
   async smallModel(instance: Instance, providerID: string): Promise<ModelRef | undefined> {
@@ -365,8 +480,17 @@ export class Providers implements ProviderService {
     }
     const base = CATALOG.find((p) => p.id === providerID)
     const provider = this.resolve(instance).all.find((p) => p.id === providerID)
-    const chosen = (await triggerHook(this.kernel, instance, 'experimental.provider.small_model', { provider }, { model: undefined as { providerID?: string; id?: string; modelID?: string } | undefined })).model
-    if (chosen && (chosen.id ?? chosen.modelID)) return { providerID: chosen.providerID ?? providerID, modelID: (chosen.id ?? chosen.modelID)! }
+    const chosen = (
+      await triggerHook(
+        this.kernel,
+        instance,
+        'experimental.provider.small_model',
+        { provider },
+        { model: undefined as { providerID?: string; id?: string; modelID?: string } | undefined },
+      )
+    ).model
+    if (chosen && (chosen.id ?? chosen.modelID))
+      return { providerID: chosen.providerID ?? providerID, modelID: (chosen.id ?? chosen.modelID)! }
     const modelID = base?.small.find((id) => provider?.models[id])
     return modelID ? { providerID, modelID } : undefined
   }

@@ -39,7 +39,8 @@ export function registerIntegrationV2Routes(app: FastifyInstance, integrations: 
         operationId: 'v2.integration.list',
         tags,
         summary: 'List integrations',
-        description: 'Every provider the catalogue, config or a login plugin knows: how it can be connected and what connects it now (never a secret).',
+        description:
+          'Every provider the catalogue, config or a login plugin knows: how it can be connected and what connects it now (never a secret).',
         querystring,
         response: { 200: LocationEnvelope(Type.Array(ref(IntegrationInfo))), ...v2Errors() },
       },
@@ -75,7 +76,8 @@ export function registerIntegrationV2Routes(app: FastifyInstance, integrations: 
         operationId: 'v2.integration.connect.key',
         tags,
         summary: 'Connect with key',
-        description: 'Stores the key as the integration\'s credential (replacing one stored before), as v1 `PUT /auth/:id` does; sessions use it at once.',
+        description:
+          "Stores the key as the integration's credential (replacing one stored before), as v1 `PUT /auth/:id` does; sessions use it at once.",
         querystring,
         params: IntegrationParams,
         body: ConnectKeyInput,
@@ -98,7 +100,8 @@ export function registerIntegrationV2Routes(app: FastifyInstance, integrations: 
         operationId: 'v2.integration.connect.oauth',
         tags,
         summary: 'Begin OAuth connection',
-        description: 'Starts a login with one of the integration\'s OAuth methods; the attempt expires after 10 minutes. Unknown method → 400, a login the plugin refuses → 400 `kind: "integration_authorization"`.',
+        description:
+          'Starts a login with one of the integration\'s OAuth methods; the attempt expires after 10 minutes. Unknown method → 400, a login the plugin refuses → 400 `kind: "integration_authorization"`.',
         querystring,
         params: IntegrationParams,
         body: ConnectOAuthInput,
@@ -108,7 +111,10 @@ export function registerIntegrationV2Routes(app: FastifyInstance, integrations: 
     async (request) => {
       const { integrationID } = request.params as Static<typeof IntegrationParams>
       const { methodID, inputs, label } = request.body as Static<typeof ConnectOAuthInput>
-      return locationEnvelope(request, await integrations.startOAuth(request.instance, integrationID, methodID, inputs, label))
+      return locationEnvelope(
+        request,
+        await integrations.startOAuth(request.instance, integrationID, methodID, inputs, label),
+      )
     },
   )
 
@@ -120,13 +126,15 @@ export function registerIntegrationV2Routes(app: FastifyInstance, integrations: 
         operationId: 'v2.integration.attempt.status',
         tags,
         summary: 'Get OAuth attempt status',
-        description: '`pending`, `complete`, `failed` (with `message`) or `expired`; unknown → 404 `IntegrationAttemptNotFoundError` (OpenCode: 500).',
+        description:
+          '`pending`, `complete`, `failed` (with `message`) or `expired`; unknown → 404 `IntegrationAttemptNotFoundError` (OpenCode: 500).',
         querystring,
         params: AttemptParams,
         response: { 200: LocationEnvelope(ref(IntegrationAttemptStatus)), ...attemptNotFound },
       },
     },
-    async (request) => locationEnvelope(request, integrations.status((request.params as Static<typeof AttemptParams>).attemptID)),
+    async (request) =>
+      locationEnvelope(request, integrations.status((request.params as Static<typeof AttemptParams>).attemptID)),
   )
 
   app.delete(
@@ -137,7 +145,8 @@ export function registerIntegrationV2Routes(app: FastifyInstance, integrations: 
         operationId: 'v2.integration.attempt.cancel',
         tags,
         summary: 'Cancel OAuth connection',
-        description: 'Forgets the attempt (a result arriving later is dropped); 204 whether or not it existed, as OpenCode.',
+        description:
+          'Forgets the attempt (a result arriving later is dropped); 204 whether or not it existed, as OpenCode.',
         querystring,
         params: AttemptParams,
         response: { 204: noContent, ...v2Errors() },
@@ -157,7 +166,8 @@ export function registerIntegrationV2Routes(app: FastifyInstance, integrations: 
         operationId: 'v2.integration.attempt.complete',
         tags,
         summary: 'Complete OAuth connection',
-        description: 'A `code` attempt exchanges `code`; an `auto` one is awaited. 204 once the credential is stored; a refused code, a failed or expired attempt → 400, unknown → 404.',
+        description:
+          'A `code` attempt exchanges `code`; an `auto` one is awaited. 204 once the credential is stored; a refused code, a failed or expired attempt → 400, unknown → 404.',
         querystring,
         params: AttemptParams,
         body: CompleteInput,
@@ -206,7 +216,8 @@ export function registerIntegrationV2Routes(app: FastifyInstance, integrations: 
         operationId: 'v2.credential.remove',
         tags,
         summary: 'Remove credential',
-        description: 'Forgets a stored credential (as v1 `DELETE /auth/:id`); 204 whether or not it existed, as OpenCode.',
+        description:
+          'Forgets a stored credential (as v1 `DELETE /auth/:id`); 204 whether or not it existed, as OpenCode.',
         querystring,
         params: CredentialParams,
         response: { 204: noContent, ...v2Errors() },

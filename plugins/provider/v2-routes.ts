@@ -22,15 +22,32 @@ export function modelV2View(model: ModelInfo): Static<typeof ModelV2Info> {
     providerID: model.providerID,
     ...(typeof model.family === 'string' ? { family: model.family } : {}),
     name: model.name,
-    api: { id: model.api.id, type: 'aisdk', package: model.api.npm || DEFAULT_PACKAGE, ...(model.api.url ? { url: model.api.url } : {}) },
-    capabilities: { tools: model.capabilities.toolcall, input: kinds(model.capabilities.input), output: kinds(model.capabilities.output) },
+    api: {
+      id: model.api.id,
+      type: 'aisdk',
+      package: model.api.npm || DEFAULT_PACKAGE,
+      ...(model.api.url ? { url: model.api.url } : {}),
+    },
+    capabilities: {
+      tools: model.capabilities.toolcall,
+      input: kinds(model.capabilities.input),
+      output: kinds(model.capabilities.output),
+    },
     request: { headers: {}, body: publicOptions(model.options) },
-    variants: Object.entries(model.variants ?? {}).map(([id, body]) => ({ id, headers: {}, body: publicOptions(body) })),
+    variants: Object.entries(model.variants ?? {}).map(([id, body]) => ({
+      id,
+      headers: {},
+      body: publicOptions(body),
+    })),
     time: { released: Number.isFinite(released) ? released : 0 },
     cost: [model.cost],
     status: model.status,
     enabled: true,
-    limit: { context: model.limit.context, ...(model.limit.input !== undefined ? { input: model.limit.input } : {}), output: model.limit.output },
+    limit: {
+      context: model.limit.context,
+      ...(model.limit.input !== undefined ? { input: model.limit.input } : {}),
+      output: model.limit.output,
+    },
   }
 }
 
@@ -84,7 +101,10 @@ export function registerProviderV2Routes(app: FastifyInstance, providers: Provid
     },
     async (request) => {
       const { providers: active } = await providers.configured(request.instance)
-      return locationEnvelope(request, active.map((provider) => providerV2View(provider, true)))
+      return locationEnvelope(
+        request,
+        active.map((provider) => providerV2View(provider, true)),
+      )
     },
   )
 

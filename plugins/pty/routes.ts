@@ -8,16 +8,32 @@ import { CONNECT_DESCRIPTION, connectToken, terminalSocket, type Tickets } from 
 const tags = ['pty']
 const querystring = Type.Object(InstanceQuery)
 export function registerPtyRoutes(app: FastifyInstance, service: PtyService, tickets: Tickets): void {
-
   app.get(
     '/pty/shells',
-    { schema: { operationId: 'pty.shells', tags, summary: 'Shells a terminal can run', description: 'From /etc/shells, the preferred one ($SHELL, else bash) first.', querystring, response: { 200: Type.Array(ref(PtyShell)) } } },
+    {
+      schema: {
+        operationId: 'pty.shells',
+        tags,
+        summary: 'Shells a terminal can run',
+        description: 'From /etc/shells, the preferred one ($SHELL, else bash) first.',
+        querystring,
+        response: { 200: Type.Array(ref(PtyShell)) },
+      },
+    },
     async (request) => service.shells(request.instance),
   )
 
   app.get(
     '/pty',
-    { schema: { operationId: 'pty.list', tags, summary: 'Running terminals', querystring, response: { 200: Type.Array(ref(PtyInfo)) } } },
+    {
+      schema: {
+        operationId: 'pty.list',
+        tags,
+        summary: 'Running terminals',
+        querystring,
+        response: { 200: Type.Array(ref(PtyInfo)) },
+      },
+    },
     async (request) => service.list(request.instance),
   )
 
@@ -29,32 +45,67 @@ export function registerPtyRoutes(app: FastifyInstance, service: PtyService, tic
         tags,
         summary: 'Start a terminal',
         description:
-          '`command` defaults to $SHELL (else bash); login shells get `-l`. `cwd` (default: the project directory) must lie inside the project. The environment is the server\'s plus `env`, `TERM=xterm-256color` and `OPENCODE_TERMINAL=1`. `pty.created`.',
+          "`command` defaults to $SHELL (else bash); login shells get `-l`. `cwd` (default: the project directory) must lie inside the project. The environment is the server's plus `env`, `TERM=xterm-256color` and `OPENCODE_TERMINAL=1`. `pty.created`.",
         querystring,
         body: optionalBody(PtyCreateInput),
         response: { 200: ref(PtyInfo) },
       },
     },
-    async (request) => service.create(request.instance, (request.body as Static<typeof PtyCreateInput> | undefined) ?? {}),
+    async (request) =>
+      service.create(request.instance, (request.body as Static<typeof PtyCreateInput> | undefined) ?? {}),
   )
 
   app.get(
     '/pty/:ptyID',
-    { schema: { operationId: 'pty.get', tags, summary: 'A running terminal', description: '404 when unknown or exited.', querystring, params: PtyParams, response: { 200: ref(PtyInfo) } } },
+    {
+      schema: {
+        operationId: 'pty.get',
+        tags,
+        summary: 'A running terminal',
+        description: '404 when unknown or exited.',
+        querystring,
+        params: PtyParams,
+        response: { 200: ref(PtyInfo) },
+      },
+    },
     async (request) => service.get(request.instance, (request.params as Static<typeof PtyParams>).ptyID).info,
   )
 
   app.put(
     '/pty/:ptyID',
     {
-      schema: { operationId: 'pty.update', tags, summary: 'Rename or resize a terminal', description: '`pty.updated`.', querystring, params: PtyParams, body: PtyUpdateInput, response: { 200: ref(PtyInfo) } },
+      schema: {
+        operationId: 'pty.update',
+        tags,
+        summary: 'Rename or resize a terminal',
+        description: '`pty.updated`.',
+        querystring,
+        params: PtyParams,
+        body: PtyUpdateInput,
+        response: { 200: ref(PtyInfo) },
+      },
     },
-    async (request) => service.update(request.instance, (request.params as Static<typeof PtyParams>).ptyID, request.body as Static<typeof PtyUpdateInput>),
+    async (request) =>
+      service.update(
+        request.instance,
+        (request.params as Static<typeof PtyParams>).ptyID,
+        request.body as Static<typeof PtyUpdateInput>,
+      ),
   )
 
   app.delete(
     '/pty/:ptyID',
-    { schema: { operationId: 'pty.remove', tags, summary: 'End a terminal', description: 'Kills its process; `pty.deleted`.', querystring, params: PtyParams, response: { 200: Type.Boolean() } } },
+    {
+      schema: {
+        operationId: 'pty.remove',
+        tags,
+        summary: 'End a terminal',
+        description: 'Kills its process; `pty.deleted`.',
+        querystring,
+        params: PtyParams,
+        response: { 200: Type.Boolean() },
+      },
+    },
     async (request) => {
       service.remove(request.instance, (request.params as Static<typeof PtyParams>).ptyID)
       return true
@@ -67,8 +118,9 @@ export function registerPtyRoutes(app: FastifyInstance, service: PtyService, tic
       schema: {
         operationId: 'pty.connectToken',
         tags,
-        summary: 'A one-time ticket for the terminal\'s WebSocket',
-        description: 'Needs header `x-opencode-ticket: 1`. The ticket replaces the password on `GET /pty/:ptyID/connect?ticket=` once, within 60 s.',
+        summary: "A one-time ticket for the terminal's WebSocket",
+        description:
+          'Needs header `x-opencode-ticket: 1`. The ticket replaces the password on `GET /pty/:ptyID/connect?ticket=` once, within 60 s.',
         querystring,
         params: PtyParams,
         response: { 200: ConnectToken },

@@ -19,7 +19,10 @@ export const PtyInfo = named(
 )
 export type PtyInfo = Static<typeof PtyInfo>
 
-export const PtyShell = named('Pty.Shell', Type.Object({ path: Type.String(), name: Type.String(), acceptable: Type.Boolean() }))
+export const PtyShell = named(
+  'Pty.Shell',
+  Type.Object({ path: Type.String(), name: Type.String(), acceptable: Type.Boolean() }),
+)
 export type PtyShell = Static<typeof PtyShell>
 
 export const PtyCreateInput = Type.Object(

@@ -57,7 +57,8 @@ export class Terminal {
     this.total += data.length
     this.buffer += data
     // Trimmed a frame at a time, so a chatty process does not copy 2 MiB on every chunk.
-    if (this.buffer.length > BUFFER_CHARS + FRAME_CHARS) this.buffer = this.buffer.slice(this.buffer.length - BUFFER_CHARS)
+    if (this.buffer.length > BUFFER_CHARS + FRAME_CHARS)
+      this.buffer = this.buffer.slice(this.buffer.length - BUFFER_CHARS)
     for (const socket of this.sockets) {
       if (socket.bufferedAmount > SOCKET_HIGH_WATER) socket.close(1013, 'client too slow')
       else socket.send(data)
@@ -150,18 +151,22 @@ export class PtyService {
 
   async create(instance: Instance, input: PtyCreateInput): Promise<PtyInfo> {
     const terminals = this.terminals(instance)
-    if (terminals.size >= MAX_TERMINALS) throw new BadRequestError(`Too many terminals (at most ${MAX_TERMINALS} run per project directory)`)
+    if (terminals.size >= MAX_TERMINALS)
+      throw new BadRequestError(`Too many terminals (at most ${MAX_TERMINALS} run per project directory)`)
     const env = this.kernel.env
     const cwd = resolve(instance.directory, input.cwd ?? '.')
     if (!existsSync(cwd) || !statSync(cwd).isDirectory()) throw new BadRequestError(`Not a directory: ${cwd}`, 'Body')
-    if (!realPathInside(cwd, [instance.worktree, instance.directory])) throw new BadRequestError(`The terminal's directory must be inside the project: ${cwd}`, 'Body')
+    if (!realPathInside(cwd, [instance.worktree, instance.directory]))
+      throw new BadRequestError(`The terminal's directory must be inside the project: ${cwd}`, 'Body')
     const requested = input.command ?? this.preferredShell(instance)
     const command = findExecutable(requested, { directory: cwd, worktree: instance.worktree, env })
     if (!command) throw new BadRequestError(`Command not found: ${requested}`, 'Body')
     const args = [...(input.args ?? [])]
     if (LOGIN_SHELLS.has(basename(command)) && !args.includes('-l') && !args.includes('--login')) args.push('-l')
 
-    const hooked = (await triggerHook(this.kernel, instance, 'shell.env', { cwd }, { env: {} as Record<string, string> })).env
+    const hooked = (
+      await triggerHook(this.kernel, instance, 'shell.env', { cwd }, { env: {} as Record<string, string> })
+    ).env
     const { spawn } = await loadPty()
     const id = ascendingId('pty')
     const child = spawn(command, args, {
@@ -169,9 +174,20 @@ export class PtyService {
       cols: 80,
       rows: 24,
       cwd,
-      env: { ...env, ...hooked, ...input.env, TERM: 'xterm-256color', OPENCODE_TERMINAL: '1' } as Record<string, string>,
+      env: { ...env, ...hooked, ...input.env, TERM: 'xterm-256color', OPENCODE_TERMINAL: '1' } as Record<
+        string,
+        string
+      >,
     })
-    const info: PtyInfo = { id, title: input.title || `Terminal ${id.slice(-4)}`, command: requested, args, cwd, status: 'running', pid: child.pid }
+    const info: PtyInfo = {
+      id,
+      title: input.title || `Terminal ${id.slice(-4)}`,
+      command: requested,
+      args,
+      cwd,
+      status: 'running',
+      pid: child.pid,
+    }
     const terminal = new Terminal(info, child)
     // A pty's child leads its own session and process group.
     const untrack = this.kernel.processes.track(child, { label: 'pty', group: true, instance })
@@ -186,7 +202,8 @@ export class PtyService {
       info.exitCode = Math.max(0, exitCode)
       if (terminals.get(id) === terminal) terminals.delete(id)
       terminal.closeSockets(1000, 'pty exited')
-      if (!terminal.deleted && !instance.isDisposed) this.kernel.publish(instance, PtyExited, { id, exitCode: info.exitCode })
+      if (!terminal.deleted && !instance.isDisposed)
+        this.kernel.publish(instance, PtyExited, { id, exitCode: info.exitCode })
     })
     this.kernel.publish(instance, PtyCreated, { info })
     return info

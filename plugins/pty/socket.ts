@@ -33,7 +33,11 @@ export class Tickets {
 }
 
 /** Issues a connect ticket: only to a client that asks with `x-opencode-ticket: 1`, for a live terminal. */
-export function connectToken(request: FastifyRequest, service: PtyService, tickets: Tickets): { ticket: string; expires_in: number } {
+export function connectToken(
+  request: FastifyRequest,
+  service: PtyService,
+  tickets: Tickets,
+): { ticket: string; expires_in: number } {
   if (request.headers['x-opencode-ticket'] !== '1') throw new ForbiddenError('Invalid PTY connect token request')
   const { ptyID } = request.params as Static<typeof PtyParams>
   service.get(request.instance, ptyID)

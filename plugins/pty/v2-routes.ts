@@ -12,7 +12,10 @@ const querystring = Type.Object(LocationQuery)
 
 export const PtyNotFoundErrorBody = named(
   'PtyNotFoundError',
-  Type.Object({ _tag: Type.Literal('PtyNotFoundError'), ptyID: Type.String(), message: Type.String() }, { additionalProperties: false }),
+  Type.Object(
+    { _tag: Type.Literal('PtyNotFoundError'), ptyID: Type.String(), message: Type.String() },
+    { additionalProperties: false },
+  ),
 )
 const notFound = v2Errors({ 404: ref(PtyNotFoundErrorBody) })
 
@@ -22,7 +25,16 @@ export function registerPtyV2Routes(app: FastifyInstance, service: PtyService, t
 
   app.get(
     '/api/pty',
-    { config, schema: { operationId: 'v2.pty.list', tags, summary: 'List terminals', querystring, response: { 200: LocationEnvelope(Type.Array(ref(PtyInfo))), ...v2Errors() } } },
+    {
+      config,
+      schema: {
+        operationId: 'v2.pty.list',
+        tags,
+        summary: 'List terminals',
+        querystring,
+        response: { 200: LocationEnvelope(Type.Array(ref(PtyInfo))), ...v2Errors() },
+      },
+    },
     async (request) => locationEnvelope(request, service.list(request.instance)),
   )
 
@@ -40,12 +52,26 @@ export function registerPtyV2Routes(app: FastifyInstance, service: PtyService, t
         response: { 200: LocationEnvelope(ref(PtyInfo)), ...v2Errors() },
       },
     },
-    async (request) => locationEnvelope(request, await service.create(request.instance, (request.body as Static<typeof PtyCreateInput> | undefined) ?? {})),
+    async (request) =>
+      locationEnvelope(
+        request,
+        await service.create(request.instance, (request.body as Static<typeof PtyCreateInput> | undefined) ?? {}),
+      ),
   )
 
   app.get(
     '/api/pty/:ptyID',
-    { config, schema: { operationId: 'v2.pty.get', tags, summary: 'Get a terminal', querystring, params: PtyParams, response: { 200: LocationEnvelope(ref(PtyInfo)), ...notFound } } },
+    {
+      config,
+      schema: {
+        operationId: 'v2.pty.get',
+        tags,
+        summary: 'Get a terminal',
+        querystring,
+        params: PtyParams,
+        response: { 200: LocationEnvelope(ref(PtyInfo)), ...notFound },
+      },
+    },
     async (request) => locationEnvelope(request, service.get(request.instance, ptyID(request)).info),
   )
 
@@ -53,14 +79,36 @@ export function registerPtyV2Routes(app: FastifyInstance, service: PtyService, t
     '/api/pty/:ptyID',
     {
       config,
-      schema: { operationId: 'v2.pty.update', tags, summary: 'Rename or resize a terminal', querystring, params: PtyParams, body: PtyUpdateInput, response: { 200: LocationEnvelope(ref(PtyInfo)), ...notFound } },
+      schema: {
+        operationId: 'v2.pty.update',
+        tags,
+        summary: 'Rename or resize a terminal',
+        querystring,
+        params: PtyParams,
+        body: PtyUpdateInput,
+        response: { 200: LocationEnvelope(ref(PtyInfo)), ...notFound },
+      },
     },
-    async (request) => locationEnvelope(request, service.update(request.instance, ptyID(request), request.body as Static<typeof PtyUpdateInput>)),
+    async (request) =>
+      locationEnvelope(
+        request,
+        service.update(request.instance, ptyID(request), request.body as Static<typeof PtyUpdateInput>),
+      ),
   )
 
   app.delete(
     '/api/pty/:ptyID',
-    { config, schema: { operationId: 'v2.pty.remove', tags, summary: 'End a terminal', querystring, params: PtyParams, response: { 204: Type.Null(), ...notFound } } },
+    {
+      config,
+      schema: {
+        operationId: 'v2.pty.remove',
+        tags,
+        summary: 'End a terminal',
+        querystring,
+        params: PtyParams,
+        response: { 204: Type.Null(), ...notFound },
+      },
+    },
     async (request, reply) => {
       service.remove(request.instance, ptyID(request))
       return reply.status(204).send()
@@ -74,8 +122,9 @@ export function registerPtyV2Routes(app: FastifyInstance, service: PtyService, t
       schema: {
         operationId: 'v2.pty.connectToken',
         tags,
-        summary: 'A one-time ticket for the terminal\'s WebSocket',
-        description: 'Needs header `x-opencode-ticket: 1` (else 403, checked first). Valid once, within 60 s, on either connect route.',
+        summary: "A one-time ticket for the terminal's WebSocket",
+        description:
+          'Needs header `x-opencode-ticket: 1` (else 403, checked first). Valid once, within 60 s, on either connect route.',
         querystring,
         params: PtyParams,
         response: { 200: LocationEnvelope(ConnectToken), ...notFound, 403: ref(ForbiddenErrorBody) },
@@ -94,7 +143,11 @@ export function registerPtyV2Routes(app: FastifyInstance, service: PtyService, t
       tags,
       summary: 'Attach to a terminal over WebSocket',
       description: CONNECT_DESCRIPTION,
-      querystring: Type.Object({ ...LocationQuery, cursor: Type.Optional(Type.String({ maxLength: 32 })), ticket: Type.Optional(Type.String({ maxLength: 200 })) }),
+      querystring: Type.Object({
+        ...LocationQuery,
+        cursor: Type.Optional(Type.String({ maxLength: 32 })),
+        ticket: Type.Optional(Type.String({ maxLength: 200 })),
+      }),
       params: PtyParams,
       response: { 200: Type.Boolean(), ...notFound },
     },

@@ -9,7 +9,10 @@ const querystring = Type.Object(InstanceQuery)
 
 // The seed's paths (`/question/questions…`) and OpenCode's (`/question…`) share handlers.
 const PATHS = [
-  { base: '/question/questions', ids: { list: 'question.questions.list', reply: 'question.questions.reply', reject: 'question.questions.reject' } },
+  {
+    base: '/question/questions',
+    ids: { list: 'question.questions.list', reply: 'question.questions.reply', reject: 'question.questions.reject' },
+  },
   { base: '/question', ids: { list: 'question.list', reply: 'question.reply', reject: 'question.reject' } },
 ]
 
@@ -17,7 +20,15 @@ export function registerQuestionRoutes(app: FastifyInstance, service: QuestionSe
   for (const { base, ids } of PATHS) {
     app.get(
       base,
-      { schema: { operationId: ids.list, tags, summary: 'List pending questions', querystring, response: { 200: Type.Array(ref(QuestionRequest)) } } },
+      {
+        schema: {
+          operationId: ids.list,
+          tags,
+          summary: 'List pending questions',
+          querystring,
+          response: { 200: Type.Array(ref(QuestionRequest)) },
+        },
+      },
       async (request) => service.list(request.instance),
     )
 

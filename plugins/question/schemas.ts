@@ -26,7 +26,10 @@ export const QuestionInfo = named(
   ),
 )
 
-export const QuestionTool = Type.Object({ messageID: Type.String(), callID: Type.String() }, { additionalProperties: false })
+export const QuestionTool = Type.Object(
+  { messageID: Type.String(), callID: Type.String() },
+  { additionalProperties: false },
+)
 
 /** One array of chosen labels (or typed text) per question. */
 export const QuestionAnswer = named('QuestionAnswer', Type.Array(Type.String({ maxLength: 10_000 }), { maxItems: 100 }))
@@ -38,10 +41,18 @@ export const QuestionRequestFields = {
   tool: Type.Optional(QuestionTool),
 }
 
-export const QuestionRequest = named('QuestionRequest', Type.Object(QuestionRequestFields, { additionalProperties: false }))
+export const QuestionRequest = named(
+  'QuestionRequest',
+  Type.Object(QuestionRequestFields, { additionalProperties: false }),
+)
 
 export const QuestionReplyInput = Type.Object(
-  { answers: Type.Array(ref(QuestionAnswer), { maxItems: 100, description: 'User answers in order of questions (each answer is an array of selected labels)' }) },
+  {
+    answers: Type.Array(ref(QuestionAnswer), {
+      maxItems: 100,
+      description: 'User answers in order of questions (each answer is an array of selected labels)',
+    }),
+  },
   { additionalProperties: false },
 )
 

@@ -33,18 +33,28 @@ export class QuestionService {
   /** Publishes `question.asked` and resolves with the answers; an abort rejects it. */
   ask(
     instance: Instance,
-    input: { sessionID: string; questions: Static<typeof QuestionInfo>[]; tool?: { messageID: string; callID: string } },
+    input: {
+      sessionID: string
+      questions: Static<typeof QuestionInfo>[]
+      tool?: { messageID: string; callID: string }
+    },
     signal: AbortSignal,
   ): Promise<Answer[]> {
     if (signal.aborted) return Promise.reject(new QuestionRejectedError())
-    const request: QuestionRequestInfo = { id: ascendingId('que'), sessionID: input.sessionID, questions: input.questions, ...(input.tool ? { tool: input.tool } : {}) }
+    const request: QuestionRequestInfo = {
+      id: ascendingId('que'),
+      sessionID: input.sessionID,
+      questions: input.questions,
+      ...(input.tool ? { tool: input.tool } : {}),
+    }
     const pending = this.pending(instance)
     return new Promise<Answer[]>((resolve, reject) => {
       // A question waiting on the user keeps the instance out of LRU eviction.
       const unpin = instance.pin(`question ${request.id}`)
       const onAbort = () => {
         unpin()
-        if (pending.delete(request.id)) this.kernel.publish(instance, QuestionRejected, { sessionID: request.sessionID, requestID: request.id })
+        if (pending.delete(request.id))
+          this.kernel.publish(instance, QuestionRejected, { sessionID: request.sessionID, requestID: request.id })
         reject(new QuestionRejectedError())
       }
       const done = () => {

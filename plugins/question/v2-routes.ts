@@ -2,7 +2,14 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { Type, type Static } from 'typebox'
 import type { Instance } from '../../kernel/instance.js'
 import { named, ref } from '../../kernel/schemas.js'
-import { DataEnvelope, LocationEnvelope, locationEnvelope, LocationQuery, TaggedError, v2Errors } from '../../kernel/v2.js'
+import {
+  DataEnvelope,
+  LocationEnvelope,
+  locationEnvelope,
+  LocationQuery,
+  TaggedError,
+  v2Errors,
+} from '../../kernel/v2.js'
 import type {} from '../session/types.js' // app.sessions, when the session plugin runs
 import { QuestionNotFoundError } from './errors.js'
 import { QuestionReplyInput, QuestionRequest } from './schemas.js'
@@ -10,27 +17,38 @@ import type { QuestionService } from './service.js'
 
 const tags = ['question']
 const SessionParams = Type.Object({ sessionID: Type.String({ pattern: '^ses', maxLength: 100 }) })
-const RequestParams = Type.Object({ sessionID: Type.String({ pattern: '^ses', maxLength: 100 }), requestID: Type.String({ pattern: '^que', maxLength: 100 }) })
+const RequestParams = Type.Object({
+  sessionID: Type.String({ pattern: '^ses', maxLength: 100 }),
+  requestID: Type.String({ pattern: '^que', maxLength: 100 }),
+})
 
 export const QuestionNotFoundErrorBody = named(
   'QuestionNotFoundError',
-  Type.Object({ _tag: Type.Literal('QuestionNotFoundError'), requestID: Type.String(), message: Type.String() }, { additionalProperties: false }),
+  Type.Object(
+    { _tag: Type.Literal('QuestionNotFoundError'), requestID: Type.String(), message: Type.String() },
+    { additionalProperties: false },
+  ),
 )
-const SessionNotFound = Type.Object({ _tag: Type.Literal('SessionNotFoundError'), sessionID: Type.String(), message: Type.String() }, { additionalProperties: false })
+const SessionNotFound = Type.Object(
+  { _tag: Type.Literal('SessionNotFoundError'), sessionID: Type.String(), message: Type.String() },
+  { additionalProperties: false },
+)
 const notFound = v2Errors({ 404: Type.Union([ref(QuestionNotFoundErrorBody), SessionNotFound]) })
 
 /** `/api/question/request` and `/api/session/:id/question…`: the same pending questions as `/question`. */
 export function registerQuestionV2Routes(app: FastifyInstance, service: QuestionService): void {
   const sessionInstance = async (request: FastifyRequest): Promise<{ instance: Instance; sessionID: string }> => {
     const { sessionID } = request.params as { sessionID: string }
-    if (!app.hasDecorator('sessions')) throw new TaggedError('SessionNotFoundError', 404, `Session not found: ${sessionID}`, { sessionID })
+    if (!app.hasDecorator('sessions'))
+      throw new TaggedError('SessionNotFoundError', 404, `Session not found: ${sessionID}`, { sessionID })
     return { instance: await app.sessions.locate(sessionID), sessionID }
   }
   /** The pending request, which must belong to the session. */
   const requestOf = async (request: FastifyRequest) => {
     const { instance, sessionID } = await sessionInstance(request)
     const { requestID } = request.params as { requestID: string }
-    if (!service.list(instance).some((entry) => entry.id === requestID && entry.sessionID === sessionID)) throw new QuestionNotFoundError(requestID)
+    if (!service.list(instance).some((entry) => entry.id === requestID && entry.sessionID === sessionID))
+      throw new QuestionNotFoundError(requestID)
     return { instance, requestID }
   }
 
@@ -76,7 +94,8 @@ export function registerQuestionV2Routes(app: FastifyInstance, service: Question
         operationId: 'v2.session.question.reply',
         tags,
         summary: 'Answer a question',
-        description: 'One array of chosen labels (or typed text) per question; the tool call continues. `question.replied`.',
+        description:
+          'One array of chosen labels (or typed text) per question; the tool call continues. `question.replied`.',
         params: RequestParams,
         body: QuestionReplyInput,
         response: { 204: Type.Null(), ...notFound },

@@ -153,7 +153,10 @@ export class PromptAdmission {
       async (state) => {
         // Not `this.abort()`: a disposed instance's `state()` throws, and the turns ran on.
         for (const run of state.runs.values()) run.controller?.abort()
-        await Promise.race([Promise.all([...state.runs.values()].map((run) => run.done)), new Promise((resolve) => setTimeout(resolve, 2000))])
+        await Promise.race([
+          Promise.all([...state.runs.values()].map((run) => run.done)),
+          new Promise((resolve) => setTimeout(resolve, 2000)),
+        ])
         this.writer.flush()
       },
     )
@@ -248,15 +251,26 @@ export class PromptAdmission {
   }
 
   /** Resolves the agent and model of a prompt; bad names are a 400 before anything is stored. */
-  async resolveAgentAndModel(instance: Instance, session: SessionInfo, input: PromptInput): Promise<{ agent: AgentInfo; model: ModelRef; info: ModelInfo }> {
-    const agent = input.agent ? await this.app.agents.get(instance, input.agent) : await this.app.agents.defaultAgent(instance)
+  async resolveAgentAndModel(
+    instance: Instance,
+    session: SessionInfo,
+    input: PromptInput,
+  ): Promise<{ agent: AgentInfo; model: ModelRef; info: ModelInfo }> {
+    const agent = input.agent
+      ? await this.app.agents.get(instance, input.agent)
+      : await this.app.agents.defaultAgent(instance)
     if (!agent) throw new BadRequestError(`Agent not found: ${input.agent}`, 'Body')
     const model: ModelRef =
-      input.model ?? agent.model ?? (session.model ? { providerID: session.model.providerID, modelID: session.model.id } : await this.app.providers.defaultModel(instance))
+      input.model ??
+      agent.model ??
+      (session.model
+        ? { providerID: session.model.providerID, modelID: session.model.id }
+        : await this.app.providers.defaultModel(instance))
     try {
       return { agent, model, info: await this.app.providers.model(instance, model) }
     } catch (error) {
-      if (isNamedError(error) && error.statusCode === 404) throw new BadRequestError(`Model not found: ${model.providerID}/${model.modelID}`, 'Body')
+      if (isNamedError(error) && error.statusCode === 404)
+        throw new BadRequestError(`Model not found: ${model.providerID}/${model.modelID}`, 'Body')
       throw error
     }
   }
@@ -271,14 +285,26 @@ export class PromptAdmission {
    * Validates and admits a prompt. Bad input fails here, before anything is stored; `reply`
    * settles when the turn that answers it ends (absent when `noReply`).
    */
-  async submit(instance: Instance, sessionID: string, input: PromptInput): Promise<{ user: MessageWithParts; reply?: Promise<MessageWithParts> }> {
+  async submit(
+    instance: Instance,
+    sessionID: string,
+    input: PromptInput,
+  ): Promise<{ user: MessageWithParts; reply?: Promise<MessageWithParts> }> {
     const prepared = await this.prepare(instance, sessionID, input)
     const { user, agent, model } = prepared
     // From here to the admission below nothing awaits: the id is taken, stored and admitted in one step.
     const busy = this.isBusy(instance, sessionID)
     // Subtasks run before the model answers, so a prompt carrying them cannot join a running turn.
     const ownTurn = busy && !input.noReply && user.parts.some((part) => part.type === 'subtask')
-    if (ownTurn) return { user, reply: this.enqueue(instance, sessionID, () => (input.messageID ? undefined : this.renumber(user), prepared.store())) }
+    if (ownTurn)
+      return {
+        user,
+        reply: this.enqueue(
+          instance,
+          sessionID,
+          () => (input.messageID ? undefined : this.renumber(user), prepared.store()),
+        ),
+      }
     prepared.store()
     if (input.noReply) {
       // While busy it still joins the conversation at the next step boundary, like any prompt.
@@ -298,28 +324,50 @@ export class PromptAdmission {
    * files read. `store()` saves it (the conversation's next message) and publishes `prompted`;
    * the id is checked again there, since a prompt may wait before it joins.
    */
-  async prepare(instance: Instance, sessionID: string, input: PromptInput, delivery: DeliveryMode = 'steer'): Promise<PreparedPrompt> {
+  async prepare(
+    instance: Instance,
+    sessionID: string,
+    input: PromptInput,
+    delivery: DeliveryMode = 'steer',
+  ): Promise<PreparedPrompt> {
     const session = this.sessions.get(instance, sessionID)
     const { agent, model, info: modelInfo } = await this.resolveAgentAndModel(instance, session, input)
-    if (input.format?.type === 'json_schema' && !input.format.schema) throw new BadRequestError('format.schema is required when format.type is "json_schema"', 'Body')
-    if (input.messageID && this.sessions.store.hasMessageID(input.messageID)) throw new BadRequestError(`Message already exists: ${input.messageID}`, 'Body')
+    if (input.format?.type === 'json_schema' && !input.format.schema)
+      throw new BadRequestError('format.schema is required when format.type is "json_schema"', 'Body')
+    if (input.messageID && this.sessions.store.hasMessageID(input.messageID))
+      throw new BadRequestError(`Message already exists: ${input.messageID}`, 'Body')
     const draftID = input.messageID ?? ascendingId('msg')
     const parts = userParts(instance, sessionID, draftID, input)
     const variant = input.variant ?? agent.variant
-    const info: UserMessage = { id: draftID, sessionID, role: 'user', time: { created: Date.now() }, agent: agent.name, model: { ...model, ...(variant ? { variant } : {}) } }
+    const info: UserMessage = {
+      id: draftID,
+      sessionID,
+      role: 'user',
+      time: { created: Date.now() },
+      agent: agent.name,
+      model: { ...model, ...(variant ? { variant } : {}) },
+    }
     if (input.system) info.system = input.system
     if (input.tools) info.tools = input.tools
     if (input.format) info.format = input.format
     // OpenCode plugins may change the message before it is stored.
-    await triggerHook(this.kernel, instance, 'chat.message', { sessionID, agent: input.agent, model: input.model, messageID: input.messageID, variant: input.variant }, { message: info, parts })
+    await triggerHook(
+      this.kernel,
+      instance,
+      'chat.message',
+      { sessionID, agent: input.agent, model: input.model, messageID: input.messageID, variant: input.variant },
+      { message: info, parts },
+    )
     const messageID = input.messageID ?? ascendingId('msg')
-    if (this.sessions.store.hasMessageID(messageID)) throw new BadRequestError(`Message already exists: ${messageID}`, 'Body')
+    if (this.sessions.store.hasMessageID(messageID))
+      throw new BadRequestError(`Message already exists: ${messageID}`, 'Body')
     info.id = messageID
     for (const part of parts) part.messageID = messageID
     const user: UserWithParts = { info, parts }
     const prepared: PreparedPrompt = { user, agent, model: modelInfo, store: () => user }
     prepared.store = (options: { inOrder?: boolean } = {}): UserWithParts => {
-      if (this.sessions.store.hasMessageID(user.info.id)) throw new BadRequestError(`Message already exists: ${user.info.id}`, 'Body')
+      if (this.sessions.store.hasMessageID(user.info.id))
+        throw new BadRequestError(`Message already exists: ${user.info.id}`, 'Body')
       // A prompt that waited (queued, parked) joins after messages newer than its id: it takes a
       // new id, so the conversation (ordered by id, for the model and every client) stays in order.
       const newest = this.sessions.store.page(sessionID, 1).messages[0]?.info.id
@@ -353,7 +401,11 @@ export class PromptAdmission {
    * `queue` ones each as a turn of its own once nothing else waits. `promoted` runs as one joins.
    * Nobody waits for the reply: clients follow the events.
    */
-  schedule(instance: Instance, sessionID: string, inputs: { prepared: PreparedPrompt; delivery: DeliveryMode; promoted: () => void }[]): void {
+  schedule(
+    instance: Instance,
+    sessionID: string,
+    inputs: { prepared: PreparedPrompt; delivery: DeliveryMode; promoted: () => void }[],
+  ): void {
     if (!inputs.length) return
     const run = this.run(instance, sessionID)
     for (const { prepared, delivery, promoted } of inputs) {
@@ -363,7 +415,14 @@ export class PromptAdmission {
         return prepared.user
       }
       if (delivery === 'queue') run.queue.push({ promote, waiter: UNANSWERED })
-      else run.pending.push({ user: prepared.user, agent: prepared.agent, model: prepared.model, waiter: UNANSWERED, promote })
+      else
+        run.pending.push({
+          user: prepared.user,
+          agent: prepared.agent,
+          model: prepared.model,
+          waiter: UNANSWERED,
+          promote,
+        })
     }
     run.done ??= this.drive(instance, sessionID, run)
   }
@@ -379,10 +438,18 @@ export class PromptAdmission {
    * `POST …/summarize`: queues a compaction request (a user message with a `compaction` part)
    * answered by a summary with this model; with `auto`, the work continues after it.
    */
-  async compact(instance: Instance, sessionID: string, input: { providerID: string; modelID: string; auto?: boolean }): Promise<MessageWithParts> {
+  async compact(
+    instance: Instance,
+    sessionID: string,
+    input: { providerID: string; modelID: string; auto?: boolean },
+  ): Promise<MessageWithParts> {
     const session = this.sessions.get(instance, sessionID)
     const current = session.agent && (await this.app.agents.get(instance, session.agent)) ? session.agent : undefined
-    const { agent, model } = await this.resolveAgentAndModel(instance, session, { agent: current, model: { providerID: input.providerID, modelID: input.modelID }, parts: [] })
+    const { agent, model } = await this.resolveAgentAndModel(instance, session, {
+      agent: current,
+      model: { providerID: input.providerID, modelID: input.modelID },
+      parts: [],
+    })
     return this.enqueue(instance, sessionID, () => {
       this.startingNewTurn(instance, this.sessions.get(instance, sessionID))
       return this.saveUser(instance, compactionRequest({ sessionID, agent: agent.name, model }, input.auto ?? false))

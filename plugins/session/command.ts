@@ -32,7 +32,8 @@ const TEMPLATE_SHELL_TIMEOUT_MS = 60_000
 export function parseModel(value: string | ModelRef): ModelRef {
   if (typeof value !== 'string') return value
   const slash = value.indexOf('/')
-  if (slash <= 0 || slash === value.length - 1) throw new BadRequestError(`Invalid model "${value}": expected providerID/modelID`, 'Body')
+  if (slash <= 0 || slash === value.length - 1)
+    throw new BadRequestError(`Invalid model "${value}": expected providerID/modelID`, 'Body')
   return { providerID: value.slice(0, slash), modelID: value.slice(slash + 1) }
 }
 
@@ -88,25 +89,64 @@ export class SessionCommands {
     const command = await this.app.commands.get(instance, input.command)
     if (!command) throw new NotFoundError(`Command not found: ${input.command}`)
     const agentName = command.agent ?? input.agent
-    const agent = agentName ? await this.app.agents.get(instance, agentName) : await this.app.agents.defaultAgent(instance)
+    const agent = agentName
+      ? await this.app.agents.get(instance, agentName)
+      : await this.app.agents.defaultAgent(instance)
     if (!agent) throw new BadRequestError(`Agent not found: ${agentName}`, 'Body')
-    const model = command.model ? parseModel(command.model) : input.model !== undefined ? parseModel(input.model) : undefined
+    const model = command.model
+      ? parseModel(command.model)
+      : input.model !== undefined
+        ? parseModel(input.model)
+        : undefined
 
-    const expanded = await this.expandShell(instance, sessionID, agent.name, fillArguments(command.template, input.arguments))
+    const expanded = await this.expandShell(
+      instance,
+      sessionID,
+      agent.name,
+      fillArguments(command.template, input.arguments),
+    )
     const text = expanded.trim()
     const subtask = (agent.mode === 'subagent' && command.subtask !== false) || command.subtask === true
     let parts: PartInput[]
     let promptAgent: string | undefined = agent.name
     if (subtask) {
-      parts = [{ type: 'subtask', agent: agent.name, description: command.description ?? command.name, command: command.name, prompt: text, ...(model ? { model } : {}) }]
+      parts = [
+        {
+          type: 'subtask',
+          agent: agent.name,
+          description: command.description ?? command.name,
+          command: command.name,
+          prompt: text,
+          ...(model ? { model } : {}),
+        },
+      ]
       // The subagent works in a child session; this session keeps its primary agent.
-      promptAgent = input.agent && input.agent !== agent.name ? input.agent : agent.mode === 'subagent' ? undefined : agent.name
+      promptAgent =
+        input.agent && input.agent !== agent.name ? input.agent : agent.mode === 'subagent' ? undefined : agent.name
     } else {
       parts = [{ type: 'text', text }, ...(await this.referencedParts(instance, text)), ...(input.parts ?? [])]
     }
-    parts = (await triggerHook(this.kernel, instance, 'command.execute.before', { command: command.name, sessionID, arguments: input.arguments }, { parts })).parts
-    const reply = await this.admission.prompt(instance, sessionID, { parts, ...(promptAgent ? { agent: promptAgent } : {}), ...(model && !subtask ? { model } : {}), ...(input.messageID ? { messageID: input.messageID } : {}) })
-    this.kernel.publish(instance, CommandExecuted, { name: command.name, sessionID, arguments: input.arguments, messageID: reply.info.id })
+    parts = (
+      await triggerHook(
+        this.kernel,
+        instance,
+        'command.execute.before',
+        { command: command.name, sessionID, arguments: input.arguments },
+        { parts },
+      )
+    ).parts
+    const reply = await this.admission.prompt(instance, sessionID, {
+      parts,
+      ...(promptAgent ? { agent: promptAgent } : {}),
+      ...(model && !subtask ? { model } : {}),
+      ...(input.messageID ? { messageID: input.messageID } : {}),
+    })
+    this.kernel.publish(instance, CommandExecuted, {
+      name: command.name,
+      sessionID,
+      arguments: input.arguments,
+      messageID: reply.info.id,
+    })
     return reply
   }
 
@@ -130,7 +170,12 @@ export class SessionCommands {
           ask: async () => {},
         }
         try {
-          return (await bash.execute({ command: command!, description: 'command template', timeout: TEMPLATE_SHELL_TIMEOUT_MS }, context)).output.trimEnd()
+          return (
+            await bash.execute(
+              { command: command!, description: 'command template', timeout: TEMPLATE_SHELL_TIMEOUT_MS },
+              context,
+            )
+          ).output.trimEnd()
         } catch (error) {
           return `Error executing command: ${error instanceof Error ? error.message : String(error)}`
         }
@@ -151,7 +196,12 @@ export class SessionCommands {
         continue
       }
       const directory = statSync(path).isDirectory()
-      parts.push({ type: 'file', url: pathToFileURL(path).href, filename: basename(path) || name, mime: directory ? 'application/x-directory' : 'text/plain' })
+      parts.push({
+        type: 'file',
+        url: pathToFileURL(path).href,
+        filename: basename(path) || name,
+        mime: directory ? 'application/x-directory' : 'text/plain',
+      })
     }
     return parts
   }

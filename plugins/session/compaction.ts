@@ -3,7 +3,15 @@
 import { ascendingId } from '../../kernel/ids.js'
 import type { ConfigObject } from '../../kernel/config.js'
 import type { ModelInfo } from '../provider/types.js'
-import type { CompactionPart, MessageError, MessageWithParts, TextPart, Tokens, ToolPart, UserMessage } from './schemas.js'
+import type {
+  CompactionPart,
+  MessageError,
+  MessageWithParts,
+  TextPart,
+  Tokens,
+  ToolPart,
+  UserMessage,
+} from './schemas.js'
 
 /** What the compaction request says to the model (and shows in later history). */
 export const COMPACTION_QUESTION = 'What did we do so far?'
@@ -30,11 +38,19 @@ export function isOverflow(tokens: Tokens, model: ModelInfo, config: ConfigObjec
 }
 
 /** What a synthetic user message copies from the one it follows. */
-export type UserTemplate = Pick<UserMessage, 'sessionID' | 'agent' | 'model'> & Partial<Pick<UserMessage, 'system' | 'tools' | 'format'>>
+export type UserTemplate = Pick<UserMessage, 'sessionID' | 'agent' | 'model'> &
+  Partial<Pick<UserMessage, 'system' | 'tools' | 'format'>>
 
 /** A user message (unsaved) in the style of `like`: same agent, model, system, tools and format. */
 function userLike(like: UserTemplate): UserMessage {
-  const info: UserMessage = { id: ascendingId('msg'), sessionID: like.sessionID, role: 'user', time: { created: Date.now() }, agent: like.agent, model: like.model }
+  const info: UserMessage = {
+    id: ascendingId('msg'),
+    sessionID: like.sessionID,
+    role: 'user',
+    time: { created: Date.now() },
+    agent: like.agent,
+    model: like.model,
+  }
   if (like.system) info.system = like.system
   if (like.tools) info.tools = like.tools
   if (like.format) info.format = like.format
@@ -44,14 +60,27 @@ function userLike(like: UserTemplate): UserMessage {
 /** The user message that asks for a summary. */
 export function compactionRequest(like: UserTemplate, auto: boolean): UserWithParts {
   const info = userLike(like)
-  const part: CompactionPart = { id: ascendingId('prt'), sessionID: info.sessionID, messageID: info.id, type: 'compaction', auto }
+  const part: CompactionPart = {
+    id: ascendingId('prt'),
+    sessionID: info.sessionID,
+    messageID: info.id,
+    type: 'compaction',
+    auto,
+  }
   return { info, parts: [part] }
 }
 
 /** A synthetic prompt (unsaved) in the style of `like`. */
 export function syntheticRequest(like: UserTemplate, text: string): UserWithParts {
   const info = userLike(like)
-  const part: TextPart = { id: ascendingId('prt'), sessionID: info.sessionID, messageID: info.id, type: 'text', text, synthetic: true }
+  const part: TextPart = {
+    id: ascendingId('prt'),
+    sessionID: info.sessionID,
+    messageID: info.id,
+    type: 'text',
+    text,
+    synthetic: true,
+  }
   return { info, parts: [part] }
 }
 
@@ -98,7 +127,8 @@ export function partsToPrune(history: MessageWithParts[]): ToolPart[] {
   return pruned > PRUNE_MINIMUM ? parts : []
 }
 
-const OVERFLOW_MESSAGE = /context.{0,30}(length|window|limit|size)|maximum context|too many tokens|prompt is too long|input is too long|too large for the model|exceeds? the (maximum|max|context)|token limit/i
+const OVERFLOW_MESSAGE =
+  /context.{0,30}(length|window|limit|size)|maximum context|too many tokens|prompt is too long|input is too long|too large for the model|exceeds? the (maximum|max|context)|token limit/i
 
 /** Whether a failed reply says the request did not fit the model's context. */
 export function isContextOverflow(error: MessageError | undefined): boolean {

@@ -73,7 +73,10 @@ export function toModelMessages(history: MessageWithParts[]): ModelMessage[] {
         const state = part.state
         const output =
           state.status === 'completed'
-            ? { type: 'text' as const, value: state.time.compacted ? '[Old tool result content cleared]' : state.output }
+            ? {
+                type: 'text' as const,
+                value: state.time.compacted ? '[Old tool result content cleared]' : state.output,
+              }
             : { type: 'error-text' as const, value: state.status === 'error' ? state.error : INTERRUPTED }
         results.push({ type: 'tool-result', toolCallId: part.callID, toolName: part.tool, output })
       }

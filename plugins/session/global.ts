@@ -10,17 +10,27 @@ import type { SessionStore } from './store.js'
 
 export const ProjectSummary = named(
   'ProjectSummary',
-  Type.Object({ id: Type.String(), name: Type.Optional(Type.String()), worktree: Type.String() }, { additionalProperties: false }),
+  Type.Object(
+    { id: Type.String(), name: Type.Optional(Type.String()), worktree: Type.String() },
+    { additionalProperties: false },
+  ),
 )
 
 /** A session with the project it belongs to (`null` when that project is not recorded). */
-export const GlobalSession = named('GlobalSession', Type.Unsafe<unknown>({ allOf: [ref(SessionInfo), Type.Object({ project: Type.Union([ref(ProjectSummary), Type.Null()]) })] }))
+export const GlobalSession = named(
+  'GlobalSession',
+  Type.Unsafe<unknown>({
+    allOf: [ref(SessionInfo), Type.Object({ project: Type.Union([ref(ProjectSummary), Type.Null()]) })],
+  }),
+)
 
 const GlobalSessionQuery = Type.Object({
   ...InstanceQuery,
   roots: Type.Optional(Type.Boolean({ description: 'Only sessions without a parent' })),
   start: Type.Optional(Type.Number({ minimum: 0, description: 'Only sessions updated at or after this time (ms)' })),
-  cursor: Type.Optional(Type.Number({ minimum: 0, description: 'The `x-next-cursor` of the previous page: sessions updated before it' })),
+  cursor: Type.Optional(
+    Type.Number({ minimum: 0, description: 'The `x-next-cursor` of the previous page: sessions updated before it' }),
+  ),
   search: Type.Optional(Type.String({ maxLength: 1000, description: 'Part of the title' })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: 'Default 100' })),
   archived: Type.Optional(Type.Boolean({ description: 'Archived sessions too (left out by default)' })),
@@ -52,7 +62,11 @@ export class BlockingSubagents {
   }
 }
 
-export function registerGlobalSessionRoutes(app: FastifyInstance, store: SessionStore, subagents: BlockingSubagents): void {
+export function registerGlobalSessionRoutes(
+  app: FastifyInstance,
+  store: SessionStore,
+  subagents: BlockingSubagents,
+): void {
   registerSchemas(app, [ProjectSummary, GlobalSession])
 
   app.get(
@@ -72,13 +86,28 @@ export function registerGlobalSessionRoutes(app: FastifyInstance, store: Session
     async (request, reply) => {
       const query = request.query as Static<typeof GlobalSessionQuery>
       const limit = query.limit ?? 100
-      const rows = store.listGlobalSessions({ roots: query.roots, start: query.start, cursor: query.cursor, search: query.search, archived: query.archived, limit })
+      const rows = store.listGlobalSessions({
+        roots: query.roots,
+        start: query.start,
+        cursor: query.cursor,
+        search: query.search,
+        archived: query.archived,
+        limit,
+      })
       const summaries = new Map<string, string>()
       const summary = (projectID: string): string => {
         let json = summaries.get(projectID)
         if (json === undefined) {
           const project = app.hasDecorator('projects') ? app.projects.get(projectID) : undefined
-          json = JSON.stringify(project ? { id: project.id, ...(project.name !== undefined ? { name: project.name } : {}), worktree: project.worktree } : null)
+          json = JSON.stringify(
+            project
+              ? {
+                  id: project.id,
+                  ...(project.name !== undefined ? { name: project.name } : {}),
+                  worktree: project.worktree,
+                }
+              : null,
+          )
           summaries.set(projectID, json)
         }
         return json

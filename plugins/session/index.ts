@@ -81,10 +81,15 @@ export default definePlugin({
     ])
     registerSchemas(app, SESSION_V2_SCHEMAS)
     kernel.storage.migrate('session', SESSION_MIGRATIONS)
-    const store = new SessionStore(kernel.storage.db, kernel.keep('session.histories', () => new Map()))
+    const store = new SessionStore(
+      kernel.storage.db,
+      kernel.keep('session.histories', () => new Map()),
+    )
     kernel.extensions.provide(SyncProjectors, 'session', sessionProjector(store))
     const sessions = new SessionService(kernel, store)
-    const writer = new PartWriter(store, 250, (error) => kernel.log.error({ err: error }, 'writing streamed parts failed'))
+    const writer = new PartWriter(store, 250, (error) =>
+      kernel.log.error({ err: error }, 'writing streamed parts failed'),
+    )
     const history = new SessionHistory(app, kernel, sessions)
     const runner = new PromptRunner(app, kernel, sessions, writer, history)
     const admission = new PromptAdmission(app, kernel, sessions, writer, history, runner)
@@ -116,10 +121,15 @@ export default definePlugin({
     const api: SessionApi = {
       get: (instance, sessionID) => sessions.get(instance, sessionID),
       holdInterrupted: (hold) => void holds.push(hold),
-      resumeTool: (instance, sessionID, messageID, callID, outcome) => admission.resume(instance, sessionID, messageID, callID, outcome),
+      resumeTool: (instance, sessionID, messageID, callID, outcome) =>
+        admission.resume(instance, sessionID, messageID, callID, outcome),
       create: (instance, input) => sessions.create(instance, input),
       async promptText(instance, sessionID, input) {
-        const reply = await admission.prompt(instance, sessionID, { parts: [{ type: 'text', text: input.text }], agent: input.agent, model: input.model })
+        const reply = await admission.prompt(instance, sessionID, {
+          parts: [{ type: 'text', text: input.text }],
+          agent: input.agent,
+          model: input.model,
+        })
         const error = reply.info.role === 'assistant' ? reply.info.error : undefined
         if (error) throw new Error(`${error.name}: ${String((error.data as { message?: unknown }).message ?? '')}`)
         return ownText(reply.parts)
@@ -140,7 +150,11 @@ export default definePlugin({
       commands: new SessionCommands(app, kernel, sessions, admission),
     })
     registerSessionV2Routes(app, kernel, { sessions, admission })
-    registerSessionV2LoopRoutes(app, kernel, { sessions, admission, inputs: new SessionInputs(kernel.storage.db, kernel, sessions, admission) })
+    registerSessionV2LoopRoutes(app, kernel, {
+      sessions,
+      admission,
+      inputs: new SessionInputs(kernel.storage.db, kernel, sessions, admission),
+    })
     registerSessionV2EventRoutes(app, kernel, { sessions })
     registerSessionRevertRoutes(app, kernel, { sessions, admission, history })
     registerGlobalSessionRoutes(app, store, subagents)
@@ -151,7 +165,12 @@ export default definePlugin({
  * Tool parts and replies a crash left unfinished become errors, so no client waits on them
  * forever, except calls a plugin holds to resume (a pending permission); their replies stay open.
  */
-function recoverInterruptedParts(store: SessionStore, holds: InterruptedCallHold[], runner: PromptRunner, directory?: string): void {
+function recoverInterruptedParts(
+  store: SessionStore,
+  holds: InterruptedCallHold[],
+  runner: PromptRunner,
+  directory?: string,
+): void {
   const now = Date.now()
   const parts = store.activeParts(directory)
   const open = new Set<string>()
@@ -165,7 +184,12 @@ function recoverInterruptedParts(store: SessionStore, holds: InterruptedCallHold
       continue
     }
     const start = part.state.status === 'running' ? part.state.time.start : now
-    part.state = { status: 'error', input: part.state.input, error: 'Tool execution was interrupted (the server stopped)', time: { start, end: now } }
+    part.state = {
+      status: 'error',
+      input: part.state.input,
+      error: 'Tool execution was interrupted (the server stopped)',
+      time: { start, end: now },
+    }
     changed.push(part)
   }
   if (changed.length) store.saveParts(changed)

@@ -30,7 +30,8 @@ export function userParts(instance: Instance, sessionID: string, messageID: stri
     } else {
       parts.push({ ...part, id, sessionID, messageID })
       if (part.url.startsWith('file://')) parts.push(...inlineFile(instance, sessionID, messageID, part.url, part.mime))
-      else if (!part.url.startsWith('data:')) throw new BadRequestError(`Unsupported file URL (use file:// or data:): ${part.url.slice(0, 100)}`, 'Body')
+      else if (!part.url.startsWith('data:'))
+        throw new BadRequestError(`Unsupported file URL (use file:// or data:): ${part.url.slice(0, 100)}`, 'Body')
     }
   }
   return parts
@@ -46,16 +47,25 @@ function inlineFile(instance: Instance, sessionID: string, messageID: string, ur
   if (!realPathInside(path, [instance.worktree, instance.directory])) {
     throw new BadRequestError(`File is outside the project: ${path}`, 'Body')
   }
-  const synthetic = (text: string): TextPart => ({ id: ascendingId('prt'), sessionID, messageID, type: 'text', text, synthetic: true })
+  const synthetic = (text: string): TextPart => ({
+    id: ascendingId('prt'),
+    sessionID,
+    messageID,
+    type: 'text',
+    text,
+    synthetic: true,
+  })
   const rel = relative(instance.worktree, path) || '.'
   const stat = lstatSync(path)
   if (stat.isDirectory()) {
-    const entries = readdirSync(path, { withFileTypes: true }).map((entry) => entry.name + (entry.isDirectory() ? '/' : ''))
+    const entries = readdirSync(path, { withFileTypes: true }).map(
+      (entry) => entry.name + (entry.isDirectory() ? '/' : ''),
+    )
     return [synthetic(`Listing of directory ${rel}:\n${entries.sort().join('\n')}`)]
   }
   if (mime.startsWith('image/') || mime === 'application/pdf') return []
-  if (stat.size > MAX_INLINE_FILE_BYTES) return [synthetic(`File ${rel} is too large to include (${stat.size} bytes); read parts of it with the read tool.`)]
+  if (stat.size > MAX_INLINE_FILE_BYTES)
+    return [synthetic(`File ${rel} is too large to include (${stat.size} bytes); read parts of it with the read tool.`)]
   const content = readFileSync(path, 'utf8')
   return [synthetic(`Contents of ${rel}:\n\`\`\`\n${content}\n\`\`\``)]
 }
-

@@ -61,10 +61,22 @@ export interface SessionParts {
   commands: SessionCommands
 }
 
-export function registerSessionRoutes(app: FastifyInstance, kernel: Kernel, { sessions, admission, history, shell, commands }: SessionParts): void {
+export function registerSessionRoutes(
+  app: FastifyInstance,
+  kernel: Kernel,
+  { sessions, admission, history, shell, commands }: SessionParts,
+): void {
   app.get(
     '/session',
-    { schema: { operationId: 'session.list', tags, summary: 'List sessions, most recently updated first', querystring: SessionListQuery, response: { 200: Type.Array(ref(SessionInfo)) } } },
+    {
+      schema: {
+        operationId: 'session.list',
+        tags,
+        summary: 'List sessions, most recently updated first',
+        querystring: SessionListQuery,
+        response: { 200: Type.Array(ref(SessionInfo)) },
+      },
+    },
     async (request, reply) => {
       const query = request.query as Static<typeof SessionListQuery>
       // Stored JSON goes out as is: no parse and re-serialise per request.
@@ -82,25 +94,62 @@ export function registerSessionRoutes(app: FastifyInstance, kernel: Kernel, { se
 
   app.get(
     '/session/status',
-    { schema: { operationId: 'session.status', tags, summary: 'Status of every non-idle session', querystring, response: { 200: Type.Record(Type.String(), ref(SessionStatus)) } } },
+    {
+      schema: {
+        operationId: 'session.status',
+        tags,
+        summary: 'Status of every non-idle session',
+        querystring,
+        response: { 200: Type.Record(Type.String(), ref(SessionStatus)) },
+      },
+    },
     async (request) => admission.statuses(request.instance),
   )
 
   app.post(
     '/session',
-    { schema: { operationId: 'session.create', tags, summary: 'Create a session', querystring, body: optionalBody(SessionCreateInput), response: { 200: ref(SessionInfo) } } },
-    async (request) => sessions.create(request.instance, (request.body as Static<typeof SessionCreateInput> | undefined) ?? {}),
+    {
+      schema: {
+        operationId: 'session.create',
+        tags,
+        summary: 'Create a session',
+        querystring,
+        body: optionalBody(SessionCreateInput),
+        response: { 200: ref(SessionInfo) },
+      },
+    },
+    async (request) =>
+      sessions.create(request.instance, (request.body as Static<typeof SessionCreateInput> | undefined) ?? {}),
   )
 
   app.get(
     '/session/:sessionID',
-    { schema: { operationId: 'session.get', tags, summary: 'Get a session', querystring, params: SessionParams, response: { 200: ref(SessionInfo) } } },
+    {
+      schema: {
+        operationId: 'session.get',
+        tags,
+        summary: 'Get a session',
+        querystring,
+        params: SessionParams,
+        response: { 200: ref(SessionInfo) },
+      },
+    },
     async (request) => sessions.get(request.instance, (request.params as Static<typeof SessionParams>).sessionID),
   )
 
   app.patch(
     '/session/:sessionID',
-    { schema: { operationId: 'session.update', tags, summary: 'Update a session', querystring, params: SessionParams, body: SessionUpdateInput, response: { 200: ref(SessionInfo) } } },
+    {
+      schema: {
+        operationId: 'session.update',
+        tags,
+        summary: 'Update a session',
+        querystring,
+        params: SessionParams,
+        body: SessionUpdateInput,
+        response: { 200: ref(SessionInfo) },
+      },
+    },
     async (request) => {
       const { sessionID } = request.params as Static<typeof SessionParams>
       const body = request.body as Static<typeof SessionUpdateInput>
@@ -118,7 +167,16 @@ export function registerSessionRoutes(app: FastifyInstance, kernel: Kernel, { se
 
   app.delete(
     '/session/:sessionID',
-    { schema: { operationId: 'session.delete', tags, summary: 'Delete a session, its children, messages and parts', querystring, params: SessionParams, response: { 200: Type.Boolean() } } },
+    {
+      schema: {
+        operationId: 'session.delete',
+        tags,
+        summary: 'Delete a session, its children, messages and parts',
+        querystring,
+        params: SessionParams,
+        response: { 200: Type.Boolean() },
+      },
+    },
     async (request) => {
       const { sessionID } = request.params as Static<typeof SessionParams>
       sessions.get(request.instance, sessionID)
@@ -130,7 +188,16 @@ export function registerSessionRoutes(app: FastifyInstance, kernel: Kernel, { se
 
   app.get(
     '/session/:sessionID/children',
-    { schema: { operationId: 'session.children', tags, summary: 'Child sessions', querystring, params: SessionParams, response: { 200: Type.Array(ref(SessionInfo)) } } },
+    {
+      schema: {
+        operationId: 'session.children',
+        tags,
+        summary: 'Child sessions',
+        querystring,
+        params: SessionParams,
+        response: { 200: Type.Array(ref(SessionInfo)) },
+      },
+    },
     async (request) => {
       const { sessionID } = request.params as Static<typeof SessionParams>
       sessions.get(request.instance, sessionID)
@@ -155,8 +222,13 @@ export function registerSessionRoutes(app: FastifyInstance, kernel: Kernel, { se
       const query = request.query as Static<typeof MessageListQuery>
       sessions.get(request.instance, sessionID)
       reply.type('application/json; charset=utf-8')
-      if (query.limit === undefined && query.before === undefined) return reply.send(sessions.store.allMessagesBody(sessionID))
-      const page = sessions.store.pageJson(sessionID, query.limit ?? 100, query.before ? decodeCursor(query.before) : undefined)
+      if (query.limit === undefined && query.before === undefined)
+        return reply.send(sessions.store.allMessagesBody(sessionID))
+      const page = sessions.store.pageJson(
+        sessionID,
+        query.limit ?? 100,
+        query.before ? decodeCursor(query.before) : undefined,
+      )
       if (page.next) {
         const cursor = encodeCursor(page.next)
         const url = new URL(request.url, 'http://localhost')
@@ -170,7 +242,16 @@ export function registerSessionRoutes(app: FastifyInstance, kernel: Kernel, { se
 
   app.get(
     '/session/:sessionID/message/:messageID',
-    { schema: { operationId: 'session.message', tags, summary: 'One message with its parts', querystring, params: MessageParams, response: { 200: ref(MessageWithParts) } } },
+    {
+      schema: {
+        operationId: 'session.message',
+        tags,
+        summary: 'One message with its parts',
+        querystring,
+        params: MessageParams,
+        response: { 200: ref(MessageWithParts) },
+      },
+    },
     async (request) => {
       const { sessionID, messageID } = request.params as Static<typeof MessageParams>
       return sessions.message(request.instance, sessionID, messageID)
@@ -179,7 +260,16 @@ export function registerSessionRoutes(app: FastifyInstance, kernel: Kernel, { se
 
   app.delete(
     '/session/:sessionID/message/:messageID',
-    { schema: { operationId: 'session.deleteMessage', tags, summary: 'Delete a message and its parts', querystring, params: MessageParams, response: { 200: Type.Boolean() } } },
+    {
+      schema: {
+        operationId: 'session.deleteMessage',
+        tags,
+        summary: 'Delete a message and its parts',
+        querystring,
+        params: MessageParams,
+        response: { 200: Type.Boolean() },
+      },
+    },
     async (request) => {
       const { sessionID, messageID } = request.params as Static<typeof MessageParams>
       admission.assertIdle(request.instance, sessionID)
@@ -190,7 +280,16 @@ export function registerSessionRoutes(app: FastifyInstance, kernel: Kernel, { se
 
   app.delete(
     '/session/:sessionID/message/:messageID/part/:partID',
-    { schema: { operationId: 'part.delete', tags, summary: 'Delete a part', querystring, params: PartParams, response: { 200: Type.Boolean() } } },
+    {
+      schema: {
+        operationId: 'part.delete',
+        tags,
+        summary: 'Delete a part',
+        querystring,
+        params: PartParams,
+        response: { 200: Type.Boolean() },
+      },
+    },
     async (request) => {
       const { sessionID, messageID, partID } = request.params as Static<typeof PartParams>
       sessions.removePart(request.instance, sessionID, messageID, partID)
@@ -200,13 +299,23 @@ export function registerSessionRoutes(app: FastifyInstance, kernel: Kernel, { se
 
   app.patch(
     '/session/:sessionID/message/:messageID/part/:partID',
-    { schema: { operationId: 'part.update', tags, summary: 'Replace a part', querystring, params: PartParams, body: ref(Part), response: { 200: ref(Part) } } },
+    {
+      schema: {
+        operationId: 'part.update',
+        tags,
+        summary: 'Replace a part',
+        querystring,
+        params: PartParams,
+        body: ref(Part),
+        response: { 200: ref(Part) },
+      },
+    },
     async (request) => {
       const { sessionID, messageID, partID } = request.params as Static<typeof PartParams>
       const part = request.body as PartValue
       sessions.part(request.instance, sessionID, messageID, partID)
       if (part.id !== partID || part.messageID !== messageID || part.sessionID !== sessionID) {
-        throw new BadRequestError('The part\'s id, messageID and sessionID must match the path', 'Body')
+        throw new BadRequestError("The part's id, messageID and sessionID must match the path", 'Body')
       }
       sessions.savePart(request.instance, part)
       return part
@@ -234,7 +343,17 @@ export function registerSessionRoutes(app: FastifyInstance, kernel: Kernel, { se
 
   app.post(
     '/session/:sessionID/prompt_async',
-    { schema: { operationId: 'session.prompt_async', tags, summary: 'Send a prompt; answers 204 at once', querystring, params: SessionParams, body: ref(PromptInput), response: { 204: Type.Null() } } },
+    {
+      schema: {
+        operationId: 'session.prompt_async',
+        tags,
+        summary: 'Send a prompt; answers 204 at once',
+        querystring,
+        params: SessionParams,
+        body: ref(PromptInput),
+        response: { 204: Type.Null() },
+      },
+    },
     async (request, reply) => {
       const { sessionID } = request.params as Static<typeof SessionParams>
       const body = request.body as Static<typeof PromptInput>
@@ -247,7 +366,16 @@ export function registerSessionRoutes(app: FastifyInstance, kernel: Kernel, { se
 
   app.post(
     '/session/:sessionID/abort',
-    { schema: { operationId: 'session.abort', tags, summary: 'Abort the running prompt and drop queued ones', querystring, params: SessionParams, response: { 200: Type.Boolean() } } },
+    {
+      schema: {
+        operationId: 'session.abort',
+        tags,
+        summary: 'Abort the running prompt and drop queued ones',
+        querystring,
+        params: SessionParams,
+        response: { 200: Type.Boolean() },
+      },
+    },
     async (request) => {
       const { sessionID } = request.params as Static<typeof SessionParams>
       sessions.get(request.instance, sessionID)
@@ -263,7 +391,8 @@ export function registerSessionRoutes(app: FastifyInstance, kernel: Kernel, { se
         operationId: 'session.diff',
         tags,
         summary: 'What the session changed',
-        description: 'Per file, from the snapshot before the first tool ran to the one after the last; with `messageID` (a user message), only that turn.',
+        description:
+          'Per file, from the snapshot before the first tool ran to the one after the last; with `messageID` (a user message), only that turn.',
         querystring: DiffQuery,
         params: SessionParams,
         response: { 200: Type.Array(ref(FileDiff)) },
@@ -282,7 +411,8 @@ export function registerSessionRoutes(app: FastifyInstance, kernel: Kernel, { se
         operationId: 'session.revert',
         tags,
         summary: 'Revert the files a message (or part) and everything after it changed',
-        description: 'Marks the session `revert`; the next prompt drops the reverted messages, unrevert restores the files. 409 while busy.',
+        description:
+          'Marks the session `revert`; the next prompt drops the reverted messages, unrevert restores the files. 409 while busy.',
         querystring,
         params: SessionParams,
         body: RevertInput,
@@ -324,7 +454,8 @@ export function registerSessionRoutes(app: FastifyInstance, kernel: Kernel, { se
         operationId: 'session.fork',
         tags,
         summary: 'Fork a session',
-        description: 'A new session with copies (new ids, same content) of the messages before `messageID`, or of all of them.',
+        description:
+          'A new session with copies (new ids, same content) of the messages before `messageID`, or of all of them.',
         querystring,
         params: SessionParams,
         body: optionalBody(ForkInput),
@@ -333,7 +464,11 @@ export function registerSessionRoutes(app: FastifyInstance, kernel: Kernel, { se
     },
     async (request) => {
       const { sessionID } = request.params as Static<typeof SessionParams>
-      return history.fork(request.instance, sessionID, (request.body as Static<typeof ForkInput> | undefined)?.messageID)
+      return history.fork(
+        request.instance,
+        sessionID,
+        (request.body as Static<typeof ForkInput> | undefined)?.messageID,
+      )
     },
   )
 
@@ -386,7 +521,8 @@ export function registerSessionRoutes(app: FastifyInstance, kernel: Kernel, { se
         operationId: 'session.init',
         tags,
         summary: 'Create or update AGENTS.md',
-        description: 'Runs the built-in `init` command with this model, its user message getting `messageID`; answers `true` when the turn ends.',
+        description:
+          'Runs the built-in `init` command with this model, its user message getting `messageID`; answers `true` when the turn ends.',
         querystring,
         params: SessionParams,
         body: InitInput,
@@ -396,7 +532,12 @@ export function registerSessionRoutes(app: FastifyInstance, kernel: Kernel, { se
     async (request) => {
       const { sessionID } = request.params as Static<typeof SessionParams>
       const body = request.body as Static<typeof InitInput>
-      const reply = await commands.run(request.instance, sessionID, { command: 'init', arguments: '', messageID: body.messageID, model: { providerID: body.providerID, modelID: body.modelID } })
+      const reply = await commands.run(request.instance, sessionID, {
+        command: 'init',
+        arguments: '',
+        messageID: body.messageID,
+        model: { providerID: body.providerID, modelID: body.modelID },
+      })
       // The project counts as initialised once the init turn ended without an error.
       const failed = reply.info.role === 'assistant' && reply.info.error !== undefined
       if (!failed && app.hasDecorator('projects')) app.projects.markInitialized(request.instance)

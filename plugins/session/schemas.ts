@@ -38,7 +38,9 @@ export const SessionInfo = named(
     summary: Type.Optional(Type.Object({ additions: Type.Number(), deletions: Type.Number(), files: Type.Number() })),
     title: Type.String(),
     agent: Type.Optional(Type.String()),
-    model: Type.Optional(Type.Object({ id: Type.String(), providerID: Type.String(), variant: Type.Optional(Type.String()) })),
+    model: Type.Optional(
+      Type.Object({ id: Type.String(), providerID: Type.String(), variant: Type.Optional(Type.String()) }),
+    ),
     version: Type.String(),
     metadata: Type.Optional(Json),
     time: Type.Object({
@@ -49,7 +51,12 @@ export const SessionInfo = named(
     }),
     permission: Type.Optional(Type.Array(ref(PermissionRule))),
     revert: Type.Optional(
-      Type.Object({ messageID: Type.String(), partID: Type.Optional(Type.String()), snapshot: Type.Optional(Type.String()), diff: Type.Optional(Type.String()) }),
+      Type.Object({
+        messageID: Type.String(),
+        partID: Type.Optional(Type.String()),
+        snapshot: Type.Optional(Type.String()),
+        diff: Type.Optional(Type.String()),
+      }),
     ),
   }),
 )
@@ -60,7 +67,12 @@ export const SessionStatus = named(
   Type.Union([
     Type.Object({ type: Type.Literal('idle') }),
     Type.Object({ type: Type.Literal('busy') }),
-    Type.Object({ type: Type.Literal('retry'), attempt: Type.Integer({ minimum: 0 }), message: Type.String(), next: Time }),
+    Type.Object({
+      type: Type.Literal('retry'),
+      attempt: Type.Integer({ minimum: 0 }),
+      message: Type.String(),
+      next: Time,
+    }),
   ]),
 )
 export type SessionStatus = Static<typeof SessionStatus>
@@ -74,7 +86,10 @@ export const MessageError = named(
     ErrorOf('UnknownError', Type.Object({ message: Type.String(), ref: Type.Optional(Type.String()) })),
     ErrorOf('MessageOutputLengthError', Type.Object({})),
     ErrorOf('MessageAbortedError', Type.Object({ message: Type.String() })),
-    ErrorOf('ContextOverflowError', Type.Object({ message: Type.String(), responseBody: Type.Optional(Type.String()) })),
+    ErrorOf(
+      'ContextOverflowError',
+      Type.Object({ message: Type.String(), responseBody: Type.Optional(Type.String()) }),
+    ),
     ErrorOf('StructuredOutputError', Type.Object({ message: Type.String(), retries: Type.Integer({ minimum: 0 }) })),
     ErrorOf(
       'APIError',
@@ -101,8 +116,16 @@ export const OutputFormat = named(
   'OutputFormat',
   Type.Object({
     type: Type.Union([Type.Literal('text'), Type.Literal('json_schema')]),
-    schema: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'JSON Schema of the answer (with `json_schema`)' })),
-    retryCount: Type.Optional(Type.Integer({ minimum: 0, maximum: 10, description: 'Reminders when the model answers without the tool (default 2)' })),
+    schema: Type.Optional(
+      Type.Record(Type.String(), Type.Unknown(), { description: 'JSON Schema of the answer (with `json_schema`)' }),
+    ),
+    retryCount: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 10,
+        description: 'Reminders when the model answers without the tool (default 2)',
+      }),
+    ),
   }),
 )
 export type OutputFormat = Static<typeof OutputFormat>
@@ -119,7 +142,13 @@ export const UserMessage = named(
     format: Type.Optional(ref(OutputFormat)),
     system: Type.Optional(Type.String()),
     tools: Type.Optional(Type.Record(Type.String(), Type.Boolean())),
-    summary: Type.Optional(Type.Object({ title: Type.Optional(Type.String()), body: Type.Optional(Type.String()), diffs: Type.Array(Type.Unknown()) })),
+    summary: Type.Optional(
+      Type.Object({
+        title: Type.Optional(Type.String()),
+        body: Type.Optional(Type.String()),
+        diffs: Type.Array(Type.Unknown()),
+      }),
+    ),
   }),
 )
 export type UserMessage = Static<typeof UserMessage>
@@ -168,13 +197,22 @@ export const TextPart = named(
 )
 export const ReasoningPart = named(
   'Part.Reasoning',
-  Type.Object({ ...PartBase, type: Type.Literal('reasoning'), text: Type.String(), metadata: Type.Optional(Json), time: TimeSpan }),
+  Type.Object({
+    ...PartBase,
+    type: Type.Literal('reasoning'),
+    text: Type.String(),
+    metadata: Type.Optional(Json),
+    time: TimeSpan,
+  }),
 )
-export const FilePartSource = Type.Object({
-  type: StringEnum(['file', 'symbol', 'resource']),
-  path: Type.Optional(Type.String()),
-  text: Type.Optional(Type.Object({ value: Type.String(), start: Type.Integer(), end: Type.Integer() })),
-}, { additionalProperties: true })
+export const FilePartSource = Type.Object(
+  {
+    type: StringEnum(['file', 'symbol', 'resource']),
+    path: Type.Optional(Type.String()),
+    text: Type.Optional(Type.Object({ value: Type.String(), start: Type.Integer(), end: Type.Integer() })),
+  },
+  { additionalProperties: true },
+)
 export const FilePart = named(
   'Part.File',
   Type.Object({
@@ -202,7 +240,14 @@ const ToolStateCompleted = Type.Object({
   title: Type.String(),
   metadata: Json,
   time: Type.Object({ start: Time, end: Time, compacted: Type.Optional(Time) }),
-  attachments: Type.Optional(Type.Array(Type.Object({ mime: Type.String(), url: Type.String(), filename: Type.Optional(Type.String()) }, { additionalProperties: true }))),
+  attachments: Type.Optional(
+    Type.Array(
+      Type.Object(
+        { mime: Type.String(), url: Type.String(), filename: Type.Optional(Type.String()) },
+        { additionalProperties: true },
+      ),
+    ),
+  ),
 })
 const ToolStateError = Type.Object({
   status: Type.Literal('error'),
@@ -211,26 +256,51 @@ const ToolStateError = Type.Object({
   metadata: Type.Optional(Json),
   time: Type.Object({ start: Time, end: Time }),
 })
-export const ToolState = named('Part.ToolState', Type.Union([ToolStatePending, ToolStateRunning, ToolStateCompleted, ToolStateError]))
+export const ToolState = named(
+  'Part.ToolState',
+  Type.Union([ToolStatePending, ToolStateRunning, ToolStateCompleted, ToolStateError]),
+)
 export type ToolState = Static<typeof ToolState>
 
 export const ToolPart = named(
   'Part.Tool',
-  Type.Object({ ...PartBase, type: Type.Literal('tool'), callID: Type.String(), tool: Type.String(), state: ref(ToolState), metadata: Type.Optional(Json) }),
+  Type.Object({
+    ...PartBase,
+    type: Type.Literal('tool'),
+    callID: Type.String(),
+    tool: Type.String(),
+    state: ref(ToolState),
+    metadata: Type.Optional(Json),
+  }),
 )
-export const StepStartPart = named('Part.StepStart', Type.Object({ ...PartBase, type: Type.Literal('step-start'), snapshot: Type.Optional(Type.String()) }))
+export const StepStartPart = named(
+  'Part.StepStart',
+  Type.Object({ ...PartBase, type: Type.Literal('step-start'), snapshot: Type.Optional(Type.String()) }),
+)
 export const StepFinishPart = named(
   'Part.StepFinish',
-  Type.Object({ ...PartBase, type: Type.Literal('step-finish'), reason: Type.String(), snapshot: Type.Optional(Type.String()), cost: Type.Number(), tokens: Tokens }),
+  Type.Object({
+    ...PartBase,
+    type: Type.Literal('step-finish'),
+    reason: Type.String(),
+    snapshot: Type.Optional(Type.String()),
+    cost: Type.Number(),
+    tokens: Tokens,
+  }),
 )
-export const PatchPart = named('Part.Patch', Type.Object({ ...PartBase, type: Type.Literal('patch'), hash: Type.String(), files: Type.Array(Type.String()) }))
+export const PatchPart = named(
+  'Part.Patch',
+  Type.Object({ ...PartBase, type: Type.Literal('patch'), hash: Type.String(), files: Type.Array(Type.String()) }),
+)
 export const AgentPart = named(
   'Part.Agent',
   Type.Object({
     ...PartBase,
     type: Type.Literal('agent'),
     name: Type.String(),
-    source: Type.Optional(Type.Object({ value: Type.String(), start: Type.Integer({ minimum: 0 }), end: Type.Integer({ minimum: 0 }) })),
+    source: Type.Optional(
+      Type.Object({ value: Type.String(), start: Type.Integer({ minimum: 0 }), end: Type.Integer({ minimum: 0 }) }),
+    ),
   }),
 )
 export const SubtaskPart = named(
@@ -247,11 +317,22 @@ export const SubtaskPart = named(
 )
 export const RetryPart = named(
   'Part.Retry',
-  Type.Object({ ...PartBase, type: Type.Literal('retry'), attempt: Type.Integer({ minimum: 0 }), error: ref(MessageError), time: Type.Object({ created: Time }) }),
+  Type.Object({
+    ...PartBase,
+    type: Type.Literal('retry'),
+    attempt: Type.Integer({ minimum: 0 }),
+    error: ref(MessageError),
+    time: Type.Object({ created: Time }),
+  }),
 )
 export const CompactionPart = named(
   'Part.Compaction',
-  Type.Object({ ...PartBase, type: Type.Literal('compaction'), auto: Type.Boolean(), overflow: Type.Optional(Type.Boolean()) }),
+  Type.Object({
+    ...PartBase,
+    type: Type.Literal('compaction'),
+    auto: Type.Boolean(),
+    overflow: Type.Optional(Type.Boolean()),
+  }),
 )
 
 export const Part = named(
@@ -291,7 +372,10 @@ export type Part =
   | Static<typeof RetryPart>
   | CompactionPart
 
-export const MessageWithParts = named('Message.WithParts', Type.Object({ info: ref(MessageInfo), parts: Type.Array(ref(Part)) }))
+export const MessageWithParts = named(
+  'Message.WithParts',
+  Type.Object({ info: ref(MessageInfo), parts: Type.Array(ref(Part)) }),
+)
 export interface MessageWithParts {
   info: MessageInfo
   parts: Part[]
@@ -307,7 +391,9 @@ export const SessionCreateInput = Type.Object({
   parentID: Type.Optional(SessionId),
   title: Type.Optional(Type.String({ maxLength: 1000 })),
   agent: Type.Optional(Type.String({ maxLength: 200 })),
-  model: Type.Optional(Type.Object({ id: Type.String(), providerID: Type.String(), variant: Type.Optional(Type.String()) })),
+  model: Type.Optional(
+    Type.Object({ id: Type.String(), providerID: Type.String(), variant: Type.Optional(Type.String()) }),
+  ),
   metadata: Type.Optional(Json),
   permission: Type.Optional(Type.Array(ref(PermissionRule))),
 })
@@ -358,7 +444,9 @@ const AgentPartInput = Type.Object({
   id: Type.Optional(PartId),
   type: Type.Literal('agent'),
   name: Type.String({ minLength: 1 }),
-  source: Type.Optional(Type.Object({ value: Type.String(), start: Type.Integer({ minimum: 0 }), end: Type.Integer({ minimum: 0 }) })),
+  source: Type.Optional(
+    Type.Object({ value: Type.String(), start: Type.Integer({ minimum: 0 }), end: Type.Integer({ minimum: 0 }) }),
+  ),
 })
 const SubtaskPartInput = Type.Object({
   id: Type.Optional(PartId),
@@ -401,14 +489,23 @@ export const FileDiff = named(
   }),
 )
 
-export const DiffQuery = Type.Object({ ...InstanceQuery, messageID: Type.Optional(Type.String({ pattern: '^msg', maxLength: 100 })) })
+export const DiffQuery = Type.Object({
+  ...InstanceQuery,
+  messageID: Type.Optional(Type.String({ pattern: '^msg', maxLength: 100 })),
+})
 
 export const RevertInput = Type.Object(
-  { messageID: Type.String({ pattern: '^msg', maxLength: 100 }), partID: Type.Optional(Type.String({ pattern: '^prt', maxLength: 100 })) },
+  {
+    messageID: Type.String({ pattern: '^msg', maxLength: 100 }),
+    partID: Type.Optional(Type.String({ pattern: '^prt', maxLength: 100 })),
+  },
   { additionalProperties: false },
 )
 
-export const ForkInput = Type.Object({ messageID: Type.Optional(Type.String({ pattern: '^msg', maxLength: 100 })) }, { additionalProperties: false })
+export const ForkInput = Type.Object(
+  { messageID: Type.Optional(Type.String({ pattern: '^msg', maxLength: 100 })) },
+  { additionalProperties: false },
+)
 
 const ModelName = Type.String({ minLength: 1, maxLength: 400, description: '`providerID/modelID`' })
 
@@ -436,7 +533,11 @@ export const CommandInput = Type.Object(
 )
 
 export const SummarizeInput = Type.Object(
-  { providerID: Type.String({ minLength: 1 }), modelID: Type.String({ minLength: 1 }), auto: Type.Optional(Type.Boolean()) },
+  {
+    providerID: Type.String({ minLength: 1 }),
+    modelID: Type.String({ minLength: 1 }),
+    auto: Type.Optional(Type.Boolean()),
+  },
   { additionalProperties: false },
 )
 

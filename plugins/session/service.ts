@@ -3,14 +3,29 @@ import { NamedError, NotFoundError } from '../../kernel/errors.js'
 import { descendingId } from '../../kernel/ids.js'
 import type { Instance } from '../../kernel/instance.js'
 import type { Kernel } from '../../kernel/plugin.js'
-import { MessagePartDelta, MessagePartRemoved, MessagePartUpdated, MessageRemoved, MessageUpdated, SessionCreated, SessionDeleted, SessionUpdated } from './events.js'
+import {
+  MessagePartDelta,
+  MessagePartRemoved,
+  MessagePartUpdated,
+  MessageRemoved,
+  MessageUpdated,
+  SessionCreated,
+  SessionDeleted,
+  SessionUpdated,
+} from './events.js'
 import type { MessageInfo, MessageWithParts, Part, SessionInfo } from './schemas.js'
 import type { SessionFilter, SessionStore } from './store.js'
 import { TurnEvents } from './v2-events.js'
 import { ownText } from './prompt-parts.js'
 
-const ADJECTIVES = 'brave calm clever cosmic crisp curious eager gentle glowing happy hidden jolly kind lucky mighty misty neon nimble playful proud quick quiet shiny silent stellar sunny swift tidy witty'.split(' ')
-const NOUNS = 'cabin cactus canyon circuit comet eagle engine falcon forest garden harbor island knight lagoon meadow moon mountain nebula orchid otter panda pixel planet river rocket sailor squid star tiger wizard wolf'.split(' ')
+const ADJECTIVES =
+  'brave calm clever cosmic crisp curious eager gentle glowing happy hidden jolly kind lucky mighty misty neon nimble playful proud quick quiet shiny silent stellar sunny swift tidy witty'.split(
+    ' ',
+  )
+const NOUNS =
+  'cabin cactus canyon circuit comet eagle engine falcon forest garden harbor island knight lagoon meadow moon mountain nebula orchid otter panda pixel planet river rocket sailor squid star tiger wizard wolf'.split(
+    ' ',
+  )
 
 const pick = (words: string[]) => words[Math.floor(Math.random() * words.length)]!
 
@@ -114,7 +129,12 @@ export class SessionService {
   }
 
   /** Applies `change` to the stored session, saves and publishes it. */
-  update(instance: Instance, sessionID: string, change: (info: SessionInfo) => void, options: { touch?: boolean } = {}): SessionInfo {
+  update(
+    instance: Instance,
+    sessionID: string,
+    change: (info: SessionInfo) => void,
+    options: { touch?: boolean } = {},
+  ): SessionInfo {
     const info = this.get(instance, sessionID)
     change(info)
     if (options.touch) info.time.updated = Date.now()
@@ -137,7 +157,13 @@ export class SessionService {
     this.store.saveMessage(info)
     // A snapshot: the loop keeps mutating its objects, and subscribers may serialise later.
     this.kernel.publish(instance, MessageUpdated, { sessionID: info.sessionID, info: structuredClone(info) })
-    if (info.role === 'assistant') this.next.message(instance, info, (parentID) => this.summaryReason(info.sessionID, parentID), () => this.finalText(info.sessionID, info.id))
+    if (info.role === 'assistant')
+      this.next.message(
+        instance,
+        info,
+        (parentID) => this.summaryReason(info.sessionID, parentID),
+        () => this.finalText(info.sessionID, info.id),
+      )
   }
 
   /** Whether the summary answering this request was asked for automatically. */
@@ -170,7 +196,11 @@ export class SessionService {
   }
 
   publishPart(instance: Instance, part: Part): void {
-    this.kernel.publish(instance, MessagePartUpdated, { sessionID: part.sessionID, part: structuredClone(part), time: Date.now() })
+    this.kernel.publish(instance, MessagePartUpdated, {
+      sessionID: part.sessionID,
+      part: structuredClone(part),
+      time: Date.now(),
+    })
     this.next.part(instance, part)
   }
 

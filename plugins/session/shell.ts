@@ -33,14 +33,33 @@ export class SessionShell {
     this.admission.assertIdle(instance, sessionID)
     const bash = this.kernel.tools.get('bash')
     if (!bash) throw new BadRequestError('The bash tool is not available (the tools plugin is not loaded)')
-    const { agent, model } = await this.admission.resolveAgentAndModel(instance, session, { agent: input.agent, model: input.model, parts: [] })
+    const { agent, model } = await this.admission.resolveAgentAndModel(instance, session, {
+      agent: input.agent,
+      model: input.model,
+      parts: [],
+    })
     const userID = input.messageID ?? ascendingId('msg')
-    if (this.sessions.store.getMessage(sessionID, userID)) throw new BadRequestError(`Message already exists: ${userID}`, 'Body')
+    if (this.sessions.store.getMessage(sessionID, userID))
+      throw new BadRequestError(`Message already exists: ${userID}`, 'Body')
 
     return this.admission.exclusive(instance, sessionID, async (signal) => {
-      const user: UserMessage = { id: userID, sessionID, role: 'user', time: { created: Date.now() }, agent: agent.name, model }
+      const user: UserMessage = {
+        id: userID,
+        sessionID,
+        role: 'user',
+        time: { created: Date.now() },
+        agent: agent.name,
+        model,
+      }
       this.sessions.saveMessage(instance, user)
-      this.sessions.savePart(instance, { id: ascendingId('prt'), sessionID, messageID: userID, type: 'text', text: 'The following tool was executed by the user', synthetic: true })
+      this.sessions.savePart(instance, {
+        id: ascendingId('prt'),
+        sessionID,
+        messageID: userID,
+        type: 'text',
+        text: 'The following tool was executed by the user',
+        synthetic: true,
+      })
       const reply = await this.runner.runUserTool({
         instance,
         sessionID,

@@ -14,7 +14,17 @@ import { toModelMessages } from './context.js'
 import { SessionError } from './events.js'
 import { chatCallSettings, compactingPrompt, transformMessages, transformSystem } from './plugin-hooks.js'
 import { errorMessage, loadAi } from './runner.js'
-import type { AssistantMessage, MessageError, MessageWithParts, Part, ReasoningPart, StepStartPart, TextPart, Tokens, ToolPart } from './schemas.js'
+import type {
+  AssistantMessage,
+  MessageError,
+  MessageWithParts,
+  Part,
+  ReasoningPart,
+  StepStartPart,
+  TextPart,
+  Tokens,
+  ToolPart,
+} from './schemas.js'
 import type { SessionService } from './service.js'
 import { jsonFormat, STRUCTURED_OUTPUT_INSTRUCTION, structuredOutputTool } from './structured.js'
 import { instructionFiles, systemPrompt } from './system.js'
@@ -27,13 +37,23 @@ const MAX_RETRIES = 5
  * The provider options of one model call: the model's, then the agent's, then the chosen
  * variant's (an unknown variant adds nothing), under the provider's id.
  */
-function callOptions(model: ModelInfo, agent: AgentInfo, variant: string | undefined): Record<string, Record<string, never>> | undefined {
+function callOptions(
+  model: ModelInfo,
+  agent: AgentInfo,
+  variant: string | undefined,
+): Record<string, Record<string, never>> | undefined {
   const options = { ...model.options, ...agent.options, ...(variant ? model.variants?.[variant] : undefined) }
   return Object.keys(options).length ? { [model.providerID]: options as Record<string, never> } : undefined
 }
 
 /** A new assistant message (unsaved) answering `parentID`, with no tokens spent yet. */
-export function assistantMessage(instance: Instance, sessionID: string, parentID: string, model: { providerID: string; modelID: string }, agent: string): AssistantMessage {
+export function assistantMessage(
+  instance: Instance,
+  sessionID: string,
+  parentID: string,
+  model: { providerID: string; modelID: string },
+  agent: string,
+): AssistantMessage {
   return {
     id: ascendingId('msg'),
     sessionID,
@@ -55,10 +75,17 @@ const zeroTokens = (): Tokens => ({ input: 0, output: 0, reasoning: 0, cache: { 
 /** Turns whatever a step threw into the message error OpenCode clients know. */
 export function toMessageError(error: unknown, providerID: string, aborted: boolean): MessageError {
   if (aborted) return { name: 'MessageAbortedError', data: { message: 'Aborted' } }
-  const e = error as { name?: string; statusCode?: number; isRetryable?: boolean; responseBody?: string; message?: string }
+  const e = error as {
+    name?: string
+    statusCode?: number
+    isRetryable?: boolean
+    responseBody?: string
+    message?: string
+  }
   if (e && typeof e === 'object' && (e.name === 'AI_APICallError' || typeof e.statusCode === 'number')) {
     const message = errorMessage(error)
-    if (e.statusCode === 401 || e.statusCode === 403) return { name: 'ProviderAuthError', data: { providerID, message } }
+    if (e.statusCode === 401 || e.statusCode === 403)
+      return { name: 'ProviderAuthError', data: { providerID, message } }
     return {
       name: 'APIError',
       data: {
@@ -69,7 +96,8 @@ export function toMessageError(error: unknown, providerID: string, aborted: bool
       },
     }
   }
-  if (e?.name === 'AI_LoadAPIKeyError') return { name: 'ProviderAuthError', data: { providerID, message: errorMessage(error) } }
+  if (e?.name === 'AI_LoadAPIKeyError')
+    return { name: 'ProviderAuthError', data: { providerID, message: errorMessage(error) } }
   return { name: 'UnknownError', data: { message: errorMessage(error) } }
 }
 
@@ -134,7 +162,13 @@ export class StepRunner {
     options: { summary?: boolean; fit?: boolean } = {},
   ): Promise<{ message: MessageWithParts; finish?: string; stop: boolean }> {
     // Made before any await: the message's id fixes its place among prompts arriving meanwhile.
-    const info = assistantMessage(instance, sessionID, user.info.id, { providerID: model.providerID, modelID: model.id }, agent.name)
+    const info = assistantMessage(
+      instance,
+      sessionID,
+      user.info.id,
+      { providerID: model.providerID, modelID: model.id },
+      agent.name,
+    )
     if (options.summary) info.summary = true
     const parts: Part[] = []
     this.sessions.saveMessage(instance, info)
@@ -158,26 +192,59 @@ export class StepRunner {
 
     const config = this.kernel.config(instance)
     const wanted = options.summary ? undefined : jsonFormat(user.info.format)
-    const system = await transformSystem(this.kernel, instance, sessionID, model, systemPrompt({
+    const system = await transformSystem(
+      this.kernel,
       instance,
-      agentPrompt: agent.prompt,
-      instructionPaths: instructionFiles(instance, this.kernel.paths.config, config.instructions),
-      userSystem: user.info.system,
-      modelID: model.id,
-      providerID: model.providerID,
-    }))
+      sessionID,
+      model,
+      systemPrompt({
+        instance,
+        agentPrompt: agent.prompt,
+        instructionPaths: instructionFiles(instance, this.kernel.paths.config, config.instructions),
+        userSystem: user.info.system,
+        modelID: model.id,
+        providerID: model.providerID,
+      }),
+    )
     const history = await transformMessages(this.kernel, instance, this.visibleHistory(sessionID, turn))
     const messages: ModelMessage[] = toModelMessages(options.fit ? fitHistory(history, model) : history)
     if (options.summary) await compactingPrompt(this.kernel, instance, sessionID, messages)
-    const languageModel: LanguageModel = await this.app.providers.languageModel(instance, { providerID: model.providerID, modelID: model.id })
+    const languageModel: LanguageModel = await this.app.providers.languageModel(instance, {
+      providerID: model.providerID,
+      modelID: model.id,
+    })
 
     const control = { stop: false }
     const toolParts = new Map<string, ToolPart>()
     const extra = wanted ? [structuredOutputTool(wanted, info, control)] : []
-    const tools = options.summary ? {} : await this.tools.toolSet(instance, sessionID, info, agent, user.info.tools, signal, toolParts, addPart, updatePart, control, beforeTool, extra)
+    const tools = options.summary
+      ? {}
+      : await this.tools.toolSet(
+          instance,
+          sessionID,
+          info,
+          agent,
+          user.info.tools,
+          signal,
+          toolParts,
+          addPart,
+          updatePart,
+          control,
+          beforeTool,
+          extra,
+        )
     if (wanted) system.push(STRUCTURED_OUTPUT_INSTRUCTION)
 
-    const settings = await chatCallSettings(this.kernel, instance, { sessionID, agent, model, message: user.info }, { temperature: model.capabilities.temperature ? agent.temperature : undefined, topP: agent.topP, providerOptions: callOptions(model, agent, user.info.model.variant) })
+    const settings = await chatCallSettings(
+      this.kernel,
+      instance,
+      { sessionID, agent, model, message: user.info },
+      {
+        temperature: model.capabilities.temperature ? agent.temperature : undefined,
+        topP: agent.topP,
+        providerOptions: callOptions(model, agent, user.info.model.variant),
+      },
+    )
     let finish: string | undefined
     let usage: { input: number; output: number; reasoning: number; cacheRead: number; cacheWrite: number } | undefined
     for (let attempt = 1; ; attempt++) {
@@ -201,7 +268,14 @@ export class StepRunner {
             case 'reasoning-start': {
               produced = true
               const type = chunk.type === 'text-start' ? 'text' : 'reasoning'
-              const part = { id: ascendingId('prt'), sessionID, messageID: info.id, type, text: '', time: { start: Date.now() } } as TextPart | ReasoningPart
+              const part = {
+                id: ascendingId('prt'),
+                sessionID,
+                messageID: info.id,
+                type,
+                text: '',
+                time: { start: Date.now() },
+              } as TextPart | ReasoningPart
               open.set(`${type}:${chunk.id}`, part)
               addPart(part)
               break
@@ -222,7 +296,16 @@ export class StepRunner {
               if (!part) break
               open.delete(key)
               part.text = part.text.trimEnd()
-              if (part.type === 'text') part.text = (await triggerHook(this.kernel, instance, 'experimental.text.complete', { sessionID, messageID: info.id, partID: part.id }, { text: part.text })).text
+              if (part.type === 'text')
+                part.text = (
+                  await triggerHook(
+                    this.kernel,
+                    instance,
+                    'experimental.text.complete',
+                    { sessionID, messageID: info.id, partID: part.id },
+                    { text: part.text },
+                  )
+                ).text
               part.time = { start: part.time?.start ?? Date.now(), end: Date.now() }
               updatePart(part)
               break
@@ -230,7 +313,15 @@ export class StepRunner {
             case 'tool-input-start': {
               produced = true
               if (toolParts.has(chunk.id)) break
-              const part: ToolPart = { id: ascendingId('prt'), sessionID, messageID: info.id, type: 'tool', callID: chunk.id, tool: chunk.toolName, state: { status: 'pending', input: {}, raw: '' } }
+              const part: ToolPart = {
+                id: ascendingId('prt'),
+                sessionID,
+                messageID: info.id,
+                type: 'tool',
+                callID: chunk.id,
+                tool: chunk.toolName,
+                state: { status: 'pending', input: {}, raw: '' },
+              }
               toolParts.set(chunk.id, part)
               addPart(part)
               break
@@ -261,7 +352,12 @@ export class StepRunner {
               const part = toolParts.get(chunk.toolCallId)
               if (part && (part.state.status === 'pending' || part.state.status === 'running')) {
                 const start = part.state.status === 'running' ? part.state.time.start : Date.now()
-                part.state = { status: 'error', input: (chunk.input ?? {}) as Record<string, unknown>, error: errorMessage(chunk.error), time: { start, end: Date.now() } }
+                part.state = {
+                  status: 'error',
+                  input: (chunk.input ?? {}) as Record<string, unknown>,
+                  error: errorMessage(chunk.error),
+                  time: { start, end: Date.now() },
+                }
                 updatePart(part)
               }
               break
@@ -312,19 +408,45 @@ export class StepRunner {
     for (const part of toolParts.values()) {
       if (part.state.status !== 'pending' && part.state.status !== 'running') continue
       const start = part.state.status === 'running' ? part.state.time.start : Date.now()
-      part.state = { status: 'error', input: part.state.input, error: signal.aborted ? 'Tool execution aborted' : 'Tool execution did not finish', time: { start, end: Date.now() } }
+      part.state = {
+        status: 'error',
+        input: part.state.input,
+        error: signal.aborted ? 'Tool execution aborted' : 'Tool execution did not finish',
+        time: { start, end: Date.now() },
+      }
       updatePart(part)
     }
 
     const tokens: Tokens = usage
-      ? { total: usage.input + usage.output + usage.cacheRead + usage.cacheWrite, input: usage.input, output: usage.output, reasoning: usage.reasoning, cache: { read: usage.cacheRead, write: usage.cacheWrite } }
+      ? {
+          total: usage.input + usage.output + usage.cacheRead + usage.cacheWrite,
+          input: usage.input,
+          output: usage.output,
+          reasoning: usage.reasoning,
+          cache: { read: usage.cacheRead, write: usage.cacheWrite },
+        }
       : zeroTokens()
     const cost = usage
-      ? (usage.input * model.cost.input + usage.output * model.cost.output + usage.cacheRead * model.cost.cache.read + usage.cacheWrite * model.cost.cache.write) / 1_000_000
+      ? (usage.input * model.cost.input +
+          usage.output * model.cost.output +
+          usage.cacheRead * model.cost.cache.read +
+          usage.cacheWrite * model.cost.cache.write) /
+        1_000_000
       : 0
-    const finishSnapshot = snapshot ? await this.recordPatch(instance, info, stepStart, await snapshot, addPart) : undefined
+    const finishSnapshot = snapshot
+      ? await this.recordPatch(instance, info, stepStart, await snapshot, addPart)
+      : undefined
     if (usage || !info.error) {
-      addPart({ id: ascendingId('prt'), sessionID, messageID: info.id, type: 'step-finish', reason: finish ?? 'unknown', cost, tokens, ...(finishSnapshot ? { snapshot: finishSnapshot } : {}) })
+      addPart({
+        id: ascendingId('prt'),
+        sessionID,
+        messageID: info.id,
+        type: 'step-finish',
+        reason: finish ?? 'unknown',
+        cost,
+        tokens,
+        ...(finishSnapshot ? { snapshot: finishSnapshot } : {}),
+      })
     }
     info.tokens = tokens
     info.cost = cost
@@ -334,14 +456,19 @@ export class StepRunner {
     this.sessions.saveMessage(instance, info)
     if (info.error) this.kernel.publish(instance, SessionError, { sessionID, error: info.error })
     if (usage) {
-      this.sessions.update(instance, sessionID, (s) => {
-        s.cost += cost
-        s.tokens.input += tokens.input
-        s.tokens.output += tokens.output
-        s.tokens.reasoning += tokens.reasoning
-        s.tokens.cache.read += tokens.cache.read
-        s.tokens.cache.write += tokens.cache.write
-      }, { touch: true })
+      this.sessions.update(
+        instance,
+        sessionID,
+        (s) => {
+          s.cost += cost
+          s.tokens.input += tokens.input
+          s.tokens.output += tokens.output
+          s.tokens.reasoning += tokens.reasoning
+          s.tokens.cache.read += tokens.cache.read
+          s.tokens.cache.write += tokens.cache.write
+        },
+        { touch: true },
+      )
     }
     return { message: { info, parts }, finish, stop: control.stop }
   }
@@ -376,7 +503,14 @@ export class StepRunner {
     try {
       const patch = await this.app.snapshots.patch(instance, hash)
       if (patch.files.length) {
-        addPart({ id: ascendingId('prt'), sessionID: info.sessionID, messageID: info.id, type: 'patch', hash, files: patch.files })
+        addPart({
+          id: ascendingId('prt'),
+          sessionID: info.sessionID,
+          messageID: info.id,
+          type: 'patch',
+          hash,
+          files: patch.files,
+        })
         this.changed.add(info.sessionID)
       }
       return patch.after

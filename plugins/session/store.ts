@@ -42,7 +42,8 @@ export const SESSION_MIGRATIONS: Migration[] = [
   {
     // Finding where the model's history starts (the last summary) stays cheap in long sessions.
     id: '0002-summary-index',
-    up: (db) => db.exec("CREATE INDEX message_summary ON message (session_id, id) WHERE json_extract(data, '$.summary') = 1"),
+    up: (db) =>
+      db.exec("CREATE INDEX message_summary ON message (session_id, id) WHERE json_extract(data, '$.summary') = 1"),
   },
   {
     // `GET /experimental/session` lists every project's sessions, newest first, a page at a time.
@@ -190,7 +191,9 @@ export class SessionStore {
     private readonly histories = new Map<string, CachedHistory>(),
   ) {
     this.statements = {
-      insertSession: db.prepare('INSERT INTO session (id, project_id, parent_id, directory, title, time_updated, data) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      insertSession: db.prepare(
+        'INSERT INTO session (id, project_id, parent_id, directory, title, time_updated, data) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ),
       updateSession: db.prepare('UPDATE session SET title = ?, time_updated = ?, directory = ?, data = ? WHERE id = ?'),
       getSession: db.prepare<[string], { data: string }>('SELECT data FROM session WHERE id = ?'),
       children: db.prepare<[string], { data: string }>('SELECT data FROM session WHERE parent_id = ? ORDER BY id DESC'),
@@ -200,10 +203,14 @@ export class SessionStore {
       upsertMessage: db.prepare(
         'INSERT INTO message (id, session_id, active, data) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET active = excluded.active, data = excluded.data',
       ),
-      getMessage: db.prepare<[string, string], { data: string }>('SELECT data FROM message WHERE id = ? AND session_id = ?'),
+      getMessage: db.prepare<[string, string], { data: string }>(
+        'SELECT data FROM message WHERE id = ? AND session_id = ?',
+      ),
       messageTaken: db.prepare<[string], { one: number }>('SELECT 1 AS one FROM message WHERE id = ?'),
       deleteMessage: db.prepare('DELETE FROM message WHERE id = ? AND session_id = ?'),
-      allMessages: db.prepare<[string, string], { id: string; data: string }>('SELECT id, data FROM message WHERE session_id = ? AND id >= ? ORDER BY id'),
+      allMessages: db.prepare<[string, string], { id: string; data: string }>(
+        'SELECT id, data FROM message WHERE session_id = ? AND id >= ? ORDER BY id',
+      ),
       lastSummary: db.prepare<[string], { parent: string }>(
         "SELECT json_extract(data, '$.parentID') AS parent FROM message WHERE session_id = ? AND json_extract(data, '$.summary') = 1 AND json_extract(data, '$.time.completed') IS NOT NULL AND json_extract(data, '$.error') IS NULL ORDER BY id DESC LIMIT 1",
       ),
@@ -224,8 +231,12 @@ export class SessionStore {
       ),
       activeParts: db.prepare<[], { data: string }>('SELECT data FROM part WHERE active = 1'),
       activeMessages: db.prepare<[], { data: string }>('SELECT data FROM message WHERE active = 1'),
-      activePartsIn: db.prepare<[string], { data: string }>('SELECT part.data FROM part JOIN session ON session.id = part.session_id WHERE part.active = 1 AND session.directory = ?'),
-      activeMessagesIn: db.prepare<[string], { data: string }>('SELECT message.data FROM message JOIN session ON session.id = message.session_id WHERE message.active = 1 AND session.directory = ?'),
+      activePartsIn: db.prepare<[string], { data: string }>(
+        'SELECT part.data FROM part JOIN session ON session.id = part.session_id WHERE part.active = 1 AND session.directory = ?',
+      ),
+      activeMessagesIn: db.prepare<[string], { data: string }>(
+        'SELECT message.data FROM message JOIN session ON session.id = message.session_id WHERE message.active = 1 AND session.directory = ?',
+      ),
     }
   }
 
@@ -238,7 +249,15 @@ export class SessionStore {
 
   createSession(info: SessionInfo): void {
     this.listCache.clear()
-    this.statements.insertSession.run(info.id, info.projectID, info.parentID ?? null, info.directory, info.title, info.time.updated, JSON.stringify(info))
+    this.statements.insertSession.run(
+      info.id,
+      info.projectID,
+      info.parentID ?? null,
+      info.directory,
+      info.title,
+      info.time.updated,
+      JSON.stringify(info),
+    )
   }
 
   saveSession(info: SessionInfo): void {
@@ -275,7 +294,10 @@ export class SessionStore {
       args.push(filter.start)
     }
     args.push(filter.limit)
-    return this.sessionRows(`SELECT data FROM session WHERE ${where.join(' AND ')} ORDER BY time_updated DESC, id LIMIT ?`, args)
+    return this.sessionRows(
+      `SELECT data FROM session WHERE ${where.join(' AND ')} ORDER BY time_updated DESC, id LIMIT ?`,
+      args,
+    )
   }
 
   private sessionRows(sql: string, args: unknown[]): string[] {
@@ -343,14 +365,22 @@ export class SessionStore {
   saveMessage(info: MessageInfo): void {
     const data = JSON.stringify(info)
     this.messageBodies.delete(info.sessionID)
-    this.statements.upsertMessage.run(info.id, info.sessionID, info.role === 'assistant' && !info.time.completed ? 1 : 0, data)
+    this.statements.upsertMessage.run(
+      info.id,
+      info.sessionID,
+      info.role === 'assistant' && !info.time.completed ? 1 : 0,
+      data,
+    )
     this.historyMessageSaved(info, data)
   }
 
   getMessage(sessionID: string, messageID: string): MessageWithParts | undefined {
     const row = this.statements.getMessage.get(messageID, sessionID)
     if (!row) return undefined
-    return { info: JSON.parse(row.data) as MessageInfo, parts: this.statements.partsOf.all(messageID).map((part) => JSON.parse(part.data) as Part) }
+    return {
+      info: JSON.parse(row.data) as MessageInfo,
+      parts: this.statements.partsOf.all(messageID).map((part) => JSON.parse(part.data) as Part),
+    }
   }
 
   /** Whether a message of any session has this id (ids are unique across sessions). */
@@ -379,7 +409,8 @@ export class SessionStore {
     if (cached !== undefined) return cached
     const body = Buffer.from(messagesJson(this.allMessagesJson(sessionID)))
     if (body.length <= LIST_CACHE_MAX_BODY) {
-      if (this.messageBodies.size >= LIST_CACHE_ENTRIES) this.messageBodies.delete(this.messageBodies.keys().next().value!)
+      if (this.messageBodies.size >= LIST_CACHE_ENTRIES)
+        this.messageBodies.delete(this.messageBodies.keys().next().value!)
       this.messageBodies.set(sessionID, body)
     }
     return body
@@ -398,26 +429,35 @@ export class SessionStore {
 
   /** `allMessages` as stored JSON: `{info, parts}` strings built without parsing. */
   allMessagesJson(sessionID: string, from = ''): RawMessage[] {
-    const rows = this.statements.allMessages.all(sessionID, from).map((row) => ({ id: (row as { id: string }).id, info: row.data }))
+    const rows = this.statements.allMessages
+      .all(sessionID, from)
+      .map((row) => ({ id: (row as { id: string }).id, info: row.data }))
     return this.attachRawParts(sessionID, rows)
   }
 
   pageJson(sessionID: string, limit: number, before?: string): { messages: RawMessage[]; next?: string } {
     const rows = this.statements.latestMessages.all(sessionID, before ?? '\uffff', limit + 1)
     const more = rows.length > limit
-    const kept = rows.slice(0, limit).reverse().map((row) => ({ id: row.id, info: row.data }))
+    const kept = rows
+      .slice(0, limit)
+      .reverse()
+      .map((row) => ({ id: row.id, info: row.data }))
     return { messages: this.attachRawParts(sessionID, kept), next: more && kept[0] ? kept[0].id : undefined }
   }
 
   private attachRawParts(sessionID: string, rows: { id: string; info: string }[]): RawMessage[] {
     if (rows.length === 0) return []
     const byMessage = new Map<string, string[]>(rows.map((row) => [row.id, []]))
-    for (const part of this.statements.partsBetween.all(sessionID, rows[0]!.id, rows.at(-1)!.id)) byMessage.get(part.message_id)?.push(part.data)
+    for (const part of this.statements.partsBetween.all(sessionID, rows[0]!.id, rows.at(-1)!.id))
+      byMessage.get(part.message_id)?.push(part.data)
     return rows.map((row) => ({ id: row.id, info: row.info, parts: byMessage.get(row.id) ?? [] }))
   }
 
   private toMessages(raw: RawMessage[]): MessageWithParts[] {
-    return raw.map((message) => ({ info: JSON.parse(message.info) as MessageInfo, parts: message.parts.map((part) => JSON.parse(part) as Part) }))
+    return raw.map((message) => ({
+      info: JSON.parse(message.info) as MessageInfo,
+      parts: message.parts.map((part) => JSON.parse(part) as Part),
+    }))
   }
 
   savePart(part: Part): void {
@@ -522,13 +562,15 @@ export class SessionStore {
 
   /** Assistant messages left unfinished (by a crash). */
   activeMessages(directory?: string): MessageInfo[] {
-    const rows = directory === undefined ? this.statements.activeMessages.all() : this.statements.activeMessagesIn.all(directory)
+    const rows =
+      directory === undefined ? this.statements.activeMessages.all() : this.statements.activeMessagesIn.all(directory)
     return rows.map((row) => JSON.parse(row.data) as MessageInfo)
   }
 
   /** Tool parts left pending or running (by a crash); of the sessions in `directory` if given. */
   activeParts(directory?: string): Part[] {
-    const rows = directory === undefined ? this.statements.activeParts.all() : this.statements.activePartsIn.all(directory)
+    const rows =
+      directory === undefined ? this.statements.activeParts.all() : this.statements.activePartsIn.all(directory)
     return rows.map((row) => JSON.parse(row.data) as Part)
   }
 
@@ -541,7 +583,12 @@ export class SessionStore {
       ? this.statements.laterMessages.all(sessionID, anchor ?? '', limit)
       : this.statements.latestMessages.all(sessionID, anchor ?? '\uffff', limit)
     const ascending = up ? rows : [...rows].reverse()
-    const messages = this.toMessages(this.attachRawParts(sessionID, ascending.map((row) => ({ id: row.id, info: row.data }))))
+    const messages = this.toMessages(
+      this.attachRawParts(
+        sessionID,
+        ascending.map((row) => ({ id: row.id, info: row.data })),
+      ),
+    )
     return up ? messages : messages.reverse()
   }
 
@@ -559,5 +606,4 @@ export class SessionStore {
     const sql = `SELECT data FROM session ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id ${up ? 'ASC' : 'DESC'} LIMIT ?`
     return this.sessionRows(sql, args).map((data) => JSON.parse(data) as SessionInfo)
   }
-
 }

@@ -17,10 +17,15 @@ export function jsonFormat(format: OutputFormat | undefined): JsonSchemaFormat |
 }
 
 /** The tool for one step: its valid input is kept on the message and ends the turn. */
-export function structuredOutputTool(format: JsonSchemaFormat, info: AssistantMessage, control: { stop: boolean }): ToolDefinition {
+export function structuredOutputTool(
+  format: JsonSchemaFormat,
+  info: AssistantMessage,
+  control: { stop: boolean },
+): ToolDefinition {
   return {
     id: STRUCTURED_OUTPUT_TOOL,
-    description: 'Returns your final answer in the structured format the user asked for. Call it once, with the whole answer as its input.',
+    description:
+      'Returns your final answer in the structured format the user asked for. Call it once, with the whole answer as its input.',
     parameters: { ...format.schema, type: 'object' } as never,
     async execute(args) {
       info.structured = args

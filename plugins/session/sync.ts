@@ -14,14 +14,27 @@ export function sessionProjector(store: SessionStore): SyncProjector {
     return info
   }
   return {
-    types: ['session.created', 'session.updated', 'session.deleted', 'message.updated', 'message.removed', 'message.part.updated', 'message.part.removed'],
+    types: [
+      'session.created',
+      'session.updated',
+      'session.deleted',
+      'message.updated',
+      'message.removed',
+      'message.part.updated',
+      'message.part.removed',
+    ],
     apply(type, data, { aggregateID, instance }) {
       switch (type) {
         case 'session.created': {
           const info = data.info as SessionInfo
           if (info.id !== aggregateID) throw new Error(`info.id must be ${aggregateID}`)
-          if (store.getSession(aggregateID)) throw new Error(`session ${aggregateID} already exists here without this history`)
-          Object.assign(info, { projectID: instance.project.id, directory: instance.directory, path: relative(instance.worktree, instance.directory) })
+          if (store.getSession(aggregateID))
+            throw new Error(`session ${aggregateID} already exists here without this history`)
+          Object.assign(info, {
+            projectID: instance.project.id,
+            directory: instance.directory,
+            path: relative(instance.worktree, instance.directory),
+          })
           store.createSession(info)
           return
         }
@@ -51,7 +64,8 @@ export function sessionProjector(store: SessionStore): SyncProjector {
         case 'message.part.updated': {
           const part = data.part as Part
           if (part.sessionID !== aggregateID) throw new Error(`part.sessionID must be ${aggregateID}`)
-          if (!store.getMessage(aggregateID, part.messageID)) throw new Error(`message ${part.messageID} does not exist here`)
+          if (!store.getMessage(aggregateID, part.messageID))
+            throw new Error(`message ${part.messageID} does not exist here`)
           store.savePart(part)
           return
         }

@@ -18,7 +18,15 @@ function cleanTitle(text: string): string | undefined {
 }
 
 /** Names the session from its first prompt with the small model; never throws, never delays the reply. */
-export async function generateTitle(app: FastifyInstance, kernel: Kernel, sessions: SessionService, instance: Instance, sessionID: string, text: string, model: ModelRef): Promise<void> {
+export async function generateTitle(
+  app: FastifyInstance,
+  kernel: Kernel,
+  sessions: SessionService,
+  instance: Instance,
+  sessionID: string,
+  text: string,
+  model: ModelRef,
+): Promise<void> {
   try {
     const { generateText } = await import('ai')
     const titleAgent = await app.agents.get(instance, 'title')

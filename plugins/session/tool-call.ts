@@ -62,12 +62,32 @@ export class ToolCalls {
         execute: async (input: unknown, options: { toolCallId: string }) => {
           let part = toolParts.get(options.toolCallId)
           if (!part) {
-            part = { id: ascendingId('prt'), sessionID, messageID: info.id, type: 'tool', callID: options.toolCallId, tool: definition.id, state: { status: 'pending', input: {}, raw: '' } }
+            part = {
+              id: ascendingId('prt'),
+              sessionID,
+              messageID: info.id,
+              type: 'tool',
+              callID: options.toolCallId,
+              tool: definition.id,
+              state: { status: 'pending', input: {}, raw: '' },
+            }
             toolParts.set(options.toolCallId, part)
             addPart(part)
           }
           await beforeTool()
-          return this.runTool({ instance, sessionID, info, agent, definition, part, input, signal, rules, control, updatePart })
+          return this.runTool({
+            instance,
+            sessionID,
+            info,
+            agent,
+            definition,
+            part,
+            input,
+            signal,
+            rules,
+            control,
+            updatePart,
+          })
         },
       })
     }
@@ -114,9 +134,23 @@ export class ToolCalls {
       ask: (request) => this.ask(instance, sessionID, info.id, running.callID, call.rules, request, signal),
     }
     try {
-      args = (await triggerHook(this.kernel, instance, 'tool.execute.before', { tool: definition.id, sessionID, callID: running.callID }, { args })).args
+      args = (
+        await triggerHook(
+          this.kernel,
+          instance,
+          'tool.execute.before',
+          { tool: definition.id, sessionID, callID: running.callID },
+          { args },
+        )
+      ).args
       checkToolArguments(definition, args)
-      const result = await triggerHook(this.kernel, instance, 'tool.execute.after', { tool: definition.id, sessionID, callID: running.callID, args }, await definition.execute(args, context))
+      const result = await triggerHook(
+        this.kernel,
+        instance,
+        'tool.execute.after',
+        { tool: definition.id, sessionID, callID: running.callID, args },
+        await definition.execute(args, context),
+      )
       if (signal.aborted) throw new Error('Tool execution aborted')
       running.state = {
         status: 'completed',
@@ -125,14 +159,30 @@ export class ToolCalls {
         title: result.title,
         metadata: result.metadata ?? {},
         time: { start, end: Date.now() },
-        ...(result.attachments?.length ? { attachments: result.attachments.map((a) => ({ ...a, id: ascendingId('prt'), sessionID, messageID: info.id, type: 'file' })) } : {}),
+        ...(result.attachments?.length
+          ? {
+              attachments: result.attachments.map((a) => ({
+                ...a,
+                id: ascendingId('prt'),
+                sessionID,
+                messageID: info.id,
+                type: 'file',
+              })),
+            }
+          : {}),
       }
       updatePart(running)
       return result.output
     } catch (error) {
       const message = signal.aborted ? 'Tool execution aborted' : errorMessage(error)
       const metadata = running.state.status === 'running' ? running.state.metadata : undefined
-      running.state = { status: 'error', input: args, error: message, time: { start, end: Date.now() }, ...(metadata ? { metadata } : {}) }
+      running.state = {
+        status: 'error',
+        input: args,
+        error: message,
+        time: { start, end: Date.now() },
+        ...(metadata ? { metadata } : {}),
+      }
       updatePart(running)
       if (isNamedError(error) && (error.data as { stop?: boolean }).stop) call.control.stop = true
       throw new Error(message)
@@ -152,12 +202,18 @@ export class ToolCalls {
     const needed: string[] = []
     for (const pattern of request.patterns) {
       const rule = evaluate(rules, request.permission, pattern)
-      if (rule.action === 'deny') throw new PermissionDeniedError(rules.filter((r) => r.permission === request.permission || r.permission === '*'))
+      if (rule.action === 'deny')
+        throw new PermissionDeniedError(
+          rules.filter((r) => r.permission === request.permission || r.permission === '*'),
+        )
       if (rule.action === 'ask') needed.push(pattern)
     }
     if (needed.length === 0) return
     const gate = (this.app as FastifyInstance & { permissionGate?: PermissionGate }).permissionGate
-    if (!gate) throw new NamedError('PermissionDeniedError', 403, { message: `Permission "${request.permission}" needs approval for ${needed.join(', ')}, and no permission service is running.` })
+    if (!gate)
+      throw new NamedError('PermissionDeniedError', 403, {
+        message: `Permission "${request.permission}" needs approval for ${needed.join(', ')}, and no permission service is running.`,
+      })
     await gate.ask(instance, { ...request, sessionID, messageID, callID, rules }, signal)
   }
 }

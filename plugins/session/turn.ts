@@ -6,14 +6,26 @@ import type { Kernel } from '../../kernel/plugin.js'
 import type { AgentInfo } from '../agent/types.js'
 import type { ModelInfo } from '../provider/types.js'
 import type { TurnControl, TurnResume, TurnRunner, TurnStart, UserWithParts } from './admission.js'
-import { compactionRequest, continueRequest, isContextOverflow, isOverflow, partsToPrune, syntheticRequest } from './compaction.js'
+import {
+  compactionRequest,
+  continueRequest,
+  isContextOverflow,
+  isOverflow,
+  partsToPrune,
+  syntheticRequest,
+} from './compaction.js'
 import { SessionCompacted, SessionError } from './events.js'
 import type { SessionHistory } from './history.js'
 import { autoContinue } from './plugin-hooks.js'
 import type { AssistantMessage, MessageWithParts, Part, ToolPart, UserMessage } from './schemas.js'
 import type { SessionService } from './service.js'
 import { StepRunner, toMessageError } from './step.js'
-import { DEFAULT_STRUCTURED_RETRIES, jsonFormat, STRUCTURED_OUTPUT_REMINDER, STRUCTURED_OUTPUT_TOOL } from './structured.js'
+import {
+  DEFAULT_STRUCTURED_RETRIES,
+  jsonFormat,
+  STRUCTURED_OUTPUT_REMINDER,
+  STRUCTURED_OUTPUT_TOOL,
+} from './structured.js'
 import { ToolCalls } from './tool-call.js'
 import type { InterruptedCallHold } from './types.js'
 import { UserTools, type UserToolCall } from './user-tools.js'
@@ -30,7 +42,8 @@ interface HeldCall {
 }
 
 /** Whether a reply ended in an error (an abort included). */
-const failed = (message: MessageWithParts): boolean => message.info.role === 'assistant' && message.info.error !== undefined
+const failed = (message: MessageWithParts): boolean =>
+  message.info.role === 'assistant' && message.info.error !== undefined
 
 /**
  * The agent loop: each turn streams steps from the model, runs the tools it calls, and continues
@@ -82,12 +95,20 @@ export class PromptRunner implements TurnRunner {
       const message = this.sessions.store.getMessage(sessionID, call.messageID)
       const part = message?.parts.find((p): p is ToolPart => p.type === 'tool' && p.callID === call.callID)
       if (message && part && part.state.status === 'running') {
-        part.state = { status: 'error', input: part.state.input, error: 'Tool execution was interrupted (the server stopped)', time: { start: part.state.time.start, end: now } }
+        part.state = {
+          status: 'error',
+          input: part.state.input,
+          error: 'Tool execution was interrupted (the server stopped)',
+          time: { start: part.state.time.start, end: now },
+        }
         this.sessions.savePart(instance, part)
       }
       if (message && message.info.role === 'assistant' && !message.info.time.completed) {
         message.info.time.completed = now
-        message.info.error ??= { name: 'MessageAbortedError', data: { message: 'The server stopped before the reply finished' } }
+        message.info.error ??= {
+          name: 'MessageAbortedError',
+          data: { message: 'The server stopped before the reply finished' },
+        }
         this.sessions.saveMessage(instance, message.info)
       }
       call.hold.released(instance, sessionID, call.callID)
@@ -102,14 +123,17 @@ export class PromptRunner implements TurnRunner {
     calls.splice(index, 1)
     if (!calls.length) this.held.delete(sessionID)
     const message = this.sessions.store.getMessage(sessionID, messageID)
-    const parent = message?.info.role === 'assistant' ? this.sessions.store.getMessage(sessionID, message.info.parentID) : undefined
+    const parent =
+      message?.info.role === 'assistant' ? this.sessions.store.getMessage(sessionID, message.info.parentID) : undefined
     return parent?.info.role === 'user' ? (parent as UserWithParts) : undefined
   }
 
   /** Once a loop stops: the session's diff, when its files changed. */
   async finished(instance: Instance, sessionID: string): Promise<void> {
     if (!this.changed.delete(sessionID)) return
-    await this.history.publishDiff(instance, sessionID).catch((error) => this.kernel.log.warn({ err: error, sessionID }, 'session diff failed'))
+    await this.history
+      .publishDiff(instance, sessionID)
+      .catch((error) => this.kernel.log.warn({ err: error, sessionID }, 'session diff failed'))
   }
 
   /**
@@ -119,7 +143,10 @@ export class PromptRunner implements TurnRunner {
    */
   async turn(instance: Instance, sessionID: string, start: TurnStart, control: TurnControl): Promise<MessageWithParts> {
     const { signal } = control
-    let agent = start.agent ?? (await this.app.agents.get(instance, start.user.info.agent)) ?? (await this.app.agents.defaultAgent(instance))
+    let agent =
+      start.agent ??
+      (await this.app.agents.get(instance, start.user.info.agent)) ??
+      (await this.app.agents.defaultAgent(instance))
     let modelInfo = start.model ?? (await this.app.providers.model(instance, start.user.info.model))
     let last: MessageWithParts | undefined
     if (start.resume) {
@@ -169,33 +196,74 @@ export class PromptRunner implements TurnRunner {
       if (!recovered && !signal.aborted && isContextOverflow((outcome.message.info as AssistantMessage).error)) {
         // The request no longer fits the context: summarize what fits of it, then go on from there.
         recovered = true
-        const summary = await this.summarize(instance, sessionID, () => (join(), this.saveUser(instance, compactionRequest(user.info, true))), control, modelInfo, { fit: true })
-        if (failed(summary) || !(await autoContinue(this.kernel, instance, { sessionID, agent, model: modelInfo, message: user.info, overflow: true }))) break
+        const summary = await this.summarize(
+          instance,
+          sessionID,
+          () => (join(), this.saveUser(instance, compactionRequest(user.info, true))),
+          control,
+          modelInfo,
+          { fit: true },
+        )
+        if (
+          failed(summary) ||
+          !(await autoContinue(this.kernel, instance, {
+            sessionID,
+            agent,
+            model: modelInfo,
+            message: user.info,
+            overflow: true,
+          }))
+        )
+          break
         follow(continueRequest)
         continue
       }
       if (failed(outcome.message) || signal.aborted || outcome.stop) break
-      const overflow = isOverflow((outcome.message.info as AssistantMessage).tokens, modelInfo, this.kernel.config(instance))
+      const overflow = isOverflow(
+        (outcome.message.info as AssistantMessage).tokens,
+        modelInfo,
+        this.kernel.config(instance),
+      )
       const more = outcome.finish === 'tool-calls' && step < maxSteps
       if (overflow) {
         // Near the context limit: summarize now, so the next step (or the next prompt) starts small.
         // Prompts waiting now join before the request, so the summary covers them and the turn goes
         // on to answer them (the next turn would start after the request and never see them).
         let joined = false
-        const summary = await this.summarize(instance, sessionID, () => ((joined = join()), this.saveUser(instance, compactionRequest(user.info, true))), control, modelInfo)
+        const summary = await this.summarize(
+          instance,
+          sessionID,
+          () => ((joined = join()), this.saveUser(instance, compactionRequest(user.info, true))),
+          control,
+          modelInfo,
+        )
         if (!more && !joined) break
         if (failed(summary)) {
           last = summary
           break
         }
-        if (!(await autoContinue(this.kernel, instance, { sessionID, agent, model: modelInfo, message: user.info, overflow: true }))) break
+        if (
+          !(await autoContinue(this.kernel, instance, {
+            sessionID,
+            agent,
+            model: modelInfo,
+            message: user.info,
+            overflow: true,
+          }))
+        )
+          break
         follow(continueRequest)
         continue
       }
       if (!more) {
         // Asked for structured output and answered without it: remind the model, a few times
         // (prompts waiting to join get the next turn instead).
-        if (wanted && !control.waiting().size && reminders < (wanted.retryCount ?? DEFAULT_STRUCTURED_RETRIES) && step < maxSteps) {
+        if (
+          wanted &&
+          !control.waiting().size &&
+          reminders < (wanted.retryCount ?? DEFAULT_STRUCTURED_RETRIES) &&
+          step < maxSteps
+        ) {
           reminders++
           user = this.saveUser(instance, syntheticRequest(user.info, STRUCTURED_OUTPUT_REMINDER))
           continue
@@ -203,9 +271,18 @@ export class PromptRunner implements TurnRunner {
         break
       }
     }
-    if (wanted && last && !failed(last) && !signal.aborted && (last.info as AssistantMessage).structured === undefined) {
+    if (
+      wanted &&
+      last &&
+      !failed(last) &&
+      !signal.aborted &&
+      (last.info as AssistantMessage).structured === undefined
+    ) {
       const info = last.info as AssistantMessage
-      info.error = { name: 'StructuredOutputError', data: { message: `The model did not call the ${STRUCTURED_OUTPUT_TOOL} tool`, retries: reminders } }
+      info.error = {
+        name: 'StructuredOutputError',
+        data: { message: `The model did not call the ${STRUCTURED_OUTPUT_TOOL} tool`, retries: reminders },
+      }
       this.sessions.saveMessage(instance, info)
       this.kernel.publish(instance, SessionError, { sessionID, error: info.error })
     }
@@ -246,9 +323,17 @@ export class PromptRunner implements TurnRunner {
     model: ModelInfo,
     options: { fit?: boolean } = {},
   ): Promise<MessageWithParts> {
-    const agent = (await this.app.agents.get(instance, 'compaction')) ?? { name: 'compaction', mode: 'primary' as const, permission: [], options: {} }
+    const agent = (await this.app.agents.get(instance, 'compaction')) ?? {
+      name: 'compaction',
+      mode: 'primary' as const,
+      permission: [],
+      options: {},
+    }
     control.setStatus({ type: 'busy' })
-    const { message } = await this.steps.step(instance, sessionID, request(), control, agent, model, { summary: true, fit: options.fit })
+    const { message } = await this.steps.step(instance, sessionID, request(), control, agent, model, {
+      summary: true,
+      fit: options.fit,
+    })
     if (!failed(message)) this.kernel.publish(instance, SessionCompacted, { sessionID })
     return message
   }
@@ -281,10 +366,29 @@ export class PromptRunner implements TurnRunner {
       if (outcome.run && definition) {
         const session = this.sessions.get(instance, sessionID)
         const rules = [...agent.permission, ...(session.permission ?? [])]
-        await this.tools.runTool({ instance, sessionID, info, agent, definition, part, input: part.state.input, signal, rules, control, updatePart }).catch(() => {})
+        await this.tools
+          .runTool({
+            instance,
+            sessionID,
+            info,
+            agent,
+            definition,
+            part,
+            input: part.state.input,
+            signal,
+            rules,
+            control,
+            updatePart,
+          })
+          .catch(() => {})
       } else {
         const error = outcome.run ? `Tool ${part.tool} is no longer available` : outcome.error
-        part.state = { status: 'error', input: part.state.input, error, time: { start: part.state.time.start, end: Date.now() } }
+        part.state = {
+          status: 'error',
+          input: part.state.input,
+          error,
+          time: { start: part.state.time.start, end: Date.now() },
+        }
         updatePart(part)
         if (!outcome.run && outcome.stop) control.stop = true
       }

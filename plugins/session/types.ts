@@ -42,9 +42,16 @@ export interface SessionApi {
   holdInterrupted(hold: InterruptedCallHold): void
   /** Finishes a held call and, once none of its message's calls is held, continues the loop. */
   resumeTool(instance: Instance, sessionID: string, messageID: string, callID: string, outcome: ResumeOutcome): void
-  create(instance: Instance, input: { parentID?: string; title?: string; permission?: PermissionRule[] }): { id: string }
+  create(
+    instance: Instance,
+    input: { parentID?: string; title?: string; permission?: PermissionRule[] },
+  ): { id: string }
   /** Runs a prompt to its end and returns the final assistant message's text; throws when the reply ended in an error. */
-  promptText(instance: Instance, sessionID: string, input: { text: string; agent?: string; model?: { providerID: string; modelID: string } }): Promise<string>
+  promptText(
+    instance: Instance,
+    sessionID: string,
+    input: { text: string; agent?: string; model?: { providerID: string; modelID: string } },
+  ): Promise<string>
   abort(instance: Instance, sessionID: string): void
   /** Changes the stored session and publishes `session.updated`; 404 when unknown. */
   update(instance: Instance, sessionID: string, change: (info: SessionInfo) => void): SessionInfo

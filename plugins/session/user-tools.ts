@@ -46,7 +46,12 @@ export class UserTools {
   ): Promise<MessageWithParts> {
     const { signal } = control
     control.setStatus({ type: 'busy' })
-    const input = { description: subtask.description, prompt: subtask.prompt, subagent_type: subtask.agent, ...(subtask.command ? { command: subtask.command } : {}) }
+    const input = {
+      description: subtask.description,
+      prompt: subtask.prompt,
+      subagent_type: subtask.agent,
+      ...(subtask.command ? { command: subtask.command } : {}),
+    }
     const definition = (await this.kernel.tools.list(instance)).find((tool) => tool.id === 'task')
     return this.runUserTool({
       instance,
@@ -72,15 +77,42 @@ export class UserTools {
     const { instance, sessionID, input, signal } = call
     const info = assistantMessage(instance, sessionID, call.parentID, call.model, call.mode)
     this.sessions.saveMessage(instance, info)
-    const part: ToolPart = { id: ascendingId('prt'), sessionID, messageID: info.id, type: 'tool', callID: ascendingId('call'), tool: call.tool, state: { status: 'pending', input: {}, raw: '' } }
+    const part: ToolPart = {
+      id: ascendingId('prt'),
+      sessionID,
+      messageID: info.id,
+      type: 'tool',
+      callID: ascendingId('call'),
+      tool: call.tool,
+      state: { status: 'pending', input: {}, raw: '' },
+    }
     this.sessions.savePart(instance, part)
     const updatePart = (changed: Part, persist: 'now' | 'later' = 'now') =>
       persist === 'now' ? this.sessions.savePart(instance, changed) : this.sessions.publishPart(instance, changed)
     if (call.definition) {
-      await this.tools.runTool({ instance, sessionID, info, agent: call.agent, definition: call.definition, part, input, signal, rules: USER_RULES, control: { stop: false }, updatePart }).catch(() => {})
+      await this.tools
+        .runTool({
+          instance,
+          sessionID,
+          info,
+          agent: call.agent,
+          definition: call.definition,
+          part,
+          input,
+          signal,
+          rules: USER_RULES,
+          control: { stop: false },
+          updatePart,
+        })
+        .catch(() => {})
     } else {
       const now = Date.now()
-      part.state = { status: 'error', input, error: `The ${call.tool} tool is not available`, time: { start: now, end: now } }
+      part.state = {
+        status: 'error',
+        input,
+        error: `The ${call.tool} tool is not available`,
+        time: { start: now, end: now },
+      }
       updatePart(part)
     }
     info.time.completed = Date.now()

@@ -3,7 +3,13 @@ import { Type } from 'typebox'
 import type { Kernel } from '../../kernel/plugin.js'
 import { ref } from '../../kernel/schemas.js'
 import { SseClient, startEventStream } from '../../kernel/sse.js'
-import { durableVersion, InvalidRequestError, ServiceUnavailableError, ServiceUnavailableErrorBody, v2Errors } from '../../kernel/v2.js'
+import {
+  durableVersion,
+  InvalidRequestError,
+  ServiceUnavailableError,
+  ServiceUnavailableErrorBody,
+  v2Errors,
+} from '../../kernel/v2.js'
 import type { SyncEventRow, SyncLog } from '../sync/types.js'
 import type { SessionService } from './service.js'
 import { storedSession } from './v2-routes.js'
@@ -24,13 +30,22 @@ const HEARTBEAT_MS = 15_000
 /** A logged `session.next.*` event as v2 shows it: no location, the log's seq under `durable`. */
 function durableEvent(row: SyncEventRow) {
   const type = row.type.replace(/\.\d+$/, '')
-  return { id: row.id, type, durable: { aggregateID: row.aggregate_id, seq: row.seq, version: durableVersion(type) }, data: row.data }
+  return {
+    id: row.id,
+    type,
+    durable: { aggregateID: row.aggregate_id, seq: row.seq, version: durableVersion(type) },
+    data: row.data,
+  }
 }
 
 /** An exclusive seq from the query: absent → -1 (everything); else a whole number ≥ 0. */
 function seqOf(raw: string | undefined, field: string): number {
   if (raw === undefined || raw === '') return -1
-  if (!/^\d{1,15}$/.test(raw)) throw new InvalidRequestError(`${field} must be a whole number ≥ 0, got "${raw.slice(0, 50)}"`, { kind: 'Query', field })
+  if (!/^\d{1,15}$/.test(raw))
+    throw new InvalidRequestError(`${field} must be a whole number ≥ 0, got "${raw.slice(0, 50)}"`, {
+      kind: 'Query',
+      field,
+    })
   return Number(raw)
 }
 
@@ -38,10 +53,15 @@ function seqOf(raw: string | undefined, field: string): number {
  * A session's durable v2 events: `history` (pages) and `event` (replay, then live), read from
  * the sync plugin's per-session log, which numbers every event of the session (`seq`).
  */
-export function registerSessionV2EventRoutes(app: FastifyInstance, kernel: Kernel, deps: { sessions: SessionService }): void {
+export function registerSessionV2EventRoutes(
+  app: FastifyInstance,
+  kernel: Kernel,
+  deps: { sessions: SessionService },
+): void {
   const { sessions } = deps
   const syncLog = (): SyncLog => {
-    if (!app.hasDecorator('syncLog')) throw new ServiceUnavailableError('The per-session event log (the sync plugin) is not loaded', 'sync')
+    if (!app.hasDecorator('syncLog'))
+      throw new ServiceUnavailableError('The per-session event log (the sync plugin) is not loaded', 'sync')
     return app.syncLog
   }
   const existing = (sessionID: string) => void storedSession(sessions.store, sessionID)
@@ -54,11 +74,18 @@ export function registerSessionV2EventRoutes(app: FastifyInstance, kernel: Kerne
         operationId: 'v2.session.history',
         tags,
         summary: 'Get session history',
-        description: 'One page of the session\'s durable v2 events after `after` (exclusive seq), `limit` 1–100 (50); `hasMore` says whether another page follows.',
+        description:
+          "One page of the session's durable v2 events after `after` (exclusive seq), `limit` 1–100 (50); `hasMore` says whether another page follows.",
         params: SessionParams,
-        querystring: Type.Object({ limit: Type.Optional(Type.String({ maxLength: 20 })), after: Type.Optional(Type.String({ maxLength: 20 })) }),
+        querystring: Type.Object({
+          limit: Type.Optional(Type.String({ maxLength: 20 })),
+          after: Type.Optional(Type.String({ maxLength: 20 })),
+        }),
         response: {
-          200: Type.Object({ data: Type.Array(Type.Object({}, { additionalProperties: true })), hasMore: Type.Boolean() }, { additionalProperties: false }),
+          200: Type.Object(
+            { data: Type.Array(Type.Object({}, { additionalProperties: true })), hasMore: Type.Boolean() },
+            { additionalProperties: false },
+          ),
           ...v2Errors({ 404: ref(SessionNotFoundErrorBody), 503: ref(ServiceUnavailableErrorBody) }),
         },
       },
@@ -70,7 +97,11 @@ export function registerSessionV2EventRoutes(app: FastifyInstance, kernel: Kerne
       let limit = 50
       if (query.limit !== undefined) {
         limit = Number(query.limit)
-        if (!/^\d+$/.test(query.limit) || limit < 1 || limit > 100) throw new InvalidRequestError(`limit must be a whole number from 1 to 100, got "${query.limit.slice(0, 50)}"`, { kind: 'Query', field: 'limit' })
+        if (!/^\d+$/.test(query.limit) || limit < 1 || limit > 100)
+          throw new InvalidRequestError(
+            `limit must be a whole number from 1 to 100, got "${query.limit.slice(0, 50)}"`,
+            { kind: 'Query', field: 'limit' },
+          )
       }
       existing(sessionID)
       const rows = syncLog().after(sessionID, after, limit + 1, NEXT)
@@ -87,7 +118,7 @@ export function registerSessionV2EventRoutes(app: FastifyInstance, kernel: Kerne
         tags,
         summary: 'Subscribe to session events',
         description:
-          'Server-sent events: the session\'s durable v2 events after `after` (exclusive seq; absent: all of them), then the new ones as they happen, each as `data: <json>` (a `: heartbeat` comment every 15 s).',
+          "Server-sent events: the session's durable v2 events after `after` (exclusive seq; absent: all of them), then the new ones as they happen, each as `data: <json>` (a `: heartbeat` comment every 15 s).",
         params: SessionParams,
         querystring: Type.Object({ after: Type.Optional(Type.String({ maxLength: 20 })) }),
         response: v2Errors({ 404: ref(SessionNotFoundErrorBody), 503: ref(ServiceUnavailableErrorBody) }),
@@ -127,7 +158,8 @@ export function registerSessionV2EventRoutes(app: FastifyInstance, kernel: Kerne
         const rows = log.after(sessionID, cursor, REPLAY_PAGE, NEXT)
         for (const row of rows) send(row)
         if (rows.length < REPLAY_PAGE || client.isClosed) break
-        if (client.isBehind) await new Promise((resolve) => (response.once('drain', resolve), response.once('close', resolve)))
+        if (client.isBehind)
+          await new Promise((resolve) => (response.once('drain', resolve), response.once('close', resolve)))
         else await new Promise((resolve) => setImmediate(resolve))
       }
       for (const row of held) send(row)

@@ -22,13 +22,21 @@ const UnknownError = Type.Object({ type: Type.Literal('unknown'), message: Type.
 const Delivery = StringEnum(['steer', 'queue'])
 const Prompt = Type.Object({
   text: Type.String(),
-  files: Type.Optional(Type.Array(Type.Object({ uri: Type.String(), mime: Type.String(), name: Type.Optional(Type.String()) }))),
+  files: Type.Optional(
+    Type.Array(Type.Object({ uri: Type.String(), mime: Type.String(), name: Type.Optional(Type.String()) })),
+  ),
   agents: Type.Optional(Type.Array(Type.Object({ name: Type.String() }))),
 })
-const Tokens = Type.Object({ input: Type.Number(), output: Type.Number(), reasoning: Type.Number(), cache: Type.Object({ read: Type.Number(), write: Type.Number() }) })
+const Tokens = Type.Object({
+  input: Type.Number(),
+  output: Type.Number(),
+  reasoning: Type.Number(),
+  cache: Type.Object({ read: Type.Number(), write: Type.Number() }),
+})
 const Content = Type.Array(Type.Object({ type: Type.String() }, { additionalProperties: true }))
 
-const next = <P extends TProperties>(name: string, properties: P) => defineEvent(`session.next.${name}`, { ...common, ...properties })
+const next = <P extends TProperties>(name: string, properties: P) =>
+  defineEvent(`session.next.${name}`, { ...common, ...properties })
 const inStep = { assistantMessageID: Type.String() }
 
 export const AgentSwitched = next('agent.switched', { messageID: Type.String(), agent: Type.String() })
@@ -36,7 +44,12 @@ export const ModelSwitched = next('model.switched', { messageID: Type.String(), 
 export const Moved = next('moved', { location: ref(LocationRef), subdirectory: Type.Optional(Type.String()) })
 export const PromptAdmitted = next('prompt.admitted', { messageID: Type.String(), prompt: Prompt, delivery: Delivery })
 export const Prompted = next('prompted', { messageID: Type.String(), prompt: Prompt, delivery: Delivery })
-export const StepStarted = next('step.started', { ...inStep, agent: Type.String(), model: ModelRef, snapshot: Type.Optional(Type.String()) })
+export const StepStarted = next('step.started', {
+  ...inStep,
+  agent: Type.String(),
+  model: ModelRef,
+  snapshot: Type.Optional(Type.String()),
+})
 export const StepEnded = next('step.ended', {
   ...inStep,
   finish: Type.String(),
@@ -54,7 +67,13 @@ export const ReasoningDelta = next('reasoning.delta', { ...inStep, reasoningID: 
 export const ReasoningEnded = next('reasoning.ended', { ...inStep, reasoningID: Type.String(), text: Type.String() })
 export const ToolInputStarted = next('tool.input.started', { ...inStep, callID: Type.String(), name: Type.String() })
 export const ToolInputEnded = next('tool.input.ended', { ...inStep, callID: Type.String(), text: Type.String() })
-export const ToolCalled = next('tool.called', { ...inStep, callID: Type.String(), tool: Type.String(), input: Json, provider: Json })
+export const ToolCalled = next('tool.called', {
+  ...inStep,
+  callID: Type.String(),
+  tool: Type.String(),
+  input: Json,
+  provider: Json,
+})
 export const ToolSuccess = next('tool.success', {
   ...inStep,
   callID: Type.String(),
@@ -64,19 +83,33 @@ export const ToolSuccess = next('tool.success', {
   provider: Json,
 })
 export const ToolFailed = next('tool.failed', { ...inStep, callID: Type.String(), error: UnknownError, provider: Json })
-export const CompactionStarted = next('compaction.started', { messageID: Type.String(), reason: StringEnum(['auto', 'manual']) })
-export const CompactionEnded = next('compaction.ended', { messageID: Type.String(), reason: StringEnum(['auto', 'manual']), text: Type.String(), recent: Type.String() })
+export const CompactionStarted = next('compaction.started', {
+  messageID: Type.String(),
+  reason: StringEnum(['auto', 'manual']),
+})
+export const CompactionEnded = next('compaction.ended', {
+  messageID: Type.String(),
+  reason: StringEnum(['auto', 'manual']),
+  text: Type.String(),
+  recent: Type.String(),
+})
 export const RevertStaged = next('revert.staged', { revert: ref(RevertState) })
 export const RevertCleared = next('revert.cleared', {})
 export const RevertCommitted = next('revert.committed', { messageID: Type.String() })
 
-export type PromptView = { text: string; files?: { uri: string; mime: string; name?: string }[]; agents?: { name: string }[] }
+export type PromptView = {
+  text: string
+  files?: { uri: string; mime: string; name?: string }[]
+  agents?: { name: string }[]
+}
 export type DeliveryMode = 'steer' | 'queue'
 
 /** The v2 prompt a stored user message carries: its own text, files and agents. */
 export function promptOf(parts: Part[]): PromptView {
   const text = ownText(parts)
-  const files = parts.flatMap((part) => (part.type === 'file' ? [{ uri: part.url, mime: part.mime, ...(part.filename ? { name: part.filename } : {}) }] : []))
+  const files = parts.flatMap((part) =>
+    part.type === 'file' ? [{ uri: part.url, mime: part.mime, ...(part.filename ? { name: part.filename } : {}) }] : [],
+  )
   const agents = parts.flatMap((part) => (part.type === 'agent' ? [{ name: part.name }] : []))
   return { text, ...(files.length ? { files } : {}), ...(agents.length ? { agents } : {}) }
 }
@@ -105,7 +138,12 @@ export class TurnEvents {
 
   constructor(private readonly kernel: Kernel) {}
 
-  private publish<E extends EventDefinition>(instance: Instance, event: E, sessionID: string, data: Record<string, unknown>): BusEvent {
+  private publish<E extends EventDefinition>(
+    instance: Instance,
+    event: E,
+    sessionID: string,
+    data: Record<string, unknown>,
+  ): BusEvent {
     return this.kernel.publish(instance, event, { timestamp: Date.now(), sessionID, ...data } as never)
   }
 
@@ -114,7 +152,12 @@ export class TurnEvents {
     return this.publish(instance, Prompted, user.sessionID, { messageID: user.id, prompt: promptOf(parts), delivery })
   }
 
-  message(instance: Instance, info: MessageInfo, reasonOf: (parentID: string) => 'auto' | 'manual', summaryText: () => string): void {
+  message(
+    instance: Instance,
+    info: MessageInfo,
+    reasonOf: (parentID: string) => 'auto' | 'manual',
+    summaryText: () => string,
+  ): void {
     if (info.role !== 'assistant') return
     let step = this.open.get(info.id)
     if (!step && !info.time.completed) {
@@ -125,7 +168,11 @@ export class TurnEvents {
         step.compaction = reasonOf(info.parentID)
         this.publish(instance, CompactionStarted, info.sessionID, { messageID: info.id, reason: step.compaction })
       } else {
-        this.publish(instance, StepStarted, info.sessionID, { assistantMessageID: info.id, agent: info.agent || info.mode, model: { id: info.modelID, providerID: info.providerID } })
+        this.publish(instance, StepStarted, info.sessionID, {
+          assistantMessageID: info.id,
+          agent: info.agent || info.mode,
+          model: { id: info.modelID, providerID: info.providerID },
+        })
       }
     }
     if (!step || !info.time.completed) return
@@ -137,14 +184,30 @@ export class TurnEvents {
     const { sessionID, id } = info
     if (info.error) {
       const message = String((info.error.data as { message?: unknown }).message ?? info.error.name)
-      this.publish(instance, StepFailed, sessionID, { assistantMessageID: id, error: { type: 'unknown', message: info.error.name === 'MessageAbortedError' ? 'Provider turn interrupted' : message } })
+      this.publish(instance, StepFailed, sessionID, {
+        assistantMessageID: id,
+        error: {
+          type: 'unknown',
+          message: info.error.name === 'MessageAbortedError' ? 'Provider turn interrupted' : message,
+        },
+      })
       return
     }
     if (step.compaction) {
-      this.publish(instance, CompactionEnded, sessionID, { messageID: id, reason: step.compaction, text: summaryText(), recent: '' })
+      this.publish(instance, CompactionEnded, sessionID, {
+        messageID: id,
+        reason: step.compaction,
+        text: summaryText(),
+        recent: '',
+      })
       return
     }
-    const tokens = { input: info.tokens.input, output: info.tokens.output, reasoning: info.tokens.reasoning, cache: { read: info.tokens.cache.read, write: info.tokens.cache.write } }
+    const tokens = {
+      input: info.tokens.input,
+      output: info.tokens.output,
+      reasoning: info.tokens.reasoning,
+      cache: { read: info.tokens.cache.read, write: info.tokens.cache.write },
+    }
     this.publish(instance, StepEnded, sessionID, {
       assistantMessageID: id,
       finish: info.finish ?? 'stop',
@@ -201,22 +264,35 @@ export class TurnEvents {
     if (step.parts.get(part.id) === 'input') {
       step.parts.set(part.id, 'called')
       this.publish(instance, ToolInputEnded, sessionID, { ...at, text: JSON.stringify(state.input ?? {}) })
-      if (state.status !== 'error') this.publish(instance, ToolCalled, sessionID, { ...at, tool: part.tool, input: state.input ?? {}, provider })
+      if (state.status !== 'error')
+        this.publish(instance, ToolCalled, sessionID, { ...at, tool: part.tool, input: state.input ?? {}, provider })
     }
     if (state.status === 'completed') {
       step.parts.set(part.id, 'done')
       const files = state.attachments?.map((file) => ({ type: 'file', uri: file.url, mime: file.mime })) ?? []
-      this.publish(instance, ToolSuccess, sessionID, { ...at, structured: state.metadata ?? {}, content: [{ type: 'text', text: state.output }, ...files], outputPaths: [], provider })
+      this.publish(instance, ToolSuccess, sessionID, {
+        ...at,
+        structured: state.metadata ?? {},
+        content: [{ type: 'text', text: state.output }, ...files],
+        outputPaths: [],
+        provider,
+      })
     } else if (state.status === 'error') {
       step.parts.set(part.id, 'done')
-      this.publish(instance, ToolFailed, sessionID, { ...at, error: { type: 'unknown', message: state.error }, provider })
+      this.publish(instance, ToolFailed, sessionID, {
+        ...at,
+        error: { type: 'unknown', message: state.error },
+        provider,
+      })
     }
   }
 
   /** A streamed piece of a text or reasoning part. */
   delta(instance: Instance, sessionID: string, messageID: string, partID: string, delta: string): void {
     const stage = this.open.get(messageID)?.parts.get(partID)
-    if (stage === 'text') this.publish(instance, TextDelta, sessionID, { assistantMessageID: messageID, textID: partID, delta })
-    else if (stage === 'reasoning') this.publish(instance, ReasoningDelta, sessionID, { assistantMessageID: messageID, reasoningID: partID, delta })
+    if (stage === 'text')
+      this.publish(instance, TextDelta, sessionID, { assistantMessageID: messageID, textID: partID, delta })
+    else if (stage === 'reasoning')
+      this.publish(instance, ReasoningDelta, sessionID, { assistantMessageID: messageID, reasoningID: partID, delta })
   }
 }

@@ -73,7 +73,12 @@ export function inferMime(uri: string): string {
 function partsOf(request: PromptRequest): PartInput[] {
   const parts: PartInput[] = [{ type: 'text', text: request.text }]
   for (const file of request.files ?? []) {
-    parts.push({ type: 'file', url: file.uri, mime: inferMime(file.uri), filename: file.name ?? (basename(file.uri.split(/[?#]/)[0]!) || file.uri.slice(0, 100)) })
+    parts.push({
+      type: 'file',
+      url: file.uri,
+      mime: inferMime(file.uri),
+      filename: file.name ?? (basename(file.uri.split(/[?#]/)[0]!) || file.uri.slice(0, 100)),
+    })
   }
   for (const agent of request.agents ?? []) parts.push({ type: 'agent', name: agent.name })
   return parts
@@ -82,7 +87,15 @@ function partsOf(request: PromptRequest): PartInput[] {
 function viewOf(request: PromptRequest): PromptView {
   return {
     text: request.text,
-    ...(request.files?.length ? { files: request.files.map((file) => ({ uri: file.uri, mime: inferMime(file.uri), ...(file.name ? { name: file.name } : {}) })) } : {}),
+    ...(request.files?.length
+      ? {
+          files: request.files.map((file) => ({
+            uri: file.uri,
+            mime: inferMime(file.uri),
+            ...(file.name ? { name: file.name } : {}),
+          })),
+        }
+      : {}),
     ...(request.agents?.length ? { agents: request.agents.map((agent) => ({ name: agent.name })) } : {}),
   }
 }
@@ -106,11 +119,15 @@ export class SessionInputs {
     private readonly admission: PromptAdmission,
   ) {
     this.statements = {
-      get: db.prepare<[string], InputRow>('SELECT id, session_id, data, time_created, admitted_seq, promoted_seq FROM session_input WHERE id = ?'),
+      get: db.prepare<[string], InputRow>(
+        'SELECT id, session_id, data, time_created, admitted_seq, promoted_seq FROM session_input WHERE id = ?',
+      ),
       pending: db.prepare<[string], InputRow>(
         'SELECT id, session_id, data, time_created, admitted_seq, promoted_seq FROM session_input WHERE session_id = ? AND pending = 1 ORDER BY seq',
       ),
-      insert: db.prepare<[string, string, string, number, number]>('INSERT INTO session_input (id, session_id, data, time_created, admitted_seq) VALUES (?, ?, ?, ?, ?)'),
+      insert: db.prepare<[string, string, string, number, number]>(
+        'INSERT INTO session_input (id, session_id, data, time_created, admitted_seq) VALUES (?, ?, ?, ?, ?)',
+      ),
       promote: db.prepare<[number, string]>('UPDATE session_input SET pending = 0, promoted_seq = ? WHERE id = ?'),
     }
     // A loop that stops (done or interrupted) lets go of what it had not promoted: parked again.
@@ -121,13 +138,21 @@ export class SessionInputs {
    * Admits one input. The same `id` with the same prompt answers the first receipt (and resumes
    * the session); another prompt, delivery or session under that id is a conflict.
    */
-  async admit(instance: Instance, sessionID: string, body: { id?: string; prompt: PromptRequest; delivery?: DeliveryMode; resume?: boolean }): Promise<InputReceipt> {
+  async admit(
+    instance: Instance,
+    sessionID: string,
+    body: { id?: string; prompt: PromptRequest; delivery?: DeliveryMode; resume?: boolean },
+  ): Promise<InputReceipt> {
     const delivery = body.delivery ?? 'steer'
     if (body.id) {
       const existing = this.statements.get.get(body.id)
       if (existing) {
         const stored = JSON.parse(existing.data) as StoredInput
-        if (existing.session_id !== sessionID || stored.delivery !== delivery || JSON.stringify(stored.request) !== JSON.stringify(body.prompt)) {
+        if (
+          existing.session_id !== sessionID ||
+          stored.delivery !== delivery ||
+          JSON.stringify(stored.request) !== JSON.stringify(body.prompt)
+        ) {
           throw new PromptConflictError(body.id)
         }
         if (body.resume !== false) await this.resume(instance, sessionID)
@@ -142,11 +167,19 @@ export class SessionInputs {
     if (this.statements.get.get(id)) throw new PromptConflictError(id)
     const now = Date.now()
     const stored: StoredInput = { request: body.prompt, prompt: viewOf(body.prompt), delivery }
-    const event = this.kernel.publish(instance, PromptAdmitted, { timestamp: now, sessionID, messageID: id, prompt: stored.prompt, delivery })
+    const event = this.kernel.publish(instance, PromptAdmitted, {
+      timestamp: now,
+      sessionID,
+      messageID: id,
+      prompt: stored.prompt,
+      delivery,
+    })
     this.statements.insert.run(id, sessionID, JSON.stringify(stored), now, event.durable?.seq ?? 0)
     if (body.resume !== false) {
       // Inputs parked earlier go first, in the order they were admitted.
-      const parked = this.statements.pending.all(sessionID).filter((row) => row.id !== id && !this.isScheduled(sessionID, row.id))
+      const parked = this.statements.pending
+        .all(sessionID)
+        .filter((row) => row.id !== id && !this.isScheduled(sessionID, row.id))
       const earlier = await this.prepareAll(instance, sessionID, parked)
       this.schedule(instance, sessionID, [...earlier, { id, prepared, delivery }])
     }
@@ -163,7 +196,11 @@ export class SessionInputs {
     return this.scheduled.get(sessionID)?.has(id) ?? false
   }
 
-  private schedule(instance: Instance, sessionID: string, inputs: { id: string; prepared: PreparedPrompt; delivery: DeliveryMode }[]): void {
+  private schedule(
+    instance: Instance,
+    sessionID: string,
+    inputs: { id: string; prepared: PreparedPrompt; delivery: DeliveryMode }[],
+  ): void {
     if (!inputs.length) return
     let set = this.scheduled.get(sessionID)
     if (!set) this.scheduled.set(sessionID, (set = new Set()))
@@ -187,7 +224,11 @@ export class SessionInputs {
     for (const row of rows) {
       const stored = JSON.parse(row.data) as StoredInput
       try {
-        prepared.push({ id: row.id, prepared: await this.prepare(instance, sessionID, row.id, stored.request, stored.delivery), delivery: stored.delivery })
+        prepared.push({
+          id: row.id,
+          prepared: await this.prepare(instance, sessionID, row.id, stored.request, stored.delivery),
+          delivery: stored.delivery,
+        })
       } catch (error) {
         // A file it named went away, say: it stays parked, and the others go on.
         this.kernel.log.warn({ err: error, sessionID, inputID: row.id }, 'a pending input cannot join')
@@ -196,7 +237,13 @@ export class SessionInputs {
     return prepared
   }
 
-  private prepare(instance: Instance, sessionID: string, id: string, request: PromptRequest, delivery: DeliveryMode): Promise<PreparedPrompt> {
+  private prepare(
+    instance: Instance,
+    sessionID: string,
+    id: string,
+    request: PromptRequest,
+    delivery: DeliveryMode,
+  ): Promise<PreparedPrompt> {
     const session = this.sessions.get(instance, sessionID)
     const input: PromptInput = {
       messageID: id,

@@ -18,27 +18,54 @@ const tags = ['session']
 const config = { v2: true, instance: false }
 const SessionParams = Type.Object({ sessionID: Type.String({ pattern: '^ses', maxLength: 100 }) })
 const notFound = v2Errors({ 404: ref(SessionNotFoundErrorBody) })
-const Source = Type.Object({ value: Type.String({ maxLength: 100_000 }), start: Type.Integer({ minimum: 0 }), end: Type.Integer({ minimum: 0 }) }, { additionalProperties: true })
+const Source = Type.Object(
+  {
+    value: Type.String({ maxLength: 100_000 }),
+    start: Type.Integer({ minimum: 0 }),
+    end: Type.Integer({ minimum: 0 }),
+  },
+  { additionalProperties: true },
+)
 const Prompt = Type.Object(
   {
     text: Type.String({ maxLength: 10_000_000 }),
     files: Type.Optional(
       Type.Array(
         Type.Object(
-          { uri: Type.String({ minLength: 1, maxLength: 100_000_000 }), name: Type.Optional(Type.String({ maxLength: 4096 })), description: Type.Optional(Type.String({ maxLength: 100_000 })), source: Type.Optional(Source) },
+          {
+            uri: Type.String({ minLength: 1, maxLength: 100_000_000 }),
+            name: Type.Optional(Type.String({ maxLength: 4096 })),
+            description: Type.Optional(Type.String({ maxLength: 100_000 })),
+            source: Type.Optional(Source),
+          },
           { additionalProperties: false },
         ),
         { maxItems: 100 },
       ),
     ),
-    agents: Type.Optional(Type.Array(Type.Object({ name: Type.String({ minLength: 1, maxLength: 200 }), source: Type.Optional(Source) }, { additionalProperties: false }), { maxItems: 100 })),
+    agents: Type.Optional(
+      Type.Array(
+        Type.Object(
+          { name: Type.String({ minLength: 1, maxLength: 200 }), source: Type.Optional(Source) },
+          { additionalProperties: false },
+        ),
+        { maxItems: 100 },
+      ),
+    ),
   },
   { additionalProperties: false },
 )
 const PromptView = Type.Object(
   {
     text: Type.String(),
-    files: Type.Optional(Type.Array(Type.Object({ uri: Type.String(), mime: Type.String(), name: Type.Optional(Type.String()) }, { additionalProperties: false }))),
+    files: Type.Optional(
+      Type.Array(
+        Type.Object(
+          { uri: Type.String(), mime: Type.String(), name: Type.Optional(Type.String()) },
+          { additionalProperties: false },
+        ),
+      ),
+    ),
     agents: Type.Optional(Type.Array(Type.Object({ name: Type.String() }, { additionalProperties: false }))),
   },
   { additionalProperties: false },
@@ -63,7 +90,11 @@ const MAX_WAIT_MS = 60 * 60_000
  * `/api/session/:id/…` that drive the loop: prompt (admit now, join later), interrupt, wait,
  * compact, and switching agent or model. One loop and one conversation with the v1 routes.
  */
-export function registerSessionV2LoopRoutes(app: FastifyInstance, kernel: Kernel, deps: { sessions: SessionService; admission: PromptAdmission; inputs: SessionInputs }): void {
+export function registerSessionV2LoopRoutes(
+  app: FastifyInstance,
+  kernel: Kernel,
+  deps: { sessions: SessionService; admission: PromptAdmission; inputs: SessionInputs },
+): void {
   const { sessions, admission, inputs } = deps
 
   /** The session's instance (where its loop runs); the tagged 404 when there is no such session. */
@@ -84,15 +115,28 @@ export function registerSessionV2LoopRoutes(app: FastifyInstance, kernel: Kernel
           'Admits the input durably and answers its receipt at once. `steer` (default) joins the running turn at its next step boundary, `queue` runs as a turn of its own when the loop would stop, `resume: false` only parks it. The same `id` and prompt answers the same receipt; another prompt under that id is a 409.',
         params: SessionParams,
         body: Type.Object(
-          { id: Type.Optional(Type.String({ pattern: '^msg_[0-9A-Za-z]+$', maxLength: 100 })), prompt: Prompt, delivery: Type.Optional(StringEnum(['steer', 'queue'])), resume: Type.Optional(Type.Boolean()) },
+          {
+            id: Type.Optional(Type.String({ pattern: '^msg_[0-9A-Za-z]+$', maxLength: 100 })),
+            prompt: Prompt,
+            delivery: Type.Optional(StringEnum(['steer', 'queue'])),
+            resume: Type.Optional(Type.Boolean()),
+          },
           { additionalProperties: false },
         ),
-        response: { 200: DataEnvelope(Receipt), ...v2Errors({ 404: ref(SessionNotFoundErrorBody), 409: ref(ConflictErrorBody) }) },
+        response: {
+          200: DataEnvelope(Receipt),
+          ...v2Errors({ 404: ref(SessionNotFoundErrorBody), 409: ref(ConflictErrorBody) }),
+        },
       },
     },
     async (request) => {
       const { instance, sessionID } = await locate(request)
-      const body = request.body as { id?: string; prompt: PromptRequest; delivery?: 'steer' | 'queue'; resume?: boolean }
+      const body = request.body as {
+        id?: string
+        prompt: PromptRequest
+        delivery?: 'steer' | 'queue'
+        resume?: boolean
+      }
       return { data: await inputs.admit(instance, sessionID, body) }
     },
   )
@@ -105,7 +149,8 @@ export function registerSessionV2LoopRoutes(app: FastifyInstance, kernel: Kernel
         operationId: 'v2.session.interrupt',
         tags,
         summary: 'Interrupt session execution',
-        description: 'Stops the running turn and answers once it has stopped; inputs not yet joined stay pending (the next prompt resumes them). A no-op on an idle session.',
+        description:
+          'Stops the running turn and answers once it has stopped; inputs not yet joined stay pending (the next prompt resumes them). A no-op on an idle session.',
         params: SessionParams,
         response: { 204: Type.Null(), ...notFound },
       },
@@ -126,11 +171,16 @@ export function registerSessionV2LoopRoutes(app: FastifyInstance, kernel: Kernel
         tags,
         summary: 'Wait for session',
         description:
-          'Answers when the session\'s loop is idle, with its newest message (`idle: true`), or after `timeout` ms (default 300000, at most 3600000) with `idle: false`.',
+          "Answers when the session's loop is idle, with its newest message (`idle: true`), or after `timeout` ms (default 300000, at most 3600000) with `idle: false`.",
         params: SessionParams,
         querystring: Type.Object({ timeout: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_WAIT_MS })) }),
         response: {
-          200: DataEnvelope(Type.Object({ idle: Type.Boolean(), message: Type.Optional(ref(SessionMessage)) }, { additionalProperties: false })),
+          200: DataEnvelope(
+            Type.Object(
+              { idle: Type.Boolean(), message: Type.Optional(ref(SessionMessage)) },
+              { additionalProperties: false },
+            ),
+          ),
           ...notFound,
         },
       },
@@ -162,7 +212,8 @@ export function registerSessionV2LoopRoutes(app: FastifyInstance, kernel: Kernel
         operationId: 'v2.session.compact',
         tags,
         summary: 'Compact session',
-        description: 'Queues a summary of the conversation with the session\'s model (as `POST /session/:id/summarize`) and answers once it is admitted; `wait` tells when it is done.',
+        description:
+          "Queues a summary of the conversation with the session's model (as `POST /session/:id/summarize`) and answers once it is admitted; `wait` tells when it is done.",
         params: SessionParams,
         response: { 204: Type.Null(), ...notFound },
       },
@@ -171,10 +222,15 @@ export function registerSessionV2LoopRoutes(app: FastifyInstance, kernel: Kernel
       const { instance, sessionID } = await locate(request)
       const session = sessions.get(instance, sessionID)
       // Checked before it is queued, so a missing model is a 400 here rather than a failed turn.
-      const { model } = await admission.resolveAgentAndModel(instance, session, { parts: [], ...(session.agent ? { agent: session.agent } : {}) })
-      admission.compact(instance, sessionID, { providerID: model.providerID, modelID: model.modelID }).catch((error) => {
-        if (!isNamedError(error)) kernel.log.warn({ err: error, sessionID }, 'compaction failed')
+      const { model } = await admission.resolveAgentAndModel(instance, session, {
+        parts: [],
+        ...(session.agent ? { agent: session.agent } : {}),
       })
+      admission
+        .compact(instance, sessionID, { providerID: model.providerID, modelID: model.modelID })
+        .catch((error) => {
+          if (!isNamedError(error)) kernel.log.warn({ err: error, sessionID }, 'compaction failed')
+        })
       return reply.code(204).send()
     },
   )
@@ -196,9 +252,15 @@ export function registerSessionV2LoopRoutes(app: FastifyInstance, kernel: Kernel
     async (request, reply) => {
       const { instance, sessionID } = await locate(request)
       const { agent } = request.body as { agent: string }
-      if (!(await app.agents.get(instance, agent))) throw new InvalidRequestError(`Agent not found: ${agent}`, { kind: 'Payload', field: 'agent' })
+      if (!(await app.agents.get(instance, agent)))
+        throw new InvalidRequestError(`Agent not found: ${agent}`, { kind: 'Payload', field: 'agent' })
       sessions.update(instance, sessionID, (info) => void (info.agent = agent), { touch: true })
-      kernel.publish(instance, AgentSwitched, { timestamp: Date.now(), sessionID, messageID: ascendingId('msg'), agent })
+      kernel.publish(instance, AgentSwitched, {
+        timestamp: Date.now(),
+        sessionID,
+        messageID: ascendingId('msg'),
+        agent,
+      })
       return reply.code(204).send()
     },
   )
@@ -214,7 +276,16 @@ export function registerSessionV2LoopRoutes(app: FastifyInstance, kernel: Kernel
         description: 'The model of the next turns; an unknown model is a 400. Publishes `session.next.model.switched`.',
         params: SessionParams,
         body: Type.Object(
-          { model: Type.Object({ id: Type.String({ minLength: 1, maxLength: 500 }), providerID: Type.String({ minLength: 1, maxLength: 200 }), variant: Type.Optional(Type.String({ maxLength: 200 })) }, { additionalProperties: false }) },
+          {
+            model: Type.Object(
+              {
+                id: Type.String({ minLength: 1, maxLength: 500 }),
+                providerID: Type.String({ minLength: 1, maxLength: 200 }),
+                variant: Type.Optional(Type.String({ maxLength: 200 })),
+              },
+              { additionalProperties: false },
+            ),
+          },
           { additionalProperties: false },
         ),
         response: { 204: Type.Null(), ...notFound },
@@ -226,11 +297,30 @@ export function registerSessionV2LoopRoutes(app: FastifyInstance, kernel: Kernel
       try {
         await app.providers.model(instance, { providerID: model.providerID, modelID: model.id })
       } catch (error) {
-        if (isNamedError(error) && error.statusCode === 404) throw new InvalidRequestError(`Model not found: ${model.providerID}/${model.id}`, { kind: 'Payload', field: 'model' })
+        if (isNamedError(error) && error.statusCode === 404)
+          throw new InvalidRequestError(`Model not found: ${model.providerID}/${model.id}`, {
+            kind: 'Payload',
+            field: 'model',
+          })
         throw error
       }
-      sessions.update(instance, sessionID, (info) => void (info.model = { id: model.id, providerID: model.providerID, ...(model.variant ? { variant: model.variant } : {}) }), { touch: true })
-      kernel.publish(instance, ModelSwitched, { timestamp: Date.now(), sessionID, messageID: ascendingId('msg'), model })
+      sessions.update(
+        instance,
+        sessionID,
+        (info) =>
+          void (info.model = {
+            id: model.id,
+            providerID: model.providerID,
+            ...(model.variant ? { variant: model.variant } : {}),
+          }),
+        { touch: true },
+      )
+      kernel.publish(instance, ModelSwitched, {
+        timestamp: Date.now(),
+        sessionID,
+        messageID: ascendingId('msg'),
+        model,
+      })
       return reply.code(204).send()
     },
   )

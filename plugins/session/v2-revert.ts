@@ -30,7 +30,10 @@ type RevertFile = NonNullable<RevertStateValue['files']>[number]
 const tags = ['session']
 const config = { v2: true, instance: false }
 const SessionParams = Type.Object({ sessionID: Type.String({ pattern: '^ses', maxLength: 100 }) })
-const StageInput = Type.Object({ messageID: Type.String({ pattern: '^msg_', maxLength: 100 }), files: Type.Optional(Type.Boolean()) }, { additionalProperties: false })
+const StageInput = Type.Object(
+  { messageID: Type.String({ pattern: '^msg_', maxLength: 100 }), files: Type.Optional(Type.Boolean()) },
+  { additionalProperties: false },
+)
 // 409 SessionBusyError `{_tag, sessionID, message}` while a turn, shell command or summary runs.
 const busy = { 409: ref(V2ErrorBody) }
 
@@ -50,7 +53,10 @@ export function registerSessionRevertRoutes(
   const running = new Map<string, Promise<unknown>>()
   const oneAtATime = <T>(sessionID: string, work: () => Promise<T>): Promise<T> => {
     const result = (running.get(sessionID) ?? Promise.resolve()).then(work, work)
-    const settled = result.then(() => undefined, () => undefined)
+    const settled = result.then(
+      () => undefined,
+      () => undefined,
+    )
     running.set(sessionID, settled)
     void settled.then(() => running.get(sessionID) === settled && running.delete(sessionID))
     return result
@@ -77,7 +83,9 @@ export function registerSessionRevertRoutes(
       if (snapshot) await service.restore(instance, snapshot)
       else snapshot = await service.track(instance)
       const patches = after.flatMap((message) =>
-        message.info.role === 'assistant' ? message.parts.flatMap((part) => (part.type === 'patch' ? [{ hash: part.hash, files: part.files }] : [])) : [],
+        message.info.role === 'assistant'
+          ? message.parts.flatMap((part) => (part.type === 'patch' ? [{ hash: part.hash, files: part.files }] : []))
+          : [],
       )
       await service.revert(instance, patches)
       const now = snapshot ? await service.track(instance) : undefined
@@ -136,7 +144,11 @@ export function registerSessionRevertRoutes(
         })
       })()
     }
-    kernel.publish(instance, RevertCommitted, { sessionID, timestamp: Date.now(), messageID: revert.boundary ?? revert.messageID })
+    kernel.publish(instance, RevertCommitted, {
+      sessionID,
+      timestamp: Date.now(),
+      messageID: revert.boundary ?? revert.messageID,
+    })
   }
 
   const sessionIDOf = (request: FastifyRequest) => (request.params as Static<typeof SessionParams>).sessionID
@@ -174,7 +186,8 @@ export function registerSessionRevertRoutes(
         operationId: 'v2.session.revert.clear',
         tags,
         summary: 'Clear staged revert',
-        description: 'Puts the files back as they were before the first stage and drops `revert`; nothing staged: 204 without an event. 409 SessionBusyError while busy.',
+        description:
+          'Puts the files back as they were before the first stage and drops `revert`; nothing staged: 204 without an event. 409 SessionBusyError while busy.',
         params: SessionParams,
         response: { 204: Type.Null(), ...v2Errors({ 404: ref(SessionNotFoundErrorBody), ...busy }) },
       },
@@ -194,7 +207,8 @@ export function registerSessionRevertRoutes(
         operationId: 'v2.session.revert.commit',
         tags,
         summary: 'Commit staged revert',
-        description: 'Deletes the messages after the boundary (the boundary stays), keeps the files as reverted and drops `revert`; nothing staged: 204 without an event. 409 SessionBusyError while busy.',
+        description:
+          'Deletes the messages after the boundary (the boundary stays), keeps the files as reverted and drops `revert`; nothing staged: 204 without an event. 409 SessionBusyError while busy.',
         params: SessionParams,
         response: { 204: Type.Null(), ...v2Errors({ 404: ref(SessionNotFoundErrorBody), ...busy }) },
       },

@@ -48,7 +48,11 @@ export function storedSession(store: SessionStore, sessionID: string): SessionIn
 }
 
 /** The session and the instance its loop runs in (booted if need be); the tagged v2 404 when there is none. */
-export async function sessionInstance(kernel: Kernel, store: SessionStore, sessionID: string): Promise<{ info: SessionInfo; instance: Instance }> {
+export async function sessionInstance(
+  kernel: Kernel,
+  store: SessionStore,
+  sessionID: string,
+): Promise<{ info: SessionInfo; instance: Instance }> {
   const info = storedSession(store, sessionID)
   return { info, instance: await kernel.instances.get(info.directory) }
 }
@@ -67,10 +71,16 @@ interface PageCursor {
 }
 
 const isPageCursor = (value: Record<string, unknown>): value is Record<string, unknown> & PageCursor =>
-  typeof value.id === 'string' && (value.order === 'asc' || value.order === 'desc') && (value.direction === 'next' || value.direction === 'previous')
+  typeof value.id === 'string' &&
+  (value.order === 'asc' || value.order === 'desc') &&
+  (value.direction === 'next' || value.direction === 'previous')
 
 /** `{previous, next}` cursors of a page: at its first and last item; `{}` for an empty page. */
-function pageCursors(ids: string[], order: 'asc' | 'desc', extra: Record<string, unknown> = {}): Static<typeof Cursors> {
+function pageCursors(
+  ids: string[],
+  order: 'asc' | 'desc',
+  extra: Record<string, unknown> = {},
+): Static<typeof Cursors> {
   if (ids.length === 0) return {}
   return {
     previous: encodeCursor({ ...extra, id: ids[0], order, direction: 'previous' }),
@@ -90,7 +100,11 @@ function walk(order: 'asc' | 'desc', cursor: PageCursor | undefined, idsAscendWi
  * `/api/session…` reads: sessions and messages of the one session store, in v2 shapes. (The
  * prompt model, events and revert staging build on the admission queue and per-session log.)
  */
-export function registerSessionV2Routes(app: FastifyInstance, kernel: Kernel, deps: { sessions: SessionService; admission: PromptAdmission }): void {
+export function registerSessionV2Routes(
+  app: FastifyInstance,
+  kernel: Kernel,
+  deps: { sessions: SessionService; admission: PromptAdmission },
+): void {
   const { sessions, admission } = deps
   const store = sessions.store
 
@@ -119,7 +133,7 @@ export function registerSessionV2Routes(app: FastifyInstance, kernel: Kernel, de
         tags,
         summary: 'List sessions',
         description:
-          'Sessions of every project (or the filters\'), newest first by default (`order`), `limit` 1–200 (50). Send back `cursor` alone to move; a cursor keeps its filters.',
+          "Sessions of every project (or the filters'), newest first by default (`order`), `limit` 1–200 (50). Send back `cursor` alone to move; a cursor keeps its filters.",
         querystring: Type.Object({
           directory: Type.Optional(Type.String({ maxLength: 4096 })),
           project: Type.Optional(Type.String({ maxLength: 200 })),
@@ -131,24 +145,41 @@ export function registerSessionV2Routes(app: FastifyInstance, kernel: Kernel, de
           order: Type.Optional(StringEnum(['asc', 'desc'])),
           cursor: Type.Optional(Type.String({ maxLength: 10_000 })),
         }),
-        response: { 200: Type.Object({ data: Type.Array(ref(SessionV2Info)), cursor: Cursors }, { additionalProperties: false }), ...v2Errors(cursorErrors()) },
+        response: {
+          200: Type.Object({ data: Type.Array(ref(SessionV2Info)), cursor: Cursors }, { additionalProperties: false }),
+          ...v2Errors(cursorErrors()),
+        },
       },
     },
     async (request) => {
-      const query = request.query as { directory?: string; project?: string; search?: string; roots?: boolean; limit?: number; order?: 'asc' | 'desc'; cursor?: string }
+      const query = request.query as {
+        directory?: string
+        project?: string
+        search?: string
+        roots?: boolean
+        limit?: number
+        order?: 'asc' | 'desc'
+        cursor?: string
+      }
       type Filters = { directory?: string; projectID?: string; search?: string; roots?: boolean }
       let filters: Filters
       let cursor: PageCursor | undefined
       let order: 'asc' | 'desc'
       if (query.cursor) {
-        const decoded = decodeCursor<PageCursor & { filters?: Filters }>(query.cursor, (value): value is Record<string, unknown> & PageCursor & { filters?: Filters } => isPageCursor(value))
+        const decoded = decodeCursor<PageCursor & { filters?: Filters }>(
+          query.cursor,
+          (value): value is Record<string, unknown> & PageCursor & { filters?: Filters } => isPageCursor(value),
+        )
         cursor = decoded
         order = decoded.order
         filters = typeof decoded.filters === 'object' && decoded.filters !== null ? decoded.filters : {}
       } else {
         order = query.order ?? 'desc'
         if (query.directory !== undefined && !query.directory.startsWith('/')) {
-          throw new InvalidRequestError(`directory must be an absolute path, got "${query.directory}"`, { kind: 'Query', field: 'directory' })
+          throw new InvalidRequestError(`directory must be an absolute path, got "${query.directory}"`, {
+            kind: 'Query',
+            field: 'directory',
+          })
         }
         filters = {
           ...(query.directory ? { directory: query.directory.replace(/\/+$/, '') || '/' } : {}),
@@ -163,7 +194,14 @@ export function registerSessionV2Routes(app: FastifyInstance, kernel: Kernel, de
       const found = store.sessionsFrom(filters, anchor, up, limit)
       if (reverse) found.reverse()
       const data = await Promise.all(found.map(view))
-      return { data, cursor: pageCursors(data.map((session) => session.id), order, { filters }) }
+      return {
+        data,
+        cursor: pageCursors(
+          data.map((session) => session.id),
+          order,
+          { filters },
+        ),
+      }
     },
   )
 
@@ -177,26 +215,41 @@ export function registerSessionV2Routes(app: FastifyInstance, kernel: Kernel, de
         tags,
         summary: 'Create a session',
         description: 'At `location.directory` (else the server cwd). An existing `id` answers that session unchanged.',
-        body: Type.Object(
-          {
-            id: Type.Optional(Type.String({ pattern: '^ses_[0-9A-Za-z]+$', maxLength: 100 })),
-            agent: Type.Optional(Type.String({ maxLength: 200 })),
-            model: Type.Optional(Type.Object({ id: Type.String({ maxLength: 500 }), providerID: Type.String({ maxLength: 200 }), variant: Type.Optional(Type.String({ maxLength: 200 })) })),
-            location: Type.Optional(ref(LocationRef)),
-          },
-        ),
+        body: Type.Object({
+          id: Type.Optional(Type.String({ pattern: '^ses_[0-9A-Za-z]+$', maxLength: 100 })),
+          agent: Type.Optional(Type.String({ maxLength: 200 })),
+          model: Type.Optional(
+            Type.Object({
+              id: Type.String({ maxLength: 500 }),
+              providerID: Type.String({ maxLength: 200 }),
+              variant: Type.Optional(Type.String({ maxLength: 200 })),
+            }),
+          ),
+          location: Type.Optional(ref(LocationRef)),
+        }),
         response: { 200: DataEnvelope(ref(SessionV2Info)), ...v2Errors() },
       },
     },
     async (request) => {
-      const body = request.body as { id?: string; agent?: string; model?: { id: string; providerID: string; variant?: string }; location?: { directory: string } }
+      const body = request.body as {
+        id?: string
+        agent?: string
+        model?: { id: string; providerID: string; variant?: string }
+        location?: { directory: string }
+      }
       if (body.id) {
         const existing = store.getSession(body.id)
         if (existing) return { data: await view(existing) }
       }
       const instance = body.location ? await instanceAt(kernel, body.location.directory) : request.instance
-      const model = body.model ? { id: body.model.id, providerID: body.model.providerID, variant: body.model.variant ?? 'default' } : undefined
-      const info = sessions.create(instance, { ...(body.id ? { id: body.id } : {}), ...(body.agent ? { agent: body.agent } : {}), ...(model ? { model } : {}) })
+      const model = body.model
+        ? { id: body.model.id, providerID: body.model.providerID, variant: body.model.variant ?? 'default' }
+        : undefined
+      const info = sessions.create(instance, {
+        ...(body.id ? { id: body.id } : {}),
+        ...(body.agent ? { agent: body.agent } : {}),
+        ...(model ? { model } : {}),
+      })
       return { data: sessionV2View(info, instance.worktree) }
     },
   )
@@ -211,7 +264,15 @@ export function registerSessionV2Routes(app: FastifyInstance, kernel: Kernel, de
         summary: 'Running sessions',
         description: 'Sessions whose loop runs now, across every project; absent means idle.',
         response: {
-          200: Type.Object({ data: Type.Record(Type.String(), Type.Object({ type: Type.Literal('running') }, { additionalProperties: false })) }, { additionalProperties: false }),
+          200: Type.Object(
+            {
+              data: Type.Record(
+                Type.String(),
+                Type.Object({ type: Type.Literal('running') }, { additionalProperties: false }),
+              ),
+            },
+            { additionalProperties: false },
+          ),
           ...v2Errors(),
         },
       },
@@ -227,7 +288,16 @@ export function registerSessionV2Routes(app: FastifyInstance, kernel: Kernel, de
 
   app.get(
     '/api/session/:sessionID',
-    { config, schema: { operationId: 'v2.session.get', tags, summary: 'Get a session', params: SessionParams, response: { 200: DataEnvelope(ref(SessionV2Info)), ...notFound } } },
+    {
+      config,
+      schema: {
+        operationId: 'v2.session.get',
+        tags,
+        summary: 'Get a session',
+        params: SessionParams,
+        response: { 200: DataEnvelope(ref(SessionV2Info)), ...notFound },
+      },
+    },
     async (request) => ({ data: await view(find(sessionIDOf(request))) }),
   )
 
@@ -239,7 +309,8 @@ export function registerSessionV2Routes(app: FastifyInstance, kernel: Kernel, de
         operationId: 'v2.session.messages',
         tags,
         summary: 'List messages',
-        description: 'The same messages as `GET /session/:id/message`, flat (`SessionMessage`), newest first by default; `limit` 1–200 (50); send back `cursor` alone to move.',
+        description:
+          'The same messages as `GET /session/:id/message`, flat (`SessionMessage`), newest first by default; `limit` 1–200 (50); send back `cursor` alone to move.',
         params: SessionParams,
         querystring: Type.Object({
           limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
@@ -255,14 +326,21 @@ export function registerSessionV2Routes(app: FastifyInstance, kernel: Kernel, de
     async (request) => {
       const sessionID = sessionIDOf(request)
       const query = request.query as { limit?: number; order?: 'asc' | 'desc'; cursor?: string }
-      if (query.cursor && query.order) throw new InvalidRequestError('Cursor cannot be combined with order', { kind: 'Query', field: 'order' })
+      if (query.cursor && query.order)
+        throw new InvalidRequestError('Cursor cannot be combined with order', { kind: 'Query', field: 'order' })
       find(sessionID)
       const cursor = query.cursor ? decodeCursor<PageCursor>(query.cursor, isPageCursor) : undefined
       const order = cursor?.order ?? query.order ?? 'desc'
       const { anchor, up, reverse } = walk(order, cursor, true)
       const found = store.messagesFrom(sessionID, anchor, up, query.limit ?? 50)
       if (reverse) found.reverse()
-      return { data: messagesView(sessionID, found), cursor: pageCursors(found.map((message) => message.info.id), order) }
+      return {
+        data: messagesView(sessionID, found),
+        cursor: pageCursors(
+          found.map((message) => message.info.id),
+          order,
+        ),
+      }
     },
   )
 
@@ -275,7 +353,10 @@ export function registerSessionV2Routes(app: FastifyInstance, kernel: Kernel, de
         tags,
         summary: 'Get a message',
         params: Type.Object({ sessionID: SessionID, messageID: MessageID }),
-        response: { 200: DataEnvelope(ref(SessionMessage)), ...v2Errors({ 404: Type.Union([ref(MessageNotFoundErrorBody), ref(SessionNotFoundErrorBody)]) }) },
+        response: {
+          200: DataEnvelope(ref(SessionMessage)),
+          ...v2Errors({ 404: Type.Union([ref(MessageNotFoundErrorBody), ref(SessionNotFoundErrorBody)]) }),
+        },
       },
     },
     async (request) => {
@@ -295,8 +376,9 @@ export function registerSessionV2Routes(app: FastifyInstance, kernel: Kernel, de
       schema: {
         operationId: 'v2.session.context',
         tags,
-        summary: 'Messages in the model\'s context',
-        description: 'Every message since the last finished summary, oldest first, unpaged (what the next model call is built from).',
+        summary: "Messages in the model's context",
+        description:
+          'Every message since the last finished summary, oldest first, unpaged (what the next model call is built from).',
         params: SessionParams,
         response: { 200: DataEnvelope(Type.Array(ref(SessionMessage))), ...notFound },
       },

@@ -14,7 +14,10 @@ const Tokens = Type.Object(
   },
   { additionalProperties: false },
 )
-const SessionModelRef = Type.Object({ id: Type.String(), providerID: Type.String(), variant: Type.Optional(Type.String()) }, { additionalProperties: false })
+const SessionModelRef = Type.Object(
+  { id: Type.String(), providerID: Type.String(), variant: Type.Optional(Type.String()) },
+  { additionalProperties: false },
+)
 
 export const RevertState = named(
   'RevertState',
@@ -27,7 +30,13 @@ export const RevertState = named(
       files: Type.Optional(
         Type.Array(
           Type.Object(
-            { path: Type.String(), status: StringEnum(['added', 'modified', 'deleted']), additions: Type.Integer(), deletions: Type.Integer(), patch: Type.String() },
+            {
+              path: Type.String(),
+              status: StringEnum(['added', 'modified', 'deleted']),
+              additions: Type.Integer(),
+              deletions: Type.Integer(),
+              patch: Type.String(),
+            },
             { additionalProperties: false },
           ),
         ),
@@ -48,7 +57,10 @@ export const SessionV2Info = named(
       model: Type.Optional(SessionModelRef),
       cost: Type.Number(),
       tokens: Tokens,
-      time: Type.Object({ created: Type.Number(), updated: Type.Number(), archived: Type.Optional(Type.Number()) }, { additionalProperties: false }),
+      time: Type.Object(
+        { created: Type.Number(), updated: Type.Number(), archived: Type.Optional(Type.Number()) },
+        { additionalProperties: false },
+      ),
       title: Type.String(),
       location: ref(LocationRef),
       subpath: Type.Optional(Type.String()),
@@ -59,13 +71,27 @@ export const SessionV2Info = named(
 )
 
 const Created = Type.Object({ created: Type.Number() }, { additionalProperties: false })
-const CreatedCompleted = Type.Object({ created: Type.Number(), completed: Type.Optional(Type.Number()) }, { additionalProperties: false })
-const FileAttachment = Type.Object(
-  { uri: Type.String(), mime: Type.String(), name: Type.Optional(Type.String()), description: Type.Optional(Type.String()) },
+const CreatedCompleted = Type.Object(
+  { created: Type.Number(), completed: Type.Optional(Type.Number()) },
   { additionalProperties: false },
 )
-const ToolContent = Type.Object({ type: Type.String(), text: Type.Optional(Type.String()) }, { additionalProperties: true })
-const UnknownError = Type.Object({ type: Type.Literal('unknown'), message: Type.String() }, { additionalProperties: false })
+const FileAttachment = Type.Object(
+  {
+    uri: Type.String(),
+    mime: Type.String(),
+    name: Type.Optional(Type.String()),
+    description: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false },
+)
+const ToolContent = Type.Object(
+  { type: Type.String(), text: Type.Optional(Type.String()) },
+  { additionalProperties: true },
+)
+const UnknownError = Type.Object(
+  { type: Type.Literal('unknown'), message: Type.String() },
+  { additionalProperties: false },
+)
 
 export const SessionMessageUser = named(
   'SessionMessageUser',
@@ -85,7 +111,10 @@ export const SessionMessageUser = named(
 
 const ToolState = Type.Union([
   Type.Object({ status: Type.Literal('pending'), input: Type.String() }, { additionalProperties: false }),
-  Type.Object({ status: Type.Literal('running'), input: Json, structured: Json, content: Type.Array(ToolContent) }, { additionalProperties: false }),
+  Type.Object(
+    { status: Type.Literal('running'), input: Json, structured: Json, content: Type.Array(ToolContent) },
+    { additionalProperties: false },
+  ),
   Type.Object(
     {
       status: Type.Literal('completed'),
@@ -97,7 +126,16 @@ const ToolState = Type.Union([
     },
     { additionalProperties: false },
   ),
-  Type.Object({ status: Type.Literal('error'), input: Json, content: Type.Array(ToolContent), structured: Json, error: UnknownError }, { additionalProperties: false }),
+  Type.Object(
+    {
+      status: Type.Literal('error'),
+      input: Json,
+      content: Type.Array(ToolContent),
+      structured: Json,
+      error: UnknownError,
+    },
+    { additionalProperties: false },
+  ),
 ])
 
 export const SessionMessageAssistant = named(
@@ -112,8 +150,19 @@ export const SessionMessageAssistant = named(
       model: SessionModelRef,
       content: Type.Array(
         Type.Union([
-          Type.Object({ type: Type.Literal('text'), id: Type.String(), text: Type.String() }, { additionalProperties: false }),
-          Type.Object({ type: Type.Literal('reasoning'), id: Type.String(), text: Type.String(), time: Type.Optional(CreatedCompleted) }, { additionalProperties: false }),
+          Type.Object(
+            { type: Type.Literal('text'), id: Type.String(), text: Type.String() },
+            { additionalProperties: false },
+          ),
+          Type.Object(
+            {
+              type: Type.Literal('reasoning'),
+              id: Type.String(),
+              text: Type.String(),
+              time: Type.Optional(CreatedCompleted),
+            },
+            { additionalProperties: false },
+          ),
           Type.Object(
             {
               type: Type.Literal('tool'),
@@ -121,14 +170,24 @@ export const SessionMessageAssistant = named(
               name: Type.String(),
               provider: Type.Object({ executed: Type.Boolean() }, { additionalProperties: false }),
               state: ToolState,
-              time: Type.Object({ created: Type.Number(), ran: Type.Optional(Type.Number()), completed: Type.Optional(Type.Number()) }, { additionalProperties: false }),
+              time: Type.Object(
+                { created: Type.Number(), ran: Type.Optional(Type.Number()), completed: Type.Optional(Type.Number()) },
+                { additionalProperties: false },
+              ),
             },
             { additionalProperties: false },
           ),
         ]),
       ),
       snapshot: Type.Optional(
-        Type.Object({ start: Type.Optional(Type.String()), end: Type.Optional(Type.String()), files: Type.Optional(Type.Array(Type.String())) }, { additionalProperties: false }),
+        Type.Object(
+          {
+            start: Type.Optional(Type.String()),
+            end: Type.Optional(Type.String()),
+            files: Type.Optional(Type.Array(Type.String())),
+          },
+          { additionalProperties: false },
+        ),
       ),
       finish: Type.Optional(Type.String()),
       cost: Type.Optional(Type.Number()),
@@ -160,17 +219,28 @@ export const SessionMessage = named(
   Type.Union([ref(SessionMessageUser), ref(SessionMessageAssistant), ref(SessionMessageCompaction)]),
 )
 
-export const Cursors = Type.Object({ previous: Type.Optional(Type.String()), next: Type.Optional(Type.String()) }, { additionalProperties: false })
+export const Cursors = Type.Object(
+  { previous: Type.Optional(Type.String()), next: Type.Optional(Type.String()) },
+  { additionalProperties: false },
+)
 
 export const SessionNotFoundErrorBody = named(
   'SessionNotFoundError',
-  Type.Object({ _tag: Type.Literal('SessionNotFoundError'), sessionID: Type.String(), message: Type.String() }, { additionalProperties: false }),
+  Type.Object(
+    { _tag: Type.Literal('SessionNotFoundError'), sessionID: Type.String(), message: Type.String() },
+    { additionalProperties: false },
+  ),
 )
 
 export const MessageNotFoundErrorBody = named(
   'MessageNotFoundError',
   Type.Object(
-    { _tag: Type.Literal('MessageNotFoundError'), sessionID: Type.String(), messageID: Type.String(), message: Type.String() },
+    {
+      _tag: Type.Literal('MessageNotFoundError'),
+      sessionID: Type.String(),
+      messageID: Type.String(),
+      message: Type.String(),
+    },
     { additionalProperties: false },
   ),
 )

@@ -28,13 +28,24 @@ export function isStagedRevert(revert: SessionInfo['revert']): boolean {
 export function revertV2View(revert: SessionInfo['revert']): RevertView | undefined {
   if (!revert) return undefined
   const { messageID, partID, snapshot, diff, boundary, files } = revert as StoredRevert
-  if (boundary === undefined) return { messageID, ...(partID ? { partID } : {}), ...(snapshot ? { snapshot } : {}), ...(diff !== undefined ? { diff } : {}) }
+  if (boundary === undefined)
+    return {
+      messageID,
+      ...(partID ? { partID } : {}),
+      ...(snapshot ? { snapshot } : {}),
+      ...(diff !== undefined ? { diff } : {}),
+    }
   return { messageID: boundary, ...(snapshot ? { snapshot } : {}), diff: diff ?? '', files: files ?? [] }
 }
 
 /** Token counts without v1's extra `total`. */
 function tokensView(tokens: TokensView): TokensView {
-  return { input: tokens.input, output: tokens.output, reasoning: tokens.reasoning, cache: { read: tokens.cache.read, write: tokens.cache.write } }
+  return {
+    input: tokens.input,
+    output: tokens.output,
+    reasoning: tokens.reasoning,
+    cache: { read: tokens.cache.read, write: tokens.cache.write },
+  }
 }
 
 /** A stored session as v2 shows it (`location` is its directory; `subpath` when below the project root). */
@@ -48,7 +59,11 @@ export function sessionV2View(info: SessionInfo, worktree?: string): Static<type
     ...(info.model ? { model: info.model } : {}),
     cost: info.cost,
     tokens: tokensView(info.tokens),
-    time: { created: info.time.created, updated: info.time.updated, ...(info.time.archived !== undefined ? { archived: info.time.archived } : {}) },
+    time: {
+      created: info.time.created,
+      updated: info.time.updated,
+      ...(info.time.archived !== undefined ? { archived: info.time.archived } : {}),
+    },
     title: info.title,
     location: { directory: info.directory, ...(info.workspaceID ? { workspaceID: info.workspaceID } : {}) },
     ...(subpath && !subpath.startsWith('..') ? { subpath } : {}),
@@ -61,7 +76,11 @@ function toolView(part: ToolPart): AssistantContent {
   const base = { type: 'tool' as const, id: part.callID, name: part.tool, provider: { executed: false } }
   switch (state.status) {
     case 'pending':
-      return { ...base, state: { status: 'pending', input: state.raw || JSON.stringify(state.input ?? {}) }, time: { created: Date.now() } }
+      return {
+        ...base,
+        state: { status: 'pending', input: state.raw || JSON.stringify(state.input ?? {}) },
+        time: { created: Date.now() },
+      }
     case 'running':
       return {
         ...base,
@@ -77,7 +96,13 @@ function toolView(part: ToolPart): AssistantContent {
           content: [{ type: 'text', text: state.output }],
           structured: state.metadata,
           ...(state.attachments?.length
-            ? { attachments: state.attachments.map((file) => ({ uri: file.url, mime: file.mime, ...(file.filename ? { name: file.filename } : {}) })) }
+            ? {
+                attachments: state.attachments.map((file) => ({
+                  uri: file.url,
+                  mime: file.mime,
+                  ...(file.filename ? { name: file.filename } : {}),
+                })),
+              }
             : {}),
         },
         time: { created: state.time.start, ran: state.time.start, completed: state.time.end },
@@ -85,7 +110,13 @@ function toolView(part: ToolPart): AssistantContent {
     case 'error':
       return {
         ...base,
-        state: { status: 'error', input: state.input, content: [], structured: state.metadata ?? {}, error: { type: 'unknown', message: state.error } },
+        state: {
+          status: 'error',
+          input: state.input,
+          content: [],
+          structured: state.metadata ?? {},
+          error: { type: 'unknown', message: state.error },
+        },
         time: { created: state.time.start, ran: state.time.start, completed: state.time.end },
       }
   }
@@ -96,7 +127,12 @@ function assistantContent(parts: Part[]): AssistantContent[] {
   for (const part of parts) {
     if (part.type === 'text' && !part.synthetic) content.push({ type: 'text', id: part.id, text: part.text })
     else if (part.type === 'reasoning') {
-      content.push({ type: 'reasoning', id: part.id, text: part.text, time: { created: part.time.start, ...(part.time.end ? { completed: part.time.end } : {}) } })
+      content.push({
+        type: 'reasoning',
+        id: part.id,
+        text: part.text,
+        time: { created: part.time.start, ...(part.time.end ? { completed: part.time.end } : {}) },
+      })
     } else if (part.type === 'tool') content.push(toolView(part))
   }
   return content
@@ -107,7 +143,10 @@ function assistantContent(parts: Part[]): AssistantContent[] {
  * content items, and a finished summary as a `compaction` entry. Undefined for what v2 does not
  * show (the user message that asked for a summary: its `compaction` entry stands for it).
  */
-export function messageV2View(message: MessageWithParts, reasonOf: (parentID: string) => 'auto' | 'manual'): SessionMessageView | undefined {
+export function messageV2View(
+  message: MessageWithParts,
+  reasonOf: (parentID: string) => 'auto' | 'manual',
+): SessionMessageView | undefined {
   const { info, parts } = message
   if (info.role === 'user') {
     if (parts.some((part) => part.type === 'compaction')) return undefined
@@ -115,14 +154,26 @@ export function messageV2View(message: MessageWithParts, reasonOf: (parentID: st
   }
   if (info.summary && info.time.completed && !info.error) {
     const summary = ownText(parts)
-    return { id: info.id, type: 'compaction', reason: reasonOf(info.parentID), summary, recent: '', time: { created: info.time.created } }
+    return {
+      id: info.id,
+      type: 'compaction',
+      reason: reasonOf(info.parentID),
+      summary,
+      recent: '',
+      time: { created: info.time.created },
+    }
   }
   const steps = parts.filter((part) => part.type === 'step-start' || part.type === 'step-finish')
   const start = steps.find((part) => part.type === 'step-start')?.snapshot
   const end = [...steps].reverse().find((part) => part.type === 'step-finish')?.snapshot
   const files = [...new Set(parts.flatMap((part) => (part.type === 'patch' ? part.files : [])))]
-  const snapshot = start || end || files.length ? { ...(start ? { start } : {}), ...(end ? { end } : {}), ...(files.length ? { files } : {}) } : undefined
-  const errorMessage = info.error ? String((info.error.data as { message?: unknown }).message ?? info.error.name) : undefined
+  const snapshot =
+    start || end || files.length
+      ? { ...(start ? { start } : {}), ...(end ? { end } : {}), ...(files.length ? { files } : {}) }
+      : undefined
+  const errorMessage = info.error
+    ? String((info.error.data as { message?: unknown }).message ?? info.error.name)
+    : undefined
   return {
     id: info.id,
     type: 'assistant',

@@ -34,7 +34,12 @@ function origin(app: FastifyInstance, request?: FastifyRequest): string {
   if (request) return `${request.protocol}://${request.host}`
   const address = app.server.address() as AddressInfo | null
   if (!address || typeof address !== 'object') return 'http://localhost'
-  const host = address.address === '::' || address.address === '0.0.0.0' ? 'localhost' : address.family === 'IPv6' ? `[${address.address}]` : address.address
+  const host =
+    address.address === '::' || address.address === '0.0.0.0'
+      ? 'localhost'
+      : address.family === 'IPv6'
+        ? `[${address.address}]`
+        : address.address
   return `http://${host}:${address.port}`
 }
 
@@ -80,7 +85,8 @@ export default definePlugin({
           operationId: 'session.share',
           tags: ['session'],
           summary: 'Share a session',
-          description: 'Gives the session a share id; `share.url` points at `/share/:shareID` on this server. Sharing again keeps the id. 403 with config `share: "disabled"`.',
+          description:
+            'Gives the session a share id; `share.url` points at `/share/:shareID` on this server. Sharing again keeps the id. 403 with config `share: "disabled"`.',
           params: SessionParams,
           querystring: Type.Object(InstanceQuery),
           response: { 200: SessionRef },
@@ -89,7 +95,8 @@ export default definePlugin({
       async (request) => {
         const { sessionID } = request.params as Static<typeof SessionParams>
         app.sessions.get(request.instance, sessionID)
-        if (shareMode(kernel, request.instance) === 'disabled') throw new ForbiddenError('Sharing is disabled by the config (share: "disabled")')
+        if (shareMode(kernel, request.instance) === 'disabled')
+          throw new ForbiddenError('Sharing is disabled by the config (share: "disabled")')
         return share(request.instance, sessionID, origin(app, request))
       },
     )
@@ -128,7 +135,12 @@ export default definePlugin({
           description: `An HTML page of the conversation (no scripts); \`?format=json\` gives \`{info, messages}\`. At most the newest ${PAGE_MESSAGES} messages. Unknown or withdrawn share: 404.`,
           params: ShareParams,
           querystring: ShareQuery,
-          response: { 200: Type.Object({ info: SessionRef, messages: Type.Array(MessageRef) }, { description: 'With `format=json`; otherwise text/html' }) },
+          response: {
+            200: Type.Object(
+              { info: SessionRef, messages: Type.Array(MessageRef) },
+              { description: 'With `format=json`; otherwise text/html' },
+            ),
+          },
         },
       },
       async (request, reply) => {

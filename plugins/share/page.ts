@@ -11,7 +11,10 @@ export function escapeHtml(text: string): string {
 }
 
 function block(text: string, className = ''): string {
-  const cut = text.length > MAX_BLOCK_CHARS ? `${text.slice(0, MAX_BLOCK_CHARS)}\n… (${text.length - MAX_BLOCK_CHARS} more characters)` : text
+  const cut =
+    text.length > MAX_BLOCK_CHARS
+      ? `${text.slice(0, MAX_BLOCK_CHARS)}\n… (${text.length - MAX_BLOCK_CHARS} more characters)`
+      : text
   return `<pre${className ? ` class="${className}"` : ''}>${escapeHtml(cut)}</pre>`
 }
 
@@ -35,7 +38,8 @@ function renderPart(part: Part): string {
       const state = part.state
       const title = state.status === 'completed' || state.status === 'running' ? (state.title ?? '') : ''
       const input = JSON.stringify(state.input, null, 2)
-      const result = state.status === 'completed' ? block(state.output) : state.status === 'error' ? block(state.error, 'error') : ''
+      const result =
+        state.status === 'completed' ? block(state.output) : state.status === 'error' ? block(state.error, 'error') : ''
       return `<details class="tool ${state.status}"><summary>${escapeHtml(part.tool)}${title ? ` · ${escapeHtml(title)}` : ''} <span class="meta">${state.status}</span></summary>${block(input)}${result}</details>`
     }
     default:
@@ -47,7 +51,9 @@ function renderMessage({ info, parts }: MessageWithParts): string {
   const body = parts.map(renderPart).join('')
   if (info.role === 'user') return body ? `<section class="user"><h2>User</h2>${body}</section>` : ''
   const label = info.summary ? 'Summary' : `${info.agent} · ${info.providerID}/${info.modelID}`
-  const error = info.error ? block(`${info.error.name}: ${String((info.error.data as { message?: unknown }).message ?? '')}`, 'error') : ''
+  const error = info.error
+    ? block(`${info.error.name}: ${String((info.error.data as { message?: unknown }).message ?? '')}`, 'error')
+    : ''
   return body || error ? `<section class="assistant"><h2>${escapeHtml(label)}</h2>${body}${error}</section>` : ''
 }
 

@@ -3,7 +3,10 @@ import type { Migration, SqliteDatabase } from '../../kernel/storage.js'
 export const SHARE_MIGRATIONS: Migration[] = [
   {
     id: '0001-share',
-    up: (db) => db.exec('CREATE TABLE share (id TEXT PRIMARY KEY, session_id TEXT NOT NULL UNIQUE, time_created INTEGER NOT NULL)'),
+    up: (db) =>
+      db.exec(
+        'CREATE TABLE share (id TEXT PRIMARY KEY, session_id TEXT NOT NULL UNIQUE, time_created INTEGER NOT NULL)',
+      ),
   },
 ]
 

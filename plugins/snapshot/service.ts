@@ -20,14 +20,35 @@ interface GitResult {
   stderr: string
 }
 
-function git(args: string[], options: { gitDir: string; workTree: string; env: NodeJS.ProcessEnv }): Promise<GitResult> {
+function git(
+  args: string[],
+  options: { gitDir: string; workTree: string; env: NodeJS.ProcessEnv },
+): Promise<GitResult> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(
       'git',
-      ['-c', 'core.autocrlf=false', '-c', 'core.quotepath=false', '-c', 'core.longpaths=true', '-c', 'core.symlinks=true', '-c', 'core.fsmonitor=false', ...args],
+      [
+        '-c',
+        'core.autocrlf=false',
+        '-c',
+        'core.quotepath=false',
+        '-c',
+        'core.longpaths=true',
+        '-c',
+        'core.symlinks=true',
+        '-c',
+        'core.fsmonitor=false',
+        ...args,
+      ],
       {
         cwd: options.workTree,
-        env: { ...options.env, GIT_DIR: options.gitDir, GIT_WORK_TREE: options.workTree, GIT_INDEX_FILE: join(options.gitDir, 'index'), GIT_TERMINAL_PROMPT: '0' },
+        env: {
+          ...options.env,
+          GIT_DIR: options.gitDir,
+          GIT_WORK_TREE: options.workTree,
+          GIT_INDEX_FILE: join(options.gitDir, 'index'),
+          GIT_TERMINAL_PROMPT: '0',
+        },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     )
@@ -93,7 +114,10 @@ export class GitSnapshots implements SnapshotService {
     let ready = this.ready.get(gitDir)
     if (!ready) {
       ready = (async () => {
-        const exists = await stat(join(gitDir, 'HEAD')).then(() => true, () => false)
+        const exists = await stat(join(gitDir, 'HEAD')).then(
+          () => true,
+          () => false,
+        )
         if (exists) return
         await mkdir(gitDir, { recursive: true, mode: 0o700 })
         const result = await git(['init', '--quiet'], options)
@@ -121,7 +145,10 @@ export class GitSnapshots implements SnapshotService {
     const stamp = join(gitDir, GC_STAMP)
     let due = this.gcDue.get(gitDir)
     if (due === undefined) {
-      let last = await stat(stamp).then((s) => s.mtimeMs, () => undefined)
+      let last = await stat(stamp).then(
+        (s) => s.mtimeMs,
+        () => undefined,
+      )
       if (last === undefined) {
         // A new store: nothing to collect yet.
         last = Date.now()
@@ -142,8 +169,13 @@ export class GitSnapshots implements SnapshotService {
     return this.run(instance, async (exec) => {
       await exec(['add', '--all', '--', '.'])
       const after = (await exec(['write-tree'])).stdout.toString().trim()
-      const out = (await exec(['diff-tree', '-r', '--no-renames', '--name-only', '-z', hash, after, '--'])).stdout.toString()
-      const files = out.split('\0').filter(Boolean).map((file) => resolve(instance.worktree, file))
+      const out = (
+        await exec(['diff-tree', '-r', '--no-renames', '--name-only', '-z', hash, after, '--'])
+      ).stdout.toString()
+      const files = out
+        .split('\0')
+        .filter(Boolean)
+        .map((file) => resolve(instance.worktree, file))
       return { hash, files, after }
     })
   }
@@ -155,8 +187,12 @@ export class GitSnapshots implements SnapshotService {
         await exec(['add', '--all', '--', '.'])
         target = (await exec(['write-tree'])).stdout.toString().trim()
       }
-      const numstat = (await exec(['diff-tree', '-r', '--no-renames', '--numstat', '-z', from, target, '--'])).stdout.toString()
-      const status = (await exec(['diff-tree', '-r', '--no-renames', '--name-status', '-z', from, target, '--'])).stdout.toString().split('\0')
+      const numstat = (
+        await exec(['diff-tree', '-r', '--no-renames', '--numstat', '-z', from, target, '--'])
+      ).stdout.toString()
+      const status = (await exec(['diff-tree', '-r', '--no-renames', '--name-status', '-z', from, target, '--'])).stdout
+        .toString()
+        .split('\0')
       const kinds = new Map<string, string>()
       for (let i = 0; i + 1 < status.length; i += 2) kinds.set(status[i + 1]!, status[i]!)
       const diffs: FileDiffInfo[] = []
@@ -166,7 +202,10 @@ export class GitSnapshots implements SnapshotService {
         const kind = kinds.get(file)
         const content = async (tree: string) => {
           if (binary) return ''
-          const size = await exec(['cat-file', '-s', `${tree}:${file}`]).then((r) => Number(r.stdout.toString()), () => -1)
+          const size = await exec(['cat-file', '-s', `${tree}:${file}`]).then(
+            (r) => Number(r.stdout.toString()),
+            () => -1,
+          )
           if (size < 0 || size > MAX_DIFF_CONTENT) return ''
           return (await exec(['cat-file', 'blob', `${tree}:${file}`])).stdout.toString('utf8')
         }
@@ -192,7 +231,10 @@ export class GitSnapshots implements SnapshotService {
           done.add(file)
           const rel = relative(instance.worktree, file)
           if (rel.startsWith('..')) continue
-          const existed = await exec(['cat-file', '-e', `${patch.hash}:${rel}`]).then(() => true, () => false)
+          const existed = await exec(['cat-file', '-e', `${patch.hash}:${rel}`]).then(
+            () => true,
+            () => false,
+          )
           if (existed) await exec(['checkout', patch.hash, '--', rel])
           else await rm(file, { force: true })
         }
@@ -204,7 +246,9 @@ export class GitSnapshots implements SnapshotService {
     await this.run(instance, async (exec) => {
       // Files that exist now but not in `hash` go; then every file of `hash` is written back.
       await exec(['add', '--all', '--', '.'])
-      const added = (await exec(['diff-index', '--cached', '--no-renames', '--diff-filter=A', '--name-only', '-z', hash, '--'])).stdout.toString()
+      const added = (
+        await exec(['diff-index', '--cached', '--no-renames', '--diff-filter=A', '--name-only', '-z', hash, '--'])
+      ).stdout.toString()
       for (const file of added.split('\0').filter(Boolean)) await rm(resolve(instance.worktree, file), { force: true })
       await exec(['read-tree', hash])
       await exec(['checkout-index', '--all', '--force'])

@@ -11,6 +11,9 @@ export class SyncRequestError extends NamedError {
   }
 
   override toJSON(): { name: string; data: ErrorData } {
-    return { _tag: 'InvalidRequestError', message: this.data.message, kind: 'Payload' } as unknown as { name: string; data: ErrorData }
+    return { _tag: 'InvalidRequestError', message: this.data.message, kind: 'Payload' } as unknown as {
+      name: string
+      data: ErrorData
+    }
   }
 }

@@ -3,7 +3,13 @@ import { Type } from 'typebox'
 import { checkDirectory } from '../../kernel/directory.js'
 import type { Kernel } from '../../kernel/plugin.js'
 import { BadRequestErrorBody, InstanceQuery, ref } from '../../kernel/schemas.js'
-import { InvalidRequestErrorBody, SyncHistoryEvent, SyncHistoryInput, SyncReplayInput, SyncSessionInput } from './schemas.js'
+import {
+  InvalidRequestErrorBody,
+  SyncHistoryEvent,
+  SyncHistoryInput,
+  SyncReplayInput,
+  SyncSessionInput,
+} from './schemas.js'
 import type { SyncService } from './service.js'
 
 const tags = ['sync']
@@ -18,7 +24,8 @@ export function registerSyncRoutes(app: FastifyInstance, kernel: Kernel, service
         operationId: 'sync.start',
         tags,
         summary: 'Start workspace sync',
-        description: "`true`. This server's workspaces are local checkouts sharing its database, so there is no remote loop to start.",
+        description:
+          "`true`. This server's workspaces are local checkouts sharing its database, so there is no remote loop to start.",
         querystring,
         response: { 200: Type.Boolean() },
       },
@@ -73,12 +80,14 @@ export function registerSyncRoutes(app: FastifyInstance, kernel: Kernel, service
         operationId: 'sync.steal',
         tags,
         summary: 'Steal session into workspace',
-        description: 'The session now belongs to the workspace the request names (`?workspace=`), or to none; `session.updated`. Unknown session: 400.',
+        description:
+          'The session now belongs to the workspace the request names (`?workspace=`), or to none; `session.updated`. Unknown session: 400.',
         querystring,
         body: SyncSessionInput,
         response: { 200: SyncSessionInput, 400: invalid },
       },
     },
-    async (request) => service.steal(request.instance, (request.body as { sessionID: string }).sessionID, request.workspaceID),
+    async (request) =>
+      service.steal(request.instance, (request.body as { sessionID: string }).sessionID, request.workspaceID),
   )
 }

@@ -22,7 +22,8 @@ export const SyncHistoryEvent = named(
 
 export const SyncHistoryInput = Type.Record(Type.String({ maxLength: 200 }), Type.Integer({ minimum: 0 }), {
   maxProperties: 10_000,
-  description: 'The sessions the client knows, each with the last seq it has. The events after it are answered, and every event of the sessions not named.',
+  description:
+    'The sessions the client knows, each with the last seq it has. The events after it are answered, and every event of the sessions not named.',
 })
 export type SyncHistoryInput = Static<typeof SyncHistoryInput>
 
@@ -39,14 +40,21 @@ export const SyncReplayEvent = Type.Object(
 
 export const SyncReplayInput = Type.Object(
   {
-    directory: Type.String({ minLength: 1, maxLength: 4096, description: 'Where the session lives on this server (absolute)' }),
+    directory: Type.String({
+      minLength: 1,
+      maxLength: 4096,
+      description: 'Where the session lives on this server (absolute)',
+    }),
     events: Type.Array(SyncReplayEvent, { minItems: 1, maxItems: REPLAY_LIMIT }),
   },
   { additionalProperties: false },
 )
 export type SyncReplayInput = Static<typeof SyncReplayInput>
 
-export const SyncSessionInput = Type.Object({ sessionID: Type.String({ pattern: '^ses', maxLength: 100 }) }, { additionalProperties: false })
+export const SyncSessionInput = Type.Object(
+  { sessionID: Type.String({ pattern: '^ses', maxLength: 100 }) },
+  { additionalProperties: false },
+)
 
 /** OpenCode's tagged 400 for these routes. */
 export const InvalidRequestErrorBody = named(

@@ -44,7 +44,10 @@ export class SyncService {
 
   private projectors(): Map<string, SyncProjector> {
     const source = this.kernel.extensions.get(SyncProjectors)
-    if (this.projectorCache?.source.length !== source.length || this.projectorCache.source.some((p, i) => p !== source[i])) {
+    if (
+      this.projectorCache?.source.length !== source.length ||
+      this.projectorCache.source.some((p, i) => p !== source[i])
+    ) {
       const byType = new Map<string, SyncProjector>()
       for (const projector of source) for (const type of projector.types) byType.set(type, projector)
       this.projectorCache = { source, byType }
@@ -72,7 +75,13 @@ export class SyncService {
     event.durable = { aggregateID, seq, version: durableVersion(type) }
     // A deleted session's log shrinks to its deletion, so logs do not outlive their sessions.
     if (type === 'session.deleted') this.store.pruneBefore(aggregateID, seq)
-    this.notify(aggregateID, { id: row.id, aggregate_id: aggregateID, seq, type: row.type, data: event.payload.properties })
+    this.notify(aggregateID, {
+      id: row.id,
+      aggregate_id: aggregateID,
+      seq,
+      type: row.type,
+      data: event.payload.properties,
+    })
   }
 
   /** Whether the session has a log; the answer is kept for the most recently seen sessions. */
@@ -97,12 +106,18 @@ export class SyncService {
   private backfill(aggregateID: string, projectID: string): void {
     const info = this.app.sessions.find(aggregateID)
     if (!info) return
-    const append = (type: string, data: Record<string, unknown>) => this.store.append(aggregateID, projectID, { id: ascendingId('evt'), type: `${type}.${VERSION}`, data: JSON.stringify(data) })
+    const append = (type: string, data: Record<string, unknown>) =>
+      this.store.append(aggregateID, projectID, {
+        id: ascendingId('evt'),
+        type: `${type}.${VERSION}`,
+        data: JSON.stringify(data),
+      })
     this.store.db.transaction(() => {
       append('session.created', { sessionID: aggregateID, info })
       for (const message of this.app.sessions.messages(aggregateID, BACKFILL_MESSAGES)) {
         append('message.updated', { sessionID: aggregateID, info: message.info })
-        for (const part of message.parts) append('message.part.updated', { sessionID: aggregateID, part, time: Date.now() })
+        for (const part of message.parts)
+          append('message.part.updated', { sessionID: aggregateID, part, time: Date.now() })
       }
     })()
   }
@@ -164,11 +179,18 @@ export class SyncService {
   replay(instance: Instance, events: SyncReplayInput['events']): { sessionID: string } {
     const sessionID = events[0]!.aggregateID
     for (const [i, event] of events.entries()) {
-      if (event.aggregateID !== sessionID) throw new SyncRequestError(`Replay events must belong to one session: event ${i} is for ${event.aggregateID}, not ${sessionID}`)
-      if (event.seq !== events[0]!.seq + i) throw new SyncRequestError(`Replay events must have consecutive seqs: event ${i} has seq ${event.seq}, expected ${events[0]!.seq + i}`)
+      if (event.aggregateID !== sessionID)
+        throw new SyncRequestError(
+          `Replay events must belong to one session: event ${i} is for ${event.aggregateID}, not ${sessionID}`,
+        )
+      if (event.seq !== events[0]!.seq + i)
+        throw new SyncRequestError(
+          `Replay events must have consecutive seqs: event ${i} has seq ${event.seq}, expected ${events[0]!.seq + i}`,
+        )
     }
     const known = this.store.aggregate(sessionID)
-    if (known && known.projectID !== instance.project.id) throw new SyncRequestError(`Session ${sessionID} belongs to another project on this server`)
+    if (known && known.projectID !== instance.project.id)
+      throw new SyncRequestError(`Session ${sessionID} belongs to another project on this server`)
     const latest = known?.seq ?? -1
     const pending = events.filter((event) => event.seq > latest)
     if (pending.length === 0) return { sessionID }
@@ -184,14 +206,17 @@ export class SyncService {
       const match = /^(.+)\.(\d+)$/.exec(event.type)
       const type = match?.[1] ?? event.type
       const where = `event seq ${event.seq} (${event.type})`
-      if (!match || Number(match[2]) !== VERSION) throw new SyncRequestError(`Unknown event type at ${where}: expected "<type>.${VERSION}"`)
+      if (!match || Number(match[2]) !== VERSION)
+        throw new SyncRequestError(`Unknown event type at ${where}: expected "<type>.${VERSION}"`)
       const projector = projectors.get(type)
       if (!projector && !type.startsWith(NEXT_PREFIX)) throw new SyncRequestError(`Unknown event type at ${where}`)
       const data = event.data as Record<string, unknown>
       const problem = this.check(type, data)
       if (problem) throw new SyncRequestError(`Invalid data at ${where}: ${problem}`)
-      if (data.sessionID !== sessionID) throw new SyncRequestError(`Invalid data at ${where}: sessionID must be ${sessionID}`)
-      if (type !== 'session.created' && latest < 0 && event === pending[0]) throw new SyncRequestError(`Incomplete history for ${sessionID}: it must start with session.created.${VERSION}`)
+      if (data.sessionID !== sessionID)
+        throw new SyncRequestError(`Invalid data at ${where}: sessionID must be ${sessionID}`)
+      if (type !== 'session.created' && latest < 0 && event === pending[0])
+        throw new SyncRequestError(`Incomplete history for ${sessionID}: it must start with session.created.${VERSION}`)
       return { event, data, type, projector, where }
     })
 
@@ -200,17 +225,26 @@ export class SyncService {
       for (const { event, data, type, projector, where } of planned) {
         try {
           projector?.apply(type, data, { aggregateID: sessionID, instance })
-          this.store.put(sessionID, instance.project.id, event.seq, { id: event.id, type: event.type, data: JSON.stringify(data) })
+          this.store.put(sessionID, instance.project.id, event.seq, {
+            id: event.id,
+            type: event.type,
+            data: JSON.stringify(data),
+          })
         } catch (error) {
           const message = (error as Error).message
-          throw new SyncRequestError(`Cannot apply ${where}: ${/UNIQUE constraint failed: sync_event.id/.test(message) ? `event id ${event.id} is already used` : message}`)
+          throw new SyncRequestError(
+            `Cannot apply ${where}: ${/UNIQUE constraint failed: sync_event.id/.test(message) ? `event id ${event.id} is already used` : message}`,
+          )
         }
       }
     })()
 
-    for (const { event, data } of planned) this.notify(sessionID, { id: event.id, aggregate_id: sessionID, seq: event.seq, type: event.type, data })
+    for (const { event, data } of planned)
+      this.notify(sessionID, { id: event.id, aggregate_id: sessionID, seq: event.seq, type: event.type, data })
     // Clients attached to this server see the replayed session as if it happened here.
-    const definitions = new Map<string, EventDefinition>(definedEvents().map((definition) => [definition.type, definition]))
+    const definitions = new Map<string, EventDefinition>(
+      definedEvents().map((definition) => [definition.type, definition]),
+    )
     this.replaying = true
     try {
       for (const { data, type } of planned) {
@@ -230,10 +264,17 @@ export class SyncService {
       const definition = definedEvents().find((event) => event.type === type)
       if (definition) {
         // Fastify's own Ajv setup, with every shared schema (Session.Info, Part …) resolvable by $id.
-        this.compile ??= (AjvCompiler as unknown as () => (external: unknown, options: unknown) => (route: unknown) => Validator)()(this.app.getSchemas(), {
+        this.compile ??= (
+          AjvCompiler as unknown as () => (external: unknown, options: unknown) => (route: unknown) => Validator
+        )()(this.app.getSchemas(), {
           customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false },
         })
-        validate = this.compile({ schema: definition.properties, method: 'POST', url: '/sync/replay', httpPart: 'body' })
+        validate = this.compile({
+          schema: definition.properties,
+          method: 'POST',
+          url: '/sync/replay',
+          httpPart: 'body',
+        })
       } else validate = null
       this.validators.set(type, validate)
     }
@@ -246,7 +287,8 @@ export class SyncService {
   steal(instance: Instance, sessionID: string, workspaceID: string | undefined): { sessionID: string } {
     const info = this.app.sessions.find(sessionID)
     if (!info) throw new SyncRequestError(`Session not found: ${sessionID}`)
-    if (info.projectID !== instance.project.id) throw new SyncRequestError(`Session ${sessionID} belongs to another project`)
+    if (info.projectID !== instance.project.id)
+      throw new SyncRequestError(`Session ${sessionID} belongs to another project`)
     this.app.sessions.update(instance, sessionID, (session) => {
       if (workspaceID) session.workspaceID = workspaceID
       else delete session.workspaceID

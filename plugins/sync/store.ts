@@ -44,12 +44,22 @@ export class SyncStore {
       setSeq: db.prepare<[string, string, number]>(
         'INSERT INTO sync_aggregate (aggregate_id, project_id, seq) VALUES (?, ?, ?) ON CONFLICT (aggregate_id) DO UPDATE SET seq = excluded.seq',
       ),
-      insert: db.prepare<[string, number, string, string, string]>('INSERT INTO sync_event (aggregate_id, seq, id, type, data) VALUES (?, ?, ?, ?, ?)'),
-      latest: db.prepare<[string], { seq: number; project_id: string; owner_id: string | null }>('SELECT seq, project_id, owner_id FROM sync_aggregate WHERE aggregate_id = ?'),
-      after: db.prepare<[string, number, number], { id: string; aggregate_id: string; seq: number; type: string; data: string }>(
+      insert: db.prepare<[string, number, string, string, string]>(
+        'INSERT INTO sync_event (aggregate_id, seq, id, type, data) VALUES (?, ?, ?, ?, ?)',
+      ),
+      latest: db.prepare<[string], { seq: number; project_id: string; owner_id: string | null }>(
+        'SELECT seq, project_id, owner_id FROM sync_aggregate WHERE aggregate_id = ?',
+      ),
+      after: db.prepare<
+        [string, number, number],
+        { id: string; aggregate_id: string; seq: number; type: string; data: string }
+      >(
         'SELECT id, aggregate_id, seq, type, data FROM sync_event WHERE aggregate_id = ? AND seq > ? ORDER BY seq LIMIT ?',
       ),
-      afterOfType: db.prepare<[string, number, string, string, number], { id: string; aggregate_id: string; seq: number; type: string; data: string }>(
+      afterOfType: db.prepare<
+        [string, number, string, string, number],
+        { id: string; aggregate_id: string; seq: number; type: string; data: string }
+      >(
         'SELECT id, aggregate_id, seq, type, data FROM sync_event WHERE aggregate_id = ? AND seq > ? AND type >= ? AND type < ? ORDER BY seq LIMIT ?',
       ),
       aggregates: db.prepare<[string, string, number], { aggregate_id: string; seq: number }>(
@@ -91,12 +101,16 @@ export class SyncStore {
 
   /** Events with `seq > after`, oldest first; only types starting with `prefix` when given. */
   after(aggregateID: string, after: number, limit: number, prefix?: string): SyncEventRow[] {
-    const rows = prefix ? this.statements.afterOfType.all(aggregateID, after, prefix, `${prefix}\uffff`, limit) : this.statements.after.all(aggregateID, after, limit)
+    const rows = prefix
+      ? this.statements.afterOfType.all(aggregateID, after, prefix, `${prefix}\uffff`, limit)
+      : this.statements.after.all(aggregateID, after, limit)
     return rows.map((row) => ({ ...row, data: JSON.parse(row.data) as Record<string, unknown> }))
   }
 
   /** The project's sessions with a log, in id order after `from`, at most `limit`. */
   aggregates(projectID: string, from: string, limit: number): { aggregateID: string; seq: number }[] {
-    return this.statements.aggregates.all(projectID, from, limit).map((row) => ({ aggregateID: row.aggregate_id, seq: row.seq }))
+    return this.statements.aggregates
+      .all(projectID, from, limit)
+      .map((row) => ({ aggregateID: row.aggregate_id, seq: row.seq }))
   }
 }

@@ -16,10 +16,14 @@ export default definePlugin({
     const store = new TodoStore(kernel.storage.db)
     kernel.tools.register('todo', ...todoTools(kernel, store))
     // todo.updated joins the session's sync log; a replay restores the list.
-    kernel.extensions.provide(SyncProjectors, 'todo', { types: ['todo.updated'], apply: (_type, data, { aggregateID }) => store.set(aggregateID, data.todos as TodoItem[]) })
+    kernel.extensions.provide(SyncProjectors, 'todo', {
+      types: ['todo.updated'],
+      apply: (_type, data, { aggregateID }) => store.set(aggregateID, data.todos as TodoItem[]),
+    })
 
     const unsubscribe = kernel.bus.subscribe((event) => {
-      if (event.payload.type === 'session.deleted') store.remove((event.payload.properties as { sessionID: string }).sessionID)
+      if (event.payload.type === 'session.deleted')
+        store.remove((event.payload.properties as { sessionID: string }).sessionID)
     })
     app.addHook('onClose', async () => unsubscribe())
 

@@ -7,7 +7,8 @@ export type TodoItem = Static<typeof Todo>
 export const TODO_MIGRATIONS: Migration[] = [
   {
     id: '0001-todo',
-    up: (db) => db.exec('CREATE TABLE todo (session_id TEXT PRIMARY KEY, time_updated INTEGER NOT NULL, data TEXT NOT NULL)'),
+    up: (db) =>
+      db.exec('CREATE TABLE todo (session_id TEXT PRIMARY KEY, time_updated INTEGER NOT NULL, data TEXT NOT NULL)'),
   },
 ]
 

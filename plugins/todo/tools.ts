@@ -7,10 +7,15 @@ import type { TodoItem, TodoStore } from './store.js'
 
 const TodoInput = Type.Object({
   content: Type.String({ minLength: 1, description: 'Brief description of the task' }),
-  status: Type.Union([Type.Literal('pending'), Type.Literal('in_progress'), Type.Literal('completed'), Type.Literal('cancelled')], {
-    description: 'Current status of the task: pending, in_progress, completed, cancelled',
+  status: Type.Union(
+    [Type.Literal('pending'), Type.Literal('in_progress'), Type.Literal('completed'), Type.Literal('cancelled')],
+    {
+      description: 'Current status of the task: pending, in_progress, completed, cancelled',
+    },
+  ),
+  priority: Type.Union([Type.Literal('high'), Type.Literal('medium'), Type.Literal('low')], {
+    description: 'Priority level of the task: high, medium, low',
   }),
-  priority: Type.Union([Type.Literal('high'), Type.Literal('medium'), Type.Literal('low')], { description: 'Priority level of the task: high, medium, low' }),
   id: Type.Optional(Type.String({ description: 'Unique identifier for the todo item' })),
 })
 
@@ -28,9 +33,16 @@ export function todoTools(kernel: Kernel, store: TodoStore) {
     description:
       'Create and update the structured task list for this session: track progress on multi-step work and show the user what is planned. ' +
       'Send the whole list each time; mark one task in_progress at a time and completed as soon as it is done.',
-    parameters: Type.Object({ todos: Type.Array(TodoInput, { maxItems: MAX_TODOS, description: 'The updated todo list' }) }),
+    parameters: Type.Object({
+      todos: Type.Array(TodoInput, { maxItems: MAX_TODOS, description: 'The updated todo list' }),
+    }),
     async execute(args, context) {
-      const todos: TodoItem[] = args.todos.map((todo) => ({ content: todo.content, status: todo.status, priority: todo.priority, id: todo.id ?? ascendingId('tod') }))
+      const todos: TodoItem[] = args.todos.map((todo) => ({
+        content: todo.content,
+        status: todo.status,
+        priority: todo.priority,
+        id: todo.id ?? ascendingId('tod'),
+      }))
       store.set(context.sessionID, todos)
       kernel.publish(context.instance, TodoUpdated, { sessionID: context.sessionID, todos })
       return result(todos)

@@ -10,7 +10,10 @@ interface Hunk {
   endOfFile: boolean
 }
 
-type Operation = { type: 'add'; path: string; content: string } | { type: 'delete'; path: string } | { type: 'update'; path: string; moveTo?: string; hunks: Hunk[] }
+type Operation =
+  | { type: 'add'; path: string; content: string }
+  | { type: 'delete'; path: string }
+  | { type: 'update'; path: string; moveTo?: string; hunks: Hunk[] }
 
 /** Parses the `*** Begin Patch` format; throws with the line that is wrong. */
 export function parsePatch(text: string): Operation[] {
@@ -19,7 +22,8 @@ export function parsePatch(text: string): Operation[] {
   if (i < 0) throw new Error('Invalid patch: it must start with "*** Begin Patch"')
   i++
   const operations: Operation[] = []
-  const header = (line: string, prefix: string) => (line.startsWith(prefix) ? line.slice(prefix.length).trim() : undefined)
+  const header = (line: string, prefix: string) =>
+    line.startsWith(prefix) ? line.slice(prefix.length).trim() : undefined
   while (i < lines.length) {
     const line = lines[i]!
     if (line.trim() === '*** End Patch') return operations
@@ -28,7 +32,8 @@ export function parsePatch(text: string): Operation[] {
       const content: string[] = []
       i++
       while (i < lines.length && !lines[i]!.startsWith('*** ')) {
-        if (!lines[i]!.startsWith('+')) throw new Error(`Invalid patch: added file ${path} has a line without "+": ${lines[i]}`)
+        if (!lines[i]!.startsWith('+'))
+          throw new Error(`Invalid patch: added file ${path} has a line without "+": ${lines[i]}`)
         content.push(lines[i]!.slice(1))
         i++
       }
@@ -73,9 +78,15 @@ export function parsePatch(text: string): Operation[] {
 
 /** Index of `needle` in `haystack` at or after `from`: exact first, then ignoring trailing and then surrounding whitespace. */
 function seek(haystack: string[], needle: string[], from: number, endOfFile: boolean): number {
-  const comparisons = [(a: string, b: string) => a === b, (a: string, b: string) => a.trimEnd() === b.trimEnd(), (a: string, b: string) => a.trim() === b.trim()]
+  const comparisons = [
+    (a: string, b: string) => a === b,
+    (a: string, b: string) => a.trimEnd() === b.trimEnd(),
+    (a: string, b: string) => a.trim() === b.trim(),
+  ]
   for (const same of comparisons) {
-    const starts = endOfFile ? [haystack.length - needle.length] : Array.from({ length: Math.max(0, haystack.length - needle.length + 1 - from) }, (_, k) => from + k)
+    const starts = endOfFile
+      ? [haystack.length - needle.length]
+      : Array.from({ length: Math.max(0, haystack.length - needle.length + 1 - from) }, (_, k) => from + k)
     for (const start of starts) {
       if (start < from) continue
       if (needle.every((line, k) => same(haystack[start + k] ?? '\u0000', line))) return start
@@ -103,7 +114,8 @@ function applyHunks(path: string, content: string, hunks: Hunk[]): string {
       continue
     }
     const at = seek(lines, old, cursor, hunk.endOfFile)
-    if (at < 0) throw new Error(`apply_patch: in ${path}, the lines to change were not found (first: ${JSON.stringify(old[0])})`)
+    if (at < 0)
+      throw new Error(`apply_patch: in ${path}, the lines to change were not found (first: ${JSON.stringify(old[0])})`)
     lines.splice(at, old.length, ...replacement)
     cursor = at + replacement.length
   }
@@ -117,7 +129,9 @@ export const applyPatchTool = (env: ToolEnv) =>
       'Applies a patch that adds, deletes, updates or moves files. Format:\n*** Begin Patch\n*** Add File: path\n+line\n*** Delete File: path\n' +
       '*** Update File: path\n*** Move to: new/path (optional)\n@@ optional context line\n unchanged line\n-removed line\n+added line\n*** End Patch\n' +
       'Every change is checked before any file is written: either the whole patch applies or nothing does.',
-    parameters: Type.Object({ patchText: Type.String({ description: 'The full patch text, from "*** Begin Patch" to "*** End Patch"' }) }),
+    parameters: Type.Object({
+      patchText: Type.String({ description: 'The full patch text, from "*** Begin Patch" to "*** End Patch"' }),
+    }),
     async execute(args, context) {
       const operations = parsePatch(args.patchText)
       if (!operations.length) throw new Error('Invalid patch: it changes nothing')
@@ -127,15 +141,18 @@ export const applyPatchTool = (env: ToolEnv) =>
         const target = await locatePath(context, operation.path)
         const before = await readText(target.path)
         if (operation.type === 'add') {
-          if (before !== undefined) throw new Error(`apply_patch: cannot add ${target.display}: the file already exists`)
+          if (before !== undefined)
+            throw new Error(`apply_patch: cannot add ${target.display}: the file already exists`)
           changes.push({ target, before, after: operation.content })
           summary.push(`A ${target.display}`)
         } else if (operation.type === 'delete') {
-          if (before === undefined) throw new Error(`apply_patch: cannot delete ${target.display}: the file does not exist`)
+          if (before === undefined)
+            throw new Error(`apply_patch: cannot delete ${target.display}: the file does not exist`)
           changes.push({ target, before, after: undefined })
           summary.push(`D ${target.display}`)
         } else {
-          if (before === undefined) throw new Error(`apply_patch: cannot update ${target.display}: the file does not exist`)
+          if (before === undefined)
+            throw new Error(`apply_patch: cannot update ${target.display}: the file does not exist`)
           const after = applyHunks(target.display, before, operation.hunks)
           const moveTo = operation.moveTo !== undefined ? await locatePath(context, operation.moveTo) : undefined
           changes.push({ target, before, after, ...(moveTo ? { moveTo } : {}) })

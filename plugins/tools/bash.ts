@@ -43,7 +43,9 @@ export const bashTool = (env: ToolEnv) =>
     parameters: Type.Object({
       command: Type.String({ minLength: 1, description: 'The command to execute' }),
       timeout: Type.Optional(Type.Integer({ minimum: 1, description: 'Optional timeout in milliseconds' })),
-      workdir: Type.Optional(Type.String({ description: 'The working directory to run the command in (defaults to the project directory)' })),
+      workdir: Type.Optional(
+        Type.String({ description: 'The working directory to run the command in (defaults to the project directory)' }),
+      ),
       description: Type.String({ description: 'Clear, concise description of what this command does in 5-10 words' }),
     }),
     async execute(args, context) {
@@ -59,21 +61,48 @@ export const bashTool = (env: ToolEnv) =>
         for (const arg of rest) {
           if (arg.startsWith('-') || arg.includes('$') || arg.includes('*')) continue
           const path = isAbsolute(arg) ? arg : resolve(cwd, arg.replace(/^~(?=$|\/)/, env.kernel.env.HOME ?? '~'))
-          if (!contains(instance.worktree, path) && !contains(instance.directory, path)) outside.add(program === 'cd' ? path : resolve(path, '..'))
+          if (!contains(instance.worktree, path) && !contains(instance.directory, path))
+            outside.add(program === 'cd' ? path : resolve(path, '..'))
         }
       }
       for (const dir of outside) {
-        await context.ask({ permission: 'external_directory', patterns: [dir + '/*'], always: [dir + '/*'], metadata: { command: args.command, parentDir: dir } })
+        await context.ask({
+          permission: 'external_directory',
+          patterns: [dir + '/*'],
+          always: [dir + '/*'],
+          metadata: { command: args.command, parentDir: dir },
+        })
       }
-      await context.ask({ permission: 'bash', patterns: commands.length ? commands : [args.command], always: [...new Set(commands.map(alwaysPattern))], metadata: { command: args.command } })
+      await context.ask({
+        permission: 'bash',
+        patterns: commands.length ? commands : [args.command],
+        always: [...new Set(commands.map(alwaysPattern))],
+        metadata: { command: args.command },
+      })
 
       const timeout = Math.min(args.timeout ?? DEFAULT_TIMEOUT_MS, MAX_TIMEOUT_MS)
       const scope = { directory: cwd, worktree: instance.worktree, env: env.kernel.env }
       const shell = findExecutable('bash', scope) ?? findExecutable('sh', scope) ?? '/bin/sh'
       await mkdir(env.outputDir, { recursive: true, mode: 0o700 }).catch(() => {})
-      const childEnv = { ...env.kernel.env, ...(await triggerHook(env.kernel, instance, 'shell.env', { cwd, sessionID: context.sessionID, callID: context.callID }, { env: {} as Record<string, string> })).env }
+      const childEnv = {
+        ...env.kernel.env,
+        ...(
+          await triggerHook(
+            env.kernel,
+            instance,
+            'shell.env',
+            { cwd, sessionID: context.sessionID, callID: context.callID },
+            { env: {} as Record<string, string> },
+          )
+        ).env,
+      }
       // From here on no await until the exit listener is attached: a quick command could end unseen.
-      const child = spawn(shell, ['-c', args.command], { cwd, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+      const child = spawn(shell, ['-c', args.command], {
+        cwd,
+        env: childEnv,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true,
+      })
       const untrack = env.kernel.processes.track(child, { label: 'bash', group: true, instance })
 
       let output = ''
@@ -84,7 +113,10 @@ export const bashTool = (env: ToolEnv) =>
       const publish = () => {
         pending = undefined
         lastUpdate = Date.now()
-        context.metadata({ title: args.description, metadata: { output: tail(output, PREVIEW_BYTES), description: args.description } })
+        context.metadata({
+          title: args.description,
+          metadata: { output: tail(output, PREVIEW_BYTES), description: args.description },
+        })
       }
       const onData = (chunk: Buffer) => {
         const text = chunk.toString('utf8')
@@ -152,7 +184,10 @@ export const bashTool = (env: ToolEnv) =>
         const head = output.slice(0, MAX_OUTPUT_BYTES)
         text = `${head}\n\n...output truncated...\n\nThe full output was saved to ${spillPath}. Use the read tool with offset and limit to view it, or grep to search it.`
       } else {
-        const cut = await truncateOutput(env.outputDir, output, { maxLines: MAX_OUTPUT_LINES, maxBytes: MAX_OUTPUT_BYTES })
+        const cut = await truncateOutput(env.outputDir, output, {
+          maxLines: MAX_OUTPUT_LINES,
+          maxBytes: MAX_OUTPUT_BYTES,
+        })
         text = cut.content
         truncated = cut.truncated
         outputPath = cut.outputPath
@@ -161,7 +196,13 @@ export const bashTool = (env: ToolEnv) =>
       return {
         title: args.description,
         output: text,
-        metadata: { output: tail(output, PREVIEW_BYTES), exit, description: args.description, truncated, ...(outputPath ? { outputPath } : {}) },
+        metadata: {
+          output: tail(output, PREVIEW_BYTES),
+          exit,
+          description: args.description,
+          truncated,
+          ...(outputPath ? { outputPath } : {}),
+        },
       }
     },
   })

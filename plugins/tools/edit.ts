@@ -31,7 +31,9 @@ export const editTool = (env: ToolEnv) =>
         if (args.oldString !== '') throw new Error(`File not found: ${target.path}`)
         after = args.newString
       } else if (args.oldString === '') {
-        throw new Error('oldString is empty but the file exists: give the text to replace, or use the write tool to replace the whole file')
+        throw new Error(
+          'oldString is empty but the file exists: give the text to replace, or use the write tool to replace the whole file',
+        )
       } else {
         // CRLF files are matched and written back with their own line endings.
         const crlf = before.includes('\r\n')
@@ -39,15 +41,26 @@ export const editTool = (env: ToolEnv) =>
         const oldString = args.oldString.replace(/\r\n/g, '\n')
         const newString = args.newString.replace(/\r\n/g, '\n')
         const found = count(text, oldString)
-        if (found === 0) throw new Error('Could not find oldString in the file. It must match exactly, including whitespace and indentation.')
+        if (found === 0)
+          throw new Error(
+            'Could not find oldString in the file. It must match exactly, including whitespace and indentation.',
+          )
         if (found > 1 && !args.replaceAll) {
-          throw new Error(`Found ${found} matches for oldString. Provide more surrounding lines to identify the correct match, or set replaceAll to true.`)
+          throw new Error(
+            `Found ${found} matches for oldString. Provide more surrounding lines to identify the correct match, or set replaceAll to true.`,
+          )
         }
-        const replaced = args.replaceAll ? text.split(oldString).join(newString) : text.replace(oldString, () => newString)
+        const replaced = args.replaceAll
+          ? text.split(oldString).join(newString)
+          : text.replace(oldString, () => newString)
         after = crlf ? replaced.replace(/\n/g, '\r\n') : replaced
       }
       const change: FileChange = { target, before, after }
       const { diff, notes } = await applyChanges(env, context, [change])
-      return { title: target.display, output: 'Edit applied successfully.' + (notes ? `\n\n${notes}` : ''), metadata: { diff, filediff: await summarize(change) } }
+      return {
+        title: target.display,
+        output: 'Edit applied successfully.' + (notes ? `\n\n${notes}` : ''),
+        metadata: { diff, filediff: await summarize(change) },
+      }
     },
   })

@@ -56,10 +56,19 @@ export async function readText(path: string): Promise<string | undefined> {
  * Asks `edit` once for every file (with the diff in the metadata), then writes them all,
  * publishes `file.edited` and runs the post-edit hooks. Returns the hooks' notes.
  */
-export async function applyChanges(env: ToolEnv, context: ToolContext, changes: FileChange[]): Promise<{ diff: string; notes: string }> {
+export async function applyChanges(
+  env: ToolEnv,
+  context: ToolContext,
+  changes: FileChange[],
+): Promise<{ diff: string; notes: string }> {
   const diff = (await Promise.all(changes.map(unifiedDiff))).join('\n')
   const patterns = [...new Set(changes.flatMap((c) => [c.target.display, ...(c.moveTo ? [c.moveTo.display] : [])]))]
-  await context.ask({ permission: 'edit', patterns, always: ['*'], metadata: { filepath: changes[0]?.target.path, diff } })
+  await context.ask({
+    permission: 'edit',
+    patterns,
+    always: ['*'],
+    metadata: { filepath: changes[0]?.target.path, diff },
+  })
   const touched: string[] = []
   for (const change of changes) {
     if (change.after === undefined) {

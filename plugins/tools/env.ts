@@ -26,7 +26,12 @@ export function createToolEnv(app: FastifyInstance, kernel: Kernel): ToolEnv {
         kernel.publish(context.instance, FileEdited, { file })
         for (const hook of kernel.extensions.get(FileEditHook)) {
           try {
-            const note = await hook({ instance: context.instance, sessionID: context.sessionID, file, signal: context.abort })
+            const note = await hook({
+              instance: context.instance,
+              sessionID: context.sessionID,
+              file,
+              signal: context.abort,
+            })
             if (note) notes.push(note)
           } catch (error) {
             kernel.log.warn({ err: error, file }, 'a post-edit hook failed')

@@ -33,8 +33,12 @@ export const readTool = (env: ToolEnv) =>
     description: `Reads a file from the project. filePath may be absolute or relative to the working directory. Returns numbered lines (up to ${DEFAULT_LIMIT} by default); use offset (0-based line) and limit to read further parts of long files. Images are returned as attachments; binary files are refused.`,
     parameters: Type.Object({
       filePath: Type.String({ description: 'The path of the file to read' }),
-      offset: Type.Optional(Type.Integer({ minimum: 0, description: 'The line number to start reading from (0-based)' })),
-      limit: Type.Optional(Type.Integer({ minimum: 1, description: `The number of lines to read (defaults to ${DEFAULT_LIMIT})` })),
+      offset: Type.Optional(
+        Type.Integer({ minimum: 0, description: 'The line number to start reading from (0-based)' }),
+      ),
+      limit: Type.Optional(
+        Type.Integer({ minimum: 1, description: `The number of lines to read (defaults to ${DEFAULT_LIMIT})` }),
+      ),
     }),
     async execute(args, context) {
       const path = await resolveProjectPath(context, args.filePath, 'read', [env.outputDir])
@@ -46,8 +50,14 @@ export const readTool = (env: ToolEnv) =>
         throw new Error(`File not found: ${path}`)
       }
       if (info.isDirectory()) {
-        const entries = (await readdir(path, { withFileTypes: true })).map((entry) => entry.name + (entry.isDirectory() ? '/' : '')).sort()
-        return { title, output: `${path} is a directory. Entries:\n${entries.join('\n')}`, metadata: { directory: true } }
+        const entries = (await readdir(path, { withFileTypes: true }))
+          .map((entry) => entry.name + (entry.isDirectory() ? '/' : ''))
+          .sort()
+        return {
+          title,
+          output: `${path} is a directory. Entries:\n${entries.join('\n')}`,
+          metadata: { directory: true },
+        }
       }
       const image = IMAGE_TYPES[extname(path).toLowerCase()]
       const handle = await open(path, 'r')

@@ -46,7 +46,8 @@ export function registerToolRoutes(app: FastifyInstance, kernel: Kernel): void {
         operationId: 'tool.list',
         tags,
         summary: 'List tools with their parameters',
-        description: 'The tools as a model would see them: id, description and JSON-schema parameters. An unknown provider or model is a 400.',
+        description:
+          'The tools as a model would see them: id, description and JSON-schema parameters. An unknown provider or model is a 400.',
         querystring: ToolListQuery,
         response: { 200: Type.Array(ToolListItem) },
       },
@@ -57,11 +58,16 @@ export function registerToolRoutes(app: FastifyInstance, kernel: Kernel): void {
         try {
           await app.providers.model(request.instance, { providerID: query.provider, modelID: query.model })
         } catch (error) {
-          if (isNamedError(error) && error.statusCode === 404) throw new BadRequestError(`Model not found: ${query.provider}/${query.model}`, 'Query')
+          if (isNamedError(error) && error.statusCode === 404)
+            throw new BadRequestError(`Model not found: ${query.provider}/${query.model}`, 'Query')
           throw error
         }
       }
-      return (await kernel.tools.list(request.instance)).map((tool) => ({ id: tool.id, description: tool.description, parameters: jsonSchema(tool.parameters) }))
+      return (await kernel.tools.list(request.instance)).map((tool) => ({
+        id: tool.id,
+        description: tool.description,
+        parameters: jsonSchema(tool.parameters),
+      }))
     },
   )
 }

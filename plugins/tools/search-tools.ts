@@ -12,24 +12,64 @@ const MAX_LINE = 2000
 const MAX_CANDIDATES = 10_000
 
 // Never worth listing, as in OpenCode's list tool.
-const SKIPPED_DIRECTORIES = new Set(['node_modules', '__pycache__', '.git', 'dist', 'build', 'target', 'vendor', 'bin', 'obj', '.idea', '.vscode', '.zig-cache', 'zig-out', '.coverage', 'coverage', 'tmp', 'temp', '.cache', 'cache', 'logs', '.venv', 'venv', 'env'])
+const SKIPPED_DIRECTORIES = new Set([
+  'node_modules',
+  '__pycache__',
+  '.git',
+  'dist',
+  'build',
+  'target',
+  'vendor',
+  'bin',
+  'obj',
+  '.idea',
+  '.vscode',
+  '.zig-cache',
+  'zig-out',
+  '.coverage',
+  'coverage',
+  'tmp',
+  'temp',
+  '.cache',
+  'cache',
+  'logs',
+  '.venv',
+  'venv',
+  'env',
+])
 
 async function newestFirst(root: string, files: string[]): Promise<string[]> {
-  const timed = await Promise.all(files.map(async (file) => ({ file, mtime: await stat(join(root, file)).then((s) => s.mtimeMs, () => 0) })))
+  const timed = await Promise.all(
+    files.map(async (file) => ({
+      file,
+      mtime: await stat(join(root, file)).then(
+        (s) => s.mtimeMs,
+        () => 0,
+      ),
+    })),
+  )
   return timed.sort((a, b) => b.mtime - a.mtime || a.file.localeCompare(b.file)).map((entry) => entry.file)
 }
 
 export const globTool = (env: ToolEnv) =>
   defineTool({
     id: 'glob',
-    description: 'Finds files by glob pattern (e.g. "**/*.ts", "src/**/*.test.ts"), newest first, honouring .gitignore. Returns absolute paths, at most 100.',
+    description:
+      'Finds files by glob pattern (e.g. "**/*.ts", "src/**/*.test.ts"), newest first, honouring .gitignore. Returns absolute paths, at most 100.',
     parameters: Type.Object({
       pattern: Type.String({ description: 'The glob pattern to match files against' }),
-      path: Type.Optional(Type.String({ description: 'The directory to search in (defaults to the working directory)' })),
+      path: Type.Optional(
+        Type.String({ description: 'The directory to search in (defaults to the working directory)' }),
+      ),
     }),
     async execute(args, context) {
       const dir = await locatePath(context, args.path ?? '.', { kind: 'directory' })
-      await context.ask({ permission: 'glob', patterns: [args.pattern], always: ['*'], metadata: { pattern: args.pattern, path: dir.path } })
+      await context.ask({
+        permission: 'glob',
+        patterns: [args.pattern],
+        always: ['*'],
+        metadata: { pattern: args.pattern, path: dir.path },
+      })
       const match = await globMatcher(args.pattern)
       const found: string[] = []
       for await (const file of listFiles({ root: dir.path, env: env.kernel.env, signal: context.abort })) {
@@ -52,20 +92,42 @@ export const grepTool = (env: ToolEnv) =>
       'Returns matching lines with their line numbers, files newest first, at most 100 matches.',
     parameters: Type.Object({
       pattern: Type.String({ description: 'The regex pattern to search for in file contents' }),
-      path: Type.Optional(Type.String({ description: 'The directory to search in (defaults to the working directory)' })),
-      include: Type.Optional(Type.String({ description: 'File pattern to include in the search (e.g. "*.js", "*.{ts,tsx}")' })),
+      path: Type.Optional(
+        Type.String({ description: 'The directory to search in (defaults to the working directory)' }),
+      ),
+      include: Type.Optional(
+        Type.String({ description: 'File pattern to include in the search (e.g. "*.js", "*.{ts,tsx}")' }),
+      ),
     }),
     async execute(args, context) {
       const dir = await locatePath(context, args.path ?? '.', { kind: 'directory' })
-      await context.ask({ permission: 'grep', patterns: [args.pattern], always: ['*'], metadata: { pattern: args.pattern, path: dir.path, include: args.include } })
+      await context.ask({
+        permission: 'grep',
+        patterns: [args.pattern],
+        always: ['*'],
+        metadata: { pattern: args.pattern, path: dir.path, include: args.include },
+      })
       // Symlinks that lead out of the project (and out of the searched directory) are not followed.
-      const roots = await Promise.all([context.instance.worktree, context.instance.directory, dir.path].map((path) => realpath(path).catch(() => path)))
+      const roots = await Promise.all(
+        [context.instance.worktree, context.instance.directory, dir.path].map((path) =>
+          realpath(path).catch(() => path),
+        ),
+      )
       const accept = async (path: string) => {
         const real = await realpath(path).catch(() => undefined)
         return real !== undefined && roots.some((root) => contains(root, real))
       }
-      const { matches, truncated } = await searchText({ root: dir.path, env: env.kernel.env, signal: context.abort, pattern: args.pattern, include: args.include, limit: LIMIT, accept })
-      if (!matches.length) return { title: args.pattern, output: 'No files found', metadata: { matches: 0, truncated: false } }
+      const { matches, truncated } = await searchText({
+        root: dir.path,
+        env: env.kernel.env,
+        signal: context.abort,
+        pattern: args.pattern,
+        include: args.include,
+        limit: LIMIT,
+        accept,
+      })
+      if (!matches.length)
+        return { title: args.pattern, output: 'No files found', metadata: { matches: 0, truncated: false } }
       const byFile = new Map<string, typeof matches>()
       for (const match of matches) byFile.set(match.path, [...(byFile.get(match.path) ?? []), match])
       const out = [`Found ${matches.length} matches`]
@@ -109,7 +171,10 @@ export const listTool = (env: ToolEnv) =>
       }
       files.sort()
       // Render the tree: directories first at each level, two spaces per depth.
-      interface Node { dirs: Map<string, Node>; files: string[] }
+      interface Node {
+        dirs: Map<string, Node>
+        files: string[]
+      }
       const tree: Node = { dirs: new Map(), files: [] }
       for (const file of files) {
         const segments = file.split('/')

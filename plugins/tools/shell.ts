@@ -73,7 +73,34 @@ export function words(command: string): string[] {
 }
 
 // Programs whose first argument is a subcommand worth its own permission (`git commit *`).
-const WITH_SUBCOMMAND = new Set(['git', 'npm', 'pnpm', 'yarn', 'bun', 'npx', 'docker', 'cargo', 'go', 'kubectl', 'pip', 'pip3', 'poetry', 'uv', 'make', 'gh', 'brew', 'apt', 'apt-get', 'systemctl', 'dotnet', 'mvn', 'gradle', 'deno', 'terraform', 'helm'])
+const WITH_SUBCOMMAND = new Set([
+  'git',
+  'npm',
+  'pnpm',
+  'yarn',
+  'bun',
+  'npx',
+  'docker',
+  'cargo',
+  'go',
+  'kubectl',
+  'pip',
+  'pip3',
+  'poetry',
+  'uv',
+  'make',
+  'gh',
+  'brew',
+  'apt',
+  'apt-get',
+  'systemctl',
+  'dotnet',
+  'mvn',
+  'gradle',
+  'deno',
+  'terraform',
+  'helm',
+])
 
 /** What an `always` reply allows: the program (and its subcommand) with any arguments. */
 export function alwaysPattern(command: string): string {
@@ -85,4 +112,24 @@ export function alwaysPattern(command: string): string {
 }
 
 // Commands whose arguments are paths they read or change.
-export const PATH_COMMANDS = new Set(['cd', 'rm', 'cp', 'mv', 'mkdir', 'rmdir', 'touch', 'chmod', 'chown', 'cat', 'ln', 'tee', 'truncate', 'head', 'tail', 'less', 'more', 'ls', 'find'])
+export const PATH_COMMANDS = new Set([
+  'cd',
+  'rm',
+  'cp',
+  'mv',
+  'mkdir',
+  'rmdir',
+  'touch',
+  'chmod',
+  'chown',
+  'cat',
+  'ln',
+  'tee',
+  'truncate',
+  'head',
+  'tail',
+  'less',
+  'more',
+  'ls',
+  'find',
+])

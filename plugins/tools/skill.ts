@@ -11,7 +11,12 @@ import type { ToolEnv } from './env.js'
 export async function skillTool(env: ToolEnv, instance: Instance) {
   const skills = await env.app.skills.list(instance)
   if (!skills.length) return undefined
-  const list = skills.map((skill) => `  <skill>\n    <name>${skill.name}</name>\n    <description>${skill.description}</description>\n  </skill>`).join('\n')
+  const list = skills
+    .map(
+      (skill) =>
+        `  <skill>\n    <name>${skill.name}</name>\n    <description>${skill.description}</description>\n  </skill>`,
+    )
+    .join('\n')
   return defineTool({
     id: 'skill',
     description:

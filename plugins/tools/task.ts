@@ -42,9 +42,16 @@ export async function taskTool(env: ToolEnv, instance: Instance) {
       const agent = await app.agents.get(context.instance, args.subagent_type)
       if (!agent || agent.mode === 'primary') {
         const names = subagents(await app.agents.list(context.instance)).map((a) => a.name)
-        throw new Error(`Unknown agent type: ${args.subagent_type} is not a valid agent type. Available: ${names.join(', ')}`)
+        throw new Error(
+          `Unknown agent type: ${args.subagent_type} is not a valid agent type. Available: ${names.join(', ')}`,
+        )
       }
-      await context.ask({ permission: 'task', patterns: [agent.name], always: ['*'], metadata: { description: args.description, subagent_type: agent.name } })
+      await context.ask({
+        permission: 'task',
+        patterns: [agent.name],
+        always: ['*'],
+        metadata: { description: args.description, subagent_type: agent.name },
+      })
 
       let childID: string | undefined
       if (args.task_id) {
@@ -71,7 +78,11 @@ export async function taskTool(env: ToolEnv, instance: Instance) {
       const detached = new Promise<typeof BACKGROUND>((resolve) => (detach = () => resolve(BACKGROUND)))
       const release = app.sessions.blockingSubagent(context.instance, context.sessionID, detach)
       try {
-        const running = app.sessions.promptText(context.instance, child, { text: args.prompt, agent: agent.name, model: agent.model ?? context.model })
+        const running = app.sessions.promptText(context.instance, child, {
+          text: args.prompt,
+          agent: agent.name,
+          model: agent.model ?? context.model,
+        })
         const text = await Promise.race([running, detached])
         if (text === BACKGROUND) {
           running.catch(() => {}) // its failure is recorded in the child session

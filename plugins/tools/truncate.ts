@@ -17,7 +17,11 @@ export interface Truncated {
  * Cuts output longer than `maxLines` lines or `maxBytes` bytes; the full text goes to a file in
  * `outputDir` which the model can page through with the `read` tool.
  */
-export async function truncateOutput(outputDir: string, text: string, options: { maxLines?: number; maxBytes?: number } = {}): Promise<Truncated> {
+export async function truncateOutput(
+  outputDir: string,
+  text: string,
+  options: { maxLines?: number; maxBytes?: number } = {},
+): Promise<Truncated> {
   const maxLines = options.maxLines ?? MAX_OUTPUT_LINES
   const maxBytes = options.maxBytes ?? MAX_OUTPUT_BYTES
   const lines = text.split('\n')

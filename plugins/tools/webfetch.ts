@@ -39,7 +39,8 @@ export function htmlToText(html: string): string {
 /** Reads at most MAX_BYTES of the body; more is an error. */
 async function readBody(response: Response): Promise<Buffer> {
   const declared = Number(response.headers.get('content-length'))
-  if (Number.isFinite(declared) && declared > MAX_BYTES) throw new Error(`Response too large (${declared} bytes; the limit is ${MAX_BYTES})`)
+  if (Number.isFinite(declared) && declared > MAX_BYTES)
+    throw new Error(`Response too large (${declared} bytes; the limit is ${MAX_BYTES})`)
   const chunks: Buffer[] = []
   let size = 0
   if (!response.body) return Buffer.alloc(0)
@@ -64,8 +65,14 @@ export const webfetchTool = (env: ToolEnv) =>
       `Responses over ${MAX_BYTES / 1024 / 1024} MB are refused; timeout in seconds (default ${DEFAULT_TIMEOUT_S}, at most ${MAX_TIMEOUT_S}).`,
     parameters: Type.Object({
       url: Type.String({ description: 'The URL to fetch content from' }),
-      format: Type.Optional(Type.Union([Type.Literal('text'), Type.Literal('markdown'), Type.Literal('html')], { description: 'The format to return the content in (default markdown)' })),
-      timeout: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: `Optional timeout in seconds (max ${MAX_TIMEOUT_S})` })),
+      format: Type.Optional(
+        Type.Union([Type.Literal('text'), Type.Literal('markdown'), Type.Literal('html')], {
+          description: 'The format to return the content in (default markdown)',
+        }),
+      ),
+      timeout: Type.Optional(
+        Type.Number({ exclusiveMinimum: 0, description: `Optional timeout in seconds (max ${MAX_TIMEOUT_S})` }),
+      ),
     }),
     async execute(args, context) {
       let url: URL
@@ -74,15 +81,24 @@ export const webfetchTool = (env: ToolEnv) =>
       } catch {
         throw new Error(`Invalid URL: ${args.url}`)
       }
-      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`Only http and https URLs can be fetched, not ${url.protocol}`)
+      if (url.protocol !== 'http:' && url.protocol !== 'https:')
+        throw new Error(`Only http and https URLs can be fetched, not ${url.protocol}`)
       const format = args.format ?? 'markdown'
-      await context.ask({ permission: 'webfetch', patterns: [url.href], always: ['*'], metadata: { url: url.href, format } })
+      await context.ask({
+        permission: 'webfetch',
+        patterns: [url.href],
+        always: ['*'],
+        metadata: { url: url.href, format },
+      })
       const seconds = Math.min(args.timeout ?? DEFAULT_TIMEOUT_S, MAX_TIMEOUT_S)
       // A timer of our own rather than AbortSignal.timeout(): a timeout signal held only by
       // AbortSignal.any() can be garbage-collected before it fires (Node 20), and the fetch then
       // waits for the server however long it takes (seen in the full test run, which forces GCs).
       const timeout = new AbortController()
-      const timer = setTimeout(() => timeout.abort(new DOMException(`timed out after ${seconds} s`, 'TimeoutError')), seconds * 1000)
+      const timer = setTimeout(
+        () => timeout.abort(new DOMException(`timed out after ${seconds} s`, 'TimeoutError')),
+        seconds * 1000,
+      )
       const signal = AbortSignal.any([context.abort, timeout.signal])
       let response: Response
       let body: Buffer
@@ -90,14 +106,25 @@ export const webfetchTool = (env: ToolEnv) =>
         response = await fetch(url, {
           signal,
           redirect: 'follow',
-          headers: { 'user-agent': 'opencode-kernel', accept: format === 'markdown' ? 'text/markdown, text/html;q=0.9, */*;q=0.1' : 'text/html, text/plain;q=0.9, */*;q=0.1' },
+          headers: {
+            'user-agent': 'opencode-kernel',
+            accept:
+              format === 'markdown'
+                ? 'text/markdown, text/html;q=0.9, */*;q=0.1'
+                : 'text/html, text/plain;q=0.9, */*;q=0.1',
+          },
         })
         if (response.status >= 400) throw new Error(`Request failed with status code ${response.status}`)
         body = await readBody(response)
       } catch (error) {
         if (context.abort.aborted) throw new Error('Fetch aborted')
-        if ((error as Error).name === 'TimeoutError') throw new Error(`Failed to fetch ${url.href}: timed out after ${seconds} s`)
-        if ((error as Error).message.startsWith('Request failed') || (error as Error).message.startsWith('Response too large')) throw new Error(`Failed to fetch ${url.href}: ${(error as Error).message}`)
+        if ((error as Error).name === 'TimeoutError')
+          throw new Error(`Failed to fetch ${url.href}: timed out after ${seconds} s`)
+        if (
+          (error as Error).message.startsWith('Request failed') ||
+          (error as Error).message.startsWith('Response too large')
+        )
+          throw new Error(`Failed to fetch ${url.href}: ${(error as Error).message}`)
         throw new Error(`Failed to fetch ${url.href}: ${cause(error)}`)
       } finally {
         clearTimeout(timer)
@@ -108,13 +135,23 @@ export const webfetchTool = (env: ToolEnv) =>
           title: `${url.href} (${contentType})`,
           output: 'Image fetched successfully',
           metadata: {},
-          attachments: [{ mime: contentType.split(';')[0]!, url: `data:${contentType.split(';')[0]};base64,${body.toString('base64')}` }],
+          attachments: [
+            {
+              mime: contentType.split(';')[0]!,
+              url: `data:${contentType.split(';')[0]};base64,${body.toString('base64')}`,
+            },
+          ],
         }
       }
       const text = body.toString('utf8')
       const isHtml = contentType.includes('html')
-      const content = !isHtml || format === 'html' ? text : format === 'markdown' ? await toMarkdown(text) : htmlToText(text)
+      const content =
+        !isHtml || format === 'html' ? text : format === 'markdown' ? await toMarkdown(text) : htmlToText(text)
       const cut = await truncateOutput(env.outputDir, content)
-      return { title: `${url.href} (${contentType})`, output: cut.content, metadata: { truncated: cut.truncated, ...(cut.outputPath ? { outputPath: cut.outputPath } : {}) } }
+      return {
+        title: `${url.href} (${contentType})`,
+        output: cut.content,
+        metadata: { truncated: cut.truncated, ...(cut.outputPath ? { outputPath: cut.outputPath } : {}) },
+      }
     },
   })

@@ -33,7 +33,8 @@ export class ControlQueue {
     }
     if (this.answers.length) return Promise.resolve(this.answers.shift())
     return new Promise((resolve, reject) => {
-      if (this.callers.length >= MAX_WAITING) this.callers.shift()!.reject(new TuiUnavailableError('Too many TUI requests are waiting'))
+      if (this.callers.length >= MAX_WAITING)
+        this.callers.shift()!.reject(new TuiUnavailableError('Too many TUI requests are waiting'))
       this.callers.push({ resolve, reject })
     })
   }
@@ -71,6 +72,7 @@ export class ControlQueue {
   /** Ends every wait (the instance is going away). */
   close(): void {
     for (const poller of this.pollers.splice(0)) poller(undefined)
-    for (const caller of this.callers.splice(0)) caller.reject(new TuiUnavailableError('The TUI control queue was closed'))
+    for (const caller of this.callers.splice(0))
+      caller.reject(new TuiUnavailableError('The TUI control queue was closed'))
   }
 }

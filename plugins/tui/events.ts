@@ -1,7 +1,12 @@
 import { Type } from 'typebox'
 import { defineEvent } from '../../kernel/bus.js'
 
-export const ToastVariant = Type.Union([Type.Literal('info'), Type.Literal('success'), Type.Literal('warning'), Type.Literal('error')])
+export const ToastVariant = Type.Union([
+  Type.Literal('info'),
+  Type.Literal('success'),
+  Type.Literal('warning'),
+  Type.Literal('error'),
+])
 
 export const PromptAppendFields = { text: Type.String({ maxLength: 1_000_000 }) }
 export const CommandExecuteFields = { command: Type.String({ maxLength: 200 }) }

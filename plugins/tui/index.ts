@@ -67,7 +67,12 @@ export default definePlugin({
   name: 'tui',
   dependencies: ['session'],
   register(app, kernel) {
-    const queue = (instance: Instance) => instance.state('tui.control', () => new ControlQueue(), async (q) => q.close())
+    const queue = (instance: Instance) =>
+      instance.state(
+        'tui.control',
+        () => new ControlQueue(),
+        async (q) => q.close(),
+      )
     const api: TuiApi = { request: (instance, path, body) => queue(instance).request({ path, body }) }
     app.decorate('tui', api)
     registerTuiRoutes(app, kernel, queue)
@@ -83,13 +88,33 @@ function registerTuiRoutes(app: FastifyInstance, kernel: Kernel, queue: (instanc
 
   app.post(
     '/tui/append-prompt',
-    { schema: { operationId: 'tui.appendPrompt', tags, summary: 'Append text to the prompt', querystring, body: Type.Object(PromptAppendFields), response: ok } },
+    {
+      schema: {
+        operationId: 'tui.appendPrompt',
+        tags,
+        summary: 'Append text to the prompt',
+        querystring,
+        body: Type.Object(PromptAppendFields),
+        response: ok,
+      },
+    },
     async (request) => done(request.instance, TuiPromptAppend, request.body as Record<string, unknown>),
   )
 
   for (const [path, operationId, summary, command] of COMMAND_ROUTES) {
-    app.post(path, { schema: { operationId, tags, summary, description: `Publishes \`tui.command.execute {command: "${command}"}\`.`, querystring, response: ok } }, async (request) =>
-      done(request.instance, TuiCommandExecute, { command }),
+    app.post(
+      path,
+      {
+        schema: {
+          operationId,
+          tags,
+          summary,
+          description: `Publishes \`tui.command.execute {command: "${command}"}\`.`,
+          querystring,
+          response: ok,
+        },
+      },
+      async (request) => done(request.instance, TuiCommandExecute, { command }),
     )
   }
 
@@ -100,7 +125,8 @@ function registerTuiRoutes(app: FastifyInstance, kernel: Kernel, queue: (instanc
         operationId: 'tui.executeCommand',
         tags,
         summary: 'Run a TUI command',
-        description: 'Older underscore names (`session_new`, `messages_page_up`, `agent_cycle` …) are mapped to the dotted ones; other names pass through as they are.',
+        description:
+          'Older underscore names (`session_new`, `messages_page_up`, `agent_cycle` …) are mapped to the dotted ones; other names pass through as they are.',
         querystring,
         body: Type.Object(CommandExecuteFields),
         response: ok,
@@ -114,7 +140,17 @@ function registerTuiRoutes(app: FastifyInstance, kernel: Kernel, queue: (instanc
 
   app.post(
     '/tui/show-toast',
-    { schema: { operationId: 'tui.showToast', tags, summary: 'Show a toast', description: '`duration` defaults to 5000 ms.', querystring, body: Type.Object(ToastShowFields), response: ok } },
+    {
+      schema: {
+        operationId: 'tui.showToast',
+        tags,
+        summary: 'Show a toast',
+        description: '`duration` defaults to 5000 ms.',
+        querystring,
+        body: Type.Object(ToastShowFields),
+        response: ok,
+      },
+    },
     async (request) => {
       const body = request.body as Static<Type.TObject<typeof ToastShowFields>>
       return done(request.instance, TuiToastShow, { ...body, duration: body.duration ?? DEFAULT_TOAST_MS })
@@ -123,7 +159,17 @@ function registerTuiRoutes(app: FastifyInstance, kernel: Kernel, queue: (instanc
 
   app.post(
     '/tui/select-session',
-    { schema: { operationId: 'tui.selectSession', tags, summary: 'Open a session', description: 'Unknown session: 404.', querystring, body: Type.Object(SessionSelectFields), response: ok } },
+    {
+      schema: {
+        operationId: 'tui.selectSession',
+        tags,
+        summary: 'Open a session',
+        description: 'Unknown session: 404.',
+        querystring,
+        body: Type.Object(SessionSelectFields),
+        response: ok,
+      },
+    },
     async (request) => {
       const { sessionID } = request.body as Static<Type.TObject<typeof SessionSelectFields>>
       app.sessions.get(request.instance, sessionID)
@@ -133,7 +179,16 @@ function registerTuiRoutes(app: FastifyInstance, kernel: Kernel, queue: (instanc
 
   app.post(
     '/tui/publish',
-    { schema: { operationId: 'tui.publish', tags, summary: 'Publish a TUI event as it is', querystring, body: PublishInput, response: ok } },
+    {
+      schema: {
+        operationId: 'tui.publish',
+        tags,
+        summary: 'Publish a TUI event as it is',
+        querystring,
+        body: PublishInput,
+        response: ok,
+      },
+    },
     async (request) => {
       const body = request.body as Static<typeof PublishInput>
       if (body.type === 'tui.session.select') app.sessions.get(request.instance, body.properties.sessionID)
@@ -148,7 +203,8 @@ function registerTuiRoutes(app: FastifyInstance, kernel: Kernel, queue: (instanc
         operationId: 'tui.control.next',
         tags,
         summary: 'Wait for the next request to the TUI',
-        description: 'Long-polls until a plugin asks the TUI something; answers `{path, body}`. 503 when the instance is disposed while waiting.',
+        description:
+          'Long-polls until a plugin asks the TUI something; answers `{path, body}`. 503 when the instance is disposed while waiting.',
         querystring,
         response: { 200: Type.Object({ path: Type.String(), body: Type.Unknown() }) },
       },
@@ -166,10 +222,19 @@ function registerTuiRoutes(app: FastifyInstance, kernel: Kernel, queue: (instanc
   app.post(
     '/tui/control/response',
     {
-      schema: { operationId: 'tui.control.response', tags, summary: 'Answer the request the TUI got', description: 'Any JSON body; a missing body is a 400.', querystring, body: Type.Unknown(), response: ok },
+      schema: {
+        operationId: 'tui.control.response',
+        tags,
+        summary: 'Answer the request the TUI got',
+        description: 'Any JSON body; a missing body is a 400.',
+        querystring,
+        body: Type.Unknown(),
+        response: ok,
+      },
     },
     async (request) => {
-      if (request.body === undefined || request.body === null) throw new BadRequestError('A response body is required', 'Body')
+      if (request.body === undefined || request.body === null)
+        throw new BadRequestError('A response body is required', 'Body')
       queue(request.instance).respond(request.body)
       return true
     },

@@ -34,11 +34,22 @@ export interface Repository {
 
 // Never let the user's config turn a diff into something else: no external diff, no textconv,
 // no colour, the usual a/ b/ prefixes, renames split into a deletion and an addition.
-const DIFF_FLAGS = ['--no-ext-diff', '--no-textconv', '--no-color', '--no-renames', '--src-prefix=a/', '--dst-prefix=b/']
+const DIFF_FLAGS = [
+  '--no-ext-diff',
+  '--no-textconv',
+  '--no-color',
+  '--no-renames',
+  '--src-prefix=a/',
+  '--dst-prefix=b/',
+]
 /** Untracked files read at once. */
 const READ_CONCURRENCY = 16
 
-const git = (repo: Repository, args: string[], extra: { input?: string; maxBytes?: number; env?: NodeJS.ProcessEnv } = {}) =>
+const git = (
+  repo: Repository,
+  args: string[],
+  extra: { input?: string; maxBytes?: number; env?: NodeJS.ProcessEnv } = {},
+) =>
   runGit(args, { cwd: repo.worktree, env: { ...repo.env, ...extra.env }, input: extra.input, maxBytes: extra.maxBytes })
 
 const byFile = (a: FileStatus, b: FileStatus) => a.file.localeCompare(b.file)
@@ -54,7 +65,12 @@ async function emptyTree(repo: Repository): Promise<string> {
  * commits is compared with the empty tree instead (checked only when HEAD fails, so the usual
  * case costs one git process).
  */
-async function diffWorkingTree(repo: Repository, base: string, args: string[], extra: { maxBytes?: number; env?: NodeJS.ProcessEnv } = {}) {
+async function diffWorkingTree(
+  repo: Repository,
+  base: string,
+  args: string[],
+  extra: { maxBytes?: number; env?: NodeJS.ProcessEnv } = {},
+) {
   const result = await git(repo, ['diff', base, ...args, ...DIFF_FLAGS, '--'], extra)
   if (result.code === 0 || base !== 'HEAD') return result
   if ((await git(repo, ['rev-parse', '--verify', '--quiet', 'HEAD'])).code === 0) return result
@@ -107,7 +123,12 @@ function parseRawNumstat(stdout: string): FileStatus[] {
     const [additions, deletions, ...path] = record.split('\t')
     const file = path.join('\t')
     // Binary files count `-`: 0, as OpenCode answers.
-    files.push({ file, additions: Number.parseInt(additions!, 10) || 0, deletions: Number.parseInt(deletions!, 10) || 0, status: states.get(file) ?? 'modified' })
+    files.push({
+      file,
+      additions: Number.parseInt(additions!, 10) || 0,
+      deletions: Number.parseInt(deletions!, 10) || 0,
+      status: states.get(file) ?? 'modified',
+    })
   }
   return files
 }
@@ -131,13 +152,18 @@ function patchCounts(chunk: string): FileDiff | undefined {
   if (file === undefined) return undefined
   const hunks = chunk.search(/^@@ /m)
   const header = hunks === -1 ? chunk : chunk.slice(0, hunks)
-  const status: ChangeStatus = /^new file mode /m.test(header) ? 'added' : /^deleted file mode /m.test(header) ? 'deleted' : 'modified'
+  const status: ChangeStatus = /^new file mode /m.test(header)
+    ? 'added'
+    : /^deleted file mode /m.test(header)
+      ? 'deleted'
+      : 'modified'
   let additions = 0
   let deletions = 0
   if (hunks !== -1) {
     for (let i = hunks; i < chunk.length; i = chunk.indexOf('\n', i) + 1 || chunk.length) {
       const first = chunk.charCodeAt(i)
-      if (first === 0x2b) additions++ // +
+      if (first === 0x2b)
+        additions++ // +
       else if (first === 0x2d) deletions++ // -
     }
   }
@@ -150,7 +176,14 @@ function mergeTypeChanges(files: FileDiff[]): FileDiff[] {
   for (const file of files) {
     const earlier = seen.get(file.file)
     if (!earlier) seen.set(file.file, file)
-    else seen.set(file.file, { file: file.file, additions: earlier.additions + file.additions, deletions: earlier.deletions + file.deletions, status: 'modified', patch: earlier.patch! + file.patch! })
+    else
+      seen.set(file.file, {
+        file: file.file,
+        additions: earlier.additions + file.additions,
+        deletions: earlier.deletions + file.deletions,
+        status: 'modified',
+        patch: earlier.patch! + file.patch!,
+      })
   }
   return [...seen.values()]
 }
@@ -184,9 +217,11 @@ export async function status(repo: Repository): Promise<FileStatus[]> {
 export async function defaultBranch(repo: Repository): Promise<{ name: string; ref: string } | undefined> {
   const remote = await git(repo, ['symbolic-ref', '--quiet', 'refs/remotes/origin/HEAD'])
   const target = remote.stdout.trim()
-  if (remote.code === 0 && target.startsWith('refs/remotes/origin/')) return { name: target.slice('refs/remotes/origin/'.length), ref: target }
+  if (remote.code === 0 && target.startsWith('refs/remotes/origin/'))
+    return { name: target.slice('refs/remotes/origin/'.length), ref: target }
   for (const name of ['main', 'master']) {
-    if ((await git(repo, ['rev-parse', '--verify', '--quiet', `refs/heads/${name}`])).code === 0) return { name, ref: `refs/heads/${name}` }
+    if ((await git(repo, ['rev-parse', '--verify', '--quiet', `refs/heads/${name}`])).code === 0)
+      return { name, ref: `refs/heads/${name}` }
   }
   return undefined
 }
@@ -237,7 +272,10 @@ export async function rawDiff(repo: Repository): Promise<string> {
     const index = join(dir, 'index')
     await copyFile(join(repo.gitDir, 'index'), index).catch(() => undefined) // no index before the first `git add`
     const env = { GIT_INDEX_FILE: index }
-    await git(repo, ['add', '--intent-to-add', '--pathspec-from-file=-', '--pathspec-file-nul'], { input: untracked.join('\0'), env })
+    await git(repo, ['add', '--intent-to-add', '--pathspec-from-file=-', '--pathspec-file-nul'], {
+      input: untracked.join('\0'),
+      env,
+    })
     const result = await diffWorkingTree(repo, 'HEAD', ['--binary'], { env })
     return result.code === 0 ? result.stdout : ''
   } finally {
@@ -246,7 +284,10 @@ export async function rawDiff(repo: Repository): Promise<string> {
 }
 
 /** Applies `patch` to the working tree only if all of it applies (checked first), else says why not. */
-export async function applyPatch(repo: Repository, patch: string): Promise<{ applied: true } | { applied: false; detail: string }> {
+export async function applyPatch(
+  repo: Repository,
+  patch: string,
+): Promise<{ applied: true } | { applied: false; detail: string }> {
   const check = await git(repo, ['apply', '--check', '--whitespace=nowarn', '-'], { input: patch })
   if (check.code !== 0) return { applied: false, detail: check.stderr.trim() }
   const applied = await git(repo, ['apply', '--whitespace=nowarn', '-'], { input: patch })

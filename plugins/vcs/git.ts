@@ -52,7 +52,12 @@ export function runGit(args: string[], options: GitOptions): Promise<GitResult> 
     })
     child.on('error', () => resolve({ code: 127, stdout: '', stderr: 'git could not be started', truncated: false }))
     child.on('close', (code) =>
-      resolve({ code: truncated ? 0 : (code ?? 1), stdout: Buffer.concat(chunks).toString('utf8'), stderr: stderr.slice(0, MAX_STDERR_BYTES), truncated }),
+      resolve({
+        code: truncated ? 0 : (code ?? 1),
+        stdout: Buffer.concat(chunks).toString('utf8'),
+        stderr: stderr.slice(0, MAX_STDERR_BYTES),
+        truncated,
+      }),
     )
     if (child.stdin) {
       child.stdin.on('error', () => {})

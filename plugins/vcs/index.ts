@@ -28,12 +28,16 @@ export default definePlugin({
       instance.state<VcsState>(
         'vcs',
         (instance) => {
-          const entry: VcsState = { gitDir: instance.project.vcs === 'git' ? gitDirectory(instance.worktree) : Promise.resolve(undefined) }
+          const entry: VcsState = {
+            gitDir: instance.project.vcs === 'git' ? gitDirectory(instance.worktree) : Promise.resolve(undefined),
+          }
           void entry.gitDir.then(async (gitDir) => {
             if (!gitDir || instance.isDisposed) return
             const branch = await currentBranch(gitDir)
             if (instance.isDisposed) return
-            entry.watcher = watchBranch(gitDir, branch, (next) => kernel.publish(instance, VcsBranchUpdated, next === undefined ? {} : { branch: next }))
+            entry.watcher = watchBranch(gitDir, branch, (next) =>
+              kernel.publish(instance, VcsBranchUpdated, next === undefined ? {} : { branch: next }),
+            )
           })
           return entry
         },
@@ -51,7 +55,9 @@ export default definePlugin({
       repository,
       async defaultBranch(instance) {
         const entry = state(instance)
-        entry.defaultBranch ??= repository(instance).then(async (repo) => (repo ? (await defaultBranch(repo))?.name : undefined))
+        entry.defaultBranch ??= repository(instance).then(async (repo) =>
+          repo ? (await defaultBranch(repo))?.name : undefined,
+        )
         return entry.defaultBranch
       },
     })

@@ -31,8 +31,13 @@ export function registerVcsRoutes(app: FastifyInstance, context: VcsRoutesContex
     async (request) => {
       const repo = await context.repository(request.instance)
       if (!repo) return { branch: null }
-      const [branch, defaultBranch] = await Promise.all([currentBranch(repo.gitDir), context.defaultBranch(request.instance)])
-      return defaultBranch === undefined ? { branch: branch ?? null } : { branch: branch ?? null, default_branch: defaultBranch }
+      const [branch, defaultBranch] = await Promise.all([
+        currentBranch(repo.gitDir),
+        context.defaultBranch(request.instance),
+      ])
+      return defaultBranch === undefined
+        ? { branch: branch ?? null }
+        : { branch: branch ?? null, default_branch: defaultBranch }
     },
   )
 
@@ -43,7 +48,8 @@ export function registerVcsRoutes(app: FastifyInstance, context: VcsRoutesContex
         operationId: 'vcs.status',
         tags: ['instance'],
         summary: 'Get VCS status',
-        description: 'Files changed against HEAD (staged or not, untracked included) with added and deleted lines, by path; `[]` outside git.',
+        description:
+          'Files changed against HEAD (staged or not, untracked included) with added and deleted lines, by path; `[]` outside git.',
         querystring: Type.Object(InstanceQuery),
         response: { 200: Type.Array(ref(VcsFileStatus)), ...BadRequest },
       },
@@ -86,7 +92,8 @@ export function registerVcsRoutes(app: FastifyInstance, context: VcsRoutesContex
         operationId: 'vcs.diff.raw',
         tags: ['instance'],
         summary: 'Get raw VCS diff',
-        description: 'One patch of the uncommitted changes (untracked and binary files included) that `git apply` or `POST /vcs/apply` takes; empty outside git.',
+        description:
+          'One patch of the uncommitted changes (untracked and binary files included) that `git apply` or `POST /vcs/apply` takes; empty outside git.',
         querystring: Type.Object(InstanceQuery),
         response: {
           200: { description: 'Raw VCS diff', content: { 'text/x-diff; charset=utf-8': { schema: Type.String() } } },

@@ -25,7 +25,11 @@ export async function currentBranch(gitDir: string): Promise<string | undefined>
  * Watches HEAD (git replaces it by rename, so the folder is watched) and reports branch changes.
  * Returns the watcher to close.
  */
-export function watchBranch(gitDir: string, initial: string | undefined, onChange: (branch: string | undefined) => void): FSWatcher {
+export function watchBranch(
+  gitDir: string,
+  initial: string | undefined,
+  onChange: (branch: string | undefined) => void,
+): FSWatcher {
   let known = initial
   let timer: NodeJS.Timeout | undefined
   const watcher = watch(gitDir, { persistent: false }, (_event, file) => {

@@ -18,7 +18,17 @@ export interface NewFile {
 /** A path as git writes it in a patch header: C-quoted when it holds quotes, backslashes or control characters. */
 export function quotePath(path: string): string {
   if (!/["\\\x00-\x1f\x7f]/.test(path)) return path
-  const escapes: Record<string, string> = { '"': '\\"', '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r', '\x07': '\\a', '\b': '\\b', '\v': '\\v', '\f': '\\f' }
+  const escapes: Record<string, string> = {
+    '"': '\\"',
+    '\\': '\\\\',
+    '\t': '\\t',
+    '\n': '\\n',
+    '\r': '\\r',
+    '\x07': '\\a',
+    '\b': '\\b',
+    '\v': '\\v',
+    '\f': '\\f',
+  }
   let quoted = ''
   for (const char of path) {
     const code = char.charCodeAt(0)
@@ -62,7 +72,8 @@ async function streamedLineCount(path: string): Promise<number> {
 }
 
 /** `index 0000000..abcdef0`: the blob id git would give the content. */
-const blobId = (content: Buffer) => createHash('sha1').update(`blob ${content.length}\0`).update(content).digest('hex').slice(0, 7)
+const blobId = (content: Buffer) =>
+  createHash('sha1').update(`blob ${content.length}\0`).update(content).digest('hex').slice(0, 7)
 
 /**
  * An untracked file as a new file: its added lines and, with `withPatch`, its patch (`+` lines,

@@ -42,7 +42,10 @@ export function registerWebRoutes(app: FastifyInstance): void {
   const isApiPath = (path: string): boolean => {
     if (!apiSegments) {
       const paths = Object.keys((app.swagger() as { paths?: Record<string, unknown> }).paths ?? {})
-      apiSegments = new Set([...RESERVED, ...paths.map((p) => p.split('/')[1] ?? '').filter((segment) => segment && !segment.startsWith('{'))])
+      apiSegments = new Set([
+        ...RESERVED,
+        ...paths.map((p) => p.split('/')[1] ?? '').filter((segment) => segment && !segment.startsWith('{')),
+      ])
     }
     return apiSegments.has(path.split('/')[1] ?? '')
   }
@@ -50,7 +53,8 @@ export function registerWebRoutes(app: FastifyInstance): void {
   const send = (request: FastifyRequest, reply: FastifyReply, asset: Asset) => {
     reply.type(asset.type).header('vary', 'accept-encoding').header('x-content-type-options', 'nosniff')
     reply.header('cache-control', asset.immutable ? 'public, max-age=31536000, immutable' : 'no-cache')
-    if (asset.type.startsWith('text/html')) reply.header('content-security-policy', CONTENT_SECURITY_POLICY).header('referrer-policy', 'no-referrer')
+    if (asset.type.startsWith('text/html'))
+      reply.header('content-security-policy', CONTENT_SECURITY_POLICY).header('referrer-policy', 'no-referrer')
     const encoding = pickEncoding(asset, request.headers['accept-encoding'])
     if (encoding) reply.header('content-encoding', encoding)
     return reply.send(encoding === 'br' ? asset.brotli : encoding === 'gzip' ? asset.gzip : asset.body)

@@ -26,7 +26,13 @@ function git(cwd: string, args: string[], env: NodeJS.ProcessEnv, input?: string
     child.stdout.on('data', (chunk: Buffer) => out.push(chunk))
     child.stderr.on('data', (chunk: Buffer) => err.push(chunk))
     child.on('error', (error) => resolve({ code: 1, stdout: '', stderr: error.message }))
-    child.on('close', (code) => resolve({ code: code ?? 1, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }))
+    child.on('close', (code) =>
+      resolve({
+        code: code ?? 1,
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+      }),
+    )
     child.stdin.on('error', () => {})
     child.stdin.end(input ?? '')
   })
@@ -40,12 +46,17 @@ async function uncommittedPatch(checkout: string, env: NodeJS.ProcessEnv): Promi
   const index = join(tmpdir(), `opencode-kernel-${randomBytes(6).toString('hex')}.index`)
   const scratch = gitEnv(env, { GIT_INDEX_FILE: index })
   try {
-    for (const args of [['read-tree', 'HEAD'], ['add', '--all', '.']]) {
+    for (const args of [
+      ['read-tree', 'HEAD'],
+      ['add', '--all', '.'],
+    ]) {
       const result = await git(checkout, args, scratch)
-      if (result.code !== 0) throw new ChangesNotAppliedError(`Cannot read the changes of ${checkout}: ${result.stderr.trim()}`, 'non-git')
+      if (result.code !== 0)
+        throw new ChangesNotAppliedError(`Cannot read the changes of ${checkout}: ${result.stderr.trim()}`, 'non-git')
     }
     const diff = await git(checkout, ['diff', '--cached', '--binary', 'HEAD'], scratch)
-    if (diff.code !== 0) throw new ChangesNotAppliedError(`Cannot read the changes of ${checkout}: ${diff.stderr.trim()}`, 'non-git')
+    if (diff.code !== 0)
+      throw new ChangesNotAppliedError(`Cannot read the changes of ${checkout}: ${diff.stderr.trim()}`, 'non-git')
     return diff.stdout
   } finally {
     await rm(index, { force: true })
@@ -57,7 +68,12 @@ async function uncommittedPatch(checkout: string, env: NodeJS.ProcessEnv): Promi
  * repository): checked before anything is written, then applied there; `move` also takes them
  * out of `from`. Nothing to carry is fine.
  */
-export async function carryChanges(from: string, to: string, mode: 'copy' | 'move', baseEnv: NodeJS.ProcessEnv): Promise<void> {
+export async function carryChanges(
+  from: string,
+  to: string,
+  mode: 'copy' | 'move',
+  baseEnv: NodeJS.ProcessEnv,
+): Promise<void> {
   const env = gitEnv(baseEnv)
   const patch = await uncommittedPatch(from, env)
   if (patch.trim() === '') return
@@ -65,12 +81,21 @@ export async function carryChanges(from: string, to: string, mode: 'copy' | 'mov
   if (check.code !== 0) throw new ChangesNotAppliedError(`Patch can't be applied: ${check.stderr.trim()}`, 'not-clean')
   if (mode === 'move') {
     const reverse = await git(from, ['apply', '--check', '--reverse', '--binary', '-'], env, patch)
-    if (reverse.code !== 0) throw new ChangesNotAppliedError(`The changes cannot be taken out of ${from}: ${reverse.stderr.trim()}`, 'not-clean')
+    if (reverse.code !== 0)
+      throw new ChangesNotAppliedError(
+        `The changes cannot be taken out of ${from}: ${reverse.stderr.trim()}`,
+        'not-clean',
+      )
   }
   const applied = await git(to, ['apply', '--binary', '-'], env, patch)
-  if (applied.code !== 0) throw new ChangesNotAppliedError(`Patch can't be applied: ${applied.stderr.trim()}`, 'not-clean')
+  if (applied.code !== 0)
+    throw new ChangesNotAppliedError(`Patch can't be applied: ${applied.stderr.trim()}`, 'not-clean')
   if (mode === 'move') {
     const reversed = await git(from, ['apply', '--reverse', '--binary', '-'], env, patch)
-    if (reversed.code !== 0) throw new ChangesNotAppliedError(`The changes were copied but could not be taken out of ${from}: ${reversed.stderr.trim()}`, 'not-clean')
+    if (reversed.code !== 0)
+      throw new ChangesNotAppliedError(
+        `The changes were copied but could not be taken out of ${from}: ${reversed.stderr.trim()}`,
+        'not-clean',
+      )
   }
 }

@@ -8,13 +8,24 @@ import type { Kernel } from '../../kernel/plugin.js'
 import { ProjectCopyError } from './errors.js'
 import type { ProjectCopyInput } from './schemas.js'
 
-const ADJECTIVES = 'brave calm clever cosmic crisp curious eager gentle glowing happy hidden jolly kind lucky mighty misty neon nimble playful proud quick quiet shiny silent stellar sunny swift tidy witty'.split(' ')
-const NOUNS = 'cabin cactus canyon circuit comet eagle engine falcon forest garden harbor island knight lagoon meadow moon mountain nebula orchid otter panda pixel planet river rocket sailor squid star tiger wizard wolf'.split(' ')
+const ADJECTIVES =
+  'brave calm clever cosmic crisp curious eager gentle glowing happy hidden jolly kind lucky mighty misty neon nimble playful proud quick quiet shiny silent stellar sunny swift tidy witty'.split(
+    ' ',
+  )
+const NOUNS =
+  'cabin cactus canyon circuit comet eagle engine falcon forest garden harbor island knight lagoon meadow moon mountain nebula orchid otter panda pixel planet river rocket sailor squid star tiger wizard wolf'.split(
+    ' ',
+  )
 const pick = (words: string[]) => words[Math.floor(Math.random() * words.length)]!
 
 function gitStatus(directory: string): Promise<string> {
   return new Promise((resolve, reject) =>
-    execFile('git', ['status', '--porcelain'], { cwd: directory, env: { ...process.env, GIT_OPTIONAL_LOCKS: '0' } }, (error, stdout) => (error ? reject(error) : resolve(stdout))),
+    execFile(
+      'git',
+      ['status', '--porcelain'],
+      { cwd: directory, env: { ...process.env, GIT_OPTIONAL_LOCKS: '0' } },
+      (error, stdout) => (error ? reject(error) : resolve(stdout)),
+    ),
   )
 }
 
@@ -47,10 +58,13 @@ export class ProjectCopies {
   async create(instance: Instance, projectID: string, input: ProjectCopyInput): Promise<{ directory: string }> {
     this.project(instance, projectID)
     if (input.strategy !== 'worktree') throw new ProjectCopyError(`strategy unavailable: ${input.strategy}`)
-    const source = await this.kernel.instances.get(await checkDirectory(input.directory, 'cwd')).catch((error: unknown) => {
-      throw new ProjectCopyError(isNamedError(error) ? error.message : `directory unavailable: ${input.directory}`)
-    })
-    if (source.project.id !== projectID) throw new ProjectCopyError(`directory unavailable: ${input.directory} is not a checkout of project ${projectID}`)
+    const source = await this.kernel.instances
+      .get(await checkDirectory(input.directory, 'cwd'))
+      .catch((error: unknown) => {
+        throw new ProjectCopyError(isNamedError(error) ? error.message : `directory unavailable: ${input.directory}`)
+      })
+    if (source.project.id !== projectID)
+      throw new ProjectCopyError(`directory unavailable: ${input.directory} is not a checkout of project ${projectID}`)
     try {
       const worktree = await this.app.worktrees.create(source, input.name === undefined ? {} : { name: input.name })
       return { directory: worktree.directory }
@@ -64,8 +78,10 @@ export class ProjectCopies {
   async remove(instance: Instance, projectID: string, directory: string, force: boolean): Promise<void> {
     this.project(instance, projectID)
     const real = await realpath(directory).catch(() => undefined)
-    if (!real || !(await this.app.worktrees.list(instance)).includes(real)) throw new ProjectCopyError(`directory unavailable: ${directory}`)
-    if (!force && (await gitStatus(real).catch(() => '')).trim() !== '') throw new ProjectCopyError(`The copy has uncommitted changes: ${real}`, true)
+    if (!real || !(await this.app.worktrees.list(instance)).includes(real))
+      throw new ProjectCopyError(`directory unavailable: ${directory}`)
+    if (!force && (await gitStatus(real).catch(() => '')).trim() !== '')
+      throw new ProjectCopyError(`The copy has uncommitted changes: ${real}`, true)
     await this.app.worktrees.remove(instance, real)
   }
 }

@@ -6,7 +6,12 @@ export const WorkspaceReady = defineEvent('workspace.ready', { name: Type.String
 /** A workspace's directory appeared or went away. */
 export const WorkspaceStatusChanged = defineEvent('workspace.status', {
   workspaceID: Type.String(),
-  status: Type.Union([Type.Literal('connected'), Type.Literal('connecting'), Type.Literal('disconnected'), Type.Literal('error')]),
+  status: Type.Union([
+    Type.Literal('connected'),
+    Type.Literal('connecting'),
+    Type.Literal('disconnected'),
+    Type.Literal('error'),
+  ]),
 })
 /** A session now works in another directory of its project (durable: it joins the session's sync log). */
 export const SessionMoved = defineEvent('session.next.moved', {

@@ -27,7 +27,11 @@ const tags = ['workspace']
 const querystring = Type.Object(InstanceQuery)
 const badRequest = ref(BadRequestErrorBody)
 
-export function registerWorkspaceRoutes(app: FastifyInstance, workspaces: WorkspaceService, copies: ProjectCopies): void {
+export function registerWorkspaceRoutes(
+  app: FastifyInstance,
+  workspaces: WorkspaceService,
+  copies: ProjectCopies,
+): void {
   app.get(
     '/experimental/workspace/adapter',
     {
@@ -115,7 +119,8 @@ export function registerWorkspaceRoutes(app: FastifyInstance, workspaces: Worksp
         operationId: 'experimental.workspace.remove',
         tags,
         summary: 'Remove a workspace',
-        description: 'Removes its checkout (as `DELETE /experimental/worktree`) and answers it; `null` for an id the project does not have.',
+        description:
+          'Removes its checkout (as `DELETE /experimental/worktree`) and answers it; `null` for an id the project does not have.',
         querystring,
         params: WorkspaceParams,
         response: { 200: Type.Union([ref(Workspace), Type.Null()]), 400: badRequest },
@@ -136,7 +141,11 @@ export function registerWorkspaceRoutes(app: FastifyInstance, workspaces: Worksp
           "`copyChanges` copies the uncommitted changes of the session's checkout there first (400 `VcsApplyError` when they do not apply; nothing changes). Unknown workspace or session: 404. 204.",
         querystring,
         body: WarpInput,
-        response: { 204: Type.Null(), 400: Type.Union([ref(WorkspaceWarpErrorBody), ChangesNotAppliedBody, badRequest]), 404: ref(NotFoundErrorBody) },
+        response: {
+          204: Type.Null(),
+          400: Type.Union([ref(WorkspaceWarpErrorBody), ChangesNotAppliedBody, badRequest]),
+          404: ref(NotFoundErrorBody),
+        },
       },
     },
     async (request, reply) => {
@@ -158,7 +167,11 @@ export function registerWorkspaceRoutes(app: FastifyInstance, workspaces: Worksp
           'Another project, or a directory that does not exist: 400 `MoveSessionError`. Unknown session: 404. 204.',
         querystring,
         body: MoveSessionInput,
-        response: { 204: Type.Null(), 400: Type.Union([ref(MoveSessionErrorBody), ChangesNotAppliedBody, badRequest]), 404: ref(NotFoundErrorBody) },
+        response: {
+          204: Type.Null(),
+          400: Type.Union([ref(MoveSessionErrorBody), ChangesNotAppliedBody, badRequest]),
+          404: ref(NotFoundErrorBody),
+        },
       },
     },
     async (request, reply) => {
@@ -180,14 +193,21 @@ export function registerWorkspaceRoutes(app: FastifyInstance, workspaces: Worksp
         operationId: 'experimental.projectCopy.generateName',
         tags: copyTags,
         summary: 'A name for a new copy',
-        description: 'An adjective-noun name no copy of the project uses (`clever-comet`). Another project than the request\'s: 404.',
+        description:
+          "An adjective-noun name no copy of the project uses (`clever-comet`). Another project than the request's: 404.",
         querystring,
         params: ProjectCopyParams,
         body: optionalBody(ProjectCopyNameInput),
-        response: { 200: Type.Object({ name: Type.String() }, { additionalProperties: false }), 400: badRequest, 404: ref(NotFoundErrorBody) },
+        response: {
+          200: Type.Object({ name: Type.String() }, { additionalProperties: false }),
+          400: badRequest,
+          404: ref(NotFoundErrorBody),
+        },
       },
     },
-    async (request) => ({ name: await copies.generateName(request.instance, (request.params as { projectID: string }).projectID) }),
+    async (request) => ({
+      name: await copies.generateName(request.instance, (request.params as { projectID: string }).projectID),
+    }),
   )
 
   app.post(
@@ -198,15 +218,24 @@ export function registerWorkspaceRoutes(app: FastifyInstance, workspaces: Worksp
         tags: copyTags,
         summary: 'Copy a project',
         description:
-          "`strategy: \"worktree\"`: a sandbox checkout of `directory` (a checkout of the project; its HEAD) on `opencode/<name>`, as `POST /experimental/worktree` makes it → `{directory}`. " +
+          '`strategy: "worktree"`: a sandbox checkout of `directory` (a checkout of the project; its HEAD) on `opencode/<name>`, as `POST /experimental/worktree` makes it → `{directory}`. ' +
           'Another strategy, or a directory outside the project: 400 `ProjectCopyError`.',
         querystring,
         params: ProjectCopyParams,
         body: ProjectCopyInput,
-        response: { 200: Type.Object({ directory: Type.String() }, { additionalProperties: false }), 400: copyErrors, 404: ref(NotFoundErrorBody) },
+        response: {
+          200: Type.Object({ directory: Type.String() }, { additionalProperties: false }),
+          400: copyErrors,
+          404: ref(NotFoundErrorBody),
+        },
       },
     },
-    async (request) => copies.create(request.instance, (request.params as { projectID: string }).projectID, request.body as ProjectCopyInput),
+    async (request) =>
+      copies.create(
+        request.instance,
+        (request.params as { projectID: string }).projectID,
+        request.body as ProjectCopyInput,
+      ),
   )
 
   app.delete(
@@ -216,7 +245,8 @@ export function registerWorkspaceRoutes(app: FastifyInstance, workspaces: Worksp
         operationId: 'v2.projectCopy.remove',
         tags: copyTags,
         summary: 'Remove a copy',
-        description: 'Removes a copy the project has (its checkout and branch). Uncommitted changes need `force: true`, else 400 `ProjectCopyError` with `forceRequired`. Any other directory: 400 "directory unavailable". 204.',
+        description:
+          'Removes a copy the project has (its checkout and branch). Uncommitted changes need `force: true`, else 400 `ProjectCopyError` with `forceRequired`. Any other directory: 400 "directory unavailable". 204.',
         querystring,
         params: ProjectCopyParams,
         body: ProjectCopyRemoveInput,
@@ -225,7 +255,12 @@ export function registerWorkspaceRoutes(app: FastifyInstance, workspaces: Worksp
     },
     async (request, reply) => {
       const body = request.body as { directory: string; force: boolean }
-      await copies.remove(request.instance, (request.params as { projectID: string }).projectID, body.directory, body.force)
+      await copies.remove(
+        request.instance,
+        (request.params as { projectID: string }).projectID,
+        body.directory,
+        body.force,
+      )
       return reply.status(204).send()
     },
   )

@@ -56,12 +56,16 @@ export class WorkspaceService {
   }
 
   async create(instance: Instance, input: WorkspaceCreateInput): Promise<Workspace> {
-    if (input.type !== 'worktree') throw new WorkspaceCreateError(`Unknown workspace type: ${input.type} (this server has: worktree)`)
+    if (input.type !== 'worktree')
+      throw new WorkspaceCreateError(`Unknown workspace type: ${input.type} (this server has: worktree)`)
     if (input.id && this.store.get(input.id)) throw new WorkspaceCreateError(`Workspace already exists: ${input.id}`)
     let name: string | undefined
     if (input.branch) {
       name = input.branch.startsWith('opencode/') ? input.branch.slice('opencode/'.length) : input.branch
-      if (!WORKTREE_NAME.test(name)) throw new WorkspaceCreateError(`Not a usable branch for a worktree: "${input.branch}" (opencode/<name>, the name in lowercase letters, digits, ".", "_", "-")`)
+      if (!WORKTREE_NAME.test(name))
+        throw new WorkspaceCreateError(
+          `Not a usable branch for a worktree: "${input.branch}" (opencode/<name>, the name in lowercase letters, digits, ".", "_", "-")`,
+        )
     }
     let worktree
     try {
@@ -109,12 +113,18 @@ export class WorkspaceService {
     if (id === null) directory = this.app.projects.current(instance).worktree
     else {
       const workspace = this.store.get(id)
-      if (!workspace || workspace.projectID !== instance.project.id || !workspace.directory) throw new NotFoundError(`Workspace not found: ${id}`)
-      if (!(await exists(workspace.directory))) throw new WorkspaceWarpError(`The workspace's checkout is gone: ${workspace.directory}`)
+      if (!workspace || workspace.projectID !== instance.project.id || !workspace.directory)
+        throw new NotFoundError(`Workspace not found: ${id}`)
+      if (!(await exists(workspace.directory)))
+        throw new WorkspaceWarpError(`The workspace's checkout is gone: ${workspace.directory}`)
       directory = workspace.directory
       this.store.save({ ...workspace, timeUsed: Date.now() })
     }
-    await this.move(instance, sessionID, directory, { changes: copyChanges ? 'copy' : undefined, workspaceID: id ?? undefined, fail: (message) => new WorkspaceWarpError(message) })
+    await this.move(instance, sessionID, directory, {
+      changes: copyChanges ? 'copy' : undefined,
+      workspaceID: id ?? undefined,
+      fail: (message) => new WorkspaceWarpError(message),
+    })
   }
 
   /**
@@ -134,11 +144,19 @@ export class WorkspaceService {
     } catch (error) {
       throw options.fail(isNamedError(error) ? error.message : `Cannot open ${requested}`)
     }
-    if (destination.project.id !== session.projectID) throw options.fail(`${destination.directory} belongs to another project than session ${sessionID}`)
+    if (destination.project.id !== session.projectID)
+      throw options.fail(`${destination.directory} belongs to another project than session ${sessionID}`)
     if (options.changes) {
-      const source = await this.kernel.instances.get(await checkDirectory(session.directory, 'cwd')).catch(() => undefined)
-      if (!source || source.project.vcs !== 'git' || destination.project.vcs !== 'git') throw new ChangesNotAppliedError("Patch can't be applied: changes can only be carried between git checkouts", 'non-git')
-      if (source.worktree !== destination.worktree) await carryChanges(source.worktree, destination.worktree, options.changes, this.kernel.env)
+      const source = await this.kernel.instances
+        .get(await checkDirectory(session.directory, 'cwd'))
+        .catch(() => undefined)
+      if (!source || source.project.vcs !== 'git' || destination.project.vcs !== 'git')
+        throw new ChangesNotAppliedError(
+          "Patch can't be applied: changes can only be carried between git checkouts",
+          'non-git',
+        )
+      if (source.worktree !== destination.worktree)
+        await carryChanges(source.worktree, destination.worktree, options.changes, this.kernel.env)
     }
     const subdirectory = relative(destination.worktree, destination.directory)
     this.app.sessions.update(destination, sessionID, (info) => {
@@ -147,8 +165,15 @@ export class WorkspaceService {
       if (options.workspaceID) info.workspaceID = options.workspaceID
       else delete info.workspaceID
     })
-    const location = options.workspaceID ? { directory: destination.directory, workspaceID: options.workspaceID } : { directory: destination.directory }
-    this.kernel.publish(destination, SessionMoved, { sessionID, timestamp: Date.now(), location, ...(subdirectory ? { subdirectory } : {}) })
+    const location = options.workspaceID
+      ? { directory: destination.directory, workspaceID: options.workspaceID }
+      : { directory: destination.directory }
+    this.kernel.publish(destination, SessionMoved, {
+      sessionID,
+      timestamp: Date.now(),
+      location,
+      ...(subdirectory ? { subdirectory } : {}),
+    })
   }
 }
 

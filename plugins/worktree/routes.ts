@@ -16,7 +16,8 @@ export function registerWorktreeRoutes(app: FastifyInstance, service: WorktreeSe
         operationId: 'worktree.list',
         tags,
         summary: "The project's sandboxes",
-        description: 'Directories of the worktrees this server created for the project that still exist; `[]` outside git.',
+        description:
+          'Directories of the worktrees this server created for the project that still exist; `[]` outside git.',
         querystring,
         response: { 200: Type.Array(Type.String()), 400: invalid },
       },
@@ -70,7 +71,7 @@ export function registerWorktreeRoutes(app: FastifyInstance, service: WorktreeSe
         summary: 'Reset a sandbox to the default branch',
         description:
           "`git reset --hard` to the default branch (origin's as known locally, else `main`/`master`) and `git clean -ffdx` in a worktree this server made for the project: its uncommitted work is lost. Nothing is fetched. " +
-          "400 `WorktreeResetFailedError` for the project's own checkout (\"Cannot reset the primary workspace\") or any other directory (\"Worktree not found\").",
+          '400 `WorktreeResetFailedError` for the project\'s own checkout ("Cannot reset the primary workspace") or any other directory ("Worktree not found").',
         querystring,
         body: ref(WorktreeResetInput),
         response: { 200: Type.Boolean(), 400: invalid },

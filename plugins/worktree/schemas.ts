@@ -11,7 +11,7 @@ export const Worktree = named(
     {
       name: Type.String(),
       branch: Type.String({ description: '`opencode/<name>`' }),
-      directory: Type.String({ description: 'Absolute path, in the server\'s data directory' }),
+      directory: Type.String({ description: "Absolute path, in the server's data directory" }),
     },
     { additionalProperties: false },
   ),
@@ -23,10 +23,17 @@ export const WorktreeCreateInput = named(
   Type.Object(
     {
       name: Type.Optional(
-        Type.String({ pattern: WORKTREE_NAME, description: 'Lowercase letters, digits, `.`, `_`, `-`; at most 64 characters. Absent: a generated adjective-noun name' }),
+        Type.String({
+          pattern: WORKTREE_NAME,
+          description:
+            'Lowercase letters, digits, `.`, `_`, `-`; at most 64 characters. Absent: a generated adjective-noun name',
+        }),
       ),
       startCommand: Type.Optional(
-        Type.String({ maxLength: 100_000, description: "Run with bash in the new worktree after the project's start command (`commands.start`)" }),
+        Type.String({
+          maxLength: 100_000,
+          description: "Run with bash in the new worktree after the project's start command (`commands.start`)",
+        }),
       ),
     },
     { additionalProperties: false },
@@ -36,13 +43,31 @@ export type WorktreeCreateInput = Static<typeof WorktreeCreateInput>
 
 export const WorktreeRemoveInput = named(
   'WorktreeRemoveInput',
-  Type.Object({ directory: Type.String({ minLength: 1, maxLength: 4096, description: 'A directory `POST /experimental/worktree` answered' }) }, { additionalProperties: false }),
+  Type.Object(
+    {
+      directory: Type.String({
+        minLength: 1,
+        maxLength: 4096,
+        description: 'A directory `POST /experimental/worktree` answered',
+      }),
+    },
+    { additionalProperties: false },
+  ),
 )
 export type WorktreeRemoveInput = Static<typeof WorktreeRemoveInput>
 
 export const WorktreeResetInput = named(
   'WorktreeResetInput',
-  Type.Object({ directory: Type.String({ minLength: 1, maxLength: 4096, description: 'A directory `POST /experimental/worktree` answered' }) }, { additionalProperties: false }),
+  Type.Object(
+    {
+      directory: Type.String({
+        minLength: 1,
+        maxLength: 4096,
+        description: 'A directory `POST /experimental/worktree` answered',
+      }),
+    },
+    { additionalProperties: false },
+  ),
 )
 export type WorktreeResetInput = Static<typeof WorktreeResetInput>
 
@@ -62,4 +87,10 @@ export const WorktreeError = named(
   }),
 )
 
-export const WORKTREE_SCHEMAS = [Worktree, WorktreeCreateInput, WorktreeRemoveInput, WorktreeResetInput, WorktreeError] as const
+export const WORKTREE_SCHEMAS = [
+  Worktree,
+  WorktreeCreateInput,
+  WorktreeRemoveInput,
+  WorktreeResetInput,
+  WorktreeError,
+] as const

@@ -7,7 +7,13 @@ import type { Instance } from '../../kernel/instance.js'
 import type { Kernel } from '../../kernel/plugin.js'
 import { contains } from '../../sdk/paths.js'
 import type { ProjectService } from '../project/types.js'
-import { WorktreeCreateFailedError, WorktreeNameGenerationFailedError, WorktreeNotGitError, WorktreeRemoveFailedError, WorktreeResetFailedError } from './errors.js'
+import {
+  WorktreeCreateFailedError,
+  WorktreeNameGenerationFailedError,
+  WorktreeNotGitError,
+  WorktreeRemoveFailedError,
+  WorktreeResetFailedError,
+} from './errors.js'
 import { WorktreeFailed, WorktreeReady } from './events.js'
 import { WORKTREE_NAME, type Worktree, type WorktreeCreateInput } from './schemas.js'
 
@@ -19,8 +25,14 @@ const START_OUTPUT_CHARS = 64 * 1024
 const MESSAGE_OUTPUT_CHARS = 2000
 const NAME_ATTEMPTS = 30
 
-const ADJECTIVES = 'brave calm clever cosmic crisp curious eager gentle glowing happy hidden jolly kind lucky mighty misty neon nimble playful proud quick quiet shiny silent stellar sunny swift tidy witty'.split(' ')
-const NOUNS = 'cabin cactus canyon circuit comet eagle engine falcon forest garden harbor island knight lagoon meadow moon mountain nebula orchid otter panda pixel planet river rocket sailor squid star tiger wizard wolf'.split(' ')
+const ADJECTIVES =
+  'brave calm clever cosmic crisp curious eager gentle glowing happy hidden jolly kind lucky mighty misty neon nimble playful proud quick quiet shiny silent stellar sunny swift tidy witty'.split(
+    ' ',
+  )
+const NOUNS =
+  'cabin cactus canyon circuit comet eagle engine falcon forest garden harbor island knight lagoon meadow moon mountain nebula orchid otter panda pixel planet river rocket sailor squid star tiger wizard wolf'.split(
+    ' ',
+  )
 const pick = (words: string[]) => words[Math.floor(Math.random() * words.length)]!
 
 /** `adjective-noun`; once those keep colliding, with a short random suffix. */
@@ -126,7 +138,9 @@ export class WorktreeService {
     if (instance.project.vcs !== 'git') return []
     const root = await this.existingRoot(instance)
     if (!root) return []
-    const ours = this.projects.current(instance).sandboxes.filter((directory) => dirname(directory) === root && isWorktreeName(basename(directory)))
+    const ours = this.projects
+      .current(instance)
+      .sandboxes.filter((directory) => dirname(directory) === root && isWorktreeName(basename(directory)))
     const present = await Promise.all(ours.map(isDirectory))
     return ours.filter((_, i) => present[i])
   }
@@ -134,9 +148,13 @@ export class WorktreeService {
   /** Checks out the project's HEAD on a new branch in a new directory; start commands follow in the background. */
   async create(instance: Instance, input: WorktreeCreateInput): Promise<Worktree> {
     if (instance.project.vcs !== 'git') throw new WorktreeNotGitError()
-    if (instance.project.id === 'global') throw new WorktreeCreateFailedError('The repository has no commit to check out yet')
+    if (instance.project.id === 'global')
+      throw new WorktreeCreateFailedError('The repository has no commit to check out yet')
     if (input.name !== undefined && !isWorktreeName(input.name)) {
-      throw new BadRequestError(`body at "name": not a usable worktree name: "${input.name}" (lowercase letters, digits, ".", "_", "-"; no "..", no trailing "." or ".lock")`, 'Body')
+      throw new BadRequestError(
+        `body at "name": not a usable worktree name: "${input.name}" (lowercase letters, digits, ".", "_", "-"; no "..", no trailing "." or ".lock")`,
+        'Body',
+      )
     }
     const info = await this.serial(instance, async () => {
       const repo = instance.worktree
@@ -150,7 +168,11 @@ export class WorktreeService {
 
       let name = input.name
       if (name !== undefined) {
-        if (await taken(name)) throw new WorktreeCreateFailedError(`Worktree name already in use: ${name} (its directory or branch opencode/${name} exists)`, 409)
+        if (await taken(name))
+          throw new WorktreeCreateFailedError(
+            `Worktree name already in use: ${name} (its directory or branch opencode/${name} exists)`,
+            409,
+          )
       } else {
         for (let attempt = 0; attempt < NAME_ATTEMPTS && name === undefined; attempt++) {
           const candidate = generatedName(attempt)
@@ -160,19 +182,33 @@ export class WorktreeService {
       }
 
       const worktree: Worktree = { name, branch: `opencode/${name}`, directory: join(root, name) }
-      const added = await this.git(repo, ['worktree', 'add', '--quiet', '-b', worktree.branch, worktree.directory, 'HEAD'])
+      const added = await this.git(repo, [
+        'worktree',
+        'add',
+        '--quiet',
+        '-b',
+        worktree.branch,
+        worktree.directory,
+        'HEAD',
+      ])
       if (added.code !== 0) {
         // E.g. a failing post-checkout hook leaves the checkout made; neither it nor the branch existed before.
         const registered = (await this.worktrees(repo)).includes(worktree.directory)
-        await this.discard(repo, worktree, registered).catch((error: unknown) => this.kernel.log.warn({ err: error, directory: worktree.directory }, 'worktree left behind'))
+        await this.discard(repo, worktree, registered).catch((error: unknown) =>
+          this.kernel.log.warn({ err: error, directory: worktree.directory }, 'worktree left behind'),
+        )
         throw new WorktreeCreateFailedError(tail(added.stderr) || 'Failed to create the git worktree')
       }
       this.projects.addSandbox(instance, worktree.directory)
       return worktree
     })
-    const commands = [this.projects.current(instance).commands?.start, input.startCommand].map((command) => command?.trim() ?? '').filter(Boolean)
+    const commands = [this.projects.current(instance).commands?.start, input.startCommand]
+      .map((command) => command?.trim() ?? '')
+      .filter(Boolean)
     setImmediate(() => {
-      this.start(instance, info, commands).catch((error: unknown) => this.kernel.log.error({ err: error, directory: info.directory }, 'worktree start failed'))
+      this.start(instance, info, commands).catch((error: unknown) =>
+        this.kernel.log.error({ err: error, directory: info.directory }, 'worktree start failed'),
+      )
     })
     return info
   }
@@ -211,7 +247,12 @@ export class WorktreeService {
     const children = this.running(instance)
     return new Promise((resolve) => {
       // Its own process group, so a timeout also ends what the command started.
-      const child = spawn('bash', ['-lc', command], { cwd: directory, env: this.gitEnv(), stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+      const child = spawn('bash', ['-lc', command], {
+        cwd: directory,
+        env: this.gitEnv(),
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true,
+      })
       const untrack = this.kernel.processes.track(child, { label: 'worktree start command', group: true, instance })
       child.once('close', untrack)
       children.add(child)
@@ -265,14 +306,18 @@ export class WorktreeService {
    */
   async remove(instance: Instance, requested: string): Promise<true> {
     if (instance.project.vcs !== 'git') throw new WorktreeNotGitError()
-    if (!isAbsolute(requested) || requested.includes('\0')) throw new BadRequestError(`body at "directory": must be an absolute path, got "${requested}"`, 'Body')
+    if (!isAbsolute(requested) || requested.includes('\0'))
+      throw new BadRequestError(`body at "directory": must be an absolute path, got "${requested}"`, 'Body')
     return this.serial(instance, async () => {
       const directory = await canonical(requested)
       const entries = await this.worktrees(instance.worktree)
       const main = entries[0]
-      if (directory === main) throw new WorktreeRemoveFailedError(`The project's main worktree cannot be removed: ${directory}`)
+      if (directory === main)
+        throw new WorktreeRemoveFailedError(`The project's main worktree cannot be removed: ${directory}`)
       const root = await this.existingRoot(instance)
-      const notFound = new NotFoundError(`Worktree not found: ${directory} (only worktrees this server created for this project can be removed)`)
+      const notFound = new NotFoundError(
+        `Worktree not found: ${directory} (only worktrees this server created for this project can be removed)`,
+      )
       const name = basename(directory)
       if (!root || dirname(directory) !== root || !isWorktreeName(name)) throw notFound
       const listed = this.projects.current(instance).sandboxes.includes(directory)
@@ -296,18 +341,24 @@ export class WorktreeService {
    */
   async reset(instance: Instance, requested: string): Promise<true> {
     if (instance.project.vcs !== 'git') throw new WorktreeNotGitError()
-    if (!isAbsolute(requested) || requested.includes('\0')) throw new BadRequestError(`body at "directory": must be an absolute path, got "${requested}"`, 'Body')
+    if (!isAbsolute(requested) || requested.includes('\0'))
+      throw new BadRequestError(`body at "directory": must be an absolute path, got "${requested}"`, 'Body')
     return this.serial(instance, async () => {
       const directory = await canonical(requested)
       const entries = await this.worktrees(instance.worktree)
       const main = entries[0] ?? instance.worktree
-      if (directory === main || directory === (await canonical(instance.worktree))) throw new WorktreeResetFailedError('Cannot reset the primary workspace')
+      if (directory === main || directory === (await canonical(instance.worktree)))
+        throw new WorktreeResetFailedError('Cannot reset the primary workspace')
       const root = await this.existingRoot(instance)
-      if (!root || dirname(directory) !== root || !isWorktreeName(basename(directory)) || !entries.includes(directory)) throw new WorktreeResetFailedError('Worktree not found')
+      if (!root || dirname(directory) !== root || !isWorktreeName(basename(directory)) || !entries.includes(directory))
+        throw new WorktreeResetFailedError('Worktree not found')
       const base = await this.defaultBranch(main)
       if (!base) throw new WorktreeResetFailedError('Default branch not found')
       this.stopStartCommand(directory)
-      for (const args of [['reset', '--quiet', '--hard', base], ['clean', '-ffdx', '--quiet']]) {
+      for (const args of [
+        ['reset', '--quiet', '--hard', base],
+        ['clean', '-ffdx', '--quiet'],
+      ]) {
         const result = await this.git(directory, args)
         if (result.code !== 0) throw new WorktreeResetFailedError(tail(result.stderr) || `git ${args[0]} failed`)
       }
@@ -328,21 +379,24 @@ export class WorktreeService {
   private async discard(cwd: string, worktree: Worktree, registered: boolean): Promise<void> {
     if (registered) {
       const removed = await this.git(cwd, ['worktree', 'remove', '--force', worktree.directory])
-      if (removed.code !== 0) throw new WorktreeRemoveFailedError(tail(removed.stderr) || 'Failed to remove the git worktree')
+      if (removed.code !== 0)
+        throw new WorktreeRemoveFailedError(tail(removed.stderr) || 'Failed to remove the git worktree')
     }
     // A folder git no longer knows (a pruned worktree, a failed create) is ours all the same.
     await rm(worktree.directory, { recursive: true, force: true })
     if (await this.branchExists(cwd, worktree.branch)) {
       const deleted = await this.git(cwd, ['branch', '-D', worktree.branch])
       // E.g. the user checked it out elsewhere to keep the work: the branch stays.
-      if (deleted.code !== 0) this.kernel.log.warn({ branch: worktree.branch, stderr: deleted.stderr.trim() }, 'worktree branch not deleted')
+      if (deleted.code !== 0)
+        this.kernel.log.warn({ branch: worktree.branch, stderr: deleted.stderr.trim() }, 'worktree branch not deleted')
     }
   }
 
   /** Instances opened in the worktree end before it is deleted (terminals, watchers, streams). */
   private async disposeInstancesIn(directory: string): Promise<void> {
     for (const running of await this.kernel.instances.list()) {
-      if (contains(directory, running.worktree) || contains(directory, running.directory)) await this.kernel.instances.dispose(running.directory)
+      if (contains(directory, running.worktree) || contains(directory, running.directory))
+        await this.kernel.instances.dispose(running.directory)
     }
   }
 }

@@ -30,13 +30,19 @@ async function admin<T extends pg.QueryResultRow>(url: string, sql: string): Pro
  * Either way a fresh database, dropped by `close()`.
  */
 export async function benchDatabase(value: string): Promise<BenchDatabase> {
-  if (value !== 'postgres' && !/^postgres(ql)?:\/\//i.test(value)) throw new Error(`BENCH_DATABASE must be "postgres" (a throwaway server) or a postgres:// URL, got "${value}"`)
+  if (value !== 'postgres' && !/^postgres(ql)?:\/\//i.test(value))
+    throw new Error(`BENCH_DATABASE must be "postgres" (a throwaway server) or a postgres:// URL, got "${value}"`)
   const server = value === 'postgres' ? await startPostgres({ cleanup: false, durable: true }) : undefined
   const adminUrl = server?.url() ?? value
   const name = `bench_${randomBytes(6).toString('hex')}`
   try {
     await admin(adminUrl, `CREATE DATABASE "${name}"`)
-    const { version, fsync } = (await admin<{ version: string; fsync: string }>(adminUrl, "SELECT current_setting('server_version') AS version, current_setting('fsync') AS fsync"))[0]!
+    const { version, fsync } = (
+      await admin<{ version: string; fsync: string }>(
+        adminUrl,
+        "SELECT current_setting('server_version') AS version, current_setting('fsync') AS fsync",
+      )
+    )[0]!
     const url = new URL(adminUrl)
     url.pathname = `/${name}`
     return {

@@ -26,7 +26,8 @@ let database: BenchDatabase | undefined
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
 /** The value `p` % of `values` are at or below (nearest rank). */
-const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.max(0, Math.ceil((p / 100) * values.length) - 1)]!
+const percentile = (values: number[], p: number) =>
+  [...values].sort((a, b) => a - b)[Math.max(0, Math.ceil((p / 100) * values.length) - 1)]!
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** CPU time (user + system) a process has used, in ms: steadier than wall time on a shared machine. */
@@ -96,7 +97,19 @@ async function fixture(): Promise<Fixture> {
   const root = mkdtempSync(join(tmpdir(), 'ok-bench-'))
   const repo = join(root, 'repo')
   execFileSync('git', ['init', '-q', repo])
-  execFileSync('git', ['-C', repo, '-c', 'user.email=b@b', '-c', 'user.name=b', 'commit', '-q', '--allow-empty', '-m', 'init'])
+  execFileSync('git', [
+    '-C',
+    repo,
+    '-c',
+    'user.email=b@b',
+    '-c',
+    'user.name=b',
+    'commit',
+    '-q',
+    '--allow-empty',
+    '-m',
+    'init',
+  ])
   const llm = new ScriptedLlm()
   await llm.start()
   writeFileSync(
@@ -107,7 +120,13 @@ async function fixture(): Promise<Fixture> {
       small_model: 'scripted/m',
       share: 'disabled',
       autoupdate: false,
-      provider: { scripted: { npm: '@ai-sdk/openai-compatible', options: { baseURL: llm.url, apiKey: 'k' }, models: { m: { name: 'M' } } } },
+      provider: {
+        scripted: {
+          npm: '@ai-sdk/openai-compatible',
+          options: { baseURL: llm.url, apiKey: 'k' },
+          models: { m: { name: 'M' } },
+        },
+      },
     }),
   )
   return { root, repo, llm }
@@ -154,23 +173,38 @@ function kernelEnvironment(fx: Fixture, home: string): NodeJS.ProcessEnv {
 function startOptions(): string[] {
   if (process.env.BENCH_NODE_OPTIONS !== undefined) return process.env.BENCH_NODE_OPTIONS.split(' ').filter(Boolean)
   const start: string = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')).scripts.start
-  return start.match(/^node((?: --\S+)*) bin\/opencode-kernel\.js/)?.[1]!.trim().split(' ').filter(Boolean) ?? []
+  return (
+    start
+      .match(/^node((?: --\S+)*) bin\/opencode-kernel\.js/)?.[1]!
+      .trim()
+      .split(' ')
+      .filter(Boolean) ?? []
+  )
 }
 
 const ours: Target = {
   name: 'opencode-kernel',
   launch: (fx, port, home) =>
-    spawn(process.execPath, [...startOptions(), join(PACKAGE_ROOT, 'bin/opencode-kernel.js'), 'serve', '--port', String(port)], {
-      cwd: fx.repo,
-      env: kernelEnvironment(fx, home),
-      stdio: 'ignore',
-    }),
+    spawn(
+      process.execPath,
+      [...startOptions(), join(PACKAGE_ROOT, 'bin/opencode-kernel.js'), 'serve', '--port', String(port)],
+      {
+        cwd: fx.repo,
+        env: kernelEnvironment(fx, home),
+        stdio: 'ignore',
+      },
+    ),
 }
 
 function opencode(bin: string): Target {
   return {
     name: 'OpenCode',
-    launch: (fx, port, home) => spawn(bin, ['serve', '--port', String(port), '--hostname', '127.0.0.1'], { cwd: fx.repo, env: environment(fx, home), stdio: 'ignore' }),
+    launch: (fx, port, home) =>
+      spawn(bin, ['serve', '--port', String(port), '--hostname', '127.0.0.1'], {
+        cwd: fx.repo,
+        env: environment(fx, home),
+        stdio: 'ignore',
+      }),
   }
 }
 
@@ -189,7 +223,10 @@ async function throughput(url: string, pid: number, runs = 3, seconds = 3): Prom
     errors += result.errors + result.non2xx
   }
   const perRequest = ((cpuMs(pid) - cpu) * 1000) / requests
-  return { value: Math.round(median(rates)), note: `median of ${runs}×${seconds} s, ${errors} errors; server CPU ${perRequest.toFixed(0)} µs per request` }
+  return {
+    value: Math.round(median(rates)),
+    note: `median of ${runs}×${seconds} s, ${errors} errors; server CPU ${perRequest.toFixed(0)} µs per request`,
+  }
 }
 
 async function json(base: string, method: string, path: string, body?: unknown): Promise<any> {
@@ -288,11 +325,20 @@ async function measure(target: Target, port: number): Promise<Figures> {
       if (i > 0) launches.push(performance.now() - started)
       if (i < launchRuns) await stop(child)
     }
-    if (wanted('launch')) figures['launch to first healthy response'] = { value: median(launches), unit: 'ms', note: `median of ${launchRuns}` }
+    if (wanted('launch'))
+      figures['launch to first healthy response'] = {
+        value: median(launches),
+        unit: 'ms',
+        note: `median of ${launchRuns}`,
+      }
     await sleep(1000)
     figures['idle RSS'] = { value: treeRssMiB(child!.pid!), unit: 'MiB' }
 
-    if (wanted('health')) figures['GET /global/health, 10 connections'] = { ...(await throughput(`${base}/global/health`, child!.pid!)), unit: 'req/s' }
+    if (wanted('health'))
+      figures['GET /global/health, 10 connections'] = {
+        ...(await throughput(`${base}/global/health`, child!.pid!)),
+        unit: 'req/s',
+      }
 
     if (wanted('prompt')) {
       const session = await json(base, 'POST', '/session', { title: 'bench' })
@@ -306,15 +352,26 @@ async function measure(target: Target, port: number): Promise<Figures> {
         if (i >= 10) times.push(performance.now() - started)
       }
       cpu = (cpuMs(child!.pid!) - cpu) / 30
-      figures['prompt round trip (zero-latency LLM)'] = { value: median(times), unit: 'ms', note: `median of 30; server CPU ${cpu.toFixed(1)} ms per prompt` }
+      figures['prompt round trip (zero-latency LLM)'] = {
+        value: median(times),
+        unit: 'ms',
+        note: `median of 30; server CPU ${cpu.toFixed(1)} ms per prompt`,
+      }
     }
 
     if (wanted('lists')) {
       for (let i = 0; i < 100; i++) await json(base, 'POST', '/session', { title: `session ${i}` })
       figures['GET /session, 100 sessions'] = { ...(await throughput(`${base}/session`, child!.pid!)), unit: 'req/s' }
       const twenty = await json(base, 'POST', '/session', { title: 'twenty' })
-      for (let i = 0; i < 20; i++) await json(base, 'POST', `/session/${twenty.id}/message`, { noReply: true, parts: [{ type: 'text', text: `message ${i} `.repeat(20) }] })
-      figures['GET /session/:id/message, 20 messages'] = { ...(await throughput(`${base}/session/${twenty.id}/message`, child!.pid!)), unit: 'req/s' }
+      for (let i = 0; i < 20; i++)
+        await json(base, 'POST', `/session/${twenty.id}/message`, {
+          noReply: true,
+          parts: [{ type: 'text', text: `message ${i} `.repeat(20) }],
+        })
+      figures['GET /session/:id/message, 20 messages'] = {
+        ...(await throughput(`${base}/session/${twenty.id}/message`, child!.pid!)),
+        unit: 'req/s',
+      }
     }
 
     if (wanted('fanout')) {
@@ -327,19 +384,27 @@ async function measure(target: Target, port: number): Promise<Figures> {
         const marker = `fanout-${run}-`
         const received = clients.until(marker, 100)
         const started = performance.now()
-        await pool([...Array(100).keys()], 10, (i) => json(base, 'POST', '/tui/append-prompt', { text: `${marker}${i}` }))
+        await pool([...Array(100).keys()], 10, (i) =>
+          json(base, 'POST', '/tui/append-prompt', { text: `${marker}${i}` }),
+        )
         await received
         runs.push(performance.now() - started)
       }
       clients.close()
-      figures['SSE fan-out, 100 clients × 100 events'] = { value: median(runs), unit: 'ms', note: `median of 3; server CPU ${((cpuMs(child!.pid!) - cpu) / 3).toFixed(0)} ms per run` }
+      figures['SSE fan-out, 100 clients × 100 events'] = {
+        value: median(runs),
+        unit: 'ms',
+        note: `median of 3; server CPU ${((cpuMs(child!.pid!) - cpu) / 3).toFixed(0)} ms per run`,
+      }
       await sleep(500)
       figures['RSS after that load'] = { value: treeRssMiB(child!.pid!), unit: 'MiB' }
     }
 
     if (wanted('concurrent')) {
       // 20 sessions, each sent 5 prompts at once: the server queues them per session.
-      const sessions = await Promise.all(Array.from({ length: 20 }, (_, i) => json(base, 'POST', '/session', { title: `concurrent ${i}` })))
+      const sessions = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => json(base, 'POST', '/session', { title: `concurrent ${i}` })),
+      )
       const runs: number[] = []
       let disorder = 0
       const cpu = cpuMs(child!.pid!)
@@ -348,7 +413,11 @@ async function measure(target: Target, port: number): Promise<Figures> {
         const started = performance.now()
         await Promise.all(
           sessions.flatMap((session) =>
-            Array.from({ length: 5 }, (_, i) => json(base, 'POST', `/session/${session.id}/message`, { parts: [{ type: 'text', text: `run ${run} prompt ${i}` }] })),
+            Array.from({ length: 5 }, (_, i) =>
+              json(base, 'POST', `/session/${session.id}/message`, {
+                parts: [{ type: 'text', text: `run ${run} prompt ${i}` }],
+              }),
+            ),
           ),
         )
         runs.push(performance.now() - started)
@@ -356,25 +425,47 @@ async function measure(target: Target, port: number): Promise<Figures> {
       }
       // Ordering: in each session every user message comes after the previous one, and an assistant answer follows each.
       for (const session of sessions) {
-        const messages: { info: { role: string; id: string; time: { created: number } } }[] = await json(base, 'GET', `/session/${session.id}/message`)
+        const messages: { info: { role: string; id: string; time: { created: number } } }[] = await json(
+          base,
+          'GET',
+          `/session/${session.id}/message`,
+        )
         const users = messages.filter((message) => message.info.role === 'user')
         const ids = messages.map((message) => message.info.id)
-        if (users.length !== 15 || ids.some((id, i) => i > 0 && id < ids[i - 1]!) || messages.at(-1)?.info.role !== 'assistant') disorder++
+        if (
+          users.length !== 15 ||
+          ids.some((id, i) => i > 0 && id < ids[i - 1]!) ||
+          messages.at(-1)?.info.role !== 'assistant'
+        )
+          disorder++
       }
-      figures['20 sessions × 5 concurrent prompts'] = { value: median(runs), unit: 'ms', note: `median of 3; server CPU ${((cpuMs(child!.pid!) - cpu) / 3).toFixed(0)} ms per run; ${disorder} of 20 sessions out of order` }
+      figures['20 sessions × 5 concurrent prompts'] = {
+        value: median(runs),
+        unit: 'ms',
+        note: `median of 3; server CPU ${((cpuMs(child!.pid!) - cpu) / 3).toFixed(0)} ms per run; ${disorder} of 20 sessions out of order`,
+      }
     }
 
     if (wanted('big')) {
       // A long session: the prompt round trip and the newest page stay flat as history grows.
       const big = await json(base, 'POST', '/session', { title: 'big' })
-      await pool([...Array(BIG).keys()], 4, (i) => json(base, 'POST', `/session/${big.id}/message`, { noReply: true, parts: [{ type: 'text', text: `message ${i}` }] }))
+      await pool([...Array(BIG).keys()], 4, (i) =>
+        json(base, 'POST', `/session/${big.id}/message`, {
+          noReply: true,
+          parts: [{ type: 'text', text: `message ${i}` }],
+        }),
+      )
       const pages: number[] = []
       for (let i = 0; i < 30; i++) {
         const started = performance.now()
         await json(base, 'GET', `/session/${big.id}/message?limit=50`)
         pages.push(performance.now() - started)
       }
-      figures[`newest 50 of ${BIG.toLocaleString('en')} messages`] = { value: median(pages), unit: 'ms', note: 'median of 30' }
+      figures[`newest 50 of ${BIG.toLocaleString('en')} messages`] = {
+        value: median(pages),
+        unit: 'ms',
+        note: 'median of 30',
+      }
       const times: number[] = []
       for (let i = 0; i < 12; i++) {
         fx.llm.script({ text: ['Hello', ' there'] })
@@ -383,7 +474,11 @@ async function measure(target: Target, port: number): Promise<Figures> {
         if (i >= 2) times.push(performance.now() - started)
         fx.llm.requests.length = 0
       }
-      figures[`prompt round trip, ${BIG.toLocaleString('en')}-message session`] = { value: median(times), unit: 'ms', note: 'median of 10' }
+      figures[`prompt round trip, ${BIG.toLocaleString('en')}-message session`] = {
+        value: median(times),
+        unit: 'ms',
+        note: 'median of 10',
+      }
     }
     return figures
   } finally {
@@ -456,7 +551,11 @@ async function crossNode(port: number, count = 300, warmup = 20): Promise<Figure
     const note = `${count} renames on A, one at a time (after ${warmup} untimed); A answered the PATCH in p50 ${median(answers).toFixed(1)} ms; server CPU per event A ${perEvent(a.pid, cpu.a)} ms, B ${perEvent(b.pid, cpu.b)} ms`
     return {
       'event latency across nodes, p50': { value: percentile(latencies, 50), unit: 'ms', note },
-      'event latency across nodes, p99': { value: percentile(latencies, 99), unit: 'ms', note: `max ${Math.max(...latencies).toFixed(1)} ms` },
+      'event latency across nodes, p99': {
+        value: percentile(latencies, 99),
+        unit: 'ms',
+        note: `max ${Math.max(...latencies).toFixed(1)} ms`,
+      },
     }
   } finally {
     stream?.destroy()
@@ -517,14 +616,22 @@ function format(figure: { value: number; unit: string } | undefined): string {
 }
 
 const port = Number(process.env.BENCH_PORT ?? 4391)
-if (only?.includes('cluster') && !process.env.BENCH_DATABASE) throw new Error('BENCH_ONLY=cluster needs BENCH_DATABASE=postgres (or a postgres:// URL): the figure is two nodes on one database')
+if (only?.includes('cluster') && !process.env.BENCH_DATABASE)
+  throw new Error(
+    'BENCH_ONLY=cluster needs BENCH_DATABASE=postgres (or a postgres:// URL): the figure is two nodes on one database',
+  )
 if (process.env.BENCH_DATABASE) database = await benchDatabase(process.env.BENCH_DATABASE)
 const results: Figures = {}
 let theirs: Figures | undefined
 try {
   // `BENCH_ONLY=cluster` alone starts no single server.
   if (!only || only.some((name) => name !== 'cluster')) Object.assign(results, await measure(ours, port))
-  if (wanted('start')) results['`npm start` to healthy, nothing changed'] = { value: await npmStart(port), unit: 'ms', note: 'median of 3' }
+  if (wanted('start'))
+    results['`npm start` to healthy, nothing changed'] = {
+      value: await npmStart(port),
+      unit: 'ms',
+      note: 'median of 3',
+    }
   if (database && wanted('cluster')) Object.assign(results, await crossNode(port))
   const bin = process.env.OPENCODE_BIN
   theirs = bin ? await measure(opencode(bin), port + 1) : undefined
@@ -538,7 +645,13 @@ for (const [name, figure] of Object.entries(results)) {
   const other = theirs?.[name]
   // The ratio says how many times better ours is: higher rates, lower times and sizes.
   const ratio = other ? (figure.unit === 'req/s' ? figure.value / other.value : other.value / figure.value) : undefined
-  rows.push([name, format(figure), ...(theirs ? [format(other), ratio === undefined ? '–' : `${ratio.toFixed(1)}×`] : []), TARGETS[name] ?? '', figure.note ?? ''])
+  rows.push([
+    name,
+    format(figure),
+    ...(theirs ? [format(other), ratio === undefined ? '–' : `${ratio.toFixed(1)}×`] : []),
+    TARGETS[name] ?? '',
+    figure.note ?? '',
+  ])
 }
 const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)))
 for (const [i, row] of rows.entries()) {
@@ -546,4 +659,6 @@ for (const [i, row] of rows.entries()) {
   if (i === 0) console.log(`| ${widths.map((width) => '-'.repeat(width)).join(' | ')} |`)
 }
 // OpenCode's own notes (its server CPU, its ordering in the concurrent figure).
-if (theirs) for (const [name, figure] of Object.entries(theirs)) if (figure.note) console.log(`OpenCode, ${name}: ${format(figure)}; ${figure.note}`)
+if (theirs)
+  for (const [name, figure] of Object.entries(theirs))
+    if (figure.note) console.log(`OpenCode, ${name}: ${format(figure)}; ${figure.note}`)

@@ -12,7 +12,8 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 
 function buildRepository(repo: string): void {
   execFileSync('git', ['init', '-q', '-b', 'main', repo])
-  const body = Array.from({ length: 40 }, (_, line) => `export const value${line} = ${line} // some source text`).join('\n') + '\n'
+  const body =
+    Array.from({ length: 40 }, (_, line) => `export const value${line} = ${line} // some source text`).join('\n') + '\n'
   for (let i = 0; i < FILES; i++) {
     const dir = join(repo, 'src', `module${Math.floor(i / 100)}`)
     if (i % 100 === 0) mkdirSync(dir, { recursive: true })
@@ -21,7 +22,8 @@ function buildRepository(repo: string): void {
   execFileSync('git', ['-C', repo, 'add', '.'])
   execFileSync('git', ['-C', repo, '-c', 'user.email=b@b', '-c', 'user.name=b', 'commit', '-q', '-m', 'init'])
   const file = (i: number) => join(repo, 'src', `module${Math.floor(i / 100)}`, `file${i}.ts`)
-  for (let i = 0; i < 60; i++) writeFileSync(file(i * 97), `// file ${i * 97}, changed\n${body}export const added = true\n`)
+  for (let i = 0; i < 60; i++)
+    writeFileSync(file(i * 97), `// file ${i * 97}, changed\n${body}export const added = true\n`)
   for (let i = 0; i < 20; i++) unlinkSync(file(i * 131 + 7))
   for (let i = 0; i < 20; i++) writeFileSync(join(repo, 'src', `module${i}`, `new${i}.ts`), body)
   // As in a repository someone works in: the index's stat data is fresh (files written in the
@@ -60,11 +62,21 @@ export async function benchVcs(runs = 15): Promise<Record<string, string>> {
   const repo = join(root, 'repo')
   buildRepository(repo)
   const port = Number(process.env.BENCH_PORT ?? 4393)
-  const server = spawn(process.execPath, [join(PACKAGE_ROOT, 'bin/opencode-kernel.js'), 'serve', '--port', String(port)], {
-    cwd: repo,
-    env: { PATH: process.env.PATH, HOME: root, XDG_CONFIG_HOME: join(root, 'config'), OPENCODE_KERNEL_DATA: join(root, 'data'), LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
+  const server = spawn(
+    process.execPath,
+    [join(PACKAGE_ROOT, 'bin/opencode-kernel.js'), 'serve', '--port', String(port)],
+    {
+      cwd: repo,
+      env: {
+        PATH: process.env.PATH,
+        HOME: root,
+        XDG_CONFIG_HOME: join(root, 'config'),
+        OPENCODE_KERNEL_DATA: join(root, 'data'),
+        LOG_LEVEL: 'warn',
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  )
   try {
     await new Promise<void>((resolve, reject) => {
       server.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('listening') && resolve())

@@ -18,22 +18,54 @@ export async function benchWeb(): Promise<Record<string, string>> {
   const root = mkdtempSync(join(tmpdir(), 'ok-bench-web-'))
   const repo = join(root, 'repo')
   execFileSync('git', ['init', '-q', repo])
-  execFileSync('git', ['-C', repo, '-c', 'user.email=b@b', '-c', 'user.name=b', 'commit', '-q', '--allow-empty', '-m', 'init'])
+  execFileSync('git', [
+    '-C',
+    repo,
+    '-c',
+    'user.email=b@b',
+    '-c',
+    'user.name=b',
+    'commit',
+    '-q',
+    '--allow-empty',
+    '-m',
+    'init',
+  ])
   // A model to name; `noReply` messages never call it.
-  const provider = { npm: '@ai-sdk/openai-compatible', options: { baseURL: 'http://127.0.0.1:9/v1', apiKey: 'k' }, models: { m: { name: 'M' } } }
-  writeFileSync(join(repo, 'opencode.json'), JSON.stringify({ model: 'local/m', small_model: 'local/m', provider: { local: provider } }))
+  const provider = {
+    npm: '@ai-sdk/openai-compatible',
+    options: { baseURL: 'http://127.0.0.1:9/v1', apiKey: 'k' },
+    models: { m: { name: 'M' } },
+  }
+  writeFileSync(
+    join(repo, 'opencode.json'),
+    JSON.stringify({ model: 'local/m', small_model: 'local/m', provider: { local: provider } }),
+  )
   const port = Number(process.env.BENCH_PORT ?? 4393)
-  const server = spawn(process.execPath, [join(PACKAGE_ROOT, 'bin/opencode-kernel.js'), 'serve', '--port', String(port)], {
-    cwd: repo,
-    env: { PATH: process.env.PATH, HOME: root, XDG_CONFIG_HOME: join(root, 'config'), OPENCODE_KERNEL_DATA: join(root, 'data'), LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
+  const server = spawn(
+    process.execPath,
+    [join(PACKAGE_ROOT, 'bin/opencode-kernel.js'), 'serve', '--port', String(port)],
+    {
+      cwd: repo,
+      env: {
+        PATH: process.env.PATH,
+        HOME: root,
+        XDG_CONFIG_HOME: join(root, 'config'),
+        OPENCODE_KERNEL_DATA: join(root, 'data'),
+        LOG_LEVEL: 'warn',
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  )
   await new Promise<void>((resolve, reject) => {
     server.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('listening') && resolve())
     server.once('exit', (code) => reject(new Error(`server exited with ${code}`)))
   })
   const base = `http://127.0.0.1:${port}`
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] })
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  })
   try {
     const figures: Record<string, string> = {}
     const dir = encodeURIComponent(repo)
@@ -49,7 +81,10 @@ export async function benchWeb(): Promise<Record<string, string>> {
     await first.goto(`${base}/?dir=${dir}`)
     await first.locator('.connection[data-connection="connected"]').waitFor()
     await first.waitForTimeout(1000)
-    const gzip = [...assets].reduce((sum, path) => sum + (existsSync(join(WEB, path + '.gz')) ? statSync(join(WEB, path + '.gz')).size : 0), 0)
+    const gzip = [...assets].reduce(
+      (sum, path) => sum + (existsSync(join(WEB, path + '.gz')) ? statSync(join(WEB, path + '.gz')).size : 0),
+      0,
+    )
     figures['first load, JS + CSS'] = `${(gzip / 1024).toFixed(1)} KB gzip in ${assets.size} files (target ≤ 250 KB)`
     await first.close()
 
@@ -69,12 +104,20 @@ export async function benchWeb(): Promise<Record<string, string>> {
 
     // A session with 1,000 messages: time until the newest is on screen, and how many are rendered.
     const post = async (path: string, body: unknown) => {
-      const response = await fetch(base + path + `?directory=${dir}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+      const response = await fetch(base + path + `?directory=${dir}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      })
       if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`)
       return response.json() as Promise<{ id: string }>
     }
     const big = await post('/session', { title: 'a thousand messages' })
-    for (let i = 0; i < MESSAGES; i++) await post(`/session/${big.id}/message`, { noReply: true, parts: [{ type: 'text', text: `message **${i}** with some text\n\n\`\`\`ts\nconst value = ${i}\n\`\`\`` }] })
+    for (let i = 0; i < MESSAGES; i++)
+      await post(`/session/${big.id}/message`, {
+        noReply: true,
+        parts: [{ type: 'text', text: `message **${i}** with some text\n\n\`\`\`ts\nconst value = ${i}\n\`\`\`` }],
+      })
     const openTimes: number[] = []
     let rendered = 0
     for (let i = 0; i < 5; i++) {
@@ -82,7 +125,12 @@ export async function benchWeb(): Promise<Record<string, string>> {
       const page = await context.newPage()
       await page.goto(`${base}/?dir=${dir}`)
       await page.locator('.connection[data-connection="connected"]').waitFor()
-      if (process.env.BENCH_TRACE) page.on('requestfinished', (request) => console.log(`  ${(performance.now() - started).toFixed(0)} ms ${request.url().slice(base.length, base.length + 60)}`))
+      if (process.env.BENCH_TRACE)
+        page.on('requestfinished', (request) =>
+          console.log(
+            `  ${(performance.now() - started).toFixed(0)} ms ${request.url().slice(base.length, base.length + 60)}`,
+          ),
+        )
       const started = performance.now()
       await page.locator('.session-open', { hasText: 'a thousand messages' }).click()
       await page.locator('.message', { hasText: `message ${MESSAGES - 1} with` }).waitFor()
@@ -90,7 +138,8 @@ export async function benchWeb(): Promise<Record<string, string>> {
       rendered = await page.locator('.message').count()
       await context.close()
     }
-    figures[`open a ${MESSAGES.toLocaleString()}-message session`] = `${median(openTimes).toFixed(0)} ms median (target < 1000 ms); ${rendered} messages rendered, older ones page in on scroll`
+    figures[`open a ${MESSAGES.toLocaleString()}-message session`] =
+      `${median(openTimes).toFixed(0)} ms median (target < 1000 ms); ${rendered} messages rendered, older ones page in on scroll`
     return figures
   } finally {
     await browser.close()

@@ -14,7 +14,9 @@ describe('bin/build.js', () => {
     expect(output).to.match(/build: tsc up to date/)
     expect(output).to.match(/build: bundle up to date/)
     expect(statSync(bundle).mtimeMs).to.equal(before)
-    const fingerprints = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'dist', '.build-fingerprints.json'), 'utf8')) as Record<string, string>
+    const fingerprints = JSON.parse(
+      readFileSync(join(PACKAGE_ROOT, 'dist', '.build-fingerprints.json'), 'utf8'),
+    ) as Record<string, string>
     expect(fingerprints.tsc).to.match(/^[0-9a-f]{64}$/)
     expect(fingerprints.bundle).to.match(/^[0-9a-f]{64}$/)
   })

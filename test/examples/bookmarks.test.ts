@@ -9,11 +9,18 @@ describe('examples/bookmarks (a community plugin loaded from project config)', (
 
   it('loads from opencode.json, stores per project, publishes and 404s unknown ids', async () => {
     const project = gitRepo()
-    writeFileSync(join(project, 'opencode.json'), JSON.stringify({ plugin: [join(PACKAGE_ROOT, 'dist/examples/bookmarks/index.js')] }))
+    writeFileSync(
+      join(project, 'opencode.json'),
+      JSON.stringify({ plugin: [join(PACKAGE_ROOT, 'dist/examples/bookmarks/index.js')] }),
+    )
     const server = await startServer({ cwd: project, only: ['core'] })
     expect(server.skipped).to.deep.equal([])
 
-    const added = await server.app.inject({ method: 'POST', url: '/example/bookmark', payload: { path: 'src/a.ts', note: 'entry' } })
+    const added = await server.app.inject({
+      method: 'POST',
+      url: '/example/bookmark',
+      payload: { path: 'src/a.ts', note: 'entry' },
+    })
     expect(added.statusCode).to.equal(200)
     const bookmark = added.json()
     expect(bookmark).to.include({ path: 'src/a.ts', note: 'entry' })
@@ -26,8 +33,12 @@ describe('examples/bookmarks (a community plugin loaded from project config)', (
     expect(bad.statusCode).to.equal(400)
     expect((await server.app.inject({ url: '/example/bookmark' })).json()).to.have.length(1)
 
-    expect((await server.app.inject({ method: 'DELETE', url: '/example/bookmark/bkm_missing' })).statusCode).to.equal(404)
-    expect((await server.app.inject({ method: 'DELETE', url: `/example/bookmark/${bookmark.id}` })).json()).to.equal(true)
+    expect((await server.app.inject({ method: 'DELETE', url: '/example/bookmark/bkm_missing' })).statusCode).to.equal(
+      404,
+    )
+    expect((await server.app.inject({ method: 'DELETE', url: `/example/bookmark/${bookmark.id}` })).json()).to.equal(
+      true,
+    )
     expect((await server.app.inject({ url: '/example/bookmark' })).json()).to.deep.equal([])
 
     const doc = (await server.app.inject({ url: '/doc' })).json()

@@ -13,10 +13,20 @@ describe('examples/word-count (a community tool plugin)', () => {
       plugins: [join(PACKAGE_ROOT, 'dist/examples/word-count/index.js')],
     })
     expect((await h.call('GET', '/experimental/tool/ids')).body).to.include('word_count')
-    h.llm.script({ toolCalls: [{ name: 'word_count', args: { filePath: 'notes.txt' } }, { name: 'word_count', args: { filePath: '../../etc/passwd' } }] }, { text: 'Counted.' })
+    h.llm.script(
+      {
+        toolCalls: [
+          { name: 'word_count', args: { filePath: 'notes.txt' } },
+          { name: 'word_count', args: { filePath: '../../etc/passwd' } },
+        ],
+      },
+      { text: 'Counted.' },
+    )
     const session = await h.createSession()
     await h.prompt(session.id, 'count the words')
-    const [counted, outside] = (await h.call('GET', `/session/${session.id}/message`)).body[1].parts.filter((p: any) => p.type === 'tool')
+    const [counted, outside] = (await h.call('GET', `/session/${session.id}/message`)).body[1].parts.filter(
+      (p: any) => p.type === 'tool',
+    )
     expect(counted.state.output).to.equal('notes.txt: 2 lines, 5 words, 24 characters')
     expect(counted.state.metadata).to.deep.equal({ lines: 2, words: 5, characters: 24 })
     expect(outside.state.status).to.equal('error')

@@ -45,7 +45,11 @@ describe('kernel: failed-authentication throttling', () => {
 
   it('answers a password-guessing address 429 with Retry-After, while the right password from elsewhere passes', async function () {
     this.timeout(20_000)
-    const server = await startServer({ only: ['core'], env: { OPENCODE_SERVER_PASSWORD: 's3cret' }, authThrottle: { baseDelayMs: 20, maxDelayMs: 100, blockMs: 5000 } })
+    const server = await startServer({
+      only: ['core'],
+      env: { OPENCODE_SERVER_PASSWORD: 's3cret' },
+      authThrottle: { baseDelayMs: 20, maxDelayMs: 100, blockMs: 5000 },
+    })
     const attempt = (remoteAddress: string, authorization?: string) =>
       server.app.inject({ url: '/global/health', remoteAddress, headers: authorization ? { authorization } : {} })
 

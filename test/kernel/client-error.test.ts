@@ -7,7 +7,11 @@ import { LINGER_MS } from '../../kernel/client-error.js'
 import { cleanup, listen, startServer } from '../helper.js'
 
 /** Writes `bytes` on a fresh socket; what came back and how the connection ended. */
-function raw(port: number, bytes: string | Buffer, options: { keepOpen?: boolean } = {}): Promise<{ answer: string; ended: 'closed' | string; ms: number }> {
+function raw(
+  port: number,
+  bytes: string | Buffer,
+  options: { keepOpen?: boolean } = {},
+): Promise<{ answer: string; ended: 'closed' | string; ms: number }> {
   return new Promise((resolve) => {
     const started = Date.now()
     const socket = connect({ port, host: '127.0.0.1', allowHalfOpen: options.keepOpen ?? false })
@@ -21,7 +25,9 @@ function raw(port: number, bytes: string | Buffer, options: { keepOpen?: boolean
     })
     socket.on('data', (chunk) => (answer += chunk.toString('latin1')))
     socket.on('close', () => clearInterval(trickle))
-    socket.on('error', (error: NodeJS.ErrnoException) => resolve({ answer, ended: error.code ?? error.message, ms: Date.now() - started }))
+    socket.on('error', (error: NodeJS.ErrnoException) =>
+      resolve({ answer, ended: error.code ?? error.message, ms: Date.now() - started }),
+    )
     socket.on('close', () => resolve({ answer, ended: 'closed', ms: Date.now() - started }))
   })
 }
@@ -38,7 +44,10 @@ describe('kernel: requests the HTTP parser refuses', () => {
         const refused = await client.request({ method: 'GET', path: `/global/health?x=${'q'.repeat(20_000)}` })
         expect(refused.statusCode).to.equal(431)
         expect(refused.headers.connection).to.equal('close')
-        expect(await refused.body.json()).to.deep.equal({ name: 'BadRequest', data: { message: 'The request line and headers exceed 16 KB' } })
+        expect(await refused.body.json()).to.deep.equal({
+          name: 'BadRequest',
+          data: { message: 'The request line and headers exceed 16 KB' },
+        })
         // The same client's next request: on a new connection, not into the closed one.
         const next = await client.request({ method: 'GET', path: '/global/health' })
         expect(next.statusCode).to.equal(200)
@@ -53,14 +62,20 @@ describe('kernel: requests the HTTP parser refuses', () => {
     this.timeout(60_000)
     const port = Number(new URL(await listen(await startServer({ only: ['core'] }))).port)
     for (let i = 0; i < 10; i++) {
-      const result = await raw(port, `GET /global/health HTTP/1.1\r\nHost: localhost\r\nX-Big: ${'a'.repeat(1_000_000)}\r\n\r\n`)
+      const result = await raw(
+        port,
+        `GET /global/health HTTP/1.1\r\nHost: localhost\r\nX-Big: ${'a'.repeat(1_000_000)}\r\n\r\n`,
+      )
       expect(result.answer.split('\r\n')[0]).to.equal('HTTP/1.1 431 Request Header Fields Too Large')
       expect(result.ended).to.equal('closed')
     }
     const garbage = await raw(port, 'GARBAGE\r\n\r\n')
     expect(garbage.answer).to.match(/^HTTP\/1\.1 400 Bad Request\r\n/)
     expect(garbage.answer).to.include('Connection: close')
-    expect(JSON.parse(garbage.answer.split('\r\n\r\n')[1]!)).to.deep.equal({ name: 'BadRequest', data: { message: 'Malformed HTTP request' } })
+    expect(JSON.parse(garbage.answer.split('\r\n\r\n')[1]!)).to.deep.equal({
+      name: 'BadRequest',
+      data: { message: 'Malformed HTTP request' },
+    })
   })
 
   it('closes a refused connection whose client keeps it open and sending', async function () {

@@ -41,7 +41,11 @@ describe('kernel: config loading', () => {
   it('loads the global files alone, and writes to the last of them that exists', () => {
     const home = tempDir()
     const dir = join(home, 'opencode')
-    expect(loadGlobalConfig({ XDG_CONFIG_HOME: home })).to.deep.equal({ config: {}, sources: [], file: join(dir, 'opencode.json') })
+    expect(loadGlobalConfig({ XDG_CONFIG_HOME: home })).to.deep.equal({
+      config: {},
+      sources: [],
+      file: join(dir, 'opencode.json'),
+    })
     mkdirSync(dir)
     writeFileSync(join(dir, 'config.json'), '{"username": "old", "theme": "t"}')
     writeFileSync(join(dir, 'opencode.jsonc'), '{"username": "new"}')

@@ -38,14 +38,27 @@ describe('kernel: dev mode', () => {
     const plugins = tempDir('ok-plugins-')
     writePlugin(plugins, `export const message = 'one'\n`)
     const repo = gitRepo()
-    const server = await startServer({ cwd: repo, dev: true, pluginDirs: [plugins, join(PACKAGE_ROOT, 'dist', 'plugins')], only: ['core', 'hello', 'pty'] })
+    const server = await startServer({
+      cwd: repo,
+      dev: true,
+      pluginDirs: [plugins, join(PACKAGE_ROOT, 'dist', 'plugins')],
+      only: ['core', 'hello', 'pty'],
+    })
     const base = await listen(server)
     expect(await getJson(base, '/hello')).to.deep.equal({ message: 'one' })
 
     const sse = await openSse(`${base}/global/event`)
     await sse.next((f) => f.data?.payload?.type === 'server.connected')
-    const pty = (await (await fetch(`${base}/pty?directory=${encodeURIComponent(repo)}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ command: 'bash', args: ['--noprofile', '--norc'] }) })).json()) as { id: string }
-    const socket = new WebSocket(`${base.replace('http', 'ws')}/pty/${pty.id}/connect?directory=${encodeURIComponent(repo)}`)
+    const pty = (await (
+      await fetch(`${base}/pty?directory=${encodeURIComponent(repo)}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ command: 'bash', args: ['--noprofile', '--norc'] }),
+      })
+    ).json()) as { id: string }
+    const socket = new WebSocket(
+      `${base.replace('http', 'ws')}/pty/${pty.id}/connect?directory=${encodeURIComponent(repo)}`,
+    )
     onCleanup(() => socket.terminate())
     let output = ''
     const closes: number[] = []
@@ -56,25 +69,39 @@ describe('kernel: dev mode', () => {
     await new Promise((resolve) => socket.once('open', resolve))
 
     writePlugin(plugins, `export const message = 'two'\n`)
-    await sse.next((f) => f.data?.payload?.type === 'server.reloaded' && f.data.payload.properties.generation === 1, 10_000)
+    await sse.next(
+      (f) => f.data?.payload?.type === 'server.reloaded' && f.data.payload.properties.generation === 1,
+      10_000,
+    )
     expect(await getJson(base, '/hello')).to.deep.equal({ message: 'two' })
     // The same SSE connection, the same terminal and its socket.
     expect(sse.response.destroyed).to.equal(false)
     socket.send('echo still-$((20+1))\r')
     await until(() => output.includes('still-21'), 5000, 'terminal output after the reload')
     expect(closes).to.deep.equal([])
-    expect((await getJson(base, `/pty?directory=${encodeURIComponent(repo)}`)).map((p: any) => p.id)).to.deep.equal([pty.id])
+    expect((await getJson(base, `/pty?directory=${encodeURIComponent(repo)}`)).map((p: any) => p.id)).to.deep.equal([
+      pty.id,
+    ])
     expect(server.app.printRoutes()).to.contain('hello')
 
     writePlugin(plugins, `export const message = 'three' +\n`)
-    const failed = await sse.next((f) => f.data?.payload?.type === 'server.reloaded' && f.data.payload.properties.ok === false, 10_000)
+    const failed = await sse.next(
+      (f) => f.data?.payload?.type === 'server.reloaded' && f.data.payload.properties.ok === false,
+      10_000,
+    )
     expect(failed.data.payload.properties.error).to.be.a('string')
     expect(await getJson(base, '/hello')).to.deep.equal({ message: 'two' })
     socket.send('echo alive-$((1+1))\r')
     await until(() => output.includes('alive-2'), 5000, 'terminal output after a failed reload')
 
     writePlugin(plugins, `export const message = 'three'\n`)
-    await sse.next((f) => f.data?.payload?.type === 'server.reloaded' && f.data.payload.properties.ok === true && f.data.payload.properties.generation === 3, 10_000)
+    await sse.next(
+      (f) =>
+        f.data?.payload?.type === 'server.reloaded' &&
+        f.data.payload.properties.ok === true &&
+        f.data.payload.properties.generation === 3,
+      10_000,
+    )
     expect(await getJson(base, '/hello')).to.deep.equal({ message: 'three' })
     expect(closes).to.deep.equal([])
   })
@@ -90,9 +117,12 @@ describe('kernel: dev mode', () => {
     })
     const reloaded = (generation: number) => until(() => reloads.includes(generation), 10_000, `reload ${generation}`)
     const reloads: number[] = []
-    onCleanup(h.server.kernel.bus.subscribe((event) => {
-      if (event.payload.type === 'server.reloaded') reloads.push((event.payload.properties as { generation: number }).generation)
-    }))
+    onCleanup(
+      h.server.kernel.bus.subscribe((event) => {
+        if (event.payload.type === 'server.reloaded')
+          reloads.push((event.payload.properties as { generation: number }).generation)
+      }),
+    )
 
     // A slow stream: the reload happens between its chunks.
     h.llm.script({ text: ['Hel', 'lo ', 'the', 're.'], delayMs: 150 })
@@ -110,7 +140,10 @@ describe('kernel: dev mode', () => {
     expect(stored[1].info.time.completed).to.be.a('number')
 
     // A permission asked before a reload is answered through the reloaded plugin.
-    h.llm.script({ toolCalls: [{ name: 'bash', args: { command: 'echo asked', description: 'echo' } }] }, { text: 'Ran it.' })
+    h.llm.script(
+      { toolCalls: [{ name: 'bash', args: { command: 'echo asked', description: 'echo' } }] },
+      { text: 'Ran it.' },
+    )
     const asking = h.prompt(session.id, 'run it')
     await until(() => h.events.some((e) => e.type === 'permission.asked'), 5000, 'permission.asked')
     const request = h.events.find((e) => e.type === 'permission.asked')!.properties as { id: string }
@@ -119,7 +152,9 @@ describe('kernel: dev mode', () => {
     expect((await h.call('POST', `/permission/${request.id}/reply`, { reply: 'once' })).status).to.equal(200)
     const done = await asking
     expect(done.body.parts.find((p: any) => p.type === 'text').text).to.equal('Ran it.')
-    const tool = (await h.call('GET', `/session/${session.id}/message`)).body.flatMap((m: any) => m.parts).find((p: any) => p.type === 'tool')
+    const tool = (await h.call('GET', `/session/${session.id}/message`)).body
+      .flatMap((m: any) => m.parts)
+      .find((p: any) => p.type === 'tool')
     expect(tool.state.status).to.equal('completed')
     expect(tool.state.output).to.contain('asked')
   })

@@ -41,7 +41,9 @@ describe('kernel: /doc', () => {
     expect(union).to.include('#/components/schemas/EventVcsBranchUpdated')
     const stream = document.paths['/event'].get.responses['200'].content['text/event-stream'].schema
     expect(stream.$ref).to.equal('#/components/schemas/Event')
-    expect(document.paths['/global/event'].get.responses['200'].content['text/event-stream'].schema.$ref).to.equal('#/components/schemas/GlobalEvent')
+    expect(document.paths['/global/event'].get.responses['200'].content['text/event-stream'].schema.$ref).to.equal(
+      '#/components/schemas/GlobalEvent',
+    )
   })
 
   it('lists GET /doc itself', () => {
@@ -63,15 +65,16 @@ describe('kernel: /doc', () => {
   })
 })
 
-describe('kernel: /doc covers OpenCode\'s v1 and v2 surfaces', () => {
+describe("kernel: /doc covers OpenCode's v1 and v2 surfaces", () => {
   after(cleanup)
 
-  it('serves and lists every v1 and v2 (`/api/*`) operation of OpenCode\'s document (a missing one fails here)', async () => {
+  it("serves and lists every v1 and v2 (`/api/*`) operation of OpenCode's document (a missing one fails here)", async () => {
     const server = await startServer()
     const document = (await server.app.inject({ url: '/doc' })).json()
     const shape = (path: string) => path.replace(/\{[^}]+\}/g, '{}')
     const ours = new Set<string>()
-    for (const [path, item] of Object.entries<Record<string, unknown>>(document.paths)) for (const method of Object.keys(item)) ours.add(`${method.toUpperCase()} ${shape(path)}`)
+    for (const [path, item] of Object.entries<Record<string, unknown>>(document.paths))
+      for (const method of Object.keys(item)) ours.add(`${method.toUpperCase()} ${shape(path)}`)
     const missing = referenceOperations()
       .filter(({ method, path }) => !ours.has(`${method} ${shape(path)}`))
       .map(({ method, path, operationId }) => `${method} ${path} (${operationId})`)
@@ -82,13 +85,23 @@ describe('kernel: /doc covers OpenCode\'s v1 and v2 surfaces', () => {
 describe('test helper: expectMatchesReference', () => {
   it('accepts an answer of the documented shape and refuses another', () => {
     expectMatchesReference('GET', '/vcs/status', 200, [{ file: 'a.ts', additions: 1, deletions: 0, status: 'added' }])
-    expect(() => expectMatchesReference('GET', '/vcs/status', 200, [{ file: 'a.ts', status: 'renamed' }])).to.throw(/does not match/)
+    expect(() => expectMatchesReference('GET', '/vcs/status', 200, [{ file: 'a.ts', status: 'renamed' }])).to.throw(
+      /does not match/,
+    )
     expect(() => expectMatchesReference('GET', '/vcs/status', 418, [])).to.throw(/does not document status 418/)
     expect(() => expectMatchesReference('GET', '/nowhere', 200, [])).to.throw(/no operation/)
   })
 
   it('resolves the components a response refers to', () => {
-    expectMatchesReference('POST', '/vcs/apply', 400, { name: 'VcsApplyError', data: { message: "Patch can't be applied", reason: 'non-git' } })
-    expect(() => expectMatchesReference('POST', '/vcs/apply', 400, { name: 'VcsApplyError', data: { message: 'x', reason: 'other' } })).to.throw(/does not match/)
+    expectMatchesReference('POST', '/vcs/apply', 400, {
+      name: 'VcsApplyError',
+      data: { message: "Patch can't be applied", reason: 'non-git' },
+    })
+    expect(() =>
+      expectMatchesReference('POST', '/vcs/apply', 400, {
+        name: 'VcsApplyError',
+        data: { message: 'x', reason: 'other' },
+      }),
+    ).to.throw(/does not match/)
   })
 })

@@ -1,7 +1,10 @@
 import { expect } from 'chai'
 import { cleanup, startServer, type TestServer } from '../helper.js'
 
-const PLUGINS = [new URL('../../plugins/', import.meta.url).pathname, new URL('../fixtures/builtin/', import.meta.url).pathname]
+const PLUGINS = [
+  new URL('../../plugins/', import.meta.url).pathname,
+  new URL('../fixtures/builtin/', import.meta.url).pathname,
+]
 
 describe('kernel: errors', () => {
   let server: TestServer
@@ -15,12 +18,20 @@ describe('kernel: errors', () => {
       const response = await server.app.inject({ method, url: '/no/such/route' })
       expect(response.statusCode).to.equal(404)
       expect(response.headers['content-type']).to.match(/application\/json/)
-      expect(response.json()).to.deep.equal({ name: 'NotFoundError', data: { message: `Route not found: ${method} /no/such/route` } })
+      expect(response.json()).to.deep.equal({
+        name: 'NotFoundError',
+        data: { message: `Route not found: ${method} /no/such/route` },
+      })
     }
   })
 
   it('answers malformed JSON with 400 and creates nothing', async () => {
-    const response = await server.app.inject({ method: 'POST', url: '/notes', headers: { 'content-type': 'application/json' }, payload: '{"text": ' })
+    const response = await server.app.inject({
+      method: 'POST',
+      url: '/notes',
+      headers: { 'content-type': 'application/json' },
+      payload: '{"text": ',
+    })
     expect(response.statusCode).to.equal(400)
     expect(response.json().name).to.equal('BadRequest')
     expect(response.json().data.message).to.match(/Malformed JSON/)
@@ -28,7 +39,11 @@ describe('kernel: errors', () => {
   })
 
   it('names the field and what was expected when validation fails', async () => {
-    const response = await server.app.inject({ method: 'POST', url: '/log', payload: { service: 'tui', level: 'loud', message: 'm' } })
+    const response = await server.app.inject({
+      method: 'POST',
+      url: '/log',
+      payload: { service: 'tui', level: 'loud', message: 'm' },
+    })
     expect(response.statusCode).to.equal(400)
     expect(response.json().data.kind).to.equal('Body')
     expect(response.json().data.message).to.include('level').and.include('"debug"')
@@ -43,14 +58,22 @@ describe('kernel: errors', () => {
     try {
       let response
       // Until the free pages of the file are used up too.
-      for (let i = 0; i < 200 && (response = await server.app.inject({ method: 'POST', url: '/notes', payload: { text: 'y'.repeat(900) } })).statusCode === 200; i++);
+      for (
+        let i = 0;
+        i < 200 &&
+        (response = await server.app.inject({ method: 'POST', url: '/notes', payload: { text: 'y'.repeat(900) } }))
+          .statusCode === 200;
+        i++
+      );
       expect(response!.statusCode).to.equal(507)
       expect(response!.json().name).to.equal('InsufficientStorageError')
       expect(response!.json().data.message).to.match(/disk is full/)
     } finally {
       db.pragma('max_page_count = 1073741823')
     }
-    expect((await server.app.inject({ method: 'POST', url: '/notes', payload: { text: 'after' } })).statusCode).to.equal(200)
+    expect(
+      (await server.app.inject({ method: 'POST', url: '/notes', payload: { text: 'after' } })).statusCode,
+    ).to.equal(200)
     expect(db.pragma('integrity_check', { simple: true })).to.equal('ok')
   })
 
@@ -76,7 +99,12 @@ describe('kernel: errors', () => {
   })
 
   it('treats an empty JSON body on an action route as no body', async () => {
-    const response = await server.app.inject({ method: 'POST', url: '/instance/dispose', headers: { 'content-type': 'application/json' }, payload: '' })
+    const response = await server.app.inject({
+      method: 'POST',
+      url: '/instance/dispose',
+      headers: { 'content-type': 'application/json' },
+      payload: '',
+    })
     expect(response.statusCode).to.equal(200)
   })
 })

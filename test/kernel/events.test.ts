@@ -68,7 +68,9 @@ describe('kernel: event bus and SSE', () => {
     await publish(102)
     const again = await openSse(`${url}/event?directory=${directory}`, { 'last-event-id': seen.id })
     await again.next((frame) => frame.data.properties?.n === 102)
-    const replayed = again.frames.filter((frame) => frame.data.type === 'test.pinged').map((frame) => frame.data.properties.n)
+    const replayed = again.frames
+      .filter((frame) => frame.data.type === 'test.pinged')
+      .map((frame) => frame.data.properties.n)
     expect(replayed.slice(0, 2)).to.deep.equal([101, 102])
   })
 
@@ -80,19 +82,25 @@ describe('kernel: event bus and SSE', () => {
     await global.next((frame) => frame.data.payload?.properties?.n === 700)
     for (const n of [701, 702, 703]) await publish(n)
     const live = [
-      (await local.next((frame) => frame.data.properties?.n === 703)) && local.frames.filter((frame) => Number(frame.id) > before && frame.data.type === 'test.pinged'),
-      (await global.next((frame) => frame.data.payload?.properties?.n === 703)) && global.frames.filter((frame) => Number(frame.id) > before && frame.data.payload?.type === 'test.pinged'),
+      (await local.next((frame) => frame.data.properties?.n === 703)) &&
+        local.frames.filter((frame) => Number(frame.id) > before && frame.data.type === 'test.pinged'),
+      (await global.next((frame) => frame.data.payload?.properties?.n === 703)) &&
+        global.frames.filter((frame) => Number(frame.id) > before && frame.data.payload?.type === 'test.pinged'),
     ]
     local.close()
     global.close()
-    const replays = [await openSse(`${url}/event?directory=${directory}`, { 'last-event-id': String(before) }), await openSse(`${url}/global/event`, { 'last-event-id': String(before) })]
+    const replays = [
+      await openSse(`${url}/event?directory=${directory}`, { 'last-event-id': String(before) }),
+      await openSse(`${url}/global/event`, { 'last-event-id': String(before) }),
+    ]
     await replays[0]!.next((frame) => frame.data.properties?.n === 703)
     await replays[1]!.next((frame) => frame.data.payload?.properties?.n === 703)
     expect(replays[0]!.frames.filter((frame) => frame.data.type === 'test.pinged')).to.deep.equal(live[0])
     expect(replays[1]!.frames.filter((frame) => frame.data.payload?.type === 'test.pinged')).to.deep.equal(live[1])
     for (const replay of replays) replay.close()
     // Frames kept on the held events would outlive their delivery as old-generation garbage.
-    for (const event of server.kernel.bus.since(busBefore)!) expect(Object.keys(event).sort()).to.deep.equal(['directory', 'payload', 'project', 'seq'])
+    for (const event of server.kernel.bus.since(busBefore)!)
+      expect(Object.keys(event).sort()).to.deep.equal(['directory', 'payload', 'project', 'seq'])
   })
 
   it('sends server.resync.required when the missed events are no longer held', async () => {
@@ -181,7 +189,10 @@ describe('kernel: event bus and SSE', () => {
     const unsubscribeBad = server.kernel.bus.subscribe(() => {
       throw new Error('listener bug')
     })
-    const unsubscribe = server.kernel.bus.subscribe((event) => seen.push((event.payload.properties as { n: number }).n), directory)
+    const unsubscribe = server.kernel.bus.subscribe(
+      (event) => seen.push((event.payload.properties as { n: number }).n),
+      directory,
+    )
     await publish(7)
     unsubscribe()
     unsubscribeBad()

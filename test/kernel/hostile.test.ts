@@ -6,8 +6,26 @@ import { LONG_LIVED_ROUTES } from '../openapi.js'
 
 const SKIPPED = LONG_LIVED_ROUTES
 
-const PARAM_VALUES = ['x', 'ses_nope', 'msg_nope', 'prt_nope', 'pty_nope', '..%2F..%2Fetc%2Fpasswd', '%00', 'a'.repeat(300)]
-const BODIES: unknown[] = [undefined, null, [], 'text', 42, true, { a: { b: [1, { c: null }] } }, { parts: 'x', text: 1, messageID: 5, command: ['a'], name: {}, path: '../../../../etc/passwd' }]
+const PARAM_VALUES = [
+  'x',
+  'ses_nope',
+  'msg_nope',
+  'prt_nope',
+  'pty_nope',
+  '..%2F..%2Fetc%2Fpasswd',
+  '%00',
+  'a'.repeat(300),
+]
+const BODIES: unknown[] = [
+  undefined,
+  null,
+  [],
+  'text',
+  42,
+  true,
+  { a: { b: [1, { c: null }] } },
+  { parts: 'x', text: 1, messageID: 5, command: ['a'], name: {}, path: '../../../../etc/passwd' },
+]
 const QUERIES = ['', '?limit=-1&start=abc&roots=maybe&path=../../../etc/passwd&pattern=(&query=%00&cursor=x&format=xml']
 
 describe('kernel: a hostile client', () => {
@@ -17,7 +35,9 @@ describe('kernel: a hostile client', () => {
     this.timeout(120_000)
     const repo = gitRepo()
     const server = await startServer({ cwd: repo, dataDir: tempDir('ok-data-') })
-    const document = (await server.app.inject({ url: '/doc' })).json() as { paths: Record<string, Record<string, unknown>> }
+    const document = (await server.app.inject({ url: '/doc' })).json() as {
+      paths: Record<string, Record<string, unknown>>
+    }
     // Real ids too, so handlers get past their lookups with the hostile bodies.
     const session = (await server.app.inject({ method: 'POST', url: '/session', payload: {} })).json() as { id: string }
     const values = [...PARAM_VALUES, session.id]
@@ -35,23 +55,33 @@ describe('kernel: a hostile client', () => {
               const response = await server.app.inject({
                 method: method as 'GET',
                 url: url + query,
-                ...(body === undefined ? {} : { payload: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+                ...(body === undefined
+                  ? {}
+                  : { payload: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
               })
               requests++
               const where = `${method} ${url}${query} ${JSON.stringify(body)?.slice(0, 60)}`
-              if (response.statusCode >= 500) failures.push(`${where} → ${response.statusCode} ${response.body.slice(0, 200)}`)
+              if (response.statusCode >= 500)
+                failures.push(`${where} → ${response.statusCode} ${response.body.slice(0, 200)}`)
               else if (response.statusCode >= 400) {
                 const json = (() => {
                   try {
-                    return response.json() as { name?: unknown; data?: { message?: unknown }; _tag?: unknown; message?: unknown }
+                    return response.json() as {
+                      name?: unknown
+                      data?: { message?: unknown }
+                      _tag?: unknown
+                      message?: unknown
+                    }
                   } catch {
                     return undefined
                   }
                 })()
                 // v1 errors are `{name, data: {message}}`; v2 (`/api/*`) ones are tagged `{_tag, message}`.
                 const v1 = typeof json?.name === 'string' && typeof json.data?.message === 'string'
-                const v2 = path.startsWith('/api/') && typeof json?._tag === 'string' && typeof json.message === 'string'
-                if (!v1 && !v2) failures.push(`${where} → ${response.statusCode} not a JSON error: ${response.body.slice(0, 100)}`)
+                const v2 =
+                  path.startsWith('/api/') && typeof json?._tag === 'string' && typeof json.message === 'string'
+                if (!v1 && !v2)
+                  failures.push(`${where} → ${response.statusCode} not a JSON error: ${response.body.slice(0, 100)}`)
               }
             }
           }
@@ -67,14 +97,18 @@ describe('kernel: a hostile client', () => {
     this.timeout(60_000)
     const server = await startServer({ cwd: gitRepo(), dataDir: tempDir('ok-data-') })
     type Parameter = { in: string; name: string; schema?: { type?: string } }
-    const document = (await server.app.inject({ url: '/doc' })).json() as { paths: Record<string, Record<string, { parameters?: Parameter[] }>> }
+    const document = (await server.app.inject({ url: '/doc' })).json() as {
+      paths: Record<string, Record<string, { parameters?: Parameter[] }>>
+    }
     const session = (await server.app.inject({ method: 'POST', url: '/session', payload: {} })).json() as { id: string }
     const failures: string[] = []
     let checked = 0
     for (const [path, item] of Object.entries(document.paths)) {
       for (const [method, operation] of Object.entries(item)) {
         if (SKIPPED.has(`${method.toUpperCase()} ${path}`)) continue
-        const numeric = (operation.parameters ?? []).filter((p) => p.in === 'query' && (p.schema?.type === 'number' || p.schema?.type === 'integer'))
+        const numeric = (operation.parameters ?? []).filter(
+          (p) => p.in === 'query' && (p.schema?.type === 'number' || p.schema?.type === 'integer'),
+        )
         for (const parameter of numeric) {
           const url = `${path.replace(/\{[^}]+\}/g, session.id)}?${parameter.name}=`
           const answer = async (value: string) => {
@@ -89,7 +123,8 @@ describe('kernel: a hostile client', () => {
           for (const value of ['Infinity', '-Infinity', '1e309', '-1e309', 'NaN', '%2BInfinity']) {
             const got = await answer(value)
             checked++
-            if (JSON.stringify(got) !== JSON.stringify(outOfRange)) failures.push(`${method} ${url}${value} → ${JSON.stringify(got)}`)
+            if (JSON.stringify(got) !== JSON.stringify(outOfRange))
+              failures.push(`${method} ${url}${value} → ${JSON.stringify(got)}`)
           }
         }
       }

@@ -12,7 +12,12 @@ describe('kernel: instance routing', () => {
 
   before(async () => {
     cwd = tempDir()
-    server = await startServer({ cwd, only: ['core'], instanceCapacity: 3, pluginDirs: [new URL('../../plugins/', import.meta.url).pathname, FIXTURES] })
+    server = await startServer({
+      cwd,
+      only: ['core'],
+      instanceCapacity: 3,
+      pluginDirs: [new URL('../../plugins/', import.meta.url).pathname, FIXTURES],
+    })
   })
   after(cleanup)
 
@@ -26,13 +31,27 @@ describe('kernel: instance routing', () => {
     const a = tempDir()
     const b = tempDir()
     const c = tempDir()
-    expect((await server.app.inject({ url: `/path?directory=${encodeURIComponent(a)}`, headers: { 'x-directory': b } })).json().directory).to.equal(a)
-    expect((await server.app.inject({ url: '/path', headers: { 'x-directory': b, 'x-opencode-directory': c } })).json().directory).to.equal(b)
-    expect((await server.app.inject({ url: '/path', headers: { 'x-opencode-directory': encodeURIComponent(c) } })).json().directory).to.equal(c)
+    expect(
+      (
+        await server.app.inject({ url: `/path?directory=${encodeURIComponent(a)}`, headers: { 'x-directory': b } })
+      ).json().directory,
+    ).to.equal(a)
+    expect(
+      (await server.app.inject({ url: '/path', headers: { 'x-directory': b, 'x-opencode-directory': c } })).json()
+        .directory,
+    ).to.equal(b)
+    expect(
+      (await server.app.inject({ url: '/path', headers: { 'x-opencode-directory': encodeURIComponent(c) } })).json()
+        .directory,
+    ).to.equal(c)
   })
 
   it('answers 400 for a directory that does not exist, is relative or is a file', async () => {
-    for (const directory of ['/definitely/not/here', 'relative/path', join(new URL('.', import.meta.url).pathname, 'instance.test.js')]) {
+    for (const directory of [
+      '/definitely/not/here',
+      'relative/path',
+      join(new URL('.', import.meta.url).pathname, 'instance.test.js'),
+    ]) {
       const response = await server.app.inject({ url: `/path?directory=${encodeURIComponent(directory)}` })
       expect(response.statusCode, directory).to.equal(400)
       expect(response.json().name).to.equal('BadRequest')
@@ -44,7 +63,9 @@ describe('kernel: instance routing', () => {
     const directory = tempDir()
     const booted: string[] = []
     server.kernel.onInstanceBoot((instance) => booted.push(instance.directory))
-    const responses = await Promise.all(Array.from({ length: 20 }, () => server.app.inject({ url: `/path?directory=${directory}` })))
+    const responses = await Promise.all(
+      Array.from({ length: 20 }, () => server.app.inject({ url: `/path?directory=${directory}` })),
+    )
     expect(responses.every((response) => response.statusCode === 200)).to.equal(true)
     expect(booted.filter((d) => d === directory)).to.have.length(1)
   })
@@ -66,7 +87,11 @@ describe('kernel: instance routing', () => {
     const directory = tempDir()
     const instance = await server.kernel.instances.get(directory)
     let disposed = 0
-    instance.state('test.resource', () => ({}), () => void disposed++)
+    instance.state(
+      'test.resource',
+      () => ({}),
+      () => void disposed++,
+    )
     const events: string[] = []
     const unsubscribe = server.kernel.bus.subscribe((event) => events.push(event.payload.type), directory)
     const response = await server.app.inject({ method: 'POST', url: `/instance/dispose?directory=${directory}` })
@@ -92,7 +117,11 @@ describe('kernel: instance routing', () => {
     const directory = tempDir()
     const instance = await server.kernel.instances.get(directory)
     let disposed = false
-    instance.state('test.resource', () => ({}), () => void (disposed = true))
+    instance.state(
+      'test.resource',
+      () => ({}),
+      () => void (disposed = true),
+    )
     const events: string[] = []
     const unsubscribe = server.kernel.bus.subscribe((event) => events.push(`${event.directory}:${event.payload.type}`))
     const response = await server.app.inject({ method: 'POST', url: '/global/dispose' })
@@ -109,7 +138,11 @@ describe('kernel: instance routing', () => {
     const dirs = [tempDir(), tempDir(), tempDir(), tempDir()]
     const first = await server.kernel.instances.get(dirs[0]!)
     let disposed = false
-    first.state('test.resource', () => ({}), () => void (disposed = true))
+    first.state(
+      'test.resource',
+      () => ({}),
+      () => void (disposed = true),
+    )
     for (const dir of dirs.slice(1)) await server.app.inject({ url: `/path?directory=${dir}` })
     await new Promise((resolve) => setTimeout(resolve, 20))
     expect(server.kernel.instances.size).to.equal(3)
@@ -133,7 +166,9 @@ describe('kernel: instance routing', () => {
     await manager.get(b)
     expect(manager.has(a)).to.equal(true)
     expect(manager.size).to.equal(2)
-    expect(overflows).to.deep.equal([{ size: 2, pinned: [{ directory: a, reasons: ['session ses_1 running', 'terminal pty_1'] }] }])
+    expect(overflows).to.deep.equal([
+      { size: 2, pinned: [{ directory: a, reasons: ['session ses_1 running', 'terminal pty_1'] }] },
+    ])
 
     releaseTurn()
     releaseTurn()

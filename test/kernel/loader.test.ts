@@ -37,7 +37,9 @@ describe('kernel: plugin loader', () => {
       expect.fail('startup should have failed')
     } catch (error) {
       expect(error).to.be.instanceOf(PluginLoadError)
-      expect((error as Error).message).to.include('"needy"').and.include('absent-plugin')
+      expect((error as Error).message)
+        .to.include('"needy"')
+        .and.include('absent-plugin')
     }
   })
 
@@ -51,7 +53,10 @@ describe('kernel: plugin loader', () => {
   })
 
   it('stops startup on two built-in plugins with one name', () => {
-    expect(() => orderPlugins([plugin('twin'), plugin('twin')], '0.1.0')).to.throw(PluginLoadError, /"twin": name is already used/)
+    expect(() => orderPlugins([plugin('twin'), plugin('twin')], '0.1.0')).to.throw(
+      PluginLoadError,
+      /"twin": name is already used/,
+    )
   })
 
   it('skips broken third-party plugins with a reason and still starts', async () => {
@@ -79,7 +84,10 @@ describe('kernel: plugin loader', () => {
   })
 
   it('drops a third-party plugin whose dependency is missing and keeps the rest', () => {
-    const { ordered, failures } = orderPlugins([plugin('core'), plugin('extra', ['ghost'], false), plugin('on-extra', ['extra'], false)], '0.1.0')
+    const { ordered, failures } = orderPlugins(
+      [plugin('core'), plugin('extra', ['ghost'], false), plugin('on-extra', ['extra'], false)],
+      '0.1.0',
+    )
     expect(ordered.map((p) => p.definition.name)).to.deep.equal(['core'])
     expect(failures.map((f) => f.plugin).sort()).to.deep.equal(['extra', 'on-extra'])
   })
@@ -91,7 +99,10 @@ describe('kernel: plugin loader', () => {
     mkdirSync(pkg, { recursive: true })
     mkdirSync(join(project, 'node_modules'), { recursive: true })
     symlinkSync(PACKAGE_ROOT, join(project, 'node_modules', 'opencode-kernel'))
-    writeFileSync(join(pkg, 'package.json'), JSON.stringify({ name: 'opencode-plugin-hello', type: 'module', exports: './index.js' }))
+    writeFileSync(
+      join(pkg, 'package.json'),
+      JSON.stringify({ name: 'opencode-plugin-hello', type: 'module', exports: './index.js' }),
+    )
     writeFileSync(
       join(pkg, 'index.js'),
       `import { definePlugin } from 'opencode-kernel'

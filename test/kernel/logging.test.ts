@@ -9,7 +9,14 @@ async function startCli(level: string) {
   const dataDir = tempDir()
   const child = spawn(process.execPath, ['bin/opencode-kernel.js', 'serve', '--port', '0'], {
     cwd: PACKAGE_ROOT,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, OPENCODE_KERNEL_DATA: dataDir, XDG_CONFIG_HOME: tempDir(), LOG_LEVEL: level, ...(await databaseEnv(dataDir)) },
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      OPENCODE_KERNEL_DATA: dataDir,
+      XDG_CONFIG_HOME: tempDir(),
+      LOG_LEVEL: level,
+      ...(await databaseEnv(dataDir)),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   onCleanup(async () => {
@@ -42,7 +49,8 @@ describe('kernel: request logging', () => {
     await (await fetch(`${cli.url}/global/health`)).json()
     await (await fetch(`${cli.url}/no/such/route`)).json()
     let logged: Record<string, unknown>[] = []
-    for (let i = 0; i < 100 && logged.length < 2; i++, await sleep(20)) logged = cli.lines().filter((line) => line.msg === 'request')
+    for (let i = 0; i < 100 && logged.length < 2; i++, await sleep(20))
+      logged = cli.lines().filter((line) => line.msg === 'request')
     expect(logged.map((line) => [line.method, line.url, line.status])).to.deep.equal([
       ['GET', '/global/health', 200],
       ['GET', '/no/such/route', 404],

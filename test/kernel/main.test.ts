@@ -8,7 +8,15 @@ async function startCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Ch
   const dataDir = tempDir()
   const child = spawn(process.execPath, ['bin/opencode-kernel.js', ...args], {
     cwd: PACKAGE_ROOT,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, OPENCODE_KERNEL_DATA: dataDir, XDG_CONFIG_HOME: tempDir(), LOG_LEVEL: 'error', ...(await databaseEnv(dataDir)), ...env },
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      OPENCODE_KERNEL_DATA: dataDir,
+      XDG_CONFIG_HOME: tempDir(),
+      LOG_LEVEL: 'error',
+      ...(await databaseEnv(dataDir)),
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   onCleanup(() => child.kill('SIGKILL'))

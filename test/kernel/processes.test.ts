@@ -46,10 +46,21 @@ describe('kernel: child processes', () => {
     const server = await startServerProcess({ cwd: repo, dataDir, configHome: tempDir('ok-config-') })
     onCleanup(() => server.stop('SIGKILL'))
     const session = (await server.call('POST', '/session', {})).body as { id: string }
-    expect((await server.call('POST', `/session/${session.id}/prompt_async`, { parts: [{ type: 'text', text: 'sleep' }] })).status).to.equal(204)
-    const shell = await waitFor(() => processesMatching(marker).find((p) => p.pid === p.pgid), 30_000, 'the bash tool to start')
+    expect(
+      (await server.call('POST', `/session/${session.id}/prompt_async`, { parts: [{ type: 'text', text: 'sleep' }] }))
+        .status,
+    ).to.equal(204)
+    const shell = await waitFor(
+      () => processesMatching(marker).find((p) => p.pid === p.pgid),
+      30_000,
+      'the bash tool to start',
+    )
     onCleanup(() => groupAlive(shell.pgid) && process.kill(-shell.pgid, 'SIGKILL'))
-    await waitFor(() => (processesMatching('sleep 30').some((p) => p.pgid === shell.pgid) ? true : undefined), 10_000, 'sleep to start')
+    await waitFor(
+      () => (processesMatching('sleep 30').some((p) => p.pgid === shell.pgid) ? true : undefined),
+      10_000,
+      'sleep to start',
+    )
 
     expect(await server.stop('SIGTERM'), server.log().slice(-3000)).to.equal(0)
     expect(processesMatching(marker), 'bash -c left').to.deep.equal([])
@@ -58,7 +69,10 @@ describe('kernel: child processes', () => {
 
     // What the next start on the same data dir shows: the call ended, nothing left running.
     const next = await startServer({ cwd: repo, dataDir })
-    const messages = (await next.app.inject({ url: `/session/${session.id}/message` })).json() as { info: any; parts: any[] }[]
+    const messages = (await next.app.inject({ url: `/session/${session.id}/message` })).json() as {
+      info: any
+      parts: any[]
+    }[]
     const tool = messages.flatMap((m) => m.parts).find((part) => part.type === 'tool')
     expect(tool.state.status).to.equal('error')
     expect(tool.state.error).to.match(/aborted|interrupted/)
@@ -75,7 +89,11 @@ describe('kernel: child processes', () => {
       harness.llm.script({ toolCalls: [{ name: 'bash', args: { command, description: 'Sleeps' } }] })
       const session = await harness.createSession()
       void harness.prompt(session.id, 'sleep')
-      const shell = await waitFor(() => processesMatching(marker).find((p) => p.pid === p.pgid), 20_000, 'the bash tool to start')
+      const shell = await waitFor(
+        () => processesMatching(marker).find((p) => p.pid === p.pgid),
+        20_000,
+        'the bash tool to start',
+      )
       onCleanup(() => groupAlive(shell.pgid) && process.kill(-shell.pgid, 'SIGKILL'))
       expect(harness.server.kernel.processes.list().map((p) => p.label)).to.include('bash')
       expect((await harness.call('POST', dispose)).status).to.equal(200)

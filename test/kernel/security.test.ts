@@ -2,7 +2,10 @@ import { expect } from 'chai'
 import { checkExposure } from '../../kernel/server.js'
 import { cleanup, startServer, type TestServer } from '../helper.js'
 
-const PLUGINS = [new URL('../../plugins/', import.meta.url).pathname, new URL('../fixtures/builtin/', import.meta.url).pathname]
+const PLUGINS = [
+  new URL('../../plugins/', import.meta.url).pathname,
+  new URL('../fixtures/builtin/', import.meta.url).pathname,
+]
 const basic = (user: string, password: string) => 'Basic ' + Buffer.from(`${user}:${password}`).toString('base64')
 
 describe('kernel: security', () => {
@@ -41,7 +44,12 @@ describe('kernel: security', () => {
 
     it('allows loopback origins and --cors origins, with CORS headers', async () => {
       for (const origin of ['http://localhost:3000', 'http://127.0.0.1:5173', 'https://app.example.com']) {
-        const response = await server.app.inject({ method: 'POST', url: '/notes', headers: { origin }, payload: { text: origin } })
+        const response = await server.app.inject({
+          method: 'POST',
+          url: '/notes',
+          headers: { origin },
+          payload: { text: origin },
+        })
         expect(response.statusCode, origin).to.equal(200)
         expect(response.headers['access-control-allow-origin']).to.equal(origin)
       }
@@ -51,7 +59,11 @@ describe('kernel: security', () => {
       const response = await server.app.inject({
         method: 'OPTIONS',
         url: '/notes',
-        headers: { origin: 'http://localhost:3000', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+        headers: {
+          origin: 'http://localhost:3000',
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'content-type',
+        },
       })
       expect(response.statusCode).to.equal(204)
       expect(response.headers['access-control-allow-origin']).to.equal('http://localhost:3000')
@@ -98,14 +110,24 @@ describe('kernel: security', () => {
     })
 
     it('protects the SSE streams and the OpenAPI document too', async () => {
-      for (const url of ['/event', '/global/event', '/doc']) expect((await server.app.inject({ url })).statusCode, url).to.equal(401)
+      for (const url of ['/event', '/global/event', '/doc'])
+        expect((await server.app.inject({ url })).statusCode, url).to.equal(401)
     })
   })
 
   it('honours OPENCODE_SERVER_USERNAME', async () => {
-    const server = await startServer({ only: ['core'], pluginDirs: PLUGINS, env: { OPENCODE_SERVER_PASSWORD: 'pw', OPENCODE_SERVER_USERNAME: 'alice' } })
-    expect((await server.app.inject({ url: '/global/health', headers: { authorization: basic('alice', 'pw') } })).statusCode).to.equal(200)
-    expect((await server.app.inject({ url: '/global/health', headers: { authorization: basic('opencode', 'pw') } })).statusCode).to.equal(401)
+    const server = await startServer({
+      only: ['core'],
+      pluginDirs: PLUGINS,
+      env: { OPENCODE_SERVER_PASSWORD: 'pw', OPENCODE_SERVER_USERNAME: 'alice' },
+    })
+    expect(
+      (await server.app.inject({ url: '/global/health', headers: { authorization: basic('alice', 'pw') } })).statusCode,
+    ).to.equal(200)
+    expect(
+      (await server.app.inject({ url: '/global/health', headers: { authorization: basic('opencode', 'pw') } }))
+        .statusCode,
+    ).to.equal(401)
   })
 
   it('refuses to serve a non-loopback hostname without a password unless --insecure', () => {

@@ -61,8 +61,12 @@ const until = async (condition: () => boolean) => {
   expect(condition()).to.equal(true)
 }
 
-const deltaPayload = (partID: string, delta: string) => ({ type: 'message.part.delta', properties: { partID, field: 'text', delta } })
-const deltaFrameFor = (partID: string) => (seq: number, delta: string) => sseFrame(seq, JSON.stringify(deltaPayload(partID, delta)))
+const deltaPayload = (partID: string, delta: string) => ({
+  type: 'message.part.delta',
+  properties: { partID, field: 'text', delta },
+})
+const deltaFrameFor = (partID: string) => (seq: number, delta: string) =>
+  sseFrame(seq, JSON.stringify(deltaPayload(partID, delta)))
 
 describe('kernel: SSE client', () => {
   it('writes every frame queued in one event-loop turn as a single chunk', async () => {
@@ -118,7 +122,12 @@ describe('kernel: SSE client', () => {
       // Four runs of 500 deltas each arrive as four frames.
       expect(received).to.have.length(4)
       const text = received.map((frame) => `${frame.data.properties.partID}:${frame.data.properties.delta}`)
-      const expected = [0, 1, 2, 3].map((run) => sent.slice(run * 500, run * 500 + 500).join('').replaceAll(/prt_[ab]:/g, ''))
+      const expected = [0, 1, 2, 3].map((run) =>
+        sent
+          .slice(run * 500, run * 500 + 500)
+          .join('')
+          .replaceAll(/prt_[ab]:/g, ''),
+      )
       expect(text).to.deep.equal(expected.map((joined, run) => `${run % 2 === 0 ? 'prt_a' : 'prt_b'}:${joined}`))
       const ids = sse.frames().map((frame) => frame.id)
       expect(ids.every((id, i) => i === 0 || id > ids[i - 1]!)).to.equal(true)
@@ -132,9 +141,21 @@ describe('kernel: SSE client', () => {
     const sse = await connect()
     try {
       await until(() => sse.frames().length === 1)
-      for (let i = 1; i <= 10; i++) sse.client.sendDelta(i, 'k', `${i}`, deltaFrameFor('prt_a'), sseFrame(i, JSON.stringify(deltaPayload('prt_a', `${i}`))))
+      for (let i = 1; i <= 10; i++)
+        sse.client.sendDelta(
+          i,
+          'k',
+          `${i}`,
+          deltaFrameFor('prt_a'),
+          sseFrame(i, JSON.stringify(deltaPayload('prt_a', `${i}`))),
+        )
       await until(() => sse.frames().length === 11)
-      expect(sse.frames().slice(1).map((frame) => frame.data.properties.delta)).to.deep.equal(['1', '2', '3', '4', '5', '6', '7', '8', '9', '10'])
+      expect(
+        sse
+          .frames()
+          .slice(1)
+          .map((frame) => frame.data.properties.delta),
+      ).to.deep.equal(['1', '2', '3', '4', '5', '6', '7', '8', '9', '10'])
     } finally {
       await sse.close()
     }
@@ -153,7 +174,16 @@ describe('kernel: SSE client', () => {
       }
       const delta = 'd'.repeat(1024)
       let accepted = 0
-      while (sse.client.sendDelta(seq, 'k', delta, deltaFrameFor('prt_a'), sseFrame(seq++, JSON.stringify(deltaPayload('prt_a', delta))))) accepted++
+      while (
+        sse.client.sendDelta(
+          seq,
+          'k',
+          delta,
+          deltaFrameFor('prt_a'),
+          sseFrame(seq++, JSON.stringify(deltaPayload('prt_a', delta))),
+        )
+      )
+        accepted++
       expect(sse.isClosed()).to.equal(true)
       expect(accepted).to.be.below(600)
     } finally {

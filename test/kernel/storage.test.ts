@@ -16,7 +16,10 @@ describe('kernel: storage', () => {
     const file = join(tempDir(), 'db.sqlite')
     const order: string[] = []
     const migrations = [
-      { id: '002-add-column', up: (db: Storage['db']) => (order.push('002'), db.exec('ALTER TABLE thing ADD COLUMN size INTEGER')) },
+      {
+        id: '002-add-column',
+        up: (db: Storage['db']) => (order.push('002'), db.exec('ALTER TABLE thing ADD COLUMN size INTEGER')),
+      },
       { id: '001-create', up: (db: Storage['db']) => (order.push('001'), db.exec('CREATE TABLE thing (name TEXT)')) },
     ]
     const first = new Storage(file)
@@ -28,7 +31,9 @@ describe('kernel: storage', () => {
     expect(order).to.deep.equal(['001', '002'])
     expect(second.db.prepare('SELECT name FROM thing').all()).to.deep.equal([{ name: 'kept' }])
     // Another owner's migration ids do not collide with these.
-    expect(second.migrate('others', [{ id: '001-create', up: (db) => db.exec('CREATE TABLE other (x)') }])).to.deep.equal(['001-create'])
+    expect(
+      second.migrate('others', [{ id: '001-create', up: (db) => db.exec('CREATE TABLE other (x)') }]),
+    ).to.deep.equal(['001-create'])
     second.close()
   })
 
@@ -52,7 +57,12 @@ describe('kernel: storage', () => {
 
   it('refuses two migrations with one id', () => {
     const storage = new Storage(':memory:')
-    expect(() => storage.migrate('dup', [{ id: 'a', up() {} }, { id: 'a', up() {} }])).to.throw(/defined twice/)
+    expect(() =>
+      storage.migrate('dup', [
+        { id: 'a', up() {} },
+        { id: 'a', up() {} },
+      ]),
+    ).to.throw(/defined twice/)
     storage.close()
   })
 })

@@ -98,7 +98,9 @@ export class ScriptedLlm {
     try {
       body = JSON.parse(Buffer.concat(chunks).toString('utf8'))
     } catch {
-      response.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'bad json' } }))
+      response
+        .writeHead(400, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ error: { message: 'bad json' } }))
       return
     }
     const recorded: RecordedRequest = { path: request.url ?? '', headers: request.headers, body }
@@ -112,7 +114,9 @@ export class ScriptedLlm {
     const turn = this.turns.shift() ?? this.fallback?.(body)
     if (!turn) {
       response.writeHead(500, { 'content-type': 'application/json' })
-      response.end(JSON.stringify({ error: { message: 'ScriptedLlm: no turn scripted for this request', type: 'server_error' } }))
+      response.end(
+        JSON.stringify({ error: { message: 'ScriptedLlm: no turn scripted for this request', type: 'server_error' } }),
+      )
       return
     }
     return this.answer(response, body, turn)
@@ -121,7 +125,11 @@ export class ScriptedLlm {
   private async answer(response: ServerResponse, body: RecordedRequest['body'], turn: Turn): Promise<void> {
     if (turn.status) {
       response.writeHead(turn.status, { 'content-type': 'application/json', ...turn.headers })
-      response.end(JSON.stringify({ error: { message: turn.error ?? `scripted error ${turn.status}`, type: 'scripted_error', code: turn.status } }))
+      response.end(
+        JSON.stringify({
+          error: { message: turn.error ?? `scripted error ${turn.status}`, type: 'scripted_error', code: turn.status },
+        }),
+      )
       return
     }
     const created = Math.floor(Date.now() / 1000)
@@ -136,22 +144,54 @@ export class ScriptedLlm {
         JSON.stringify({
           ...base,
           object: 'chat.completion',
-          choices: [{ index: 0, message: { role: 'assistant', content: ([] as string[]).concat(turn.text ?? []).join('') }, finish_reason: finish }],
+          choices: [
+            {
+              index: 0,
+              message: { role: 'assistant', content: ([] as string[]).concat(turn.text ?? []).join('') },
+              finish_reason: finish,
+            },
+          ],
           usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens },
         }),
       )
       return
     }
 
-    const frames: unknown[] = [{ ...base, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] }]
-    for (const delta of ([] as string[]).concat(turn.reasoning ?? [])) frames.push({ ...base, choices: [{ index: 0, delta: { reasoning_content: delta }, finish_reason: null }] })
-    for (const delta of ([] as string[]).concat(turn.text ?? [])) frames.push({ ...base, choices: [{ index: 0, delta: { content: delta }, finish_reason: null }] })
+    const frames: unknown[] = [
+      { ...base, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] },
+    ]
+    for (const delta of ([] as string[]).concat(turn.reasoning ?? []))
+      frames.push({ ...base, choices: [{ index: 0, delta: { reasoning_content: delta }, finish_reason: null }] })
+    for (const delta of ([] as string[]).concat(turn.text ?? []))
+      frames.push({ ...base, choices: [{ index: 0, delta: { content: delta }, finish_reason: null }] })
     toolCalls.forEach((call, index) => {
       const args = typeof call.args === 'string' ? call.args : JSON.stringify(call.args)
       const half = Math.floor(args.length / 2)
       const id = call.id ?? `call_${index + 1}`
-      frames.push({ ...base, choices: [{ index: 0, delta: { tool_calls: [{ index, id, type: 'function', function: { name: call.name, arguments: args.slice(0, half) } }] }, finish_reason: null }] })
-      frames.push({ ...base, choices: [{ index: 0, delta: { tool_calls: [{ index, function: { arguments: args.slice(half) } }] }, finish_reason: null }] })
+      frames.push({
+        ...base,
+        choices: [
+          {
+            index: 0,
+            delta: {
+              tool_calls: [
+                { index, id, type: 'function', function: { name: call.name, arguments: args.slice(0, half) } },
+              ],
+            },
+            finish_reason: null,
+          },
+        ],
+      })
+      frames.push({
+        ...base,
+        choices: [
+          {
+            index: 0,
+            delta: { tool_calls: [{ index, function: { arguments: args.slice(half) } }] },
+            finish_reason: null,
+          },
+        ],
+      })
     })
     frames.push({ ...base, choices: [{ index: 0, delta: {}, finish_reason: finish }] })
     frames.push({
@@ -165,7 +205,11 @@ export class ScriptedLlm {
       },
     })
 
-    response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' })
+    response.writeHead(200, {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-cache',
+      connection: 'keep-alive',
+    })
     this.open.add(response)
     response.on('close', () => this.open.delete(response))
     // A hanging stream sends its first chunks and then waits for the client to go away.

@@ -36,7 +36,10 @@ export interface Project {
 }
 
 /** A git project configured for `llm`, a data dir and a config home; servers started from it are killed by cleanup. */
-export function project(llm: ScriptedLlm, options: { dataDir?: string; files?: Record<string, string>; config?: Record<string, unknown> } = {}): Project {
+export function project(
+  llm: ScriptedLlm,
+  options: { dataDir?: string; files?: Record<string, string>; config?: Record<string, unknown> } = {},
+): Project {
   const repo = gitRepo(options.files)
   writeScriptedConfig(repo, llm.url, options.config)
   const dataDir = options.dataDir ?? tempDir('ok-soak-data-')
@@ -55,7 +58,9 @@ export function project(llm: ScriptedLlm, options: { dataDir?: string; files?: R
 
 /** Resident memory of a process, in MB (Linux). */
 export function rssMb(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'))
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('VmRSS:'))
   return Number(line?.match(/(\d+)/)?.[1] ?? 0) / 1024
 }
 
@@ -65,7 +70,11 @@ export function openFds(pid: number): number {
 }
 
 /** Runs `task` over `items` with at most `concurrency` at a time. */
-export async function pool<T, R>(items: readonly T[], concurrency: number, task: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function pool<T, R>(
+  items: readonly T[],
+  concurrency: number,
+  task: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const results: R[] = new Array(items.length)
   let next = 0
   await Promise.all(

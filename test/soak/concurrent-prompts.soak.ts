@@ -4,7 +4,10 @@
 import type { RecordedRequest, Turn } from '../llm/server.js'
 import { check, pool, project, soakLlm, type Scenario } from './common.js'
 
-type Message = { info: { id: string; role: string; parentID?: string }; parts: { type: string; text?: string; synthetic?: boolean }[] }
+type Message = {
+  info: { id: string; role: string; parentID?: string }
+  parts: { type: string; text?: string; synthetic?: boolean }[]
+}
 
 function lastUserText(body: RecordedRequest['body']): string {
   const last = body.messages.at(-1)
@@ -20,13 +23,19 @@ const scenario: Scenario = {
     llm.fallback = (body): Turn => ({ text: [`answer to `, lastUserText(body).slice(0, 40)], delayMs: 5 })
     const p = project(llm)
     const server = await p.start()
-    const sessions = await pool(Array.from({ length: sessionsCount }), 8, async () => (await server.call('POST', '/session', {})).body.id as string)
+    const sessions = await pool(
+      Array.from({ length: sessionsCount }),
+      8,
+      async () => (await server.call('POST', '/session', {})).body.id as string,
+    )
 
     const statuses: number[] = []
     await pool(sessions, sessionsCount, (sessionID) =>
       Promise.all(
         Array.from({ length: perSession }, async (_, j) => {
-          const response = await server.call('POST', `/session/${sessionID}/message`, { parts: [{ type: 'text', text: `p${j} of ${sessionID}` }] })
+          const response = await server.call('POST', `/session/${sessionID}/message`, {
+            parts: [{ type: 'text', text: `p${j} of ${sessionID}` }],
+          })
           statuses.push(response.status)
         }),
       ),
@@ -35,15 +44,23 @@ const scenario: Scenario = {
     const notAnswered = statuses.filter((s) => s !== 200).length
 
     // Every model call ends with user input (the turn's own prompt), never with an assistant message.
-    const endingOnAssistant = llm.requests.filter((r) => r.body.messages.at(-1)?.role !== 'user' && r.body.messages.at(-1)?.role !== 'tool').length
+    const endingOnAssistant = llm.requests.filter(
+      (r) => r.body.messages.at(-1)?.role !== 'user' && r.body.messages.at(-1)?.role !== 'tool',
+    ).length
 
     const problems: string[] = []
     for (const sessionID of sessions) {
       const messages = (await server.call('GET', `/session/${sessionID}/message`)).body as Message[]
       const ids = messages.map((m) => m.info.id)
-      if (JSON.stringify(ids) !== JSON.stringify([...ids].sort())) problems.push(`${sessionID}: ids do not sort in listing order`)
+      if (JSON.stringify(ids) !== JSON.stringify([...ids].sort()))
+        problems.push(`${sessionID}: ids do not sort in listing order`)
       const users = messages.filter((m) => m.info.role === 'user')
-      const texts = users.map((m) => m.parts.filter((part) => part.type === 'text' && !part.synthetic).map((part) => part.text).join(''))
+      const texts = users.map((m) =>
+        m.parts
+          .filter((part) => part.type === 'text' && !part.synthetic)
+          .map((part) => part.text)
+          .join(''),
+      )
       for (let j = 0; j < perSession; j++) {
         const count = texts.filter((t) => t === `p${j} of ${sessionID}`).length
         if (count !== 1) problems.push(`${sessionID}: prompt p${j} stored ${count} times`)
@@ -54,7 +71,10 @@ const scenario: Scenario = {
       for (const message of messages) {
         if (message.info.role === 'user') lastUser = message.info.id
         else {
-          if (message.info.parentID !== lastUser) problems.push(`${sessionID}: reply ${message.info.id} answers ${message.info.parentID}, listed after ${lastUser}`)
+          if (message.info.parentID !== lastUser)
+            problems.push(
+              `${sessionID}: reply ${message.info.id} answers ${message.info.parentID}, listed after ${lastUser}`,
+            )
           answered.add(message.info.parentID ?? '')
         }
       }
@@ -65,7 +85,10 @@ const scenario: Scenario = {
 
     check(fivexx === 0, `${fivexx} × 5xx`)
     check(notAnswered === 0, `${notAnswered} prompts not answered 200`)
-    check(endingOnAssistant === 0, `${endingOnAssistant} of ${llm.requests.length} model calls ended on an assistant message`)
+    check(
+      endingOnAssistant === 0,
+      `${endingOnAssistant} of ${llm.requests.length} model calls ended on an assistant message`,
+    )
     check(problems.length === 0, `conversation order broken (${problems.length}):\n${problems.slice(0, 10).join('\n')}`)
     return {
       figures: {

@@ -39,7 +39,9 @@ const scenario: Scenario = {
     try {
       execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=16m', 'tmpfs', mountPoint], { stdio: 'pipe' })
     } catch (error) {
-      return { skipped: `cannot mount a tmpfs here (${String((error as { stderr?: Buffer }).stderr ?? (error as Error).message).trim()})` }
+      return {
+        skipped: `cannot mount a tmpfs here (${String((error as { stderr?: Buffer }).stderr ?? (error as Error).message).trim()})`,
+      }
     }
     onCleanup(() => execFileSync('umount', ['-l', mountPoint]))
     const dataDir = join(mountPoint, 'data')
@@ -52,7 +54,9 @@ const scenario: Scenario = {
     for (let i = 0; i < 3; i++) {
       const session = (await server.call('POST', '/session', { title: `before ${i}` })).body
       stored.push(session.id)
-      const reply = await server.call('POST', `/session/${session.id}/message`, { parts: [{ type: 'text', text: `hello ${i}` }] })
+      const reply = await server.call('POST', `/session/${session.id}/message`, {
+        parts: [{ type: 'text', text: `hello ${i}` }],
+      })
       check(reply.status === 200, `prompt before the disk filled: ${reply.status}`)
     }
 
@@ -64,11 +68,18 @@ const scenario: Scenario = {
       const attempts = [
         () => server.call('POST', '/session', { title: `while full ${i}` }),
         () => server.call('PATCH', `/session/${stored[0]}`, { title: `renamed ${i}` }),
-        () => server.call('POST', `/session/${stored[1]}/message`, { parts: [{ type: 'text', text: `full ${i} ${'x'.repeat(20_000)}` }] }),
+        () =>
+          server.call('POST', `/session/${stored[1]}/message`, {
+            parts: [{ type: 'text', text: `full ${i} ${'x'.repeat(20_000)}` }],
+          }),
       ]
       const response = await attempts[i % attempts.length]!()
       statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1)
-      if (response.status >= 500 && (typeof response.body?.name !== 'string' || typeof response.body?.data?.message !== 'string')) unclear.push(`${response.status} ${JSON.stringify(response.body).slice(0, 200)}`)
+      if (
+        response.status >= 500 &&
+        (typeof response.body?.name !== 'string' || typeof response.body?.data?.message !== 'string')
+      )
+        unclear.push(`${response.status} ${JSON.stringify(response.body).slice(0, 200)}`)
     }
     const health = await server.call('GET', '/global/health')
     check(health.status === 200, 'the server stopped serving while the disk was full')
@@ -81,18 +92,29 @@ const scenario: Scenario = {
     rmSync(filler)
     rmSync(filler + '.tail')
     const after = await server.call('POST', '/session', { title: 'after' })
-    check(after.status === 200, `writing did not resume once space returned: ${after.status} ${JSON.stringify(after.body)}`)
-    const reply = await server.call('POST', `/session/${stored[2]}/message`, { parts: [{ type: 'text', text: 'after' }] })
+    check(
+      after.status === 200,
+      `writing did not resume once space returned: ${after.status} ${JSON.stringify(after.body)}`,
+    )
+    const reply = await server.call('POST', `/session/${stored[2]}/message`, {
+      parts: [{ type: 'text', text: 'after' }],
+    })
     check(reply.status === 200, `prompting did not resume: ${reply.status} ${JSON.stringify(reply.body).slice(0, 300)}`)
-    for (const sessionID of stored) check((await server.call('GET', `/session/${sessionID}`)).status === 200, `${sessionID} lost`)
-    check((await server.call('GET', '/session/status')).body && JSON.stringify((await server.call('GET', '/session/status')).body) === '{}', 'a session stayed busy')
+    for (const sessionID of stored)
+      check((await server.call('GET', `/session/${sessionID}`)).status === 200, `${sessionID} lost`)
+    check(
+      (await server.call('GET', '/session/status')).body &&
+        JSON.stringify((await server.call('GET', '/session/status')).body) === '{}',
+      'a session stayed busy',
+    )
     await server.stop('SIGTERM')
     const db = new Database(join(dataDir, 'opencode-kernel.db'))
     const integrity = db.pragma('integrity_check', { simple: true })
     db.close()
     check(integrity === 'ok', `integrity_check: ${String(integrity)}`)
     const again = await p.start()
-    for (const sessionID of [...stored, after.body.id]) check((await again.call('GET', `/session/${sessionID}`)).status === 200, `${sessionID} lost after restart`)
+    for (const sessionID of [...stored, after.body.id])
+      check((await again.call('GET', `/session/${sessionID}`)).status === 200, `${sessionID} lost after restart`)
     await again.stop('SIGTERM')
     return {
       figures: {

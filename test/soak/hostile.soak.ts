@@ -10,8 +10,34 @@ import { check, pool, project, soakLlm, type Scenario } from './common.js'
 import { LONG_LIVED_ROUTES } from '../openapi.js'
 
 const SKIPPED = LONG_LIVED_ROUTES
-const NUMBERS = ['Infinity', '-Infinity', '%2BInfinity', '1e309', '-1e309', 'NaN', '1e308', '-1e308', '99999999999999999999999', '0x10', '1e-400', '', '1.5', '-0']
-const IDS = ['%00', '%25', '%2500', 'ses_%00', 'a%00b', '%25%32%65%25%32%65', '%2e%2e', '..%2F..%2F..%2Fetc%2Fpasswd', '%C0%AE%C0%AE', '%FF%FE']
+const NUMBERS = [
+  'Infinity',
+  '-Infinity',
+  '%2BInfinity',
+  '1e309',
+  '-1e309',
+  'NaN',
+  '1e308',
+  '-1e308',
+  '99999999999999999999999',
+  '0x10',
+  '1e-400',
+  '',
+  '1.5',
+  '-0',
+]
+const IDS = [
+  '%00',
+  '%25',
+  '%2500',
+  'ses_%00',
+  'a%00b',
+  '%25%32%65%25%32%65',
+  '%2e%2e',
+  '..%2F..%2F..%2Fetc%2Fpasswd',
+  '%C0%AE%C0%AE',
+  '%FF%FE',
+]
 
 type Parameter = { in: string; name: string; schema?: { type?: string } }
 type Operation = { parameters?: Parameter[] }
@@ -65,14 +91,23 @@ const scenario: Scenario = {
           } else {
             requests.push({ method, url: `${base}?${parameter.name}=${'q'.repeat(10_000)}` })
             requests.push({ method, url: `${base}?${parameter.name}=${encodeURIComponent('(['.repeat(5000))}` })
-            for (const value of ['%00', '%25', `..%2F..%2F..%2F..%2F..%2F..${encodeURIComponent(outside)}%2Fsecret.txt`, encodeURIComponent(join(outside, 'secret.txt'))]) {
+            for (const value of [
+              '%00',
+              '%25',
+              `..%2F..%2F..%2F..%2F..%2F..${encodeURIComponent(outside)}%2Fsecret.txt`,
+              encodeURIComponent(join(outside, 'secret.txt')),
+            ]) {
               requests.push({ method, url: `${base}?${parameter.name}=${value}` })
             }
           }
         }
-        if (path.includes('{')) for (const value of IDS) requests.push({ method, url: path.replace(/\{[^}]+\}/g, value) })
+        if (path.includes('{'))
+          for (const value of IDS) requests.push({ method, url: path.replace(/\{[^}]+\}/g, value) })
         if (method !== 'GET') {
-          for (const body of [{ path: join(outside, 'secret.txt'), filePath: join(outside, 'secret.txt') }, { limit: 1e309, count: -1e308, text: 'x'.repeat(10_000) }]) {
+          for (const body of [
+            { path: join(outside, 'secret.txt'), filePath: join(outside, 'secret.txt') },
+            { limit: 1e309, count: -1e308, text: 'x'.repeat(10_000) },
+          ]) {
             requests.push({ method, url: base, body })
           }
         }
@@ -84,10 +119,13 @@ const scenario: Scenario = {
     await pool(requests, 8, async (request) => {
       const response = await server.call(request.method, request.url, request.body).catch((error: Error) => {
         const cause = error.cause as { code?: string; message?: string } | undefined
-        throw new Error(`${request.method} ${request.url.slice(0, 120)} (${request.url.length} chars) got no answer: ${cause?.code ?? ''} ${cause?.message ?? error.message}`)
+        throw new Error(
+          `${request.method} ${request.url.slice(0, 120)} (${request.url.length} chars) got no answer: ${cause?.code ?? ''} ${cause?.message ?? error.message}`,
+        )
       })
       const text = typeof response.body === 'string' ? response.body : JSON.stringify(response.body ?? '')
-      if (response.status >= 500) fivexx.push(`${request.method} ${request.url.slice(0, 120)} → ${response.status} ${text.slice(0, 200)}`)
+      if (response.status >= 500)
+        fivexx.push(`${request.method} ${request.url.slice(0, 120)} → ${response.status} ${text.slice(0, 200)}`)
       if (text.includes(canary)) leaked++
     })
 
@@ -102,7 +140,10 @@ const scenario: Scenario = {
       'POST /session HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\nzzzz\r\n\r\n',
       'POST /session HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\nContent-Type: application/json\r\n\r\nZZ\r\n\r\n',
       'GET /session HTTP/1.1\r\nHost: localhost\r\nContent-Length: -1\r\n\r\n',
-      Buffer.concat([Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03]), randomBytes(500)]),
+      Buffer.concat([
+        Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03]),
+        randomBytes(500),
+      ]),
       'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n',
       `GET /${'a'.repeat(70_000)} HTTP/1.1\r\nHost: localhost\r\n\r\n`,
     ]

@@ -5,7 +5,10 @@ import { join } from 'node:path'
 import type { RecordedRequest, Turn } from '../llm/server.js'
 import { check, project, sleep, soakLlm, type Scenario } from './common.js'
 
-type Message = { info: { id: string; role: string; time: { completed?: number } }; parts: { id: string; type: string; state?: { status: string } }[] }
+type Message = {
+  info: { id: string; role: string; time: { completed?: number } }
+  parts: { id: string; type: string; state?: { status: string } }[]
+}
 
 /** Streams slowly; a prompt saying "tool" first calls bash (or write), then streams. */
 function answer(body: RecordedRequest['body']): Turn {
@@ -37,15 +40,25 @@ const scenario: Scenario = {
       // What the previous kill left: nothing running, nothing lost, nothing busy.
       if (cycle > 0) {
         const status = (await server.call('GET', '/session/status')).body
-        check(JSON.stringify(status) === '{}', `cycle ${cycle}: sessions still busy after restart: ${JSON.stringify(status)}`)
+        check(
+          JSON.stringify(status) === '{}',
+          `cycle ${cycle}: sessions still busy after restart: ${JSON.stringify(status)}`,
+        )
         for (const sessionID of sessions) {
           const messages = (await server.call('GET', `/session/${sessionID}/message`)).body as Message[]
           const ids = new Set(messages.flatMap((m) => [m.info.id, ...m.parts.map((part) => part.id)]))
-          for (const id of shown.get(sessionID) ?? []) check(ids.has(id), `cycle ${cycle}: ${id} of ${sessionID} was shown before the kill and is gone`)
+          for (const id of shown.get(sessionID) ?? [])
+            check(ids.has(id), `cycle ${cycle}: ${id} of ${sessionID} was shown before the kill and is gone`)
           for (const message of messages) {
-            check(message.info.role !== 'assistant' || message.info.time.completed, `cycle ${cycle}: message ${message.info.id} left incomplete`)
+            check(
+              message.info.role !== 'assistant' || message.info.time.completed,
+              `cycle ${cycle}: message ${message.info.id} left incomplete`,
+            )
             for (const part of message.parts) {
-              check(part.type !== 'tool' || (part.state?.status !== 'running' && part.state?.status !== 'pending'), `cycle ${cycle}: tool part ${part.id} left ${part.state?.status}`)
+              check(
+                part.type !== 'tool' || (part.state?.status !== 'running' && part.state?.status !== 'pending'),
+                `cycle ${cycle}: tool part ${part.id} left ${part.state?.status}`,
+              )
             }
           }
           checkedMessages += messages.length
@@ -63,7 +76,9 @@ const scenario: Scenario = {
       }
       for (const sessionID of sessions) {
         const text = Math.random() < 0.5 ? `use a tool, cycle ${cycle}` : `just talk, cycle ${cycle}`
-        const sent = await server.call('POST', `/session/${sessionID}/prompt_async`, { parts: [{ type: 'text', text }] })
+        const sent = await server.call('POST', `/session/${sessionID}/prompt_async`, {
+          parts: [{ type: 'text', text }],
+        })
         check(sent.status === 204, `cycle ${cycle}: prompt_async → ${sent.status} ${JSON.stringify(sent.body)}`)
       }
       await sleep(100 + Math.random() * 1500)

@@ -28,10 +28,14 @@ for (const file of files) {
     for (const [key, value] of Object.entries(result.figures ?? {})) process.stdout.write(`    ${key}: ${value}\n`)
   } catch (error) {
     failed++
-    process.stdout.write(`  FAILED (${((Date.now() - begin) / 1000).toFixed(1)} s): ${(error as Error).stack ?? error}\n`)
+    process.stdout.write(
+      `  FAILED (${((Date.now() - begin) / 1000).toFixed(1)} s): ${(error as Error).stack ?? error}\n`,
+    )
   } finally {
     await cleanup().catch((error: unknown) => process.stdout.write(`  cleanup failed: ${(error as Error).message}\n`))
   }
 }
-process.stdout.write(`\nsoak: ${files.length - failed} passed, ${failed} failed (${((Date.now() - started) / 1000).toFixed(0)} s)\n`)
+process.stdout.write(
+  `\nsoak: ${files.length - failed} passed, ${failed} failed (${((Date.now() - started) / 1000).toFixed(0)} s)\n`,
+)
 process.exit(failed ? 1 : 0)

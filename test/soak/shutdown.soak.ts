@@ -17,18 +17,37 @@ const scenario: Scenario = {
       for (const ending of ['abort', 'SIGTERM', 'SIGINT'] as const) {
         const marker = `soak-${randomBytes(4).toString('hex')}`
         // `sleep 30 & wait` too: a background child in the same group must end with it.
-        llm.script({ toolCalls: [{ name: 'bash', args: { command: `sleep 30 & sleep 31; echo ${marker}`, description: 'Sleeps' } }] })
+        llm.script({
+          toolCalls: [
+            { name: 'bash', args: { command: `sleep 30 & sleep 31; echo ${marker}`, description: 'Sleeps' } },
+          ],
+        })
         const server = await p.start()
         const session = (await server.call('POST', '/session', {})).body as { id: string }
         await server.call('POST', `/session/${session.id}/prompt_async`, { parts: [{ type: 'text', text: 'sleep' }] })
-        const shell = await waitFor(() => processesMatching(marker).find((ps) => ps.pid === ps.pgid), 30_000, 'the bash tool to start')
-        await waitFor(() => (processesMatching('sleep 31').some((ps) => ps.pgid === shell.pgid) ? true : undefined), 10_000, 'sleep to start')
+        const shell = await waitFor(
+          () => processesMatching(marker).find((ps) => ps.pid === ps.pgid),
+          30_000,
+          'the bash tool to start',
+        )
+        await waitFor(
+          () => (processesMatching('sleep 31').some((ps) => ps.pgid === shell.pgid) ? true : undefined),
+          10_000,
+          'sleep to start',
+        )
         if (ending === 'abort') {
           check((await server.call('POST', `/session/${session.id}/abort`)).status === 200, 'abort failed')
-          await waitFor(() => (groupAlive(shell.pgid) ? undefined : true), 5000, 'the group to end after abort').catch(() => undefined)
-          const messages = (await server.call('GET', `/session/${session.id}/message`)).body as { parts: { type: string; state?: { status: string; error?: string } }[] }[]
+          await waitFor(() => (groupAlive(shell.pgid) ? undefined : true), 5000, 'the group to end after abort').catch(
+            () => undefined,
+          )
+          const messages = (await server.call('GET', `/session/${session.id}/message`)).body as {
+            parts: { type: string; state?: { status: string; error?: string } }[]
+          }[]
           const tool = messages.flatMap((m) => m.parts).find((part) => part.type === 'tool')
-          check(tool?.state?.status === 'error' || tool?.state?.status === 'completed', `tool part after abort: ${JSON.stringify(tool?.state)}`)
+          check(
+            tool?.state?.status === 'error' || tool?.state?.status === 'completed',
+            `tool part after abort: ${JSON.stringify(tool?.state)}`,
+          )
           aborted++
           await server.stop('SIGTERM')
         } else {
@@ -37,13 +56,21 @@ const scenario: Scenario = {
           shutdowns++
         }
         // A killed orphan may take a moment to be reaped by init.
-        await waitFor(() => (groupAlive(shell.pgid) ? undefined : true), 3000, 'the group to be reaped').catch(() => undefined)
+        await waitFor(() => (groupAlive(shell.pgid) ? undefined : true), 3000, 'the group to be reaped').catch(
+          () => undefined,
+        )
         const left = processTable().filter((ps) => ps.pgid === shell.pgid)
         if (left.length) process.kill(-shell.pgid, 'SIGKILL')
         check(left.length === 0, `after ${ending}: left running: ${left.map((l) => `${l.pid} ${l.args}`).join('; ')}`)
       }
     }
-    return { figures: { 'aborts during bash': aborted, 'shutdowns (SIGTERM/SIGINT) during bash': shutdowns, 'processes left': 0 } }
+    return {
+      figures: {
+        'aborts during bash': aborted,
+        'shutdowns (SIGTERM/SIGINT) during bash': shutdowns,
+        'processes left': 0,
+      },
+    }
   },
 }
 export default scenario

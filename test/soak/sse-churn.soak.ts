@@ -56,7 +56,11 @@ const scenario: Scenario = {
     await sleep(300)
     const fdsBefore = openFds(pid)
     await pool(Array.from({ length: count }), 20, (_, i) => churn(port, i % 2 ? '/event' : '/global/event', i % 5))
-    const fdsAfter = await settle(() => openFds(pid), (n) => n <= fdsBefore + 2, 10_000)
+    const fdsAfter = await settle(
+      () => openFds(pid),
+      (n) => n <= fdsBefore + 2,
+      10_000,
+    )
     check(fdsAfter <= fdsBefore + 2, `file descriptors ${fdsBefore} → ${fdsAfter} after ${count} abrupt SSE clients`)
     const health = await server.call('GET', '/global/health')
     check(health.status === 200, 'the server stopped serving')
@@ -66,7 +70,11 @@ const scenario: Scenario = {
     const url = await listen(inProcess)
     const inPort = Number(new URL(url).port)
     await pool(Array.from({ length: count }), 20, (_, i) => churn(inPort, i % 2 ? '/event' : '/global/event', i % 5))
-    const streams = await settle(() => inProcess.streams.size, (n) => n === 0, 10_000)
+    const streams = await settle(
+      () => inProcess.streams.size,
+      (n) => n === 0,
+      10_000,
+    )
     check(streams === 0, `${streams} SSE subscribers left after ${count} abrupt clients`)
     return {
       figures: {

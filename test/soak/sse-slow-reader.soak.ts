@@ -17,14 +17,17 @@ const scenario: Scenario = {
     const server = await p.start()
     const pid = server.child.pid!
     const marker = `soak-${Date.now()}`
-    const publish = (i: number) => server.call('POST', '/tui/append-prompt', { text: `${marker} ${i} ${'x'.repeat(size)}` })
+    const publish = (i: number) =>
+      server.call('POST', '/tui/append-prompt', { text: `${marker} ${i} ${'x'.repeat(size)}` })
 
     const fast = [await openSse(`${server.url}/event`), await openSse(`${server.url}/global/event`)]
     // The slow reader reads the first frame, then nothing.
     let slowText = ''
     let slowEnded = false
     const slow = await new Promise<import('node:http').IncomingMessage>((resolve, reject) => {
-      request(`${server.url}/event`, { headers: { accept: 'text/event-stream' } }, resolve).on('error', reject).end()
+      request(`${server.url}/event`, { headers: { accept: 'text/event-stream' } }, resolve)
+        .on('error', reject)
+        .end()
     })
     slow.setEncoding('utf8')
     slow.once('data', (chunk: string) => {
@@ -40,14 +43,26 @@ const scenario: Scenario = {
     let peak = baseline
     const sampler = setInterval(() => (peak = Math.max(peak, rssMb(pid))), 100)
     const statuses = await pool(Array.from({ length: count }), 16, async (_, i) => (await publish(i)).status)
-    check(statuses.every((s) => s === 200), `publishing failed: ${statuses.filter((s) => s !== 200).length} non-200`)
+    check(
+      statuses.every((s) => s === 200),
+      `publishing failed: ${statuses.filter((s) => s !== 200).length} non-200`,
+    )
 
-    const isOurs = (data: any) => (data?.payload ?? data)?.type === 'tui.prompt.append' && String((data?.payload ?? data)?.properties?.text).startsWith(`${marker} `)
+    const isOurs = (data: any) =>
+      (data?.payload ?? data)?.type === 'tui.prompt.append' &&
+      String((data?.payload ?? data)?.properties?.text).startsWith(`${marker} `)
     const deadline = Date.now() + 60_000
-    while (fast.some((reader) => reader.frames.filter((f) => isOurs(f.data)).length < count + 200) && Date.now() < deadline) await sleep(200)
+    while (
+      fast.some((reader) => reader.frames.filter((f) => isOurs(f.data)).length < count + 200) &&
+      Date.now() < deadline
+    )
+      await sleep(200)
     clearInterval(sampler)
     const got = fast.map((reader) => reader.frames.filter((f) => isOurs(f.data)).length)
-    check(got.every((n) => n === count + 200), `fast subscribers got ${got.join(', ')} of ${count + 200} events`)
+    check(
+      got.every((n) => n === count + 200),
+      `fast subscribers got ${got.join(', ')} of ${count + 200} events`,
+    )
     const growth = peak - baseline
     check(growth < 60, `RSS grew ${growth.toFixed(1)} MB`)
 
@@ -64,7 +79,9 @@ const scenario: Scenario = {
 
     // Resuming from its cursor: the next events in order, or a resync when they are gone.
     const resumed = await openSse(`${server.url}/event`, { 'last-event-id': cursor }).catch((error: Error) => {
-      throw new Error(`resuming from ${cursor} failed: ${error.message}; server exit ${server.child.exitCode}; log: ${server.log().slice(-3000)}`)
+      throw new Error(
+        `resuming from ${cursor} failed: ${error.message}; server exit ${server.child.exitCode}; log: ${server.log().slice(-3000)}`,
+      )
     })
     const first = await resumed.next((f) => f.data?.type === 'server.resync.required' || isOurs(f.data), 10_000)
     const resync = first.data.type === 'server.resync.required'
@@ -78,7 +95,9 @@ const scenario: Scenario = {
         'RSS baseline / peak / growth (MB)': `${baseline.toFixed(1)} / ${peak.toFixed(1)} / ${growth.toFixed(1)}`,
         'events each fast subscriber got': got.join(', '),
         'events the paused reader got before the cut': received,
-        'resume from its cursor': resync ? `server.resync.required: ${first.data.properties.reason}` : `replay from id ${first.id}`,
+        'resume from its cursor': resync
+          ? `server.resync.required: ${first.data.properties.reason}`
+          : `replay from id ${first.id}`,
       },
     }
   },

@@ -8,11 +8,21 @@ import { startPostgres } from '../../pg.js'
 import { startServerProcess } from '../../server-process.js'
 
 /** Runs `opencode-kernel serve` until it exits (or prints its URL): exit code, stderr, how long it took. */
-async function serve(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stderr: string; stdout: string; ms: number }> {
+async function serve(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number | null; stderr: string; stdout: string; ms: number }> {
   const started = Date.now()
   const child = spawn(process.execPath, ['bin/opencode-kernel.js', 'serve', '--port', '0', ...args], {
     cwd: PACKAGE_ROOT,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, OPENCODE_KERNEL_DATA: tempDir(), XDG_CONFIG_HOME: tempDir(), LOG_LEVEL: 'error', ...env },
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      OPENCODE_KERNEL_DATA: tempDir(),
+      XDG_CONFIG_HOME: tempDir(),
+      LOG_LEVEL: 'error',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   const exited = once(child, 'exit')
@@ -42,7 +52,9 @@ describe('kernel: cluster start-up errors (command line)', () => {
     const result = await serve(['--database', 'nonsense'])
     expect(result.stdout).not.to.contain('listening on')
     expect(result.code).to.equal(1)
-    expect(result.stderr.trim()).to.equal('opencode-kernel: database must be postgres://user:password@host:port/name or sqlite:<file>, got "nonsense"')
+    expect(result.stderr.trim()).to.equal(
+      'opencode-kernel: database must be postgres://user:password@host:port/name or sqlite:<file>, got "nonsense"',
+    )
   })
 
   it('reads OPENCODE_KERNEL_DATABASE_URL like --database', async function () {
@@ -62,7 +74,9 @@ describe('kernel: cluster start-up errors (command line)', () => {
 
   it('exits with a clear line within seconds when nothing listens at the database address', async function () {
     this.timeout(30000)
-    const result = await serve(['--database', 'postgres://kernel:hunter2@127.0.0.1:1/opencode'], { OPENCODE_KERNEL_CLUSTER_SECRET: TEST_CLUSTER_SECRET })
+    const result = await serve(['--database', 'postgres://kernel:hunter2@127.0.0.1:1/opencode'], {
+      OPENCODE_KERNEL_CLUSTER_SECRET: TEST_CLUSTER_SECRET,
+    })
     expect(result.stdout).not.to.contain('listening on')
     expect(result.code).to.equal(1)
     expect(result.stderr).to.match(/^opencode-kernel: .*database/im)
@@ -90,7 +104,13 @@ describe('kernel: cluster start-up errors (command line)', () => {
       const client = new pg.Client({ connectionString: postgres.url() })
       await client.connect()
       try {
-        return Number((await client.query('SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1', [new URL(database).pathname.slice(1)])).rows[0].n)
+        return Number(
+          (
+            await client.query('SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1', [
+              new URL(database).pathname.slice(1),
+            ])
+          ).rows[0].n,
+        )
       } finally {
         await client.end()
       }
@@ -103,7 +123,9 @@ describe('kernel: cluster start-up errors (command line)', () => {
   it('exits with a clear line when the PostgreSQL server has no such database', async function () {
     this.timeout(60000)
     const postgres = await startPostgres()
-    const result = await serve(['--database', postgres.url('missing_database')], { OPENCODE_KERNEL_CLUSTER_SECRET: TEST_CLUSTER_SECRET })
+    const result = await serve(['--database', postgres.url('missing_database')], {
+      OPENCODE_KERNEL_CLUSTER_SECRET: TEST_CLUSTER_SECRET,
+    })
     expect(result.stdout).not.to.contain('listening on')
     expect(result.code).to.equal(1)
     expect(result.stderr).to.match(/^opencode-kernel: .*database/im)

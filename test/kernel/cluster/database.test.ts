@@ -23,9 +23,15 @@ describe('kernel: cluster database URL', () => {
   it('reads sqlite: with an absolute, a relative (to the data directory) or an in-memory file', () => {
     expect(parseDatabaseUrl('sqlite:/srv/kernel.db', DATA)).to.deep.equal({ kind: 'sqlite', file: '/srv/kernel.db' })
     expect(parseDatabaseUrl('sqlite:///srv/kernel.db', DATA)).to.deep.equal({ kind: 'sqlite', file: '/srv/kernel.db' })
-    expect(parseDatabaseUrl('sqlite:stores/kernel.db', DATA)).to.deep.equal({ kind: 'sqlite', file: '/var/lib/ok/stores/kernel.db' })
+    expect(parseDatabaseUrl('sqlite:stores/kernel.db', DATA)).to.deep.equal({
+      kind: 'sqlite',
+      file: '/var/lib/ok/stores/kernel.db',
+    })
     expect(parseDatabaseUrl('sqlite:../kernel.db', DATA)).to.deep.equal({ kind: 'sqlite', file: '/var/lib/kernel.db' })
-    expect(parseDatabaseUrl(' sqlite:kernel.db ', DATA)).to.deep.equal({ kind: 'sqlite', file: '/var/lib/ok/kernel.db' })
+    expect(parseDatabaseUrl(' sqlite:kernel.db ', DATA)).to.deep.equal({
+      kind: 'sqlite',
+      file: '/var/lib/ok/kernel.db',
+    })
     expect(parseDatabaseUrl('sqlite::memory:', DATA)).to.deep.equal({ kind: 'sqlite', file: ':memory:' })
   })
 
@@ -58,7 +64,9 @@ describe('kernel: cluster database URL', () => {
   })
 
   it('never repeats a password in its messages', () => {
-    expect(failure('postgres://kernel:hunter2@db:notaport/x').message).to.equal('database URL is not a valid URL: postgres://kernel:***@db:notaport/x')
+    expect(failure('postgres://kernel:hunter2@db:notaport/x').message).to.equal(
+      'database URL is not a valid URL: postgres://kernel:***@db:notaport/x',
+    )
     expect(failure('mysql://kernel:hunter2@db/x').message).not.to.contain('hunter2')
     expect(redact('postgres://kernel:hunter2@db:5432/x')).to.equal('postgres://kernel:***@db:5432/x')
     expect(redact('postgres://kernel@db/x')).to.equal('postgres://kernel@db/x')

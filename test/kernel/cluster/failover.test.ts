@@ -16,24 +16,39 @@ describe('cluster: sessions across nodes', function () {
     const { llm, q } = await scriptedProject({ permission: { read: { '*': 'ask' } } }, { 'notes.txt': 'one\ntwo\n' })
     const nodes = []
     for (const id of ['node-a', 'node-b']) {
-      const server = await startServer({ database: url, clusterSecret: SECRET, nodeId: id, leaseTtlMs: 1500, cwd: tempDir('ok-cwd-'), only: PLUGINS })
+      const server = await startServer({
+        database: url,
+        clusterSecret: SECRET,
+        nodeId: id,
+        leaseTtlMs: 1500,
+        cwd: tempDir('ok-cwd-'),
+        only: PLUGINS,
+      })
       nodes.push(await listen(server))
     }
     const [a, b] = nodes as [string, string]
 
     const session = (await request(a, 'POST', `/session${q}`, {})).body
     llm.script({ toolCalls: [{ name: 'read', args: { filePath: 'notes.txt' } }] }, { text: 'Read it.' })
-    const reply = request(a, 'POST', `/session/${session.id}/message${q}`, { parts: [{ type: 'text', text: 'read notes' }] })
+    const reply = request(a, 'POST', `/session/${session.id}/message${q}`, {
+      parts: [{ type: 'text', text: 'read notes' }],
+    })
     let last: unknown
-    const asked = await waitFor(async () => {
-      const listed = await request(b, 'GET', `/api/session/${session.id}/permission`)
-      last = listed
-      return listed.body?.data?.[0]
-    }, 10_000, 'the request to be listed on B').catch((error: Error) => {
+    const asked = await waitFor(
+      async () => {
+        const listed = await request(b, 'GET', `/api/session/${session.id}/permission`)
+        last = listed
+        return listed.body?.data?.[0]
+      },
+      10_000,
+      'the request to be listed on B',
+    ).catch((error: Error) => {
       throw new Error(`${error.message}: last ${JSON.stringify(last)}`)
     })
     expect(asked.id).to.match(/^per/)
-    const answer = await request(b, 'POST', `/api/session/${session.id}/permission/${asked.id}/reply`, { reply: 'once' })
+    const answer = await request(b, 'POST', `/api/session/${session.id}/permission/${asked.id}/reply`, {
+      reply: 'once',
+    })
     expect(answer.status).to.equal(204)
     const done = await reply
     expect(done.status).to.equal(200)
@@ -48,33 +63,57 @@ describe('cluster: sessions across nodes', function () {
       cwd: tempDir('ok-cwd-'),
       dataDir: tempDir('ok-data-'),
       configHome: tempDir('ok-config-'),
-      env: { OPENCODE_KERNEL_DATABASE_URL: url, OPENCODE_KERNEL_CLUSTER_SECRET: SECRET, OPENCODE_KERNEL_NODE_ID: 'node-a', OPENCODE_KERNEL_LEASE_TTL_MS: String(OWNER_TTL_MS) },
+      env: {
+        OPENCODE_KERNEL_DATABASE_URL: url,
+        OPENCODE_KERNEL_CLUSTER_SECRET: SECRET,
+        OPENCODE_KERNEL_NODE_ID: 'node-a',
+        OPENCODE_KERNEL_LEASE_TTL_MS: String(OWNER_TTL_MS),
+      },
     })
     onCleanup(() => a.stop('SIGKILL'))
-    const b = await startServer({ database: url, clusterSecret: SECRET, nodeId: 'node-b', leaseTtlMs: 1500, cwd: tempDir('ok-cwd-'), only: PLUGINS })
+    const b = await startServer({
+      database: url,
+      clusterSecret: SECRET,
+      nodeId: 'node-b',
+      leaseTtlMs: 1500,
+      cwd: tempDir('ok-cwd-'),
+      only: PLUGINS,
+    })
     const bBase = await listen(b)
 
     const session = (await a.call('POST', `/session${q}`, {})).body
     expect(session.id).to.match(/^ses/)
     // The prompt goes to B, which forwards it to A; the model streams a little, then hangs.
     llm.script({ text: ['Half ', 'an ', 'answer ', 'never ', 'ends'], hang: true })
-    const pending = request(bBase, 'POST', `/session/${session.id}/message${q}`, { parts: [{ type: 'text', text: 'first question' }] }).catch((error: Error) => error)
+    const pending = request(bBase, 'POST', `/session/${session.id}/message${q}`, {
+      parts: [{ type: 'text', text: 'first question' }],
+    }).catch((error: Error) => error)
     await llm.untilRequests(1, 20_000)
     expect(b.kernel.instances.has(repo)).to.equal(false)
     // The streamed text reaches PostgreSQL (throttled part writes), then the owner dies.
-    await waitFor(() => {
-      const row = b.kernel.storage.db.prepare("SELECT data FROM part WHERE session_id = ? AND data LIKE '%Half%'").get(session.id)
-      return row === undefined ? undefined : true
-    }, 10_000, 'the streamed part to replicate to B')
+    await waitFor(
+      () => {
+        const row = b.kernel.storage.db
+          .prepare("SELECT data FROM part WHERE session_id = ? AND data LIKE '%Half%'")
+          .get(session.id)
+        return row === undefined ? undefined : true
+      },
+      10_000,
+      'the streamed part to replicate to B',
+    )
     expect(await a.stop('SIGKILL')).to.equal('SIGKILL')
     const killed = Date.now()
     await pending
 
     // B takes the lease once A's expires; the instance boots there and recovers the turn.
-    const messages = await waitFor(async () => {
-      const answer = await request(bBase, 'GET', `/session/${session.id}/message${q}`)
-      return answer.status === 200 ? answer.body : undefined
-    }, OWNER_TTL_MS + 5000, 'B to serve the session')
+    const messages = await waitFor(
+      async () => {
+        const answer = await request(bBase, 'GET', `/session/${session.id}/message${q}`)
+        return answer.status === 200 ? answer.body : undefined
+      },
+      OWNER_TTL_MS + 5000,
+      'B to serve the session',
+    )
     expect(Date.now() - killed).to.be.below(OWNER_TTL_MS + 2000 + 1000)
     expect(messages.map((message: any) => message.info.role)).to.deep.equal(['user', 'assistant'])
     const interrupted = messages[1]
@@ -83,8 +122,15 @@ describe('cluster: sessions across nodes', function () {
     expect((await request(bBase, 'GET', '/global/health')).body.node.instances).to.deep.equal([repo])
 
     llm.script({ text: 'Answered on B' })
-    const second = await request(bBase, 'POST', `/session/${session.id}/message${q}`, { parts: [{ type: 'text', text: 'second question' }] })
+    const second = await request(bBase, 'POST', `/session/${session.id}/message${q}`, {
+      parts: [{ type: 'text', text: 'second question' }],
+    })
     expect(second.status).to.equal(200)
-    expect(second.body.parts.filter((part: any) => part.type === 'text').map((part: any) => part.text).join('')).to.equal('Answered on B')
+    expect(
+      second.body.parts
+        .filter((part: any) => part.type === 'text')
+        .map((part: any) => part.text)
+        .join(''),
+    ).to.equal('Answered on B')
   })
 })

@@ -51,12 +51,24 @@ describe('cluster: forwarding to the node that runs an instance', function () {
     expect((await b.call('DELETE', `/pty/${created.body.id}${q}`)).body).to.equal(true)
 
     const [healthA, healthB] = [await a.health(), await b.health()]
-    expect(healthA.node).to.deep.equal({ id: 'node-a', url: a.base, backend: 'postgres', instances: [repo], database: 'reachable' })
-    expect(healthB.node).to.deep.equal({ id: 'node-b', url: b.base, backend: 'postgres', instances: [], database: 'reachable' })
+    expect(healthA.node).to.deep.equal({
+      id: 'node-a',
+      url: a.base,
+      backend: 'postgres',
+      instances: [repo],
+      database: 'reachable',
+    })
+    expect(healthB.node).to.deep.equal({
+      id: 'node-b',
+      url: b.base,
+      backend: 'postgres',
+      instances: [],
+      database: 'reachable',
+    })
     expect(healthA.healthy).to.equal(true)
   })
 
-  it('tells the owner which directory a request that named none meant (the forwarding node\'s cwd)', async () => {
+  it("tells the owner which directory a request that named none meant (the forwarding node's cwd)", async () => {
     const url = await database()
     const repo = gitRepo()
     const a = await node(url, 'node-a')
@@ -106,7 +118,9 @@ describe('cluster: forwarding to the node that runs an instance', function () {
     expect((await terminal.closed).code).to.equal(1000)
     expect((await v2.closed).code).to.equal(1000)
     // An unknown terminal: the owner's refusal reaches the caller.
-    const refused = await connect(b.base, 'pty_missing', { directory: repo }).catch((error: { status: number }) => error)
+    const refused = await connect(b.base, 'pty_missing', { directory: repo }).catch(
+      (error: { status: number }) => error,
+    )
     expect((refused as { status: number }).status).to.equal(404)
   })
 
@@ -118,14 +132,20 @@ describe('cluster: forwarding to the node that runs an instance', function () {
     const repo = gitRepo()
     const session = (await a.call('POST', `/session?directory=${encodeURIComponent(repo)}`, {})).body
     // B learns of the session through its replica, not by running the instance.
-    await until(() => b.server.kernel.storage.db.prepare('SELECT id FROM session WHERE id = ?').get(session.id) !== undefined, 5000, 'the session to reach B')
+    await until(
+      () => b.server.kernel.storage.db.prepare('SELECT id FROM session WHERE id = ?').get(session.id) !== undefined,
+      5000,
+      'the session to reach B',
+    )
 
     const listed = await b.call('GET', `/api/session/${session.id}/question`)
     expect(listed.status).to.equal(200)
     expect(listed.body).to.deep.equal({ data: [] })
     expect(b.server.kernel.instances.has(repo)).to.equal(false)
     // A's answer (no such question), which it could only give with the body B re-sent.
-    const replied = await b.call('POST', `/api/session/${session.id}/question/que_missing/reply`, { answers: [['yes']] })
+    const replied = await b.call('POST', `/api/session/${session.id}/question/que_missing/reply`, {
+      answers: [['yes']],
+    })
     expect(replied.status).to.equal(404)
     expect(replied.body._tag).to.equal('QuestionNotFoundError')
     expect(b.server.kernel.instances.has(repo)).to.equal(false)
@@ -151,11 +171,15 @@ describe('cluster: forwarding to the node that runs an instance', function () {
     // Used up on the owner; a made-up one is refused by the owner; without any, B refuses.
     const attempts: Record<string, string>[] = [{ ticket: token.body.ticket }, { ticket: 'made-up' }, {}]
     for (const query of attempts) {
-      const refused = await connect(b.base, id, { directory: repo, ...query }).catch((error: { status: number }) => error)
+      const refused = await connect(b.base, id, { directory: repo, ...query }).catch(
+        (error: { status: number }) => error,
+      )
       expect((refused as { status: number }).status, JSON.stringify(query)).to.equal(401)
     }
     // On the owner itself a ticket it does not know is refused too (nowhere to defer it to).
-    const onOwner = await connect(a.base, id, { directory: repo, ticket: 'made-up' }).catch((error: { status: number }) => error)
+    const onOwner = await connect(a.base, id, { directory: repo, ticket: 'made-up' }).catch(
+      (error: { status: number }) => error,
+    )
     expect((onOwner as { status: number }).status).to.equal(401)
     // B itself is not refused by the owner after those failures.
     expect((await b.call('GET', `/pty${q}`, undefined, auth)).status).to.equal(200)
@@ -166,13 +190,19 @@ describe('cluster: forwarding to the node that runs an instance', function () {
     const a = await node(url, 'node-a')
     const repo = gitRepo()
     const q = `?directory=${encodeURIComponent(repo)}`
-    const wrong = await a.call('GET', `/path${q}`, undefined, { 'x-opencode-kernel-forwarded': 'node-x', 'x-opencode-kernel-secret': 'not-the-secret' })
+    const wrong = await a.call('GET', `/path${q}`, undefined, {
+      'x-opencode-kernel-forwarded': 'node-x',
+      'x-opencode-kernel-secret': 'not-the-secret',
+    })
     expect(wrong.status).to.equal(403)
     expect(wrong.body.name).to.equal('ForbiddenError')
     const missing = await a.call('GET', `/path${q}`, undefined, { 'x-opencode-kernel-forwarded': 'node-x' })
     expect(missing.status).to.equal(403)
     expect(a.server.kernel.instances.has(repo)).to.equal(false)
-    const right = await a.call('GET', `/path${q}`, undefined, { 'x-opencode-kernel-forwarded': 'node-x', 'x-opencode-kernel-secret': SECRET })
+    const right = await a.call('GET', `/path${q}`, undefined, {
+      'x-opencode-kernel-forwarded': 'node-x',
+      'x-opencode-kernel-secret': SECRET,
+    })
     expect(right.status).to.equal(200)
   })
 
@@ -183,7 +213,10 @@ describe('cluster: forwarding to the node that runs an instance', function () {
     const repo = gitRepo()
     const q = `?directory=${encodeURIComponent(repo)}`
     await b.call('GET', `/path${q}`)
-    const answer = await a.call('GET', `/path${q}`, undefined, { 'x-opencode-kernel-forwarded': 'node-x', 'x-opencode-kernel-secret': SECRET })
+    const answer = await a.call('GET', `/path${q}`, undefined, {
+      'x-opencode-kernel-forwarded': 'node-x',
+      'x-opencode-kernel-secret': SECRET,
+    })
     expect(answer.status).to.equal(503)
     expect(answer.body.name).to.equal('InstanceUnavailableError')
     expect(answer.body.data.message).to.include('node-b')

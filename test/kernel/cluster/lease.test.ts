@@ -24,7 +24,11 @@ describe('cluster: instance leases', function () {
     expect(await leaseRows(url)).to.deep.equal([])
     const started = Date.now()
     // B still thinks A runs it; A does not answer, the lease is free: B runs it, the body unread so far.
-    const created = await b.call('POST', `/pty${q}`, { command: 'bash', args: ['--noprofile', '--norc'], title: 'on b' })
+    const created = await b.call('POST', `/pty${q}`, {
+      command: 'bash',
+      args: ['--noprofile', '--norc'],
+      title: 'on b',
+    })
     expect(created.status).to.equal(200)
     expect(created.body.title).to.equal('on b')
     expect(Date.now() - started).to.be.below(TTL_MS)
@@ -45,7 +49,10 @@ describe('cluster: instance leases', function () {
     expect(await leaseRows(url)).to.deep.equal([{ directory: repo, node_id: 'node-a', node_url: a.base }])
     expect(a.server.kernel.instances.has(repo)).to.equal(true)
 
-    await sql(url, `UPDATE kernel_lease SET node_id = 'node-z', node_url = 'http://127.0.0.1:9', expires_at = expires_at + 600000`)
+    await sql(
+      url,
+      `UPDATE kernel_lease SET node_id = 'node-z', node_url = 'http://127.0.0.1:9', expires_at = expires_at + 600000`,
+    )
     await until(() => !a.server.kernel.instances.has(repo), TTL_MS * 2, 'A to stop the instance it lost')
     expect((await a.health()).node.instances).to.deep.equal([])
     // node-z does not answer: 503 with Retry-After, nothing booted here.
@@ -59,7 +66,14 @@ describe('cluster: instance leases', function () {
 
   it('renews the leases of a server used before it listens (in-process requests)', async () => {
     const url = await database()
-    const server = await startServer({ database: url, clusterSecret: SECRET, nodeId: 'node-quiet', leaseTtlMs: TTL_MS, only: ['core'], cwd: tempDir('ok-cwd-') })
+    const server = await startServer({
+      database: url,
+      clusterSecret: SECRET,
+      nodeId: 'node-quiet',
+      leaseTtlMs: TTL_MS,
+      only: ['core'],
+      cwd: tempDir('ok-cwd-'),
+    })
     const repo = gitRepo()
     expect((await server.app.inject({ url: `/path?directory=${encodeURIComponent(repo)}` })).statusCode).to.equal(200)
     await new Promise((resolve) => setTimeout(resolve, TTL_MS * 2))
@@ -74,7 +88,11 @@ describe('cluster: instance leases', function () {
     await a.call('GET', `/path?directory=${encodeURIComponent(repo)}`)
     expect((await a.call('POST', `/instance/dispose?directory=${encodeURIComponent(repo)}`)).status).to.equal(200)
     expect(await leaseRows(url)).to.have.length(1)
-    await waitFor(async () => ((await leaseRows(url)).length === 0 ? true : undefined), TTL_MS * 3, 'the idle lease to go back')
+    await waitFor(
+      async () => ((await leaseRows(url)).length === 0 ? true : undefined),
+      TTL_MS * 3,
+      'the idle lease to go back',
+    )
     expect((await a.health()).node.instances).to.deep.equal([])
   })
 
@@ -108,7 +126,12 @@ describe('cluster: instance leases', function () {
       dataDir: tempDir('ok-data-'),
       configHome: tempDir('ok-config-'),
       // A longer lease than the others', so the request right after the kill surely falls inside it;
-      env: { OPENCODE_KERNEL_DATABASE_URL: url, OPENCODE_KERNEL_CLUSTER_SECRET: SECRET, OPENCODE_KERNEL_NODE_ID: 'node-a', OPENCODE_KERNEL_LEASE_TTL_MS: String(KILLED_TTL_MS) },
+      env: {
+        OPENCODE_KERNEL_DATABASE_URL: url,
+        OPENCODE_KERNEL_CLUSTER_SECRET: SECRET,
+        OPENCODE_KERNEL_NODE_ID: 'node-a',
+        OPENCODE_KERNEL_LEASE_TTL_MS: String(KILLED_TTL_MS),
+      },
     })
     onCleanup(() => a.stop('SIGKILL'))
     expect((await a.call('GET', `/path${q}`)).status).to.equal(200)
@@ -129,7 +152,11 @@ describe('cluster: instance leases', function () {
     expect(posted.status).to.equal(503)
     expect(posted.body.name).to.equal('InstanceUnavailableError')
     expect(b.server.kernel.instances.has(repo)).to.equal(false)
-    const served = await waitFor(async () => ((await b.call('GET', `/path${q}`)).status === 200 ? true : undefined), KILLED_TTL_MS + 2000, 'B to take the instance over')
+    const served = await waitFor(
+      async () => ((await b.call('GET', `/path${q}`)).status === 200 ? true : undefined),
+      KILLED_TTL_MS + 2000,
+      'B to take the instance over',
+    )
     expect(served).to.equal(true)
     expect(Date.now() - killed).to.be.below(KILLED_TTL_MS + 2000)
     expect((await b.health()).node.instances).to.deep.equal([repo])
@@ -141,7 +168,11 @@ describe('cluster: instance leases', function () {
       cwd: tempDir('ok-cwd-'),
       dataDir: tempDir('ok-data-'),
       configHome: tempDir('ok-config-'),
-      env: { OPENCODE_KERNEL_DATABASE_URL: url, OPENCODE_KERNEL_CLUSTER_SECRET: SECRET, OPENCODE_KERNEL_NODE_ID: 'node-a' },
+      env: {
+        OPENCODE_KERNEL_DATABASE_URL: url,
+        OPENCODE_KERNEL_CLUSTER_SECRET: SECRET,
+        OPENCODE_KERNEL_NODE_ID: 'node-a',
+      },
     })
     onCleanup(() => a.stop('SIGKILL'))
     expect((await a.call('GET', '/global/health')).status).to.equal(200)
@@ -149,7 +180,10 @@ describe('cluster: instance leases', function () {
     // As if the node had been cut off while other nodes wrote and the log was pruned past it.
     await sql(url, "INSERT INTO kernel_pruned (log, upto) VALUES ('change', 1000000)")
     await sql(url, "SELECT setval('kernel_change_id_seq', 1000001)")
-    await sql(url, `INSERT INTO kernel_change (node, time, events_upto, changes) VALUES ('node-z', 0, 0, '{"changes":[],"tables":[]}')`)
+    await sql(
+      url,
+      `INSERT INTO kernel_change (node, time, events_upto, changes) VALUES ('node-z', 0, 0, '{"changes":[],"tables":[]}')`,
+    )
     await sql(url, "SELECT pg_notify('opencode_kernel', 'node-z')")
     // A graceful shutdown (exit 0), which nothing else in this test asks for.
     expect(await exited).to.equal(0)
@@ -159,19 +193,23 @@ describe('cluster: instance leases', function () {
     const url = await database()
     const a = await node(url, 'node-a', { only: ['core', 'agent', 'provider', 'session', 'permission'] })
     const [x, y] = [gitRepo(), gitRepo()]
-    const sessionIn = async (directory: string) => (await a.call('POST', `/session?directory=${encodeURIComponent(directory)}`, {})).body.id as string
+    const sessionIn = async (directory: string) =>
+      (await a.call('POST', `/session?directory=${encodeURIComponent(directory)}`, {})).body.id as string
     const [inX, inY] = [await sessionIn(x), await sessionIn(y)]
     // Turns a crash interrupted: an assistant message still being written, in each directory.
     const db = a.server.kernel.storage.db
     const unfinished = (sessionID: string, id: string) =>
-      db.prepare('INSERT INTO message (id, session_id, active, data) VALUES (?, ?, 1, ?)').run(id, sessionID, JSON.stringify({ id, sessionID, role: 'assistant', time: { created: Date.now() } }))
+      db
+        .prepare('INSERT INTO message (id, session_id, active, data) VALUES (?, ?, 1, ?)')
+        .run(id, sessionID, JSON.stringify({ id, sessionID, role: 'assistant', time: { created: Date.now() } }))
     unfinished(inX, 'msg_x_unfinished')
     unfinished(inY, 'msg_y_unfinished')
     await a.server.kernel.instances.dispose(x)
     await a.server.kernel.instances.dispose(y)
 
     await a.call('GET', `/path?directory=${encodeURIComponent(x)}`)
-    const message = (id: string) => JSON.parse((db.prepare('SELECT data FROM message WHERE id = ?').get(id) as { data: string }).data)
+    const message = (id: string) =>
+      JSON.parse((db.prepare('SELECT data FROM message WHERE id = ?').get(id) as { data: string }).data)
     expect(message('msg_x_unfinished').error?.name).to.equal('MessageAbortedError')
     expect(message('msg_x_unfinished').time.completed).to.be.a('number')
     // Y has not booted again: its turn is not this node's to judge yet.
@@ -182,10 +220,19 @@ describe('cluster: instance leases', function () {
     const repo = gitRepo()
     // SQLite whatever backend the run uses: this is about the SQLite backend.
     const dataDir = tempDir('ok-data-')
-    const server = await startServer({ only: ['core'], cwd: tempDir('ok-cwd-'), dataDir, database: `sqlite:${dataDir}/opencode-kernel.db` })
+    const server = await startServer({
+      only: ['core'],
+      cwd: tempDir('ok-cwd-'),
+      dataDir,
+      database: `sqlite:${dataDir}/opencode-kernel.db`,
+    })
     const base = await listen(server)
     await request(base, 'GET', `/path?directory=${encodeURIComponent(repo)}`)
     const health = (await request(base, 'GET', '/global/health')).body
-    expect(health).to.deep.equal({ healthy: true, version: server.kernel.version, node: { id: `pid_${process.pid}`, url: base, backend: 'sqlite', instances: [repo] } })
+    expect(health).to.deep.equal({
+      healthy: true,
+      version: server.kernel.version,
+      node: { id: `pid_${process.pid}`, url: base, backend: 'sqlite', instances: [repo] },
+    })
   })
 })

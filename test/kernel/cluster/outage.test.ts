@@ -27,7 +27,9 @@ describe('kernel: cluster, the database going away', function () {
     writeScriptedConfig(repo, llm.url)
     const server = await startServer({ cwd: repo, database: await pg.createDatabase(), clusterSecret: SECRET })
     const url = await listen(server)
-    const session = (await (await fetch(`${url}/session`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" })).json()) as { id: string }
+    const session = (await (
+      await fetch(`${url}/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })
+    ).json()) as { id: string }
     const events = await openSse(`${url}/event`)
     await events.next((frame) => frame.data.type === 'server.connected')
 
@@ -69,17 +71,25 @@ describe('kernel: cluster, the database going away', function () {
     }
     await events.next((frame) => frame.data.type === 'session.idle', 30_000)
     // Every delta reached the client that stayed connected, once and in order.
-    const deltas = events.frames.filter((frame) => frame.data.type === 'message.part.delta').map((frame) => frame.data.properties.delta)
+    const deltas = events.frames
+      .filter((frame) => frame.data.type === 'message.part.delta')
+      .map((frame) => frame.data.properties.delta)
     expect(deltas.join('')).to.equal(words.join(''))
     const ids = events.frames.map((frame) => Number(frame.id))
     expect(ids.every((id, i) => i === 0 || id >= ids[i - 1]!)).to.equal(true)
     // What was written during the outage reached the database: a fresh server on it sees the reply.
     const messages = (await (await fetch(`${url}/session/${session.id}/message`)).json()) as any[]
-    expect(messages.at(-1).parts.find((part: { type: string }) => part.type === 'text').text).to.equal(words.join('').trimEnd())
+    expect(messages.at(-1).parts.find((part: { type: string }) => part.type === 'text').text).to.equal(
+      words.join('').trimEnd(),
+    )
     await server.kernel.cluster!.replica.flush()
     const fresh = await startServer({ cwd: repo, database: server.kernel.cluster!.db.url, clusterSecret: SECRET })
-    expect(fresh.kernel.storage.db.prepare('SELECT count(*) AS n FROM message WHERE session_id = ?').get(session.id)).to.deep.equal({ n: 2 })
-    const stored = fresh.kernel.storage.db.prepare("SELECT data FROM part WHERE session_id = ? AND json_extract(data, '$.type') = 'text'").all(session.id) as { data: string }[]
+    expect(
+      fresh.kernel.storage.db.prepare('SELECT count(*) AS n FROM message WHERE session_id = ?').get(session.id),
+    ).to.deep.equal({ n: 2 })
+    const stored = fresh.kernel.storage.db
+      .prepare("SELECT data FROM part WHERE session_id = ? AND json_extract(data, '$.type') = 'text'")
+      .all(session.id) as { data: string }[]
     expect(stored.map((row) => JSON.parse(row.data).text)).to.include(words.join('').trimEnd())
     events.close()
 

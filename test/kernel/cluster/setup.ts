@@ -13,8 +13,17 @@ export const TTL_MS = 1500
 export interface Node {
   server: TestServer
   base: string
-  call(method: string, path: string, payload?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Headers }>
-  health(): Promise<{ healthy: true; version: string; node: { id: string; url?: string; backend: string; instances: string[] } }>
+  call(
+    method: string,
+    path: string,
+    payload?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; body: any; headers: Headers }>
+  health(): Promise<{
+    healthy: true
+    version: string
+    node: { id: string; url?: string; backend: string; instances: string[] }
+  }>
 }
 
 let postgres: TestPostgres | undefined
@@ -52,7 +61,13 @@ export async function sql(url: string, text: string, params: unknown[] = []): Pr
   }
 }
 
-export async function request(base: string, method: string, path: string, payload?: unknown, headers: Record<string, string> = {}) {
+export async function request(
+  base: string,
+  method: string,
+  path: string,
+  payload?: unknown,
+  headers: Record<string, string> = {},
+) {
   const response = await fetch(new URL(path, base), {
     method,
     headers: { ...(payload === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
@@ -63,8 +78,20 @@ export async function request(base: string, method: string, path: string, payloa
 }
 
 /** A cluster node on `url` with node id `id`. */
-export async function node(url: string, id: string, options: { only?: string[]; cwd?: string; password?: string } = {}): Promise<Node> {
-  const server = await startServer({ database: url, clusterSecret: SECRET, nodeId: id, leaseTtlMs: TTL_MS, cwd: options.cwd ?? tempDir('ok-cwd-'), only: options.only ?? ['core', 'pty'], password: options.password })
+export async function node(
+  url: string,
+  id: string,
+  options: { only?: string[]; cwd?: string; password?: string } = {},
+): Promise<Node> {
+  const server = await startServer({
+    database: url,
+    clusterSecret: SECRET,
+    nodeId: id,
+    leaseTtlMs: TTL_MS,
+    cwd: options.cwd ?? tempDir('ok-cwd-'),
+    only: options.only ?? ['core', 'pty'],
+    password: options.password,
+  })
   const base = await listen(server)
   return {
     server,

@@ -26,7 +26,9 @@ describe('plugin: agent (agents)', () => {
 
   it('lists the built-in agents with their modes, hidden helpers included', async () => {
     const list = await agents(gitRepo())
-    const modes = Object.fromEntries(list.map((agent) => [agent.name, [agent.mode, agent.hidden ?? false, agent.native]]))
+    const modes = Object.fromEntries(
+      list.map((agent) => [agent.name, [agent.mode, agent.hidden ?? false, agent.native]]),
+    )
     expect(modes).to.deep.equal({
       build: ['primary', false, true],
       plan: ['primary', false, true],
@@ -37,7 +39,8 @@ describe('plugin: agent (agents)', () => {
       compaction: ['primary', true, true],
     })
     expect(list[0]!.name).to.equal('build')
-    for (const name of ['title', 'summary', 'compaction', 'explore']) expect(find(list, name).prompt).to.be.a('string').and.not.equal('')
+    for (const name of ['title', 'summary', 'compaction', 'explore'])
+      expect(find(list, name).prompt).to.be.a('string').and.not.equal('')
     expect(find(list, 'title').prompt).to.match(/50 characters/)
     for (const agent of list) expect(agent.options).to.deep.equal({})
   })
@@ -66,12 +69,14 @@ describe('plugin: agent (agents)', () => {
     expect(decide(plan, 'read', 'src/a.ts')).to.equal('allow')
 
     const explore = find(list, 'explore').permission
-    for (const tool of ['edit', 'write', 'apply_patch', 'todowrite', 'task']) expect(decide(explore, tool), tool).to.equal('deny')
+    for (const tool of ['edit', 'write', 'apply_patch', 'todowrite', 'task'])
+      expect(decide(explore, tool), tool).to.equal('deny')
     for (const tool of ['read', 'grep', 'glob', 'list']) expect(decide(explore, tool), tool).to.equal('allow')
     expect(decide(explore, 'external_directory', '/elsewhere')).to.equal('ask')
 
     expect(decide(find(list, 'general').permission, 'todowrite')).to.equal('deny')
-    for (const name of ['title', 'summary', 'compaction']) expect(decide(find(list, name).permission, 'read'), name).to.equal('deny')
+    for (const name of ['title', 'summary', 'compaction'])
+      expect(decide(find(list, name).permission, 'read'), name).to.equal('deny')
   })
 
   it('overrides a built-in field by field from config and applies the rules in order', async () => {
@@ -83,7 +88,9 @@ describe('plugin: agent (agents)', () => {
     })
     const build = find(await agents(repo), 'build')
     expect(build.temperature).to.equal(0.7)
-    expect(build.description).to.be.a('string').and.match(/default agent/)
+    expect(build.description)
+      .to.be.a('string')
+      .and.match(/default agent/)
     expect(build.native).to.equal(true)
     // Built-in defaults, build's own, the user's permission, then the agent's own config.
     expect(triples(build.permission).slice(-6)).to.deep.equal([
@@ -179,7 +186,9 @@ permission:
   it('adds agents from config agent and the deprecated mode key', async () => {
     const repo = writeFiles(gitRepo(), {
       'opencode.json': JSON.stringify({
-        agent: { docs: { description: 'Writes docs', prompt: 'Write docs.', model: 'openai/gpt-5', permission: 'ask' } },
+        agent: {
+          docs: { description: 'Writes docs', prompt: 'Write docs.', model: 'openai/gpt-5', permission: 'ask' },
+        },
         mode: { legacy: { prompt: 'Old style' } },
       }),
     })
@@ -270,13 +279,17 @@ permission:
   })
 
   it('names the field of the wrong type, in markdown and in config', async () => {
-    const repo = writeFiles(gitRepo(), { '.opencode/agent/hot.md': markdown('description: x\nmode: subagent\ntemperature: hot', 'x') })
+    const repo = writeFiles(gitRepo(), {
+      '.opencode/agent/hot.md': markdown('description: x\nmode: subagent\ntemperature: hot', 'x'),
+    })
     const body = (await server.app.inject({ url: `/agent?directory=${repo}` })).json()
     expect(body.name).to.equal('ConfigInvalidError')
     expect(body.data).to.include({ path: join(repo, '.opencode/agent/hot.md'), line: 4 })
     expect(body.data.message).to.contain('temperature: must be a number')
 
-    const other = writeFiles(gitRepo(), { 'opencode.json': '{\n  "agent": {\n    "build": { "mode": "sometimes" }\n  }\n}\n' })
+    const other = writeFiles(gitRepo(), {
+      'opencode.json': '{\n  "agent": {\n    "build": { "mode": "sometimes" }\n  }\n}\n',
+    })
     const config = (await server.app.inject({ url: `/agent?directory=${other}` })).json()
     expect(config.name).to.equal('ConfigInvalidError')
     expect(config.data).to.include({ path: join(other, 'opencode.json'), line: 3 })

@@ -25,7 +25,12 @@ describe('plugin: agent (commands)', () => {
   }
 
   it('hints at the placeholders a template uses: numbered in order, then $ARGUMENTS', () => {
-    expect(commandHints('Fix $2 in $1, then $10 and $1 again; notes: $ARGUMENTS')).to.deep.equal(['$1', '$2', '$10', '$ARGUMENTS'])
+    expect(commandHints('Fix $2 in $1, then $10 and $1 again; notes: $ARGUMENTS')).to.deep.equal([
+      '$1',
+      '$2',
+      '$10',
+      '$ARGUMENTS',
+    ])
     expect(commandHints('Just $ARGUMENTS')).to.deep.equal(['$ARGUMENTS'])
     expect(commandHints('No placeholders, !`git status` and @README.md')).to.deep.equal([])
   })
@@ -47,10 +52,19 @@ describe('plugin: agent (commands)', () => {
     const repo = writeFiles(gitRepo(), {
       'opencode.json': JSON.stringify({
         command: {
-          deploy: { template: 'Deploy $1 to $2', description: 'Deploy something', agent: 'build', model: 'openai/gpt-5', subtask: false },
+          deploy: {
+            template: 'Deploy $1 to $2',
+            description: 'Deploy something',
+            agent: 'build',
+            model: 'openai/gpt-5',
+            subtask: false,
+          },
         },
       }),
-      '.opencode/command/hello.md': markdown('description: Say hello\nagent: plan\nmodel: anthropic/claude\nsubtask: true', 'Hello $2 and $1: $ARGUMENTS !`date` @README.md\n'),
+      '.opencode/command/hello.md': markdown(
+        'description: Say hello\nagent: plan\nmodel: anthropic/claude\nsubtask: true',
+        'Hello $2 and $1: $ARGUMENTS !`date` @README.md\n',
+      ),
       '.opencode/commands/group/nested.md': markdown('description: nested', 'Nested $ARGUMENTS'),
       '.opencode/command/plain.md': 'No frontmatter at all $1\n',
     })
@@ -81,7 +95,9 @@ describe('plugin: agent (commands)', () => {
 
   it('lets a user command replace a built-in in place, markdown merging over config', async () => {
     const repo = writeFiles(gitRepo(), {
-      'opencode.json': JSON.stringify({ command: { review: { template: 'Config review', agent: 'plan', description: 'from config' } } }),
+      'opencode.json': JSON.stringify({
+        command: { review: { template: 'Config review', agent: 'plan', description: 'from config' } },
+      }),
       '.opencode/command/review.md': markdown('description: my review', 'My review of $ARGUMENTS'),
     })
     const list = await commands(repo)
@@ -97,14 +113,19 @@ describe('plugin: agent (commands)', () => {
 
   it('reads commands from the global config directory', async () => {
     const own = await startServer({ only: ['core', 'agent'] })
-    writeFiles(join(own.configHome, 'opencode'), { 'command/everywhere.md': markdown('description: global', 'Global $1') })
+    writeFiles(join(own.configHome, 'opencode'), {
+      'command/everywhere.md': markdown('description: global', 'Global $1'),
+    })
     const list: CommandInfo[] = (await own.app.inject({ url: `/command?directory=${gitRepo()}` })).json()
     expect(find(list, 'everywhere')).to.include({ description: 'global', template: 'Global $1' })
   })
 
   it('offers skills as commands after the others, unless a command has the name', async () => {
     const repo = writeFiles(gitRepo(), {
-      '.opencode/skill/lint-fix/SKILL.md': markdown('name: lint-fix\ndescription: Fixes lint errors', 'Run the linter.\n'),
+      '.opencode/skill/lint-fix/SKILL.md': markdown(
+        'name: lint-fix\ndescription: Fixes lint errors',
+        'Run the linter.\n',
+      ),
       '.opencode/skill/init/SKILL.md': markdown('name: init\ndescription: clashes with the built-in', 'x'),
     })
     const list = await commands(repo)
@@ -118,13 +139,17 @@ describe('plugin: agent (commands)', () => {
   })
 
   it('answers ConfigInvalidError for a malformed command file or a config command without template', async () => {
-    const repo = writeFiles(gitRepo(), { '.opencode/command/bad.md': markdown('description: x\nsubtask: sometimes', 'x') })
+    const repo = writeFiles(gitRepo(), {
+      '.opencode/command/bad.md': markdown('description: x\nsubtask: sometimes', 'x'),
+    })
     const bad = (await server.app.inject({ url: `/command?directory=${repo}` })).json()
     expect(bad.name).to.equal('ConfigInvalidError')
     expect(bad.data).to.include({ path: join(repo, '.opencode/command/bad.md'), line: 3 })
     expect(bad.data.message).to.contain('subtask: must be true or false')
 
-    const other = writeFiles(gitRepo(), { 'opencode.json': JSON.stringify({ command: { empty: { description: 'no template' } } }) })
+    const other = writeFiles(gitRepo(), {
+      'opencode.json': JSON.stringify({ command: { empty: { description: 'no template' } } }),
+    })
     const missing = (await server.app.inject({ url: `/command?directory=${other}` })).json()
     expect(missing.name).to.equal('ConfigInvalidError')
     expect(missing.data.path).to.equal(join(other, 'opencode.json'))

@@ -19,13 +19,23 @@ export function markdown(frontmatter: string, body = ''): string {
 }
 
 function wildcard(pattern: string): RegExp {
-  return new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`)
+  return new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+  )
 }
 
 /** The action the last matching rule gives, as the permission service will evaluate it. */
-export function decide(rules: readonly PermissionRule[], permission: string, pattern = '*'): PermissionAction | undefined {
+export function decide(
+  rules: readonly PermissionRule[],
+  permission: string,
+  pattern = '*',
+): PermissionAction | undefined {
   let action: PermissionAction | undefined
-  for (const rule of rules) if (wildcard(rule.permission).test(permission) && wildcard(rule.pattern).test(pattern)) action = rule.action
+  for (const rule of rules)
+    if (wildcard(rule.permission).test(permission) && wildcard(rule.pattern).test(pattern)) action = rule.action
   return action
 }
 

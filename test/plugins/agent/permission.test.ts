@@ -1,5 +1,12 @@
 import { expect } from 'chai'
-import { agentRules, expandHome, flattenPermission, mergePermission, permissionConfigProblem, permissionFromTools } from '../../../plugins/agent/permission.js'
+import {
+  agentRules,
+  expandHome,
+  flattenPermission,
+  mergePermission,
+  permissionConfigProblem,
+  permissionFromTools,
+} from '../../../plugins/agent/permission.js'
 import { triples } from './fixtures.js'
 
 describe('plugin: agent (permission rules)', () => {
@@ -11,7 +18,14 @@ describe('plugin: agent (permission rules)', () => {
   })
 
   it('flattens permissions and pattern objects in config order, expanding ~ and $HOME', () => {
-    const rules = flattenPermission({ edit: 'deny', bash: { '*': 'ask', 'git *': 'allow' }, external_directory: { '~/notes/*': 'allow', '$HOME': 'deny', '~': 'ask' } }, home)
+    const rules = flattenPermission(
+      {
+        edit: 'deny',
+        bash: { '*': 'ask', 'git *': 'allow' },
+        external_directory: { '~/notes/*': 'allow', $HOME: 'deny', '~': 'ask' },
+      },
+      home,
+    )
     expect(triples(rules)).to.deep.equal([
       ['edit', '*', 'deny'],
       ['bash', '*', 'ask'],
@@ -24,11 +38,18 @@ describe('plugin: agent (permission rules)', () => {
   })
 
   it('turns tools switches into permissions, edit tools sharing one', () => {
-    expect(permissionFromTools({ write: false, patch: false, bash: true, webfetch: false })).to.deep.equal({ edit: 'deny', bash: 'allow', webfetch: 'deny' })
+    expect(permissionFromTools({ write: false, patch: false, bash: true, webfetch: false })).to.deep.equal({
+      edit: 'deny',
+      bash: 'allow',
+      webfetch: 'deny',
+    })
   })
 
   it('merges configs key by key and pattern by pattern; a bare action replaces everything', () => {
-    expect(mergePermission({ bash: { '*': 'ask' }, edit: 'allow' }, { bash: { 'git *': 'allow' } })).to.deep.equal({ bash: { '*': 'ask', 'git *': 'allow' }, edit: 'allow' })
+    expect(mergePermission({ bash: { '*': 'ask' }, edit: 'allow' }, { bash: { 'git *': 'allow' } })).to.deep.equal({
+      bash: { '*': 'ask', 'git *': 'allow' },
+      edit: 'allow',
+    })
     expect(mergePermission({ bash: 'ask' }, 'deny')).to.equal('deny')
     expect(mergePermission('deny', { bash: 'ask' })).to.deep.equal({ bash: 'ask' })
   })

@@ -17,11 +17,16 @@ describe('plugin: agent (skills)', () => {
     return response.json()
   }
 
-  const skill = (name: string, description: string, body = `# ${name}\n`) => markdown(`name: ${name}\ndescription: ${description}`, body)
+  const skill = (name: string, description: string, body = `# ${name}\n`) =>
+    markdown(`name: ${name}\ndescription: ${description}`, body)
 
   it('finds SKILL.md files in the project and answers name, description, location and content', async () => {
     const repo = writeFiles(gitRepo(), {
-      '.opencode/skill/release-notes/SKILL.md': skill('release-notes', 'Writes release notes', '\n# Release notes\nUse the changelog.\n'),
+      '.opencode/skill/release-notes/SKILL.md': skill(
+        'release-notes',
+        'Writes release notes',
+        '\n# Release notes\nUse the changelog.\n',
+      ),
       '.opencode/skills/db-migrate/SKILL.md': skill('db-migrate', 'Runs database migrations'),
       '.claude/skills/from-claude/SKILL.md': skill('from-claude', 'Shared with Claude Code'),
     })
@@ -49,7 +54,9 @@ describe('plugin: agent (skills)', () => {
     expect(inWeb).to.include.members(['global-one', 'global-two', 'at-root', 'in-web'])
     expect((await skills(repo, own)).map((item) => item.name)).to.not.include('in-web')
     const instance = await own.kernel.instances.get(repo)
-    expect((await own.app.skills.get(instance, 'global-one'))?.location).to.equal(join(own.configHome, 'opencode/skill/global-one/SKILL.md'))
+    expect((await own.app.skills.get(instance, 'global-one'))?.location).to.equal(
+      join(own.configHome, 'opencode/skill/global-one/SKILL.md'),
+    )
     expect(await own.app.skills.get(instance, 'nope')).to.equal(undefined)
   })
 
@@ -89,7 +96,9 @@ describe('plugin: agent (skills)', () => {
 
   it('lets agents read inside skill folders without asking', async () => {
     const own = await startServer({ only: ['core', 'agent'] })
-    writeFiles(join(own.configHome, 'opencode'), { 'skill/outside/SKILL.md': skill('outside', 'Lives outside the project') })
+    writeFiles(join(own.configHome, 'opencode'), {
+      'skill/outside/SKILL.md': skill('outside', 'Lives outside the project'),
+    })
     const repo = gitRepo()
     const agents: AgentInfo[] = (await own.app.inject({ url: `/agent?directory=${repo}` })).json()
     const build = agents.find((agent) => agent.name === 'build')!

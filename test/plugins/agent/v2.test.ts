@@ -13,13 +13,25 @@ describe('agent: v2 routes', () => {
     repo = realpathSync(
       gitRepo({
         'opencode.json': JSON.stringify({
-          agent: { reviewer: { description: 'Reviews code', mode: 'subagent', prompt: 'Be strict.', model: 'acme/m1', temperature: 0.2, steps: 3 } },
+          agent: {
+            reviewer: {
+              description: 'Reviews code',
+              mode: 'subagent',
+              prompt: 'Be strict.',
+              model: 'acme/m1',
+              temperature: 0.2,
+              steps: 3,
+            },
+          },
           command: { hello: { template: 'Say hello to $1', description: 'Greets', model: 'acme/m2', subtask: true } },
         }),
       }),
     )
     mkdirSync(join(repo, '.opencode', 'skill', 'tidy'), { recursive: true })
-    writeFileSync(join(repo, '.opencode', 'skill', 'tidy', 'SKILL.md'), '---\nname: tidy\ndescription: Tidies up\n---\nTidy the code.\n')
+    writeFileSync(
+      join(repo, '.opencode', 'skill', 'tidy', 'SKILL.md'),
+      '---\nname: tidy\ndescription: Tidies up\n---\nTidy the code.\n',
+    )
     server = await startServer({ cwd: repo })
     client = createOpencodeClient({ baseUrl: await listen(server) })
   })
@@ -32,7 +44,13 @@ describe('agent: v2 routes', () => {
     const ids = data!.data.map((agent) => agent.id)
     expect(ids).to.include.members(['build', 'plan', 'general', 'reviewer'])
     const reviewer = data!.data.find((agent) => agent.id === 'reviewer')!
-    expect(reviewer).to.deep.include({ mode: 'subagent', system: 'Be strict.', description: 'Reviews code', hidden: false, steps: 3 })
+    expect(reviewer).to.deep.include({
+      mode: 'subagent',
+      system: 'Be strict.',
+      description: 'Reviews code',
+      hidden: false,
+      steps: 3,
+    })
     expect(reviewer.model).to.deep.equal({ id: 'm1', providerID: 'acme' })
     expect(reviewer.request.body).to.deep.include({ temperature: 0.2 })
     expect(reviewer.permissions.length).to.be.greaterThan(0)
@@ -43,7 +61,13 @@ describe('agent: v2 routes', () => {
     const { data } = await client.v2.command.list({ location: { directory: repo } }, { throwOnError: true })
     expectMatchesReference('GET', '/api/command', 200, data)
     const hello = data!.data.find((command) => command.name === 'hello')!
-    expect(hello).to.deep.equal({ name: 'hello', template: 'Say hello to $1', description: 'Greets', model: { providerID: 'acme', id: 'm2' }, subtask: true })
+    expect(hello).to.deep.equal({
+      name: 'hello',
+      template: 'Say hello to $1',
+      description: 'Greets',
+      model: { providerID: 'acme', id: 'm2' },
+      subtask: true,
+    })
     expect(data!.data.map((command) => command.name)).to.include('init')
   })
 

@@ -24,9 +24,12 @@ function write(path: string, text: string): string {
 describe('plugin: config', () => {
   afterEach(cleanup)
 
-  it('answers the merged config on GET /config/config and on OpenCode\'s GET /config', async () => {
+  it("answers the merged config on GET /config/config and on OpenCode's GET /config", async () => {
     const project = tempDir()
-    write(join(project, 'opencode.json'), JSON.stringify({ model: 'anthropic/claude', username: 'ada', custom_key: { kept: true } }))
+    write(
+      join(project, 'opencode.json'),
+      JSON.stringify({ model: 'anthropic/claude', username: 'ada', custom_key: { kept: true } }),
+    )
     const server = await startServer({ only: ['core', 'config'], cwd: project })
     const seed = await server.app.inject({ url: '/config/config' })
     expect(seed.statusCode).to.equal(200)
@@ -38,10 +41,19 @@ describe('plugin: config', () => {
     const repo = gitRepo()
     const sub = join(repo, 'packages', 'app')
     const custom = join(tempDir(), 'custom.json')
-    write(custom, JSON.stringify({ username: 'custom', model: 'c/m', small_model: 'c', theme: 'c', default_agent: 'custom' }))
-    write(join(repo, 'opencode.json'), JSON.stringify({ username: 'root', model: 'r/m', small_model: 'r', theme: 'root', plugin: ['root-plugin'] }))
+    write(
+      custom,
+      JSON.stringify({ username: 'custom', model: 'c/m', small_model: 'c', theme: 'c', default_agent: 'custom' }),
+    )
+    write(
+      join(repo, 'opencode.json'),
+      JSON.stringify({ username: 'root', model: 'r/m', small_model: 'r', theme: 'root', plugin: ['root-plugin'] }),
+    )
     write(join(sub, 'opencode.jsonc'), '{ "username": "sub", "model": "s/m", "small_model": "sub" }')
-    write(join(repo, '.opencode', 'opencode.json'), JSON.stringify({ username: 'root-dot', model: 'root-dot/m', layout: 'auto' }))
+    write(
+      join(repo, '.opencode', 'opencode.json'),
+      JSON.stringify({ username: 'root-dot', model: 'root-dot/m', layout: 'auto' }),
+    )
     write(join(sub, '.opencode', 'opencode.json'), JSON.stringify({ username: 'sub-dot', model: 'sub-dot/m' }))
     const server = await startServer({
       only: ['core', 'config'],
@@ -50,7 +62,15 @@ describe('plugin: config', () => {
     })
     write(
       join(server.configHome, 'opencode', 'opencode.json'),
-      JSON.stringify({ username: 'global', model: 'g/m', small_model: 'g', theme: 'g', default_agent: 'g', share: 'manual', plugin: ['global-plugin'] }),
+      JSON.stringify({
+        username: 'global',
+        model: 'g/m',
+        small_model: 'g',
+        theme: 'g',
+        default_agent: 'g',
+        share: 'manual',
+        plugin: ['global-plugin'],
+      }),
     )
     const config = (await server.app.inject({ url: `/config?directory=${sub}` })).json()
     expect(config).to.deep.equal({
@@ -100,7 +120,10 @@ describe('plugin: config', () => {
 
   it('answers ConfigInvalidError at the line of a value the schema refuses', async () => {
     const project = tempDir()
-    const file = write(join(project, 'opencode.jsonc'), '{\n  // sharing\n  "share": "sometimes",\n  "username": "x"\n}\n')
+    const file = write(
+      join(project, 'opencode.jsonc'),
+      '{\n  // sharing\n  "share": "sometimes",\n  "username": "x"\n}\n',
+    )
     const server = await startServer({ only: ['core', 'config'], cwd: project })
     const response = await server.app.inject({ url: '/config' })
     expect(response.statusCode).to.equal(400)
@@ -126,7 +149,11 @@ describe('plugin: config', () => {
     const response = await server.app.inject({
       method: 'PATCH',
       url: '/config/config',
-      payload: { username: 'ada', agent: { build: { temperature: 0.1 } }, mcp: { docs: { type: 'remote', url: 'https://example.com/mcp' } } },
+      payload: {
+        username: 'ada',
+        agent: { build: { temperature: 0.1 } },
+        mcp: { docs: { type: 'remote', url: 'https://example.com/mcp' } },
+      },
     })
     expect(response.statusCode).to.equal(200)
     const expected = {
@@ -139,7 +166,7 @@ describe('plugin: config', () => {
     expect(response.json()).to.deep.equal(expected)
     expect(await published).to.deep.equal(expected)
     const text = readFileSync(file, 'utf8')
-    expect(text).to.include("    // The team's model; do not change without asking.\n    \"model\": \"anthropic/claude\",")
+    expect(text).to.include('    // The team\'s model; do not change without asking.\n    "model": "anthropic/claude",')
     expect(text).to.include('"custom_key": { "kept": true }, // not OpenCode\'s')
     expect(text).to.include('    "username": "ada"')
     expect(readdirSync(project)).to.deep.equal(['opencode.jsonc'])
@@ -149,7 +176,11 @@ describe('plugin: config', () => {
   it("PATCH on OpenCode's path creates opencode.json in a project that has none", async () => {
     const project = tempDir()
     const server = await startServer({ only: ['core', 'config'], cwd: project })
-    const response = await server.app.inject({ method: 'PATCH', url: `/config?directory=${project}`, payload: { username: 'new' } })
+    const response = await server.app.inject({
+      method: 'PATCH',
+      url: `/config?directory=${project}`,
+      payload: { username: 'new' },
+    })
     expect(response.statusCode).to.equal(200)
     expect(JSON.parse(readFileSync(join(project, 'opencode.json'), 'utf8'))).to.deep.equal({ username: 'new' })
     expect((await server.app.inject({ url: `/config?directory=${project}` })).json()).to.deep.equal({ username: 'new' })
@@ -164,7 +195,10 @@ describe('plugin: config', () => {
     expect((await server.app.inject({ url: `/config?directory=${repo}` })).json()).to.deep.equal({ username: 'root' })
     await server.app.inject({ method: 'PATCH', url: `/config?directory=${sub}`, payload: { theme: 'dark' } })
     expect(JSON.parse(readFileSync(file, 'utf8'))).to.deep.equal({ username: 'root', theme: 'dark' })
-    expect((await server.app.inject({ url: `/config?directory=${repo}` })).json()).to.deep.equal({ username: 'root', theme: 'dark' })
+    expect((await server.app.inject({ url: `/config?directory=${repo}` })).json()).to.deep.equal({
+      username: 'root',
+      theme: 'dark',
+    })
   })
 
   it('refuses an invalid PATCH with 400 and leaves the file byte for byte unchanged', async () => {
@@ -221,27 +255,47 @@ describe('plugin: config', () => {
   it('GET and PATCH /global/config read and edit the global file; every instance sees the change', async () => {
     const project = tempDir()
     const server = await startServer({ only: ['core', 'config'], cwd: project })
-    const file = write(join(server.configHome, 'opencode', 'opencode.jsonc'), '{\n  // global\n  "theme": "light",\n}\n')
+    const file = write(
+      join(server.configHome, 'opencode', 'opencode.jsonc'),
+      '{\n  // global\n  "theme": "light",\n}\n',
+    )
     write(join(project, 'opencode.json'), '{"username": "local"}')
     expect((await server.app.inject({ url: '/global/config' })).json()).to.deep.equal({ theme: 'light' })
     expect((await server.app.inject({ url: '/config' })).json()).to.deep.equal({ theme: 'light', username: 'local' })
 
     const published = nextConfigUpdated(server, 'global')
-    const response = await server.app.inject({ method: 'PATCH', url: '/global/config', payload: { theme: 'dark', autoupdate: 'notify' } })
+    const response = await server.app.inject({
+      method: 'PATCH',
+      url: '/global/config',
+      payload: { theme: 'dark', autoupdate: 'notify' },
+    })
     expect(response.statusCode).to.equal(200)
     expect(response.json()).to.deep.equal({ theme: 'dark', autoupdate: 'notify' })
     expect(await published).to.deep.equal({ theme: 'dark', autoupdate: 'notify' })
     expect(readFileSync(file, 'utf8')).to.include('// global')
-    expect((await server.app.inject({ url: '/config' })).json()).to.deep.equal({ theme: 'dark', autoupdate: 'notify', username: 'local' })
+    expect((await server.app.inject({ url: '/config' })).json()).to.deep.equal({
+      theme: 'dark',
+      autoupdate: 'notify',
+      username: 'local',
+    })
 
-    const bad = await server.app.inject({ method: 'PATCH', url: '/global/config', payload: { autoupdate: 'sometimes' } })
+    const bad = await server.app.inject({
+      method: 'PATCH',
+      url: '/global/config',
+      payload: { autoupdate: 'sometimes' },
+    })
     expect(bad.statusCode).to.equal(400)
-    expect((await server.app.inject({ url: '/global/config' })).json()).to.deep.equal({ theme: 'dark', autoupdate: 'notify' })
+    expect((await server.app.inject({ url: '/global/config' })).json()).to.deep.equal({
+      theme: 'dark',
+      autoupdate: 'notify',
+    })
   })
 
   it('PATCH /global/config creates opencode.json in the global config directory when there is none', async () => {
     const server = await startServer({ only: ['core', 'config'] })
     await server.app.inject({ method: 'PATCH', url: '/global/config', payload: { username: 'first' } })
-    expect(JSON.parse(readFileSync(join(server.configHome, 'opencode', 'opencode.json'), 'utf8'))).to.deep.equal({ username: 'first' })
+    expect(JSON.parse(readFileSync(join(server.configHome, 'opencode', 'opencode.json'), 'utf8'))).to.deep.equal({
+      username: 'first',
+    })
   })
 })

@@ -26,8 +26,18 @@ describe('config: v2 references', () => {
     expectMatchesReference('GET', '/api/reference', 200, data)
     expect(data!.data).to.deep.equal([
       { name: 'docs', path: join(repo, 'docs'), source: { type: 'local', path: 'docs' } },
-      { name: 'spec', path: '/srv/spec', description: 'The spec', hidden: true, source: { type: 'local', path: '/srv/spec', description: 'The spec', hidden: true } },
-      { name: 'sdk', path: join(server.dataDir, 'repos', 'github.com', 'acme', 'sdk@dev'), source: { type: 'git', repository: 'https://github.com/acme/sdk.git', branch: 'dev' } },
+      {
+        name: 'spec',
+        path: '/srv/spec',
+        description: 'The spec',
+        hidden: true,
+        source: { type: 'local', path: '/srv/spec', description: 'The spec', hidden: true },
+      },
+      {
+        name: 'sdk',
+        path: join(server.dataDir, 'repos', 'github.com', 'acme', 'sdk@dev'),
+        source: { type: 'git', repository: 'https://github.com/acme/sdk.git', branch: 'dev' },
+      },
     ])
   })
 })

@@ -27,12 +27,16 @@ describe('plugin: core (console and upgrade)', () => {
     const body = response.json()
     expect(body).to.include({ _tag: 'BadRequest', name: 'BadRequest' })
     expect(body.data.message).to.match(/No OpenCode console account/)
-    const invalid = await server.app.inject({ method: 'POST', url: `/experimental/console/switch?directory=${tempDir()}`, payload: { orgID: 'org_1' } })
+    const invalid = await server.app.inject({
+      method: 'POST',
+      url: `/experimental/console/switch?directory=${tempDir()}`,
+      payload: { orgID: 'org_1' },
+    })
     expect(invalid.statusCode).to.equal(400)
     expect(invalid.json().data.message).to.match(/accountID/)
   })
 
-  it('does not upgrade itself: answers how to upgrade with npm, in OpenCode\'s result shape', async () => {
+  it("does not upgrade itself: answers how to upgrade with npm, in OpenCode's result shape", async () => {
     const response = await server.app.inject({ method: 'POST', url: '/global/upgrade', payload: { target: '1.2.3' } })
     expect(response.statusCode).to.equal(400)
     const body = response.json()
@@ -42,9 +46,15 @@ describe('plugin: core (console and upgrade)', () => {
     expectMatchesReference('POST', '/global/upgrade', 200, result)
     expect(result.success).to.equal(false)
     expect({ name, data }).to.deep.equal({ name: 'UpgradeUnavailableError', data: { message: result.error } })
-    expect(body.error).to.include(`opencode-kernel ${KERNEL_VERSION} is installed with npm`).and.include('npm install -g opencode-kernel@1.2.3')
-    const odd = (await server.app.inject({ method: 'POST', url: '/global/upgrade', payload: { target: '$(rm -rf /)' } })).json()
+    expect(body.error)
+      .to.include(`opencode-kernel ${KERNEL_VERSION} is installed with npm`)
+      .and.include('npm install -g opencode-kernel@1.2.3')
+    const odd = (
+      await server.app.inject({ method: 'POST', url: '/global/upgrade', payload: { target: '$(rm -rf /)' } })
+    ).json()
     expect(odd.error).to.include('opencode-kernel@latest')
-    expect((await server.app.inject({ method: 'POST', url: '/global/upgrade', payload: {} })).json().name).to.equal('BadRequest')
+    expect((await server.app.inject({ method: 'POST', url: '/global/upgrade', payload: {} })).json().name).to.equal(
+      'BadRequest',
+    )
   })
 })

@@ -13,14 +13,21 @@ describe('plugin: core', () => {
     const response = await server.app.inject({ url: '/global/health' })
     const cluster = server.kernel.cluster
     // The run's backend: a cluster node on PostgreSQL, or this process on SQLite.
-    const node = cluster ? { id: cluster.nodeId, backend: 'postgres', instances: [], database: 'reachable' } : { id: `pid_${process.pid}`, backend: 'sqlite', instances: [] }
+    const node = cluster
+      ? { id: cluster.nodeId, backend: 'postgres', instances: [], database: 'reachable' }
+      : { id: `pid_${process.pid}`, backend: 'sqlite', instances: [] }
     expect(response.json()).to.deep.equal({ healthy: true, version: KERNEL_VERSION, node })
   })
 
   it('answers the start-up questions of OpenCode clients: capabilities, console (workspaces: plugin workspace)', async () => {
     const directory = tempDir()
-    expect((await server.app.inject({ url: `/experimental/capabilities?directory=${directory}` })).json()).to.deep.equal({ backgroundSubagents: true })
-    expect((await server.app.inject({ url: `/experimental/console?directory=${directory}` })).json()).to.deep.equal({ consoleManagedProviders: [], switchableOrgCount: 0 })
+    expect(
+      (await server.app.inject({ url: `/experimental/capabilities?directory=${directory}` })).json(),
+    ).to.deep.equal({ backgroundSubagents: true })
+    expect((await server.app.inject({ url: `/experimental/console?directory=${directory}` })).json()).to.deep.equal({
+      consoleManagedProviders: [],
+      switchableOrgCount: 0,
+    })
   })
 
   it('GET /path answers home, state, config, worktree and directory', async () => {
@@ -32,10 +39,18 @@ describe('plugin: core', () => {
   })
 
   it('POST /log writes a valid entry and rejects an unknown level', async () => {
-    const ok = await server.app.inject({ method: 'POST', url: '/log', payload: { service: 'tui', level: 'warn', message: 'hello', extra: { a: 1 } } })
+    const ok = await server.app.inject({
+      method: 'POST',
+      url: '/log',
+      payload: { service: 'tui', level: 'warn', message: 'hello', extra: { a: 1 } },
+    })
     expect(ok.statusCode).to.equal(200)
     expect(ok.json()).to.equal(true)
-    const bad = await server.app.inject({ method: 'POST', url: '/log', payload: { service: 'tui', level: 'fatal', message: 'x' } })
+    const bad = await server.app.inject({
+      method: 'POST',
+      url: '/log',
+      payload: { service: 'tui', level: 'fatal', message: 'x' },
+    })
     expect(bad.statusCode).to.equal(400)
   })
 })

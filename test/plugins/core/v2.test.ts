@@ -30,7 +30,9 @@ describe('core: v2 meta routes', () => {
     expect(fromQuery).to.deep.equal({ directory: other, project: { id: 'global', directory: '/' } })
     expectMatchesReference('GET', '/api/location', 200, fromQuery)
 
-    const fromHeader = (await createOpencodeClient({ baseUrl, directory: other }).v2.location.get(undefined, { throwOnError: true })).data
+    const fromHeader = (
+      await createOpencodeClient({ baseUrl, directory: other }).v2.location.get(undefined, { throwOnError: true })
+    ).data
     expect(fromHeader?.directory).to.equal(other)
 
     const fromCwd = (await client.v2.location.get(undefined, { throwOnError: true })).data!

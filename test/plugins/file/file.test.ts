@@ -158,7 +158,11 @@ describe('plugin: file', () => {
       expect((await get(repo, '/find/file?query=brandnew')).body).to.deep.equal([])
       writeFileSync(join(repo, 'brandnew.ts'), '')
       const instance = await server.kernel.instances.get(repo)
-      server.kernel.publish(instance, { type: 'file.edited', properties: Type.Object({ file: Type.String() }) }, { file: join(repo, 'brandnew.ts') })
+      server.kernel.publish(
+        instance,
+        { type: 'file.edited', properties: Type.Object({ file: Type.String() }) },
+        { file: join(repo, 'brandnew.ts') },
+      )
       expect((await get(repo, '/find/file?query=brandnew')).body).to.deep.equal(['brandnew.ts'])
     })
   })
@@ -184,7 +188,13 @@ describe('plugin: file', () => {
         ['old.txt', 'file', false],
         ['README.md', 'file', false],
       ])
-      expect(body[0]).to.deep.equal({ name: 'docs', path: 'docs', absolute: join(repo, 'docs'), type: 'directory', ignored: false })
+      expect(body[0]).to.deep.equal({
+        name: 'docs',
+        path: 'docs',
+        absolute: join(repo, 'docs'),
+        type: 'directory',
+        ignored: false,
+      })
       const src = (await get(repo, '/file?path=src')).body
       expect(src.map((node: any) => node.path)).to.deep.equal(['src/app.ts', 'src/café.ts', 'src/util.ts'])
       expect((await get(repo, '/file?path=.')).body).to.deep.equal(body)
@@ -197,13 +207,20 @@ describe('plugin: file', () => {
       const nodes = (await get(repo, '/file?path=')).body
       expect(nodes.find((node: any) => node.name === 'src-link').type).to.equal('directory')
       expect(nodes.find((node: any) => node.name === 'out-link').type).to.equal('file')
-      expect((await get(repo, '/file?path=src-link')).body.map((node: any) => node.path)).to.deep.equal(['src-link/app.ts', 'src-link/café.ts', 'src-link/util.ts'])
+      expect((await get(repo, '/file?path=src-link')).body.map((node: any) => node.path)).to.deep.equal([
+        'src-link/app.ts',
+        'src-link/café.ts',
+        'src-link/util.ts',
+      ])
     })
 
     it('answers 404 for a missing path, 400 for a file or no path', async () => {
       const repo = project()
       const missing = await get(repo, '/file?path=nope')
-      expect(missing).to.deep.equal({ status: 404, body: { name: 'NotFoundError', data: { message: 'File not found: nope' } } })
+      expect(missing).to.deep.equal({
+        status: 404,
+        body: { name: 'NotFoundError', data: { message: 'File not found: nope' } },
+      })
       expect((await get(repo, '/file?path=README.md')).status).to.equal(400)
       expect((await get(repo, '/file')).status).to.equal(400)
     })
@@ -217,9 +234,17 @@ describe('plugin: file', () => {
       writeFileSync(join(plain, 'lib/a.tmp'), '')
       writeFileSync(join(plain, 'lib/a.ts'), 'export const a = 1\n')
       const root = (await get(plain, '/file?path=')).body
-      expect(root.map((node: any) => [node.name, node.ignored])).to.deep.equal([['build', true], ['lib', false], ['.gitignore', false]])
+      expect(root.map((node: any) => [node.name, node.ignored])).to.deep.equal([
+        ['build', true],
+        ['lib', false],
+        ['.gitignore', false],
+      ])
       const lib = (await get(plain, '/file?path=lib')).body
-      expect(lib.map((node: any) => [node.name, node.ignored])).to.deep.equal([['.gitignore', false], ['a.tmp', true], ['a.ts', false]])
+      expect(lib.map((node: any) => [node.name, node.ignored])).to.deep.equal([
+        ['.gitignore', false],
+        ['a.tmp', true],
+        ['a.ts', false],
+      ])
       expect((await get(plain, '/find/file?query=a&dirs=false')).body).to.deep.equal(['lib/a.ts'])
       expect((await get(plain, '/find?pattern=const')).body.map((m: any) => m.path.text)).to.deep.equal(['lib/a.ts'])
     })
@@ -228,14 +253,19 @@ describe('plugin: file', () => {
   describe('GET /file/content', () => {
     it('reads text; a file changed since HEAD also gets diff and patch', async () => {
       const repo = project()
-      expect((await get(repo, '/file/content?path=README.md')).body).to.deep.equal({ type: 'text', content: '# readme\n' })
+      expect((await get(repo, '/file/content?path=README.md')).body).to.deep.equal({
+        type: 'text',
+        content: '# readme\n',
+      })
       writeFileSync(join(repo, 'old.txt'), 'first\nchanged\n')
       const { body } = await get(repo, '/file/content?path=old.txt')
       expect(body.type).to.equal('text')
       expect(body.content).to.equal('first\nchanged\n')
       expect(body.diff).to.contain('-second').and.contain('+changed')
       expect(body.patch).to.include({ oldFileName: 'old.txt', newFileName: 'old.txt' })
-      expect(body.patch.hunks).to.deep.equal([{ oldStart: 1, oldLines: 2, newStart: 1, newLines: 2, lines: [' first', '-second', '+changed'] }])
+      expect(body.patch.hunks).to.deep.equal([
+        { oldStart: 1, oldLines: 2, newStart: 1, newLines: 2, lines: [' first', '-second', '+changed'] },
+      ])
       writeFileSync(join(repo, 'fresh.txt'), 'new\n')
       expect((await get(repo, '/file/content?path=fresh.txt')).body).to.deep.equal({ type: 'text', content: 'new\n' })
     })
@@ -243,7 +273,12 @@ describe('plugin: file', () => {
     it('answers binary files as base64 with a MIME type', async () => {
       const repo = project()
       const png = (await get(repo, '/file/content?path=logo.png')).body
-      expect(png).to.deep.equal({ type: 'binary', content: PNG.toString('base64'), encoding: 'base64', mimeType: 'image/png' })
+      expect(png).to.deep.equal({
+        type: 'binary',
+        content: PNG.toString('base64'),
+        encoding: 'base64',
+        mimeType: 'image/png',
+      })
       writeFileSync(join(repo, 'latin1.dat'), Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x0a]))
       const latin1 = (await get(repo, '/file/content?path=latin1.dat')).body
       expect(latin1).to.deep.include({ type: 'binary', encoding: 'base64', mimeType: 'application/octet-stream' })
@@ -252,14 +287,20 @@ describe('plugin: file', () => {
 
     it('refuses directories, FIFOs and files over 10 MB with a 400, missing files with a 404', async () => {
       const repo = project()
-      expect((await get(repo, '/file/content?path=src')).body).to.deep.equal({ name: 'BadRequest', data: { message: 'Is a directory: src' } })
+      expect((await get(repo, '/file/content?path=src')).body).to.deep.equal({
+        name: 'BadRequest',
+        data: { message: 'Is a directory: src' },
+      })
       writeFileSync(join(repo, 'huge.txt'), '')
       truncateSync(join(repo, 'huge.txt'), 11 * 1024 * 1024)
       const huge = await get(repo, '/file/content?path=huge.txt')
       expect(huge.status).to.equal(400)
       expect(huge.body.data.message).to.match(/^File too large: huge.txt is 11.0 MB; the limit is 10 MB$/)
       execFileSync('mkfifo', [join(repo, 'pipe')])
-      expect((await get(repo, '/file/content?path=pipe')).body).to.deep.equal({ name: 'BadRequest', data: { message: 'Not a regular file: pipe' } })
+      expect((await get(repo, '/file/content?path=pipe')).body).to.deep.equal({
+        name: 'BadRequest',
+        data: { message: 'Not a regular file: pipe' },
+      })
       expect((await get(repo, '/file/content?path=missing.txt')).status).to.equal(404)
       expect((await get(repo, '/file/content')).status).to.equal(400)
     })
@@ -319,29 +360,49 @@ describe('plugin: file', () => {
     const client = createOpencodeClient({ baseUrl: await listen(server), directory: repo })
     const text = await client.find.text({ pattern: 'helper' }, { throwOnError: true })
     expect(text.data.map((match) => [match.path.text, match.line_number])).to.deep.equal([['src/util.ts', 1]])
-    expect((await client.find.files({ query: 'util', dirs: 'false' }, { throwOnError: true })).data).to.deep.equal(['src/util.ts'])
+    expect((await client.find.files({ query: 'util', dirs: 'false' }, { throwOnError: true })).data).to.deep.equal([
+      'src/util.ts',
+    ])
     expect((await client.find.symbols({ query: 'start' }, { throwOnError: true })).data).to.deep.equal([])
-    expect((await client.file.list({ path: 'src' }, { throwOnError: true })).data.map((node) => node.name)).to.deep.equal(['app.ts', 'café.ts', 'util.ts'])
+    expect(
+      (await client.file.list({ path: 'src' }, { throwOnError: true })).data.map((node) => node.name),
+    ).to.deep.equal(['app.ts', 'café.ts', 'util.ts'])
     const read = await client.file.read({ path: 'old.txt' }, { throwOnError: true })
     expect(read.data).to.deep.include({ type: 'text', content: 'first\nchanged\n' })
     expect(read.data.patch?.hunks).to.have.length(1)
-    expect((await client.file.status({}, { throwOnError: true })).data).to.deep.equal([{ path: 'old.txt', added: 1, removed: 1, status: 'modified' }])
+    expect((await client.file.status({}, { throwOnError: true })).data).to.deep.equal([
+      { path: 'old.txt', added: 1, removed: 1, status: 'modified' },
+    ])
     const denied = await client.file.read({ path: '../x' })
     expect(denied.response.status).to.equal(403)
   })
 
   describe('path confinement', () => {
-    const forbidden = (given: string) => ({ status: 403, body: { name: 'ForbiddenError', data: { message: `Access denied: path is outside the project: ${given}` } } })
+    const forbidden = (given: string) => ({
+      status: 403,
+      body: { name: 'ForbiddenError', data: { message: `Access denied: path is outside the project: ${given}` } },
+    })
 
     it('refuses .. and absolute paths that leave the project, on every path route', async () => {
       const repo = project()
       for (const route of ['/file', '/file/content']) {
-        for (const given of ['..', '../', '../../etc/passwd', 'src/../../x', '/etc/passwd', join(outside, 'secret.txt')]) {
-          expect(await get(repo, `${route}?path=${encodeURIComponent(given)}`), `${route} ${given}`).to.deep.equal(forbidden(given))
+        for (const given of [
+          '..',
+          '../',
+          '../../etc/passwd',
+          'src/../../x',
+          '/etc/passwd',
+          join(outside, 'secret.txt'),
+        ]) {
+          expect(await get(repo, `${route}?path=${encodeURIComponent(given)}`), `${route} ${given}`).to.deep.equal(
+            forbidden(given),
+          )
         }
       }
       expect((await get(repo, '/file/content?path=src/../README.md')).body.content).to.equal('# readme\n')
-      expect((await get(repo, `/file/content?path=${encodeURIComponent(join(repo, 'README.md'))}`)).body.content).to.equal('# readme\n')
+      expect(
+        (await get(repo, `/file/content?path=${encodeURIComponent(join(repo, 'README.md'))}`)).body.content,
+      ).to.equal('# readme\n')
     })
 
     it('refuses symlinks whose real path is outside, even for paths that do not exist there', async () => {
@@ -362,7 +423,11 @@ describe('plugin: file', () => {
       expect((await get(sub, '/file/content?path=../README.md')).body.content).to.equal('# readme\n')
       expect((await get(sub, '/file?path=..')).status).to.equal(200)
       expect(await get(sub, '/file?path=../..')).to.deep.equal(forbidden('../..'))
-      expect((await get(sub, '/file?path=')).body.map((node: any) => node.path)).to.deep.equal(['app.ts', 'café.ts', 'util.ts'])
+      expect((await get(sub, '/file?path=')).body.map((node: any) => node.path)).to.deep.equal([
+        'app.ts',
+        'café.ts',
+        'util.ts',
+      ])
     })
 
     it('refuses a NUL in a path with a 400', async () => {

@@ -11,7 +11,14 @@ describe('file: v2 routes', () => {
   let client: ReturnType<typeof createOpencodeClient>
   const at = () => ({ location: { directory: repo } })
   before(async () => {
-    repo = realpathSync(gitRepo({ 'README.md': '# hello\n', 'src/main.ts': 'export const x = 1\n', 'src/deep/util.ts': 'export {}\n', '.gitignore': 'build/\n' }))
+    repo = realpathSync(
+      gitRepo({
+        'README.md': '# hello\n',
+        'src/main.ts': 'export const x = 1\n',
+        'src/deep/util.ts': 'export {}\n',
+        '.gitignore': 'build/\n',
+      }),
+    )
     mkdirSync(join(repo, 'build'))
     writeFileSync(join(repo, 'build', 'out.js'), 'x')
     writeFileSync(join(repo, 'logo.png'), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0]))
@@ -25,8 +32,13 @@ describe('file: v2 routes', () => {
 
   // The SDK's `v2.fs.read` requests the literal path `/api/fs/read/*` (its options type has no
   // `url`); at run time a `url` option takes its place, which is how a client names the file.
-  const read = (path: string, { location, parseAs }: { location?: { directory: string }; parseAs?: 'arrayBuffer' } = at()) =>
-    client.v2.fs.read<false>({ location }, { url: `/api/fs/read/${path}`, ...(parseAs && { parseAs }) } as Parameters<typeof client.v2.fs.read<false>>[1])
+  const read = (
+    path: string,
+    { location, parseAs }: { location?: { directory: string }; parseAs?: 'arrayBuffer' } = at(),
+  ) =>
+    client.v2.fs.read<false>({ location }, { url: `/api/fs/read/${path}`, ...(parseAs && { parseAs }) } as Parameters<
+      typeof client.v2.fs.read<false>
+    >[1])
 
   it('reads a file as raw bytes with its content type, served inert', async () => {
     const text = await read('src/main.ts')
@@ -44,7 +56,9 @@ describe('file: v2 routes', () => {
     const image = await read('logo.png')
     expect(image.response.headers.get('content-type')).to.equal('image/png')
     expect(image.data).to.be.instanceOf(Blob)
-    expect(Buffer.from(await (image.data as Blob).arrayBuffer())).to.deep.equal(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0]))
+    expect(Buffer.from(await (image.data as Blob).arrayBuffer())).to.deep.equal(
+      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0]),
+    )
     const bytes = await read('src/main.ts', { ...at(), parseAs: 'arrayBuffer' })
     expect(Buffer.from(bytes.data as unknown as ArrayBuffer).toString('utf8')).to.equal('export const x = 1\n')
     const absolute = await read(join(repo, 'README.md').slice(1))

@@ -4,7 +4,8 @@ import { join } from 'node:path'
 import { cleanup } from '../../helper.js'
 import { sessionHarness } from '../session/setup.js'
 
-const UPPERCASE = "const fs = require('fs'); const f = process.argv[1]; fs.writeFileSync(f, fs.readFileSync(f, 'utf8').toUpperCase())"
+const UPPERCASE =
+  "const fs = require('fs'); const f = process.argv[1]; fs.writeFileSync(f, fs.readFileSync(f, 'utf8').toUpperCase())"
 
 describe('plugin: formatter (after edits)', () => {
   afterEach(cleanup)
@@ -35,7 +36,9 @@ describe('plugin: formatter (after edits)', () => {
     expect(readFileSync(join(h.repo, 'a.txt'), 'utf8')).to.equal('HELLO\n')
     expect(readFileSync(join(h.repo, 'b.md'), 'utf8')).to.equal('keep me\n')
     expect(readFileSync(join(h.repo, 'c.log'), 'utf8')).to.equal('as is\n')
-    const tools = (await h.call('GET', `/session/${session.id}/message`)).body[1].parts.filter((p: any) => p.type === 'tool')
+    const tools = (await h.call('GET', `/session/${session.id}/message`)).body[1].parts.filter(
+      (p: any) => p.type === 'tool',
+    )
     expect(tools[0].state.output).to.contain('formatted with upper')
     expect(tools[1].state.output).not.to.contain('formatted')
     expect(tools[2].state.output).not.to.contain('formatted')
@@ -46,7 +49,10 @@ describe('plugin: formatter (after edits)', () => {
       const h = await sessionHarness({ extraPlugins: ['formatter'], config })
       // A stand-in for prettier that uppercases the file.
       mkdirSync(join(h.repo, 'node_modules', '.bin'), { recursive: true })
-      writeFileSync(join(h.repo, 'node_modules', '.bin', 'prettier'), `#!${process.execPath}\nconst fs = require('fs'); const f = process.argv[3]; fs.writeFileSync(f, fs.readFileSync(f, 'utf8').toUpperCase())\n`)
+      writeFileSync(
+        join(h.repo, 'node_modules', '.bin', 'prettier'),
+        `#!${process.execPath}\nconst fs = require('fs'); const f = process.argv[3]; fs.writeFileSync(f, fs.readFileSync(f, 'utf8').toUpperCase())\n`,
+      )
       chmodSync(join(h.repo, 'node_modules', '.bin', 'prettier'), 0o755)
       h.llm.script({ toolCalls: [{ name: 'write', args: { filePath: 'a.json', content: '{"a":1}' } }] }, { text: 'ok' })
       const session = await h.createSession()

@@ -34,8 +34,22 @@ describe('plugin: formatter', () => {
 
   it('lists the built-in formatters, not enabled when not installed', async () => {
     const list = await statuses(server, tempDir())
-    expect([...list.keys()]).to.include.members(['prettier', 'biome', 'gofmt', 'rustfmt', 'ruff', 'clang-format', 'shfmt'])
-    expect(list.get('gofmt')).to.deep.equal({ name: 'gofmt', extensions: ['.go'], enabled: false, command: ['gofmt', '-w', '$FILE'], available: false })
+    expect([...list.keys()]).to.include.members([
+      'prettier',
+      'biome',
+      'gofmt',
+      'rustfmt',
+      'ruff',
+      'clang-format',
+      'shfmt',
+    ])
+    expect(list.get('gofmt')).to.deep.equal({
+      name: 'gofmt',
+      extensions: ['.go'],
+      enabled: false,
+      command: ['gofmt', '-w', '$FILE'],
+      available: false,
+    })
   })
 
   it('enables a formatter whose program is on PATH', async () => {
@@ -57,10 +71,18 @@ describe('plugin: formatter', () => {
     fakeExecutable(bin, 'gofmt')
     writeFileSync(
       join(project, 'opencode.json'),
-      JSON.stringify({ formatter: { myfmt: { command: ['myfmt', '$FILE'], extensions: ['.foo'] }, gofmt: { disabled: true } } }),
+      JSON.stringify({
+        formatter: { myfmt: { command: ['myfmt', '$FILE'], extensions: ['.foo'] }, gofmt: { disabled: true } },
+      }),
     )
     const list = await statuses(server, project)
-    expect(list.get('myfmt')).to.deep.equal({ name: 'myfmt', extensions: ['.foo'], enabled: true, command: ['myfmt', '$FILE'], available: true })
+    expect(list.get('myfmt')).to.deep.equal({
+      name: 'myfmt',
+      extensions: ['.foo'],
+      enabled: true,
+      command: ['myfmt', '$FILE'],
+      available: true,
+    })
     expect(list.get('gofmt')).to.include({ enabled: false, available: true })
   })
 

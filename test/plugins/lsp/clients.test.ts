@@ -10,7 +10,10 @@ import { sessionHarness, until } from '../session/setup.js'
 const FIXTURE = join(PACKAGE_ROOT, 'dist', 'test', 'fixtures', 'lsp', 'server.js')
 
 function lspHarness(extra: Record<string, unknown> = {}) {
-  return sessionHarness({ extraPlugins: ['lsp', 'file'], config: { lsp: { fixture: { command: [process.execPath, FIXTURE], extensions: ['.fx'], ...extra } } } })
+  return sessionHarness({
+    extraPlugins: ['lsp', 'file'],
+    config: { lsp: { fixture: { command: [process.execPath, FIXTURE], extensions: ['.fx'], ...extra } } },
+  })
 }
 
 describe('plugin: lsp (clients)', () => {
@@ -35,7 +38,10 @@ describe('plugin: lsp (clients)', () => {
     await h.prompt(session.id, 'write code')
     const messages = (await h.call('GET', `/session/${session.id}/message`)).body
     const [write, other] = messages[1].parts.filter((p: any) => p.type === 'tool')
-    expect(write.state.output).to.contain('This file has errors, please fix').and.contain('<diagnostics file="a.fx">').and.contain('ERROR [2:9] found ERROR: let x = ERROR')
+    expect(write.state.output)
+      .to.contain('This file has errors, please fix')
+      .and.contain('<diagnostics file="a.fx">')
+      .and.contain('ERROR [2:9] found ERROR: let x = ERROR')
     expect(write.state.output).not.to.contain('a warning')
     expect(other.state.output).not.to.contain('errors')
     const [edit] = messages[2].parts.filter((p: any) => p.type === 'tool')
@@ -47,7 +53,9 @@ describe('plugin: lsp (clients)', () => {
     const running = (await h.call('GET', '/lsp')).body
     expectMatchesReference('GET', '/lsp', 200, running)
     expect(running).to.deep.equal([{ id: 'fixture', name: 'fixture', root: h.repo, status: 'connected' }])
-    expect((await h.call('GET', '/lsp?all=true')).body.find((s: any) => s.id === 'fixture').status).to.equal('connected')
+    expect((await h.call('GET', '/lsp?all=true')).body.find((s: any) => s.id === 'fixture').status).to.equal(
+      'connected',
+    )
     const symbols = (await h.call('GET', '/find/symbol?query=gre')).body
     expect(symbols).to.have.length(1)
     expect(symbols[0]).to.deep.include({ name: 'greet', kind: 12 })
@@ -58,16 +66,23 @@ describe('plugin: lsp (clients)', () => {
     // Disposing the instance stops its servers.
     await h.call('POST', '/instance/dispose')
     expect((await h.call('GET', '/lsp')).body).to.deep.equal([])
-    expect((await h.call('GET', '/lsp?all=true')).body.find((s: any) => s.id === 'fixture').status).to.equal('available')
+    expect((await h.call('GET', '/lsp?all=true')).body.find((s: any) => s.id === 'fixture').status).to.equal(
+      'available',
+    )
     expect((await h.call('GET', '/find/symbol?query=gre')).body).to.deep.equal([])
   })
 
   it('reports a server that cannot start as error, without holding up the edit', async () => {
-    const h = await sessionHarness({ extraPlugins: ['lsp'], config: { lsp: { broken: { command: [process.execPath, '-e', 'process.exit(3)'], extensions: ['.fx'] } } } })
+    const h = await sessionHarness({
+      extraPlugins: ['lsp'],
+      config: { lsp: { broken: { command: [process.execPath, '-e', 'process.exit(3)'], extensions: ['.fx'] } } },
+    })
     h.llm.script({ toolCalls: [{ name: 'write', args: { filePath: 'a.fx', content: 'ERROR\n' } }] }, { text: 'ok' })
     const session = await h.createSession()
     await h.prompt(session.id, 'write')
-    const [write] = (await h.call('GET', `/session/${session.id}/message`)).body[1].parts.filter((p: any) => p.type === 'tool')
+    const [write] = (await h.call('GET', `/session/${session.id}/message`)).body[1].parts.filter(
+      (p: any) => p.type === 'tool',
+    )
     expect(write.state.status).to.equal('completed')
     expect(write.state.time.end - write.state.time.start).to.be.below(5000)
     const listed = (await h.call('GET', '/lsp')).body
@@ -83,8 +98,15 @@ describe('plugin: lsp (clients)', () => {
     this.timeout(30_000)
     const fixture = pathToFileURL(FIXTURE).href
     // Fails until a file `ready` exists in the worktree (its working directory).
-    const command = [process.execPath, '-e', `if (!require('fs').existsSync('ready')) process.exit(3); import(${JSON.stringify(fixture)})`]
-    const h = await sessionHarness({ extraPlugins: ['lsp'], config: { lsp: { flaky: { command, extensions: ['.fx'] } } } })
+    const command = [
+      process.execPath,
+      '-e',
+      `if (!require('fs').existsSync('ready')) process.exit(3); import(${JSON.stringify(fixture)})`,
+    ]
+    const h = await sessionHarness({
+      extraPlugins: ['lsp'],
+      config: { lsp: { flaky: { command, extensions: ['.fx'] } } },
+    })
     h.llm.script(
       { toolCalls: [{ name: 'write', args: { filePath: 'a.fx', content: 'ERROR one\n' } }] },
       { text: 'ok' },

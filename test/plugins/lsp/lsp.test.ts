@@ -72,7 +72,10 @@ describe('plugin: lsp', () => {
     const repo = gitRepo()
     fakeExecutable(join(repo, 'node_modules', '.bin'), 'typescript-language-server')
     mkdirSync(join(repo, 'src'))
-    expect((await statuses(server, join(repo, 'src'))).get('typescript')).to.include({ status: 'available', available: true })
+    expect((await statuses(server, join(repo, 'src'))).get('typescript')).to.include({
+      status: 'available',
+      available: true,
+    })
   })
 
   it('does not count a file that is not executable', async () => {

@@ -12,7 +12,11 @@ import { cleanup, onCleanup, tempDir } from '../../helper.js'
 import { sessionHarness, until } from '../session/setup.js'
 
 const FIXTURE = join(PACKAGE_ROOT, 'dist', 'test', 'fixtures', 'mcp', 'server.js')
-const local = (extra: Record<string, unknown> = {}) => ({ type: 'local', command: [process.execPath, FIXTURE], ...extra })
+const local = (extra: Record<string, unknown> = {}) => ({
+  type: 'local',
+  command: [process.execPath, FIXTURE],
+  ...extra,
+})
 
 function mcpHarness(mcp: Record<string, unknown>) {
   return sessionHarness({ extraPlugins: ['config', 'mcp'], config: { mcp } })
@@ -32,7 +36,10 @@ async function remoteFixture(): Promise<string> {
     const id = req.headers['mcp-session-id']
     let transport = typeof id === 'string' ? transports.get(id) : undefined
     if (!transport) {
-      transport = new StreamableHTTPServerTransport({ sessionIdGenerator: randomUUID, onsessioninitialized: (sid) => void transports.set(sid, transport!) })
+      transport = new StreamableHTTPServerTransport({
+        sessionIdGenerator: randomUUID,
+        onsessioninitialized: (sid) => void transports.set(sid, transport!),
+      })
       await fixtureServer().connect(transport)
     }
     await transport.handleRequest(req, res, body)
@@ -73,7 +80,12 @@ describe('plugin: mcp', () => {
     expect(tools.find((t: any) => t.id === 'fixture_add')).to.deep.include({ description: 'Adds two numbers' })
     expect(tools.find((t: any) => t.id === 'fixture_add').parameters.required).to.deep.equal(['a', 'b'])
     expect((await h.call('GET', '/experimental/resource')).body).to.deep.equal({
-      'fixture:fixture://readme': { name: 'readme', uri: 'fixture://readme', mimeType: 'text/plain', client: 'fixture' },
+      'fixture:fixture://readme': {
+        name: 'readme',
+        uri: 'fixture://readme',
+        mimeType: 'text/plain',
+        client: 'fixture',
+      },
     })
   })
 
@@ -93,7 +105,9 @@ describe('plugin: mcp', () => {
     )
     const session = await h.createSession()
     expect((await h.prompt(session.id, 'use the tools')).status).to.equal(200)
-    const [add, fail, picture, env, invalid] = toolParts((await h.call('GET', `/session/${session.id}/message`)).body[1])
+    const [add, fail, picture, env, invalid] = toolParts(
+      (await h.call('GET', `/session/${session.id}/message`)).body[1],
+    )
     expect(add.state).to.include({ status: 'completed', output: '5' })
     expect(fail.state).to.include({ status: 'error', error: 'it broke' })
     expect(picture.state.output).to.equal('a pixel')
@@ -109,14 +123,33 @@ describe('plugin: mcp', () => {
   it('follows tool list changes and cancels a call when the prompt is aborted', async () => {
     const h = await mcpHarness({ fixture: local() })
     const marker = join(tempDir(), 'cancelled')
-    h.llm.script({ toolCalls: [{ name: 'fixture_grow', args: {} }] }, { text: 'grown' }, { toolCalls: [{ name: 'fixture_slow', args: { ms: 60_000, marker } }] }, { text: 'never' })
+    h.llm.script(
+      { toolCalls: [{ name: 'fixture_grow', args: {} }] },
+      { text: 'grown' },
+      { toolCalls: [{ name: 'fixture_slow', args: { ms: 60_000, marker } }] },
+      { text: 'never' },
+    )
     const session = await h.createSession()
     await h.prompt(session.id, 'grow')
-    await until(() => h.events.some((e: any) => e.type === 'mcp.tools.changed' && e.properties.server === 'fixture'), 5000, 'mcp.tools.changed')
+    await until(
+      () => h.events.some((e: any) => e.type === 'mcp.tools.changed' && e.properties.server === 'fixture'),
+      5000,
+      'mcp.tools.changed',
+    )
     expect((await h.call('GET', '/experimental/tool/ids')).body).to.include('fixture_extra')
 
     const running = h.prompt(session.id, 'be slow')
-    await until(() => h.events.some((e: any) => e.type === 'message.part.updated' && e.properties.part.tool === 'fixture_slow' && e.properties.part.state.status === 'running'), 5000, 'slow call')
+    await until(
+      () =>
+        h.events.some(
+          (e: any) =>
+            e.type === 'message.part.updated' &&
+            e.properties.part.tool === 'fixture_slow' &&
+            e.properties.part.state.status === 'running',
+        ),
+      5000,
+      'slow call',
+    )
     // An abort before the request reaches the server has nothing to cancel there: wait for it.
     await until(() => existsSync(`${marker}.started`), 5000, 'the slow call to reach the server')
     await h.call('POST', `/session/${session.id}/abort`)
@@ -135,10 +168,18 @@ describe('plugin: mcp', () => {
     expect((await h.call('POST', '/mcp/fixture/connect')).body).to.equal(true)
     expect((await h.call('GET', '/mcp')).body.fixture).to.deep.equal({ status: 'connected' })
     expect((await h.call('GET', '/experimental/tool/ids')).body).to.include('fixture_echo')
-    for (const [method, url] of [['POST', '/mcp/nope/connect'], ['POST', '/mcp/nope/disconnect'], ['POST', '/mcp/nope/auth'], ['DELETE', '/mcp/nope/auth']] as const) {
+    for (const [method, url] of [
+      ['POST', '/mcp/nope/connect'],
+      ['POST', '/mcp/nope/disconnect'],
+      ['POST', '/mcp/nope/auth'],
+      ['DELETE', '/mcp/nope/auth'],
+    ] as const) {
       const response = await h.call(method, url)
       expect(response.status, url).to.equal(404)
-      expect(response.body).to.deep.equal({ name: 'McpServerNotFoundError', data: { message: 'MCP server not found: nope', name: 'nope' } })
+      expect(response.body).to.deep.equal({
+        name: 'McpServerNotFoundError',
+        data: { message: 'MCP server not found: nope', name: 'nope' },
+      })
     }
     const localAuth = await h.call('POST', '/mcp/fixture/auth')
     expect(localAuth.status).to.equal(400)
@@ -149,7 +190,10 @@ describe('plugin: mcp', () => {
     const h = await mcpHarness({})
     const url = await remoteFixture()
     const configBefore = readFileSync(join(h.repo, 'opencode.json'), 'utf8')
-    const added = await h.call('POST', '/mcp', { name: 'remote', config: { type: 'remote', url, headers: { Authorization: 'Bearer t0k' } } })
+    const added = await h.call('POST', '/mcp', {
+      name: 'remote',
+      config: { type: 'remote', url, headers: { Authorization: 'Bearer t0k' } },
+    })
     expect(added.status).to.equal(200)
     expect(added.body).to.deep.equal({ remote: { status: 'connected' } })
     const refused = await h.call('POST', '/mcp', { name: 'noauth', config: { type: 'remote', url } })
@@ -163,7 +207,9 @@ describe('plugin: mcp', () => {
     expect(echo.state).to.include({ status: 'completed', output: 'over http' })
 
     expect((await h.call('POST', '/mcp', { name: 'bad', config: { type: 'local', command: [] } })).status).to.equal(400)
-    expect((await h.call('POST', '/mcp', { name: 'bad', config: { type: 'remote', url: 'file:///etc/passwd' } })).status).to.equal(400)
+    expect(
+      (await h.call('POST', '/mcp', { name: 'bad', config: { type: 'remote', url: 'file:///etc/passwd' } })).status,
+    ).to.equal(400)
     expect((await h.call('POST', '/mcp', { config: local() })).status).to.equal(400)
   })
 
@@ -176,21 +222,29 @@ describe('plugin: mcp', () => {
     const pid = Number(env.state.output.split(' ').at(-1))
     expect(pid).to.be.above(0)
     expect((await h.call('POST', '/instance/dispose')).body).to.equal(true)
-    await until(() => {
-      try {
-        process.kill(pid, 0)
-        return false
-      } catch {
-        return true
-      }
-    }, 5000, 'the MCP server process to end')
+    await until(
+      () => {
+        try {
+          process.kill(pid, 0)
+          return false
+        } catch {
+          return true
+        }
+      },
+      5000,
+      'the MCP server process to end',
+    )
   })
 
   describe('OAuth', () => {
     async function secured(extra: Record<string, unknown> = {}, options: { dataDir?: string; repo?: string } = {}) {
       const fixture = await oauthFixture()
       onCleanup(() => fixture.close())
-      const h = await sessionHarness({ extraPlugins: ['config', 'mcp'], config: { mcp: { secure: { type: 'remote', url: fixture.url, ...extra } } }, ...options })
+      const h = await sessionHarness({
+        extraPlugins: ['config', 'mcp'],
+        config: { mcp: { secure: { type: 'remote', url: fixture.url, ...extra } } },
+        ...options,
+      })
       return { h, fixture }
     }
 
@@ -226,7 +280,12 @@ describe('plugin: mcp', () => {
 
       // A new server with the same data dir connects with the stored tokens.
       await h.server.close()
-      const again = await sessionHarness({ extraPlugins: ['config', 'mcp'], repo: h.repo, dataDir: h.server.dataDir, config: { mcp: { secure: { type: 'remote', url: fixture.url } } } })
+      const again = await sessionHarness({
+        extraPlugins: ['config', 'mcp'],
+        repo: h.repo,
+        dataDir: h.server.dataDir,
+        config: { mcp: { secure: { type: 'remote', url: fixture.url } } },
+      })
       expect((await again.call('GET', '/mcp')).body.secure).to.deep.equal({ status: 'connected' })
       expect((await again.call('DELETE', '/mcp/secure/auth')).body).to.deep.equal({ success: true })
       expect((await again.call('GET', '/mcp')).body.secure).to.deep.equal({ status: 'needs_auth' })
@@ -238,7 +297,10 @@ describe('plugin: mcp', () => {
       const { h } = await secured({ oauth: { callbackPort: port } })
       const waiting = h.call('POST', '/mcp/secure/auth/authenticate')
       await until(() => h.events.some((e) => e.type === 'mcp.browser.open.failed'), 5000, 'the authorization URL')
-      const event = h.events.find((e) => e.type === 'mcp.browser.open.failed')!.properties as { mcpName: string; url: string }
+      const event = h.events.find((e) => e.type === 'mcp.browser.open.failed')!.properties as {
+        mcpName: string
+        url: string
+      }
       expect(event.mcpName).to.equal('secure')
       const back = await approve(event.url)
       expect(back.href).to.match(new RegExp(`^http://127\\.0\\.0\\.1:${port}/mcp/oauth/callback\\?code=`))

@@ -30,13 +30,21 @@ describe('plugin: opencode-plugins (the SDK client in PluginInput)', function ()
     expect((await server.app.inject({ url: '/plugin' })).statusCode).to.equal(401)
     const list = await server.app.inject({ url: '/plugin', headers: auth })
     expect(list.json()[0]).to.include({ status: 'loaded' })
-    await until(() => {
-      try {
-        return Boolean(readFileSync(join(repo, 'client.json'), 'utf8'))
-      } catch {
-        return false
-      }
-    }, 10_000, 'client.json')
-    expect(JSON.parse(readFileSync(join(repo, 'client.json'), 'utf8'))).to.deep.equal({ status: 200, directory: repo, log: 200 })
+    await until(
+      () => {
+        try {
+          return Boolean(readFileSync(join(repo, 'client.json'), 'utf8'))
+        } catch {
+          return false
+        }
+      },
+      10_000,
+      'client.json',
+    )
+    expect(JSON.parse(readFileSync(join(repo, 'client.json'), 'utf8'))).to.deep.equal({
+      status: 200,
+      directory: repo,
+      log: 200,
+    })
   })
 })

@@ -13,7 +13,10 @@ import { sessionHarness, until } from '../session/setup.js'
 const COMMUNITY = ['@sureshsankaran/opencode-destructive-check', 'opencode-prompt-recorder', 'opencode-anthropic-auth']
 
 function projectWithCommunityPlugins(): string {
-  const repo = gitRepo({ 'README.md': '# fixture\n', 'package.json': JSON.stringify({ name: 'fixture', private: true }) })
+  const repo = gitRepo({
+    'README.md': '# fixture\n',
+    'package.json': JSON.stringify({ name: 'fixture', private: true }),
+  })
   for (const name of COMMUNITY) {
     const link = join(repo, 'node_modules', name)
     mkdirSync(dirname(link), { recursive: true })
@@ -38,13 +41,19 @@ describe('plugin: opencode-plugins (community plugins from npm)', function () {
   afterEach(cleanup)
 
   async function harness() {
-    return sessionHarness({ extraPlugins: ['opencode-plugins'], repo: projectWithCommunityPlugins(), config: { plugin: COMMUNITY } })
+    return sessionHarness({
+      extraPlugins: ['opencode-plugins'],
+      repo: projectWithCommunityPlugins(),
+      config: { plugin: COMMUNITY },
+    })
   }
 
   it('loads all three from the project node_modules (a TypeScript entry included)', async () => {
     const h = await harness()
     const list = (await h.call('GET', '/plugin')).body
-    expect(list.map((p: any) => [p.name, p.source, p.status])).to.deep.equal(COMMUNITY.map((name) => [name, 'npm', 'loaded']))
+    expect(list.map((p: any) => [p.name, p.source, p.status])).to.deep.equal(
+      COMMUNITY.map((name) => [name, 'npm', 'loaded']),
+    )
     expect(list[0].entry).to.match(/src\/index\.ts$/)
     expect(list[0].hooks).to.include.members(['tool', 'tool.execute.before', 'permission.ask', 'tool.execute.after'])
     expect(list[1].hooks).to.deep.equal(['event'])
@@ -61,7 +70,9 @@ describe('plugin: opencode-plugins (community plugins from npm)', function () {
     const session = await h.createSession()
     await h.prompt(session.id, 'check')
     const messages = (await h.call('GET', `/session/${session.id}/message`)).body
-    const status = messages.flatMap((m: any) => m.parts).find((p: any) => p.type === 'tool' && p.tool === 'destructive-check-status')
+    const status = messages
+      .flatMap((m: any) => m.parts)
+      .find((p: any) => p.type === 'tool' && p.tool === 'destructive-check-status')
     expect(status.state.status).to.equal('completed')
     const stats = JSON.parse(status.state.output)
     expect(stats.enabled).to.equal(true)
@@ -76,7 +87,14 @@ describe('plugin: opencode-plugins (community plugins from npm)', function () {
     h.llm.script({ text: 'sure', delayMs: 300 })
     const session = await h.createSession()
     await h.prompt(session.id, 'Record this prompt please')
-    await until(() => filesUnder(join(h.repo, '.prompts')).some((file) => readFileSync(file, 'utf8').includes('Record this prompt please')), 10_000, 'the recorded prompt')
+    await until(
+      () =>
+        filesUnder(join(h.repo, '.prompts')).some((file) =>
+          readFileSync(file, 'utf8').includes('Record this prompt please'),
+        ),
+      10_000,
+      'the recorded prompt',
+    )
     const file = filesUnder(join(h.repo, '.prompts')).find((f) => f.endsWith('.txt'))!
     expect(readFileSync(file, 'utf8')).to.contain(`SessionID: ${session.id}`)
   })
@@ -93,11 +111,13 @@ describe('plugin: opencode-plugins (community plugins from npm)', function () {
     expect(new URL(started.body.url).searchParams.get('code_challenge_method')).to.equal('S256')
   })
 
-  it('anthropic-auth: with an OAuth credential stored, every Anthropic request goes through the plugin\'s own fetch', async () => {
+  it("anthropic-auth: with an OAuth credential stored, every Anthropic request goes through the plugin's own fetch", async () => {
     const seen: { url: string; headers: IncomingHttpHeaders }[] = []
     const anthropic = createServer((request, response) => {
       seen.push({ url: request.url ?? '', headers: request.headers })
-      response.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ type: 'error', error: { type: 'invalid_request_error', message: 'captured' } }))
+      response
+        .writeHead(400, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ type: 'error', error: { type: 'invalid_request_error', message: 'captured' } }))
     })
     await new Promise<void>((resolve) => anthropic.listen(0, '127.0.0.1', resolve))
     onCleanup(() => new Promise((resolve) => anthropic.close(resolve)))
@@ -112,13 +132,31 @@ describe('plugin: opencode-plugins (community plugins from npm)', function () {
       config: {
         plugin: COMMUNITY,
         provider: {
-          scripted: { npm: '@ai-sdk/openai-compatible', name: 'Scripted', options: { baseURL: llm.url, apiKey: 'test-key' }, models: { 'test-model': { name: 'Test model' } } },
-          anthropic: { npm: '@ai-sdk/anthropic', options: { baseURL: base }, models: { 'test-claude': { name: 'Test Claude' } } },
+          scripted: {
+            npm: '@ai-sdk/openai-compatible',
+            name: 'Scripted',
+            options: { baseURL: llm.url, apiKey: 'test-key' },
+            models: { 'test-model': { name: 'Test model' } },
+          },
+          anthropic: {
+            npm: '@ai-sdk/anthropic',
+            options: { baseURL: base },
+            models: { 'test-claude': { name: 'Test Claude' } },
+          },
         },
       },
     })
     await h.call('GET', '/plugin')
-    expect((await h.call('PUT', '/auth/anthropic', { type: 'oauth', access: 'access-token', refresh: 'refresh-token', expires: Date.now() + 3_600_000 })).status).to.equal(200)
+    expect(
+      (
+        await h.call('PUT', '/auth/anthropic', {
+          type: 'oauth',
+          access: 'access-token',
+          refresh: 'refresh-token',
+          expires: Date.now() + 3_600_000,
+        })
+      ).status,
+    ).to.equal(200)
     const session = await h.createSession()
     await h.prompt(session.id, 'hello', { model: { providerID: 'anthropic', modelID: 'test-claude' } })
     expect(seen.length).to.be.greaterThan(0)

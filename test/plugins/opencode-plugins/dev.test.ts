@@ -4,7 +4,8 @@ import { join } from 'node:path'
 import { cleanup, gitRepo, startServer } from '../../helper.js'
 import { until } from '../session/setup.js'
 
-const versioned = (name: string) => `export const Versioned = async () => ({ tool: { ${name}: { description: '${name}', args: {}, execute: async () => '${name}' } } })\n`
+const versioned = (name: string) =>
+  `export const Versioned = async () => ({ tool: { ${name}: { description: '${name}', args: {}, execute: async () => '${name}' } } })\n`
 
 describe('plugin: opencode-plugins (dev mode)', function () {
   this.timeout(30_000)
@@ -20,7 +21,11 @@ describe('plugin: opencode-plugins (dev mode)', function () {
     expect(await tools()).to.deep.equal(['tool_one'])
     writeFileSync(file, versioned('tool_two'))
     let latest: string[] = []
-    await until(() => (void tools().then((t) => (latest = t)), latest.includes('tool_two')), 10_000, 'the edited plugin')
+    await until(
+      () => (void tools().then((t) => (latest = t)), latest.includes('tool_two')),
+      10_000,
+      'the edited plugin',
+    )
     expect(latest).to.deep.equal(['tool_two'])
   })
 })

@@ -27,13 +27,23 @@ describe('plugin: opencode-plugins (broken plugins)', function () {
     const h = await sessionHarness({
       extraPlugins: ['opencode-plugins'],
       files: FILES,
-      config: { plugin: ['not-installed-plugin-xyz@1.2.3', ['./local/options.js', { greeting: 'hi' }], 'https://example.com/plugin.js'] },
+      config: {
+        plugin: [
+          'not-installed-plugin-xyz@1.2.3',
+          ['./local/options.js', { greeting: 'hi' }],
+          'https://example.com/plugin.js',
+        ],
+      },
       server: { env: { OPENCODE_PLUGIN_TIMEOUT_MS: '1500' } },
     })
     const list = (await h.call('GET', '/plugin')).body as any[]
     const bySpec = (fragment: string) => list.find((p) => p.spec.includes(fragment))
     expect(bySpec('https://example.com')).to.include({ status: 'failed' })
-    expect(bySpec('not-installed-plugin-xyz')).to.include({ status: 'failed', source: 'npm', name: 'not-installed-plugin-xyz' })
+    expect(bySpec('not-installed-plugin-xyz')).to.include({
+      status: 'failed',
+      source: 'npm',
+      name: 'not-installed-plugin-xyz',
+    })
     expect(bySpec('not-installed-plugin-xyz').error).to.contain('npm install not-installed-plugin-xyz@1.2.3')
     expect(bySpec('options.js')).to.include({ status: 'loaded', name: 'with-options' })
     expect(bySpec('a-throws')).to.include({ status: 'failed', error: 'boom at init' })
@@ -43,7 +53,15 @@ describe('plugin: opencode-plugins (broken plugins)', function () {
     expect(bySpec('e-hooks')).to.include({ status: 'loaded' })
 
     // A hook that throws or hangs fails only what it guards: the prompt answers, the bash call is refused.
-    h.llm.script({ toolCalls: [{ name: 'options', args: {} }, { name: 'bash', args: { command: 'echo hi', description: 'hi' } }] }, { text: 'still here' })
+    h.llm.script(
+      {
+        toolCalls: [
+          { name: 'options', args: {} },
+          { name: 'bash', args: { command: 'echo hi', description: 'hi' } },
+        ],
+      },
+      { text: 'still here' },
+    )
     const session = await h.createSession()
     const reply = await h.prompt(session.id, 'go')
     expect(reply.status).to.equal(200)
@@ -61,7 +79,10 @@ describe('plugin: opencode-plugins (broken plugins)', function () {
     writeFileSync(join(dir, 'opencode-style.js'), 'export const Plugin = async () => ({})\n')
     writeFileSync(join(dir, 'opencode-v1.js'), 'export default { id: "v1", server: async () => ({}) }\n')
     writeFileSync(join(dir, 'typed.ts'), 'export const Typed = async (): Promise<object> => ({})\n')
-    const server = await startServer({ only: ['core'], plugins: ['opencode-style.js', 'opencode-v1.js', 'typed.ts'].map((name) => join(dir, name)) })
+    const server = await startServer({
+      only: ['core'],
+      plugins: ['opencode-style.js', 'opencode-v1.js', 'typed.ts'].map((name) => join(dir, name)),
+    })
     expect(server.skipped).to.deep.equal([])
   })
 })

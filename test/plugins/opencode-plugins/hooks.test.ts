@@ -40,7 +40,11 @@ describe('plugin: opencode-plugins (hooks across the server)', function () {
   afterEach(cleanup)
 
   async function harness() {
-    const h = await sessionHarness({ extraPlugins: ['opencode-plugins'], files: { '.opencode/plugin/everything.ts': HOOKS }, config: { permission: { bash: 'ask' } } })
+    const h = await sessionHarness({
+      extraPlugins: ['opencode-plugins'],
+      files: { '.opencode/plugin/everything.ts': HOOKS },
+      config: { permission: { bash: 'ask' } },
+    })
     await h.call('GET', '/plugin')
     return h
   }
@@ -95,7 +99,10 @@ describe('plugin: opencode-plugins (hooks across the server)', function () {
     h.llm.script({ text: 'first' }, { text: 'the summary' })
     const session = await h.createSession()
     await h.prompt(session.id, 'hello')
-    const summarized = await h.call('POST', `/session/${session.id}/summarize`, { providerID: 'scripted', modelID: 'test-model' })
+    const summarized = await h.call('POST', `/session/${session.id}/summarize`, {
+      providerID: 'scripted',
+      modelID: 'test-model',
+    })
     expect(summarized.status).to.equal(200)
     const request = h.llm.requests[1]!.body.messages
     expect(JSON.stringify(request.at(-1))).to.contain('Remember the plugin context.')

@@ -99,7 +99,12 @@ describe('plugin: opencode-plugins (plugin files in .opencode/plugin)', function
       ['loaded', 'file'],
     ])
     const greeter = list.find((p: any) => p.spec.endsWith('greeter.ts'))
-    expect(greeter.hooks).to.include.members(['tool', 'chat.params', 'chat.headers', 'experimental.chat.system.transform'])
+    expect(greeter.hooks).to.include.members([
+      'tool',
+      'chat.params',
+      'chat.headers',
+      'experimental.chat.system.transform',
+    ])
     expect(greeter.tools).to.deep.equal(['greet'])
     const ids = (await h.call('GET', '/experimental/tool/ids')).body
     expect(ids).to.include('greet')
@@ -116,7 +121,10 @@ describe('plugin: opencode-plugins (plugin files in .opencode/plugin)', function
     const greet = sent.body.tools!.find((t) => t.function.name === 'greet')!
     expect(greet.function.description).to.equal('Greets someone (guarded)')
     expect(greet.function.parameters).to.deep.include({ type: 'object', required: ['name'] })
-    expect((greet.function.parameters as any).properties.name).to.deep.equal({ type: 'string', description: 'who to greet' })
+    expect((greet.function.parameters as any).properties.name).to.deep.equal({
+      type: 'string',
+      description: 'who to greet',
+    })
     expect((greet.function.parameters as any).properties.times).to.include({ type: 'integer', minimum: 1, maximum: 3 })
 
     const messages = (await h.call('GET', `/session/${session.id}/message`)).body
@@ -129,7 +137,10 @@ describe('plugin: opencode-plugins (plugin files in .opencode/plugin)', function
 
   it('lets a tool.execute.before guard refuse a bash command, the error going to the model', async () => {
     const h = await harness()
-    h.llm.script({ toolCalls: [{ name: 'bash', args: { command: 'rm -rf build', description: 'clean' } }] }, { text: 'ok' })
+    h.llm.script(
+      { toolCalls: [{ name: 'bash', args: { command: 'rm -rf build', description: 'clean' } }] },
+      { text: 'ok' },
+    )
     const session = await h.createSession()
     await h.prompt(session.id, 'clean up')
     const messages = (await h.call('GET', `/session/${session.id}/message`)).body
@@ -142,7 +153,10 @@ describe('plugin: opencode-plugins (plugin files in .opencode/plugin)', function
 
   it('rewrites tool arguments in tool.execute.before', async () => {
     const h = await harness()
-    h.llm.script({ toolCalls: [{ name: 'bash', args: { command: 'echo SECRET', description: 'say' } }] }, { text: 'ok' })
+    h.llm.script(
+      { toolCalls: [{ name: 'bash', args: { command: 'echo SECRET', description: 'say' } }] },
+      { text: 'ok' },
+    )
     const session = await h.createSession()
     await h.prompt(session.id, 'say it')
     const messages = (await h.call('GET', `/session/${session.id}/message`)).body
@@ -160,7 +174,10 @@ describe('plugin: opencode-plugins (plugin files in .opencode/plugin)', function
     expect(sent.body.temperature).to.equal(0.25)
     expect(sent.body.plugin_flag).to.equal('on')
     expect(sent.headers['x-plugin-agent']).to.equal('build')
-    const system = sent.body.messages.filter((m) => m.role === 'system').map((m) => String(m.content)).join('\n')
+    const system = sent.body.messages
+      .filter((m) => m.role === 'system')
+      .map((m) => String(m.content))
+      .join('\n')
     expect(system).to.contain('Always answer like a pirate.')
   })
 
@@ -168,13 +185,35 @@ describe('plugin: opencode-plugins (plugin files in .opencode/plugin)', function
     const h = await harness()
     await h.call('GET', '/plugin')
     const shell = JSON.parse(readFileSync(join(h.repo, 'shell.json'), 'utf8'))
-    expect(shell).to.deep.include({ literal: 'a b; echo X', exit: 3, stderr: 'oops', thrown: '4:bad', json: { ok: true }, cwd: '/', env: 'set', same: true, client: 'function' })
+    expect(shell).to.deep.include({
+      literal: 'a b; echo X',
+      exit: 3,
+      stderr: 'oops',
+      thrown: '4:bad',
+      json: { ok: true },
+      cwd: '/',
+      env: 'set',
+      same: true,
+      client: 'function',
+    })
     expect(shell.lines).to.deep.equal(['one', 'two'])
     h.llm.script({ text: 'hi' })
     const session = await h.createSession()
     await h.prompt(session.id, 'hello')
-    await until(() => existsSync(join(h.repo, 'events.log')) && readFileSync(join(h.repo, 'events.log'), 'utf8').includes('session.idle'), 5000, 'events')
+    await until(
+      () =>
+        existsSync(join(h.repo, 'events.log')) &&
+        readFileSync(join(h.repo, 'events.log'), 'utf8').includes('session.idle'),
+      5000,
+      'events',
+    )
     const seen = readFileSync(join(h.repo, 'events.log'), 'utf8').split('\n')
-    expect(seen).to.include.members(['session.created', 'message.updated', 'message.part.updated', 'session.status', 'session.idle'])
+    expect(seen).to.include.members([
+      'session.created',
+      'message.updated',
+      'message.part.updated',
+      'session.status',
+      'session.idle',
+    ])
   })
 })

@@ -56,7 +56,11 @@ describe('plugin: permission', () => {
     expect(done.body.parts.find((p: any) => p.type === 'text').text).to.equal('Read it.')
     const messages = (await h.call('GET', `/session/${session.id}/message`)).body
     expect(toolPart(messages[1]).state.status).to.equal('completed')
-    expect(h.events.find((e) => e.type === 'permission.replied')!.properties).to.deep.equal({ sessionID: session.id, requestID: asked.id, reply: 'once' })
+    expect(h.events.find((e) => e.type === 'permission.replied')!.properties).to.deep.equal({
+      sessionID: session.id,
+      requestID: asked.id,
+      reply: 'once',
+    })
     expect((await h.call('GET', '/permission')).body).to.deep.equal([])
     // `once` is not remembered: the next call asks again.
     h.llm.script({ toolCalls: [{ name: 'read', args: { filePath: 'notes.txt' } }] }, { text: 'Again.' })
@@ -89,7 +93,11 @@ describe('plugin: permission', () => {
     const restarted = await startServer({ cwd: h.repo, only: PLUGINS, dataDir })
     h.llm.script({ toolCalls: [{ name: 'read', args: { filePath: 'notes.txt' } }] }, { text: 'ok' })
     const third = (await restarted.app.inject({ method: 'POST', url: '/session', payload: {} })).json()
-    const answer = await restarted.app.inject({ method: 'POST', url: `/session/${third.id}/message`, payload: { parts: [{ type: 'text', text: 'read' }] } })
+    const answer = await restarted.app.inject({
+      method: 'POST',
+      url: `/session/${third.id}/message`,
+      payload: { parts: [{ type: 'text', text: 'read' }] },
+    })
     expect(answer.statusCode).to.equal(200)
     const stored = (await restarted.app.inject({ url: `/session/${third.id}/message` })).json()
     expect(toolPart(stored[1]).state.status).to.equal('completed')
@@ -104,7 +112,10 @@ describe('plugin: permission', () => {
     await h.call('POST', `/permission/${asked.id}/reply`, { reply: 'reject' })
     const done = (await reply).body
     expect(done.info.finish).to.equal('tool-calls')
-    expect(toolPart(done).state).to.include({ status: 'error', error: 'The user rejected permission to use this specific tool call.' })
+    expect(toolPart(done).state).to.include({
+      status: 'error',
+      error: 'The user rejected permission to use this specific tool call.',
+    })
     expect(h.llm.requests).to.have.length(1)
   })
 
@@ -122,12 +133,17 @@ describe('plugin: permission', () => {
   })
 
   it('`deny` rules fail the call with the matching rules, without asking', async () => {
-    const h = await sessionHarness({ files: FILES, config: { permission: { read: { '*': 'allow', 'notes.txt': 'deny' } } } })
+    const h = await sessionHarness({
+      files: FILES,
+      config: { permission: { read: { '*': 'allow', 'notes.txt': 'deny' } } },
+    })
     h.llm.script({ toolCalls: [{ name: 'read', args: { filePath: 'notes.txt' } }] }, { text: 'ok' })
     const session = await h.createSession()
     const done = (await h.prompt(session.id, 'read')).body
     const messages = (await h.call('GET', `/session/${session.id}/message`)).body
-    expect(toolPart(messages[1]).state.error).to.contain('The user has specified a rule which prevents you from using this specific tool call')
+    expect(toolPart(messages[1]).state.error).to.contain(
+      'The user has specified a rule which prevents you from using this specific tool call',
+    )
     expect(toolPart(messages[1]).state.error).to.contain('"pattern":"notes.txt"')
     expect(done.parts.find((p: any) => p.type === 'text').text).to.equal('ok')
     expect(h.events.filter((e) => e.type === 'permission.asked')).to.have.length(0)
@@ -166,11 +182,15 @@ describe('plugin: permission', () => {
     expect((await h.call('POST', `/permission/${asked.id}/reply`, { reply: 'sometimes' })).status).to.equal(400)
     expect((await h.call('POST', `/permission/${asked.id}/reply`, {})).status).to.equal(400)
     expect((await h.call('POST', '/permission/abc/reply', { reply: 'once' })).status).to.equal(400)
-    expect((await h.call('POST', `/session/ses_other/permissions/${asked.id}`, { response: 'once' })).status).to.equal(404)
+    expect((await h.call('POST', `/session/ses_other/permissions/${asked.id}`, { response: 'once' })).status).to.equal(
+      404,
+    )
     expect((await h.call('GET', '/permission')).body).to.have.length(1)
 
     // The seed's form, with its `allow` wording.
-    expect((await h.call('POST', `/session/${session.id}/permissions/${asked.id}`, { response: 'allow' })).body).to.equal(true)
+    expect(
+      (await h.call('POST', `/session/${session.id}/permissions/${asked.id}`, { response: 'allow' })).body,
+    ).to.equal(true)
     expect((await reply).status).to.equal(200)
     expect((await h.call('POST', `/permission/${asked.id}/reply`, { reply: 'once' })).status).to.equal(404)
   })
@@ -185,7 +205,10 @@ describe('plugin: permission', () => {
     const done = (await reply).body
     expect(done.info.error.name).to.equal('MessageAbortedError')
     expect((await h.call('GET', '/permission')).body).to.deep.equal([])
-    expect(h.events.find((e) => e.type === 'permission.replied')!.properties).to.deep.include({ requestID: asked.id, reply: 'reject' })
+    expect(h.events.find((e) => e.type === 'permission.replied')!.properties).to.deep.include({
+      requestID: asked.id,
+      reply: 'reject',
+    })
   })
 
   it('keeps a pending request over a restart and finishes the call when it is answered', async () => {
@@ -198,7 +221,11 @@ describe('plugin: permission', () => {
     expect(toolPart(messages[1]).state.status).to.equal('running')
 
     h.llm.script({ text: 'The file has two lines.' })
-    const answer = await second.app.inject({ method: 'POST', url: `/permission/${asked.id}/reply`, payload: { reply: 'once' } })
+    const answer = await second.app.inject({
+      method: 'POST',
+      url: `/permission/${asked.id}/reply`,
+      payload: { reply: 'once' },
+    })
     expect(answer.json()).to.equal(true)
     await until(() => events.some((e) => e.type === 'session.idle'), 5000, 'the resumed turn to end')
     messages = (await second.app.inject({ url: `/session/${session.id}/message` })).json()
@@ -212,10 +239,17 @@ describe('plugin: permission', () => {
   it('gives up a request held over a restart when a new prompt arrives', async () => {
     const { h, session, asked, second } = await crashWhileAsking()
     h.llm.script({ text: 'fresh' })
-    const answer = await second.app.inject({ method: 'POST', url: `/session/${session.id}/message`, payload: { parts: [{ type: 'text', text: 'something else' }] } })
+    const answer = await second.app.inject({
+      method: 'POST',
+      url: `/session/${session.id}/message`,
+      payload: { parts: [{ type: 'text', text: 'something else' }] },
+    })
     expect(answer.statusCode).to.equal(200)
     expect((await second.app.inject({ url: '/permission' })).json()).to.deep.equal([])
-    expect((await second.app.inject({ method: 'POST', url: `/permission/${asked.id}/reply`, payload: { reply: 'once' } })).statusCode).to.equal(404)
+    expect(
+      (await second.app.inject({ method: 'POST', url: `/permission/${asked.id}/reply`, payload: { reply: 'once' } }))
+        .statusCode,
+    ).to.equal(404)
     const messages = (await second.app.inject({ url: `/session/${session.id}/message` })).json()
     expect(toolPart(messages[1]).state.status).to.equal('error')
     expect(messages[1].info.error.name).to.equal('MessageAbortedError')

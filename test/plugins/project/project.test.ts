@@ -42,7 +42,7 @@ describe('plugin: project', () => {
     expect(project).to.not.have.property('vcs')
   })
 
-  it('lists every project opened, oldest first, on the seed path and on OpenCode\'s', async () => {
+  it("lists every project opened, oldest first, on the seed path and on OpenCode's", async () => {
     const server = await startServer({ only: ['core', 'project'] })
     const first = gitRepo({ 'a.txt': 'a' })
     const second = gitRepo({ 'b.txt': 'b' })
@@ -73,25 +73,43 @@ describe('plugin: project', () => {
     expect(project.time.created).to.equal(before.time.created)
     expect(project.time.updated).to.be.at.least(before.time.updated)
     expect(await published).to.deep.equal(project)
-    expect((await server.app.inject({ url: `/project/projects/current?directory=${repo}` })).json()).to.deep.equal(project)
+    expect((await server.app.inject({ url: `/project/projects/current?directory=${repo}` })).json()).to.deep.equal(
+      project,
+    )
   })
 
   it("accepts OpenCode's body on OpenCode's path, merging the icon and commands", async () => {
     const server = await startServer({ only: ['core', 'project'] })
     const repo = gitRepo()
     const id = rootCommit(repo)
-    await server.app.inject({ method: 'PATCH', url: `/project/${id}?directory=${repo}`, payload: { icon: { override: 'rocket', color: '#00AA11' } } })
+    await server.app.inject({
+      method: 'PATCH',
+      url: `/project/${id}?directory=${repo}`,
+      payload: { icon: { override: 'rocket', color: '#00AA11' } },
+    })
     const response = await server.app.inject({
       method: 'PATCH',
       url: `/project/${id}?directory=${repo}`,
       payload: { icon: { url: 'data:image/png;base64,AAAA' }, commands: { start: 'npm run dev' } },
     })
     expect(response.statusCode).to.equal(200)
-    expect(response.json().icon).to.deep.equal({ override: 'rocket', color: '#00AA11', url: 'data:image/png;base64,AAAA' })
+    expect(response.json().icon).to.deep.equal({
+      override: 'rocket',
+      color: '#00AA11',
+      url: 'data:image/png;base64,AAAA',
+    })
     expect(response.json().commands).to.deep.equal({ start: 'npm run dev' })
-    const cleared = await server.app.inject({ method: 'PATCH', url: `/project/${id}?directory=${repo}`, payload: { icon: null, name: 'x' } })
+    const cleared = await server.app.inject({
+      method: 'PATCH',
+      url: `/project/${id}?directory=${repo}`,
+      payload: { icon: null, name: 'x' },
+    })
     expect(cleared.json()).to.not.have.property('icon')
-    const unnamed = await server.app.inject({ method: 'PATCH', url: `/project/${id}?directory=${repo}`, payload: { name: '' } })
+    const unnamed = await server.app.inject({
+      method: 'PATCH',
+      url: `/project/${id}?directory=${repo}`,
+      payload: { name: '' },
+    })
     expect(unnamed.json()).to.not.have.property('name')
   })
 
@@ -100,8 +118,17 @@ describe('plugin: project', () => {
     const repo = gitRepo()
     const id = rootCommit(repo)
     const before = (await server.app.inject({ url: `/project/current?directory=${repo}` })).json()
-    for (const payload of [{ color: 'red' }, { color: '#ff550' }, { icon: { color: 'blue' } }, { name: 'x', color: '#gg0000' }]) {
-      const response = await server.app.inject({ method: 'PATCH', url: `/project/projects/${id}?directory=${repo}`, payload })
+    for (const payload of [
+      { color: 'red' },
+      { color: '#ff550' },
+      { icon: { color: 'blue' } },
+      { name: 'x', color: '#gg0000' },
+    ]) {
+      const response = await server.app.inject({
+        method: 'PATCH',
+        url: `/project/projects/${id}?directory=${repo}`,
+        payload,
+      })
       expect(response.statusCode, JSON.stringify(payload)).to.equal(400)
       expect(response.json().name).to.equal('BadRequest')
       expect(response.json().data.message).to.include('color')
@@ -123,7 +150,11 @@ describe('plugin: project', () => {
     const repo = gitRepo()
     const first = await startServer({ only: ['core', 'project'], dataDir })
     const created = (await first.app.inject({ url: `/project/current?directory=${repo}` })).json()
-    await first.app.inject({ method: 'PATCH', url: `/project/${created.id}?directory=${repo}`, payload: { name: 'kept' } })
+    await first.app.inject({
+      method: 'PATCH',
+      url: `/project/${created.id}?directory=${repo}`,
+      payload: { name: 'kept' },
+    })
     await first.close()
 
     const second = await startServer({ only: ['core', 'project'], dataDir })
@@ -132,7 +163,11 @@ describe('plugin: project', () => {
     expect(reopened.name).to.equal('kept')
     expect(reopened.time.created).to.equal(created.time.created)
     expect(reopened.time.updated).to.be.at.least(created.time.updated)
-    expect((await second.app.inject({ url: '/project' })).json().filter((project: { id: string }) => project.id === created.id)).to.have.length(1)
+    expect(
+      (await second.app.inject({ url: '/project' }))
+        .json()
+        .filter((project: { id: string }) => project.id === created.id),
+    ).to.have.length(1)
   })
 
   it('adds another worktree of the same repository to sandboxes', async () => {
@@ -146,7 +181,9 @@ describe('plugin: project', () => {
     expect(project.sandboxes).to.deep.equal([linked])
     const directories = await server.app.inject({ url: `/project/${project.id}/directories?directory=${repo}` })
     expect(directories.json()).to.deep.equal([{ directory: repo }, { directory: linked }])
-    expect((await server.app.inject({ url: `/project/unknown/directories?directory=${repo}` })).statusCode).to.equal(404)
+    expect((await server.app.inject({ url: `/project/unknown/directories?directory=${repo}` })).statusCode).to.equal(
+      404,
+    )
   })
 
   it('adds and removes sandboxes through app.projects, publishing project.updated only when the list changes', async () => {
@@ -168,7 +205,9 @@ describe('plugin: project', () => {
 
     const removed = server.app.projects.removeSandbox(instance, '/sandboxes/one')
     expect(removed.sandboxes).to.deep.equal(['/sandboxes/two'])
-    expect(server.app.projects.removeSandbox(instance, '/sandboxes/unknown').sandboxes).to.deep.equal(['/sandboxes/two'])
+    expect(server.app.projects.removeSandbox(instance, '/sandboxes/unknown').sandboxes).to.deep.equal([
+      '/sandboxes/two',
+    ])
     expect(published).to.have.length(3)
     expect((await server.app.inject({ url: `/project/current?directory=${repo}` })).json()).to.deep.equal(removed)
   })
@@ -192,7 +231,9 @@ describe('plugin: project (git init)', () => {
     // The instance was booted again: the vcs plugin sees the repository now.
     expect((await server.app.inject({ url: `/vcs?directory=${directory}` })).json().branch).to.be.a('string')
     // Other directories outside git still belong to the global project without vcs.
-    expect((await server.app.inject({ url: `/project/current?directory=${tempDir()}` })).json()).to.not.have.property('vcs')
+    expect((await server.app.inject({ url: `/project/current?directory=${tempDir()}` })).json()).to.not.have.property(
+      'vcs',
+    )
 
     // After a first commit the project gets its own id.
     git(directory, 'commit', '-q', '--allow-empty', '-m', 'first')

@@ -7,7 +7,11 @@ import { sessionHarness } from '../session/setup.js'
 
 const OAUTH = join(PACKAGE_ROOT, 'dist/test/fixtures/oauth-plugin.js')
 
-async function providerServer(config: Record<string, unknown> = {}, env: Record<string, string> = {}, plugins: string[] = []) {
+async function providerServer(
+  config: Record<string, unknown> = {},
+  env: Record<string, string> = {},
+  plugins: string[] = [],
+) {
   const repo = gitRepo()
   writeFileSync(join(repo, 'opencode.json'), JSON.stringify(config))
   const server = await startServer({ cwd: repo, only: ['core', 'provider'], env, plugins })
@@ -45,7 +49,12 @@ describe('plugin: provider', () => {
   it('adds config providers and models, serves both config paths alike, and filters', async () => {
     const config = {
       provider: {
-        local: { npm: '@ai-sdk/openai-compatible', name: 'Local', options: { baseURL: 'http://127.0.0.1:1/v1', apiKey: 'sk-config-secret' }, models: { tiny: { name: 'Tiny', limit: { context: 1000, output: 100 } } } },
+        local: {
+          npm: '@ai-sdk/openai-compatible',
+          name: 'Local',
+          options: { baseURL: 'http://127.0.0.1:1/v1', apiKey: 'sk-config-secret' },
+          models: { tiny: { name: 'Tiny', limit: { context: 1000, output: 100 } } },
+        },
         openai: { models: { 'gpt-5': { name: 'Renamed GPT-5' } }, whitelist: ['gpt-5'] },
       },
       disabled_providers: ['groq'],
@@ -71,12 +80,18 @@ describe('plugin: provider', () => {
 
   it('stores credentials in auth.json with mode 0600 and never returns them', async () => {
     const { server, get } = await providerServer()
-    const put = await server.app.inject({ method: 'PUT', url: '/auth/anthropic', payload: { type: 'api', key: 'sk-stored-secret' } })
+    const put = await server.app.inject({
+      method: 'PUT',
+      url: '/auth/anthropic',
+      payload: { type: 'api', key: 'sk-stored-secret' },
+    })
     expect(put.statusCode).to.equal(200)
     expect(put.body).to.equal('true')
     const file = join(server.dataDir, 'auth.json')
     expect(statSync(file).mode & 0o777).to.equal(0o600)
-    expect(JSON.parse(readFileSync(file, 'utf8'))).to.deep.equal({ anthropic: { type: 'api', key: 'sk-stored-secret' } })
+    expect(JSON.parse(readFileSync(file, 'utf8'))).to.deep.equal({
+      anthropic: { type: 'api', key: 'sk-stored-secret' },
+    })
     const list = await get('/provider')
     expect(list.connected).to.deep.equal(['anthropic'])
     expect(list.all.find((p: any) => p.id === 'anthropic').source).to.equal('api')
@@ -84,14 +99,32 @@ describe('plugin: provider', () => {
       expect((await server.app.inject({ url })).body, url).not.to.contain('sk-stored-secret')
     }
 
-    for (const payload of [{ type: 'api' }, { type: 'api', key: '' }, { type: 'oauth', refresh: 'r' }, { type: 'magic', key: 'k' }]) {
+    for (const payload of [
+      { type: 'api' },
+      { type: 'api', key: '' },
+      { type: 'oauth', refresh: 'r' },
+      { type: 'magic', key: 'k' },
+    ]) {
       const bad = await server.app.inject({ method: 'PUT', url: '/auth/anthropic', payload })
       expect(bad.statusCode, JSON.stringify(payload)).to.equal(400)
     }
-    expect((await server.app.inject({ method: 'PUT', url: '/auth/..%2Fetc', payload: { type: 'api', key: 'k' } })).statusCode).to.equal(400)
-    expect(JSON.parse(readFileSync(file, 'utf8'))).to.deep.equal({ anthropic: { type: 'api', key: 'sk-stored-secret' } })
+    expect(
+      (await server.app.inject({ method: 'PUT', url: '/auth/..%2Fetc', payload: { type: 'api', key: 'k' } }))
+        .statusCode,
+    ).to.equal(400)
+    expect(JSON.parse(readFileSync(file, 'utf8'))).to.deep.equal({
+      anthropic: { type: 'api', key: 'sk-stored-secret' },
+    })
 
-    expect((await server.app.inject({ method: 'PUT', url: '/auth/openai', payload: { type: 'wellknown', key: 'k', token: 't', extra: 'dropped' } })).statusCode).to.equal(200)
+    expect(
+      (
+        await server.app.inject({
+          method: 'PUT',
+          url: '/auth/openai',
+          payload: { type: 'wellknown', key: 'k', token: 't', extra: 'dropped' },
+        })
+      ).statusCode,
+    ).to.equal(200)
     expect(JSON.parse(readFileSync(file, 'utf8')).openai).to.deep.equal({ type: 'wellknown', key: 'k', token: 't' })
     expect((await server.app.inject({ method: 'DELETE', url: '/auth/anthropic' })).json()).to.equal(true)
     expect(Object.keys(JSON.parse(readFileSync(file, 'utf8')))).to.deep.equal(['openai'])
@@ -110,22 +143,40 @@ describe('plugin: provider', () => {
   })
 
   it('logs in with an OAuth method a plugin registers, and answers 404/400 for the rest', async () => {
-    const config = { provider: { scripted: { npm: '@ai-sdk/openai-compatible', options: { baseURL: 'http://127.0.0.1:1/v1' }, models: { m: {} } } } }
+    const config = {
+      provider: {
+        scripted: {
+          npm: '@ai-sdk/openai-compatible',
+          options: { baseURL: 'http://127.0.0.1:1/v1' },
+          models: { m: {} },
+        },
+      },
+    }
     const { server, get } = await providerServer(config, {}, [OAUTH])
     const auth = await get('/provider/auth')
-    expect(auth.scripted).to.deep.equal([{ type: 'oauth', label: 'Scripted SSO' }, { type: 'api', label: 'API key' }])
+    expect(auth.scripted).to.deep.equal([
+      { type: 'oauth', label: 'Scripted SSO' },
+      { type: 'api', label: 'API key' },
+    ])
     expect(auth.anthropic).to.deep.equal([{ type: 'api', label: 'API key' }])
-    const post = (url: string, payload: unknown) => server.app.inject({ method: 'POST', url, payload: payload as object })
+    const post = (url: string, payload: unknown) =>
+      server.app.inject({ method: 'POST', url, payload: payload as object })
 
     expect((await post('/provider/scripted/oauth/callback', { method: 0, code: 'good-code' })).statusCode).to.equal(400)
     const started = await post('/provider/scripted/oauth/authorize', { method: 0, inputs: { team: 'blue' } })
-    expect(started.json()).to.deep.equal({ url: 'https://login.example/authorize?team=blue', method: 'code', instructions: 'Paste the code' })
+    expect(started.json()).to.deep.equal({
+      url: 'https://login.example/authorize?team=blue',
+      method: 'code',
+      instructions: 'Paste the code',
+    })
     expect((await post('/provider/scripted/oauth/authorize', { method: 5 })).statusCode).to.equal(400)
     expect((await post('/provider/scripted/oauth/callback', { method: 0, code: 'good-code' })).json()).to.equal(true)
     const list = await get('/provider')
     expect(list.all.find((p: any) => p.id === 'scripted').source).to.equal('api')
     expect(JSON.stringify(list)).not.to.contain('oauth-access-secret')
-    expect(JSON.parse(readFileSync(join(server.dataDir, 'auth.json'), 'utf8')).scripted.access).to.equal('oauth-access-secret')
+    expect(JSON.parse(readFileSync(join(server.dataDir, 'auth.json'), 'utf8')).scripted.access).to.equal(
+      'oauth-access-secret',
+    )
 
     expect((await post('/provider/anthropic/oauth/authorize', { method: 0 })).statusCode).to.equal(400)
     expect((await post('/provider/nope/oauth/authorize', { method: 0 })).statusCode).to.equal(404)

@@ -16,7 +16,12 @@ describe('provider: v2 routes', () => {
           name: 'Local',
           options: { baseURL: 'http://127.0.0.1:1/v1', apiKey: 'sk-config-secret', timeout: 5000 },
           models: {
-            old: { name: 'Old', release_date: '2024-01-01', limit: { context: 1000, output: 100 }, headers: { authorization: 'Bearer sk-header-secret' } },
+            old: {
+              name: 'Old',
+              release_date: '2024-01-01',
+              limit: { context: 1000, output: 100 },
+              headers: { authorization: 'Bearer sk-header-secret' },
+            },
             fresh: { name: 'Fresh', release_date: '2026-06-01', reasoning: true, tool_call: true, attachment: true },
           },
         },
@@ -29,7 +34,7 @@ describe('provider: v2 routes', () => {
   })
   after(cleanup)
 
-  it('lists the connected providers\' models, newest first, without secrets', async () => {
+  it("lists the connected providers' models, newest first, without secrets", async () => {
     const { data, response } = await client.v2.model.list({ location: { directory: repo } })
     expect(response.status).to.equal(200)
     expectMatchesReference('GET', '/api/model', 200, data)
@@ -37,7 +42,11 @@ describe('provider: v2 routes', () => {
     expect(local.map((model) => model.id)).to.deep.equal(['fresh', 'old'])
     expect(local[0]).to.deep.include({ name: 'Fresh', status: 'active', enabled: true })
     expect(local[0]!.capabilities).to.deep.equal({ tools: true, input: ['text', 'image'], output: ['text'] })
-    expect(local[0]!.api).to.deep.include({ type: 'aisdk', package: '@ai-sdk/openai-compatible', url: 'http://127.0.0.1:1/v1' })
+    expect(local[0]!.api).to.deep.include({
+      type: 'aisdk',
+      package: '@ai-sdk/openai-compatible',
+      url: 'http://127.0.0.1:1/v1',
+    })
     expect(local[0]!.variants.map((variant) => variant.id)).to.include('high')
     expect(local[1]!.limit).to.deep.equal({ context: 1000, output: 100 })
     expect(data!.data.some((model) => model.providerID === 'anthropic')).to.equal(true)
@@ -50,17 +59,28 @@ describe('provider: v2 routes', () => {
     const { data } = await client.v2.provider.list({ location: { directory: repo } }, { throwOnError: true })
     expectMatchesReference('GET', '/api/provider', 200, data)
     const local = data!.data.find((provider) => provider.id === 'local')!
-    expect(local).to.deep.equal({ id: 'local', name: 'Local', api: { type: 'aisdk', package: '@ai-sdk/openai-compatible', url: 'http://127.0.0.1:1/v1' }, request: { headers: {}, body: { baseURL: 'http://127.0.0.1:1/v1', timeout: 5000 } } })
+    expect(local).to.deep.equal({
+      id: 'local',
+      name: 'Local',
+      api: { type: 'aisdk', package: '@ai-sdk/openai-compatible', url: 'http://127.0.0.1:1/v1' },
+      request: { headers: {}, body: { baseURL: 'http://127.0.0.1:1/v1', timeout: 5000 } },
+    })
     expect(data!.data.map((provider) => provider.id)).to.not.include('openai')
 
-    const openai = (await client.v2.provider.get({ providerID: 'openai', location: { directory: repo } }, { throwOnError: true })).data!
+    const openai = (
+      await client.v2.provider.get({ providerID: 'openai', location: { directory: repo } }, { throwOnError: true })
+    ).data!
     expectMatchesReference('GET', '/api/provider/{providerID}', 200, openai)
     expect(openai.data.disabled).to.equal(true)
 
     const unknown = await fetch(`${base}/api/provider/nope`)
     expect(unknown.status).to.equal(404)
     const body = await unknown.json()
-    expect(body).to.deep.equal({ _tag: 'ProviderNotFoundError', message: 'Provider not found: nope', providerID: 'nope' })
+    expect(body).to.deep.equal({
+      _tag: 'ProviderNotFoundError',
+      message: 'Provider not found: nope',
+      providerID: 'nope',
+    })
     expectMatchesReference('GET', '/api/provider/{providerID}', 404, body)
   })
 })

@@ -9,12 +9,24 @@ import { connect } from './socket.js'
 async function ptyServer(options: { password?: string; instanceCapacity?: number } = {}) {
   const repo = gitRepo()
   mkdirSync(join(repo, 'sub'))
-  const server = await startServer({ cwd: repo, only: ['core', 'pty'], password: options.password, instanceCapacity: options.instanceCapacity })
+  const server = await startServer({
+    cwd: repo,
+    only: ['core', 'pty'],
+    password: options.password,
+    instanceCapacity: options.instanceCapacity,
+  })
   const events: EventPayload[] = []
   onCleanup(server.kernel.bus.subscribe((event) => events.push(event.payload), repo))
-  const auth: Record<string, string> = options.password ? { authorization: `Basic ${Buffer.from(`opencode:${options.password}`).toString('base64')}` } : {}
+  const auth: Record<string, string> = options.password
+    ? { authorization: `Basic ${Buffer.from(`opencode:${options.password}`).toString('base64')}` }
+    : {}
   const call = async (method: string, url: string, payload?: unknown, headers: Record<string, string> = {}) => {
-    const response = await server.app.inject({ method: method as 'GET', url, headers: { ...auth, ...headers }, ...(payload === undefined ? {} : { payload: payload as object }) })
+    const response = await server.app.inject({
+      method: method as 'GET',
+      url,
+      headers: { ...auth, ...headers },
+      ...(payload === undefined ? {} : { payload: payload as object }),
+    })
     return { status: response.statusCode, body: response.body ? JSON.parse(response.body) : undefined }
   }
   return { repo, server, events, call, auth, base: await listen(server) }
@@ -76,7 +88,10 @@ describe('plugin: pty', () => {
     expect(t.events.find((e) => e.type === 'pty.deleted')?.properties).to.deep.equal({ id: info.id })
     const gone = await t.call('GET', `/pty/${info.id}`)
     expect(gone.status).to.equal(404)
-    expect(gone.body).to.deep.equal({ name: 'PtyNotFoundError', data: { message: `PTY session not found: ${info.id}`, ptyID: info.id } })
+    expect(gone.body).to.deep.equal({
+      name: 'PtyNotFoundError',
+      data: { message: `PTY session not found: ${info.id}`, ptyID: info.id },
+    })
     await until(() => !alive(info.pid), 5000, 'the process to end')
     expect((await t.call('GET', '/pty')).body).to.deep.equal([])
     expect((await t.call('DELETE', `/pty/${info.id}`)).status).to.equal(404)
@@ -126,7 +141,9 @@ describe('plugin: pty', () => {
 
   it('reports the exit of a terminal: pty.exited, socket closed with 1000, then 404', async () => {
     const t = await ptyServer()
-    const { id } = (await t.call('POST', '/pty', { command: 'sh', args: ['-c', 'read line; echo "got $line"; exit 3'] })).body
+    const { id } = (
+      await t.call('POST', '/pty', { command: 'sh', args: ['-c', 'read line; echo "got $line"; exit 3'] })
+    ).body
     const terminal = await connect(t.base, id)
     await terminal.meta
     terminal.send('ping\r')
@@ -191,13 +208,16 @@ describe('plugin: pty', () => {
       (error) => expect(error.status).to.equal(401),
     )
     const other = (await t.call('POST', '/pty', QUIET_SHELL)).body.id
-    const wrong = (await t.call('POST', `/pty/${id}/connect-token`, undefined, { 'x-opencode-ticket': '1' })).body.ticket
+    const wrong = (await t.call('POST', `/pty/${id}/connect-token`, undefined, { 'x-opencode-ticket': '1' })).body
+      .ticket
     await connect(t.base, other, { ticket: wrong }).then(
       () => expect.fail('a ticket opened another terminal'),
       (error) => expect(error.status).to.equal(401),
     )
     // With the password (as a header) it works as any request does.
-    await (await connect(t.base, other, {}, t.auth)).meta
+    await (
+      await connect(t.base, other, {}, t.auth)
+    ).meta
   })
 
   it('ends every terminal when the instance is disposed', async () => {
@@ -214,7 +234,11 @@ describe('plugin: pty', () => {
   it('leaves nothing open after refused upgrades: the server still closes at once', async () => {
     const t = await ptyServer({ password: 'secret' })
     const { id } = (await t.call('POST', '/pty', QUIET_SHELL)).body
-    for (const headers of [{}, { ...t.auth, origin: 'https://evil.example' }, { ...t.auth, 'x-opencode-directory': '/no/such/dir' }]) {
+    for (const headers of [
+      {},
+      { ...t.auth, origin: 'https://evil.example' },
+      { ...t.auth, 'x-opencode-directory': '/no/such/dir' },
+    ]) {
       await connect(t.base, id, {}, headers).then(
         () => expect.fail('the upgrade was accepted'),
         (error) => expect(error.status).to.be.oneOf([400, 401, 403]),

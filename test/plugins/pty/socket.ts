@@ -13,7 +13,13 @@ export interface TerminalSocket {
 }
 
 /** Opens a terminal's WebSocket; rejects with the HTTP status when the upgrade is refused. */
-export function connect(base: string, ptyID: string, query: Record<string, string> = {}, headers: Record<string, string> = {}, prefix = ''): Promise<TerminalSocket> {
+export function connect(
+  base: string,
+  ptyID: string,
+  query: Record<string, string> = {},
+  headers: Record<string, string> = {},
+  prefix = '',
+): Promise<TerminalSocket> {
   const url = new URL(`${prefix}/pty/${ptyID}/connect`, base.replace(/^http/, 'ws'))
   for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value)
   return new Promise((resolve, reject) => {
@@ -22,7 +28,9 @@ export function connect(base: string, ptyID: string, query: Record<string, strin
     const frames: (string | Buffer)[] = []
     let metaResolve!: (meta: { cursor: number }) => void
     const meta = new Promise<{ cursor: number }>((r) => (metaResolve = r))
-    const closed = new Promise<{ code: number; reason: string }>((r) => socket.on('close', (code, reason) => r({ code, reason: reason.toString() })))
+    const closed = new Promise<{ code: number; reason: string }>((r) =>
+      socket.on('close', (code, reason) => r({ code, reason: reason.toString() })),
+    )
     socket.on('message', (data: Buffer, isBinary) => {
       if (isBinary) {
         frames.push(data)

@@ -15,7 +15,12 @@ describe('pty: v2 routes', () => {
     const client = createOpencodeClient({ baseUrl: await listen(server) })
     const location = { directory: repo }
 
-    const created = (await client.v2.pty.create({ location, command: 'bash', args: ['--noprofile', '--norc'], title: 'build' }, { throwOnError: true })).data!
+    const created = (
+      await client.v2.pty.create(
+        { location, command: 'bash', args: ['--noprofile', '--norc'], title: 'build' },
+        { throwOnError: true },
+      )
+    ).data!
     expectMatchesReference('POST', '/api/pty', 200, created)
     expect(created.location.directory).to.equal(repo)
     expect(created.data).to.include({ title: 'build', status: 'running', cwd: repo })
@@ -29,7 +34,12 @@ describe('pty: v2 routes', () => {
 
     const got = (await client.v2.pty.get({ ptyID: id, location }, { throwOnError: true })).data!
     expectMatchesReference('GET', '/api/pty/{ptyID}', 200, got)
-    const renamed = (await client.v2.pty.update({ ptyID: id, location, title: 'tests', size: { rows: 30, cols: 100 } }, { throwOnError: true })).data!
+    const renamed = (
+      await client.v2.pty.update(
+        { ptyID: id, location, title: 'tests', size: { rows: 30, cols: 100 } },
+        { throwOnError: true },
+      )
+    ).data!
     expectMatchesReference('PUT', '/api/pty/{ptyID}', 200, renamed)
     expect(renamed.data.title).to.equal('tests')
 
@@ -41,25 +51,42 @@ describe('pty: v2 routes', () => {
     expectMatchesReference('GET', '/api/pty/{ptyID}', 404, gone.json())
   })
 
-  it('connects through the SDK\'s ticket and URL on a password-protected server and echoes input', async () => {
+  it("connects through the SDK's ticket and URL on a password-protected server and echoes input", async () => {
     const repo = realpathSync(gitRepo())
     const server = await startServer({ cwd: repo, only: ['core', 'pty'], password: 'sesame' })
     const base = await listen(server)
     const authorization = `Basic ${Buffer.from('opencode:sesame').toString('base64')}`
     const client = createOpencodeClient({ baseUrl: base, headers: { authorization } })
-    const pty = (await client.v2.pty.create({ location: { directory: repo }, command: 'bash', args: ['--noprofile', '--norc'] }, { throwOnError: true })).data!.data
+    const pty = (
+      await client.v2.pty.create(
+        { location: { directory: repo }, command: 'bash', args: ['--noprofile', '--norc'] },
+        { throwOnError: true },
+      )
+    ).data!.data
 
     const location = { directory: repo }
     const refused = await client.v2.pty.connectToken({ ptyID: pty.id, location })
     expect(refused.response.status).to.equal(403)
     expect(refused.error).to.deep.include({ _tag: 'ForbiddenError' })
     expectMatchesReference('POST', '/api/pty/{ptyID}/connect-token', 403, refused.error)
-    const unknown = await client.v2.pty.connectToken({ ptyID: 'pty_nope', location }, { headers: { 'x-opencode-ticket': '1' } })
+    const unknown = await client.v2.pty.connectToken(
+      { ptyID: 'pty_nope', location },
+      { headers: { 'x-opencode-ticket': '1' } },
+    )
     expect(unknown.response.status).to.equal(404)
-    expect(unknown.error).to.deep.equal({ _tag: 'PtyNotFoundError', message: 'PTY session not found: pty_nope', ptyID: 'pty_nope' })
+    expect(unknown.error).to.deep.equal({
+      _tag: 'PtyNotFoundError',
+      message: 'PTY session not found: pty_nope',
+      ptyID: 'pty_nope',
+    })
     expectMatchesReference('POST', '/api/pty/{ptyID}/connect-token', 404, unknown.error)
 
-    const token = (await client.v2.pty.connectToken({ ptyID: pty.id, location }, { headers: { 'x-opencode-ticket': '1' }, throwOnError: true })).data!
+    const token = (
+      await client.v2.pty.connectToken(
+        { ptyID: pty.id, location },
+        { headers: { 'x-opencode-ticket': '1' }, throwOnError: true },
+      )
+    ).data!
     expectMatchesReference('POST', '/api/pty/{ptyID}/connect-token', 200, token)
     expect(token.location.directory).to.equal(repo)
     expect(token.data.expires_in).to.equal(60)
@@ -93,7 +120,9 @@ describe('pty: v2 routes', () => {
     await until(() => terminal.text().includes('v2-42'))
     terminal.socket.close()
     // The ticket is used up.
-    const again = await connect(base, pty.id, Object.fromEntries(built!.searchParams), {}, '/api').catch((error) => error)
+    const again = await connect(base, pty.id, Object.fromEntries(built!.searchParams), {}, '/api').catch(
+      (error) => error,
+    )
     expect(again.status).to.equal(401)
   })
 })

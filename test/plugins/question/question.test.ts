@@ -3,8 +3,23 @@ import { cleanup } from '../../helper.js'
 import { sessionHarness, until, type SessionHarness } from '../session/setup.js'
 
 const QUESTIONS = [
-  { question: 'Pick a color?', header: 'Color', options: [{ label: 'Red', description: 'warm' }, { label: 'Blue', description: 'cold' }] },
-  { question: 'Which sizes?', header: 'Sizes', options: [{ label: 'S', description: 'small' }, { label: 'L', description: 'large' }], multiple: true },
+  {
+    question: 'Pick a color?',
+    header: 'Color',
+    options: [
+      { label: 'Red', description: 'warm' },
+      { label: 'Blue', description: 'cold' },
+    ],
+  },
+  {
+    question: 'Which sizes?',
+    header: 'Sizes',
+    options: [
+      { label: 'S', description: 'small' },
+      { label: 'L', description: 'large' },
+    ],
+    multiple: true,
+  },
 ]
 
 async function asked(h: SessionHarness): Promise<any> {
@@ -38,10 +53,15 @@ describe('plugin: question', () => {
     expect(state).to.include({
       status: 'completed',
       title: 'Asked 2 questions',
-      output: 'User has answered your questions: "Pick a color?"="Red", "Which sizes?"="S, L". You can now continue with the user\'s answers in mind.',
+      output:
+        'User has answered your questions: "Pick a color?"="Red", "Which sizes?"="S, L". You can now continue with the user\'s answers in mind.',
     })
     expect(state.metadata).to.deep.equal({ answers: [['Red'], ['S', 'L']], truncated: false })
-    expect(h.events.find((e) => e.type === 'question.replied')!.properties).to.deep.equal({ sessionID: session.id, requestID: request.id, answers: [['Red'], ['S', 'L']] })
+    expect(h.events.find((e) => e.type === 'question.replied')!.properties).to.deep.equal({
+      sessionID: session.id,
+      requestID: request.id,
+      answers: [['Red'], ['S', 'L']],
+    })
     expect(JSON.stringify(h.llm.requests[1]!.body.messages)).to.contain('\\"Pick a color?\\"=\\"Red\\"')
     // Answered once: a second reply is a 404.
     expect((await h.call('POST', `/question/${request.id}/reply`, { answers: [['Blue']] })).status).to.equal(404)
@@ -57,7 +77,10 @@ describe('plugin: question', () => {
     const done = (await reply).body
     expect(toolPart(done).state).to.include({ status: 'error', error: 'The user dismissed this question' })
     expect(h.llm.requests).to.have.length(1)
-    expect(h.events.find((e) => e.type === 'question.rejected')!.properties).to.deep.equal({ sessionID: session.id, requestID: request.id })
+    expect(h.events.find((e) => e.type === 'question.rejected')!.properties).to.deep.equal({
+      sessionID: session.id,
+      requestID: request.id,
+    })
     expect((await h.call('GET', '/question')).body).to.deep.equal([])
   })
 

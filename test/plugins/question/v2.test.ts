@@ -4,7 +4,16 @@ import { cleanup, listen } from '../../helper.js'
 import { expectMatchesReference } from '../../openapi.js'
 import { sessionHarness, until, type SessionHarness } from '../session/setup.js'
 
-const QUESTIONS = [{ question: 'Pick a color?', header: 'Color', options: [{ label: 'Red', description: 'warm' }, { label: 'Blue', description: 'cold' }] }]
+const QUESTIONS = [
+  {
+    question: 'Pick a color?',
+    header: 'Color',
+    options: [
+      { label: 'Red', description: 'warm' },
+      { label: 'Blue', description: 'cold' },
+    ],
+  },
+]
 
 async function pendingQuestion(h: SessionHarness): Promise<string> {
   await until(() => h.events.some((event) => event.type === 'question.asked'), 5000, 'question.asked')
@@ -22,7 +31,9 @@ describe('question: v2 routes', () => {
     const reply = h.prompt(session.id, 'ask me')
     const requestID = await pendingQuestion(h)
 
-    const byLocation = (await client.v2.question.request.list({ location: { directory: h.repo } }, { throwOnError: true })).data!
+    const byLocation = (
+      await client.v2.question.request.list({ location: { directory: h.repo } }, { throwOnError: true })
+    ).data!
     expectMatchesReference('GET', '/api/question/request', 200, byLocation)
     expect(byLocation.data.map((request) => request.id)).to.deep.equal([requestID])
     const bySession = (await client.v2.session.question.list({ sessionID: session.id }, { throwOnError: true })).data!
@@ -32,10 +43,18 @@ describe('question: v2 routes', () => {
     const other = await h.createSession()
     const foreign = await h.call('POST', `/api/session/${other.id}/question/${requestID}/reply`, { answers: [['Red']] })
     expect(foreign.status).to.equal(404)
-    expect(foreign.body).to.deep.equal({ _tag: 'QuestionNotFoundError', message: `Question not found: ${requestID}`, requestID })
+    expect(foreign.body).to.deep.equal({
+      _tag: 'QuestionNotFoundError',
+      message: `Question not found: ${requestID}`,
+      requestID,
+    })
     expectMatchesReference('POST', '/api/session/{sessionID}/question/{requestID}/reply', 404, foreign.body)
 
-    const answered = await client.v2.session.question.reply({ sessionID: session.id, requestID, questionV2Reply: { answers: [['Red']] } })
+    const answered = await client.v2.session.question.reply({
+      sessionID: session.id,
+      requestID,
+      questionV2Reply: { answers: [['Red']] },
+    })
     expect(answered.response.status).to.equal(204)
     expect((await reply).status).to.equal(200)
     const sent = JSON.stringify(h.llm.requests.at(-1)!.body.messages)
@@ -58,13 +77,20 @@ describe('question: v2 routes', () => {
     const tool = done.body.parts.find((part: { type: string }) => part.type === 'tool')
     expect(tool.state).to.include({ status: 'error', error: 'The user dismissed this question' })
     expect(h.llm.requests).to.have.length(1)
-    expect(h.events.find((event) => event.type === 'question.rejected')!.properties).to.deep.equal({ sessionID: session.id, requestID })
+    expect(h.events.find((event) => event.type === 'question.rejected')!.properties).to.deep.equal({
+      sessionID: session.id,
+      requestID,
+    })
     const pending = (await client.v2.session.question.list({ sessionID: session.id }, { throwOnError: true })).data!
     expect(pending.data).to.deep.equal([])
 
     const again = await client.v2.session.question.reject({ sessionID: session.id, requestID })
     expect(again.response.status).to.equal(404)
-    expect(again.error).to.deep.equal({ _tag: 'QuestionNotFoundError', message: `Question not found: ${requestID}`, requestID })
+    expect(again.error).to.deep.equal({
+      _tag: 'QuestionNotFoundError',
+      message: `Question not found: ${requestID}`,
+      requestID,
+    })
     expectMatchesReference('POST', '/api/session/{sessionID}/question/{requestID}/reject', 404, again.error)
     const noSession = await client.v2.session.question.reject({ sessionID: 'ses_nope', requestID })
     expect(noSession.response.status).to.equal(404)
@@ -73,7 +99,11 @@ describe('question: v2 routes', () => {
 
     const unknown = await h.call('GET', '/api/session/ses_nope/question')
     expect(unknown.status).to.equal(404)
-    expect(unknown.body).to.deep.equal({ _tag: 'SessionNotFoundError', message: 'Session not found: ses_nope', sessionID: 'ses_nope' })
+    expect(unknown.body).to.deep.equal({
+      _tag: 'SessionNotFoundError',
+      message: 'Session not found: ses_nope',
+      sessionID: 'ses_nope',
+    })
     expectMatchesReference('GET', '/api/session/{sessionID}/question', 404, unknown.body)
     const bad = await h.call('POST', `/api/session/${session.id}/question/que_x/reply`, { answers: 'Red' })
     expect(bad.status).to.equal(400)

@@ -15,7 +15,9 @@ function trailingPrompts(request: RecordedRequest): string[] {
   const out: string[] = []
   for (let i = messages.length - 1; i >= 0 && messages[i]!.role === 'user'; i--) {
     const content = messages[i]!.content
-    out.unshift(typeof content === 'string' ? content : (content as { text?: string }[]).map((c) => c.text ?? '').join(''))
+    out.unshift(
+      typeof content === 'string' ? content : (content as { text?: string }[]).map((c) => c.text ?? '').join(''),
+    )
   }
   return out
 }
@@ -94,18 +96,29 @@ describe('plugin: session (prompt admission)', () => {
     expect(trailingPrompts(h.llm.requests[0]!)).to.deep.equal(['p0'])
     expect(trailingPrompts(h.llm.requests[1]!)).to.deep.equal(['p1', 'p2'])
     const messages = (await h.call('GET', `/session/${session.id}/message`)).body
-    expect(messages.map((m: any) => (m.info.role === 'user' ? textOf(m) : m.info.role))).to.deep.equal(['p0', 'assistant', 'p1', 'p2', 'assistant'])
+    expect(messages.map((m: any) => (m.info.role === 'user' ? textOf(m) : m.info.role))).to.deep.equal([
+      'p0',
+      'assistant',
+      'p1',
+      'p2',
+      'assistant',
+    ])
     expect(r0!.body.info.id).to.equal(messages[1].info.id)
     expect(r1!.body.info.id).to.equal(messages[4].info.id)
     expect(r2!.body.info.id).to.equal(messages[4].info.id)
     expect(messages[4].info.parentID).to.equal(messages[3].info.id)
     // The running turn's reply existed before the waiting prompts were stored (a client sees them queued after it).
-    expect(listed.map((m: any) => m.info.role)).to.deep.equal(['user', 'assistant', 'user', 'user'].slice(0, listed.length))
+    expect(listed.map((m: any) => m.info.role)).to.deep.equal(
+      ['user', 'assistant', 'user', 'user'].slice(0, listed.length),
+    )
   })
 
   it('lets a prompt sent while a tool runs join at the next step, after the tool result', async () => {
     const h = await sessionHarness({ files: { 'a.txt': 'alpha\n' } })
-    h.llm.script({ toolCalls: [{ name: 'read', args: { filePath: 'a.txt' } }], delayMs: 150 }, { text: 'Read it, and noted.' })
+    h.llm.script(
+      { toolCalls: [{ name: 'read', args: { filePath: 'a.txt' } }], delayMs: 150 },
+      { text: 'Read it, and noted.' },
+    )
     const session = await h.createSession()
     const first = h.prompt(session.id, 'read a.txt')
     await h.llm.untilRequests(1)
@@ -117,7 +130,12 @@ describe('plugin: session (prompt admission)', () => {
     expect(roles.slice(-4)).to.deep.equal(['user', 'assistant', 'tool', 'user'])
     expect(trailingPrompts(h.llm.requests[1]!)).to.deep.equal(['and then stop'])
     const messages = (await h.call('GET', `/session/${session.id}/message`)).body
-    expect(messages.map((m: any) => (m.info.role === 'user' ? textOf(m) : m.info.finish))).to.deep.equal(['read a.txt', 'tool-calls', 'and then stop', 'stop'])
+    expect(messages.map((m: any) => (m.info.role === 'user' ? textOf(m) : m.info.finish))).to.deep.equal([
+      'read a.txt',
+      'tool-calls',
+      'and then stop',
+      'stop',
+    ])
     expect(messages[3].info.parentID).to.equal(messages[2].info.id)
     // Both callers waited for the same turn, which ended with the last reply.
     expect(r0!.body.info.id).to.equal(messages[3].info.id)
@@ -140,7 +158,13 @@ describe('plugin: session (prompt admission)', () => {
   })
 
   it('gives a subtask command sent while busy a turn of its own, its prompt stored when that turn starts', async () => {
-    const h = await sessionHarness({ config: { command: { research: { template: 'Find out about $ARGUMENTS', agent: 'general', subtask: true, description: 'research' } } } })
+    const h = await sessionHarness({
+      config: {
+        command: {
+          research: { template: 'Find out about $ARGUMENTS', agent: 'general', subtask: true, description: 'research' },
+        },
+      },
+    })
     h.llm.script({ text: ['slow', 'ly'], delayMs: 150 }, { text: 'The child found 42.' }, { text: 'The answer is 42.' })
     const session = await h.createSession()
     const first = h.prompt(session.id, 'p0')

@@ -25,17 +25,30 @@ describe('plugin: session (busy sessions)', () => {
     ]
     for (const response of conflicts) {
       expect(response.status).to.equal(409)
-      expect(response.body).to.deep.equal({ name: 'SessionBusyError', data: { message: `Session is busy: ${session.id}`, sessionID: session.id } })
+      expect(response.body).to.deep.equal({
+        name: 'SessionBusyError',
+        data: { message: `Session is busy: ${session.id}`, sessionID: session.id },
+      })
     }
     // A summary waits its turn instead.
     h.llm.script({ text: 'Summary.' })
-    const summary = h.call('POST', `/session/${session.id}/summarize`, { providerID: 'scripted', modelID: 'test-model' })
+    const summary = h.call('POST', `/session/${session.id}/summarize`, {
+      providerID: 'scripted',
+      modelID: 'test-model',
+    })
     expect((await running).status).to.equal(200)
     expect((await summary).status).to.equal(200)
 
     const after = (await h.call('GET', `/session/${session.id}/message`)).body
     expect(after.slice(0, 2)).to.deep.equal(before)
-    expect(after.map((m: any) => m.info.role)).to.deep.equal(['user', 'assistant', 'user', 'assistant', 'user', 'assistant'])
+    expect(after.map((m: any) => m.info.role)).to.deep.equal([
+      'user',
+      'assistant',
+      'user',
+      'assistant',
+      'user',
+      'assistant',
+    ])
     expect(after[5].info.summary).to.equal(true)
     expect(existsSync(join(h.repo, 'should-not-exist'))).to.equal(false)
     expect((await h.call('GET', `/session/${session.id}`)).body.revert).to.equal(undefined)

@@ -11,24 +11,43 @@ describe('plugin: session operations with the official client', () => {
   afterEach(cleanup)
 
   it('shell, command, init, diff, revert, unrevert, fork, summarize, share and todo', async () => {
-    const h = await sessionHarness({ files: { 'a.txt': 'one\n' }, extraPlugins: ['snapshot', 'share'], config: { command: { hello: { template: 'Say hello to $1' } } } })
+    const h = await sessionHarness({
+      files: { 'a.txt': 'one\n' },
+      extraPlugins: ['snapshot', 'share'],
+      config: { command: { hello: { template: 'Say hello to $1' } } },
+    })
     const client = createOpencodeClient({ baseUrl: await listen(h.server), directory: h.repo })
     const session = (await client.session.create({ title: 'client test' }, { throwOnError: true })).data
 
-    const shell = await client.session.shell({ sessionID: session.id, agent: 'build', command: 'cat a.txt' }, { throwOnError: true })
-    const shellData = shell.data as unknown as { info: { role: string }; parts: { type: string; state: { output?: string } }[] }
+    const shell = await client.session.shell(
+      { sessionID: session.id, agent: 'build', command: 'cat a.txt' },
+      { throwOnError: true },
+    )
+    const shellData = shell.data as unknown as {
+      info: { role: string }
+      parts: { type: string; state: { output?: string } }[]
+    }
     expect(shellData.info.role).to.equal('assistant')
     expect(shellData.parts[0]!.state.output).to.contain('one')
 
     h.llm.script({ text: 'Hello, Ada!' })
-    const command = await client.session.command({ sessionID: session.id, command: 'hello', arguments: 'Ada' }, { throwOnError: true })
+    const command = await client.session.command(
+      { sessionID: session.id, command: 'hello', arguments: 'Ada' },
+      { throwOnError: true },
+    )
     expect(command.data.parts.some((part) => part.type === 'text' && part.text === 'Hello, Ada!')).to.equal(true)
     const missing = await client.session.command({ sessionID: session.id, command: 'nope', arguments: '' })
     expect(missing.response.status).to.equal(404)
 
-    h.llm.script({ toolCalls: [{ name: 'write', args: { filePath: 'AGENTS.md', content: '# Guide\n' } }] }, { text: 'Done.' })
+    h.llm.script(
+      { toolCalls: [{ name: 'write', args: { filePath: 'AGENTS.md', content: '# Guide\n' } }] },
+      { text: 'Done.' },
+    )
     const messageID = ascendingId('msg')
-    const init = await client.session.init({ sessionID: session.id, messageID, providerID: 'scripted', modelID: 'test-model' }, { throwOnError: true })
+    const init = await client.session.init(
+      { sessionID: session.id, messageID, providerID: 'scripted', modelID: 'test-model' },
+      { throwOnError: true },
+    )
     expect(init.data).to.equal(true)
     expect(readFileSync(join(h.repo, 'AGENTS.md'), 'utf8')).to.equal('# Guide\n')
 
@@ -46,7 +65,14 @@ describe('plugin: session operations with the official client', () => {
     expect(forked.data.length).to.equal(4) // shell and command, not init
 
     h.llm.script({ text: 'Summary of everything.' })
-    expect((await client.session.summarize({ sessionID: session.id, providerID: 'scripted', modelID: 'test-model' }, { throwOnError: true })).data).to.equal(true)
+    expect(
+      (
+        await client.session.summarize(
+          { sessionID: session.id, providerID: 'scripted', modelID: 'test-model' },
+          { throwOnError: true },
+        )
+      ).data,
+    ).to.equal(true)
 
     const shared = await client.session.share({ sessionID: session.id }, { throwOnError: true })
     const url = shared.data.share!.url

@@ -22,7 +22,9 @@ describe('plugin: session (commands and init)', () => {
     })
 
     it('fills $1…, lets the highest take the rest, $ARGUMENTS takes everything', () => {
-      expect(fillArguments('x=$1 y=$2 all=$ARGUMENTS', 'one "two three" four')).to.equal('x=one y=two three four all=one "two three" four')
+      expect(fillArguments('x=$1 y=$2 all=$ARGUMENTS', 'one "two three" four')).to.equal(
+        'x=one y=two three four all=one "two three" four',
+      )
       expect(fillArguments('x=$1 z=$3', 'a')).to.equal('x=a z=')
       expect(fillArguments('Do it.', 'now please')).to.equal('Do it.\n\nnow please')
       expect(fillArguments('Do it.', '  ')).to.equal('Do it.')
@@ -30,11 +32,17 @@ describe('plugin: session (commands and init)', () => {
     })
 
     it('finds @file references without trailing punctuation', () => {
-      expect(fileReferences('see @src/a.ts, @./docs. and mail@example.com or `@x`')).to.deep.equal(['src/a.ts', './docs'])
+      expect(fileReferences('see @src/a.ts, @./docs. and mail@example.com or `@x`')).to.deep.equal([
+        'src/a.ts',
+        './docs',
+      ])
     })
 
     it('parses provider/model strings', () => {
-      expect(parseModel('openrouter/anthropic/claude')).to.deep.equal({ providerID: 'openrouter', modelID: 'anthropic/claude' })
+      expect(parseModel('openrouter/anthropic/claude')).to.deep.equal({
+        providerID: 'openrouter',
+        modelID: 'anthropic/claude',
+      })
       expect(() => parseModel('nomodel')).to.throw('Invalid model')
     })
   })
@@ -46,14 +54,21 @@ describe('plugin: session (commands and init)', () => {
       files: { 'notes.md': 'the notes say hi\n', 'docs/guide.md': 'guide\n' },
       config: {
         command: {
-          greet: { template: 'Hello $1 and $2! All: $ARGUMENTS. Branch: !`git rev-parse --abbrev-ref HEAD`. Read @notes.md and @docs and @leak.txt and @nothing.txt.', description: 'greets' },
+          greet: {
+            template:
+              'Hello $1 and $2! All: $ARGUMENTS. Branch: !`git rev-parse --abbrev-ref HEAD`. Read @notes.md and @docs and @leak.txt and @nothing.txt.',
+            description: 'greets',
+          },
         },
       },
     })
     symlinkSync(join(outside, 'secret.txt'), join(h.repo, 'leak.txt'))
     h.llm.script({ text: 'Greeted.' })
     const session = await h.createSession()
-    const response = await h.call('POST', `/session/${session.id}/command`, { command: 'greet', arguments: 'Ann "Bob Smith" extra' })
+    const response = await h.call('POST', `/session/${session.id}/command`, {
+      command: 'greet',
+      arguments: 'Ann "Bob Smith" extra',
+    })
     expect(response.status).to.equal(200)
     expect(response.body.info.role).to.equal('assistant')
     expect(response.body.parts.find((p: any) => p.type === 'text').text).to.equal('Greeted.')
@@ -65,9 +80,17 @@ describe('plugin: session (commands and init)', () => {
     expect(sent).not.to.contain('TOP SECRET')
 
     const [user] = (await h.call('GET', `/session/${session.id}/message`)).body
-    expect(user.parts.filter((p: any) => p.type === 'file').map((p: any) => p.filename)).to.deep.equal(['notes.md', 'docs'])
+    expect(user.parts.filter((p: any) => p.type === 'file').map((p: any) => p.filename)).to.deep.equal([
+      'notes.md',
+      'docs',
+    ])
     const executed = h.events.find((e) => e.type === 'command.executed')
-    expect(executed?.properties).to.deep.equal({ name: 'greet', sessionID: session.id, arguments: 'Ann "Bob Smith" extra', messageID: response.body.info.id })
+    expect(executed?.properties).to.deep.equal({
+      name: 'greet',
+      sessionID: session.id,
+      arguments: 'Ann "Bob Smith" extra',
+      messageID: response.body.info.id,
+    })
   })
 
   it('answers 404 for an unknown command and 400 for a bad agent or model, storing nothing', async () => {
@@ -76,9 +99,23 @@ describe('plugin: session (commands and init)', () => {
     const missing = await h.call('POST', `/session/${session.id}/command`, { command: 'nope', arguments: '' })
     expect(missing.status).to.equal(404)
     expect(missing.body.data.message).to.equal('Command not found: nope')
-    expect((await h.call('POST', `/session/${session.id}/command`, { command: 'init', arguments: '', agent: 'nobody' })).status).to.equal(400)
-    expect((await h.call('POST', `/session/${session.id}/command`, { command: 'init', arguments: '', model: 'no-slash' })).status).to.equal(400)
-    expect((await h.call('POST', `/session/${session.id}/command`, { command: 'init', arguments: '', model: 'scripted/unknown' })).status).to.equal(400)
+    expect(
+      (await h.call('POST', `/session/${session.id}/command`, { command: 'init', arguments: '', agent: 'nobody' }))
+        .status,
+    ).to.equal(400)
+    expect(
+      (await h.call('POST', `/session/${session.id}/command`, { command: 'init', arguments: '', model: 'no-slash' }))
+        .status,
+    ).to.equal(400)
+    expect(
+      (
+        await h.call('POST', `/session/${session.id}/command`, {
+          command: 'init',
+          arguments: '',
+          model: 'scripted/unknown',
+        })
+      ).status,
+    ).to.equal(400)
     expect((await h.call('POST', `/session/${session.id}/command`, { command: 'init' })).status).to.equal(400)
     expect((await h.call('POST', '/session/ses_nope/command', { command: 'init', arguments: '' })).status).to.equal(404)
     expect((await h.call('GET', `/session/${session.id}/message`)).body).to.deep.equal([])
@@ -86,16 +123,31 @@ describe('plugin: session (commands and init)', () => {
   })
 
   it('runs a subtask command in a child session and continues with its result', async () => {
-    const h = await sessionHarness({ config: { command: { research: { template: 'Find out about $ARGUMENTS', agent: 'general', subtask: true, description: 'research' } } } })
+    const h = await sessionHarness({
+      config: {
+        command: {
+          research: { template: 'Find out about $ARGUMENTS', agent: 'general', subtask: true, description: 'research' },
+        },
+      },
+    })
     h.llm.script({ text: 'The child found 42.' }, { text: 'The answer is 42.' })
     const session = await h.createSession()
-    const response = await h.call('POST', `/session/${session.id}/command`, { command: 'research', arguments: 'the answer' })
+    const response = await h.call('POST', `/session/${session.id}/command`, {
+      command: 'research',
+      arguments: 'the answer',
+    })
     expect(response.status).to.equal(200)
     expect(response.body.parts.find((p: any) => p.type === 'text').text).to.equal('The answer is 42.')
 
     const messages = (await h.call('GET', `/session/${session.id}/message`)).body
     expect(messages.map((m: any) => m.info.role)).to.deep.equal(['user', 'assistant', 'assistant'])
-    expect(messages[0].parts[0]).to.include({ type: 'subtask', agent: 'general', description: 'research', command: 'research', prompt: 'Find out about the answer' })
+    expect(messages[0].parts[0]).to.include({
+      type: 'subtask',
+      agent: 'general',
+      description: 'research',
+      command: 'research',
+      prompt: 'Find out about the answer',
+    })
     expect(messages[0].info.agent).to.equal('build')
     const task = messages[1].parts[0]
     expect(task).to.include({ type: 'tool', tool: 'task' })
@@ -112,12 +164,22 @@ describe('plugin: session (commands and init)', () => {
   })
 
   it('init runs the built-in command with the given model and message id, writing AGENTS.md', async () => {
-    const h = await sessionHarness({ files: { 'package.json': '{"scripts":{"test":"mocha"}}' }, extraPlugins: ['project'] })
+    const h = await sessionHarness({
+      files: { 'package.json': '{"scripts":{"test":"mocha"}}' },
+      extraPlugins: ['project'],
+    })
     expect((await h.call('GET', '/project/current')).body.time.initialized).to.equal(undefined)
-    h.llm.script({ toolCalls: [{ name: 'write', args: { filePath: 'AGENTS.md', content: '# Agents\n\nRun `npm test`.\n' } }] }, { text: 'Wrote AGENTS.md.' })
+    h.llm.script(
+      { toolCalls: [{ name: 'write', args: { filePath: 'AGENTS.md', content: '# Agents\n\nRun `npm test`.\n' } }] },
+      { text: 'Wrote AGENTS.md.' },
+    )
     const session = await h.createSession()
     const messageID = ascendingId('msg')
-    const response = await h.call('POST', `/session/${session.id}/init`, { messageID, providerID: 'scripted', modelID: 'test-model' })
+    const response = await h.call('POST', `/session/${session.id}/init`, {
+      messageID,
+      providerID: 'scripted',
+      modelID: 'test-model',
+    })
     expect(response.status).to.equal(200)
     expect(response.body).to.equal(true)
     expect(readFileSync(join(h.repo, 'AGENTS.md'), 'utf8')).to.contain('npm test')
@@ -126,7 +188,9 @@ describe('plugin: session (commands and init)', () => {
     const messages = (await h.call('GET', `/session/${session.id}/message`)).body
     expect(messages[0].info.id).to.equal(messageID)
     expect(userText(h.llm.requests[0])).to.contain('AGENTS.md')
-    expect((await h.call('POST', `/session/${session.id}/init`, { providerID: 'scripted', modelID: 'test-model' })).status).to.equal(400)
+    expect(
+      (await h.call('POST', `/session/${session.id}/init`, { providerID: 'scripted', modelID: 'test-model' })).status,
+    ).to.equal(400)
   })
 
   it('reads markdown command files with frontmatter', async () => {
@@ -135,7 +199,9 @@ describe('plugin: session (commands and init)', () => {
     writeFileSync(join(h.repo, '.opencode', 'command', 'hi.md'), '---\ndescription: says hi\n---\nSay hi to $1.\n')
     h.llm.script({ text: 'Hi!' })
     const session = await h.createSession()
-    expect((await h.call('POST', `/session/${session.id}/command`, { command: 'hi', arguments: 'Zoe' })).status).to.equal(200)
+    expect(
+      (await h.call('POST', `/session/${session.id}/command`, { command: 'hi', arguments: 'Zoe' })).status,
+    ).to.equal(200)
     expect(userText(h.llm.requests[0])).to.contain('Say hi to Zoe.')
   })
 })

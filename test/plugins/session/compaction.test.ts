@@ -2,12 +2,21 @@ import { expect } from 'chai'
 import { cleanup } from '../../helper.js'
 import { sessionHarness } from './setup.js'
 
-const textOf = (message: any) => message.parts.filter((p: any) => p.type === 'text').map((p: any) => p.text).join('')
-const contentText = (m: any) => (typeof m.content === 'string' ? m.content : (m.content ?? []).map((c: any) => c.text ?? '').join(''))
+const textOf = (message: any) =>
+  message.parts
+    .filter((p: any) => p.type === 'text')
+    .map((p: any) => p.text)
+    .join('')
+const contentText = (m: any) =>
+  typeof m.content === 'string' ? m.content : (m.content ?? []).map((c: any) => c.text ?? '').join('')
 
 /** A harness whose model has a small context (1,000 tokens, 100 of them for output). */
 function smallContext(config: Record<string, unknown> = {}) {
-  return sessionHarness({ files: { 'a.txt': 'alpha\n' }, config, testModel: { name: 'Small', limit: { context: 1000, output: 100 } } })
+  return sessionHarness({
+    files: { 'a.txt': 'alpha\n' },
+    config,
+    testModel: { name: 'Small', limit: { context: 1000, output: 100 } },
+  })
 }
 
 describe('plugin: session (summarize and compaction)', () => {
@@ -19,20 +28,32 @@ describe('plugin: session (summarize and compaction)', () => {
     const session = await h.createSession()
     await h.prompt(session.id, 'Tell me about alpha')
 
-    const response = await h.call('POST', `/session/${session.id}/summarize`, { providerID: 'scripted', modelID: 'test-model' })
+    const response = await h.call('POST', `/session/${session.id}/summarize`, {
+      providerID: 'scripted',
+      modelID: 'test-model',
+    })
     expect(response.status).to.equal(200)
     expect(response.body).to.equal(true)
     const summaryRequest = h.llm.requests[1]!
     expect(JSON.stringify(summaryRequest.body.messages[0])).to.contain('You compress a long conversation')
     expect(summaryRequest.body.tools ?? []).to.have.length(0)
-    expect(summaryRequest.body.messages.map(contentText).join('\n')).to.contain('Tell me about alpha').and.contain('What did we do so far?')
+    expect(summaryRequest.body.messages.map(contentText).join('\n'))
+      .to.contain('Tell me about alpha')
+      .and.contain('What did we do so far?')
 
     const messages = (await h.call('GET', `/session/${session.id}/message`)).body
     expect(messages.map((m: any) => m.info.role)).to.deep.equal(['user', 'assistant', 'user', 'assistant'])
     expect(messages[2].parts[0]).to.include({ type: 'compaction', auto: false })
-    expect(messages[3].info).to.include({ summary: true, mode: 'compaction', agent: 'compaction', parentID: messages[2].info.id })
+    expect(messages[3].info).to.include({
+      summary: true,
+      mode: 'compaction',
+      agent: 'compaction',
+      parentID: messages[2].info.id,
+    })
     expect(textOf(messages[3])).to.equal('SUMMARY: the user asked about alpha.')
-    expect(h.events.filter((e) => e.type === 'session.compacted').map((e) => e.properties)).to.deep.equal([{ sessionID: session.id }])
+    expect(h.events.filter((e) => e.type === 'session.compacted').map((e) => e.properties)).to.deep.equal([
+      { sessionID: session.id },
+    ])
 
     await h.prompt(session.id, 'And then?')
     const next = h.llm.requests[2]!.body.messages.filter((m: any) => m.role !== 'system').map(contentText)
@@ -42,7 +63,10 @@ describe('plugin: session (summarize and compaction)', () => {
   it('compacts automatically in the middle of a turn near the context limit, then continues', async () => {
     const h = await smallContext()
     h.llm.script(
-      { toolCalls: [{ name: 'read', args: { filePath: 'a.txt' } }], usage: { prompt_tokens: 880, completion_tokens: 50 } },
+      {
+        toolCalls: [{ name: 'read', args: { filePath: 'a.txt' } }],
+        usage: { prompt_tokens: 880, completion_tokens: 50 },
+      },
       { text: 'SUMMARY: read a.txt, it says alpha.', usage: { prompt_tokens: 900, completion_tokens: 20 } },
       { text: 'Finished.', usage: { prompt_tokens: 100, completion_tokens: 5 } },
     )
@@ -67,12 +91,20 @@ describe('plugin: session (summarize and compaction)', () => {
     expect(h.events.some((e) => e.type === 'session.compacted')).to.equal(true)
 
     const continued = h.llm.requests[2]!.body.messages.filter((m: any) => m.role !== 'system').map(contentText)
-    expect(continued).to.deep.equal(['What did we do so far?', 'SUMMARY: read a.txt, it says alpha.', 'Continue if you have next steps'])
+    expect(continued).to.deep.equal([
+      'What did we do so far?',
+      'SUMMARY: read a.txt, it says alpha.',
+      'Continue if you have next steps',
+    ])
   })
 
   it('compacts after a turn that ended near the limit; the reply is still the turn’s own', async () => {
     const h = await smallContext()
-    h.llm.script({ text: 'Long answer.', usage: { prompt_tokens: 950, completion_tokens: 40 } }, { text: 'SUMMARY: long answer given.' }, { text: 'Short.' })
+    h.llm.script(
+      { text: 'Long answer.', usage: { prompt_tokens: 950, completion_tokens: 40 } },
+      { text: 'SUMMARY: long answer given.' },
+      { text: 'Short.' },
+    )
     const session = await h.createSession()
     const reply = await h.prompt(session.id, 'Explain at length')
     expect(textOf(reply.body)).to.equal('Long answer.')
@@ -90,7 +122,10 @@ describe('plugin: session (summarize and compaction)', () => {
     expect(h.llm.requests).to.have.length(1)
 
     h.llm.script({ status: 400, error: 'bad request' }, { text: 'Fine.' })
-    expect((await h.call('POST', `/session/${session.id}/summarize`, { providerID: 'scripted', modelID: 'test-model' })).status).to.equal(200)
+    expect(
+      (await h.call('POST', `/session/${session.id}/summarize`, { providerID: 'scripted', modelID: 'test-model' }))
+        .status,
+    ).to.equal(200)
     expect(h.events.some((e) => e.type === 'session.compacted')).to.equal(false)
     await h.prompt(session.id, 'Again')
     // The failed summary is not a starting point: the whole history is sent.
@@ -101,14 +136,28 @@ describe('plugin: session (summarize and compaction)', () => {
     const h = await sessionHarness()
     const session = await h.createSession()
     expect((await h.call('POST', `/session/${session.id}/summarize`, { providerID: 'scripted' })).status).to.equal(400)
-    expect((await h.call('POST', `/session/${session.id}/summarize`, { providerID: 'scripted', modelID: 'nope' })).status).to.equal(400)
-    expect((await h.call('POST', `/session/${session.id}/summarize`, { providerID: 'scripted', modelID: 'test-model', auto: 'yes' })).status).to.equal(400)
-    expect((await h.call('POST', '/session/ses_nope/summarize', { providerID: 'scripted', modelID: 'test-model' })).status).to.equal(404)
+    expect(
+      (await h.call('POST', `/session/${session.id}/summarize`, { providerID: 'scripted', modelID: 'nope' })).status,
+    ).to.equal(400)
+    expect(
+      (
+        await h.call('POST', `/session/${session.id}/summarize`, {
+          providerID: 'scripted',
+          modelID: 'test-model',
+          auto: 'yes',
+        })
+      ).status,
+    ).to.equal(400)
+    expect(
+      (await h.call('POST', '/session/ses_nope/summarize', { providerID: 'scripted', modelID: 'test-model' })).status,
+    ).to.equal(404)
     expect((await h.call('GET', `/session/${session.id}/message`)).body).to.deep.equal([])
   })
 
   it('clears old tool output beyond the newest 40,000 tokens, outside the last two turns', async () => {
-    const big = Array.from({ length: 2000 }, (_, i) => `line ${String(i).padStart(5, '0')} ${'x'.repeat(20)}`).join('\n')
+    const big = Array.from({ length: 2000 }, (_, i) => `line ${String(i).padStart(5, '0')} ${'x'.repeat(20)}`).join(
+      '\n',
+    )
     const files = Object.fromEntries(Array.from({ length: 6 }, (_, i) => [`big${i}.txt`, big]))
     const h = await sessionHarness({ files })
     h.llm.script(
@@ -121,7 +170,8 @@ describe('plugin: session (summarize and compaction)', () => {
     const session = await h.createSession()
     await h.prompt(session.id, 'read all')
     await h.prompt(session.id, 'two')
-    const tools = async () => (await h.call('GET', `/session/${session.id}/message`)).body[1].parts.filter((p: any) => p.type === 'tool')
+    const tools = async () =>
+      (await h.call('GET', `/session/${session.id}/message`)).body[1].parts.filter((p: any) => p.type === 'tool')
     expect((await tools()).filter((p: any) => p.state.time.compacted)).to.have.length(0)
     await h.prompt(session.id, 'three')
     const compacted = (await tools()).map((p: any) => p.state.time.compacted !== undefined)
@@ -132,13 +182,22 @@ describe('plugin: session (summarize and compaction)', () => {
   })
 
   it('keeps tool output with compaction.prune false', async () => {
-    const big = Array.from({ length: 2000 }, (_, i) => `line ${String(i).padStart(5, '0')} ${'y'.repeat(20)}`).join('\n')
+    const big = Array.from({ length: 2000 }, (_, i) => `line ${String(i).padStart(5, '0')} ${'y'.repeat(20)}`).join(
+      '\n',
+    )
     const files = Object.fromEntries(Array.from({ length: 8 }, (_, i) => [`big${i}.txt`, big]))
     const h = await sessionHarness({ files, config: { compaction: { prune: false } } })
-    h.llm.script({ toolCalls: Array.from({ length: 8 }, (_, i) => ({ name: 'read', args: { filePath: `big${i}.txt` } })) }, { text: 'a' }, { text: 'b' }, { text: 'c' })
+    h.llm.script(
+      { toolCalls: Array.from({ length: 8 }, (_, i) => ({ name: 'read', args: { filePath: `big${i}.txt` } })) },
+      { text: 'a' },
+      { text: 'b' },
+      { text: 'c' },
+    )
     const session = await h.createSession()
     for (const text of ['one', 'two', 'three']) await h.prompt(session.id, text)
-    const parts = (await h.call('GET', `/session/${session.id}/message`)).body[1].parts.filter((p: any) => p.type === 'tool')
+    const parts = (await h.call('GET', `/session/${session.id}/message`)).body[1].parts.filter(
+      (p: any) => p.type === 'tool',
+    )
     expect(parts.filter((p: any) => p.state.time.compacted)).to.have.length(0)
   })
 
@@ -148,7 +207,10 @@ describe('plugin: session (summarize and compaction)', () => {
     const session = await h.createSession()
     await h.prompt(session.id, `OLD ${'a'.repeat(3000)}`)
     h.llm.script(
-      { status: 400, error: "This model's maximum context length is 1000 tokens. However, your messages resulted in 1400 tokens." },
+      {
+        status: 400,
+        error: "This model's maximum context length is 1000 tokens. However, your messages resulted in 1400 tokens.",
+      },
       { text: 'SUMMARY: recent work.' },
       { text: 'Recovered.' },
     )
@@ -161,7 +223,9 @@ describe('plugin: session (summarize and compaction)', () => {
     expect(summaryRequest).to.contain('Now do the next thing')
     expect(summaryRequest).not.to.contain('OLD aaa') // the oldest turn did not fit
     const messages = (await h.call('GET', `/session/${session.id}/message`)).body
-    expect(messages.map((m: any) => `${m.info.role}:${m.parts.map((p: any) => p.type).join(',')}`).slice(2)).to.deep.equal([
+    expect(
+      messages.map((m: any) => `${m.info.role}:${m.parts.map((p: any) => p.type).join(',')}`).slice(2),
+    ).to.deep.equal([
       'user:text',
       'assistant:step-start',
       'user:compaction',

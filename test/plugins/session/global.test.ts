@@ -33,8 +33,14 @@ describe('session: experimental routes', () => {
       const all = (await h.call('GET', '/experimental/session?archived=true')).body.map((s: any) => s.id)
       expect(all[0]).to.equal(archived.id)
       expect(all).to.have.length(5)
-      expect((await h.call('GET', '/experimental/session?roots=true')).body.map((s: any) => s.id)).to.deep.equal([outside.id, elsewhere.id, first.id])
-      expect((await h.call('GET', '/experimental/session?search=another')).body.map((s: any) => s.id)).to.deep.equal([elsewhere.id])
+      expect((await h.call('GET', '/experimental/session?roots=true')).body.map((s: any) => s.id)).to.deep.equal([
+        outside.id,
+        elsewhere.id,
+        first.id,
+      ])
+      expect((await h.call('GET', '/experimental/session?search=another')).body.map((s: any) => s.id)).to.deep.equal([
+        elsewhere.id,
+      ])
       expect((await h.call('GET', `/experimental/session?start=${Date.now() + 60_000}`)).body).to.deep.equal([])
     })
 
@@ -70,7 +76,11 @@ describe('session: experimental routes', () => {
     it('detaches a running subagent: the parent turn goes on while the child keeps running', async () => {
       const h = await sessionHarness()
       h.llm.script(
-        { toolCalls: [{ name: 'task', args: { description: 'Slow look', prompt: 'take your time', subagent_type: 'general' } }] },
+        {
+          toolCalls: [
+            { name: 'task', args: { description: 'Slow look', prompt: 'take your time', subagent_type: 'general' } },
+          ],
+        },
         { text: ['still ', 'working ', 'on ', 'it'], delayMs: 400 },
         { text: 'Carrying on without waiting.' },
       )
@@ -85,13 +95,19 @@ describe('session: experimental routes', () => {
       const done = (await reply).body
       expect(done.parts.find((p: any) => p.type === 'text').text).to.equal('Carrying on without waiting.')
       const [child] = (await h.call('GET', `/session/${session.id}/children`)).body
-      const tool = (await h.call('GET', `/session/${session.id}/message`)).body[1].parts.find((p: any) => p.type === 'tool')
+      const tool = (await h.call('GET', `/session/${session.id}/message`)).body[1].parts.find(
+        (p: any) => p.type === 'tool',
+      )
       expect(tool.state.status).to.equal('completed')
       expect(tool.state.output).to.contain(`task_id: ${child.id}`).and.contain('continues in the background')
       expect(tool.state.metadata).to.deep.equal({ sessionId: child.id, background: true })
 
       // The parent finished first; the child finishes on its own afterwards.
-      await until(() => h.events.some((e) => e.type === 'session.idle' && (e.properties as any).sessionID === child.id), 15_000, 'the child to finish')
+      await until(
+        () => h.events.some((e) => e.type === 'session.idle' && (e.properties as any).sessionID === child.id),
+        15_000,
+        'the child to finish',
+      )
       const childMessages = (await h.call('GET', `/session/${child.id}/message`)).body
       expect(childMessages[1].parts.find((p: any) => p.type === 'text').text).to.equal('still working on it')
       expect(childMessages[1].info.error).to.equal(undefined)

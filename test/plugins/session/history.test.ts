@@ -35,19 +35,37 @@ describe('plugin: session (snapshots, diff, revert, fork)', () => {
 
     const diff = (await h.call('GET', `/session/${session.id}/diff`)).body
     const byFile = Object.fromEntries(diff.map((d: any) => [d.file, d]))
-    expect(byFile['b.txt']).to.deep.include({ before: '', after: 'hello\nworld\n', additions: 2, deletions: 0, status: 'added' })
-    expect(byFile['a.txt']).to.deep.include({ before: 'one\n', after: 'one\ntwo\n', additions: 1, deletions: 0, status: 'modified' })
+    expect(byFile['b.txt']).to.deep.include({
+      before: '',
+      after: 'hello\nworld\n',
+      additions: 2,
+      deletions: 0,
+      status: 'added',
+    })
+    expect(byFile['a.txt']).to.deep.include({
+      before: 'one\n',
+      after: 'one\ntwo\n',
+      additions: 1,
+      deletions: 0,
+      status: 'modified',
+    })
     expect((await h.call('GET', `/session/${session.id}/diff?messageID=${messages[0].info.id}`)).body).to.have.length(2)
     await until(() => h.events.some((e) => e.type === 'session.diff'), 5000, 'session.diff')
     expect((h.events.find((e) => e.type === 'session.diff')!.properties as any).diff).to.have.length(2)
-    expect((await h.call('GET', `/session/${session.id}`)).body.summary).to.deep.equal({ additions: 3, deletions: 0, files: 2 })
+    expect((await h.call('GET', `/session/${session.id}`)).body.summary).to.deep.equal({
+      additions: 3,
+      deletions: 0,
+      files: 2,
+    })
 
     // The user's repository: same HEAD, same branches, nothing staged, no stash.
     expect(git(h.repo, 'rev-parse', 'HEAD')).to.equal(head)
     expect(git(h.repo, 'branch', '--format=%(refname:short)')).to.equal('main')
     expect(git(h.repo, 'diff', '--cached', '--name-only')).to.equal('')
     expect(git(h.repo, 'stash', 'list')).to.equal('')
-    expect(git(h.repo, 'status', '--porcelain')).to.contain('?? b.txt').and.match(/^ ?M a\.txt/m)
+    expect(git(h.repo, 'status', '--porcelain'))
+      .to.contain('?? b.txt')
+      .and.match(/^ ?M a\.txt/m)
 
     const reverted = await h.call('POST', `/session/${session.id}/revert`, { messageID: messages[0].info.id })
     expect(reverted.status).to.equal(200)
@@ -79,7 +97,9 @@ describe('plugin: session (snapshots, diff, revert, fork)', () => {
     const reply = h.prompt(session.id, 'hi')
     await h.llm.untilRequests(1)
     const messages = (await h.call('GET', `/session/${session.id}/message`)).body
-    expect((await h.call('POST', `/session/${session.id}/revert`, { messageID: messages[0].info.id })).status).to.equal(409)
+    expect((await h.call('POST', `/session/${session.id}/revert`, { messageID: messages[0].info.id })).status).to.equal(
+      409,
+    )
     expect((await h.call('POST', `/session/${session.id}/unrevert`)).status).to.equal(409)
     await h.call('POST', `/session/${session.id}/abort`)
     await reply
@@ -105,7 +125,9 @@ describe('plugin: session (snapshots, diff, revert, fork)', () => {
     expect(copied[0].info.id).to.not.equal(original[0].info.id)
     expect(copied[1].info.parentID).to.equal(copied[0].info.id)
     expect(copied[1].parts.find((p: any) => p.type === 'text').text).to.equal('first answer')
-    expect(copied[1].parts.every((p: any) => p.sessionID === fork.id && p.messageID === copied[1].info.id)).to.equal(true)
+    expect(copied[1].parts.every((p: any) => p.sessionID === fork.id && p.messageID === copied[1].info.id)).to.equal(
+      true,
+    )
 
     h.llm.script({ text: 'fork answer' })
     await h.prompt(fork.id, 'in the fork')

@@ -18,7 +18,14 @@ describe('plugin: session (the agent loop)', () => {
     const reply = await h.prompt(session.id, 'Say hello')
     expect(reply.status).to.equal(200)
     const { info, parts } = reply.body
-    expect(info).to.include({ role: 'assistant', providerID: 'scripted', modelID: 'test-model', agent: 'build', mode: 'build', finish: 'stop' })
+    expect(info).to.include({
+      role: 'assistant',
+      providerID: 'scripted',
+      modelID: 'test-model',
+      agent: 'build',
+      mode: 'build',
+      finish: 'stop',
+    })
     expect(info.time.completed).to.be.a('number')
     expect(info.tokens).to.include({ input: 1000, output: 500 })
     expect(info.cost).to.be.closeTo((1000 * 1 + 500 * 2) / 1e6, 1e-12)
@@ -60,7 +67,12 @@ describe('plugin: session (the agent loop)', () => {
     h.llm.script({ text: 'hi' })
     const session = await h.createSession()
     await h.prompt(session.id, 'Say hello')
-    await until(() => h.events.some((e) => e.type === 'session.updated' && (e.properties as any).info.title === 'Greeting the model'), 5000, 'title')
+    await until(
+      () =>
+        h.events.some((e) => e.type === 'session.updated' && (e.properties as any).info.title === 'Greeting the model'),
+      5000,
+      'title',
+    )
     expect((await h.call('GET', `/session/${session.id}`)).body.title).to.equal('Greeting the model')
     expect(JSON.stringify(h.llm.titleRequests[0]!.body.messages)).to.contain('Say hello')
 
@@ -73,7 +85,11 @@ describe('plugin: session (the agent loop)', () => {
 
   it('streams reasoning into a reasoning part', async () => {
     const h = await sessionHarness()
-    h.llm.script({ reasoning: ['Thinking', ' hard'], text: 'Done', usage: { prompt_tokens: 10, completion_tokens: 7, reasoning_tokens: 3 } })
+    h.llm.script({
+      reasoning: ['Thinking', ' hard'],
+      text: 'Done',
+      usage: { prompt_tokens: 10, completion_tokens: 7, reasoning_tokens: 3 },
+    })
     const session = await h.createSession()
     const { body } = await h.prompt(session.id, 'think')
     expect(body.parts.map((p: any) => p.type)).to.deep.equal(['step-start', 'reasoning', 'text', 'step-finish'])
@@ -84,7 +100,10 @@ describe('plugin: session (the agent loop)', () => {
 
   it('runs a tool round trip: pending, running, completed, result back to the model', async () => {
     const h = await sessionHarness({ files: { 'notes.txt': 'first line\nsecond line\n' } })
-    h.llm.script({ toolCalls: [{ name: 'read', args: { filePath: 'notes.txt' } }] }, { text: 'The file has two lines.' })
+    h.llm.script(
+      { toolCalls: [{ name: 'read', args: { filePath: 'notes.txt' } }] },
+      { text: 'The file has two lines.' },
+    )
     const session = await h.createSession()
     const reply = await h.prompt(session.id, 'Read notes.txt')
     expect(reply.body.info.finish).to.equal('stop')
@@ -113,14 +132,21 @@ describe('plugin: session (the agent loop)', () => {
     expect(JSON.stringify(toolMessage.content)).to.contain('first line')
   })
 
-  it('sends a failing tool\'s error back to the model and continues', async () => {
+  it("sends a failing tool's error back to the model and continues", async () => {
     const h = await sessionHarness()
-    h.llm.script({ toolCalls: [{ name: 'read', args: { filePath: 'missing.txt' } }] }, { toolCalls: [{ name: 'read', args: { wrong: 1 } }] }, { text: 'Giving up.' })
+    h.llm.script(
+      { toolCalls: [{ name: 'read', args: { filePath: 'missing.txt' } }] },
+      { toolCalls: [{ name: 'read', args: { wrong: 1 } }] },
+      { text: 'Giving up.' },
+    )
     const session = await h.createSession()
     const reply = await h.prompt(session.id, 'Read it')
     expect(reply.body.parts.find((p: any) => p.type === 'text').text).to.equal('Giving up.')
     const messages = (await h.call('GET', `/session/${session.id}/message`)).body
-    const errors = messages.flatMap((m: any) => m.parts).filter((p: any) => p.type === 'tool').map((p: any) => p.state)
+    const errors = messages
+      .flatMap((m: any) => m.parts)
+      .filter((p: any) => p.type === 'tool')
+      .map((p: any) => p.state)
     expect(errors.map((s: any) => s.status)).to.deep.equal(['error', 'error'])
     expect(errors[0].error).to.contain('File not found')
     expect(errors[1].error).to.contain('invalid arguments')
@@ -154,7 +180,10 @@ describe('plugin: session (the agent loop)', () => {
     const running = h.prompt(session.id, 'go')
     await until(() => h.events.some((e) => e.type === 'message.part.delta'), 5000, 'first delta')
     const queued = h.prompt(session.id, 'queued')
-    await until(() => h.events.filter((e) => e.type === 'message.updated' && (e.properties as any).info.role === 'user').length === 2)
+    await until(
+      () =>
+        h.events.filter((e) => e.type === 'message.updated' && (e.properties as any).info.role === 'user').length === 2,
+    )
     expect((await h.call('GET', '/session/status')).body[session.id]).to.deep.equal({ type: 'busy' })
     expect((await h.call('POST', `/session/${session.id}/abort`)).body).to.equal(true)
     const [first, second] = await Promise.all([running, queued])
@@ -176,7 +205,10 @@ describe('plugin: session (the agent loop)', () => {
     const session = await h.createSession()
     const reply = h.prompt(session.id, 'wait')
     await until(
-      () => h.events.some((e) => e.type === 'message.part.updated' && (e.properties as any).part.state?.title === 'waiting'),
+      () =>
+        h.events.some(
+          (e) => e.type === 'message.part.updated' && (e.properties as any).part.state?.title === 'waiting',
+        ),
       5000,
       'tool running',
     )
@@ -224,7 +256,9 @@ describe('plugin: session (the agent loop)', () => {
     const h = await sessionHarness()
     h.llm.script({ text: 'async reply', delayMs: 20 })
     const session = await h.createSession()
-    const response = await h.call('POST', `/session/${session.id}/prompt_async`, { parts: [{ type: 'text', text: 'hi' }] })
+    const response = await h.call('POST', `/session/${session.id}/prompt_async`, {
+      parts: [{ type: 'text', text: 'hi' }],
+    })
     expect(response.status).to.equal(204)
     await until(() => h.events.some((e) => e.type === 'session.idle'), 5000, 'idle')
     const messages = (await h.call('GET', `/session/${session.id}/message`)).body
@@ -238,7 +272,16 @@ describe('plugin: session (the agent loop)', () => {
     const session = await h.createSession()
     void h.prompt(session.id, 'wait').catch(() => {})
     const db = h.server.kernel.storage.db
-    await until(() => (db.prepare("SELECT count(*) AS n FROM part WHERE active = 1 AND data LIKE '%\"running\"%'").get() as { n: number }).n === 1, 5000, 'running part stored')
+    await until(
+      () =>
+        (
+          db.prepare('SELECT count(*) AS n FROM part WHERE active = 1 AND data LIKE \'%"running"%\'').get() as {
+            n: number
+          }
+        ).n === 1,
+      5000,
+      'running part stored',
+    )
     // A crash: copy the stores as they are now (mid-tool) and start a new server on the copy.
     const crashed = tempDir('ok-data-')
     await copyStores(h.server, crashed)
@@ -256,7 +299,13 @@ describe('plugin: session (model variants)', () => {
   afterEach(cleanup)
 
   it('sends the options of the variant a prompt picks, and records it on the user message', async () => {
-    const h = await sessionHarness({ testModel: { name: 'Test model', reasoning: true, variants: { high: { reasoningEffort: 'high' }, low: { disabled: true } } } })
+    const h = await sessionHarness({
+      testModel: {
+        name: 'Test model',
+        reasoning: true,
+        variants: { high: { reasoningEffort: 'high' }, low: { disabled: true } },
+      },
+    })
     const providers = (await h.call('GET', '/config/providers')).body
     const model = providers.providers.find((p: any) => p.id === 'scripted').models['test-model']
     expect(Object.keys(model.variants).sort()).to.deep.equal(['high', 'medium'])
@@ -276,11 +325,17 @@ describe('plugin: session (model variants)', () => {
 
 describe('plugin: session (structured output)', () => {
   afterEach(cleanup)
-  const format = { type: 'json_schema', schema: { type: 'object', properties: { answer: { type: 'number' } }, required: ['answer'] } }
+  const format = {
+    type: 'json_schema',
+    schema: { type: 'object', properties: { answer: { type: 'number' } }, required: ['answer'] },
+  }
 
   it('answers through the StructuredOutput tool: its valid input becomes info.structured and ends the turn', async () => {
     const h = await sessionHarness()
-    h.llm.script({ toolCalls: [{ name: 'StructuredOutput', args: { answer: 'forty-two' } }] }, { toolCalls: [{ name: 'StructuredOutput', args: { answer: 42 } }] })
+    h.llm.script(
+      { toolCalls: [{ name: 'StructuredOutput', args: { answer: 'forty-two' } }] },
+      { toolCalls: [{ name: 'StructuredOutput', args: { answer: 42 } }] },
+    )
     const session = await h.createSession()
     const reply = await h.prompt(session.id, 'What is six times seven?', { format })
     expect(reply.status).to.equal(200)
@@ -306,7 +361,10 @@ describe('plugin: session (structured output)', () => {
 
     h.llm.script({ text: 'Just text.' })
     const failed = await h.prompt(session.id, 'again', { format: { ...format, retryCount: 0 } })
-    expect(failed.body.info.error).to.deep.equal({ name: 'StructuredOutputError', data: { message: 'The model did not call the StructuredOutput tool', retries: 0 } })
+    expect(failed.body.info.error).to.deep.equal({
+      name: 'StructuredOutputError',
+      data: { message: 'The model did not call the StructuredOutput tool', retries: 0 },
+    })
     expect((await h.prompt(session.id, 'bad', { format: { type: 'json_schema' } })).status).to.equal(400)
   })
 })
@@ -321,7 +379,17 @@ describe('plugin: provider (model SDKs from plugins)', () => {
     const h = await sessionHarness({
       llm,
       plugins: [join(PACKAGE_ROOT, 'dist/test/fixtures/providers/custom-sdk.js')],
-      config: { model: 'custom/m1', provider: { custom: { npm: 'custom-llm-sdk', name: 'Custom', options: { endpoint: llm.url, apiKey: 'k' }, models: { m1: { name: 'M1' } } } } },
+      config: {
+        model: 'custom/m1',
+        provider: {
+          custom: {
+            npm: 'custom-llm-sdk',
+            name: 'Custom',
+            options: { endpoint: llm.url, apiKey: 'k' },
+            models: { m1: { name: 'M1' } },
+          },
+        },
+      },
     })
     h.llm.script({ text: 'From the custom SDK.' })
     const session = await h.createSession()
@@ -333,7 +401,12 @@ describe('plugin: provider (model SDKs from plugins)', () => {
   })
 
   it('names the available packages when a provider uses an unknown one', async () => {
-    const h = await sessionHarness({ config: { model: 'other/m', provider: { other: { npm: 'nope-sdk', options: { baseURL: 'http://127.0.0.1:9' }, models: { m: {} } } } } })
+    const h = await sessionHarness({
+      config: {
+        model: 'other/m',
+        provider: { other: { npm: 'nope-sdk', options: { baseURL: 'http://127.0.0.1:9' }, models: { m: {} } } },
+      },
+    })
     const session = await h.createSession()
     const reply = await h.prompt(session.id, 'hello')
     expect(JSON.stringify(reply.body)).to.contain('nope-sdk').and.contain('@ai-sdk/openai-compatible')

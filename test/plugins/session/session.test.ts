@@ -5,7 +5,7 @@ import { sessionHarness } from './setup.js'
 describe('plugin: session (sessions, messages, parts)', () => {
   afterEach(cleanup)
 
-  it('creates a session shaped like OpenCode\'s and publishes session.created', async () => {
+  it("creates a session shaped like OpenCode's and publishes session.created", async () => {
     const h = await sessionHarness()
     const session = await h.createSession()
     expect(session.id).to.match(/^ses_[0-9a-f]{12}[0-9A-Za-z]{14}$/)
@@ -13,7 +13,10 @@ describe('plugin: session (sessions, messages, parts)', () => {
     expect(session.title).to.match(/^New session - \d{4}-\d{2}-\d{2}T/)
     expect(session.slug).to.match(/^[a-z]+-[a-z]+$/)
     expect(session.tokens).to.deep.equal({ input: 0, output: 0, reasoning: 0, cache: { read: 0, write: 0 } })
-    expect(h.events.find((e) => e.type === 'session.created')?.properties).to.deep.equal({ sessionID: session.id, info: session })
+    expect(h.events.find((e) => e.type === 'session.created')?.properties).to.deep.equal({
+      sessionID: session.id,
+      info: session,
+    })
     // OpenCode's clients may send no body at all.
     const bare = await h.server.app.inject({ method: 'POST', url: '/session' })
     expect(bare.statusCode).to.equal(200)
@@ -71,7 +74,10 @@ describe('plugin: session (sessions, messages, parts)', () => {
     expect((await h.call('PATCH', `/session/${session.id}`, { title: 42 })).status).to.equal(400)
     const missing = await h.call('GET', '/session/ses_0000000000000000000000000a')
     expect(missing.status).to.equal(404)
-    expect(missing.body).to.deep.equal({ name: 'NotFoundError', data: { message: 'Session not found: ses_0000000000000000000000000a' } })
+    expect(missing.body).to.deep.equal({
+      name: 'NotFoundError',
+      data: { message: 'Session not found: ses_0000000000000000000000000a' },
+    })
     expect((await h.call('GET', '/session/not-a-session')).status).to.equal(400)
     expect((await h.call('PATCH', '/session/ses_0000000000000000000000000a', { title: 'x' })).status).to.equal(404)
     expect((await h.call('DELETE', '/session/ses_0000000000000000000000000a')).status).to.equal(404)
@@ -86,8 +92,11 @@ describe('plugin: session (sessions, messages, parts)', () => {
     expect(message.status).to.equal(200)
     expect((await h.call('GET', `/session/${parent.id}/children`)).body.map((s: any) => s.id)).to.deep.equal([child.id])
     expect((await h.call('DELETE', `/session/${parent.id}`)).body).to.equal(true)
-    for (const id of [parent.id, child.id, grandchild.id]) expect((await h.call('GET', `/session/${id}`)).status).to.equal(404)
-    expect(h.events.filter((e) => e.type === 'session.deleted').map((e) => (e.properties as any).sessionID)).to.have.members([parent.id, child.id, grandchild.id])
+    for (const id of [parent.id, child.id, grandchild.id])
+      expect((await h.call('GET', `/session/${id}`)).status).to.equal(404)
+    expect(
+      h.events.filter((e) => e.type === 'session.deleted').map((e) => (e.properties as any).sessionID),
+    ).to.have.members([parent.id, child.id, grandchild.id])
     const db = h.server.kernel.storage.db
     expect(db.prepare('SELECT count(*) AS n FROM message').get()).to.deep.equal({ n: 0 })
     expect(db.prepare('SELECT count(*) AS n FROM part').get()).to.deep.equal({ n: 0 })
@@ -108,7 +117,10 @@ describe('plugin: session (sessions, messages, parts)', () => {
     expect(first.headers.link).to.contain(`before=${cursor}`)
     const second = await h.call('GET', `/session/${session.id}/message?limit=2&before=${cursor}`)
     expect(second.body.map((m: any) => m.info.id)).to.deep.equal(ids.slice(1, 3))
-    const third = await h.call('GET', `/session/${session.id}/message?limit=2&before=${second.headers['x-next-cursor']}`)
+    const third = await h.call(
+      'GET',
+      `/session/${session.id}/message?limit=2&before=${second.headers['x-next-cursor']}`,
+    )
     expect(third.body.map((m: any) => m.info.id)).to.deep.equal(ids.slice(0, 1))
     expect(third.headers['x-next-cursor']).to.equal(undefined)
     expect((await h.call('GET', `/session/${session.id}/message?before=garbage`)).status).to.equal(400)
@@ -130,7 +142,9 @@ describe('plugin: session (sessions, messages, parts)', () => {
     expect((await h.call('PATCH', url, { ...part, id: 'prt_other' })).status).to.equal(400)
     expect((await h.call('PATCH', url, { ...part, type: 'nonsense' })).status).to.equal(400)
     expect((await h.call('DELETE', url)).body).to.equal(true)
-    expect(h.events.some((e) => e.type === 'message.part.removed' && (e.properties as any).partID === part.id)).to.equal(true)
+    expect(
+      h.events.some((e) => e.type === 'message.part.removed' && (e.properties as any).partID === part.id),
+    ).to.equal(true)
     expect((await h.call('DELETE', url)).status).to.equal(404)
     expect((await h.call('DELETE', `/session/${session.id}/message/${info.id}`)).body).to.equal(true)
     expect((await h.call('GET', `/session/${session.id}/message/${info.id}`)).status).to.equal(404)
@@ -139,16 +153,31 @@ describe('plugin: session (sessions, messages, parts)', () => {
   it('rejects a bad prompt body with 400 and stores nothing', async () => {
     const h = await sessionHarness()
     const session = await h.createSession()
-    for (const body of [{}, { parts: [] }, { parts: [{ type: 'text' }] }, { parts: [{ type: 'video', url: 'x' }] }, { parts: [{ type: 'text', text: 'x' }], agent: 'no-such-agent' }, { parts: [{ type: 'text', text: 'x' }], model: { providerID: 'scripted', modelID: 'nope' } }]) {
+    for (const body of [
+      {},
+      { parts: [] },
+      { parts: [{ type: 'text' }] },
+      { parts: [{ type: 'video', url: 'x' }] },
+      { parts: [{ type: 'text', text: 'x' }], agent: 'no-such-agent' },
+      { parts: [{ type: 'text', text: 'x' }], model: { providerID: 'scripted', modelID: 'nope' } },
+    ]) {
       const response = await h.call('POST', `/session/${session.id}/message`, body)
       expect(response.status, JSON.stringify(body)).to.equal(400)
       expect(response.body.name).to.equal('BadRequest')
     }
-    const outside = await h.call('POST', `/session/${session.id}/message`, { parts: [{ type: 'file', mime: 'text/plain', url: 'file:///etc/passwd' }] })
+    const outside = await h.call('POST', `/session/${session.id}/message`, {
+      parts: [{ type: 'file', mime: 'text/plain', url: 'file:///etc/passwd' }],
+    })
     expect(outside.status).to.equal(400)
     expect(outside.body.data.message).to.contain('outside the project')
     expect((await h.call('GET', `/session/${session.id}/message`)).body).to.deep.equal([])
-    expect((await h.call('POST', '/session/ses_0000000000000000000000000a/message', { parts: [{ type: 'text', text: 'x' }] })).status).to.equal(404)
+    expect(
+      (
+        await h.call('POST', '/session/ses_0000000000000000000000000a/message', {
+          parts: [{ type: 'text', text: 'x' }],
+        })
+      ).status,
+    ).to.equal(404)
     expect(h.llm.requests).to.have.length(0)
   })
 })

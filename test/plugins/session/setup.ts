@@ -11,7 +11,11 @@ export interface SessionHarness {
   /** Every event published for the repo, in order. */
   events: EventPayload[]
   /** `inject` with JSON, answering `{status, body}`. */
-  call(method: string, url: string, payload?: unknown): Promise<{ status: number; body: any; headers: Record<string, unknown> }>
+  call(
+    method: string,
+    url: string,
+    payload?: unknown,
+  ): Promise<{ status: number; body: any; headers: Record<string, unknown> }>
   createSession(body?: Record<string, unknown>): Promise<any>
   prompt(sessionID: string, text: string, extra?: Record<string, unknown>): Promise<{ status: number; body: any }>
 }
@@ -23,7 +27,17 @@ export const PLUGINS = ['core', 'agent', 'provider', 'tools', 'session', 'permis
  * provider at a scripted OpenAI-compatible LLM on a real port.
  */
 export async function sessionHarness(
-  options: { files?: Record<string, string>; config?: Record<string, unknown>; dataDir?: string; llm?: ScriptedLlm; plugins?: string[]; extraPlugins?: string[]; repo?: string; server?: Partial<ServerOptions>; testModel?: Record<string, unknown> } = {},
+  options: {
+    files?: Record<string, string>
+    config?: Record<string, unknown>
+    dataDir?: string
+    llm?: ScriptedLlm
+    plugins?: string[]
+    extraPlugins?: string[]
+    repo?: string
+    server?: Partial<ServerOptions>
+    testModel?: Record<string, unknown>
+  } = {},
 ): Promise<SessionHarness> {
   const llm = options.llm ?? new ScriptedLlm()
   if (!llm.url) {
@@ -32,13 +46,32 @@ export async function sessionHarness(
   }
   const repo = options.repo ?? gitRepo(options.files)
   // `testModel` replaces the model's entry (a small context, variants ...).
-  writeScriptedConfig(repo, llm.url, options.config, options.testModel ?? { name: 'Test model', cost: { input: 1, output: 2 }, limit: { context: 100000, output: 4096 } })
-  const server = await startServer({ cwd: repo, only: [...PLUGINS, ...(options.extraPlugins ?? [])], dataDir: options.dataDir, plugins: options.plugins, ...options.server })
+  writeScriptedConfig(
+    repo,
+    llm.url,
+    options.config,
+    options.testModel ?? {
+      name: 'Test model',
+      cost: { input: 1, output: 2 },
+      limit: { context: 100000, output: 4096 },
+    },
+  )
+  const server = await startServer({
+    cwd: repo,
+    only: [...PLUGINS, ...(options.extraPlugins ?? [])],
+    dataDir: options.dataDir,
+    plugins: options.plugins,
+    ...options.server,
+  })
   const events: EventPayload[] = []
   onCleanup(server.kernel.bus.subscribe((event) => events.push(event.payload), repo))
 
   const call: SessionHarness['call'] = async (method, url, payload) => {
-    const response = await server.app.inject({ method: method as 'GET', url, ...(payload === undefined ? {} : { payload: payload as object }) })
+    const response = await server.app.inject({
+      method: method as 'GET',
+      url,
+      ...(payload === undefined ? {} : { payload: payload as object }),
+    })
     const text = response.body
     return { status: response.statusCode, body: text ? JSON.parse(text) : undefined, headers: response.headers }
   }
@@ -50,10 +83,12 @@ export async function sessionHarness(
     call,
     async createSession(body = {}) {
       const response = await call('POST', '/session', body)
-      if (response.status !== 200) throw new Error(`create session: ${response.status} ${JSON.stringify(response.body)}`)
+      if (response.status !== 200)
+        throw new Error(`create session: ${response.status} ${JSON.stringify(response.body)}`)
       return response.body
     },
-    prompt: (sessionID, text, extra = {}) => call('POST', `/session/${sessionID}/message`, { parts: [{ type: 'text', text }], ...extra }),
+    prompt: (sessionID, text, extra = {}) =>
+      call('POST', `/session/${sessionID}/message`, { parts: [{ type: 'text', text }], ...extra }),
   }
 }
 

@@ -1,7 +1,13 @@
 import { expect } from 'chai'
 import { ascendingId, descendingId } from '../../../kernel/ids.js'
 import { Storage } from '../../../kernel/storage.js'
-import type { AssistantMessage, MessageWithParts, SessionInfo, TextPart, UserMessage } from '../../../plugins/session/schemas.js'
+import type {
+  AssistantMessage,
+  MessageWithParts,
+  SessionInfo,
+  TextPart,
+  UserMessage,
+} from '../../../plugins/session/schemas.js'
 import { SESSION_MIGRATIONS, SessionStore } from '../../../plugins/session/store.js'
 
 function session(id: string): SessionInfo {
@@ -45,10 +51,17 @@ const assistant = (sessionID: string, parentID: string, extra: Partial<Assistant
   ...extra,
 })
 
-const text = (message: { id: string; sessionID: string }, value: string): TextPart => ({ id: ascendingId('prt'), sessionID: message.sessionID, messageID: message.id, type: 'text', text: value })
+const text = (message: { id: string; sessionID: string }, value: string): TextPart => ({
+  id: ascendingId('prt'),
+  sessionID: message.sessionID,
+  messageID: message.id,
+  type: 'text',
+  text: value,
+})
 
 /** What a fresh store (no cache) reads for the same session: the reference the cached history must equal. */
-const fresh = (storage: Storage, sessionID: string): MessageWithParts[] => new SessionStore(storage.db).history(sessionID)
+const fresh = (storage: Storage, sessionID: string): MessageWithParts[] =>
+  new SessionStore(storage.db).history(sessionID)
 
 describe('session: store', () => {
   let storage: Storage
@@ -66,7 +79,7 @@ describe('session: store', () => {
   afterEach(() => storage.close())
 
   describe('whole message list body', () => {
-    it('follows every write and deletion of the session\'s messages and parts', () => {
+    it("follows every write and deletion of the session's messages and parts", () => {
       const body = () => JSON.parse(store.allMessagesBody(sessionID).toString()) as MessageWithParts[]
       const first = user(sessionID)
       store.saveMessage(first)
@@ -103,12 +116,17 @@ describe('session: store', () => {
       reply.time.completed = Date.now()
       store.saveMessage(reply)
       expect(store.history(sessionID)).to.deep.equal(fresh(storage, sessionID))
-      expect(store.history(sessionID)[1]!.parts.map((part) => (part as TextPart).text)).to.deep.equal(['Hi there', 'second part'])
+      expect(store.history(sessionID)[1]!.parts.map((part) => (part as TextPart).text)).to.deep.equal([
+        'Hi there',
+        'second part',
+      ])
 
       // A client-chosen id between two stored ones (after the first, before the reply) goes in id order.
       const early = user(sessionID, first.id + '0')
       store.saveMessage(early)
-      expect(store.history(sessionID).map((m) => m.info.id)).to.deep.equal(fresh(storage, sessionID).map((m) => m.info.id))
+      expect(store.history(sessionID).map((m) => m.info.id)).to.deep.equal(
+        fresh(storage, sessionID).map((m) => m.info.id),
+      )
 
       store.deletePart(reply.id, streamed.id)
       expect(store.history(sessionID)).to.deep.equal(fresh(storage, sessionID))

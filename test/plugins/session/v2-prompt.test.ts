@@ -11,7 +11,8 @@ function lastUserText(h: SessionHarness, request: number): string {
   return JSON.stringify(messages.at(-1)?.content)
 }
 
-const types = (stream: SseConnection) => stream.frames.flatMap((frame) => (frame.data?.type ? [frame.data.type as string] : []))
+const types = (stream: SseConnection) =>
+  stream.frames.flatMap((frame) => (frame.data?.type ? [frame.data.type as string] : []))
 
 describe('session: v2 prompt model', () => {
   let h: SessionHarness
@@ -25,17 +26,27 @@ describe('session: v2 prompt model', () => {
   after(cleanup)
 
   /** `wait` through the official client; `data` is what the server answered. */
-  const wait = async (sessionID: string) => (await client.v2.session.wait({ sessionID }, { throwOnError: true, query: { timeout: 10_000 } } as never)) as unknown as { data: any; response: Response }
-  const newSession = async () => (await client.v2.session.create({ location: { directory: h.repo } }, { throwOnError: true })).data!.data.id
+  const wait = async (sessionID: string) =>
+    (await client.v2.session.wait({ sessionID }, {
+      throwOnError: true,
+      query: { timeout: 10_000 },
+    } as never)) as unknown as { data: any; response: Response }
+  const newSession = async () =>
+    (await client.v2.session.create({ location: { directory: h.repo } }, { throwOnError: true })).data!.data.id
 
   it('admits a prompt at once, runs the turn with its tool call, and tells it on both streams and v1', async () => {
     const sessionID = await newSession()
     const sessionStream = await openSse(`${base}/api/session/${sessionID}/event`)
     const serverStream = await openSse(`${base}/api/event`)
     await serverStream.next((frame) => frame.data?.type === 'server.connected')
-    h.llm.script({ toolCalls: [{ name: 'read', args: { filePath: 'a.txt' } }], delayMs: 20 }, { text: ['It ', 'says one.'], delayMs: 20 })
+    h.llm.script(
+      { toolCalls: [{ name: 'read', args: { filePath: 'a.txt' } }], delayMs: 20 },
+      { text: ['It ', 'says one.'], delayMs: 20 },
+    )
 
-    const receipt = (await client.v2.session.prompt({ sessionID, prompt: { text: 'What is in a.txt?' } }, { throwOnError: true })).data!
+    const receipt = (
+      await client.v2.session.prompt({ sessionID, prompt: { text: 'What is in a.txt?' } }, { throwOnError: true })
+    ).data!
     expectMatchesReference('POST', '/api/session/{sessionID}/prompt', 200, receipt)
     expect(receipt.data).to.deep.include({ sessionID, delivery: 'steer', prompt: { text: 'What is in a.txt?' } })
     expect(receipt.data.id).to.match(/^msg_/)
@@ -48,7 +59,8 @@ describe('session: v2 prompt model', () => {
     expect(waited.data.data.message).to.deep.include({ type: 'assistant', finish: 'stop' })
     expect(waited.data.data.message.content.at(-1)).to.deep.include({ type: 'text', text: 'It says one.' })
 
-    const done = (stream: SseConnection) => stream.next((frame) => frame.data?.type === 'session.next.step.ended' && frame.data.data.finish === 'stop', 5000)
+    const done = (stream: SseConnection) =>
+      stream.next((frame) => frame.data?.type === 'session.next.step.ended' && frame.data.data.finish === 'stop', 5000)
     await done(sessionStream)
     await done(serverStream)
     const expected = [
@@ -69,14 +81,19 @@ describe('session: v2 prompt model', () => {
     const durable = sessionStream.frames.filter((frame) => frame.data?.durable)
     // Per-session seqs, increasing; the receipt names the admission's.
     expect(durable[0]!.data.durable.seq).to.equal(receipt.data.admittedSeq)
-    for (let i = 1; i < durable.length; i++) expect(durable[i]!.data.durable.seq).to.be.greaterThan(durable[i - 1]!.data.durable.seq)
-    expect(durable.find((frame) => frame.data.type === 'session.next.prompted')!.data.data.messageID).to.equal(receipt.data.id)
+    for (let i = 1; i < durable.length; i++)
+      expect(durable[i]!.data.durable.seq).to.be.greaterThan(durable[i - 1]!.data.durable.seq)
+    expect(durable.find((frame) => frame.data.type === 'session.next.prompted')!.data.data.messageID).to.equal(
+      receipt.data.id,
+    )
 
     // The server stream carries the same events (with their location) and the live deltas.
     const serverTypes = types(serverStream).filter((type) => type.startsWith('session.next.'))
     expect(serverTypes.filter((type) => !type.endsWith('.delta'))).to.deep.equal(expected)
     expect(serverTypes).to.include('session.next.text.delta')
-    const deltas = serverStream.frames.filter((frame) => frame.data?.type === 'session.next.text.delta' && frame.data.data.sessionID === sessionID)
+    const deltas = serverStream.frames.filter(
+      (frame) => frame.data?.type === 'session.next.text.delta' && frame.data.data.sessionID === sessionID,
+    )
     expect(deltas.map((frame) => frame.data.data.delta).join('')).to.equal('It says one.')
     const ended = serverStream.frames.find((frame) => frame.data?.type === 'session.next.text.ended')!
     expect(ended.data.location.directory).to.be.a('string')
@@ -93,7 +110,12 @@ describe('session: v2 prompt model', () => {
     expectMatchesReference('GET', '/api/session/{sessionID}/history', 200, history)
     expect(history.data.map((event: any) => event.type)).to.deep.equal(expected.slice(0, 3))
     expect(history.hasMore).to.equal(true)
-    const rest = (await client.v2.session.history({ sessionID, after: (history.data.at(-1) as any).durable.seq }, { throwOnError: true })).data!
+    const rest = (
+      await client.v2.session.history(
+        { sessionID, after: (history.data.at(-1) as any).durable.seq },
+        { throwOnError: true },
+      )
+    ).data!
     expect(rest.data.map((event: any) => event.type)).to.deep.equal(expected.slice(3))
     expect(rest.hasMore).to.equal(false)
   })
@@ -116,20 +138,36 @@ describe('session: v2 prompt model', () => {
     const connected = await read(serverEvents, () => true)
     expect(connected[0].type).to.equal('server.connected')
     h.llm.script({ text: 'First.' })
-    const first = (await client.v2.session.prompt({ sessionID, prompt: { text: 'one' } }, { throwOnError: true })).data!.data
+    const first = (await client.v2.session.prompt({ sessionID, prompt: { text: 'one' } }, { throwOnError: true })).data!
+      .data
     const isEnd = (event: any) => event?.type === 'session.next.step.ended' && event.data?.sessionID === sessionID
     const fromSession = await read((sdkSession.stream as AsyncGenerator<unknown>)[Symbol.asyncIterator](), isEnd)
-    expect(fromSession.map((event) => event.type)).to.deep.equal(['session.next.prompt.admitted', 'session.next.prompted', 'session.next.step.started', 'session.next.text.started', 'session.next.text.ended', 'session.next.step.ended'])
+    expect(fromSession.map((event) => event.type)).to.deep.equal([
+      'session.next.prompt.admitted',
+      'session.next.prompted',
+      'session.next.step.started',
+      'session.next.text.started',
+      'session.next.text.ended',
+      'session.next.step.ended',
+    ])
     const fromServer = await read(serverEvents, isEnd)
-    expect(fromServer.filter((event) => event.type === 'session.next.text.delta').map((event) => event.data.delta).join('')).to.equal('First.')
+    expect(
+      fromServer
+        .filter((event) => event.type === 'session.next.text.delta')
+        .map((event) => event.data.delta)
+        .join(''),
+    ).to.equal('First.')
     controller.abort()
     await wait(sessionID)
     const replay = await openSse(`${base}/api/session/${sessionID}/event?after=${first.admittedSeq}`)
     await replay.next((frame) => frame.data?.type === 'session.next.step.ended')
     expect(types(replay)[0]).to.equal('session.next.prompted')
     h.llm.script({ text: 'Second.' })
-    const second = (await client.v2.session.prompt({ sessionID, prompt: { text: 'two' } }, { throwOnError: true })).data!.data
-    await replay.next((frame) => frame.data?.type === 'session.next.prompt.admitted' && frame.data.data.messageID === second.id)
+    const second = (await client.v2.session.prompt({ sessionID, prompt: { text: 'two' } }, { throwOnError: true }))
+      .data!.data
+    await replay.next(
+      (frame) => frame.data?.type === 'session.next.prompt.admitted' && frame.data.data.messageID === second.id,
+    )
     await replay.next((frame) => frame.data?.type === 'session.next.text.ended' && frame.data.data.text === 'Second.')
     const seqs = replay.frames.flatMap((frame) => (frame.data?.durable ? [frame.data.durable.seq as number] : []))
     expect(new Set(seqs).size).to.equal(seqs.length)
@@ -147,8 +185,15 @@ describe('session: v2 prompt model', () => {
     await client.v2.session.prompt({ sessionID, prompt: { text: 'Start.' } }, { throwOnError: true })
     await h.llm.untilRequests(before + 1)
     // Both arrive while the first step streams.
-    const queued = (await client.v2.session.prompt({ sessionID, prompt: { text: 'Queued question.' }, delivery: 'queue' }, { throwOnError: true })).data!.data
-    const steer = (await client.v2.session.prompt({ sessionID, prompt: { text: 'Steer here.' } }, { throwOnError: true })).data!.data
+    const queued = (
+      await client.v2.session.prompt(
+        { sessionID, prompt: { text: 'Queued question.' }, delivery: 'queue' },
+        { throwOnError: true },
+      )
+    ).data!.data
+    const steer = (
+      await client.v2.session.prompt({ sessionID, prompt: { text: 'Steer here.' } }, { throwOnError: true })
+    ).data!.data
     expect(queued.promotedSeq).to.equal(undefined)
     await wait(sessionID)
     expect(h.llm.requests.length).to.equal(before + 3)
@@ -158,11 +203,21 @@ describe('session: v2 prompt model', () => {
     expect(JSON.stringify(h.llm.requests[before + 1]!.body.messages)).not.to.contain('Queued question.')
     expect(lastUserText(h, before + 2)).to.contain('Queued question.')
 
-    const messages = (await client.v2.session.messages({ sessionID, order: 'asc' }, { throwOnError: true })).data!.data as any[]
-    expect(messages.filter((message) => message.type === 'user').map((message) => message.text)).to.deep.equal(['Start.', 'Steer here.', 'Queued question.'])
+    const messages = (await client.v2.session.messages({ sessionID, order: 'asc' }, { throwOnError: true })).data!
+      .data as any[]
+    expect(messages.filter((message) => message.type === 'user').map((message) => message.text)).to.deep.equal([
+      'Start.',
+      'Steer here.',
+      'Queued question.',
+    ])
     expect(messages.at(-1).content.at(-1).text).to.equal('Answer to the queued one.')
     // Re-posting answers the receipt, now with the seq where it joined; it does not run again.
-    const again = (await client.v2.session.prompt({ sessionID, id: steer.id, prompt: { text: 'Steer here.' } }, { throwOnError: true })).data!.data
+    const again = (
+      await client.v2.session.prompt(
+        { sessionID, id: steer.id, prompt: { text: 'Steer here.' } },
+        { throwOnError: true },
+      )
+    ).data!.data
     expect(again).to.deep.include({ id: steer.id, admittedSeq: steer.admittedSeq })
     expect(again.promotedSeq).to.be.a('number')
     await wait(sessionID)
@@ -171,13 +226,22 @@ describe('session: v2 prompt model', () => {
 
   it('parks input with resume: false, keeps pending input through an interrupt, and refuses a reused id', async () => {
     const sessionID = await newSession()
-    const parked = (await client.v2.session.prompt({ sessionID, prompt: { text: 'Parked.' }, resume: false }, { throwOnError: true })).data!.data
+    const parked = (
+      await client.v2.session.prompt({ sessionID, prompt: { text: 'Parked.' }, resume: false }, { throwOnError: true })
+    ).data!.data
     expect((await h.call('GET', `/session/${sessionID}/message`)).body).to.deep.equal([])
     expect((await h.call('GET', `/api/session/${sessionID}/context`)).body.data).to.deep.equal([])
 
-    const conflict = await h.call('POST', `/api/session/${sessionID}/prompt`, { id: parked.id, prompt: { text: 'Something else.' } })
+    const conflict = await h.call('POST', `/api/session/${sessionID}/prompt`, {
+      id: parked.id,
+      prompt: { text: 'Something else.' },
+    })
     expect(conflict.status).to.equal(409)
-    expect(conflict.body).to.deep.equal({ _tag: 'ConflictError', message: `Prompt message ID conflicts with an existing durable record: ${parked.id}`, resource: parked.id })
+    expect(conflict.body).to.deep.equal({
+      _tag: 'ConflictError',
+      message: `Prompt message ID conflicts with an existing durable record: ${parked.id}`,
+      resource: parked.id,
+    })
     expectMatchesReference('POST', '/api/session/{sessionID}/prompt', 409, conflict.body)
 
     // A turn that hangs; a queued input arrives; the interrupt stops the turn and keeps it.
@@ -187,11 +251,15 @@ describe('session: v2 prompt model', () => {
     await h.llm.untilRequests(before + 1)
     expect(lastUserText(h, before)).to.contain('Hang.')
     expect(JSON.stringify(h.llm.requests[before]!.body.messages)).to.contain('Parked.')
-    await client.v2.session.prompt({ sessionID, prompt: { text: 'Kept through the interrupt.' }, delivery: 'queue' }, { throwOnError: true })
+    await client.v2.session.prompt(
+      { sessionID, prompt: { text: 'Kept through the interrupt.' }, delivery: 'queue' },
+      { throwOnError: true },
+    )
     const interrupted = await client.v2.session.interrupt({ sessionID })
     expect(interrupted.response.status).to.equal(204)
     expect((await client.v2.session.active({ throwOnError: true })).data!.data[sessionID]).to.equal(undefined)
-    const afterInterrupt = (await client.v2.session.messages({ sessionID, order: 'asc' }, { throwOnError: true })).data!.data as any[]
+    const afterInterrupt = (await client.v2.session.messages({ sessionID, order: 'asc' }, { throwOnError: true })).data!
+      .data as any[]
     expect(afterInterrupt.map((message) => message.text ?? message.finish)).to.deep.equal(['Parked.', 'Hang.', 'error'])
     expect((await h.call('POST', `/api/session/${sessionID}/interrupt`)).status).to.equal(204)
 
@@ -207,7 +275,10 @@ describe('session: v2 prompt model', () => {
     const sessionID = await newSession()
     const events = await openSse(`${base}/api/session/${sessionID}/event`)
     expect((await client.v2.session.switchAgent({ sessionID, agent: 'plan' })).response.status).to.equal(204)
-    expect((await client.v2.session.switchModel({ sessionID, model: { id: 'test-model', providerID: 'scripted' } })).response.status).to.equal(204)
+    expect(
+      (await client.v2.session.switchModel({ sessionID, model: { id: 'test-model', providerID: 'scripted' } })).response
+        .status,
+    ).to.equal(204)
     await events.next((frame) => frame.data?.type === 'session.next.model.switched')
     expect(types(events)).to.deep.equal(['session.next.agent.switched', 'session.next.model.switched'])
     const info = (await client.v2.session.get({ sessionID }, { throwOnError: true })).data!.data
@@ -216,7 +287,9 @@ describe('session: v2 prompt model', () => {
     const badAgent = await h.call('POST', `/api/session/${sessionID}/agent`, { agent: 'no-such-agent' })
     expect(badAgent.status).to.equal(400)
     expect(badAgent.body._tag).to.equal('InvalidRequestError')
-    const badModel = await h.call('POST', `/api/session/${sessionID}/model`, { model: { id: 'nope', providerID: 'scripted' } })
+    const badModel = await h.call('POST', `/api/session/${sessionID}/model`, {
+      model: { id: 'nope', providerID: 'scripted' },
+    })
     expect(badModel.status).to.equal(400)
     expect(badModel.body).to.deep.include({ _tag: 'InvalidRequestError', message: 'Model not found: scripted/nope' })
 
@@ -235,17 +308,29 @@ describe('session: v2 prompt model', () => {
     const missing = await h.call('POST', '/api/session/ses_nope/prompt', { prompt: { text: 'x' } })
     expect(missing.status).to.equal(404)
     expect(missing.body._tag).to.equal('SessionNotFoundError')
-    for (const url of ['/api/session/ses_nope/wait', '/api/session/ses_nope/interrupt', '/api/session/ses_nope/compact']) {
+    for (const url of [
+      '/api/session/ses_nope/wait',
+      '/api/session/ses_nope/interrupt',
+      '/api/session/ses_nope/compact',
+    ]) {
       expect((await h.call('POST', url)).status, url).to.equal(404)
     }
     expect((await h.call('GET', '/api/session/ses_nope/history')).status).to.equal(404)
     expect((await h.call('GET', '/api/session/ses_nope/event')).status).to.equal(404)
-    for (const body of [{}, { prompt: {} }, { prompt: { text: 1 } }, { prompt: { text: 'x' }, delivery: 'later' }, { prompt: { text: 'x' }, id: 'not-an-id' }]) {
+    for (const body of [
+      {},
+      { prompt: {} },
+      { prompt: { text: 1 } },
+      { prompt: { text: 'x' }, delivery: 'later' },
+      { prompt: { text: 'x' }, id: 'not-an-id' },
+    ]) {
       const response = await h.call('POST', `/api/session/${sessionID}/prompt`, body)
       expect(response.status, JSON.stringify(body)).to.equal(400)
       expect(response.body._tag).to.equal('InvalidRequestError')
     }
-    const outside = await h.call('POST', `/api/session/${sessionID}/prompt`, { prompt: { text: 'x', files: [{ uri: 'file:///etc/passwd' }] } })
+    const outside = await h.call('POST', `/api/session/${sessionID}/prompt`, {
+      prompt: { text: 'x', files: [{ uri: 'file:///etc/passwd' }] },
+    })
     expect(outside.status).to.equal(400)
     for (const query of ['limit=0', 'limit=101', 'limit=abc', 'after=-1', 'after=1e3']) {
       const response = await h.call('GET', `/api/session/${sessionID}/history?${query}`)

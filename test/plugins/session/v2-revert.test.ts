@@ -19,7 +19,12 @@ async function idle(h: SessionHarness, sessionID: string): Promise<void> {
 /** A session of two turns: the first writes b.txt and edits a.txt, the second writes c.txt. */
 async function twoTurns(h: SessionHarness): Promise<{ sessionID: string; ids: string[] }> {
   h.llm.script(
-    { toolCalls: [{ name: 'write', args: { filePath: 'b.txt', content: 'hello\n' } }, { name: 'write', args: { filePath: 'a.txt', content: 'one\ntwo\n' } }] },
+    {
+      toolCalls: [
+        { name: 'write', args: { filePath: 'b.txt', content: 'hello\n' } },
+        { name: 'write', args: { filePath: 'a.txt', content: 'one\ntwo\n' } },
+      ],
+    },
     { text: 'Done.' },
     { toolCalls: [{ name: 'write', args: { filePath: 'c.txt', content: 'third\n' } }] },
     { text: 'More.' },
@@ -30,11 +35,19 @@ async function twoTurns(h: SessionHarness): Promise<{ sessionID: string; ids: st
   await idle(h, sessionID)
   const messages = (await h.call('GET', `/session/${sessionID}/message`)).body
   // One assistant message per step: user, tool step, answer; twice.
-  expect(messages.map((m: any) => m.info.role)).to.deep.equal(['user', 'assistant', 'assistant', 'user', 'assistant', 'assistant'])
+  expect(messages.map((m: any) => m.info.role)).to.deep.equal([
+    'user',
+    'assistant',
+    'assistant',
+    'user',
+    'assistant',
+    'assistant',
+  ])
   return { sessionID, ids: messages.map((m: any) => m.info.id) }
 }
 
-const read = (h: SessionHarness, file: string) => (existsSync(join(h.repo, file)) ? readFileSync(join(h.repo, file), 'utf8') : undefined)
+const read = (h: SessionHarness, file: string) =>
+  existsSync(join(h.repo, file)) ? readFileSync(join(h.repo, file), 'utf8') : undefined
 const disk = (h: SessionHarness) => ({ a: read(h, 'a.txt'), b: read(h, 'b.txt'), c: read(h, 'c.txt') })
 const AFTER_BOTH = { a: 'one\ntwo\n', b: 'hello\n', c: 'third\n' }
 const revertEvents = (h: SessionHarness) => h.events.filter((e) => e.type.startsWith('session.next.revert.'))
@@ -52,7 +65,8 @@ describe('session: v2 revert staging', () => {
     const { sessionID, ids } = await twoTurns(h)
     expect(disk(h)).to.deep.equal(AFTER_BOTH)
 
-    const staged = (await client.v2.session.revert.stage({ sessionID, messageID: ids[3]! }, { throwOnError: true })).data!
+    const staged = (await client.v2.session.revert.stage({ sessionID, messageID: ids[3]! }, { throwOnError: true }))
+      .data!
     expectMatchesReference('POST', '/api/session/{sessionID}/revert/stage', 200, staged)
     expect(disk(h)).to.deep.equal({ ...AFTER_BOTH, c: undefined })
     const first = staged.data
@@ -73,14 +87,23 @@ describe('session: v2 revert staging', () => {
     const v1 = (await h.call('GET', `/session/${sessionID}`)).body
     expectMatchesReference('GET', '/session/{sessionID}', 200, v1)
     expect(v1.revert).to.deep.equal({ messageID: ids[4], snapshot: first.snapshot, diff: first.diff })
-    expect(h.events.filter((e) => e.type === 'session.updated').at(-1)!.properties).to.have.nested.property('info.revert.messageID', ids[4])
+    expect(h.events.filter((e) => e.type === 'session.updated').at(-1)!.properties).to.have.nested.property(
+      'info.revert.messageID',
+      ids[4],
+    )
 
     // Moving the boundary back: a.txt and b.txt too; the first snapshot stays.
-    const moved = (await client.v2.session.revert.stage({ sessionID, messageID: ids[0]!, files: true }, { throwOnError: true })).data!.data
+    const moved = (
+      await client.v2.session.revert.stage({ sessionID, messageID: ids[0]!, files: true }, { throwOnError: true })
+    ).data!.data
     expect(disk(h)).to.deep.equal({ a: 'one\n', b: undefined, c: undefined })
     expect(moved.messageID).to.equal(ids[0])
     expect(moved.snapshot).to.equal(first.snapshot)
-    expect(moved.files!.map((file) => [file.path, file.status]).sort()).to.deep.equal([['a.txt', 'modified'], ['b.txt', 'added'], ['c.txt', 'added']])
+    expect(moved.files!.map((file) => [file.path, file.status]).sort()).to.deep.equal([
+      ['a.txt', 'modified'],
+      ['b.txt', 'added'],
+      ['c.txt', 'added'],
+    ])
 
     const cleared = await client.v2.session.revert.clear({ sessionID })
     expect(cleared.response.status).to.equal(204)
@@ -90,13 +113,19 @@ describe('session: v2 revert staging', () => {
     expect((await h.call('GET', `/session/${sessionID}/message`)).body).to.have.length(6)
 
     const events = revertEvents(h)
-    expect(events.map((e) => e.type)).to.deep.equal(['session.next.revert.staged', 'session.next.revert.staged', 'session.next.revert.cleared'])
+    expect(events.map((e) => e.type)).to.deep.equal([
+      'session.next.revert.staged',
+      'session.next.revert.staged',
+      'session.next.revert.cleared',
+    ])
     expect(events[0]!.properties).to.deep.include({ sessionID, revert: first })
     expect(events[1]!.properties).to.deep.include({ sessionID, revert: moved })
     expect(events[2]!.properties).to.have.keys('sessionID', 'timestamp')
     expect(events.every((e) => typeof e.properties.timestamp === 'number')).to.equal(true)
     // Durable: in the session's own log, as the bus published them.
-    const log = (await h.call('POST', '/sync/history', {})).body.filter((row: any) => row.aggregate_id === sessionID && row.type.startsWith('session.next.revert.'))
+    const log = (await h.call('POST', '/sync/history', {})).body.filter(
+      (row: any) => row.aggregate_id === sessionID && row.type.startsWith('session.next.revert.'),
+    )
     expect(log.map((row: any) => [row.id, row.type])).to.deep.equal(events.map((e) => [e.id, `${e.type}.1`]))
   })
 
@@ -113,7 +142,9 @@ describe('session: v2 revert staging', () => {
     expect((await h.prompt(sessionID, 'fourth')).status).to.equal(200)
     await idle(h, sessionID)
     expect((await h.call('GET', `/session/${sessionID}/message`)).body).to.have.length(10)
-    expect((await client.v2.session.get({ sessionID }, { throwOnError: true })).data!.data.revert?.messageID).to.equal(ids[2])
+    expect((await client.v2.session.get({ sessionID }, { throwOnError: true })).data!.data.revert?.messageID).to.equal(
+      ids[2],
+    )
 
     const committed = await client.v2.session.revert.commit({ sessionID })
     expect(committed.response.status).to.equal(204)
@@ -141,18 +172,24 @@ describe('session: v2 revert staging', () => {
 
   it('with files: false moves only the boundary: diff "" and no files, nothing on disk touched', async () => {
     const { sessionID, ids } = await twoTurns(h)
-    const staged = (await client.v2.session.revert.stage({ sessionID, messageID: ids[0]!, files: false }, { throwOnError: true })).data!
+    const staged = (
+      await client.v2.session.revert.stage({ sessionID, messageID: ids[0]!, files: false }, { throwOnError: true })
+    ).data!
     expectMatchesReference('POST', '/api/session/{sessionID}/revert/stage', 200, staged)
     expect(staged.data).to.deep.equal({ messageID: ids[0], diff: '', files: [] })
     expect(disk(h)).to.deep.equal(AFTER_BOTH)
     expect((await client.v2.session.revert.clear({ sessionID })).response.status).to.equal(204)
     expect(disk(h)).to.deep.equal(AFTER_BOTH)
-    expect(revertEvents(h).map((e) => e.type)).to.deep.equal(['session.next.revert.staged', 'session.next.revert.cleared'])
+    expect(revertEvents(h).map((e) => e.type)).to.deep.equal([
+      'session.next.revert.staged',
+      'session.next.revert.cleared',
+    ])
   })
 
   it('stages at the last message with nothing after it: v1 sees no message reverted', async () => {
     const { sessionID, ids } = await twoTurns(h)
-    const staged = (await client.v2.session.revert.stage({ sessionID, messageID: ids[5]! }, { throwOnError: true })).data!.data
+    const staged = (await client.v2.session.revert.stage({ sessionID, messageID: ids[5]! }, { throwOnError: true }))
+      .data!.data
     expect(staged).to.deep.include({ messageID: ids[5], diff: '', files: [] })
     expect(disk(h)).to.deep.equal(AFTER_BOTH)
     const v1 = (await h.call('GET', `/session/${sessionID}`)).body
@@ -170,9 +207,13 @@ describe('session: v2 revert staging', () => {
     // A v1 revert hides the message it names: commit drops it and what follows.
     expect((await h.call('POST', `/session/${sessionID}/revert`, { messageID: ids[3] })).status).to.equal(200)
     expect(disk(h)).to.deep.equal({ ...AFTER_BOTH, c: undefined })
-    expect((await client.v2.session.get({ sessionID }, { throwOnError: true })).data!.data.revert?.messageID).to.equal(ids[3])
+    expect((await client.v2.session.get({ sessionID }, { throwOnError: true })).data!.data.revert?.messageID).to.equal(
+      ids[3],
+    )
     expect((await client.v2.session.revert.commit({ sessionID })).response.status).to.equal(204)
-    expect((await h.call('GET', `/session/${sessionID}/message`)).body.map((m: any) => m.info.id)).to.deep.equal(ids.slice(0, 3))
+    expect((await h.call('GET', `/session/${sessionID}/message`)).body.map((m: any) => m.info.id)).to.deep.equal(
+      ids.slice(0, 3),
+    )
     expect(disk(h)).to.deep.equal({ ...AFTER_BOTH, c: undefined })
   })
 
@@ -188,13 +229,26 @@ describe('session: v2 revert staging', () => {
 
     const unknownMessage = await h.call('POST', `${url}/stage`, { messageID: 'msg_unknown' })
     expect(unknownMessage.status).to.equal(404)
-    expect(unknownMessage.body).to.deep.equal({ _tag: 'MessageNotFoundError', sessionID, messageID: 'msg_unknown', message: 'Message not found: msg_unknown' })
+    expect(unknownMessage.body).to.deep.equal({
+      _tag: 'MessageNotFoundError',
+      sessionID,
+      messageID: 'msg_unknown',
+      message: 'Message not found: msg_unknown',
+    })
     expectMatchesReference('POST', '/api/session/{sessionID}/revert/stage', 404, unknownMessage.body)
 
     for (const op of ['stage', 'clear', 'commit']) {
-      const unknown = await h.call('POST', `/api/session/ses_unknown/revert/${op}`, op === 'stage' ? { messageID: ids[0] } : undefined)
+      const unknown = await h.call(
+        'POST',
+        `/api/session/ses_unknown/revert/${op}`,
+        op === 'stage' ? { messageID: ids[0] } : undefined,
+      )
       expect(unknown.status, op).to.equal(404)
-      expect(unknown.body).to.deep.equal({ _tag: 'SessionNotFoundError', sessionID: 'ses_unknown', message: 'Session not found: ses_unknown' })
+      expect(unknown.body).to.deep.equal({
+        _tag: 'SessionNotFoundError',
+        sessionID: 'ses_unknown',
+        message: 'Session not found: ses_unknown',
+      })
       expectMatchesReference('POST', `/api/session/{sessionID}/revert/${op}`, 404, unknown.body)
     }
 
@@ -204,7 +258,12 @@ describe('session: v2 revert staging', () => {
       expect(bad.body._tag).to.equal('InvalidRequestError')
       expectMatchesReference('POST', '/api/session/{sessionID}/revert/stage', 400, bad.body)
     }
-    const notJson = await h.server.app.inject({ method: 'POST', url: `${url}/stage`, headers: { 'content-type': 'application/json' }, payload: '{"messageID":' })
+    const notJson = await h.server.app.inject({
+      method: 'POST',
+      url: `${url}/stage`,
+      headers: { 'content-type': 'application/json' },
+      payload: '{"messageID":',
+    })
     expect(notJson.statusCode).to.equal(400)
     expect(JSON.parse(notJson.body)._tag).to.equal('InvalidRequestError')
     await unchanged()

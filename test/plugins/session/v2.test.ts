@@ -62,7 +62,13 @@ describe('session: v2 reads', () => {
     const page = (await client.v2.session.messages({ sessionID }, { throwOnError: true })).data!
     expectMatchesReference('GET', '/api/session/{sessionID}/message', 200, page)
     // One assistant message per step, as v1: the tool call, then the answer.
-    expect(page.data.map((message) => message.type)).to.deep.equal(['assistant', 'user', 'assistant', 'assistant', 'user'])
+    expect(page.data.map((message) => message.type)).to.deep.equal([
+      'assistant',
+      'user',
+      'assistant',
+      'assistant',
+      'user',
+    ])
     const [second, , first, call, question] = page.data as any[]
     expect(question.text).to.equal('What is in a.txt?')
     const tool = call.content.find((item: any) => item.type === 'tool')
@@ -80,11 +86,16 @@ describe('session: v2 reads', () => {
   })
 
   it('pages messages both ways and refuses a cursor with an order', async () => {
-    const first = (await client.v2.session.messages({ sessionID, limit: 1, order: 'asc' }, { throwOnError: true })).data!
+    const first = (await client.v2.session.messages({ sessionID, limit: 1, order: 'asc' }, { throwOnError: true }))
+      .data!
     expect((first.data[0] as any).text).to.equal('What is in a.txt?')
-    const next = (await client.v2.session.messages({ sessionID, cursor: first.cursor.next, limit: 2 }, { throwOnError: true })).data!
+    const next = (
+      await client.v2.session.messages({ sessionID, cursor: first.cursor.next, limit: 2 }, { throwOnError: true })
+    ).data!
     expect(next.data.map((message) => message.type)).to.deep.equal(['assistant', 'assistant'])
-    const previous = (await client.v2.session.messages({ sessionID, cursor: next.cursor.previous }, { throwOnError: true })).data!
+    const previous = (
+      await client.v2.session.messages({ sessionID, cursor: next.cursor.previous }, { throwOnError: true })
+    ).data!
     expect(previous.data.map((message) => message.id)).to.deep.equal(first.data.map((message) => message.id))
     const both = await h.call('GET', `/api/session/${sessionID}/message?order=asc&cursor=${first.cursor.next}`)
     expect(both.status).to.equal(400)
@@ -93,7 +104,8 @@ describe('session: v2 reads', () => {
 
   it('gets one message, the context, and tagged 404s for unknown ids', async () => {
     const page = (await client.v2.session.messages({ sessionID, limit: 1 }, { throwOnError: true })).data!
-    const one = (await client.v2.session.message({ sessionID, messageID: page.data[0]!.id }, { throwOnError: true })).data!
+    const one = (await client.v2.session.message({ sessionID, messageID: page.data[0]!.id }, { throwOnError: true }))
+      .data!
     expectMatchesReference('GET', '/api/session/{sessionID}/message/{messageID}', 200, one)
     const context = (await client.v2.session.context({ sessionID }, { throwOnError: true })).data!
     expectMatchesReference('GET', '/api/session/{sessionID}/context', 200, context)
@@ -101,20 +113,33 @@ describe('session: v2 reads', () => {
 
     const noSession = await h.call('GET', '/api/session/ses_nope')
     expect(noSession.status).to.equal(404)
-    expect(noSession.body).to.deep.equal({ _tag: 'SessionNotFoundError', message: 'Session not found: ses_nope', sessionID: 'ses_nope' })
+    expect(noSession.body).to.deep.equal({
+      _tag: 'SessionNotFoundError',
+      message: 'Session not found: ses_nope',
+      sessionID: 'ses_nope',
+    })
     expectMatchesReference('GET', '/api/session/{sessionID}', 404, noSession.body)
     const noMessage = await h.call('GET', `/api/session/${sessionID}/message/msg_nope`)
     expect(noMessage.status).to.equal(404)
     expectMatchesReference('GET', '/api/session/{sessionID}/message/{messageID}', 404, noMessage.body)
     const noSessionMessage = await h.call('GET', '/api/session/ses_nope/message/msg_nope')
-    expect(noSessionMessage.body).to.deep.equal({ _tag: 'SessionNotFoundError', message: 'Session not found: ses_nope', sessionID: 'ses_nope' })
+    expect(noSessionMessage.body).to.deep.equal({
+      _tag: 'SessionNotFoundError',
+      message: 'Session not found: ses_nope',
+      sessionID: 'ses_nope',
+    })
     const badID = await h.call('GET', '/api/session/nope')
     expect(badID.status).to.equal(400)
     expect(badID.body._tag).to.equal('InvalidRequestError')
   })
 
   it('creates sessions at a location, idempotently by id, visible to v1', async () => {
-    const created = (await client.v2.session.create({ location: { directory: h.repo }, agent: 'plan', model: { id: 'test-model', providerID: 'scripted' } }, { throwOnError: true })).data!
+    const created = (
+      await client.v2.session.create(
+        { location: { directory: h.repo }, agent: 'plan', model: { id: 'test-model', providerID: 'scripted' } },
+        { throwOnError: true },
+      )
+    ).data!
     expectMatchesReference('POST', '/api/session', 200, created)
     expect(created.data).to.deep.include({ agent: 'plan' })
     expect(created.data.model).to.deep.equal({ id: 'test-model', providerID: 'scripted', variant: 'default' })

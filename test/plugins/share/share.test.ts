@@ -20,7 +20,9 @@ describe('plugin: share', () => {
     const url: string = response.body.share.url
     expect(url).to.match(/^http:\/\/localhost(:\d+)?\/share\/[A-Za-z0-9_-]{12}$/)
     expect((await h.call('GET', `/session/${session.id}`)).body.share).to.deep.equal({ url })
-    expect(h.events.some((e: any) => e.type === 'session.updated' && e.properties.info.share?.url === url)).to.equal(true)
+    expect(h.events.some((e: any) => e.type === 'session.updated' && e.properties.info.share?.url === url)).to.equal(
+      true,
+    )
     expect((await h.call('POST', `/session/${session.id}/share`)).body.share.url).to.equal(url)
 
     const path = new URL(url).pathname
@@ -37,7 +39,9 @@ describe('plugin: share', () => {
     expect(json.status).to.equal(200)
     expect(json.body.info.id).to.equal(session.id)
     expect(json.body.messages.map((m: any) => m.info.role)).to.deep.equal(['user', 'assistant'])
-    expect(json.body.messages[1].parts.find((p: any) => p.type === 'text').text).to.equal('Answer with <b>markup</b> & "quotes".')
+    expect(json.body.messages[1].parts.find((p: any) => p.type === 'text').text).to.equal(
+      'Answer with <b>markup</b> & "quotes".',
+    )
     expect((await h.call('GET', `${path}?format=xml`)).status).to.equal(400)
   })
 
@@ -66,7 +70,11 @@ describe('plugin: share', () => {
   it('shares new top-level sessions by itself with share: "auto"', async () => {
     const h = await shared({ share: 'auto' })
     const session = await h.createSession()
-    await until(() => h.events.some((e: any) => e.type === 'session.updated' && e.properties.info.share), 5000, 'auto share')
+    await until(
+      () => h.events.some((e: any) => e.type === 'session.updated' && e.properties.info.share),
+      5000,
+      'auto share',
+    )
     expect((await h.call('GET', `/session/${session.id}`)).body.share.url).to.match(/\/share\//)
     const child = await h.createSession({ parentID: session.id })
     await new Promise((resolve) => setTimeout(resolve, 50))

@@ -11,7 +11,11 @@ const TODOS = [
 ]
 
 async function post(url: string, body: unknown): Promise<{ status: number; body: any }> {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  })
   const text = await response.text()
   return { status: response.status, body: text ? JSON.parse(text) : undefined }
 }
@@ -26,7 +30,11 @@ async function conversation(h: SessionHarness): Promise<string> {
   h.llm.script({ toolCalls: [{ name: 'todowrite', args: { todos: TODOS } }] }, { text: 'Planned it.' })
   const session = await h.createSession()
   expect((await h.prompt(session.id, 'plan the parser')).status).to.equal(200)
-  await until(() => h.events.some((e) => e.type === 'session.updated' && (e.properties as any).info.title === 'Scripted title'), 5000, 'the generated title')
+  await until(
+    () => h.events.some((e) => e.type === 'session.updated' && (e.properties as any).info.title === 'Scripted title'),
+    5000,
+    'the generated title',
+  )
   return session.id
 }
 
@@ -51,11 +59,14 @@ describe('plugin: sync', () => {
     expect(events[0]).to.deep.include({ type: 'session.created.1' })
     expect(events[0].data.info.id).to.equal(sessionID)
     const types = new Set(events.map((event: any) => event.type))
-    for (const type of ['session.updated.1', 'message.updated.1', 'message.part.updated.1', 'todo.updated.1']) expect(types).to.include(type)
+    for (const type of ['session.updated.1', 'message.updated.1', 'message.part.updated.1', 'todo.updated.1'])
+      expect(types).to.include(type)
     // Streaming deltas and status changes describe no state: they are not logged.
     expect([...types].some((type) => /delta|status|idle/.test(type as string))).to.equal(false)
     // The log follows the bus: the same event ids, in the order they were published.
-    const published = h.events.filter((event) => types.has(`${event.type}.1`) && (event.properties as any).sessionID === sessionID).map((event) => event.id)
+    const published = h.events
+      .filter((event) => types.has(`${event.type}.1`) && (event.properties as any).sessionID === sessionID)
+      .map((event) => event.id)
     expect(events.map((event: any) => event.id)).to.deep.equal(published)
 
     const after = await h.call('POST', '/sync/history', { [sessionID]: 3 })
@@ -68,19 +79,29 @@ describe('plugin: sync', () => {
     const session = await h.createSession()
     const instance = await h.server.kernel.instances.get(h.repo)
     const todoUpdated = definedEvents().find((event) => event.type === 'todo.updated')!
-    for (let i = 0; i < 1100; i++) h.server.kernel.bus.publish(instance, todoUpdated, { sessionID: session.id, todos: [{ id: `t${i}`, content: `step ${i}`, status: 'pending', priority: 'low' }] })
+    for (let i = 0; i < 1100; i++)
+      h.server.kernel.bus.publish(instance, todoUpdated, {
+        sessionID: session.id,
+        todos: [{ id: `t${i}`, content: `step ${i}`, status: 'pending', priority: 'low' }],
+      })
     const first = (await h.call('POST', '/sync/history', {})).body
     expect(first).to.have.length(1000)
     const last = first.at(-1).seq
     const rest = (await h.call('POST', '/sync/history', { [session.id]: last })).body
-    expect(rest.map((event: any) => event.seq)).to.deep.equal(Array.from({ length: 1100 - last }, (_, i) => last + 1 + i))
+    expect(rest.map((event: any) => event.seq)).to.deep.equal(
+      Array.from({ length: 1100 - last }, (_, i) => last + 1 + i),
+    )
     expect(rest.at(-1).data.todos[0].id).to.equal('t1099')
     // Appending and reading after a seq seek the (session, seq) key; they never scan a session's log.
-    const plan = h.server.kernel.storage.db.prepare('EXPLAIN QUERY PLAN SELECT id, aggregate_id, seq, type, data FROM sync_event WHERE aggregate_id = ? AND seq > ? ORDER BY seq LIMIT ?').all('x', 0, 10) as { detail: string }[]
+    const plan = h.server.kernel.storage.db
+      .prepare(
+        'EXPLAIN QUERY PLAN SELECT id, aggregate_id, seq, type, data FROM sync_event WHERE aggregate_id = ? AND seq > ? ORDER BY seq LIMIT ?',
+      )
+      .all('x', 0, 10) as { detail: string }[]
     expect(plan.map((row) => row.detail).join(' ')).to.match(/SEARCH sync_event USING PRIMARY KEY/)
   })
 
-  it('lets another plugin read a session\'s log after a seq and then follow it live, without a gap (app.syncLog)', async () => {
+  it("lets another plugin read a session's log after a seq and then follow it live, without a gap (app.syncLog)", async () => {
     const h = await sessionHarness({ extraPlugins: ['sync'] })
     const session = await h.createSession()
     const log = h.server.app.syncLog
@@ -94,7 +115,12 @@ describe('plugin: sync', () => {
     expect(live.length).to.be.greaterThan(2)
     expect(live).to.deep.equal(live.map((_, i) => i + 1))
     // What was followed live is what the log holds after seq 0 (the title may come later still).
-    expect(log.after(session.id, 0, 1000).map((row) => row.seq).slice(0, live.length)).to.deep.equal(live)
+    expect(
+      log
+        .after(session.id, 0, 1000)
+        .map((row) => row.seq)
+        .slice(0, live.length),
+    ).to.deep.equal(live)
     expect(log.after(session.id, 1, 2).map((row) => row.seq)).to.deep.equal([2, 3])
   })
 
@@ -105,15 +131,27 @@ describe('plugin: sync', () => {
     const b = await secondServer()
 
     const history = await post(`${a}/sync/history?directory=${encodeURIComponent(h.repo)}`, {})
-    const events = history.body.map((event: any) => ({ id: event.id, aggregateID: event.aggregate_id, seq: event.seq, type: event.type, data: event.data }))
-    const replayed = await post(`${b.url}/sync/replay?directory=${encodeURIComponent(b.repo)}`, { directory: b.repo, events })
+    const events = history.body.map((event: any) => ({
+      id: event.id,
+      aggregateID: event.aggregate_id,
+      seq: event.seq,
+      type: event.type,
+      data: event.data,
+    }))
+    const replayed = await post(`${b.url}/sync/replay?directory=${encodeURIComponent(b.repo)}`, {
+      directory: b.repo,
+      events,
+    })
     expect(replayed.status, JSON.stringify(replayed.body)).to.equal(200)
     expect(replayed.body).to.deep.equal({ sessionID })
     expectMatchesReference('POST', '/sync/replay', 200, replayed.body)
 
     const here = (path: string) => get(`${a}${path}?directory=${encodeURIComponent(h.repo)}`)
     const there = (path: string) => get(`${b.url}${path}?directory=${encodeURIComponent(b.repo)}`)
-    const [messagesA, messagesB] = await Promise.all([here(`/session/${sessionID}/message`), there(`/session/${sessionID}/message`)])
+    const [messagesA, messagesB] = await Promise.all([
+      here(`/session/${sessionID}/message`),
+      there(`/session/${sessionID}/message`),
+    ])
     expect(messagesB.status).to.equal(200)
     expect(messagesB.body).to.have.length(3)
     expect(messagesB.body).to.deep.equal(messagesA.body)
@@ -124,28 +162,53 @@ describe('plugin: sync', () => {
     const sessionA = (await here(`/session/${sessionID}`)).body
     // Placed in the second server's project checkout, otherwise the same session.
     expect(sessionB.directory).to.equal(b.repo)
-    expect({ ...sessionB, directory: undefined, projectID: undefined }).to.deep.equal({ ...sessionA, directory: undefined, projectID: undefined })
+    expect({ ...sessionB, directory: undefined, projectID: undefined }).to.deep.equal({
+      ...sessionA,
+      directory: undefined,
+      projectID: undefined,
+    })
     expect((await there('/session')).body.map((s: any) => s.id)).to.deep.equal([sessionID])
     // And its log there is the same history, so a third server can sync from it.
     const historyB = await post(`${b.url}/sync/history?directory=${encodeURIComponent(b.repo)}`, {})
-    expect(historyB.body.map((event: any) => [event.id, event.seq, event.type])).to.deep.equal(history.body.map((event: any) => [event.id, event.seq, event.type]))
+    expect(historyB.body.map((event: any) => [event.id, event.seq, event.type])).to.deep.equal(
+      history.body.map((event: any) => [event.id, event.seq, event.type]),
+    )
 
     // Replaying the same history again changes nothing; the events after it bring the rest.
-    expect((await post(`${b.url}/sync/replay?directory=${encodeURIComponent(b.repo)}`, { directory: b.repo, events })).status).to.equal(200)
+    expect(
+      (await post(`${b.url}/sync/replay?directory=${encodeURIComponent(b.repo)}`, { directory: b.repo, events }))
+        .status,
+    ).to.equal(200)
     expect((await there(`/session/${sessionID}/message`)).body).to.have.length(3)
     h.llm.script({ text: 'Second answer.' })
     expect((await h.prompt(sessionID, 'again')).status).to.equal(200)
-    const rest = await post(`${a}/sync/history?directory=${encodeURIComponent(h.repo)}`, { [sessionID]: events.at(-1).seq })
+    const rest = await post(`${a}/sync/history?directory=${encodeURIComponent(h.repo)}`, {
+      [sessionID]: events.at(-1).seq,
+    })
     expect(rest.body.length).to.be.greaterThan(0)
-    const more = rest.body.map((event: any) => ({ id: event.id, aggregateID: event.aggregate_id, seq: event.seq, type: event.type, data: event.data }))
+    const more = rest.body.map((event: any) => ({
+      id: event.id,
+      aggregateID: event.aggregate_id,
+      seq: event.seq,
+      type: event.type,
+      data: event.data,
+    }))
     expect((await post(`${b.url}/sync/replay`, { directory: b.repo, events: more })).status).to.equal(200)
-    expect((await there(`/session/${sessionID}/message`)).body).to.deep.equal((await here(`/session/${sessionID}/message`)).body)
+    expect((await there(`/session/${sessionID}/message`)).body).to.deep.equal(
+      (await here(`/session/${sessionID}/message`)).body,
+    )
   })
 
   it('answers a history that does not fit with a 400 naming the reason, and changes nothing', async () => {
     const h = await sessionHarness({ extraPlugins: ['sync'] })
     const sessionID = await conversation(h)
-    const events = (await h.call('POST', '/sync/history', {})).body.map((event: any) => ({ id: event.id, aggregateID: event.aggregate_id, seq: event.seq, type: event.type, data: event.data }))
+    const events = (await h.call('POST', '/sync/history', {})).body.map((event: any) => ({
+      id: event.id,
+      aggregateID: event.aggregate_id,
+      seq: event.seq,
+      type: event.type,
+      data: event.data,
+    }))
     const b = await secondServer()
     const replay = (list: unknown[]) => post(`${b.url}/sync/replay`, { directory: b.repo, events: list })
     const clone = () => structuredClone(events)
@@ -155,12 +218,64 @@ describe('plugin: sync', () => {
       ['not from the start', events.slice(1), /expected seq 0/],
       ['two sessions', [events[0], { ...events[1], aggregateID: 'ses_other' }], /one session/],
       ['an unknown type', [events[0], { ...events[1], type: 'session.exploded.1' }], /Unknown event type/],
-      ['an unknown version', [events[0], { ...events[1], type: events[1].type.replace(/\.1$/, '.7') }], /Unknown event type/],
-      ['data that does not match the event', (() => { const list = clone(); delete list[0].data.info.title; return list })(), /Invalid data at event seq 0/],
-      ['a part of another session', (() => { const list = clone(); const part = list.find((e: any) => e.type === 'message.part.updated.1'); part.data.part.sessionID = 'ses_x'; return list })(), /sessionID must be/],
-      ['an event of another session inside', (() => { const list = clone(); list[1].data.sessionID = 'ses_x'; return list })(), /sessionID must be/],
-      ['a part before its message', (() => { const list = clone(); const i = list.findIndex((e: any) => e.type === 'message.updated.1'); const j = list.findIndex((e: any) => e.type === 'message.part.updated.1'); [list[i].type, list[i].data, list[j].type, list[j].data] = [list[j].type, list[j].data, list[i].type, list[i].data]; return list })(), /does not exist here/],
-      ['a reused event id', (() => { const list = clone(); list[2].id = list[1].id; return list })(), /already used/],
+      [
+        'an unknown version',
+        [events[0], { ...events[1], type: events[1].type.replace(/\.1$/, '.7') }],
+        /Unknown event type/,
+      ],
+      [
+        'data that does not match the event',
+        (() => {
+          const list = clone()
+          delete list[0].data.info.title
+          return list
+        })(),
+        /Invalid data at event seq 0/,
+      ],
+      [
+        'a part of another session',
+        (() => {
+          const list = clone()
+          const part = list.find((e: any) => e.type === 'message.part.updated.1')
+          part.data.part.sessionID = 'ses_x'
+          return list
+        })(),
+        /sessionID must be/,
+      ],
+      [
+        'an event of another session inside',
+        (() => {
+          const list = clone()
+          list[1].data.sessionID = 'ses_x'
+          return list
+        })(),
+        /sessionID must be/,
+      ],
+      [
+        'a part before its message',
+        (() => {
+          const list = clone()
+          const i = list.findIndex((e: any) => e.type === 'message.updated.1')
+          const j = list.findIndex((e: any) => e.type === 'message.part.updated.1')
+          ;[list[i].type, list[i].data, list[j].type, list[j].data] = [
+            list[j].type,
+            list[j].data,
+            list[i].type,
+            list[i].data,
+          ]
+          return list
+        })(),
+        /does not exist here/,
+      ],
+      [
+        'a reused event id',
+        (() => {
+          const list = clone()
+          list[2].id = list[1].id
+          return list
+        })(),
+        /already used/,
+      ],
     ]
     for (const [what, list, reason] of cases) {
       const answer = await replay(list)
@@ -169,8 +284,18 @@ describe('plugin: sync', () => {
       expect(answer.body.message, what).to.match(reason)
       expectMatchesReference('POST', '/sync/replay', 400, answer.body)
     }
-    for (const body of [{ directory: b.repo, events: [] }, { directory: b.repo }, { directory: 'relative', events }, { directory: b.repo, events: [{ ...events[0], id: 'nope' }] }, 'not json']) {
-      const answer = await fetch(`${b.url}/sync/replay`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) })
+    for (const body of [
+      { directory: b.repo, events: [] },
+      { directory: b.repo },
+      { directory: 'relative', events },
+      { directory: b.repo, events: [{ ...events[0], id: 'nope' }] },
+      'not json',
+    ]) {
+      const answer = await fetch(`${b.url}/sync/replay`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+      })
       expect(answer.status, JSON.stringify(body)).to.equal(400)
     }
     // Nothing of the failed replays stayed: no session, no log, and the whole history still applies.
@@ -189,7 +314,11 @@ describe('plugin: sync', () => {
     const server = await startServer({ cwd: h.repo, only: [...PLUGINS, 'sync'], dataDir: upgraded })
     const a = await listen(server)
     expect((await post(`${a}/sync/history`, {})).body).to.deep.equal([])
-    const renamed = await fetch(`${a}/session/${sessionID}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ title: 'Renamed' }) })
+    const renamed = await fetch(`${a}/session/${sessionID}`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ title: 'Renamed' }),
+    })
     expect(renamed.status).to.equal(200)
 
     const history = (await post(`${a}/sync/history`, {})).body
@@ -198,16 +327,30 @@ describe('plugin: sync', () => {
     expect(history.at(-1)).to.deep.include({ type: 'session.updated.1' })
     expect(history.filter((event: any) => event.type === 'message.updated.1')).to.have.length(3)
     const b = await secondServer()
-    const events = history.map((event: any) => ({ id: event.id, aggregateID: event.aggregate_id, seq: event.seq, type: event.type, data: event.data }))
+    const events = history.map((event: any) => ({
+      id: event.id,
+      aggregateID: event.aggregate_id,
+      seq: event.seq,
+      type: event.type,
+      data: event.data,
+    }))
     expect((await post(`${b.url}/sync/replay`, { directory: b.repo, events })).status).to.equal(200)
-    expect((await get(`${b.url}/session/${sessionID}/message`)).body).to.deep.equal((await get(`${a}/session/${sessionID}/message`)).body)
+    expect((await get(`${b.url}/session/${sessionID}/message`)).body).to.deep.equal(
+      (await get(`${a}/session/${sessionID}/message`)).body,
+    )
     expect((await get(`${b.url}/session/${sessionID}`)).body.title).to.equal('Renamed')
   })
 
   it('keeps only the deletion of a deleted session, and replaying it deletes the session elsewhere', async () => {
     const h = await sessionHarness({ extraPlugins: ['sync'] })
     const sessionID = await conversation(h)
-    const events = (await h.call('POST', '/sync/history', {})).body.map((event: any) => ({ id: event.id, aggregateID: event.aggregate_id, seq: event.seq, type: event.type, data: event.data }))
+    const events = (await h.call('POST', '/sync/history', {})).body.map((event: any) => ({
+      id: event.id,
+      aggregateID: event.aggregate_id,
+      seq: event.seq,
+      type: event.type,
+      data: event.data,
+    }))
     const b = await secondServer()
     expect((await post(`${b.url}/sync/replay`, { directory: b.repo, events })).status).to.equal(200)
 
@@ -215,7 +358,13 @@ describe('plugin: sync', () => {
     const after = (await h.call('POST', '/sync/history', {})).body
     expect(after).to.have.length(1)
     expect(after[0]).to.deep.include({ type: 'session.deleted.1', seq: events.length })
-    const tail = after.map((event: any) => ({ id: event.id, aggregateID: event.aggregate_id, seq: event.seq, type: event.type, data: event.data }))
+    const tail = after.map((event: any) => ({
+      id: event.id,
+      aggregateID: event.aggregate_id,
+      seq: event.seq,
+      type: event.type,
+      data: event.data,
+    }))
     expect((await post(`${b.url}/sync/replay`, { directory: b.repo, events: tail })).status).to.equal(200)
     expect((await get(`${b.url}/session/${sessionID}`)).status).to.equal(404)
   })
@@ -228,7 +377,11 @@ describe('plugin: sync', () => {
 
     const unknown = await h.call('POST', '/sync/steal', { sessionID: 'ses_unknown' })
     expect(unknown.status).to.equal(400)
-    expect(unknown.body).to.deep.equal({ _tag: 'InvalidRequestError', message: 'Session not found: ses_unknown', kind: 'Payload' })
+    expect(unknown.body).to.deep.equal({
+      _tag: 'InvalidRequestError',
+      message: 'Session not found: ses_unknown',
+      kind: 'Payload',
+    })
     expectMatchesReference('POST', '/sync/steal', 400, unknown.body)
     expect((await h.call('POST', '/sync/steal', { sessionID: 'nope' })).status).to.equal(400)
 

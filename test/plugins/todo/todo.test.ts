@@ -12,7 +12,11 @@ describe('plugin: todo', () => {
 
   it('todowrite stores the list, publishes todo.updated, and todoread returns it', async () => {
     const h = await sessionHarness()
-    h.llm.script({ toolCalls: [{ name: 'todowrite', args: { todos: TODOS } }] }, { toolCalls: [{ name: 'todoread', args: {} }] }, { text: 'planned' })
+    h.llm.script(
+      { toolCalls: [{ name: 'todowrite', args: { todos: TODOS } }] },
+      { toolCalls: [{ name: 'todoread', args: {} }] },
+      { text: 'planned' },
+    )
     const session = await h.createSession()
     expect((await h.call('GET', `/session/${session.id}/todo`)).body).to.deep.equal([])
     expect((await h.prompt(session.id, 'plan it')).status).to.equal(200)
@@ -35,7 +39,10 @@ describe('plugin: todo', () => {
 
   it('rejects malformed todos as a tool error the model sees, leaving the list alone', async () => {
     const h = await sessionHarness()
-    h.llm.script({ toolCalls: [{ name: 'todowrite', args: { todos: [{ content: 'x', status: 'someday', priority: 'high' }] } }] }, { text: 'oops' })
+    h.llm.script(
+      { toolCalls: [{ name: 'todowrite', args: { todos: [{ content: 'x', status: 'someday', priority: 'high' }] } }] },
+      { text: 'oops' },
+    )
     const session = await h.createSession()
     await h.prompt(session.id, 'plan it')
     const messages = (await h.call('GET', `/session/${session.id}/message`)).body
@@ -85,7 +92,10 @@ describe('plugin: todo', () => {
     expect(await todo(fork.id)).to.deep.equal([])
 
     h.llm.script({ text: 'Summary.' })
-    expect((await h.call('POST', `/session/${session.id}/summarize`, { providerID: 'scripted', modelID: 'test-model' })).status).to.equal(200)
+    expect(
+      (await h.call('POST', `/session/${session.id}/summarize`, { providerID: 'scripted', modelID: 'test-model' }))
+        .status,
+    ).to.equal(200)
     expect((await h.call('POST', `/session/${session.id}/share`)).status).to.equal(200)
     expect(await todo()).to.have.length(2)
   })

@@ -38,7 +38,10 @@ describe('tool: bash', () => {
 
   it('runs in the project directory and reports output and exit code', async () => {
     const h = await toolHarness()
-    const run = await h.run('bash', { command: 'pwd && echo out && echo err >&2 && exit 3', description: 'Print things' })
+    const run = await h.run('bash', {
+      command: 'pwd && echo out && echo err >&2 && exit 3',
+      description: 'Print things',
+    })
     expect(run.error).to.equal(undefined)
     expect(run.result!.title).to.equal('Print things')
     expect(run.result!.output).to.equal(`${h.repo}\nout\nerr\n`)
@@ -46,8 +49,13 @@ describe('tool: bash', () => {
   })
 
   it("never shows commands the server's password", async () => {
-    const h = await toolHarness({ env: { PATH: process.env.PATH, OPENCODE_SERVER_PASSWORD: 'hunter2', OTHER_VAR: 'kept' } })
-    const run = await h.run('bash', { command: 'echo "${OPENCODE_SERVER_PASSWORD:-unset} $OTHER_VAR"', description: 'env' })
+    const h = await toolHarness({
+      env: { PATH: process.env.PATH, OPENCODE_SERVER_PASSWORD: 'hunter2', OTHER_VAR: 'kept' },
+    })
+    const run = await h.run('bash', {
+      command: 'echo "${OPENCODE_SERVER_PASSWORD:-unset} $OTHER_VAR"',
+      description: 'env',
+    })
     expect(run.result!.output).to.equal('unset kept\n')
   })
 
@@ -67,7 +75,10 @@ describe('tool: bash', () => {
 
   it('streams output into metadata while it runs, throttled', async () => {
     const h = await toolHarness()
-    const run = await h.run('bash', { command: 'for i in 1 2 3 4 5; do echo line$i; sleep 0.1; done', description: 'Count' })
+    const run = await h.run('bash', {
+      command: 'for i in 1 2 3 4 5; do echo line$i; sleep 0.1; done',
+      description: 'Count',
+    })
     expect(run.result!.output).to.equal('line1\nline2\nline3\nline4\nline5\n')
     const outputs = run.updates.map((u) => (u.metadata as any).output as string)
     expect(outputs.length).to.be.within(2, 10)
@@ -78,9 +89,15 @@ describe('tool: bash', () => {
   it('kills the whole process group on timeout, grandchildren included', async () => {
     const h = await toolHarness()
     const pidFile = join(h.repo, 'pid.txt')
-    const run = await h.run('bash', { command: `sleep 300 & echo $! > ${pidFile}; echo started; wait`, timeout: 500, description: 'Hang' })
+    const run = await h.run('bash', {
+      command: `sleep 300 & echo $! > ${pidFile}; echo started; wait`,
+      timeout: 500,
+      description: 'Hang',
+    })
     const pid = await readPid(pidFile)
-    expect(run.result!.output).to.contain('started').and.contain('bash tool terminated command after exceeding timeout 500 ms')
+    expect(run.result!.output)
+      .to.contain('started')
+      .and.contain('bash tool terminated command after exceeding timeout 500 ms')
     expect(await alive(pid)).to.equal(false)
   })
 
@@ -89,7 +106,11 @@ describe('tool: bash', () => {
     const pidFile = join(h.repo, 'pid.txt')
     const controller = new AbortController()
     const started = Date.now()
-    const pending = h.run('bash', { command: `sleep 300 & echo $! > ${pidFile}; wait`, description: 'Hang' }, { signal: controller.signal })
+    const pending = h.run(
+      'bash',
+      { command: `sleep 300 & echo $! > ${pidFile}; wait`, description: 'Hang' },
+      { signal: controller.signal },
+    )
     const pid = await readPid(pidFile)
     controller.abort()
     const run = await pending
@@ -101,7 +122,10 @@ describe('tool: bash', () => {
   it('does not leave background children running after the command ends', async () => {
     const h = await toolHarness()
     const pidFile = join(h.repo, 'pid.txt')
-    const run = await h.run('bash', { command: `(sleep 300 >/dev/null 2>&1 &) ; sleep 300 > /dev/null 2>&1 & echo $! > ${pidFile}`, description: 'Daemon' })
+    const run = await h.run('bash', {
+      command: `(sleep 300 >/dev/null 2>&1 &) ; sleep 300 > /dev/null 2>&1 & echo $! > ${pidFile}`,
+      description: 'Daemon',
+    })
     expect(run.error).to.equal(undefined)
     const pid = await readPid(pidFile)
     expect(await alive(pid)).to.equal(false)
@@ -113,7 +137,9 @@ describe('tool: bash', () => {
     const { output, metadata } = run.result!
     expect((metadata as any).truncated).to.equal(true)
     const path = (metadata as any).outputPath as string
-    expect(output).to.match(/^1\n2\n3\n/).and.contain(`The full output was saved to ${path}`)
+    expect(output)
+      .to.match(/^1\n2\n3\n/)
+      .and.contain(`The full output was saved to ${path}`)
     expect(Buffer.byteLength(output)).to.be.below(60 * 1024)
     expect(readFileSync(path, 'utf8').split('\n')).to.have.length(100001)
     const read = await h.run('read', { filePath: path, offset: 99990, limit: 5 })

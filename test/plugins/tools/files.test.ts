@@ -18,7 +18,9 @@ describe('tools: write, edit, apply_patch', () => {
     expect(run.asks).to.have.length(1)
     expect(run.asks[0]).to.deep.include({ permission: 'edit', patterns: ['src/new.txt'] })
     expect((run.asks[0]!.metadata as any).diff).to.contain('+hello')
-    expect(h.events.find((e) => e.type === 'file.edited')!.properties).to.deep.equal({ file: join(h.repo, 'src/new.txt') })
+    expect(h.events.find((e) => e.type === 'file.edited')!.properties).to.deep.equal({
+      file: join(h.repo, 'src/new.txt'),
+    })
   })
 
   it('edit replaces exactly one match, or all with replaceAll, keeping CRLF endings', async () => {
@@ -39,8 +41,14 @@ describe('tools: write, edit, apply_patch', () => {
   it('edit fails clearly and changes nothing when the text is missing, repeated or identical', async () => {
     const h = await toolHarness({ files: { 'a.txt': 'x = 1\nx = 1\n' } })
     const cases: [Record<string, unknown>, RegExp][] = [
-      [{ filePath: 'a.txt', oldString: 'y = 2', newString: 'z' }, /Could not find oldString in the file\. It must match exactly/],
-      [{ filePath: 'a.txt', oldString: 'x = 1', newString: 'x = 2' }, /Found 2 matches for oldString\. Provide more surrounding lines.*replaceAll/],
+      [
+        { filePath: 'a.txt', oldString: 'y = 2', newString: 'z' },
+        /Could not find oldString in the file\. It must match exactly/,
+      ],
+      [
+        { filePath: 'a.txt', oldString: 'x = 1', newString: 'x = 2' },
+        /Found 2 matches for oldString\. Provide more surrounding lines.*replaceAll/,
+      ],
       [{ filePath: 'a.txt', oldString: 'x = 1', newString: 'x = 1' }, /oldString and newString must be different/],
       [{ filePath: 'missing.txt', oldString: 'a', newString: 'b' }, /File not found: .*missing\.txt/],
     ]
@@ -54,7 +62,9 @@ describe('tools: write, edit, apply_patch', () => {
   })
 
   it('apply_patch adds, updates, moves and deletes files', async () => {
-    const h = await toolHarness({ files: { 'keep.txt': 'one\ntwo\nthree\n', 'old.txt': 'a\nb\n', 'gone.txt': 'bye\n' } })
+    const h = await toolHarness({
+      files: { 'keep.txt': 'one\ntwo\nthree\n', 'old.txt': 'a\nb\n', 'gone.txt': 'bye\n' },
+    })
     const patchText = [
       '*** Begin Patch',
       '*** Add File: added/new.txt',
@@ -77,7 +87,9 @@ describe('tools: write, edit, apply_patch', () => {
     ].join('\n')
     const run = await h.run('apply_patch', { patchText })
     expect(run.error).to.equal(undefined)
-    expect(run.result!.output).to.equal('Success. Updated the following files:\nA added/new.txt\nM keep.txt\nM moved.txt\nD gone.txt')
+    expect(run.result!.output).to.equal(
+      'Success. Updated the following files:\nA added/new.txt\nM keep.txt\nM moved.txt\nD gone.txt',
+    )
     expect(readFileSync(join(h.repo, 'added/new.txt'), 'utf8')).to.equal('first\nsecond\n')
     expect(readFileSync(join(h.repo, 'keep.txt'), 'utf8')).to.equal('one\nTWO\nthree\n')
     expect(readFileSync(join(h.repo, 'moved.txt'), 'utf8')).to.equal('a\nB\n')
@@ -89,7 +101,16 @@ describe('tools: write, edit, apply_patch', () => {
 
   it('apply_patch writes nothing when any hunk does not apply', async () => {
     const h = await toolHarness({ files: { 'a.txt': 'one\n', 'b.txt': 'two\n' } })
-    const patchText = ['*** Begin Patch', '*** Update File: a.txt', '-one', '+ONE', '*** Update File: b.txt', '-three', '+THREE', '*** End Patch'].join('\n')
+    const patchText = [
+      '*** Begin Patch',
+      '*** Update File: a.txt',
+      '-one',
+      '+ONE',
+      '*** Update File: b.txt',
+      '-three',
+      '+THREE',
+      '*** End Patch',
+    ].join('\n')
     const run = await h.run('apply_patch', { patchText })
     expect(run.error?.message).to.match(/in b\.txt, the lines to change were not found \(first: "three"\)/)
     expect(readFileSync(join(h.repo, 'a.txt'), 'utf8')).to.equal('one\n')
@@ -103,9 +124,15 @@ describe('tools: write, edit, apply_patch', () => {
     symlinkSync(outside, join(h.repo, 'linked'))
     const relativeOut = join('..', outside.split('/').pop()!, 'x.txt')
     for (const filePath of [relativeOut, join(outside, 'x.txt'), 'linked/x.txt']) {
-      const run = await h.run('write', { filePath, content: 'y\n' }, { ask: (request) => {
-        if (request.permission === 'external_directory') throw new Error('rejected')
-      } })
+      const run = await h.run(
+        'write',
+        { filePath, content: 'y\n' },
+        {
+          ask: (request) => {
+            if (request.permission === 'external_directory') throw new Error('rejected')
+          },
+        },
+      )
       expect(run.asks[0]).to.deep.include({ permission: 'external_directory', patterns: [outside + '/*'] })
       expect(run.error?.message).to.equal('rejected')
     }
@@ -155,7 +182,9 @@ describe('tools: list, glob, grep (no ripgrep on PATH)', () => {
     expect(output).to.contain('Line 1: export function helper() {}')
     expect(output).to.not.contain('hidden').and.not.contain('debug.log')
     expect(run.asks[0]).to.deep.include({ permission: 'grep', patterns: ['function \\w+'] })
-    expect((await h.run('grep', { pattern: 'start', include: '*.test.ts' })).result!.output).to.match(/Found 1 matches[\s\S]*app\.test\.ts/)
+    expect((await h.run('grep', { pattern: 'start', include: '*.test.ts' })).result!.output).to.match(
+      /Found 1 matches[\s\S]*app\.test\.ts/,
+    )
     expect((await h.run('grep', { pattern: 'nothing-matches-this' })).result!.output).to.equal('No files found')
     expect((await h.run('grep', { pattern: '(' })).error?.message).to.match(/Invalid regular expression/)
   })
@@ -181,16 +210,24 @@ describe('tools: list, glob, grep (no ripgrep on PATH)', () => {
     const grep = await h.run('grep', { pattern: 'function', path: plain })
     expect(grep.result!.output).to.match(/^Found 2 matches/)
     const glob = await h.run('glob', { pattern: '**/*.ts', path: plain })
-    expect(glob.result!.output.split('\n').sort()).to.deep.equal(['src/app.test.ts', 'src/app.ts', 'src/util.ts'].map((f) => join(plain, f)))
+    expect(glob.result!.output.split('\n').sort()).to.deep.equal(
+      ['src/app.test.ts', 'src/app.ts', 'src/util.ts'].map((f) => join(plain, f)),
+    )
   })
 
   it('glob lists matches newest first; list draws a tree', async () => {
     const h = await toolHarness({ files, env: { PATH: pathWithoutRg() } })
     const glob = await h.run('glob', { pattern: 'src/*.ts' })
-    expect(glob.result!.output.split('\n')).to.have.members(['src/app.ts', 'src/util.ts', 'src/app.test.ts'].map((f) => join(h.repo, f)))
+    expect(glob.result!.output.split('\n')).to.have.members(
+      ['src/app.ts', 'src/util.ts', 'src/app.test.ts'].map((f) => join(h.repo, f)),
+    )
     expect((await h.run('glob', { pattern: '*.nothing' })).result!.output).to.equal('No files found')
     const list = await h.run('list', {})
-    expect(list.result!.output).to.equal([`${h.repo}/`, '  src/', '    app.test.ts', '    app.ts', '    util.ts', '  .gitignore', '  README.md'].join('\n'))
+    expect(list.result!.output).to.equal(
+      [`${h.repo}/`, '  src/', '    app.test.ts', '    app.ts', '    util.ts', '  .gitignore', '  README.md'].join(
+        '\n',
+      ),
+    )
     expect((await h.run('list', { ignore: ['*.test.ts'] })).result!.output).to.not.contain('app.test.ts')
   })
 })

@@ -22,13 +22,23 @@ export interface ToolHarness {
    * Runs a registered tool the way the session runs it. `ask` decides each permission
    * (default: allow everything); `signal` aborts it.
    */
-  run(toolID: string, args: Record<string, unknown>, options?: { ask?: (request: PermissionAsk) => void | Promise<void>; signal?: AbortSignal; sessionID?: string }): Promise<ToolRun>
+  run(
+    toolID: string,
+    args: Record<string, unknown>,
+    options?: { ask?: (request: PermissionAsk) => void | Promise<void>; signal?: AbortSignal; sessionID?: string },
+  ): Promise<ToolRun>
 }
 
 /** A server with the `tools` plugin (plus `plugins`) on a real git repo holding `files`. */
-export async function toolHarness(options: { files?: Record<string, string>; plugins?: string[]; env?: NodeJS.ProcessEnv } = {}): Promise<ToolHarness> {
+export async function toolHarness(
+  options: { files?: Record<string, string>; plugins?: string[]; env?: NodeJS.ProcessEnv } = {},
+): Promise<ToolHarness> {
   const repo = gitRepo(options.files)
-  const server = await startServer({ cwd: repo, only: ['core', 'agent', 'tools', ...(options.plugins ?? [])], env: options.env })
+  const server = await startServer({
+    cwd: repo,
+    only: ['core', 'agent', 'tools', ...(options.plugins ?? [])],
+    env: options.env,
+  })
   const instance = await server.kernel.instances.get(repo)
   const events: EventPayload[] = []
   onCleanup(server.kernel.bus.subscribe((event) => events.push(event.payload), repo))

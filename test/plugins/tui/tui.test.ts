@@ -19,14 +19,39 @@ describe('plugin: tui', () => {
       ['/tui/open-models', undefined, 'tui.command.execute', { command: 'model.list' }],
       ['/tui/submit-prompt', undefined, 'tui.command.execute', { command: 'prompt.submit' }],
       ['/tui/clear-prompt', undefined, 'tui.command.execute', { command: 'prompt.clear' }],
-      ['/tui/execute-command', { command: 'messages_half_page_up' }, 'tui.command.execute', { command: 'session.half.page.up' }],
+      [
+        '/tui/execute-command',
+        { command: 'messages_half_page_up' },
+        'tui.command.execute',
+        { command: 'session.half.page.up' },
+      ],
       ['/tui/execute-command', { command: 'agent_cycle' }, 'tui.command.execute', { command: 'agent.cycle' }],
       ['/tui/execute-command', { command: 'session.new' }, 'tui.command.execute', { command: 'session.new' }],
-      ['/tui/show-toast', { message: 'Saved', variant: 'success' }, 'tui.toast.show', { message: 'Saved', variant: 'success', duration: 5000 }],
-      ['/tui/show-toast', { title: 'T', message: 'M', variant: 'error', duration: 100 }, 'tui.toast.show', { title: 'T', message: 'M', variant: 'error', duration: 100 }],
+      [
+        '/tui/show-toast',
+        { message: 'Saved', variant: 'success' },
+        'tui.toast.show',
+        { message: 'Saved', variant: 'success', duration: 5000 },
+      ],
+      [
+        '/tui/show-toast',
+        { title: 'T', message: 'M', variant: 'error', duration: 100 },
+        'tui.toast.show',
+        { title: 'T', message: 'M', variant: 'error', duration: 100 },
+      ],
       ['/tui/select-session', { sessionID: session.id }, 'tui.session.select', { sessionID: session.id }],
-      ['/tui/publish', { type: 'tui.prompt.append', properties: { text: 'raw' } }, 'tui.prompt.append', { text: 'raw' }],
-      ['/tui/publish', { type: 'tui.toast.show', properties: { message: 'x', variant: 'info' } }, 'tui.toast.show', { message: 'x', variant: 'info' }],
+      [
+        '/tui/publish',
+        { type: 'tui.prompt.append', properties: { text: 'raw' } },
+        'tui.prompt.append',
+        { text: 'raw' },
+      ],
+      [
+        '/tui/publish',
+        { type: 'tui.toast.show', properties: { message: 'x', variant: 'info' } },
+        'tui.toast.show',
+        { message: 'x', variant: 'info' },
+      ],
     ]
     for (const [url, body, type, properties] of calls) {
       const before = h.events.length
@@ -34,7 +59,10 @@ describe('plugin: tui', () => {
       expect(response.status, url).to.equal(200)
       expect(response.body).to.equal(true)
       const published = h.events.slice(before).filter((e) => e.type.startsWith('tui.'))
-      expect(published.map((e) => [e.type, e.properties]), url).to.deep.equal([[type, properties]])
+      expect(
+        published.map((e) => [e.type, e.properties]),
+        url,
+      ).to.deep.equal([[type, properties]])
     }
   })
 
@@ -70,7 +98,10 @@ describe('plugin: tui', () => {
     const instance = await h.server.kernel.instances.get(h.repo)
     // A request made before anyone polls waits in the queue.
     const first = h.server.app.tui.request(instance, '/tui/confirm', { question: 'Proceed?' })
-    expect((await h.call('GET', '/tui/control/next')).body).to.deep.equal({ path: '/tui/confirm', body: { question: 'Proceed?' } })
+    expect((await h.call('GET', '/tui/control/next')).body).to.deep.equal({
+      path: '/tui/confirm',
+      body: { question: 'Proceed?' },
+    })
     expect((await h.call('POST', '/tui/control/response', { answer: 'yes' })).body).to.equal(true)
     expect(await first).to.deep.equal({ answer: 'yes' })
 

@@ -58,7 +58,10 @@ describe('plugin: vcs', () => {
       })
       git(repo, 'checkout', '-q', '-b', 'feature/x')
       expect(await seen).to.deep.equal({ branch: 'feature/x' })
-      expect((await get(`/vcs?directory=${repo}`)).json()).to.deep.equal({ branch: 'feature/x', default_branch: 'main' })
+      expect((await get(`/vcs?directory=${repo}`)).json()).to.deep.equal({
+        branch: 'feature/x',
+        default_branch: 'main',
+      })
     })
   })
 
@@ -80,7 +83,9 @@ describe('plugin: vcs', () => {
     it('gives paths from the repository root when asked from a subdirectory, and leaves the index alone', async () => {
       const repo = changedRepo()
       const before = readFileSync(join(repo, '.git', 'index'))
-      const files = (await get(`/vcs/status?directory=${join(repo, 'src')}`)).json().map((entry: { file: string }) => entry.file)
+      const files = (await get(`/vcs/status?directory=${join(repo, 'src')}`))
+        .json()
+        .map((entry: { file: string }) => entry.file)
       expect(files).to.include('src/new/untracked.ts').and.include('a.txt')
       expect(readFileSync(join(repo, '.git', 'index')).equals(before)).to.equal(true)
       expect(git(repo, 'status', '--porcelain')).to.include('?? src/new/')
@@ -105,15 +110,26 @@ describe('plugin: vcs', () => {
       const repo = changedRepo()
       const body = (await get(`/vcs/diff?mode=git&directory=${repo}`)).json()
       expectMatchesReference('GET', '/vcs/diff', 200, body)
-      expect(body.map((entry: { file: string }) => entry.file)).to.deep.equal(['.gitignore', 'a.txt', 'gone.txt', 'image.bin', 'src/new/untracked.ts', 'staged.txt'])
+      expect(body.map((entry: { file: string }) => entry.file)).to.deep.equal([
+        '.gitignore',
+        'a.txt',
+        'gone.txt',
+        'image.bin',
+        'src/new/untracked.ts',
+        'staged.txt',
+      ])
       const a = body.find((entry: { file: string }) => entry.file === 'a.txt')
       expect(a).to.include({ additions: 2, deletions: 1, status: 'modified' })
       expect(a.patch.replace(/^index .*\n/m, '')).to.equal(
         'diff --git a/a.txt b/a.txt\n--- a/a.txt\n+++ b/a.txt\n@@ -1,3 +1,4 @@\n one\n-two\n+TWO\n three\n+four\n',
       )
       const untracked = body.find((entry: { file: string }) => entry.file === 'src/new/untracked.ts')
-      expect(untracked.patch).to.include('new file mode 100644').and.include('+++ b/src/new/untracked.ts\n@@ -0,0 +1,3 @@\n+a\n+b\n+c\n\\ No newline at end of file')
-      expect(body.find((entry: { file: string }) => entry.file === 'image.bin').patch).to.include('Binary files /dev/null and b/image.bin differ')
+      expect(untracked.patch)
+        .to.include('new file mode 100644')
+        .and.include('+++ b/src/new/untracked.ts\n@@ -0,0 +1,3 @@\n+a\n+b\n+c\n\\ No newline at end of file')
+      expect(body.find((entry: { file: string }) => entry.file === 'image.bin').patch).to.include(
+        'Binary files /dev/null and b/image.bin differ',
+      )
       expect(body.find((entry: { file: string }) => entry.file === 'gone.txt')).to.include({ status: 'deleted' })
       const counts = body.map(({ patch: _patch, ...entry }: { patch: string }) => entry)
       expect(counts).to.deep.equal((await get(`/vcs/status?directory=${repo}`)).json())
@@ -136,12 +152,19 @@ describe('plugin: vcs', () => {
       for (const [name, content] of Object.entries(files)) writeFileSync(join(repo, name), content)
       writeFileSync(join(repo, 'run.sh'), '#!/bin/sh\n', { mode: 0o755 })
       symlinkSync('plain.txt', join(repo, 'link'))
-      const body = (await get(`/vcs/diff?mode=git&directory=${repo}`)).json() as { file: string; patch: string; additions: number }[]
+      const body = (await get(`/vcs/diff?mode=git&directory=${repo}`)).json() as {
+        file: string
+        patch: string
+        additions: number
+      }[]
       expectMatchesReference('GET', '/vcs/diff', 200, body)
       git(repo, 'add', '-N', '.')
       const flags = ['--no-color', '--no-renames', '-U2147483647', '--src-prefix=a/', '--dst-prefix=b/']
       for (const entry of body) {
-        const own = execFileSync('git', ['-c', 'core.quotepath=false', 'diff', ...flags, '--', entry.file], { cwd: repo, encoding: 'utf8' })
+        const own = execFileSync('git', ['-c', 'core.quotepath=false', 'diff', ...flags, '--', entry.file], {
+          cwd: repo,
+          encoding: 'utf8',
+        })
         expect(entry.patch, entry.file).to.equal(own)
         const [added] = git(repo, 'diff', '--numstat', '--', entry.file).split('\t')
         expect(entry.additions, entry.file).to.equal(added === '-' ? 0 : Number(added))
@@ -151,7 +174,10 @@ describe('plugin: vcs', () => {
 
     it('takes the number of context lines', async () => {
       const repo = gitRepo({ 'long.txt': Array.from({ length: 20 }, (_, i) => `line ${i}`).join('\n') + '\n' })
-      writeFileSync(join(repo, 'long.txt'), readFileSync(join(repo, 'long.txt'), 'utf8').replace('line 10\n', 'line ten\n'))
+      writeFileSync(
+        join(repo, 'long.txt'),
+        readFileSync(join(repo, 'long.txt'), 'utf8').replace('line 10\n', 'line ten\n'),
+      )
       const [entry] = (await get(`/vcs/diff?mode=git&context=0&directory=${repo}`)).json()
       expect(entry.patch).to.match(/@@ -11 \+11 @@ line 9\n-line 10\n\+line ten\n$/)
       const [full] = (await get(`/vcs/diff?mode=git&directory=${repo}`)).json()
@@ -202,7 +228,9 @@ describe('plugin: vcs', () => {
       const response = await get(`/vcs/diff/raw?directory=${repo}`)
       expect(response.headers['content-type']).to.equal('text/x-diff; charset=utf-8')
       const patch = response.body
-      expect(patch).to.include('diff --git a/src/new/untracked.ts b/src/new/untracked.ts').and.include('GIT binary patch')
+      expect(patch)
+        .to.include('diff --git a/src/new/untracked.ts b/src/new/untracked.ts')
+        .and.include('GIT binary patch')
       const before = (await get(`/vcs/status?directory=${repo}`)).json()
 
       git(repo, 'reset', '-q', '--hard')
@@ -257,7 +285,15 @@ describe('plugin: vcs', () => {
       const repo = join(parent, 'repo')
       mkdirSync(repo)
       git(repo, 'init', '-q', '-b', 'main')
-      const escape = ['diff --git a/../escaped.txt b/../escaped.txt', 'new file mode 100644', '--- /dev/null', '+++ b/../escaped.txt', '@@ -0,0 +1 @@', '+owned', ''].join('\n')
+      const escape = [
+        'diff --git a/../escaped.txt b/../escaped.txt',
+        'new file mode 100644',
+        '--- /dev/null',
+        '+++ b/../escaped.txt',
+        '@@ -0,0 +1 @@',
+        '+owned',
+        '',
+      ].join('\n')
       for (const patch of [escape, 'hello', '']) {
         const response = await apply(repo, { patch })
         expect(response.statusCode, patch).to.equal(400)

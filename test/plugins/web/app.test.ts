@@ -33,7 +33,12 @@ describe('plugin: web (the app in a real browser)', function () {
   before(async () => {
     fixture = gitRepo({ 'README.md': '# fixture\n' })
     // The server starts somewhere else: the fixture project is added from the page.
-    h = await sessionHarness({ repo: fixture, extraPlugins: WEB_PLUGINS, config: { permission: { edit: 'ask' } }, server: { cwd: tempDir('ok-web-cwd-') } })
+    h = await sessionHarness({
+      repo: fixture,
+      extraPlugins: WEB_PLUGINS,
+      config: { permission: { edit: 'ask' } },
+      server: { cwd: tempDir('ok-web-cwd-') },
+    })
     base = await listen(h.server)
     browser = await launchBrowser()
     ;({ page, pageErrors } = await newPage(browser))
@@ -54,7 +59,10 @@ describe('plugin: web (the app in a real browser)', function () {
     await page.locator('.connection[data-connection="connected"]').waitFor()
     await page.locator('.add-project input').fill(fixture)
     await page.locator('.add-project button').click()
-    await page.waitForFunction((dir) => (document.getElementById('project-select') as { value: string } | null)?.value === dir, fixture)
+    await page.waitForFunction(
+      (dir) => (document.getElementById('project-select') as { value: string } | null)?.value === dir,
+      fixture,
+    )
     await page.getByRole('button', { name: 'New', exact: true }).click()
     await page.waitForURL(/\/s\/ses_/)
     expect(new URL(page.url()).searchParams.get('dir')).to.equal(fixture)
@@ -68,7 +76,9 @@ describe('plugin: web (the app in a real browser)', function () {
     await page.locator('.message.user').filter({ hasText: 'Say hello' }).waitFor()
     // Part of the answer is on screen before the rest has been sent.
     await page.waitForFunction(() => {
-      const text = [...document.querySelectorAll('.message.assistant .markdown')].map((node) => node.textContent).join('')
+      const text = [...document.querySelectorAll('.message.assistant .markdown')]
+        .map((node) => node.textContent)
+        .join('')
       return text.includes('Hello') && !text.includes('model.')
     })
     await lastAssistant().locator('.markdown').filter({ hasText: 'Hello from the scripted model.' }).waitFor()
@@ -77,7 +87,10 @@ describe('plugin: web (the app in a real browser)', function () {
   })
 
   it('shows a tool call with its title, status and output', async () => {
-    h.llm.script({ toolCalls: [{ name: 'bash', args: { command: 'echo tool-output-$((40+2))', description: 'Print a marker' } }] }, { text: 'Ran it.' })
+    h.llm.script(
+      { toolCalls: [{ name: 'bash', args: { command: 'echo tool-output-$((40+2))', description: 'Print a marker' } }] },
+      { text: 'Ran it.' },
+    )
     await send('Run the marker command')
     const tool = page.locator('.tool[data-tool="bash"]').last()
     await tool.locator('.tool-status', { hasText: 'completed' }).waitFor()
@@ -93,10 +106,16 @@ describe('plugin: web (the app in a real browser)', function () {
       const earlier = new Set([...document.querySelectorAll('.message')].map((node: any) => node.dataset.messageId))
       new MutationObserver((records: any[]) => {
         for (const record of records) {
-          const id = (record.target.nodeType === 1 ? record.target : record.target.parentElement)?.closest('.message')?.dataset.messageId
+          const id = (record.target.nodeType === 1 ? record.target : record.target.parentElement)?.closest('.message')
+            ?.dataset.messageId
           if (id && earlier.has(id)) touched.add(id)
         }
-      }).observe(document.querySelector('.chat'), { subtree: true, childList: true, characterData: true, attributes: true })
+      }).observe(document.querySelector('.chat'), {
+        subtree: true,
+        childList: true,
+        characterData: true,
+        attributes: true,
+      })
     })
     h.llm.script({ text: ['one ', 'two ', 'three ', 'four ', 'five'], delayMs: 100 })
     await send('Count to five')
@@ -105,7 +124,10 @@ describe('plugin: web (the app in a real browser)', function () {
   })
 
   it('answers a permission request in the page, and the call completes', async () => {
-    h.llm.script({ toolCalls: [{ name: 'write', args: { filePath: 'hello.txt', content: 'hi from the web\n' } }] }, { text: 'Wrote it.' })
+    h.llm.script(
+      { toolCalls: [{ name: 'write', args: { filePath: 'hello.txt', content: 'hi from the web\n' } }] },
+      { text: 'Wrote it.' },
+    )
     await send('Write hello.txt')
     const request = page.locator('.request.permission')
     await request.waitFor()
@@ -118,7 +140,9 @@ describe('plugin: web (the app in a real browser)', function () {
     expect(await request.count()).to.equal(0)
     expect(readFileSync(join(fixture, 'hello.txt'), 'utf8')).to.equal('hi from the web\n')
     // The write is shown as a diff.
-    expect(await page.locator('.tool[data-tool="write"] .diff-line.add').allTextContents()).to.include('+hi from the web')
+    expect(await page.locator('.tool[data-tool="write"] .diff-line.add').allTextContents()).to.include(
+      '+hi from the web',
+    )
   })
 
   it('lists the changed file in the diff panel, and revert removes it', async () => {
@@ -128,7 +152,10 @@ describe('plugin: web (the app in a real browser)', function () {
     await file.locator('.diff-file-head').click()
     await file.locator('.diff-line.add', { hasText: '+hi from the web' }).waitFor()
     await screenshot(page, 'web-diff-panel')
-    await page.locator('.message.user', { hasText: 'Write hello.txt' }).getByRole('button', { name: 'Revert to here' }).click()
+    await page
+      .locator('.message.user', { hasText: 'Write hello.txt' })
+      .getByRole('button', { name: 'Revert to here' })
+      .click()
     await page.locator('.revert-banner').waitFor()
     await page.locator('.diff-file.reverted[data-file="hello.txt"]').waitFor()
     expect(existsSync(join(fixture, 'hello.txt'))).to.equal(false)
@@ -145,7 +172,11 @@ describe('plugin: web (the app in a real browser)', function () {
     await page.locator('.terminal .xterm').click()
     await page.keyboard.type('echo web-terminal-$((6*7))\n')
     // A login shell can take a while to start on a busy machine.
-    await page.waitForFunction(() => document.querySelector('.terminal .xterm-rows')?.textContent?.includes('web-terminal-42'), undefined, { timeout: 45000 })
+    await page.waitForFunction(
+      () => document.querySelector('.terminal .xterm-rows')?.textContent?.includes('web-terminal-42'),
+      undefined,
+      { timeout: 45000 },
+    )
     await screenshot(page, 'web-terminal')
     await page.getByRole('button', { name: 'Terminal', exact: true }).click()
   })
@@ -154,7 +185,9 @@ describe('plugin: web (the app in a real browser)', function () {
     const words = Array.from({ length: 60 }, (_, i) => `word${i} `)
     h.llm.script({ text: words, delayMs: 150 })
     await send('Stream a long answer')
-    await page.waitForFunction(() => document.querySelector('.message.assistant:last-of-type .markdown')?.textContent?.includes('word3'))
+    await page.waitForFunction(() =>
+      document.querySelector('.message.assistant:last-of-type .markdown')?.textContent?.includes('word3'),
+    )
     await page.reload()
     await page.locator('.message.user', { hasText: 'Stream a long answer' }).waitFor()
     // After the reload the answer is still growing, then complete.
@@ -162,7 +195,10 @@ describe('plugin: web (the app in a real browser)', function () {
       const text = document.querySelector('.message.assistant:last-of-type .markdown')?.textContent ?? ''
       return text.includes('word5') && !text.includes('word59')
     })
-    await page.waitForFunction((full) => document.querySelector('.message.assistant:last-of-type .markdown')?.textContent?.trim() === full, words.join('').trim())
+    await page.waitForFunction(
+      (full) => document.querySelector('.message.assistant:last-of-type .markdown')?.textContent?.trim() === full,
+      words.join('').trim(),
+    )
     await screenshot(page, 'web-reload-mid-stream')
   })
 
@@ -170,9 +206,13 @@ describe('plugin: web (the app in a real browser)', function () {
     await page.evaluate(() => {
       const seen: string[] = ((window as any).__states = [])
       const target = document.querySelector('.connection')!
-      new MutationObserver(() => seen.push(target.getAttribute('data-connection') ?? '')).observe(target, { attributes: true })
+      new MutationObserver(() => seen.push(target.getAttribute('data-connection') ?? '')).observe(target, {
+        attributes: true,
+      })
     })
-    const resumed = page.waitForRequest((request) => request.url().includes('/event?') && request.headers()['last-event-id'] !== undefined)
+    const resumed = page.waitForRequest(
+      (request) => request.url().includes('/event?') && request.headers()['last-event-id'] !== undefined,
+    )
     // Disposing the instance ends its event streams.
     expect((await h.call('POST', `/instance/dispose?directory=${encodeURIComponent(fixture)}`)).status).to.equal(200)
     const request = await resumed
@@ -181,22 +221,34 @@ describe('plugin: web (the app in a real browser)', function () {
     expect(await page.evaluate(() => (window as any).__states)).to.include('reconnecting')
     // Live again: a rename made elsewhere shows up.
     const sessionID = /\/s\/(ses_[\w-]+)/.exec(page.url())![1]!
-    await h.call('PATCH', `/session/${sessionID}?directory=${encodeURIComponent(fixture)}`, { title: 'Renamed elsewhere' })
+    await h.call('PATCH', `/session/${sessionID}?directory=${encodeURIComponent(fixture)}`, {
+      title: 'Renamed elsewhere',
+    })
     await page.locator('.session-item.active', { hasText: 'Renamed elsewhere' }).waitFor()
   })
 
   it('renders model output and titles as text: no script, no event handler runs', async () => {
-    const hostile = '**bold** <img src="x" onerror="window.__xss = 2"> [link](javascript:window.__xss=3)\n\n<script>window.__xss = 1</script>\n\n<svg onload="window.__xss=4"></svg><iframe srcdoc="<script>parent.__xss=6</script>"></iframe>'
+    const hostile =
+      '**bold** <img src="x" onerror="window.__xss = 2"> [link](javascript:window.__xss=3)\n\n<script>window.__xss = 1</script>\n\n<svg onload="window.__xss=4"></svg><iframe srcdoc="<script>parent.__xss=6</script>"></iframe>'
     h.llm.script({ text: hostile })
     const sessionID = /\/s\/(ses_[\w-]+)/.exec(page.url())![1]!
-    await h.call('PATCH', `/session/${sessionID}?directory=${encodeURIComponent(fixture)}`, { title: '<img src=x onerror="window.__xss=5">' })
+    await h.call('PATCH', `/session/${sessionID}?directory=${encodeURIComponent(fixture)}`, {
+      title: '<img src=x onerror="window.__xss=5">',
+    })
     await send('Answer with markup')
     await lastAssistant().locator('strong', { hasText: 'bold' }).waitFor()
     await page.locator('.session-item.active', { hasText: '<img src=x onerror="window.__xss=5">' }).waitFor()
     await page.waitForTimeout(300)
     expect(await page.evaluate(() => (window as any).__xss), await lastAssistant().innerHTML()).to.equal(undefined)
-    expect(await page.locator('.markdown script, .markdown [onerror], .markdown [onload], .markdown a[href^="javascript"]').count()).to.equal(0)
-    await page.locator('.markdown a', { hasText: 'link' }).click().catch(() => {})
+    expect(
+      await page
+        .locator('.markdown script, .markdown [onerror], .markdown [onload], .markdown a[href^="javascript"]')
+        .count(),
+    ).to.equal(0)
+    await page
+      .locator('.markdown a', { hasText: 'link' })
+      .click()
+      .catch(() => {})
     expect(await page.evaluate(() => (window as any).__xss)).to.equal(undefined)
     await screenshot(page, 'web-xss')
   })
@@ -211,7 +263,16 @@ describe('plugin: web (the app in a real browser)', function () {
   })
 
   it('answers a question from the model inline', async () => {
-    const questions = [{ header: 'Colour', question: 'Which colour?', options: [{ label: 'Red', description: 'warm' }, { label: 'Blue', description: 'cool' }] }]
+    const questions = [
+      {
+        header: 'Colour',
+        question: 'Which colour?',
+        options: [
+          { label: 'Red', description: 'warm' },
+          { label: 'Blue', description: 'cool' },
+        ],
+      },
+    ]
     h.llm.script({ toolCalls: [{ name: 'question', args: { questions } }] }, { text: 'Blue it is.' })
     await send('Ask me something')
     const card = page.locator('.request.question')
@@ -245,13 +306,20 @@ describe('plugin: web (the app in a real browser)', function () {
   })
 
   it('sends an attached image with the prompt', async () => {
-    const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64')
-    await page.locator('.attach input[type="file"]').setInputFiles({ name: 'dot.png', mimeType: 'image/png', buffer: png })
+    const png = Buffer.from(
+      'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
+      'base64',
+    )
+    await page
+      .locator('.attach input[type="file"]')
+      .setInputFiles({ name: 'dot.png', mimeType: 'image/png', buffer: png })
     await page.locator('.attachments .chip', { hasText: 'dot.png' }).waitFor()
     h.llm.script({ text: 'A single dot.' })
     await send('What is in the picture?')
     await lastAssistant().locator('.markdown', { hasText: 'A single dot.' }).waitFor()
-    expect(JSON.stringify(h.llm.requests.at(-1)!.body.messages)).to.contain(`data:image/png;base64,${png.toString('base64')}`)
+    expect(JSON.stringify(h.llm.requests.at(-1)!.body.messages)).to.contain(
+      `data:image/png;base64,${png.toString('base64')}`,
+    )
     expect(await page.locator('.attachments').count()).to.equal(0)
   })
 
@@ -283,7 +351,9 @@ describe('plugin: web (the app in a real browser)', function () {
     await phone.page.locator('.sidebar').waitFor()
     expect(await phone.page.locator('#prompt-input').isVisible()).to.equal(true)
     // The header fits the screen (Sign out was once pushed past its edge): its tabs scroll.
-    const overflow = await phone.page.evaluate(() => document.querySelector('.topbar')!.scrollWidth - document.querySelector('.topbar')!.clientWidth)
+    const overflow = await phone.page.evaluate(
+      () => document.querySelector('.topbar')!.scrollWidth - document.querySelector('.topbar')!.clientWidth,
+    )
     expect(overflow).to.be.at.most(0)
     const signOut = phone.page.getByRole('button', { name: 'Sign out' })
     await signOut.scrollIntoViewIfNeeded()
@@ -323,7 +393,9 @@ describe('plugin: web (password login in a real browser)', function () {
     await page.locator('.connection[data-connection="connected"]').waitFor()
     expect(await page.evaluate(() => document.cookie)).to.equal('')
     const cookies = await page.context().cookies()
-    expect(cookies.map((cookie) => [cookie.name, cookie.httpOnly, cookie.sameSite])).to.deep.equal([['opencode_session', true, 'Strict']])
+    expect(cookies.map((cookie) => [cookie.name, cookie.httpOnly, cookie.sameSite])).to.deep.equal([
+      ['opencode_session', true, 'Strict'],
+    ])
     await screenshot(page, 'web-logged-in')
     await page.getByRole('button', { name: 'Sign out' }).click()
     await form.waitFor()

@@ -59,7 +59,10 @@ describe('plugin: web (serving the app)', () => {
     ] as const) {
       const response = await get(url, headers)
       expect(response.statusCode, url).to.equal(404)
-      expect(response.json(), url).to.deep.equal({ name: 'NotFoundError', data: { message: `Route not found: GET ${url}` } })
+      expect(response.json(), url).to.deep.equal({
+        name: 'NotFoundError',
+        data: { message: `Route not found: GET ${url}` },
+      })
     }
     const post = await server.app.inject({ method: 'POST', url: '/s/whatever', headers: HTML })
     expect(post.statusCode).to.equal(404)
@@ -101,11 +104,19 @@ describe('plugin: web (login cookie)', () => {
   })
 
   it('sets an HttpOnly SameSite=Strict cookie on login that the API accepts, and clears it on logout', async () => {
-    const wrong = await server.app.inject({ method: 'POST', url: '/web/login', headers: { authorization: 'Bearer nope' } })
+    const wrong = await server.app.inject({
+      method: 'POST',
+      url: '/web/login',
+      headers: { authorization: 'Bearer nope' },
+    })
     expect(wrong.statusCode).to.equal(401)
     expect(wrong.headers['set-cookie']).to.equal(undefined)
 
-    const login = await server.app.inject({ method: 'POST', url: '/web/login', headers: { authorization: 'Bearer secret-pass' } })
+    const login = await server.app.inject({
+      method: 'POST',
+      url: '/web/login',
+      headers: { authorization: 'Bearer secret-pass' },
+    })
     expect(login.statusCode).to.equal(200)
     const setCookie = String(login.headers['set-cookie'])
     expect(setCookie).to.match(/^opencode_session=\d+\.[\w-]{43}; Path=\/; HttpOnly; SameSite=Strict; Max-Age=\d+$/)
@@ -119,11 +130,17 @@ describe('plugin: web (login cookie)', () => {
     expect(String(logout.headers['set-cookie'])).to.match(/^opencode_session=; .*Max-Age=0/)
     // Basic keeps working for other clients.
     const basic = Buffer.from('opencode:secret-pass').toString('base64')
-    expect((await server.app.inject({ url: '/global/health', headers: { authorization: `Basic ${basic}` } })).statusCode).to.equal(200)
+    expect(
+      (await server.app.inject({ url: '/global/health', headers: { authorization: `Basic ${basic}` } })).statusCode,
+    ).to.equal(200)
   })
 
   it('refuses a login from a foreign origin', async () => {
-    const response = await server.app.inject({ method: 'POST', url: '/web/login', headers: { authorization: 'Bearer secret-pass', origin: 'https://evil.example' } })
+    const response = await server.app.inject({
+      method: 'POST',
+      url: '/web/login',
+      headers: { authorization: 'Bearer secret-pass', origin: 'https://evil.example' },
+    })
     expect(response.statusCode).to.equal(403)
   })
 })

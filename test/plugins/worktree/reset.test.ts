@@ -8,7 +8,11 @@ async function worktreeServer() {
   const repo = gitRepo({ 'README.md': '# test\n', 'src/a.txt': 'a\n' })
   const server = await startServer({ cwd: repo, only: ['core', 'project', 'worktree'] })
   const call = async (method: 'GET' | 'POST' | 'DELETE', url: string, payload?: unknown, directory = repo) => {
-    const response = await server.app.inject({ method, url: `${url}?directory=${encodeURIComponent(directory)}`, ...(payload === undefined ? {} : { payload: payload as object }) })
+    const response = await server.app.inject({
+      method,
+      url: `${url}?directory=${encodeURIComponent(directory)}`,
+      ...(payload === undefined ? {} : { payload: payload as object }),
+    })
     return { status: response.statusCode, body: response.body ? response.json() : undefined }
   }
   return { repo, server, call }
@@ -46,19 +50,28 @@ describe('plugin: worktree reset', () => {
   it("refuses the project's own checkout and any directory that is not one of its sandboxes, with 400 WorktreeResetFailedError", async () => {
     const { repo, call } = await worktreeServer()
     const primary = await call('POST', '/experimental/worktree/reset', { directory: repo })
-    expect(primary).to.deep.equal({ status: 400, body: { name: 'WorktreeResetFailedError', data: { message: 'Cannot reset the primary workspace' } } })
+    expect(primary).to.deep.equal({
+      status: 400,
+      body: { name: 'WorktreeResetFailedError', data: { message: 'Cannot reset the primary workspace' } },
+    })
     expectMatchesReference('POST', '/experimental/worktree/reset', 400, primary.body)
     const elsewhere = tempDir()
     const other = await call('POST', '/experimental/worktree/reset', { directory: elsewhere })
-    expect(other).to.deep.equal({ status: 400, body: { name: 'WorktreeResetFailedError', data: { message: 'Worktree not found' } } })
+    expect(other).to.deep.equal({
+      status: 400,
+      body: { name: 'WorktreeResetFailedError', data: { message: 'Worktree not found' } },
+    })
     // A linked worktree of the user's own is not ours to reset either.
     const own = join(tempDir(), 'own')
     git(repo, 'worktree', 'add', '-q', '-b', 'mine', own)
     writeFileSync(join(own, 'keep.txt'), 'mine\n')
-    expect((await call('POST', '/experimental/worktree/reset', { directory: own })).body.data.message).to.equal('Worktree not found')
+    expect((await call('POST', '/experimental/worktree/reset', { directory: own })).body.data.message).to.equal(
+      'Worktree not found',
+    )
     expect(existsSync(join(own, 'keep.txt'))).to.equal(true)
 
-    for (const body of [{ directory: 'relative/path' }, {}, { directory: '' }]) expect((await call('POST', '/experimental/worktree/reset', body)).status).to.equal(400)
+    for (const body of [{ directory: 'relative/path' }, {}, { directory: '' }])
+      expect((await call('POST', '/experimental/worktree/reset', body)).status).to.equal(400)
     const plain = tempDir()
     const notGit = await call('POST', '/experimental/worktree/reset', { directory: plain }, plain)
     expect(notGit.status).to.equal(400)

@@ -50,7 +50,11 @@ async function worktreeServer(files?: Record<string, string>) {
   const events: BusEvent[] = []
   server.kernel.bus.subscribe((event) => events.push(event))
   const call = async (method: 'GET' | 'POST' | 'DELETE', url: string, payload?: unknown, directory = repo) => {
-    const response = await server.app.inject({ method, url: `${url}?directory=${encodeURIComponent(directory)}`, ...(payload === undefined ? {} : { payload: payload as object }) })
+    const response = await server.app.inject({
+      method,
+      url: `${url}?directory=${encodeURIComponent(directory)}`,
+      ...(payload === undefined ? {} : { payload: payload as object }),
+    })
     return { status: response.statusCode, body: response.body ? response.json() : undefined }
   }
   const create = async (payload?: unknown, directory?: string) => {
@@ -59,10 +63,15 @@ async function worktreeServer(files?: Record<string, string>) {
     return response.body as { name: string; branch: string; directory: string }
   }
   const remove = (directory: string, from?: string) => call('DELETE', '/experimental/worktree', { directory }, from)
-  const list = async (directory?: string) => (await call('GET', '/experimental/worktree', undefined, directory)).body as string[]
+  const list = async (directory?: string) =>
+    (await call('GET', '/experimental/worktree', undefined, directory)).body as string[]
   const sandboxes = async () => (await call('GET', '/project/current')).body.sandboxes as string[]
   const next = async (type: string, directory: string, timeoutMs = 10_000) => {
-    await until(() => events.some((e) => e.payload.type === type && e.directory === directory), timeoutMs, `${type} for ${directory}`)
+    await until(
+      () => events.some((e) => e.payload.type === type && e.directory === directory),
+      timeoutMs,
+      `${type} for ${directory}`,
+    )
     return events.find((e) => e.payload.type === type && e.directory === directory)!.payload.properties
   }
   const root = join(realpathSync(server.dataDir), 'worktree', git(repo, 'rev-list', '--max-parents=0', 'HEAD'))
@@ -79,7 +88,11 @@ describe('plugin: worktree', () => {
     const before = snapshot(h.repo)
 
     const worktree = await h.create({ name: 'feature-1' })
-    expect(worktree).to.deep.equal({ name: 'feature-1', branch: 'opencode/feature-1', directory: join(h.root, 'feature-1') })
+    expect(worktree).to.deep.equal({
+      name: 'feature-1',
+      branch: 'opencode/feature-1',
+      directory: join(h.root, 'feature-1'),
+    })
     expect(git(worktree.directory, 'rev-parse', '--abbrev-ref', 'HEAD')).to.equal('opencode/feature-1')
     expect(git(worktree.directory, 'rev-parse', 'HEAD')).to.equal(before.head)
     expect(git(worktree.directory, 'status', '--porcelain')).to.equal('')
@@ -93,7 +106,10 @@ describe('plugin: worktree', () => {
     const updated = h.events.filter((e) => e.payload.type === 'project.updated')
     expect(updated).to.have.length(1)
     expect(updated[0]!.payload.properties.sandboxes).to.deep.equal([worktree.directory])
-    expect(await h.next('worktree.ready', worktree.directory)).to.deep.equal({ name: 'feature-1', branch: 'opencode/feature-1' })
+    expect(await h.next('worktree.ready', worktree.directory)).to.deep.equal({
+      name: 'feature-1',
+      branch: 'opencode/feature-1',
+    })
     expectUntouched(before)
   })
 
@@ -122,7 +138,10 @@ describe('plugin: worktree', () => {
     const worktree = await h.create({ name: 'with-start', startCommand })
     expect(existsSync(join(worktree.directory, 'started.txt'))).to.equal(false)
 
-    expect(await h.next('worktree.ready', worktree.directory)).to.deep.equal({ name: 'with-start', branch: 'opencode/with-start' })
+    expect(await h.next('worktree.ready', worktree.directory)).to.deep.equal({
+      name: 'with-start',
+      branch: 'opencode/with-start',
+    })
     expect(readFileSync(join(worktree.directory, 'started.txt'), 'utf8')).to.equal('started')
     expect(readFileSync(join(worktree.directory, 'where.txt'), 'utf8').trim()).to.equal(worktree.directory)
     expect(h.events.some((e) => e.payload.type === 'worktree.failed')).to.equal(false)
@@ -133,7 +152,11 @@ describe('plugin: worktree', () => {
   it("runs the project's commands.start first, then startCommand", async () => {
     const h = await worktreeServer()
     const project = (await h.call('GET', '/project/current')).body
-    const patched = await h.server.app.inject({ method: 'PATCH', url: `/project/${project.id}?directory=${h.repo}`, payload: { commands: { start: 'echo project >> order.txt' } } })
+    const patched = await h.server.app.inject({
+      method: 'PATCH',
+      url: `/project/${project.id}?directory=${h.repo}`,
+      payload: { commands: { start: 'echo project >> order.txt' } },
+    })
     expect(patched.statusCode).to.equal(200)
     const worktree = await h.create({ name: 'ordered', startCommand: 'echo extra >> order.txt' })
     await h.next('worktree.ready', worktree.directory)
@@ -145,7 +168,10 @@ describe('plugin: worktree', () => {
     const worktree = await h.create({ name: 'broken', startCommand: 'echo "npm ERR! missing script" >&2; exit 3' })
     const failed = await h.next('worktree.failed', worktree.directory)
     expect(failed.message).to.be.a('string')
-    expect(failed.message).to.include('Worktree broken').and.include('exit code 3').and.include('npm ERR! missing script')
+    expect(failed.message)
+      .to.include('Worktree broken')
+      .and.include('exit code 3')
+      .and.include('npm ERR! missing script')
     expect(Object.keys(failed)).to.deep.equal(['message'])
     expect(h.events.some((e) => e.payload.type === 'worktree.ready')).to.equal(false)
     expect(await h.list()).to.deep.equal([worktree.directory])
@@ -204,7 +230,21 @@ describe('plugin: worktree', () => {
     git(h.repo, 'branch', 'opencode/users-own')
     const before = snapshot(h.repo)
     const userBranch = git(h.repo, 'rev-parse', 'opencode/users-own')
-    for (const name of ['Bad', 'has space', '../escape', 'a/b', '-dash', '.hidden', 'a..b', 'x.lock', 'dot.', '', 'x'.repeat(65), 5, null]) {
+    for (const name of [
+      'Bad',
+      'has space',
+      '../escape',
+      'a/b',
+      '-dash',
+      '.hidden',
+      'a..b',
+      'x.lock',
+      'dot.',
+      '',
+      'x'.repeat(65),
+      5,
+      null,
+    ]) {
       const response = await h.call('POST', '/experimental/worktree', { name })
       expect(response.status, `name ${JSON.stringify(name)}`).to.equal(400)
       expect(response.body.name).to.equal('BadRequest')
@@ -227,7 +267,9 @@ describe('plugin: worktree', () => {
 
   it('takes back the checkout and branch when git fails (a failing post-checkout hook), answering 400', async () => {
     const h = await worktreeServer()
-    writeFileSync(join(h.repo, '.git/hooks/post-checkout'), '#!/bin/sh\necho "hook says no" >&2\nexit 1\n', { mode: 0o755 })
+    writeFileSync(join(h.repo, '.git/hooks/post-checkout'), '#!/bin/sh\necho "hook says no" >&2\nexit 1\n', {
+      mode: 0o755,
+    })
     const before = snapshot(h.repo)
     const response = await h.call('POST', '/experimental/worktree', { name: 'hooked' })
     expect(response.status).to.equal(400)
@@ -245,9 +287,14 @@ describe('plugin: worktree', () => {
     const plain = tempDir()
     const created = await h.call('POST', '/experimental/worktree', { name: 'nope' }, plain)
     expect(created.status).to.equal(400)
-    expect(created.body).to.deep.equal({ name: 'WorktreeNotGitError', data: { message: 'Worktrees are only supported for git projects' } })
+    expect(created.body).to.deep.equal({
+      name: 'WorktreeNotGitError',
+      data: { message: 'Worktrees are only supported for git projects' },
+    })
     expect(await h.list(plain)).to.deep.equal([])
-    expect((await h.call('DELETE', '/experimental/worktree', { directory: plain }, plain)).body.name).to.equal('WorktreeNotGitError')
+    expect((await h.call('DELETE', '/experimental/worktree', { directory: plain }, plain)).body.name).to.equal(
+      'WorktreeNotGitError',
+    )
     expect(existsSync(plain)).to.equal(true)
     expect(existsSync(join(h.server.dataDir, 'worktree'))).to.equal(false)
   })
@@ -328,9 +375,18 @@ describe('plugin: worktree', () => {
     const h = await worktreeServer()
     const document = (await h.server.app.inject({ url: '/doc' })).json()
     const path = document.paths['/experimental/worktree']
-    expect([path.get.operationId, path.post.operationId, path.delete.operationId]).to.deep.equal(['worktree.list', 'worktree.create', 'worktree.remove'])
+    expect([path.get.operationId, path.post.operationId, path.delete.operationId]).to.deep.equal([
+      'worktree.list',
+      'worktree.create',
+      'worktree.remove',
+    ])
     for (const operation of [path.get, path.post, path.delete]) expect(operation.tags).to.deep.equal(['experimental'])
-    expect(document.components.schemas).to.include.keys('Worktree', 'WorktreeCreateInput', 'WorktreeRemoveInput', 'WorktreeError')
+    expect(document.components.schemas).to.include.keys(
+      'Worktree',
+      'WorktreeCreateInput',
+      'WorktreeRemoveInput',
+      'WorktreeError',
+    )
     expect(JSON.stringify(document)).to.include('worktree.ready').and.include('worktree.failed')
   })
 })

@@ -29,7 +29,9 @@ export function client(directory?: string): OpencodeClient {
   const key = directory ?? ''
   let found = clients.get(key)
   if (!found) {
-    found = createOpencodeClient({ baseUrl: origin, directory, credentials: 'same-origin' } as Parameters<typeof createOpencodeClient>[0])
+    found = createOpencodeClient({ baseUrl: origin, directory, credentials: 'same-origin' } as Parameters<
+      typeof createOpencodeClient
+    >[0])
     clients.set(key, found)
   }
   return found
@@ -57,7 +59,11 @@ export async function call<T>(request: Promise<{ data?: T; error?: unknown; resp
 
 /** Signs in with the server password; the answer sets an HttpOnly cookie. */
 export async function login(password: string): Promise<void> {
-  const response = await fetch(`${origin}/web/login`, { method: 'POST', headers: { authorization: `Bearer ${password}` }, credentials: 'same-origin' })
+  const response = await fetch(`${origin}/web/login`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${password}` },
+    credentials: 'same-origin',
+  })
   if (response.status === 401) throw new ApiError('Wrong password', 401)
   if (!response.ok) throw new ApiError(`Login failed (${response.status})`, response.status)
 }
@@ -85,7 +91,11 @@ export interface EventStream {
  * Follows `/event` of a directory. A dropped connection is retried with backoff and resumed from
  * the last frame id (`Last-Event-ID`), so no event is missed; `onState` says when it is down.
  */
-export function subscribe(directory: string, onEvent: (event: ServerEvent) => void, onState: (state: 'connected' | 'reconnecting') => void): EventStream {
+export function subscribe(
+  directory: string,
+  onEvent: (event: ServerEvent) => void,
+  onState: (state: 'connected' | 'reconnecting') => void,
+): EventStream {
   let lastId: string | undefined
   let closed = false
   let controller: AbortController | undefined
@@ -97,7 +107,11 @@ export function subscribe(directory: string, onEvent: (event: ServerEvent) => vo
       try {
         const headers: Record<string, string> = { accept: 'text/event-stream' }
         if (lastId) headers['last-event-id'] = lastId
-        const response = await fetch(`${origin}/event?directory=${encodeURIComponent(directory)}`, { headers, signal: controller.signal, credentials: 'same-origin' })
+        const response = await fetch(`${origin}/event?directory=${encodeURIComponent(directory)}`, {
+          headers,
+          signal: controller.signal,
+          credentials: 'same-origin',
+        })
         if (response.status === 401) onUnauthorized()
         if (!response.ok || !response.body) throw new Error(`event stream: ${response.status}`)
         attempt = 0
@@ -147,7 +161,9 @@ export function subscribe(directory: string, onEvent: (event: ServerEvent) => vo
 
 /** A WebSocket attached to a terminal, authorised by a one-time ticket. */
 export async function connectTerminal(directory: string, ptyID: string): Promise<WebSocket> {
-  const { ticket } = await call(client(directory).pty.connectToken({ ptyID }, { headers: { 'x-opencode-ticket': '1' } }))
+  const { ticket } = await call(
+    client(directory).pty.connectToken({ ptyID }, { headers: { 'x-opencode-ticket': '1' } }),
+  )
   const url = new URL(`/pty/${encodeURIComponent(ptyID)}/connect`, origin)
   url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:'
   url.searchParams.set('directory', directory)

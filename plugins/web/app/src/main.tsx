@@ -9,12 +9,27 @@ import { Prompt } from './components/Prompt'
 import { Settings } from './components/Settings'
 import { newSession, Sidebar } from './components/Sidebar'
 import { TerminalPanel } from './components/Terminal'
-import { connection, directory, disconnect, errors, loadProjects, needsLogin, openDirectory, projects, reportError, sessionID, sessions } from './state'
+import {
+  connection,
+  directory,
+  disconnect,
+  errors,
+  loadProjects,
+  needsLogin,
+  openDirectory,
+  projects,
+  reportError,
+  sessionID,
+  sessions,
+} from './state'
 import './styles.css'
 
 type Panel = 'diff' | 'todo' | 'terminal' | 'settings' | undefined
 const panel = signal<Panel>((localStorage.getItem('opencode.panel') as Panel) || undefined)
-const theme = signal<'light' | 'dark'>((localStorage.getItem('opencode.theme') as 'light' | 'dark') || (matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light'))
+const theme = signal<'light' | 'dark'>(
+  (localStorage.getItem('opencode.theme') as 'light' | 'dark') ||
+    (matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light'),
+)
 const sidebarOpen = signal(false)
 const ready = signal(false)
 
@@ -39,7 +54,10 @@ async function start(): Promise<void> {
   } else {
     if (!(await authenticated())) return void (needsLogin.value = true)
     await loadProjects()
-    await openDirectory(projects.value.find((project) => project.worktree !== '/')?.worktree ?? (await fetchCwd()), session)
+    await openDirectory(
+      projects.value.find((project) => project.worktree !== '/')?.worktree ?? (await fetchCwd()),
+      session,
+    )
   }
   ready.value = true
 }
@@ -59,7 +77,8 @@ class Boundary extends Component<{ children: ComponentChildren }, { error?: stri
     return (
       <div class="empty" role="alert">
         <p>
-          Something went wrong here: {this.state.error} <button onClick={() => this.setState({ error: undefined })}>Retry</button>
+          Something went wrong here: {this.state.error}{' '}
+          <button onClick={() => this.setState({ error: undefined })}>Retry</button>
         </p>
       </div>
     )
@@ -71,11 +90,13 @@ function Shell() {
     applyTheme()
     const onKey = (event: KeyboardEvent) => {
       const mod = event.altKey && !event.ctrlKey && !event.metaKey
-      if (mod && event.key.toLowerCase() === 'n') event.preventDefault(), void newSession().catch(reportError)
-      if (mod && event.key.toLowerCase() === 'd') event.preventDefault(), togglePanel('diff')
-      if (mod && event.key.toLowerCase() === 't') event.preventDefault(), togglePanel('terminal')
-      if (mod && event.key.toLowerCase() === 'l') event.preventDefault(), (theme.value = theme.value === 'dark' ? 'light' : 'dark'), applyTheme()
-      if (event.key === '/' && (event.ctrlKey || event.metaKey)) event.preventDefault(), document.getElementById('prompt-input')?.focus()
+      if (mod && event.key.toLowerCase() === 'n') (event.preventDefault(), void newSession().catch(reportError))
+      if (mod && event.key.toLowerCase() === 'd') (event.preventDefault(), togglePanel('diff'))
+      if (mod && event.key.toLowerCase() === 't') (event.preventDefault(), togglePanel('terminal'))
+      if (mod && event.key.toLowerCase() === 'l')
+        (event.preventDefault(), (theme.value = theme.value === 'dark' ? 'light' : 'dark'), applyTheme())
+      if (event.key === '/' && (event.ctrlKey || event.metaKey))
+        (event.preventDefault(), document.getElementById('prompt-input')?.focus())
     }
     addEventListener('keydown', onKey)
     return () => removeEventListener('keydown', onKey)
@@ -104,25 +125,45 @@ function Shell() {
           {session?.title ?? ''}
         </span>
         <span class={`connection ${connection.value}`} role="status" data-connection={connection.value}>
-          {connection.value === 'connected' ? '● live' : connection.value === 'reconnecting' ? '↻ reconnecting…' : '… connecting'}
+          {connection.value === 'connected'
+            ? '● live'
+            : connection.value === 'reconnecting'
+              ? '↻ reconnecting…'
+              : '… connecting'}
         </span>
         <nav class="panel-tabs">
-          <button class={panel.value === 'diff' ? 'active' : ''} onClick={() => togglePanel('diff')} title="Changes (Alt+D)">
+          <button
+            class={panel.value === 'diff' ? 'active' : ''}
+            onClick={() => togglePanel('diff')}
+            title="Changes (Alt+D)"
+          >
             Diff
           </button>
           <button class={panel.value === 'todo' ? 'active' : ''} onClick={() => togglePanel('todo')}>
             Todo
           </button>
-          <button class={panel.value === 'terminal' ? 'active' : ''} onClick={() => togglePanel('terminal')} title="Terminal (Alt+T)">
+          <button
+            class={panel.value === 'terminal' ? 'active' : ''}
+            onClick={() => togglePanel('terminal')}
+            title="Terminal (Alt+T)"
+          >
             Terminal
           </button>
           <button class={panel.value === 'settings' ? 'active' : ''} onClick={() => togglePanel('settings')}>
             Settings
           </button>
-          <button class="icon" title="Light/dark (Alt+L)" onClick={() => ((theme.value = theme.value === 'dark' ? 'light' : 'dark'), applyTheme())}>
+          <button
+            class="icon"
+            title="Light/dark (Alt+L)"
+            onClick={() => ((theme.value = theme.value === 'dark' ? 'light' : 'dark'), applyTheme())}
+          >
             ◐
           </button>
-          <button class="icon" title="Sign out" onClick={() => logout().then(() => ((needsLogin.value = true), disconnect()))}>
+          <button
+            class="icon"
+            title="Sign out"
+            onClick={() => logout().then(() => ((needsLogin.value = true), disconnect()))}
+          >
             Sign out
           </button>
         </nav>

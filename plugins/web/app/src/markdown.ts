@@ -17,7 +17,11 @@ DOMPurify.addHook('afterSanitizeAttributes', (node) => {
 /** Safe HTML for a markdown text. */
 export function renderMarkdown(text: string): string {
   const html = marked.parse(text) as string
-  return DOMPurify.sanitize(html, { USE_PROFILES: { html: true }, FORBID_TAGS: ['style', 'form', 'input', 'button', 'textarea', 'select'], FORBID_ATTR: ['style'] })
+  return DOMPurify.sanitize(html, {
+    USE_PROFILES: { html: true },
+    FORBID_TAGS: ['style', 'form', 'input', 'button', 'textarea', 'select'],
+    FORBID_ATTR: ['style'],
+  })
 }
 
 type Highlighter = (element: HTMLElement) => void

@@ -1,6 +1,15 @@
 // App state as signals: a streaming delta changes one part's signal, so only that part re-renders.
 import { batch, signal, type Signal } from '@preact/signals'
-import type { Message, Part, PermissionRequest, Project, QuestionRequest, Session, SessionStatus, Todo } from '@opencode-ai/sdk/v2/client'
+import type {
+  Message,
+  Part,
+  PermissionRequest,
+  Project,
+  QuestionRequest,
+  Session,
+  SessionStatus,
+  Todo,
+} from '@opencode-ai/sdk/v2/client'
 import { call, client, subscribe, type EventStream, type ServerEvent } from './api'
 
 export type { Message, Part, Session }
@@ -239,7 +248,8 @@ export function handleEvent(event: ServerEvent): void {
       statuses.value = { ...statuses.value, [p.sessionID]: p.status }
       return
     case 'session.error':
-      if (p.sessionID === current && p.error?.name !== 'MessageAbortedError') reportError(p.error?.data?.message ?? p.error?.name ?? 'The session failed')
+      if (p.sessionID === current && p.error?.name !== 'MessageAbortedError')
+        reportError(p.error?.data?.message ?? p.error?.name ?? 'The session failed')
       return
     case 'permission.asked':
       permissions.value = [...permissions.value.filter((entry) => entry.id !== p.id), p]

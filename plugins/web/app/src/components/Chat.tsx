@@ -1,7 +1,19 @@
 import { useComputed } from '@preact/signals'
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks'
 import { call } from '../api'
-import { api, hasOlder, loadMessages, messageIds, messageSignal, partIdsSignal, partSignal, reportError, sessionID, sessions, statuses } from '../state'
+import {
+  api,
+  hasOlder,
+  loadMessages,
+  messageIds,
+  messageSignal,
+  partIdsSignal,
+  partSignal,
+  reportError,
+  sessionID,
+  sessions,
+  statuses,
+} from '../state'
 import { PartView } from './Parts'
 import { Requests } from './Requests'
 
@@ -21,7 +33,9 @@ function MessageView({ id, queued, reverted }: { id: string; queued: boolean; re
   return (
     <article class={`message ${info.role} ${reverted ? 'reverted' : ''}`} data-message-id={id} data-role={info.role}>
       <header class="message-head">
-        <span class="role">{info.role === 'user' ? 'You' : info.role === 'assistant' ? `${info.agent} · ${info.modelID}` : ''}</span>
+        <span class="role">
+          {info.role === 'user' ? 'You' : info.role === 'assistant' ? `${info.agent} · ${info.modelID}` : ''}
+        </span>
         {queued && <span class="badge queued">queued</span>}
         {info.role === 'user' && !reverted && (
           <button class="link small" title="Undo this message and everything after it, files included" onClick={revert}>
@@ -37,7 +51,9 @@ function MessageView({ id, queued, reverted }: { id: string; queued: boolean; re
           {info.error.name}: {(info.error.data as { message?: string } | undefined)?.message ?? ''}
         </div>
       )}
-      {info.role === 'assistant' && info.error?.name === 'MessageAbortedError' && <div class="message-aborted">Aborted</div>}
+      {info.role === 'assistant' && info.error?.name === 'MessageAbortedError' && (
+        <div class="message-aborted">Aborted</div>
+      )}
     </article>
   )
 }
@@ -58,9 +74,11 @@ export function Chat() {
     const list = messageIds.value.map((messageID) => messageSignal(messageID)?.value)
     const answered = new Set<string>()
     let running: string | undefined
-    for (const info of list) if (info?.role === 'assistant') answered.add(info.parentID), (running = info.parentID)
+    for (const info of list) if (info?.role === 'assistant') (answered.add(info.parentID), (running = info.parentID))
     const result = new Set<string>()
-    for (const info of list) if (info?.role === 'user' && !answered.has(info.id) && running !== undefined && info.id > running) result.add(info.id)
+    for (const info of list)
+      if (info?.role === 'user' && !answered.has(info.id) && running !== undefined && info.id > running)
+        result.add(info.id)
     return result
   }).value
 
@@ -96,16 +114,24 @@ export function Chat() {
     <div class="chat" ref={scroller} onScroll={onScroll}>
       {hasOlder.value && <div class="older">{loadingOlder ? 'Loading…' : 'Scroll up for older messages'}</div>}
       {ids.map((messageID) => (
-        <MessageView key={messageID} id={messageID} queued={busy && queued.has(messageID)} reverted={revertID !== undefined && messageID >= revertID} />
+        <MessageView
+          key={messageID}
+          id={messageID}
+          queued={busy && queued.has(messageID)}
+          reverted={revertID !== undefined && messageID >= revertID}
+        />
       ))}
       {revertID && (
         <div class="revert-banner">
-          Messages from here on are reverted; the next prompt drops them.{' '}
-          <button onClick={unrevert}>Unrevert</button>
+          Messages from here on are reverted; the next prompt drops them. <button onClick={unrevert}>Unrevert</button>
         </div>
       )}
       <Requests sessionID={id} />
-      {busy && <div class="working" aria-live="polite">Working…</div>}
+      {busy && (
+        <div class="working" aria-live="polite">
+          Working…
+        </div>
+      )}
     </div>
   )
 }

@@ -5,7 +5,16 @@ export function DiffView({ patch, max = 400 }: { patch: string; max?: number }) 
   return (
     <pre class="diff">
       {shown.map((line, i) => {
-        const kind = line.startsWith('+++') || line.startsWith('---') ? 'file' : line.startsWith('@@') ? 'hunk' : line.startsWith('+') ? 'add' : line.startsWith('-') ? 'del' : ''
+        const kind =
+          line.startsWith('+++') || line.startsWith('---')
+            ? 'file'
+            : line.startsWith('@@')
+              ? 'hunk'
+              : line.startsWith('+')
+                ? 'add'
+                : line.startsWith('-')
+                  ? 'del'
+                  : ''
         return (
           <div key={i} class={`diff-line ${kind}`}>
             {line || ' '}

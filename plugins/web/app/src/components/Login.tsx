@@ -22,7 +22,15 @@ export function Login({ onDone }: { onDone: () => void }) {
     <form class="login" onSubmit={submit}>
       <h1>OpenCode</h1>
       <p>This server needs its password.</p>
-      <input type="password" name="password" autoComplete="current-password" placeholder="Password" value={password} onInput={(e) => setPassword(e.currentTarget.value)} autoFocus />
+      <input
+        type="password"
+        name="password"
+        autoComplete="current-password"
+        placeholder="Password"
+        value={password}
+        onInput={(e) => setPassword(e.currentTarget.value)}
+        autoFocus
+      />
       <button type="submit" disabled={busy || !password}>
         {busy ? 'Signing in…' : 'Sign in'}
       </button>

@@ -28,7 +28,15 @@ export function DiffPanel() {
         const files = (list as FileDiff[]).filter((entry) => entry.file)
         diffs.value = files
         const { createTwoFilesPatch } = await import('diff')
-        patches.value = Object.fromEntries(files.map((entry) => [entry.file!, entry.patch ?? createTwoFilesPatch(`a/${entry.file}`, `b/${entry.file}`, entry.before ?? '', entry.after ?? '', '', '', { context: 3 })]))
+        patches.value = Object.fromEntries(
+          files.map((entry) => [
+            entry.file!,
+            entry.patch ??
+              createTwoFilesPatch(`a/${entry.file}`, `b/${entry.file}`, entry.before ?? '', entry.after ?? '', '', '', {
+                context: 3,
+              }),
+          ]),
+        )
       })
       .catch(reportError)
     return () => {
@@ -41,13 +49,22 @@ export function DiffPanel() {
   return (
     <ul class="diff-files">
       {diffs.value.map((entry) => (
-        <li key={entry.file} class={`diff-file ${reverted.value.has(entry.file!) ? 'reverted' : ''}`} data-file={entry.file}>
-          <button class="diff-file-head" onClick={() => (open.value = open.value === entry.file ? undefined : entry.file!)}>
+        <li
+          key={entry.file}
+          class={`diff-file ${reverted.value.has(entry.file!) ? 'reverted' : ''}`}
+          data-file={entry.file}
+        >
+          <button
+            class="diff-file-head"
+            onClick={() => (open.value = open.value === entry.file ? undefined : entry.file!)}
+          >
             <span class="file-name">{entry.file}</span>
             {reverted.value.has(entry.file!) && <span class="badge">reverted</span>}
             <span class="add">+{entry.additions}</span> <span class="del">−{entry.deletions}</span>
           </button>
-          {open.value === entry.file && patches.value[entry.file!] !== undefined && <DiffView patch={patches.value[entry.file!]!} />}
+          {open.value === entry.file && patches.value[entry.file!] !== undefined && (
+            <DiffView patch={patches.value[entry.file!]!} />
+          )}
         </li>
       ))}
     </ul>
@@ -62,7 +79,13 @@ export function TodoPanel() {
       {list.map((todo, i) => (
         <li key={i} class={`todo ${todo.status}`}>
           <span class="todo-mark" aria-hidden="true">
-            {todo.status === 'completed' ? '✔' : todo.status === 'in_progress' ? '◐' : todo.status === 'cancelled' ? '✕' : '○'}
+            {todo.status === 'completed'
+              ? '✔'
+              : todo.status === 'in_progress'
+                ? '◐'
+                : todo.status === 'cancelled'
+                  ? '✕'
+                  : '○'}
           </span>
           {todo.content}
         </li>

@@ -44,7 +44,9 @@ function ToolView({ part }: { part: Extract<Part, { type: 'tool' }> }) {
       {open && (
         <div class="tool-body">
           {diff ? <DiffView patch={diff} /> : null}
-          {output && !(diff && state.status === 'completed') ? <pre class={`tool-output ${state.status === 'error' ? 'error' : ''}`}>{output}</pre> : null}
+          {output && !(diff && state.status === 'completed') ? (
+            <pre class={`tool-output ${state.status === 'error' ? 'error' : ''}`}>{output}</pre>
+          ) : null}
         </div>
       )}
     </div>
@@ -75,7 +77,9 @@ export function PartView({ part }: { part: Part }) {
       return (
         <div class="file-part">
           Attached: {part.filename ?? part.url.slice(0, 60)}
-          {part.mime.startsWith('image/') && part.url.startsWith('data:') ? <img src={part.url} alt={part.filename ?? 'image'} /> : null}
+          {part.mime.startsWith('image/') && part.url.startsWith('data:') ? (
+            <img src={part.url} alt={part.filename ?? 'image'} />
+          ) : null}
         </div>
       )
     case 'step-finish':
@@ -83,7 +87,8 @@ export function PartView({ part }: { part: Part }) {
         <div class="step-finish" title="Tokens and cost of this step">
           {part.tokens.input.toLocaleString()} in · {part.tokens.output.toLocaleString()} out
           {part.tokens.reasoning ? ` · ${part.tokens.reasoning.toLocaleString()} reasoning` : ''}
-          {part.tokens.cache.read ? ` · ${part.tokens.cache.read.toLocaleString()} cached` : ''} · ${part.cost.toFixed(4)}
+          {part.tokens.cache.read ? ` · ${part.tokens.cache.read.toLocaleString()} cached` : ''} · $
+          {part.cost.toFixed(4)}
         </div>
       )
     case 'retry':
@@ -97,7 +102,11 @@ export function PartView({ part }: { part: Part }) {
     case 'agent':
       return <div class="agent-part">@{part.name}</div>
     case 'subtask':
-      return <div class="agent-part">Subtask for @{part.agent}: {part.description}</div>
+      return (
+        <div class="agent-part">
+          Subtask for @{part.agent}: {part.description}
+        </div>
+      )
     case 'compaction':
       return <div class="compaction">Conversation summarised</div>
     default:

@@ -11,11 +11,18 @@ const MAX_ATTACHMENT = 10 * 1024 * 1024
 /** Agent, model and variant pickers, loaded once per project. */
 function useChoices() {
   const agents = useSignal<Agent[]>([])
-  const providers = useSignal<{ all: Provider[]; default: Record<string, string>; connected: string[] }>({ all: [], default: {}, connected: [] })
+  const providers = useSignal<{ all: Provider[]; default: Record<string, string>; connected: string[] }>({
+    all: [],
+    default: {},
+    connected: [],
+  })
   const commands = useSignal<Command[]>([])
   useEffect(() => {
     const client = api()
-    void call(client.app.agents()).then((list) => (agents.value = list.filter((agent) => agent.mode !== 'subagent' && !agent.hidden)), reportError)
+    void call(client.app.agents()).then(
+      (list) => (agents.value = list.filter((agent) => agent.mode !== 'subagent' && !agent.hidden)),
+      reportError,
+    )
     void call(client.provider.list()).then((list) => (providers.value = list), reportError)
     void call(client.command.list()).then((list) => (commands.value = list), reportError)
   }, [directory.value])
@@ -37,7 +44,13 @@ export function Prompt() {
   const id = sessionID.value
   const busy = id ? statuses.value[id]?.type === 'busy' || statuses.value[id]?.type === 'retry' : false
 
-  const models = providers.all.flatMap((provider) => Object.values(provider.models).map((entry) => ({ key: `${provider.id}/${entry.id}`, label: `${provider.name} · ${entry.name}`, variants: Object.keys(entry.variants ?? {}) })))
+  const models = providers.all.flatMap((provider) =>
+    Object.values(provider.models).map((entry) => ({
+      key: `${provider.id}/${entry.id}`,
+      label: `${provider.name} · ${entry.name}`,
+      variants: Object.keys(entry.variants ?? {}),
+    })),
+  )
   const variants = models.find((entry) => entry.key === model)?.variants ?? []
 
   // Slash commands at the start, @ mentions at the cursor.
@@ -49,7 +62,11 @@ export function Prompt() {
         commands
           .filter((command) => command.name.toLowerCase().includes(term))
           .slice(0, 12)
-          .map((command) => ({ label: `/${command.name}`, hint: [command.description, ...command.hints].filter(Boolean).join(' · '), apply: () => setText(`/${command.name} `) })),
+          .map((command) => ({
+            label: `/${command.name}`,
+            hint: [command.description, ...command.hints].filter(Boolean).join(' · '),
+            apply: () => setText(`/${command.name} `),
+          })),
       )
       setSelected(0)
       return
@@ -64,9 +81,22 @@ export function Prompt() {
       setSuggestions([])
       input.current?.focus()
     }
-    const agentItems = agents.filter((entry) => entry.name.includes(term.toLowerCase())).map((entry) => ({ label: `@${entry.name}`, hint: 'agent', apply: replace(entry.name, { kind: 'agent', name: entry.name }) }))
-    const files = term ? await call(api().find.files({ query: term, limit: 10, dirs: 'false' })).catch(() => [] as string[]) : []
-    setSuggestions([...agentItems, ...files.map((path) => ({ label: path, hint: 'file', apply: replace(path, { kind: 'file', path }) }))].slice(0, 12))
+    const agentItems = agents
+      .filter((entry) => entry.name.includes(term.toLowerCase()))
+      .map((entry) => ({
+        label: `@${entry.name}`,
+        hint: 'agent',
+        apply: replace(entry.name, { kind: 'agent', name: entry.name }),
+      }))
+    const files = term
+      ? await call(api().find.files({ query: term, limit: 10, dirs: 'false' })).catch(() => [] as string[])
+      : []
+    setSuggestions(
+      [
+        ...agentItems,
+        ...files.map((path) => ({ label: path, hint: 'file', apply: replace(path, { kind: 'file', path }) })),
+      ].slice(0, 12),
+    )
     setSelected(0)
   }
 
@@ -82,7 +112,10 @@ export function Prompt() {
         reader.onerror = () => reject(reader.error)
         reader.readAsDataURL(file)
       })
-      setAttachments((list) => [...list, { type: 'file', mime: file.type || 'application/octet-stream', filename: file.name, url }])
+      setAttachments((list) => [
+        ...list,
+        { type: 'file', mime: file.type || 'application/octet-stream', filename: file.name, url },
+      ])
     }
   }
 
@@ -101,15 +134,42 @@ export function Prompt() {
       const slash = /^\/(\S+)\s*([\s\S]*)$/.exec(value)
       const command = slash && commands.find((entry) => entry.name === slash[1])
       if (command) {
-        await call(api().session.command({ sessionID: current, command: command.name, arguments: slash![2] ?? '', ...(agent ? { agent } : {}), ...(model ? { model } : {}), ...(variant ? { variant } : {}), parts: attachments }))
+        await call(
+          api().session.command({
+            sessionID: current,
+            command: command.name,
+            arguments: slash![2] ?? '',
+            ...(agent ? { agent } : {}),
+            ...(model ? { model } : {}),
+            ...(variant ? { variant } : {}),
+            parts: attachments,
+          }),
+        )
       } else {
-        const parts: NonNullable<Parameters<ReturnType<typeof api>['session']['promptAsync']>[0]['parts']> = [{ type: 'text', text: value }]
+        const parts: NonNullable<Parameters<ReturnType<typeof api>['session']['promptAsync']>[0]['parts']> = [
+          { type: 'text', text: value },
+        ]
         for (const mention of mentions) {
-          if (mention.kind === 'agent' && value.includes(`@${mention.name}`)) parts.push({ type: 'agent', name: mention.name })
-          if (mention.kind === 'file' && value.includes(`@${mention.path}`)) parts.push({ type: 'file', mime: 'text/plain', filename: mention.path, url: `file://${directory.value}/${mention.path}` })
+          if (mention.kind === 'agent' && value.includes(`@${mention.name}`))
+            parts.push({ type: 'agent', name: mention.name })
+          if (mention.kind === 'file' && value.includes(`@${mention.path}`))
+            parts.push({
+              type: 'file',
+              mime: 'text/plain',
+              filename: mention.path,
+              url: `file://${directory.value}/${mention.path}`,
+            })
         }
         parts.push(...attachments)
-        await call(api().session.promptAsync({ sessionID: current, parts, ...(agent ? { agent } : {}), ...(chosenModel ? { model: chosenModel } : {}), ...(variant ? { variant } : {}) }))
+        await call(
+          api().session.promptAsync({
+            sessionID: current,
+            parts,
+            ...(agent ? { agent } : {}),
+            ...(chosenModel ? { model: chosenModel } : {}),
+            ...(variant ? { variant } : {}),
+          }),
+        )
       }
       setText('')
       setAttachments([])
@@ -125,9 +185,11 @@ export function Prompt() {
 
   const onKeyDown = (event: KeyboardEvent) => {
     if (suggestions.length) {
-      if (event.key === 'ArrowDown') return event.preventDefault(), setSelected((selected + 1) % suggestions.length)
-      if (event.key === 'ArrowUp') return event.preventDefault(), setSelected((selected - 1 + suggestions.length) % suggestions.length)
-      if (event.key === 'Tab' || event.key === 'Enter') return event.preventDefault(), suggestions[selected]?.apply(), setSuggestions([])
+      if (event.key === 'ArrowDown') return (event.preventDefault(), setSelected((selected + 1) % suggestions.length))
+      if (event.key === 'ArrowUp')
+        return (event.preventDefault(), setSelected((selected - 1 + suggestions.length) % suggestions.length))
+      if (event.key === 'Tab' || event.key === 'Enter')
+        return (event.preventDefault(), suggestions[selected]?.apply(), setSuggestions([]))
       if (event.key === 'Escape') return setSuggestions([])
     }
     if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
@@ -149,7 +211,13 @@ export function Prompt() {
       {suggestions.length > 0 && (
         <ul class="suggestions" role="listbox">
           {suggestions.map((item, i) => (
-            <li key={item.label} role="option" aria-selected={i === selected} class={i === selected ? 'selected' : ''} onMouseDown={(e) => (e.preventDefault(), item.apply(), setSuggestions([]))}>
+            <li
+              key={item.label}
+              role="option"
+              aria-selected={i === selected}
+              class={i === selected ? 'selected' : ''}
+              onMouseDown={(e) => (e.preventDefault(), item.apply(), setSuggestions([]))}
+            >
               <span>{item.label}</span>
               {item.hint && <span class="muted small"> {item.hint}</span>}
             </li>
@@ -215,7 +283,8 @@ export function Prompt() {
           </select>
         )}
         <label class="button attach" title="Attach files">
-          Attach<input type="file" multiple hidden onChange={(e) => e.currentTarget.files && attach(e.currentTarget.files)} />
+          Attach
+          <input type="file" multiple hidden onChange={(e) => e.currentTarget.files && attach(e.currentTarget.files)} />
         </label>
         <span class="spacer" />
         {busy && (
@@ -223,7 +292,12 @@ export function Prompt() {
             Stop
           </button>
         )}
-        <button class="primary" id="send" disabled={sending || (!text.trim() && attachments.length === 0)} onClick={send}>
+        <button
+          class="primary"
+          id="send"
+          disabled={sending || (!text.trim() && attachments.length === 0)}
+          onClick={send}
+        >
           {busy ? 'Queue' : 'Send'}
         </button>
       </div>

@@ -23,7 +23,13 @@ function PermissionCard({ request }: { request: (typeof permissions.value)[numbe
   const [sending, setSending] = useState(false)
   const reply = async (answer: 'once' | 'always' | 'reject') => {
     setSending(true)
-    await call(api().permission.reply({ requestID: request.id, reply: answer, ...(message.trim() ? { message: message.trim() } : {}) })).catch(reportError)
+    await call(
+      api().permission.reply({
+        requestID: request.id,
+        reply: answer,
+        ...(message.trim() ? { message: message.trim() } : {}),
+      }),
+    ).catch(reportError)
     setSending(false)
   }
   return (
@@ -38,7 +44,12 @@ function PermissionCard({ request }: { request: (typeof permissions.value)[numbe
           </li>
         ))}
       </ul>
-      <input class="request-message" placeholder="Message for the model (optional, with Reject)" value={message} onInput={(e) => setMessage(e.currentTarget.value)} />
+      <input
+        class="request-message"
+        placeholder="Message for the model (optional, with Reject)"
+        value={message}
+        onInput={(e) => setMessage(e.currentTarget.value)}
+      />
       <div class="buttons">
         <button disabled={sending} onClick={() => reply('once')}>
           Allow once
@@ -58,7 +69,17 @@ function QuestionCard({ request }: { request: (typeof questions.value)[number] }
   const [answers, setAnswers] = useState<string[][]>(() => request.questions.map(() => []))
   const [custom, setCustom] = useState<string[]>(() => request.questions.map(() => ''))
   const toggle = (index: number, label: string, multiple: boolean) => {
-    setAnswers(answers.map((selected, i) => (i !== index ? selected : multiple ? (selected.includes(label) ? selected.filter((x) => x !== label) : [...selected, label]) : [label])))
+    setAnswers(
+      answers.map((selected, i) =>
+        i !== index
+          ? selected
+          : multiple
+            ? selected.includes(label)
+              ? selected.filter((x) => x !== label)
+              : [...selected, label]
+            : [label],
+      ),
+    )
   }
   const submit = async () => {
     const final = answers.map((selected, i) => (custom[i]?.trim() ? [...selected, custom[i]!.trim()] : selected))
@@ -73,13 +94,22 @@ function QuestionCard({ request }: { request: (typeof questions.value)[number] }
           <p>{question.question}</p>
           {question.options.map((option) => (
             <label key={option.label} class="option">
-              <input type={question.multiple ? 'checkbox' : 'radio'} name={`${request.id}-${index}`} checked={answers[index]?.includes(option.label)} onChange={() => toggle(index, option.label, !!question.multiple)} />
+              <input
+                type={question.multiple ? 'checkbox' : 'radio'}
+                name={`${request.id}-${index}`}
+                checked={answers[index]?.includes(option.label)}
+                onChange={() => toggle(index, option.label, !!question.multiple)}
+              />
               {option.label}
               {option.description && <span class="muted"> — {option.description}</span>}
             </label>
           ))}
           {question.custom !== false && (
-            <input placeholder="Your own answer" value={custom[index]} onInput={(e) => setCustom(custom.map((value, i) => (i === index ? e.currentTarget.value : value)))} />
+            <input
+              placeholder="Your own answer"
+              value={custom[index]}
+              onInput={(e) => setCustom(custom.map((value, i) => (i === index ? e.currentTarget.value : value)))}
+            />
           )}
         </fieldset>
       ))}

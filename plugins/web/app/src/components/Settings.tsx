@@ -30,20 +30,35 @@ export function Settings() {
       <ul class="providers">
         {providers.value.all.map((provider) => (
           <li key={provider.id}>
-            <span class={`dot ${providers.value.connected.includes(provider.id) ? 'completed' : 'pending'}`} /> {provider.name} <span class="muted small">({provider.id})</span>
+            <span class={`dot ${providers.value.connected.includes(provider.id) ? 'completed' : 'pending'}`} />{' '}
+            {provider.name} <span class="muted small">({provider.id})</span>
           </li>
         ))}
       </ul>
       <form class="connect" onSubmit={connect}>
-        <input placeholder="provider id, e.g. anthropic" value={providerID} onInput={(e) => setProviderID(e.currentTarget.value)} aria-label="Provider id" />
-        <input type="password" placeholder="API key" value={key} onInput={(e) => setKey(e.currentTarget.value)} aria-label="API key" />
+        <input
+          placeholder="provider id, e.g. anthropic"
+          value={providerID}
+          onInput={(e) => setProviderID(e.currentTarget.value)}
+          aria-label="Provider id"
+        />
+        <input
+          type="password"
+          placeholder="API key"
+          value={key}
+          onInput={(e) => setKey(e.currentTarget.value)}
+          aria-label="API key"
+        />
         <button type="submit">Connect</button>
       </form>
       <h3>MCP servers</h3>
       <ul class="mcp">
         {Object.entries(mcp.value).map(([name, status]) => (
           <li key={name}>
-            <span class={`dot ${status.status === 'connected' ? 'completed' : status.status === 'failed' ? 'error' : 'pending'}`} /> {name} <span class="muted small">{status.status}</span>{' '}
+            <span
+              class={`dot ${status.status === 'connected' ? 'completed' : status.status === 'failed' ? 'error' : 'pending'}`}
+            />{' '}
+            {name} <span class="muted small">{status.status}</span>{' '}
             <button class="small" onClick={() => toggle(name, status.status === 'connected')}>
               {status.status === 'connected' ? 'Disconnect' : 'Connect'}
             </button>

@@ -1,6 +1,17 @@
 import { useState } from 'preact/hooks'
 import { call } from '../api'
-import { addProject, api, directory, openDirectory, openSession, projects, reportError, sessionID, sessions, statuses } from '../state'
+import {
+  addProject,
+  api,
+  directory,
+  openDirectory,
+  openSession,
+  projects,
+  reportError,
+  sessionID,
+  sessions,
+  statuses,
+} from '../state'
 
 export async function newSession(): Promise<void> {
   const created = await call(api().session.create({}))
@@ -15,7 +26,9 @@ export function Sidebar({ onNavigate }: { onNavigate: () => void }) {
   const [renaming, setRenaming] = useState<string | undefined>()
   const [title, setTitle] = useState('')
   const term = search.trim().toLowerCase()
-  const list = sessions.value.filter((entry) => (showArchived || !entry.time.archived) && (!term || entry.title.toLowerCase().includes(term)))
+  const list = sessions.value.filter(
+    (entry) => (showArchived || !entry.time.archived) && (!term || entry.title.toLowerCase().includes(term)),
+  )
 
   const add = async (event: Event) => {
     event.preventDefault()
@@ -26,9 +39,13 @@ export function Sidebar({ onNavigate }: { onNavigate: () => void }) {
     if (title.trim()) await call(api().session.update({ sessionID: id, title: title.trim() })).catch(reportError)
     setRenaming(undefined)
   }
-  const archive = (id: string, archived: boolean) => call(api().session.update({ sessionID: id, time: { archived: archived ? Date.now() : (null as unknown as number) } })).catch(reportError)
+  const archive = (id: string, archived: boolean) =>
+    call(
+      api().session.update({ sessionID: id, time: { archived: archived ? Date.now() : (null as unknown as number) } }),
+    ).catch(reportError)
   const remove = async (id: string, name: string) => {
-    if (confirm(`Delete “${name}”? This cannot be undone.`)) await call(api().session.delete({ sessionID: id })).catch(reportError)
+    if (confirm(`Delete “${name}”? This cannot be undone.`))
+      await call(api().session.delete({ sessionID: id })).catch(reportError)
   }
   const share = async (id: string) => {
     const info = await call(api().session.share({ sessionID: id })).catch(reportError)
@@ -44,8 +61,14 @@ export function Sidebar({ onNavigate }: { onNavigate: () => void }) {
         <label class="label" for="project-select">
           Project
         </label>
-        <select id="project-select" value={directory.value} onChange={(e) => openDirectory(e.currentTarget.value).catch(reportError)}>
-          {!projects.value.some((project) => project.worktree === directory.value) && <option value={directory.value}>{directory.value}</option>}
+        <select
+          id="project-select"
+          value={directory.value}
+          onChange={(e) => openDirectory(e.currentTarget.value).catch(reportError)}
+        >
+          {!projects.value.some((project) => project.worktree === directory.value) && (
+            <option value={directory.value}>{directory.value}</option>
+          )}
           {projects.value
             .filter((project) => project.worktree !== '/')
             .map((project) => (
@@ -55,26 +78,51 @@ export function Sidebar({ onNavigate }: { onNavigate: () => void }) {
             ))}
         </select>
         <form class="add-project" onSubmit={add}>
-          <input name="directory" placeholder="Add a project: /path/to/dir" value={adding} onInput={(e) => setAdding(e.currentTarget.value)} />
+          <input
+            name="directory"
+            placeholder="Add a project: /path/to/dir"
+            value={adding}
+            onInput={(e) => setAdding(e.currentTarget.value)}
+          />
           <button type="submit">Add</button>
         </form>
       </section>
       <section class="sessions">
         <div class="row">
-          <input type="search" placeholder="Search sessions" value={search} onInput={(e) => setSearch(e.currentTarget.value)} aria-label="Search sessions" />
-          <button class="primary" onClick={() => newSession().then(onNavigate, reportError)} title="New session (Alt+N)">
+          <input
+            type="search"
+            placeholder="Search sessions"
+            value={search}
+            onInput={(e) => setSearch(e.currentTarget.value)}
+            aria-label="Search sessions"
+          />
+          <button
+            class="primary"
+            onClick={() => newSession().then(onNavigate, reportError)}
+            title="New session (Alt+N)"
+          >
             New
           </button>
         </div>
         <label class="small muted">
-          <input type="checkbox" checked={showArchived} onChange={(e) => setShowArchived(e.currentTarget.checked)} /> show archived
+          <input type="checkbox" checked={showArchived} onChange={(e) => setShowArchived(e.currentTarget.checked)} />{' '}
+          show archived
         </label>
         <ul>
           {list.map((entry) => (
-            <li key={entry.id} class={`session-item ${entry.id === sessionID.value ? 'active' : ''} ${entry.time.archived ? 'archived' : ''}`}>
+            <li
+              key={entry.id}
+              class={`session-item ${entry.id === sessionID.value ? 'active' : ''} ${entry.time.archived ? 'archived' : ''}`}
+            >
               {renaming === entry.id ? (
                 <form onSubmit={(e) => (e.preventDefault(), rename(entry.id))}>
-                  <input value={title} onInput={(e) => setTitle(e.currentTarget.value)} autoFocus onBlur={() => rename(entry.id)} aria-label="New title" />
+                  <input
+                    value={title}
+                    onInput={(e) => setTitle(e.currentTarget.value)}
+                    autoFocus
+                    onBlur={() => rename(entry.id)}
+                    aria-label="New title"
+                  />
                 </form>
               ) : (
                 <button class="session-open" onClick={() => openSession(entry.id).then(onNavigate, reportError)}>
@@ -89,7 +137,11 @@ export function Sidebar({ onNavigate }: { onNavigate: () => void }) {
                 <button class="icon" title="Share link" onClick={() => share(entry.id)}>
                   ⤴
                 </button>
-                <button class="icon" title={entry.time.archived ? 'Unarchive' : 'Archive'} onClick={() => archive(entry.id, !entry.time.archived)}>
+                <button
+                  class="icon"
+                  title={entry.time.archived ? 'Unarchive' : 'Archive'}
+                  onClick={() => archive(entry.id, !entry.time.archived)}
+                >
                   ⌫
                 </button>
                 <button class="icon danger" title="Delete" onClick={() => remove(entry.id, entry.title)}>

@@ -11,10 +11,19 @@ export function TerminalPanel() {
     let cleanup = () => {}
     const dir = directory.value
     void (async () => {
-      const [{ Terminal }, { FitAddon }] = await Promise.all([import('@xterm/xterm'), import('@xterm/addon-fit'), import('@xterm/xterm/css/xterm.css')])
+      const [{ Terminal }, { FitAddon }] = await Promise.all([
+        import('@xterm/xterm'),
+        import('@xterm/addon-fit'),
+        import('@xterm/xterm/css/xterm.css'),
+      ])
       if (disposed || !host.current) return
       const pty = await call(api().pty.create({ title: 'web' }))
-      const terminal = new Terminal({ cursorBlink: true, fontSize: 13, convertEol: false, theme: { background: '#111318' } })
+      const terminal = new Terminal({
+        cursorBlink: true,
+        fontSize: 13,
+        convertEol: false,
+        theme: { background: '#111318' },
+      })
       const fit = new FitAddon()
       terminal.loadAddon(fit)
       terminal.open(host.current)
@@ -31,7 +40,13 @@ export function TerminalPanel() {
       const resize = () => {
         fit.fit()
         clearTimeout(timer)
-        timer = setTimeout(() => void call(api().pty.update({ ptyID: pty.id, size: { rows: terminal.rows, cols: terminal.cols } })).catch(() => {}), 150)
+        timer = setTimeout(
+          () =>
+            void call(api().pty.update({ ptyID: pty.id, size: { rows: terminal.rows, cols: terminal.cols } })).catch(
+              () => {},
+            ),
+          150,
+        )
       }
       const observer = new ResizeObserver(resize)
       observer.observe(host.current)
