@@ -23,7 +23,7 @@ function testFiles(dir) {
 const database = process.env.OPENCODE_KERNEL_TEST_DATABASE ?? ''
 let postgres
 if (database === 'postgres') {
-  const { startPostgres } = await import('../dist/test/pg.js')
+  const { startPostgres } = await import('../dist/test/support/pg.js')
   postgres = await startPostgres({ cleanup: false })
   process.env.OPENCODE_KERNEL_TEST_DATABASE_URL = postgres.url()
   // Ctrl-C: exit through the `exit` handler that stops the server.
@@ -41,7 +41,7 @@ if (database === 'postgres') {
 
 // The cluster tests and the fixture's own start a PostgreSQL server of their own on every run:
 // the PostgreSQL run does not repeat them (the SQLite run, `npm test`, has run them already).
-const ownPostgres = (path) => path.includes('/kernel/cluster/') || path.endsWith('/pg.test.js')
+const ownPostgres = (path) => path.includes('/kernel/cluster/') || path.endsWith('/support/pg.test.js')
 const mocha = new Mocha({ reporter: 'spec', timeout: 20000, slow: 1000 })
 for (const file of testFiles(root))
   if (!(database && database !== 'sqlite' && ownPostgres(file) && !filter)) mocha.addFile(file)
@@ -52,7 +52,7 @@ const runner = mocha.run(async (failures) => {
   // Lingering handles (a leaked socket, a child) must not hang CI after the report.
   setTimeout(() => process.exit(process.exitCode), 2000).unref()
   if (process.env.OPENCODE_KERNEL_TEST_DATABASE_URL) {
-    const { dropTestDatabases } = await import('../dist/test/helper.js')
+    const { dropTestDatabases } = await import('../dist/test/support/helper.js')
     await dropTestDatabases().catch((error) => console.error(`dropping the test databases failed: ${error.message}`))
   }
   await postgres

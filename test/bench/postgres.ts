@@ -4,7 +4,7 @@
 // loopback.
 import { randomBytes } from 'node:crypto'
 import pg from 'pg'
-import { startPostgres } from '../pg.js'
+import { startPostgres } from '../support/pg.js'
 
 export interface BenchDatabase {
   /** `postgres://…/<fresh database>` for the servers measured. */

@@ -15,7 +15,7 @@ import { get, request, type IncomingMessage } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PACKAGE_ROOT } from '../../kernel/version.js'
-import { ScriptedLlm } from '../llm/server.js'
+import { ScriptedLlm } from '../support/llm.js'
 import { benchDatabase, type BenchDatabase } from './postgres.js'
 
 const only = process.env.BENCH_ONLY?.split(',')

@@ -1,8 +1,8 @@
 import { expect } from 'chai'
 import { join } from 'node:path'
 import { PACKAGE_ROOT } from '../../kernel/version.js'
-import { cleanup } from '../helper.js'
-import { sessionHarness } from '../plugins/session/setup.js'
+import { cleanup } from '../support/helper.js'
+import { sessionHarness } from '../support/session.js'
 
 describe('examples/word-count (a community tool plugin)', () => {
   afterEach(cleanup)

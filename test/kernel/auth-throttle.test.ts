@@ -1,7 +1,7 @@
 import { expect } from 'chai'
 import type { FastifyBaseLogger } from 'fastify'
 import { AuthThrottle } from '../../kernel/auth-throttle.js'
-import { cleanup, startServer } from '../helper.js'
+import { cleanup, startServer } from '../support/helper.js'
 
 const basic = (user: string, password: string) => 'Basic ' + Buffer.from(`${user}:${password}`).toString('base64')
 

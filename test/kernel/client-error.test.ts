@@ -4,7 +4,7 @@ import { expect } from 'chai'
 import { connect } from 'node:net'
 import { Client } from 'undici'
 import { LINGER_MS } from '../../kernel/client-error.js'
-import { cleanup, listen, startServer } from '../helper.js'
+import { cleanup, listen, startServer } from '../support/helper.js'
 
 /** Writes `bytes` on a fresh socket; what came back and how the connection ended. */
 function raw(

@@ -2,7 +2,7 @@ import { expect } from 'chai'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { ConfigInvalidError, loadConfig, loadGlobalConfig, parseConfigText } from '../../kernel/config.js'
-import { cleanup, tempDir } from '../helper.js'
+import { cleanup, tempDir } from '../support/helper.js'
 
 describe('kernel: config loading', () => {
   afterEach(cleanup)

@@ -5,8 +5,8 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { WebSocket } from 'ws'
 import { PACKAGE_ROOT } from '../../kernel/version.js'
-import { cleanup, gitRepo, listen, onCleanup, openSse, startServer, tempDir } from '../helper.js'
-import { sessionHarness, until } from '../plugins/session/setup.js'
+import { cleanup, gitRepo, listen, onCleanup, openSse, startServer, tempDir } from '../support/helper.js'
+import { sessionHarness, until } from '../support/session.js'
 
 /** A plugin in two files, so a reload must evaluate both afresh. */
 function writePlugin(dir: string, message: string): void {

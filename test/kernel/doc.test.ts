@@ -1,7 +1,7 @@
 import { Validator } from '@seriousme/openapi-schema-validator'
 import { expect } from 'chai'
-import { cleanup, startServer, type TestServer } from '../helper.js'
-import { expectMatchesReference, referenceOperations } from '../openapi.js'
+import { cleanup, startServer, type TestServer } from '../support/helper.js'
+import { expectMatchesReference, referenceOperations } from '../support/openapi.js'
 
 describe('kernel: /doc', () => {
   let server: TestServer

@@ -1,5 +1,5 @@
 import { expect } from 'chai'
-import { cleanup, startServer, type TestServer } from '../helper.js'
+import { cleanup, startServer, type TestServer } from '../support/helper.js'
 
 const PLUGINS = [
   new URL('../../plugins/', import.meta.url).pathname,

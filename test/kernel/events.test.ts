@@ -3,7 +3,7 @@ import { request } from 'node:http'
 import { connect } from 'node:net'
 import { Type } from 'typebox'
 import { defineEvent } from '../../kernel/bus.js'
-import { cleanup, listen, openSse, settled, sleep, startServer, tempDir, type TestServer } from '../helper.js'
+import { cleanup, listen, openSse, settled, sleep, startServer, tempDir, type TestServer } from '../support/helper.js'
 
 const Pinged = defineEvent('test.pinged', { n: Type.Number(), pad: Type.Optional(Type.String()) })
 

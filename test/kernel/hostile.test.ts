@@ -1,8 +1,8 @@
 // A hostile client against every documented route: whatever it sends, the answer is a JSON
 // error below 500 (or a success), and the server keeps serving.
 import { expect } from 'chai'
-import { cleanup, gitRepo, startServer, tempDir } from '../helper.js'
-import { LONG_LIVED_ROUTES } from '../openapi.js'
+import { cleanup, gitRepo, startServer, tempDir } from '../support/helper.js'
+import { LONG_LIVED_ROUTES } from '../support/openapi.js'
 
 const SKIPPED = LONG_LIVED_ROUTES
 

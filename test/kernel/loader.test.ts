@@ -5,7 +5,7 @@ import { PluginLoadError } from '../../kernel/errors.js'
 import { orderPlugins, type LoadedPlugin } from '../../kernel/loader.js'
 import { definePlugin } from '../../kernel/plugin.js'
 import { PACKAGE_ROOT } from '../../kernel/version.js'
-import { cleanup, startServer, tempDir } from '../helper.js'
+import { cleanup, startServer, tempDir } from '../support/helper.js'
 
 const FIXTURES = new URL('../fixtures/', import.meta.url).pathname
 const BUILTIN = new URL('../../plugins/', import.meta.url).pathname

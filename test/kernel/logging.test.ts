@@ -2,7 +2,7 @@ import { expect } from 'chai'
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { PACKAGE_ROOT } from '../../kernel/version.js'
-import { cleanup, databaseEnv, onCleanup, sleep, tempDir } from '../helper.js'
+import { cleanup, databaseEnv, onCleanup, sleep, tempDir } from '../support/helper.js'
 
 /** Starts the command with `LOG_LEVEL`, and collects what it prints. */
 async function startCli(level: string) {

@@ -4,10 +4,10 @@ import { expect } from 'chai'
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { ProcessGroups } from '../../kernel/processes.js'
-import { cleanup, gitRepo, onCleanup, startServer, tempDir } from '../helper.js'
-import { ScriptedLlm } from '../llm/server.js'
-import { sessionHarness } from '../plugins/session/setup.js'
-import { groupAlive, processesMatching, startServerProcess, waitFor, writeScriptedConfig } from '../server-process.js'
+import { cleanup, gitRepo, onCleanup, startServer, tempDir } from '../support/helper.js'
+import { ScriptedLlm } from '../support/llm.js'
+import { sessionHarness } from '../support/session.js'
+import { groupAlive, processesMatching, startServerProcess, waitFor, writeScriptedConfig } from '../support/server-process.js'
 
 /** A bash command unique to this test run, so `ps` finds only its processes. */
 function sleeper(): { command: string; marker: string } {

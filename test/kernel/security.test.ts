@@ -1,6 +1,6 @@
 import { expect } from 'chai'
 import { checkExposure } from '../../kernel/server.js'
-import { cleanup, startServer, type TestServer } from '../helper.js'
+import { cleanup, startServer, type TestServer } from '../support/helper.js'
 
 const PLUGINS = [
   new URL('../../plugins/', import.meta.url).pathname,

@@ -1,7 +1,7 @@
 import { expect } from 'chai'
 import { join } from 'node:path'
 import { Storage } from '../../kernel/storage.js'
-import { cleanup, tempDir } from '../helper.js'
+import { cleanup, tempDir } from '../support/helper.js'
 
 describe('kernel: storage', () => {
   after(cleanup)

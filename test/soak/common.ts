@@ -1,8 +1,8 @@
 // What the soak scenarios share: the scenario shape, a project with the scripted LLM, figures.
 import { readdirSync, readFileSync } from 'node:fs'
-import { gitRepo, onCleanup, tempDir } from '../helper.js'
-import { ScriptedLlm } from '../llm/server.js'
-import { startServerProcess, writeScriptedConfig, type ServerProcess } from '../server-process.js'
+import { gitRepo, onCleanup, tempDir } from '../support/helper.js'
+import { ScriptedLlm } from '../support/llm.js'
+import { startServerProcess, writeScriptedConfig, type ServerProcess } from '../support/server-process.js'
 
 export interface ScenarioResult {
   figures?: Record<string, string | number>

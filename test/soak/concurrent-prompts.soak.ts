@@ -1,7 +1,7 @@
 // 20 sessions × 5 concurrent prompts each: every prompt answered, no 5xx, and the conversation in
 // order: every model call ends with the turn's own user input, each reply listed right after the
 // prompt(s) it answers (ids sorting in that order), no prompt lost or answered twice.
-import type { RecordedRequest, Turn } from '../llm/server.js'
+import type { RecordedRequest, Turn } from '../support/llm.js'
 import { check, pool, project, soakLlm, type Scenario } from './common.js'
 
 type Message = {

@@ -5,7 +5,7 @@ import Database from 'better-sqlite3'
 import { execFileSync } from 'node:child_process'
 import { closeSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
-import { onCleanup, tempDir } from '../helper.js'
+import { onCleanup, tempDir } from '../support/helper.js'
 import { check, project, soakLlm, type Scenario } from './common.js'
 
 /** Writes zeros into `file` until the filesystem refuses; answers the bytes written. */

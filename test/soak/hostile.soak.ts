@@ -5,9 +5,9 @@ import { randomBytes } from 'node:crypto'
 import { writeFileSync } from 'node:fs'
 import { connect } from 'node:net'
 import { join } from 'node:path'
-import { tempDir } from '../helper.js'
+import { tempDir } from '../support/helper.js'
 import { check, pool, project, soakLlm, type Scenario } from './common.js'
-import { LONG_LIVED_ROUTES } from '../openapi.js'
+import { LONG_LIVED_ROUTES } from '../support/openapi.js'
 
 const SKIPPED = LONG_LIVED_ROUTES
 const NUMBERS = [

@@ -2,7 +2,7 @@
 // data dir: the database is intact, nothing a client was shown is lost, nothing stays running.
 import Database from 'better-sqlite3'
 import { join } from 'node:path'
-import type { RecordedRequest, Turn } from '../llm/server.js'
+import type { RecordedRequest, Turn } from '../support/llm.js'
 import { check, project, sleep, soakLlm, type Scenario } from './common.js'
 
 type Message = {

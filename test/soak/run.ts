@@ -2,7 +2,7 @@
 // compiled), each against real server processes, prints its figures, and exits non-zero when
 // any scenario fails. Not part of `npm test`; `.ci/run` runs the `--short` version after it.
 import { readdirSync } from 'node:fs'
-import { cleanup } from '../helper.js'
+import { cleanup } from '../support/helper.js'
 import type { Scenario } from './common.js'
 
 const args = process.argv.slice(2)

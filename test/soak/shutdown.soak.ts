@@ -1,7 +1,7 @@
 // Abort and shutdown while the bash tool runs: no process of its group is left (checked with ps),
 // and the tool part ends as an error.
 import { randomBytes } from 'node:crypto'
-import { groupAlive, processesMatching, processTable, waitFor } from '../server-process.js'
+import { groupAlive, processesMatching, processTable, waitFor } from '../support/server-process.js'
 import { check, project, soakLlm, type Scenario } from './common.js'
 
 const scenario: Scenario = {

@@ -1,7 +1,7 @@
 // Abrupt SSE connects and disconnects (before the answer, after the headers, after the first
 // frame, half-closed, resuming with Last-Event-ID): no socket, file descriptor or subscriber left.
 import { connect } from 'node:net'
-import { listen, startServer } from '../helper.js'
+import { listen, startServer } from '../support/helper.js'
 import { check, openFds, pool, project, sleep, soakLlm, type Scenario } from './common.js'
 
 /** One abrupt SSE client; `mode` says when it goes away. */

@@ -3,7 +3,7 @@
 // `id:`) from which `Last-Event-ID` resumes (a replay, or `server.resync.required` when the
 // events are no longer held).
 import { request } from 'node:http'
-import { openSse, parseSseFrames } from '../helper.js'
+import { openSse, parseSseFrames } from '../support/helper.js'
 import { check, pool, project, rssMb, sleep, soakLlm, type Scenario } from './common.js'
 
 const scenario: Scenario = {

@@ -3,9 +3,9 @@ import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import pg from 'pg'
 import { PACKAGE_ROOT } from '../../../kernel/version.js'
-import { cleanup, onCleanup, TEST_CLUSTER_SECRET, tempDir } from '../../helper.js'
-import { startPostgres } from '../../pg.js'
-import { startServerProcess } from '../../server-process.js'
+import { cleanup, onCleanup, TEST_CLUSTER_SECRET, tempDir } from '../../support/helper.js'
+import { startPostgres } from '../../support/pg.js'
+import { startServerProcess } from '../../support/server-process.js'
 
 /** Runs `opencode-kernel serve` until it exits (or prints its URL): exit code, stderr, how long it took. */
 async function serve(

@@ -1,7 +1,7 @@
 import { expect } from 'chai'
-import { cleanup, listen, onCleanup, startServer, tempDir } from '../../helper.js'
-import { PLUGINS } from '../../plugins/session/setup.js'
-import { startServerProcess, waitFor } from '../../server-process.js'
+import { cleanup, listen, onCleanup, startServer, tempDir } from '../../support/helper.js'
+import { PLUGINS } from '../../support/session.js'
+import { startServerProcess, waitFor } from '../../support/server-process.js'
 import { database, request, scriptedProject, SECRET, stopPostgres } from './setup.js'
 
 const OWNER_TTL_MS = 3000

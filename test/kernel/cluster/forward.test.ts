@@ -1,7 +1,7 @@
 import { expect } from 'chai'
-import { cleanup, gitRepo, openSse } from '../../helper.js'
-import { until } from '../../plugins/session/setup.js'
-import { connect } from '../../plugins/pty/socket.js'
+import { cleanup, gitRepo, openSse } from '../../support/helper.js'
+import { until } from '../../support/session.js'
+import { connect } from '../../support/terminal-socket.js'
 import { database, leaseRows, node, SECRET, stopPostgres } from './setup.js'
 
 /** A shell that reads no profile, so its output is predictable. */

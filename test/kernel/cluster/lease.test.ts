@@ -1,7 +1,7 @@
 import { expect } from 'chai'
-import { cleanup, gitRepo, listen, onCleanup, startServer, tempDir } from '../../helper.js'
-import { startServerProcess, waitFor } from '../../server-process.js'
-import { until } from '../../plugins/session/setup.js'
+import { cleanup, gitRepo, listen, onCleanup, startServer, tempDir } from '../../support/helper.js'
+import { startServerProcess, waitFor } from '../../support/server-process.js'
+import { until } from '../../support/session.js'
 import { database, leaseRows, node, request, SECRET, sql, stopPostgres, TTL_MS } from './setup.js'
 
 const KILLED_TTL_MS = 4000

@@ -1,6 +1,6 @@
 import { expect } from 'chai'
-import { cleanup, gitRepo, listen, openSse, startServer, tempDir } from '../../helper.js'
-import { PLUGINS } from '../../plugins/session/setup.js'
+import { cleanup, gitRepo, listen, openSse, startServer, tempDir } from '../../support/helper.js'
+import { PLUGINS } from '../../support/session.js'
 import { database, request, scriptedProject, SECRET, stopPostgres } from './setup.js'
 
 describe('cluster: three nodes on one database', function () {

@@ -1,8 +1,8 @@
 import { expect } from 'chai'
-import { cleanup, gitRepo, listen, openSse, sleep, startServer } from '../../helper.js'
-import { ScriptedLlm } from '../../llm/server.js'
-import { startPostgres, type TestPostgres } from '../../pg.js'
-import { writeScriptedConfig } from '../../server-process.js'
+import { cleanup, gitRepo, listen, openSse, sleep, startServer } from '../../support/helper.js'
+import { ScriptedLlm } from '../../support/llm.js'
+import { startPostgres, type TestPostgres } from '../../support/pg.js'
+import { writeScriptedConfig } from '../../support/server-process.js'
 
 const SECRET = 'outage-test-cluster-secret'
 

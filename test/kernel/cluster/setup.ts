@@ -1,10 +1,10 @@
 // Cluster nodes for the lease and forwarding tests: in-process servers on one PostgreSQL database.
 import { expect } from 'chai'
 import pg from 'pg'
-import { gitRepo, listen, onCleanup, startServer, tempDir, type TestServer } from '../../helper.js'
-import { ScriptedLlm } from '../../llm/server.js'
-import { writeScriptedConfig } from '../../server-process.js'
-import { startPostgres, type TestPostgres } from '../../pg.js'
+import { gitRepo, listen, onCleanup, startServer, tempDir, type TestServer } from '../../support/helper.js'
+import { ScriptedLlm } from '../../support/llm.js'
+import { writeScriptedConfig } from '../../support/server-process.js'
+import { startPostgres, type TestPostgres } from '../../support/pg.js'
 
 export const SECRET = 'cluster-secret-for-tests-0123456789'
 /** Short, so expiry tests stay quick (renewed every 500 ms). */

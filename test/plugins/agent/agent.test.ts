@@ -2,8 +2,8 @@ import { expect } from 'chai'
 import { rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { AgentInfo } from '../../../plugins/agent/types.js'
-import { cleanup, gitRepo, startServer, type TestServer } from '../../helper.js'
-import { decide, markdown, triples, writeFiles } from './fixtures.js'
+import { cleanup, gitRepo, startServer, type TestServer } from '../../support/helper.js'
+import { decide, markdown, triples, writeFiles } from '../../support/agent-files.js'
 
 describe('plugin: agent (agents)', () => {
   let server: TestServer

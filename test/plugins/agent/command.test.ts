@@ -2,8 +2,8 @@ import { expect } from 'chai'
 import { join } from 'node:path'
 import { commandHints } from '../../../plugins/agent/commands.js'
 import type { CommandInfo } from '../../../plugins/agent/types.js'
-import { cleanup, gitRepo, startServer, type TestServer } from '../../helper.js'
-import { markdown, writeFiles } from './fixtures.js'
+import { cleanup, gitRepo, startServer, type TestServer } from '../../support/helper.js'
+import { markdown, writeFiles } from '../../support/agent-files.js'
 
 describe('plugin: agent (commands)', () => {
   let server: TestServer

@@ -7,7 +7,7 @@ import {
   permissionConfigProblem,
   permissionFromTools,
 } from '../../../plugins/agent/permission.js'
-import { triples } from './fixtures.js'
+import { triples } from '../../support/agent-files.js'
 
 describe('plugin: agent (permission rules)', () => {
   const home = '/home/user'

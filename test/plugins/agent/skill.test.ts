@@ -1,8 +1,8 @@
 import { expect } from 'chai'
 import { join } from 'node:path'
 import type { AgentInfo, SkillInfo } from '../../../plugins/agent/types.js'
-import { cleanup, gitRepo, startServer, tempDir, type TestServer } from '../../helper.js'
-import { decide, markdown, writeFiles } from './fixtures.js'
+import { cleanup, gitRepo, startServer, tempDir, type TestServer } from '../../support/helper.js'
+import { decide, markdown, writeFiles } from '../../support/agent-files.js'
 
 describe('plugin: agent (skills)', () => {
   let server: TestServer

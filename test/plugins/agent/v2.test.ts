@@ -2,8 +2,8 @@ import { createOpencodeClient } from '@opencode-ai/sdk/v2'
 import { expect } from 'chai'
 import { mkdirSync, realpathSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { cleanup, gitRepo, listen, startServer, type TestServer } from '../../helper.js'
-import { expectMatchesReference } from '../../openapi.js'
+import { cleanup, gitRepo, listen, startServer, type TestServer } from '../../support/helper.js'
+import { expectMatchesReference } from '../../support/openapi.js'
 
 describe('agent: v2 routes', () => {
   let server: TestServer

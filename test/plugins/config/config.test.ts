@@ -2,7 +2,7 @@ import { expect } from 'chai'
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { BusEvent } from '../../../kernel/bus.js'
-import { cleanup, gitRepo, startServer, tempDir, type TestServer } from '../../helper.js'
+import { cleanup, gitRepo, startServer, tempDir, type TestServer } from '../../support/helper.js'
 
 /** Resolves with the properties of the next `config.updated` event for `directory` (or `global`). */
 function nextConfigUpdated(server: TestServer, directory: string): Promise<BusEvent['payload']['properties']> {

@@ -2,8 +2,8 @@ import { createOpencodeClient } from '@opencode-ai/sdk/v2'
 import { expect } from 'chai'
 import { realpathSync } from 'node:fs'
 import { join } from 'node:path'
-import { cleanup, gitRepo, listen, startServer } from '../../helper.js'
-import { expectMatchesReference } from '../../openapi.js'
+import { cleanup, gitRepo, listen, startServer } from '../../support/helper.js'
+import { expectMatchesReference } from '../../support/openapi.js'
 
 describe('config: v2 references', () => {
   after(cleanup)

@@ -1,7 +1,7 @@
 import { expect } from 'chai'
 import { KERNEL_VERSION } from '../../../kernel/version.js'
-import { cleanup, startServer, tempDir, type TestServer } from '../../helper.js'
-import { expectMatchesReference } from '../../openapi.js'
+import { cleanup, startServer, tempDir, type TestServer } from '../../support/helper.js'
+import { expectMatchesReference } from '../../support/openapi.js'
 
 describe('plugin: core (console and upgrade)', () => {
   let server: TestServer

@@ -1,6 +1,6 @@
 import { expect } from 'chai'
 import { KERNEL_VERSION } from '../../../kernel/version.js'
-import { cleanup, startServer, tempDir, type TestServer } from '../../helper.js'
+import { cleanup, startServer, tempDir, type TestServer } from '../../support/helper.js'
 
 describe('plugin: core', () => {
   let server: TestServer

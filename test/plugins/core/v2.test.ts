@@ -1,8 +1,8 @@
 import { createOpencodeClient } from '@opencode-ai/sdk/v2'
 import { expect } from 'chai'
 import { realpathSync } from 'node:fs'
-import { cleanup, gitRepo, listen, startServer, tempDir, type TestServer } from '../../helper.js'
-import { expectMatchesReference } from '../../openapi.js'
+import { cleanup, gitRepo, listen, startServer, tempDir, type TestServer } from '../../support/helper.js'
+import { expectMatchesReference } from '../../support/openapi.js'
 
 describe('core: v2 meta routes', () => {
   let server: TestServer

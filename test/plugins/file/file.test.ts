@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process'
 import { mkdirSync, readdirSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Type } from 'typebox'
-import { cleanup, git, gitRepo, listen, startServer, tempDir, type TestServer } from '../../helper.js'
+import { cleanup, git, gitRepo, listen, startServer, tempDir, type TestServer } from '../../support/helper.js'
 
 /** A PATH holding only git: the built-in searcher must do the work. */
 function pathWithoutRg(): string {

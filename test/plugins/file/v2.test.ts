@@ -2,8 +2,8 @@ import { createOpencodeClient } from '@opencode-ai/sdk/v2'
 import { expect } from 'chai'
 import { mkdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { cleanup, gitRepo, listen, startServer, tempDir, type TestServer } from '../../helper.js'
-import { expectMatchesReference } from '../../openapi.js'
+import { cleanup, gitRepo, listen, startServer, tempDir, type TestServer } from '../../support/helper.js'
+import { expectMatchesReference } from '../../support/openapi.js'
 
 describe('file: v2 routes', () => {
   let server: TestServer

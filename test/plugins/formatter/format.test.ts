@@ -1,8 +1,8 @@
 import { expect } from 'chai'
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { cleanup } from '../../helper.js'
-import { sessionHarness } from '../session/setup.js'
+import { cleanup } from '../../support/helper.js'
+import { sessionHarness } from '../../support/session.js'
 
 const UPPERCASE =
   "const fs = require('fs'); const f = process.argv[1]; fs.writeFileSync(f, fs.readFileSync(f, 'utf8').toUpperCase())"

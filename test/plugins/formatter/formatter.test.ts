@@ -1,7 +1,7 @@
 import { expect } from 'chai'
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { cleanup, gitRepo, startServer, tempDir, type TestServer } from '../../helper.js'
+import { cleanup, gitRepo, startServer, tempDir, type TestServer } from '../../support/helper.js'
 
 function fakeExecutable(dir: string, name: string): void {
   mkdirSync(dir, { recursive: true })

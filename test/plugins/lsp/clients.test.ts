@@ -3,9 +3,9 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { PACKAGE_ROOT } from '../../../kernel/version.js'
-import { cleanup } from '../../helper.js'
-import { expectMatchesReference } from '../../openapi.js'
-import { sessionHarness, until } from '../session/setup.js'
+import { cleanup } from '../../support/helper.js'
+import { expectMatchesReference } from '../../support/openapi.js'
+import { sessionHarness, until } from '../../support/session.js'
 
 const FIXTURE = join(PACKAGE_ROOT, 'dist', 'test', 'fixtures', 'lsp', 'server.js')
 

@@ -1,8 +1,8 @@
 import { expect } from 'chai'
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { cleanup, gitRepo, startServer, tempDir, type TestServer } from '../../helper.js'
-import { expectMatchesReference } from '../../openapi.js'
+import { cleanup, gitRepo, startServer, tempDir, type TestServer } from '../../support/helper.js'
+import { expectMatchesReference } from '../../support/openapi.js'
 
 /** A stand-in program: present and executable is all availability checks. */
 function fakeExecutable(dir: string, name: string): void {

@@ -8,8 +8,8 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import { PACKAGE_ROOT } from '../../../kernel/version.js'
 import { fixtureServer } from '../../fixtures/mcp/server.js'
 import { oauthFixture } from '../../fixtures/mcp/oauth-server.js'
-import { cleanup, onCleanup, tempDir } from '../../helper.js'
-import { sessionHarness, until } from '../session/setup.js'
+import { cleanup, onCleanup, tempDir } from '../../support/helper.js'
+import { sessionHarness, until } from '../../support/session.js'
 
 const FIXTURE = join(PACKAGE_ROOT, 'dist', 'test', 'fixtures', 'mcp', 'server.js')
 const local = (extra: Record<string, unknown> = {}) => ({

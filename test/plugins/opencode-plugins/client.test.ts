@@ -1,8 +1,8 @@
 import { expect } from 'chai'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { cleanup, gitRepo, startServer } from '../../helper.js'
-import { until } from '../session/setup.js'
+import { cleanup, gitRepo, startServer } from '../../support/helper.js'
+import { until } from '../../support/session.js'
 
 const CALLER = `
 import { writeFileSync } from 'node:fs'

@@ -4,9 +4,9 @@ import { dirname, join } from 'node:path'
 import { PACKAGE_ROOT } from '../../../kernel/version.js'
 import { createServer, type IncomingHttpHeaders } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { cleanup, gitRepo, onCleanup } from '../../helper.js'
-import { ScriptedLlm } from '../../llm/server.js'
-import { sessionHarness, until } from '../session/setup.js'
+import { cleanup, gitRepo, onCleanup } from '../../support/helper.js'
+import { ScriptedLlm } from '../../support/llm.js'
+import { sessionHarness, until } from '../../support/session.js'
 
 // Real packages from npm (devDependencies of this repository), linked into the fixture project's
 // own node_modules so they resolve the way a user's installed plugins do.

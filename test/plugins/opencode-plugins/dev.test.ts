@@ -1,8 +1,8 @@
 import { expect } from 'chai'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { cleanup, gitRepo, startServer } from '../../helper.js'
-import { until } from '../session/setup.js'
+import { cleanup, gitRepo, startServer } from '../../support/helper.js'
+import { until } from '../../support/session.js'
 
 const versioned = (name: string) =>
   `export const Versioned = async () => ({ tool: { ${name}: { description: '${name}', args: {}, execute: async () => '${name}' } } })\n`

@@ -1,8 +1,8 @@
 import { expect } from 'chai'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { cleanup, startServer, tempDir } from '../../helper.js'
-import { sessionHarness } from '../session/setup.js'
+import { cleanup, startServer, tempDir } from '../../support/helper.js'
+import { sessionHarness } from '../../support/session.js'
 
 const FILES = {
   '.opencode/plugin/a-throws.ts': `export const Boom = async () => { throw new Error('boom at init') }\n`,

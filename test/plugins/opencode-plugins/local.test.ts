@@ -1,8 +1,8 @@
 import { expect } from 'chai'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { cleanup } from '../../helper.js'
-import { sessionHarness, until } from '../session/setup.js'
+import { cleanup } from '../../support/helper.js'
+import { sessionHarness, until } from '../../support/session.js'
 
 const GREETER = `
 import { tool, type Plugin } from '@opencode-ai/plugin'

@@ -1,8 +1,8 @@
 import { expect } from 'chai'
 import { symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { cleanup, copyStores, startServer, tempDir } from '../../helper.js'
-import { PLUGINS, sessionHarness, until, type SessionHarness } from '../session/setup.js'
+import { cleanup, copyStores, startServer, tempDir } from '../../support/helper.js'
+import { PLUGINS, sessionHarness, until, type SessionHarness } from '../../support/session.js'
 
 const ASK_READ = { permission: { read: { '*': 'ask' } } }
 const FILES = { 'notes.txt': 'one\ntwo\n', 'README.md': '# r\n' }

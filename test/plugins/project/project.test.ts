@@ -2,8 +2,8 @@ import { expect } from 'chai'
 import { existsSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import type { BusEvent } from '../../../kernel/bus.js'
-import { cleanup, git, gitRepo, startServer, tempDir, type TestServer } from '../../helper.js'
-import { expectMatchesReference } from '../../openapi.js'
+import { cleanup, git, gitRepo, startServer, tempDir, type TestServer } from '../../support/helper.js'
+import { expectMatchesReference } from '../../support/openapi.js'
 
 function rootCommit(repo: string): string {
   return git(repo, 'rev-list', '--max-parents=0', 'HEAD')

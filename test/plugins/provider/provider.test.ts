@@ -2,8 +2,8 @@ import { expect } from 'chai'
 import { readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { PACKAGE_ROOT } from '../../../kernel/version.js'
-import { cleanup, gitRepo, startServer } from '../../helper.js'
-import { sessionHarness } from '../session/setup.js'
+import { cleanup, gitRepo, startServer } from '../../support/helper.js'
+import { sessionHarness } from '../../support/session.js'
 
 const OAUTH = join(PACKAGE_ROOT, 'dist/test/fixtures/oauth-plugin.js')
 

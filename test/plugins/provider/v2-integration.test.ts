@@ -8,9 +8,9 @@ import { ProviderOAuth, type OAuthCredentials } from '../../../sdk/provider.js'
 import { CredentialStore } from '../../../plugins/provider/auth.js'
 import { Integrations } from '../../../plugins/provider/integrations.js'
 import type { Providers } from '../../../plugins/provider/service.js'
-import { cleanup, listen, onCleanup, sleep, tempDir } from '../../helper.js'
-import { expectMatchesReference } from '../../openapi.js'
-import { sessionHarness, type SessionHarness } from '../session/setup.js'
+import { cleanup, listen, onCleanup, sleep, tempDir } from '../../support/helper.js'
+import { expectMatchesReference } from '../../support/openapi.js'
+import { sessionHarness, type SessionHarness } from '../../support/session.js'
 
 /** A real OAuth provider on a loopback port: a token endpoint, and a redirect a "browser" hits. */
 async function oauthServer() {

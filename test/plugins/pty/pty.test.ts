@@ -2,9 +2,9 @@ import { expect } from 'chai'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import type { EventPayload } from '../../../kernel/bus.js'
-import { cleanup, gitRepo, listen, onCleanup, startServer, tempDir } from '../../helper.js'
-import { until } from '../session/setup.js'
-import { connect } from './socket.js'
+import { cleanup, gitRepo, listen, onCleanup, startServer, tempDir } from '../../support/helper.js'
+import { until } from '../../support/session.js'
+import { connect } from '../../support/terminal-socket.js'
 
 async function ptyServer(options: { password?: string; instanceCapacity?: number } = {}) {
   const repo = gitRepo()

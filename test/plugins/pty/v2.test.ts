@@ -1,10 +1,10 @@
 import { createOpencodeClient } from '@opencode-ai/sdk/v2'
 import { expect } from 'chai'
 import { realpathSync } from 'node:fs'
-import { cleanup, gitRepo, listen, startServer } from '../../helper.js'
-import { expectMatchesReference } from '../../openapi.js'
-import { until } from '../session/setup.js'
-import { connect } from './socket.js'
+import { cleanup, gitRepo, listen, startServer } from '../../support/helper.js'
+import { expectMatchesReference } from '../../support/openapi.js'
+import { until } from '../../support/session.js'
+import { connect } from '../../support/terminal-socket.js'
 
 describe('pty: v2 routes', () => {
   after(cleanup)

@@ -1,6 +1,6 @@
 import { expect } from 'chai'
-import { cleanup } from '../../helper.js'
-import { sessionHarness, until, type SessionHarness } from '../session/setup.js'
+import { cleanup } from '../../support/helper.js'
+import { sessionHarness, until, type SessionHarness } from '../../support/session.js'
 
 const QUESTIONS = [
   {

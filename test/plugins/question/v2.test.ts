@@ -1,8 +1,8 @@
 import { createOpencodeClient } from '@opencode-ai/sdk/v2'
 import { expect } from 'chai'
-import { cleanup, listen } from '../../helper.js'
-import { expectMatchesReference } from '../../openapi.js'
-import { sessionHarness, until, type SessionHarness } from '../session/setup.js'
+import { cleanup, listen } from '../../support/helper.js'
+import { expectMatchesReference } from '../../support/openapi.js'
+import { sessionHarness, until, type SessionHarness } from '../../support/session.js'
 
 const QUESTIONS = [
   {

@@ -1,7 +1,7 @@
 import { expect } from 'chai'
-import { cleanup } from '../../helper.js'
-import type { RecordedRequest } from '../../llm/server.js'
-import { sessionHarness, type SessionHarness } from './setup.js'
+import { cleanup } from '../../support/helper.js'
+import type { RecordedRequest } from '../../support/llm.js'
+import { sessionHarness, type SessionHarness } from '../../support/session.js'
 
 const textOf = (message: any): string =>
   message.parts

@@ -1,8 +1,8 @@
 import { expect } from 'chai'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { cleanup, tempDir } from '../../helper.js'
-import { sessionHarness, until } from './setup.js'
+import { cleanup, tempDir } from '../../support/helper.js'
+import { sessionHarness, until } from '../../support/session.js'
 
 describe('plugin: session (busy sessions)', () => {
   afterEach(cleanup)

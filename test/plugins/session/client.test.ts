@@ -4,8 +4,8 @@ import { expect } from 'chai'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { ascendingId } from '../../../kernel/ids.js'
-import { cleanup, listen } from '../../helper.js'
-import { sessionHarness } from './setup.js'
+import { cleanup, listen } from '../../support/helper.js'
+import { sessionHarness } from '../../support/session.js'
 
 describe('plugin: session operations with the official client', () => {
   afterEach(cleanup)

@@ -3,8 +3,8 @@ import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { ascendingId } from '../../../kernel/ids.js'
 import { fileReferences, fillArguments, parseModel, splitArguments } from '../../../plugins/session/command.js'
-import { cleanup, tempDir } from '../../helper.js'
-import { sessionHarness } from './setup.js'
+import { cleanup, tempDir } from '../../support/helper.js'
+import { sessionHarness } from '../../support/session.js'
 
 const userText = (request: any) =>
   request.body.messages

@@ -1,7 +1,7 @@
 import { expect } from 'chai'
-import { cleanup, gitRepo, tempDir } from '../../helper.js'
-import { expectMatchesReference } from '../../openapi.js'
-import { sessionHarness, until } from './setup.js'
+import { cleanup, gitRepo, tempDir } from '../../support/helper.js'
+import { expectMatchesReference } from '../../support/openapi.js'
+import { sessionHarness, until } from '../../support/session.js'
 
 describe('session: experimental routes', () => {
   afterEach(cleanup)

@@ -1,8 +1,8 @@
 import { expect } from 'chai'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { cleanup, git } from '../../helper.js'
-import { sessionHarness, until } from './setup.js'
+import { cleanup, git } from '../../support/helper.js'
+import { sessionHarness, until } from '../../support/session.js'
 
 const parts = (message: any, type: string) => message.parts.filter((p: any) => p.type === type)
 

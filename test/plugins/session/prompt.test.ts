@@ -1,9 +1,9 @@
 import { expect } from 'chai'
 import { join } from 'node:path'
 import { PACKAGE_ROOT } from '../../../kernel/version.js'
-import { cleanup, copyStores, onCleanup, startServer, tempDir } from '../../helper.js'
-import { ScriptedLlm } from '../../llm/server.js'
-import { PLUGINS, sessionHarness, until } from './setup.js'
+import { cleanup, copyStores, onCleanup, startServer, tempDir } from '../../support/helper.js'
+import { ScriptedLlm } from '../../support/llm.js'
+import { PLUGINS, sessionHarness, until } from '../../support/session.js'
 
 const SLOW_TOOLS = join(PACKAGE_ROOT, 'dist/test/fixtures/tools/slow-tool.js')
 const types = (events: { type: string }[]) => events.map((e) => e.type)

@@ -1,6 +1,6 @@
 import { expect } from 'chai'
-import { cleanup } from '../../helper.js'
-import { sessionHarness } from './setup.js'
+import { cleanup } from '../../support/helper.js'
+import { sessionHarness } from '../../support/session.js'
 
 describe('plugin: session (sessions, messages, parts)', () => {
   afterEach(cleanup)

@@ -1,9 +1,9 @@
 // The v2 prompt model (`POST /api/session/:id/prompt` and friends) on the one loop v1 uses.
 import { createOpencodeClient } from '@opencode-ai/sdk/v2'
 import { expect } from 'chai'
-import { cleanup, listen, openSse, type SseConnection } from '../../helper.js'
-import { expectMatchesReference } from '../../openapi.js'
-import { sessionHarness, until, type SessionHarness } from './setup.js'
+import { cleanup, listen, openSse, type SseConnection } from '../../support/helper.js'
+import { expectMatchesReference } from '../../support/openapi.js'
+import { sessionHarness, until, type SessionHarness } from '../../support/session.js'
 
 /** The text of the last user message the model was sent. */
 function lastUserText(h: SessionHarness, request: number): string {

@@ -3,17 +3,18 @@ import { createOpencodeClient } from '@opencode-ai/sdk/v2'
 import { expect } from 'chai'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { cleanup, listen } from '../../helper.js'
-import { expectMatchesReference } from '../../openapi.js'
-import { sessionHarness, type SessionHarness } from './setup.js'
+import { cleanup, listen } from '../../support/helper.js'
+import { expectMatchesReference } from '../../support/openapi.js'
+import { sessionHarness, type SessionHarness } from '../../support/session.js'
+import { until } from '../../support/wait.js'
 
 /** Resolves once the turn has wound down after its reply (the diff published, the run gone). */
 async function idle(h: SessionHarness, sessionID: string): Promise<void> {
-  const deadline = Date.now() + 5000
-  while ((await h.call('GET', '/session/status')).body[sessionID]) {
-    if (Date.now() > deadline) throw new Error(`session ${sessionID} stayed busy`)
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
+  await until(
+    async () => !(await h.call('GET', '/session/status')).body[sessionID],
+    5000,
+    `session ${sessionID} to go idle`,
+  )
 }
 
 /** A session of two turns: the first writes b.txt and edits a.txt, the second writes c.txt. */

@@ -2,9 +2,9 @@
 import { createOpencodeClient } from '@opencode-ai/sdk/v2'
 import { expect } from 'chai'
 import { realpathSync } from 'node:fs'
-import { cleanup, listen } from '../../helper.js'
-import { expectMatchesReference } from '../../openapi.js'
-import { sessionHarness, type SessionHarness } from './setup.js'
+import { cleanup, listen } from '../../support/helper.js'
+import { expectMatchesReference } from '../../support/openapi.js'
+import { sessionHarness, type SessionHarness } from '../../support/session.js'
 
 describe('session: v2 reads', () => {
   let h: SessionHarness

@@ -1,6 +1,6 @@
 import { expect } from 'chai'
-import { cleanup } from '../../helper.js'
-import { sessionHarness, until } from '../session/setup.js'
+import { cleanup } from '../../support/helper.js'
+import { sessionHarness, until } from '../../support/session.js'
 
 async function shared(config: Record<string, unknown> = {}) {
   return sessionHarness({ extraPlugins: ['share'], config })

@@ -2,9 +2,9 @@ import { expect } from 'chai'
 import { execFileSync } from 'node:child_process'
 import { existsSync, statSync, utimesSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { cleanup, onCleanup, tempDir } from '../../helper.js'
-import { sessionHarness, until } from '../session/setup.js'
-import { ScriptedLlm } from '../../llm/server.js'
+import { cleanup, onCleanup, tempDir } from '../../support/helper.js'
+import { sessionHarness, until } from '../../support/session.js'
+import { ScriptedLlm } from '../../support/llm.js'
 
 describe('plugin: snapshot (garbage collection)', () => {
   afterEach(cleanup)

@@ -1,9 +1,9 @@
 import { expect } from 'chai'
 import { definedEvents } from '../../../kernel/bus.js'
 import { join } from 'node:path'
-import { cleanup, copyStores, gitRepo, listen, startServer, tempDir } from '../../helper.js'
-import { expectMatchesReference } from '../../openapi.js'
-import { PLUGINS, sessionHarness, until, type SessionHarness } from '../session/setup.js'
+import { cleanup, copyStores, gitRepo, listen, startServer, tempDir } from '../../support/helper.js'
+import { expectMatchesReference } from '../../support/openapi.js'
+import { PLUGINS, sessionHarness, until, type SessionHarness } from '../../support/session.js'
 
 const TODOS = [
   { content: 'Write the parser', status: 'in_progress', priority: 'high', id: 't1' },

@@ -1,6 +1,6 @@
 import { expect } from 'chai'
-import { cleanup } from '../../helper.js'
-import { sessionHarness, until } from '../session/setup.js'
+import { cleanup } from '../../support/helper.js'
+import { sessionHarness, until } from '../../support/session.js'
 
 const TODOS = [
   { content: 'Write the parser', status: 'in_progress', priority: 'high', id: 't1' },

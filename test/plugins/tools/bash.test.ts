@@ -1,8 +1,8 @@
 import { expect } from 'chai'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { cleanup, sleep } from '../../helper.js'
-import { toolHarness } from './harness.js'
+import { cleanup, sleep } from '../../support/helper.js'
+import { toolHarness } from '../../support/tools.js'
 import { alwaysPattern, splitCommands } from '../../../plugins/tools/shell.js'
 
 /** Whether the process still runs (a zombie waiting to be reaped counts as gone). */
@@ -154,7 +154,7 @@ describe('tool output files', () => {
   it('are pruned after a week', async () => {
     const { pruneOutputs } = await import('../../../plugins/tools/truncate.js')
     const { mkdirSync, utimesSync, writeFileSync, existsSync } = await import('node:fs')
-    const { tempDir } = await import('../../helper.js')
+    const { tempDir } = await import('../../support/helper.js')
     const dir = tempDir('ok-output-')
     mkdirSync(dir, { recursive: true })
     writeFileSync(join(dir, 'old.txt'), 'old')

@@ -2,8 +2,8 @@ import { expect } from 'chai'
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { defineExtensionPoint } from '../../../kernel/plugin.js'
-import { cleanup, tempDir } from '../../helper.js'
-import { toolHarness } from './harness.js'
+import { cleanup, tempDir } from '../../support/helper.js'
+import { toolHarness } from '../../support/tools.js'
 
 describe('tools: write, edit, apply_patch', () => {
   after(cleanup)

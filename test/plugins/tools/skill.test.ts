@@ -1,6 +1,6 @@
 import { expect } from 'chai'
-import { cleanup } from '../../helper.js'
-import { sessionHarness } from '../session/setup.js'
+import { cleanup } from '../../support/helper.js'
+import { sessionHarness } from '../../support/session.js'
 
 const SKILL = '---\nname: release\ndescription: How to cut a release\n---\n\nRun the tests, then tag the commit.\n'
 

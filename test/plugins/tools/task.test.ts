@@ -1,6 +1,6 @@
 import { expect } from 'chai'
-import { cleanup } from '../../helper.js'
-import { sessionHarness, until } from '../session/setup.js'
+import { cleanup } from '../../support/helper.js'
+import { sessionHarness, until } from '../../support/session.js'
 
 const toolPart = (message: any) => message.parts.find((p: any) => p.type === 'tool')
 

@@ -1,8 +1,8 @@
 import { expect } from 'chai'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { cleanup, onCleanup } from '../../helper.js'
-import { toolHarness } from './harness.js'
+import { cleanup, onCleanup } from '../../support/helper.js'
+import { toolHarness } from '../../support/tools.js'
 
 const PAGE =
   '<html><head><title>T</title><style>p{}</style><script>evil()</script></head><body><h1>Title</h1><p>Some <b>bold</b> text &amp; more.</p><ul><li>one</li></ul></body></html>'

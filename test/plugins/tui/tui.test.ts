@@ -1,7 +1,7 @@
 import { expect } from 'chai'
 import { request as httpRequest } from 'node:http'
-import { cleanup, listen, openSse } from '../../helper.js'
-import { sessionHarness } from '../session/setup.js'
+import { cleanup, listen, openSse } from '../../support/helper.js'
+import { sessionHarness } from '../../support/session.js'
 
 const tuiHarness = () => sessionHarness({ extraPlugins: ['tui'] })
 

@@ -2,8 +2,8 @@ import { expect } from 'chai'
 import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { cleanup, git, gitRepo, startServer, tempDir, type TestServer } from '../../helper.js'
-import { expectMatchesReference } from '../../openapi.js'
+import { cleanup, git, gitRepo, startServer, tempDir, type TestServer } from '../../support/helper.js'
+import { expectMatchesReference } from '../../support/openapi.js'
 
 describe('plugin: vcs', () => {
   let server: TestServer

@@ -6,9 +6,9 @@ import { expect } from 'chai'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
-import { cleanup, gitRepo, listen, tempDir } from '../../helper.js'
-import { sessionHarness, type SessionHarness } from '../session/setup.js'
-import { launchBrowser, newPage, screenshot } from './browser.js'
+import { cleanup, gitRepo, listen, tempDir } from '../../support/helper.js'
+import { sessionHarness, type SessionHarness } from '../../support/session.js'
+import { launchBrowser, newPage, screenshot } from '../../support/browser.js'
 
 export const WEB_PLUGINS = ['web', 'project', 'pty', 'snapshot', 'file', 'share', 'vcs', 'config', 'mcp']
 

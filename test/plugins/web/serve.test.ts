@@ -1,6 +1,6 @@
 import { expect } from 'chai'
 import { gunzipSync, brotliDecompressSync } from 'node:zlib'
-import { cleanup, startServer, type TestServer } from '../../helper.js'
+import { cleanup, startServer, type TestServer } from '../../support/helper.js'
 
 const HTML = { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' }
 

@@ -2,8 +2,8 @@ import { expect } from 'chai'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { BusEvent } from '../../../kernel/bus.js'
-import { cleanup, git, gitRepo, startServer, tempDir } from '../../helper.js'
-import { expectMatchesReference } from '../../openapi.js'
+import { cleanup, git, gitRepo, startServer, tempDir } from '../../support/helper.js'
+import { expectMatchesReference } from '../../support/openapi.js'
 
 async function workspaceServer() {
   const repo = gitRepo({ 'README.md': '# test\n', 'src/a.txt': 'a\n' })

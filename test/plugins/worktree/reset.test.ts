@@ -1,8 +1,8 @@
 import { expect } from 'chai'
 import { existsSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { cleanup, git, gitRepo, startServer, tempDir } from '../../helper.js'
-import { expectMatchesReference } from '../../openapi.js'
+import { cleanup, git, gitRepo, startServer, tempDir } from '../../support/helper.js'
+import { expectMatchesReference } from '../../support/openapi.js'
 
 async function worktreeServer() {
   const repo = gitRepo({ 'README.md': '# test\n', 'src/a.txt': 'a\n' })

@@ -2,8 +2,8 @@ import { expect } from 'chai'
 import { existsSync, mkdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { BusEvent } from '../../../kernel/bus.js'
-import { cleanup, git, gitRepo, startServer, tempDir } from '../../helper.js'
-import { until } from '../session/setup.js'
+import { cleanup, git, gitRepo, startServer, tempDir } from '../../support/helper.js'
+import { until } from '../../support/session.js'
 
 interface Repo {
   dir: string

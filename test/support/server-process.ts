@@ -4,7 +4,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { PACKAGE_ROOT } from '../kernel/version.js'
+import { PACKAGE_ROOT } from '../../kernel/version.js'
 import { databaseEnv } from './helper.js'
 
 export interface ServerProcess {
@@ -144,21 +144,6 @@ export function processesMatching(text: string): { pid: number; pgid: number; pp
   return processTable().filter((p) => p.args.includes(text) && !p.args.startsWith('ps '))
 }
 
-/** Polls `check` until it answers a value (not undefined), for at most `timeoutMs`. */
-export async function waitFor<T>(
-  check: () => T | undefined | Promise<T | undefined>,
-  timeoutMs: number,
-  what: string,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await check()
-    if (value !== undefined) return value
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-}
-
 /** Whether any process of the group `pgid` is still alive. */
 export function groupAlive(pgid: number): boolean {
   try {
@@ -168,3 +153,5 @@ export function groupAlive(pgid: number): boolean {
     return false
   }
 }
+
+export { waitFor } from './wait.js'

@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-const SCREENSHOTS = join(new URL('../../../../', import.meta.url).pathname, 'test-output', 'screenshots')
+const SCREENSHOTS = join(new URL('../../../', import.meta.url).pathname, 'test-output', 'screenshots')
 
 export function launchBrowser(): Promise<Browser> {
   return chromium.launch({

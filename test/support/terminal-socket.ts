@@ -1,6 +1,6 @@
 // A terminal's WebSocket as a test client sees it.
 import { WebSocket } from 'ws'
-import { onCleanup } from '../../helper.js'
+import { onCleanup } from './helper.js'
 
 export interface TerminalSocket {
   socket: WebSocket

@@ -1,7 +1,7 @@
-import type { Instance } from '../../../kernel/instance.js'
-import type { PermissionAsk, ToolContext, ToolResult } from '../../../kernel/tool.js'
-import type { EventPayload } from '../../../kernel/bus.js'
-import { gitRepo, onCleanup, startServer, type TestServer } from '../../helper.js'
+import type { Instance } from '../../kernel/instance.js'
+import type { PermissionAsk, ToolContext, ToolResult } from '../../kernel/tool.js'
+import type { EventPayload } from '../../kernel/bus.js'
+import { gitRepo, onCleanup, startServer, type TestServer } from './helper.js'
 
 export interface ToolRun {
   result?: ToolResult

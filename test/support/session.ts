@@ -1,8 +1,8 @@
-import type { EventPayload } from '../../../kernel/bus.js'
-import type { ServerOptions } from '../../../kernel/server.js'
-import { gitRepo, onCleanup, startServer, type TestServer } from '../../helper.js'
-import { ScriptedLlm } from '../../llm/server.js'
-import { writeScriptedConfig } from '../../server-process.js'
+import type { EventPayload } from '../../kernel/bus.js'
+import type { ServerOptions } from '../../kernel/server.js'
+import { gitRepo, onCleanup, startServer, type TestServer } from './helper.js'
+import { ScriptedLlm } from './llm.js'
+import { writeScriptedConfig } from './server-process.js'
 
 export interface SessionHarness {
   server: TestServer
@@ -92,11 +92,4 @@ export async function sessionHarness(
   }
 }
 
-/** Resolves when `predicate` holds, polling; fails after `timeoutMs`. */
-export async function until(predicate: () => boolean, timeoutMs = 5000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 5))
-  }
-}
+export { until } from './wait.js'

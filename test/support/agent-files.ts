@@ -1,7 +1,7 @@
 // Shared by the agent plugin's tests: writing project files and reading rules.
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import type { PermissionAction, PermissionRule } from '../../../plugins/agent/types.js'
+import type { PermissionAction, PermissionRule } from '../../plugins/agent/types.js'
 
 /** Writes `files` (paths relative to `root`, folders created) and returns `root`. */
 export function writeFiles(root: string, files: Record<string, string>): string {
