@@ -1,4 +1,11 @@
-import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type {
+  FastifyBaseLogger,
+  FastifyInstance,
+  RawReplyDefaultExpression,
+  RawRequestDefaultExpression,
+  RawServerDefault,
+} from 'fastify'
 import type { BusEvent, EventBus, EventDefinition, EventProperties } from './bus.js'
 import type { ConfigObject, LoadedConfig } from './config.js'
 import type { Instance, InstanceManager } from './instance.js'
@@ -140,6 +147,18 @@ export interface Kernel {
   keep<T>(key: string, init: () => T): T
 }
 
+/**
+ * The Fastify instance a plugin registers on, typed by the TypeBox type provider: a route's
+ * `request.params`, `query`, `body` and reply are typed from its schema, no casts needed.
+ */
+export type PluginApp = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>
+
 /** A feature area: a Fastify plugin with a name, declared dependencies and a kernel range. */
 export interface PluginDefinition {
   /** Unique, kebab-case. */
@@ -149,7 +168,7 @@ export interface PluginDefinition {
   dependencies?: readonly string[]
   /** The kernel versions this plugin works with, as a semver range (e.g. `^0.1`). */
   kernel?: string
-  register: (app: FastifyInstance, kernel: Kernel) => Promise<void> | void
+  register: (app: PluginApp, kernel: Kernel) => Promise<void> | void
 }
 
 /** Declares a plugin. Plugins never import each other's files; they meet through the kernel. */

@@ -51,3 +51,58 @@ export type { SearchScope } from './executable.js'
 export { ascendingId, descendingId } from '../kernel/ids.js'
 export { createServer } from '../kernel/server.js'
 export type { ServerOptions, RunningServer } from '../kernel/server.js'
+
+// What built-in plugins need beyond the above; third-party plugins may use it too.
+
+/** The Fastify instance a plugin registers on, typed by the TypeBox type provider. */
+export type { PluginApp } from '../kernel/plugin.js'
+/** Events every plugin defined, for the documentation of the SSE streams. */
+export { definedEvents } from '../kernel/bus.js'
+/** The shared error bodies routes document their 4xx answers with. */
+export { ErrorBody, BadRequestErrorBody, NotFoundErrorBody } from '../kernel/schemas.js'
+export { isNamedError } from '../kernel/errors.js'
+export type { ErrorData, RequestPart } from '../kernel/errors.js'
+/** Reading OpenCode's config files the way the kernel does. */
+export {
+  ConfigInvalidError,
+  isPlainObject,
+  loadGlobalConfig,
+  mergeConfig,
+  parseConfigText,
+  stringList,
+  stringMap,
+} from '../kernel/config.js'
+export type { ConfigObject, ConfigSource, LoadedConfig } from '../kernel/config.js'
+/** A directory a client names, checked as the kernel checks `?directory=`. */
+export { checkDirectory } from '../kernel/directory.js'
+/** The package's root folder (source or dist), for plugins that ship files. */
+export { PACKAGE_ROOT } from '../kernel/version.js'
+export { checkToolArguments } from '../kernel/tool.js'
+/** Server-sent events: a stream with the kernel's framing, bounded queue and heartbeats. */
+export { SseClient, startEventStream } from '../kernel/sse.js'
+/** The browser session cookie the kernel's authentication accepts. */
+export { SESSION_COOKIE, signSessionCookie } from '../kernel/security.js'
+/** OpenCode 2's `/api/*` conventions: locations, envelopes, tagged errors and cursors. */
+export {
+  ConflictErrorBody,
+  DataEnvelope,
+  ForbiddenErrorBody,
+  InvalidRequestError,
+  LocationEnvelope,
+  LocationInfo,
+  LocationQuery,
+  LocationRef,
+  ServiceUnavailableError,
+  ServiceUnavailableErrorBody,
+  TaggedError,
+  V2ErrorBody,
+  cursorErrors,
+  decodeCursor,
+  durableVersion,
+  encodeCursor,
+  isLiveOnlyEvent,
+  locationEnvelope,
+  locationOf,
+  locationWorkspace,
+  v2Errors,
+} from '../kernel/v2.js'

@@ -1,5 +1,5 @@
 // Built-in agents and how config entries and markdown files override or extend them.
-import { mergeConfig, type ConfigInvalidError, type ConfigObject } from '../../kernel/config.js'
+import { mergeConfig, type ConfigInvalidError, type ConfigObject } from '../../sdk/index.js'
 import { isObject, readAgentFields, type AgentFields, type Invalid } from './fields.js'
 import type { MarkdownFile } from './markdown.js'
 import {

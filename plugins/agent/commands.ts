@@ -1,6 +1,6 @@
 // Slash commands: built-ins, config `command`, markdown files, and skills offered as commands.
 import { dirname } from 'node:path'
-import type { ConfigInvalidError, ConfigObject } from '../../kernel/config.js'
+import { type ConfigInvalidError, type ConfigObject } from '../../sdk/index.js'
 import { isObject, readCommandFields, type CommandFields } from './fields.js'
 import type { MarkdownFile } from './markdown.js'
 import { INIT_TEMPLATE, REVIEW_TEMPLATE } from './prompts.js'

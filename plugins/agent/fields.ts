@@ -2,7 +2,7 @@
 // error (file, line, problem) for a field of the wrong type.
 import { findNodeAtLocation, parseTree } from 'jsonc-parser'
 import { existsSync, readFileSync } from 'node:fs'
-import { ConfigInvalidError, isPlainObject, type ConfigObject, type LoadedConfig } from '../../kernel/config.js'
+import { ConfigInvalidError, isPlainObject, type ConfigObject, type LoadedConfig } from '../../sdk/index.js'
 import { permissionConfigProblem, type PermissionConfig } from './permission.js'
 import type { AgentInfo } from './types.js'
 

@@ -1,5 +1,4 @@
-import { definePlugin } from '../../kernel/plugin.js'
-import { registerSchemas } from '../../kernel/schemas.js'
+import { definePlugin, registerSchemas } from '../../sdk/index.js'
 import { registerAgentRoutes } from './routes.js'
 import { registerAgentV2Routes } from './v2-routes.js'
 import { AGENT_SCHEMAS, AGENT_V2_SCHEMAS } from './schemas.js'

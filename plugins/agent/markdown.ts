@@ -1,7 +1,7 @@
 // Markdown files with YAML frontmatter (agents, commands, skills). Every problem becomes a
 // ConfigInvalidError naming the file, the line and what is wrong, like a bad config file.
 import { isMap, isScalar, LineCounter, parseDocument, type Document } from 'yaml'
-import { ConfigInvalidError } from '../../kernel/config.js'
+import { ConfigInvalidError } from '../../sdk/index.js'
 
 export interface MarkdownFile {
   path: string

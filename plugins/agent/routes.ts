@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
-import { InstanceQuery, ref } from '../../kernel/schemas.js'
+import { InstanceQuery, ref } from '../../sdk/index.js'
 import { AgentInfo, CommandInfo, SkillInfo } from './schemas.js'
 
 export function registerAgentRoutes(app: FastifyInstance): void {

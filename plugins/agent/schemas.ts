@@ -1,5 +1,5 @@
 import { Type } from 'typebox'
-import { named, ref, StringEnum } from '../../kernel/schemas.js'
+import { StringEnum, named, ref } from '../../sdk/index.js'
 
 export const PermissionRule = named(
   'Permission.Rule',

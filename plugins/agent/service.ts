@@ -2,9 +2,7 @@
 // one of the scanned files changes.
 import { readFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
-import type { ConfigObject } from '../../kernel/config.js'
-import type { Instance } from '../../kernel/instance.js'
-import type { Kernel } from '../../kernel/plugin.js'
+import { type ConfigObject, type Instance, type Kernel } from '../../sdk/index.js'
 import { buildAgents, type AgentFile, type AgentSet } from './agents.js'
 import { buildCommands, type CommandFile } from './commands.js'
 import { configErrors } from './fields.js'

@@ -1,6 +1,6 @@
 // Skills: folders holding a SKILL.md with `name` and `description` frontmatter.
 import { isAbsolute, join } from 'node:path'
-import type { ConfigInvalidError, ConfigObject } from '../../kernel/config.js'
+import { type ConfigInvalidError, type ConfigObject } from '../../sdk/index.js'
 import { isObject } from './fields.js'
 import type { MarkdownFile } from './markdown.js'
 import type { SkillInfo } from './types.js'

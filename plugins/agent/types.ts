@@ -1,7 +1,7 @@
 // The agent plugin's public contract: what other plugins (session, tools) may use through the
 // `app.agents`, `app.commands` and `app.skills` decorators. Import these types with
 // `import type` only; plugins never import each other's code.
-import type { Instance } from '../../kernel/instance.js'
+import { type Instance } from '../../sdk/index.js'
 
 export type PermissionAction = 'allow' | 'ask' | 'deny'
 

@@ -1,4 +1,4 @@
-import { defineEvent } from '../../kernel/bus.js'
+import { defineEvent } from '../../sdk/index.js'
 import { ConfigProperties } from './schemas.js'
 
 /** A config file was written through the API; the properties are the new config. */

@@ -1,5 +1,4 @@
-import { definePlugin } from '../../kernel/plugin.js'
-import { registerSchemas } from '../../kernel/schemas.js'
+import { definePlugin, registerSchemas } from '../../sdk/index.js'
 import { registerConfigRoutes } from './routes.js'
 import { CONFIG_SCHEMAS, ConfigInvalidErrorBody } from './schemas.js'
 import { createConfigService } from './service.js'

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
-import { BadRequestErrorBody, InstanceQuery, ref } from '../../kernel/schemas.js'
+import { BadRequestErrorBody, InstanceQuery, ref } from '../../sdk/index.js'
 import { Config, ConfigInvalidErrorBody } from './schemas.js'
 import type { ConfigService } from './types.js'
 import type { StrictValidator } from './validator.js'

@@ -2,7 +2,7 @@
 // where a wrong value would break a feature (enums, colours, MCP entries, permissions);
 // permissive elsewhere: OpenCode ignores keys it does not know, and so do we.
 import { Type, type Static, type TSchema } from 'typebox'
-import { named, ref, StringEnum } from '../../kernel/schemas.js'
+import { StringEnum, named, ref } from '../../sdk/index.js'
 
 const Strings = Type.Array(Type.String())
 const StringMap = Type.Object({}, { additionalProperties: Type.String() })

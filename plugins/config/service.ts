@@ -10,17 +10,17 @@ import {
   type JSONPath,
 } from 'jsonc-parser'
 import {
+  BadRequestError,
   ConfigInvalidError,
   isPlainObject,
   loadGlobalConfig,
   parseConfigText,
   type ConfigObject,
   type ConfigSource,
+  type Instance,
+  type Kernel,
   type LoadedConfig,
-} from '../../kernel/config.js'
-import { BadRequestError } from '../../kernel/errors.js'
-import type { Instance } from '../../kernel/instance.js'
-import type { Kernel } from '../../kernel/plugin.js'
+} from '../../sdk/index.js'
 import { ConfigUpdated } from './events.js'
 import { Config } from './schemas.js'
 import type { ConfigService } from './types.js'

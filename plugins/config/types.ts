@@ -1,6 +1,6 @@
 // The config plugin's public contract, for plugins that want config checked against the schema
 // (`kernel.config()` only guarantees it parses). Import with `import type` only.
-import type { Instance } from '../../kernel/instance.js'
+import { type Instance } from '../../sdk/index.js'
 import type { Config } from './schemas.js'
 
 export type { Config }

@@ -1,9 +1,15 @@
 import type { FastifyInstance } from 'fastify'
 import { isAbsolute, join, resolve } from 'node:path'
 import { Type, type Static } from 'typebox'
-import type { Kernel } from '../../kernel/plugin.js'
-import { named, ref } from '../../kernel/schemas.js'
-import { LocationEnvelope, locationEnvelope, LocationQuery, v2Errors } from '../../kernel/v2.js'
+import {
+  LocationEnvelope,
+  LocationQuery,
+  locationEnvelope,
+  named,
+  ref,
+  v2Errors,
+  type Kernel,
+} from '../../sdk/index.js'
 import type { ConfigService } from './types.js'
 
 export const ReferenceInfo = named(

@@ -1,8 +1,7 @@
 import AjvCompiler from '@fastify/ajv-compiler'
 import type { FastifySchema } from 'fastify'
 import { findNodeAtLocation, parseTree, type JSONPath } from 'jsonc-parser'
-import { BadRequestError, type RequestPart } from '../../kernel/errors.js'
-import type { NamedSchema } from '../../kernel/schemas.js'
+import { BadRequestError, type NamedSchema, type RequestPart } from '../../sdk/index.js'
 
 /** Ajv's error objects, the part we read. */
 interface AjvError {

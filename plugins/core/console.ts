@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
-import type { Kernel } from '../../kernel/plugin.js'
-import { BadRequestErrorBody, InstanceQuery, ref } from '../../kernel/schemas.js'
+import { BadRequestErrorBody, InstanceQuery, ref, type Kernel } from '../../sdk/index.js'
 
 // OpenCode console accounts and self-upgrade, which this server does not have: the answers say so
 // in OpenCode's shapes, so its clients show a message instead of failing on a 404.

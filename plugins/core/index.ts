@@ -1,5 +1,4 @@
-import { definePlugin } from '../../kernel/plugin.js'
-import { registerSchemas } from '../../kernel/schemas.js'
+import { definePlugin, registerSchemas } from '../../sdk/index.js'
 import { registerConsoleRoutes } from './console.js'
 import { registerCoreRoutes } from './routes.js'
 import { Health, Path } from './schemas.js'

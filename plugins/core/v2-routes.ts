@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
-import { ref } from '../../kernel/schemas.js'
-import { LocationInfo, LocationQuery, locationOf, locationWorkspace, v2Errors } from '../../kernel/v2.js'
+import { LocationInfo, LocationQuery, locationOf, locationWorkspace, ref, v2Errors } from '../../sdk/index.js'
 
 /** The v2 meta routes: `GET /api/health` and `GET /api/location`. */
 export function registerCoreV2Routes(app: FastifyInstance): void {

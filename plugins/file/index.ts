@@ -1,5 +1,4 @@
-import { definePlugin } from '../../kernel/plugin.js'
-import { registerSchemas } from '../../kernel/schemas.js'
+import { definePlugin, registerSchemas } from '../../sdk/index.js'
 import { registerFileRoutes } from './routes.js'
 import { FileContent, FileInfo, FileNode, FileSystemEntry, FindMatch, LspSymbol, Range } from './schemas.js'
 import { FileService } from './service.js'

@@ -1,8 +1,7 @@
+import { BadRequestError, ForbiddenError, NotFoundError, type Instance } from '../../sdk/index.js'
 import { realpath } from 'node:fs/promises'
 import { relative, resolve, sep } from 'node:path'
-import { BadRequestError, ForbiddenError, NotFoundError } from '../../kernel/errors.js'
 import { contains, realish } from '../../sdk/paths.js'
-import type { Instance } from '../../kernel/instance.js'
 
 export { contains, realish }
 

@@ -1,7 +1,7 @@
+import { BadRequestErrorBody, ErrorBody, InstanceQuery, NotFoundErrorBody, ref } from '../../sdk/index.js'
 import type { FastifyInstance } from 'fastify'
 import type {} from '../lsp/types.js' // app.lsp, when the lsp plugin runs
 import { Type, type Static } from 'typebox'
-import { BadRequestErrorBody, ErrorBody, InstanceQuery, NotFoundErrorBody, ref } from '../../kernel/schemas.js'
 import {
   FileContent,
   FileInfo,

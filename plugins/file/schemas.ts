@@ -1,5 +1,5 @@
+import { InstanceQuery, StringEnum, named, ref } from '../../sdk/index.js'
 import { Type } from 'typebox'
-import { InstanceQuery, named, ref, StringEnum } from '../../kernel/schemas.js'
 
 // Component names are OpenCode's (`File`, `FileNode`, `FileContent`, `Symbol`, `Range`), so the
 // generated SDK types line up with `@opencode-ai/sdk`.

@@ -1,16 +1,17 @@
-import type { FastifyInstance } from 'fastify'
-import { extname } from 'node:path'
-import { Type } from 'typebox'
-import { NotFoundError } from '../../kernel/errors.js'
-import { ref, StringEnum } from '../../kernel/schemas.js'
 import {
   InvalidRequestError,
   LocationEnvelope,
-  locationEnvelope,
   LocationQuery,
+  NotFoundError,
+  StringEnum,
   V2ErrorBody,
+  locationEnvelope,
+  ref,
   v2Errors,
-} from '../../kernel/v2.js'
+} from '../../sdk/index.js'
+import type { FastifyInstance } from 'fastify'
+import { extname } from 'node:path'
+import { Type } from 'typebox'
 import { contains } from '../../sdk/paths.js'
 import { binaryMimeType, decodeText } from './content.js'
 import { FileSystemEntry } from './schemas.js'

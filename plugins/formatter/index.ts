@@ -1,5 +1,4 @@
-import { definePlugin } from '../../kernel/plugin.js'
-import { registerSchemas } from '../../kernel/schemas.js'
+import { definePlugin, registerSchemas } from '../../sdk/index.js'
 import { registerFormatterRoutes } from './routes.js'
 import { FormatterStatus } from './schemas.js'
 import { formatFile } from './run.js'

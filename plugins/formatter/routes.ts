@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
-import type { Kernel } from '../../kernel/plugin.js'
-import { InstanceQuery, ref } from '../../kernel/schemas.js'
+import { InstanceQuery, ref, type Kernel } from '../../sdk/index.js'
 import { FormatterStatus } from './schemas.js'
 import { formatterStatus } from './service.js'
 

@@ -1,8 +1,7 @@
 // Runs the formatters of an edited file (the tools' post-edit hook).
 import { spawn } from 'node:child_process'
 import { extname } from 'node:path'
-import type { Instance } from '../../kernel/instance.js'
-import type { Kernel } from '../../kernel/plugin.js'
+import { type Instance, type Kernel } from '../../sdk/index.js'
 import { findExecutable } from '../../sdk/executable.js'
 import { configuredFormatters } from './service.js'
 

@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox'
-import { named } from '../../kernel/schemas.js'
+import { named } from '../../sdk/index.js'
 
 /** OpenCode's `FormatterStatus` plus the command and whether it is installed. */
 export const FormatterStatus = named(

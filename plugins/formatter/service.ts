@@ -1,5 +1,4 @@
-import { isPlainObject, stringList, stringMap, type ConfigObject } from '../../kernel/config.js'
-import type { Instance } from '../../kernel/instance.js'
+import { isPlainObject, stringList, stringMap, type ConfigObject, type Instance } from '../../sdk/index.js'
 import { findExecutable } from '../../sdk/executable.js'
 import { BUILTIN_FORMATTERS, type FormatterDefinition } from './formatters.js'
 import type { FormatterStatus } from './schemas.js'

@@ -1,8 +1,7 @@
 // Running language servers per instance: started when a file they handle is edited, asked for
 // that file's diagnostics and for workspace symbols, stopped with the instance.
 import { extname, relative } from 'node:path'
-import type { Instance } from '../../kernel/instance.js'
-import type { Kernel } from '../../kernel/plugin.js'
+import { type Instance, type Kernel } from '../../sdk/index.js'
 import { findExecutable } from '../../sdk/executable.js'
 import { LspClient, type LspDiagnostic, type LspSymbol } from './client.js'
 import { LspUpdated } from './events.js'

@@ -1,5 +1,4 @@
-import { definePlugin } from '../../kernel/plugin.js'
-import { registerSchemas } from '../../kernel/schemas.js'
+import { definePlugin, registerSchemas } from '../../sdk/index.js'
 import { registerLspRoutes } from './routes.js'
 import { LSPServer, LSPStatus } from './schemas.js'
 import { LspClients } from './clients.js'

@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
-import type { Kernel } from '../../kernel/plugin.js'
-import { InstanceQuery, ref } from '../../kernel/schemas.js'
+import { InstanceQuery, ref, type Kernel } from '../../sdk/index.js'
 import { LSPServer, LSPStatus } from './schemas.js'
 import { lspServers } from './service.js'
 import type { LspClients } from './clients.js'

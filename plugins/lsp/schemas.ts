@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox'
-import { named, StringEnum } from '../../kernel/schemas.js'
+import { StringEnum, named } from '../../sdk/index.js'
 
 /** OpenCode's `LSPStatus`: a language server running for this instance. */
 export const LSPStatus = named(

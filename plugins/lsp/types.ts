@@ -1,5 +1,5 @@
 // The lsp plugin's public contract (`app.lsp`). Import with `import type` only.
-import type { Instance } from '../../kernel/instance.js'
+import { type Instance } from '../../sdk/index.js'
 import type { LspSymbol } from './client.js'
 
 export type { LspSymbol }

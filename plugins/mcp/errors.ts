@@ -1,4 +1,4 @@
-import { NamedError } from '../../kernel/errors.js'
+import { NamedError } from '../../sdk/index.js'
 
 export class McpServerNotFoundError extends NamedError {
   constructor(name: string) {

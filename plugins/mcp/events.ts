@@ -1,5 +1,5 @@
 import { Type } from 'typebox'
-import { defineEvent } from '../../kernel/bus.js'
+import { defineEvent } from '../../sdk/index.js'
 
 /** A server's tool list changed (it said so, or it connected or went away). */
 export const McpToolsChanged = defineEvent('mcp.tools.changed', { server: Type.String() })

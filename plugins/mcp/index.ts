@@ -1,5 +1,4 @@
-import { definePlugin } from '../../kernel/plugin.js'
-import { registerSchemas } from '../../kernel/schemas.js'
+import { definePlugin, registerSchemas } from '../../sdk/index.js'
 import { registerMcpRoutes } from './routes.js'
 import { McpResource, McpStatus } from './schemas.js'
 import { McpService } from './service.js'

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { Type, type Static } from 'typebox'
-import { InstanceQuery, ref } from '../../kernel/schemas.js'
+import { InstanceQuery, ref } from '../../sdk/index.js'
 import { McpAddInput, McpNameParams, McpResource, McpStatus } from './schemas.js'
 import type { McpService } from './service.js'
 

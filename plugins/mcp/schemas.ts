@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox'
-import { named } from '../../kernel/schemas.js'
+import { named } from '../../sdk/index.js'
 
 /** A local (stdio) server, as config `mcp.<name>` gives it. */
 export interface McpLocalConfig {

@@ -1,14 +1,18 @@
 import { createServer } from 'node:http'
 import { isAbsolute, resolve } from 'node:path'
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js'
-import type { Instance } from '../../kernel/instance.js'
-import type { Kernel } from '../../kernel/plugin.js'
-import type { ToolAttachment, ToolDefinition, ToolResult } from '../../kernel/tool.js'
+import {
+  BadRequestError,
+  type Instance,
+  type Kernel,
+  type ToolAttachment,
+  type ToolDefinition,
+  type ToolResult,
+} from '../../sdk/index.js'
 import { McpServerNotFoundError, McpUnsupportedOAuthError } from './errors.js'
 import { McpBrowserOpenFailed, McpToolsChanged } from './events.js'
 import type { McpConfig, McpRemoteConfig, McpResource, McpStatus } from './schemas.js'
 import { McpCredentialStore, McpOAuthProvider, redirectUri } from './oauth.js'
-import { BadRequestError } from '../../kernel/errors.js'
 
 /** Connecting and listing tools may take this long unless the server's config says otherwise. */
 const DEFAULT_TIMEOUT_MS = 5000

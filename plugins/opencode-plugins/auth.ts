@@ -1,4 +1,4 @@
-import type { Instance } from '../../kernel/instance.js'
+import { type Instance } from '../../sdk/index.js'
 import type { OAuthAuthorization, OAuthCredentials, ProviderOAuthMethod } from '../../sdk/provider.js'
 import type { Hooks } from './service.js'
 
@@ -7,9 +7,7 @@ interface AuthMethodDef {
   type: 'oauth' | 'api'
   label: string
   prompts?: { key: string; message?: string; validate?: (value: string) => string | undefined }[]
-  authorize?: (
-    inputs?: Record<string, string>,
-  ) => Promise<{
+  authorize?: (inputs?: Record<string, string>) => Promise<{
     url: string
     method: 'auto' | 'code'
     instructions: string

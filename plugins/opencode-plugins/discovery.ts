@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { ConfigSource } from '../../kernel/config.js'
+import { type ConfigSource } from '../../sdk/index.js'
 
 /** One plugin OpenCode would load: where it was named, and the options of a `[spec, options]` tuple. */
 export interface PluginOrigin {

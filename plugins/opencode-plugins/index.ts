@@ -1,5 +1,4 @@
-import { definePlugin } from '../../kernel/plugin.js'
-import { registerSchemas } from '../../kernel/schemas.js'
+import { definePlugin, registerSchemas } from '../../sdk/index.js'
 import { PluginHooks } from '../../sdk/hooks.js'
 import { ProviderAuthLoaders } from '../../sdk/provider.js'
 import { registerRoutes } from './routes.js'

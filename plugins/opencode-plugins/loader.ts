@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { builtinModules } from 'node:module'
 import { join, sep } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { PACKAGE_ROOT } from '../../kernel/version.js'
+import { PACKAGE_ROOT } from '../../sdk/index.js'
 
 /** A plugin function as `@opencode-ai/plugin` types it. */
 export type PluginFn = (input: unknown, options?: Record<string, unknown>) => unknown

@@ -1,5 +1,5 @@
 import { Type } from 'typebox'
-import { named, StringEnum } from '../../kernel/schemas.js'
+import { StringEnum, named } from '../../sdk/index.js'
 
 /** One OpenCode plugin of the instance: where it came from, what it hooks, and why it failed. */
 export const OpencodePluginInfo = named(

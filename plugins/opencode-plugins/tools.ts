@@ -1,5 +1,5 @@
 import type { TSchema } from 'typebox'
-import type { ToolAttachment, ToolContext, ToolDefinition, ToolResult } from '../../kernel/tool.js'
+import { type ToolAttachment, type ToolContext, type ToolDefinition, type ToolResult } from '../../sdk/index.js'
 
 /** A tool as `@opencode-ai/plugin`'s `tool()` describes it. */
 export interface PluginToolDef {

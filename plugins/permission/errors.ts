@@ -1,4 +1,4 @@
-import { NamedError } from '../../kernel/errors.js'
+import { NamedError } from '../../sdk/index.js'
 
 export class PermissionNotFoundError extends NamedError {
   constructor(requestID: string) {

@@ -1,6 +1,5 @@
 import { Type } from 'typebox'
-import { defineEvent } from '../../kernel/bus.js'
-import { StringEnum } from '../../kernel/schemas.js'
+import { StringEnum, defineEvent } from '../../sdk/index.js'
 import { PERMISSION_REPLIES, PermissionRequestFields } from './schemas.js'
 
 export const PermissionAsked = defineEvent('permission.asked', PermissionRequestFields)

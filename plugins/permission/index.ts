@@ -1,6 +1,4 @@
-import type { Instance } from '../../kernel/instance.js'
-import { definePlugin } from '../../kernel/plugin.js'
-import { registerSchemas } from '../../kernel/schemas.js'
+import { definePlugin, registerSchemas, type Instance } from '../../sdk/index.js'
 import type { PermissionGate } from '../session/types.js'
 import { registerPermissionRoutes } from './routes.js'
 import { PermissionRequest } from './schemas.js'

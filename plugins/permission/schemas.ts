@@ -1,5 +1,5 @@
 import { Type } from 'typebox'
-import { named, StringEnum } from '../../kernel/schemas.js'
+import { StringEnum, named } from '../../sdk/index.js'
 
 /** The tool call a request came from. */
 export const PermissionTool = Type.Object(

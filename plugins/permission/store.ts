@@ -1,5 +1,5 @@
 import type { Static } from 'typebox'
-import type { Migration, SqliteDatabase } from '../../kernel/storage.js'
+import { type Migration, type SqliteDatabase } from '../../sdk/index.js'
 import type { PermissionRule } from '../agent/types.js'
 import type { PermissionRequest } from './schemas.js'
 

@@ -1,16 +1,18 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { Type, type Static } from 'typebox'
-import type { Instance } from '../../kernel/instance.js'
-import { named, ref, StringEnum } from '../../kernel/schemas.js'
 import {
   ConflictErrorBody,
   DataEnvelope,
   InvalidRequestError,
   LocationEnvelope,
-  locationEnvelope,
   LocationQuery,
+  StringEnum,
+  locationEnvelope,
+  named,
+  ref,
   v2Errors,
-} from '../../kernel/v2.js'
+  type Instance,
+} from '../../sdk/index.js'
 import type {} from '../agent/types.js' // app.agents
 import { PermissionNotFoundError } from './errors.js'
 import type { PermissionService } from './service.js'
@@ -151,14 +153,12 @@ export function registerPermissionV2Routes(app: FastifyInstance, service: Permis
     async (request) => {
       const { projectID } = request.query as { projectID?: string }
       return {
-        data: service
-          .saved(projectID)
-          .map((approval) => ({
-            id: savedID(approval),
-            projectID: approval.project,
-            action: approval.permission,
-            resource: approval.pattern,
-          })),
+        data: service.saved(projectID).map((approval) => ({
+          id: savedID(approval),
+          projectID: approval.project,
+          action: approval.permission,
+          resource: approval.pattern,
+        })),
       }
     },
   )

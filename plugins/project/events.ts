@@ -1,4 +1,4 @@
-import { defineEvent } from '../../kernel/bus.js'
+import { defineEvent } from '../../sdk/index.js'
 import { ProjectProperties } from './schemas.js'
 
 /** A project's name, icon or commands changed; the properties are the project. */

@@ -1,5 +1,4 @@
-import { definePlugin } from '../../kernel/plugin.js'
-import { registerSchemas } from '../../kernel/schemas.js'
+import { definePlugin, registerSchemas } from '../../sdk/index.js'
 import { registerProjectRoutes } from './routes.js'
 import { PROJECT_SCHEMAS } from './schemas.js'
 import { createProjectService } from './service.js'

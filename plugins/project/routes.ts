@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
-import { NotFoundError } from '../../kernel/errors.js'
-import { BadRequestErrorBody, InstanceQuery, NotFoundErrorBody, ref } from '../../kernel/schemas.js'
+import { BadRequestErrorBody, InstanceQuery, NotFoundError, NotFoundErrorBody, ref } from '../../sdk/index.js'
 import { Project, ProjectUpdateInput } from './schemas.js'
 import type { ProjectService } from './types.js'
 

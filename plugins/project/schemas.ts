@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox'
-import { named, ref, StringEnum } from '../../kernel/schemas.js'
+import { StringEnum, named, ref } from '../../sdk/index.js'
 
 const Color = Type.String({ pattern: '^#[0-9a-fA-F]{6}$', description: '`#rrggbb`' })
 

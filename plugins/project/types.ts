@@ -1,5 +1,5 @@
 // The project plugin's public contract (`app.projects`). Import with `import type` only.
-import type { Instance } from '../../kernel/instance.js'
+import { type Instance } from '../../sdk/index.js'
 import type { Project, ProjectUpdateInput } from './schemas.js'
 
 export type { Project, ProjectUpdateInput }

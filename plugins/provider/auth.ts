@@ -1,6 +1,6 @@
+import { type Migration, type SqliteDatabase } from '../../sdk/index.js'
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import type { Migration, SqliteDatabase } from '../../kernel/storage.js'
 
 export type Credential =
   | { type: 'api'; key: string }

@@ -1,4 +1,4 @@
-import { TaggedError } from '../../kernel/v2.js'
+import { TaggedError } from '../../sdk/index.js'
 
 // v2 answers where OpenCode 1.18 answers 500 (integration, attempt) or 204 (credential).
 

@@ -1,5 +1,5 @@
+import { defineEvent } from '../../sdk/index.js'
 import { Type } from 'typebox'
-import { defineEvent } from '../../kernel/bus.js'
 
 /** The set of integrations or their connections changed (a credential stored, renamed or removed). */
 export const IntegrationUpdated = defineEvent('integration.updated', {})

@@ -1,8 +1,5 @@
+import { InvalidRequestError, ascendingId, type Instance, type Kernel } from '../../sdk/index.js'
 import type { Static } from 'typebox'
-import { ascendingId } from '../../kernel/ids.js'
-import type { Instance } from '../../kernel/instance.js'
-import type { Kernel } from '../../kernel/plugin.js'
-import { InvalidRequestError } from '../../kernel/v2.js'
 import {
   ProviderOAuth,
   type OAuthAuthorization,

@@ -1,5 +1,5 @@
+import { StringEnum, named, ref } from '../../sdk/index.js'
 import { Type } from 'typebox'
-import { named, ref, StringEnum } from '../../kernel/schemas.js'
 
 const Flags = Type.Object({
   text: Type.Boolean(),

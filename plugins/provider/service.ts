@@ -1,7 +1,5 @@
+import { BadRequestError, NamedError, type Instance, type Kernel } from '../../sdk/index.js'
 import type { LanguageModel } from 'ai'
-import { BadRequestError, NamedError } from '../../kernel/errors.js'
-import type { Instance } from '../../kernel/instance.js'
-import type { Kernel } from '../../kernel/plugin.js'
 import type { CredentialStore } from './auth.js'
 import { CATALOG, type CatalogModel, type CatalogProvider } from './catalog.js'
 import type { ModelInfo, ModelRef, ProviderInfo, ProviderService } from './types.js'

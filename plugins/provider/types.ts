@@ -1,7 +1,7 @@
 // The provider plugin's public contract: what other plugins (session, tools) may use through the
 // `app.providers` decorator. Import these types with `import type` only.
+import { type Instance } from '../../sdk/index.js'
 import type { LanguageModel } from 'ai'
-import type { Instance } from '../../kernel/instance.js'
 
 /** A model as OpenCode's `Model` shows it (the fields the session loop needs are typed). */
 export interface ModelInfo {

@@ -1,7 +1,6 @@
+import { LocationEnvelope, LocationQuery, locationEnvelope, ref, v2Errors } from '../../sdk/index.js'
 import type { FastifyInstance } from 'fastify'
 import { Type, type Static } from 'typebox'
-import { ref } from '../../kernel/schemas.js'
-import { LocationEnvelope, locationEnvelope, LocationQuery, v2Errors } from '../../kernel/v2.js'
 import type { Integrations } from './integrations.js'
 import {
   AttemptParams,

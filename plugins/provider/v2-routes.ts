@@ -1,7 +1,6 @@
+import { LocationEnvelope, LocationQuery, locationEnvelope, ref, v2Errors } from '../../sdk/index.js'
 import type { FastifyInstance } from 'fastify'
 import { Type, type Static } from 'typebox'
-import { ref } from '../../kernel/schemas.js'
-import { LocationEnvelope, locationEnvelope, LocationQuery, v2Errors } from '../../kernel/v2.js'
 import { ModelV2Info, ProviderNotFoundErrorBody, ProviderV2Info } from './schemas.js'
 import { ProviderNotFoundError, publicOptions, type Providers } from './service.js'
 import type { ModelInfo, ProviderInfo } from './types.js'

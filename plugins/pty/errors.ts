@@ -1,4 +1,4 @@
-import { NamedError } from '../../kernel/errors.js'
+import { NamedError } from '../../sdk/index.js'
 
 /** An unknown terminal, or one that has exited. */
 export class PtyNotFoundError extends NamedError {

@@ -1,6 +1,5 @@
 import { Type } from 'typebox'
-import { defineEvent } from '../../kernel/bus.js'
-import { ref } from '../../kernel/schemas.js'
+import { defineEvent, ref } from '../../sdk/index.js'
 import { PtyId, PtyInfo } from './schemas.js'
 
 export const PtyCreated = defineEvent('pty.created', { info: ref(PtyInfo) })

@@ -1,5 +1,4 @@
-import { definePlugin } from '../../kernel/plugin.js'
-import { registerSchemas } from '../../kernel/schemas.js'
+import { definePlugin, registerSchemas } from '../../sdk/index.js'
 import { registerPtyRoutes } from './routes.js'
 import { PtyInfo, PtyShell } from './schemas.js'
 import { PtyService } from './service.js'

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { Type, type Static } from 'typebox'
-import { InstanceQuery, optionalBody, ref } from '../../kernel/schemas.js'
+import { InstanceQuery, optionalBody, ref } from '../../sdk/index.js'
 import { ConnectQuery, ConnectToken, PtyCreateInput, PtyInfo, PtyParams, PtyShell, PtyUpdateInput } from './schemas.js'
 import type { PtyService } from './service.js'
 import { CONNECT_DESCRIPTION, connectToken, terminalSocket, type Tickets } from './socket.js'

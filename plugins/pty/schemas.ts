@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox'
-import { InstanceQuery, named } from '../../kernel/schemas.js'
+import { InstanceQuery, named } from '../../sdk/index.js'
 
 export const PtyId = Type.String({ pattern: '^pty_[0-9A-Za-z]+$', maxLength: 100 })
 

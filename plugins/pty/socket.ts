@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { FastifyRequest } from 'fastify'
 import type { Static } from 'typebox'
-import { BadRequestError, ForbiddenError } from '../../kernel/errors.js'
+import { BadRequestError, ForbiddenError } from '../../sdk/index.js'
 import type { ConnectQuery, PtyParams } from './schemas.js'
 import { parseCursor, type PtyService } from './service.js'
 

@@ -1,7 +1,15 @@
 import type { FastifyInstance } from 'fastify'
 import { Type, type Static } from 'typebox'
-import { named, optionalBody, ref } from '../../kernel/schemas.js'
-import { ForbiddenErrorBody, LocationEnvelope, locationEnvelope, LocationQuery, v2Errors } from '../../kernel/v2.js'
+import {
+  ForbiddenErrorBody,
+  LocationEnvelope,
+  LocationQuery,
+  locationEnvelope,
+  named,
+  optionalBody,
+  ref,
+  v2Errors,
+} from '../../sdk/index.js'
 import { ConnectToken, PtyCreateInput, PtyInfo, PtyParams, PtyUpdateInput } from './schemas.js'
 import type { PtyService } from './service.js'
 import { CONNECT_DESCRIPTION, connectToken, terminalSocket, type Tickets } from './socket.js'

@@ -1,4 +1,4 @@
-import { NamedError } from '../../kernel/errors.js'
+import { NamedError } from '../../sdk/index.js'
 
 export class QuestionNotFoundError extends NamedError {
   constructor(requestID: string) {

@@ -1,5 +1,4 @@
-import { definePlugin } from '../../kernel/plugin.js'
-import { registerSchemas } from '../../kernel/schemas.js'
+import { definePlugin, registerSchemas } from '../../sdk/index.js'
 import { registerQuestionRoutes } from './routes.js'
 import { QuestionAnswer, QuestionInfo, QuestionOption, QuestionRequest } from './schemas.js'
 import { QuestionService } from './service.js'

@@ -1,5 +1,5 @@
 import { Type } from 'typebox'
-import { named, ref } from '../../kernel/schemas.js'
+import { named, ref } from '../../sdk/index.js'
 
 export const QuestionOption = named(
   'QuestionOption',

@@ -1,7 +1,5 @@
 import type { Static } from 'typebox'
-import { ascendingId } from '../../kernel/ids.js'
-import type { Instance } from '../../kernel/instance.js'
-import type { Kernel } from '../../kernel/plugin.js'
+import { ascendingId, type Instance, type Kernel } from '../../sdk/index.js'
 import { QuestionNotFoundError, QuestionRejectedError } from './errors.js'
 import { QuestionAsked, QuestionRejected, QuestionReplied } from './events.js'
 import type { QuestionAnswer, QuestionInfo, QuestionRequest } from './schemas.js'

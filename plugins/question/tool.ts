@@ -1,5 +1,5 @@
 import { Type } from 'typebox'
-import { defineTool } from '../../kernel/tool.js'
+import { defineTool } from '../../sdk/index.js'
 import type { QuestionService } from './service.js'
 
 // The model sees a plain copy of the schema (no `$ref`s), since tool parameters have no registry.

@@ -1,15 +1,16 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { Type, type Static } from 'typebox'
-import type { Instance } from '../../kernel/instance.js'
-import { named, ref } from '../../kernel/schemas.js'
 import {
   DataEnvelope,
   LocationEnvelope,
-  locationEnvelope,
   LocationQuery,
   TaggedError,
+  locationEnvelope,
+  named,
+  ref,
   v2Errors,
-} from '../../kernel/v2.js'
+  type Instance,
+} from '../../sdk/index.js'
 import type {} from '../session/types.js' // app.sessions, when the session plugin runs
 import { QuestionNotFoundError } from './errors.js'
 import { QuestionReplyInput, QuestionRequest } from './schemas.js'

@@ -1,10 +1,7 @@
 // Prompt admission: how prompts, summaries and shell commands get into a session's one loop, and
 // in which order. Everything that decides the conversation's order happens synchronously here.
 import type { FastifyInstance } from 'fastify'
-import { BadRequestError, isNamedError } from '../../kernel/errors.js'
-import { ascendingId } from '../../kernel/ids.js'
-import type { Instance } from '../../kernel/instance.js'
-import type { Kernel } from '../../kernel/plugin.js'
+import { BadRequestError, ascendingId, isNamedError, type Instance, type Kernel } from '../../sdk/index.js'
 import { triggerHook } from '../../sdk/hooks.js'
 import type { AgentInfo } from '../agent/types.js'
 import type { ModelInfo, ModelRef } from '../provider/types.js'

@@ -1,7 +1,6 @@
 // Compaction: when a conversation nears the model's context limit (or on request), the model
 // writes a summary and the loop continues from it instead of the whole history.
-import { ascendingId } from '../../kernel/ids.js'
-import type { ConfigObject } from '../../kernel/config.js'
+import { ascendingId, type ConfigObject } from '../../sdk/index.js'
 import type { ModelInfo } from '../provider/types.js'
 import type {
   CompactionPart,

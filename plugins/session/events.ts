@@ -1,6 +1,5 @@
 import { Type } from 'typebox'
-import { defineEvent } from '../../kernel/bus.js'
-import { ref } from '../../kernel/schemas.js'
+import { defineEvent, ref } from '../../sdk/index.js'
 import { FileDiff, MessageError, MessageInfo, Part, SessionInfo, SessionStatus } from './schemas.js'
 
 export const SessionCreated = defineEvent('session.created', { sessionID: Type.String(), info: ref(SessionInfo) })

@@ -2,8 +2,7 @@
 // the subagents a session waits on so they continue in the background.
 import type { FastifyInstance } from 'fastify'
 import { Type, type Static } from 'typebox'
-import type { Instance } from '../../kernel/instance.js'
-import { InstanceQuery, named, ref, registerSchemas } from '../../kernel/schemas.js'
+import { InstanceQuery, named, ref, registerSchemas, type Instance } from '../../sdk/index.js'
 import type {} from '../project/types.js' // app.projects, when the project plugin runs
 import { SessionInfo, SessionParams } from './schemas.js'
 import type { SessionStore } from './store.js'

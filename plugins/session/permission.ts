@@ -1,4 +1,4 @@
-import { NamedError } from '../../kernel/errors.js'
+import { NamedError } from '../../sdk/index.js'
 import type { PermissionRule } from '../agent/types.js'
 
 /** A tool call stopped by a `deny` rule. */

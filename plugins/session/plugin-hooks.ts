@@ -1,9 +1,7 @@
 // Where the agent loop fires OpenCode plugin hooks (`PluginHooks`): one call per moment, so the
 // loop itself only names the moment. Without a hook runner each call returns its input unchanged.
 import type { ModelMessage } from 'ai'
-import type { Instance } from '../../kernel/instance.js'
-import type { Kernel } from '../../kernel/plugin.js'
-import type { ToolDefinition } from '../../kernel/tool.js'
+import { type Instance, type Kernel, type ToolDefinition } from '../../sdk/index.js'
 import { hasHook, triggerHook } from '../../sdk/hooks.js'
 import type { AgentInfo } from '../agent/types.js'
 import type { ModelInfo } from '../provider/types.js'

@@ -1,9 +1,7 @@
 import { lstatSync, readdirSync, readFileSync } from 'node:fs'
 import { relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { BadRequestError } from '../../kernel/errors.js'
-import { ascendingId } from '../../kernel/ids.js'
-import type { Instance } from '../../kernel/instance.js'
+import { BadRequestError, ascendingId, type Instance } from '../../sdk/index.js'
 import { realPathInside } from '../../sdk/paths.js'
 import type { Part, PromptInput, TextPart } from './schemas.js'
 

@@ -1,5 +1,5 @@
 import { Type, type Static, type TSchema } from 'typebox'
-import { InstanceQuery, named, ref, StringEnum } from '../../kernel/schemas.js'
+import { InstanceQuery, StringEnum, named, ref } from '../../sdk/index.js'
 
 // OpenCode checks only the prefix; a well-formed unknown id is a 404, a foreign one a 400.
 const SessionId = Type.String({ pattern: '^ses_[0-9A-Za-z]+$', maxLength: 100 })

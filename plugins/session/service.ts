@@ -1,8 +1,5 @@
 import { relative } from 'node:path'
-import { NamedError, NotFoundError } from '../../kernel/errors.js'
-import { descendingId } from '../../kernel/ids.js'
-import type { Instance } from '../../kernel/instance.js'
-import type { Kernel } from '../../kernel/plugin.js'
+import { NamedError, NotFoundError, descendingId, type Instance, type Kernel } from '../../sdk/index.js'
 import {
   MessagePartDelta,
   MessagePartRemoved,

@@ -1,8 +1,5 @@
 // `POST /session/:sessionID/shell`: the user runs a command in the session, without the model.
-import { BadRequestError } from '../../kernel/errors.js'
-import { ascendingId } from '../../kernel/ids.js'
-import type { Instance } from '../../kernel/instance.js'
-import type { Kernel } from '../../kernel/plugin.js'
+import { BadRequestError, ascendingId, type Instance, type Kernel } from '../../sdk/index.js'
 import type { MessageWithParts, UserMessage } from './schemas.js'
 import type { PromptAdmission } from './admission.js'
 import type { PromptRunner } from './turn.js'

@@ -2,9 +2,7 @@
 // provider allows, with the worktree snapshots around the tools it runs.
 import type { LanguageModel, ModelMessage } from 'ai'
 import type { FastifyInstance } from 'fastify'
-import { ascendingId } from '../../kernel/ids.js'
-import type { Instance } from '../../kernel/instance.js'
-import type { Kernel } from '../../kernel/plugin.js'
+import { ascendingId, type Instance, type Kernel } from '../../sdk/index.js'
 import { triggerHook } from '../../sdk/hooks.js'
 import type { AgentInfo } from '../agent/types.js'
 import type { ModelInfo } from '../provider/types.js'

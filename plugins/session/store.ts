@@ -1,4 +1,4 @@
-import type { Migration, SqliteDatabase } from '../../kernel/storage.js'
+import { type Migration, type SqliteDatabase } from '../../sdk/index.js'
 import type { MessageInfo, MessageWithParts, Part, SessionInfo } from './schemas.js'
 
 export const SESSION_MIGRATIONS: Migration[] = [

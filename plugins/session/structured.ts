@@ -1,6 +1,6 @@
 // Structured output: a prompt with `format: {type: "json_schema", schema}` is answered through a
 // `StructuredOutput` tool whose parameters are the schema; its input becomes `info.structured`.
-import type { ToolDefinition } from '../../kernel/tool.js'
+import { type ToolDefinition } from '../../sdk/index.js'
 import type { AssistantMessage, OutputFormat } from './schemas.js'
 
 export const STRUCTURED_OUTPUT_TOOL = 'StructuredOutput'

@@ -1,7 +1,6 @@
 // The session's title, written by the small model from the first prompt.
 import type { FastifyInstance } from 'fastify'
-import type { Instance } from '../../kernel/instance.js'
-import type { Kernel } from '../../kernel/plugin.js'
+import { type Instance, type Kernel } from '../../sdk/index.js'
 import type { ModelRef } from '../provider/types.js'
 import { isDefaultTitle, type SessionService } from './service.js'
 

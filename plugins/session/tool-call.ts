@@ -2,11 +2,17 @@
 // states and the permissions it asks.
 import type { ToolSet } from 'ai'
 import type { FastifyInstance } from 'fastify'
-import { NamedError, isNamedError } from '../../kernel/errors.js'
-import { ascendingId } from '../../kernel/ids.js'
-import type { Instance } from '../../kernel/instance.js'
-import type { Kernel } from '../../kernel/plugin.js'
-import { checkToolArguments, type PermissionAsk, type ToolContext, type ToolDefinition } from '../../kernel/tool.js'
+import {
+  NamedError,
+  ascendingId,
+  checkToolArguments,
+  isNamedError,
+  type Instance,
+  type Kernel,
+  type PermissionAsk,
+  type ToolContext,
+  type ToolDefinition,
+} from '../../sdk/index.js'
 import { evaluatePermission as evaluate } from '../../sdk/permission.js'
 import { triggerHook } from '../../sdk/hooks.js'
 import type { AgentInfo, PermissionRule } from '../agent/types.js'

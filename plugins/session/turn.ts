@@ -1,8 +1,7 @@
 // One turn of the agent loop: steps until the model stops, with summaries when the context runs
 // out and the calls a restart left held. The map of the runner's files is in runner.ts.
 import type { FastifyInstance } from 'fastify'
-import type { Instance } from '../../kernel/instance.js'
-import type { Kernel } from '../../kernel/plugin.js'
+import { type Instance, type Kernel } from '../../sdk/index.js'
 import type { AgentInfo } from '../agent/types.js'
 import type { ModelInfo } from '../provider/types.js'
 import type { TurnControl, TurnResume, TurnRunner, TurnStart, UserWithParts } from './admission.js'

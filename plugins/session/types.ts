@@ -1,6 +1,5 @@
 // The session plugin's public contract for other plugins. Import with `import type` only.
-import type { Instance } from '../../kernel/instance.js'
-import type { PermissionAsk } from '../../kernel/tool.js'
+import { type Instance, type PermissionAsk } from '../../sdk/index.js'
 import type { PermissionRule } from '../agent/types.js'
 import type { MessageWithParts, SessionInfo, ToolPart } from './schemas.js'
 

@@ -1,8 +1,5 @@
 // Tool calls without the model: a shell command the user typed, a command's subtasks.
-import { ascendingId } from '../../kernel/ids.js'
-import type { Instance } from '../../kernel/instance.js'
-import type { Kernel } from '../../kernel/plugin.js'
-import type { ToolDefinition } from '../../kernel/tool.js'
+import { ascendingId, type Instance, type Kernel, type ToolDefinition } from '../../sdk/index.js'
 import type { AgentInfo } from '../agent/types.js'
 import type { TurnControl } from './admission.js'
 import { USER_RULES } from './permission.js'

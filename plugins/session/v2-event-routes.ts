@@ -1,15 +1,16 @@
 import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
-import type { Kernel } from '../../kernel/plugin.js'
-import { ref } from '../../kernel/schemas.js'
-import { SseClient, startEventStream } from '../../kernel/sse.js'
 import {
-  durableVersion,
   InvalidRequestError,
   ServiceUnavailableError,
   ServiceUnavailableErrorBody,
+  SseClient,
+  durableVersion,
+  ref,
+  startEventStream,
   v2Errors,
-} from '../../kernel/v2.js'
+  type Kernel,
+} from '../../sdk/index.js'
 import type { SyncEventRow, SyncLog } from '../sync/types.js'
 import type { SessionService } from './service.js'
 import { storedSession } from './v2-routes.js'

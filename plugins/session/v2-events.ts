@@ -1,9 +1,14 @@
 import { Type, type TProperties } from 'typebox'
-import { defineEvent, type BusEvent, type EventDefinition } from '../../kernel/bus.js'
-import type { Instance } from '../../kernel/instance.js'
-import type { Kernel } from '../../kernel/plugin.js'
-import { ref, StringEnum } from '../../kernel/schemas.js'
-import { LocationRef } from '../../kernel/v2.js'
+import {
+  LocationRef,
+  StringEnum,
+  defineEvent,
+  ref,
+  type BusEvent,
+  type EventDefinition,
+  type Instance,
+  type Kernel,
+} from '../../sdk/index.js'
 import type { AssistantMessage, MessageInfo, Part, ToolPart, UserMessage } from './schemas.js'
 import { RevertState } from './v2-schemas.js'
 import { ownText } from './prompt-parts.js'

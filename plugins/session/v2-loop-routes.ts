@@ -1,11 +1,17 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
-import { isNamedError } from '../../kernel/errors.js'
-import { ascendingId } from '../../kernel/ids.js'
-import type { Instance } from '../../kernel/instance.js'
-import type { Kernel } from '../../kernel/plugin.js'
-import { ref, StringEnum } from '../../kernel/schemas.js'
-import { ConflictErrorBody, DataEnvelope, InvalidRequestError, v2Errors } from '../../kernel/v2.js'
+import {
+  ConflictErrorBody,
+  DataEnvelope,
+  InvalidRequestError,
+  StringEnum,
+  ascendingId,
+  isNamedError,
+  ref,
+  v2Errors,
+  type Instance,
+  type Kernel,
+} from '../../sdk/index.js'
 import type { PromptAdmission } from './admission.js'
 import type { SessionService } from './service.js'
 import { AgentSwitched, ModelSwitched } from './v2-events.js'

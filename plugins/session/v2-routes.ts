@@ -1,19 +1,20 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { Type, type Static } from 'typebox'
-import { checkDirectory } from '../../kernel/directory.js'
-import type { Instance } from '../../kernel/instance.js'
-import type { Kernel } from '../../kernel/plugin.js'
-import { ref, StringEnum } from '../../kernel/schemas.js'
 import {
   DataEnvelope,
-  decodeCursor,
-  encodeCursor,
-  cursorErrors,
   InvalidRequestError,
   LocationRef,
+  StringEnum,
   TaggedError,
+  checkDirectory,
+  cursorErrors,
+  decodeCursor,
+  encodeCursor,
+  ref,
   v2Errors,
-} from '../../kernel/v2.js'
+  type Instance,
+  type Kernel,
+} from '../../sdk/index.js'
 import type { PromptAdmission } from './admission.js'
 import type { MessageWithParts, SessionInfo } from './schemas.js'
 import type { SessionService } from './service.js'

@@ -1,6 +1,5 @@
 import { Type } from 'typebox'
-import { named, ref, StringEnum } from '../../kernel/schemas.js'
-import { LocationRef } from '../../kernel/v2.js'
+import { LocationRef, StringEnum, named, ref } from '../../sdk/index.js'
 
 // The v2 (`/api/session…`) shapes: views over the same stored sessions, messages and parts.
 

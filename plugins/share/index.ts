@@ -2,10 +2,14 @@ import { randomBytes } from 'node:crypto'
 import type { AddressInfo } from 'node:net'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { Type, type Static } from 'typebox'
-import { ForbiddenError, NotFoundError } from '../../kernel/errors.js'
-import type { Instance } from '../../kernel/instance.js'
-import { definePlugin, type Kernel } from '../../kernel/plugin.js'
-import { InstanceQuery } from '../../kernel/schemas.js'
+import {
+  ForbiddenError,
+  InstanceQuery,
+  NotFoundError,
+  definePlugin,
+  type Instance,
+  type Kernel,
+} from '../../sdk/index.js'
 import type { MessageWithParts, SessionInfo } from '../session/schemas.js'
 import { renderSharePage } from './page.js'
 import { SHARE_MIGRATIONS, ShareStore } from './store.js'
@@ -152,11 +156,14 @@ export default definePlugin({
         const omitted = messages.length > PAGE_MESSAGES
         const shown = omitted ? messages.slice(1) : messages
         if ((request.query as Static<typeof ShareQuery>).format === 'json') return { info, messages: shown }
-        return reply
-          .type('text/html; charset=utf-8')
-          .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'")
-          .header('x-content-type-options', 'nosniff')
-          .send(renderSharePage(info, shown, omitted))
+        return (
+          reply
+            .type('text/html; charset=utf-8')
+            .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'")
+            .header('x-content-type-options', 'nosniff')
+            // The HTML page, which the JSON schema of the 200 answer does not describe.
+            .send(renderSharePage(info, shown, omitted) as never)
+        )
       },
     )
   },

@@ -1,4 +1,4 @@
-import type { Migration, SqliteDatabase } from '../../kernel/storage.js'
+import { type Migration, type SqliteDatabase } from '../../sdk/index.js'
 
 export const SHARE_MIGRATIONS: Migration[] = [
   {

@@ -1,4 +1,4 @@
-import { definePlugin } from '../../kernel/plugin.js'
+import { definePlugin } from '../../sdk/index.js'
 import { GitSnapshots } from './service.js'
 
 /** Worktree snapshots for the session plugin: what each step changed, diff, revert and unrevert. */

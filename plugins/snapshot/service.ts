@@ -1,8 +1,7 @@
 import { spawn } from 'node:child_process'
 import { mkdir, rm, stat, writeFile } from 'node:fs/promises'
 import { join, relative, resolve } from 'node:path'
-import type { Instance } from '../../kernel/instance.js'
-import type { Kernel } from '../../kernel/plugin.js'
+import { type Instance, type Kernel } from '../../sdk/index.js'
 import type { FileDiffInfo, SnapshotPatch, SnapshotService } from './types.js'
 
 /** Contents bigger than this are left out of diffs (counts are still given). */

@@ -1,5 +1,5 @@
 // The snapshot plugin's public contract (`app.snapshots`). Import with `import type` only.
-import type { Instance } from '../../kernel/instance.js'
+import { type Instance } from '../../sdk/index.js'
 
 /** What changed in one file between two snapshots (the session plugin's `FileDiff` schema). */
 export interface FileDiffInfo {

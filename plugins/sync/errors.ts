@@ -1,4 +1,4 @@
-import { NamedError, type ErrorData } from '../../kernel/errors.js'
+import { NamedError, type ErrorData } from '../../sdk/index.js'
 
 /**
  * A request the sync routes cannot carry out (a bad history, an unknown session). OpenCode answers

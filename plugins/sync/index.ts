@@ -1,5 +1,4 @@
-import { definePlugin } from '../../kernel/plugin.js'
-import { registerSchemas } from '../../kernel/schemas.js'
+import { definePlugin, registerSchemas } from '../../sdk/index.js'
 import { registerSyncRoutes } from './routes.js'
 import { InvalidRequestErrorBody, SyncHistoryEvent } from './schemas.js'
 import { SyncService } from './service.js'

@@ -1,8 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
-import { checkDirectory } from '../../kernel/directory.js'
-import type { Kernel } from '../../kernel/plugin.js'
-import { BadRequestErrorBody, InstanceQuery, ref } from '../../kernel/schemas.js'
+import { BadRequestErrorBody, InstanceQuery, checkDirectory, ref, type Kernel } from '../../sdk/index.js'
 import {
   InvalidRequestErrorBody,
   SyncHistoryEvent,

@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox'
-import { named } from '../../kernel/schemas.js'
+import { named } from '../../sdk/index.js'
 
 /** The most events one `POST /sync/history` answers; ask again with the seqs received for more. */
 export const HISTORY_LIMIT = 1000

@@ -1,14 +1,19 @@
 import AjvCompiler from '@fastify/ajv-compiler'
 import type { FastifyInstance } from 'fastify'
-import { definedEvents, type BusEvent, type EventDefinition } from '../../kernel/bus.js'
-import { ascendingId } from '../../kernel/ids.js'
-import type { Instance } from '../../kernel/instance.js'
-import type { Kernel } from '../../kernel/plugin.js'
+import {
+  ascendingId,
+  definedEvents,
+  durableVersion,
+  isLiveOnlyEvent,
+  type BusEvent,
+  type EventDefinition,
+  type Instance,
+  type Kernel,
+} from '../../sdk/index.js'
 import { SyncRequestError } from './errors.js'
 import { HISTORY_LIMIT, type SyncHistoryInput, type SyncReplayInput } from './schemas.js'
 import type { SyncStore } from './store.js'
 import { SyncProjectors, type SyncEventRow, type SyncProjector } from './types.js'
-import { durableVersion, isLiveOnlyEvent } from '../../kernel/v2.js'
 
 /** Only version 1 of each event exists so far; the log names it so that later shapes can differ. */
 const VERSION = 1

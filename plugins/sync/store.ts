@@ -1,4 +1,4 @@
-import type { Migration, SqliteDatabase } from '../../kernel/storage.js'
+import { type Migration, type SqliteDatabase } from '../../sdk/index.js'
 import type { SyncEventRow } from './types.js'
 
 export const SYNC_MIGRATIONS: Migration[] = [

@@ -1,7 +1,6 @@
 // The sync plugin's public contract: the per-session event log and the projectors that replay
 // it. Other plugins import this file only.
-import type { Instance } from '../../kernel/instance.js'
-import { defineExtensionPoint } from '../../kernel/plugin.js'
+import { defineExtensionPoint, type Instance } from '../../sdk/index.js'
 
 /** One entry of a session's durable log, as `POST /sync/history` answers it. */
 export interface SyncEventRow {

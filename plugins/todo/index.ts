@@ -1,6 +1,5 @@
 import { Type, type Static } from 'typebox'
-import { definePlugin } from '../../kernel/plugin.js'
-import { InstanceQuery, ref, registerSchemas } from '../../kernel/schemas.js'
+import { InstanceQuery, definePlugin, ref, registerSchemas } from '../../sdk/index.js'
 import { Todo, TodoParams } from './schemas.js'
 import { TODO_MIGRATIONS, TodoStore, type TodoItem } from './store.js'
 import { todoTools } from './tools.js'

@@ -1,5 +1,5 @@
 import { Type } from 'typebox'
-import { named } from '../../kernel/schemas.js'
+import { named } from '../../sdk/index.js'
 
 export const Todo = named(
   'Todo',

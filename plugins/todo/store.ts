@@ -1,5 +1,5 @@
 import type { Static } from 'typebox'
-import type { Migration, SqliteDatabase } from '../../kernel/storage.js'
+import { type Migration, type SqliteDatabase } from '../../sdk/index.js'
 import type { Todo } from './schemas.js'
 
 export type TodoItem = Static<typeof Todo>

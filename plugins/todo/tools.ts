@@ -1,7 +1,5 @@
 import { Type } from 'typebox'
-import { ascendingId } from '../../kernel/ids.js'
-import type { Kernel } from '../../kernel/plugin.js'
-import { defineTool, type ToolResult } from '../../kernel/tool.js'
+import { ascendingId, defineTool, type Kernel, type ToolResult } from '../../sdk/index.js'
 import { TodoUpdated } from './events.js'
 import type { TodoItem, TodoStore } from './store.js'
 

@@ -1,5 +1,5 @@
 import { Type } from 'typebox'
-import { defineTool } from '../../kernel/tool.js'
+import { defineTool } from '../../sdk/index.js'
 import { applyChanges, readText, type FileChange } from './edits.js'
 import type { ToolEnv } from './env.js'
 import { locatePath } from './paths.js'

@@ -1,6 +1,6 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
-import type { ToolContext } from '../../kernel/tool.js'
+import { type ToolContext } from '../../sdk/index.js'
 import type { ToolEnv } from './env.js'
 import type { LocatedPath } from './paths.js'
 

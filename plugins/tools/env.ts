@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { join } from 'node:path'
-import type { Kernel } from '../../kernel/plugin.js'
-import type { ToolContext } from '../../kernel/tool.js'
+import { type Kernel, type ToolContext } from '../../sdk/index.js'
 import { FileEditHook } from '../../sdk/tools.js'
 import { FileEdited } from './events.js'
 

@@ -1,5 +1,4 @@
-import type { ToolDefinition } from '../../kernel/tool.js'
-import { definePlugin } from '../../kernel/plugin.js'
+import { definePlugin, type ToolDefinition } from '../../sdk/index.js'
 import { applyPatchTool } from './apply-patch.js'
 import { bashTool } from './bash.js'
 import { editTool } from './edit.js'

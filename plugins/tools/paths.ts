@@ -1,5 +1,5 @@
 import { dirname, isAbsolute, relative, resolve } from 'node:path'
-import type { ToolContext } from '../../kernel/tool.js'
+import { type ToolContext } from '../../sdk/index.js'
 import { contains, realish } from '../../sdk/paths.js'
 
 export { contains }

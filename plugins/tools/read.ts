@@ -1,7 +1,7 @@
 import { open, readdir, stat } from 'node:fs/promises'
 import { extname, relative } from 'node:path'
 import { Type } from 'typebox'
-import { defineTool } from '../../kernel/tool.js'
+import { defineTool } from '../../sdk/index.js'
 import type { ToolEnv } from './env.js'
 import { resolveProjectPath } from './paths.js'
 

@@ -1,8 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { Type, type Static } from 'typebox'
-import { BadRequestError, isNamedError } from '../../kernel/errors.js'
-import type { Kernel } from '../../kernel/plugin.js'
-import { InstanceQuery } from '../../kernel/schemas.js'
+import { BadRequestError, InstanceQuery, isNamedError, type Kernel } from '../../sdk/index.js'
 
 const tags = ['experimental']
 

@@ -1,7 +1,7 @@
 import { realpath, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Type } from 'typebox'
-import { defineTool } from '../../kernel/tool.js'
+import { defineTool } from '../../sdk/index.js'
 import { globMatcher, listFiles, searchText } from '../../sdk/search.js'
 import type { ToolEnv } from './env.js'
 import { contains, locatePath } from './paths.js'

@@ -1,7 +1,6 @@
 import { dirname } from 'node:path'
 import { Type } from 'typebox'
-import type { Instance } from '../../kernel/instance.js'
-import { defineTool } from '../../kernel/tool.js'
+import { defineTool, type Instance } from '../../sdk/index.js'
 import type { ToolEnv } from './env.js'
 
 /**

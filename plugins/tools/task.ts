@@ -1,6 +1,5 @@
 import { Type } from 'typebox'
-import type { Instance } from '../../kernel/instance.js'
-import { defineTool } from '../../kernel/tool.js'
+import { defineTool, type Instance } from '../../sdk/index.js'
 import type { AgentInfo } from '../agent/types.js'
 import type { ToolEnv } from './env.js'
 

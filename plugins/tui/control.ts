@@ -1,6 +1,6 @@
 // The control queue: plugins ask the attached TUI something ({path, body}); the TUI long-polls
 // `GET /tui/control/next` for it and answers with `POST /tui/control/response`.
-import { NamedError } from '../../kernel/errors.js'
+import { NamedError } from '../../sdk/index.js'
 
 /** Requests or answers waiting at most; the oldest is dropped beyond. */
 const MAX_WAITING = 100

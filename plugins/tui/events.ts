@@ -1,5 +1,5 @@
 import { Type } from 'typebox'
-import { defineEvent } from '../../kernel/bus.js'
+import { defineEvent } from '../../sdk/index.js'
 
 export const ToastVariant = Type.Union([
   Type.Literal('info'),

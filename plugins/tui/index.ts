@@ -1,10 +1,13 @@
 import type { FastifyInstance } from 'fastify'
 import { Type, type Static } from 'typebox'
-import type { EventDefinition } from '../../kernel/bus.js'
-import type { Instance } from '../../kernel/instance.js'
-import { definePlugin, type Kernel } from '../../kernel/plugin.js'
-import { InstanceQuery } from '../../kernel/schemas.js'
-import { BadRequestError } from '../../kernel/errors.js'
+import {
+  BadRequestError,
+  InstanceQuery,
+  definePlugin,
+  type EventDefinition,
+  type Instance,
+  type Kernel,
+} from '../../sdk/index.js'
 import { ControlQueue, TuiUnavailableError } from './control.js'
 import {
   CommandExecuteFields,

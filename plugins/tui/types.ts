@@ -1,5 +1,5 @@
 // The tui plugin's public contract (`app.tui`). Import with `import type` only.
-import type { Instance } from '../../kernel/instance.js'
+import { type Instance } from '../../sdk/index.js'
 
 export interface TuiApi {
   /**

@@ -1,4 +1,4 @@
-import { NamedError } from '../../kernel/errors.js'
+import { NamedError } from '../../sdk/index.js'
 
 /** A patch that cannot be applied: outside git (`non-git`), or it does not apply cleanly (`not-clean`). */
 export class VcsApplyError extends NamedError {

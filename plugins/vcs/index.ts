@@ -1,7 +1,5 @@
 import type { FSWatcher } from 'node:fs'
-import type { Instance } from '../../kernel/instance.js'
-import { definePlugin } from '../../kernel/plugin.js'
-import { registerSchemas } from '../../kernel/schemas.js'
+import { definePlugin, registerSchemas, type Instance } from '../../sdk/index.js'
 import { VcsBranchUpdated } from './events.js'
 import { registerVcsRoutes } from './routes.js'
 import { VCS_SCHEMAS } from './schemas.js'

@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
-import type { Instance } from '../../kernel/instance.js'
-import { BadRequestErrorBody, InstanceQuery, ref } from '../../kernel/schemas.js'
+import { BadRequestErrorBody, InstanceQuery, ref, type Instance } from '../../sdk/index.js'
 import { VcsApplyError } from './errors.js'
 import { VcsApplyErrorBody, VcsApplyInput, VcsFileDiff, VcsFileStatus, VcsInfo } from './schemas.js'
 import { applyPatch, diff, rawDiff, status, type Repository } from './changes.js'

@@ -1,4 +1,4 @@
-import { NamedError } from '../../kernel/errors.js'
+import { NamedError } from '../../sdk/index.js'
 
 /** The server runs from sources whose web app was never built (`npm run build:web`). */
 export class WebAppNotBuiltError extends NamedError {

@@ -1,4 +1,4 @@
-import { definePlugin } from '../../kernel/plugin.js'
+import { definePlugin } from '../../sdk/index.js'
 import { registerWebRoutes } from './routes.js'
 
 /**

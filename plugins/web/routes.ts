@@ -1,7 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { Type, type Static } from 'typebox'
-import { NotFoundError } from '../../kernel/errors.js'
-import { SESSION_COOKIE, signSessionCookie } from '../../kernel/security.js'
+import { NotFoundError, SESSION_COOKIE, signSessionCookie } from '../../sdk/index.js'
 import { WebAppNotBuiltError } from './errors.js'
 import { AssetParams, LoginResult } from './schemas.js'
 import { CONTENT_SECURITY_POLICY, findWebRoot, loadAssets, pickEncoding, wantsHtml, type Asset } from './service.js'

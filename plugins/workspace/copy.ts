@@ -1,10 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { execFile } from 'node:child_process'
 import { realpath } from 'node:fs/promises'
-import { checkDirectory } from '../../kernel/directory.js'
-import { isNamedError, NotFoundError } from '../../kernel/errors.js'
-import type { Instance } from '../../kernel/instance.js'
-import type { Kernel } from '../../kernel/plugin.js'
+import { NotFoundError, checkDirectory, isNamedError, type Instance, type Kernel } from '../../sdk/index.js'
 import { ProjectCopyError } from './errors.js'
 import type { ProjectCopyInput } from './schemas.js'
 

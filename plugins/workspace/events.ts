@@ -1,5 +1,5 @@
 import { Type } from 'typebox'
-import { defineEvent } from '../../kernel/bus.js'
+import { defineEvent } from '../../sdk/index.js'
 
 /** A workspace's checkout exists (published for the requesting instance). */
 export const WorkspaceReady = defineEvent('workspace.ready', { name: Type.String() })

@@ -1,6 +1,4 @@
-import { definePlugin } from '../../kernel/plugin.js'
-import { registerSchemas } from '../../kernel/schemas.js'
-import { WorkspaceDirectory } from '../../kernel/workspace.js'
+import { WorkspaceDirectory, definePlugin, registerSchemas } from '../../sdk/index.js'
 import { ProjectCopies } from './copy.js'
 import { registerWorkspaceRoutes } from './routes.js'
 import { WORKSPACE_SCHEMAS } from './schemas.js'

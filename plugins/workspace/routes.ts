@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
-import { BadRequestErrorBody, InstanceQuery, NotFoundErrorBody, optionalBody, ref } from '../../kernel/schemas.js'
+import { BadRequestErrorBody, InstanceQuery, NotFoundErrorBody, optionalBody, ref } from '../../sdk/index.js'
 import type { ProjectCopies } from './copy.js'
 import { MoveSessionError } from './errors.js'
 import {

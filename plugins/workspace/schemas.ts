@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox'
-import { named } from '../../kernel/schemas.js'
+import { named } from '../../sdk/index.js'
 
 const namedError = (name: string, data: Record<string, ReturnType<typeof Type.String>> = {}) =>
   Type.Object({

@@ -1,11 +1,14 @@
 import type { FastifyInstance } from 'fastify'
 import { stat } from 'node:fs/promises'
 import { relative } from 'node:path'
-import { checkDirectory } from '../../kernel/directory.js'
-import { isNamedError, NotFoundError } from '../../kernel/errors.js'
-import { ascendingId } from '../../kernel/ids.js'
-import type { Instance } from '../../kernel/instance.js'
-import type { Kernel } from '../../kernel/plugin.js'
+import {
+  NotFoundError,
+  ascendingId,
+  checkDirectory,
+  isNamedError,
+  type Instance,
+  type Kernel,
+} from '../../sdk/index.js'
 import { carryChanges } from './changes.js'
 import { ChangesNotAppliedError, MoveSessionError, WorkspaceCreateError, WorkspaceWarpError } from './errors.js'
 import { SessionMoved, WorkspaceReady, WorkspaceStatusChanged } from './events.js'

@@ -1,4 +1,4 @@
-import { NamedError } from '../../kernel/errors.js'
+import { NamedError } from '../../sdk/index.js'
 
 // Names as OpenCode's `WorktreeError`, so its clients can tell them apart.
 

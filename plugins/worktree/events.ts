@@ -1,5 +1,5 @@
 import { Type } from 'typebox'
-import { defineEvent } from '../../kernel/bus.js'
+import { defineEvent } from '../../sdk/index.js'
 
 /** The new worktree is checked out and its start commands succeeded. */
 export const WorktreeReady = defineEvent('worktree.ready', { name: Type.String(), branch: Type.String() })

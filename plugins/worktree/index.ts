@@ -1,5 +1,4 @@
-import { definePlugin } from '../../kernel/plugin.js'
-import { registerSchemas } from '../../kernel/schemas.js'
+import { definePlugin, registerSchemas } from '../../sdk/index.js'
 import { registerWorktreeRoutes } from './routes.js'
 import { WORKTREE_SCHEMAS } from './schemas.js'
 import { WorktreeService } from './service.js'

@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox'
-import { named, StringEnum } from '../../kernel/schemas.js'
+import { StringEnum, named } from '../../sdk/index.js'
 
 /** A worktree name: it is a folder name and the branch `opencode/<name>`. */
 export const WORKTREE_NAME = '^[a-z0-9][a-z0-9._-]{0,63}$'

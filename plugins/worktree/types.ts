@@ -1,5 +1,5 @@
 // The worktree plugin's public contract (`app.worktrees`). Import with `import type` only.
-import type { Instance } from '../../kernel/instance.js'
+import { type Instance } from '../../sdk/index.js'
 import type { Worktree, WorktreeCreateInput } from './schemas.js'
 
 export type { Worktree, WorktreeCreateInput }

@@ -67,7 +67,7 @@ export async function request(
   path: string,
   payload?: unknown,
   headers: Record<string, string> = {},
-) {
+): Promise<{ status: number; body: any; headers: Headers }> {
   const response = await fetch(new URL(path, base), {
     method,
     headers: { ...(payload === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
