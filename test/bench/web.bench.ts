@@ -8,8 +8,6 @@ import { join } from 'node:path'
 import { chromium } from 'playwright-core'
 import { PACKAGE_ROOT } from '../../kernel/version.js'
 
-declare const document: any
-
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
 const WEB = join(PACKAGE_ROOT, 'dist', 'web')
 const MESSAGES = 1000

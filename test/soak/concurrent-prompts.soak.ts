@@ -67,7 +67,7 @@ const scenario: Scenario = {
       }
       // Groups of [user+, assistant+]: each reply's parent is the last prompt before it.
       let lastUser: string | undefined
-      let answered = new Set<string>()
+      const answered = new Set<string>()
       for (const message of messages) {
         if (message.info.role === 'user') lastUser = message.info.id
         else {
@@ -80,7 +80,6 @@ const scenario: Scenario = {
       }
       const last = messages.at(-1)
       if (last?.info.role !== 'assistant') problems.push(`${sessionID}: the last prompt has no reply after it`)
-      answered = new Set()
     }
 
     check(fivexx === 0, `${fivexx} × 5xx`)

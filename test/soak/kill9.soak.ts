@@ -30,7 +30,7 @@ const scenario: Scenario = {
     const p = project(llm)
     const database = join(p.dataDir, 'opencode-kernel.db')
     const shown = new Map<string, Set<string>>()
-    let sessions: string[] = []
+    const sessions: string[] = []
     let checkedMessages = 0
     let checkedParts = 0
     let killedDuringTool = 0
@@ -100,7 +100,6 @@ const scenario: Scenario = {
       db.close()
       check(integrity === 'ok', `cycle ${cycle}: integrity_check says ${String(integrity)}`)
     }
-    sessions = []
     return {
       figures: {
         'kill -9 cycles': cycles,

@@ -135,7 +135,7 @@ export async function startPostgres(
     try {
       await run(bin, 'pg_ctl', ['-D', data, '-l', logFile, '-w', '-t', '60', 'start'])
     } catch (error) {
-      throw new Error(`${(error as Error).message}\n${logTail()}`)
+      throw new Error(`${(error as Error).message}\n${logTail()}`, { cause: error })
     }
     running = true
   }
