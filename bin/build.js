@@ -9,7 +9,7 @@
 //   node bin/build.js --force   every step, whatever the fingerprints say
 import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
 const root = new URL('..', import.meta.url).pathname
@@ -57,13 +57,40 @@ function run(command, commandArgs) {
 const common = ['package.json', 'package-lock.json', 'tsconfig.json']
 const serverSources = [...common, ...['kernel', 'plugins', 'sdk'].flatMap((dir) => files(dir, [WEB_APP]))]
 
+const COMPILED = /\.(js|d\.ts)(\.map)?$/
+
+/**
+ * Removes what tsc compiled from a source that no longer exists (a moved or deleted file): tsc
+ * never deletes, and a stale plugin entry or test under dist/ would still be found and run.
+ */
+function pruneCompiled() {
+  for (const top of ['kernel', 'plugins', 'sdk', 'examples', 'test']) {
+    for (const file of files(`dist/${top}`)) {
+      if (!COMPILED.test(file)) continue
+      const source = file.slice('dist/'.length).replace(COMPILED, '')
+      const exists = ['.ts', '.tsx', '.js', '.mts'].some((ext) => existsSync(join(root, source + ext)))
+      if (!exists) rmSync(join(root, file))
+    }
+    removeEmptyFolders(join(dist, top))
+  }
+}
+
+function removeEmptyFolders(dir) {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) return
+  for (const entry of readdirSync(dir)) removeEmptyFolders(join(dir, entry))
+  if (readdirSync(dir).length === 0) rmSync(dir, { recursive: true })
+}
+
 const steps = [
   {
     name: 'tsc',
     // The type-check: the server, the examples and the tests, compiled to dist/ for the tests.
     inputs: () => [...serverSources, ...files('examples'), ...files('test')],
     outputs: ['dist/kernel/main.js'],
-    run: () => run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json']),
+    run: () => {
+      run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'])
+      pruneCompiled()
+    },
     skipOnStart: true,
   },
   {
