@@ -1,9 +1,8 @@
-import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
-import { InstanceQuery, ref } from '../../sdk/index.js'
+import { InstanceQuery, ref, type PluginApp } from '../../sdk/index.js'
 import { AgentInfo, CommandInfo, SkillInfo } from './schemas.js'
 
-export function registerAgentRoutes(app: FastifyInstance): void {
+export function registerAgentRoutes(app: PluginApp): void {
   app.get(
     '/agent',
     {

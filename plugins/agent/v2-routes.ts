@@ -1,6 +1,13 @@
-import type { FastifyInstance } from 'fastify'
 import { Type, type Static } from 'typebox'
-import { LocationEnvelope, LocationQuery, locationEnvelope, ref, v2Errors } from '../../sdk/index.js'
+import {
+  LocationEnvelope,
+  LocationQuery,
+  locationEnvelope,
+  ref,
+  v2Errors,
+  type Instance,
+  type PluginApp,
+} from '../../sdk/index.js'
 import type { AgentInfo, CommandInfo, SkillInfo } from './types.js'
 import { AgentV2Info, CommandV2Info, ModelRef, SkillV2Info } from './schemas.js'
 
@@ -65,12 +72,12 @@ export function skillV2View(skill: SkillInfo): Static<typeof SkillV2Info> {
 }
 
 /** `GET /api/agent`, `/api/command`, `/api/skill`: v2 views over the same catalogues as v1. */
-export function registerAgentV2Routes(app: FastifyInstance): void {
+export function registerAgentV2Routes(app: PluginApp): void {
   const list = <T>(
     id: string,
     summary: string,
     item: Parameters<typeof ref>[0],
-    load: (request: any) => Promise<T[]>,
+    load: (instance: Instance) => Promise<T[]>,
   ) =>
     app.get(
       `/api/${id}`,
@@ -84,16 +91,12 @@ export function registerAgentV2Routes(app: FastifyInstance): void {
           response: { 200: LocationEnvelope(Type.Array(ref(item))), ...v2Errors() },
         },
       },
-      async (request) => locationEnvelope(request, await load(request)),
+      async (request) => locationEnvelope(request, await load(request.instance)),
     )
 
-  list('agent', 'List agents', AgentV2Info, async (request) =>
-    (await app.agents.list(request.instance)).map(agentV2View),
+  list('agent', 'List agents', AgentV2Info, async (instance) => (await app.agents.list(instance)).map(agentV2View))
+  list('command', 'List commands', CommandV2Info, async (instance) =>
+    (await app.commands.list(instance)).filter((command) => command.source !== 'skill').map(commandV2View),
   )
-  list('command', 'List commands', CommandV2Info, async (request) =>
-    (await app.commands.list(request.instance)).filter((command) => command.source !== 'skill').map(commandV2View),
-  )
-  list('skill', 'List skills', SkillV2Info, async (request) =>
-    (await app.skills.list(request.instance)).map(skillV2View),
-  )
+  list('skill', 'List skills', SkillV2Info, async (instance) => (await app.skills.list(instance)).map(skillV2View))
 }

@@ -1,6 +1,5 @@
-import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
-import { BadRequestErrorBody, InstanceQuery, ref } from '../../sdk/index.js'
+import { BadRequestErrorBody, InstanceQuery, ref, type PluginApp } from '../../sdk/index.js'
 import { Config, ConfigInvalidErrorBody } from './schemas.js'
 import type { ConfigService } from './types.js'
 import type { StrictValidator } from './validator.js'
@@ -8,7 +7,7 @@ import type { StrictValidator } from './validator.js'
 // Config is open-ended: fast-json-stringify would drop keys the schema does not list.
 const serializerCompiler = () => (data: unknown) => JSON.stringify(data)
 
-export function registerConfigRoutes(app: FastifyInstance, service: ConfigService, validator: StrictValidator): void {
+export function registerConfigRoutes(app: PluginApp, service: ConfigService, validator: StrictValidator): void {
   // Bodies are checked without coercion or stripping: `"username": 5` is a 400, not "5".
   const validatorCompiler = validator.compile
   const errors = { 400: Type.Union([ref(ConfigInvalidErrorBody), ref(BadRequestErrorBody)]) }
@@ -51,7 +50,7 @@ export function registerConfigRoutes(app: FastifyInstance, service: ConfigServic
           response: { 200: ref(Config), ...errors },
         },
       },
-      async (request) => service.update(request.instance, request.body as Config),
+      async (request) => service.update(request.instance, request.body),
     )
   }
 
@@ -87,6 +86,6 @@ export function registerConfigRoutes(app: FastifyInstance, service: ConfigServic
         response: { 200: ref(Config), ...errors },
       },
     },
-    async (request) => service.updateGlobal(request.body as Config),
+    async (request) => service.updateGlobal(request.body),
   )
 }

@@ -1,6 +1,5 @@
-import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
-import { BadRequestErrorBody, InstanceQuery, ref, type Kernel } from '../../sdk/index.js'
+import { BadRequestErrorBody, InstanceQuery, ref, type Kernel, type PluginApp } from '../../sdk/index.js'
 
 // OpenCode console accounts and self-upgrade, which this server does not have: the answers say so
 // in OpenCode's shapes, so its clients show a message instead of failing on a 404.
@@ -32,7 +31,7 @@ const UpgradeUnavailable = Type.Object(
   { description: "OpenCode's `{success: false, error}` and this server's `{name, data: {message}}` in one body" },
 )
 
-export function registerConsoleRoutes(app: FastifyInstance, kernel: Kernel): void {
+export function registerConsoleRoutes(app: PluginApp, kernel: Kernel): void {
   app.get(
     '/experimental/console/orgs',
     {
@@ -104,7 +103,7 @@ export function registerConsoleRoutes(app: FastifyInstance, kernel: Kernel): voi
       },
     },
     async (request, reply) => {
-      const { target } = request.body as { target: string }
+      const { target } = request.body
       const version = /^[0-9A-Za-z.+-]+$/.test(target) ? target : 'latest'
       const message = `opencode-kernel ${kernel.version} is installed with npm and does not upgrade itself: run \`npm install -g opencode-kernel@${version}\` and restart the server`
       return reply

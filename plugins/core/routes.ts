@@ -1,9 +1,15 @@
-import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
-import { InstanceQuery, ref, type Kernel } from '../../sdk/index.js'
+import { InstanceQuery, ref, type Kernel, type PluginApp } from '../../sdk/index.js'
 import { Health, LogEntry, Path } from './schemas.js'
 
-export function registerCoreRoutes(app: FastifyInstance, kernel: Kernel): void {
+export function registerCoreRoutes(app: PluginApp, kernel: Kernel): void {
+  registerServerInfoRoutes(app, kernel)
+  registerExperimentalRoutes(app)
+  registerLogRoute(app, kernel)
+}
+
+/** `GET /global/health` and `GET /path`: what this server and instance are. */
+function registerServerInfoRoutes(app: PluginApp, kernel: Kernel): void {
   const version = kernel.version
   app.get(
     '/global/health',
@@ -38,8 +44,10 @@ export function registerCoreRoutes(app: FastifyInstance, kernel: Kernel): void {
       directory: request.instance.directory,
     }),
   )
+}
 
-  // What this server offers beyond the core API, as OpenCode's clients ask at start-up.
+/** What this server offers beyond the core API (capabilities, console), as OpenCode's clients ask. */
+function registerExperimentalRoutes(app: PluginApp): void {
   app.get(
     '/experimental/capabilities',
     {
@@ -73,7 +81,9 @@ export function registerCoreRoutes(app: FastifyInstance, kernel: Kernel): void {
     },
     async () => ({ consoleManagedProviders: [], switchableOrgCount: 0 }),
   )
+}
 
+function registerLogRoute(app: PluginApp, kernel: Kernel): void {
   app.post(
     '/log',
     {
@@ -87,7 +97,7 @@ export function registerCoreRoutes(app: FastifyInstance, kernel: Kernel): void {
       },
     },
     async (request) => {
-      const entry = request.body as LogEntry
+      const entry = request.body
       kernel.log[entry.level](
         { service: entry.service, extra: entry.extra, directory: request.instance.directory },
         entry.message,

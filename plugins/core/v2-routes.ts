@@ -1,9 +1,16 @@
-import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
-import { LocationInfo, LocationQuery, locationOf, locationWorkspace, ref, v2Errors } from '../../sdk/index.js'
+import {
+  LocationInfo,
+  LocationQuery,
+  locationOf,
+  locationWorkspace,
+  ref,
+  v2Errors,
+  type PluginApp,
+} from '../../sdk/index.js'
 
 /** The v2 meta routes: `GET /api/health` and `GET /api/location`. */
-export function registerCoreV2Routes(app: FastifyInstance): void {
+export function registerCoreV2Routes(app: PluginApp): void {
   const healthy = { healthy: true as const }
   app.get(
     '/api/health',

@@ -1,7 +1,13 @@
-import { BadRequestErrorBody, ErrorBody, InstanceQuery, NotFoundErrorBody, ref } from '../../sdk/index.js'
-import type { FastifyInstance } from 'fastify'
+import {
+  BadRequestErrorBody,
+  ErrorBody,
+  InstanceQuery,
+  NotFoundErrorBody,
+  ref,
+  type PluginApp,
+} from '../../sdk/index.js'
 import type {} from '../lsp/types.js' // app.lsp, when the lsp plugin runs
-import { Type, type Static } from 'typebox'
+import { Type } from 'typebox'
 import {
   FileContent,
   FileInfo,
@@ -20,7 +26,13 @@ const invalid = { 400: ref(BadRequestErrorBody) }
 /** Routes that take a `path`: 403 when it leads out of the project, 404 when it does not exist. */
 const pathErrors = { ...invalid, 403: ref(ErrorBody), 404: ref(NotFoundErrorBody) }
 
-export function registerFileRoutes(app: FastifyInstance, service: FileService): void {
+export function registerFileRoutes(app: PluginApp, service: FileService): void {
+  registerFindRoutes(app, service)
+  registerFileReadRoutes(app, service)
+}
+
+/** `GET /find`, `/find/file`, `/find/symbol`: text, name and symbol search. */
+function registerFindRoutes(app: PluginApp, service: FileService): void {
   app.get(
     '/find',
     {
@@ -35,7 +47,7 @@ export function registerFileRoutes(app: FastifyInstance, service: FileService): 
       },
     },
     async (request, reply) => {
-      const { pattern } = request.query as Static<typeof FindTextQuery>
+      const { pattern } = request.query
       // A client that goes away stops the search.
       const controller = new AbortController()
       const onClose = () => {
@@ -63,7 +75,7 @@ export function registerFileRoutes(app: FastifyInstance, service: FileService): 
         response: { 200: Type.Array(Type.String()), ...invalid },
       },
     },
-    async (request) => service.findFiles(request.instance, request.query as Static<typeof FindFilesQuery>),
+    async (request) => service.findFiles(request.instance, request.query),
   )
 
   app.get(
@@ -81,12 +93,15 @@ export function registerFileRoutes(app: FastifyInstance, service: FileService): 
     },
     async (request) => {
       if (!app.hasDecorator('lsp')) return []
-      const { query } = request.query as { query?: string }
+      const { query } = request.query
       // The response schema keeps the fields of OpenCode's `Symbol`.
       return app.lsp.workspaceSymbols(request.instance, query ?? '')
     },
   )
+}
 
+/** `GET /file`, `/file/content`, `/file/status`: listings, contents and git status. */
+function registerFileReadRoutes(app: PluginApp, service: FileService): void {
   app.get(
     '/file',
     {
@@ -99,7 +114,7 @@ export function registerFileRoutes(app: FastifyInstance, service: FileService): 
         response: { 200: Type.Array(ref(FileNode)), ...pathErrors },
       },
     },
-    async (request) => service.list(request.instance, (request.query as Static<typeof FilePathQuery>).path),
+    async (request) => service.list(request.instance, request.query.path),
   )
 
   app.get(
@@ -115,7 +130,7 @@ export function registerFileRoutes(app: FastifyInstance, service: FileService): 
         response: { 200: ref(FileContent), ...pathErrors },
       },
     },
-    async (request) => service.read(request.instance, (request.query as Static<typeof FilePathQuery>).path),
+    async (request) => service.read(request.instance, request.query.path),
   )
 
   app.get(

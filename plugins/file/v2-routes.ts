@@ -8,8 +8,8 @@ import {
   locationEnvelope,
   ref,
   v2Errors,
+  type PluginApp,
 } from '../../sdk/index.js'
-import type { FastifyInstance } from 'fastify'
 import { extname } from 'node:path'
 import { Type } from 'typebox'
 import { contains } from '../../sdk/paths.js'
@@ -26,8 +26,14 @@ const TEXT_TYPES: Record<string, string> = { '.md': 'text/markdown', '.json': 'a
  * `/file` and `/find/file`, in v2 shapes. Files are served inert (no sniffing, sandboxed), since
  * the web app shares this origin.
  */
-export function registerFileV2Routes(app: FastifyInstance, service: FileService): void {
-  app.get(
+export function registerFileV2Routes(app: PluginApp, service: FileService): void {
+  registerFsReadRoute(app, service)
+  registerFsListRoutes(app, service)
+}
+
+function registerFsReadRoute(app: PluginApp, service: FileService): void {
+  // The wildcard has no params schema, so its type is declared here.
+  app.get<{ Params: { '*': string } }>(
     '/api/fs/read/*',
     {
       config: { v2: true, location: true },
@@ -42,7 +48,7 @@ export function registerFileV2Routes(app: FastifyInstance, service: FileService)
       },
     },
     async (request, reply) => {
-      const given = (request.params as { '*': string })['*']
+      const given = request.params['*']
       if (!given) throw new NotFoundError('File not found: (empty path)')
       if (given.length > 4096)
         throw new InvalidRequestError('path must be at most 4096 characters', { kind: 'Params', field: 'path' })
@@ -64,7 +70,10 @@ export function registerFileV2Routes(app: FastifyInstance, service: FileService)
       return reply.send(bytes)
     },
   )
+}
 
+/** `GET /api/fs/list` and `/api/fs/find`: directory listings and fuzzy name search. */
+function registerFsListRoutes(app: PluginApp, service: FileService): void {
   app.get(
     '/api/fs/list',
     {
@@ -80,7 +89,7 @@ export function registerFileV2Routes(app: FastifyInstance, service: FileService)
       },
     },
     async (request) => {
-      const { path } = request.query as { path?: string }
+      const { path } = request.query
       const nodes = await service.list(request.instance, path || '.')
       const entries = nodes.map((node) => ({
         path: node.type === 'directory' ? `${node.path}/` : node.path,
@@ -110,7 +119,7 @@ export function registerFileV2Routes(app: FastifyInstance, service: FileService)
       },
     },
     async (request) => {
-      const { query, type, limit } = request.query as { query: string; type?: 'file' | 'directory'; limit?: number }
+      const { query, type, limit } = request.query
       const paths = await service.findFiles(request.instance, { query, ...(type ? { type } : {}), limit: limit ?? 50 })
       return locationEnvelope(
         request,

@@ -1,10 +1,9 @@
-import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
-import { InstanceQuery, ref, type Kernel } from '../../sdk/index.js'
+import { InstanceQuery, ref, type Kernel, type PluginApp } from '../../sdk/index.js'
 import { FormatterStatus } from './schemas.js'
 import { formatterStatus } from './service.js'
 
-export function registerFormatterRoutes(app: FastifyInstance, kernel: Kernel): void {
+export function registerFormatterRoutes(app: PluginApp, kernel: Kernel): void {
   app.get(
     '/formatter',
     {

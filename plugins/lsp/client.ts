@@ -63,6 +63,36 @@ const LANGUAGE_IDS: Record<string, string> = {
   '.svelte': 'svelte',
 }
 
+export interface LspStartOptions {
+  id: string
+  program: string
+  args: string[]
+  root: string
+  env: NodeJS.ProcessEnv
+  initialization?: Record<string, unknown>
+  /** Registers the started child (the kernel's process registry); answers how to forget it. */
+  track?: (child: ChildProcess) => () => void
+}
+
+/** Spawns the server and waits until it runs. */
+async function spawnServer(options: LspStartOptions): Promise<ChildProcess> {
+  // Its own process group: ending it also ends what it started (some servers are wrapper scripts).
+  const child = spawn(options.program, options.args, {
+    cwd: options.root,
+    env: options.env,
+    stdio: ['pipe', 'pipe', 'pipe'],
+    detached: true,
+  })
+  const untrack = options.track?.(child)
+  child.once('exit', () => untrack?.())
+  child.stderr!.resume()
+  await new Promise<void>((resolve, reject) => {
+    child.once('spawn', () => resolve())
+    child.once('error', reject)
+  })
+  return child
+}
+
 export class LspClient {
   private readonly versions = new Map<string, number>()
   private readonly diagnostics = new Map<string, LspDiagnostic[]>()
@@ -76,42 +106,27 @@ export class LspClient {
   ) {}
 
   /** Starts the server in `root` and runs the initialize handshake. */
-  static async start(options: {
-    id: string
-    program: string
-    args: string[]
-    root: string
-    env: NodeJS.ProcessEnv
-    initialization?: Record<string, unknown>
-    /** Registers the started child (the kernel's process registry); answers how to forget it. */
-    track?: (child: ChildProcess) => () => void
-  }): Promise<LspClient> {
+  static async start(options: LspStartOptions): Promise<LspClient> {
     const { createMessageConnection, StreamMessageReader, StreamMessageWriter } = await loadRpc()
-    // Its own process group: ending it also ends what it started (some servers are wrapper scripts).
-    const child = spawn(options.program, options.args, {
-      cwd: options.root,
-      env: options.env,
-      stdio: ['pipe', 'pipe', 'pipe'],
-      detached: true,
-    })
-    const untrack = options.track?.(child)
-    child.once('exit', () => untrack?.())
-    child.stderr!.resume()
-    const spawned = new Promise<void>((resolve, reject) => {
-      child.once('spawn', () => resolve())
-      child.once('error', reject)
-    })
-    await spawned
+    const child = await spawnServer(options)
     const connection = createMessageConnection(
       new StreamMessageReader(child.stdout!),
       new StreamMessageWriter(child.stdin!),
     )
     const client = new LspClient(options.id, child, connection)
+    client.listen(options)
+    await client.initialize(options)
+    return client
+  }
+
+  /** Answers what the server asks, records what it publishes, then starts reading from it. */
+  private listen(options: LspStartOptions): void {
+    const connection = this.connection
     connection.onNotification(
       'textDocument/publishDiagnostics',
       (params: { uri: string; diagnostics: LspDiagnostic[] }) => {
-        client.diagnostics.set(params.uri, params.diagnostics)
-        for (const wake of client.waiters.get(params.uri)?.splice(0) ?? []) wake()
+        this.diagnostics.set(params.uri, params.diagnostics)
+        for (const wake of this.waiters.get(params.uri)?.splice(0) ?? []) wake()
       },
     )
     connection.onRequest('workspace/configuration', (params: { items?: unknown[] }) =>
@@ -122,11 +137,15 @@ export class LspClient {
     connection.onRequest('workspace/workspaceFolders', () => [
       { uri: pathToFileURL(options.root).href, name: 'workspace' },
     ])
-    connection.onClose(() => (client.closed = true))
-    child.once('exit', () => (client.closed = true))
+    connection.onClose(() => (this.closed = true))
+    this.child.once('exit', () => (this.closed = true))
     connection.listen()
+  }
+
+  /** The initialize handshake; a server that exits or takes too long is killed. */
+  private async initialize(options: LspStartOptions): Promise<void> {
     const root = pathToFileURL(options.root).href
-    const initialize = connection.sendRequest('initialize', {
+    const initialize = this.connection.sendRequest('initialize', {
       processId: process.pid,
       rootUri: root,
       workspaceFolders: [{ uri: root, name: 'workspace' }],
@@ -141,7 +160,9 @@ export class LspClient {
       await Promise.race([
         initialize,
         new Promise((_, reject) =>
-          child.once('exit', (code) => reject(new Error(`${options.id} exited (code ${code}) before it initialized`))),
+          this.child.once('exit', (code) =>
+            reject(new Error(`${options.id} exited (code ${code}) before it initialized`)),
+          ),
         ),
         new Promise(
           (_, reject) =>
@@ -152,13 +173,12 @@ export class LspClient {
         ),
       ])
     } catch (error) {
-      client.kill()
+      this.kill()
       throw error
     } finally {
       clearTimeout(timer)
     }
-    await connection.sendNotification('initialized', {})
-    return client
+    await this.connection.sendNotification('initialized', {})
   }
 
   get alive(): boolean {

@@ -1,11 +1,10 @@
-import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
-import { InstanceQuery, ref, type Kernel } from '../../sdk/index.js'
+import { InstanceQuery, ref, type Kernel, type PluginApp } from '../../sdk/index.js'
 import { LSPServer, LSPStatus } from './schemas.js'
 import { lspServers } from './service.js'
 import type { LspClients } from './clients.js'
 
-export function registerLspRoutes(app: FastifyInstance, kernel: Kernel, clients: LspClients): void {
+export function registerLspRoutes(app: PluginApp, kernel: Kernel, clients: LspClients): void {
   app.get(
     '/lsp',
     {
@@ -25,7 +24,7 @@ export function registerLspRoutes(app: FastifyInstance, kernel: Kernel, clients:
       },
     },
     async (request) => {
-      const { all } = request.query as { all?: boolean }
+      const { all } = request.query
       // Reading config first: a broken config file answers ConfigInvalidError here too.
       const config = kernel.config(request.instance)
       if (!all) return clients.list(request.instance)

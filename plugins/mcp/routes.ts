@@ -1,6 +1,5 @@
-import type { FastifyInstance } from 'fastify'
-import { Type, type Static } from 'typebox'
-import { InstanceQuery, ref } from '../../sdk/index.js'
+import { Type } from 'typebox'
+import { InstanceQuery, ref, type PluginApp } from '../../sdk/index.js'
 import { McpAddInput, McpNameParams, McpResource, McpStatus } from './schemas.js'
 import type { McpService } from './service.js'
 
@@ -8,7 +7,14 @@ const tags = ['mcp']
 const querystring = Type.Object(InstanceQuery)
 const StatusMap = Type.Record(Type.String(), ref(McpStatus))
 
-export function registerMcpRoutes(app: FastifyInstance, service: McpService): void {
+export function registerMcpRoutes(app: PluginApp, service: McpService): void {
+  registerServerRoutes(app, service)
+  registerAuthRoutes(app, service)
+  registerResourceRoutes(app, service)
+}
+
+/** Status, adding, connecting and disconnecting servers. */
+function registerServerRoutes(app: PluginApp, service: McpService): void {
   app.get(
     '/mcp',
     {
@@ -39,7 +45,7 @@ export function registerMcpRoutes(app: FastifyInstance, service: McpService): vo
       },
     },
     async (request) => {
-      const { name, config } = request.body as Static<typeof McpAddInput>
+      const { name, config } = request.body
       return service.add(request.instance, name, config)
     },
   )
@@ -57,7 +63,7 @@ export function registerMcpRoutes(app: FastifyInstance, service: McpService): vo
       },
     },
     async (request) => {
-      await service.connect(request.instance, (request.params as Static<typeof McpNameParams>).name)
+      await service.connect(request.instance, request.params.name)
       return true
     },
   )
@@ -76,11 +82,14 @@ export function registerMcpRoutes(app: FastifyInstance, service: McpService): vo
       },
     },
     async (request) => {
-      await service.disconnect(request.instance, (request.params as Static<typeof McpNameParams>).name)
+      await service.disconnect(request.instance, request.params.name)
       return true
     },
   )
+}
 
+/** OAuth for remote servers: start, callback, the whole flow in one call, forgetting credentials. */
+function registerAuthRoutes(app: PluginApp, service: McpService): void {
   app.post(
     '/mcp/:name/auth',
     {
@@ -95,7 +104,7 @@ export function registerMcpRoutes(app: FastifyInstance, service: McpService): vo
         response: { 200: Type.Object({ authorizationUrl: Type.String(), oauthState: Type.String() }) },
       },
     },
-    async (request) => service.startAuth(request.instance, (request.params as Static<typeof McpNameParams>).name),
+    async (request) => service.startAuth(request.instance, request.params.name),
   )
 
   app.post(
@@ -113,12 +122,7 @@ export function registerMcpRoutes(app: FastifyInstance, service: McpService): vo
         response: { 200: ref(McpStatus) },
       },
     },
-    async (request) =>
-      service.finishAuth(
-        request.instance,
-        (request.params as Static<typeof McpNameParams>).name,
-        (request.body as { code: string }).code,
-      ),
+    async (request) => service.finishAuth(request.instance, request.params.name, request.body.code),
   )
 
   app.post(
@@ -135,7 +139,7 @@ export function registerMcpRoutes(app: FastifyInstance, service: McpService): vo
         response: { 200: ref(McpStatus) },
       },
     },
-    async (request) => service.authenticate(request.instance, (request.params as Static<typeof McpNameParams>).name),
+    async (request) => service.authenticate(request.instance, request.params.name),
   )
 
   app.delete(
@@ -152,11 +156,13 @@ export function registerMcpRoutes(app: FastifyInstance, service: McpService): vo
       },
     },
     async (request) => {
-      await service.removeAuth(request.instance, (request.params as Static<typeof McpNameParams>).name)
+      await service.removeAuth(request.instance, request.params.name)
       return { success: true as const }
     },
   )
+}
 
+function registerResourceRoutes(app: PluginApp, service: McpService): void {
   app.get(
     '/experimental/resource',
     {

@@ -1,114 +1,23 @@
-import { createServer } from 'node:http'
-import { isAbsolute, resolve } from 'node:path'
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js'
-import {
-  BadRequestError,
-  type Instance,
-  type Kernel,
-  type ToolAttachment,
-  type ToolDefinition,
-  type ToolResult,
-} from '../../sdk/index.js'
+import { BadRequestError, type Instance, type Kernel, type ToolDefinition } from '../../sdk/index.js'
+import { connectClient, loadSdk, type McpServer } from './connection.js'
 import { McpServerNotFoundError, McpUnsupportedOAuthError } from './errors.js'
 import { McpBrowserOpenFailed, McpToolsChanged } from './events.js'
+import { receiveCode } from './oauth-callback.js'
 import type { McpConfig, McpRemoteConfig, McpResource, McpStatus } from './schemas.js'
 import { McpCredentialStore, McpOAuthProvider, redirectUri } from './oauth.js'
+import { listTools } from './tools.js'
 
 /** Connecting and listing tools may take this long unless the server's config says otherwise. */
 const DEFAULT_TIMEOUT_MS = 5000
-/** One tool call may take this long (progress notifications extend it). */
-const CALL_TIMEOUT_MS = 10 * 60_000
-/** Tool output longer than this (characters) is cut for the model. */
-const MAX_OUTPUT_CHARS = 100_000
-
-type Sdk = {
-  Client: typeof import('@modelcontextprotocol/sdk/client/index.js').Client
-  StdioClientTransport: typeof import('@modelcontextprotocol/sdk/client/stdio.js').StdioClientTransport
-  StreamableHTTPClientTransport: typeof import('@modelcontextprotocol/sdk/client/streamableHttp.js').StreamableHTTPClientTransport
-  SSEClientTransport: typeof import('@modelcontextprotocol/sdk/client/sse.js').SSEClientTransport
-  ToolListChangedNotificationSchema: typeof import('@modelcontextprotocol/sdk/types.js').ToolListChangedNotificationSchema
-  auth: typeof import('@modelcontextprotocol/sdk/client/auth.js').auth
-  UnauthorizedError: typeof import('@modelcontextprotocol/sdk/client/auth.js').UnauthorizedError
-}
-let sdk: Promise<Sdk> | undefined
-/** The MCP SDK, loaded when the first server connects. */
-function loadSdk(): Promise<Sdk> {
-  return (sdk ??= Promise.all([
-    import('@modelcontextprotocol/sdk/client/index.js'),
-    import('@modelcontextprotocol/sdk/client/stdio.js'),
-    import('@modelcontextprotocol/sdk/client/streamableHttp.js'),
-    import('@modelcontextprotocol/sdk/client/sse.js'),
-    import('@modelcontextprotocol/sdk/types.js'),
-    import('@modelcontextprotocol/sdk/client/auth.js'),
-  ]).then(([client, stdio, http, sse, types, auth]) => ({
-    Client: client.Client,
-    StdioClientTransport: stdio.StdioClientTransport,
-    StreamableHTTPClientTransport: http.StreamableHTTPClientTransport,
-    SSEClientTransport: sse.SSEClientTransport,
-    ToolListChangedNotificationSchema: types.ToolListChangedNotificationSchema,
-    auth: auth.auth,
-    UnauthorizedError: auth.UnauthorizedError,
-  })))
-}
-
-/** Tool ids are `<server>_<tool>` with anything but letters, digits, `_` and `-` replaced. */
-export function toolId(server: string, tool: string): string {
-  const clean = (text: string) => text.replace(/[^a-zA-Z0-9_-]/g, '_')
-  return `${clean(server)}_${clean(tool)}`
-}
 
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error)
-}
-
-interface McpServer {
-  name: string
-  /** Undefined when the config entry is invalid (`status` says why). */
-  config?: McpConfig
-  status: McpStatus
-  client?: Client
-  tools: ToolDefinition[]
-  /** Bumped by every connect and disconnect, so a slow attempt that lost the race gives up. */
-  generation: number
-  /** The OAuth client of a remote server (unless its config says `oauth: false`). */
-  oauth?: McpOAuthProvider
 }
 
 interface McpState {
   servers: Map<string, McpServer>
   /** The configured servers' first connection. */
   ready?: Promise<void>
-}
-
-type McpContent = {
-  type: string
-  text?: string
-  data?: string
-  mimeType?: string
-  resource?: { uri?: string; text?: string; mimeType?: string }
-}
-
-/** What a tool call answered, as a tool result: text for the model, images as attachments. */
-export function toToolResult(
-  tool: string,
-  result: { content?: unknown; isError?: boolean; structuredContent?: unknown },
-): ToolResult {
-  const texts: string[] = []
-  const attachments: ToolAttachment[] = []
-  for (const item of (Array.isArray(result.content) ? result.content : []) as McpContent[]) {
-    if (item.type === 'text' && item.text !== undefined) texts.push(item.text)
-    else if ((item.type === 'image' || item.type === 'audio') && item.data && item.mimeType)
-      attachments.push({ mime: item.mimeType, url: `data:${item.mimeType};base64,${item.data}` })
-    else if (item.type === 'resource' && item.resource)
-      texts.push(item.resource.text ?? `[resource ${item.resource.uri ?? ''}]`)
-    else if (item.type === 'resource_link') texts.push(`[resource ${(item as { uri?: string }).uri ?? ''}]`)
-  }
-  if (!texts.length && result.structuredContent !== undefined) texts.push(JSON.stringify(result.structuredContent))
-  let output = texts.join('\n\n')
-  if (result.isError) throw new Error(output || `The MCP tool ${tool} failed`)
-  if (output.length > MAX_OUTPUT_CHARS)
-    output = `${output.slice(0, MAX_OUTPUT_CHARS)}\n\n… (${output.length - MAX_OUTPUT_CHARS} more characters cut)`
-  return { title: tool, output, metadata: {}, ...(attachments.length ? { attachments } : {}) }
 }
 
 /** Why `entry` is not a server config, or undefined when it is one. */
@@ -342,8 +251,8 @@ export class McpService {
     const { Client, ToolListChangedNotificationSchema } = await loadSdk()
     const client = new Client({ name: 'opencode-kernel', version: this.kernel.version })
     try {
-      await this.open(instance, server, client, timeout)
-      const tools = await this.listTools(server, client, timeout)
+      await connectClient({ kernel: this.kernel, credentials: this.credentials, instance, server, client, timeout })
+      const tools = await listTools(server, client, timeout)
       if (generation !== server.generation) {
         await client.close().catch(() => {})
         return
@@ -354,7 +263,7 @@ export class McpService {
       client.setNotificationHandler(ToolListChangedNotificationSchema, async () => {
         if (server.client !== client) return
         try {
-          server.tools = await this.listTools(server, client, timeout)
+          server.tools = await listTools(server, client, timeout)
           this.kernel.publish(instance, McpToolsChanged, { server: server.name })
         } catch (error) {
           this.kernel.log.warn({ err: error, server: server.name }, 'refreshing MCP tools failed')
@@ -378,127 +287,4 @@ export class McpService {
           : { status: 'failed', error: errorMessage(error) }
     }
   }
-
-  /** Connects `client` over stdio (local) or Streamable HTTP, falling back to SSE (remote). */
-  private async open(instance: Instance, server: McpServer, client: Client, timeout: number): Promise<void> {
-    const { name } = server
-    const config = server.config!
-    const { StdioClientTransport, StreamableHTTPClientTransport, SSEClientTransport } = await loadSdk()
-    if (config.type === 'local') {
-      const [command, ...args] = config.command
-      const cwd = config.cwd
-        ? isAbsolute(config.cwd)
-          ? config.cwd
-          : resolve(instance.directory, config.cwd)
-        : instance.directory
-      const env = { ...this.kernel.env, ...config.environment } as Record<string, string>
-      const transport = new StdioClientTransport({ command: command!, args, cwd, env, stderr: 'pipe' })
-      // Read, or a chatty server blocks on a full pipe.
-      transport.stderr?.on('data', (chunk: Buffer) =>
-        this.kernel.log.debug({ server: name }, chunk.toString('utf8').slice(0, 2000)),
-      )
-      await client.connect(transport, { timeout })
-      // The SDK spawns it without its own process group: only the server itself can be ended.
-      const untrack = this.kernel.processes.track(
-        { pid: transport.pid ?? undefined },
-        { label: `mcp ${name}`, group: false, instance },
-      )
-      const onclose = transport.onclose
-      transport.onclose = () => {
-        untrack()
-        onclose?.()
-      }
-      return
-    }
-    const url = new URL(config.url)
-    const requestInit = config.headers ? { headers: config.headers } : undefined
-    server.oauth =
-      config.oauth === false ? undefined : (server.oauth ?? new McpOAuthProvider(name, config, this.credentials))
-    const authProvider = server.oauth
-    try {
-      await client.connect(new StreamableHTTPClientTransport(url, { requestInit, authProvider }), { timeout })
-    } catch (error) {
-      const { UnauthorizedError } = await loadSdk()
-      if (error instanceof UnauthorizedError) throw error
-      // Servers that only speak the older HTTP+SSE transport.
-      try {
-        await client.connect(new SSEClientTransport(url, { requestInit, authProvider }), { timeout })
-      } catch {
-        throw error
-      }
-    }
-  }
-
-  private async listTools(server: McpServer, client: Client, timeout: number): Promise<ToolDefinition[]> {
-    const { tools } = await client.listTools(undefined, { timeout })
-    return tools.map((tool) => {
-      const id = toolId(server.name, tool.name)
-      const definition: ToolDefinition = {
-        id,
-        description: tool.description ?? '',
-        parameters: { ...tool.inputSchema, type: 'object', properties: tool.inputSchema.properties ?? {} } as never,
-        execute: async (args, context) => {
-          await context.ask({
-            permission: id,
-            patterns: ['*'],
-            always: ['*'],
-            metadata: { server: server.name, tool: tool.name },
-          })
-          if (server.client !== client) throw new Error(`The MCP server ${server.name} is not connected`)
-          const result = await client.callTool(
-            { name: tool.name, arguments: args as Record<string, unknown> },
-            undefined,
-            {
-              signal: context.abort,
-              timeout: CALL_TIMEOUT_MS,
-              resetTimeoutOnProgress: true,
-            },
-          )
-          return toToolResult(tool.name, result as Parameters<typeof toToolResult>[1])
-        },
-      }
-      return definition
-    })
-  }
-}
-
-/** How long `authenticate` waits for the browser. */
-const AUTHENTICATE_TIMEOUT_MS = 5 * 60_000
-
-/** Listens on the redirect URI's port, runs `started`, and resolves with the `code` the browser brings back. */
-function receiveCode(redirect: URL, started: () => Promise<void>): Promise<string> {
-  return new Promise((resolvePromise, reject) => {
-    const server = createServer((request, response) => {
-      const url = new URL(request.url ?? '/', redirect)
-      if (url.pathname !== redirect.pathname) {
-        response.writeHead(404).end()
-        return
-      }
-      const code = url.searchParams.get('code')
-      const error = url.searchParams.get('error')
-      response.writeHead(code ? 200 : 400, { 'content-type': 'text/html; charset=utf-8' })
-      response.end(code ? '<p>Authorized. You can close this window.</p>' : '<p>Authorization failed.</p>')
-      finish(
-        code ? undefined : new BadRequestError(`The authorization was refused: ${error ?? 'no code'}`),
-        code ?? undefined,
-      )
-    })
-    const timer = setTimeout(
-      () => finish(new BadRequestError('No authorization came back within 5 minutes')),
-      AUTHENTICATE_TIMEOUT_MS,
-    )
-    function finish(error?: Error, code?: string) {
-      clearTimeout(timer)
-      server.closeAllConnections()
-      server.close()
-      if (error || !code) reject(error ?? new Error('no code'))
-      else resolvePromise(code)
-    }
-    server.once('error', (error) =>
-      finish(new BadRequestError(`Cannot listen on ${redirect.host} for the OAuth callback: ${error.message}`)),
-    )
-    server.listen(Number(redirect.port || 80), redirect.hostname.replace(/^\[|\]$/g, ''), () => {
-      started().catch((error: unknown) => finish(error as Error))
-    })
-  })
 }

@@ -1,6 +1,5 @@
-import type { FastifyInstance } from 'fastify'
-import { Type, type Static } from 'typebox'
-import { InstanceQuery, ref } from '../../sdk/index.js'
+import { Type } from 'typebox'
+import { InstanceQuery, ref, type PluginApp } from '../../sdk/index.js'
 import {
   normalizeReply,
   PermissionReplyInput,
@@ -14,7 +13,7 @@ import type { PermissionService } from './service.js'
 const tags = ['permission']
 const querystring = Type.Object(InstanceQuery)
 
-export function registerPermissionRoutes(app: FastifyInstance, service: PermissionService): void {
+export function registerPermissionRoutes(app: PluginApp, service: PermissionService): void {
   app.get(
     '/permission',
     {
@@ -46,8 +45,8 @@ export function registerPermissionRoutes(app: FastifyInstance, service: Permissi
       },
     },
     async (request) => {
-      const { requestID } = request.params as Static<typeof RequestParams>
-      const body = request.body as Static<typeof PermissionReplyInput>
+      const { requestID } = request.params
+      const body = request.body
       service.reply(request.instance, requestID, normalizeReply(body.reply), body.message)
       return true
     },
@@ -69,8 +68,8 @@ export function registerPermissionRoutes(app: FastifyInstance, service: Permissi
       },
     },
     async (request) => {
-      const { sessionID, permissionID } = request.params as Static<typeof SessionPermissionParams>
-      const body = request.body as Static<typeof PermissionRespondInput>
+      const { sessionID, permissionID } = request.params
+      const body = request.body
       service.reply(request.instance, permissionID, normalizeReply(body.response), undefined, sessionID)
       return true
     },

@@ -1,4 +1,3 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { Type, type Static } from 'typebox'
 import {
   ConflictErrorBody,
@@ -12,6 +11,7 @@ import {
   ref,
   v2Errors,
   type Instance,
+  type PluginApp,
 } from '../../sdk/index.js'
 import type {} from '../agent/types.js' // app.agents
 import { PermissionNotFoundError } from './errors.js'
@@ -104,24 +104,34 @@ function approvalOf(id: string): Approval | undefined {
     ) as unknown[]
     if (typeof project === 'string' && typeof permission === 'string' && typeof pattern === 'string')
       return { project, permission, pattern }
-  } catch {}
+  } catch {
+    // Not an id savedID made: there is nothing to forget.
+  }
   return undefined
 }
 
 /** `/api/permission…` and `/api/session/:id/permission…`: the same pending requests and approvals as v1. */
-export function registerPermissionV2Routes(app: FastifyInstance, service: PermissionService): void {
-  const sessionOf = async (request: FastifyRequest): Promise<{ instance: Instance; sessionID: string }> => {
-    const { sessionID } = request.params as { sessionID: string }
-    return { instance: await app.sessions.locate(sessionID), sessionID }
-  }
-  const pendingOf = async (request: FastifyRequest) => {
-    const { instance, sessionID } = await sessionOf(request)
-    const { requestID } = request.params as { requestID: string }
-    const found = service.list(instance).find((entry) => entry.id === requestID && entry.sessionID === sessionID)
-    if (!found) throw new PermissionNotFoundError(requestID)
-    return { instance, found }
-  }
+export function registerPermissionV2Routes(app: PluginApp, service: PermissionService): void {
+  registerPendingRoute(app, service)
+  registerSavedRoutes(app, service)
+  registerAskRoute(app, service)
+  registerSessionRequestRoutes(app, service)
+}
 
+/** A pending request of the session (whose instance is found by its id); PermissionNotFoundError otherwise. */
+async function pendingRequest(
+  app: PluginApp,
+  service: PermissionService,
+  sessionID: string,
+  requestID: string,
+): Promise<{ instance: Instance; found: PermissionRequestInfo }> {
+  const instance = await app.sessions.locate(sessionID)
+  const found = service.list(instance).find((entry) => entry.id === requestID && entry.sessionID === sessionID)
+  if (!found) throw new PermissionNotFoundError(requestID)
+  return { instance, found }
+}
+
+function registerPendingRoute(app: PluginApp, service: PermissionService): void {
   app.get(
     '/api/permission/request',
     {
@@ -136,7 +146,10 @@ export function registerPermissionV2Routes(app: FastifyInstance, service: Permis
     },
     async (request) => locationEnvelope(request, service.list(request.instance).map(permissionV2View)),
   )
+}
 
+/** What `always` replies saved: listed and forgotten by an id that encodes the approval. */
+function registerSavedRoutes(app: PluginApp, service: PermissionService): void {
   app.get(
     '/api/permission/saved',
     {
@@ -151,7 +164,7 @@ export function registerPermissionV2Routes(app: FastifyInstance, service: Permis
       },
     },
     async (request) => {
-      const { projectID } = request.query as { projectID?: string }
+      const { projectID } = request.query
       return {
         data: service.saved(projectID).map((approval) => ({
           id: savedID(approval),
@@ -177,12 +190,14 @@ export function registerPermissionV2Routes(app: FastifyInstance, service: Permis
       },
     },
     async (request, reply) => {
-      const approval = approvalOf((request.params as { id: string }).id)
+      const approval = approvalOf(request.params.id)
       if (approval) service.unsave(approval)
-      return reply.status(204).send()
+      return reply.status(204).send(null)
     },
   )
+}
 
+function registerAskRoute(app: PluginApp, service: PermissionService): void {
   app.post(
     '/api/session/:sessionID/permission',
     {
@@ -207,8 +222,9 @@ export function registerPermissionV2Routes(app: FastifyInstance, service: Permis
       },
     },
     async (request) => {
-      const { instance, sessionID } = await sessionOf(request)
-      const body = request.body as Static<typeof CreateInput>
+      const { sessionID } = request.params
+      const instance = await app.sessions.locate(sessionID)
+      const body = request.body
       const session = app.sessions.get(instance, sessionID)
       const agentName = body.agent ?? session.agent ?? 'build'
       const agent = await app.agents.get(instance, agentName)
@@ -229,7 +245,10 @@ export function registerPermissionV2Routes(app: FastifyInstance, service: Permis
       return { data: result }
     },
   )
+}
 
+/** A session's pending requests: listed, read one by one, answered. */
+function registerSessionRequestRoutes(app: PluginApp, service: PermissionService): void {
   app.get(
     '/api/session/:sessionID/permission',
     {
@@ -243,7 +262,8 @@ export function registerPermissionV2Routes(app: FastifyInstance, service: Permis
       },
     },
     async (request) => {
-      const { instance, sessionID } = await sessionOf(request)
+      const { sessionID } = request.params
+      const instance = await app.sessions.locate(sessionID)
       return {
         data: service
           .list(instance)
@@ -265,7 +285,10 @@ export function registerPermissionV2Routes(app: FastifyInstance, service: Permis
         response: { 200: DataEnvelope(ref(PermissionV2Request)), ...requestNotFound },
       },
     },
-    async (request) => ({ data: permissionV2View((await pendingOf(request)).found) }),
+    async (request) => {
+      const { sessionID, requestID } = request.params
+      return { data: permissionV2View((await pendingRequest(app, service, sessionID, requestID)).found) }
+    },
   )
 
   app.post(
@@ -287,10 +310,11 @@ export function registerPermissionV2Routes(app: FastifyInstance, service: Permis
       },
     },
     async (request, reply) => {
-      const { instance, found } = await pendingOf(request)
-      const body = request.body as { reply: 'once' | 'always' | 'reject'; message?: string }
+      const { sessionID, requestID } = request.params
+      const { instance, found } = await pendingRequest(app, service, sessionID, requestID)
+      const body = request.body
       service.reply(instance, found.id, body.reply, body.message, found.sessionID)
-      return reply.status(204).send()
+      return reply.status(204).send(null)
     },
   )
 }

@@ -1,6 +1,12 @@
-import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
-import { BadRequestErrorBody, InstanceQuery, NotFoundError, NotFoundErrorBody, ref } from '../../sdk/index.js'
+import {
+  BadRequestErrorBody,
+  InstanceQuery,
+  NotFoundError,
+  NotFoundErrorBody,
+  ref,
+  type PluginApp,
+} from '../../sdk/index.js'
 import { Project, ProjectUpdateInput } from './schemas.js'
 import type { ProjectService } from './types.js'
 
@@ -13,7 +19,13 @@ const PATHS = [
   { base: '/project', ids: { list: 'project.list', current: 'project.current', update: 'project.update' } },
 ]
 
-export function registerProjectRoutes(app: FastifyInstance, service: ProjectService): void {
+export function registerProjectRoutes(app: PluginApp, service: ProjectService): void {
+  registerProjectPathRoutes(app, service)
+  registerRepositoryRoutes(app, service)
+}
+
+/** List, current and update, under both the seed's paths and OpenCode's. */
+function registerProjectPathRoutes(app: PluginApp, service: ProjectService): void {
   for (const { base, ids } of PATHS) {
     app.get(
       base,
@@ -61,12 +73,15 @@ export function registerProjectRoutes(app: FastifyInstance, service: ProjectServ
         },
       },
       async (request) => {
-        const { projectID } = request.params as { projectID: string }
-        return service.update(request.instance, projectID, (request.body ?? {}) as ProjectUpdateInput)
+        const { projectID } = request.params
+        return service.update(request.instance, projectID, request.body ?? {})
       },
     )
   }
+}
 
+/** `git init` and a project's checkouts. */
+function registerRepositoryRoutes(app: PluginApp, service: ProjectService): void {
   app.post(
     '/project/git/init',
     {
@@ -99,7 +114,7 @@ export function registerProjectRoutes(app: FastifyInstance, service: ProjectServ
       },
     },
     async (request) => {
-      const { projectID } = request.params as { projectID: string }
+      const { projectID } = request.params
       const project = service.get(projectID)
       if (!project) throw new NotFoundError(`Project not found: ${projectID}`)
       return [project.worktree, ...project.sandboxes].map((directory) => ({ directory }))

@@ -1,5 +1,12 @@
 import { execFile } from 'node:child_process'
-import { BadRequestError, NotFoundError, type Instance, type Kernel, type Migration } from '../../sdk/index.js'
+import {
+  BadRequestError,
+  NotFoundError,
+  type Instance,
+  type Kernel,
+  type Migration,
+  type SqliteDatabase,
+} from '../../sdk/index.js'
 import { contains } from '../../sdk/paths.js'
 import { ProjectUpdated } from './events.js'
 import type { Project, ProjectUpdateInput } from './schemas.js'
@@ -59,24 +66,27 @@ function json(value: object | undefined): string | null {
   return value && Object.keys(value).length > 0 ? JSON.stringify(value) : null
 }
 
-/** Projects in the kernel's SQLite, one row per project id (root commit, or `global`). */
-export function createProjectService(kernel: Kernel): ProjectService & { record(instance: Instance): Project } {
-  kernel.storage.migrate('project', PROJECT_MIGRATIONS)
-  const db = kernel.storage.db
-  const select = db.prepare<[string], ProjectRow>('SELECT * FROM project WHERE id = ?')
-  const selectAll = db.prepare<[], ProjectRow>('SELECT * FROM project ORDER BY time_created, id')
-  const insert = db.prepare(
-    'INSERT INTO project (id, worktree, vcs, sandboxes, time_created, time_updated) VALUES (@id, @worktree, @vcs, @sandboxes, @time, @time)',
-  )
-  const touch = db.prepare('UPDATE project SET vcs = @vcs, sandboxes = @sandboxes, time_updated = @time WHERE id = @id')
-  const save = db.prepare(
-    'UPDATE project SET name = @name, icon = @icon, commands = @commands, time_updated = @time WHERE id = @id',
-  )
-  const initialized = db.prepare('UPDATE project SET time_initialized = @time WHERE id = @id')
-  const saveSandboxes = db.prepare('UPDATE project SET sandboxes = @sandboxes, time_updated = @time WHERE id = @id')
+function prepareStatements(db: SqliteDatabase) {
+  return {
+    select: db.prepare<[string], ProjectRow>('SELECT * FROM project WHERE id = ?'),
+    selectAll: db.prepare<[], ProjectRow>('SELECT * FROM project ORDER BY time_created, id'),
+    insert: db.prepare(
+      'INSERT INTO project (id, worktree, vcs, sandboxes, time_created, time_updated) VALUES (@id, @worktree, @vcs, @sandboxes, @time, @time)',
+    ),
+    touch: db.prepare('UPDATE project SET vcs = @vcs, sandboxes = @sandboxes, time_updated = @time WHERE id = @id'),
+    save: db.prepare(
+      'UPDATE project SET name = @name, icon = @icon, commands = @commands, time_updated = @time WHERE id = @id',
+    ),
+    initialized: db.prepare('UPDATE project SET time_initialized = @time WHERE id = @id'),
+    saveSandboxes: db.prepare('UPDATE project SET sandboxes = @sandboxes, time_updated = @time WHERE id = @id'),
+  }
+}
+type Statements = ReturnType<typeof prepareStatements>
 
-  /** Creates the instance's project row, or notes that it was opened again (and from which worktree). */
-  const record = db.transaction((instance: Instance): Project => {
+/** Creates the instance's project row, or notes that it was opened again (and from which worktree). */
+function projectRecorder(db: SqliteDatabase, statements: Statements): (instance: Instance) => Project {
+  const { select, insert, touch } = statements
+  return db.transaction((instance: Instance): Project => {
     const { id } = instance.project
     // OpenCode shows the global project (every directory outside git) with worktree `/`.
     const worktree = id === GLOBAL ? '/' : instance.worktree
@@ -100,6 +110,55 @@ export function createProjectService(kernel: Kernel): ProjectService & { record(
     }
     return toProject(select.get(id)!)
   })
+}
+
+/** Applies an update's fields to `project` (in place); `color` is short for `icon.color`. */
+function applyUpdate(project: Project, input: ProjectUpdateInput): void {
+  if (input.name !== undefined) {
+    if (input.name === '') delete project.name
+    else project.name = input.name
+  }
+  if (input.icon === null) delete project.icon
+  else if (typeof input.icon === 'string') project.icon = { ...project.icon, override: input.icon }
+  else if (input.icon !== undefined) project.icon = { ...project.icon, ...input.icon }
+  if (input.color !== undefined) project.icon = { ...project.icon, color: input.color }
+  if (input.commands !== undefined) project.commands = { ...project.commands, ...input.commands }
+}
+
+/** `git init --quiet` in `directory`: whether it worked, and the first line git wrote when not. */
+function gitInit(directory: string, env: NodeJS.ProcessEnv): Promise<{ ok: boolean; message: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      'git',
+      ['init', '--quiet'],
+      { cwd: directory, env: { ...env, GIT_TERMINAL_PROMPT: '0' }, timeout: 30_000 },
+      (error, _stdout, stderr) =>
+        resolve({
+          ok: !error,
+          message:
+            String(stderr || error?.message || '')
+              .trim()
+              .split('\n')[0] ?? '',
+        }),
+    )
+  })
+}
+
+/** Disposes the instances of `directory` and of the directories inside it, then boots it again. */
+async function bootAgain(kernel: Kernel, directory: string): Promise<Instance> {
+  for (const open of await kernel.instances.list()) {
+    if (contains(directory, open.directory)) await kernel.instances.dispose(open.directory)
+  }
+  return kernel.instances.get(directory)
+}
+
+/** Projects in the kernel's SQLite, one row per project id (root commit, or `global`). */
+export function createProjectService(kernel: Kernel): ProjectService & { record(instance: Instance): Project } {
+  kernel.storage.migrate('project', PROJECT_MIGRATIONS)
+  const db = kernel.storage.db
+  const statements = prepareStatements(db)
+  const { select, selectAll, save, initialized, saveSandboxes } = statements
+  const record = projectRecorder(db, statements)
 
   const get = (id: string) => {
     const row = select.get(id)
@@ -139,27 +198,9 @@ export function createProjectService(kernel: Kernel): ProjectService & { record(
    */
   const initGit = async (instance: Instance): Promise<Project> => {
     if (instance.project.vcs === 'git') return get(instance.project.id) ?? record(instance)
-    const result = await new Promise<{ ok: boolean; message: string }>((resolve) => {
-      execFile(
-        'git',
-        ['init', '--quiet'],
-        { cwd: instance.directory, env: { ...kernel.env, GIT_TERMINAL_PROMPT: '0' }, timeout: 30_000 },
-        (error, _stdout, stderr) =>
-          resolve({
-            ok: !error,
-            message:
-              String(stderr || error?.message || '')
-                .trim()
-                .split('\n')[0] ?? '',
-          }),
-      )
-    })
+    const result = await gitInit(instance.directory, kernel.env)
     if (!result.ok) throw new BadRequestError(`git init failed: ${result.message}`)
-    const directory = instance.directory
-    for (const open of await kernel.instances.list()) {
-      if (contains(directory, open.directory)) await kernel.instances.dispose(open.directory)
-    }
-    const fresh = await kernel.instances.get(directory)
+    const fresh = await bootAgain(kernel, instance.directory)
     let project = get(fresh.project.id) ?? record(fresh)
     if (project.id === GLOBAL) project = { ...project, worktree: fresh.worktree, vcs: 'git' }
     kernel.publish(fresh, ProjectUpdated, project)
@@ -175,15 +216,7 @@ export function createProjectService(kernel: Kernel): ProjectService & { record(
     update(instance, id, input) {
       const project = get(id)
       if (!project) throw new NotFoundError(`Project not found: ${id}`)
-      if (input.name !== undefined) {
-        if (input.name === '') delete project.name
-        else project.name = input.name
-      }
-      if (input.icon === null) delete project.icon
-      else if (typeof input.icon === 'string') project.icon = { ...project.icon, override: input.icon }
-      else if (input.icon !== undefined) project.icon = { ...project.icon, ...input.icon }
-      if (input.color !== undefined) project.icon = { ...project.icon, color: input.color }
-      if (input.commands !== undefined) project.commands = { ...project.commands, ...input.commands }
+      applyUpdate(project, input)
       project.time.updated = Math.max(Date.now(), project.time.updated)
       save.run({
         id,

@@ -1,6 +1,5 @@
-import type { FastifyInstance } from 'fastify'
-import { Type, type Static } from 'typebox'
-import { InstanceQuery, ref } from '../../sdk/index.js'
+import { Type } from 'typebox'
+import { InstanceQuery, ref, type PluginApp } from '../../sdk/index.js'
 import { QuestionParams, QuestionReplyInput, QuestionRequest } from './schemas.js'
 import type { QuestionService } from './service.js'
 
@@ -16,7 +15,7 @@ const PATHS = [
   { base: '/question', ids: { list: 'question.list', reply: 'question.reply', reject: 'question.reject' } },
 ]
 
-export function registerQuestionRoutes(app: FastifyInstance, service: QuestionService): void {
+export function registerQuestionRoutes(app: PluginApp, service: QuestionService): void {
   for (const { base, ids } of PATHS) {
     app.get(
       base,
@@ -47,8 +46,8 @@ export function registerQuestionRoutes(app: FastifyInstance, service: QuestionSe
         },
       },
       async (request) => {
-        const { requestID } = request.params as Static<typeof QuestionParams>
-        service.reply(request.instance, requestID, (request.body as Static<typeof QuestionReplyInput>).answers)
+        const { requestID } = request.params
+        service.reply(request.instance, requestID, request.body.answers)
         return true
       },
     )
@@ -67,7 +66,7 @@ export function registerQuestionRoutes(app: FastifyInstance, service: QuestionSe
         },
       },
       async (request) => {
-        const { requestID } = request.params as Static<typeof QuestionParams>
+        const { requestID } = request.params
         service.reject(request.instance, requestID)
         return true
       },

@@ -1,5 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { Type, type Static } from 'typebox'
+import { Type } from 'typebox'
 import {
   DataEnvelope,
   LocationEnvelope,
@@ -10,6 +9,7 @@ import {
   ref,
   v2Errors,
   type Instance,
+  type PluginApp,
 } from '../../sdk/index.js'
 import type {} from '../session/types.js' // app.sessions, when the session plugin runs
 import { QuestionNotFoundError } from './errors.js'
@@ -37,22 +37,32 @@ const SessionNotFound = Type.Object(
 const notFound = v2Errors({ 404: Type.Union([ref(QuestionNotFoundErrorBody), SessionNotFound]) })
 
 /** `/api/question/request` and `/api/session/:id/question…`: the same pending questions as `/question`. */
-export function registerQuestionV2Routes(app: FastifyInstance, service: QuestionService): void {
-  const sessionInstance = async (request: FastifyRequest): Promise<{ instance: Instance; sessionID: string }> => {
-    const { sessionID } = request.params as { sessionID: string }
-    if (!app.hasDecorator('sessions'))
-      throw new TaggedError('SessionNotFoundError', 404, `Session not found: ${sessionID}`, { sessionID })
-    return { instance: await app.sessions.locate(sessionID), sessionID }
-  }
-  /** The pending request, which must belong to the session. */
-  const requestOf = async (request: FastifyRequest) => {
-    const { instance, sessionID } = await sessionInstance(request)
-    const { requestID } = request.params as { requestID: string }
-    if (!service.list(instance).some((entry) => entry.id === requestID && entry.sessionID === sessionID))
-      throw new QuestionNotFoundError(requestID)
-    return { instance, requestID }
-  }
+export function registerQuestionV2Routes(app: PluginApp, service: QuestionService): void {
+  registerPendingRoute(app, service)
+  registerSessionQuestionRoutes(app, service)
+}
 
+/** The instance of the session; SessionNotFoundError when there is none (or no session plugin). */
+async function sessionInstance(app: PluginApp, sessionID: string): Promise<Instance> {
+  if (!app.hasDecorator('sessions'))
+    throw new TaggedError('SessionNotFoundError', 404, `Session not found: ${sessionID}`, { sessionID })
+  return app.sessions.locate(sessionID)
+}
+
+/** The instance of a pending question, which must belong to the session. */
+async function questionInstance(
+  app: PluginApp,
+  service: QuestionService,
+  sessionID: string,
+  requestID: string,
+): Promise<Instance> {
+  const instance = await sessionInstance(app, sessionID)
+  if (!service.list(instance).some((entry) => entry.id === requestID && entry.sessionID === sessionID))
+    throw new QuestionNotFoundError(requestID)
+  return instance
+}
+
+function registerPendingRoute(app: PluginApp, service: QuestionService): void {
   app.get(
     '/api/question/request',
     {
@@ -68,7 +78,10 @@ export function registerQuestionV2Routes(app: FastifyInstance, service: Question
     },
     async (request) => locationEnvelope(request, service.list(request.instance)),
   )
+}
 
+/** A session's pending questions: listed, answered, dismissed. */
+function registerSessionQuestionRoutes(app: PluginApp, service: QuestionService): void {
   app.get(
     '/api/session/:sessionID/question',
     {
@@ -82,7 +95,8 @@ export function registerQuestionV2Routes(app: FastifyInstance, service: Question
       },
     },
     async (request) => {
-      const { instance, sessionID } = await sessionInstance(request)
+      const { sessionID } = request.params
+      const instance = await sessionInstance(app, sessionID)
       return { data: service.list(instance).filter((entry) => entry.sessionID === sessionID) }
     },
   )
@@ -103,9 +117,10 @@ export function registerQuestionV2Routes(app: FastifyInstance, service: Question
       },
     },
     async (request, reply) => {
-      const { instance, requestID } = await requestOf(request)
-      service.reply(instance, requestID, (request.body as Static<typeof QuestionReplyInput>).answers)
-      return reply.status(204).send()
+      const { sessionID, requestID } = request.params
+      const instance = await questionInstance(app, service, sessionID, requestID)
+      service.reply(instance, requestID, request.body.answers)
+      return reply.status(204).send(null)
     },
   )
 
@@ -123,9 +138,10 @@ export function registerQuestionV2Routes(app: FastifyInstance, service: Question
       },
     },
     async (request, reply) => {
-      const { instance, requestID } = await requestOf(request)
+      const { sessionID, requestID } = request.params
+      const instance = await questionInstance(app, service, sessionID, requestID)
       service.reject(instance, requestID)
-      return reply.status(204).send()
+      return reply.status(204).send(null)
     },
   )
 }
