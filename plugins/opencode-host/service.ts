@@ -13,7 +13,7 @@ import {
   pathEntry,
   type PluginOrigin,
 } from './discovery.js'
-import { importPlugin, moduleShape, packageVersion } from './loader.js'
+import { importPlugin, moduleShape, packageVersion } from './module-loader.js'
 import { createShell, killChildren, type ChildSet } from './shell.js'
 import { pluginTool, type PluginToolDef } from './tools.js'
 
