@@ -1,10 +1,12 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
+// The plugin loader of kernel plugins (`definePlugin`): finds the built-in ones and the third-party
+// entries, checks and orders them. Plugins written for OpenCode are hosted by plugins/opencode-host/.
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, isAbsolute, join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import semver from 'semver'
 import { PluginLoadError } from './errors.js'
-import { isPluginDefinition, type PluginDefinition } from './plugin.js'
+import { isPluginDefinition, type PluginDefinition, type PluginEntry } from './plugin.js'
 
 /** A plugin found at start: its definition and where it came from. */
 export interface LoadedPlugin {
@@ -22,39 +24,69 @@ export interface PluginFailure {
   foreign?: boolean
 }
 
-/**
- * Imports a plugin's entry. With `version` (dev mode), the entry and the modules of its own folder
- * are evaluated afresh (see dev-loader.ts); the kernel and sdk modules it imports are shared.
- */
-async function importDefinition(file: string, label: string, version?: number): Promise<PluginDefinition> {
-  let module: Record<string, unknown>
+/** Imports a plugin entry's module; with `version` (dev mode) see dev-loader.ts. */
+async function importModule(file: string, version?: number): Promise<Record<string, unknown>> {
   const url = pathToFileURL(file)
   if (version !== undefined) {
+    // The entry and the modules of its own folder are evaluated afresh; kernel and sdk modules are shared.
     url.searchParams.set('v', String(version))
     url.searchParams.set('root', pathToFileURL(dirname(file)).href + '/')
   }
-  try {
-    module = (await import(url.href)) as Record<string, unknown>
-  } catch (error) {
-    const foreign = (error as { code?: string }).code === 'ERR_UNKNOWN_FILE_EXTENSION'
-    throw new PluginLoadError(label, `cannot be imported from ${file}: ${(error as Error).message}`, {
-      cause: error,
-      foreign,
-    })
-  }
+  return (await import(url.href)) as Record<string, unknown>
+}
+
+/** A module as the kernel sees it: a kernel plugin, a module for another host, or neither. */
+export function classifyModule(
+  module: Record<string, unknown>,
+): { kind: 'kernel'; definition: PluginDefinition } | { kind: 'foreign' | 'broken' } {
   const definition = module.default ?? module.plugin
-  if (!isPluginDefinition(definition)) {
-    // OpenCode plugin modules (function exports, `{id, server}`) share config `plugin` with kernel plugins.
-    const main = module.default as Record<string, unknown> | undefined
-    const foreign =
-      Object.values(module).some((value) => typeof value === 'function') ||
-      (typeof main === 'object' && main !== null && ('server' in main || 'id' in main))
-    throw new PluginLoadError(
-      label,
-      `${file} does not export a plugin (default export of definePlugin({ name, register }))`,
-      { foreign },
-    )
+  if (isPluginDefinition(definition)) return { kind: 'kernel', definition }
+  // OpenCode plugin modules (function exports, `{id, server}`) share config `plugin` with kernel plugins.
+  const main = module.default as Record<string, unknown> | undefined
+  const foreign =
+    Object.values(module).some((value) => typeof value === 'function') ||
+    (typeof main === 'object' && main !== null && ('server' in main || 'id' in main))
+  return { kind: foreign ? 'foreign' : 'broken' }
+}
+
+/** One entry read: how it is recorded, and its definition or why it is not a kernel plugin. */
+interface EntryReading {
+  entry: PluginEntry
+  definition?: PluginDefinition
+  error?: PluginLoadError
+}
+
+/** Imports and classifies one resolved entry, once. */
+async function readEntry(label: string, file: string, version?: number): Promise<EntryReading> {
+  let module: Record<string, unknown>
+  try {
+    module = await importModule(file, version)
+  } catch (error) {
+    // Not importable by Node (a TypeScript entry): another host's business, as a foreign module is.
+    const foreign = (error as { code?: string }).code === 'ERR_UNKNOWN_FILE_EXTENSION'
+    return {
+      entry: { specifier: label, file, kind: foreign ? 'foreign' : 'broken' },
+      error: new PluginLoadError(label, `cannot be imported from ${file}: ${(error as Error).message}`, {
+        cause: error,
+        foreign,
+      }),
+    }
   }
+  const shape = classifyModule(module)
+  const entry: PluginEntry = { specifier: label, file, kind: shape.kind, module }
+  if (shape.kind === 'kernel') return { entry, definition: shape.definition }
+  const error = new PluginLoadError(
+    label,
+    `${file} does not export a plugin (default export of definePlugin({ name, register }))`,
+    { foreign: shape.kind === 'foreign' },
+  )
+  return { entry, error }
+}
+
+/** Imports a built-in plugin's entry; throws when it is not a kernel plugin. */
+async function importDefinition(file: string, label: string, version?: number): Promise<PluginDefinition> {
+  const { definition, error } = await readEntry(label, file, version)
+  if (!definition) throw error
   return definition
 }
 
@@ -128,28 +160,58 @@ export function resolvePluginSpecifier(specifier: string, root: string): string 
   return createRequire(join(root, 'package.json')).resolve(specifier)
 }
 
-/** Loads third-party plugins; a broken one is reported and left out. */
-export async function loadThirdPartyPlugins(
+/** What reading the third-party plugin entries gave. */
+export interface ThirdPartyPlugins {
+  /** The kernel plugins among them. */
+  plugins: LoadedPlugin[]
+  failures: PluginFailure[]
+  /** Every entry that resolved to a file, with its module: `Kernel.pluginEntry` answers from them. */
+  entries: PluginEntry[]
+}
+
+/**
+ * Reads third-party plugin entries (config `plugin`, `ServerOptions.plugins`), each once:
+ * resolves it, imports it and classifies it. Kernel plugins are loaded; the other entries are
+ * kept, module included, for the plugin that hosts OpenCode plugins (which reads per-instance
+ * config itself, but takes these modules instead of importing the same files again). A broken
+ * entry is reported and left out.
+ */
+export async function readThirdPartyPlugins(
   specifiers: readonly string[],
   root: string,
   version?: number,
-): Promise<{ plugins: LoadedPlugin[]; failures: PluginFailure[] }> {
-  const plugins: LoadedPlugin[] = []
-  const failures: PluginFailure[] = []
+): Promise<ThirdPartyPlugins> {
+  const result: ThirdPartyPlugins = { plugins: [], failures: [], entries: [] }
   for (const specifier of specifiers) {
+    let file: string
     try {
-      const file = resolvePluginSpecifier(specifier, root)
-      plugins.push({ definition: await importDefinition(file, specifier, version), source: specifier, builtin: false })
+      file = resolvePluginSpecifier(specifier, root)
     } catch (error) {
-      failures.push({
-        plugin: specifier,
-        source: specifier,
-        error: error as Error,
-        foreign: error instanceof PluginLoadError && error.foreign,
-      })
+      result.failures.push({ plugin: specifier, source: specifier, error: error as Error, foreign: false })
+      continue
     }
+    const { entry, definition, error } = await readEntry(specifier, file, version)
+    result.entries.push(entry)
+    if (definition) result.plugins.push({ definition, source: specifier, builtin: false })
+    else result.failures.push({ plugin: specifier, source: specifier, error: error!, foreign: error!.foreign })
   }
-  return { plugins, failures }
+  return result
+}
+
+/** The entry that resolved to `file` (the same path, or the same file through a symlink). */
+export function findPluginEntry(entries: readonly PluginEntry[], file: string): PluginEntry | undefined {
+  const exact = entries.find((entry) => entry.file === file)
+  if (exact || entries.length === 0) return exact
+  const real = realPath(file)
+  return entries.find((entry) => realPath(entry.file) === real)
+}
+
+function realPath(file: string): string {
+  try {
+    return realpathSync(file)
+  } catch {
+    return file
+  }
 }
 
 /**

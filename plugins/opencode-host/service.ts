@@ -349,49 +349,8 @@ export class OpencodePlugins {
     const outDir = join(this.kernel.paths.data, 'opencode-plugins')
     for (const origin of origins) {
       if (instance.isDisposed) return
-      const record: PluginRecord = {
-        name: origin.target,
-        source: origin.kind === 'package' ? 'npm' : 'file',
-        spec: origin.spec,
-        origin: origin.origin,
-        status: 'failed',
-        hooks: [],
-        tools: [],
-      }
-      state.records.push(record)
-      try {
-        const resolved = this.resolve(origin, instance)
-        record.entry = resolved.entry
-        if (resolved.version) record.version = resolved.version
-        const module = await bounded(importPlugin(resolved.entry, outDir), this.timeoutMs, `importing ${origin.spec}`)
-        const shape = moduleShape(module, origin.spec)
-        if (shape.id) record.name = shape.id
-        for (const plugin of shape.plugins) {
-          const hooks = (await bounded(
-            Promise.resolve().then(() => plugin(input, origin.options)),
-            this.timeoutMs,
-            `initialising ${origin.spec}`,
-          )) as Hooks | undefined
-          if (!hooks || typeof hooks !== 'object') continue
-          state.loaded.push({ name: record.name, hooks })
-          for (const key of Object.keys(hooks)) if (!record.hooks.includes(key)) record.hooks.push(key)
-          const tools = hooks.tool
-          if (tools && typeof tools === 'object') {
-            for (const [id, def] of Object.entries(tools as Record<string, PluginToolDef>)) {
-              if (!def || typeof def.execute !== 'function') continue
-              state.tools.set(id, await pluginTool(id, def))
-              record.tools.push(id)
-            }
-          }
-        }
-        record.status = 'loaded'
-      } catch (error) {
-        record.error = message(error)
-        this.kernel.log.error(
-          { err: error, plugin: origin.spec, directory: instance.directory },
-          `Failed to load plugin ${origin.spec}: ${record.error}`,
-        )
-      }
+      const record = await this.loadOrigin(instance, state, origin, { input, outDir })
+      if (record) state.records.push(record)
     }
     if (instance.isDisposed) return
     // `config` once, after every plugin initialised, on the live config (later readers see its edits).
@@ -409,6 +368,64 @@ export class OpencodePlugins {
     if (state.loaded.some((plugin) => typeof plugin.hooks.event === 'function')) {
       state.unsubscribe = this.kernel.bus.subscribe((event: BusEvent) => this.onEvent(state, event), instance.directory)
     }
+  }
+
+  /** Loads one plugin into `state`; undefined for a kernel plugin (the kernel loaded it). */
+  private async loadOrigin(
+    instance: Instance,
+    state: InstancePlugins,
+    origin: PluginOrigin,
+    { input, outDir }: { input: Record<string, unknown>; outDir: string },
+  ): Promise<PluginRecord | undefined> {
+    const record: PluginRecord = {
+      name: origin.target,
+      source: origin.kind === 'package' ? 'npm' : 'file',
+      spec: origin.spec,
+      origin: origin.origin,
+      status: 'failed',
+      hooks: [],
+      tools: [],
+    }
+    try {
+      const resolved = this.resolve(origin, instance)
+      // Config `plugin` of the server's directory is read by the kernel at start (kernel plugins are
+      // process-wide); instance configs are read here. A file the kernel imported is not imported again.
+      const known = this.kernel.pluginEntry(resolved.entry)
+      if (known?.kind === 'kernel') return undefined
+      record.entry = resolved.entry
+      if (resolved.version) record.version = resolved.version
+      const module =
+        known?.module ??
+        (await bounded(importPlugin(resolved.entry, outDir), this.timeoutMs, `importing ${origin.spec}`))
+      const shape = moduleShape(module, origin.spec)
+      if (shape.id) record.name = shape.id
+      for (const plugin of shape.plugins) {
+        const hooks = (await bounded(
+          Promise.resolve().then(() => plugin(input, origin.options)),
+          this.timeoutMs,
+          `initialising ${origin.spec}`,
+        )) as Hooks | undefined
+        if (!hooks || typeof hooks !== 'object') continue
+        state.loaded.push({ name: record.name, hooks })
+        for (const key of Object.keys(hooks)) if (!record.hooks.includes(key)) record.hooks.push(key)
+        const tools = hooks.tool
+        if (tools && typeof tools === 'object') {
+          for (const [id, def] of Object.entries(tools as Record<string, PluginToolDef>)) {
+            if (!def || typeof def.execute !== 'function') continue
+            state.tools.set(id, await pluginTool(id, def))
+            record.tools.push(id)
+          }
+        }
+      }
+      record.status = 'loaded'
+    } catch (error) {
+      record.error = message(error)
+      this.kernel.log.error(
+        { err: error, plugin: origin.spec, directory: instance.directory },
+        `Failed to load plugin ${origin.spec}: ${record.error}`,
+      )
+    }
+    return record
   }
 
   /** `event`: every bus event of the instance, fire-and-forget. */
