@@ -214,22 +214,14 @@ function realPath(file: string): string {
   }
 }
 
-/**
- * Checks names, dependencies, kernel ranges and cycles, and orders plugins so each comes after
- * what it depends on. A built-in plugin that fails a check throws; a third-party one is dropped
- * (with whatever depends on it) and reported.
- */
-export function orderPlugins(
+type Reject = (plugin: LoadedPlugin, message: string) => void
+
+/** The plugins by name, without those whose name is malformed or taken or whose kernel range excludes this kernel. */
+function admitPlugins(
   plugins: readonly LoadedPlugin[],
   kernelVersion: string,
-): { ordered: LoadedPlugin[]; failures: PluginFailure[] } {
-  const failures: PluginFailure[] = []
-  const reject = (plugin: LoadedPlugin, message: string) => {
-    const error = new PluginLoadError(plugin.definition.name, message)
-    if (plugin.builtin) throw error
-    failures.push({ plugin: plugin.definition.name, source: plugin.source, error })
-  }
-
+  reject: Reject,
+): Map<string, LoadedPlugin> {
   const byName = new Map<string, LoadedPlugin>()
   for (const plugin of plugins) {
     const { name, kernel } = plugin.definition
@@ -248,61 +240,85 @@ export function orderPlugins(
     }
     byName.set(name, plugin)
   }
+  return byName
+}
 
-  const dropMissingDependencies = () => {
-    // Repeat: dropping one plugin can strand the plugins that depend on it.
-    let changed = true
-    while (changed) {
-      changed = false
-      for (const [name, plugin] of byName) {
-        const missing = (plugin.definition.dependencies ?? []).filter((dependency) => !byName.has(dependency))
-        if (missing.length === 0) continue
-        byName.delete(name)
-        changed = true
-        reject(
-          plugin,
-          `depends on ${missing.map((m) => `"${m}"`).join(', ')}, which ${missing.length === 1 ? 'is' : 'are'} not loaded`,
-        )
-      }
+/** Drops the plugins whose dependencies are not loaded. */
+function dropMissingDependencies(byName: Map<string, LoadedPlugin>, reject: Reject): void {
+  // Repeat: dropping one plugin can strand the plugins that depend on it.
+  let changed = true
+  while (changed) {
+    changed = false
+    for (const [name, plugin] of byName) {
+      const missing = (plugin.definition.dependencies ?? []).filter((dependency) => !byName.has(dependency))
+      if (missing.length === 0) continue
+      byName.delete(name)
+      changed = true
+      reject(
+        plugin,
+        `depends on ${missing.map((m) => `"${m}"`).join(', ')}, which ${missing.length === 1 ? 'is' : 'are'} not loaded`,
+      )
     }
   }
+}
 
-  /** A topological order, or the names forming a cycle. */
-  const sort = (): { ordered: LoadedPlugin[] } | { cycle: string[] } => {
-    const ordered: LoadedPlugin[] = []
-    const state = new Map<string, 'visiting' | 'done'>()
-    const visit = (name: string, path: string[]): string[] | undefined => {
-      if (state.get(name) === 'done') return undefined
-      if (state.get(name) === 'visiting') return [...path.slice(path.indexOf(name)), name]
-      state.set(name, 'visiting')
-      const plugin = byName.get(name)!
-      for (const dependency of plugin.definition.dependencies ?? []) {
-        const cycle = visit(dependency, [...path, name])
-        if (cycle) return cycle
-      }
-      state.set(name, 'done')
-      ordered.push(plugin)
-      return undefined
+/** A topological order, or the names forming a cycle. */
+function topologicalOrder(byName: Map<string, LoadedPlugin>): { ordered: LoadedPlugin[] } | { cycle: string[] } {
+  const ordered: LoadedPlugin[] = []
+  const state = new Map<string, 'visiting' | 'done'>()
+  const visit = (name: string, path: string[]): string[] | undefined => {
+    if (state.get(name) === 'done') return undefined
+    if (state.get(name) === 'visiting') return [...path.slice(path.indexOf(name)), name]
+    state.set(name, 'visiting')
+    const plugin = byName.get(name)!
+    for (const dependency of plugin.definition.dependencies ?? []) {
+      const cycle = visit(dependency, [...path, name])
+      if (cycle) return cycle
     }
-    for (const name of byName.keys()) {
-      const cycle = visit(name, [])
-      if (cycle) return { cycle }
-    }
-    return { ordered }
+    state.set(name, 'done')
+    ordered.push(plugin)
+    return undefined
   }
+  for (const name of byName.keys()) {
+    const cycle = visit(name, [])
+    if (cycle) return { cycle }
+  }
+  return { ordered }
+}
 
+/** Drops every member of a cycle; a built-in one stops startup. */
+function dropCycle(byName: Map<string, LoadedPlugin>, cycle: string[], reject: Reject): void {
+  const message = `dependency cycle: ${cycle.join(' -> ')}`
+  const members = [...new Set(cycle)]
+  const builtin = members.find((member) => byName.get(member)?.builtin)
+  if (builtin) throw new PluginLoadError(builtin, message)
+  for (const member of members) {
+    const plugin = byName.get(member)!
+    byName.delete(member)
+    reject(plugin, message)
+  }
+}
+
+/**
+ * Checks names, dependencies, kernel ranges and cycles, and orders plugins so each comes after
+ * what it depends on. A built-in plugin that fails a check throws; a third-party one is dropped
+ * (with whatever depends on it) and reported.
+ */
+export function orderPlugins(
+  plugins: readonly LoadedPlugin[],
+  kernelVersion: string,
+): { ordered: LoadedPlugin[]; failures: PluginFailure[] } {
+  const failures: PluginFailure[] = []
+  const reject: Reject = (plugin, message) => {
+    const error = new PluginLoadError(plugin.definition.name, message)
+    if (plugin.builtin) throw error
+    failures.push({ plugin: plugin.definition.name, source: plugin.source, error })
+  }
+  const byName = admitPlugins(plugins, kernelVersion, reject)
   for (;;) {
-    dropMissingDependencies()
-    const result = sort()
+    dropMissingDependencies(byName, reject)
+    const result = topologicalOrder(byName)
     if ('ordered' in result) return { ordered: result.ordered, failures }
-    const message = `dependency cycle: ${result.cycle.join(' -> ')}`
-    const members = [...new Set(result.cycle)]
-    const builtin = members.find((member) => byName.get(member)?.builtin)
-    if (builtin) throw new PluginLoadError(builtin, message)
-    for (const member of members) {
-      const plugin = byName.get(member)!
-      byName.delete(member)
-      reject(plugin, message)
-    }
+    dropCycle(byName, result.cycle, reject)
   }
 }
