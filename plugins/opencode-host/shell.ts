@@ -94,102 +94,116 @@ class ShellPromise extends Promise<ShellOutput> {
   }
 }
 
+/** Runs `command` with /bin/sh in its own process group, tracked in `children` while it runs. */
+function runCommand(command: string, options: ShellDefaults, children: ChildSet): Promise<ShellOutput> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('/bin/sh', ['-c', command], {
+      cwd: options.cwd,
+      env: options.env,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    children.add(child)
+    const out: Buffer[] = []
+    const err: Buffer[] = []
+    let size = 0
+    const collect = (into: Buffer[]) => (chunk: Buffer) => {
+      size += chunk.length
+      if (size <= MAX_OUTPUT) into.push(chunk)
+    }
+    child.stdout!.on('data', collect(out))
+    child.stderr!.on('data', collect(err))
+    child.on('error', (error) => {
+      children.delete(child)
+      reject(error)
+    })
+    child.on('close', (code, signal) => {
+      children.delete(child)
+      const exitCode = code ?? (signal ? 128 : 1)
+      const stdout = Buffer.concat(out)
+      const stderr = Buffer.concat(err)
+      if (exitCode !== 0 && options.throws) reject(new ShellError(stdout, stderr, exitCode))
+      else resolve(output(stdout, stderr, exitCode))
+    })
+  })
+}
+
+type ShellCommand = ShellPromise & Record<string, unknown>
+
+/** The settings (`.cwd()`, `.env()`, `.nothrow()` ...) and readers (`.text()`, `.lines()` ...) of one command. */
+function commandMethods(promise: ShellCommand, options: ShellDefaults): Record<string, unknown> {
+  return {
+    cwd(dir: string) {
+      options.cwd = dir
+      return promise
+    },
+    env(env: Record<string, string> | undefined) {
+      options.env = { ...(env ?? {}) }
+      return promise
+    },
+    quiet() {
+      return promise
+    },
+    nothrow() {
+      options.throws = false
+      return promise
+    },
+    throws(value: boolean) {
+      options.throws = value
+      return promise
+    },
+    text: (encoding?: BufferEncoding) => promise.then((result) => result.text(encoding)),
+    json: () => promise.then((result) => result.json()),
+    arrayBuffer: () => promise.then((result) => result.arrayBuffer()),
+    blob: () => promise.then((result) => result.blob()),
+    lines: () =>
+      (async function* () {
+        const text = (await promise).text()
+        const lines = text.split('\n')
+        if (lines.at(-1) === '') lines.pop()
+        yield* lines
+      })(),
+  }
+}
+
+/** One command of a tagged template, as Bun's ShellPromise. */
+function shellCommand(command: string, base: ShellDefaults, children: ChildSet): ShellCommand {
+  const options: ShellDefaults = { ...base, env: { ...base.env } }
+  // Options are set synchronously after the template (`.cwd()`, `.nothrow()`); the command starts on the next tick.
+  let resolveOuter!: (value: ShellOutput) => void
+  let rejectOuter!: (error: unknown) => void
+  const promise = new ShellPromise((res, rej) => {
+    resolveOuter = res
+    rejectOuter = rej
+  }) as ShellCommand
+  queueMicrotask(() => runCommand(command, options, children).then(resolveOuter, rejectOuter))
+  Object.assign(promise, commandMethods(promise, options))
+  // An unawaited command that fails must not crash the server.
+  promise.catch(() => {})
+  return promise
+}
+
+/** A `$` bound to `base`; its `.cwd()` without a directory goes back to `defaults`. */
+function boundShell(base: ShellDefaults, defaults: ShellDefaults, children: ChildSet): unknown {
+  const $ = (strings: TemplateStringsArray, ...values: unknown[]) => {
+    let command = strings[0] ?? ''
+    values.forEach((value, i) => (command += interpolate(value) + (strings[i + 1] ?? '')))
+    return shellCommand(command, base, children)
+  }
+  return Object.assign($, {
+    braces,
+    escape,
+    env: (env?: Record<string, string | undefined>) =>
+      boundShell({ ...base, env: { ...(env ?? {}) } as NodeJS.ProcessEnv }, defaults, children),
+    cwd: (dir?: string) => boundShell({ ...base, cwd: dir ?? defaults.cwd }, defaults, children),
+    nothrow: () => boundShell({ ...base, throws: false }, defaults, children),
+    throws: (value: boolean) => boundShell({ ...base, throws: value }, defaults, children),
+  })
+}
+
 /** Builds a `$` bound to `defaults`; children are tracked in `children`. */
 export function createShell(defaults: ShellDefaults, children: ChildSet): unknown {
-  const run = (command: string, options: ShellDefaults): Promise<ShellOutput> =>
-    new Promise((resolve, reject) => {
-      const child = spawn('/bin/sh', ['-c', command], {
-        cwd: options.cwd,
-        env: options.env,
-        detached: true,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      })
-      children.add(child)
-      const out: Buffer[] = []
-      const err: Buffer[] = []
-      let size = 0
-      const collect = (into: Buffer[]) => (chunk: Buffer) => {
-        size += chunk.length
-        if (size <= MAX_OUTPUT) into.push(chunk)
-      }
-      child.stdout!.on('data', collect(out))
-      child.stderr!.on('data', collect(err))
-      child.on('error', (error) => {
-        children.delete(child)
-        reject(error)
-      })
-      child.on('close', (code, signal) => {
-        children.delete(child)
-        const exitCode = code ?? (signal ? 128 : 1)
-        const stdout = Buffer.concat(out)
-        const stderr = Buffer.concat(err)
-        if (exitCode !== 0 && options.throws) reject(new ShellError(stdout, stderr, exitCode))
-        else resolve(output(stdout, stderr, exitCode))
-      })
-    })
-
-  const make = (base: ShellDefaults): unknown => {
-    const $ = (strings: TemplateStringsArray, ...values: unknown[]) => {
-      let command = strings[0] ?? ''
-      values.forEach((value, i) => (command += interpolate(value) + (strings[i + 1] ?? '')))
-      const options: ShellDefaults = { ...base, env: { ...base.env } }
-      let started: Promise<ShellOutput> | undefined
-      const start = () => (started ??= run(command, options))
-      // Options are set synchronously after the template (`.cwd()`, `.nothrow()`); the command starts on the next tick.
-      let resolveOuter!: (value: ShellOutput) => void
-      let rejectOuter!: (error: unknown) => void
-      const promise = new ShellPromise((res, rej) => {
-        resolveOuter = res
-        rejectOuter = rej
-      }) as ShellPromise & Record<string, unknown>
-      queueMicrotask(() => start().then(resolveOuter, rejectOuter))
-      Object.assign(promise, {
-        cwd(dir: string) {
-          options.cwd = dir
-          return promise
-        },
-        env(env: Record<string, string> | undefined) {
-          options.env = { ...(env ?? {}) }
-          return promise
-        },
-        quiet() {
-          return promise
-        },
-        nothrow() {
-          options.throws = false
-          return promise
-        },
-        throws(value: boolean) {
-          options.throws = value
-          return promise
-        },
-        text: (encoding?: BufferEncoding) => promise.then((result) => result.text(encoding)),
-        json: () => promise.then((result) => result.json()),
-        arrayBuffer: () => promise.then((result) => result.arrayBuffer()),
-        blob: () => promise.then((result) => result.blob()),
-        lines: () =>
-          (async function* () {
-            const text = (await promise).text()
-            const lines = text.split('\n')
-            if (lines.at(-1) === '') lines.pop()
-            yield* lines
-          })(),
-      })
-      // An unawaited command that fails must not crash the server.
-      promise.catch(() => {})
-      return promise
-    }
-    return Object.assign($, {
-      braces,
-      escape,
-      env: (env?: Record<string, string | undefined>) =>
-        make({ ...base, env: { ...(env ?? {}) } as NodeJS.ProcessEnv }),
-      cwd: (dir?: string) => make({ ...base, cwd: dir ?? defaults.cwd }),
-      nothrow: () => make({ ...base, throws: false }),
-      throws: (value: boolean) => make({ ...base, throws: value }),
-    })
-  }
-  return make(defaults)
+  return boundShell(defaults, defaults, children)
 }
 
 /** Kills every running child's process group. */
