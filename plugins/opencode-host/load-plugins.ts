@@ -52,7 +52,14 @@ export function instanceOrigins(kernel: Kernel, instance: Instance, records: Plu
 function resolveOrigin(kernel: Kernel, instance: Instance, origin: PluginOrigin): { entry: string; version?: string } {
   if (origin.kind === 'file') return { entry: pathEntry(origin.target) }
   const { paths, env } = kernel
-  const dir = findPackage(origin.target, origin.spec, instance.directory, paths.config, env, paths.home)
+  const dir = findPackage({
+    name: origin.target,
+    spec: origin.spec,
+    directory: instance.directory,
+    configDir: paths.config,
+    env,
+    home: paths.home,
+  })
   if (!dir) {
     throw new Error(
       `package ${origin.target} is not installed; install it with \`npm install ${origin.spec}\` in ${instance.worktree} (or in ${paths.config})`,
