@@ -5,7 +5,8 @@ import { InProcessBus, type BusEvent, type EventBus, type EventDefinition, type 
 import { globalConfigDir, loadConfig, type ConfigObject, type LoadedConfig } from './config.js'
 import { GlobalDisposed, ServerInstanceDisposed } from './events.js'
 import { Instance, InstanceManager } from './instance.js'
-import { ExtensionRegistry, type Kernel, type KernelPaths, type NodeInfo } from './plugin.js'
+import { findPluginEntry } from './loader.js'
+import { ExtensionRegistry, type Kernel, type KernelPaths, type NodeInfo, type PluginEntry } from './plugin.js'
 import { ProcessGroups } from './processes.js'
 import type { Cluster } from './cluster/index.js'
 import { Storage } from './storage.js'
@@ -58,6 +59,8 @@ export class KernelRuntime implements Kernel {
   private bootHooks: ((instance: Instance) => void)[] = []
   private readonly kept = new Map<string, unknown>()
   reloading = false
+  /** The third-party plugin entries the server read (at start, and again on each dev-mode reload). */
+  pluginEntries: readonly PluginEntry[] = []
 
   constructor(options: KernelOptions) {
     this.log = options.log
@@ -159,6 +162,10 @@ export class KernelRuntime implements Kernel {
   keep<T>(key: string, init: () => T): T {
     if (!this.kept.has(key)) this.kept.set(key, init())
     return this.kept.get(key) as T
+  }
+
+  pluginEntry(file: string): PluginEntry | undefined {
+    return findPluginEntry(this.pluginEntries, file)
   }
 
   /** Disposes every instance and announces it on the global stream. */

@@ -91,6 +91,25 @@ export interface KernelPaths {
   state: string
 }
 
+/**
+ * A third-party plugin entry (config `plugin` of the server's directory, `ServerOptions.plugins`)
+ * as the kernel read it at start: resolved to a file, imported once, classified.
+ */
+export interface PluginEntry {
+  /** As written. */
+  specifier: string
+  /** The file it resolved to. */
+  file: string
+  /**
+   * `kernel`: a kernel plugin, which the kernel loads. `foreign`: not one (an OpenCode plugin
+   * module, or a file Node cannot import, such as TypeScript), left to the plugin hosting those.
+   * `broken`: neither, or it could not be imported.
+   */
+  kind: 'kernel' | 'foreign' | 'broken'
+  /** The evaluated module, when the import succeeded. */
+  module?: Record<string, unknown>
+}
+
 /** What the kernel gives every plugin. */
 export interface Kernel {
   readonly version: string
@@ -145,6 +164,12 @@ export interface Kernel {
    * one project directory.
    */
   keep<T>(key: string, init: () => T): T
+  /**
+   * How the kernel read the third-party plugin entry that resolved to `file`, if one did. A plugin
+   * hosting other kinds of plugins (OpenCode's) takes the module from here instead of importing
+   * the file a second time, and leaves kernel plugins to the kernel.
+   */
+  pluginEntry(file: string): PluginEntry | undefined
 }
 
 /**

@@ -9,7 +9,7 @@ import { buildApp } from './app.js'
 import { loadConfig } from './config.js'
 import { findGitRoot } from './instance.js'
 import { defaultDataDir, KernelRuntime } from './kernel.js'
-import { discoverBuiltinPlugins, loadThirdPartyPlugins, orderPlugins, type LoadedPlugin } from './loader.js'
+import { discoverBuiltinPlugins, orderPlugins, readThirdPartyPlugins, type LoadedPlugin } from './loader.js'
 import { AuthThrottle, type AuthThrottleOptions } from './auth-throttle.js'
 import { isLoopbackHostname, type SecurityOptions } from './security.js'
 import { ServerReloaded } from './events.js'
@@ -130,7 +130,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Running
     } catch (error) {
       log.error({ err: error }, 'config could not be read; no third-party plugins loaded')
     }
-    const thirdParty = await loadThirdPartyPlugins([...configured, ...(options.plugins ?? [])], worktree, version)
+    const thirdParty = await readThirdPartyPlugins([...configured, ...(options.plugins ?? [])], worktree, version)
     const { ordered, failures } = orderPlugins([...builtins, ...thirdParty.plugins], KERNEL_VERSION)
     for (const { plugin } of thirdParty.failures.filter((failure) => failure.foreign))
       log.debug({ plugin }, `"${plugin}" is not a kernel plugin; left to the opencode-plugins plugin`)
@@ -139,9 +139,9 @@ export async function createServer(options: ServerOptions = {}): Promise<Running
     )
     for (const { plugin, error } of skipped)
       log.error({ plugin, err: error }, `third-party plugin "${plugin}" skipped: ${error.message}`)
-    return { ordered, skipped, thirdParty: [...configured, ...(options.plugins ?? [])] }
+    return { ordered, skipped, thirdParty: [...configured, ...(options.plugins ?? [])], entries: thirdParty.entries }
   }
-  const { ordered, skipped, thirdParty } = await loadPlugins(options.dev ? 0 : undefined)
+  const { ordered, skipped, thirdParty, entries } = await loadPlugins(options.dev ? 0 : undefined)
 
   const dataDir = options.dataDir ?? defaultDataDir(env)
   const { storage, cluster } = await openStores(options, env, dataDir, log)
@@ -157,6 +157,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Running
     internalToken: security.internalToken,
     dev: options.dev ?? false,
   })
+  kernel.pluginEntries = entries
   const streams = new EventStreams(cluster?.feed ?? kernel.bus, {
     heartbeatMs: options.heartbeatMs ?? 10_000,
     maxQueuedBytes: options.sseMaxQueuedBytes ?? 4 * 1024 * 1024,
@@ -214,6 +215,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Running
       const fresh = await loadPlugins(version)
       next = await buildApp(kernel, fresh.ordered, appOptions)
       await next.ready()
+      kernel.pluginEntries = fresh.entries
     } catch (error) {
       restore()
       keepConnections = true

@@ -5,7 +5,14 @@
  * @packageDocumentation
  */
 export { definePlugin, defineExtensionPoint } from '../kernel/plugin.js'
-export type { PluginDefinition, Kernel, KernelPaths, ExtensionPoint, ExtensionRegistry } from '../kernel/plugin.js'
+export type {
+  PluginDefinition,
+  Kernel,
+  KernelPaths,
+  ExtensionPoint,
+  ExtensionRegistry,
+  PluginEntry,
+} from '../kernel/plugin.js'
 export { defineEvent } from '../kernel/bus.js'
 export type { EventDefinition, EventProperties, EventPayload, BusEvent, EventBus } from '../kernel/bus.js'
 export { named, ref, registerSchemas, StringEnum, InstanceQuery, optionalBody } from '../kernel/schemas.js'

@@ -2,7 +2,7 @@ import { expect } from 'chai'
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { PluginLoadError } from '../../kernel/errors.js'
-import { orderPlugins, type LoadedPlugin } from '../../kernel/loader.js'
+import { findPluginEntry, orderPlugins, readThirdPartyPlugins, type LoadedPlugin } from '../../kernel/loader.js'
 import { definePlugin } from '../../kernel/plugin.js'
 import { PACKAGE_ROOT } from '../../kernel/version.js'
 import { cleanup, startServer, tempDir } from '../support/helper.js'
@@ -90,6 +90,30 @@ describe('kernel: plugin loader', () => {
     )
     expect(ordered.map((p) => p.definition.name)).to.deep.equal(['core'])
     expect(failures.map((f) => f.plugin).sort()).to.deep.equal(['extra', 'on-extra'])
+  })
+
+  it('reads each third-party entry once and keeps the ones that are not kernel plugins, module included', async () => {
+    const dir = tempDir()
+    writeFileSync(join(dir, 'kernel.js'), `export default { name: 'from-config', register() {} }\n`)
+    writeFileSync(join(dir, 'opencode.js'), 'export const Plugin = async () => ({})\n')
+    writeFileSync(join(dir, 'typed.ts'), 'export const Typed = async (): Promise<object> => ({})\n')
+    writeFileSync(join(dir, 'neither.js'), 'export const VERSION = 1\n')
+    symlinkSync(join(dir, 'opencode.js'), join(dir, 'linked.js'))
+    const read = await readThirdPartyPlugins(['./kernel.js', './opencode.js', './typed.ts', './neither.js'], dir)
+    expect(read.plugins.map((p) => p.definition.name)).to.deep.equal(['from-config'])
+    expect(read.entries.map((e) => [e.specifier, e.kind, e.module !== undefined])).to.deep.equal([
+      ['./kernel.js', 'kernel', true],
+      ['./opencode.js', 'foreign', true],
+      ['./typed.ts', 'foreign', false],
+      ['./neither.js', 'broken', true],
+    ])
+    expect(read.failures.map((f) => [f.plugin, f.foreign])).to.deep.equal([
+      ['./opencode.js', true],
+      ['./typed.ts', true],
+      ['./neither.js', false],
+    ])
+    expect(findPluginEntry(read.entries, join(dir, 'linked.js'))?.specifier).to.equal('./opencode.js')
+    expect(findPluginEntry(read.entries, join(dir, 'elsewhere.js'))).to.equal(undefined)
   })
 
   it('loads plugins named in the project config, by path and by package name', async () => {

@@ -25,7 +25,7 @@ describe('plugin: opencode-plugins (broken plugins)', function () {
 
   it('skips plugins that throw, hang or cannot load, reports each, and keeps serving', async () => {
     const h = await sessionHarness({
-      extraPlugins: ['opencode-plugins'],
+      extraPlugins: ['opencode-host'],
       files: FILES,
       config: {
         plugin: [

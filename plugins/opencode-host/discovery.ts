@@ -131,14 +131,24 @@ export function discoverPlugins(
 }
 
 /** Where to look for an npm plugin: node_modules from the directory up, then the config dir, then OpenCode's package cache. */
-export function findPackage(
-  name: string,
-  spec: string,
-  directory: string,
-  configDir: string,
-  env: NodeJS.ProcessEnv,
-  home: string,
-): string | undefined {
+export function findPackage({
+  name,
+  spec,
+  directory,
+  configDir,
+  env,
+  home,
+}: {
+  /** The package name, and the spec as written (`name@1.2`). */
+  name: string
+  spec: string
+  /** The instance's directory, searched upwards. */
+  directory: string
+  /** The global config directory. */
+  configDir: string
+  env: NodeJS.ProcessEnv
+  home: string
+}): string | undefined {
   const candidates: string[] = []
   let dir = directory
   for (;;) {

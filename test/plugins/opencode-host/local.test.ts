@@ -80,7 +80,7 @@ describe('plugin: opencode-plugins (plugin files in .opencode/plugin)', function
 
   async function harness() {
     return sessionHarness({
-      extraPlugins: ['opencode-plugins'],
+      extraPlugins: ['opencode-host'],
       files: {
         '.opencode/plugin/greeter.ts': GREETER,
         '.opencode/plugin/lib/shout.ts': SHOUT,

@@ -1,10 +1,9 @@
-import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
-import { InstanceQuery, ref } from '../../sdk/index.js'
+import { InstanceQuery, ref, type PluginApp } from '../../sdk/index.js'
 import { OpencodePluginInfo } from './schemas.js'
-import type { OpencodePlugins } from './service.js'
+import type { OpencodePluginHost } from './service.js'
 
-export function registerRoutes(app: FastifyInstance, plugins: OpencodePlugins): void {
+export function registerRoutes(app: PluginApp, host: OpencodePluginHost): void {
   app.get(
     '/plugin',
     {
@@ -16,6 +15,6 @@ export function registerRoutes(app: FastifyInstance, plugins: OpencodePlugins): 
         response: { 200: Type.Array(ref(OpencodePluginInfo)) },
       },
     },
-    async (request) => plugins.records(request.instance),
+    async (request) => host.records(request.instance),
   )
 }

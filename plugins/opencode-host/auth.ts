@@ -1,6 +1,6 @@
 import { type Instance } from '../../sdk/index.js'
 import type { OAuthAuthorization, OAuthCredentials, ProviderOAuthMethod } from '../../sdk/provider.js'
-import type { Hooks } from './service.js'
+import type { Hooks } from './types.js'
 
 /** One login method of an `auth` hook, as `@opencode-ai/plugin` types it. */
 interface AuthMethodDef {

@@ -42,7 +42,7 @@ describe('plugin: opencode-plugins (community plugins from npm)', function () {
 
   async function harness() {
     return sessionHarness({
-      extraPlugins: ['opencode-plugins'],
+      extraPlugins: ['opencode-host'],
       repo: projectWithCommunityPlugins(),
       config: { plugin: COMMUNITY },
     })
@@ -127,7 +127,7 @@ describe('plugin: opencode-plugins (community plugins from npm)', function () {
     onCleanup(() => llm.close())
     const h = await sessionHarness({
       llm,
-      extraPlugins: ['opencode-plugins'],
+      extraPlugins: ['opencode-host'],
       repo: projectWithCommunityPlugins(),
       config: {
         plugin: COMMUNITY,

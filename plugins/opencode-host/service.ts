@@ -1,75 +1,25 @@
 import type { FastifyInstance } from 'fastify'
 import { watch, type FSWatcher } from 'node:fs'
 import { join } from 'node:path'
-import { type BusEvent, type ConfigSource, type Instance, type Kernel, type ToolDefinition } from '../../sdk/index.js'
+import { type BusEvent, type Instance, type Kernel, type ToolDefinition } from '../../sdk/index.js'
 import { ProviderOAuth } from '../../sdk/provider.js'
 import { authHooks, oauthMethod } from './auth.js'
-import { createClient } from './client.js'
-import {
-  configDirectories,
-  discoverPlugins,
-  findPackage,
-  packageEntry,
-  pathEntry,
-  type PluginOrigin,
-} from './discovery.js'
-import { importPlugin, moduleShape, packageVersion } from './loader.js'
-import { createShell, killChildren, type ChildSet } from './shell.js'
-import { pluginTool, type PluginToolDef } from './tools.js'
+import { bounded } from './bounded.js'
+import { configDirectories } from './discovery.js'
+import { instanceOrigins, loadOrigin } from './load-plugins.js'
+import { pluginInput } from './plugin-input.js'
+import { killChildren } from './shell.js'
+import type { InstancePlugins, PluginRecord } from './types.js'
 
 type HookFn = (input: unknown, output: unknown) => unknown
-export type Hooks = Record<string, unknown>
-
-/** One OpenCode plugin of an instance, as `GET /plugin` shows it. */
-export interface PluginRecord {
-  name: string
-  source: 'npm' | 'file'
-  spec: string
-  /** The config file or folder that named it. */
-  origin: string
-  entry?: string
-  version?: string
-  status: 'loaded' | 'failed'
-  hooks: string[]
-  tools: string[]
-  error?: string
-}
-
-interface InstancePlugins {
-  ready: Promise<void>
-  loaded: { name: string; hooks: Hooks }[]
-  records: PluginRecord[]
-  tools: Map<string, ToolDefinition>
-  children: ChildSet
-  unsubscribe?: () => void
-}
 
 // Hooks whose throw is the operation's answer (a refused tool call); others are logged and skipped.
 const PROPAGATING = new Set(['tool.execute.before', 'tool.execute.after', 'command.execute.before', 'permission.ask'])
 const STATE = 'opencode-plugins'
 const DEFAULT_TIMEOUT_MS = 30_000
 
-class HookTimeoutError extends Error {
-  constructor(what: string, ms: number) {
-    super(`${what} did not finish within ${ms} ms`)
-    this.name = 'PluginTimeoutError'
-  }
-}
-
-/** Settles with `work`, or rejects after `ms` (the work is left running, its result ignored). */
-function bounded<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new HookTimeoutError(what, ms)), ms)
-    timer.unref()
-  })
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer))
-}
-
-const message = (error: unknown): string => (error instanceof Error ? error.message : String(error))
-
 /** Hosts OpenCode plugins per instance: loads them when the instance boots and runs their hooks. */
-export class OpencodePlugins {
+export class OpencodePluginHost {
   readonly timeoutMs: number
 
   constructor(
@@ -213,12 +163,12 @@ export class OpencodePlugins {
     return [...(await this.ready(instance)).tools.values()]
   }
 
-  /** OpenCode's `trigger`: each plugin's hook in load order, awaited, on the same `output`. */
   /** Whether a loaded plugin has hook `name`. */
   async handles(instance: Instance, name: string): Promise<boolean> {
     return (await this.ready(instance)).loaded.some((plugin) => typeof plugin.hooks[name] === 'function')
   }
 
+  /** OpenCode's `trigger`: each plugin's hook in load order, awaited, on the same `output`. */
   async trigger(
     instance: Instance,
     name: string,
@@ -250,164 +200,34 @@ export class OpencodePlugins {
     }
   }
 
-  private serverUrl(): URL {
-    const address = this.app.server?.address?.()
-    if (address && typeof address === 'object')
-      return new URL(`http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`)
-    return new URL('http://localhost:4096')
-  }
-
-  private async input(instance: Instance, state: InstancePlugins): Promise<Record<string, unknown>> {
-    const app = this.app
-    const authorization = this.kernel.internalAuthorization
-    const client = await createClient(
-      () => app,
-      instance.directory,
-      () => this.serverUrl(),
-      (): Record<string, string> => (authorization ? { authorization } : {}),
-    )
-    const $ = createShell({ cwd: instance.directory, env: { ...this.kernel.env }, throws: true }, state.children)
-    const self = this
-    return {
-      client,
-      project: {
-        id: instance.project.id,
-        worktree: instance.project.worktree,
-        vcs: instance.project.vcs,
-        time: { created: Date.now() },
-        sandboxes: [],
-      },
-      directory: instance.directory,
-      worktree: instance.worktree,
-      get serverUrl() {
-        return self.serverUrl()
-      },
-      $,
-      experimental_workspace: {
-        register: (type: string) =>
-          this.kernel.log.warn(
-            { type, directory: instance.directory },
-            'experimental_workspace.register: this server has no workspace adapters; ignored',
-          ),
-      },
-    }
-  }
-
-  private resolve(origin: PluginOrigin, instance: Instance): { entry: string; name: string; version?: string } {
-    if (origin.kind === 'file') {
-      const entry = pathEntry(origin.target)
-      return { entry, name: origin.target }
-    }
-    const dir = findPackage(
-      origin.target,
-      origin.spec,
-      instance.directory,
-      this.kernel.paths.config,
-      this.kernel.env,
-      this.kernel.paths.home,
-    )
-    if (!dir) {
-      throw new Error(
-        `package ${origin.target} is not installed; install it with \`npm install ${origin.spec}\` in ${instance.worktree} (or in ${this.kernel.paths.config})`,
-      )
-    }
-    return { entry: packageEntry(dir), name: origin.target, version: packageVersion(dir) }
-  }
-
   private async load(instance: Instance, state: InstancePlugins): Promise<void> {
-    let sources: ConfigSource[]
-    try {
-      sources = this.kernel.loadedConfig(instance).sources
-    } catch (error) {
-      state.records.push({
-        name: 'config',
-        source: 'file',
-        spec: '',
-        origin: '',
-        status: 'failed',
-        hooks: [],
-        tools: [],
-        error: message(error),
-      })
-      sources = []
-    }
-    const dirs = configDirectories(this.kernel.paths.config, instance.worktree, instance.directory, this.kernel.env)
-    const { origins, errors } = discoverPlugins(sources, dirs)
-    for (const error of errors)
-      state.records.push({
-        name: error.spec,
-        source: 'file',
-        spec: error.spec,
-        origin: error.origin,
-        status: 'failed',
-        hooks: [],
-        tools: [],
-        error: error.error,
-      })
+    const origins = instanceOrigins(this.kernel, instance, state.records)
     if (!origins.length) return
-    const input = await this.input(instance, state)
-    const outDir = join(this.kernel.paths.data, 'opencode-plugins')
+    const input = await pluginInput(this.app, this.kernel, instance, state.children)
+    const context = { kernel: this.kernel, instance, state, timeoutMs: this.timeoutMs, input }
     for (const origin of origins) {
       if (instance.isDisposed) return
-      const record: PluginRecord = {
-        name: origin.target,
-        source: origin.kind === 'package' ? 'npm' : 'file',
-        spec: origin.spec,
-        origin: origin.origin,
-        status: 'failed',
-        hooks: [],
-        tools: [],
-      }
-      state.records.push(record)
-      try {
-        const resolved = this.resolve(origin, instance)
-        record.entry = resolved.entry
-        if (resolved.version) record.version = resolved.version
-        const module = await bounded(importPlugin(resolved.entry, outDir), this.timeoutMs, `importing ${origin.spec}`)
-        const shape = moduleShape(module, origin.spec)
-        if (shape.id) record.name = shape.id
-        for (const plugin of shape.plugins) {
-          const hooks = (await bounded(
-            Promise.resolve().then(() => plugin(input, origin.options)),
-            this.timeoutMs,
-            `initialising ${origin.spec}`,
-          )) as Hooks | undefined
-          if (!hooks || typeof hooks !== 'object') continue
-          state.loaded.push({ name: record.name, hooks })
-          for (const key of Object.keys(hooks)) if (!record.hooks.includes(key)) record.hooks.push(key)
-          const tools = hooks.tool
-          if (tools && typeof tools === 'object') {
-            for (const [id, def] of Object.entries(tools as Record<string, PluginToolDef>)) {
-              if (!def || typeof def.execute !== 'function') continue
-              state.tools.set(id, await pluginTool(id, def))
-              record.tools.push(id)
-            }
-          }
-        }
-        record.status = 'loaded'
-      } catch (error) {
-        record.error = message(error)
-        this.kernel.log.error(
-          { err: error, plugin: origin.spec, directory: instance.directory },
-          `Failed to load plugin ${origin.spec}: ${record.error}`,
-        )
-      }
+      const record = await loadOrigin(context, origin)
+      if (record) state.records.push(record)
     }
     if (instance.isDisposed) return
-    // `config` once, after every plugin initialised, on the live config (later readers see its edits).
-    try {
-      if (state.loaded.some((plugin) => typeof plugin.hooks.config === 'function')) {
-        // Edits go to a copy that then replaces the config: readers that cache by identity see them.
-        const loaded = this.kernel.loadedConfig(instance)
-        const draft = structuredClone(loaded.config)
-        await this.runHooks(state, 'config', draft, draft)
-        loaded.config = draft
-      }
-    } catch (error) {
-      this.kernel.log.warn({ err: error }, 'OpenCode plugin config hook failed')
-    }
+    await this.runConfigHook(instance, state)
     if (state.loaded.some((plugin) => typeof plugin.hooks.event === 'function')) {
       state.unsubscribe = this.kernel.bus.subscribe((event: BusEvent) => this.onEvent(state, event), instance.directory)
+    }
+  }
+
+  /** `config` once, after every plugin initialised, on the live config (later readers see its edits). */
+  private async runConfigHook(instance: Instance, state: InstancePlugins): Promise<void> {
+    try {
+      if (!state.loaded.some((plugin) => typeof plugin.hooks.config === 'function')) return
+      // Edits go to a copy that then replaces the config: readers that cache by identity see them.
+      const loaded = this.kernel.loadedConfig(instance)
+      const draft = structuredClone(loaded.config)
+      await this.runHooks(state, 'config', draft, draft)
+      loaded.config = draft
+    } catch (error) {
+      this.kernel.log.warn({ err: error }, 'OpenCode plugin config hook failed')
     }
   }
 

@@ -25,7 +25,7 @@ describe('plugin: opencode-plugins (the SDK client in PluginInput)', function ()
     const repo = gitRepo()
     mkdirSync(join(repo, '.opencode', 'plugin'), { recursive: true })
     writeFileSync(join(repo, '.opencode', 'plugin', 'caller.ts'), CALLER)
-    const server = await startServer({ cwd: repo, only: ['core', 'opencode-plugins'], password: 'secret-pw' })
+    const server = await startServer({ cwd: repo, only: ['core', 'opencode-host'], password: 'secret-pw' })
     const auth = { authorization: 'Basic ' + Buffer.from('opencode:secret-pw').toString('base64') }
     expect((await server.app.inject({ url: '/plugin' })).statusCode).to.equal(401)
     const list = await server.app.inject({ url: '/plugin', headers: auth })

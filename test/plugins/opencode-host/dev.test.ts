@@ -16,7 +16,7 @@ describe('plugin: opencode-plugins (dev mode)', function () {
     mkdirSync(join(repo, '.opencode', 'plugin'), { recursive: true })
     const file = join(repo, '.opencode', 'plugin', 'versioned.ts')
     writeFileSync(file, versioned('tool_one'))
-    const server = await startServer({ cwd: repo, only: ['core', 'opencode-plugins'], dev: true })
+    const server = await startServer({ cwd: repo, only: ['core', 'opencode-host'], dev: true })
     const tools = async () => ((await server.app.inject({ url: '/plugin' })).json() as any[]).flatMap((p) => p.tools)
     expect(await tools()).to.deep.equal(['tool_one'])
     writeFileSync(file, versioned('tool_two'))

@@ -41,7 +41,7 @@ describe('plugin: opencode-plugins (hooks across the server)', function () {
 
   async function harness() {
     const h = await sessionHarness({
-      extraPlugins: ['opencode-plugins'],
+      extraPlugins: ['opencode-host'],
       files: { '.opencode/plugin/everything.ts': HOOKS },
       config: { permission: { bash: 'ask' } },
     })
