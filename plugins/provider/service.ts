@@ -1,7 +1,7 @@
 import { BadRequestError, NamedError, type Instance, type Kernel } from '../../sdk/index.js'
 import type { LanguageModel } from 'ai'
 import type { CredentialStore } from './auth.js'
-import { CATALOG, type CatalogModel, type CatalogProvider } from './catalog.js'
+import { CATALOG, type CatalogModel, type CatalogProvider } from './catalog/index.js'
 import type { ModelInfo, ModelRef, ProviderInfo, ProviderService } from './types.js'
 import { ProviderAuthLoaders, ProviderPackages } from '../../sdk/provider.js'
 import { triggerHook } from '../../sdk/hooks.js'

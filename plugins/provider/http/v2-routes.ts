@@ -1,9 +1,9 @@
-import { LocationEnvelope, LocationQuery, locationEnvelope, ref, v2Errors } from '../../sdk/index.js'
+import { LocationEnvelope, LocationQuery, locationEnvelope, ref, v2Errors } from '../../../sdk/index.js'
 import type { FastifyInstance } from 'fastify'
 import { Type, type Static } from 'typebox'
-import { ModelV2Info, ProviderNotFoundErrorBody, ProviderV2Info } from './schemas.js'
-import { ProviderNotFoundError, publicOptions, type Providers } from './service.js'
-import type { ModelInfo, ProviderInfo } from './types.js'
+import { ModelV2Info, ProviderNotFoundErrorBody, ProviderV2Info } from '../schemas.js'
+import { ProviderNotFoundError, publicOptions, type Providers } from '../service.js'
+import type { ModelInfo, ProviderInfo } from '../types.js'
 
 const tags = ['provider']
 const config = { v2: true, location: true }

@@ -1,9 +1,9 @@
-import { BadRequestError, InstanceQuery, ref, type Instance, type Kernel } from '../../sdk/index.js'
+import { BadRequestError, InstanceQuery, ref, type Instance, type Kernel } from '../../../sdk/index.js'
 import type { FastifyInstance } from 'fastify'
 import { Type, type Static } from 'typebox'
-import { ProviderOAuth, type OAuthAuthorization, type ProviderOAuthMethod } from '../../sdk/provider.js'
-import type { Credential, CredentialStore } from './auth.js'
-import type { Integrations } from './integrations.js'
+import { ProviderOAuth, type OAuthAuthorization, type ProviderOAuthMethod } from '../../../sdk/provider.js'
+import type { Credential, CredentialStore } from '../auth.js'
+import type { Integrations } from '../integrations.js'
 import {
   AuthAuthorization,
   AuthInput,
@@ -13,8 +13,8 @@ import {
   ConfiguredProviders,
   ProviderList,
   ProviderParams,
-} from './schemas.js'
-import { ProviderNotFoundError, type Providers } from './service.js'
+} from '../schemas.js'
+import { ProviderNotFoundError, type Providers } from '../service.js'
 
 const querystring = Type.Object(InstanceQuery)
 /** Started OAuth flows waiting for their callback, per instance and provider; they expire. */

@@ -1,7 +1,7 @@
-import { LocationEnvelope, LocationQuery, locationEnvelope, ref, v2Errors } from '../../sdk/index.js'
+import { LocationEnvelope, LocationQuery, locationEnvelope, ref, v2Errors } from '../../../sdk/index.js'
 import type { FastifyInstance } from 'fastify'
 import { Type, type Static } from 'typebox'
-import type { Integrations } from './integrations.js'
+import type { Integrations } from '../integrations.js'
 import {
   AttemptParams,
   CompleteInput,
@@ -16,7 +16,7 @@ import {
   IntegrationInfo,
   IntegrationNotFoundErrorBody,
   IntegrationParams,
-} from './schemas.js'
+} from '../schemas.js'
 
 const tags = ['integrations']
 const config = { v2: true, location: true }
