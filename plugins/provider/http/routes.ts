@@ -14,7 +14,8 @@ import {
   ProviderList,
   ProviderParams,
 } from '../schemas.js'
-import { ProviderNotFoundError, type Providers } from '../service.js'
+import { ProviderNotFoundError } from '../errors.js'
+import type { Providers } from '../service.js'
 
 const querystring = Type.Object(InstanceQuery)
 /** Started OAuth flows waiting for their callback, per instance and provider; they expire. */

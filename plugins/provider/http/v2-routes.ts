@@ -2,7 +2,9 @@ import { LocationEnvelope, LocationQuery, locationEnvelope, ref, v2Errors } from
 import type { FastifyInstance } from 'fastify'
 import { Type, type Static } from 'typebox'
 import { ModelV2Info, ProviderNotFoundErrorBody, ProviderV2Info } from '../schemas.js'
-import { ProviderNotFoundError, publicOptions, type Providers } from '../service.js'
+import { ProviderNotFoundError } from '../errors.js'
+import { publicOptions } from '../models.js'
+import type { Providers } from '../service.js'
 import type { ModelInfo, ProviderInfo } from '../types.js'
 
 const tags = ['provider']
