@@ -66,7 +66,7 @@ export default definePlugin({
     }
     const integrations = new Integrations(kernel, providers, credentials)
     app.decorate('providers', providers)
-    registerProviderRoutes(app, kernel, providers, credentials, integrations)
+    registerProviderRoutes(app, { kernel, providers, credentials, integrations })
     registerProviderV2Routes(app, providers)
     registerIntegrationV2Routes(app, integrations)
   },

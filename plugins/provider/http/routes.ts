@@ -1,26 +1,20 @@
-import { BadRequestError, InstanceQuery, ref, type Instance, type Kernel } from '../../../sdk/index.js'
-import type { FastifyInstance } from 'fastify'
-import { Type, type Static } from 'typebox'
-import { ProviderOAuth, type OAuthAuthorization, type ProviderOAuthMethod } from '../../../sdk/provider.js'
+import { InstanceQuery, ProviderOAuth, ref, type Kernel, type PluginApp } from '../../../sdk/index.js'
+import { Type } from 'typebox'
 import type { Credential, CredentialStore } from '../auth.js'
 import type { Integrations } from '../integrations.js'
-import {
-  AuthAuthorization,
-  AuthInput,
-  AuthMethod,
-  AuthorizeInput,
-  CallbackInput,
-  ConfiguredProviders,
-  ProviderList,
-  ProviderParams,
-} from '../schemas.js'
-import { ProviderNotFoundError } from '../errors.js'
+import { AuthInput, AuthMethod, ConfiguredProviders, ProviderList, ProviderParams } from '../schemas.js'
 import type { Providers } from '../service.js'
+import { oauthMethods, registerOAuthRoutes } from './oauth.js'
 
 const querystring = Type.Object(InstanceQuery)
-/** Started OAuth flows waiting for their callback, per instance and provider; they expire. */
-const PENDING_TTL_MS = 10 * 60 * 1000
-const MAX_PENDING = 100
+
+/** What the v1 provider routes work with. */
+export interface ProviderRouteDeps {
+  kernel: Kernel
+  providers: Providers
+  credentials: CredentialStore
+  integrations: Integrations
+}
 
 /** Only the fields each credential type has: nothing else a client sends reaches auth.json. */
 function ownFields(credential: Credential): Credential {
@@ -34,22 +28,15 @@ function ownFields(credential: Credential): Credential {
   }
 }
 
-export function registerProviderRoutes(
-  app: FastifyInstance,
-  kernel: Kernel,
-  providers: Providers,
-  credentials: CredentialStore,
-  integrations: Integrations,
-): void {
-  const oauthMethods = (providerID: string): ProviderOAuthMethod[] =>
-    kernel.extensions.get(ProviderOAuth).filter((m) => m.providerID === providerID)
-  const pending = new Map<string, { method: number; authorization: OAuthAuthorization; expires: number }>()
+/** `/provider…`, `/config/providers`, `/auth/:providerID`: the v1 surface. */
+export function registerProviderRoutes(app: PluginApp, deps: ProviderRouteDeps): void {
+  registerProviderListRoutes(app, deps)
+  registerCredentialRoutes(app, deps)
+  registerOAuthRoutes(app, deps)
+}
 
-  const existing = (instance: Instance, providerID: string) => {
-    if (!providers.has(instance, providerID) && oauthMethods(providerID).length === 0)
-      throw new ProviderNotFoundError(providerID)
-  }
-
+/** The providers, the connected ones and how each can be logged in to. */
+function registerProviderListRoutes(app: PluginApp, { kernel, providers }: ProviderRouteDeps): void {
   app.get(
     '/provider',
     {
@@ -101,14 +88,17 @@ export function registerProviderRoutes(
         [...ids].map((id) => [
           id,
           [
-            ...oauthMethods(id).map((m) => ({ type: 'oauth' as const, label: m.label })),
+            ...oauthMethods(kernel, id).map((m) => ({ type: 'oauth' as const, label: m.label })),
             { type: 'api' as const, label: 'API key' },
           ],
         ]),
       )
     },
   )
+}
 
+/** Storing and forgetting a provider's credentials (never returned). */
+function registerCredentialRoutes(app: PluginApp, { credentials, integrations }: ProviderRouteDeps): void {
   app.put(
     '/auth/:providerID',
     {
@@ -123,8 +113,8 @@ export function registerProviderRoutes(
       },
     },
     async (request) => {
-      const { providerID } = request.params as Static<typeof ProviderParams>
-      credentials.set(providerID, ownFields(request.body as Credential))
+      const { providerID } = request.params
+      credentials.set(providerID, ownFields(request.body))
       integrations.changed(request.instance, providerID)
       return true
     },
@@ -143,82 +133,9 @@ export function registerProviderRoutes(
       },
     },
     async (request) => {
-      const { providerID } = request.params as Static<typeof ProviderParams>
+      const { providerID } = request.params
       const existed = credentials.remove(providerID)
       integrations.changed(request.instance, existed ? providerID : undefined)
-      return true
-    },
-  )
-
-  app.post(
-    '/provider/:providerID/oauth/authorize',
-    {
-      schema: {
-        operationId: 'provider.oauth.authorize',
-        tags: ['provider'],
-        summary: "Start an OAuth login with one of the provider's methods",
-        querystring,
-        params: ProviderParams,
-        body: AuthorizeInput,
-        response: { 200: ref(AuthAuthorization) },
-      },
-    },
-    async (request) => {
-      const { providerID } = request.params as Static<typeof ProviderParams>
-      const body = request.body as Static<typeof AuthorizeInput>
-      existing(request.instance, providerID)
-      const methods = oauthMethods(providerID)
-      if (methods.length === 0) throw new BadRequestError(`Provider ${providerID} has no OAuth login`, 'Params')
-      const method = methods[body.method]
-      if (!method)
-        throw new BadRequestError(
-          `Provider ${providerID} has ${methods.length} OAuth method(s); "method" must be below that`,
-          'Body',
-        )
-      const authorization = await method.authorize({ instance: request.instance, inputs: body.inputs ?? {} })
-      const now = Date.now()
-      for (const [key, entry] of pending) if (entry.expires < now) pending.delete(key)
-      if (pending.size >= MAX_PENDING) pending.delete(pending.keys().next().value!)
-      pending.set(`${request.instance.directory}\0${providerID}`, {
-        method: body.method,
-        authorization,
-        expires: now + PENDING_TTL_MS,
-      })
-      return { url: authorization.url, method: authorization.method, instructions: authorization.instructions }
-    },
-  )
-
-  app.post(
-    '/provider/:providerID/oauth/callback',
-    {
-      schema: {
-        operationId: 'provider.oauth.callback',
-        tags: ['provider'],
-        summary: 'Finish an OAuth login and store its credentials',
-        querystring,
-        params: ProviderParams,
-        body: CallbackInput,
-        response: { 200: Type.Boolean() },
-      },
-    },
-    async (request) => {
-      const { providerID } = request.params as Static<typeof ProviderParams>
-      const body = request.body as Static<typeof CallbackInput>
-      existing(request.instance, providerID)
-      if (oauthMethods(providerID).length === 0)
-        throw new BadRequestError(`Provider ${providerID} has no OAuth login`, 'Params')
-      const key = `${request.instance.directory}\0${providerID}`
-      const started = pending.get(key)
-      if (!started || started.expires < Date.now() || started.method !== body.method) {
-        throw new BadRequestError(
-          `No OAuth login in progress for ${providerID} with method ${body.method}: call authorize first`,
-          'Body',
-        )
-      }
-      const result = await started.authorization.callback(body.code)
-      pending.delete(key)
-      credentials.set(providerID, result)
-      integrations.changed(request.instance, providerID)
       return true
     },
   )
