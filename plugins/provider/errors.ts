@@ -1,4 +1,20 @@
-import { TaggedError } from '../../sdk/index.js'
+import { NamedError, TaggedError } from '../../sdk/index.js'
+
+export class ProviderModelNotFoundError extends NamedError {
+  constructor(providerID: string, modelID: string) {
+    super('ProviderModelNotFoundError', 404, {
+      message: `Model not found: ${providerID}/${modelID}`,
+      providerID,
+      modelID,
+    })
+  }
+}
+
+export class ProviderNotFoundError extends NamedError {
+  constructor(providerID: string) {
+    super('ProviderNotFoundError', 404, { message: `Provider not found: ${providerID}`, providerID })
+  }
+}
 
 // v2 answers where OpenCode 1.18 answers 500 (integration, attempt) or 204 (credential).
 

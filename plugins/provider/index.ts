@@ -1,7 +1,7 @@
 import { definePlugin, registerSchemas } from '../../sdk/index.js'
 import { CredentialStore, SHARED_CREDENTIAL_MIGRATIONS, SharedCredentialStore } from './auth.js'
 import { Integrations } from './integrations.js'
-import { registerProviderRoutes } from './routes.js'
+import { registerProviderRoutes } from './http/routes.js'
 import {
   AuthAuthorization,
   AuthInput,
@@ -21,8 +21,8 @@ import {
   ProviderV2Info,
 } from './schemas.js'
 import { Providers } from './service.js'
-import { registerIntegrationV2Routes } from './v2-integrations.js'
-import { registerProviderV2Routes } from './v2-routes.js'
+import { registerIntegrationV2Routes } from './http/v2-integrations.js'
+import { registerProviderV2Routes } from './http/v2-routes.js'
 
 /** Providers and models (shipped catalogue + config), credentials, OAuth logins, v2 integrations. */
 export default definePlugin({
@@ -66,7 +66,7 @@ export default definePlugin({
     }
     const integrations = new Integrations(kernel, providers, credentials)
     app.decorate('providers', providers)
-    registerProviderRoutes(app, kernel, providers, credentials, integrations)
+    registerProviderRoutes(app, { kernel, providers, credentials, integrations })
     registerProviderV2Routes(app, providers)
     registerIntegrationV2Routes(app, integrations)
   },

@@ -1,9 +1,9 @@
 import { definePlugin, registerSchemas } from '../../sdk/index.js'
 import { registerPtyRoutes } from './routes.js'
-import { PtyInfo, PtyShell } from './schemas.js'
+import { PtyInfo, PtyNotFoundErrorBody, PtyShell } from './schemas.js'
 import { PtyService } from './service.js'
 import { Tickets } from './socket.js'
-import { PtyNotFoundErrorBody, registerPtyV2Routes } from './v2-routes.js'
+import { registerPtyV2Routes } from './v2-routes.js'
 
 /** Terminals (node-pty) driven over HTTP, with their input and output over a WebSocket. */
 export default definePlugin({

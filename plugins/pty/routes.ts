@@ -1,13 +1,21 @@
-import type { FastifyInstance } from 'fastify'
-import { Type, type Static } from 'typebox'
-import { InstanceQuery, optionalBody, ref } from '../../sdk/index.js'
+import { Type } from 'typebox'
+import { InstanceQuery, optionalBody, ref, type PluginApp } from '../../sdk/index.js'
 import { ConnectQuery, ConnectToken, PtyCreateInput, PtyInfo, PtyParams, PtyShell, PtyUpdateInput } from './schemas.js'
 import type { PtyService } from './service.js'
 import { CONNECT_DESCRIPTION, connectToken, terminalSocket, type Tickets } from './socket.js'
 
 const tags = ['pty']
 const querystring = Type.Object(InstanceQuery)
-export function registerPtyRoutes(app: FastifyInstance, service: PtyService, tickets: Tickets): void {
+
+/** `/pty…`: the terminals, and a ticket and WebSocket to attach to one. */
+export function registerPtyRoutes(app: PluginApp, service: PtyService, tickets: Tickets): void {
+  registerPtyListRoutes(app, service)
+  registerPtyItemRoutes(app, service)
+  registerPtyConnectRoutes(app, service, tickets)
+}
+
+/** The shells, the running terminals, starting one. */
+function registerPtyListRoutes(app: PluginApp, service: PtyService): void {
   app.get(
     '/pty/shells',
     {
@@ -51,10 +59,12 @@ export function registerPtyRoutes(app: FastifyInstance, service: PtyService, tic
         response: { 200: ref(PtyInfo) },
       },
     },
-    async (request) =>
-      service.create(request.instance, (request.body as Static<typeof PtyCreateInput> | undefined) ?? {}),
+    async (request) => service.create(request.instance, request.body ?? {}),
   )
+}
 
+/** One terminal: reading, renaming or resizing, ending it. */
+function registerPtyItemRoutes(app: PluginApp, service: PtyService): void {
   app.get(
     '/pty/:ptyID',
     {
@@ -68,7 +78,7 @@ export function registerPtyRoutes(app: FastifyInstance, service: PtyService, tic
         response: { 200: ref(PtyInfo) },
       },
     },
-    async (request) => service.get(request.instance, (request.params as Static<typeof PtyParams>).ptyID).info,
+    async (request) => service.get(request.instance, request.params.ptyID).info,
   )
 
   app.put(
@@ -85,12 +95,7 @@ export function registerPtyRoutes(app: FastifyInstance, service: PtyService, tic
         response: { 200: ref(PtyInfo) },
       },
     },
-    async (request) =>
-      service.update(
-        request.instance,
-        (request.params as Static<typeof PtyParams>).ptyID,
-        request.body as Static<typeof PtyUpdateInput>,
-      ),
+    async (request) => service.update(request.instance, request.params.ptyID, request.body),
   )
 
   app.delete(
@@ -107,11 +112,14 @@ export function registerPtyRoutes(app: FastifyInstance, service: PtyService, tic
       },
     },
     async (request) => {
-      service.remove(request.instance, (request.params as Static<typeof PtyParams>).ptyID)
+      service.remove(request.instance, request.params.ptyID)
       return true
     },
   )
+}
 
+/** Attaching to a terminal: a one-time ticket, then the WebSocket. */
+function registerPtyConnectRoutes(app: PluginApp, service: PtyService, tickets: Tickets): void {
   app.post(
     '/pty/:ptyID/connect-token',
     {

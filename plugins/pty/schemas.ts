@@ -54,3 +54,12 @@ export const ConnectQuery = Type.Object({
   ticket: Type.Optional(Type.String({ maxLength: 200 })),
 })
 export const ConnectToken = Type.Object({ ticket: Type.String(), expires_in: Type.Integer() })
+
+/** The v2 routes' 404 (`/api/pty/:ptyID…`). */
+export const PtyNotFoundErrorBody = named(
+  'PtyNotFoundError',
+  Type.Object(
+    { _tag: Type.Literal('PtyNotFoundError'), ptyID: Type.String(), message: Type.String() },
+    { additionalProperties: false },
+  ),
+)

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto'
+import type { IncomingHttpHeaders } from 'node:http'
 import type { FastifyRequest } from 'fastify'
-import type { Static } from 'typebox'
-import { BadRequestError, ForbiddenError } from '../../sdk/index.js'
-import type { ConnectQuery, PtyParams } from './schemas.js'
+import { BadRequestError, ForbiddenError, type Instance } from '../../sdk/index.js'
 import { parseCursor, type PtyService } from './service.js'
 
 // The terminal WebSocket and its one-time tickets, shared by `/pty/:id/connect` and `/api/pty/:id/connect`.
@@ -32,14 +31,20 @@ export class Tickets {
   }
 }
 
+/** What the terminal routes read of a request, typed by their `PtyParams` and connect query. */
+interface TerminalRequest {
+  instance: Instance
+  params: { ptyID: string }
+}
+
 /** Issues a connect ticket: only to a client that asks with `x-opencode-ticket: 1`, for a live terminal. */
 export function connectToken(
-  request: FastifyRequest,
+  request: TerminalRequest & { headers: IncomingHttpHeaders },
   service: PtyService,
   tickets: Tickets,
 ): { ticket: string; expires_in: number } {
   if (request.headers['x-opencode-ticket'] !== '1') throw new ForbiddenError('Invalid PTY connect token request')
-  const { ptyID } = request.params as Static<typeof PtyParams>
+  const { ptyID } = request.params
   service.get(request.instance, ptyID)
   return { ticket: tickets.issue(ptyID), expires_in: TICKET_TTL_S }
 }
@@ -51,6 +56,7 @@ export const CONNECT_DESCRIPTION =
 export function terminalSocket(service: PtyService, tickets: Tickets) {
   return {
     config: {
+      // Runs before validation (in the security hook): nothing in the request is checked yet.
       ticket: (request: FastifyRequest) => {
         const ticket = (request.query as { ticket?: unknown }).ticket
         const ptyID = (request.params as { ptyID?: unknown }).ptyID
@@ -58,14 +64,14 @@ export function terminalSocket(service: PtyService, tickets: Tickets) {
       },
     },
     // Checked before the upgrade, so a missing terminal is a plain 404.
-    preHandler: async (request: FastifyRequest) => {
-      service.get(request.instance, (request.params as Static<typeof PtyParams>).ptyID)
+    preHandler: async (request: TerminalRequest) => {
+      service.get(request.instance, request.params.ptyID)
     },
     handler: async () => {
       throw new BadRequestError('Expected a WebSocket upgrade')
     },
-    wsHandler: (socket: import('ws').WebSocket, request: FastifyRequest) => {
-      const { ptyID } = request.params as Static<typeof PtyParams>
+    wsHandler: (socket: import('ws').WebSocket, request: TerminalRequest & { query: { cursor?: string } }) => {
+      const { ptyID } = request.params
       let terminal
       try {
         terminal = service.get(request.instance, ptyID)
@@ -73,7 +79,7 @@ export function terminalSocket(service: PtyService, tickets: Tickets) {
         socket.close(4404, 'session not found')
         return
       }
-      terminal.attach(socket, parseCursor((request.query as Static<typeof ConnectQuery>).cursor))
+      terminal.attach(socket, parseCursor(request.query.cursor))
     },
   }
 }

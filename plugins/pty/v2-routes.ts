@@ -1,16 +1,15 @@
-import type { FastifyInstance } from 'fastify'
-import { Type, type Static } from 'typebox'
+import { Type } from 'typebox'
 import {
   ForbiddenErrorBody,
   LocationEnvelope,
   LocationQuery,
   locationEnvelope,
-  named,
   optionalBody,
   ref,
   v2Errors,
+  type PluginApp,
 } from '../../sdk/index.js'
-import { ConnectToken, PtyCreateInput, PtyInfo, PtyParams, PtyUpdateInput } from './schemas.js'
+import { ConnectToken, PtyCreateInput, PtyInfo, PtyNotFoundErrorBody, PtyParams, PtyUpdateInput } from './schemas.js'
 import type { PtyService } from './service.js'
 import { CONNECT_DESCRIPTION, connectToken, terminalSocket, type Tickets } from './socket.js'
 
@@ -18,19 +17,17 @@ const tags = ['pty']
 const config = { v2: true, location: true }
 const querystring = Type.Object(LocationQuery)
 
-export const PtyNotFoundErrorBody = named(
-  'PtyNotFoundError',
-  Type.Object(
-    { _tag: Type.Literal('PtyNotFoundError'), ptyID: Type.String(), message: Type.String() },
-    { additionalProperties: false },
-  ),
-)
 const notFound = v2Errors({ 404: ref(PtyNotFoundErrorBody) })
 
 /** `/api/pty…`: the same terminals as `/pty`, in v2 envelopes (connect tickets work on both). */
-export function registerPtyV2Routes(app: FastifyInstance, service: PtyService, tickets: Tickets): void {
-  const ptyID = (request: { params: unknown }) => (request.params as Static<typeof PtyParams>).ptyID
+export function registerPtyV2Routes(app: PluginApp, service: PtyService, tickets: Tickets): void {
+  registerPtyV2ListRoutes(app, service)
+  registerPtyV2ItemRoutes(app, service)
+  registerPtyV2ConnectRoutes(app, service, tickets)
+}
 
+/** The running terminals, starting one. */
+function registerPtyV2ListRoutes(app: PluginApp, service: PtyService): void {
   app.get(
     '/api/pty',
     {
@@ -60,13 +57,12 @@ export function registerPtyV2Routes(app: FastifyInstance, service: PtyService, t
         response: { 200: LocationEnvelope(ref(PtyInfo)), ...v2Errors() },
       },
     },
-    async (request) =>
-      locationEnvelope(
-        request,
-        await service.create(request.instance, (request.body as Static<typeof PtyCreateInput> | undefined) ?? {}),
-      ),
+    async (request) => locationEnvelope(request, await service.create(request.instance, request.body ?? {})),
   )
+}
 
+/** One terminal: reading, renaming or resizing, ending it. */
+function registerPtyV2ItemRoutes(app: PluginApp, service: PtyService): void {
   app.get(
     '/api/pty/:ptyID',
     {
@@ -80,7 +76,7 @@ export function registerPtyV2Routes(app: FastifyInstance, service: PtyService, t
         response: { 200: LocationEnvelope(ref(PtyInfo)), ...notFound },
       },
     },
-    async (request) => locationEnvelope(request, service.get(request.instance, ptyID(request)).info),
+    async (request) => locationEnvelope(request, service.get(request.instance, request.params.ptyID).info),
   )
 
   app.put(
@@ -97,11 +93,7 @@ export function registerPtyV2Routes(app: FastifyInstance, service: PtyService, t
         response: { 200: LocationEnvelope(ref(PtyInfo)), ...notFound },
       },
     },
-    async (request) =>
-      locationEnvelope(
-        request,
-        service.update(request.instance, ptyID(request), request.body as Static<typeof PtyUpdateInput>),
-      ),
+    async (request) => locationEnvelope(request, service.update(request.instance, request.params.ptyID, request.body)),
   )
 
   app.delete(
@@ -118,11 +110,14 @@ export function registerPtyV2Routes(app: FastifyInstance, service: PtyService, t
       },
     },
     async (request, reply) => {
-      service.remove(request.instance, ptyID(request))
-      return reply.status(204).send()
+      service.remove(request.instance, request.params.ptyID)
+      return reply.status(204).send(null)
     },
   )
+}
 
+/** Attaching to a terminal: a one-time ticket, then the WebSocket. */
+function registerPtyV2ConnectRoutes(app: PluginApp, service: PtyService, tickets: Tickets): void {
   app.post(
     '/api/pty/:ptyID/connect-token',
     {

@@ -1,6 +1,12 @@
-import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
-import { BadRequestErrorBody, InstanceQuery, checkDirectory, ref, type Kernel } from '../../sdk/index.js'
+import {
+  BadRequestErrorBody,
+  InstanceQuery,
+  checkDirectory,
+  ref,
+  type Kernel,
+  type PluginApp,
+} from '../../sdk/index.js'
 import {
   InvalidRequestErrorBody,
   SyncHistoryEvent,
@@ -14,7 +20,7 @@ const tags = ['sync']
 const querystring = Type.Object(InstanceQuery)
 const invalid = Type.Union([ref(InvalidRequestErrorBody), ref(BadRequestErrorBody)])
 
-export function registerSyncRoutes(app: FastifyInstance, kernel: Kernel, service: SyncService): void {
+export function registerSyncRoutes(app: PluginApp, kernel: Kernel, service: SyncService): void {
   app.post(
     '/sync/start',
     {
@@ -46,7 +52,7 @@ export function registerSyncRoutes(app: FastifyInstance, kernel: Kernel, service
         response: { 200: Type.Array(ref(SyncHistoryEvent)), 400: invalid },
       },
     },
-    async (request) => service.history(request.instance, (request.body as SyncHistoryInput | undefined) ?? {}),
+    async (request) => service.history(request.instance, request.body ?? {}),
   )
 
   app.post(
@@ -65,7 +71,7 @@ export function registerSyncRoutes(app: FastifyInstance, kernel: Kernel, service
       },
     },
     async (request) => {
-      const body = request.body as SyncReplayInput
+      const body = request.body
       const directory = await checkDirectory(body.directory, 'cwd')
       return service.replay(await kernel.instances.get(directory), body.events)
     },
@@ -85,7 +91,6 @@ export function registerSyncRoutes(app: FastifyInstance, kernel: Kernel, service
         response: { 200: SyncSessionInput, 400: invalid },
       },
     },
-    async (request) =>
-      service.steal(request.instance, (request.body as { sessionID: string }).sessionID, request.workspaceID),
+    async (request) => service.steal(request.instance, request.body.sessionID, request.workspaceID),
   )
 }

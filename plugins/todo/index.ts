@@ -1,4 +1,4 @@
-import { Type, type Static } from 'typebox'
+import { Type } from 'typebox'
 import { InstanceQuery, definePlugin, ref, registerSchemas } from '../../sdk/index.js'
 import { Todo, TodoParams } from './schemas.js'
 import { TODO_MIGRATIONS, TodoStore, type TodoItem } from './store.js'
@@ -40,7 +40,7 @@ export default definePlugin({
         },
       },
       async (request) => {
-        const { sessionID } = request.params as Static<typeof TodoParams>
+        const { sessionID } = request.params
         app.sessions.get(request.instance, sessionID)
         return store.get(sessionID)
       },

@@ -1,36 +1,85 @@
-import { spawn } from 'node:child_process'
-import { createWriteStream, type WriteStream } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
-import { randomBytes } from 'node:crypto'
-import { isAbsolute, join, resolve } from 'node:path'
+import { isAbsolute, resolve } from 'node:path'
 import { Type } from 'typebox'
-import { defineTool } from '../../sdk/index.js'
+import { defineTool, type Instance, type ToolContext } from '../../sdk/index.js'
 import { findExecutable } from '../../sdk/executable.js'
 import type { ToolEnv } from './env.js'
 import { triggerHook } from '../../sdk/hooks.js'
+import { PREVIEW_BYTES, runCommand, tail, type CommandResult } from './bash-process.js'
 import { contains, locatePath } from './paths.js'
 import { alwaysPattern, PATH_COMMANDS, splitCommands, words } from './shell.js'
 import { MAX_OUTPUT_BYTES, MAX_OUTPUT_LINES, truncateOutput } from './truncate.js'
 
 const DEFAULT_TIMEOUT_MS = 2 * 60_000
 const MAX_TIMEOUT_MS = 10 * 60_000
-/** Output kept in memory; beyond it everything goes to a file. */
-const MEMORY_LIMIT = 4 * 1024 * 1024
-const PREVIEW_BYTES = 30 * 1024
-const METADATA_INTERVAL_MS = 100
-const KILL_GRACE_MS = 2000
 
-function tail(text: string, bytes: number): string {
-  return text.length > bytes ? text.slice(text.length - bytes) : text
+/** Directories outside the project that the commands' path arguments touch (`cd` to one, or a file in one). */
+function outsideDirectories(commands: string[], cwd: string, instance: Instance, home: string): Set<string> {
+  const outside = new Set<string>()
+  for (const command of commands) {
+    const [program, ...rest] = words(command)
+    if (!program || !PATH_COMMANDS.has(program)) continue
+    for (const arg of rest) {
+      if (arg.startsWith('-') || arg.includes('$') || arg.includes('*')) continue
+      const path = isAbsolute(arg) ? arg : resolve(cwd, arg.replace(/^~(?=$|\/)/, home))
+      if (!contains(instance.worktree, path) && !contains(instance.directory, path))
+        outside.add(program === 'cd' ? path : resolve(path, '..'))
+    }
+  }
+  return outside
 }
 
-/** Kills a process group; `ESRCH` (already gone) is fine. */
-function killGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal)
-  } catch {
-    // the group is gone
+/** Paths a command touches outside the project ask `external_directory` first, then the command asks `bash`. */
+async function askPermissions(context: ToolContext, command: string, cwd: string, home: string): Promise<void> {
+  const commands = splitCommands(command)
+  for (const dir of outsideDirectories(commands, cwd, context.instance, home)) {
+    await context.ask({
+      permission: 'external_directory',
+      patterns: [dir + '/*'],
+      always: [dir + '/*'],
+      metadata: { command, parentDir: dir },
+    })
   }
+  await context.ask({
+    permission: 'bash',
+    patterns: commands.length ? commands : [command],
+    always: [...new Set(commands.map(alwaysPattern))],
+    metadata: { command },
+  })
+}
+
+/** The server's environment plus what `shell.env` hooks add. */
+async function shellEnvironment(env: ToolEnv, context: ToolContext, cwd: string): Promise<NodeJS.ProcessEnv> {
+  const hooked = await triggerHook(
+    env.kernel,
+    context.instance,
+    'shell.env',
+    { cwd, sessionID: context.sessionID, callID: context.callID },
+    { env: {} as Record<string, string> },
+  )
+  return { ...env.kernel.env, ...hooked.env }
+}
+
+/** What the model reads: the output (cut when long, the full text in a file) and why it stopped early. */
+async function modelOutput(
+  outputDir: string,
+  result: CommandResult,
+  timeout: number,
+): Promise<{ text: string; truncated: boolean; outputPath: string | undefined }> {
+  const { output, spillPath } = result
+  const notes: string[] = []
+  if (result.timedOut) notes.push(`bash tool terminated command after exceeding timeout ${timeout} ms`)
+  if (result.aborted) notes.push('User aborted the command')
+  const cut = spillPath
+    ? {
+        content: `${output.slice(0, MAX_OUTPUT_BYTES)}\n\n...output truncated...\n\nThe full output was saved to ${spillPath}. Use the read tool with offset and limit to view it, or grep to search it.`,
+        truncated: true,
+        outputPath: spillPath,
+      }
+    : await truncateOutput(outputDir, output, { maxLines: MAX_OUTPUT_LINES, maxBytes: MAX_OUTPUT_BYTES })
+  let text = cut.content
+  if (notes.length) text += `\n\n<bash_metadata>\n${notes.join('\n')}\n</bash_metadata>`
+  return { text, truncated: cut.truncated, outputPath: cut.outputPath }
 }
 
 export const bashTool = (env: ToolEnv) =>
@@ -51,154 +100,28 @@ export const bashTool = (env: ToolEnv) =>
     async execute(args, context) {
       const { instance } = context
       const cwd = (await locatePath(context, args.workdir ?? instance.directory, { kind: 'directory' })).path
-      const commands = splitCommands(args.command)
-
-      // Paths a command touches outside the project ask `external_directory` first.
-      const outside = new Set<string>()
-      for (const command of commands) {
-        const [program, ...rest] = words(command)
-        if (!program || !PATH_COMMANDS.has(program)) continue
-        for (const arg of rest) {
-          if (arg.startsWith('-') || arg.includes('$') || arg.includes('*')) continue
-          const path = isAbsolute(arg) ? arg : resolve(cwd, arg.replace(/^~(?=$|\/)/, env.kernel.env.HOME ?? '~'))
-          if (!contains(instance.worktree, path) && !contains(instance.directory, path))
-            outside.add(program === 'cd' ? path : resolve(path, '..'))
-        }
-      }
-      for (const dir of outside) {
-        await context.ask({
-          permission: 'external_directory',
-          patterns: [dir + '/*'],
-          always: [dir + '/*'],
-          metadata: { command: args.command, parentDir: dir },
-        })
-      }
-      await context.ask({
-        permission: 'bash',
-        patterns: commands.length ? commands : [args.command],
-        always: [...new Set(commands.map(alwaysPattern))],
-        metadata: { command: args.command },
-      })
+      await askPermissions(context, args.command, cwd, env.kernel.env.HOME ?? '~')
 
       const timeout = Math.min(args.timeout ?? DEFAULT_TIMEOUT_MS, MAX_TIMEOUT_MS)
       const scope = { directory: cwd, worktree: instance.worktree, env: env.kernel.env }
       const shell = findExecutable('bash', scope) ?? findExecutable('sh', scope) ?? '/bin/sh'
       await mkdir(env.outputDir, { recursive: true, mode: 0o700 }).catch(() => {})
-      const childEnv = {
-        ...env.kernel.env,
-        ...(
-          await triggerHook(
-            env.kernel,
-            instance,
-            'shell.env',
-            { cwd, sessionID: context.sessionID, callID: context.callID },
-            { env: {} as Record<string, string> },
-          )
-        ).env,
-      }
-      // From here on no await until the exit listener is attached: a quick command could end unseen.
-      const child = spawn(shell, ['-c', args.command], {
+      const childEnv = await shellEnvironment(env, context, cwd)
+      const result = await runCommand(env, context, {
+        shell,
+        command: args.command,
         cwd,
-        env: childEnv,
-        stdio: ['ignore', 'pipe', 'pipe'],
-        detached: true,
+        childEnv,
+        timeout,
+        description: args.description,
       })
-      const untrack = env.kernel.processes.track(child, { label: 'bash', group: true, instance })
-
-      let output = ''
-      let spill: WriteStream | undefined
-      let spillPath: string | undefined
-      let lastUpdate = 0
-      let pending: NodeJS.Timeout | undefined
-      const publish = () => {
-        pending = undefined
-        lastUpdate = Date.now()
-        context.metadata({
-          title: args.description,
-          metadata: { output: tail(output, PREVIEW_BYTES), description: args.description },
-        })
-      }
-      const onData = (chunk: Buffer) => {
-        const text = chunk.toString('utf8')
-        if (spill) spill.write(text)
-        output += text
-        if (output.length > MEMORY_LIMIT) {
-          if (!spill) {
-            spillPath = join(env.outputDir, `bash_${Date.now()}_${randomBytes(4).toString('hex')}.txt`)
-            spill = createWriteStream(spillPath, { mode: 0o600 })
-            spill.write(output)
-          }
-          // Memory keeps the head (for the model) and drops the middle; the file has it all.
-          output = output.slice(0, MEMORY_LIMIT / 2) + tail(output, MEMORY_LIMIT / 4)
-        }
-        if (!pending) pending = setTimeout(publish, Math.max(0, METADATA_INTERVAL_MS - (Date.now() - lastUpdate)))
-      }
-      child.stdout.on('data', onData)
-      child.stderr.on('data', onData)
-
-      let timedOut = false
-      let aborted = false
-      let escalation: NodeJS.Timeout | undefined
-      const stop = () => {
-        if (child.pid === undefined) return
-        killGroup(child.pid, 'SIGTERM')
-        escalation ??= setTimeout(() => killGroup(child.pid!, 'SIGKILL'), KILL_GRACE_MS)
-      }
-      const timer = setTimeout(() => {
-        timedOut = true
-        stop()
-      }, timeout)
-      const onAbort = () => {
-        aborted = true
-        stop()
-      }
-      context.abort.addEventListener('abort', onAbort, { once: true })
-      if (context.abort.aborted) onAbort()
-
-      const exit = await new Promise<number | null>((resolvePromise) => {
-        child.on('error', (error) => {
-          output += `\n${error.message}`
-          resolvePromise(null)
-        })
-        // When the shell exits, whatever it left running in its group is ended, so the pipes close.
-        child.on('exit', () => setTimeout(() => child.pid !== undefined && killGroup(child.pid, 'SIGKILL'), 50))
-        child.on('close', (code) => resolvePromise(code))
-      })
-      untrack()
-      clearTimeout(timer)
-      clearTimeout(escalation)
-      clearTimeout(pending)
-      context.abort.removeEventListener('abort', onAbort)
-      child.stdout.destroy()
-      child.stderr.destroy()
-      if (spill) await new Promise<void>((done) => spill!.end(done))
-
-      const notes: string[] = []
-      if (timedOut) notes.push(`bash tool terminated command after exceeding timeout ${timeout} ms`)
-      if (aborted) notes.push('User aborted the command')
-      let text = output
-      let truncated = false
-      let outputPath = spillPath
-      if (spillPath) {
-        truncated = true
-        const head = output.slice(0, MAX_OUTPUT_BYTES)
-        text = `${head}\n\n...output truncated...\n\nThe full output was saved to ${spillPath}. Use the read tool with offset and limit to view it, or grep to search it.`
-      } else {
-        const cut = await truncateOutput(env.outputDir, output, {
-          maxLines: MAX_OUTPUT_LINES,
-          maxBytes: MAX_OUTPUT_BYTES,
-        })
-        text = cut.content
-        truncated = cut.truncated
-        outputPath = cut.outputPath
-      }
-      if (notes.length) text += `\n\n<bash_metadata>\n${notes.join('\n')}\n</bash_metadata>`
+      const { text, truncated, outputPath } = await modelOutput(env.outputDir, result, timeout)
       return {
         title: args.description,
         output: text,
         metadata: {
-          output: tail(output, PREVIEW_BYTES),
-          exit,
+          output: tail(result.output, PREVIEW_BYTES),
+          exit: result.exit,
           description: args.description,
           truncated,
           ...(outputPath ? { outputPath } : {}),

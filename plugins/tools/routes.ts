@@ -1,6 +1,5 @@
-import type { FastifyInstance } from 'fastify'
-import { Type, type Static } from 'typebox'
-import { BadRequestError, InstanceQuery, isNamedError, type Kernel } from '../../sdk/index.js'
+import { Type } from 'typebox'
+import { BadRequestError, InstanceQuery, isNamedError, type Kernel, type PluginApp } from '../../sdk/index.js'
 
 const tags = ['experimental']
 
@@ -21,7 +20,7 @@ function jsonSchema(schema: unknown): unknown {
   return JSON.parse(JSON.stringify(schema))
 }
 
-export function registerToolRoutes(app: FastifyInstance, kernel: Kernel): void {
+export function registerToolRoutes(app: PluginApp, kernel: Kernel): void {
   app.get(
     '/experimental/tool/ids',
     {
@@ -51,7 +50,7 @@ export function registerToolRoutes(app: FastifyInstance, kernel: Kernel): void {
       },
     },
     async (request) => {
-      const query = request.query as Static<typeof ToolListQuery>
+      const query = request.query
       if (app.hasDecorator('providers')) {
         try {
           await app.providers.model(request.instance, { providerID: query.provider, modelID: query.model })

@@ -57,6 +57,67 @@ function cause(error: unknown): string {
   return e.cause?.message ?? e.cause?.code ?? e.message ?? String(error)
 }
 
+/** An http(s) URL, else an error the model reads. */
+function parseUrl(raw: string): URL {
+  let url: URL
+  try {
+    url = new URL(raw)
+  } catch (error) {
+    throw new Error(`Invalid URL: ${raw}`, { cause: error })
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new Error(`Only http and https URLs can be fetched, not ${url.protocol}`)
+  return url
+}
+
+/** Why a fetch failed, in words for the model. */
+function fetchError(error: unknown, url: URL, seconds: number, aborted: boolean): Error {
+  if (aborted) return new Error('Fetch aborted', { cause: error })
+  const { name, message } = error as Error
+  if (name === 'TimeoutError')
+    return new Error(`Failed to fetch ${url.href}: timed out after ${seconds} s`, { cause: error })
+  if (message.startsWith('Request failed') || message.startsWith('Response too large'))
+    return new Error(`Failed to fetch ${url.href}: ${message}`, { cause: error })
+  return new Error(`Failed to fetch ${url.href}: ${cause(error)}`, { cause: error })
+}
+
+/** Fetches the URL within `seconds` (or until the call is aborted); an answer of 400 or more is an error. */
+async function fetchPage(
+  url: URL,
+  format: 'text' | 'markdown' | 'html',
+  seconds: number,
+  abort: AbortSignal,
+): Promise<{ response: Response; body: Buffer }> {
+  // A timer of our own rather than AbortSignal.timeout(): a timeout signal held only by
+  // AbortSignal.any() can be garbage-collected before it fires (Node 20), and the fetch then
+  // waits for the server however long it takes (seen in the full test run, which forces GCs).
+  const timeout = new AbortController()
+  const timer = setTimeout(
+    () => timeout.abort(new DOMException(`timed out after ${seconds} s`, 'TimeoutError')),
+    seconds * 1000,
+  )
+  const signal = AbortSignal.any([abort, timeout.signal])
+  try {
+    const response = await fetch(url, {
+      signal,
+      redirect: 'follow',
+      headers: {
+        'user-agent': 'opencode-kernel',
+        accept:
+          format === 'markdown'
+            ? 'text/markdown, text/html;q=0.9, */*;q=0.1'
+            : 'text/html, text/plain;q=0.9, */*;q=0.1',
+      },
+    })
+    if (response.status >= 400) throw new Error(`Request failed with status code ${response.status}`)
+    return { response, body: await readBody(response) }
+  } catch (error) {
+    throw fetchError(error, url, seconds, abort.aborted)
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
 export const webfetchTool = (env: ToolEnv) =>
   defineTool({
     id: 'webfetch',
@@ -75,14 +136,7 @@ export const webfetchTool = (env: ToolEnv) =>
       ),
     }),
     async execute(args, context) {
-      let url: URL
-      try {
-        url = new URL(args.url)
-      } catch {
-        throw new Error(`Invalid URL: ${args.url}`)
-      }
-      if (url.protocol !== 'http:' && url.protocol !== 'https:')
-        throw new Error(`Only http and https URLs can be fetched, not ${url.protocol}`)
+      const url = parseUrl(args.url)
       const format = args.format ?? 'markdown'
       await context.ask({
         permission: 'webfetch',
@@ -91,44 +145,7 @@ export const webfetchTool = (env: ToolEnv) =>
         metadata: { url: url.href, format },
       })
       const seconds = Math.min(args.timeout ?? DEFAULT_TIMEOUT_S, MAX_TIMEOUT_S)
-      // A timer of our own rather than AbortSignal.timeout(): a timeout signal held only by
-      // AbortSignal.any() can be garbage-collected before it fires (Node 20), and the fetch then
-      // waits for the server however long it takes (seen in the full test run, which forces GCs).
-      const timeout = new AbortController()
-      const timer = setTimeout(
-        () => timeout.abort(new DOMException(`timed out after ${seconds} s`, 'TimeoutError')),
-        seconds * 1000,
-      )
-      const signal = AbortSignal.any([context.abort, timeout.signal])
-      let response: Response
-      let body: Buffer
-      try {
-        response = await fetch(url, {
-          signal,
-          redirect: 'follow',
-          headers: {
-            'user-agent': 'opencode-kernel',
-            accept:
-              format === 'markdown'
-                ? 'text/markdown, text/html;q=0.9, */*;q=0.1'
-                : 'text/html, text/plain;q=0.9, */*;q=0.1',
-          },
-        })
-        if (response.status >= 400) throw new Error(`Request failed with status code ${response.status}`)
-        body = await readBody(response)
-      } catch (error) {
-        if (context.abort.aborted) throw new Error('Fetch aborted')
-        if ((error as Error).name === 'TimeoutError')
-          throw new Error(`Failed to fetch ${url.href}: timed out after ${seconds} s`)
-        if (
-          (error as Error).message.startsWith('Request failed') ||
-          (error as Error).message.startsWith('Response too large')
-        )
-          throw new Error(`Failed to fetch ${url.href}: ${(error as Error).message}`)
-        throw new Error(`Failed to fetch ${url.href}: ${cause(error)}`)
-      } finally {
-        clearTimeout(timer)
-      }
+      const { response, body } = await fetchPage(url, format, seconds, context.abort)
       const contentType = response.headers.get('content-type') ?? ''
       if (contentType.startsWith('image/')) {
         return {

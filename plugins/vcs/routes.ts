@@ -1,6 +1,5 @@
-import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
-import { BadRequestErrorBody, InstanceQuery, ref, type Instance } from '../../sdk/index.js'
+import { BadRequestErrorBody, InstanceQuery, ref, type Instance, type PluginApp } from '../../sdk/index.js'
 import { VcsApplyError } from './errors.js'
 import { VcsApplyErrorBody, VcsApplyInput, VcsFileDiff, VcsFileStatus, VcsInfo } from './schemas.js'
 import { applyPatch, diff, rawDiff, status, type Repository } from './changes.js'
@@ -14,7 +13,15 @@ export interface VcsRoutesContext {
 
 const BadRequest = { 400: ref(BadRequestErrorBody) }
 
-export function registerVcsRoutes(app: FastifyInstance, context: VcsRoutesContext): void {
+/** `/vcs…`: the branch, the changed files, their diffs, applying a patch. */
+export function registerVcsRoutes(app: PluginApp, context: VcsRoutesContext): void {
+  registerStatusRoutes(app, context)
+  registerDiffRoutes(app, context)
+  registerApplyRoute(app, context)
+}
+
+/** The branches and the changed files. */
+function registerStatusRoutes(app: PluginApp, context: VcsRoutesContext): void {
   app.get(
     '/vcs',
     {
@@ -58,7 +65,10 @@ export function registerVcsRoutes(app: FastifyInstance, context: VcsRoutesContex
       return repo ? status(repo) : []
     },
   )
+}
 
+/** Per-file patches, and one raw patch of every uncommitted change. */
+function registerDiffRoutes(app: PluginApp, context: VcsRoutesContext): void {
   app.get(
     '/vcs/diff',
     {
@@ -78,7 +88,7 @@ export function registerVcsRoutes(app: FastifyInstance, context: VcsRoutesContex
       },
     },
     async (request) => {
-      const { mode, context: lines } = request.query as { mode: 'git' | 'branch'; context?: number }
+      const { mode, context: lines } = request.query
       const repo = await context.repository(request.instance)
       return repo ? diff(repo, mode, lines) : []
     },
@@ -106,7 +116,9 @@ export function registerVcsRoutes(app: FastifyInstance, context: VcsRoutesContex
       return repo ? rawDiff(repo) : ''
     },
   )
+}
 
+function registerApplyRoute(app: PluginApp, context: VcsRoutesContext): void {
   app.post(
     '/vcs/apply',
     {
@@ -127,7 +139,7 @@ export function registerVcsRoutes(app: FastifyInstance, context: VcsRoutesContex
     async (request) => {
       const repo = await context.repository(request.instance)
       if (!repo) throw new VcsApplyError('non-git')
-      const result = await applyPatch(repo, (request.body as VcsApplyInput).patch)
+      const result = await applyPatch(repo, request.body.patch)
       if (!result.applied) throw new VcsApplyError('not-clean', result.detail.split('\n')[0])
       return { applied: true }
     },

@@ -17,6 +17,7 @@ export interface NewFile {
 
 /** A path as git writes it in a patch header: C-quoted when it holds quotes, backslashes or control characters. */
 export function quotePath(path: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what git quotes
   if (!/["\\\x00-\x1f\x7f]/.test(path)) return path
   const escapes: Record<string, string> = {
     '"': '\\"',

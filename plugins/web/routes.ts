@@ -1,6 +1,6 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { Type, type Static } from 'typebox'
-import { NotFoundError, SESSION_COOKIE, signSessionCookie } from '../../sdk/index.js'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { Type } from 'typebox'
+import { NotFoundError, SESSION_COOKIE, signSessionCookie, type PluginApp } from '../../sdk/index.js'
 import { WebAppNotBuiltError } from './errors.js'
 import { AssetParams, LoginResult } from './schemas.js'
 import { CONTENT_SECURITY_POLICY, findWebRoot, loadAssets, pickEncoding, wantsHtml, type Asset } from './service.js'
@@ -26,7 +26,26 @@ function presentedPassword(request: FastifyRequest): string | undefined {
   return colon === -1 ? undefined : decoded.slice(colon + 1)
 }
 
-export function registerWebRoutes(app: FastifyInstance): void {
+/** The built app served from memory: its files, and which paths are the app's rather than the API's. */
+interface WebSite {
+  files(): Map<string, Asset>
+  isApiPath(path: string): boolean
+  send(request: FastifyRequest, reply: FastifyReply, asset: Asset): FastifyReply
+  /** The app's page, for `/` and client-side routes. */
+  index(request: FastifyRequest, reply: FastifyReply): FastifyReply
+  pathOf(request: FastifyRequest): string
+  /** Static files and app pages are public (the login form is one of them); the API behind them is not. */
+  isPublicPage(request: FastifyRequest): boolean
+}
+
+/** The web app's page, its files and client-side routes; the cookie login. */
+export function registerWebRoutes(app: PluginApp): void {
+  const site = webSite(app)
+  registerAppRoutes(app, site)
+  registerLoginRoutes(app)
+}
+
+function webSite(app: PluginApp): WebSite {
   let assets: Map<string, Asset> | undefined
   const files = (): Map<string, Asset> => {
     if (!assets) {
@@ -64,13 +83,15 @@ export function registerWebRoutes(app: FastifyInstance): void {
     return send(request, reply, page)
   }
   const pathOf = (request: FastifyRequest) => request.url.split('?')[0] ?? '/'
-  // Static files and app pages are public (the login form is one of them); the API behind them is not.
   const isPublicPage = (request: FastifyRequest): boolean => {
     const path = pathOf(request)
     if (assets?.has(path) || (!assets && /^\/[A-Za-z0-9._-]+\.(svg|png|ico|txt|webmanifest)$/.test(path))) return true
     return wantsHtml(request.headers.accept) && !isApiPath(path)
   }
+  return { files, isApiPath, send, index, pathOf, isPublicPage }
+}
 
+function registerAppRoutes(app: PluginApp, { files, isApiPath, send, index, pathOf, isPublicPage }: WebSite): void {
   app.get(
     '/',
     {
@@ -98,7 +119,7 @@ export function registerWebRoutes(app: FastifyInstance): void {
       },
     },
     async (request, reply) => {
-      const { file } = request.params as Static<typeof AssetParams>
+      const { file } = request.params
       const asset = files().get(`/assets/${file}`)
       if (!asset) throw new NotFoundError(`Asset not found: ${file}`)
       return send(request, reply, asset)
@@ -118,7 +139,9 @@ export function registerWebRoutes(app: FastifyInstance): void {
       throw new NotFoundError(`Route not found: ${request.method} ${path}`)
     },
   )
+}
 
+function registerLoginRoutes(app: PluginApp): void {
   app.post(
     '/web/login',
     {

@@ -1,6 +1,12 @@
-import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
-import { BadRequestErrorBody, InstanceQuery, NotFoundErrorBody, optionalBody, ref } from '../../sdk/index.js'
+import {
+  BadRequestErrorBody,
+  InstanceQuery,
+  NotFoundErrorBody,
+  optionalBody,
+  ref,
+  type PluginApp,
+} from '../../sdk/index.js'
 import type { ProjectCopies } from './copy.js'
 import { MoveSessionError } from './errors.js'
 import {
@@ -27,11 +33,20 @@ const tags = ['workspace']
 const querystring = Type.Object(InstanceQuery)
 const badRequest = ref(BadRequestErrorBody)
 
-export function registerWorkspaceRoutes(
-  app: FastifyInstance,
-  workspaces: WorkspaceService,
-  copies: ProjectCopies,
-): void {
+const copyTags = ['projectCopy']
+const copyErrors = Type.Union([ref(ProjectCopyErrorBody), badRequest])
+
+/** `/experimental/workspace…`, moving sessions, and project copies. */
+export function registerWorkspaceRoutes(app: PluginApp, workspaces: WorkspaceService, copies: ProjectCopies): void {
+  registerWorkspaceListRoutes(app, workspaces)
+  registerWorkspaceStateRoutes(app, workspaces)
+  registerSessionMoveRoutes(app, workspaces)
+  registerCopyRoutes(app, copies)
+  registerCopyCleanupRoutes(app, workspaces, copies)
+}
+
+/** The adapters, the workspaces, creating one. */
+function registerWorkspaceListRoutes(app: PluginApp, workspaces: WorkspaceService): void {
   app.get(
     '/experimental/workspace/adapter',
     {
@@ -76,9 +91,12 @@ export function registerWorkspaceRoutes(
         response: { 200: ref(Workspace), 400: Type.Union([ref(WorkspaceCreateErrorBody), badRequest]) },
       },
     },
-    async (request) => workspaces.create(request.instance, request.body as WorkspaceCreateInput),
+    async (request) => workspaces.create(request.instance, request.body),
   )
+}
 
+/** Their status, forgetting the gone ones, removing one. */
+function registerWorkspaceStateRoutes(app: PluginApp, workspaces: WorkspaceService): void {
   app.get(
     '/experimental/workspace/status',
     {
@@ -108,7 +126,7 @@ export function registerWorkspaceRoutes(
     },
     async (request, reply) => {
       await workspaces.syncList(request.instance)
-      return reply.status(204).send()
+      return reply.status(204).send(null)
     },
   )
 
@@ -126,9 +144,12 @@ export function registerWorkspaceRoutes(
         response: { 200: Type.Union([ref(Workspace), Type.Null()]), 400: badRequest },
       },
     },
-    async (request) => workspaces.remove(request.instance, (request.params as { id: string }).id),
+    async (request) => workspaces.remove(request.instance, request.params.id),
   )
+}
 
+/** Moving a session into a workspace, or to another directory of its project. */
+function registerSessionMoveRoutes(app: PluginApp, workspaces: WorkspaceService): void {
   app.post(
     '/experimental/workspace/warp',
     {
@@ -149,9 +170,9 @@ export function registerWorkspaceRoutes(
       },
     },
     async (request, reply) => {
-      const body = request.body as WarpInput
+      const body = request.body
       await workspaces.warp(request.instance, body.id, body.sessionID, body.copyChanges ?? false)
-      return reply.status(204).send()
+      return reply.status(204).send(null)
     },
   )
 
@@ -175,17 +196,18 @@ export function registerWorkspaceRoutes(
       },
     },
     async (request, reply) => {
-      const body = request.body as MoveSessionInput
+      const body = request.body
       await workspaces.move(request.instance, body.sessionID, body.destination.directory, {
         changes: body.moveChanges ? 'move' : undefined,
         fail: (message) => new MoveSessionError(message),
       })
-      return reply.status(204).send()
+      return reply.status(204).send(null)
     },
   )
+}
 
-  const copyTags = ['projectCopy']
-  const copyErrors = Type.Union([ref(ProjectCopyErrorBody), badRequest])
+/** A name for a new copy, and making one. */
+function registerCopyRoutes(app: PluginApp, copies: ProjectCopies): void {
   app.post(
     '/experimental/project/:projectID/copy/generate-name',
     {
@@ -206,7 +228,7 @@ export function registerWorkspaceRoutes(
       },
     },
     async (request) => ({
-      name: await copies.generateName(request.instance, (request.params as { projectID: string }).projectID),
+      name: await copies.generateName(request.instance, request.params.projectID),
     }),
   )
 
@@ -230,14 +252,12 @@ export function registerWorkspaceRoutes(
         },
       },
     },
-    async (request) =>
-      copies.create(
-        request.instance,
-        (request.params as { projectID: string }).projectID,
-        request.body as ProjectCopyInput,
-      ),
+    async (request) => copies.create(request.instance, request.params.projectID, request.body),
   )
+}
 
+/** Removing a copy, and forgetting the gone ones. */
+function registerCopyCleanupRoutes(app: PluginApp, workspaces: WorkspaceService, copies: ProjectCopies): void {
   app.delete(
     '/experimental/project/:projectID/copy',
     {
@@ -254,14 +274,9 @@ export function registerWorkspaceRoutes(
       },
     },
     async (request, reply) => {
-      const body = request.body as { directory: string; force: boolean }
-      await copies.remove(
-        request.instance,
-        (request.params as { projectID: string }).projectID,
-        body.directory,
-        body.force,
-      )
-      return reply.status(204).send()
+      const body = request.body
+      await copies.remove(request.instance, request.params.projectID, body.directory, body.force)
+      return reply.status(204).send(null)
     },
   )
 
@@ -279,9 +294,9 @@ export function registerWorkspaceRoutes(
       },
     },
     async (request, reply) => {
-      await copies.generateName(request.instance, (request.params as { projectID: string }).projectID)
+      await copies.generateName(request.instance, request.params.projectID)
       await workspaces.syncList(request.instance)
-      return reply.status(204).send()
+      return reply.status(204).send(null)
     },
   )
 }

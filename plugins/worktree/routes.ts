@@ -1,6 +1,12 @@
-import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
-import { BadRequestErrorBody, InstanceQuery, NotFoundErrorBody, optionalBody, ref } from '../../sdk/index.js'
+import {
+  BadRequestErrorBody,
+  InstanceQuery,
+  NotFoundErrorBody,
+  optionalBody,
+  ref,
+  type PluginApp,
+} from '../../sdk/index.js'
 import { Worktree, WorktreeCreateInput, WorktreeError, WorktreeRemoveInput, WorktreeResetInput } from './schemas.js'
 import type { WorktreeService } from './service.js'
 
@@ -8,7 +14,7 @@ const tags = ['experimental']
 const querystring = Type.Object(InstanceQuery)
 const invalid = Type.Union([ref(WorktreeError), ref(BadRequestErrorBody)])
 
-export function registerWorktreeRoutes(app: FastifyInstance, service: WorktreeService): void {
+export function registerWorktreeRoutes(app: PluginApp, service: WorktreeService): void {
   app.get(
     '/experimental/worktree',
     {
@@ -41,7 +47,7 @@ export function registerWorktreeRoutes(app: FastifyInstance, service: WorktreeSe
         response: { 200: ref(Worktree), 400: invalid, 409: ref(WorktreeError) },
       },
     },
-    async (request) => service.create(request.instance, (request.body as WorktreeCreateInput | null | undefined) ?? {}),
+    async (request) => service.create(request.instance, request.body ?? {}),
   )
 
   app.delete(
@@ -59,7 +65,7 @@ export function registerWorktreeRoutes(app: FastifyInstance, service: WorktreeSe
         response: { 200: Type.Boolean(), 400: invalid, 404: ref(NotFoundErrorBody) },
       },
     },
-    async (request) => service.remove(request.instance, (request.body as WorktreeRemoveInput).directory),
+    async (request) => service.remove(request.instance, request.body.directory),
   )
 
   app.post(
@@ -77,6 +83,6 @@ export function registerWorktreeRoutes(app: FastifyInstance, service: WorktreeSe
         response: { 200: Type.Boolean(), 400: invalid },
       },
     },
-    async (request) => service.reset(request.instance, (request.body as WorktreeResetInput).directory),
+    async (request) => service.reset(request.instance, request.body.directory),
   )
 }

@@ -1,6 +1,6 @@
 // The one place the app talks to the server: the official OpenCode SDK client for the API, plus
 // the event stream (with Last-Event-ID resume) and the cookie login, which the SDK does not cover.
-import { createOpencodeClient, type OpencodeClient } from '@opencode-ai/sdk/v2/client'
+import { createOpencodeClient, type Event, type OpencodeClient } from '@opencode-ai/sdk/v2/client'
 
 export type { OpencodeClient }
 export type * from '@opencode-ai/sdk/v2/client'
@@ -78,10 +78,9 @@ export async function authenticated(): Promise<boolean> {
   return response.status !== 401
 }
 
-export interface ServerEvent {
-  type: string
-  properties: any
-}
+/** An event of the stream: the SDK's union, plus the server's word that events after `Last-Event-ID` are gone. */
+export type ServerEvent =
+  Event | { type: 'server.resync.required'; properties: { lastEventID: string; reason: string } }
 
 export interface EventStream {
   close(): void

@@ -85,22 +85,46 @@ class Boundary extends Component<{ children: ComponentChildren }, { error?: stri
   }
 }
 
-function Shell() {
+function toggleTheme() {
+  theme.value = theme.value === 'dark' ? 'light' : 'dark'
+  applyTheme()
+}
+
+/** Alt+N new session, Alt+D diff, Alt+T terminal, Alt+L light/dark, Ctrl+/ the prompt. */
+function useShortcuts() {
   useEffect(() => {
     applyTheme()
     const onKey = (event: KeyboardEvent) => {
       const mod = event.altKey && !event.ctrlKey && !event.metaKey
-      if (mod && event.key.toLowerCase() === 'n') (event.preventDefault(), void newSession().catch(reportError))
-      if (mod && event.key.toLowerCase() === 'd') (event.preventDefault(), togglePanel('diff'))
-      if (mod && event.key.toLowerCase() === 't') (event.preventDefault(), togglePanel('terminal'))
-      if (mod && event.key.toLowerCase() === 'l')
-        (event.preventDefault(), (theme.value = theme.value === 'dark' ? 'light' : 'dark'), applyTheme())
-      if (event.key === '/' && (event.ctrlKey || event.metaKey))
-        (event.preventDefault(), document.getElementById('prompt-input')?.focus())
+      const key = event.key.toLowerCase()
+      if (mod && key === 'n') {
+        event.preventDefault()
+        void newSession().catch(reportError)
+      }
+      if (mod && key === 'd') {
+        event.preventDefault()
+        togglePanel('diff')
+      }
+      if (mod && key === 't') {
+        event.preventDefault()
+        togglePanel('terminal')
+      }
+      if (mod && key === 'l') {
+        event.preventDefault()
+        toggleTheme()
+      }
+      if (event.key === '/' && (event.ctrlKey || event.metaKey)) {
+        event.preventDefault()
+        document.getElementById('prompt-input')?.focus()
+      }
     }
     addEventListener('keydown', onKey)
     return () => removeEventListener('keydown', onKey)
   }, [])
+}
+
+/** Starts the app once (a 401 on the way shows the login); true until that first start ends. */
+function useBooting(): boolean {
   const [booting, setBooting] = useState(true)
   useEffect(() => {
     setUnauthorizedHandler(() => {
@@ -111,63 +135,115 @@ function Shell() {
       .catch(reportError)
       .finally(() => setBooting(false))
   }, [])
+  return booting
+}
+
+function ConnectionState() {
+  return (
+    <span class={`connection ${connection.value}`} role="status" data-connection={connection.value}>
+      {connection.value === 'connected'
+        ? '● live'
+        : connection.value === 'reconnecting'
+          ? '↻ reconnecting…'
+          : '… connecting'}
+    </span>
+  )
+}
+
+function PanelTabs() {
+  return (
+    <nav class="panel-tabs">
+      <button
+        class={panel.value === 'diff' ? 'active' : ''}
+        onClick={() => togglePanel('diff')}
+        title="Changes (Alt+D)"
+      >
+        Diff
+      </button>
+      <button class={panel.value === 'todo' ? 'active' : ''} onClick={() => togglePanel('todo')}>
+        Todo
+      </button>
+      <button
+        class={panel.value === 'terminal' ? 'active' : ''}
+        onClick={() => togglePanel('terminal')}
+        title="Terminal (Alt+T)"
+      >
+        Terminal
+      </button>
+      <button class={panel.value === 'settings' ? 'active' : ''} onClick={() => togglePanel('settings')}>
+        Settings
+      </button>
+      <button class="icon" title="Light/dark (Alt+L)" onClick={toggleTheme}>
+        ◐
+      </button>
+      <button
+        class="icon"
+        title="Sign out"
+        onClick={() =>
+          logout().then(() => {
+            needsLogin.value = true
+            disconnect()
+          })
+        }
+      >
+        Sign out
+      </button>
+    </nav>
+  )
+}
+
+function TopBar({ title }: { title: string | undefined }) {
+  return (
+    <header class="topbar">
+      <button class="icon menu" aria-label="Menu" onClick={() => (sidebarOpen.value = !sidebarOpen.value)}>
+        ☰
+      </button>
+      <strong class="brand">OpenCode</strong>
+      <span class="title" title={title}>
+        {title ?? ''}
+      </span>
+      <ConnectionState />
+      <PanelTabs />
+    </header>
+  )
+}
+
+/** The open side panel: diff, todo, terminal or settings. */
+function SidePanel() {
+  if (!panel.value) return null
+  return (
+    <aside class="panel" aria-label={panel.value}>
+      <Boundary>
+        {panel.value === 'diff' && <DiffPanel />}
+        {panel.value === 'todo' && <TodoPanel />}
+        {panel.value === 'terminal' && <TerminalPanel />}
+        {panel.value === 'settings' && <Settings />}
+      </Boundary>
+    </aside>
+  )
+}
+
+function Toasts() {
+  return (
+    <div class="toasts" aria-live="assertive">
+      {errors.value.map((entry) => (
+        <div key={entry.id} class="toast error" role="alert">
+          {entry.message}
+        </div>
+      ))}
+    </div>
+  )
+}
+
+function Shell() {
+  useShortcuts()
+  const booting = useBooting()
 
   if (needsLogin.value) return <Login onDone={() => void start().catch(reportError)} />
   const session = sessions.value.find((entry) => entry.id === sessionID.value)
   return (
     <div class={`shell ${panel.value ? 'with-panel' : ''} ${sidebarOpen.value ? 'sidebar-open' : ''}`}>
-      <header class="topbar">
-        <button class="icon menu" aria-label="Menu" onClick={() => (sidebarOpen.value = !sidebarOpen.value)}>
-          ☰
-        </button>
-        <strong class="brand">OpenCode</strong>
-        <span class="title" title={session?.title}>
-          {session?.title ?? ''}
-        </span>
-        <span class={`connection ${connection.value}`} role="status" data-connection={connection.value}>
-          {connection.value === 'connected'
-            ? '● live'
-            : connection.value === 'reconnecting'
-              ? '↻ reconnecting…'
-              : '… connecting'}
-        </span>
-        <nav class="panel-tabs">
-          <button
-            class={panel.value === 'diff' ? 'active' : ''}
-            onClick={() => togglePanel('diff')}
-            title="Changes (Alt+D)"
-          >
-            Diff
-          </button>
-          <button class={panel.value === 'todo' ? 'active' : ''} onClick={() => togglePanel('todo')}>
-            Todo
-          </button>
-          <button
-            class={panel.value === 'terminal' ? 'active' : ''}
-            onClick={() => togglePanel('terminal')}
-            title="Terminal (Alt+T)"
-          >
-            Terminal
-          </button>
-          <button class={panel.value === 'settings' ? 'active' : ''} onClick={() => togglePanel('settings')}>
-            Settings
-          </button>
-          <button
-            class="icon"
-            title="Light/dark (Alt+L)"
-            onClick={() => ((theme.value = theme.value === 'dark' ? 'light' : 'dark'), applyTheme())}
-          >
-            ◐
-          </button>
-          <button
-            class="icon"
-            title="Sign out"
-            onClick={() => logout().then(() => ((needsLogin.value = true), disconnect()))}
-          >
-            Sign out
-          </button>
-        </nav>
-      </header>
+      <TopBar title={session?.title} />
       <Boundary>
         <Sidebar onNavigate={() => (sidebarOpen.value = false)} />
       </Boundary>
@@ -175,23 +251,8 @@ function Shell() {
         <Boundary>{booting && !ready.value ? <div class="empty">Loading…</div> : <Chat />}</Boundary>
         <Boundary>{directory.value && <Prompt />}</Boundary>
       </main>
-      {panel.value && (
-        <aside class="panel" aria-label={panel.value}>
-          <Boundary>
-            {panel.value === 'diff' && <DiffPanel />}
-            {panel.value === 'todo' && <TodoPanel />}
-            {panel.value === 'terminal' && <TerminalPanel />}
-            {panel.value === 'settings' && <Settings />}
-          </Boundary>
-        </aside>
-      )}
-      <div class="toasts" aria-live="assertive">
-        {errors.value.map((entry) => (
-          <div key={entry.id} class="toast error" role="alert">
-            {entry.message}
-          </div>
-        ))}
-      </div>
+      <SidePanel />
+      <Toasts />
     </div>
   )
 }

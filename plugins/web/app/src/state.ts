@@ -205,9 +205,9 @@ function upsertSession(info: Session): void {
 
 /** Applies one server event to the state. */
 export function handleEvent(event: ServerEvent): void {
-  const p = event.properties
+  const { type, properties: p } = event
   const current = sessionID.value
-  switch (event.type) {
+  switch (type) {
     case 'message.part.delta': {
       if (p.sessionID !== current) return
       const part = partById.get(p.partID)

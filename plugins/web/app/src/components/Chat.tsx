@@ -74,7 +74,11 @@ export function Chat() {
     const list = messageIds.value.map((messageID) => messageSignal(messageID)?.value)
     const answered = new Set<string>()
     let running: string | undefined
-    for (const info of list) if (info?.role === 'assistant') (answered.add(info.parentID), (running = info.parentID))
+    for (const info of list)
+      if (info?.role === 'assistant') {
+        answered.add(info.parentID)
+        running = info.parentID
+      }
     const result = new Set<string>()
     for (const info of list)
       if (info?.role === 'user' && !answered.has(info.id) && running !== undefined && info.id > running)

@@ -1,7 +1,6 @@
-import { LocationEnvelope, LocationQuery, locationEnvelope, ref, v2Errors } from '../../sdk/index.js'
-import type { FastifyInstance } from 'fastify'
-import { Type, type Static } from 'typebox'
-import type { Integrations } from './integrations.js'
+import { LocationEnvelope, LocationQuery, locationEnvelope, ref, v2Errors, type PluginApp } from '../../../sdk/index.js'
+import { Type } from 'typebox'
+import type { Integrations } from '../integrations.js'
 import {
   AttemptParams,
   CompleteInput,
@@ -16,7 +15,7 @@ import {
   IntegrationInfo,
   IntegrationNotFoundErrorBody,
   IntegrationParams,
-} from './schemas.js'
+} from '../schemas.js'
 
 const tags = ['integrations']
 const config = { v2: true, location: true }
@@ -29,7 +28,15 @@ const attemptNotFound = v2Errors({ 404: ref(IntegrationAttemptNotFoundErrorBody)
  * `/api/integration…` and `/api/credential…`: connecting providers from v2 clients, over the same
  * catalogue, `ProviderOAuth` methods and auth.json as v1 (`PUT /auth/:id`, `…/oauth/authorize`).
  */
-export function registerIntegrationV2Routes(app: FastifyInstance, integrations: Integrations): void {
+export function registerIntegrationV2Routes(app: PluginApp, integrations: Integrations): void {
+  registerIntegrationRoutes(app, integrations)
+  registerConnectRoutes(app, integrations)
+  registerAttemptRoutes(app, integrations)
+  registerCredentialRoutes(app, integrations)
+}
+
+/** The integrations and one of them. */
+function registerIntegrationRoutes(app: PluginApp, integrations: Integrations): void {
   app.get(
     '/api/integration',
     {
@@ -62,11 +69,14 @@ export function registerIntegrationV2Routes(app: FastifyInstance, integrations: 
       },
     },
     async (request) => {
-      const { integrationID } = request.params as Static<typeof IntegrationParams>
+      const { integrationID } = request.params
       return locationEnvelope(request, await integrations.get(request.instance, integrationID))
     },
   )
+}
 
+/** Connecting an integration with a key, or by starting an OAuth login. */
+function registerConnectRoutes(app: PluginApp, integrations: Integrations): void {
   app.post(
     '/api/integration/:integrationID/connect/key',
     {
@@ -84,10 +94,10 @@ export function registerIntegrationV2Routes(app: FastifyInstance, integrations: 
       },
     },
     async (request, reply) => {
-      const { integrationID } = request.params as Static<typeof IntegrationParams>
-      const { key, label } = request.body as Static<typeof ConnectKeyInput>
+      const { integrationID } = request.params
+      const { key, label } = request.body
       await integrations.connectKey(request.instance, integrationID, key, label)
-      return reply.status(204).send()
+      return reply.status(204).send(null)
     },
   )
 
@@ -108,15 +118,18 @@ export function registerIntegrationV2Routes(app: FastifyInstance, integrations: 
       },
     },
     async (request) => {
-      const { integrationID } = request.params as Static<typeof IntegrationParams>
-      const { methodID, inputs, label } = request.body as Static<typeof ConnectOAuthInput>
+      const { integrationID } = request.params
+      const { methodID, inputs, label } = request.body
       return locationEnvelope(
         request,
         await integrations.startOAuth(request.instance, integrationID, methodID, inputs, label),
       )
     },
   )
+}
 
+/** An OAuth attempt: its status, cancelling it, completing it. */
+function registerAttemptRoutes(app: PluginApp, integrations: Integrations): void {
   app.get(
     '/api/integration/attempt/:attemptID',
     {
@@ -132,8 +145,7 @@ export function registerIntegrationV2Routes(app: FastifyInstance, integrations: 
         response: { 200: LocationEnvelope(ref(IntegrationAttemptStatus)), ...attemptNotFound },
       },
     },
-    async (request) =>
-      locationEnvelope(request, integrations.status((request.params as Static<typeof AttemptParams>).attemptID)),
+    async (request) => locationEnvelope(request, integrations.status(request.params.attemptID)),
   )
 
   app.delete(
@@ -152,8 +164,8 @@ export function registerIntegrationV2Routes(app: FastifyInstance, integrations: 
       },
     },
     async (request, reply) => {
-      integrations.cancel((request.params as Static<typeof AttemptParams>).attemptID)
-      return reply.status(204).send()
+      integrations.cancel(request.params.attemptID)
+      return reply.status(204).send(null)
     },
   )
 
@@ -178,13 +190,16 @@ export function registerIntegrationV2Routes(app: FastifyInstance, integrations: 
       },
     },
     async (request, reply) => {
-      const { attemptID } = request.params as Static<typeof AttemptParams>
-      const { code } = request.body as Static<typeof CompleteInput>
+      const { attemptID } = request.params
+      const { code } = request.body
       await integrations.complete(attemptID, code)
-      return reply.status(204).send()
+      return reply.status(204).send(null)
     },
   )
+}
 
+/** Renaming and forgetting stored credentials. */
+function registerCredentialRoutes(app: PluginApp, integrations: Integrations): void {
   app.patch(
     '/api/credential/:credentialID',
     {
@@ -201,9 +216,9 @@ export function registerIntegrationV2Routes(app: FastifyInstance, integrations: 
       },
     },
     async (request, reply) => {
-      const { credentialID } = request.params as Static<typeof CredentialParams>
-      integrations.relabel(request.instance, credentialID, (request.body as Static<typeof CredentialUpdateInput>).label)
-      return reply.status(204).send()
+      const { credentialID } = request.params
+      integrations.relabel(request.instance, credentialID, request.body.label)
+      return reply.status(204).send(null)
     },
   )
 
@@ -223,8 +238,8 @@ export function registerIntegrationV2Routes(app: FastifyInstance, integrations: 
       },
     },
     async (request, reply) => {
-      integrations.remove(request.instance, (request.params as Static<typeof CredentialParams>).credentialID)
-      return reply.status(204).send()
+      integrations.remove(request.instance, request.params.credentialID)
+      return reply.status(204).send(null)
     },
   )
 }

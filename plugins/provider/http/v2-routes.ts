@@ -1,9 +1,10 @@
-import { LocationEnvelope, LocationQuery, locationEnvelope, ref, v2Errors } from '../../sdk/index.js'
-import type { FastifyInstance } from 'fastify'
+import { LocationEnvelope, LocationQuery, locationEnvelope, ref, v2Errors, type PluginApp } from '../../../sdk/index.js'
 import { Type, type Static } from 'typebox'
-import { ModelV2Info, ProviderNotFoundErrorBody, ProviderV2Info } from './schemas.js'
-import { ProviderNotFoundError, publicOptions, type Providers } from './service.js'
-import type { ModelInfo, ProviderInfo } from './types.js'
+import { ModelV2Info, ProviderNotFoundErrorBody, ProviderV2Info } from '../schemas.js'
+import { ProviderNotFoundError } from '../errors.js'
+import { publicOptions } from '../models.js'
+import type { Providers } from '../service.js'
+import type { ModelInfo, ProviderInfo } from '../types.js'
 
 const tags = ['provider']
 const config = { v2: true, location: true }
@@ -63,7 +64,7 @@ export function providerV2View(provider: ProviderInfo, active: boolean): Static<
 }
 
 /** `GET /api/model`, `/api/provider`, `/api/provider/:id`: v2 views over the same catalogue and config. */
-export function registerProviderV2Routes(app: FastifyInstance, providers: Providers): void {
+export function registerProviderV2Routes(app: PluginApp, providers: Providers): void {
   app.get(
     '/api/model',
     {
@@ -122,7 +123,7 @@ export function registerProviderV2Routes(app: FastifyInstance, providers: Provid
       },
     },
     async (request) => {
-      const { providerID } = request.params as { providerID: string }
+      const { providerID } = request.params
       const { all, connected } = await providers.list(request.instance)
       const provider = all.find((entry) => entry.id === providerID)
       if (!provider) throw new ProviderNotFoundError(providerID)
