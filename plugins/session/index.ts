@@ -1,11 +1,11 @@
 import { definePlugin, registerSchemas, type Instance } from '../../sdk/index.js'
-import { PromptAdmission } from './admission.js'
-import { SessionHistory } from './history.js'
-import { BlockingSubagents, registerGlobalSessionRoutes } from './global.js'
-import { registerSessionRoutes } from './routes.js'
-import { PromptRunner } from './turn.js'
-import { SessionShell } from './shell.js'
-import { SessionCommands } from './command.js'
+import { PromptAdmission } from './loop/admission.js'
+import { SessionHistory } from './store/history.js'
+import { BlockingSubagents, registerGlobalSessionRoutes } from './http/v1/experimental-routes.js'
+import { registerSessionRoutes } from './http/v1/routes.js'
+import { PromptRunner } from './loop/turn.js'
+import { SessionShell } from './http/v1/shell.js'
+import { SessionCommands } from './http/v1/command.js'
 import {
   AgentPart,
   AssistantMessage,
@@ -32,19 +32,19 @@ import {
   ToolState,
   UserMessage,
 } from './schemas.js'
-import { SessionService } from './service.js'
-import { SESSION_MIGRATIONS, SessionStore } from './store.js'
+import { SessionService } from './store/service.js'
+import { SESSION_MIGRATIONS, SessionStore } from './store/store.js'
 import type { InterruptedCallHold, SessionApi } from './types.js'
-import { PartWriter } from './writer.js'
-import { registerSessionV2Routes, sessionInstance } from './v2-routes.js'
-import { registerSessionV2LoopRoutes } from './v2-loop-routes.js'
-import { registerSessionV2EventRoutes } from './v2-event-routes.js'
-import { SessionInputs } from './v2-inputs.js'
-import { SESSION_V2_SCHEMAS } from './v2-schemas.js'
-import { registerSessionRevertRoutes } from './v2-revert.js'
-import { sessionProjector } from './sync.js'
+import { PartWriter } from './store/part-writer.js'
+import { registerSessionV2Routes, sessionInstance } from './http/v2/routes.js'
+import { registerSessionV2LoopRoutes } from './http/v2/loop-routes.js'
+import { registerSessionV2EventRoutes } from './http/v2/event-routes.js'
+import { SessionInputs } from './http/v2/inputs.js'
+import { SESSION_V2_SCHEMAS } from './http/v2/schemas.js'
+import { registerSessionRevertRoutes } from './http/v2/revert-routes.js'
+import { sessionProjector } from './store/sync-projector.js'
 import { SyncProjectors } from '../sync/types.js'
-import { ownText } from './prompt-parts.js'
+import { ownText } from './loop/prompt-parts.js'
 
 /** Sessions, messages and parts, and the agent loop that answers prompts. */
 export default definePlugin({
