@@ -1,3 +1,11 @@
+// The session plugin: sessions, messages and parts (store/), the agent loop (loop/) and the v1
+// and v2 HTTP dialects over them (http/v1/, http/v2/); this file wires them. A prompt's walk:
+//   http/v1/routes.ts        POST /session/:id/message (v2: http/v2/loop-routes.ts, inputs.ts)
+//   loop/admission.ts        which prompts a turn answers, and when (PromptAdmission.submit)
+//   loop/turn.ts             one turn: steps until the model stops, summaries (PromptRunner.turn)
+//   loop/step.ts             one model call streamed into parts, retries, snapshots (StepRunner)
+//   loop/tool-call.ts        the tools a step offers; one call's run and permissions (ToolCalls)
+// Parts and messages are saved through store/service.ts, which publishes the events.
 import { definePlugin, registerSchemas, type Instance } from '../../sdk/index.js'
 import { PromptAdmission } from './loop/admission.js'
 import { SessionHistory } from './store/history.js'

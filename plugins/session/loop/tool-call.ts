@@ -16,7 +16,7 @@ import {
 import { evaluatePermission as evaluate } from '../../../sdk/permission.js'
 import { triggerHook } from '../../../sdk/hooks.js'
 import type { AgentInfo, PermissionRule } from '../../agent/types.js'
-import { PermissionDeniedError } from '../permission.js'
+import { PermissionDeniedError } from '../errors.js'
 import { shownTool } from './plugin-hooks.js'
 import { errorMessage, loadAi } from './ai-sdk.js'
 import type { AssistantMessage, Part, ToolPart } from '../schemas.js'

@@ -1,5 +1,5 @@
 // One turn of the agent loop: steps until the model stops, with summaries when the context runs
-// out and the calls a restart left held. The map of the runner's files is in runner.ts.
+// out and the calls a restart left held. The walk of a prompt is in ../index.ts.
 import type { FastifyInstance } from 'fastify'
 import { type Instance, type Kernel } from '../../../sdk/index.js'
 import type { AgentInfo } from '../../agent/types.js'

@@ -1,12 +1,14 @@
 // Tool calls without the model: a shell command the user typed, a command's subtasks.
 import { ascendingId, type Instance, type Kernel, type ToolDefinition } from '../../../sdk/index.js'
-import type { AgentInfo } from '../../agent/types.js'
+import type { AgentInfo, PermissionRule } from '../../agent/types.js'
 import type { TurnControl } from './admission.js'
-import { USER_RULES } from '../permission.js'
 import type { MessageWithParts, Part, SubtaskPart, ToolPart, UserMessage } from '../schemas.js'
 import type { SessionService } from '../store/service.js'
 import { assistantMessage, toMessageError } from './step.js'
 import type { ToolCalls } from './tool-call.js'
+
+/** Rules for what the user asked for directly (a shell command, a command's subtask): nothing is asked. */
+export const USER_RULES: PermissionRule[] = [{ permission: '*', pattern: '*', action: 'allow' }]
 
 /** One tool call the user asked for: which tool, with what input, answering which user message. */
 export interface UserToolCall {

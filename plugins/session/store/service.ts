@@ -1,5 +1,6 @@
 import { relative } from 'node:path'
-import { NamedError, NotFoundError, descendingId, type Instance, type Kernel } from '../../../sdk/index.js'
+import { descendingId, type Instance, type Kernel } from '../../../sdk/index.js'
+import { MessageNotFoundError, PartNotFoundError, SessionNotFoundError } from '../errors.js'
 import {
   MessagePartDelta,
   MessagePartRemoved,
@@ -29,38 +30,6 @@ const pick = (words: string[]) => words[Math.floor(Math.random() * words.length)
 /** Whether a title is still the one a session was created with (so a generated one may replace it). */
 export function isDefaultTitle(title: string): boolean {
   return /^(New session - |Child session - )\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(title)
-}
-
-export class SessionNotFoundError extends NotFoundError {
-  constructor(sessionID: string) {
-    super(`Session not found: ${sessionID}`)
-  }
-}
-
-/** What changes a session while it runs (revert, shell, deleting a message...) answers: 409. */
-export class SessionBusyError extends NamedError {
-  constructor(sessionID: string) {
-    super('SessionBusyError', 409, { message: `Session is busy: ${sessionID}`, sessionID })
-  }
-}
-
-/** Work queued for a turn of its own (a summary) that an abort dropped before it started: 409. */
-export class QueuedWorkAbortedError extends NamedError {
-  constructor(sessionID: string) {
-    super('MessageAbortedError', 409, { message: `Aborted before it started: ${sessionID}`, sessionID })
-  }
-}
-
-export class MessageNotFoundError extends NotFoundError {
-  constructor(messageID: string) {
-    super(`Message not found: ${messageID}`)
-  }
-}
-
-export class PartNotFoundError extends NotFoundError {
-  constructor(partID: string) {
-    super(`Part not found: ${partID}`)
-  }
 }
 
 export interface CreateSessionInput {

@@ -1,5 +1,6 @@
 import { basename, extname } from 'node:path'
-import { TaggedError, ascendingId, type Instance, type Kernel, type SqliteDatabase } from '../../../../sdk/index.js'
+import { ascendingId, type Instance, type Kernel, type SqliteDatabase } from '../../../../sdk/index.js'
+import { PromptConflictError } from '../../errors.js'
 import type { PreparedPrompt, PromptAdmission } from '../../loop/admission.js'
 import type { PartInput, PromptInput } from '../../schemas.js'
 import type { SessionService } from '../../store/service.js'
@@ -36,12 +37,6 @@ interface StoredInput {
   request: PromptRequest
   prompt: PromptView
   delivery: DeliveryMode
-}
-
-export class PromptConflictError extends TaggedError {
-  constructor(id: string) {
-    super('ConflictError', 409, `Prompt message ID conflicts with an existing durable record: ${id}`, { resource: id })
-  }
 }
 
 const MIME: Record<string, string> = {

@@ -9,12 +9,13 @@ import {
   type Instance,
   type Kernel,
 } from '../../../../sdk/index.js'
+import { MessageNotFoundV2 } from '../../errors.js'
 import type { PromptAdmission } from '../../loop/admission.js'
 import type { SessionHistory } from '../../store/history.js'
 import type { SessionInfo } from '../../schemas.js'
 import type { SessionService } from '../../store/service.js'
 import { RevertCleared, RevertCommitted, RevertStaged } from './events.js'
-import { MessageNotFoundV2, sessionInstance, storedSession } from './routes.js'
+import { sessionInstance, storedSession } from './routes.js'
 import { MessageNotFoundErrorBody, RevertState, SessionNotFoundErrorBody } from './schemas.js'
 import { revertV2View, type StoredRevert } from './views.js'
 

@@ -5,7 +5,6 @@ import {
   InvalidRequestError,
   LocationRef,
   StringEnum,
-  TaggedError,
   checkDirectory,
   cursorErrors,
   decodeCursor,
@@ -15,6 +14,7 @@ import {
   type Instance,
   type Kernel,
 } from '../../../../sdk/index.js'
+import { MessageNotFoundV2, SessionNotFoundV2 } from '../../errors.js'
 import type { PromptAdmission } from '../../loop/admission.js'
 import type { MessageWithParts, SessionInfo } from '../../schemas.js'
 import type { SessionService } from '../../store/service.js'
@@ -35,12 +35,6 @@ const MessageID = Type.String({ pattern: '^msg_', maxLength: 100 })
 const SessionParams = Type.Object({ sessionID: SessionID })
 const notFound = v2Errors({ 404: ref(SessionNotFoundErrorBody) })
 
-export class SessionNotFoundV2 extends TaggedError {
-  constructor(sessionID: string) {
-    super('SessionNotFoundError', 404, `Session not found: ${sessionID}`, { sessionID })
-  }
-}
-
 /** The stored session, in whichever project; the tagged v2 404 when there is none. */
 export function storedSession(store: SessionStore, sessionID: string): SessionInfo {
   const info = store.getSession(sessionID)
@@ -56,12 +50,6 @@ export async function sessionInstance(
 ): Promise<{ info: SessionInfo; instance: Instance }> {
   const info = storedSession(store, sessionID)
   return { info, instance: await kernel.instances.get(info.directory) }
-}
-
-export class MessageNotFoundV2 extends TaggedError {
-  constructor(sessionID: string, messageID: string) {
-    super('MessageNotFoundError', 404, `Message not found: ${messageID}`, { sessionID, messageID })
-  }
 }
 
 interface PageCursor {
