@@ -9,7 +9,8 @@
 import { definePlugin, registerSchemas, type Instance } from '../../sdk/index.js'
 import { PromptAdmission } from './loop/admission.js'
 import { SessionHistory } from './store/history.js'
-import { BlockingSubagents, registerGlobalSessionRoutes } from './http/v1/experimental-routes.js'
+import { registerGlobalSessionRoutes } from './http/v1/experimental-routes.js'
+import { BlockingSubagents } from './loop/blocking-subagents.js'
 import { registerSessionRoutes } from './http/v1/routes.js'
 import { PromptRunner } from './loop/turn.js'
 import { SessionShell } from './http/v1/shell.js'
@@ -27,7 +28,6 @@ import {
   Part,
   PatchPart,
   PermissionRule,
-  PromptInput,
   ReasoningPart,
   RetryPart,
   SessionInfo,
@@ -40,6 +40,7 @@ import {
   ToolState,
   UserMessage,
 } from './schemas.js'
+import { PromptInput } from './prompt-schemas.js'
 import { SessionService } from './store/service.js'
 import { SESSION_MIGRATIONS, SessionStore } from './store/store.js'
 import type { InterruptedCallHold, SessionApi } from './types.js'

@@ -3,7 +3,8 @@ import { relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { BadRequestError, ascendingId, type Instance } from '../../../sdk/index.js'
 import { realPathInside } from '../../../sdk/paths.js'
-import type { Part, PromptInput, TextPart } from '../schemas.js'
+import type { PromptInput } from '../prompt-schemas.js'
+import type { Part, TextPart } from '../schemas.js'
 
 // The parts a prompt stores: what the client sent, and the project files it names read in.
 

@@ -7,7 +7,8 @@ import { BadRequestError, NotFoundError, type Instance, type Kernel, type ToolCo
 import { triggerHook } from '../../../../sdk/hooks.js'
 import { realPathInside } from '../../../../sdk/paths.js'
 import { CommandExecuted } from '../../events.js'
-import type { MessageWithParts, PartInput } from '../../schemas.js'
+import type { PartInput } from '../../prompt-schemas.js'
+import type { MessageWithParts } from '../../schemas.js'
 import type { PromptAdmission } from '../../loop/admission.js'
 import type { SessionService } from '../../store/service.js'
 

@@ -2,64 +2,11 @@
 // the subagents a session waits on so they continue in the background.
 import type { FastifyInstance } from 'fastify'
 import { Type, type Static } from 'typebox'
-import { InstanceQuery, named, ref, registerSchemas, type Instance } from '../../../../sdk/index.js'
+import { InstanceQuery, ref, registerSchemas } from '../../../../sdk/index.js'
 import type {} from '../../../project/types.js' // app.projects, when the project plugin runs
-import { SessionInfo, SessionParams } from '../../schemas.js'
+import type { BlockingSubagents } from '../../loop/blocking-subagents.js'
+import { GlobalSession, GlobalSessionQuery, ProjectSummary, SessionParams } from './schemas.js'
 import type { SessionStore } from '../../store/store.js'
-
-export const ProjectSummary = named(
-  'ProjectSummary',
-  Type.Object(
-    { id: Type.String(), name: Type.Optional(Type.String()), worktree: Type.String() },
-    { additionalProperties: false },
-  ),
-)
-
-/** A session with the project it belongs to (`null` when that project is not recorded). */
-export const GlobalSession = named(
-  'GlobalSession',
-  Type.Unsafe<unknown>({
-    allOf: [ref(SessionInfo), Type.Object({ project: Type.Union([ref(ProjectSummary), Type.Null()]) })],
-  }),
-)
-
-const GlobalSessionQuery = Type.Object({
-  ...InstanceQuery,
-  roots: Type.Optional(Type.Boolean({ description: 'Only sessions without a parent' })),
-  start: Type.Optional(Type.Number({ minimum: 0, description: 'Only sessions updated at or after this time (ms)' })),
-  cursor: Type.Optional(
-    Type.Number({ minimum: 0, description: 'The `x-next-cursor` of the previous page: sessions updated before it' }),
-  ),
-  search: Type.Optional(Type.String({ maxLength: 1000, description: 'Part of the title' })),
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: 'Default 100' })),
-  archived: Type.Optional(Type.Boolean({ description: 'Archived sessions too (left out by default)' })),
-})
-
-/** Per instance: the task-tool calls each session is blocked on, by the function that detaches one. */
-export class BlockingSubagents {
-  private calls(instance: Instance): Map<string, Set<() => void>> {
-    return instance.state('session.blocking-subagents', () => new Map<string, Set<() => void>>())
-  }
-
-  add(instance: Instance, sessionID: string, detach: () => void): () => void {
-    const calls = this.calls(instance)
-    let waiting = calls.get(sessionID)
-    if (!waiting) calls.set(sessionID, (waiting = new Set()))
-    waiting.add(detach)
-    return () => {
-      waiting.delete(detach)
-      if (waiting.size === 0 && calls.get(sessionID) === waiting) calls.delete(sessionID)
-    }
-  }
-
-  /** Detaches every call `sessionID` waits on; false when there was none. */
-  detach(instance: Instance, sessionID: string): boolean {
-    const waiting = this.calls(instance).get(sessionID)
-    if (!waiting?.size) return false
-    for (const detach of [...waiting]) detach()
-    return true
-  }
-}
 
 export function registerGlobalSessionRoutes(
   app: FastifyInstance,

@@ -6,29 +6,24 @@ import type { SessionHistory } from '../../store/history.js'
 import type { SessionShell } from './shell.js'
 import type {} from '../../../project/types.js' // app.projects, when the project plugin runs
 import type { SessionCommands } from './command.js'
+import { FileDiff, MessageWithParts, Part, SessionInfo, SessionStatus, type Part as PartValue } from '../../schemas.js'
+import { PromptInput } from '../../prompt-schemas.js'
 import {
+  CommandInput,
   DiffQuery,
-  FileDiff,
   ForkInput,
-  RevertInput,
+  InitInput,
   MessageListQuery,
   MessageParams,
-  MessageWithParts,
-  Part,
   PartParams,
-  PromptInput,
+  RevertInput,
   SessionCreateInput,
-  SessionInfo,
   SessionListQuery,
   SessionParams,
-  SessionStatus,
   SessionUpdateInput,
   ShellInput,
   SummarizeInput,
-  CommandInput,
-  InitInput,
-  type Part as PartValue,
-} from '../../schemas.js'
+} from './schemas.js'
 import type { SessionService } from '../../store/service.js'
 import { messagesJson } from '../../store/store.js'
 

@@ -2,7 +2,7 @@ import { basename, extname } from 'node:path'
 import { ascendingId, type Instance, type Kernel, type SqliteDatabase } from '../../../../sdk/index.js'
 import { PromptConflictError } from '../../errors.js'
 import type { PreparedPrompt, PromptAdmission } from '../../loop/admission.js'
-import type { PartInput, PromptInput } from '../../schemas.js'
+import type { PartInput, PromptInput } from '../../prompt-schemas.js'
 import type { SessionService } from '../../store/service.js'
 import { PromptAdmitted, type DeliveryMode, type PromptView } from './events.js'
 
