@@ -149,7 +149,8 @@ export default definePlugin({
       blockingSubagent: (instance, sessionID, detach) => subagents.add(instance, sessionID, detach),
     }
     app.decorate('sessions', api)
-    registerSessionRoutes(app, kernel, {
+    registerSessionRoutes(app, {
+      kernel,
       sessions,
       admission,
       history,

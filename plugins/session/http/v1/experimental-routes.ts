@@ -1,20 +1,43 @@
 // OpenCode's experimental session routes: every project's sessions in one list, and detaching
 // the subagents a session waits on so they continue in the background.
-import type { FastifyInstance } from 'fastify'
-import { Type, type Static } from 'typebox'
-import { InstanceQuery, ref, registerSchemas } from '../../../../sdk/index.js'
+import { Type } from 'typebox'
+import { InstanceQuery, ref, registerSchemas, type PluginApp } from '../../../../sdk/index.js'
 import type {} from '../../../project/types.js' // app.projects, when the project plugin runs
 import type { BlockingSubagents } from '../../loop/blocking-subagents.js'
-import { GlobalSession, GlobalSessionQuery, ProjectSummary, SessionParams } from './schemas.js'
 import type { SessionStore } from '../../store/store.js'
+import { sendSerialised } from '../serialised-json.js'
+import { GlobalSession, GlobalSessionQuery, ProjectSummary, SessionParams } from './schemas.js'
 
-export function registerGlobalSessionRoutes(
-  app: FastifyInstance,
-  store: SessionStore,
-  subagents: BlockingSubagents,
-): void {
+export function registerGlobalSessionRoutes(app: PluginApp, store: SessionStore, subagents: BlockingSubagents): void {
   registerSchemas(app, [ProjectSummary, GlobalSession])
+  registerGlobalListRoute(app, store)
+  registerBackgroundRoute(app, subagents)
+}
 
+/** `{id, name?, worktree}` of a project as JSON (`null` when not recorded), each one made once. */
+function projectSummaries(app: PluginApp): (projectID: string) => string {
+  const summaries = new Map<string, string>()
+  return (projectID) => {
+    let json = summaries.get(projectID)
+    if (json === undefined) {
+      const project = app.hasDecorator('projects') ? app.projects.get(projectID) : undefined
+      json = JSON.stringify(
+        project
+          ? {
+              id: project.id,
+              ...(project.name !== undefined ? { name: project.name } : {}),
+              worktree: project.worktree,
+            }
+          : null,
+      )
+      summaries.set(projectID, json)
+    }
+    return json
+  }
+}
+
+/** `GET /experimental/session`. */
+function registerGlobalListRoute(app: PluginApp, store: SessionStore): void {
   app.get(
     '/experimental/session',
     {
@@ -30,7 +53,7 @@ export function registerGlobalSessionRoutes(
       },
     },
     async (request, reply) => {
-      const query = request.query as Static<typeof GlobalSessionQuery>
+      const query = request.query
       const limit = query.limit ?? 100
       const rows = store.listGlobalSessions({
         roots: query.roots,
@@ -40,31 +63,17 @@ export function registerGlobalSessionRoutes(
         archived: query.archived,
         limit,
       })
-      const summaries = new Map<string, string>()
-      const summary = (projectID: string): string => {
-        let json = summaries.get(projectID)
-        if (json === undefined) {
-          const project = app.hasDecorator('projects') ? app.projects.get(projectID) : undefined
-          json = JSON.stringify(
-            project
-              ? {
-                  id: project.id,
-                  ...(project.name !== undefined ? { name: project.name } : {}),
-                  worktree: project.worktree,
-                }
-              : null,
-          )
-          summaries.set(projectID, json)
-        }
-        return json
-      }
+      const summary = projectSummaries(app)
       // The stored JSON goes out as it is, with `project` added before its closing brace.
       const body = `[${rows.map((row) => `${row.data.slice(0, row.data.lastIndexOf('}'))},"project":${summary(row.projectID)}}`).join(',')}]`
       if (rows.length === limit) reply.header('x-next-cursor', String(rows.at(-1)!.updated))
-      return reply.type('application/json; charset=utf-8').send(body)
+      return sendSerialised(reply.type('application/json; charset=utf-8'), body)
     },
   )
+}
 
+/** `POST /experimental/session/:sessionID/background`. */
+function registerBackgroundRoute(app: PluginApp, subagents: BlockingSubagents): void {
   app.post(
     '/experimental/session/:sessionID/background',
     {
@@ -79,6 +88,6 @@ export function registerGlobalSessionRoutes(
         response: { 200: Type.Boolean() },
       },
     },
-    async (request) => subagents.detach(request.instance, (request.params as Static<typeof SessionParams>).sessionID),
+    async (request) => subagents.detach(request.instance, request.params.sessionID),
   )
 }
