@@ -45,12 +45,10 @@ import { SessionService } from './store/service.js'
 import { SESSION_MIGRATIONS, SessionStore } from './store/store.js'
 import type { InterruptedCallHold, SessionApi } from './types.js'
 import { PartWriter } from './store/part-writer.js'
-import { registerSessionV2Routes, sessionInstance } from './http/v2/routes.js'
-import { registerSessionV2LoopRoutes } from './http/v2/loop-routes.js'
-import { registerSessionV2EventRoutes } from './http/v2/event-routes.js'
+import { registerSessionV2Routes } from './http/v2/routes.js'
+import { sessionInstance } from './store/locate.js'
 import { SessionInputs } from './http/v2/inputs.js'
 import { SESSION_V2_SCHEMAS } from './http/v2/schemas.js'
-import { registerSessionRevertRoutes } from './http/v2/revert-routes.js'
 import { sessionProjector } from './store/sync-projector.js'
 import { SyncProjectors } from '../sync/types.js'
 import { ownText } from './loop/prompt-parts.js'
@@ -157,14 +155,13 @@ export default definePlugin({
       shell: new SessionShell(kernel, sessions, admission, runner),
       commands: new SessionCommands(app, kernel, sessions, admission),
     })
-    registerSessionV2Routes(app, kernel, { sessions, admission })
-    registerSessionV2LoopRoutes(app, kernel, {
+    registerSessionV2Routes(app, {
+      kernel,
       sessions,
       admission,
+      history,
       inputs: new SessionInputs(kernel.storage.db, kernel, sessions, admission),
     })
-    registerSessionV2EventRoutes(app, kernel, { sessions })
-    registerSessionRevertRoutes(app, kernel, { sessions, admission, history })
     registerGlobalSessionRoutes(app, store, subagents)
   },
 })

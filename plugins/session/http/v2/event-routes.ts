@@ -1,4 +1,6 @@
-import type { FastifyInstance } from 'fastify'
+// A session's durable v2 events: `history` (pages) and `event` (replay, then live), read from the
+// sync plugin's per-session log, which numbers every event of the session (`seq`).
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import {
   InvalidRequestError,
@@ -9,11 +11,11 @@ import {
   ref,
   startEventStream,
   v2Errors,
-  type Kernel,
+  type PluginApp,
 } from '../../../../sdk/index.js'
 import type { SyncEventRow, SyncLog } from '../../../sync/types.js'
-import type { SessionService } from '../../store/service.js'
-import { storedSession } from './routes.js'
+import { storedSession } from '../../store/locate.js'
+import type { SessionV2Deps } from './routes.js'
 import { SessionNotFoundErrorBody } from './schemas.js'
 
 const tags = ['session']
@@ -50,23 +52,27 @@ function seqOf(raw: string | undefined, field: string): number {
   return Number(raw)
 }
 
-/**
- * A session's durable v2 events: `history` (pages) and `event` (replay, then live), read from
- * the sync plugin's per-session log, which numbers every event of the session (`seq`).
- */
-export function registerSessionV2EventRoutes(
-  app: FastifyInstance,
-  kernel: Kernel,
-  deps: { sessions: SessionService },
-): void {
-  const { sessions } = deps
-  const syncLog = (): SyncLog => {
-    if (!app.hasDecorator('syncLog'))
-      throw new ServiceUnavailableError('The per-session event log (the sync plugin) is not loaded', 'sync')
-    return app.syncLog
-  }
-  const existing = (sessionID: string) => void storedSession(sessions.store, sessionID)
+/** The sync plugin's per-session log; 503 when that plugin is not loaded. */
+function syncLogOf(app: PluginApp): SyncLog {
+  if (!app.hasDecorator('syncLog'))
+    throw new ServiceUnavailableError('The per-session event log (the sync plugin) is not loaded', 'sync')
+  return app.syncLog
+}
 
+/** `limit` from the query: 1–100, 50 when absent. */
+function pageLimit(raw: string | undefined): number {
+  if (raw === undefined) return 50
+  const limit = Number(raw)
+  if (!/^\d+$/.test(raw) || limit < 1 || limit > 100)
+    throw new InvalidRequestError(`limit must be a whole number from 1 to 100, got "${raw.slice(0, 50)}"`, {
+      kind: 'Query',
+      field: 'limit',
+    })
+  return limit
+}
+
+/** `GET /api/session/:sessionID/history`. */
+export function registerHistoryRoute(app: PluginApp, { sessions }: SessionV2Deps): void {
   app.get(
     '/api/session/:sessionID/history',
     {
@@ -92,24 +98,18 @@ export function registerSessionV2EventRoutes(
       },
     },
     async (request) => {
-      const { sessionID } = request.params as { sessionID: string }
-      const query = request.query as { limit?: string; after?: string }
-      const after = seqOf(query.after, 'after')
-      let limit = 50
-      if (query.limit !== undefined) {
-        limit = Number(query.limit)
-        if (!/^\d+$/.test(query.limit) || limit < 1 || limit > 100)
-          throw new InvalidRequestError(
-            `limit must be a whole number from 1 to 100, got "${query.limit.slice(0, 50)}"`,
-            { kind: 'Query', field: 'limit' },
-          )
-      }
-      existing(sessionID)
-      const rows = syncLog().after(sessionID, after, limit + 1, NEXT)
+      const { sessionID } = request.params
+      const after = seqOf(request.query.after, 'after')
+      const limit = pageLimit(request.query.limit)
+      storedSession(sessions.store, sessionID)
+      const rows = syncLogOf(app).after(sessionID, after, limit + 1, NEXT)
       return { data: rows.slice(0, limit).map(durableEvent), hasMore: rows.length > limit }
     },
   )
+}
 
+/** `GET /api/session/:sessionID/event`. */
+export function registerEventStreamRoute(app: PluginApp, { sessions }: SessionV2Deps): void {
   app.get(
     '/api/session/:sessionID/event',
     {
@@ -126,45 +126,56 @@ export function registerSessionV2EventRoutes(
       },
     },
     async (request, reply) => {
-      const { sessionID } = request.params as { sessionID: string }
-      let cursor = seqOf((request.query as { after?: string }).after, 'after')
-      existing(sessionID)
-      const log = syncLog()
-      const response = startEventStream(request, reply)
-      let held: SyncEventRow[] | undefined = []
-      let unfollow = () => {}
-      const heartbeat = setInterval(() => client.sendFrame(': heartbeat\n\n'), HEARTBEAT_MS)
-      heartbeat.unref()
-      const client = new SseClient(response, {
-        maxQueuedBytes: MAX_QUEUED_BYTES,
-        onClose: () => {
-          clearInterval(heartbeat)
-          unfollow()
-        },
-      })
-      const send = (row: SyncEventRow) => {
-        if (row.seq <= cursor) return
-        cursor = row.seq
-        client.sendFrame(`data: ${JSON.stringify(durableEvent(row))}\n\n`)
-      }
-      // Live events wait while the log is replayed, so none is missed or sent twice.
-      unfollow = log.follow(sessionID, (row) => {
-        if (!row.type.startsWith(NEXT)) return
-        if (!held) return send(row)
-        held.push(row)
-        if (held.length > MAX_HELD) client.end()
-      })
-      if (response.destroyed) return client.end()
-      for (;;) {
-        const rows = log.after(sessionID, cursor, REPLAY_PAGE, NEXT)
-        for (const row of rows) send(row)
-        if (rows.length < REPLAY_PAGE || client.isClosed) break
-        if (client.isBehind)
-          await new Promise((resolve) => (response.once('drain', resolve), response.once('close', resolve)))
-        else await new Promise((resolve) => setImmediate(resolve))
-      }
-      for (const row of held) send(row)
-      held = undefined
+      const { sessionID } = request.params
+      const after = seqOf(request.query.after, 'after')
+      storedSession(sessions.store, sessionID)
+      await streamEvents(request, reply, syncLogOf(app), sessionID, after)
     },
   )
+}
+
+/** Replays the session's logged events after `after`, then sends the live ones, none missed or sent twice. */
+async function streamEvents(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  log: SyncLog,
+  sessionID: string,
+  after: number,
+): Promise<void> {
+  let cursor = after
+  const response = startEventStream(request, reply)
+  let held: SyncEventRow[] | undefined = []
+  let unfollow = () => {}
+  const heartbeat = setInterval(() => client.sendFrame(': heartbeat\n\n'), HEARTBEAT_MS)
+  heartbeat.unref()
+  const client = new SseClient(response, {
+    maxQueuedBytes: MAX_QUEUED_BYTES,
+    onClose: () => {
+      clearInterval(heartbeat)
+      unfollow()
+    },
+  })
+  const send = (row: SyncEventRow) => {
+    if (row.seq <= cursor) return
+    cursor = row.seq
+    client.sendFrame(`data: ${JSON.stringify(durableEvent(row))}\n\n`)
+  }
+  // Live events wait while the log is replayed, so none is missed or sent twice.
+  unfollow = log.follow(sessionID, (row) => {
+    if (!row.type.startsWith(NEXT)) return
+    if (!held) return send(row)
+    held.push(row)
+    if (held.length > MAX_HELD) client.end()
+  })
+  if (response.destroyed) return client.end()
+  for (;;) {
+    const rows = log.after(sessionID, cursor, REPLAY_PAGE, NEXT)
+    for (const row of rows) send(row)
+    if (rows.length < REPLAY_PAGE || client.isClosed) break
+    if (client.isBehind)
+      await new Promise((resolve) => (response.once('drain', resolve), response.once('close', resolve)))
+    else await new Promise((resolve) => setImmediate(resolve))
+  }
+  for (const row of held) send(row)
+  held = undefined
 }

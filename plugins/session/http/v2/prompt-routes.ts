@@ -1,22 +1,18 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+// v2 routes that drive the loop (`/api/session/:id/…`): prompt (admit now, join later),
+// interrupt, wait, compact. One loop and one conversation with the v1 routes.
 import { Type } from 'typebox'
 import {
   ConflictErrorBody,
   DataEnvelope,
-  InvalidRequestError,
   StringEnum,
-  ascendingId,
   isNamedError,
   ref,
   v2Errors,
   type Instance,
-  type Kernel,
+  type PluginApp,
 } from '../../../../sdk/index.js'
-import type { PromptAdmission } from '../../loop/admission.js'
-import type { SessionService } from '../../store/service.js'
-import { AgentSwitched, ModelSwitched } from './events.js'
-import type { PromptRequest, SessionInputs } from './inputs.js'
-import { sessionInstance } from './routes.js'
+import { sessionInstance } from '../../store/locate.js'
+import type { SessionV2Deps } from './routes.js'
 import { SessionMessage, SessionNotFoundErrorBody } from './schemas.js'
 import { messageV2View } from './views.js'
 
@@ -24,6 +20,7 @@ const tags = ['session']
 const config = { v2: true, instance: false }
 const SessionParams = Type.Object({ sessionID: Type.String({ pattern: '^ses', maxLength: 100 }) })
 const notFound = v2Errors({ 404: ref(SessionNotFoundErrorBody) })
+
 const Source = Type.Object(
   {
     value: Type.String({ maxLength: 100_000 }),
@@ -92,23 +89,13 @@ const Receipt = Type.Object(
 const DEFAULT_WAIT_MS = 5 * 60_000
 const MAX_WAIT_MS = 60 * 60_000
 
-/**
- * `/api/session/:id/…` that drive the loop: prompt (admit now, join later), interrupt, wait,
- * compact, and switching agent or model. One loop and one conversation with the v1 routes.
- */
-export function registerSessionV2LoopRoutes(
-  app: FastifyInstance,
-  kernel: Kernel,
-  deps: { sessions: SessionService; admission: PromptAdmission; inputs: SessionInputs },
-): void {
-  const { sessions, admission, inputs } = deps
+/** The session's instance (where its loop runs); the tagged 404 when there is no such session. */
+export async function loopOf(deps: SessionV2Deps, sessionID: string): Promise<Instance> {
+  return (await sessionInstance(deps.kernel, deps.sessions.store, sessionID)).instance
+}
 
-  /** The session's instance (where its loop runs); the tagged 404 when there is no such session. */
-  const locate = async (request: FastifyRequest): Promise<{ instance: Instance; sessionID: string }> => {
-    const { sessionID } = request.params as { sessionID: string }
-    return { instance: (await sessionInstance(kernel, sessions.store, sessionID)).instance, sessionID }
-  }
-
+/** `POST /api/session/:sessionID/prompt`: where a v2 prompt is admitted (http/v2/inputs.ts). */
+export function registerPromptRoute(app: PluginApp, deps: SessionV2Deps): void {
   app.post(
     '/api/session/:sessionID/prompt',
     {
@@ -136,17 +123,16 @@ export function registerSessionV2LoopRoutes(
       },
     },
     async (request) => {
-      const { instance, sessionID } = await locate(request)
-      const body = request.body as {
-        id?: string
-        prompt: PromptRequest
-        delivery?: 'steer' | 'queue'
-        resume?: boolean
-      }
-      return { data: await inputs.admit(instance, sessionID, body) }
+      const { sessionID } = request.params
+      const instance = await loopOf(deps, sessionID)
+      return { data: await deps.inputs.admit(instance, sessionID, request.body) }
     },
   )
+}
 
+/** `POST /api/session/:sessionID/interrupt` and `…/wait`. */
+export function registerInterruptAndWaitRoutes(app: PluginApp, deps: SessionV2Deps): void {
+  const { sessions, admission } = deps
   app.post(
     '/api/session/:sessionID/interrupt',
     {
@@ -162,9 +148,9 @@ export function registerSessionV2LoopRoutes(
       },
     },
     async (request, reply) => {
-      const { instance, sessionID } = await locate(request)
-      await admission.stop(instance, sessionID)
-      return reply.code(204).send()
+      const { sessionID } = request.params
+      await admission.stop(await loopOf(deps, sessionID), sessionID)
+      return reply.code(204).send(null)
     },
   )
 
@@ -192,8 +178,9 @@ export function registerSessionV2LoopRoutes(
       },
     },
     async (request, reply) => {
-      const { instance, sessionID } = await locate(request)
-      const { timeout = DEFAULT_WAIT_MS } = request.query as { timeout?: number }
+      const { sessionID } = request.params
+      const instance = await loopOf(deps, sessionID)
+      const { timeout = DEFAULT_WAIT_MS } = request.query
       let timer: NodeJS.Timeout | undefined
       // A client that hangs up stops the wait too.
       const gone = new Promise<'gone'>((resolve) => reply.raw.once('close', () => resolve('gone')))
@@ -209,7 +196,11 @@ export function registerSessionV2LoopRoutes(
       return { data: { idle: true, ...(view ? { message: view } : {}) } }
     },
   )
+}
 
+/** `POST /api/session/:sessionID/compact`. */
+export function registerCompactRoute(app: PluginApp, deps: SessionV2Deps): void {
+  const { kernel, sessions, admission } = deps
   app.post(
     '/api/session/:sessionID/compact',
     {
@@ -225,7 +216,8 @@ export function registerSessionV2LoopRoutes(
       },
     },
     async (request, reply) => {
-      const { instance, sessionID } = await locate(request)
+      const { sessionID } = request.params
+      const instance = await loopOf(deps, sessionID)
       const session = sessions.get(instance, sessionID)
       // Checked before it is queued, so a missing model is a 400 here rather than a failed turn.
       const { model } = await admission.resolveAgentAndModel(instance, session, {
@@ -237,97 +229,7 @@ export function registerSessionV2LoopRoutes(
         .catch((error) => {
           if (!isNamedError(error)) kernel.log.warn({ err: error, sessionID }, 'compaction failed')
         })
-      return reply.code(204).send()
-    },
-  )
-
-  app.post(
-    '/api/session/:sessionID/agent',
-    {
-      config,
-      schema: {
-        operationId: 'v2.session.switchAgent',
-        tags,
-        summary: 'Switch session agent',
-        description: 'The agent of the next turns; an unknown agent is a 400. Publishes `session.next.agent.switched`.',
-        params: SessionParams,
-        body: Type.Object({ agent: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false }),
-        response: { 204: Type.Null(), ...notFound },
-      },
-    },
-    async (request, reply) => {
-      const { instance, sessionID } = await locate(request)
-      const { agent } = request.body as { agent: string }
-      if (!(await app.agents.get(instance, agent)))
-        throw new InvalidRequestError(`Agent not found: ${agent}`, { kind: 'Payload', field: 'agent' })
-      sessions.update(instance, sessionID, (info) => void (info.agent = agent), { touch: true })
-      kernel.publish(instance, AgentSwitched, {
-        timestamp: Date.now(),
-        sessionID,
-        messageID: ascendingId('msg'),
-        agent,
-      })
-      return reply.code(204).send()
-    },
-  )
-
-  app.post(
-    '/api/session/:sessionID/model',
-    {
-      config,
-      schema: {
-        operationId: 'v2.session.switchModel',
-        tags,
-        summary: 'Switch session model',
-        description: 'The model of the next turns; an unknown model is a 400. Publishes `session.next.model.switched`.',
-        params: SessionParams,
-        body: Type.Object(
-          {
-            model: Type.Object(
-              {
-                id: Type.String({ minLength: 1, maxLength: 500 }),
-                providerID: Type.String({ minLength: 1, maxLength: 200 }),
-                variant: Type.Optional(Type.String({ maxLength: 200 })),
-              },
-              { additionalProperties: false },
-            ),
-          },
-          { additionalProperties: false },
-        ),
-        response: { 204: Type.Null(), ...notFound },
-      },
-    },
-    async (request, reply) => {
-      const { instance, sessionID } = await locate(request)
-      const { model } = request.body as { model: { id: string; providerID: string; variant?: string } }
-      try {
-        await app.providers.model(instance, { providerID: model.providerID, modelID: model.id })
-      } catch (error) {
-        if (isNamedError(error) && error.statusCode === 404)
-          throw new InvalidRequestError(`Model not found: ${model.providerID}/${model.id}`, {
-            kind: 'Payload',
-            field: 'model',
-          })
-        throw error
-      }
-      sessions.update(
-        instance,
-        sessionID,
-        (info) =>
-          void (info.model = {
-            id: model.id,
-            providerID: model.providerID,
-            ...(model.variant ? { variant: model.variant } : {}),
-          }),
-        { touch: true },
-      )
-      kernel.publish(instance, ModelSwitched, {
-        timestamp: Date.now(),
-        sessionID,
-        messageID: ascendingId('msg'),
-        model,
-      })
-      return reply.code(204).send()
+      return reply.code(204).send(null)
     },
   )
 }
