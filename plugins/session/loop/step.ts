@@ -1,35 +1,32 @@
 // One step: one model call streamed into parts (text, reasoning, tool calls), retried while the
 // provider allows, with the worktree snapshots around the tools it runs.
-import type { LanguageModel, ModelMessage } from 'ai'
+import type { LanguageModel, ModelMessage, ToolSet } from 'ai'
 import type { FastifyInstance } from 'fastify'
 import { ascendingId, type Instance, type Kernel } from '../../../sdk/index.js'
-import { triggerHook } from '../../../sdk/hooks.js'
 import type { AgentInfo } from '../../agent/types.js'
 import type { ModelInfo } from '../../provider/types.js'
+import { SessionError } from '../events.js'
+import type { MessageWithParts, StepStartPart } from '../schemas.js'
+import type { PartWriter } from '../store/part-writer.js'
+import type { SessionService } from '../store/service.js'
 import type { TurnControl, UserWithParts } from './admission.js'
+import { loadAi } from './ai-sdk.js'
+import { assistantMessage, costOf, toMessageError, tokensOf, type Usage } from './assistant-message.js'
 import { fitHistory } from './compaction.js'
 import { toModelMessages } from './model-messages.js'
-import { SessionError } from '../events.js'
-import { chatCallSettings, compactingPrompt, transformMessages, transformSystem } from './plugin-hooks.js'
-import { errorMessage, loadAi } from './ai-sdk.js'
-import type {
-  AssistantMessage,
-  MessageError,
-  MessageWithParts,
-  Part,
-  ReasoningPart,
-  StepStartPart,
-  TextPart,
-  Tokens,
-  ToolPart,
-} from '../schemas.js'
-import type { SessionService } from '../store/service.js'
+import {
+  chatCallSettings,
+  compactingPrompt,
+  transformMessages,
+  transformSystem,
+  type CallSettings,
+} from './plugin-hooks.js'
+import { StepParts } from './step-parts.js'
+import { waitToRetry } from './step-retry.js'
+import { StepStream } from './step-stream.js'
 import { jsonFormat, STRUCTURED_OUTPUT_INSTRUCTION, structuredOutputTool } from './structured-output.js'
 import { instructionFiles, systemPrompt } from './system-prompt.js'
 import type { ToolCalls } from './tool-call.js'
-import type { PartWriter } from '../store/part-writer.js'
-
-const MAX_RETRIES = 5
 
 /**
  * The provider options of one model call: the model's, then the agent's, then the chosen
@@ -44,85 +41,39 @@ function callOptions(
   return Object.keys(options).length ? { [model.providerID]: options as Record<string, never> } : undefined
 }
 
-/** A new assistant message (unsaved) answering `parentID`, with no tokens spent yet. */
-export function assistantMessage(
-  instance: Instance,
-  sessionID: string,
-  parentID: string,
-  model: { providerID: string; modelID: string },
-  agent: string,
-): AssistantMessage {
-  return {
-    id: ascendingId('msg'),
-    sessionID,
-    role: 'assistant',
-    time: { created: Date.now() },
-    parentID,
-    modelID: model.modelID,
-    providerID: model.providerID,
-    mode: agent,
-    agent,
-    path: { cwd: instance.directory, root: instance.worktree },
-    cost: 0,
-    tokens: zeroTokens(),
-  }
+/** What one step answers, with what, and how. */
+interface StepRequest {
+  instance: Instance
+  sessionID: string
+  user: UserWithParts
+  turn: TurnControl
+  agent: AgentInfo
+  model: ModelInfo
+  options: { summary?: boolean; fit?: boolean }
 }
 
-const zeroTokens = (): Tokens => ({ input: 0, output: 0, reasoning: 0, cache: { read: 0, write: 0 } })
+/** Everything a model call of the step is made with (the same for each attempt). */
+interface ModelCall {
+  languageModel: LanguageModel
+  system: string[]
+  messages: ModelMessage[]
+  tools: ToolSet
+  settings: CallSettings
+}
 
-/** Turns whatever a step threw into the message error OpenCode clients know. */
-export function toMessageError(error: unknown, providerID: string, aborted: boolean): MessageError {
-  if (aborted) return { name: 'MessageAbortedError', data: { message: 'Aborted' } }
-  const e = error as {
-    name?: string
-    statusCode?: number
-    isRetryable?: boolean
-    responseBody?: string
-    message?: string
-  }
-  if (e && typeof e === 'object' && (e.name === 'AI_APICallError' || typeof e.statusCode === 'number')) {
-    const message = errorMessage(error)
-    if (e.statusCode === 401 || e.statusCode === 403)
-      return { name: 'ProviderAuthError', data: { providerID, message } }
-    return {
-      name: 'APIError',
-      data: {
-        message,
-        isRetryable: e.isRetryable ?? false,
-        ...(e.statusCode !== undefined ? { statusCode: e.statusCode } : {}),
-        ...(e.responseBody ? { responseBody: e.responseBody.slice(0, 10_000) } : {}),
-      },
+/** Failing tools still pending or running when the step ends (an abort): never left dangling. */
+function failUnfinishedTools(step: StepParts, aborted: boolean): void {
+  for (const part of step.tools.values()) {
+    if (part.state.status !== 'pending' && part.state.status !== 'running') continue
+    const start = part.state.status === 'running' ? part.state.time.start : Date.now()
+    part.state = {
+      status: 'error',
+      input: part.state.input,
+      error: aborted ? 'Tool execution aborted' : 'Tool execution did not finish',
+      time: { start, end: Date.now() },
     }
+    step.update(part)
   }
-  if (e?.name === 'AI_LoadAPIKeyError')
-    return { name: 'ProviderAuthError', data: { providerID, message: errorMessage(error) } }
-  return { name: 'UnknownError', data: { message: errorMessage(error) } }
-}
-
-function retryDelay(error: unknown, attempt: number): number {
-  const headers = (error as { responseHeaders?: Record<string, string> }).responseHeaders ?? {}
-  const ms = Number(headers['retry-after-ms'])
-  if (Number.isFinite(ms) && ms >= 0) return Math.min(ms, 60_000)
-  const seconds = Number(headers['retry-after'])
-  if (Number.isFinite(seconds) && seconds >= 0) return Math.min(seconds * 1000, 60_000)
-  return Math.min(2000 * 2 ** (attempt - 1), 30_000)
-}
-
-function isRetryable(error: unknown): boolean {
-  const e = error as { isRetryable?: boolean; statusCode?: number }
-  return e?.isRetryable === true || e?.statusCode === 429 || (typeof e?.statusCode === 'number' && e.statusCode >= 500)
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms)
-    signal.addEventListener('abort', done, { once: true })
-    function done() {
-      clearTimeout(timer)
-      signal.removeEventListener('abort', done)
-      resolve()
-    }
-  })
 }
 
 /** Runs one step of a turn; the turn loop decides whether another follows. */
@@ -159,6 +110,7 @@ export class StepRunner {
     model: ModelInfo,
     options: { summary?: boolean; fit?: boolean } = {},
   ): Promise<{ message: MessageWithParts; finish?: string; stop: boolean }> {
+    const request: StepRequest = { instance, sessionID, user, turn, agent, model, options }
     // Made before any await: the message's id fixes its place among prompts arriving meanwhile.
     const info = assistantMessage(
       instance,
@@ -168,26 +120,53 @@ export class StepRunner {
       agent.name,
     )
     if (options.summary) info.summary = true
-    const parts: Part[] = []
     this.sessions.saveMessage(instance, info)
-    const { signal } = turn
     const { streamText } = await loadAi()
-    const addPart = (part: Part) => {
-      parts.push(part)
-      this.writer.save(part)
-      this.sessions.publishPart(instance, part)
-    }
-    const updatePart = (part: Part, persist: 'now' | 'later' = 'now') => {
-      if (persist === 'now') this.writer.save(part)
-      else this.writer.schedule(part)
-      this.sessions.publishPart(instance, part)
-    }
+    const step = new StepParts(instance, info, this.sessions, this.writer)
     const stepStart: StepStartPart = { id: ascendingId('prt'), sessionID, messageID: info.id, type: 'step-start' }
-    addPart(stepStart)
+    step.add(stepStart)
     // Taken before the step's first tool runs: only tools change files, streaming text does not.
     let snapshot: Promise<string | undefined> | undefined
     const beforeTool = () => (snapshot ??= this.track(instance))
+    const control = { stop: false }
+    const call = await this.prepareCall(request, step, control, beforeTool)
+    const stream = new StepStream(this.kernel, step)
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await stream.consume(
+          streamText({
+            model: call.languageModel,
+            system: call.system.join('\n\n'),
+            messages: call.messages,
+            tools: call.tools,
+            abortSignal: turn.signal,
+            maxRetries: 0,
+            ...call.settings,
+            onError: () => {},
+          }).fullStream,
+        )
+        break
+      } catch (error) {
+        if (!stream.produced && (await waitToRetry(error, attempt, turn))) continue
+        info.error = toMessageError(error, model.providerID, turn.signal.aborted)
+        if (!turn.signal.aborted) this.kernel.log.warn({ err: error, sessionID }, 'model call failed')
+        break
+      }
+    }
+    if (turn.signal.aborted && !info.error) info.error = toMessageError(undefined, model.providerID, true)
+    failUnfinishedTools(step, turn.signal.aborted)
+    const finishSnapshot = snapshot ? await this.recordPatch(step, stepStart, await snapshot) : undefined
+    this.finish(request, step, stream, finishSnapshot)
+    return { message: { info, parts: step.parts }, finish: stream.finish, stop: control.stop }
+  }
 
+  /** The call's system prompt, history, model, tools and settings, each through its plugin hooks. */
+  private async prepareCall(
+    { instance, sessionID, user, turn, agent, model, options }: StepRequest,
+    step: StepParts,
+    control: { stop: boolean },
+    beforeTool: () => Promise<unknown>,
+  ): Promise<ModelCall> {
     const config = this.kernel.config(instance)
     const wanted = options.summary ? undefined : jsonFormat(user.info.format)
     const system = await transformSystem(
@@ -211,28 +190,19 @@ export class StepRunner {
       providerID: model.providerID,
       modelID: model.id,
     })
-
-    const control = { stop: false }
-    const toolParts = new Map<string, ToolPart>()
-    const extra = wanted ? [structuredOutputTool(wanted, info, control)] : []
+    const extra = wanted ? [structuredOutputTool(wanted, step.info, control)] : []
     const tools = options.summary
       ? {}
-      : await this.tools.toolSet(
-          instance,
-          sessionID,
-          info,
+      : await this.tools.toolSet({
+          step,
           agent,
-          user.info.tools,
-          signal,
-          toolParts,
-          addPart,
-          updatePart,
+          userTools: user.info.tools,
+          signal: turn.signal,
           control,
           beforeTool,
           extra,
-        )
+        })
     if (wanted) system.push(STRUCTURED_OUTPUT_INSTRUCTION)
-
     const settings = await chatCallSettings(
       this.kernel,
       instance,
@@ -243,232 +213,56 @@ export class StepRunner {
         providerOptions: callOptions(model, agent, user.info.model.variant),
       },
     )
-    let finish: string | undefined
-    let usage: { input: number; output: number; reasoning: number; cacheRead: number; cacheWrite: number } | undefined
-    for (let attempt = 1; ; attempt++) {
-      let produced = false
-      let streamError: unknown
-      try {
-        const result = streamText({
-          model: languageModel,
-          system: system.join('\n\n'),
-          messages,
-          tools,
-          abortSignal: signal,
-          maxRetries: 0,
-          ...settings,
-          onError: () => {},
-        })
-        const open = new Map<string, TextPart | ReasoningPart>()
-        for await (const chunk of result.fullStream) {
-          switch (chunk.type) {
-            case 'text-start':
-            case 'reasoning-start': {
-              produced = true
-              const type = chunk.type === 'text-start' ? 'text' : 'reasoning'
-              const part = {
-                id: ascendingId('prt'),
-                sessionID,
-                messageID: info.id,
-                type,
-                text: '',
-                time: { start: Date.now() },
-              } as TextPart | ReasoningPart
-              open.set(`${type}:${chunk.id}`, part)
-              addPart(part)
-              break
-            }
-            case 'text-delta':
-            case 'reasoning-delta': {
-              const part = open.get(`${chunk.type === 'text-delta' ? 'text' : 'reasoning'}:${chunk.id}`)
-              if (!part || !chunk.text) break
-              part.text += chunk.text
-              this.sessions.publishDelta(instance, sessionID, info.id, part.id, chunk.text)
-              this.writer.schedule(part)
-              break
-            }
-            case 'text-end':
-            case 'reasoning-end': {
-              const key = `${chunk.type === 'text-end' ? 'text' : 'reasoning'}:${chunk.id}`
-              const part = open.get(key)
-              if (!part) break
-              open.delete(key)
-              part.text = part.text.trimEnd()
-              if (part.type === 'text')
-                part.text = (
-                  await triggerHook(
-                    this.kernel,
-                    instance,
-                    'experimental.text.complete',
-                    { sessionID, messageID: info.id, partID: part.id },
-                    { text: part.text },
-                  )
-                ).text
-              part.time = { start: part.time?.start ?? Date.now(), end: Date.now() }
-              updatePart(part)
-              break
-            }
-            case 'tool-input-start': {
-              produced = true
-              if (toolParts.has(chunk.id)) break
-              const part: ToolPart = {
-                id: ascendingId('prt'),
-                sessionID,
-                messageID: info.id,
-                type: 'tool',
-                callID: chunk.id,
-                tool: chunk.toolName,
-                state: { status: 'pending', input: {}, raw: '' },
-              }
-              toolParts.set(chunk.id, part)
-              addPart(part)
-              break
-            }
-            case 'tool-input-delta': {
-              const part = toolParts.get(chunk.id)
-              if (part?.state.status === 'pending') part.state.raw += chunk.delta
-              break
-            }
-            case 'tool-call': {
-              produced = true
-              if (toolParts.has(chunk.toolCallId)) break
-              const part: ToolPart = {
-                id: ascendingId('prt'),
-                sessionID,
-                messageID: info.id,
-                type: 'tool',
-                callID: chunk.toolCallId,
-                tool: chunk.toolName,
-                state: { status: 'pending', input: (chunk.input ?? {}) as Record<string, unknown>, raw: '' },
-              }
-              toolParts.set(chunk.toolCallId, part)
-              addPart(part)
-              break
-            }
-            case 'tool-error': {
-              // Errors the SDK raises before our execute runs (unknown tool, unparsable input).
-              const part = toolParts.get(chunk.toolCallId)
-              if (part && (part.state.status === 'pending' || part.state.status === 'running')) {
-                const start = part.state.status === 'running' ? part.state.time.start : Date.now()
-                part.state = {
-                  status: 'error',
-                  input: (chunk.input ?? {}) as Record<string, unknown>,
-                  error: errorMessage(chunk.error),
-                  time: { start, end: Date.now() },
-                }
-                updatePart(part)
-              }
-              break
-            }
-            case 'finish-step': {
-              const cacheRead = chunk.usage.inputTokenDetails?.cacheReadTokens ?? 0
-              const cacheWrite = chunk.usage.inputTokenDetails?.cacheWriteTokens ?? 0
-              usage = {
-                input: Math.max(0, (chunk.usage.inputTokens ?? 0) - cacheRead - cacheWrite),
-                output: chunk.usage.outputTokens ?? 0,
-                reasoning: chunk.usage.outputTokenDetails?.reasoningTokens ?? 0,
-                cacheRead,
-                cacheWrite,
-              }
-              finish = chunk.finishReason
-              break
-            }
-            case 'error':
-              streamError = chunk.error
-              break
-          }
-        }
-        // Parts a broken stream left open still keep what was streamed.
-        for (const part of open.values()) {
-          part.time = { start: part.time?.start ?? Date.now(), end: Date.now() }
-          updatePart(part)
-        }
-        if (streamError) throw streamError
-        break
-      } catch (error) {
-        if (!signal.aborted && !produced && attempt <= MAX_RETRIES && isRetryable(error)) {
-          const delay = retryDelay(error, attempt)
-          turn.setStatus({ type: 'retry', attempt, message: errorMessage(error), next: Date.now() + delay })
-          await sleep(delay, signal)
-          if (!signal.aborted) {
-            turn.setStatus({ type: 'busy' })
-            continue
-          }
-        }
-        info.error = toMessageError(error, model.providerID, signal.aborted)
-        if (!signal.aborted) this.kernel.log.warn({ err: error, sessionID }, 'model call failed')
-        break
-      }
-    }
-    if (signal.aborted && !info.error) info.error = toMessageError(undefined, model.providerID, true)
+    return { languageModel, system, messages, tools, settings }
+  }
 
-    // Tools still pending or running when the step ends (an abort) are failed, never left dangling.
-    for (const part of toolParts.values()) {
-      if (part.state.status !== 'pending' && part.state.status !== 'running') continue
-      const start = part.state.status === 'running' ? part.state.time.start : Date.now()
-      part.state = {
-        status: 'error',
-        input: part.state.input,
-        error: signal.aborted ? 'Tool execution aborted' : 'Tool execution did not finish',
-        time: { start, end: Date.now() },
-      }
-      updatePart(part)
-    }
-
-    const tokens: Tokens = usage
-      ? {
-          total: usage.input + usage.output + usage.cacheRead + usage.cacheWrite,
-          input: usage.input,
-          output: usage.output,
-          reasoning: usage.reasoning,
-          cache: { read: usage.cacheRead, write: usage.cacheWrite },
-        }
-      : zeroTokens()
-    const cost = usage
-      ? (usage.input * model.cost.input +
-          usage.output * model.cost.output +
-          usage.cacheRead * model.cost.cache.read +
-          usage.cacheWrite * model.cost.cache.write) /
-        1_000_000
-      : 0
-    const finishSnapshot = snapshot
-      ? await this.recordPatch(instance, info, stepStart, await snapshot, addPart)
-      : undefined
+  /**
+   * The step's end: its `step-finish` part (unless it failed before any usage), tokens, cost and
+   * finish reason on the message, the message saved, an error published, the session's totals.
+   */
+  private finish(
+    { instance, sessionID, model }: StepRequest,
+    step: StepParts,
+    stream: StepStream,
+    snapshot?: string,
+  ): void {
+    const { info } = step
+    const usage: Usage | undefined = stream.usage
+    const tokens = tokensOf(usage)
+    const cost = costOf(usage, model)
     if (usage || !info.error) {
-      addPart({
+      step.add({
         id: ascendingId('prt'),
         sessionID,
         messageID: info.id,
         type: 'step-finish',
-        reason: finish ?? 'unknown',
+        reason: stream.finish ?? 'unknown',
         cost,
         tokens,
-        ...(finishSnapshot ? { snapshot: finishSnapshot } : {}),
+        ...(snapshot ? { snapshot } : {}),
       })
     }
     info.tokens = tokens
     info.cost = cost
-    if (finish) info.finish = finish
+    if (stream.finish) info.finish = stream.finish
     info.time.completed = Date.now()
     this.writer.flush()
     this.sessions.saveMessage(instance, info)
     if (info.error) this.kernel.publish(instance, SessionError, { sessionID, error: info.error })
-    if (usage) {
-      this.sessions.update(
-        instance,
-        sessionID,
-        (s) => {
-          s.cost += cost
-          s.tokens.input += tokens.input
-          s.tokens.output += tokens.output
-          s.tokens.reasoning += tokens.reasoning
-          s.tokens.cache.read += tokens.cache.read
-          s.tokens.cache.write += tokens.cache.write
-        },
-        { touch: true },
-      )
-    }
-    return { message: { info, parts }, finish, stop: control.stop }
+    if (!usage) return
+    this.sessions.update(
+      instance,
+      sessionID,
+      (s) => {
+        s.cost += cost
+        s.tokens.input += tokens.input
+        s.tokens.output += tokens.output
+        s.tokens.reasoning += tokens.reasoning
+        s.tokens.cache.read += tokens.cache.read
+        s.tokens.cache.write += tokens.cache.write
+      },
+      { touch: true },
+    )
   }
 
   /** A worktree snapshot when the snapshot plugin runs (and the project is in git). */
@@ -488,20 +282,19 @@ export class StepRunner {
    * same `git add` gives both).
    */
   private async recordPatch(
-    instance: Instance,
-    info: AssistantMessage,
+    step: StepParts,
     stepStart: StepStartPart,
     hash: string | undefined,
-    addPart: (part: Part) => void,
   ): Promise<string | undefined> {
     if (!hash) return undefined
+    const { info, instance } = step
     // Stored, not published again: clients count a step-start part update as a new step.
     stepStart.snapshot = hash
     this.writer.save(stepStart)
     try {
       const patch = await this.app.snapshots.patch(instance, hash)
       if (patch.files.length) {
-        addPart({
+        step.add({
           id: ascendingId('prt'),
           sessionID: info.sessionID,
           messageID: info.id,

@@ -18,7 +18,8 @@ import type { SessionHistory } from '../store/history.js'
 import { autoContinue } from './plugin-hooks.js'
 import type { AssistantMessage, MessageWithParts, Part, ToolPart, UserMessage } from '../schemas.js'
 import type { SessionService } from '../store/service.js'
-import { StepRunner, toMessageError } from './step.js'
+import { toMessageError } from './assistant-message.js'
+import { StepRunner } from './step.js'
 import {
   DEFAULT_STRUCTURED_RETRIES,
   jsonFormat,

@@ -4,7 +4,7 @@ import type { AgentInfo, PermissionRule } from '../../agent/types.js'
 import type { TurnControl } from './admission.js'
 import type { MessageWithParts, Part, SubtaskPart, ToolPart, UserMessage } from '../schemas.js'
 import type { SessionService } from '../store/service.js'
-import { assistantMessage, toMessageError } from './step.js'
+import { assistantMessage, toMessageError } from './assistant-message.js'
 import type { ToolCalls } from './tool-call.js'
 
 /** Rules for what the user asked for directly (a shell command, a command's subtask): nothing is asked. */
