@@ -8,38 +8,16 @@ import type { ModelInfo, ModelRef } from '../../provider/types.js'
 import { compactionRequest } from './compaction.js'
 import { SessionIdle, SessionStatusChanged } from '../events.js'
 import type { PromptInput } from '../prompt-schemas.js'
-import type { MessageWithParts, SessionInfo, SessionStatus, UserMessage } from '../schemas.js'
+import type { MessageWithParts, SessionInfo, SessionStatus } from '../schemas.js'
 import { QueuedWorkAbortedError, SessionBusyError } from '../errors.js'
 import { isDefaultTitle, type SessionService } from '../store/service.js'
 import type { SessionHistory } from '../store/history.js'
 import type { PartWriter } from '../store/part-writer.js'
 import { generateTitle } from './title.js'
-import { ownText, userParts } from './prompt-parts.js'
+import { ownText, userMessage, userParts } from './prompt-parts.js'
 import type { DeliveryMode } from '../http/v2/events.js'
 import type { ResumeOutcome } from '../types.js'
-
-export type UserWithParts = MessageWithParts & { info: UserMessage }
-
-/** A caller waiting for the reply that answers its prompt. */
-interface Waiter {
-  resolve(message: MessageWithParts): void
-  reject(error: unknown): void
-}
-
-/**
- * A stored prompt not yet in the conversation. It joins at the loop's next step boundary
- * ("steer"): the next model call sees it last. Agent and model were resolved when it arrived, so
- * joining needs no await (see `TurnControl.take`).
- */
-export interface Steer {
-  user: UserWithParts
-  agent: AgentInfo
-  model: ModelInfo
-  /** Absent for `noReply` prompts: they join the conversation but ask for nothing. */
-  waiter?: Waiter
-  /** Stores a prompt admitted before it was stored (a v2 input); called as it joins. */
-  promote?: () => void
-}
+import type { Steer, TurnControl, TurnResume, TurnRunner, TurnStart, UserWithParts, Waiter } from './turn-control.js'
 
 /** A caller that does not wait for the reply (a v2 input: its client follows the events). */
 const UNANSWERED: Waiter = { resolve: () => {}, reject: () => {} }
@@ -66,13 +44,6 @@ interface Queued {
   resume?: TurnResume
 }
 
-/** Continues a turn the server stopped in: finish this held tool call first. */
-export interface TurnResume {
-  messageID: string
-  callID: string
-  outcome: ResumeOutcome
-}
-
 /** A session's loop: what waits to join it, and how to stop it. */
 interface SessionRun {
   pending: Steer[]
@@ -87,40 +58,6 @@ interface SessionRun {
 interface AdmissionState {
   runs: Map<string, SessionRun>
   status: Map<string, SessionStatus>
-}
-
-/** How a turn starts: the prompt it answers (agent and model resolved when known), or a held call. */
-export interface TurnStart {
-  user: UserWithParts
-  agent?: AgentInfo
-  model?: ModelInfo
-  resume?: TurnResume
-}
-
-/** What a running turn may ask of admission. */
-export interface TurnControl {
-  signal: AbortSignal
-  /**
-   * Moves the prompts that arrived since the last call into the conversation and returns the
-   * newest (the one the next step answers), or undefined when none arrived. Call it in the same
-   * tick as the step's assistant message gets its id: then every prompt either sorts before that
-   * message and is in its model call, or sorts after it and waits for the next step.
-   */
-  take(): Steer | undefined
-  /** Stored prompts that have not joined yet: the model must not see them. */
-  waiting(): ReadonlySet<string>
-  setStatus(status: SessionStatus): void
-}
-
-/** What the runner does for admission: one turn, and held calls a restart left. */
-export interface TurnRunner {
-  turn(instance: Instance, sessionID: string, start: TurnStart, control: TurnControl): Promise<MessageWithParts>
-  /** Fails held calls of the session (a new prompt or an abort gives them up). */
-  releaseHeld(instance: Instance, sessionID: string): void
-  /** Forgets one held call; returns the user message its turn answered, when it still exists. */
-  unhold(sessionID: string, messageID: string, callID: string): UserWithParts | undefined
-  /** Called once when a loop stops (publishes the session's diff). */
-  finished(instance: Instance, sessionID: string): Promise<void>
 }
 
 /**
@@ -337,18 +274,7 @@ export class PromptAdmission {
       throw new BadRequestError(`Message already exists: ${input.messageID}`, 'Body')
     const draftID = input.messageID ?? ascendingId('msg')
     const parts = userParts(instance, sessionID, draftID, input)
-    const variant = input.variant ?? agent.variant
-    const info: UserMessage = {
-      id: draftID,
-      sessionID,
-      role: 'user',
-      time: { created: Date.now() },
-      agent: agent.name,
-      model: { ...model, ...(variant ? { variant } : {}) },
-    }
-    if (input.system) info.system = input.system
-    if (input.tools) info.tools = input.tools
-    if (input.format) info.format = input.format
+    const info = userMessage(sessionID, draftID, input, agent, model)
     // OpenCode plugins may change the message before it is stored.
     await triggerHook(
       this.kernel,

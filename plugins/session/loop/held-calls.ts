@@ -6,7 +6,7 @@ import type { AssistantMessage, MessageWithParts, ToolPart } from '../schemas.js
 import type { PartWriter } from '../store/part-writer.js'
 import type { SessionService } from '../store/service.js'
 import type { InterruptedCallHold } from '../types.js'
-import type { TurnControl, TurnResume, UserWithParts } from './admission.js'
+import type { TurnControl, TurnResume, UserWithParts } from './turn-control.js'
 import { toMessageError } from './assistant-message.js'
 import { partUpdater } from './step-parts.js'
 import type { ToolCalls } from './tool-call.js'

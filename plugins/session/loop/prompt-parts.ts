@@ -1,18 +1,43 @@
+// The user message and parts a prompt stores: what the client sent, and the project files it
+// names read in.
 import { lstatSync, readdirSync, readFileSync } from 'node:fs'
 import { relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { BadRequestError, ascendingId, type Instance } from '../../../sdk/index.js'
 import { realPathInside } from '../../../sdk/paths.js'
 import type { PromptInput } from '../prompt-schemas.js'
-import type { Part, TextPart } from '../schemas.js'
-
-// The parts a prompt stores: what the client sent, and the project files it names read in.
+import type { AgentInfo } from '../../agent/types.js'
+import type { ModelRef } from '../../provider/types.js'
+import type { Part, TextPart, UserMessage } from '../schemas.js'
 
 const MAX_INLINE_FILE_BYTES = 1024 * 1024
 
 /** What a message's own text parts say (synthetic ones, such as files read in, left out), one per line. */
 export function ownText(parts: readonly Part[]): string {
   return parts.flatMap((part) => (part.type === 'text' && !part.synthetic ? [part.text] : [])).join('\n')
+}
+
+/** The user message (unsaved) a prompt becomes: its agent, model and variant, system, tools and format. */
+export function userMessage(
+  sessionID: string,
+  id: string,
+  input: PromptInput,
+  agent: AgentInfo,
+  model: ModelRef,
+): UserMessage {
+  const variant = input.variant ?? agent.variant
+  const info: UserMessage = {
+    id,
+    sessionID,
+    role: 'user',
+    time: { created: Date.now() },
+    agent: agent.name,
+    model: { ...model, ...(variant ? { variant } : {}) },
+  }
+  if (input.system) info.system = input.system
+  if (input.tools) info.tools = input.tools
+  if (input.format) info.format = input.format
+  return info
 }
 
 /** Turns the prompt's parts into stored parts; project files are read in as synthetic text. */

@@ -7,7 +7,7 @@ import type { ModelInfo } from '../../provider/types.js'
 import { SessionCompacted, SessionError } from '../events.js'
 import type { AssistantMessage, CompactionPart, MessageWithParts, UserMessage } from '../schemas.js'
 import type { SessionService } from '../store/service.js'
-import type { TurnControl, UserWithParts } from './admission.js'
+import type { TurnControl, UserWithParts } from './turn-control.js'
 import {
   compactionRequest,
   continueRequest,

@@ -1,7 +1,7 @@
 // Tool calls without the model: a shell command the user typed, a command's subtasks.
 import { ascendingId, type Instance, type Kernel, type ToolDefinition } from '../../../sdk/index.js'
 import type { AgentInfo, PermissionRule } from '../../agent/types.js'
-import type { TurnControl } from './admission.js'
+import type { TurnControl } from './turn-control.js'
 import type { MessageWithParts, Part, SubtaskPart, ToolPart, UserMessage } from '../schemas.js'
 import type { SessionService } from '../store/service.js'
 import { assistantMessage, toMessageError } from './assistant-message.js'
