@@ -1,76 +1,6 @@
-import { type Migration, type SqliteDatabase } from '../../../sdk/index.js'
+import { type SqliteDatabase } from '../../../sdk/index.js'
 import type { MessageInfo, MessageWithParts, Part, SessionInfo } from '../schemas.js'
-
-export const SESSION_MIGRATIONS: Migration[] = [
-  {
-    id: '0001-sessions-messages-parts',
-    up: (db) =>
-      db.exec(`
-        CREATE TABLE session (
-          id TEXT PRIMARY KEY,
-          project_id TEXT NOT NULL,
-          parent_id TEXT,
-          directory TEXT NOT NULL,
-          title TEXT NOT NULL,
-          time_updated INTEGER NOT NULL,
-          data TEXT NOT NULL
-        );
-        CREATE INDEX session_project_updated ON session (project_id, time_updated DESC);
-        CREATE INDEX session_directory_updated ON session (project_id, directory, time_updated DESC);
-        CREATE INDEX session_parent ON session (parent_id);
-        CREATE TABLE message (
-          id TEXT PRIMARY KEY,
-          session_id TEXT NOT NULL REFERENCES session (id) ON DELETE CASCADE,
-          -- 1 while an assistant message is being written (no time.completed yet).
-          active INTEGER NOT NULL DEFAULT 0,
-          data TEXT NOT NULL
-        );
-        CREATE INDEX message_session ON message (session_id, id);
-        CREATE INDEX message_active ON message (active) WHERE active = 1;
-        CREATE TABLE part (
-          id TEXT PRIMARY KEY,
-          message_id TEXT NOT NULL REFERENCES message (id) ON DELETE CASCADE,
-          session_id TEXT NOT NULL,
-          -- 1 while a tool part is pending or running: found again after a crash without a scan.
-          active INTEGER NOT NULL DEFAULT 0,
-          data TEXT NOT NULL
-        );
-        CREATE INDEX part_message ON part (message_id, id);
-        CREATE INDEX part_active ON part (active) WHERE active = 1;
-      `),
-  },
-  {
-    // Finding where the model's history starts (the last summary) stays cheap in long sessions.
-    id: '0002-summary-index',
-    up: (db) =>
-      db.exec("CREATE INDEX message_summary ON message (session_id, id) WHERE json_extract(data, '$.summary') = 1"),
-  },
-  {
-    // `GET /experimental/session` lists every project's sessions, newest first, a page at a time.
-    id: '0003-session-updated-index',
-    up: (db) => db.exec('CREATE INDEX session_updated ON session (time_updated DESC)'),
-  },
-  {
-    // v2 inputs are admitted (durably) before they join the conversation; pending ones wait here.
-    id: '0004-session-input',
-    up: (db) =>
-      db.exec(`
-        CREATE TABLE session_input (
-          -- Admission order.
-          seq INTEGER PRIMARY KEY AUTOINCREMENT,
-          id TEXT NOT NULL UNIQUE,
-          session_id TEXT NOT NULL REFERENCES session (id) ON DELETE CASCADE,
-          data TEXT NOT NULL,
-          time_created INTEGER NOT NULL,
-          admitted_seq INTEGER NOT NULL,
-          promoted_seq INTEGER,
-          -- 1 until the input has joined the conversation.
-          pending INTEGER NOT NULL DEFAULT 1
-        );
-        CREATE INDEX session_input_pending ON session_input (session_id, seq) WHERE pending = 1;
-      `),
-  },
-]
+import { HistoryCache, type CachedHistory } from './history-cache.js'
 
 /** `GET /experimental/session`: sessions of every project. */
 export interface GlobalSessionFilter {
@@ -141,41 +71,10 @@ function isActive(part: Part): number {
 /** Bounds of the list body caches: entries, and the largest body kept (bytes). */
 const LIST_CACHE_ENTRIES = 32
 const LIST_CACHE_MAX_BODY = 256 * 1024
-/** Sessions whose model history is kept parsed (the most recently read). */
-const HISTORY_CACHE_SESSIONS = 16
-
-/**
- * A session's model history (every message from the request the last summary answered on),
- * parsed once and then kept in step with each write, so a step of a long session does not read
- * and parse its whole history again. Messages are replaced, never changed in place: an array
- * handed out earlier stays as it was.
- */
-export interface CachedHistory {
-  /** The first message id it holds ('' for the whole session). */
-  from: string
-  messages: MessageWithParts[]
-}
-
-/** Binary search by id in an id-ordered list: the index of `id`, or where it would go. */
-function position<T>(items: readonly T[], id: string, idOf: (item: T) => string): number {
-  let low = 0
-  let high = items.length
-  // Writes almost always touch the newest entry: check it first.
-  if (high > 0 && idOf(items[high - 1]!) <= id) return idOf(items[high - 1]!) === id ? high - 1 : high
-  while (low < high) {
-    const middle = (low + high) >>> 1
-    if (idOf(items[middle]!) < id) low = middle + 1
-    else high = middle
-  }
-  return low
-}
-
-const messageId = (message: MessageWithParts) => message.info.id
-const partId = (part: Part) => part.id
-
 /** Sessions, messages and parts in SQLite; JSON documents beside the columns queries need. */
 export class SessionStore {
   private readonly statements
+  private readonly histories: HistoryCache
   private readonly listStatements = new Map<string, { all(...args: unknown[]): unknown[] }>()
   /** Session list bodies by filter, encoded once (not per response); cleared on every session write. */
   private readonly listCache = new Map<string, Buffer>()
@@ -188,8 +87,9 @@ export class SessionStore {
    */
   constructor(
     private readonly db: SqliteDatabase,
-    private readonly histories = new Map<string, CachedHistory>(),
+    histories = new Map<string, CachedHistory>(),
   ) {
+    this.histories = new HistoryCache(db, histories)
     this.statements = {
       insertSession: db.prepare(
         'INSERT INTO session (id, project_id, parent_id, directory, title, time_updated, data) VALUES (?, ?, ?, ?, ?, ?, ?)',
@@ -371,7 +271,7 @@ export class SessionStore {
       info.role === 'assistant' && !info.time.completed ? 1 : 0,
       data,
     )
-    this.historyMessageSaved(info, data)
+    this.histories.messageSaved(info, data)
   }
 
   getMessage(sessionID: string, messageID: string): MessageWithParts | undefined {
@@ -464,7 +364,7 @@ export class SessionStore {
     const data = JSON.stringify(part)
     this.messageBodies.delete(part.sessionID)
     this.statements.upsertPart.run(part.id, part.messageID, part.sessionID, isActive(part), data)
-    this.historyPartSaved(part, data)
+    this.histories.partSaved(part, data)
   }
 
   /** Writes many parts in one transaction (the coalesced streaming writes). */
@@ -478,7 +378,7 @@ export class SessionStore {
         written.push([part, data])
       }
     })()
-    for (const [part, data] of written) this.historyPartSaved(part, data)
+    for (const [part, data] of written) this.histories.partSaved(part, data)
   }
 
   getPart(messageID: string, partID: string): Part | undefined {
@@ -489,10 +389,7 @@ export class SessionStore {
   deletePart(messageID: string, partID: string): boolean {
     // Its session is not known here, and deleting a part is rare.
     this.messageBodies.clear()
-    for (const [sessionID, history] of this.histories) {
-      const at = position(history.messages, messageID, messageId)
-      if (history.messages[at]?.info.id === messageID) this.histories.delete(sessionID)
-    }
+    this.histories.forgetMessage(messageID)
     return this.statements.deletePart.run(partID, messageID).changes > 0
   }
 
@@ -502,62 +399,10 @@ export class SessionStore {
    * must not change the messages or parts (clone what you change; save it to store it).
    */
   history(sessionID: string): MessageWithParts[] {
-    let history = this.histories.get(sessionID)
-    if (history) {
-      // Most recently read last: the first entry is the one to evict.
-      this.histories.delete(sessionID)
-    } else {
+    return this.histories.read(sessionID, () => {
       const from = this.lastSummaryRequest(sessionID) ?? ''
-      history = { from, messages: this.allMessages(sessionID, from) }
-      if (this.histories.size >= HISTORY_CACHE_SESSIONS) this.histories.delete(this.histories.keys().next().value!)
-    }
-    this.histories.set(sessionID, history)
-    return history.messages.slice()
-  }
-
-  /** The cached history a write must update; none (and the cache dropped) inside a caller's transaction, which may roll back. */
-  private cachedHistory(sessionID: string): CachedHistory | undefined {
-    const history = this.histories.get(sessionID)
-    if (history && this.db.inTransaction) {
-      this.histories.delete(sessionID)
-      return undefined
-    }
-    return history
-  }
-
-  private historyMessageSaved(info: MessageInfo, data: string): void {
-    const history = this.cachedHistory(info.sessionID)
-    if (!history || info.id < history.from) return
-    // A summary moves where the history starts: read it again from there.
-    if (info.role === 'assistant' && info.summary) {
-      this.histories.delete(info.sessionID)
-      return
-    }
-    const { messages } = history
-    const at = position(messages, info.id, messageId)
-    const existing = messages[at]?.info.id === info.id ? messages[at] : undefined
-    const message = { info: JSON.parse(data) as MessageInfo, parts: existing?.parts ?? [] }
-    if (existing) messages[at] = message
-    else messages.splice(at, 0, message)
-  }
-
-  private historyPartSaved(part: Part, data: string): void {
-    const history = this.cachedHistory(part.sessionID)
-    if (!history || part.messageID < history.from) return
-    const { messages } = history
-    const at = position(messages, part.messageID, messageId)
-    const message = messages[at]
-    if (message?.info.id !== part.messageID) {
-      // A part of a message the cache does not know: read the history again.
-      this.histories.delete(part.sessionID)
-      return
-    }
-    const parts = message.parts.slice()
-    const index = position(parts, part.id, partId)
-    const parsed = JSON.parse(data) as Part
-    if (parts[index]?.id === part.id) parts[index] = parsed
-    else parts.splice(index, 0, parsed)
-    messages[at] = { info: message.info, parts }
+      return { from, messages: this.allMessages(sessionID, from) }
+    })
   }
 
   /** Assistant messages left unfinished (by a crash). */

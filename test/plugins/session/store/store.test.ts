@@ -8,7 +8,8 @@ import type {
   TextPart,
   UserMessage,
 } from '../../../../plugins/session/schemas.js'
-import { SESSION_MIGRATIONS, SessionStore } from '../../../../plugins/session/store/store.js'
+import { SESSION_MIGRATIONS } from '../../../../plugins/session/store/migrations.js'
+import { SessionStore } from '../../../../plugins/session/store/store.js'
 
 function session(id: string): SessionInfo {
   const now = Date.now()
