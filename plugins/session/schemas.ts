@@ -393,3 +393,30 @@ export const FileDiff = named(
     status: Type.Optional(Type.Union([Type.Literal('added'), Type.Literal('deleted'), Type.Literal('modified')])),
   }),
 )
+
+/** The stored model's shared schemas, in the order they are registered (each after those it refers to). */
+export const SESSION_SCHEMAS = [
+  FileDiff,
+  PermissionRule,
+  SessionInfo,
+  SessionStatus,
+  MessageError,
+  OutputFormat,
+  UserMessage,
+  AssistantMessage,
+  MessageInfo,
+  TextPart,
+  ReasoningPart,
+  FilePart,
+  ToolState,
+  ToolPart,
+  StepStartPart,
+  StepFinishPart,
+  PatchPart,
+  AgentPart,
+  SubtaskPart,
+  RetryPart,
+  CompactionPart,
+  Part,
+  MessageWithParts,
+]
