@@ -4,8 +4,8 @@
 //   loop/admission.ts         which prompts a turn answers, and when (PromptAdmission.submit)
 //   loop/turn.ts              one turn: a held call or subtasks first (PromptRunner.turn), then
 //   loop/turn-steps.ts        its steps until the model stops, summaries, reminders (TurnSteps)
-//   loop/step.ts              one model call streamed into parts (step-stream.ts), retried
-//   loop/tool-call.ts         the tools a step offers; one call's run and permissions (ToolCalls)
+//   loop/step/step.ts         one model call streamed into parts (step/stream.ts), retried
+//   loop/step/tool-call.ts    the tools a step offers; one call's run and permissions (ToolCalls)
 // Messages and parts are saved through store/service.ts, which publishes their events.
 import { definePlugin, registerSchemas, type Kernel, type PluginApp } from '../../sdk/index.js'
 import { SyncProjectors } from '../sync/types.js'

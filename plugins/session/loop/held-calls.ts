@@ -7,9 +7,9 @@ import type { PartWriter } from '../store/part-writer.js'
 import type { SessionService } from '../store/service.js'
 import type { InterruptedCallHold } from '../types.js'
 import type { TurnControl, TurnResume, UserWithParts } from './turn-control.js'
-import { toMessageError } from './assistant-message.js'
-import { partUpdater } from './step-parts.js'
-import type { ToolCalls } from './tool-call.js'
+import { toMessageError } from './step/assistant-message.js'
+import { partUpdater } from './step/parts.js'
+import type { ToolCalls } from './step/tool-call.js'
 
 /** A tool call left running by a restart, which a plugin (the permission service) will finish. */
 export interface HeldCall {

@@ -16,8 +16,8 @@ import {
   partsToPrune,
   syntheticRequest,
 } from './compaction.js'
-import { autoContinue } from './plugin-hooks.js'
-import type { StepRunner } from './step.js'
+import { autoContinue } from './step/plugin-hooks.js'
+import type { StepRunner } from './step/step.js'
 import {
   DEFAULT_STRUCTURED_RETRIES,
   STRUCTURED_OUTPUT_REMINDER,

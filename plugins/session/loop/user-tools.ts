@@ -4,8 +4,8 @@ import type { AgentInfo, PermissionRule } from '../../agent/types.js'
 import type { TurnControl } from './turn-control.js'
 import type { MessageWithParts, Part, SubtaskPart, ToolPart, UserMessage } from '../schemas.js'
 import type { SessionService } from '../store/service.js'
-import { assistantMessage, toMessageError } from './assistant-message.js'
-import type { ToolCalls } from './tool-call.js'
+import { assistantMessage, toMessageError } from './step/assistant-message.js'
+import type { ToolCalls } from './step/tool-call.js'
 
 /** Rules for what the user asked for directly (a shell command, a command's subtask): nothing is asked. */
 export const USER_RULES: PermissionRule[] = [{ permission: '*', pattern: '*', action: 'allow' }]

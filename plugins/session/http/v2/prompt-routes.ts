@@ -94,7 +94,7 @@ export async function loopOf(deps: SessionV2Deps, sessionID: string): Promise<In
   return (await sessionInstance(deps.kernel, deps.sessions.store, sessionID)).instance
 }
 
-/** `POST /api/session/:sessionID/prompt`: where a v2 prompt is admitted (http/v2/inputs.ts). */
+/** `POST /api/session/:sessionID/prompt`: where a v2 prompt is admitted (inputs.ts). */
 export function registerPromptRoute(app: PluginApp, deps: SessionV2Deps): void {
   app.post(
     '/api/session/:sessionID/prompt',

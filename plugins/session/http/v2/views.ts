@@ -14,7 +14,7 @@ type RevertView = Static<typeof RevertState>
 
 /** `session.revert` as stored: v1's fields, and what a v2 stage adds (v1 answers leave those out). */
 export type StoredRevert = NonNullable<SessionInfo['revert']> & {
-  /** The v2 boundary message (kept); present only on a revert staged through v2 (`v2-revert.ts`). */
+  /** The v2 boundary message (kept); present only on a revert staged through v2 (`revert.ts`). */
   boundary?: string
   files?: NonNullable<RevertView['files']>
 }

@@ -1,12 +1,12 @@
 // A model call's stream turned into parts, chunk by chunk: text and reasoning parts that grow by
 // deltas, tool parts from pending on, and the call's usage and finish reason.
 import type { TextStreamPart, ToolSet } from 'ai'
-import { ascendingId, type Kernel } from '../../../sdk/index.js'
-import { triggerHook } from '../../../sdk/hooks.js'
-import type { ReasoningPart, TextPart, ToolPart } from '../schemas.js'
+import { ascendingId, type Kernel } from '../../../../sdk/index.js'
+import { triggerHook } from '../../../../sdk/hooks.js'
+import type { ReasoningPart, TextPart, ToolPart } from '../../schemas.js'
 import { errorMessage } from './ai-sdk.js'
 import type { Usage } from './assistant-message.js'
-import type { StepParts } from './step-parts.js'
+import type { StepParts } from './parts.js'
 
 type Chunk = TextStreamPart<ToolSet>
 type ChunkOf<T extends Chunk['type']> = Extract<Chunk, { type: T }>

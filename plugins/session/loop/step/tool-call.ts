@@ -13,17 +13,17 @@ import {
   type ToolContext,
   type ToolDefinition,
   type ToolResult,
-} from '../../../sdk/index.js'
-import { evaluatePermission as evaluate } from '../../../sdk/permission.js'
-import { triggerHook } from '../../../sdk/hooks.js'
-import type { AgentInfo, PermissionRule } from '../../agent/types.js'
-import { PermissionDeniedError } from '../errors.js'
-import type { AssistantMessage, ToolPart } from '../schemas.js'
-import type { SessionService } from '../store/service.js'
-import type { PermissionGate } from '../types.js'
+} from '../../../../sdk/index.js'
+import { evaluatePermission as evaluate } from '../../../../sdk/permission.js'
+import { triggerHook } from '../../../../sdk/hooks.js'
+import type { AgentInfo, PermissionRule } from '../../../agent/types.js'
+import { PermissionDeniedError } from '../../errors.js'
+import type { AssistantMessage, ToolPart } from '../../schemas.js'
+import type { SessionService } from '../../store/service.js'
+import type { PermissionGate } from '../../types.js'
 import { errorMessage, loadAi } from './ai-sdk.js'
 import { shownTool } from './plugin-hooks.js'
-import type { StepParts, UpdatePart } from './step-parts.js'
+import type { StepParts, UpdatePart } from './parts.js'
 
 /** Which permission gates a tool: edits share `edit`, everything else its own id. */
 export function toolPermission(toolID: string): string {

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import { dirname, isAbsolute, join, resolve } from 'node:path'
-import { type Instance } from '../../../sdk/index.js'
+import { type Instance } from '../../../../sdk/index.js'
 
 /** Used when an agent has no prompt of its own. */
 export const BASE_PROMPT = `You are a coding agent running in the user's project. Use the tools available to read and change files and run commands; keep answers short and concrete, and say what you changed.`

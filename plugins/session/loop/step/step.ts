@@ -2,17 +2,17 @@
 // provider allows, with the worktree snapshots around the tools it runs.
 import type { LanguageModel, ModelMessage, ToolSet } from 'ai'
 import type { FastifyInstance } from 'fastify'
-import { ascendingId, type Instance, type Kernel } from '../../../sdk/index.js'
-import type { AgentInfo } from '../../agent/types.js'
-import type { ModelInfo } from '../../provider/types.js'
-import { SessionError } from '../events.js'
-import type { MessageWithParts, StepStartPart } from '../schemas.js'
-import type { PartWriter } from '../store/part-writer.js'
-import type { SessionService } from '../store/service.js'
-import type { TurnControl, UserWithParts } from './turn-control.js'
+import { ascendingId, type Instance, type Kernel } from '../../../../sdk/index.js'
+import type { AgentInfo } from '../../../agent/types.js'
+import type { ModelInfo } from '../../../provider/types.js'
+import { SessionError } from '../../events.js'
+import type { MessageWithParts, StepStartPart } from '../../schemas.js'
+import type { PartWriter } from '../../store/part-writer.js'
+import type { SessionService } from '../../store/service.js'
+import type { TurnControl, UserWithParts } from '../turn-control.js'
 import { loadAi } from './ai-sdk.js'
 import { assistantMessage, costOf, toMessageError, tokensOf, type Usage } from './assistant-message.js'
-import { fitHistory } from './compaction.js'
+import { fitHistory } from '../compaction.js'
 import { toModelMessages } from './model-messages.js'
 import {
   chatCallSettings,
@@ -21,10 +21,10 @@ import {
   transformSystem,
   type CallSettings,
 } from './plugin-hooks.js'
-import { StepParts } from './step-parts.js'
-import { waitToRetry } from './step-retry.js'
-import { StepStream } from './step-stream.js'
-import { jsonFormat, STRUCTURED_OUTPUT_INSTRUCTION, structuredOutputTool } from './structured-output.js'
+import { StepParts } from './parts.js'
+import { waitToRetry } from './retry.js'
+import { StepStream } from './stream.js'
+import { jsonFormat, STRUCTURED_OUTPUT_INSTRUCTION, structuredOutputTool } from '../structured-output.js'
 import { instructionFiles, systemPrompt } from './system-prompt.js'
 import type { ToolCalls } from './tool-call.js'
 

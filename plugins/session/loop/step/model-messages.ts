@@ -1,8 +1,8 @@
 import type { AssistantContent, ModelMessage, ToolContent, UserContent } from 'ai'
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { COMPACTION_QUESTION } from './compaction.js'
-import type { MessageWithParts } from '../schemas.js'
+import { COMPACTION_QUESTION } from '../compaction.js'
+import type { MessageWithParts } from '../../schemas.js'
 
 const INTERRUPTED = 'Tool execution was interrupted'
 

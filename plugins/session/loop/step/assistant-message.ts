@@ -1,7 +1,7 @@
 // A step's assistant message: made before the model is called, then its tokens, cost and error.
-import { ascendingId, type Instance } from '../../../sdk/index.js'
-import type { ModelInfo } from '../../provider/types.js'
-import type { AssistantMessage, MessageError, Tokens } from '../schemas.js'
+import { ascendingId, type Instance } from '../../../../sdk/index.js'
+import type { ModelInfo } from '../../../provider/types.js'
+import type { AssistantMessage, MessageError, Tokens } from '../../schemas.js'
 import { errorMessage } from './ai-sdk.js'
 
 /** What one model call used, from its `finish-step` chunk (input without the cached tokens). */

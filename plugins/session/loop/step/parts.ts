@@ -1,9 +1,9 @@
 // The parts of one step's assistant message as they are written: kept in order, saved (now, or
 // with the next coalesced write) and published.
-import type { Instance } from '../../../sdk/index.js'
-import type { AssistantMessage, Part, ToolPart } from '../schemas.js'
-import type { PartWriter } from '../store/part-writer.js'
-import type { SessionService } from '../store/service.js'
+import type { Instance } from '../../../../sdk/index.js'
+import type { AssistantMessage, Part, ToolPart } from '../../schemas.js'
+import type { PartWriter } from '../../store/part-writer.js'
+import type { SessionService } from '../../store/service.js'
 
 /** Saves and publishes a changed part: `now`, or with the writer's next batch (`later`). */
 export type UpdatePart = (part: Part, persist?: 'now' | 'later') => void

@@ -1,7 +1,7 @@
 // When a failed model call is tried again: 429 and 5xx (or what the provider marks retryable),
 // up to MAX_RETRIES times, after `retry-after-ms` / `retry-after`, else 2 s, 4 s, 8 s … (max 30 s).
 import { errorMessage } from './ai-sdk.js'
-import type { TurnControl } from './turn-control.js'
+import type { TurnControl } from '../turn-control.js'
 
 const MAX_RETRIES = 5
 

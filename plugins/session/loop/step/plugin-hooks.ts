@@ -1,12 +1,12 @@
 // Where the agent loop fires OpenCode plugin hooks (`PluginHooks`): one call per moment, so the
 // loop itself only names the moment. Without a hook runner each call returns its input unchanged.
 import type { ModelMessage } from 'ai'
-import { type Instance, type Kernel, type ToolDefinition } from '../../../sdk/index.js'
-import { hasHook, triggerHook } from '../../../sdk/hooks.js'
-import type { AgentInfo } from '../../agent/types.js'
-import type { ModelInfo } from '../../provider/types.js'
-import { COMPACTION_QUESTION } from './compaction.js'
-import type { MessageWithParts, UserMessage } from '../schemas.js'
+import { type Instance, type Kernel, type ToolDefinition } from '../../../../sdk/index.js'
+import { hasHook, triggerHook } from '../../../../sdk/hooks.js'
+import type { AgentInfo } from '../../../agent/types.js'
+import type { ModelInfo } from '../../../provider/types.js'
+import { COMPACTION_QUESTION } from '../compaction.js'
+import type { MessageWithParts, UserMessage } from '../../schemas.js'
 
 /** The sampling settings and provider options of one model call, after `chat.params` and `chat.headers`. */
 export interface CallSettings {
