@@ -1,6 +1,6 @@
 // One step: one model call streamed into parts (text, reasoning, tool calls), retried while the
 // provider allows, with the worktree snapshots around the tools it runs.
-import type { LanguageModel, ModelMessage, ToolSet } from 'ai'
+import type { LanguageModel, ModelMessage, TextStreamPart, ToolSet } from 'ai'
 import type { FastifyInstance } from 'fastify'
 import { ascendingId, type Instance, type Kernel } from '../../../../sdk/index.js'
 import type { AgentInfo } from '../../../agent/types.js'
@@ -131,33 +131,50 @@ export class StepRunner {
     const control = { stop: false }
     const call = await this.prepareCall(request, step, control, beforeTool)
     const stream = new StepStream(this.kernel, step)
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await stream.consume(
-          streamText({
-            model: call.languageModel,
-            system: call.system.join('\n\n'),
-            messages: call.messages,
-            tools: call.tools,
-            abortSignal: turn.signal,
-            maxRetries: 0,
-            ...call.settings,
-            onError: () => {},
-          }).fullStream,
-        )
-        break
-      } catch (error) {
-        if (!stream.produced && (await waitToRetry(error, attempt, turn))) continue
-        info.error = toMessageError(error, model.providerID, turn.signal.aborted)
-        if (!turn.signal.aborted) this.kernel.log.warn({ err: error, sessionID }, 'model call failed')
-        break
-      }
-    }
+    await this.callModel(
+      request,
+      step,
+      stream,
+      () =>
+        streamText({
+          model: call.languageModel,
+          system: call.system.join('\n\n'),
+          messages: call.messages,
+          tools: call.tools,
+          abortSignal: turn.signal,
+          maxRetries: 0,
+          ...call.settings,
+          onError: () => {},
+        }).fullStream,
+    )
     if (turn.signal.aborted && !info.error) info.error = toMessageError(undefined, model.providerID, true)
     failUnfinishedTools(step, turn.signal.aborted)
     const finishSnapshot = snapshot ? await this.recordPatch(step, stepStart, await snapshot) : undefined
     this.finish(request, step, stream, finishSnapshot)
     return { message: { info, parts: step.parts }, finish: stream.finish, stop: control.stop }
+  }
+
+  /**
+   * Calls the model until an attempt streams to its end, or fails in a way not retried (then the
+   * message gets the error). An attempt that produced output is never retried.
+   */
+  private async callModel(
+    { sessionID, turn, model }: StepRequest,
+    step: StepParts,
+    stream: StepStream,
+    call: () => AsyncIterable<TextStreamPart<ToolSet>>,
+  ): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await stream.consume(call())
+        return
+      } catch (error) {
+        if (!stream.produced && (await waitToRetry(error, attempt, turn))) continue
+        step.info.error = toMessageError(error, model.providerID, turn.signal.aborted)
+        if (!turn.signal.aborted) this.kernel.log.warn({ err: error, sessionID }, 'model call failed')
+        return
+      }
+    }
   }
 
   /** The call's system prompt, history, model, tools and settings, each through its plugin hooks. */
