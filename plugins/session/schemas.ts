@@ -1,11 +1,11 @@
 import { Type, type Static, type TSchema } from 'typebox'
-import { InstanceQuery, StringEnum, named, ref } from '../../sdk/index.js'
+import { StringEnum, named, ref } from '../../sdk/index.js'
 
 // OpenCode checks only the prefix; a well-formed unknown id is a 404, a foreign one a 400.
-const SessionId = Type.String({ pattern: '^ses_[0-9A-Za-z]+$', maxLength: 100 })
-const MessageId = Type.String({ pattern: '^msg_[0-9A-Za-z]+$', maxLength: 100 })
-const PartId = Type.String({ pattern: '^prt_[0-9A-Za-z]+$', maxLength: 100 })
-const Json = Type.Record(Type.String(), Type.Unknown())
+export const SessionId = Type.String({ pattern: '^ses_[0-9A-Za-z]+$', maxLength: 100 })
+export const MessageId = Type.String({ pattern: '^msg_[0-9A-Za-z]+$', maxLength: 100 })
+export const PartId = Type.String({ pattern: '^prt_[0-9A-Za-z]+$', maxLength: 100 })
+export const Json = Type.Record(Type.String(), Type.Unknown())
 const Time = Type.Integer({ minimum: 0 })
 
 export const PermissionRule = named(
@@ -105,7 +105,7 @@ export const MessageError = named(
 )
 export type MessageError = Static<typeof MessageError>
 
-const ModelRef = Type.Object({ providerID: Type.String(), modelID: Type.String() })
+export const ModelRef = Type.Object({ providerID: Type.String(), modelID: Type.String() })
 
 /**
  * How the reply is wanted: text, or JSON matching `schema` (through the `StructuredOutput` tool).
@@ -181,7 +181,7 @@ export const MessageInfo = named('Message.Info', Type.Union([ref(UserMessage), r
 export type MessageInfo = UserMessage | AssistantMessage
 
 const PartBase = { id: Type.String(), sessionID: Type.String(), messageID: Type.String() }
-const TimeSpan = Type.Object({ start: Time, end: Type.Optional(Time) })
+export const TimeSpan = Type.Object({ start: Time, end: Type.Optional(Time) })
 
 export const TextPart = named(
   'Part.Text',
@@ -381,101 +381,6 @@ export interface MessageWithParts {
   parts: Part[]
 }
 
-// ---- Inputs ----
-
-export const SessionParams = Type.Object({ sessionID: SessionId })
-export const MessageParams = Type.Object({ sessionID: SessionId, messageID: MessageId })
-export const PartParams = Type.Object({ sessionID: SessionId, messageID: MessageId, partID: PartId })
-
-export const SessionCreateInput = Type.Object({
-  parentID: Type.Optional(SessionId),
-  title: Type.Optional(Type.String({ maxLength: 1000 })),
-  agent: Type.Optional(Type.String({ maxLength: 200 })),
-  model: Type.Optional(
-    Type.Object({ id: Type.String(), providerID: Type.String(), variant: Type.Optional(Type.String()) }),
-  ),
-  metadata: Type.Optional(Json),
-  permission: Type.Optional(Type.Array(ref(PermissionRule))),
-})
-
-export const SessionUpdateInput = Type.Object({
-  title: Type.Optional(Type.String({ minLength: 1, maxLength: 1000 })),
-  metadata: Type.Optional(Json),
-  permission: Type.Optional(Type.Array(ref(PermissionRule))),
-  time: Type.Optional(Type.Object({ archived: Type.Optional(Type.Union([Type.Number({ minimum: 0 }), Type.Null()])) })),
-})
-
-export const SessionListQuery = Type.Object({
-  directory: Type.Optional(Type.String()),
-  workspace: Type.Optional(Type.String()),
-  /** `project`: every directory of the project, not only the requested one. */
-  scope: Type.Optional(StringEnum(['directory', 'project'])),
-  roots: Type.Optional(Type.Boolean()),
-  start: Type.Optional(Type.Number({ minimum: 0 })),
-  search: Type.Optional(Type.String({ maxLength: 1000 })),
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000 })),
-})
-
-export const MessageListQuery = Type.Object({
-  directory: Type.Optional(Type.String()),
-  workspace: Type.Optional(Type.String()),
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000 })),
-  before: Type.Optional(Type.String({ maxLength: 500 })),
-})
-
-const TextPartInput = Type.Object({
-  id: Type.Optional(PartId),
-  type: Type.Literal('text'),
-  text: Type.String({ maxLength: 10_000_000 }),
-  synthetic: Type.Optional(Type.Boolean()),
-  ignored: Type.Optional(Type.Boolean()),
-  time: Type.Optional(TimeSpan),
-  metadata: Type.Optional(Json),
-})
-const FilePartInput = Type.Object({
-  id: Type.Optional(PartId),
-  type: Type.Literal('file'),
-  mime: Type.String({ minLength: 1, maxLength: 200 }),
-  filename: Type.Optional(Type.String({ maxLength: 4096 })),
-  url: Type.String({ minLength: 1 }),
-  source: Type.Optional(FilePartSource),
-})
-const AgentPartInput = Type.Object({
-  id: Type.Optional(PartId),
-  type: Type.Literal('agent'),
-  name: Type.String({ minLength: 1 }),
-  source: Type.Optional(
-    Type.Object({ value: Type.String(), start: Type.Integer({ minimum: 0 }), end: Type.Integer({ minimum: 0 }) }),
-  ),
-})
-const SubtaskPartInput = Type.Object({
-  id: Type.Optional(PartId),
-  type: Type.Literal('subtask'),
-  prompt: Type.String(),
-  description: Type.String(),
-  agent: Type.String(),
-  model: Type.Optional(ModelRef),
-  command: Type.Optional(Type.String()),
-})
-export const PartInput = Type.Union([TextPartInput, FilePartInput, AgentPartInput, SubtaskPartInput])
-export type PartInput = Static<typeof PartInput>
-
-export const PromptInput = named(
-  'Session.PromptInput',
-  Type.Object({
-    messageID: Type.Optional(MessageId),
-    model: Type.Optional(ModelRef),
-    agent: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-    noReply: Type.Optional(Type.Boolean()),
-    system: Type.Optional(Type.String({ maxLength: 1_000_000 })),
-    tools: Type.Optional(Type.Record(Type.String(), Type.Boolean())),
-    variant: Type.Optional(Type.String()),
-    format: Type.Optional(ref(OutputFormat)),
-    parts: Type.Array(PartInput, { minItems: 1, maxItems: 1000 }),
-  }),
-)
-export type PromptInput = Static<typeof PromptInput>
-
 /** What changed in one file between two snapshots, as OpenCode's `FileDiff`. */
 export const FileDiff = named(
   'FileDiff',
@@ -489,59 +394,29 @@ export const FileDiff = named(
   }),
 )
 
-export const DiffQuery = Type.Object({
-  ...InstanceQuery,
-  messageID: Type.Optional(Type.String({ pattern: '^msg', maxLength: 100 })),
-})
-
-export const RevertInput = Type.Object(
-  {
-    messageID: Type.String({ pattern: '^msg', maxLength: 100 }),
-    partID: Type.Optional(Type.String({ pattern: '^prt', maxLength: 100 })),
-  },
-  { additionalProperties: false },
-)
-
-export const ForkInput = Type.Object(
-  { messageID: Type.Optional(Type.String({ pattern: '^msg', maxLength: 100 })) },
-  { additionalProperties: false },
-)
-
-const ModelName = Type.String({ minLength: 1, maxLength: 400, description: '`providerID/modelID`' })
-
-export const ShellInput = Type.Object(
-  {
-    agent: Type.String({ minLength: 1, maxLength: 200 }),
-    command: Type.String({ minLength: 1, maxLength: 100_000 }),
-    model: Type.Optional(ModelRef),
-    messageID: Type.Optional(MessageId),
-  },
-  { additionalProperties: false },
-)
-
-export const CommandInput = Type.Object(
-  {
-    command: Type.String({ minLength: 1, maxLength: 200, description: 'The command name, without the slash' }),
-    arguments: Type.String({ maxLength: 1_000_000 }),
-    agent: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-    model: Type.Optional(Type.Union([ModelName, ModelRef])),
-    messageID: Type.Optional(MessageId),
-    variant: Type.Optional(Type.String()),
-    parts: Type.Optional(Type.Array(FilePartInput, { maxItems: 100 })),
-  },
-  { additionalProperties: false },
-)
-
-export const SummarizeInput = Type.Object(
-  {
-    providerID: Type.String({ minLength: 1 }),
-    modelID: Type.String({ minLength: 1 }),
-    auto: Type.Optional(Type.Boolean()),
-  },
-  { additionalProperties: false },
-)
-
-export const InitInput = Type.Object(
-  { messageID: MessageId, providerID: Type.String({ minLength: 1 }), modelID: Type.String({ minLength: 1 }) },
-  { additionalProperties: false },
-)
+/** The stored model's shared schemas, in the order they are registered (each after those it refers to). */
+export const SESSION_SCHEMAS = [
+  FileDiff,
+  PermissionRule,
+  SessionInfo,
+  SessionStatus,
+  MessageError,
+  OutputFormat,
+  UserMessage,
+  AssistantMessage,
+  MessageInfo,
+  TextPart,
+  ReasoningPart,
+  FilePart,
+  ToolState,
+  ToolPart,
+  StepStartPart,
+  StepFinishPart,
+  PatchPart,
+  AgentPart,
+  SubtaskPart,
+  RetryPart,
+  CompactionPart,
+  Part,
+  MessageWithParts,
+]

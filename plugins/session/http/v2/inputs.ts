@@ -1,0 +1,261 @@
+import { basename, extname } from 'node:path'
+import { ascendingId, type Instance, type Kernel, type SqliteDatabase } from '../../../../sdk/index.js'
+import { PromptConflictError } from '../../errors.js'
+import type { PreparedPrompt, PromptAdmission } from '../../loop/admission.js'
+import type { PartInput, PromptInput } from '../../prompt-schemas.js'
+import type { SessionService } from '../../store/service.js'
+import { PromptAdmitted, type DeliveryMode, type PromptView } from './events.js'
+
+/** The prompt a v2 client sends (`POST /api/session/:id/prompt`). */
+export interface PromptRequest {
+  text: string
+  files?: { uri: string; name?: string; description?: string; source?: unknown }[]
+  agents?: { name: string; source?: unknown }[]
+}
+
+/** What `POST …/prompt` answers: the input as admitted (and once promoted, where it joined). */
+export interface InputReceipt {
+  admittedSeq: number
+  id: string
+  sessionID: string
+  prompt: PromptView
+  delivery: DeliveryMode
+  timeCreated: number
+  promotedSeq?: number
+}
+
+interface InputRow {
+  id: string
+  session_id: string
+  data: string
+  time_created: number
+  admitted_seq: number
+  promoted_seq: number | null
+}
+
+interface StoredInput {
+  request: PromptRequest
+  prompt: PromptView
+  delivery: DeliveryMode
+}
+
+const MIME: Record<string, string> = {
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.gif': 'image/gif',
+  '.webp': 'image/webp',
+  '.svg': 'image/svg+xml',
+  '.pdf': 'application/pdf',
+  '.md': 'text/markdown',
+  '.json': 'application/json',
+  '.html': 'text/html',
+}
+
+/** The mime of an attached file: a `data:` URL says it; else from the name, text by default. */
+export function inferMime(uri: string): string {
+  const data = /^data:([^;,]+)/.exec(uri)
+  if (data) return data[1]!
+  if (uri.endsWith('/')) return 'application/x-directory'
+  return MIME[extname(uri.split(/[?#]/)[0]!).toLowerCase()] ?? 'text/plain'
+}
+
+/** The v1 prompt (parts) of a v2 prompt: its text, files and agents, as v1 clients see them. */
+function partsOf(request: PromptRequest): PartInput[] {
+  const parts: PartInput[] = [{ type: 'text', text: request.text }]
+  for (const file of request.files ?? []) {
+    parts.push({
+      type: 'file',
+      url: file.uri,
+      mime: inferMime(file.uri),
+      filename: file.name ?? (basename(file.uri.split(/[?#]/)[0]!) || file.uri.slice(0, 100)),
+    })
+  }
+  for (const agent of request.agents ?? []) parts.push({ type: 'agent', name: agent.name })
+  return parts
+}
+
+function viewOf(request: PromptRequest): PromptView {
+  return {
+    text: request.text,
+    ...(request.files?.length
+      ? {
+          files: request.files.map((file) => ({
+            uri: file.uri,
+            mime: inferMime(file.uri),
+            ...(file.name ? { name: file.name } : {}),
+          })),
+        }
+      : {}),
+    ...(request.agents?.length ? { agents: request.agents.map((agent) => ({ name: agent.name })) } : {}),
+  }
+}
+
+/**
+ * v2 inputs: each prompt is admitted durably at once (`session.next.prompt.admitted`, its seq in
+ * the receipt) and joins the conversation later (`promoted`: stored as a user message,
+ * `session.next.prompted`), at the loop's next step boundary (`steer`) or as a turn of its own
+ * (`queue`). Inputs sent with `resume: false`, and those an interrupt left waiting, stay pending
+ * here until a later prompt resumes the session.
+ */
+export class SessionInputs {
+  private readonly statements
+  /** Pending inputs handed to a session's running loop (the rest are parked). */
+  private readonly scheduled = new Map<string, Set<string>>()
+
+  constructor(
+    db: SqliteDatabase,
+    private readonly kernel: Kernel,
+    private readonly sessions: SessionService,
+    private readonly admission: PromptAdmission,
+  ) {
+    this.statements = {
+      get: db.prepare<[string], InputRow>(
+        'SELECT id, session_id, data, time_created, admitted_seq, promoted_seq FROM session_input WHERE id = ?',
+      ),
+      pending: db.prepare<[string], InputRow>(
+        'SELECT id, session_id, data, time_created, admitted_seq, promoted_seq FROM session_input WHERE session_id = ? AND pending = 1 ORDER BY seq',
+      ),
+      insert: db.prepare<[string, string, string, number, number]>(
+        'INSERT INTO session_input (id, session_id, data, time_created, admitted_seq) VALUES (?, ?, ?, ?, ?)',
+      ),
+      promote: db.prepare<[number, string]>('UPDATE session_input SET pending = 0, promoted_seq = ? WHERE id = ?'),
+    }
+    // A loop that stops (done or interrupted) lets go of what it had not promoted: parked again.
+    admission.onStopped((sessionID) => this.scheduled.delete(sessionID))
+  }
+
+  /**
+   * Admits one input. The same `id` with the same prompt answers the first receipt (and resumes
+   * the session); another prompt, delivery or session under that id is a conflict.
+   */
+  async admit(
+    instance: Instance,
+    sessionID: string,
+    body: { id?: string; prompt: PromptRequest; delivery?: DeliveryMode; resume?: boolean },
+  ): Promise<InputReceipt> {
+    const delivery = body.delivery ?? 'steer'
+    if (body.id) {
+      const existing = this.statements.get.get(body.id)
+      if (existing) {
+        const stored = JSON.parse(existing.data) as StoredInput
+        if (
+          existing.session_id !== sessionID ||
+          stored.delivery !== delivery ||
+          JSON.stringify(stored.request) !== JSON.stringify(body.prompt)
+        ) {
+          throw new PromptConflictError(body.id)
+        }
+        if (body.resume !== false) await this.resume(instance, sessionID)
+        return this.receipt(this.statements.get.get(body.id)!)
+      }
+      if (this.sessions.store.hasMessageID(body.id)) throw new PromptConflictError(body.id)
+    }
+    const id = body.id ?? ascendingId('msg')
+    // Checked now (agent, model, files), so a bad input is a 400 before anything is stored.
+    const prepared = await this.prepare(instance, sessionID, id, body.prompt, delivery)
+    // The awaits above may have let the same id in.
+    if (this.statements.get.get(id)) throw new PromptConflictError(id)
+    const now = Date.now()
+    const stored: StoredInput = { request: body.prompt, prompt: viewOf(body.prompt), delivery }
+    const event = this.kernel.publish(instance, PromptAdmitted, {
+      timestamp: now,
+      sessionID,
+      messageID: id,
+      prompt: stored.prompt,
+      delivery,
+    })
+    this.statements.insert.run(id, sessionID, JSON.stringify(stored), now, event.durable?.seq ?? 0)
+    if (body.resume !== false) {
+      // Inputs parked earlier go first, in the order they were admitted.
+      const parked = this.statements.pending
+        .all(sessionID)
+        .filter((row) => row.id !== id && !this.isScheduled(sessionID, row.id))
+      const earlier = await this.prepareAll(instance, sessionID, parked)
+      this.schedule(instance, sessionID, [...earlier, { id, prepared, delivery }])
+    }
+    return this.receipt(this.statements.get.get(id)!)
+  }
+
+  /** Hands every parked input of the session to its loop (a resuming prompt, an idempotent re-post). */
+  async resume(instance: Instance, sessionID: string): Promise<void> {
+    const parked = this.statements.pending.all(sessionID).filter((row) => !this.isScheduled(sessionID, row.id))
+    this.schedule(instance, sessionID, await this.prepareAll(instance, sessionID, parked))
+  }
+
+  private isScheduled(sessionID: string, id: string): boolean {
+    return this.scheduled.get(sessionID)?.has(id) ?? false
+  }
+
+  private schedule(
+    instance: Instance,
+    sessionID: string,
+    inputs: { id: string; prepared: PreparedPrompt; delivery: DeliveryMode }[],
+  ): void {
+    if (!inputs.length) return
+    let set = this.scheduled.get(sessionID)
+    if (!set) this.scheduled.set(sessionID, (set = new Set()))
+    for (const input of inputs) set.add(input.id)
+    this.admission.schedule(
+      instance,
+      sessionID,
+      inputs.map(({ id, prepared, delivery }) => ({
+        prepared,
+        delivery,
+        promoted: () => {
+          this.scheduled.get(sessionID)?.delete(id)
+          this.statements.promote.run(prepared.promotedSeq ?? 0, id)
+        },
+      })),
+    )
+  }
+
+  private async prepareAll(instance: Instance, sessionID: string, rows: InputRow[]) {
+    const prepared: { id: string; prepared: PreparedPrompt; delivery: DeliveryMode }[] = []
+    for (const row of rows) {
+      const stored = JSON.parse(row.data) as StoredInput
+      try {
+        prepared.push({
+          id: row.id,
+          prepared: await this.prepare(instance, sessionID, row.id, stored.request, stored.delivery),
+          delivery: stored.delivery,
+        })
+      } catch (error) {
+        // A file it named went away, say: it stays parked, and the others go on.
+        this.kernel.log.warn({ err: error, sessionID, inputID: row.id }, 'a pending input cannot join')
+      }
+    }
+    return prepared
+  }
+
+  private prepare(
+    instance: Instance,
+    sessionID: string,
+    id: string,
+    request: PromptRequest,
+    delivery: DeliveryMode,
+  ): Promise<PreparedPrompt> {
+    const session = this.sessions.get(instance, sessionID)
+    const input: PromptInput = {
+      messageID: id,
+      parts: partsOf(request),
+      ...(session.agent ? { agent: session.agent } : {}),
+      ...(session.model ? { model: { providerID: session.model.providerID, modelID: session.model.id } } : {}),
+      ...(session.model?.variant && session.model.variant !== 'default' ? { variant: session.model.variant } : {}),
+    }
+    return this.admission.prepare(instance, sessionID, input, delivery)
+  }
+
+  private receipt(row: InputRow): InputReceipt {
+    const stored = JSON.parse(row.data) as StoredInput
+    return {
+      admittedSeq: row.admitted_seq,
+      id: row.id,
+      sessionID: row.session_id,
+      prompt: stored.prompt,
+      delivery: stored.delivery,
+      timeCreated: row.time_created,
+      ...(row.promoted_seq !== null ? { promotedSeq: row.promoted_seq } : {}),
+    }
+  }
+}

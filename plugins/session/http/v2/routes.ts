@@ -1,0 +1,40 @@
+// The v2 session routes (`/api/session…`): views over the one session store and loop, registered
+// group by group. Reads, then what drives the loop, then the durable events, then revert staging.
+import type { Kernel, PluginApp } from '../../../../sdk/index.js'
+import type { PromptAdmission } from '../../loop/admission.js'
+import type { SessionHistory } from '../../store/history.js'
+import type { SessionService } from '../../store/service.js'
+import { registerEventStreamRoute, registerHistoryRoute } from './event-routes.js'
+import type { SessionInputs } from './inputs.js'
+import { registerMessageListRoute, registerMessageReadRoutes } from './message-routes.js'
+import { registerCompactRoute, registerInterruptAndWaitRoutes, registerPromptRoute } from './prompt-routes.js'
+import { registerSessionRevertRoutes } from './revert-routes.js'
+import { RevertStaging } from './revert.js'
+import { registerSessionCreateRoute, registerSessionListRoute, registerSessionReadRoutes } from './session-routes.js'
+import { registerAgentSwitchRoute, registerModelSwitchRoute } from './switch-routes.js'
+
+/** What the v2 routes work with. */
+export interface SessionV2Deps {
+  kernel: Kernel
+  sessions: SessionService
+  admission: PromptAdmission
+  history: SessionHistory
+  inputs: SessionInputs
+}
+
+export function registerSessionV2Routes(app: PluginApp, deps: SessionV2Deps): void {
+  registerSessionListRoute(app, deps)
+  registerSessionCreateRoute(app, deps)
+  registerSessionReadRoutes(app, deps)
+  registerMessageListRoute(app, deps)
+  registerMessageReadRoutes(app, deps)
+  registerPromptRoute(app, deps)
+  registerInterruptAndWaitRoutes(app, deps)
+  registerCompactRoute(app, deps)
+  registerAgentSwitchRoute(app, deps)
+  registerModelSwitchRoute(app, deps)
+  registerHistoryRoute(app, deps)
+  registerEventStreamRoute(app, deps)
+  const { kernel, sessions, admission, history } = deps
+  registerSessionRevertRoutes(app, new RevertStaging(app, kernel, sessions, admission, history))
+}

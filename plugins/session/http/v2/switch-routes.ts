@@ -1,0 +1,112 @@
+// v2 switches of a session's agent or model for its next turns.
+import { Type } from 'typebox'
+import { InvalidRequestError, ascendingId, isNamedError, ref, v2Errors, type PluginApp } from '../../../../sdk/index.js'
+import { AgentSwitched, ModelSwitched } from './events.js'
+import { loopOf } from './prompt-routes.js'
+import type { SessionV2Deps } from './routes.js'
+import { SessionNotFoundErrorBody } from './schemas.js'
+
+const tags = ['session']
+const config = { v2: true, instance: false }
+const SessionParams = Type.Object({ sessionID: Type.String({ pattern: '^ses', maxLength: 100 }) })
+const notFound = v2Errors({ 404: ref(SessionNotFoundErrorBody) })
+
+/** `POST /api/session/:sessionID/agent`. */
+export function registerAgentSwitchRoute(app: PluginApp, deps: SessionV2Deps): void {
+  const { kernel, sessions } = deps
+  app.post(
+    '/api/session/:sessionID/agent',
+    {
+      config,
+      schema: {
+        operationId: 'v2.session.switchAgent',
+        tags,
+        summary: 'Switch session agent',
+        description: 'The agent of the next turns; an unknown agent is a 400. Publishes `session.next.agent.switched`.',
+        params: SessionParams,
+        body: Type.Object({ agent: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false }),
+        response: { 204: Type.Null(), ...notFound },
+      },
+    },
+    async (request, reply) => {
+      const { sessionID } = request.params
+      const instance = await loopOf(deps, sessionID)
+      const { agent } = request.body
+      if (!(await app.agents.get(instance, agent)))
+        throw new InvalidRequestError(`Agent not found: ${agent}`, { kind: 'Payload', field: 'agent' })
+      sessions.update(instance, sessionID, (info) => void (info.agent = agent), { touch: true })
+      kernel.publish(instance, AgentSwitched, {
+        timestamp: Date.now(),
+        sessionID,
+        messageID: ascendingId('msg'),
+        agent,
+      })
+      return reply.code(204).send(null)
+    },
+  )
+}
+
+/** `POST /api/session/:sessionID/model`. */
+export function registerModelSwitchRoute(app: PluginApp, deps: SessionV2Deps): void {
+  const { kernel, sessions } = deps
+  app.post(
+    '/api/session/:sessionID/model',
+    {
+      config,
+      schema: {
+        operationId: 'v2.session.switchModel',
+        tags,
+        summary: 'Switch session model',
+        description: 'The model of the next turns; an unknown model is a 400. Publishes `session.next.model.switched`.',
+        params: SessionParams,
+        body: Type.Object(
+          {
+            model: Type.Object(
+              {
+                id: Type.String({ minLength: 1, maxLength: 500 }),
+                providerID: Type.String({ minLength: 1, maxLength: 200 }),
+                variant: Type.Optional(Type.String({ maxLength: 200 })),
+              },
+              { additionalProperties: false },
+            ),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 204: Type.Null(), ...notFound },
+      },
+    },
+    async (request, reply) => {
+      const { sessionID } = request.params
+      const instance = await loopOf(deps, sessionID)
+      const { model } = request.body
+      try {
+        await app.providers.model(instance, { providerID: model.providerID, modelID: model.id })
+      } catch (error) {
+        if (isNamedError(error) && error.statusCode === 404)
+          throw new InvalidRequestError(`Model not found: ${model.providerID}/${model.id}`, {
+            kind: 'Payload',
+            field: 'model',
+          })
+        throw error
+      }
+      sessions.update(
+        instance,
+        sessionID,
+        (info) =>
+          void (info.model = {
+            id: model.id,
+            providerID: model.providerID,
+            ...(model.variant ? { variant: model.variant } : {}),
+          }),
+        { touch: true },
+      )
+      kernel.publish(instance, ModelSwitched, {
+        timestamp: Date.now(),
+        sessionID,
+        messageID: ascendingId('msg'),
+        model,
+      })
+      return reply.code(204).send(null)
+    },
+  )
+}

@@ -1,0 +1,74 @@
+// The session plugin's tables: sessions, messages and parts as JSON documents beside the columns
+// queries need, and the v2 inputs waiting to join.
+import { type Migration } from '../../../sdk/index.js'
+
+export const SESSION_MIGRATIONS: Migration[] = [
+  {
+    id: '0001-sessions-messages-parts',
+    up: (db) =>
+      db.exec(`
+        CREATE TABLE session (
+          id TEXT PRIMARY KEY,
+          project_id TEXT NOT NULL,
+          parent_id TEXT,
+          directory TEXT NOT NULL,
+          title TEXT NOT NULL,
+          time_updated INTEGER NOT NULL,
+          data TEXT NOT NULL
+        );
+        CREATE INDEX session_project_updated ON session (project_id, time_updated DESC);
+        CREATE INDEX session_directory_updated ON session (project_id, directory, time_updated DESC);
+        CREATE INDEX session_parent ON session (parent_id);
+        CREATE TABLE message (
+          id TEXT PRIMARY KEY,
+          session_id TEXT NOT NULL REFERENCES session (id) ON DELETE CASCADE,
+          -- 1 while an assistant message is being written (no time.completed yet).
+          active INTEGER NOT NULL DEFAULT 0,
+          data TEXT NOT NULL
+        );
+        CREATE INDEX message_session ON message (session_id, id);
+        CREATE INDEX message_active ON message (active) WHERE active = 1;
+        CREATE TABLE part (
+          id TEXT PRIMARY KEY,
+          message_id TEXT NOT NULL REFERENCES message (id) ON DELETE CASCADE,
+          session_id TEXT NOT NULL,
+          -- 1 while a tool part is pending or running: found again after a crash without a scan.
+          active INTEGER NOT NULL DEFAULT 0,
+          data TEXT NOT NULL
+        );
+        CREATE INDEX part_message ON part (message_id, id);
+        CREATE INDEX part_active ON part (active) WHERE active = 1;
+      `),
+  },
+  {
+    // Finding where the model's history starts (the last summary) stays cheap in long sessions.
+    id: '0002-summary-index',
+    up: (db) =>
+      db.exec("CREATE INDEX message_summary ON message (session_id, id) WHERE json_extract(data, '$.summary') = 1"),
+  },
+  {
+    // `GET /experimental/session` lists every project's sessions, newest first, a page at a time.
+    id: '0003-session-updated-index',
+    up: (db) => db.exec('CREATE INDEX session_updated ON session (time_updated DESC)'),
+  },
+  {
+    // v2 inputs are admitted (durably) before they join the conversation; pending ones wait here.
+    id: '0004-session-input',
+    up: (db) =>
+      db.exec(`
+        CREATE TABLE session_input (
+          -- Admission order.
+          seq INTEGER PRIMARY KEY AUTOINCREMENT,
+          id TEXT NOT NULL UNIQUE,
+          session_id TEXT NOT NULL REFERENCES session (id) ON DELETE CASCADE,
+          data TEXT NOT NULL,
+          time_created INTEGER NOT NULL,
+          admitted_seq INTEGER NOT NULL,
+          promoted_seq INTEGER,
+          -- 1 until the input has joined the conversation.
+          pending INTEGER NOT NULL DEFAULT 1
+        );
+        CREATE INDEX session_input_pending ON session_input (session_id, seq) WHERE pending = 1;
+      `),
+  },
+]
