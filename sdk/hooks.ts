@@ -1,5 +1,5 @@
-import { defineExtensionPoint, type Kernel } from '../kernel/plugin.js'
-import type { Instance } from '../kernel/instance.js'
+import { defineExtensionPoint, type Kernel } from '../kernel/core/plugin-definition.js'
+import type { Instance } from '../kernel/instances/instance.js'
 
 /**
  * Runs named hooks (OpenCode's `trigger(name, input, output)`): each hook may mutate `output`,

@@ -4,12 +4,18 @@
  *
  * @packageDocumentation
  */
-export { definePlugin, defineExtensionPoint } from '../kernel/plugin.js'
-export type { PluginDefinition, Kernel, KernelPaths, ExtensionPoint, ExtensionRegistry } from '../kernel/plugin.js'
-export { defineEvent } from '../kernel/bus.js'
-export type { EventDefinition, EventProperties, EventPayload, BusEvent, EventBus } from '../kernel/bus.js'
-export { named, ref, registerSchemas, StringEnum, InstanceQuery, optionalBody } from '../kernel/schemas.js'
-export type { NamedSchema } from '../kernel/schemas.js'
+export { definePlugin, defineExtensionPoint } from '../kernel/core/plugin-definition.js'
+export type {
+  PluginDefinition,
+  Kernel,
+  KernelPaths,
+  ExtensionPoint,
+  ExtensionRegistry,
+} from '../kernel/core/plugin-definition.js'
+export { defineEvent } from '../kernel/events/bus.js'
+export type { EventDefinition, EventProperties, EventPayload, BusEvent, EventBus } from '../kernel/events/bus.js'
+export { named, ref, registerSchemas, StringEnum, InstanceQuery, optionalBody } from '../kernel/http/schemas.js'
+export type { NamedSchema } from '../kernel/http/schemas.js'
 export {
   NamedError,
   BadRequestError,
@@ -17,10 +23,10 @@ export {
   ConflictError,
   ForbiddenError,
   UnauthorizedError,
-} from '../kernel/errors.js'
-export type { Instance, ProjectRef } from '../kernel/instance.js'
-export type { Migration, SqliteDatabase } from '../kernel/storage.js'
-export { defineTool, ToolArgumentsError } from '../kernel/tool.js'
+} from '../kernel/core/errors.js'
+export type { Instance, ProjectRef } from '../kernel/instances/instance.js'
+export type { Migration, SqliteDatabase } from '../kernel/storage/sqlite-storage.js'
+export { defineTool, ToolArgumentsError } from '../kernel/core/tools.js'
 export type {
   ToolDefinition,
   ToolContext,
@@ -28,13 +34,13 @@ export type {
   ToolAttachment,
   PermissionAsk,
   ToolSource,
-} from '../kernel/tool.js'
+} from '../kernel/core/tools.js'
 export { ProviderOAuth, ProviderPackages } from './provider.js'
 export { wildcardMatch, evaluatePermission } from './permission.js'
 export type { PermissionRuleLike } from './permission.js'
 export { FileEditHook } from './tools.js'
-export { WorkspaceDirectory } from '../kernel/workspace.js'
-export type { WorkspaceLookup } from '../kernel/workspace.js'
+export { WorkspaceDirectory } from '../kernel/instances/workspace.js'
+export type { WorkspaceLookup } from '../kernel/instances/workspace.js'
 export type { FileEditHookFn, FileEditedInput } from './tools.js'
 export type {
   ProviderOAuthMethod,
@@ -48,20 +54,20 @@ export { listFiles, searchText, globMatcher } from './search.js'
 export { contains, realish, realPathInside } from './paths.js'
 export type { SearchRoot, TextMatch } from './search.js'
 export type { SearchScope } from './executable.js'
-export { ascendingId, descendingId } from '../kernel/ids.js'
-export { createServer } from '../kernel/server.js'
-export type { ServerOptions, RunningServer } from '../kernel/server.js'
+export { ascendingId, descendingId } from '../kernel/core/ids.js'
+export { createServer } from '../kernel/http/server.js'
+export type { ServerOptions, RunningServer } from '../kernel/http/server.js'
 
 // What built-in plugins need beyond the above; third-party plugins may use it too.
 
 /** The Fastify instance a plugin registers on, typed by the TypeBox type provider. */
-export type { PluginApp } from '../kernel/plugin.js'
+export type { PluginApp } from '../kernel/core/plugin-definition.js'
 /** Events every plugin defined, for the documentation of the SSE streams. */
-export { definedEvents } from '../kernel/bus.js'
+export { definedEvents } from '../kernel/events/bus.js'
 /** The shared error bodies routes document their 4xx answers with. */
-export { ErrorBody, BadRequestErrorBody, NotFoundErrorBody } from '../kernel/schemas.js'
-export { isNamedError } from '../kernel/errors.js'
-export type { ErrorData, RequestPart } from '../kernel/errors.js'
+export { ErrorBody, BadRequestErrorBody, NotFoundErrorBody } from '../kernel/http/schemas.js'
+export { isNamedError } from '../kernel/core/errors.js'
+export type { ErrorData, RequestPart } from '../kernel/core/errors.js'
 /** Reading OpenCode's config files the way the kernel does. */
 export {
   ConfigInvalidError,
@@ -71,17 +77,17 @@ export {
   parseConfigText,
   stringList,
   stringMap,
-} from '../kernel/config.js'
-export type { ConfigObject, ConfigSource, LoadedConfig } from '../kernel/config.js'
+} from '../kernel/instances/config.js'
+export type { ConfigObject, ConfigSource, LoadedConfig } from '../kernel/instances/config.js'
 /** A directory a client names, checked as the kernel checks `?directory=`. */
-export { checkDirectory } from '../kernel/directory.js'
+export { checkDirectory } from '../kernel/instances/directory.js'
 /** The package's root folder (source or dist), for plugins that ship files. */
-export { PACKAGE_ROOT } from '../kernel/version.js'
-export { checkToolArguments } from '../kernel/tool.js'
+export { PACKAGE_ROOT } from '../kernel/core/version.js'
+export { checkToolArguments } from '../kernel/core/tools.js'
 /** Server-sent events: a stream with the kernel's framing, bounded queue and heartbeats. */
-export { SseClient, startEventStream } from '../kernel/sse.js'
+export { SseClient, startEventStream } from '../kernel/events/sse-client.js'
 /** The browser session cookie the kernel's authentication accepts. */
-export { SESSION_COOKIE, signSessionCookie } from '../kernel/security.js'
+export { SESSION_COOKIE, signSessionCookie } from '../kernel/http/security.js'
 /** OpenCode 2's `/api/*` conventions: locations, envelopes, tagged errors and cursors. */
 export {
   ConflictErrorBody,
@@ -105,4 +111,4 @@ export {
   locationOf,
   locationWorkspace,
   v2Errors,
-} from '../kernel/v2.js'
+} from '../kernel/http/v2-conventions.js'

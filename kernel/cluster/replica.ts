@@ -1,9 +1,9 @@
 import type { PoolClient } from 'pg'
-import type { BusEvent } from '../bus.js'
-import type { SqliteDatabase, Storage } from '../storage.js'
-import type { Cluster } from './index.js'
-import { eventOfRow, type EventRow } from './feed.js'
-import { DatabaseUnavailableError, isConnectionError } from './pg.js'
+import type { BusEvent } from '../events/bus.js'
+import type { SqliteDatabase, Storage } from '../storage/sqlite-storage.js'
+import type { Cluster } from './cluster.js'
+import { eventOfRow, type EventRow } from './event-feed.js'
+import { DatabaseUnavailableError, isConnectionError } from './pg-database.js'
 
 /** The NOTIFY channel: its payload is only the writing node's id, never data. */
 export const CHANNEL = 'opencode_kernel'

@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { chromium } from 'playwright-core'
-import { PACKAGE_ROOT } from '../../kernel/version.js'
+import { PACKAGE_ROOT } from '../../kernel/core/version.js'
 
 declare const document: any
 

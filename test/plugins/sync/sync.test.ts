@@ -1,5 +1,5 @@
 import { expect } from 'chai'
-import { definedEvents } from '../../../kernel/bus.js'
+import { definedEvents } from '../../../kernel/events/bus.js'
 import { join } from 'node:path'
 import { cleanup, copyStores, gitRepo, listen, startServer, tempDir } from '../../support/helper.js'
 import { expectMatchesReference } from '../../support/openapi.js'
