@@ -1,13 +1,14 @@
-import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { IncomingMessage, STATUS_CODES } from 'node:http'
 import { Readable, type Duplex } from 'node:stream'
 import type { Dispatcher } from 'undici'
 import WebSocket, { type RawData, type WebSocketServer } from 'ws'
 import { ForbiddenError, UnauthorizedError } from '../core/errors.js'
-import type { Instance } from '../instances/instance.js'
-import type { KernelRuntime } from '../core/kernel-runtime.js'
+import type { RequestRouting } from '../http/request-routing.js'
+import type { Instance, InstanceManager } from '../instances/instance.js'
 import { sameSecret } from '../http/security.js'
 import type { Cluster } from './cluster.js'
+import { registerClusterHooks } from './request-hooks.js'
 import { InstanceElsewhereError, InstanceUnavailableError, isSelf, type RemoteOwner } from './leases.js'
 
 /** Set by the node that forwards a request: its node id. The receiver serves it, never forwards again. */
@@ -54,7 +55,7 @@ type Done = (error?: Error) => void
  * ways). The caller's headers go along with the cluster secret; the receiver checks the secret and
  * serves a forwarded request itself, never forwarding it again.
  */
-export class ClusterRouting {
+export class ClusterRouting implements RequestRouting {
   private readonly forwarded = new WeakSet<FastifyRequest>()
   /** The directory this node resolved for a request (its cwd when the request named none). */
   private readonly resolved = new WeakMap<FastifyRequest, string>()
@@ -63,10 +64,16 @@ export class ClusterRouting {
   private dispatcher: Promise<{ agent: Dispatcher; request: typeof import('undici').request }> | undefined
 
   constructor(
-    private readonly kernel: KernelRuntime,
+    private readonly instances: InstanceManager,
     private readonly cluster: Cluster,
     private readonly websocketServer: () => WebSocketServer,
   ) {}
+
+  /** After the security hook: the database's health and commits (request-hooks.ts), then forwarded requests. */
+  addHooks(app: FastifyInstance): void {
+    registerClusterHooks(app, this.cluster)
+    app.addHook('onRequest', this.checkForwarded)
+  }
 
   /** A global onRequest hook: a request that says it was forwarded must carry the cluster secret. */
   readonly checkForwarded = (request: FastifyRequest, _reply: FastifyReply, done: Done): void => {
@@ -185,7 +192,7 @@ export class ClusterRouting {
     const owner = await this.cluster.leases.acquire(directory)
     if (isSelf(owner)) {
       if (this.ticketOnly.has(request)) throw new UnauthorizedError()
-      return this.kernel.instances.get(directory)
+      return this.instances.get(directory)
     }
     if (this.forwarded.has(request)) {
       throw new InstanceUnavailableError(
@@ -197,7 +204,7 @@ export class ClusterRouting {
     if (sent) return undefined
     // The lease is free now (the owner handed it back): run the instance here.
     if (this.ticketOnly.has(request)) throw new UnauthorizedError()
-    return this.kernel.instances.get(directory)
+    return this.instances.get(directory)
   }
 
   /**

@@ -13,8 +13,9 @@ import { GlobalDisposed, ServerInstanceDisposed } from '../events/kernel-events.
 import { Instance, InstanceManager } from '../instances/instance.js'
 import { ExtensionRegistry, type Kernel, type KernelPaths, type NodeInfo } from './plugin-definition.js'
 import { ProcessGroups } from './processes.js'
-import type { Cluster } from '../cluster/cluster.js'
+import { SqliteBackend } from '../storage/sqlite-backend.js'
 import { Storage } from '../storage/sqlite-storage.js'
+import type { StoresBackend } from '../storage/stores-backend.js'
 import { ToolRegistry } from './tools.js'
 import { KERNEL_VERSION } from './version.js'
 
@@ -29,10 +30,8 @@ export interface KernelOptions {
   /** The bearer token the security hook accepts from in-process requests. */
   internalToken?: string
   dev?: boolean
-  /** The stores, when the caller opened them (a cluster's local replica); default the SQLite file in `dataDir`. */
-  storage?: Storage
-  /** Set when the stores live in PostgreSQL shared with other servers. */
-  cluster?: Cluster
+  /** Where the stores live (`openBackend`); default the SQLite file in `dataDir`. */
+  backend?: StoresBackend
 }
 
 /** Where the kernel keeps its data: `OPENCODE_KERNEL_DATA`, else `$XDG_DATA_HOME/opencode-kernel`. */
@@ -57,10 +56,9 @@ export class KernelRuntime implements Kernel {
   readonly env: NodeJS.ProcessEnv
   readonly internalAuthorization?: string
   readonly dev: boolean
-  readonly cluster?: Cluster
+  readonly backend: StoresBackend
   /** The URL the server listens on, once it does. */
   url?: string
-  private readonly processNodeId = `pid_${process.pid}`
   private bootHooks: ((instance: Instance) => void)[] = []
   private readonly kept = new Map<string, unknown>()
   reloading = false
@@ -81,14 +79,14 @@ export class KernelRuntime implements Kernel {
       onListenerError: (error, event) =>
         this.log.error({ err: error, event: event.payload.type }, 'event listener failed'),
     })
-    this.storage = options.storage ?? new Storage(join(options.dataDir, 'opencode-kernel.db'))
-    this.cluster = options.cluster
-    // Every event also goes to the cluster bus (the SSE streams of every node read it from there).
-    if (this.cluster) this.bus.subscribe((event) => this.cluster!.replica.publish(event))
+    const backend: StoresBackend =
+      options.backend ?? new SqliteBackend(new Storage(join(options.dataDir, 'opencode-kernel.db')))
+    this.backend = backend
+    this.storage = backend.storage
+    const beforeBoot = backend.beforeBoot?.bind(backend)
     this.instances = new InstanceManager({
       capacity: options.instanceCapacity,
-      // A cluster node boots an instance only while it holds its lease.
-      ...(options.cluster ? { beforeBoot: (directory: string) => options.cluster!.leases.claim(directory) } : {}),
+      ...(beforeBoot ? { beforeBoot } : {}),
       onBoot: (instance) => {
         for (const hook of this.bootHooks) this.runBootHook(hook, instance)
       },
@@ -99,24 +97,15 @@ export class KernelRuntime implements Kernel {
           'instance cache over capacity: busy instances stay until idle',
         ),
     })
-    this.cluster?.leases.attach(this.instances)
+    backend.attach(this)
   }
 
   get clustered(): boolean {
-    return this.cluster !== undefined
+    return this.backend.shared
   }
 
   node(): NodeInfo {
-    const cluster = this.cluster
-    if (cluster)
-      return {
-        id: cluster.nodeId,
-        url: cluster.nodeUrl ?? this.url,
-        backend: 'postgres',
-        instances: cluster.leases.owned(),
-        database: cluster.healthy ? 'reachable' : 'unreachable',
-      }
-    return { id: this.processNodeId, url: this.url, backend: 'sqlite', instances: this.instances.directories() }
+    return this.backend.node(this.url, this.instances)
   }
 
   publish<E extends EventDefinition>(target: Instance | 'global', event: E, properties: EventProperties<E>): BusEvent {
@@ -178,8 +167,7 @@ export class KernelRuntime implements Kernel {
     await this.instances.disposeAll()
     // Whatever a plugin started and did not end (or started outside any instance).
     await this.processes.stop()
-    await this.cluster?.close()
-    this.storage.close()
+    await this.backend.close()
   }
 
   private runBootHook(hook: (instance: Instance) => void, instance: Instance): void {

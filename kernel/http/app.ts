@@ -11,7 +11,6 @@ import Fastify, {
 import fastifyPlugin from 'fastify-plugin'
 import type { Server } from 'node:http'
 import { handleClientError } from './client-error.js'
-import { registerClusterHooks } from '../cluster/request-hooks.js'
 import { kernelCompilers } from './schema-compilers.js'
 import { checkDirectory, normaliseDirectory, requestedDirectory } from '../instances/directory.js'
 import { eventDocument } from './openapi-document.js'
@@ -32,7 +31,7 @@ import { isV2Request, locationDirectory, taggedBody, V2_SCHEMAS } from './v2-con
 import { KERNEL_SCHEMAS, registerSchemas } from './schemas.js'
 import { createSecurityHook, isAllowedOrigin, type SecurityOptions } from './security.js'
 import type { EventStreams } from '../events/event-streams.js'
-import type { ClusterRouting } from '../cluster/forward.js'
+import type { RequestRouting } from './request-routing.js'
 import { requestedWorkspace, workspaceDirectory } from '../instances/workspace.js'
 
 declare module 'fastify' {
@@ -213,12 +212,9 @@ export async function buildApp(
     done()
   })
 
-  // A cluster node forwards requests for instances that run on another node (kernel/cluster/forward.ts).
-  let clustered: ClusterRouting | undefined
-  if (kernel.cluster) {
-    const { ClusterRouting } = await import('../cluster/forward.js')
-    const routing = new ClusterRouting(kernel, kernel.cluster, () => app.websocketServer)
-    clustered = routing
+  // A backend shared by several servers forwards requests for instances another server runs.
+  const routing: RequestRouting | undefined = kernel.backend.routing?.(app, kernel.instances)
+  if (routing) {
     app.setErrorHandler((error: FastifyError, request, reply) => {
       if (!routing.handleError(error, request, reply)) handleError(error, request, reply)
     })
@@ -252,10 +248,11 @@ export async function buildApp(
   })
   app.addHook(
     'onRequest',
-    createSecurityHook(clustered ? { ...options.security, clientAddress: clustered.clientAddress } : options.security),
+    createSecurityHook(
+      routing?.clientAddress ? { ...options.security, clientAddress: routing.clientAddress } : options.security,
+    ),
   )
-  if (kernel.cluster) registerClusterHooks(app, kernel.cluster)
-  if (clustered) app.addHook('onRequest', clustered.checkForwarded)
+  routing?.addHooks(app)
 
   const cwd = normaliseDirectory(options.cwd)
   app.decorateRequest('instance', null as unknown as Instance)
@@ -272,8 +269,8 @@ export async function buildApp(
       const directory = workspaceDirectory(kernel.extensions, workspace.id)
       if (!directory) return done(new NotFoundError(`Workspace not found: ${workspace.id}`))
       request.workspaceID = workspace.id
-      if (clustered)
-        return clustered.route(
+      if (routing)
+        return routing.route(
           request,
           reply,
           kernel.instances.has(directory) ? Promise.resolve(directory) : checkDirectory(directory, 'cwd'),
@@ -295,12 +292,12 @@ export async function buildApp(
     const directory = raw === cwd ? cwd : normaliseDirectory(raw)
     // A booted instance is found without a promise or a syscall: the hot path stays synchronous.
     const ready = kernel.instances.ready(directory)
-    if (ready && (clustered === undefined || clustered.servesHere(request, directory))) {
+    if (ready && (routing === undefined || routing.servesHere(request, directory))) {
       request.instance = ready
       return done()
     }
-    if (clustered)
-      return clustered.route(
+    if (routing)
+      return routing.route(
         request,
         reply,
         kernel.instances.has(directory) ? Promise.resolve(directory) : checkDirectory(raw, from),
@@ -320,8 +317,8 @@ export async function buildApp(
   // v2 location routes read `location[directory]` (then the header, then the cwd) instead.
   const findLocation = (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void): void => {
     if (request.method === 'OPTIONS') return done()
-    if (clustered)
-      return clustered.route(
+    if (routing)
+      return routing.route(
         request,
         reply,
         locationDirectory(request, cwd, (workspaceID) => workspaceDirectory(kernel.extensions, workspaceID)),
@@ -340,8 +337,8 @@ export async function buildApp(
   app.addHook('onRoute', (route) => {
     if (route.config?.instance === false) return
     // A ticket the owner issued is redeemed there: this node lets it on to forwarding.
-    if (clustered && route.config?.ticket)
-      route.config = { ...route.config, ticket: clustered.ticketCheck(route.config.ticket) }
+    if (routing?.ticketCheck && route.config?.ticket)
+      route.config = { ...route.config, ticket: routing.ticketCheck(route.config.ticket) }
     const methods = Array.isArray(route.method) ? route.method : [route.method]
     if (methods.every((method) => method === 'OPTIONS')) return
     const own =

@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
 import { randomBytes } from 'node:crypto'
-import { existsSync, readdirSync, rmSync, statSync } from 'node:fs'
+import { existsSync, statSync } from 'node:fs'
 import { createServer as createHttpServer, type RequestListener } from 'node:http'
 import { register } from 'node:module'
 import { dirname, isAbsolute, join, resolve } from 'node:path'
@@ -19,12 +19,12 @@ import { AuthThrottle, type AuthThrottleOptions } from './auth-throttle.js'
 import { isLoopbackHostname, type SecurityOptions } from './security.js'
 import { ServerReloaded } from '../events/kernel-events.js'
 import { EventStreams } from '../events/event-streams.js'
-import { Storage } from '../storage/sqlite-storage.js'
-import { parseDatabaseUrl, redact } from '../storage/database-url.js'
-import type { Cluster } from '../cluster/cluster.js'
+import { openBackend } from '../storage/open-backend.js'
+import type { BackendOptions } from '../storage/stores-backend.js'
 import { KERNEL_VERSION, PACKAGE_ROOT } from '../core/version.js'
 
-export interface ServerOptions {
+/** How the server runs; where the stores live is `BackendOptions`. */
+export interface ServerOptions extends BackendOptions {
   port?: number
   hostname?: string
   /** Default: `OPENCODE_SERVER_PASSWORD`. */
@@ -62,19 +62,6 @@ export interface ServerOptions {
    * them in on the same listener; SSE streams, WebSockets, terminals and running prompts go on.
    */
   dev?: boolean
-  /**
-   * Where the stores live: `postgres://…` (shared by several servers), `sqlite:<file>`, or absent
-   * for the SQLite file in the data directory. Default `OPENCODE_KERNEL_DATABASE_URL`.
-   */
-  database?: string
-  /** How the other servers of a cluster reach this one; default `OPENCODE_KERNEL_NODE_URL`, else the listen URL. */
-  nodeUrl?: string
-  /** This server's id in a cluster; default `OPENCODE_KERNEL_NODE_ID`, else a random one. */
-  nodeId?: string
-  /** Shared by the servers of a cluster; default `OPENCODE_KERNEL_CLUSTER_SECRET`. */
-  clusterSecret?: string
-  /** How long an instance lease lasts unrenewed; default `OPENCODE_KERNEL_LEASE_TTL_MS`, else 30 s. */
-  leaseTtlMs?: number
 }
 
 export interface RunningServer {
@@ -149,10 +136,9 @@ export async function createServer(options: ServerOptions = {}): Promise<Running
   const { ordered, skipped, thirdParty } = await loadPlugins(options.dev ? 0 : undefined)
 
   const dataDir = options.dataDir ?? defaultDataDir(env)
-  const { storage, cluster } = await openStores(options, env, dataDir, log)
+  const backend = await openBackend(options, { env, dataDir, log, replayCapacity: options.replayCapacity })
   const kernel = new KernelRuntime({
-    storage,
-    cluster,
+    backend,
     dataDir,
     log,
     // What plugins (and the commands, terminals and servers they start) see: never the password.
@@ -162,7 +148,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Running
     internalToken: security.internalToken,
     dev: options.dev ?? false,
   })
-  const streams = new EventStreams(cluster?.feed ?? kernel.bus, {
+  const streams = new EventStreams(backend.feed ?? kernel.bus, {
     heartbeatMs: options.heartbeatMs ?? 10_000,
     maxQueuedBytes: options.sseMaxQueuedBytes ?? 4 * 1024 * 1024,
   })
@@ -199,7 +185,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Running
   try {
     app = await buildApp(kernel, ordered, appOptions)
     await app.ready()
-    await cluster?.ready()
+    await backend.ready()
   } catch (error) {
     await kernel.close()
     throw error
@@ -263,7 +249,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Running
       const host = hostname.includes(':') ? `[${hostname}]` : hostname
       const url = `http://${host}:${actualPort}`
       kernel.url = url
-      cluster?.start(url)
+      backend.start(url)
       return url
     },
     close() {
@@ -280,84 +266,6 @@ export async function createServer(options: ServerOptions = {}): Promise<Running
       })()
       return closing
     },
-  }
-}
-
-/**
- * The kernel's stores: the SQLite file, or (PostgreSQL) a cluster node whose local replica is a
- * fresh SQLite file in a temp dir, loaded from the database and removed when the server closes.
- */
-async function openStores(
-  options: ServerOptions,
-  env: NodeJS.ProcessEnv,
-  dataDir: string,
-  log: FastifyBaseLogger,
-): Promise<{ storage: Storage; cluster?: Cluster }> {
-  const target = parseDatabaseUrl(options.database ?? env.OPENCODE_KERNEL_DATABASE_URL, dataDir)
-  if (target.kind === 'sqlite') return { storage: new Storage(target.file) }
-  const secret = options.clusterSecret ?? env.OPENCODE_KERNEL_CLUSTER_SECRET
-  if (!secret || secret.length < 16) {
-    throw new Error(
-      'OPENCODE_KERNEL_CLUSTER_SECRET must be set (16 characters or more) when the database is PostgreSQL: the servers sharing it authenticate to each other with it',
-    )
-  }
-  const ttl =
-    options.leaseTtlMs ?? (env.OPENCODE_KERNEL_LEASE_TTL_MS ? Number(env.OPENCODE_KERNEL_LEASE_TTL_MS) : undefined)
-  if (ttl !== undefined && (!Number.isInteger(ttl) || ttl < 1000))
-    throw new Error(`OPENCODE_KERNEL_LEASE_TTL_MS must be a whole number of milliseconds, at least 1000, got "${ttl}"`)
-  const replicaDir = join(dataDir, 'replicas')
-  removeDeadReplicas(replicaDir)
-  const file = join(replicaDir, `${process.pid}-${randomBytes(4).toString('hex')}.db`)
-  const storage = new Storage(file)
-  storage.onClose(() => {
-    for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true })
-  })
-  const { Cluster } = await import('../cluster/cluster.js')
-  try {
-    const cluster = await Cluster.open(
-      {
-        url: target.url,
-        secret,
-        log,
-        nodeUrl: options.nodeUrl ?? env.OPENCODE_KERNEL_NODE_URL,
-        nodeId: options.nodeId ?? env.OPENCODE_KERNEL_NODE_ID,
-        leaseTtlMs: ttl,
-        eventRetention: options.replayCapacity,
-      },
-      storage,
-    )
-    log.info({ database: redact(target.url), node: cluster.nodeId }, 'stores on PostgreSQL')
-    return { storage, cluster }
-  } catch (error) {
-    storage.close()
-    throw error
-  }
-}
-
-/**
- * Removes the replica files that processes which are gone left behind (killed before they could
- * remove their own); the name starts with the pid of the process that owns the file.
- */
-function removeDeadReplicas(dir: string): void {
-  let names: string[]
-  try {
-    names = readdirSync(dir)
-  } catch {
-    return
-  }
-  for (const name of names) {
-    const pid = Number(name.split('-')[0])
-    if (!Number.isInteger(pid) || pid === process.pid || isAlive(pid)) continue
-    rmSync(join(dir, name), { force: true })
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
   }
 }
 
