@@ -81,7 +81,7 @@ export class ToolRegistry {
   private readonly tools = new Map<string, { owner: string; tool: ToolDefinition }>()
   private readonly sources = new Map<string, ToolSource>()
 
-  register(owner: string, ...tools: ToolDefinition<any>[]): void {
+  register(owner: string, ...tools: ToolDefinition[]): void {
     for (const tool of tools) {
       const existing = this.tools.get(tool.id)
       if (existing && existing.owner !== owner)

@@ -24,6 +24,15 @@ interface Stream {
   directory?: string
   /** `/api/event`: OpenCode's v2 envelopes, comment heartbeats. */
   v2?: boolean
+  /** Stops the live events; set once the stream subscribes. */
+  unsubscribe: () => void
+}
+
+/** How a stream's events reach its client: live ones, and a replay of those it missed. */
+interface Delivery {
+  send(event: BusEvent, rendered?: string): void
+  /** Sends the missed events (or a resync when they are gone or too many); returns the last seq covered. */
+  replay(missed: BusEvent[] | undefined): number
 }
 
 /** The v2 envelope: `{id, type, durable?, location?, data}`; events of no instance have no location. */
@@ -118,15 +127,15 @@ export class EventStreams {
    */
   open(request: FastifyRequest, reply: FastifyReply, directory?: string, format: { v2?: boolean } = {}): void {
     const response = startEventStream(request, reply)
-    let unsubscribe = () => {}
     const v2 = format.v2 === true
     const stream: Stream = {
       directory,
       v2,
+      unsubscribe: () => {},
       client: new SseClient(response, {
         maxQueuedBytes: this.options.maxQueuedBytes,
         onClose: () => {
-          unsubscribe()
+          stream.unsubscribe()
           this.streams.delete(stream)
         },
       }),
@@ -142,7 +151,14 @@ export class EventStreams {
       from !== undefined && Number.isSafeInteger(from) && from > 0 ? from : undefined,
     )
     if (v2) stream.client.sendFrame(': heartbeat\n\n')
+    this.follow(stream, from, this.delivery(stream, lastEventId as string))
+    // A client that went away while the request passed the hooks fired 'close' before anyone listened.
+    if (response.destroyed || request.raw.socket?.destroyed) stream.client.end()
+  }
 
+  /** The frames a stream sends: v1 payloads (global ones wrapped) or v2 envelopes. */
+  private delivery(stream: Stream, lastEventId: string): Delivery {
+    const { directory, v2 } = stream
     const global = directory === undefined
     const frames = v2 ? this.v2Frames : global ? this.globalFrames : this.instanceFrames
     const skips = (type: string) => (v2 ? type === DELTA : isLiveOnlyEvent(type))
@@ -178,7 +194,7 @@ export class EventStreams {
         this.sendFrame(
           stream,
           payload(ServerResyncRequired, {
-            lastEventID: lastEventId as string,
+            lastEventID: lastEventId,
             reason: missed
               ? 'Too many events were missed to replay them; reload the state you need.'
               : 'The events after this id are no longer held; reload the state you need.',
@@ -187,38 +203,53 @@ export class EventStreams {
       }
       return missed?.at(-1)?.seq ?? 0
     }
+    return { send, replay }
+  }
+
+  /** Replays what the client missed after `from` (when it resumes), then follows the live events. */
+  private follow(stream: Stream, from: number | undefined, delivery: Delivery): void {
+    const { directory } = stream
     const missed = from === undefined ? [] : Number.isSafeInteger(from) ? this.bus.since(from, directory) : undefined
-    if (!(missed instanceof Promise)) {
-      if (from !== undefined) replay(missed)
-      if (!stream.client.isClosed) unsubscribe = this.bus.subscribe((event) => send(event), directory)
-    } else {
-      // The replay comes from the database: live events wait behind it (bounded) and those the
-      // replay already holds are not sent twice.
-      // Events the replay covers (sent, or left to the resync it sent instead) are not sent live
-      // again, also when this node delivers them only after the replay was read.
-      let waiting: BusEvent[] | undefined = []
-      let covered = Infinity
-      unsubscribe = this.bus.subscribe((event) => {
-        if (waiting) {
-          if (waiting.length < MAX_WAITING_EVENTS) waiting.push(event)
-        } else if (event.seq > covered) send(event)
-      }, directory)
-      missed
-        .then(
-          (events) => events,
-          () => undefined,
-        )
-        .then((events) => {
-          const held = waiting!
-          waiting = undefined
-          if (stream.client.isClosed) return
-          covered = Math.max(replay(events), from!)
-          if (held.length === MAX_WAITING_EVENTS && events) replay(undefined)
-          for (const event of held) if (event.seq > covered) send(event)
-        })
+    if (missed instanceof Promise) {
+      this.followAfterReplay(stream, from!, missed, delivery)
+      return
     }
-    // A client that went away while the request passed the hooks fired 'close' before anyone listened.
-    if (response.destroyed || request.raw.socket?.destroyed) stream.client.end()
+    if (from !== undefined) delivery.replay(missed)
+    if (!stream.client.isClosed) stream.unsubscribe = this.bus.subscribe((event) => delivery.send(event), directory)
+  }
+
+  /**
+   * The replay comes from the database: live events wait behind it (bounded) and those the
+   * replay already holds are not sent twice.
+   */
+  private followAfterReplay(
+    stream: Stream,
+    from: number,
+    missed: Promise<BusEvent[] | undefined>,
+    { send, replay }: Delivery,
+  ): void {
+    // Events the replay covers (sent, or left to the resync it sent instead) are not sent live
+    // again, also when this node delivers them only after the replay was read.
+    let waiting: BusEvent[] | undefined = []
+    let covered = Infinity
+    stream.unsubscribe = this.bus.subscribe((event) => {
+      if (waiting) {
+        if (waiting.length < MAX_WAITING_EVENTS) waiting.push(event)
+      } else if (event.seq > covered) send(event)
+    }, stream.directory)
+    missed
+      .then(
+        (events) => events,
+        () => undefined,
+      )
+      .then((events) => {
+        const held = waiting!
+        waiting = undefined
+        if (stream.client.isClosed) return
+        covered = Math.max(replay(events), from)
+        if (held.length === MAX_WAITING_EVENTS && events) replay(undefined)
+        for (const event of held) if (event.seq > covered) send(event)
+      })
   }
 
   /** Ends every stream (shutdown). */

@@ -8,6 +8,13 @@ const Done = { 200: Type.Boolean() }
 
 /** The kernel's own routes: the SSE streams, instance disposal and the OpenAPI document. */
 export function registerKernelRoutes(app: FastifyInstance, kernel: KernelRuntime, streams: EventStreams): void {
+  registerDocRoute(app)
+  registerEventRoutes(app, streams)
+  registerDisposeRoutes(app, kernel)
+}
+
+/** `GET /doc`: the OpenAPI document of every route. */
+function registerDocRoute(app: FastifyInstance): void {
   app.get(
     '/doc',
     {
@@ -22,7 +29,10 @@ export function registerKernelRoutes(app: FastifyInstance, kernel: KernelRuntime
     },
     async () => app.swagger(),
   )
+}
 
+/** The SSE streams: one instance's events, every instance's, and the v2 envelopes. */
+function registerEventRoutes(app: FastifyInstance, streams: EventStreams): void {
   app.get(
     '/event',
     {
@@ -66,7 +76,10 @@ export function registerKernelRoutes(app: FastifyInstance, kernel: KernelRuntime
     },
     (request, reply) => streams.open(request, reply, undefined, { v2: true }),
   )
+}
 
+/** Releasing one instance, or all of them (their terminals, MCP servers, watchers). */
+function registerDisposeRoutes(app: FastifyInstance, kernel: KernelRuntime): void {
   app.post(
     '/instance/dispose',
     {

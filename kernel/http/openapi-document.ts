@@ -1,5 +1,20 @@
+import swagger from '@fastify/swagger'
+import type { FastifyInstance } from 'fastify'
 import { definedEvents } from '../events/bus.js'
 import { refTarget } from './schemas.js'
+
+interface OpenApiOperation {
+  parameters?: unknown
+  responses?: unknown
+  [key: string]: unknown
+}
+
+/** The parts of the OpenAPI document the kernel completes: paths and component schemas. */
+export interface OpenApiDocument {
+  paths?: Record<string, Record<string, OpenApiOperation | undefined>>
+  components?: { schemas?: Record<string, unknown>; [key: string]: unknown }
+  [key: string]: unknown
+}
 
 /** OpenCode's component name for an event: `session.created` -> `EventSessionCreated`. */
 export function eventComponentName(type: string): string {
@@ -35,14 +50,14 @@ function localRefs(schema: unknown, components: Record<string, unknown>): unknow
 }
 
 /** A wildcard route (`/api/fs/read/*`) is written as OpenCode writes it, not as a `{*}` parameter. */
-function wildcardPaths(document: Record<string, any>): void {
-  const paths: Record<string, Record<string, any>> = document.paths ?? {}
+function wildcardPaths(document: OpenApiDocument): void {
+  const paths = document.paths ?? {}
   for (const path of Object.keys(paths)) {
     if (!path.endsWith('/{*}')) continue
     const item = paths[path]!
     for (const operation of Object.values(item)) {
-      if (Array.isArray(operation?.parameters))
-        operation.parameters = operation.parameters.filter(
+      if (operation && Array.isArray(operation.parameters))
+        operation.parameters = (operation.parameters as { in?: string; name?: string }[]).filter(
           (parameter: { in?: string; name?: string }) => !(parameter.in === 'path' && parameter.name === '*'),
         )
     }
@@ -55,9 +70,9 @@ function wildcardPaths(document: Record<string, any>): void {
  * Completes the OpenAPI document with every defined event: one component per event, the `Event`
  * union, `GlobalEvent`, and both SSE routes' `text/event-stream` payloads.
  */
-export function eventDocument(document: Record<string, any>): Record<string, any> {
+export function eventDocument(document: OpenApiDocument): OpenApiDocument {
   wildcardPaths(document)
-  const schemas: Record<string, unknown> = ((document.components ??= {}).schemas ??= {})
+  const schemas = ((document.components ??= {}).schemas ??= {})
   const refs: { $ref: string }[] = []
   for (const event of definedEvents()) {
     const name = eventComponentName(event.type)
@@ -90,4 +105,22 @@ export function eventDocument(document: Record<string, any>): Record<string, any
   if (paths['/event']?.get) paths['/event'].get.responses = { '200': stream('Event') }
   if (paths['/global/event']?.get) paths['/global/event'].get.responses = { '200': stream('GlobalEvent') }
   return document
+}
+
+/** `GET /doc`'s document: built by @fastify/swagger from the routes, components named by `$id`, completed with the events. */
+export async function registerOpenApi(app: FastifyInstance, version: string): Promise<void> {
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'opencode-kernel',
+        version,
+        description: 'The OpenCode HTTP API, served by opencode-kernel',
+      },
+    },
+    refResolver: {
+      buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`),
+    },
+    transformObject: (document) => eventDocument((document as { openapiObject: OpenApiDocument }).openapiObject),
+  })
 }

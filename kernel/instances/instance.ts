@@ -122,7 +122,7 @@ const projectIds = new Map<string, string>()
 export async function resolveProject(directory: string): Promise<{ worktree: string; project: ProjectRef }> {
   const marker = await findGitRoot(directory)
   if (!marker) return { worktree: directory, project: { id: 'global', worktree: directory } }
-  let worktree = marker
+  let worktree: string
   try {
     const { stdout } = await run('git', ['rev-parse', '--show-toplevel'], { cwd: directory })
     worktree = resolve(stdout.trim())
