@@ -10,7 +10,7 @@ import type { OpenBackendContext } from '../storage/open-backend.js'
 import { Storage } from '../storage/sqlite-storage.js'
 import type { BackendOptions, StoresBackend } from '../storage/stores-backend.js'
 import { Cluster } from './cluster.js'
-import { ClusterRouting } from './forward.js'
+import { ClusterRouting } from './cluster-routing.js'
 
 declare module '../core/kernel-runtime.js' {
   interface KernelRuntime {
