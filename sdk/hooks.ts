@@ -1,4 +1,5 @@
-import { defineExtensionPoint, type Kernel } from '../kernel/core/plugin-definition.js'
+import { defineExtensionPoint } from '../kernel/core/extensions.js'
+import type { Kernel } from '../kernel/core/kernel-api.js'
 import type { Instance } from '../kernel/instances/instance.js'
 
 /**

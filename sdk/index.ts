@@ -4,14 +4,11 @@
  *
  * @packageDocumentation
  */
-export { definePlugin, defineExtensionPoint } from '../kernel/core/plugin-definition.js'
-export type {
-  PluginDefinition,
-  Kernel,
-  KernelPaths,
-  ExtensionPoint,
-  ExtensionRegistry,
-} from '../kernel/core/plugin-definition.js'
+export { definePlugin } from '../kernel/core/plugin-definition.js'
+export { defineExtensionPoint } from '../kernel/core/extensions.js'
+export type { PluginDefinition } from '../kernel/core/plugin-definition.js'
+export type { Kernel, KernelPaths } from '../kernel/core/kernel-api.js'
+export type { ExtensionPoint, ExtensionRegistry } from '../kernel/core/extensions.js'
 export { defineEvent } from '../kernel/events/bus.js'
 export type { EventDefinition, EventProperties, EventPayload, BusEvent, EventBus } from '../kernel/events/bus.js'
 export { named, ref, registerSchemas, StringEnum, InstanceQuery, optionalBody } from '../kernel/http/schemas.js'

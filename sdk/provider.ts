@@ -1,5 +1,5 @@
 import type { LanguageModel } from 'ai'
-import { defineExtensionPoint } from '../kernel/core/plugin-definition.js'
+import { defineExtensionPoint } from '../kernel/core/extensions.js'
 import type { Instance } from '../kernel/instances/instance.js'
 
 /** Credentials an OAuth flow ends with; stored in the data dir's auth.json (mode 0600). */

@@ -1,4 +1,4 @@
-import { defineExtensionPoint } from '../kernel/core/plugin-definition.js'
+import { defineExtensionPoint } from '../kernel/core/extensions.js'
 import type { Instance } from '../kernel/instances/instance.js'
 
 /** What a post-edit hook learns about a file a tool just wrote. */

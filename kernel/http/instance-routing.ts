@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { BadRequestError, NotFoundError } from '../core/errors.js'
-import type { ExtensionRegistry } from '../core/plugin-definition.js'
+import type { ExtensionRegistry } from '../core/extensions.js'
 import { checkDirectory, normaliseDirectory, requestedDirectory } from '../instances/directory.js'
 import type { Instance, InstanceManager } from '../instances/instance.js'
 import { requestedWorkspace, workspaceDirectory } from '../instances/workspace.js'

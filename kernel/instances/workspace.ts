@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify'
-import { defineExtensionPoint, type ExtensionRegistry } from '../core/plugin-definition.js'
+import { defineExtensionPoint, type ExtensionRegistry } from '../core/extensions.js'
 
 /** The directory of a workspace (`wrk_…`), or undefined when the plugin does not know the id. */
 export type WorkspaceLookup = (workspaceID: string) => string | undefined

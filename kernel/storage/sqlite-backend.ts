@@ -1,4 +1,4 @@
-import type { NodeInfo } from '../core/plugin-definition.js'
+import type { NodeInfo } from '../core/kernel-api.js'
 import type { InstanceManager } from '../instances/instance.js'
 import type { Storage } from './sqlite-storage.js'
 import type { StoresBackend } from './stores-backend.js'

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import type { KernelRuntime } from '../core/kernel-runtime.js'
-import type { NodeInfo } from '../core/plugin-definition.js'
+import type { NodeInfo } from '../core/kernel-api.js'
 import type { EventFeed } from '../events/event-streams.js'
 import type { RequestRouting } from '../http/request-routing.js'
 import type { InstanceManager } from '../instances/instance.js'
