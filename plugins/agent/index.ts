@@ -8,6 +8,7 @@ import type {} from './types.js'
 /** Agents, slash commands and skills: `GET /agent`, `/command`, `/skill` and the services behind them. */
 export default definePlugin({
   name: 'agent',
+  needs: ['paths', 'config', 'loadedConfig'],
   register(app, kernel) {
     registerSchemas(app, AGENT_SCHEMAS)
     registerSchemas(app, AGENT_V2_SCHEMAS)

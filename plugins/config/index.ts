@@ -12,6 +12,27 @@ import { createStrictValidator } from './validator.js'
  */
 export default definePlugin({
   name: 'config',
+  needs: [
+    'paths',
+    'bus',
+    'storage',
+    'instances',
+    'extensions',
+    'tools',
+    'processes',
+    'env',
+    'internalAuthorization',
+    'dev',
+    'publish',
+    'config',
+    'loadedConfig',
+    'invalidateConfig',
+    'onInstanceBoot',
+    'reloading',
+    'clustered',
+    'node',
+    'keep',
+  ],
   register(app, kernel) {
     registerSchemas(app, [...CONFIG_SCHEMAS, ConfigInvalidErrorBody, ReferenceInfo])
     const validator = createStrictValidator(CONFIG_SCHEMAS)

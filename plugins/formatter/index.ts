@@ -7,6 +7,27 @@ import { FileEditHook } from '../../sdk/tools.js'
 /** Formatters: the built-in table with config `formatter` applied, which are installed, and formatting after edits. */
 export default definePlugin({
   name: 'formatter',
+  needs: [
+    'paths',
+    'bus',
+    'storage',
+    'instances',
+    'extensions',
+    'tools',
+    'processes',
+    'env',
+    'internalAuthorization',
+    'dev',
+    'publish',
+    'config',
+    'loadedConfig',
+    'invalidateConfig',
+    'onInstanceBoot',
+    'reloading',
+    'clustered',
+    'node',
+    'keep',
+  ],
   register(app, kernel) {
     registerSchemas(app, [FormatterStatus])
     registerFormatterRoutes(app, kernel)

@@ -8,6 +8,27 @@ import { FileEditHook } from '../../sdk/tools.js'
 /** Language servers: the built-in table with config `lsp` applied, which are installed, and clients for diagnostics and symbols. */
 export default definePlugin({
   name: 'lsp',
+  needs: [
+    'paths',
+    'bus',
+    'storage',
+    'instances',
+    'extensions',
+    'tools',
+    'processes',
+    'env',
+    'internalAuthorization',
+    'dev',
+    'publish',
+    'config',
+    'loadedConfig',
+    'invalidateConfig',
+    'onInstanceBoot',
+    'reloading',
+    'clustered',
+    'node',
+    'keep',
+  ],
   register(app, kernel) {
     registerSchemas(app, [LSPStatus, LSPServer])
     const clients = new LspClients(kernel)

@@ -7,6 +7,27 @@ import { McpService } from './service.js'
 export default definePlugin({
   name: 'mcp',
   dependencies: ['config'],
+  needs: [
+    'paths',
+    'bus',
+    'storage',
+    'instances',
+    'extensions',
+    'tools',
+    'processes',
+    'env',
+    'internalAuthorization',
+    'dev',
+    'publish',
+    'config',
+    'loadedConfig',
+    'invalidateConfig',
+    'onInstanceBoot',
+    'reloading',
+    'clustered',
+    'node',
+    'keep',
+  ],
   register(app, kernel) {
     registerSchemas(app, [McpStatus, McpResource])
     const service = new McpService(kernel)

@@ -12,6 +12,27 @@ import { OpencodePlugins } from './service.js'
  */
 export default definePlugin({
   name: 'opencode-plugins',
+  needs: [
+    'paths',
+    'bus',
+    'storage',
+    'instances',
+    'extensions',
+    'tools',
+    'processes',
+    'env',
+    'internalAuthorization',
+    'dev',
+    'publish',
+    'config',
+    'loadedConfig',
+    'invalidateConfig',
+    'onInstanceBoot',
+    'reloading',
+    'clustered',
+    'node',
+    'keep',
+  ],
   register(app, kernel) {
     registerSchemas(app, [OpencodePluginInfo])
     const plugins = new OpencodePlugins(app, kernel)

@@ -21,6 +21,27 @@ declare module 'fastify' {
 export default definePlugin({
   name: 'permission',
   dependencies: ['session'],
+  needs: [
+    'paths',
+    'bus',
+    'storage',
+    'instances',
+    'extensions',
+    'tools',
+    'processes',
+    'env',
+    'internalAuthorization',
+    'dev',
+    'publish',
+    'config',
+    'loadedConfig',
+    'invalidateConfig',
+    'onInstanceBoot',
+    'reloading',
+    'clustered',
+    'node',
+    'keep',
+  ],
   register(app, kernel) {
     registerSchemas(app, [PermissionRequest, PermissionV2Request, PermissionSavedInfo, PermissionNotFoundErrorBody])
     kernel.storage.migrate('permission', PERMISSION_MIGRATIONS)

@@ -9,6 +9,27 @@ import { createProjectService } from './service.js'
  */
 export default definePlugin({
   name: 'project',
+  needs: [
+    'paths',
+    'bus',
+    'storage',
+    'instances',
+    'extensions',
+    'tools',
+    'processes',
+    'env',
+    'internalAuthorization',
+    'dev',
+    'publish',
+    'config',
+    'loadedConfig',
+    'invalidateConfig',
+    'onInstanceBoot',
+    'reloading',
+    'clustered',
+    'node',
+    'keep',
+  ],
   register(app, kernel) {
     registerSchemas(app, PROJECT_SCHEMAS)
     const service = createProjectService(kernel)

@@ -27,6 +27,27 @@ import { registerProviderV2Routes } from './v2-routes.js'
 /** Providers and models (shipped catalogue + config), credentials, OAuth logins, v2 integrations. */
 export default definePlugin({
   name: 'provider',
+  needs: [
+    'paths',
+    'bus',
+    'storage',
+    'instances',
+    'extensions',
+    'tools',
+    'processes',
+    'env',
+    'internalAuthorization',
+    'dev',
+    'publish',
+    'config',
+    'loadedConfig',
+    'invalidateConfig',
+    'onInstanceBoot',
+    'reloading',
+    'clustered',
+    'node',
+    'keep',
+  ],
   register(app, kernel) {
     registerSchemas(app, [
       ModelInfoSchema,

@@ -8,6 +8,27 @@ import { PtyNotFoundErrorBody, registerPtyV2Routes } from './v2-routes.js'
 /** Terminals (node-pty) driven over HTTP, with their input and output over a WebSocket. */
 export default definePlugin({
   name: 'pty',
+  needs: [
+    'paths',
+    'bus',
+    'storage',
+    'instances',
+    'extensions',
+    'tools',
+    'processes',
+    'env',
+    'internalAuthorization',
+    'dev',
+    'publish',
+    'config',
+    'loadedConfig',
+    'invalidateConfig',
+    'onInstanceBoot',
+    'reloading',
+    'clustered',
+    'node',
+    'keep',
+  ],
   register(app, kernel) {
     registerSchemas(app, [PtyInfo, PtyShell, PtyNotFoundErrorBody])
     const service = new PtyService(kernel)

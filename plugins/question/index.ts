@@ -8,6 +8,27 @@ import { QuestionNotFoundErrorBody, registerQuestionV2Routes } from './v2-routes
 /** Questions the model asks the user through the `question` tool, answered over HTTP. */
 export default definePlugin({
   name: 'question',
+  needs: [
+    'paths',
+    'bus',
+    'storage',
+    'instances',
+    'extensions',
+    'tools',
+    'processes',
+    'env',
+    'internalAuthorization',
+    'dev',
+    'publish',
+    'config',
+    'loadedConfig',
+    'invalidateConfig',
+    'onInstanceBoot',
+    'reloading',
+    'clustered',
+    'node',
+    'keep',
+  ],
   register(app, kernel) {
     registerSchemas(app, [QuestionOption, QuestionInfo, QuestionAnswer, QuestionRequest, QuestionNotFoundErrorBody])
     const service = new QuestionService(kernel)

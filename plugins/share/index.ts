@@ -54,6 +54,27 @@ function origin(app: FastifyInstance, request?: FastifyRequest): string {
 export default definePlugin({
   name: 'share',
   dependencies: ['session'],
+  needs: [
+    'paths',
+    'bus',
+    'storage',
+    'instances',
+    'extensions',
+    'tools',
+    'processes',
+    'env',
+    'internalAuthorization',
+    'dev',
+    'publish',
+    'config',
+    'loadedConfig',
+    'invalidateConfig',
+    'onInstanceBoot',
+    'reloading',
+    'clustered',
+    'node',
+    'keep',
+  ],
   register(app, kernel) {
     kernel.storage.migrate('share', SHARE_MIGRATIONS)
     const store = new ShareStore(kernel.storage.db)

@@ -12,6 +12,27 @@ import type { SyncLog } from './types.js'
 export default definePlugin({
   name: 'sync',
   dependencies: ['session'],
+  needs: [
+    'paths',
+    'bus',
+    'storage',
+    'instances',
+    'extensions',
+    'tools',
+    'processes',
+    'env',
+    'internalAuthorization',
+    'dev',
+    'publish',
+    'config',
+    'loadedConfig',
+    'invalidateConfig',
+    'onInstanceBoot',
+    'reloading',
+    'clustered',
+    'node',
+    'keep',
+  ],
   register(app, kernel) {
     registerSchemas(app, [SyncHistoryEvent, InvalidRequestErrorBody])
     kernel.storage.migrate('sync', SYNC_MIGRATIONS)

@@ -9,6 +9,27 @@ import { SyncProjectors } from '../sync/types.js'
 export default definePlugin({
   name: 'todo',
   dependencies: ['session'],
+  needs: [
+    'paths',
+    'bus',
+    'storage',
+    'instances',
+    'extensions',
+    'tools',
+    'processes',
+    'env',
+    'internalAuthorization',
+    'dev',
+    'publish',
+    'config',
+    'loadedConfig',
+    'invalidateConfig',
+    'onInstanceBoot',
+    'reloading',
+    'clustered',
+    'node',
+    'keep',
+  ],
   register(app, kernel) {
     registerSchemas(app, [Todo])
     kernel.storage.migrate('todo', TODO_MIGRATIONS)

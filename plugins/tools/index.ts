@@ -16,6 +16,27 @@ import { writeTool } from './write.js'
 export default definePlugin({
   name: 'tools',
   dependencies: ['agent'],
+  needs: [
+    'paths',
+    'bus',
+    'storage',
+    'instances',
+    'extensions',
+    'tools',
+    'processes',
+    'env',
+    'internalAuthorization',
+    'dev',
+    'publish',
+    'config',
+    'loadedConfig',
+    'invalidateConfig',
+    'onInstanceBoot',
+    'reloading',
+    'clustered',
+    'node',
+    'keep',
+  ],
   register(app, kernel) {
     const env = createToolEnv(app, kernel)
     kernel.tools.register(

@@ -69,6 +69,27 @@ const DEFAULT_TOAST_MS = 5000
 export default definePlugin({
   name: 'tui',
   dependencies: ['session'],
+  needs: [
+    'paths',
+    'bus',
+    'storage',
+    'instances',
+    'extensions',
+    'tools',
+    'processes',
+    'env',
+    'internalAuthorization',
+    'dev',
+    'publish',
+    'config',
+    'loadedConfig',
+    'invalidateConfig',
+    'onInstanceBoot',
+    'reloading',
+    'clustered',
+    'node',
+    'keep',
+  ],
   register(app, kernel) {
     const queue = (instance: Instance) =>
       instance.state(

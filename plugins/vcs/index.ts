@@ -19,6 +19,7 @@ interface VcsState {
  */
 export default definePlugin({
   name: 'vcs',
+  needs: ['env', 'publish', 'onInstanceBoot'],
   register(app, kernel) {
     registerSchemas(app, VCS_SCHEMAS)
 

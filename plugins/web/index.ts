@@ -8,6 +8,7 @@ import { registerWebRoutes } from './routes.js'
  */
 export default definePlugin({
   name: 'web',
+  needs: [],
   register(app) {
     registerWebRoutes(app)
   },

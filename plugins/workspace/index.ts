@@ -13,6 +13,27 @@ import { WORKSPACE_MIGRATIONS, WorkspaceStore } from './store.js'
 export default definePlugin({
   name: 'workspace',
   dependencies: ['project', 'worktree', 'session'],
+  needs: [
+    'paths',
+    'bus',
+    'storage',
+    'instances',
+    'extensions',
+    'tools',
+    'processes',
+    'env',
+    'internalAuthorization',
+    'dev',
+    'publish',
+    'config',
+    'loadedConfig',
+    'invalidateConfig',
+    'onInstanceBoot',
+    'reloading',
+    'clustered',
+    'node',
+    'keep',
+  ],
   register(app, kernel) {
     registerSchemas(app, WORKSPACE_SCHEMAS)
     kernel.storage.migrate('workspace', WORKSPACE_MIGRATIONS)

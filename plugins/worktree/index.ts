@@ -11,6 +11,27 @@ import type { WorktreeApi } from './types.js'
 export default definePlugin({
   name: 'worktree',
   dependencies: ['project'],
+  needs: [
+    'paths',
+    'bus',
+    'storage',
+    'instances',
+    'extensions',
+    'tools',
+    'processes',
+    'env',
+    'internalAuthorization',
+    'dev',
+    'publish',
+    'config',
+    'loadedConfig',
+    'invalidateConfig',
+    'onInstanceBoot',
+    'reloading',
+    'clustered',
+    'node',
+    'keep',
+  ],
   register(app, kernel) {
     registerSchemas(app, WORKTREE_SCHEMAS)
     const service = new WorktreeService(kernel, app.projects)
