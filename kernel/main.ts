@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util'
-import type { LoadedPlugin } from './loader.js'
-import { createServer, type RunningServer } from './server.js'
-import { KERNEL_VERSION } from './version.js'
+import type { LoadedPlugin } from './core/plugin-loader.js'
+import { createServer, type RunningServer } from './http/server.js'
+import { KERNEL_VERSION } from './core/version.js'
 
 const USAGE = `Usage: opencode-kernel serve [options]
 

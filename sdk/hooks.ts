@@ -1,5 +1,6 @@
-import { defineExtensionPoint, type Kernel } from '../kernel/plugin.js'
-import type { Instance } from '../kernel/instance.js'
+import { defineExtensionPoint } from '../kernel/core/extensions.js'
+import type { Kernel } from '../kernel/core/kernel-api.js'
+import type { Instance } from '../kernel/instances/instance.js'
 
 /**
  * Runs named hooks (OpenCode's `trigger(name, input, output)`): each hook may mutate `output`,
@@ -16,7 +17,7 @@ export const PluginHooks = defineExtensionPoint<PluginHookRunner>('plugin.hooks'
 
 /** Fires hook `name` through every runner and returns `output` (mutated by the hooks). */
 export async function triggerHook<O extends object>(
-  kernel: Kernel,
+  kernel: Pick<Kernel, 'extensions'>,
   instance: Instance,
   name: string,
   input: Record<string, unknown>,
@@ -27,7 +28,7 @@ export async function triggerHook<O extends object>(
 }
 
 /** Whether hook `name` may run for `instance` (some runner has it, or cannot say). */
-export async function hasHook(kernel: Kernel, instance: Instance, name: string): Promise<boolean> {
+export async function hasHook(kernel: Pick<Kernel, 'extensions'>, instance: Instance, name: string): Promise<boolean> {
   for (const runner of kernel.extensions.get(PluginHooks))
     if (!runner.handles || (await runner.handles(instance, name))) return true
   return false

@@ -1,6 +1,6 @@
 import type { LanguageModel } from 'ai'
-import { defineExtensionPoint } from '../kernel/plugin.js'
-import type { Instance } from '../kernel/instance.js'
+import { defineExtensionPoint } from '../kernel/core/extensions.js'
+import type { Instance } from '../kernel/instances/instance.js'
 
 /** Credentials an OAuth flow ends with; stored in the data dir's auth.json (mode 0600). */
 export type OAuthCredentials =

@@ -201,7 +201,7 @@ export async function searchText(
   try {
     regex = new RegExp(options.pattern, 'g')
   } catch (error) {
-    throw new Error(`Invalid regular expression: ${(error as Error).message}`)
+    throw new Error(`Invalid regular expression: ${(error as Error).message}`, { cause: error })
   }
   const include = options.include ? await globMatcher(options.include) : undefined
 

@@ -1,5 +1,5 @@
-import { defineExtensionPoint } from '../kernel/plugin.js'
-import type { Instance } from '../kernel/instance.js'
+import { defineExtensionPoint } from '../kernel/core/extensions.js'
+import type { Instance } from '../kernel/instances/instance.js'
 
 /** What a post-edit hook learns about a file a tool just wrote. */
 export interface FileEditedInput {

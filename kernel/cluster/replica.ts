@@ -1,80 +1,46 @@
 import type { PoolClient } from 'pg'
-import type { BusEvent } from '../bus.js'
-import type { SqliteDatabase, Storage } from '../storage.js'
-import type { Cluster } from './index.js'
-import { eventOfRow, type EventRow } from './feed.js'
-import { DatabaseUnavailableError, isConnectionError } from './pg.js'
+import type { BusEvent } from '../events/bus.js'
+import type { SqliteDatabase, Storage } from '../storage/sqlite-storage.js'
+import type { Cluster } from './cluster.js'
+import { eventOfRow } from './event-feed.js'
+import { DatabaseUnavailableError, isConnectionError } from './pg-database.js'
+import {
+  CHANNEL,
+  FLUSH_ROWS,
+  insertChange,
+  insertEvents,
+  LOCK_START,
+  LOCK_WRITE,
+  pruneLogs,
+  pushSchema,
+  readPage,
+  ReplicaTooOldError,
+  SCHEMA,
+  TAIL_CHANGES,
+  writeChanges,
+  type ChangeRow,
+  type PendingEvent,
+} from './replica-sql.js'
+import {
+  applyRow,
+  createCaptureTriggers,
+  describeTable,
+  latestChanges,
+  localTables,
+  quote,
+  schemaChanges,
+  type Change,
+  type Table,
+} from './replica-tables.js'
 
-/** The NOTIFY channel: its payload is only the writing node's id, never data. */
-export const CHANNEL = 'opencode_kernel'
-/** Advisory locks: writers take WRITE for the length of a commit, so ids commit in id order. */
-const LOCK_WRITE = 0x6f6b0001
-/** Held by a starting node from loading the stores until its migrations are committed. */
-const LOCK_START = 0x6f6b0002
-
-/** Rows of the local queue flushed per transaction, events per transaction, changes per catch-up page. */
-const FLUSH_ROWS = 5000
+/** Events per flush transaction. */
 const FLUSH_EVENTS = 5000
-const TAIL_CHANGES = 200
-const TAIL_EVENTS = 2000
 /** Events older than this are dropped whatever their number (`Cluster.eventRetention` bounds the number). */
 export const EVENT_RETENTION_MS = 15 * 60_000
 /** Published events a node holds while the database is away; beyond it the oldest are dropped. */
 const MAX_PENDING_EVENTS = 200_000
 const POLL_MS = 2000
 const PRUNE_MS = 30_000
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS kernel_sqlite_schema (name TEXT PRIMARY KEY, type TEXT NOT NULL, tbl_name TEXT NOT NULL, sql TEXT NOT NULL, ord INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS kernel_change (id BIGSERIAL PRIMARY KEY, node TEXT NOT NULL, time BIGINT NOT NULL, events_upto BIGINT NOT NULL, changes TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS kernel_event (id BIGSERIAL PRIMARY KEY, node TEXT NOT NULL, time BIGINT NOT NULL, directory TEXT NOT NULL, project TEXT, payload TEXT NOT NULL, durable TEXT);
-CREATE INDEX IF NOT EXISTS kernel_event_time ON kernel_event (time);
-CREATE INDEX IF NOT EXISTS kernel_change_time ON kernel_change (time);
-CREATE TABLE IF NOT EXISTS kernel_pruned (log TEXT PRIMARY KEY, upto BIGINT NOT NULL);
-`
-
-interface Column {
-  name: string
-  type: string
-}
-
-/** A local table as the replica mirrors it: its columns and the key PostgreSQL upserts on. */
-interface Table {
-  name: string
-  sql: string
-  columns: Column[]
-  /** Primary key columns; `rowid` for a table that declares none. */
-  key: string[]
-  upsert?: { run(...params: unknown[]): unknown }
-  remove?: { run(...params: unknown[]): unknown }
-}
-
-/** One captured write: `u` (the row as it now is) or `d` (the key of a deleted row). */
-type Change = [table: string, op: 'u' | 'd', row: Record<string, unknown>]
-
-interface PendingEvent {
-  event: BusEvent
-  payload: string
-  time: number
-}
-
-const quote = (name: string) => `"${name.replace(/"/g, '""')}"`
-const sqlString = (text: string) => `'${text.replace(/'/g, "''")}'`
-
-/** The PostgreSQL column type mirroring a SQLite column, by SQLite's affinity rules. */
-function pgType(declared: string): string {
-  const type = declared.toUpperCase()
-  if (
-    type.includes('INT') ||
-    type.includes('REAL') ||
-    type.includes('FLOA') ||
-    type.includes('DOUB') ||
-    type.includes('NUM') ||
-    type.includes('DEC')
-  )
-    return 'NUMERIC'
-  return 'TEXT'
-}
 
 /**
  * The node's local SQLite file as a replica of the stores in PostgreSQL. Plugins read and write
@@ -179,7 +145,7 @@ export class Replica {
             )
           ).rows
           this.db.transaction(() => {
-            for (const { row } of rows) this.applyRow(table, 'u', row)
+            for (const { row } of rows) applyRow(table, 'u', row)
           })()
         }
       } finally {
@@ -290,49 +256,20 @@ export class Replica {
       .all(FLUSH_ROWS)
     const events = this.events.slice(0, FLUSH_EVENTS)
     const complete = rows.length < FLUSH_ROWS && events.length === this.events.length
-    // The last write of each row is what counts: the mirror has no foreign keys or unique
-    // constraints besides the key, so applying only that, in any order, gives the same rows.
-    const latest = new Map<string, Change>()
-    for (const { tbl, op, row } of rows) {
-      const parsed = JSON.parse(row) as Record<string, unknown>
-      const table = this.tables.get(tbl)
-      const key = `${tbl}\u0000${JSON.stringify(table ? table.key.map((column) => parsed[column]) : parsed)}`
-      latest.delete(key)
-      latest.set(key, [tbl, op, parsed])
-    }
-    const changes = [...latest.values()]
-    const schema = this.schemaChanges()
+    const changes = latestChanges(rows, this.tables)
+    const schema = schemaChanges(this.db, this.mirrored)
+    const node = this.cluster.nodeId
     await this.cluster.db.transaction(async (client) => {
       await client.query('SELECT pg_advisory_xact_lock($1)', [LOCK_WRITE])
-      const pushed = await this.pushSchema(client, schema)
-      await this.writeChanges(
+      const pushed = await pushSchema(client, this.db, schema, this.tables, (name) => this.describe(name))
+      await writeChanges(
         client,
+        this.tables,
         changes.filter(([tbl]) => !pushed.has(tbl)),
       )
-      if (events.length) {
-        const json = JSON.stringify(
-          events.map(({ event, payload, time }) => ({
-            time,
-            directory: event.directory,
-            project: event.project ?? null,
-            payload,
-            durable: event.durable ? JSON.stringify(event.durable) : null,
-          })),
-        )
-        await client.query(
-          `INSERT INTO kernel_event (node, time, directory, project, payload, durable)
-           SELECT $2, (x.e->>'time')::BIGINT, x.e->>'directory', x.e->>'project', x.e->>'payload', x.e->>'durable'
-           FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS x(e, n) ORDER BY x.n`,
-          [json, this.cluster.nodeId],
-        )
-      }
-      if (changes.length || schema.tables.size) {
-        await client.query(
-          'INSERT INTO kernel_change (node, time, events_upto, changes) VALUES ($1, $2, (SELECT coalesce(max(id), 0) FROM kernel_event), $3)',
-          [this.cluster.nodeId, Date.now(), JSON.stringify({ changes, tables: [...schema.tables] })],
-        )
-      }
-      await client.query('SELECT pg_notify($1, $2)', [CHANNEL, this.cluster.nodeId])
+      await insertEvents(client, node, events)
+      if (changes.length || schema.tables.size) await insertChange(client, node, changes, schema.tables)
+      await client.query('SELECT pg_notify($1, $2)', [CHANNEL, node])
     })
     for (const [name, sql] of schema.entries) {
       if (sql === undefined) this.mirrored.delete(name)
@@ -348,143 +285,12 @@ export class Replica {
     }
   }
 
-  /** The upserts and deletes of one flush, one statement per table and kind. */
-  private async writeChanges(client: PoolClient, changes: Change[]): Promise<void> {
-    const byTable = new Map<string, { u: Record<string, unknown>[]; d: Record<string, unknown>[] }>()
-    for (const [tbl, op, row] of changes) {
-      let group = byTable.get(tbl)
-      if (!group) byTable.set(tbl, (group = { u: [], d: [] }))
-      group[op].push(row)
-    }
-    for (const [name, group] of byTable) {
-      const table = this.tables.get(name)
-      if (!table) continue
-      const target = quote(name)
-      if (group.d.length) {
-        const match = table.key.map((column) => `t.${quote(column)} = d.${quote(column)}`).join(' AND ')
-        await client.query(
-          `DELETE FROM ${target} t USING jsonb_populate_recordset(NULL::${target}, $1::jsonb) d WHERE ${match}`,
-          [JSON.stringify(group.d)],
-        )
-      }
-      if (group.u.length) await this.upsertRows(client, table, group.u)
-    }
-  }
-
-  private async upsertRows(client: PoolClient, table: Table, rows: Record<string, unknown>[]): Promise<void> {
-    const target = quote(table.name)
-    const columns = this.mirrorColumns(table)
-    const others = columns.filter((column) => !table.key.includes(column))
-    const update = others.length
-      ? `DO UPDATE SET ${others.map((column) => `${quote(column)} = EXCLUDED.${quote(column)}`).join(', ')}`
-      : 'DO NOTHING'
-    const list = columns.map(quote).join(', ')
-    for (let i = 0; i < rows.length; i += FLUSH_ROWS) {
-      await client.query(
-        `INSERT INTO ${target} (${list}) SELECT ${list} FROM jsonb_populate_recordset(NULL::${target}, $1::jsonb) ON CONFLICT (${table.key.map(quote).join(', ')}) ${update}`,
-        [JSON.stringify(rows.slice(i, i + FLUSH_ROWS))],
-      )
-    }
-  }
-
-  private mirrorColumns(table: Table): string[] {
-    const columns = table.columns.map((column) => column.name)
-    return table.key[0] === 'rowid' ? ['rowid', ...columns] : columns
-  }
-
-  /** What differs between the local schema and the one PostgreSQL holds. */
-  private schemaChanges(): { entries: Map<string, string | undefined>; tables: Set<string> } {
-    const entries = new Map<string, string | undefined>()
-    const tables = new Set<string>()
-    const local = this.db
-      .prepare<[], { name: string; type: string; sql: string }>(
-        "SELECT name, type, sql FROM main.sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%'",
-      )
-      .all()
-    const names = new Set<string>()
-    for (const entry of local) {
-      names.add(entry.name)
-      if (this.mirrored.get(entry.name) === entry.sql) continue
-      entries.set(entry.name, entry.sql)
-      if (entry.type === 'table') tables.add(entry.name)
-    }
-    for (const name of this.mirrored.keys()) if (!names.has(name)) entries.set(name, undefined)
-    return { entries, tables }
-  }
-
-  /**
-   * Brings PostgreSQL's schema in line with the local one: the DDL every node loads, and for each
-   * new or changed table, its mirror recreated and filled with every local row. Returns those tables.
-   */
-  private async pushSchema(
-    client: PoolClient,
-    schema: { entries: Map<string, string | undefined>; tables: Set<string> },
-  ): Promise<Set<string>> {
-    if (schema.entries.size === 0) return schema.tables
-    const order = new Map(
-      this.db
-        .prepare<[], { name: string; ord: number }>('SELECT name, rowid AS ord FROM main.sqlite_master')
-        .all()
-        .map((row) => [row.name, row.ord]),
-    )
-    for (const [name, sql] of schema.entries) {
-      if (sql === undefined) {
-        await client.query('DELETE FROM kernel_sqlite_schema WHERE name = $1', [name])
-        if (!this.tables.has(name)) await client.query(`DROP TABLE IF EXISTS ${quote(name)}`)
-        continue
-      }
-      const type = sql.trimStart().toUpperCase().startsWith('CREATE TABLE') ? 'table' : 'index'
-      await client.query(
-        `INSERT INTO kernel_sqlite_schema (name, type, tbl_name, sql, ord) VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (name) DO UPDATE SET type = EXCLUDED.type, tbl_name = EXCLUDED.tbl_name, sql = EXCLUDED.sql, ord = EXCLUDED.ord`,
-        [name, type, name, sql, order.get(name) ?? 0],
-      )
-    }
-    for (const name of schema.tables) {
-      const table = this.tables.get(name) ?? this.describe(name)
-      const columns = table.columns.map((column) => `${quote(column.name)} ${pgType(column.type)}`)
-      if (table.key[0] === 'rowid') columns.unshift('"rowid" NUMERIC')
-      await client.query(`DROP TABLE IF EXISTS ${quote(name)}`)
-      await client.query(
-        `CREATE TABLE ${quote(name)} (${columns.join(', ')}, PRIMARY KEY (${table.key.map(quote).join(', ')}))`,
-      )
-      const select = table.key[0] === 'rowid' ? `rowid AS rowid, *` : '*'
-      const rows = this.db.prepare(`SELECT ${select} FROM main.${quote(name)}`).all() as Record<string, unknown>[]
-      if (rows.length) await this.upsertRows(client, table, rows)
-    }
-    return schema.tables
-  }
-
   /** Creates the capture triggers of tables that have none yet (new tables, changed columns). */
   private watchTables(): void {
-    const local = this.db
-      .prepare<[], { name: string; sql: string }>(
-        "SELECT name, sql FROM main.sqlite_master WHERE type = 'table' AND sql IS NOT NULL AND name NOT LIKE 'sqlite_%'",
-      )
-      .all()
-    for (const { name, sql } of local) {
+    for (const { name, sql } of localTables(this.db)) {
       if (this.captured.get(name) === sql) continue
       this.captured.set(name, sql)
-      const table = this.describe(name)
-      const q = quote(name)
-      const row = (prefix: string, columns: string[]) =>
-        `json_object(${columns.map((column) => `${sqlString(column)}, ${prefix}.${quote(column)}`).join(', ')})`
-      const all = this.mirrorColumns(table)
-      const keyChanged = table.key.map((column) => `OLD.${quote(column)} IS NOT NEW.${quote(column)}`).join(' OR ')
-      for (const kind of ['ins', 'upd', 'del'])
-        this.db.exec(`DROP TRIGGER IF EXISTS temp.${quote(`kernel_capture_${name}_${kind}`)}`)
-      this.db.exec(`
-        CREATE TEMP TRIGGER ${quote(`kernel_capture_${name}_ins`)} AFTER INSERT ON main.${q} WHEN kernel_capture() BEGIN
-          INSERT INTO kernel_capture_queue (tbl, op, row) VALUES (${sqlString(name)}, 'u', ${row('NEW', all)});
-        END;
-        CREATE TEMP TRIGGER ${quote(`kernel_capture_${name}_upd`)} AFTER UPDATE ON main.${q} WHEN kernel_capture() BEGIN
-          INSERT INTO kernel_capture_queue (tbl, op, row) SELECT ${sqlString(name)}, 'd', ${row('OLD', table.key)} WHERE ${keyChanged};
-          INSERT INTO kernel_capture_queue (tbl, op, row) VALUES (${sqlString(name)}, 'u', ${row('NEW', all)});
-        END;
-        CREATE TEMP TRIGGER ${quote(`kernel_capture_${name}_del`)} AFTER DELETE ON main.${q} WHEN kernel_capture() BEGIN
-          INSERT INTO kernel_capture_queue (tbl, op, row) VALUES (${sqlString(name)}, 'd', ${row('OLD', table.key)});
-        END;
-      `)
+      createCaptureTriggers(this.db, this.describe(name))
     }
     // A migration may have created tables or indexes: commit them at the next flush.
     this.queued++
@@ -493,43 +299,9 @@ export class Replica {
 
   /** Reads a local table's columns and key, and prepares how remote rows are applied to it. */
   private describe(name: string): Table {
-    const info = this.db.prepare(`PRAGMA main.table_info(${quote(name)})`).all() as {
-      name: string
-      type: string
-      pk: number
-    }[]
-    const sql =
-      this.db
-        .prepare<[string], { sql: string }>("SELECT sql FROM main.sqlite_master WHERE type = 'table' AND name = ?")
-        .get(name)?.sql ?? ''
-    const key = info
-      .filter((column) => column.pk > 0)
-      .sort((a, b) => a.pk - b.pk)
-      .map((column) => column.name)
-    const table: Table = {
-      name,
-      sql,
-      columns: info.map(({ name, type }) => ({ name, type })),
-      key: key.length ? key : ['rowid'],
-    }
-    const columns = this.mirrorColumns(table)
-    const others = columns.filter((column) => !table.key.includes(column))
-    const update = others.length
-      ? `DO UPDATE SET ${others.map((column) => `${quote(column)} = excluded.${quote(column)}`).join(', ')}`
-      : 'DO NOTHING'
-    table.upsert = this.db.prepare(
-      `INSERT INTO main.${quote(name)} (${columns.map(quote).join(', ')}) VALUES (${columns.map(() => `?`).join(', ')}) ON CONFLICT (${table.key.map(quote).join(', ')}) ${update}`,
-    )
-    table.remove = this.db.prepare(
-      `DELETE FROM main.${quote(name)} WHERE ${table.key.map((column) => `${quote(column)} = ?`).join(' AND ')}`,
-    )
+    const table = describeTable(this.db, name)
     this.tables.set(name, table)
     return table
-  }
-
-  private applyRow(table: Table, op: 'u' | 'd', row: Record<string, unknown>): void {
-    if (op === 'd') table.remove!.run(...table.key.map((column) => sqliteValue(row[column])))
-    else table.upsert!.run(...this.mirrorColumns(table).map((column) => sqliteValue(row[column])))
   }
 
   /** Reads what the other nodes committed (one at a time; a call during a read runs it again). */
@@ -565,30 +337,8 @@ export class Replica {
 
   /** One page of changes and events, read in one snapshot; true when there may be more. */
   private async tailPage(): Promise<boolean> {
-    const { changes, events } = await this.cluster.db.transaction(async (client) => {
-      const changes = (
-        await client.query<{ id: number; node: string; events_upto: number; changes: string }>(
-          'SELECT id, node, events_upto, changes FROM kernel_change WHERE id > $1 ORDER BY id LIMIT $2',
-          [this.lastChange, TAIL_CHANGES],
-        )
-      ).rows
-      const events = (
-        await client.query<EventRow>(
-          'SELECT id, directory, project, payload, durable FROM kernel_event WHERE id > $1 ORDER BY id LIMIT $2',
-          [this.lastEvent, TAIL_EVENTS],
-        )
-      ).rows
-      // Changes this node has not read were pruned (it was cut off for longer than they are kept).
-      if (changes.length && changes[0]!.id > this.lastChange + 1) {
-        const pruned =
-          (await client.query<{ upto: number }>("SELECT upto FROM kernel_pruned WHERE log = 'change'")).rows[0]?.upto ??
-          0
-        if (pruned > this.lastChange) throw new ReplicaTooOldError(this.lastChange, pruned)
-      }
-      return { changes, events }
-    }, 'REPEATABLE READ READ ONLY')
+    const { changes, events, more } = await readPage(this.cluster.db, this.lastChange, this.lastEvent)
     if (this.stopped) return false
-    const more = changes.length === TAIL_CHANGES || events.length === TAIL_EVENTS
     // An event is delivered only once the changes committed with it are applied here.
     const upto = changes.length === TAIL_CHANGES ? changes.at(-1)!.events_upto : Infinity
     this.applyChanges(changes.filter((change) => change.node !== this.cluster.nodeId))
@@ -601,7 +351,7 @@ export class Replica {
     return more
   }
 
-  private applyChanges(batches: { changes: string }[]): void {
+  private applyChanges(batches: ChangeRow[]): void {
     if (batches.length === 0) return
     const touched = new Set<string>()
     this.capturing = false
@@ -618,7 +368,7 @@ export class Replica {
           for (const [name, op, row] of changes) {
             const table = this.tables.get(name)
             if (!table) continue
-            this.applyRow(table, op, row)
+            applyRow(table, op, row)
             touched.add(name)
           }
         }
@@ -633,41 +383,10 @@ export class Replica {
   /** Drops events past retention and change-log rows every node has read long ago. */
   private async prune(): Promise<void> {
     if (!this.cluster.db.healthy) return
-    const before = Date.now() - EVENT_RETENTION_MS
     try {
-      await this.cluster.db.query(
-        'DELETE FROM kernel_event WHERE id <= (SELECT max(id) FROM kernel_event) - $1 OR time < $2',
-        [this.cluster.eventRetention, before],
-      )
-      // What was pruned is recorded: a node that had not read it yet must know (ReplicaTooOldError).
-      await this.cluster.db.transaction(async (client) => {
-        const upto = (
-          await client.query<{ id: number | null }>('SELECT max(id) AS id FROM kernel_change WHERE time < $1', [before])
-        ).rows[0]!.id
-        if (upto === null) return
-        await client.query(
-          "INSERT INTO kernel_pruned (log, upto) VALUES ('change', $1) ON CONFLICT (log) DO UPDATE SET upto = GREATEST(kernel_pruned.upto, EXCLUDED.upto)",
-          [upto],
-        )
-        await client.query('DELETE FROM kernel_change WHERE id <= $1', [upto])
-      })
+      await pruneLogs(this.cluster.db, this.cluster.eventRetention, Date.now() - EVENT_RETENTION_MS)
     } catch (error) {
       if (!isConnectionError(error)) this.cluster.log.warn({ err: error }, 'cluster: pruning old events failed')
     }
   }
-}
-
-/** The change log no longer holds what this node has yet to read. */
-class ReplicaTooOldError extends Error {
-  constructor(lastRead: number, prunedUpTo: number) {
-    super(`read up to change ${lastRead}, changes up to ${prunedUpTo} were pruned`)
-  }
-}
-
-/** A JSON value as SQLite binds it (booleans as 0/1, objects as JSON text). */
-function sqliteValue(value: unknown): unknown {
-  if (value === undefined) return null
-  if (typeof value === 'boolean') return value ? 1 : 0
-  if (value !== null && typeof value === 'object') return JSON.stringify(value)
-  return value
 }

@@ -1,8 +1,9 @@
 // Per-instance agents, commands and skills, computed once and reused until the config object or
 // one of the scanned files changes.
+import type { AgentKernel } from './index.js'
 import { readFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
-import { type ConfigObject, type Instance, type Kernel } from '../../sdk/index.js'
+import { type ConfigObject, type Instance } from '../../sdk/index.js'
 import { buildAgents, type AgentFile, type AgentSet } from './agents.js'
 import { buildCommands, type CommandFile } from './commands.js'
 import { configErrors } from './fields.js'
@@ -11,7 +12,7 @@ import { parseMarkdown, type MarkdownFile } from './markdown.js'
 import { buildSkills, skillRoots } from './skills.js'
 import type { AgentInfo, AgentService, CommandInfo, CommandService, SkillInfo, SkillService } from './types.js'
 
-type CatalogKernel = Pick<Kernel, 'config' | 'loadedConfig' | 'paths' | 'log'>
+type CatalogKernel = Pick<AgentKernel, 'config' | 'loadedConfig' | 'paths' | 'log'>
 
 /** A computed value and what it was computed from. */
 interface Slot<T> {

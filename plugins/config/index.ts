@@ -1,9 +1,21 @@
-import { definePlugin, registerSchemas } from '../../sdk/index.js'
+import { definePlugin, registerSchemas, type KernelMember, type PluginKernel } from '../../sdk/index.js'
 import { registerConfigRoutes } from './routes.js'
 import { CONFIG_SCHEMAS, ConfigInvalidErrorBody } from './schemas.js'
 import { createConfigService } from './service.js'
 import { registerConfigV2Routes, ReferenceInfo } from './v2-routes.js'
 import { createStrictValidator } from './validator.js'
+
+/** The kernel members this plugin uses (`needs`); its services take this view of the kernel. */
+const needs = [
+  'paths',
+  'instances',
+  'env',
+  'publish',
+  'config',
+  'loadedConfig',
+  'invalidateConfig',
+] as const satisfies readonly KernelMember[]
+export type ConfigKernel = PluginKernel<(typeof needs)[number]>
 
 /**
  * OpenCode's config: the `Config` schema, the merged config of a project and the global one,
@@ -12,6 +24,7 @@ import { createStrictValidator } from './validator.js'
  */
 export default definePlugin({
   name: 'config',
+  needs,
   register(app, kernel) {
     registerSchemas(app, [...CONFIG_SCHEMAS, ConfigInvalidErrorBody, ReferenceInfo])
     const validator = createStrictValidator(CONFIG_SCHEMAS)

@@ -1,3 +1,4 @@
+import type { ConfigKernel } from './index.js'
 import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
@@ -18,7 +19,6 @@ import {
   type ConfigObject,
   type ConfigSource,
   type Instance,
-  type Kernel,
   type LoadedConfig,
 } from '../../sdk/index.js'
 import { ConfigUpdated } from './events.js'
@@ -79,7 +79,7 @@ function sourceText(source: ConfigSource, env: NodeJS.ProcessEnv): string | unde
   }
 }
 
-export function createConfigService(kernel: Kernel, validator: StrictValidator): ConfigService {
+export function createConfigService(kernel: ConfigKernel, validator: StrictValidator): ConfigService {
   // Checked once per load: the kernel makes a new LoadedConfig when the files are read again.
   const checked = new WeakMap<LoadedConfig, ConfigInvalidError | null>()
 

@@ -1,3 +1,4 @@
+import type { ConfigKernel } from './index.js'
 import { isAbsolute, join, resolve } from 'node:path'
 import { Type, type Static } from 'typebox'
 import {
@@ -7,7 +8,6 @@ import {
   named,
   ref,
   v2Errors,
-  type Kernel,
   type PluginApp,
 } from '../../sdk/index.js'
 import type { ConfigService } from './types.js'
@@ -88,7 +88,7 @@ export function referenceView(name: string, entry: ReferenceEntry, directory: st
 }
 
 /** `GET /api/reference`: the config's `references` (and OpenCode's older `reference`) at a location. */
-export function registerConfigV2Routes(app: PluginApp, kernel: Kernel, service: ConfigService): void {
+export function registerConfigV2Routes(app: PluginApp, kernel: ConfigKernel, service: ConfigService): void {
   app.get(
     '/api/reference',
     {

@@ -1,5 +1,6 @@
+import type { CoreKernel } from './index.js'
 import { Type } from 'typebox'
-import { BadRequestErrorBody, InstanceQuery, ref, type Kernel, type PluginApp } from '../../sdk/index.js'
+import { BadRequestErrorBody, InstanceQuery, ref, type PluginApp } from '../../sdk/index.js'
 
 // OpenCode console accounts and self-upgrade, which this server does not have: the answers say so
 // in OpenCode's shapes, so its clients show a message instead of failing on a 404.
@@ -31,7 +32,7 @@ const UpgradeUnavailable = Type.Object(
   { description: "OpenCode's `{success: false, error}` and this server's `{name, data: {message}}` in one body" },
 )
 
-export function registerConsoleRoutes(app: PluginApp, kernel: Kernel): void {
+export function registerConsoleRoutes(app: PluginApp, kernel: CoreKernel): void {
   app.get(
     '/experimental/console/orgs',
     {

@@ -1,15 +1,16 @@
+import type { CoreKernel } from './index.js'
 import { Type } from 'typebox'
-import { InstanceQuery, ref, type Kernel, type PluginApp } from '../../sdk/index.js'
+import { InstanceQuery, ref, type PluginApp } from '../../sdk/index.js'
 import { Health, LogEntry, Path } from './schemas.js'
 
-export function registerCoreRoutes(app: PluginApp, kernel: Kernel): void {
+export function registerCoreRoutes(app: PluginApp, kernel: CoreKernel): void {
   registerServerInfoRoutes(app, kernel)
   registerExperimentalRoutes(app)
   registerLogRoute(app, kernel)
 }
 
 /** `GET /global/health` and `GET /path`: what this server and instance are. */
-function registerServerInfoRoutes(app: PluginApp, kernel: Kernel): void {
+function registerServerInfoRoutes(app: PluginApp, kernel: CoreKernel): void {
   const version = kernel.version
   app.get(
     '/global/health',
@@ -83,7 +84,7 @@ function registerExperimentalRoutes(app: PluginApp): void {
   )
 }
 
-function registerLogRoute(app: PluginApp, kernel: Kernel): void {
+function registerLogRoute(app: PluginApp, kernel: CoreKernel): void {
   app.post(
     '/log',
     {

@@ -1,4 +1,5 @@
-import { BadRequestError, type Instance, type Kernel } from '../../sdk/index.js'
+import type { FileKernel } from './index.js'
+import { BadRequestError, type Instance } from '../../sdk/index.js'
 import { constants, lstat as lstatCallback } from 'node:fs'
 import { lstat, open, readdir, readFile, readlink, realpath, stat } from 'node:fs/promises'
 import { dirname, join, parse, posix, relative, sep } from 'node:path'
@@ -160,7 +161,7 @@ async function forEachLimited<T>(items: readonly T[], limit: number, work: (item
 
 /** The logic behind the file routes, testable without HTTP. */
 export class FileService {
-  constructor(private readonly kernel: Kernel) {}
+  constructor(private readonly kernel: FileKernel) {}
 
   private state(instance: Instance): FileState {
     return instance.state<FileState>(

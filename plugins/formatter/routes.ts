@@ -1,9 +1,10 @@
+import type { FormatterKernel } from './index.js'
 import { Type } from 'typebox'
-import { InstanceQuery, ref, type Kernel, type PluginApp } from '../../sdk/index.js'
+import { InstanceQuery, ref, type PluginApp } from '../../sdk/index.js'
 import { FormatterStatus } from './schemas.js'
 import { formatterStatus } from './service.js'
 
-export function registerFormatterRoutes(app: PluginApp, kernel: Kernel): void {
+export function registerFormatterRoutes(app: PluginApp, kernel: FormatterKernel): void {
   app.get(
     '/formatter',
     {

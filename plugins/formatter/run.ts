@@ -1,7 +1,8 @@
 // Runs the formatters of an edited file (the tools' post-edit hook).
+import type { FormatterKernel } from './index.js'
 import { spawn } from 'node:child_process'
 import { extname } from 'node:path'
-import { type Instance, type Kernel } from '../../sdk/index.js'
+import { type Instance } from '../../sdk/index.js'
 import { findExecutable } from '../../sdk/executable.js'
 import { configuredFormatters } from './service.js'
 
@@ -10,7 +11,7 @@ const FORMAT_TIMEOUT_MS = 10_000
 
 /** Runs `command` (program resolved) to its end; true when it exited 0. */
 function run(
-  kernel: Kernel,
+  kernel: FormatterKernel,
   instance: Instance,
   program: string,
   args: string[],
@@ -43,7 +44,7 @@ function run(
  * a command is the file). Answers a line for the model naming those that ran, or nothing.
  */
 export async function formatFile(
-  kernel: Kernel,
+  kernel: FormatterKernel,
   instance: Instance,
   file: string,
   signal: AbortSignal,

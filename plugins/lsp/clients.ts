@@ -1,7 +1,8 @@
 // Running language servers per instance: started when a file they handle is edited, asked for
 // that file's diagnostics and for workspace symbols, stopped with the instance.
+import type { LspKernel } from './index.js'
 import { extname, relative } from 'node:path'
-import { type Instance, type Kernel } from '../../sdk/index.js'
+import { type Instance } from '../../sdk/index.js'
 import { findExecutable } from '../../sdk/executable.js'
 import { LspClient, type LspDiagnostic, type LspSymbol } from './client.js'
 import { LspUpdated } from './events.js'
@@ -43,7 +44,7 @@ export function formatDiagnostic(diagnostic: LspDiagnostic): string {
 }
 
 export class LspClients {
-  constructor(private readonly kernel: Kernel) {}
+  constructor(private readonly kernel: LspKernel) {}
 
   private running(instance: Instance): Map<string, Running> {
     return instance.state<Map<string, Running>>(

@@ -1,10 +1,11 @@
+import type { LspKernel } from './index.js'
 import { Type } from 'typebox'
-import { InstanceQuery, ref, type Kernel, type PluginApp } from '../../sdk/index.js'
+import { InstanceQuery, ref, type PluginApp } from '../../sdk/index.js'
 import { LSPServer, LSPStatus } from './schemas.js'
 import { lspServers } from './service.js'
 import type { LspClients } from './clients.js'
 
-export function registerLspRoutes(app: PluginApp, kernel: Kernel, clients: LspClients): void {
+export function registerLspRoutes(app: PluginApp, kernel: LspKernel, clients: LspClients): void {
   app.get(
     '/lsp',
     {

@@ -1,8 +1,9 @@
 // Connecting to one MCP server: the SDK (loaded with the first server), the per-server record,
 // and the transports (stdio for local servers; Streamable HTTP, else SSE, for remote ones).
+import type { McpKernel } from './index.js'
 import { isAbsolute, resolve } from 'node:path'
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js'
-import type { Instance, Kernel, ToolDefinition } from '../../sdk/index.js'
+import type { Instance, ToolDefinition } from '../../sdk/index.js'
 import { McpOAuthProvider, type McpCredentialStore } from './oauth.js'
 import type { McpConfig, McpLocalConfig, McpRemoteConfig, McpStatus } from './schemas.js'
 
@@ -50,7 +51,7 @@ export interface McpServer {
 }
 
 export interface ConnectOptions {
-  kernel: Kernel
+  kernel: McpKernel
   credentials: McpCredentialStore
   instance: Instance
   server: McpServer

@@ -1,12 +1,26 @@
-import { definePlugin, registerSchemas } from '../../sdk/index.js'
+import { definePlugin, registerSchemas, type KernelMember, type PluginKernel } from '../../sdk/index.js'
 import { registerMcpRoutes } from './routes.js'
 import { McpResource, McpStatus } from './schemas.js'
 import { McpService } from './service.js'
+
+/** The kernel members this plugin uses (`needs`); its services take this view of the kernel. */
+const needs = [
+  'paths',
+  'bus',
+  'instances',
+  'tools',
+  'processes',
+  'env',
+  'publish',
+  'config',
+] as const satisfies readonly KernelMember[]
+export type McpKernel = PluginKernel<(typeof needs)[number]>
 
 /** MCP servers (local over stdio, remote over Streamable HTTP or SSE) and their tools. */
 export default definePlugin({
   name: 'mcp',
   dependencies: ['config'],
+  needs,
   register(app, kernel) {
     registerSchemas(app, [McpStatus, McpResource])
     const service = new McpService(kernel)

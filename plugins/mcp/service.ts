@@ -1,4 +1,5 @@
-import { BadRequestError, type Instance, type Kernel, type ToolDefinition } from '../../sdk/index.js'
+import type { McpKernel } from './index.js'
+import { BadRequestError, type Instance, type ToolDefinition } from '../../sdk/index.js'
 import { connectClient, loadSdk, type McpServer } from './connection.js'
 import { McpServerNotFoundError, McpUnsupportedOAuthError } from './errors.js'
 import { McpBrowserOpenFailed, McpToolsChanged } from './events.js'
@@ -54,7 +55,7 @@ function configured(section: unknown): { name: string; config?: McpConfig; statu
 export class McpService {
   private readonly credentials: McpCredentialStore
 
-  constructor(private readonly kernel: Kernel) {
+  constructor(private readonly kernel: McpKernel) {
     this.credentials = McpCredentialStore.in(kernel.paths.data)
   }
 

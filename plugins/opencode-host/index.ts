@@ -1,9 +1,24 @@
-import { definePlugin, registerSchemas } from '../../sdk/index.js'
+import { definePlugin, registerSchemas, type KernelMember, type PluginKernel } from '../../sdk/index.js'
 import { PluginHooks } from '../../sdk/hooks.js'
 import { ProviderAuthLoaders } from '../../sdk/provider.js'
 import { registerRoutes } from './routes.js'
 import { OpencodePluginInfo } from './schemas.js'
 import { OpencodePluginHost } from './service.js'
+
+/** The kernel members this plugin uses (`needs`); its services take this view of the kernel. */
+const needs = [
+  'paths',
+  'bus',
+  'extensions',
+  'tools',
+  'env',
+  'internalAuthorization',
+  'dev',
+  'loadedConfig',
+  'onInstanceBoot',
+  'pluginEntry',
+] as const satisfies readonly KernelMember[]
+export type OpencodeHostKernel = PluginKernel<(typeof needs)[number]>
 
 /**
  * The OpenCode plugin host: runs plugins written for OpenCode (`@opencode-ai/plugin`), found in
@@ -13,6 +28,7 @@ import { OpencodePluginHost } from './service.js'
  */
 export default definePlugin({
   name: 'opencode-plugins',
+  needs,
   register(app, kernel) {
     registerSchemas(app, [OpencodePluginInfo])
     const host = new OpencodePluginHost(app, kernel)

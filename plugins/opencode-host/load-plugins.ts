@@ -1,7 +1,8 @@
 // Loading the OpenCode plugins of one instance: where they are named, where their entry is, and
 // each one imported and initialised into the instance's state.
+import type { OpencodeHostKernel } from './index.js'
 import { join } from 'node:path'
-import { type ConfigSource, type Instance, type Kernel } from '../../sdk/index.js'
+import { type ConfigSource, type Instance } from '../../sdk/index.js'
 import { bounded, message } from './bounded.js'
 import {
   configDirectories,
@@ -17,7 +18,7 @@ import type { Hooks, InstancePlugins, PluginRecord } from './types.js'
 
 /** What loading one instance's plugins works with. */
 export interface LoadContext {
-  kernel: Kernel
+  kernel: OpencodeHostKernel
   instance: Instance
   state: InstancePlugins
   /** The bound on each import and init. */
@@ -34,7 +35,11 @@ function failedRecord(name: string, spec: string, origin: string, error: string)
  * The plugins the instance's config layers and plugin folders name, in OpenCode's order. Config
  * that cannot be read and malformed entries become failed records in `records`.
  */
-export function instanceOrigins(kernel: Kernel, instance: Instance, records: PluginRecord[]): PluginOrigin[] {
+export function instanceOrigins(
+  kernel: OpencodeHostKernel,
+  instance: Instance,
+  records: PluginRecord[],
+): PluginOrigin[] {
   let sources: ConfigSource[]
   try {
     sources = kernel.loadedConfig(instance).sources
@@ -49,7 +54,11 @@ export function instanceOrigins(kernel: Kernel, instance: Instance, records: Plu
 }
 
 /** Where a plugin's entry is: the file it names, or its package's entry found as OpenCode finds it. */
-function resolveOrigin(kernel: Kernel, instance: Instance, origin: PluginOrigin): { entry: string; version?: string } {
+function resolveOrigin(
+  kernel: OpencodeHostKernel,
+  instance: Instance,
+  origin: PluginOrigin,
+): { entry: string; version?: string } {
   if (origin.kind === 'file') return { entry: pathEntry(origin.target) }
   const { paths, env } = kernel
   const dir = findPackage({

@@ -1,5 +1,6 @@
+import type { OpencodeHostKernel } from './index.js'
 import type { FastifyInstance } from 'fastify'
-import type { Instance, Kernel } from '../../sdk/index.js'
+import type { Instance } from '../../sdk/index.js'
 import { createClient } from './client.js'
 import { createShell, type ChildSet } from './shell.js'
 
@@ -14,7 +15,7 @@ export function serverUrl(app: FastifyInstance): URL {
 /** OpenCode's `PluginInput` for one instance: SDK client, project, directories, `$` ... */
 export async function pluginInput(
   app: FastifyInstance,
-  kernel: Kernel,
+  kernel: OpencodeHostKernel,
   instance: Instance,
   children: ChildSet,
 ): Promise<Record<string, unknown>> {

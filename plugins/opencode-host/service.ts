@@ -1,7 +1,8 @@
+import type { OpencodeHostKernel } from './index.js'
 import type { FastifyInstance } from 'fastify'
 import { watch, type FSWatcher } from 'node:fs'
 import { join } from 'node:path'
-import { type BusEvent, type Instance, type Kernel, type ToolDefinition } from '../../sdk/index.js'
+import { type BusEvent, type Instance, type ToolDefinition } from '../../sdk/index.js'
 import { ProviderOAuth } from '../../sdk/provider.js'
 import { authHooks, oauthMethod } from './auth.js'
 import { bounded } from './bounded.js'
@@ -24,7 +25,7 @@ export class OpencodePluginHost {
 
   constructor(
     private readonly app: FastifyInstance,
-    private readonly kernel: Kernel,
+    private readonly kernel: OpencodeHostKernel,
   ) {
     const configured = Number(kernel.env.OPENCODE_PLUGIN_TIMEOUT_MS)
     this.timeoutMs = Number.isFinite(configured) && configured > 0 ? configured : DEFAULT_TIMEOUT_MS

@@ -1,4 +1,4 @@
-import { definePlugin, registerSchemas, type Instance } from '../../sdk/index.js'
+import { definePlugin, registerSchemas, type Instance, type KernelMember, type PluginKernel } from '../../sdk/index.js'
 import type { PermissionGate } from '../session/types.js'
 import { registerPermissionRoutes } from './routes.js'
 import { PermissionRequest } from './schemas.js'
@@ -17,10 +17,23 @@ declare module 'fastify' {
   }
 }
 
+/** The kernel members this plugin uses (`needs`); its services take this view of the kernel. */
+const needs = [
+  'extensions',
+  'storage',
+  'publish',
+  'onInstanceBoot',
+  'reloading',
+  'clustered',
+  'keep',
+] as const satisfies readonly KernelMember[]
+export type PermissionKernel = PluginKernel<(typeof needs)[number]>
+
 /** Permission requests and replies: the gate the session runner asks when a rule says `ask`. */
 export default definePlugin({
   name: 'permission',
   dependencies: ['session'],
+  needs,
   register(app, kernel) {
     registerSchemas(app, [PermissionRequest, PermissionV2Request, PermissionSavedInfo, PermissionNotFoundErrorBody])
     kernel.storage.migrate('permission', PERMISSION_MIGRATIONS)

@@ -1,5 +1,6 @@
+import type { PermissionKernel } from './index.js'
 import type { FastifyInstance } from 'fastify'
-import { ConflictError, ascendingId, type Instance, type Kernel, type PermissionAsk } from '../../sdk/index.js'
+import { ConflictError, ascendingId, type Instance, type PermissionAsk } from '../../sdk/index.js'
 import { triggerHook } from '../../sdk/hooks.js'
 import { evaluatePermission } from '../../sdk/permission.js'
 import type { PermissionRule } from '../agent/types.js'
@@ -41,7 +42,7 @@ export class PermissionService implements PermissionGate, InterruptedCallHold {
 
   constructor(
     private readonly app: FastifyInstance,
-    private readonly kernel: Kernel,
+    private readonly kernel: PermissionKernel,
     private readonly store: PermissionStore,
   ) {
     this.waiters = kernel.keep('permission.waiters', () => new Map())

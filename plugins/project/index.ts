@@ -1,7 +1,11 @@
-import { definePlugin, registerSchemas } from '../../sdk/index.js'
+import { definePlugin, registerSchemas, type KernelMember, type PluginKernel } from '../../sdk/index.js'
 import { registerProjectRoutes } from './routes.js'
 import { PROJECT_SCHEMAS } from './schemas.js'
 import { createProjectService } from './service.js'
+
+/** The kernel members this plugin uses (`needs`); its services take this view of the kernel. */
+const needs = ['storage', 'instances', 'env', 'publish', 'onInstanceBoot'] as const satisfies readonly KernelMember[]
+export type ProjectKernel = PluginKernel<(typeof needs)[number]>
 
 /**
  * Projects: one per repository (id = root commit, `global` outside git), kept in SQLite with a
@@ -9,6 +13,7 @@ import { createProjectService } from './service.js'
  */
 export default definePlugin({
   name: 'project',
+  needs,
   register(app, kernel) {
     registerSchemas(app, PROJECT_SCHEMAS)
     const service = createProjectService(kernel)

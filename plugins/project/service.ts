@@ -1,12 +1,6 @@
+import type { ProjectKernel } from './index.js'
 import { execFile } from 'node:child_process'
-import {
-  BadRequestError,
-  NotFoundError,
-  type Instance,
-  type Kernel,
-  type Migration,
-  type SqliteDatabase,
-} from '../../sdk/index.js'
+import { BadRequestError, NotFoundError, type Instance, type Migration, type SqliteDatabase } from '../../sdk/index.js'
 import { contains } from '../../sdk/paths.js'
 import { ProjectUpdated } from './events.js'
 import type { Project, ProjectUpdateInput } from './schemas.js'
@@ -145,7 +139,7 @@ function gitInit(directory: string, env: NodeJS.ProcessEnv): Promise<{ ok: boole
 }
 
 /** Disposes the instances of `directory` and of the directories inside it, then boots it again. */
-async function bootAgain(kernel: Kernel, directory: string): Promise<Instance> {
+async function bootAgain(kernel: ProjectKernel, directory: string): Promise<Instance> {
   for (const open of await kernel.instances.list()) {
     if (contains(directory, open.directory)) await kernel.instances.dispose(open.directory)
   }
@@ -153,7 +147,7 @@ async function bootAgain(kernel: Kernel, directory: string): Promise<Instance> {
 }
 
 /** Projects in the kernel's SQLite, one row per project id (root commit, or `global`). */
-export function createProjectService(kernel: Kernel): ProjectService & { record(instance: Instance): Project } {
+export function createProjectService(kernel: ProjectKernel): ProjectService & { record(instance: Instance): Project } {
   kernel.storage.migrate('project', PROJECT_MIGRATIONS)
   const db = kernel.storage.db
   const statements = prepareStatements(db)

@@ -1,6 +1,7 @@
 // The `ai` SDK client of a provider: one of the three packages the server ships, or one a plugin
 // brought through `ProviderPackages`.
-import { BadRequestError, ProviderPackages, type Kernel } from '../../sdk/index.js'
+import type { ProviderKernel } from './index.js'
+import { BadRequestError, ProviderPackages } from '../../sdk/index.js'
 import type { LanguageModel } from 'ai'
 import { publicOptions, type Json } from './models.js'
 
@@ -36,7 +37,10 @@ export function oncePerModel(create: ModelFactory): ModelFactory {
 }
 
 /** The client of `input.npm`; a package nobody provides is a 400 naming the ones there are. */
-export async function createClient(kernel: Pick<Kernel, 'extensions'>, input: ClientInput): Promise<ModelFactory> {
+export async function createClient(
+  kernel: Pick<ProviderKernel, 'extensions'>,
+  input: ClientInput,
+): Promise<ModelFactory> {
   const { providerID, npm, baseURL, apiKey, headers, options, fetch } = input
   const rest = publicOptions(options)
   delete rest.baseURL
@@ -83,7 +87,7 @@ export async function createClient(kernel: Pick<Kernel, 'extensions'>, input: Cl
 
 /** A model SDK a plugin brought. */
 function contributedClient(
-  kernel: Pick<Kernel, 'extensions'>,
+  kernel: Pick<ProviderKernel, 'extensions'>,
   input: ClientInput,
 ): Promise<ModelFactory> | ModelFactory {
   const { providerID, npm, baseURL, apiKey, headers, options } = input

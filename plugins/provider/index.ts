@@ -1,4 +1,4 @@
-import { definePlugin, registerSchemas } from '../../sdk/index.js'
+import { definePlugin, registerSchemas, type KernelMember, type PluginKernel } from '../../sdk/index.js'
 import { CredentialStore, SHARED_CREDENTIAL_MIGRATIONS, SharedCredentialStore } from './auth.js'
 import { Integrations } from './integrations.js'
 import { registerProviderRoutes } from './http/routes.js'
@@ -24,9 +24,22 @@ import { Providers } from './service.js'
 import { registerIntegrationV2Routes } from './http/v2-integrations.js'
 import { registerProviderV2Routes } from './http/v2-routes.js'
 
+/** The kernel members this plugin uses (`needs`); its services take this view of the kernel. */
+const needs = [
+  'paths',
+  'storage',
+  'extensions',
+  'env',
+  'publish',
+  'config',
+  'clustered',
+] as const satisfies readonly KernelMember[]
+export type ProviderKernel = PluginKernel<(typeof needs)[number]>
+
 /** Providers and models (shipped catalogue + config), credentials, OAuth logins, v2 integrations. */
 export default definePlugin({
   name: 'provider',
+  needs,
   register(app, kernel) {
     registerSchemas(app, [
       ModelInfoSchema,

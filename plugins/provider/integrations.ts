@@ -1,4 +1,5 @@
-import { InvalidRequestError, ascendingId, type Instance, type Kernel } from '../../sdk/index.js'
+import type { ProviderKernel } from './index.js'
+import { InvalidRequestError, ascendingId, type Instance } from '../../sdk/index.js'
 import type { Static } from 'typebox'
 import {
   ProviderOAuth,
@@ -76,7 +77,7 @@ export class Integrations {
   private readonly attempts = new Map<string, Attempt>()
 
   constructor(
-    private readonly kernel: Kernel,
+    private readonly kernel: ProviderKernel,
     private readonly providers: Pick<Providers, 'list' | 'credentialsChanged'>,
     private readonly credentials: CredentialStore,
     private readonly limits = { ttlMs: ATTEMPT_TTL_MS, max: MAX_ATTEMPTS },

@@ -1,4 +1,5 @@
-import { NamedError, type Instance, type Kernel } from '../../sdk/index.js'
+import type { ProviderKernel } from './index.js'
+import { NamedError, type Instance } from '../../sdk/index.js'
 import type { LanguageModel } from 'ai'
 import type { CredentialStore } from './auth.js'
 import { CATALOG } from './catalog/index.js'
@@ -19,7 +20,7 @@ export class Providers implements ProviderService {
   private readonly clients = new Map<string, { key: string; create: ModelFactory }>()
 
   constructor(
-    private readonly kernel: Kernel,
+    private readonly kernel: ProviderKernel,
     private readonly credentials: CredentialStore,
   ) {}
 

@@ -1,8 +1,9 @@
+import type { PtyKernel } from './index.js'
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import { basename, isAbsolute, resolve } from 'node:path'
 import type { IPty } from 'node-pty'
 import type { WebSocket } from 'ws'
-import { BadRequestError, ascendingId, type Instance, type Kernel } from '../../sdk/index.js'
+import { BadRequestError, ascendingId, type Instance } from '../../sdk/index.js'
 import { triggerHook } from '../../sdk/hooks.js'
 import { findExecutable } from '../../sdk/executable.js'
 import { realPathInside } from '../../sdk/paths.js'
@@ -97,7 +98,7 @@ export class Terminal {
 
 /** Terminals per instance, over node-pty; they end when the instance is disposed. */
 export class PtyService {
-  constructor(private readonly kernel: Kernel) {}
+  constructor(private readonly kernel: PtyKernel) {}
 
   private terminals(instance: Instance): Map<string, Terminal> {
     return instance.state<Map<string, Terminal>>(

@@ -1,5 +1,6 @@
+import type { QuestionKernel } from './index.js'
 import type { Static } from 'typebox'
-import { ascendingId, type Instance, type Kernel } from '../../sdk/index.js'
+import { ascendingId, type Instance } from '../../sdk/index.js'
 import { QuestionNotFoundError, QuestionRejectedError } from './errors.js'
 import { QuestionAsked, QuestionRejected, QuestionReplied } from './events.js'
 import type { QuestionAnswer, QuestionInfo, QuestionRequest } from './schemas.js'
@@ -15,7 +16,7 @@ interface Pending {
 
 /** Questions a tool put to the user, per instance, waiting for a reply or a rejection. */
 export class QuestionService {
-  constructor(private readonly kernel: Kernel) {}
+  constructor(private readonly kernel: QuestionKernel) {}
 
   private pending(instance: Instance): Map<string, Pending> {
     return instance.state<Map<string, Pending>>(

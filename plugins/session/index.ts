@@ -7,7 +7,7 @@
 //   loop/step/step.ts         one model call streamed into parts (step/stream.ts), retried
 //   loop/step/tool-call.ts    the tools a step offers; one call's run and permissions (ToolCalls)
 // Messages and parts are saved through store/service.ts, which publishes their events.
-import { definePlugin, registerSchemas, type Kernel, type PluginApp } from '../../sdk/index.js'
+import { definePlugin, registerSchemas, type PluginApp, type KernelMember, type PluginKernel } from '../../sdk/index.js'
 import { SyncProjectors } from '../sync/types.js'
 import { registerGlobalSessionRoutes } from './http/v1/experimental-routes.js'
 import { SessionCommands } from './http/v1/command.js'
@@ -31,10 +31,28 @@ import { SessionStore } from './store/store.js'
 import { sessionProjector } from './store/sync-projector.js'
 import type { InterruptedCallHold } from './types.js'
 
+/** The kernel members this plugin uses (`needs`); its services take this view of the kernel. */
+const needs = [
+  'paths',
+  'storage',
+  'instances',
+  'extensions',
+  'tools',
+  'env',
+  'publish',
+  'config',
+  'onInstanceBoot',
+  'reloading',
+  'clustered',
+  'keep',
+] as const satisfies readonly KernelMember[]
+export type SessionKernel = PluginKernel<(typeof needs)[number]>
+
 /** Sessions, messages and parts, and the agent loop that answers prompts. */
 export default definePlugin({
   name: 'session',
   dependencies: ['agent', 'provider'],
+  needs,
   register(app, kernel) {
     registerSchemas(app, [...SESSION_SCHEMAS, PromptInput])
     registerSchemas(app, SESSION_V2_SCHEMAS)
@@ -72,7 +90,7 @@ export default definePlugin({
 })
 
 /** The store, the service over it, and the loop (runner and admission) that writes through them. */
-function sessionParts(app: PluginApp, kernel: Kernel) {
+function sessionParts(app: PluginApp, kernel: SessionKernel) {
   const store = new SessionStore(
     kernel.storage.db,
     kernel.keep('session.histories', () => new Map()),

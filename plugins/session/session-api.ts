@@ -1,5 +1,5 @@
 // `app.sessions`: what the session plugin offers other plugins (the contract is types.ts).
-import { type Kernel } from '../../sdk/index.js'
+import type { SessionKernel } from './index.js'
 import type { BlockingSubagents } from './loop/blocking-subagents.js'
 import type { PromptAdmission } from './loop/admission.js'
 import { ownText } from './loop/prompt-parts.js'
@@ -8,7 +8,7 @@ import type { SessionService } from './store/service.js'
 import type { InterruptedCallHold, SessionApi } from './types.js'
 
 export function sessionApi(deps: {
-  kernel: Kernel
+  kernel: SessionKernel
   sessions: SessionService
   admission: PromptAdmission
   holds: InterruptedCallHold[]

@@ -1,6 +1,7 @@
+import type { ShareKernel } from './index.js'
 import { randomBytes } from 'node:crypto'
 import type { AddressInfo } from 'node:net'
-import type { Instance, Kernel, PluginApp } from '../../sdk/index.js'
+import type { Instance, PluginApp } from '../../sdk/index.js'
 import type { SessionInfo } from '../session/schemas.js'
 import type { ShareStore } from './store.js'
 
@@ -9,11 +10,11 @@ type ShareMode = 'manual' | 'auto' | 'disabled'
 /** What sharing works with: the app (for `app.sessions` and its address), the kernel, the store. */
 export interface ShareDeps {
   app: PluginApp
-  kernel: Kernel
+  kernel: ShareKernel
   store: ShareStore
 }
 
-export function shareMode(kernel: Kernel, instance: Instance): ShareMode {
+export function shareMode(kernel: ShareKernel, instance: Instance): ShareMode {
   const config = kernel.config(instance)
   if (config.share === 'disabled' || config.share === 'auto') return config.share
   return config.autoshare === true ? 'auto' : 'manual'

@@ -1,7 +1,8 @@
+import type { SnapshotKernel } from './index.js'
 import { spawn } from 'node:child_process'
 import { mkdir, rm, stat, writeFile } from 'node:fs/promises'
 import { join, relative, resolve } from 'node:path'
-import { type Instance, type Kernel } from '../../sdk/index.js'
+import { type Instance } from '../../sdk/index.js'
 import type { FileDiffInfo, SnapshotPatch, SnapshotService } from './types.js'
 
 /** Contents bigger than this are left out of diffs (counts are still given). */
@@ -74,7 +75,7 @@ export class GitSnapshots implements SnapshotService {
   /** When each store is next due for `git gc`. */
   private readonly gcDue: Map<string, number>
 
-  constructor(private readonly kernel: Kernel) {
+  constructor(private readonly kernel: SnapshotKernel) {
     this.queues = kernel.keep('snapshot.queues', () => new Map())
     this.ready = kernel.keep('snapshot.ready', () => new Map())
     this.gcDue = kernel.keep('snapshot.gcDue', () => new Map())

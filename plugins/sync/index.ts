@@ -1,9 +1,13 @@
-import { definePlugin, registerSchemas } from '../../sdk/index.js'
+import { definePlugin, registerSchemas, type KernelMember, type PluginKernel } from '../../sdk/index.js'
 import { registerSyncRoutes } from './routes.js'
 import { InvalidRequestErrorBody, SyncHistoryEvent } from './schemas.js'
 import { SyncService } from './service.js'
 import { SYNC_MIGRATIONS, SyncStore } from './store.js'
 import type { SyncLog } from './types.js'
+
+/** The kernel members this plugin uses (`needs`); its services take this view of the kernel. */
+const needs = ['bus', 'storage', 'instances', 'extensions'] as const satisfies readonly KernelMember[]
+export type SyncKernel = PluginKernel<(typeof needs)[number]>
 
 /**
  * The per-session event log (`/sync/*`): durable session events numbered per session, read by
@@ -12,6 +16,7 @@ import type { SyncLog } from './types.js'
 export default definePlugin({
   name: 'sync',
   dependencies: ['session'],
+  needs,
   register(app, kernel) {
     registerSchemas(app, [SyncHistoryEvent, InvalidRequestErrorBody])
     kernel.storage.migrate('sync', SYNC_MIGRATIONS)

@@ -1,12 +1,6 @@
+import type { SyncKernel } from './index.js'
 import { Type } from 'typebox'
-import {
-  BadRequestErrorBody,
-  InstanceQuery,
-  checkDirectory,
-  ref,
-  type Kernel,
-  type PluginApp,
-} from '../../sdk/index.js'
+import { BadRequestErrorBody, InstanceQuery, checkDirectory, ref, type PluginApp } from '../../sdk/index.js'
 import {
   InvalidRequestErrorBody,
   SyncHistoryEvent,
@@ -20,7 +14,7 @@ const tags = ['sync']
 const querystring = Type.Object(InstanceQuery)
 const invalid = Type.Union([ref(InvalidRequestErrorBody), ref(BadRequestErrorBody)])
 
-export function registerSyncRoutes(app: PluginApp, kernel: Kernel, service: SyncService): void {
+export function registerSyncRoutes(app: PluginApp, kernel: SyncKernel, service: SyncService): void {
   app.post(
     '/sync/start',
     {

@@ -1,3 +1,4 @@
+import type { SyncKernel } from './index.js'
 import AjvCompiler from '@fastify/ajv-compiler'
 import type { FastifyInstance } from 'fastify'
 import {
@@ -8,7 +9,6 @@ import {
   type BusEvent,
   type EventDefinition,
   type Instance,
-  type Kernel,
 } from '../../sdk/index.js'
 import { SyncRequestError } from './errors.js'
 import { HISTORY_LIMIT, type SyncHistoryInput, type SyncReplayInput } from './schemas.js'
@@ -43,7 +43,7 @@ export class SyncService {
 
   constructor(
     private readonly app: FastifyInstance,
-    private readonly kernel: Kernel,
+    private readonly kernel: SyncKernel,
     private readonly store: SyncStore,
   ) {}
 

@@ -1,14 +1,26 @@
 import { Type } from 'typebox'
-import { InstanceQuery, definePlugin, ref, registerSchemas } from '../../sdk/index.js'
+import {
+  InstanceQuery,
+  definePlugin,
+  ref,
+  registerSchemas,
+  type KernelMember,
+  type PluginKernel,
+} from '../../sdk/index.js'
 import { Todo, TodoParams } from './schemas.js'
 import { TODO_MIGRATIONS, TodoStore, type TodoItem } from './store.js'
 import { todoTools } from './tools.js'
 import { SyncProjectors } from '../sync/types.js'
 
+/** The kernel members this plugin uses (`needs`); its services take this view of the kernel. */
+const needs = ['bus', 'storage', 'extensions', 'tools', 'publish'] as const satisfies readonly KernelMember[]
+export type TodoKernel = PluginKernel<(typeof needs)[number]>
+
 /** Per-session todo lists: the `todowrite`/`todoread` tools, `GET /session/:sessionID/todo`, `todo.updated`. */
 export default definePlugin({
   name: 'todo',
   dependencies: ['session'],
+  needs,
   register(app, kernel) {
     registerSchemas(app, [Todo])
     kernel.storage.migrate('todo', TODO_MIGRATIONS)

@@ -1,5 +1,6 @@
+import type { TodoKernel } from './index.js'
 import { Type } from 'typebox'
-import { ascendingId, defineTool, type Kernel, type ToolResult } from '../../sdk/index.js'
+import { ascendingId, defineTool, type ToolResult } from '../../sdk/index.js'
 import { TodoUpdated } from './events.js'
 import type { TodoItem, TodoStore } from './store.js'
 
@@ -25,7 +26,7 @@ function result(todos: TodoItem[]): ToolResult {
 }
 
 /** `todowrite` replaces the session's list and publishes `todo.updated`; `todoread` returns it. */
-export function todoTools(kernel: Kernel, store: TodoStore) {
+export function todoTools(kernel: TodoKernel, store: TodoStore) {
   const write = defineTool({
     id: 'todowrite',
     description:

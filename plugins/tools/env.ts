@@ -1,20 +1,21 @@
+import type { ToolsKernel } from './index.js'
 import type { FastifyInstance } from 'fastify'
 import { join } from 'node:path'
-import { type Kernel, type ToolContext } from '../../sdk/index.js'
+import { type ToolContext } from '../../sdk/index.js'
 import { FileEditHook } from '../../sdk/tools.js'
 import { FileEdited } from './events.js'
 
 /** What the built-in tools share: the app and kernel, and where long output is kept. */
 export interface ToolEnv {
   app: FastifyInstance
-  kernel: Kernel
+  kernel: ToolsKernel
   /** Where truncated output is saved in full; the `read` tool may read it without asking. */
   outputDir: string
   /** Publishes `file.edited` for each file and runs the post-edit hooks; returns their text for the model. */
   edited(context: ToolContext, files: string[]): Promise<string>
 }
 
-export function createToolEnv(app: FastifyInstance, kernel: Kernel): ToolEnv {
+export function createToolEnv(app: FastifyInstance, kernel: ToolsKernel): ToolEnv {
   return {
     app,
     kernel,

@@ -1,4 +1,4 @@
-import { definePlugin, type ToolDefinition } from '../../sdk/index.js'
+import { definePlugin, type ToolDefinition, type KernelMember, type PluginKernel } from '../../sdk/index.js'
 import { applyPatchTool } from './apply-patch.js'
 import { bashTool } from './bash.js'
 import { editTool } from './edit.js'
@@ -12,10 +12,15 @@ import { pruneOutputs } from './truncate.js'
 import { webfetchTool } from './webfetch.js'
 import { writeTool } from './write.js'
 
+/** The kernel members this plugin uses (`needs`); its services take this view of the kernel. */
+const needs = ['paths', 'extensions', 'tools', 'processes', 'env', 'publish'] as const satisfies readonly KernelMember[]
+export type ToolsKernel = PluginKernel<(typeof needs)[number]>
+
 /** The built-in tools, registered in the kernel's tool registry, and the routes that list tools. */
 export default definePlugin({
   name: 'tools',
   dependencies: ['agent'],
+  needs,
   register(app, kernel) {
     const env = createToolEnv(app, kernel)
     kernel.tools.register(

@@ -1,5 +1,6 @@
+import type { ToolsKernel } from './index.js'
 import { Type } from 'typebox'
-import { BadRequestError, InstanceQuery, isNamedError, type Kernel, type PluginApp } from '../../sdk/index.js'
+import { BadRequestError, InstanceQuery, isNamedError, type PluginApp } from '../../sdk/index.js'
 
 const tags = ['experimental']
 
@@ -20,7 +21,7 @@ function jsonSchema(schema: unknown): unknown {
   return JSON.parse(JSON.stringify(schema))
 }
 
-export function registerToolRoutes(app: PluginApp, kernel: Kernel): void {
+export function registerToolRoutes(app: PluginApp, kernel: ToolsKernel): void {
   app.get(
     '/experimental/tool/ids',
     {

@@ -1,12 +1,6 @@
+import type { TuiKernel } from './index.js'
 import { Type } from 'typebox'
-import {
-  BadRequestError,
-  InstanceQuery,
-  type EventDefinition,
-  type Instance,
-  type Kernel,
-  type PluginApp,
-} from '../../sdk/index.js'
+import { BadRequestError, InstanceQuery, type EventDefinition, type Instance, type PluginApp } from '../../sdk/index.js'
 import { TuiUnavailableError, type ControlQueue } from './control.js'
 import {
   CommandExecuteFields,
@@ -69,7 +63,7 @@ type Publish = (instance: Instance, event: EventDefinition, properties: Record<s
 type ControlQueues = (instance: Instance) => ControlQueue
 
 /** `/tui/…`: events the attached TUI acts on, and the control queue it polls. */
-export function registerTuiRoutes(app: PluginApp, kernel: Kernel, queue: ControlQueues): void {
+export function registerTuiRoutes(app: PluginApp, kernel: TuiKernel, queue: ControlQueues): void {
   const done: Publish = (instance, event, properties) => {
     kernel.publish(instance, event, properties as never)
     return true

@@ -1,5 +1,5 @@
 import type { FSWatcher } from 'node:fs'
-import { definePlugin, registerSchemas, type Instance } from '../../sdk/index.js'
+import { definePlugin, registerSchemas, type Instance, type KernelMember, type PluginKernel } from '../../sdk/index.js'
 import { VcsBranchUpdated } from './events.js'
 import { registerVcsRoutes } from './routes.js'
 import { VCS_SCHEMAS } from './schemas.js'
@@ -13,12 +13,17 @@ interface VcsState {
   watcher?: FSWatcher
 }
 
+/** The kernel members this plugin uses (`needs`); its services take this view of the kernel. */
+const needs = ['env', 'publish', 'onInstanceBoot'] as const satisfies readonly KernelMember[]
+export type VcsKernel = PluginKernel<(typeof needs)[number]>
+
 /**
  * Version control: the current branch (`vcs.branch.updated` when HEAD moves), the working tree's
  * changes as counts, per-file patches or one raw patch, and applying a patch.
  */
 export default definePlugin({
   name: 'vcs',
+  needs,
   register(app, kernel) {
     registerSchemas(app, VCS_SCHEMAS)
 

@@ -1,5 +1,9 @@
-import { definePlugin } from '../../sdk/index.js'
+import { definePlugin, type KernelMember, type PluginKernel } from '../../sdk/index.js'
 import { registerWebRoutes } from './routes.js'
+
+/** The kernel members this plugin uses (`needs`); its services take this view of the kernel. */
+const needs = [] as const satisfies readonly KernelMember[]
+export type WebKernel = PluginKernel<(typeof needs)[number]>
 
 /**
  * The web app: a browser client built from `plugins/web/app` into `dist/web`, served from memory
@@ -8,6 +12,7 @@ import { registerWebRoutes } from './routes.js'
  */
 export default definePlugin({
   name: 'web',
+  needs,
   register(app) {
     registerWebRoutes(app)
   },

@@ -1,7 +1,8 @@
+import type { WorkspaceKernel } from './index.js'
 import type { FastifyInstance } from 'fastify'
 import { execFile } from 'node:child_process'
 import { realpath } from 'node:fs/promises'
-import { NotFoundError, checkDirectory, isNamedError, type Instance, type Kernel } from '../../sdk/index.js'
+import { NotFoundError, checkDirectory, isNamedError, type Instance } from '../../sdk/index.js'
 import { ProjectCopyError } from './errors.js'
 import type { ProjectCopyInput } from './schemas.js'
 
@@ -33,7 +34,7 @@ function gitStatus(directory: string): Promise<string> {
 export class ProjectCopies {
   constructor(
     private readonly app: FastifyInstance,
-    private readonly kernel: Kernel,
+    private readonly kernel: WorkspaceKernel,
   ) {}
 
   /** The project of the request; another id is 404. */

@@ -1,9 +1,19 @@
-import { WorkspaceDirectory, definePlugin, registerSchemas } from '../../sdk/index.js'
+import {
+  WorkspaceDirectory,
+  definePlugin,
+  registerSchemas,
+  type KernelMember,
+  type PluginKernel,
+} from '../../sdk/index.js'
 import { ProjectCopies } from './copy.js'
 import { registerWorkspaceRoutes } from './routes.js'
 import { WORKSPACE_SCHEMAS } from './schemas.js'
 import { WorkspaceService } from './service.js'
 import { WORKSPACE_MIGRATIONS, WorkspaceStore } from './store.js'
+
+/** The kernel members this plugin uses (`needs`); its services take this view of the kernel. */
+const needs = ['storage', 'instances', 'extensions', 'env', 'publish'] as const satisfies readonly KernelMember[]
+export type WorkspaceKernel = PluginKernel<(typeof needs)[number]>
 
 /**
  * Workspaces (`/experimental/workspace*`): places of a project a session can work in, made by the
@@ -13,6 +23,7 @@ import { WORKSPACE_MIGRATIONS, WorkspaceStore } from './store.js'
 export default definePlugin({
   name: 'workspace',
   dependencies: ['project', 'worktree', 'session'],
+  needs,
   register(app, kernel) {
     registerSchemas(app, WORKSPACE_SCHEMAS)
     kernel.storage.migrate('workspace', WORKSPACE_MIGRATIONS)

@@ -1,14 +1,8 @@
+import type { WorkspaceKernel } from './index.js'
 import type { FastifyInstance } from 'fastify'
 import { stat } from 'node:fs/promises'
 import { relative } from 'node:path'
-import {
-  NotFoundError,
-  ascendingId,
-  checkDirectory,
-  isNamedError,
-  type Instance,
-  type Kernel,
-} from '../../sdk/index.js'
+import { NotFoundError, ascendingId, checkDirectory, isNamedError, type Instance } from '../../sdk/index.js'
 import { carryChanges } from './changes.js'
 import { ChangesNotAppliedError, MoveSessionError, WorkspaceCreateError, WorkspaceWarpError } from './errors.js'
 import { SessionMoved, WorkspaceReady, WorkspaceStatusChanged } from './events.js'
@@ -30,7 +24,7 @@ async function exists(directory: string | null): Promise<boolean> {
 export class WorkspaceService {
   constructor(
     private readonly app: FastifyInstance,
-    private readonly kernel: Kernel,
+    private readonly kernel: WorkspaceKernel,
     readonly store: WorkspaceStore,
   ) {}
 

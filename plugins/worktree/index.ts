@@ -1,8 +1,12 @@
-import { definePlugin, registerSchemas } from '../../sdk/index.js'
+import { definePlugin, registerSchemas, type KernelMember, type PluginKernel } from '../../sdk/index.js'
 import { registerWorktreeRoutes } from './routes.js'
 import { WORKTREE_SCHEMAS } from './schemas.js'
 import { WorktreeService } from './service.js'
 import type { WorktreeApi } from './types.js'
+
+/** The kernel members this plugin uses (`needs`); its services take this view of the kernel. */
+const needs = ['paths', 'bus', 'instances', 'processes', 'env'] as const satisfies readonly KernelMember[]
+export type WorktreeKernel = PluginKernel<(typeof needs)[number]>
 
 /**
  * Sandboxes: extra checkouts of a git project (linked worktrees on `opencode/<name>` branches in
@@ -11,6 +15,7 @@ import type { WorktreeApi } from './types.js'
 export default definePlugin({
   name: 'worktree',
   dependencies: ['project'],
+  needs,
   register(app, kernel) {
     registerSchemas(app, WORKTREE_SCHEMAS)
     const service = new WorktreeService(kernel, app.projects)

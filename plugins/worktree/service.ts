@@ -1,8 +1,9 @@
+import type { WorktreeKernel } from './index.js'
 import { execFile, spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdir, realpath, rm, stat } from 'node:fs/promises'
 import { basename, dirname, join, isAbsolute } from 'node:path'
-import { BadRequestError, NotFoundError, type Instance, type Kernel } from '../../sdk/index.js'
+import { BadRequestError, NotFoundError, type Instance } from '../../sdk/index.js'
 import { contains } from '../../sdk/paths.js'
 import type { ProjectService } from '../project/types.js'
 import {
@@ -79,7 +80,7 @@ export class WorktreeService {
   private readonly starting = new Map<string, { child: ChildProcess; children: Set<ChildProcess> }>()
 
   constructor(
-    private readonly kernel: Kernel,
+    private readonly kernel: WorktreeKernel,
     private readonly projects: ProjectService,
   ) {}
 

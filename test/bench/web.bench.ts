@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { chromium } from 'playwright-core'
-import { PACKAGE_ROOT } from '../../kernel/version.js'
+import { PACKAGE_ROOT } from '../../kernel/core/version.js'
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
 const WEB = join(PACKAGE_ROOT, 'dist', 'web')

@@ -2,7 +2,7 @@ import { expect } from 'chai'
 import { execFileSync } from 'node:child_process'
 import { readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import { PACKAGE_ROOT } from '../../kernel/version.js'
+import { PACKAGE_ROOT } from '../../kernel/core/version.js'
 
 describe('bin/build.js', () => {
   // `npm test` has just built: nothing changed since, so every step is skipped.

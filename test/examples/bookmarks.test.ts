@@ -1,7 +1,7 @@
 import { expect } from 'chai'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { PACKAGE_ROOT } from '../../kernel/version.js'
+import { PACKAGE_ROOT } from '../../kernel/core/version.js'
 import { cleanup, gitRepo, startServer } from '../support/helper.js'
 
 describe('examples/bookmarks (a community plugin loaded from project config)', () => {

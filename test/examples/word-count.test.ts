@@ -1,6 +1,6 @@
 import { expect } from 'chai'
 import { join } from 'node:path'
-import { PACKAGE_ROOT } from '../../kernel/version.js'
+import { PACKAGE_ROOT } from '../../kernel/core/version.js'
 import { cleanup } from '../support/helper.js'
 import { sessionHarness } from '../support/session.js'
 

@@ -4,7 +4,7 @@ import { expect } from 'chai'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { WebSocket } from 'ws'
-import { PACKAGE_ROOT } from '../../kernel/version.js'
+import { PACKAGE_ROOT } from '../../kernel/core/version.js'
 import { cleanup, gitRepo, listen, onCleanup, openSse, startServer, tempDir } from '../support/helper.js'
 import { sessionHarness, until } from '../support/session.js'
 

@@ -2,7 +2,7 @@ import { expect } from 'chai'
 import { request } from 'node:http'
 import { connect } from 'node:net'
 import { Type } from 'typebox'
-import { defineEvent } from '../../kernel/bus.js'
+import { defineEvent } from '../../kernel/events/bus.js'
 import { cleanup, listen, openSse, settled, sleep, startServer, tempDir, type TestServer } from '../support/helper.js'
 
 const Pinged = defineEvent('test.pinged', { n: Type.Number(), pad: Type.Optional(Type.String()) })

@@ -1,7 +1,7 @@
 import { expect } from 'chai'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { InstanceManager } from '../../kernel/instance.js'
+import { InstanceManager } from '../../kernel/instances/instance.js'
 import { cleanup, gitRepo, listen, openSse, startServer, tempDir, type TestServer } from '../support/helper.js'
 
 const FIXTURES = new URL('../fixtures/builtin/', import.meta.url).pathname

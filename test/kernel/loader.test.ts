@@ -1,10 +1,15 @@
 import { expect } from 'chai'
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { PluginLoadError } from '../../kernel/errors.js'
-import { findPluginEntry, orderPlugins, readThirdPartyPlugins, type LoadedPlugin } from '../../kernel/loader.js'
-import { definePlugin } from '../../kernel/plugin.js'
-import { PACKAGE_ROOT } from '../../kernel/version.js'
+import { PluginLoadError } from '../../kernel/core/errors.js'
+import {
+  findPluginEntry,
+  orderPlugins,
+  readThirdPartyPlugins,
+  type LoadedPlugin,
+} from '../../kernel/core/plugin-loader.js'
+import { definePlugin } from '../../kernel/core/plugin-definition.js'
+import { PACKAGE_ROOT } from '../../kernel/core/version.js'
 import { cleanup, startServer, tempDir } from '../support/helper.js'
 
 const FIXTURES = new URL('../fixtures/', import.meta.url).pathname

@@ -1,7 +1,7 @@
 import { expect } from 'chai'
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { PACKAGE_ROOT } from '../../kernel/version.js'
+import { PACKAGE_ROOT } from '../../kernel/core/version.js'
 import { cleanup, databaseEnv, onCleanup, sleep, tempDir } from '../support/helper.js'
 
 /** Starts the command with `LOG_LEVEL`, and collects what it prints. */

@@ -1,7 +1,7 @@
 import { expect } from 'chai'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
-import { PACKAGE_ROOT } from '../../kernel/version.js'
+import { PACKAGE_ROOT } from '../../kernel/core/version.js'
 import { cleanup, databaseEnv, onCleanup, tempDir } from '../support/helper.js'
 
 async function startCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<ChildProcess> {

@@ -1,6 +1,6 @@
 import { expect } from 'chai'
 import { join } from 'node:path'
-import { Storage } from '../../kernel/storage.js'
+import { Storage } from '../../kernel/storage/sqlite-storage.js'
 import { cleanup, tempDir } from '../support/helper.js'
 
 describe('kernel: storage', () => {

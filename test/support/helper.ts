@@ -5,7 +5,7 @@ import { request as httpRequest, type IncomingMessage } from 'node:http'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import pg from 'pg'
-import { createServer, type RunningServer, type ServerOptions } from '../../kernel/server.js'
+import { createServer, type RunningServer, type ServerOptions } from '../../kernel/http/server.js'
 import { postgresBinDir } from './pg.js'
 
 const cleanups: (() => unknown)[] = []

@@ -10,7 +10,7 @@ import { join } from 'node:path'
 // ajv comes with Fastify (@fastify/ajv-compiler); the 2020-12 dialect is the one OpenAPI 3.1 uses.
 import * as Ajv2020Module from 'ajv/dist/2020.js'
 import type { ValidateFunction } from 'ajv'
-import { PACKAGE_ROOT } from '../../kernel/version.js'
+import { PACKAGE_ROOT } from '../../kernel/core/version.js'
 
 export interface ReferenceOperation {
   method: string

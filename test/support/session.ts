@@ -1,5 +1,5 @@
-import type { EventPayload } from '../../kernel/bus.js'
-import type { ServerOptions } from '../../kernel/server.js'
+import type { EventPayload } from '../../kernel/events/bus.js'
+import type { ServerOptions } from '../../kernel/http/server.js'
 import { gitRepo, onCleanup, startServer, type TestServer } from './helper.js'
 import { ScriptedLlm } from './llm.js'
 import { writeScriptedConfig } from './server-process.js'

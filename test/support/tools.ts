@@ -1,6 +1,6 @@
-import type { Instance } from '../../kernel/instance.js'
-import type { PermissionAsk, ToolContext, ToolResult } from '../../kernel/tool.js'
-import type { EventPayload } from '../../kernel/bus.js'
+import type { Instance } from '../../kernel/instances/instance.js'
+import type { PermissionAsk, ToolContext, ToolResult } from '../../kernel/core/tools.js'
+import type { EventPayload } from '../../kernel/events/bus.js'
 import { gitRepo, onCleanup, startServer, type TestServer } from './helper.js'
 
 export interface ToolRun {

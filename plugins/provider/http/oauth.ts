@@ -1,10 +1,10 @@
+import type { ProviderKernel } from '../index.js'
 import {
   BadRequestError,
   InstanceQuery,
   ProviderOAuth,
   ref,
   type Instance,
-  type Kernel,
   type OAuthAuthorization,
   type PluginApp,
   type ProviderOAuthMethod,
@@ -22,7 +22,7 @@ const MAX_PENDING = 100
 type PendingLogins = Map<string, { method: number; authorization: OAuthAuthorization; expires: number }>
 
 /** The OAuth login methods plugins offer for a provider. */
-export function oauthMethods(kernel: Kernel, providerID: string): ProviderOAuthMethod[] {
+export function oauthMethods(kernel: ProviderKernel, providerID: string): ProviderOAuthMethod[] {
   return kernel.extensions.get(ProviderOAuth).filter((m) => m.providerID === providerID)
 }
 

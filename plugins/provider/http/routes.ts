@@ -1,4 +1,5 @@
-import { InstanceQuery, ProviderOAuth, ref, type Kernel, type PluginApp } from '../../../sdk/index.js'
+import type { ProviderKernel } from '../index.js'
+import { InstanceQuery, ProviderOAuth, ref, type PluginApp } from '../../../sdk/index.js'
 import { Type } from 'typebox'
 import type { Credential, CredentialStore } from '../auth.js'
 import type { Integrations } from '../integrations.js'
@@ -10,7 +11,7 @@ const querystring = Type.Object(InstanceQuery)
 
 /** What the v1 provider routes work with. */
 export interface ProviderRouteDeps {
-  kernel: Kernel
+  kernel: ProviderKernel
   providers: Providers
   credentials: CredentialStore
   integrations: Integrations

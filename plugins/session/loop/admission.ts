@@ -1,7 +1,8 @@
 // Prompt admission: how prompts, summaries and shell commands get into a session's one loop, and
 // in which order. Everything that decides the conversation's order happens synchronously here.
+import type { SessionKernel } from '../index.js'
 import type { FastifyInstance } from 'fastify'
-import { BadRequestError, ascendingId, isNamedError, type Instance, type Kernel } from '../../../sdk/index.js'
+import { BadRequestError, ascendingId, isNamedError, type Instance } from '../../../sdk/index.js'
 import { triggerHook } from '../../../sdk/hooks.js'
 import type { AgentInfo } from '../../agent/types.js'
 import type { ModelInfo, ModelRef } from '../../provider/types.js'
@@ -75,7 +76,7 @@ export class PromptAdmission {
 
   constructor(
     private readonly app: FastifyInstance,
-    private readonly kernel: Kernel,
+    private readonly kernel: SessionKernel,
     private readonly sessions: SessionService,
     private readonly writer: PartWriter,
     private readonly history: SessionHistory,

@@ -1,6 +1,7 @@
 // Tool calls a restart left running while they waited on the user (a pending permission): held
 // until the plugin that holds them resumes or releases them.
-import { type Instance, type Kernel } from '../../../sdk/index.js'
+import type { SessionKernel } from '../index.js'
+import { type Instance } from '../../../sdk/index.js'
 import type { AgentInfo } from '../../agent/types.js'
 import type { AssistantMessage, MessageWithParts, ToolPart } from '../schemas.js'
 import type { PartWriter } from '../store/part-writer.js'
@@ -23,7 +24,7 @@ export class HeldCalls {
   private readonly held: Map<string, HeldCall[]>
 
   constructor(
-    private readonly kernel: Kernel,
+    private readonly kernel: SessionKernel,
     private readonly sessions: SessionService,
     private readonly writer: PartWriter,
     private readonly tools: ToolCalls,

@@ -1,5 +1,6 @@
 // What a crash (or a lost lease) left unfinished: tool parts and replies still open in the store.
-import { type Instance, type Kernel, type PluginApp } from '../../../sdk/index.js'
+import type { SessionKernel } from '../index.js'
+import { type Instance, type PluginApp } from '../../../sdk/index.js'
 import type { Part } from '../schemas.js'
 import type { SessionStore } from '../store/store.js'
 import type { InterruptedCallHold } from '../types.js'
@@ -11,7 +12,7 @@ import type { PromptRunner } from './turn.js'
  */
 export function recoverOnBoot(
   app: PluginApp,
-  kernel: Kernel,
+  kernel: SessionKernel,
   store: SessionStore,
   holds: InterruptedCallHold[],
   runner: PromptRunner,

@@ -1,6 +1,7 @@
 // The session's title, written by the small model from the first prompt.
+import type { SessionKernel } from '../index.js'
 import type { FastifyInstance } from 'fastify'
-import { type Instance, type Kernel } from '../../../sdk/index.js'
+import { type Instance } from '../../../sdk/index.js'
 import type { ModelRef } from '../../provider/types.js'
 import { isDefaultTitle, type SessionService } from '../store/service.js'
 
@@ -19,7 +20,7 @@ function cleanTitle(text: string): string | undefined {
 /** Names the session from its first prompt with the small model; never throws, never delays the reply. */
 export async function generateTitle(
   app: FastifyInstance,
-  kernel: Kernel,
+  kernel: SessionKernel,
   sessions: SessionService,
   instance: Instance,
   sessionID: string,

@@ -1,7 +1,8 @@
 // The steps of one turn: each answers the newest prompt that joined; summaries when the context
 // runs out (or nearly), reminders when structured output is missing, old tool output pruned.
+import type { SessionKernel } from '../index.js'
 import type { FastifyInstance } from 'fastify'
-import { type Instance, type Kernel } from '../../../sdk/index.js'
+import { type Instance } from '../../../sdk/index.js'
 import type { AgentInfo } from '../../agent/types.js'
 import type { ModelInfo } from '../../provider/types.js'
 import { SessionCompacted, SessionError } from '../events.js'
@@ -36,7 +37,7 @@ const failed = (message: MessageWithParts): boolean =>
 /** What the steps of a turn work with. */
 export interface TurnDeps {
   app: FastifyInstance
-  kernel: Kernel
+  kernel: SessionKernel
   sessions: SessionService
   steps: StepRunner
 }

@@ -1,7 +1,8 @@
 // One turn of the agent loop: the held call or subtasks it starts with, then its steps
 // (turn-steps.ts). The walk of a prompt is in ../index.ts.
+import type { SessionKernel } from '../index.js'
 import type { FastifyInstance } from 'fastify'
-import { type Instance, type Kernel } from '../../../sdk/index.js'
+import { type Instance } from '../../../sdk/index.js'
 import type { MessageWithParts } from '../schemas.js'
 import type { SessionHistory } from '../store/history.js'
 import type { PartWriter } from '../store/part-writer.js'
@@ -27,7 +28,7 @@ export class PromptRunner implements TurnRunner {
 
   constructor(
     private readonly app: FastifyInstance,
-    private readonly kernel: Kernel,
+    private readonly kernel: SessionKernel,
     private readonly sessions: SessionService,
     writer: PartWriter,
     private readonly history: SessionHistory,

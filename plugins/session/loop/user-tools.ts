@@ -1,5 +1,6 @@
 // Tool calls without the model: a shell command the user typed, a command's subtasks.
-import { ascendingId, type Instance, type Kernel, type ToolDefinition } from '../../../sdk/index.js'
+import type { SessionKernel } from '../index.js'
+import { ascendingId, type Instance, type ToolDefinition } from '../../../sdk/index.js'
 import type { AgentInfo, PermissionRule } from '../../agent/types.js'
 import type { TurnControl } from './turn-control.js'
 import type { MessageWithParts, Part, SubtaskPart, ToolPart, UserMessage } from '../schemas.js'
@@ -29,7 +30,7 @@ export interface UserToolCall {
 /** Tool calls the user asked for, each in an assistant message of its own. */
 export class UserTools {
   constructor(
-    private readonly kernel: Kernel,
+    private readonly kernel: SessionKernel,
     private readonly sessions: SessionService,
     private readonly tools: ToolCalls,
   ) {}

@@ -1,5 +1,6 @@
+import type { SessionKernel } from '../index.js'
 import type { FastifyInstance } from 'fastify'
-import { NotFoundError, ascendingId, type Instance, type Kernel } from '../../../sdk/index.js'
+import { NotFoundError, ascendingId, type Instance } from '../../../sdk/index.js'
 import type { FileDiffInfo, SnapshotPatch } from '../../snapshot/types.js'
 import { SessionDiff } from '../events.js'
 import type { MessageWithParts, Part, SessionInfo } from '../schemas.js'
@@ -13,7 +14,7 @@ import { isStagedRevert } from '../http/v2/views.js'
 export class SessionHistory {
   constructor(
     private readonly app: FastifyInstance,
-    private readonly kernel: Kernel,
+    private readonly kernel: SessionKernel,
     private readonly sessions: SessionService,
   ) {}
 

@@ -1,6 +1,7 @@
 // Where a session is, whatever the project: v2 routes and `app.sessions.locate` take the instance
 // from the session rather than from the request.
-import { type Instance, type Kernel } from '../../../sdk/index.js'
+import type { SessionKernel } from '../index.js'
+import { type Instance } from '../../../sdk/index.js'
 import { SessionNotFoundV2 } from '../errors.js'
 import type { SessionInfo } from '../schemas.js'
 import type { SessionStore } from './store.js'
@@ -14,7 +15,7 @@ export function storedSession(store: SessionStore, sessionID: string): SessionIn
 
 /** The session and the instance its loop runs in (booted if need be); the tagged v2 404 when there is none. */
 export async function sessionInstance(
-  kernel: Kernel,
+  kernel: SessionKernel,
   store: SessionStore,
   sessionID: string,
 ): Promise<{ info: SessionInfo; instance: Instance }> {

@@ -1,5 +1,6 @@
+import type { SessionKernel } from '../index.js'
 import { relative } from 'node:path'
-import { descendingId, type Instance, type Kernel } from '../../../sdk/index.js'
+import { descendingId, type Instance } from '../../../sdk/index.js'
 import { MessageNotFoundError, PartNotFoundError, SessionNotFoundError } from '../errors.js'
 import {
   MessagePartDelta,
@@ -49,7 +50,7 @@ export class SessionService {
   readonly next: TurnEvents
 
   constructor(
-    private readonly kernel: Kernel,
+    private readonly kernel: SessionKernel,
     readonly store: SessionStore,
   ) {
     this.next = new TurnEvents(kernel)

@@ -1,7 +1,7 @@
 import { expect } from 'chai'
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { BusEvent } from '../../../kernel/bus.js'
+import type { BusEvent } from '../../../kernel/events/bus.js'
 import { cleanup, gitRepo, startServer, tempDir, type TestServer } from '../../support/helper.js'
 
 /** Resolves with the properties of the next `config.updated` event for `directory` (or `global`). */

@@ -1,5 +1,5 @@
 import { expect } from 'chai'
-import { KERNEL_VERSION } from '../../../kernel/version.js'
+import { KERNEL_VERSION } from '../../../kernel/core/version.js'
 import { cleanup, startServer, tempDir, type TestServer } from '../../support/helper.js'
 
 describe('plugin: core', () => {

@@ -5,7 +5,7 @@ import { createServer, type IncomingMessage, type Server as HttpServer } from 'n
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js'
-import { PACKAGE_ROOT } from '../../../kernel/version.js'
+import { PACKAGE_ROOT } from '../../../kernel/core/version.js'
 import { fixtureServer } from '../../fixtures/mcp/server.js'
 import { oauthFixture } from '../../fixtures/mcp/oauth-server.js'
 import { cleanup, onCleanup, tempDir } from '../../support/helper.js'

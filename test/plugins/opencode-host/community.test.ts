@@ -1,7 +1,7 @@
 import { expect } from 'chai'
 import { mkdirSync, readdirSync, readFileSync, statSync, symlinkSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import { PACKAGE_ROOT } from '../../../kernel/version.js'
+import { PACKAGE_ROOT } from '../../../kernel/core/version.js'
 import { createServer, type IncomingHttpHeaders } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { cleanup, gitRepo, onCleanup } from '../../support/helper.js'

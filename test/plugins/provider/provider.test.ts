@@ -1,7 +1,7 @@
 import { expect } from 'chai'
 import { readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { PACKAGE_ROOT } from '../../../kernel/version.js'
+import { PACKAGE_ROOT } from '../../../kernel/core/version.js'
 import { cleanup, gitRepo, startServer } from '../../support/helper.js'
 import { sessionHarness } from '../../support/session.js'
 

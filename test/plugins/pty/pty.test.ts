@@ -1,7 +1,7 @@
 import { expect } from 'chai'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import type { EventPayload } from '../../../kernel/bus.js'
+import type { EventPayload } from '../../../kernel/events/bus.js'
 import { cleanup, gitRepo, listen, onCleanup, startServer, tempDir } from '../../support/helper.js'
 import { until } from '../../support/session.js'
 import { connect } from '../../support/terminal-socket.js'

@@ -3,7 +3,7 @@ import { createOpencodeClient } from '@opencode-ai/sdk/v2'
 import { expect } from 'chai'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { ascendingId } from '../../../kernel/ids.js'
+import { ascendingId } from '../../../kernel/core/ids.js'
 import { cleanup, listen } from '../../support/helper.js'
 import { sessionHarness } from '../../support/session.js'
 

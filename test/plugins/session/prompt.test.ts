@@ -1,6 +1,6 @@
 import { expect } from 'chai'
 import { join } from 'node:path'
-import { PACKAGE_ROOT } from '../../../kernel/version.js'
+import { PACKAGE_ROOT } from '../../../kernel/core/version.js'
 import { cleanup, copyStores, onCleanup, startServer, tempDir } from '../../support/helper.js'
 import { ScriptedLlm } from '../../support/llm.js'
 import { PLUGINS, sessionHarness, until } from '../../support/session.js'

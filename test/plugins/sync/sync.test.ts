@@ -1,5 +1,5 @@
 import { expect } from 'chai'
-import { definedEvents } from '../../../kernel/bus.js'
+import { definedEvents } from '../../../kernel/events/bus.js'
 import { cleanup, copyStores, gitRepo, listen, startServer, tempDir } from '../../support/helper.js'
 import { expectMatchesReference } from '../../support/openapi.js'
 import { PLUGINS, sessionHarness, until, type SessionHarness } from '../../support/session.js'

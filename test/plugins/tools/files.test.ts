@@ -1,7 +1,7 @@
 import { expect } from 'chai'
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { defineExtensionPoint } from '../../../kernel/plugin.js'
+import { defineExtensionPoint } from '../../../kernel/core/extensions.js'
 import { cleanup, tempDir } from '../../support/helper.js'
 import { toolHarness } from '../../support/tools.js'
 

@@ -1,7 +1,7 @@
 import { expect } from 'chai'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { BusEvent } from '../../../kernel/bus.js'
+import type { BusEvent } from '../../../kernel/events/bus.js'
 import { cleanup, git, gitRepo, startServer, tempDir } from '../../support/helper.js'
 import { expectMatchesReference } from '../../support/openapi.js'
 

@@ -1,9 +1,10 @@
 // `POST /session/:sessionID/command`: a slash command's template, expanded and sent as a prompt.
+import type { SessionKernel } from '../../index.js'
 import { statSync } from 'node:fs'
 import { basename, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import type { FastifyInstance } from 'fastify'
-import { BadRequestError, NotFoundError, type Instance, type Kernel, type ToolContext } from '../../../../sdk/index.js'
+import { BadRequestError, NotFoundError, type Instance, type ToolContext } from '../../../../sdk/index.js'
 import { triggerHook } from '../../../../sdk/hooks.js'
 import { realPathInside } from '../../../../sdk/paths.js'
 import { CommandExecuted } from '../../events.js'
@@ -77,7 +78,7 @@ export function fileReferences(text: string): string[] {
 export class SessionCommands {
   constructor(
     private readonly app: FastifyInstance,
-    private readonly kernel: Kernel,
+    private readonly kernel: SessionKernel,
     private readonly sessions: SessionService,
     private readonly admission: PromptAdmission,
   ) {}

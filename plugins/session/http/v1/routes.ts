@@ -1,5 +1,6 @@
 // The v1 session routes (`/session…`), registered group by group in the order OpenCode lists them.
-import type { Kernel, PluginApp } from '../../../../sdk/index.js'
+import type { SessionKernel } from '../../index.js'
+import type { PluginApp } from '../../../../sdk/index.js'
 import type { PromptAdmission } from '../../loop/admission.js'
 import type { SessionHistory } from '../../store/history.js'
 import type { SessionService } from '../../store/service.js'
@@ -13,7 +14,7 @@ import type { SessionShell } from './shell.js'
 
 /** What the v1 routes work with. */
 export interface SessionRouteDeps {
-  kernel: Kernel
+  kernel: SessionKernel
   sessions: SessionService
   admission: PromptAdmission
   history: SessionHistory

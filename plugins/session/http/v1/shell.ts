@@ -1,5 +1,6 @@
 // `POST /session/:sessionID/shell`: the user runs a command in the session, without the model.
-import { BadRequestError, ascendingId, type Instance, type Kernel } from '../../../../sdk/index.js'
+import type { SessionKernel } from '../../index.js'
+import { BadRequestError, ascendingId, type Instance } from '../../../../sdk/index.js'
 import type { MessageWithParts, UserMessage } from '../../schemas.js'
 import type { PromptAdmission } from '../../loop/admission.js'
 import type { PromptRunner } from '../../loop/turn.js'
@@ -19,7 +20,7 @@ export interface ShellRequest {
  */
 export class SessionShell {
   constructor(
-    private readonly kernel: Kernel,
+    private readonly kernel: SessionKernel,
     private readonly sessions: SessionService,
     private readonly admission: PromptAdmission,
     private readonly runner: PromptRunner,

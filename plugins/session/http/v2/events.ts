@@ -1,3 +1,4 @@
+import type { SessionKernel } from '../../index.js'
 import { Type, type TProperties } from 'typebox'
 import {
   LocationRef,
@@ -7,7 +8,6 @@ import {
   type BusEvent,
   type EventDefinition,
   type Instance,
-  type Kernel,
 } from '../../../../sdk/index.js'
 import type { AssistantMessage, MessageInfo, Part, ToolPart, UserMessage } from '../../schemas.js'
 import { RevertState } from './schemas.js'
@@ -141,7 +141,7 @@ const MAX_OPEN_STEPS = 10_000
 export class TurnEvents {
   private readonly open = new Map<string, OpenStep>()
 
-  constructor(private readonly kernel: Kernel) {}
+  constructor(private readonly kernel: SessionKernel) {}
 
   private publish<E extends EventDefinition>(
     instance: Instance,

@@ -1,5 +1,6 @@
+import type { SessionKernel } from '../../index.js'
 import { basename, extname } from 'node:path'
-import { ascendingId, type Instance, type Kernel, type SqliteDatabase } from '../../../../sdk/index.js'
+import { ascendingId, type Instance, type SqliteDatabase } from '../../../../sdk/index.js'
 import { PromptConflictError } from '../../errors.js'
 import type { PreparedPrompt, PromptAdmission } from '../../loop/admission.js'
 import type { PartInput, PromptInput } from '../../prompt-schemas.js'
@@ -105,7 +106,7 @@ export class SessionInputs {
 
   constructor(
     db: SqliteDatabase,
-    private readonly kernel: Kernel,
+    private readonly kernel: SessionKernel,
     private readonly sessions: SessionService,
     private readonly admission: PromptAdmission,
   ) {

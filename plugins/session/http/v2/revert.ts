@@ -5,8 +5,9 @@
 // existing message). `boundary` (the kept message) marks it as staged through v2: prompts leave
 // it alone, only clear/commit (or v1 unrevert/revert) end it. v1 HTTP answers leave out `boundary`
 // and `files`, which their schema does not know (v1 `session.updated` events carry them).
+import type { SessionKernel } from '../../index.js'
 import type { Static } from 'typebox'
-import { ascendingId, type Instance, type Kernel, type PluginApp } from '../../../../sdk/index.js'
+import { ascendingId, type Instance, type PluginApp } from '../../../../sdk/index.js'
 import { MessageNotFoundV2 } from '../../errors.js'
 import type { PromptAdmission } from '../../loop/admission.js'
 import type { SessionInfo } from '../../schemas.js'
@@ -31,7 +32,7 @@ export class RevertStaging {
 
   constructor(
     private readonly app: PluginApp,
-    private readonly kernel: Kernel,
+    private readonly kernel: SessionKernel,
     private readonly sessions: SessionService,
     private readonly admission: PromptAdmission,
     private readonly history: SessionHistory,

@@ -1,6 +1,7 @@
 // The v2 session routes (`/api/session…`): views over the one session store and loop, registered
 // group by group. Reads, then what drives the loop, then the durable events, then revert staging.
-import type { Kernel, PluginApp } from '../../../../sdk/index.js'
+import type { SessionKernel } from '../../index.js'
+import type { PluginApp } from '../../../../sdk/index.js'
 import type { PromptAdmission } from '../../loop/admission.js'
 import type { SessionHistory } from '../../store/history.js'
 import type { SessionService } from '../../store/service.js'
@@ -15,7 +16,7 @@ import { registerAgentSwitchRoute, registerModelSwitchRoute } from './switch-rou
 
 /** What the v2 routes work with. */
 export interface SessionV2Deps {
-  kernel: Kernel
+  kernel: SessionKernel
   sessions: SessionService
   admission: PromptAdmission
   history: SessionHistory

@@ -1,4 +1,5 @@
 // v2 sessions (`/api/session…`): list, create, the running ones, one session.
+import type { SessionKernel } from '../../index.js'
 import { Type, type Static } from 'typebox'
 import {
   DataEnvelope,
@@ -11,7 +12,6 @@ import {
   ref,
   v2Errors,
   type Instance,
-  type Kernel,
   type PluginApp,
 } from '../../../../sdk/index.js'
 import type { SessionInfo } from '../../schemas.js'
@@ -42,7 +42,7 @@ type SessionFilters = { directory?: string; projectID?: string; search?: string;
 type ListCursor = PageCursor & { filters?: SessionFilters }
 
 /** A stored session as v2 shows it, with its subpath when its instance is open. */
-function sessionView(kernel: Kernel): (info: SessionInfo) => Promise<Static<typeof SessionV2Info>> {
+function sessionView(kernel: SessionKernel): (info: SessionInfo) => Promise<Static<typeof SessionV2Info>> {
   const worktreeOf = async (info: SessionInfo): Promise<string | undefined> =>
     kernel.instances.has(info.directory) ? (await kernel.instances.get(info.directory)).worktree : undefined
   return async (info) => sessionV2View(info, await worktreeOf(info))
@@ -77,7 +77,7 @@ function listRequest(query: Static<typeof SessionListQuery>): {
 }
 
 /** The instance at a directory a v2 body names (`location.directory`). */
-async function instanceAt(kernel: Kernel, directory: string): Promise<Instance> {
+async function instanceAt(kernel: SessionKernel, directory: string): Promise<Instance> {
   let checked: string
   try {
     checked = await checkDirectory(directory, 'Query')

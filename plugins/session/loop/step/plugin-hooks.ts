@@ -1,7 +1,8 @@
 // Where the agent loop fires OpenCode plugin hooks (`PluginHooks`): one call per moment, so the
 // loop itself only names the moment. Without a hook runner each call returns its input unchanged.
+import type { SessionKernel } from '../../index.js'
 import type { ModelMessage } from 'ai'
-import { type Instance, type Kernel, type ToolDefinition } from '../../../../sdk/index.js'
+import { type Instance, type ToolDefinition } from '../../../../sdk/index.js'
 import { hasHook, triggerHook } from '../../../../sdk/hooks.js'
 import type { AgentInfo } from '../../../agent/types.js'
 import type { ModelInfo } from '../../../provider/types.js'
@@ -20,7 +21,7 @@ export interface CallSettings {
 
 /** `chat.params` then `chat.headers`, before a model call: their outputs go to the call. */
 export async function chatCallSettings(
-  kernel: Kernel,
+  kernel: SessionKernel,
   instance: Instance,
   input: { sessionID: string; agent: AgentInfo; model: ModelInfo; message: UserMessage },
   base: { temperature?: number; topP?: number; providerOptions?: Record<string, Record<string, never>> },
@@ -56,7 +57,7 @@ export async function chatCallSettings(
 
 /** `experimental.chat.system.transform`: edits the system prompt entries in place. */
 export async function transformSystem(
-  kernel: Kernel,
+  kernel: SessionKernel,
   instance: Instance,
   sessionID: string,
   model: ModelInfo,
@@ -79,7 +80,7 @@ export async function transformSystem(
  * The hooks get a copy: `messages` may be the store's cached history, which must not change.
  */
 export async function transformMessages(
-  kernel: Kernel,
+  kernel: SessionKernel,
   instance: Instance,
   messages: MessageWithParts[],
 ): Promise<MessageWithParts[]> {
@@ -94,7 +95,7 @@ export async function transformMessages(
  * the summary request, a `prompt` replaces it.
  */
 export async function compactingPrompt(
-  kernel: Kernel,
+  kernel: SessionKernel,
   instance: Instance,
   sessionID: string,
   messages: ModelMessage[],
@@ -126,7 +127,7 @@ export async function compactingPrompt(
 
 /** `experimental.compaction.autocontinue`: whether the turn goes on after an automatic summary. */
 export async function autoContinue(
-  kernel: Kernel,
+  kernel: SessionKernel,
   instance: Instance,
   input: { sessionID: string; agent: AgentInfo; model: ModelInfo; message: UserMessage; overflow: boolean },
 ): Promise<boolean> {
@@ -146,7 +147,7 @@ export async function autoContinue(
 
 /** `tool.definition`, each time a tool is offered to the model: the description and JSON schema it is shown with. */
 export async function shownTool(
-  kernel: Kernel,
+  kernel: SessionKernel,
   instance: Instance,
   definition: ToolDefinition,
 ): Promise<{ description: string; parameters: unknown }> {

@@ -1,8 +1,9 @@
 // One step: one model call streamed into parts (text, reasoning, tool calls), retried while the
 // provider allows, with the worktree snapshots around the tools it runs.
+import type { SessionKernel } from '../../index.js'
 import type { LanguageModel, ModelMessage, TextStreamPart, ToolSet } from 'ai'
 import type { FastifyInstance } from 'fastify'
-import { ascendingId, type Instance, type Kernel } from '../../../../sdk/index.js'
+import { ascendingId, type Instance } from '../../../../sdk/index.js'
 import type { AgentInfo } from '../../../agent/types.js'
 import type { ModelInfo } from '../../../provider/types.js'
 import { SessionError } from '../../events.js'
@@ -80,7 +81,7 @@ function failUnfinishedTools(step: StepParts, aborted: boolean): void {
 export class StepRunner {
   constructor(
     private readonly app: FastifyInstance,
-    private readonly kernel: Kernel,
+    private readonly kernel: SessionKernel,
     private readonly sessions: SessionService,
     private readonly writer: PartWriter,
     /** Sessions whose files changed in the running turn (their diff is published when it ends). */

@@ -1,7 +1,8 @@
 // A model call's stream turned into parts, chunk by chunk: text and reasoning parts that grow by
 // deltas, tool parts from pending on, and the call's usage and finish reason.
+import type { SessionKernel } from '../../index.js'
 import type { TextStreamPart, ToolSet } from 'ai'
-import { ascendingId, type Kernel } from '../../../../sdk/index.js'
+import { ascendingId } from '../../../../sdk/index.js'
 import { triggerHook } from '../../../../sdk/hooks.js'
 import type { ReasoningPart, TextPart, ToolPart } from '../../schemas.js'
 import { errorMessage } from './ai-sdk.js'
@@ -22,7 +23,7 @@ export class StepStream {
   private open = new Map<string, TextPart | ReasoningPart>()
 
   constructor(
-    private readonly kernel: Kernel,
+    private readonly kernel: SessionKernel,
     private readonly step: StepParts,
   ) {}
 

@@ -1,5 +1,6 @@
 // Tool execution: the tools a step offers the model, and one tool call's run, with its part's
 // states and the permissions it asks.
+import type { SessionKernel } from '../../index.js'
 import type { ToolSet } from 'ai'
 import type { FastifyInstance } from 'fastify'
 import {
@@ -8,7 +9,6 @@ import {
   checkToolArguments,
   isNamedError,
   type Instance,
-  type Kernel,
   type PermissionAsk,
   type ToolContext,
   type ToolDefinition,
@@ -65,7 +65,7 @@ export interface ToolRun {
 export class ToolCalls {
   constructor(
     private readonly app: FastifyInstance,
-    private readonly kernel: Kernel,
+    private readonly kernel: SessionKernel,
     private readonly sessions: SessionService,
   ) {}
 

@@ -1,6 +1,6 @@
 import { expect } from 'chai'
-import { ascendingId, descendingId } from '../../../../kernel/ids.js'
-import { Storage } from '../../../../kernel/storage.js'
+import { ascendingId, descendingId } from '../../../../kernel/core/ids.js'
+import { Storage } from '../../../../kernel/storage/sqlite-storage.js'
 import type {
   AssistantMessage,
   MessageWithParts,

@@ -1,7 +1,7 @@
 import { expect } from 'chai'
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { ascendingId } from '../../../../../kernel/ids.js'
+import { ascendingId } from '../../../../../kernel/core/ids.js'
 import {
   fileReferences,
   fillArguments,

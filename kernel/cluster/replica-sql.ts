@@ -1,0 +1,224 @@
+import type { PoolClient } from 'pg'
+import type { BusEvent } from '../events/bus.js'
+import type { SqliteDatabase } from '../storage/sqlite-storage.js'
+import type { EventRow } from './event-feed.js'
+import type { PgDatabase } from './pg-database.js'
+import { mirrorColumns, pgType, quote, type Change, type SchemaChanges, type Table } from './replica-tables.js'
+
+/** The NOTIFY channel: its payload is only the writing node's id, never data. */
+export const CHANNEL = 'opencode_kernel'
+/** Advisory locks: writers take WRITE for the length of a commit, so ids commit in id order. */
+export const LOCK_WRITE = 0x6f6b0001
+/** Held by a starting node from loading the stores until its migrations are committed. */
+export const LOCK_START = 0x6f6b0002
+
+/** Rows of the local queue flushed per transaction (and upserted per statement). */
+export const FLUSH_ROWS = 5000
+/** Changes, and events, read per catch-up page. */
+export const TAIL_CHANGES = 200
+const TAIL_EVENTS = 2000
+
+export const SCHEMA = `
+CREATE TABLE IF NOT EXISTS kernel_sqlite_schema (name TEXT PRIMARY KEY, type TEXT NOT NULL, tbl_name TEXT NOT NULL, sql TEXT NOT NULL, ord INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS kernel_change (id BIGSERIAL PRIMARY KEY, node TEXT NOT NULL, time BIGINT NOT NULL, events_upto BIGINT NOT NULL, changes TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS kernel_event (id BIGSERIAL PRIMARY KEY, node TEXT NOT NULL, time BIGINT NOT NULL, directory TEXT NOT NULL, project TEXT, payload TEXT NOT NULL, durable TEXT);
+CREATE INDEX IF NOT EXISTS kernel_event_time ON kernel_event (time);
+CREATE INDEX IF NOT EXISTS kernel_change_time ON kernel_change (time);
+CREATE TABLE IF NOT EXISTS kernel_pruned (log TEXT PRIMARY KEY, upto BIGINT NOT NULL);
+`
+
+/** An event published on this node, waiting to be committed (its payload serialised as published). */
+export interface PendingEvent {
+  event: BusEvent
+  payload: string
+  time: number
+}
+
+/** A row of `kernel_change`: one node's commit. */
+export interface ChangeRow {
+  id: number
+  node: string
+  events_upto: number
+  changes: string
+}
+
+/** The change log no longer holds what this node has yet to read. */
+export class ReplicaTooOldError extends Error {
+  constructor(lastRead: number, prunedUpTo: number) {
+    super(`read up to change ${lastRead}, changes up to ${prunedUpTo} were pruned`)
+  }
+}
+
+/** Upserts `rows` into the mirror of `table`, a statement per `FLUSH_ROWS` rows. */
+export async function upsertRows(client: PoolClient, table: Table, rows: Record<string, unknown>[]): Promise<void> {
+  const target = quote(table.name)
+  const columns = mirrorColumns(table)
+  const others = columns.filter((column) => !table.key.includes(column))
+  const update = others.length
+    ? `DO UPDATE SET ${others.map((column) => `${quote(column)} = EXCLUDED.${quote(column)}`).join(', ')}`
+    : 'DO NOTHING'
+  const list = columns.map(quote).join(', ')
+  for (let i = 0; i < rows.length; i += FLUSH_ROWS) {
+    await client.query(
+      `INSERT INTO ${target} (${list}) SELECT ${list} FROM jsonb_populate_recordset(NULL::${target}, $1::jsonb) ON CONFLICT (${table.key.map(quote).join(', ')}) ${update}`,
+      [JSON.stringify(rows.slice(i, i + FLUSH_ROWS))],
+    )
+  }
+}
+
+/** The upserts and deletes of one flush, one statement per table and kind. */
+export async function writeChanges(
+  client: PoolClient,
+  tables: ReadonlyMap<string, Table>,
+  changes: readonly Change[],
+): Promise<void> {
+  const byTable = new Map<string, { u: Record<string, unknown>[]; d: Record<string, unknown>[] }>()
+  for (const [tbl, op, row] of changes) {
+    let group = byTable.get(tbl)
+    if (!group) byTable.set(tbl, (group = { u: [], d: [] }))
+    group[op].push(row)
+  }
+  for (const [name, group] of byTable) {
+    const table = tables.get(name)
+    if (!table) continue
+    const target = quote(name)
+    if (group.d.length) {
+      const match = table.key.map((column) => `t.${quote(column)} = d.${quote(column)}`).join(' AND ')
+      await client.query(
+        `DELETE FROM ${target} t USING jsonb_populate_recordset(NULL::${target}, $1::jsonb) d WHERE ${match}`,
+        [JSON.stringify(group.d)],
+      )
+    }
+    if (group.u.length) await upsertRows(client, table, group.u)
+  }
+}
+
+/** Appends this node's published events to `kernel_event`, in the order they were published. */
+export async function insertEvents(client: PoolClient, node: string, events: readonly PendingEvent[]): Promise<void> {
+  if (!events.length) return
+  const json = JSON.stringify(
+    events.map(({ event, payload, time }) => ({
+      time,
+      directory: event.directory,
+      project: event.project ?? null,
+      payload,
+      durable: event.durable ? JSON.stringify(event.durable) : null,
+    })),
+  )
+  await client.query(
+    `INSERT INTO kernel_event (node, time, directory, project, payload, durable)
+     SELECT $2, (x.e->>'time')::BIGINT, x.e->>'directory', x.e->>'project', x.e->>'payload', x.e->>'durable'
+     FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS x(e, n) ORDER BY x.n`,
+    [json, node],
+  )
+}
+
+/** Records a commit in the change log the other nodes read (with the events committed up to it). */
+export async function insertChange(
+  client: PoolClient,
+  node: string,
+  changes: readonly Change[],
+  tables: ReadonlySet<string>,
+): Promise<void> {
+  await client.query(
+    'INSERT INTO kernel_change (node, time, events_upto, changes) VALUES ($1, $2, (SELECT coalesce(max(id), 0) FROM kernel_event), $3)',
+    [node, Date.now(), JSON.stringify({ changes, tables: [...tables] })],
+  )
+}
+
+/**
+ * Brings PostgreSQL's schema in line with the local one: the DDL every node loads, and for each
+ * new or changed table, its mirror recreated and filled with every local row. Returns those tables.
+ */
+export async function pushSchema(
+  client: PoolClient,
+  db: SqliteDatabase,
+  schema: SchemaChanges,
+  tables: ReadonlyMap<string, Table>,
+  describe: (name: string) => Table,
+): Promise<Set<string>> {
+  if (schema.entries.size === 0) return schema.tables
+  const order = new Map(
+    db
+      .prepare<[], { name: string; ord: number }>('SELECT name, rowid AS ord FROM main.sqlite_master')
+      .all()
+      .map((row) => [row.name, row.ord]),
+  )
+  for (const [name, sql] of schema.entries) {
+    if (sql === undefined) {
+      await client.query('DELETE FROM kernel_sqlite_schema WHERE name = $1', [name])
+      if (!tables.has(name)) await client.query(`DROP TABLE IF EXISTS ${quote(name)}`)
+      continue
+    }
+    const type = sql.trimStart().toUpperCase().startsWith('CREATE TABLE') ? 'table' : 'index'
+    await client.query(
+      `INSERT INTO kernel_sqlite_schema (name, type, tbl_name, sql, ord) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (name) DO UPDATE SET type = EXCLUDED.type, tbl_name = EXCLUDED.tbl_name, sql = EXCLUDED.sql, ord = EXCLUDED.ord`,
+      [name, type, name, sql, order.get(name) ?? 0],
+    )
+  }
+  for (const name of schema.tables) await recreateMirror(client, db, tables.get(name) ?? describe(name))
+  return schema.tables
+}
+
+/** Drops and recreates a table's mirror in PostgreSQL, filled with every local row. */
+async function recreateMirror(client: PoolClient, db: SqliteDatabase, table: Table): Promise<void> {
+  const name = quote(table.name)
+  const columns = table.columns.map((column) => `${quote(column.name)} ${pgType(column.type)}`)
+  if (table.key[0] === 'rowid') columns.unshift('"rowid" NUMERIC')
+  await client.query(`DROP TABLE IF EXISTS ${name}`)
+  await client.query(`CREATE TABLE ${name} (${columns.join(', ')}, PRIMARY KEY (${table.key.map(quote).join(', ')}))`)
+  const select = table.key[0] === 'rowid' ? `rowid AS rowid, *` : '*'
+  const rows = db.prepare(`SELECT ${select} FROM main.${name}`).all() as Record<string, unknown>[]
+  if (rows.length) await upsertRows(client, table, rows)
+}
+
+/** One page of the changes and events committed after those read, in one snapshot. */
+export async function readPage(
+  db: PgDatabase,
+  lastChange: number,
+  lastEvent: number,
+): Promise<{ changes: ChangeRow[]; events: EventRow[]; more: boolean }> {
+  const page = await db.transaction(async (client) => {
+    const changes = (
+      await client.query<ChangeRow>(
+        'SELECT id, node, events_upto, changes FROM kernel_change WHERE id > $1 ORDER BY id LIMIT $2',
+        [lastChange, TAIL_CHANGES],
+      )
+    ).rows
+    const events = (
+      await client.query<EventRow>(
+        'SELECT id, directory, project, payload, durable FROM kernel_event WHERE id > $1 ORDER BY id LIMIT $2',
+        [lastEvent, TAIL_EVENTS],
+      )
+    ).rows
+    // Changes this node has not read were pruned (it was cut off for longer than they are kept).
+    if (changes.length && changes[0]!.id > lastChange + 1) {
+      const pruned =
+        (await client.query<{ upto: number }>("SELECT upto FROM kernel_pruned WHERE log = 'change'")).rows[0]?.upto ?? 0
+      if (pruned > lastChange) throw new ReplicaTooOldError(lastChange, pruned)
+    }
+    return { changes, events }
+  }, 'REPEATABLE READ READ ONLY')
+  return { ...page, more: page.changes.length === TAIL_CHANGES || page.events.length === TAIL_EVENTS }
+}
+
+/** Drops events past retention (`keep` newest, none older than `before`) and change-log rows older than `before`. */
+export async function pruneLogs(db: PgDatabase, keep: number, before: number): Promise<void> {
+  await db.query('DELETE FROM kernel_event WHERE id <= (SELECT max(id) FROM kernel_event) - $1 OR time < $2', [
+    keep,
+    before,
+  ])
+  // What was pruned is recorded: a node that had not read it yet must know (ReplicaTooOldError).
+  await db.transaction(async (client) => {
+    const upto = (
+      await client.query<{ id: number | null }>('SELECT max(id) AS id FROM kernel_change WHERE time < $1', [before])
+    ).rows[0]!.id
+    if (upto === null) return
+    await client.query(
+      "INSERT INTO kernel_pruned (log, upto) VALUES ('change', $1) ON CONFLICT (log) DO UPDATE SET upto = GREATEST(kernel_pruned.upto, EXCLUDED.upto)",
+      [upto],
+    )
+    await client.query('DELETE FROM kernel_change WHERE id <= $1', [upto])
+  })
+}

@@ -1,0 +1,35 @@
+import type { FastifyInstance } from 'fastify'
+import { NamedError } from '../core/errors.js'
+import type { Cluster } from './cluster.js'
+
+const READS = new Set(['GET', 'HEAD', 'OPTIONS'])
+
+function unavailable(message: string): NamedError {
+  return new NamedError('DatabaseUnavailableError', 503, { message })
+}
+
+/**
+ * What a cluster node adds to every request: while the database is unreachable, requests answer
+ * 503 (the health check excepted, which says so); and a request that changes something answers
+ * only once its writes and events are committed in PostgreSQL, so what a client was told is
+ * stored survives this node.
+ */
+export function registerClusterHooks(app: FastifyInstance, cluster: Cluster): void {
+  app.addHook('onRequest', (request, reply, done) => {
+    if (cluster.healthy || request.url.startsWith('/global/health') || request.method === 'OPTIONS') return done()
+    reply.header('retry-after', '1')
+    done(unavailable('The database is unreachable; the server resumes once it is back. Retry shortly.'))
+  })
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (READS.has(request.method) || reply.statusCode >= 500) return payload
+    try {
+      await cluster.replica.flush()
+    } catch {
+      reply.header('retry-after', '1')
+      throw unavailable(
+        'The change could not be committed to the database (unreachable); it is kept on this server and written once the database is back.',
+      )
+    }
+    return payload
+  })
+}
