@@ -7,6 +7,14 @@ import { readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 
 const root = new URL('../dist/test/', import.meta.url).pathname
+// `npm test` puts this package's node_modules/.bin on PATH: a server a user runs has none of our dev
+// tools (prettier, eslint) there, and plugins that look for programs on PATH (formatters) must
+// not find them.
+const ownBin = new URL('../node_modules/.bin', import.meta.url).pathname
+process.env.PATH = (process.env.PATH ?? '')
+  .split(':')
+  .filter((dir) => dir.replace(/\/$/, '') !== ownBin)
+  .join(':')
 const filter = process.argv[2]
 
 function testFiles(dir) {
