@@ -9,7 +9,7 @@
 //   BENCH_DATABASE=postgres      this server on PostgreSQL (a throwaway server; or a postgres:// URL),
 //                                in a fresh database; adds the `cluster` figure (two nodes)
 import autocannon from 'autocannon'
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
+import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { get, request, type IncomingMessage } from 'node:http'
 import { tmpdir } from 'node:os'
@@ -17,6 +17,7 @@ import { join } from 'node:path'
 import { PACKAGE_ROOT } from '../../kernel/core/version.js'
 import { ScriptedLlm } from '../support/llm.js'
 import { benchDatabase, type BenchDatabase } from './postgres.js'
+import { emptyRepository, median } from './setup.js'
 
 const only = process.env.BENCH_ONLY?.split(',')
 const BIG = Number(process.env.BENCH_BIG ?? 10_000)
@@ -24,7 +25,6 @@ const wanted = (name: string) => !only || only.includes(name)
 /** Set when BENCH_DATABASE puts this server on PostgreSQL (for the whole run). */
 let database: BenchDatabase | undefined
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
 /** The value `p` % of `values` are at or below (nearest rank). */
 const percentile = (values: number[], p: number) =>
   [...values].sort((a, b) => a - b)[Math.max(0, Math.ceil((p / 100) * values.length) - 1)]!
@@ -95,21 +95,7 @@ interface Fixture {
 
 async function fixture(): Promise<Fixture> {
   const root = mkdtempSync(join(tmpdir(), 'ok-bench-'))
-  const repo = join(root, 'repo')
-  execFileSync('git', ['init', '-q', repo])
-  execFileSync('git', [
-    '-C',
-    repo,
-    '-c',
-    'user.email=b@b',
-    '-c',
-    'user.name=b',
-    'commit',
-    '-q',
-    '--allow-empty',
-    '-m',
-    'init',
-  ])
+  const repo = emptyRepository(root)
   const llm = new ScriptedLlm()
   await llm.start()
   writeFileSync(

@@ -1,14 +1,13 @@
 // VCS benchmark: GET /vcs/status and GET /vcs/diff?mode=git of a 10,000-file repository with
 // 100 changed files (60 modified, 20 deleted, 20 untracked). Run with `npm run bench` (figures,
 // not assertions).
-import { execFileSync, spawn } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { PACKAGE_ROOT } from '../../kernel/core/version.js'
+import { median, serveRepository } from './setup.js'
 
 const FILES = 10_000
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
 
 function buildRepository(repo: string): void {
   execFileSync('git', ['init', '-q', '-b', 'main', repo])
@@ -62,26 +61,8 @@ export async function benchVcs(runs = 15): Promise<Record<string, string>> {
   const repo = join(root, 'repo')
   buildRepository(repo)
   const port = Number(process.env.BENCH_PORT ?? 4393)
-  const server = spawn(
-    process.execPath,
-    [join(PACKAGE_ROOT, 'bin/opencode-kernel.js'), 'serve', '--port', String(port)],
-    {
-      cwd: repo,
-      env: {
-        PATH: process.env.PATH,
-        HOME: root,
-        XDG_CONFIG_HOME: join(root, 'config'),
-        OPENCODE_KERNEL_DATA: join(root, 'data'),
-        LOG_LEVEL: 'warn',
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  )
+  const server = await serveRepository(root, repo, port)
   try {
-    await new Promise<void>((resolve, reject) => {
-      server.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('listening') && resolve())
-      server.once('exit', (code) => reject(new Error(`server exited with ${code}`)))
-    })
     const base = `http://127.0.0.1:${port}`
     const status = await time(`${base}/vcs/status`, runs, server.pid!)
     const diff = await time(`${base}/vcs/diff?mode=git`, runs, server.pid!)

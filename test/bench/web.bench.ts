@@ -1,34 +1,19 @@
 // Web app benchmark in Debian's Chromium against a server in its own process: first-load size
 // (JS + CSS, gzip), time to interactive, and opening a 1,000-message session.
 // Run with `npm run bench` (figures, not assertions).
-import { execFileSync, spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { chromium } from 'playwright-core'
 import { PACKAGE_ROOT } from '../../kernel/core/version.js'
+import { emptyRepository, median, serveRepository } from './setup.js'
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
 const WEB = join(PACKAGE_ROOT, 'dist', 'web')
 const MESSAGES = 1000
 
 export async function benchWeb(): Promise<Record<string, string>> {
   const root = mkdtempSync(join(tmpdir(), 'ok-bench-web-'))
-  const repo = join(root, 'repo')
-  execFileSync('git', ['init', '-q', repo])
-  execFileSync('git', [
-    '-C',
-    repo,
-    '-c',
-    'user.email=b@b',
-    '-c',
-    'user.name=b',
-    'commit',
-    '-q',
-    '--allow-empty',
-    '-m',
-    'init',
-  ])
+  const repo = emptyRepository(root)
   // A model to name; `noReply` messages never call it.
   const provider = {
     npm: '@ai-sdk/openai-compatible',
@@ -40,25 +25,7 @@ export async function benchWeb(): Promise<Record<string, string>> {
     JSON.stringify({ model: 'local/m', small_model: 'local/m', provider: { local: provider } }),
   )
   const port = Number(process.env.BENCH_PORT ?? 4393)
-  const server = spawn(
-    process.execPath,
-    [join(PACKAGE_ROOT, 'bin/opencode-kernel.js'), 'serve', '--port', String(port)],
-    {
-      cwd: repo,
-      env: {
-        PATH: process.env.PATH,
-        HOME: root,
-        XDG_CONFIG_HOME: join(root, 'config'),
-        OPENCODE_KERNEL_DATA: join(root, 'data'),
-        LOG_LEVEL: 'warn',
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  )
-  await new Promise<void>((resolve, reject) => {
-    server.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('listening') && resolve())
-    server.once('exit', (code) => reject(new Error(`server exited with ${code}`)))
-  })
+  const server = await serveRepository(root, repo, port)
   const base = `http://127.0.0.1:${port}`
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
