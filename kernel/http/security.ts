@@ -133,10 +133,13 @@ export function createSecurityHook(options: SecurityOptions) {
           sameSecret(credentials.password, options.password) &&
           (credentials.username === undefined || sameSecret(credentials.username, options.username)))
       if (!ok && !sessionCookieValid(request, options) && !request.routeOptions.config?.ticket?.(request)) {
-        // A browser's own script (the web app) gets no Basic challenge, so no native login dialog.
-        const script =
-          request.headers['sec-fetch-mode'] !== undefined && request.headers['sec-fetch-mode'] !== 'navigate'
-        if (!script) reply.header('www-authenticate', 'Basic realm="opencode-kernel", charset="UTF-8"')
+        // The web app's own script gets no Basic challenge, so the browser shows no native login
+        // dialog. Node's fetch also sends `sec-fetch-mode: cors`, but never `sec-fetch-site`: it
+        // and every other client get the challenge.
+        const mode = request.headers['sec-fetch-mode']
+        const ownScript =
+          mode !== undefined && mode !== 'navigate' && request.headers['sec-fetch-site'] === 'same-origin'
+        if (!ownScript) reply.header('www-authenticate', 'Basic realm="opencode-kernel", charset="UTF-8"')
         // Only a wrong guess counts: a first request without credentials is how clients learn to send them.
         const delay = attempted(request) && options.throttle ? options.throttle.failed(address) : 0
         if (delay > 0) {

@@ -1,6 +1,6 @@
 import { expect } from 'chai'
 import { gunzipSync, brotliDecompressSync } from 'node:zlib'
-import { cleanup, startServer, type TestServer } from '../../support/helper.js'
+import { cleanup, listen, startServer, type TestServer } from '../../support/helper.js'
 
 const HTML = { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' }
 
@@ -96,9 +96,16 @@ describe('plugin: web (login cookie)', () => {
     expect(health.statusCode).to.equal(401)
     expect(health.headers['www-authenticate']).to.match(/^Basic/)
     // The app's own fetches get no Basic challenge, so the browser shows no native dialog.
-    const fromScript = await server.app.inject({ url: '/global/health', headers: { 'sec-fetch-mode': 'cors' } })
+    const fromScript = await server.app.inject({
+      url: '/global/health',
+      headers: { 'sec-fetch-mode': 'cors', 'sec-fetch-site': 'same-origin' },
+    })
     expect(fromScript.statusCode).to.equal(401)
     expect(fromScript.headers['www-authenticate']).to.equal(undefined)
+    // Node's fetch sends `sec-fetch-mode: cors` too, but no `sec-fetch-site`: it is challenged.
+    const fromNode = await fetch(`${await listen(server)}/global/health`)
+    expect(fromNode.status).to.equal(401)
+    expect(fromNode.headers.get('www-authenticate')).to.match(/^Basic/)
     // An unknown API path still needs credentials first.
     expect((await server.app.inject({ url: '/no/such/route' })).statusCode).to.equal(401)
   })
