@@ -15,12 +15,10 @@ import {
 } from '../../../../sdk/index.js'
 import type { SyncEventRow, SyncLog } from '../../../sync/types.js'
 import { storedSession } from '../../store/locate.js'
+import { routeTags as tags, routeConfig as config, SessionParams } from './route-defaults.js'
 import type { SessionV2Deps } from './routes.js'
 import { SessionNotFoundErrorBody } from './schemas.js'
 
-const tags = ['session']
-const config = { v2: true, instance: false }
-const SessionParams = Type.Object({ sessionID: Type.String({ pattern: '^ses', maxLength: 100 }) })
 const NEXT = 'session.next.'
 /** Events read from the log at a time while a stream catches up. */
 const REPLAY_PAGE = 500

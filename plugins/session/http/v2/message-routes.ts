@@ -15,16 +15,18 @@ import type { MessageWithParts } from '../../schemas.js'
 import { storedSession } from '../../store/locate.js'
 import type { SessionStore } from '../../store/store.js'
 import { isPageCursor, pageCursors, walk, type PageCursor } from './paging.js'
+import {
+  routeTags as tags,
+  routeConfig as config,
+  SessionParams,
+  SessionID,
+  sessionNotFound as notFound,
+} from './route-defaults.js'
 import type { SessionV2Deps } from './routes.js'
 import { Cursors, MessageNotFoundErrorBody, SessionMessage, SessionNotFoundErrorBody } from './schemas.js'
 import { messageV2View } from './views.js'
 
-const tags = ['session']
-const config = { v2: true, instance: false }
-const SessionID = Type.String({ pattern: '^ses', maxLength: 100 })
 const MessageID = Type.String({ pattern: '^msg_', maxLength: 100 })
-const SessionParams = Type.Object({ sessionID: SessionID })
-const notFound = v2Errors({ 404: ref(SessionNotFoundErrorBody) })
 
 /** Messages as v2 shows them; a summary's reason is on the user message that asked for it. */
 function messagesView(store: SessionStore, sessionID: string, messages: MessageWithParts[]) {

@@ -12,14 +12,15 @@ import {
   type PluginApp,
 } from '../../../../sdk/index.js'
 import { sessionInstance } from '../../store/locate.js'
+import {
+  routeTags as tags,
+  routeConfig as config,
+  SessionParams,
+  sessionNotFound as notFound,
+} from './route-defaults.js'
 import type { SessionV2Deps } from './routes.js'
 import { SessionMessage, SessionNotFoundErrorBody } from './schemas.js'
 import { messageV2View } from './views.js'
-
-const tags = ['session']
-const config = { v2: true, instance: false }
-const SessionParams = Type.Object({ sessionID: Type.String({ pattern: '^ses', maxLength: 100 }) })
-const notFound = v2Errors({ 404: ref(SessionNotFoundErrorBody) })
 
 const Source = Type.Object(
   {

@@ -2,11 +2,9 @@
 import { Type } from 'typebox'
 import { DataEnvelope, V2ErrorBody, ref, v2Errors, type PluginApp } from '../../../../sdk/index.js'
 import type { RevertStaging } from './revert.js'
+import { routeTags as tags, routeConfig as config, SessionParams } from './route-defaults.js'
 import { MessageNotFoundErrorBody, RevertState, SessionNotFoundErrorBody } from './schemas.js'
 
-const tags = ['session']
-const config = { v2: true, instance: false }
-const SessionParams = Type.Object({ sessionID: Type.String({ pattern: '^ses', maxLength: 100 }) })
 const StageInput = Type.Object(
   { messageID: Type.String({ pattern: '^msg_', maxLength: 100 }), files: Type.Optional(Type.Boolean()) },
   { additionalProperties: false },

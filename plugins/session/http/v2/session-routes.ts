@@ -18,13 +18,14 @@ import type { SessionInfo } from '../../schemas.js'
 import { storedSession } from '../../store/locate.js'
 import { isPageCursor, pageCursors, walk, type PageCursor } from './paging.js'
 import type { SessionV2Deps } from './routes.js'
-import { Cursors, SessionNotFoundErrorBody, SessionV2Info } from './schemas.js'
+import {
+  routeTags as tags,
+  routeConfig as config,
+  SessionParams,
+  sessionNotFound as notFound,
+} from './route-defaults.js'
+import { Cursors, SessionV2Info } from './schemas.js'
 import { sessionV2View } from './views.js'
-
-const tags = ['session']
-const config = { v2: true, instance: false }
-const SessionParams = Type.Object({ sessionID: Type.String({ pattern: '^ses', maxLength: 100 }) })
-const notFound = v2Errors({ 404: ref(SessionNotFoundErrorBody) })
 
 const SessionListQuery = Type.Object({
   directory: Type.Optional(Type.String({ maxLength: 4096 })),

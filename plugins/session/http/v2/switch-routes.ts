@@ -1,15 +1,15 @@
 // v2 switches of a session's agent or model for its next turns.
 import { Type } from 'typebox'
-import { InvalidRequestError, ascendingId, isNamedError, ref, v2Errors, type PluginApp } from '../../../../sdk/index.js'
+import { InvalidRequestError, ascendingId, isNamedError, type PluginApp } from '../../../../sdk/index.js'
 import { AgentSwitched, ModelSwitched } from './events.js'
 import { loopOf } from './prompt-routes.js'
 import type { SessionV2Deps } from './routes.js'
-import { SessionNotFoundErrorBody } from './schemas.js'
-
-const tags = ['session']
-const config = { v2: true, instance: false }
-const SessionParams = Type.Object({ sessionID: Type.String({ pattern: '^ses', maxLength: 100 }) })
-const notFound = v2Errors({ 404: ref(SessionNotFoundErrorBody) })
+import {
+  routeTags as tags,
+  routeConfig as config,
+  SessionParams,
+  sessionNotFound as notFound,
+} from './route-defaults.js'
 
 /** `POST /api/session/:sessionID/agent`. */
 export function registerAgentSwitchRoute(app: PluginApp, deps: SessionV2Deps): void {
