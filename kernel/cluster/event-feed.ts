@@ -24,6 +24,8 @@ export function eventOfRow(row: EventRow): BusEvent {
 export class ClusterFeed {
   private readonly subscribers: Subscribers
   private last = 0
+  /** Requests waiting until the feed has delivered an event id (see `reached`). */
+  private waiting: { id: number; resolve: () => void }[] = []
 
   constructor(private readonly cluster: Cluster) {
     this.subscribers = new Subscribers((error, event) =>
@@ -39,6 +41,36 @@ export class ClusterFeed {
   deliver(event: BusEvent): void {
     this.last = event.seq
     this.subscribers.deliver(event)
+    if (this.waiting.length && this.waiting[0]!.id <= event.seq) this.release()
+  }
+
+  /**
+   * Resolves once the event `id` has been delivered to this node's streams, so an answer does not
+   * overtake the events it reports; gives up after `timeoutMs` (a stalled read delays, never hangs).
+   */
+  reached(id: number, timeoutMs = 2000): Promise<void> {
+    if (id <= this.last) return Promise.resolve()
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.waiting = this.waiting.filter((waiter) => waiter !== entry)
+        resolve()
+      }, timeoutMs)
+      timer.unref()
+      const entry = {
+        id,
+        resolve: () => {
+          clearTimeout(timer)
+          resolve()
+        },
+      }
+      const at = this.waiting.findIndex((waiter) => waiter.id > id)
+      this.waiting.splice(at === -1 ? this.waiting.length : at, 0, entry)
+    })
+  }
+
+  private release(): void {
+    const at = this.waiting.findIndex((waiter) => waiter.id > this.last)
+    for (const waiter of this.waiting.splice(0, at === -1 ? this.waiting.length : at)) waiter.resolve()
   }
 
   subscribe(listener: Listener, directory?: string): () => void {

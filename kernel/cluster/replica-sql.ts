@@ -94,8 +94,9 @@ export async function writeChanges(
 }
 
 /** Appends this node's published events to `kernel_event`, in the order they were published. */
-export async function insertEvents(client: PoolClient, node: string, events: readonly PendingEvent[]): Promise<void> {
-  if (!events.length) return
+/** Inserts the events in order; returns the id of the last (0 when there are none). */
+export async function insertEvents(client: PoolClient, node: string, events: readonly PendingEvent[]): Promise<number> {
+  if (!events.length) return 0
   const json = JSON.stringify(
     events.map(({ event, payload, time }) => ({
       time,
@@ -105,12 +106,16 @@ export async function insertEvents(client: PoolClient, node: string, events: rea
       durable: event.durable ? JSON.stringify(event.durable) : null,
     })),
   )
-  await client.query(
-    `INSERT INTO kernel_event (node, time, directory, project, payload, durable)
-     SELECT $2, (x.e->>'time')::BIGINT, x.e->>'directory', x.e->>'project', x.e->>'payload', x.e->>'durable'
-     FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS x(e, n) ORDER BY x.n`,
+  const inserted = await client.query<{ last: string }>(
+    `WITH added AS (
+       INSERT INTO kernel_event (node, time, directory, project, payload, durable)
+       SELECT $2, (x.e->>'time')::BIGINT, x.e->>'directory', x.e->>'project', x.e->>'payload', x.e->>'durable'
+       FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS x(e, n) ORDER BY x.n
+       RETURNING id
+     ) SELECT max(id) AS last FROM added`,
     [json, node],
   )
+  return Number(inserted.rows[0]!.last)
 }
 
 /** Records a commit in the change log the other nodes read (with the events committed up to it). */

@@ -63,6 +63,8 @@ export class Replica {
   private capturing = true
   private queued = 0
   private committed = 0
+  /** The id of the last event this node committed: the feed delivers it here once it reads it. */
+  lastCommittedEvent = 0
   private events: PendingEvent[] = []
   private flushing?: Promise<void>
   private flushError?: unknown
@@ -259,6 +261,7 @@ export class Replica {
     const changes = latestChanges(rows, this.tables)
     const schema = schemaChanges(this.db, this.mirrored)
     const node = this.cluster.nodeId
+    let lastEvent = 0
     await this.cluster.db.transaction(async (client) => {
       await client.query('SELECT pg_advisory_xact_lock($1)', [LOCK_WRITE])
       const pushed = await pushSchema(client, this.db, schema, this.tables, (name) => this.describe(name))
@@ -267,7 +270,7 @@ export class Replica {
         this.tables,
         changes.filter(([tbl]) => !pushed.has(tbl)),
       )
-      await insertEvents(client, node, events)
+      lastEvent = await insertEvents(client, node, events)
       if (changes.length || schema.tables.size) await insertChange(client, node, changes, schema.tables)
       await client.query('SELECT pg_notify($1, $2)', [CHANNEL, node])
     })
@@ -277,6 +280,7 @@ export class Replica {
     }
     if (rows.length) this.db.prepare('DELETE FROM temp.kernel_capture_queue WHERE seq <= ?').run(rows.at(-1)!.seq)
     this.events.splice(0, events.length)
+    if (lastEvent) this.lastCommittedEvent = lastEvent
     if (complete) {
       this.committed = target
       const done = this.waiters.filter((waiter) => waiter.target <= target)

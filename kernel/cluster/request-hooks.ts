@@ -12,7 +12,8 @@ function unavailable(message: string): NamedError {
  * What a cluster node adds to every request: while the database is unreachable, requests answer
  * 503 (the health check excepted, which says so); and a request that changes something answers
  * only once its writes and events are committed in PostgreSQL, so what a client was told is
- * stored survives this node.
+ * stored survives this node, and once its events have reached this node's streams (the answer
+ * never overtakes them).
  */
 export function registerClusterHooks(app: FastifyInstance, cluster: Cluster): void {
   app.addHook('onRequest', (request, reply, done) => {
@@ -24,6 +25,7 @@ export function registerClusterHooks(app: FastifyInstance, cluster: Cluster): vo
     if (READS.has(request.method) || reply.statusCode >= 500) return payload
     try {
       await cluster.replica.flush()
+      await cluster.feed.reached(cluster.replica.lastCommittedEvent)
     } catch {
       reply.header('retry-after', '1')
       throw unavailable(

@@ -31,6 +31,17 @@ function flushDirty(): void {
   dirty.clear()
 }
 
+/**
+ * Writes every SSE frame still waiting for this turn's flush, now. Called before an answer is
+ * written, so the frames of the events it reports reach their sockets first: a client that
+ * reads the answer, then its stream, finds the events there (OpenCode's `run --attach` does).
+ */
+export function flushEventStreams(): boolean {
+  if (dirty.size === 0) return false
+  flushDirty()
+  return true
+}
+
 function render(entry: Entry): string {
   return typeof entry === 'string' ? entry : entry.frame(entry.seq, entry.delta)
 }

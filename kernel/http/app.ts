@@ -3,6 +3,7 @@ import type { RequestListener, Server } from 'node:http'
 import type { KernelRuntime } from '../core/kernel-runtime.js'
 import type { LoadedPlugin } from '../core/plugin-loader.js'
 import type { EventStreams } from '../events/event-streams.js'
+import { flushEventStreams } from '../events/sse-client.js'
 import type { Instance } from '../instances/instance.js'
 import { handleClientError } from './client-error.js'
 import { registerCors, registerWebSockets } from './cors-and-websockets.js'
@@ -103,6 +104,12 @@ export async function buildApp(
     createSecurityHook(clientAddress ? { ...options.security, clientAddress } : options.security),
   )
   routing?.addHooks(app)
+  // After the cluster's hooks (which wait until the request's events are delivered here): the
+  // events' frames go out before the answer.
+  app.addHook('onSend', (_request, _reply, payload, done) => {
+    flushEventStreams()
+    done(null, payload)
+  })
   addInstanceRouting(app, { instances: kernel.instances, extensions: kernel.extensions, cwd: options.cwd, routing })
 
   await registerOpenApi(app, kernel.version)
