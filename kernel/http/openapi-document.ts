@@ -67,11 +67,29 @@ function wildcardPaths(document: OpenApiDocument): void {
 }
 
 /**
+ * OpenCode 2.1 gave its `/api/*` operations ids its 1.x server used for v1 routes
+ * (`session.list` is `GET /session` in 1.18, `GET /api/session` in 2.1). Both are served here;
+ * operation ids must be unique, so `/api/*` keeps 2.1's id and the v1 route's becomes `v1.<id>`.
+ */
+function uniqueOperationIds(document: OpenApiDocument): void {
+  const apiIds = new Set<string>()
+  const operations = Object.entries(document.paths ?? {}).flatMap(([path, item]) =>
+    Object.values(item).map((operation) => ({ path, operation: operation as { operationId?: unknown } })),
+  )
+  for (const { path, operation } of operations)
+    if (path.startsWith('/api/') && typeof operation?.operationId === 'string') apiIds.add(operation.operationId)
+  for (const { path, operation } of operations)
+    if (!path.startsWith('/api/') && typeof operation?.operationId === 'string' && apiIds.has(operation.operationId))
+      operation.operationId = `v1.${operation.operationId}`
+}
+
+/**
  * Completes the OpenAPI document with every defined event: one component per event, the `Event`
  * union, `GlobalEvent`, and both SSE routes' `text/event-stream` payloads.
  */
 export function eventDocument(document: OpenApiDocument): OpenApiDocument {
   wildcardPaths(document)
+  uniqueOperationIds(document)
   const schemas = ((document.components ??= {}).schemas ??= {})
   const refs: { $ref: string }[] = []
   for (const event of definedEvents()) {

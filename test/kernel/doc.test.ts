@@ -1,7 +1,7 @@
 import { Validator } from '@seriousme/openapi-schema-validator'
 import { expect } from 'chai'
 import { cleanup, startServer, type TestServer } from '../support/helper.js'
-import { expectMatchesReference, referenceOperations } from '../support/openapi.js'
+import { expectMatchesReference, reference21, referenceOperations } from '../support/openapi.js'
 
 describe('kernel: /doc', () => {
   let server: TestServer
@@ -50,32 +50,41 @@ describe('kernel: /doc', () => {
     expect(document.paths['/doc'].get).to.include({ operationId: 'global.doc' })
   })
 
-  it("lists every operation of OpenCode's document that this server serves, with OpenCode's operationId", () => {
+  it("lists every operation of OpenCode's documents that this server serves, with OpenCode's operationId", () => {
+    // 2.1.2 wins where it shares a path with 1.18, and where it took an id a 1.x v1 route had
+    // (that v1 route is then `v1.<id>`).
+    const ids21 = new Map(referenceOperations(reference21).map((op) => [`${op.method} ${op.path}`, op.operationId]))
+    const taken21 = new Set(ids21.values())
+    const expected = ({ method, path, operationId }: { method: string; path: string; operationId: string }) =>
+      ids21.get(`${method} ${path}`) ??
+      (!path.startsWith('/api/') && taken21.has(operationId) ? `v1.${operationId}` : operationId)
     const missing: string[] = []
     let served = 0
-    for (const { method, path, operationId } of referenceOperations()) {
-      const url = path.replace(/\{([^}]+)\}/g, ':$1')
+    for (const operation of [...referenceOperations(), ...referenceOperations(reference21)]) {
+      const { method, path } = operation
+      const url = path.replace(/\{([^}]+)\}/g, ':$1').replace(/\*$/, '*')
       if (!server.app.hasRoute({ method: method as 'GET', url })) continue
       served++
       const listed = document.paths[path]?.[method.toLowerCase()]?.operationId
-      if (listed !== operationId) missing.push(`${method} ${path}: ${listed ?? 'not listed'} instead of ${operationId}`)
+      if (listed !== expected(operation))
+        missing.push(`${method} ${path}: ${listed ?? 'not listed'} instead of ${expected(operation)}`)
     }
     expect(missing, missing.join('\n')).to.deep.equal([])
     expect(served).to.be.greaterThan(100)
   })
 })
 
-describe("kernel: /doc covers OpenCode's v1 and v2 surfaces", () => {
+describe("kernel: /doc covers OpenCode's v1, 1.18 `/api/*` and 2.1 surfaces", () => {
   after(cleanup)
 
-  it("serves and lists every v1 and v2 (`/api/*`) operation of OpenCode's document (a missing one fails here)", async () => {
+  it("serves and lists every operation of OpenCode 1.18.34's and 2.1.2's documents (a missing one fails here)", async () => {
     const server = await startServer()
     const document = (await server.app.inject({ url: '/doc' })).json()
     const shape = (path: string) => path.replace(/\{[^}]+\}/g, '{}')
     const ours = new Set<string>()
     for (const [path, item] of Object.entries<Record<string, unknown>>(document.paths))
       for (const method of Object.keys(item)) ours.add(`${method.toUpperCase()} ${shape(path)}`)
-    const missing = referenceOperations()
+    const missing = [...referenceOperations(), ...referenceOperations(reference21)]
       .filter(({ method, path }) => !ours.has(`${method} ${shape(path)}`))
       .map(({ method, path, operationId }) => `${method} ${path} (${operationId})`)
     expect(missing, missing.join('\n')).to.deep.equal([])
