@@ -74,12 +74,6 @@ export class ShellService implements ShellApi {
   async start(instance: Instance, input: ShellStartInput): Promise<ShellInfo> {
     checkCommand(input.command)
     if (input.env) checkVariables(input.env)
-    const shells = this.shells(instance)
-    const running = [...shells.values()].filter((shell) => shell.process).length
-    if (running >= MAX_RUNNING_SHELLS)
-      throw new InvalidRequestError(
-        `Too many running shell commands in this location (at most ${MAX_RUNNING_SHELLS}): remove one or wait for one to end`,
-      )
     const cwd = await resolveCwd(instance, input.cwd)
     const shellPath = chooseShell(this.kernel, instance)
     const session = input.sessionID ? this.environments.get(input.sessionID) : undefined
@@ -89,6 +83,13 @@ export class ShellService implements ShellApi {
       session,
       extra: input.env,
     })
+    // Counted after the awaits, so requests arriving together cannot pass the cap together.
+    const shells = this.shells(instance)
+    const running = [...shells.values()].filter((shell) => shell.process).length
+    if (running >= MAX_RUNNING_SHELLS)
+      throw new InvalidRequestError(
+        `Too many running shell commands in this location (at most ${MAX_RUNNING_SHELLS}): remove one or wait for one to end`,
+      )
     const id = ascendingId('sh')
     const directory = join(this.kernel.paths.data, 'shell', instance.project.id)
     mkdirSync(directory, { recursive: true, mode: 0o700 })

@@ -58,6 +58,7 @@ export class ShellProcess {
   truncated = false
   private written = 0
   private exited = false
+  private finished = false
   private stopReason: StopReason | undefined
   private readonly timers: NodeJS.Timeout[] = []
   private readonly out: WriteStream
@@ -79,10 +80,9 @@ export class ShellProcess {
     if (timeout > 0) this.timers.push(setTimeout(() => this.stop('timeout'), Math.min(timeout, MAX_TIMER_MS)))
 
     this.ended = new Promise((resolve) => {
-      let settled = false
       const finish = (code: number | null, signal: NodeJS.Signals | null) => {
-        if (settled) return
-        settled = true
+        if (this.finished) return
+        this.finished = true
         for (const timer of this.timers) clearTimeout(timer)
         this.out.end(() => resolve(this.end(code, signal)))
       }
@@ -116,6 +116,7 @@ export class ShellProcess {
 
   /** Ends the command: SIGTERM to its group, SIGKILL after a grace period (at once with `graceMs` 0). */
   stop(reason: StopReason, graceMs = KILL_GRACE_MS): void {
+    if (this.finished) return
     if (!this.exited) this.stopReason ??= reason
     if (graceMs === 0) {
       killGroup(this.pid, 'SIGKILL')
