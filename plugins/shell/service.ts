@@ -29,6 +29,11 @@ interface Shell {
   removed: boolean
 }
 
+/** A copy of a command's info, for callers and events: the kept one changes when the command ends. */
+function snapshot(info: ShellInfo): ShellInfo {
+  return { ...info, metadata: { ...info.metadata }, time: { ...info.time } }
+}
+
 /** Shell commands per location (instance state); they end when the location is disposed. */
 export class ShellService implements ShellApi {
   constructor(
@@ -47,15 +52,15 @@ export class ShellService implements ShellApi {
   }
 
   list(instance: Instance): ShellInfo[] {
-    return [...this.shells(instance).values()].filter((shell) => shell.process).map((shell) => shell.info)
+    return [...this.shells(instance).values()].filter((shell) => shell.process).map((shell) => snapshot(shell.info))
   }
 
   get(instance: Instance, id: string): ShellInfo {
-    return this.find(instance, id).info
+    return snapshot(this.find(instance, id).info)
   }
 
-  exited(instance: Instance, id: string): Promise<ShellInfo> {
-    return this.find(instance, id).ended
+  async exited(instance: Instance, id: string): Promise<ShellInfo> {
+    return snapshot(await this.find(instance, id).ended)
   }
 
   async output(instance: Instance, id: string, page: PageRequest = {}): Promise<ShellOutput> {
@@ -110,9 +115,9 @@ export class ShellService implements ShellApi {
     const shell: Shell = { info, process: child, truncated: false, removed: false, ended: Promise.resolve(info) }
     shells.set(id, shell)
     shell.ended = this.watch(instance, shell)
-    const { pid: _pid, ...announced } = info
+    const { pid: _pid, ...announced } = snapshot(info)
     this.kernel.publish(instance, ShellCreated, { info: announced })
-    return info
+    return snapshot(info)
   }
 
   /** Follows the process to its end: the final info, `shell.exited`, the kept commands trimmed. */

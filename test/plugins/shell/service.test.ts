@@ -22,8 +22,8 @@ describe('shell: the service other plugins use (app.shells)', () => {
     const text = `hi from ${repo}/src\n`
     const size = Buffer.byteLength(text)
     expect(output).to.deep.equal({ output: text, cursor: size, size, truncated: false })
-    expect(server.app.shells.get(instance, shell.id)).to.equal(shell)
-    expect(await server.app.shells.exited(instance, shell.id)).to.equal(shell)
+    expect(server.app.shells.get(instance, shell.id)).to.deep.equal(shell)
+    expect(await server.app.shells.exited(instance, shell.id)).to.deep.equal(shell)
   })
 
   it('kills the command when the signal aborts, and answers what it wrote so far', async () => {
@@ -48,6 +48,9 @@ describe('shell: the service other plugins use (app.shells)', () => {
     server.app.shells.kill(instance, shell.id)
     const done = await server.app.shells.exited(instance, shell.id)
     expect(done.status).to.equal('killed')
+    // What start answered is a copy: it still says running.
+    expect(shell.status).to.equal('running')
+    expect(shell.time.completed).to.equal(undefined)
     expect(server.app.shells.list(instance)).to.deep.equal([])
     expect(server.app.shells.get(instance, shell.id).status).to.equal('killed')
   })
