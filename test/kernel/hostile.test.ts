@@ -96,7 +96,7 @@ describe('kernel: a hostile client', () => {
   it('gets the same 400 for a non-finite number in any numeric query parameter as for an out-of-range one', async function () {
     this.timeout(60_000)
     const server = await startServer({ cwd: gitRepo(), dataDir: tempDir('ok-data-') })
-    type Parameter = { in: string; name: string; schema?: { type?: string } }
+    type Parameter = { in: string; name: string; schema?: { type?: string; pattern?: string } }
     const document = (await server.app.inject({ url: '/doc' })).json() as {
       paths: Record<string, Record<string, { parameters?: Parameter[] }>>
     }
@@ -110,7 +110,14 @@ describe('kernel: a hostile client', () => {
           (p) => p.in === 'query' && (p.schema?.type === 'number' || p.schema?.type === 'integer'),
         )
         for (const parameter of numeric) {
-          const url = `${path.replace(/\{[^}]+\}/g, session.id)}?${parameter.name}=`
+          // A path parameter whose plain-prefix pattern a session id does not match (`^sh_`) gets an id of its own.
+          const pathValue = (name: string) => {
+            const pattern = operation.parameters?.find((p) => p.in === 'path' && p.name === name)?.schema?.pattern
+            return pattern && /^\^[A-Za-z0-9_]+$/.test(pattern) && !session.id.startsWith(pattern.slice(1))
+              ? `${pattern.slice(1)}nope`
+              : session.id
+          }
+          const url = `${path.replace(/\{([^}]+)\}/g, (_, name: string) => pathValue(name))}?${parameter.name}=`
           const answer = async (value: string) => {
             const response = await server.app.inject({ method: method.toUpperCase() as 'GET', url: url + value })
             // v2 (`/api/*`) answers carry the same facts tagged: `{_tag, kind}`.
