@@ -123,9 +123,9 @@ export class WorktreeV21Service {
       return resolved.stdout.trim()
     }
     if (input.from !== undefined) {
-      const from = await canonical(input.from)
+      const from = isAbsolute(input.from) ? await canonical(input.from) : undefined
       const known = (await this.gitWorktrees(repo)).some((entry) => entry.directory === from)
-      if (!isAbsolute(input.from) || !known) throw new WorktreeV21Error(`Worktree source not found: ${input.from}`)
+      if (from === undefined || !known) throw new WorktreeV21Error(`Worktree source not found: ${input.from}`)
       const head = await this.service.git(from, ['rev-parse', '--verify', '--quiet', 'HEAD^{commit}'])
       if (head.code !== 0) throw new WorktreeV21Error(`Worktree source has no commit: ${input.from}`)
       return head.stdout.trim()
@@ -225,6 +225,7 @@ export class WorktreeV21Service {
   async remove(projectID: string, requested: string, force: boolean): Promise<void> {
     const project = this.project(projectID)
     const instance = await this.gitInstance(project)
+    if (!isAbsolute(requested)) throw new WorktreeV21Error(`Worktree directory unavailable: ${requested}`)
     const directory = await canonical(requested)
     await this.service.serial(instance, async () => {
       const entries = await this.gitWorktrees(instance.worktree)

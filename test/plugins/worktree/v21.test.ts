@@ -108,7 +108,7 @@ describe('worktree: OpenCode 2.1', () => {
     expect(elsewhere).to.equal(join(parent, 'd'))
 
     const before = registered(h.repo)
-    for (const input of [{ branch: 'nope' }, { branch: '--orphan' }, { from: tempDir() }]) {
+    for (const input of [{ branch: 'nope' }, { branch: '--orphan' }, { from: tempDir() }, { from: 'src' }]) {
       const response = await h.call('POST', '/api/worktree', { projectID: h.projectID, name: 'x', ...input })
       expect(response.status, JSON.stringify(input)).to.equal(400)
       expect(response.body).to.include({ _tag: 'WorktreeError', name: 'WorktreeError' })
@@ -180,7 +180,7 @@ describe('worktree: OpenCode 2.1', () => {
     const kept = await h.create({ name: 'kept' })
     const stranger = tempDir()
     writeFileSync(join(stranger, 'keep.txt'), 'x')
-    for (const directory of [h.repo, stranger, '/nonexistent/worktree', join(h.root, 'unknown')]) {
+    for (const directory of [h.repo, stranger, '/nonexistent/worktree', join(h.root, 'unknown'), 'kept']) {
       const response = await h.remove(directory, true)
       expect(response.status, directory).to.equal(400)
       expect(response.body.data.forceRequired).to.equal(null)
