@@ -18,8 +18,9 @@ const VALIDATION_KIND: Record<string, RequestPart> = {
 
 /** A named error in the shape of the surface the request is on: `{ name, data }`, or tagged on v2. */
 export function sendNamed(request: FastifyRequest, reply: FastifyReply, error: NamedError): void {
-  if (isV2Request(request) && error.statusCode < 500)
-    reply.status(error.statusCode).send(taggedBody(error.name, error.data))
+  // 5xx keep the v1 shape (internals hidden), except the 503 OpenCode's v2 API itself tags.
+  const tagged = error.statusCode < 500 || error.name === 'ServiceUnavailableError'
+  if (isV2Request(request) && tagged) reply.status(error.statusCode).send(taggedBody(error.name, error.data))
   else reply.status(error.statusCode).send(error.toJSON())
 }
 

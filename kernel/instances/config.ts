@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { dirname, isAbsolute, join, parse, relative, resolve, sep } from 'node:path'
 import { NamedError } from '../core/errors.js'
+import { fromNativeConfig } from './config-native.js'
 
 export type ConfigObject = Record<string, unknown>
 
@@ -69,7 +70,10 @@ function substitute(text: string, baseDir: string, path: string, env: NodeJS.Pro
   return out
 }
 
-/** Parses one JSONC text; throws ConfigInvalidError at the first problem. */
+/**
+ * Parses one JSONC text, a config in OpenCode 2.1's native form translated to the 1.x form
+ * (`fromNativeConfig`); throws ConfigInvalidError at the first problem.
+ */
 export function parseConfigText(text: string, path: string, env: NodeJS.ProcessEnv = process.env): ConfigObject {
   // OpenCode reads an empty (or comments-only) file as `{}`.
   if (stripComments(text).trim() === '') return {}
@@ -85,7 +89,7 @@ export function parseConfigText(text: string, path: string, env: NodeJS.ProcessE
   if (typeof value !== 'object' || Array.isArray(value)) {
     throw new ConfigInvalidError(path, 'the config must be a JSON object', 1, 1)
   }
-  return value as ConfigObject
+  return fromNativeConfig(value as ConfigObject)
 }
 
 function readConfigFile(path: string, env: NodeJS.ProcessEnv): ConfigObject | undefined {

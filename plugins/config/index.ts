@@ -3,6 +3,7 @@ import { registerConfigRoutes } from './routes.js'
 import { CONFIG_SCHEMAS, ConfigInvalidErrorBody } from './schemas.js'
 import { createConfigService } from './service.js'
 import { registerConfigV2Routes, ReferenceInfo } from './v2-routes.js'
+import { ConfigEntry, ConfigShellOption, registerConfigV21Routes } from './v21-routes.js'
 import { createStrictValidator } from './validator.js'
 
 /** The kernel members this plugin uses (`needs`); its services take this view of the kernel. */
@@ -26,11 +27,12 @@ export default definePlugin({
   name: 'config',
   needs,
   register(app, kernel) {
-    registerSchemas(app, [...CONFIG_SCHEMAS, ConfigInvalidErrorBody, ReferenceInfo])
+    registerSchemas(app, [...CONFIG_SCHEMAS, ConfigInvalidErrorBody, ReferenceInfo, ConfigEntry, ConfigShellOption])
     const validator = createStrictValidator(CONFIG_SCHEMAS)
     const service = createConfigService(kernel, validator)
     app.decorate('configuration', service)
     registerConfigRoutes(app, service, validator)
     registerConfigV2Routes(app, kernel, service)
+    registerConfigV21Routes(app, kernel, service)
   },
 })

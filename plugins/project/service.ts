@@ -5,6 +5,7 @@ import { contains } from '../../sdk/paths.js'
 import { ProjectUpdated } from './events.js'
 import type { Project, ProjectUpdateInput } from './schemas.js'
 import type { ProjectService } from './types.js'
+import { projectEventData, projectV21, type ProjectUpdateV21Input } from './v21-schemas.js'
 
 export const PROJECT_MIGRATIONS: Migration[] = [
   {
@@ -23,6 +24,8 @@ export const PROJECT_MIGRATIONS: Migration[] = [
         time_initialized INTEGER
       )`),
   },
+  // OpenCode 2.1's `time.active`: when an instance of the project last booted.
+  { id: '0002-project-active', up: (db) => db.exec('ALTER TABLE project ADD COLUMN time_active INTEGER') },
 ]
 
 interface ProjectRow {
@@ -36,6 +39,7 @@ interface ProjectRow {
   time_created: number
   time_updated: number
   time_initialized: number | null
+  time_active: number | null
 }
 
 const GLOBAL = 'global'
@@ -65,12 +69,15 @@ function prepareStatements(db: SqliteDatabase) {
     select: db.prepare<[string], ProjectRow>('SELECT * FROM project WHERE id = ?'),
     selectAll: db.prepare<[], ProjectRow>('SELECT * FROM project ORDER BY time_created, id'),
     insert: db.prepare(
-      'INSERT INTO project (id, worktree, vcs, sandboxes, time_created, time_updated) VALUES (@id, @worktree, @vcs, @sandboxes, @time, @time)',
+      'INSERT INTO project (id, worktree, vcs, sandboxes, time_created, time_updated, time_active) VALUES (@id, @worktree, @vcs, @sandboxes, @time, @time, @time)',
     ),
-    touch: db.prepare('UPDATE project SET vcs = @vcs, sandboxes = @sandboxes, time_updated = @time WHERE id = @id'),
+    touch: db.prepare(
+      'UPDATE project SET vcs = @vcs, sandboxes = @sandboxes, time_updated = @time, time_active = @time WHERE id = @id',
+    ),
     save: db.prepare(
       'UPDATE project SET name = @name, icon = @icon, commands = @commands, time_updated = @time WHERE id = @id',
     ),
+    saveCanonical: db.prepare('UPDATE project SET worktree = @worktree WHERE id = @id'),
     initialized: db.prepare('UPDATE project SET time_initialized = @time WHERE id = @id'),
     saveSandboxes: db.prepare('UPDATE project SET sandboxes = @sandboxes, time_updated = @time WHERE id = @id'),
   }
@@ -119,6 +126,13 @@ function applyUpdate(project: Project, input: ProjectUpdateInput): void {
   if (input.commands !== undefined) project.commands = { ...project.commands, ...input.commands }
 }
 
+/** Applies a 2.1 update to `project` (in place): `commands` are replaced, not merged. */
+function applyUpdateV21(project: Project, input: ProjectUpdateV21Input): void {
+  applyUpdate(project, { name: input.name, icon: input.icon })
+  if (input.commands !== undefined) project.commands = input.commands.start ? { start: input.commands.start } : {}
+  if (input.canonical !== undefined) project.worktree = input.canonical
+}
+
 /** `git init --quiet` in `directory`: whether it worked, and the first line git wrote when not. */
 function gitInit(directory: string, env: NodeJS.ProcessEnv): Promise<{ ok: boolean; message: string }> {
   return new Promise((resolve) => {
@@ -146,18 +160,27 @@ async function bootAgain(kernel: ProjectKernel, directory: string): Promise<Inst
   return kernel.instances.get(directory)
 }
 
-/** Projects in the kernel's SQLite, one row per project id (root commit, or `global`). */
-export function createProjectService(kernel: ProjectKernel): ProjectService & { record(instance: Instance): Project } {
-  kernel.storage.migrate('project', PROJECT_MIGRATIONS)
-  const db = kernel.storage.db
-  const statements = prepareStatements(db)
-  const { select, selectAll, save, initialized, saveSandboxes } = statements
-  const record = projectRecorder(db, statements)
-
+/** Reading rows, and the two writes: the user's fields, and the sandboxes list (read, change, write). */
+function projectRows(db: SqliteDatabase, statements: Statements, record: (instance: Instance) => Project) {
+  const { select, save, saveCanonical, saveSandboxes } = statements
   const get = (id: string) => {
     const row = select.get(id)
     return row ? toProject(row) : undefined
   }
+
+  /** Writes the user's fields of `project` (and its canonical directory when asked). */
+  const saveProject = db.transaction((project: Project, canonical: boolean): Project => {
+    project.time.updated = Math.max(Date.now(), project.time.updated)
+    save.run({
+      id: project.id,
+      name: project.name ?? null,
+      icon: json(project.icon),
+      commands: json(project.commands),
+      time: project.time.updated,
+    })
+    if (canonical) saveCanonical.run({ id: project.id, worktree: project.worktree })
+    return get(project.id)!
+  })
 
   /** Read, change and write in one transaction, so concurrent changes to the list are not lost. */
   const changeSandboxes = db.transaction(
@@ -178,9 +201,23 @@ export function createProjectService(kernel: ProjectKernel): ProjectService & { 
     },
   )
 
+  return { get, activeTime: (id: string) => select.get(id)?.time_active ?? null, saveProject, changeSandboxes }
+}
+
+/** Projects in the kernel's SQLite, one row per project id (root commit, or `global`). */
+export function createProjectService(kernel: ProjectKernel): ProjectService & { record(instance: Instance): Project } {
+  kernel.storage.migrate('project', PROJECT_MIGRATIONS)
+  const db = kernel.storage.db
+  const statements = prepareStatements(db)
+  const { selectAll, initialized } = statements
+  const record = projectRecorder(db, statements)
+  const { get, activeTime, saveProject, changeSandboxes } = projectRows(db, statements, record)
+  const publishUpdated = (target: Instance, project: Project) =>
+    kernel.publish(target, ProjectUpdated, projectEventData(project, activeTime(project.id)))
+
   const updateSandboxes = (instance: Instance, change: (sandboxes: string[]) => string[]): Project => {
     const { project, changed } = changeSandboxes(instance, change)
-    if (changed) kernel.publish(instance, ProjectUpdated, project)
+    if (changed) publishUpdated(instance, project)
     return project
   }
 
@@ -197,7 +234,7 @@ export function createProjectService(kernel: ProjectKernel): ProjectService & { 
     const fresh = await bootAgain(kernel, instance.directory)
     let project = get(fresh.project.id) ?? record(fresh)
     if (project.id === GLOBAL) project = { ...project, worktree: fresh.worktree, vcs: 'git' }
-    kernel.publish(fresh, ProjectUpdated, project)
+    publishUpdated(fresh, project)
     return project
   }
 
@@ -205,29 +242,30 @@ export function createProjectService(kernel: ProjectKernel): ProjectService & { 
     record,
     initGit,
     list: () => selectAll.all().map(toProject),
+    listV21: () => selectAll.all().map((row) => projectV21(toProject(row), row.time_active)),
     get,
     current: (instance) => get(instance.project.id) ?? record(instance),
     update(instance, id, input) {
       const project = get(id)
       if (!project) throw new NotFoundError(`Project not found: ${id}`)
       applyUpdate(project, input)
-      project.time.updated = Math.max(Date.now(), project.time.updated)
-      save.run({
-        id,
-        name: project.name ?? null,
-        icon: json(project.icon),
-        commands: json(project.commands),
-        time: project.time.updated,
-      })
-      const updated = get(id)!
-      kernel.publish(instance, ProjectUpdated, updated)
+      const updated = saveProject(project, false)
+      publishUpdated(instance, updated)
       return updated
+    },
+    updateV21(instance, id, input) {
+      const project = get(id)
+      if (!project) return undefined
+      applyUpdateV21(project, input)
+      const updated = saveProject(project, input.canonical !== undefined)
+      publishUpdated(instance, updated)
+      return projectV21(updated, activeTime(id))
     },
     markInitialized(instance, time = Date.now()) {
       const id = instance.project.id
       if (initialized.run({ id, time }).changes === 0) return undefined
       const updated = get(id)!
-      kernel.publish(instance, ProjectUpdated, updated)
+      publishUpdated(instance, updated)
       return updated
     },
     addSandbox: (instance, directory) =>

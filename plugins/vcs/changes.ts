@@ -60,18 +60,22 @@ async function emptyTree(repo: Repository): Promise<string> {
   return (await git(repo, ['hash-object', '-t', 'tree', '--stdin'], { input: '' })).stdout.trim()
 }
 
+/** What a diff compares: a commit with the working tree, or (`{from, to}`) two commits. */
+type Base = string | { from: string; to: string }
+
 /**
- * `git diff <base> args` against the working tree. With `HEAD` as base, a repository without
- * commits is compared with the empty tree instead (checked only when HEAD fails, so the usual
- * case costs one git process).
+ * `git diff <base> args` against the working tree (or between two commits). With `HEAD` as base,
+ * a repository without commits is compared with the empty tree instead (checked only when HEAD
+ * fails, so the usual case costs one git process).
  */
 async function diffWorkingTree(
   repo: Repository,
-  base: string,
+  base: Base,
   args: string[],
   extra: { maxBytes?: number; env?: NodeJS.ProcessEnv } = {},
 ) {
-  const result = await git(repo, ['diff', base, ...args, ...DIFF_FLAGS, '--'], extra)
+  const revisions = typeof base === 'string' ? [base] : [base.from, base.to]
+  const result = await git(repo, ['diff', ...revisions, ...args, ...DIFF_FLAGS, '--'], extra)
   if (result.code === 0 || base !== 'HEAD') return result
   if ((await git(repo, ['rev-parse', '--verify', '--quiet', 'HEAD'])).code === 0) return result
   return git(repo, ['diff', await emptyTree(repo), ...args, ...DIFF_FLAGS, '--'], extra)
@@ -133,7 +137,7 @@ function parseRawNumstat(stdout: string): FileStatus[] {
   return files
 }
 
-async function trackedCounts(repo: Repository, base: string): Promise<FileStatus[]> {
+async function trackedCounts(repo: Repository, base: Base): Promise<FileStatus[]> {
   const result = await diffWorkingTree(repo, base, ['--raw', '--numstat', '-z'])
   return result.code === 0 ? parseRawNumstat(result.stdout) : []
 }
@@ -192,7 +196,7 @@ function mergeTypeChanges(files: FileDiff[]): FileDiff[] {
  * Tracked files' patches from one `git diff`, counts and states read from the patches. A cut
  * output (past MAX_PATCH_BYTES) or a quoted path needs git's own counts as well.
  */
-async function trackedDiff(repo: Repository, base: string, context: number | undefined): Promise<FileDiff[]> {
+async function trackedDiff(repo: Repository, base: Base, context: number | undefined): Promise<FileDiff[]> {
   // Without a context, whole files (as OpenCode does): a client can show the file around each change.
   const result = await diffWorkingTree(repo, base, [`-U${context ?? 2147483647}`], { maxBytes: MAX_PATCH_BYTES })
   if (result.code !== 0) return []
@@ -252,6 +256,20 @@ export async function diff(repo: Repository, mode: 'git' | 'branch', context?: n
     base = mergeBase.stdout.trim()
     if (mergeBase.code !== 0 || !base) return []
   }
+  return diffAgainst(repo, base, context)
+}
+
+/**
+ * Per-file patches from commit `base` to the working tree, untracked files included as added;
+ * or, with `head`, between the two commits.
+ */
+export async function diffAgainst(
+  repo: Repository,
+  base: string,
+  context?: number,
+  head?: string,
+): Promise<FileDiff[]> {
+  if (head !== undefined) return capPatches((await trackedDiff(repo, { from: base, to: head }, context)).sort(byFile))
   const [tracked, untracked] = await Promise.all([trackedDiff(repo, base, context), untrackedFiles(repo)])
   return capPatches([...tracked, ...(await untrackedChanges(repo, untracked, true))].sort(byFile))
 }

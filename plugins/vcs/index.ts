@@ -1,7 +1,8 @@
 import type { FSWatcher } from 'node:fs'
 import { definePlugin, registerSchemas, type Instance, type KernelMember, type PluginKernel } from '../../sdk/index.js'
 import { VcsBranchUpdated } from './events.js'
-import { registerVcsRoutes } from './routes.js'
+import { registerVcsRoutes, type VcsRoutesContext } from './routes.js'
+import { registerVcsV21Routes, VCS_V21_SCHEMAS } from './v21-routes.js'
 import { VCS_SCHEMAS } from './schemas.js'
 import { defaultBranch, type Repository } from './changes.js'
 import { currentBranch, gitDirectory, watchBranch } from './service.js'
@@ -25,7 +26,7 @@ export default definePlugin({
   name: 'vcs',
   needs,
   register(app, kernel) {
-    registerSchemas(app, VCS_SCHEMAS)
+    registerSchemas(app, [...VCS_SCHEMAS, ...VCS_V21_SCHEMAS])
 
     const state = (instance: Instance) =>
       instance.state<VcsState>(
@@ -54,7 +55,7 @@ export default definePlugin({
       return gitDir ? { worktree: instance.worktree, gitDir, env: kernel.env } : undefined
     }
 
-    registerVcsRoutes(app, {
+    const context: VcsRoutesContext = {
       repository,
       async defaultBranch(instance) {
         const entry = state(instance)
@@ -63,6 +64,8 @@ export default definePlugin({
         )
         return entry.defaultBranch
       },
-    })
+    }
+    registerVcsRoutes(app, context)
+    registerVcsV21Routes(app, context)
   },
 })

@@ -5,3 +5,5 @@ import { defineEvent } from '../../sdk/index.js'
 export const WorktreeReady = defineEvent('worktree.ready', { name: Type.String(), branch: Type.String() })
 /** A start command failed or timed out; the message names the worktree. */
 export const WorktreeFailed = defineEvent('worktree.failed', { message: Type.String() })
+/** OpenCode 2.1: the project's worktree inventory changed (created, removed, refreshed). */
+export const WorktreeUpdated = defineEvent('worktree.updated', { projectID: Type.String() })

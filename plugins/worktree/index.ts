@@ -3,6 +3,8 @@ import { registerWorktreeRoutes } from './routes.js'
 import { WORKTREE_SCHEMAS } from './schemas.js'
 import { WorktreeService } from './service.js'
 import type { WorktreeApi } from './types.js'
+import { registerWorktreeV21Routes, WORKTREE_V21_SCHEMAS } from './v21-routes.js'
+import { WorktreeV21Service } from './v21-service.js'
 
 /** The kernel members this plugin uses (`needs`); its services take this view of the kernel. */
 const needs = ['paths', 'bus', 'instances', 'processes', 'env'] as const satisfies readonly KernelMember[]
@@ -17,7 +19,7 @@ export default definePlugin({
   dependencies: ['project'],
   needs,
   register(app, kernel) {
-    registerSchemas(app, WORKTREE_SCHEMAS)
+    registerSchemas(app, [...WORKTREE_SCHEMAS, ...WORKTREE_V21_SCHEMAS])
     const service = new WorktreeService(kernel, app.projects)
     const api: WorktreeApi = {
       create: (instance, input) => service.create(instance, input),
@@ -27,5 +29,6 @@ export default definePlugin({
     }
     app.decorate('worktrees', api)
     registerWorktreeRoutes(app, service)
+    registerWorktreeV21Routes(app, new WorktreeV21Service(kernel, app.projects, service))
   },
 })

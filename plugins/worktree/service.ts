@@ -22,7 +22,7 @@ export const START_TIMEOUT_MS = 10 * 60_000
 const START_OUTPUT_CHARS = 64 * 1024
 /** How much of that tail a `worktree.failed` message quotes. */
 const MESSAGE_OUTPUT_CHARS = 2000
-const NAME_ATTEMPTS = 30
+export const NAME_ATTEMPTS = 30
 
 const ADJECTIVES =
   'brave calm clever cosmic crisp curious eager gentle glowing happy hidden jolly kind lucky mighty misty neon nimble playful proud quick quiet shiny silent stellar sunny swift tidy witty'.split(
@@ -35,7 +35,7 @@ const NOUNS =
 const pick = (words: string[]) => words[Math.floor(Math.random() * words.length)]!
 
 /** `adjective-noun`; once those keep colliding, with a short random suffix. */
-function generatedName(attempt: number): string {
+export function generatedName(attempt: number): string {
   const name = `${pick(ADJECTIVES)}-${pick(NOUNS)}`
   return attempt < NAME_ATTEMPTS / 2 ? name : `${name}-${randomBytes(2).toString('hex')}`
 }
@@ -51,19 +51,19 @@ interface GitResult {
   stderr: string
 }
 
-async function canonical(path: string): Promise<string> {
+export async function canonical(path: string): Promise<string> {
   const real = await realpath(path).catch(() => undefined)
   if (real) return real
   const parent = await realpath(dirname(path)).catch(() => dirname(path))
   return join(parent, basename(path))
 }
 
-async function isDirectory(path: string): Promise<boolean> {
+export async function isDirectory(path: string): Promise<boolean> {
   return (await stat(path).catch(() => undefined))?.isDirectory() ?? false
 }
 
 /** The end of a process's output, at most `MESSAGE_OUTPUT_CHARS` characters. */
-function tail(output: string): string {
+export function tail(output: string): string {
   const trimmed = output.trim()
   return trimmed.length > MESSAGE_OUTPUT_CHARS ? `…${trimmed.slice(-MESSAGE_OUTPUT_CHARS)}` : trimmed
 }
@@ -91,7 +91,7 @@ export class WorktreeService {
     return env
   }
 
-  private git(cwd: string, args: string[]): Promise<GitResult> {
+  git(cwd: string, args: string[]): Promise<GitResult> {
     return new Promise((resolve) => {
       execFile('git', args, { cwd, env: this.gitEnv(), maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0
@@ -101,18 +101,18 @@ export class WorktreeService {
   }
 
   /** The repository's worktrees (symlinks resolved), the main one first. */
-  private async worktrees(cwd: string): Promise<string[]> {
+  async worktrees(cwd: string): Promise<string[]> {
     const listed = await this.git(cwd, ['worktree', 'list', '--porcelain'])
     if (listed.code !== 0) throw new Error(`git worktree list failed: ${listed.stderr.trim()}`)
     const lines = listed.stdout.split('\n').filter((line) => line.startsWith('worktree '))
     return Promise.all(lines.map((line) => canonical(line.slice('worktree '.length))))
   }
 
-  private async branchExists(cwd: string, branch: string): Promise<boolean> {
+  async branchExists(cwd: string, branch: string): Promise<boolean> {
     return (await this.git(cwd, ['show-ref', '--verify', '--quiet', `refs/heads/${branch}`])).code === 0
   }
 
-  private rootOf(instance: Instance): string {
+  rootOf(instance: Instance): string {
     return join(this.kernel.paths.data, 'worktree', instance.project.id)
   }
 
@@ -121,7 +121,7 @@ export class WorktreeService {
     return realpath(this.rootOf(instance)).catch(() => undefined)
   }
 
-  private serial<T>(instance: Instance, work: () => Promise<T>): Promise<T> {
+  serial<T>(instance: Instance, work: () => Promise<T>): Promise<T> {
     const key = instance.project.id
     const next = (this.queues.get(key) ?? Promise.resolve()).then(work)
     const settled = next.catch(() => {})
@@ -241,7 +241,7 @@ export class WorktreeService {
   }
 
   /** 'ok', 'interrupted' (the instance or the worktree went away), or why it failed. */
-  private runStartCommand(instance: Instance, directory: string, command: string): Promise<string> {
+  runStartCommand(instance: Instance, directory: string, command: string): Promise<string> {
     if (instance.isDisposed) return Promise.resolve('interrupted')
     const children = this.running(instance)
     return new Promise((resolve) => {
@@ -291,7 +291,7 @@ export class WorktreeService {
   }
 
   /** Ends the start command running in `directory`, if any, without an event. */
-  private stopStartCommand(directory: string): void {
+  stopStartCommand(directory: string): void {
     const start = this.starting.get(directory)
     if (!start) return
     this.starting.delete(directory)
@@ -392,7 +392,7 @@ export class WorktreeService {
   }
 
   /** Instances opened in the worktree end before it is deleted (terminals, watchers, streams). */
-  private async disposeInstancesIn(directory: string): Promise<void> {
+  async disposeInstancesIn(directory: string): Promise<void> {
     for (const running of await this.kernel.instances.list()) {
       if (contains(directory, running.worktree) || contains(directory, running.directory))
         await this.kernel.instances.dispose(running.directory)
