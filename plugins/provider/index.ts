@@ -9,6 +9,7 @@ import { registerAttemptV21Routes } from './http/v21-attempt-routes.js'
 import { registerCredentialV21Routes } from './http/v21-credential-routes.js'
 import { registerIntegrationV21Routes } from './http/v21-integration-routes.js'
 import { registerProviderV21Routes } from './http/v21-provider-routes.js'
+import { registerServiceV21Routes } from './http/v21-service-routes.js'
 import {
   CommandAttempt,
   CommandAttemptStatus,
@@ -34,6 +35,7 @@ import {
   ProviderV2Info,
 } from './schemas.js'
 import { Providers } from './service.js'
+import { WebSearch } from './websearch.js'
 import { WellKnownSources } from './wellknown.js'
 
 /** The kernel members this plugin uses (`needs`); its services take this view of the kernel. */
@@ -48,6 +50,12 @@ const needs = [
   'processes',
 ] as const satisfies readonly KernelMember[]
 export type ProviderKernel = PluginKernel<(typeof needs)[number]>
+
+/** The active stored key of an integration (a key, or a well-known token), if any. */
+function storedKey(credentials: CredentialStore, integrationID: string): string | undefined {
+  const stored = credentials.get(integrationID)
+  return stored?.type === 'api' ? stored.key : stored?.type === 'wellknown' ? stored.token : undefined
+}
 
 /**
  * Providers and models (shipped catalogue + config), credentials, OAuth logins, integrations,
@@ -101,11 +109,18 @@ export default definePlugin({
     const integrations = new Integrations(kernel, providers, new CredentialBook(credentials), sources)
     const oauth = new OAuthAttempts(integrations)
     const commands = new CommandAttempts(kernel, integrations, sources)
+    const keyOf = (integrationID: string) => storedKey(credentials, integrationID)
     app.decorate('providers', providers)
     registerProviderRoutes(app, { kernel, providers, integrations })
     registerProviderV21Routes(app, providers)
     registerIntegrationV21Routes(app, { integrations, oauth, commands, sources })
     registerAttemptV21Routes(app, { oauth, commands })
     registerCredentialV21Routes(app, integrations)
+    registerServiceV21Routes(app, {
+      providers,
+      websearch: new WebSearch(kernel, keyOf),
+      storedKey: keyOf,
+      env: kernel.env,
+    })
   },
 })
