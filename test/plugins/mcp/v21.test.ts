@@ -40,7 +40,9 @@ describe('plugin: mcp, OpenCode 2.1 routes', () => {
   const mcpEvents = () =>
     h.events.filter((event) => event.type.startsWith('mcp.')).map((event) => [event.type, event.properties])
 
-  before(async () => {
+  before(async function () {
+    // A server, a repo and fixtures: slow on a loaded machine.
+    this.timeout(60_000)
     h = await sessionHarness({
       extraPlugins: ['config', 'mcp'],
       config: {

@@ -34,7 +34,9 @@ describe('provider: OpenCode 2.1 credentials', () => {
     return h.llm.requests.at(-1)!.headers.authorization
   }
 
-  before(async () => {
+  before(async function () {
+    // A server, a repo and fixtures: slow on a loaded machine.
+    this.timeout(60_000)
     h = await sessionHarness()
     onCleanup(h.server.kernel.bus.subscribe((event) => events.push(event.payload)))
   })

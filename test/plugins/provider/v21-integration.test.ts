@@ -96,7 +96,9 @@ describe('provider: OpenCode 2.1 integrations', () => {
     return response.body.data
   }
 
-  before(async () => {
+  before(async function () {
+    // A server, a repo and fixtures: slow on a loaded machine.
+    this.timeout(60_000)
     h = await sessionHarness({ server: { env: { ANTHROPIC_API_KEY: 'sk-env-secret' } } })
     repo = realpathSync(h.repo)
     onCleanup(h.server.kernel.bus.subscribe((event) => events.push(event.payload)))

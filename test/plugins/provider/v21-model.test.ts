@@ -42,7 +42,9 @@ describe('provider: OpenCode 2.1 models and providers', () => {
     return { status: response.statusCode, body: response.json() }
   }
 
-  before(async () => {
+  before(async function () {
+    // A server, a repo and fixtures: slow on a loaded machine.
+    this.timeout(60_000)
     repo = realpathSync(gitRepo({ 'opencode.json': JSON.stringify(CONFIG) }))
     server = await startServer({ cwd: repo, only: ['core', 'provider'], env: { ANTHROPIC_API_KEY: 'sk-env-secret' } })
   })
