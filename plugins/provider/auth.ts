@@ -32,7 +32,7 @@ export type StoredCredential = CredentialRecord & { inactive?: CredentialRecord[
 
 /**
  * Provider credentials in `<data dir>/auth.json`, mode 0600, written atomically (a temp file
- * with the same mode, then rename). Nothing here is ever sent to a client.
+ * with the same mode, then rename). No secret here is ever sent to a client in clear.
  */
 export class CredentialStore {
   protected cache: Record<string, StoredCredential> | undefined
