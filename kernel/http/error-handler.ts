@@ -7,7 +7,7 @@ import {
   NotFoundError,
   type RequestPart,
 } from '../core/errors.js'
-import { isV2Request, taggedBody } from './v2-conventions.js'
+import { isV2Request, TaggedError, taggedBody } from './v2-conventions.js'
 
 const VALIDATION_KIND: Record<string, RequestPart> = {
   body: 'Body',
@@ -16,11 +16,13 @@ const VALIDATION_KIND: Record<string, RequestPart> = {
   headers: 'Headers',
 }
 
-/** A named error in the shape of the surface the request is on: `{ name, data }`, or tagged on v2. */
+/**
+ * A named error in the shape of the surface the request is on: `{ name, data }`, or tagged on v2
+ * (a 5xx too when it is a deliberate `TaggedError`, such as 503 `ServiceUnavailableError`).
+ */
 export function sendNamed(request: FastifyRequest, reply: FastifyReply, error: NamedError): void {
-  // 5xx keep the v1 shape (internals hidden), except the 503 OpenCode's v2 API itself tags.
-  const tagged = error.statusCode < 500 || error.name === 'ServiceUnavailableError'
-  if (isV2Request(request) && tagged) reply.status(error.statusCode).send(taggedBody(error.name, error.data))
+  if (isV2Request(request) && (error.statusCode < 500 || error instanceof TaggedError))
+    reply.status(error.statusCode).send(taggedBody(error.name, error.data))
   else reply.status(error.statusCode).send(error.toJSON())
 }
 

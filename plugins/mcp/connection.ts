@@ -44,6 +44,8 @@ export interface McpServer {
   status: McpStatus
   client?: Client
   tools: ToolDefinition[]
+  /** A connection is under way (OpenCode 2.1 shows the server as `pending`). */
+  connecting?: boolean
   /** Bumped by every connect and disconnect, so a slow attempt that lost the race gives up. */
   generation: number
   /** The OAuth client of a remote server (unless its config says `oauth: false`). */

@@ -1,6 +1,7 @@
 import { definePlugin, registerSchemas, type KernelMember, type PluginKernel } from '../../sdk/index.js'
 import { registerMcpRoutes } from './routes.js'
-import { McpResource, McpStatus } from './schemas.js'
+import { registerMcpV21Routes } from './http/v21-routes.js'
+import { McpResource, McpServerNotFoundErrorBody, McpStatus } from './schemas.js'
 import { McpService } from './service.js'
 
 /** The kernel members this plugin uses (`needs`); its services take this view of the kernel. */
@@ -22,7 +23,7 @@ export default definePlugin({
   dependencies: ['config'],
   needs,
   register(app, kernel) {
-    registerSchemas(app, [McpStatus, McpResource])
+    registerSchemas(app, [McpStatus, McpResource, McpServerNotFoundErrorBody])
     const service = new McpService(kernel)
     kernel.tools.addSource('mcp', (instance) => service.tools(instance))
     // A changed project config reconnects its servers on next use.
@@ -32,5 +33,6 @@ export default definePlugin({
     })
     app.addHook('onClose', async () => unsubscribe())
     registerMcpRoutes(app, service)
+    registerMcpV21Routes(app, service)
   },
 })

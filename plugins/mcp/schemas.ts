@@ -55,3 +55,11 @@ export type McpResource = Static<typeof McpResource>
 export const McpName = Type.String({ minLength: 1, maxLength: 200, pattern: '^[^/\\u0000]+$' })
 export const McpNameParams = Type.Object({ name: McpName })
 export const McpAddInput = Type.Object({ name: McpName, config: McpConfigRef }, { additionalProperties: false })
+
+export const McpServerNotFoundErrorBody = named(
+  'McpServerNotFoundError',
+  Type.Object(
+    { _tag: Type.Literal('McpServerNotFoundError'), server: Type.String(), message: Type.String() },
+    { additionalProperties: false },
+  ),
+)

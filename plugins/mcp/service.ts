@@ -1,9 +1,12 @@
 import type { McpKernel } from './index.js'
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { BadRequestError, type Instance, type ToolDefinition } from '../../sdk/index.js'
 import { connectClient, loadSdk, type McpServer } from './connection.js'
+import { configProblem, configured, normalizeConfig } from './config.js'
 import { McpServerNotFoundError, McpUnsupportedOAuthError } from './errors.js'
-import { McpBrowserOpenFailed, McpToolsChanged } from './events.js'
+import { McpBrowserOpenFailed, McpResourcesChanged, McpStatusChanged, McpToolsChanged } from './events.js'
 import { receiveCode } from './oauth-callback.js'
+import { resourceCatalog, resourceMap, type ResourceCatalog } from './resources.js'
 import type { McpConfig, McpRemoteConfig, McpResource, McpStatus } from './schemas.js'
 import { McpCredentialStore, McpOAuthProvider, redirectUri } from './oauth.js'
 import { listTools } from './tools.js'
@@ -19,33 +22,6 @@ interface McpState {
   servers: Map<string, McpServer>
   /** The configured servers' first connection. */
   ready?: Promise<void>
-}
-
-/** Why `entry` is not a server config, or undefined when it is one. */
-export function configProblem(entry: unknown): string | undefined {
-  const value = entry as { type?: unknown; command?: unknown; url?: unknown } | null
-  if (!value || typeof value !== 'object') return 'expected an object'
-  if (value.type === 'local') {
-    const command = value.command as unknown
-    return Array.isArray(command) && command.length > 0 && command.every((part) => typeof part === 'string')
-      ? undefined
-      : 'command must be a non-empty list of strings'
-  }
-  if (value.type === 'remote')
-    return typeof value.url === 'string' && /^https?:\/\//.test(value.url) ? undefined : 'url must be an http(s) URL'
-  return 'type must be "local" or "remote"'
-}
-
-/** The `mcp` config section as servers, each valid config or the reason it is not. */
-function configured(section: unknown): { name: string; config?: McpConfig; status?: McpStatus }[] {
-  if (!section || typeof section !== 'object' || Array.isArray(section)) return []
-  return Object.entries(section as Record<string, unknown>).map(([name, entry]) => {
-    const problem = configProblem(entry)
-    if (!problem) return { name, config: entry as McpConfig }
-    if (entry && typeof entry === 'object' && (entry as { enabled?: unknown }).enabled === false)
-      return { name, status: { status: 'disabled' } }
-    return { name, status: { status: 'failed', error: `Invalid MCP config: ${problem}` } }
-  })
 }
 
 /**
@@ -97,14 +73,34 @@ export class McpService {
   async add(instance: Instance, name: string, config: McpConfig): Promise<Record<string, McpStatus>> {
     const problem = configProblem(config)
     if (problem) throw new BadRequestError(`Invalid MCP config: ${problem}`, 'Body')
+    const normalized = normalizeConfig(config as unknown as Record<string, unknown>)
     const state = await this.ready(instance)
     const existing = state.servers.get(name)
-    if (existing) await this.close(existing)
+    if (existing) await this.close(existing, instance)
     const server: McpServer = existing ?? { name, status: { status: 'disabled' }, tools: [], generation: 0 }
-    server.config = config
+    server.config = normalized
+    // Pending from the moment it is listed (`start` keeps it so).
+    server.connecting = normalized.enabled !== false
     state.servers.set(name, server)
-    if (config.enabled !== false) await this.start(instance, server)
+    if (normalized.enabled !== false) await this.start(instance, server)
+    else this.statusChanged(instance, server, { status: 'disabled' })
     return this.statuses(instance)
+  }
+
+  /** Stops a server and forgets it until the instance's config is read again (a restart, a config change). */
+  async remove(instance: Instance, name: string): Promise<void> {
+    const server = await this.find(instance, name)
+    this.state(instance).servers.delete(name)
+    await this.close(server, instance)
+    this.publish(instance, McpStatusChanged, name)
+  }
+
+  /** Every server with its status and whether a connection is under way, by name. */
+  async servers(instance: Instance): Promise<{ name: string; status: McpStatus; connecting: boolean }[]> {
+    const state = await this.ready(instance)
+    return [...state.servers.values()]
+      .map((server) => ({ name: server.name, status: server.status, connecting: server.connecting === true }))
+      .sort((a, b) => a.name.localeCompare(b.name))
   }
 
   async connect(instance: Instance, name: string): Promise<void> {
@@ -114,9 +110,8 @@ export class McpService {
 
   async disconnect(instance: Instance, name: string): Promise<void> {
     const server = await this.find(instance, name)
-    await this.close(server)
-    server.status = { status: 'disabled' }
-    this.kernel.publish(instance, McpToolsChanged, { server: name })
+    await this.close(server, instance)
+    this.statusChanged(instance, server, { status: 'disabled' })
   }
 
   /** The server; McpServerNotFoundError when this instance has none of that name. */
@@ -136,32 +131,14 @@ export class McpService {
     return [...state.servers.values()].flatMap((server) => (server.client ? server.tools : []))
   }
 
-  /** Resources of the connected servers that offer any, keyed `<server>:<uri>`. */
+  /** Resources of the connected servers that offer any, keyed `<server>:<uri>` (v1). */
   async resources(instance: Instance): Promise<Record<string, McpResource>> {
-    const state = await this.ready(instance)
-    const out: Record<string, McpResource> = {}
-    await Promise.all(
-      [...state.servers.values()].map(async (server) => {
-        const client = server.client
-        if (!client?.getServerCapabilities()?.resources) return
-        try {
-          const { resources } = await client.listResources(undefined, {
-            timeout: server.config?.timeout ?? DEFAULT_TIMEOUT_MS,
-          })
-          for (const resource of resources) {
-            out[`${server.name}:${resource.uri}`] = {
-              name: resource.name,
-              uri: resource.uri,
-              client: server.name,
-              ...(resource.mimeType ? { mimeType: resource.mimeType } : {}),
-            }
-          }
-        } catch (error) {
-          this.kernel.log.warn({ err: error, server: server.name }, 'listing MCP resources failed')
-        }
-      }),
-    )
-    return out
+    return resourceMap(this.kernel, [...(await this.ready(instance)).servers.values()])
+  }
+
+  /** Resources and resource templates of the connected servers (OpenCode 2.1). */
+  async resourceCatalog(instance: Instance): Promise<ResourceCatalog> {
+    return resourceCatalog(this.kernel, [...(await this.ready(instance)).servers.values()])
   }
 
   /** The remote server's OAuth client; McpUnsupportedOAuthError for local ones and `oauth: false`. */
@@ -230,27 +207,43 @@ export class McpService {
   async removeAuth(instance: Instance, name: string): Promise<void> {
     const { server } = await this.oauthOf(instance, name)
     this.credentials.remove(name)
-    await this.close(server)
-    server.status = { status: 'needs_auth' }
-    this.kernel.publish(instance, McpToolsChanged, { server: name })
+    await this.close(server, instance)
+    this.statusChanged(instance, server, { status: 'needs_auth' })
   }
 
-  private async close(server: McpServer): Promise<void> {
+  private publish(instance: Instance, event: typeof McpStatusChanged | typeof McpToolsChanged, name: string): void {
+    if (!instance.isDisposed) this.kernel.publish(instance, event, { server: name })
+  }
+
+  /** Sets a server's status and says so (`mcp.status.changed`, and `mcp.tools.changed` for v1 clients). */
+  private statusChanged(instance: Instance, server: McpServer, status: McpStatus): void {
+    server.status = status
+    this.publish(instance, McpStatusChanged, server.name)
+    this.publish(instance, McpToolsChanged, server.name)
+  }
+
+  /** Ends a server's connection (a connection under way gives up); its resources go with it. */
+  private async close(server: McpServer, instance?: Instance): Promise<void> {
     server.generation++
+    server.connecting = false
     const client = server.client
     server.client = undefined
     server.tools = []
     if (client) await client.close().catch(() => {})
+    if (client && instance && !instance.isDisposed)
+      this.kernel.publish(instance, McpResourcesChanged, { server: server.name })
   }
 
-  /** (Re)connects a server and lists its tools; the outcome is its status. */
+  /** (Re)connects a server and lists its tools; the outcome is its status (`pending` meanwhile, for 2.1). */
   private async start(instance: Instance, server: McpServer): Promise<void> {
-    await this.close(server)
+    await this.close(server, instance)
+    server.connecting = true
     const generation = server.generation
     const config = server.config!
     const timeout = config.timeout ?? DEFAULT_TIMEOUT_MS
-    const { Client, ToolListChangedNotificationSchema } = await loadSdk()
+    const { Client, UnauthorizedError } = await loadSdk()
     const client = new Client({ name: 'opencode-kernel', version: this.kernel.version })
+    this.publish(instance, McpStatusChanged, server.name)
     try {
       await connectClient({ kernel: this.kernel, credentials: this.credentials, instance, server, client, timeout })
       const tools = await listTools(server, client, timeout)
@@ -258,34 +251,45 @@ export class McpService {
         await client.close().catch(() => {})
         return
       }
+      server.connecting = false
       server.client = client
       server.tools = tools
-      server.status = { status: 'connected' }
-      client.setNotificationHandler(ToolListChangedNotificationSchema, async () => {
-        if (server.client !== client) return
-        try {
-          server.tools = await listTools(server, client, timeout)
-          this.kernel.publish(instance, McpToolsChanged, { server: server.name })
-        } catch (error) {
-          this.kernel.log.warn({ err: error, server: server.name }, 'refreshing MCP tools failed')
-        }
-      })
-      client.onclose = () => {
-        if (server.client !== client) return
-        server.client = undefined
-        server.tools = []
-        server.status = { status: 'failed', error: 'The server closed the connection' }
-        if (!instance.isDisposed) this.kernel.publish(instance, McpToolsChanged, { server: server.name })
-      }
-      this.kernel.publish(instance, McpToolsChanged, { server: server.name })
+      await this.attach(instance, server, client, timeout)
+      this.statusChanged(instance, server, { status: 'connected' })
+      if (client.getServerCapabilities()?.resources)
+        this.kernel.publish(instance, McpResourcesChanged, { server: server.name })
     } catch (error) {
       await client.close().catch(() => {})
       if (generation !== server.generation) return
-      const { UnauthorizedError } = await loadSdk()
-      server.status =
+      server.connecting = false
+      this.statusChanged(
+        instance,
+        server,
         error instanceof UnauthorizedError && server.oauth
           ? { status: 'needs_auth' }
-          : { status: 'failed', error: errorMessage(error) }
+          : { status: 'failed', error: errorMessage(error) },
+      )
+    }
+  }
+
+  /** Follows a connected server: tool list changes, and the connection ending on its side. */
+  private async attach(instance: Instance, server: McpServer, client: Client, timeout: number): Promise<void> {
+    const { ToolListChangedNotificationSchema } = await loadSdk()
+    client.setNotificationHandler(ToolListChangedNotificationSchema, async () => {
+      if (server.client !== client) return
+      try {
+        server.tools = await listTools(server, client, timeout)
+        this.publish(instance, McpToolsChanged, server.name)
+      } catch (error) {
+        this.kernel.log.warn({ err: error, server: server.name }, 'refreshing MCP tools failed')
+      }
+    })
+    client.onclose = () => {
+      if (server.client !== client) return
+      server.client = undefined
+      server.tools = []
+      this.statusChanged(instance, server, { status: 'failed', error: 'The server closed the connection' })
+      if (!instance.isDisposed) this.kernel.publish(instance, McpResourcesChanged, { server: server.name })
     }
   }
 }

@@ -6,13 +6,33 @@ export type Credential =
   | { type: 'api'; key: string }
   | { type: 'oauth'; refresh: string; access: string; expires: number }
   | { type: 'wellknown'; key: string; token: string }
+  /** Resolved by a login method outside this server (OpenCode 2.1's AWS profile, gcloud); no secret here. */
+  | { type: 'external' }
 
-/** A stored credential: its secret fields, plus the label v2 clients give it. */
-export type StoredCredential = Credential & { label?: string }
+/** What a stored credential carries besides its secret (OpenCode 2.1's credential entries). */
+export interface CredentialMeta {
+  /** `cred_…`; an entry written before ids existed has none (its id derives from the provider). */
+  id?: string
+  label?: string
+  /** Epoch ms: orders the credentials of one provider. */
+  created?: number
+  /** The login method that produced it (OAuth, external). */
+  methodID?: string
+  metadata?: Record<string, unknown>
+}
+
+/** One credential: its secret fields and what describes it. */
+export type CredentialRecord = Credential & CredentialMeta
+
+/**
+ * A provider's entry in auth.json: its active credential (the fields v1 and OpenCode 1.x read),
+ * and the provider's other credentials, kept for switching (OpenCode 2.1 keeps several).
+ */
+export type StoredCredential = CredentialRecord & { inactive?: CredentialRecord[] }
 
 /**
  * Provider credentials in `<data dir>/auth.json`, mode 0600, written atomically (a temp file
- * with the same mode, then rename). Nothing here is ever sent to a client.
+ * with the same mode, then rename). No secret here is ever sent to a client in clear.
  */
 export class CredentialStore {
   protected cache: Record<string, StoredCredential> | undefined
@@ -44,14 +64,6 @@ export class CredentialStore {
 
   set(providerID: string, credential: StoredCredential): void {
     this.write({ ...this.all(), [providerID]: credential })
-  }
-
-  /** Renames a stored credential; false when the provider has none. */
-  relabel(providerID: string, label: string): boolean {
-    const stored = this.get(providerID)
-    if (!stored) return false
-    this.set(providerID, { ...stored, label })
-    return true
   }
 
   remove(providerID: string): boolean {

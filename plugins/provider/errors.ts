@@ -16,7 +16,7 @@ export class ProviderNotFoundError extends NamedError {
   }
 }
 
-// v2 answers where OpenCode 1.18 answers 500 (integration, attempt) or 204 (credential).
+// v2 answers where OpenCode answers 500 (integration, attempt) or 204 (credential).
 
 export class IntegrationNotFoundError extends TaggedError {
   constructor(integrationID: string) {
@@ -24,9 +24,22 @@ export class IntegrationNotFoundError extends TaggedError {
   }
 }
 
+/** An attempt this server does not have, or (2.1's paths, which name it) one of another integration. */
 export class IntegrationAttemptNotFoundError extends TaggedError {
-  constructor(attemptID: string) {
-    super('IntegrationAttemptNotFoundError', 404, `OAuth attempt not found: ${attemptID}`, { attemptID })
+  constructor(attemptID: string, integrationID?: string, kind: 'OAuth' | 'Command' = 'OAuth') {
+    super('IntegrationAttemptNotFoundError', 404, `${kind} attempt not found: ${attemptID}`, {
+      ...(integrationID !== undefined ? { integrationID } : {}),
+      attemptID,
+    })
+  }
+}
+
+export class IntegrationMethodNotFoundError extends TaggedError {
+  constructor(integrationID: string, methodID: string) {
+    super('IntegrationMethodNotFoundError', 404, `Integration method not found: ${methodID}`, {
+      integrationID,
+      methodID,
+    })
   }
 }
 

@@ -1,54 +1,18 @@
 import type { ProviderKernel } from './index.js'
-import { InvalidRequestError, ascendingId, type Instance } from '../../sdk/index.js'
+import type { Instance } from '../../sdk/index.js'
 import type { Static } from 'typebox'
-import {
-  ProviderOAuth,
-  type OAuthAuthorization,
-  type OAuthCredentials,
-  type ProviderOAuthMethod,
-} from '../../sdk/provider.js'
-import type { CredentialStore, StoredCredential } from './auth.js'
-import {
-  AuthorizationFailedError,
-  CredentialNotFoundError,
-  IntegrationAttemptNotFoundError,
-  IntegrationNotFoundError,
-} from './errors.js'
-import { IntegrationConnectionUpdated, IntegrationUpdated } from './events.js'
-import type { IntegrationAttempt, IntegrationAttemptStatus, IntegrationInfo } from './schemas.js'
+import { ProviderOAuth, type OAuthCredentials, type ProviderOAuthMethod } from '../../sdk/provider.js'
+import type { Credential } from './auth.js'
+import type { CredentialBook, CredentialEntry, CredentialInput } from './credentials.js'
+import { AuthorizationFailedError, CredentialNotFoundError, IntegrationNotFoundError } from './errors.js'
+import { CredentialSwitched, CredentialUpdated, IntegrationConnectionUpdated, IntegrationUpdated } from './events.js'
+import type { IntegrationInfo } from './integration-schemas.js'
 import type { Providers } from './service.js'
-
-/** How long an OAuth attempt waits for its code or callback (OpenCode: 10 minutes). */
-export const ATTEMPT_TTL_MS = 10 * 60 * 1000
-/** Attempts kept at most; the oldest are forgotten first (a finished one stays readable for another TTL). */
-export const MAX_ATTEMPTS = 100
+import type { WellKnownSources } from './wellknown.js'
+import { WEBSEARCH_PROVIDERS } from './websearch.js'
 
 type Info = Static<typeof IntegrationInfo>
-type AttemptStatus = Static<typeof IntegrationAttemptStatus>
-
-interface Attempt {
-  id: string
-  integrationID: string
-  label: string
-  authorization: OAuthAuthorization
-  instance: Instance
-  status: 'pending' | 'complete' | 'failed'
-  message?: string
-  created: number
-  expires: number
-  /** The token exchange under way (auto mode from the start, code mode once completed). */
-  exchange?: Promise<void>
-}
-
-const DEFAULT_LABELS: Record<StoredCredential['type'], string> = {
-  api: 'API key',
-  oauth: 'OAuth',
-  wellknown: 'Well-known token',
-}
-
-/** A credential's id encodes its provider (one credential per provider, as auth.json keeps them). */
-export const credentialID = (providerID: string) => `cred_${Buffer.from(providerID).toString('base64url')}`
-const providerOfCredential = (id: string) => Buffer.from(id.slice('cred_'.length), 'base64url').toString('utf8')
+type Method = Info['methods'][number]
 
 /** A stable, readable id for each OAuth method of a provider, from its label (`Scripted SSO` → `scripted-sso`). */
 export function oauthMethodIDs(methods: readonly ProviderOAuthMethod[]): string[] {
@@ -66,69 +30,91 @@ export function oauthMethodIDs(methods: readonly ProviderOAuthMethod[]): string[
   })
 }
 
-const failure = (error: unknown) => (error instanceof Error && error.message ? error.message : 'The login failed')
+/** What a change to the credentials did, for the events that say so. */
+interface CredentialChange {
+  /** A credential was stored, renamed or removed (`credential.updated`). */
+  updated?: boolean
+  /** The integration's active credential is now this one (`credential.switched`). */
+  switched?: string
+}
 
 /**
- * Integrations (OpenCode v2): the providers a directory knows, how each can be connected (an API
- * key, its env vars, the `ProviderOAuth` methods plugins offer) and what connects it now (the
- * stored credential, env vars that are set). OAuth attempts live here, bounded and expiring.
+ * Integrations (OpenCode 2.1): the providers a directory knows, the web search services and the
+ * well-known sources added at run time; how each can be connected (an API key, its env vars,
+ * the `ProviderOAuth` methods plugins offer, a source's login command) and what connects it now
+ * (its stored credentials, env vars that are set). Credentials change through here, so every
+ * change tells clients (and the providers) once.
  */
 export class Integrations {
-  private readonly attempts = new Map<string, Attempt>()
-
   constructor(
     private readonly kernel: ProviderKernel,
     private readonly providers: Pick<Providers, 'list' | 'credentialsChanged'>,
-    private readonly credentials: CredentialStore,
-    private readonly limits = { ttlMs: ATTEMPT_TTL_MS, max: MAX_ATTEMPTS },
+    readonly book: CredentialBook,
+    private readonly sources: Pick<WellKnownSources, 'list' | 'get'>,
   ) {}
 
-  private oauthMethods(providerID: string): ProviderOAuthMethod[] {
+  oauthMethods(providerID: string): ProviderOAuthMethod[] {
     return this.kernel.extensions.get(ProviderOAuth).filter((method) => method.providerID === providerID)
   }
 
   async list(instance: Instance): Promise<Info[]> {
     const { all } = await this.providers.list(instance)
+    const known = new Set(all.map((provider) => provider.id))
     const integrations = all.map((provider) => this.view(provider.id, provider.name, provider.env))
+    for (const search of WEBSEARCH_PROVIDERS) {
+      if (known.has(search.id)) continue
+      known.add(search.id)
+      integrations.push(this.view(search.id, search.name, [search.env]))
+    }
     // A plugin may offer a login for a provider the catalogue and config do not know (as v1 `/provider/auth`).
-    const loginsOnly = new Set(
-      this.kernel.extensions
-        .get(ProviderOAuth)
-        .map((method) => method.providerID)
-        .filter((id) => !all.some((provider) => provider.id === id)),
-    )
-    return [...integrations, ...[...loginsOnly].map((id) => this.view(id, id, []))]
+    for (const method of this.kernel.extensions.get(ProviderOAuth)) {
+      if (known.has(method.providerID)) continue
+      known.add(method.providerID)
+      integrations.push(this.view(method.providerID, method.providerID, []))
+    }
+    for (const source of this.sources.list()) {
+      if (known.has(source.id)) continue
+      const command = { id: 'login', type: 'command' as const, label: 'Log in', command: source.command }
+      integrations.push({
+        id: source.id,
+        name: source.name,
+        methods: [command],
+        connections: this.credentialsOf(source.id),
+      })
+    }
+    return integrations
   }
 
-  /** Throws `IntegrationNotFoundError` for an id neither the providers nor an OAuth method know. */
+  /** Throws `IntegrationNotFoundError` for an id nothing here knows. */
   async get(instance: Instance, integrationID: string): Promise<Info> {
     const found = (await this.list(instance)).find((integration) => integration.id === integrationID)
     if (!found) throw new IntegrationNotFoundError(integrationID)
     return found
   }
 
+  private credentialsOf(integrationID: string): Info['connections'] {
+    return this.book.ofIntegration(integrationID).map((entry) => ({
+      type: 'credential' as const,
+      id: entry.id,
+      label: entry.label,
+      method: entry.value.type,
+    }))
+  }
+
   private view(id: string, name: string, envNames: string[]): Info {
     const oauth = this.oauthMethods(id)
     const ids = oauthMethodIDs(oauth)
-    const stored = this.credentials.get(id)
+    const methods: Method[] = [
+      { type: 'key', label: 'API key' },
+      ...(envNames.length ? [{ type: 'env' as const, names: envNames }] : []),
+      ...oauth.map((method, index) => ({ id: ids[index]!, type: 'oauth' as const, label: method.label })),
+    ]
     return {
       id,
       name,
-      methods: [
-        ...oauth.map((method, index) => ({ id: ids[index]!, type: 'oauth' as const, label: method.label })),
-        { type: 'key' as const, label: 'API key' },
-        ...(envNames.length ? [{ type: 'env' as const, names: envNames }] : []),
-      ],
+      methods,
       connections: [
-        ...(stored
-          ? [
-              {
-                type: 'credential' as const,
-                id: credentialID(id),
-                label: stored.label ?? DEFAULT_LABELS[stored.type] ?? 'Credential',
-              },
-            ]
-          : []),
+        ...this.credentialsOf(id),
         ...envNames
           .filter((envName) => Boolean(this.kernel.env[envName]))
           .map((envName) => ({ type: 'env' as const, name: envName })),
@@ -136,170 +122,86 @@ export class Integrations {
     }
   }
 
-  /** Stores a key the way v1 `PUT /auth/:id` does (it replaces the integration's credential). */
+  /** Stores a key as the integration's new active credential (OpenCode 2.1: a new credential each time). */
   async connectKey(instance: Instance, integrationID: string, key: string, label: string | undefined): Promise<void> {
-    await this.get(instance, integrationID)
-    this.store(instance, integrationID, { type: 'api', key, ...(label ? { label } : {}) })
+    const { name } = await this.get(instance, integrationID)
+    this.create(instance, { integrationID, label: label ?? name, value: { type: 'key', key } })
   }
 
-  /** Credentials changed (from v1 or v2): connections are recomputed and clients told. */
-  changed(instance: Instance, integrationID: string | undefined): void {
+  /** No login method here resolves credentials outside the server (2.1's AWS profile, gcloud): always 400. */
+  async connectExternal(instance: Instance, integrationID: string, methodID: string): Promise<never> {
+    await this.get(instance, integrationID)
+    throw new AuthorizationFailedError(`External method not found: ${methodID}`)
+  }
+
+  /** `credential.create`: 409 for a taken id. */
+  create(instance: Instance, input: CredentialInput): CredentialEntry {
+    const entry = this.book.create(input)
+    this.changed(instance, input.integrationID, { updated: true, ...(entry.active ? { switched: entry.id } : {}) })
+    return entry
+  }
+
+  /** Stores what a login ended with as the integration's active credential. */
+  storeLogin(
+    instance: Instance,
+    integrationID: string,
+    result: OAuthCredentials,
+    meta: { label: string; methodID: string },
+  ): void {
+    const value =
+      result.type === 'api'
+        ? { type: 'key' as const, key: result.key }
+        : {
+            type: 'oauth' as const,
+            methodID: meta.methodID,
+            refresh: result.refresh,
+            access: result.access,
+            expires: result.expires,
+          }
+    this.create(instance, { integrationID, label: meta.label, value })
+  }
+
+  /** Throws `CredentialNotFoundError` for an unknown id. */
+  relabel(instance: Instance, id: string, label: string): void {
+    const entry = this.book.relabel(id, label)
+    if (!entry) throw new CredentialNotFoundError(id)
+    this.changed(instance, entry.integrationID, { updated: true })
+  }
+
+  /** Throws `CredentialNotFoundError` for an unknown id. */
+  remove(instance: Instance, id: string): void {
+    const removed = this.book.remove(id)
+    if (!removed) throw new CredentialNotFoundError(id)
+    const switched = removed.promoted?.id
+    this.changed(instance, removed.entry.integrationID, { updated: true, ...(switched ? { switched } : {}) })
+  }
+
+  /** Throws `CredentialNotFoundError` for an unknown id. */
+  activate(instance: Instance, id: string): void {
+    const entry = this.book.activate(id)
+    if (!entry) throw new CredentialNotFoundError(id)
+    this.changed(instance, entry.integrationID, { switched: entry.id })
+  }
+
+  /** v1 `PUT /auth/:id` and v1 logins: the provider's active credential is replaced. */
+  replaceFromV1(instance: Instance, providerID: string, credential: Credential & { methodID?: string }): void {
+    const entry = this.book.replaceActive(providerID, credential)
+    this.changed(instance, providerID, { updated: true, switched: entry.id })
+  }
+
+  /** v1 `DELETE /auth/:id`: every credential of the provider is forgotten. */
+  forgetFromV1(instance: Instance, providerID: string): void {
+    const existed = this.book.forget(providerID)
+    this.changed(instance, existed ? providerID : undefined, existed ? { updated: true } : {})
+  }
+
+  /** Credentials changed: connections are recomputed and clients told (credential events have no location). */
+  changed(instance: Instance, integrationID: string | undefined, change: CredentialChange = {}): void {
     this.providers.credentialsChanged()
     if (integrationID !== undefined) this.kernel.publish(instance, IntegrationConnectionUpdated, { integrationID })
     this.kernel.publish(instance, IntegrationUpdated, {})
+    if (change.updated) this.kernel.publish('global', CredentialUpdated, {})
+    if (change.switched && integrationID !== undefined)
+      this.kernel.publish('global', CredentialSwitched, { integrationID, credentialID: change.switched })
   }
-
-  private store(instance: Instance, integrationID: string, credential: StoredCredential): void {
-    this.credentials.set(integrationID, credential)
-    this.changed(instance, integrationID)
-  }
-
-  /** Throws `CredentialNotFoundError` for an id that names no stored credential. */
-  relabel(instance: Instance, id: string, label: string): void {
-    const providerID = providerOfCredential(id)
-    if (credentialID(providerID) !== id || !this.credentials.relabel(providerID, label))
-      throw new CredentialNotFoundError(id)
-    this.changed(instance, providerID)
-  }
-
-  /** Forgets a stored credential; an unknown id changes nothing (as OpenCode, no error). */
-  remove(instance: Instance, id: string): void {
-    const providerID = providerOfCredential(id)
-    const existed = credentialID(providerID) === id && this.credentials.remove(providerID)
-    this.changed(instance, existed ? providerID : undefined)
-  }
-
-  async startOAuth(
-    instance: Instance,
-    integrationID: string,
-    methodID: string,
-    inputs: Record<string, string>,
-    label: string | undefined,
-  ): Promise<Static<typeof IntegrationAttempt>> {
-    await this.get(instance, integrationID)
-    const methods = this.oauthMethods(integrationID)
-    const ids = oauthMethodIDs(methods)
-    const method = methods[ids.indexOf(methodID)]
-    if (!method) {
-      const offered = ids.length ? `: ${ids.map((id) => JSON.stringify(id)).join(', ')}` : ' (it has none)'
-      throw new InvalidRequestError(
-        `Integration ${integrationID} has no OAuth method ${JSON.stringify(methodID)}${offered}`,
-        { kind: 'Payload', field: 'methodID' },
-      )
-    }
-    let authorization: OAuthAuthorization
-    try {
-      authorization = await method.authorize({ instance, inputs })
-    } catch (error) {
-      throw new AuthorizationFailedError(`Authentication failed: ${failure(error)}`)
-    }
-    const now = Date.now()
-    const attempt: Attempt = {
-      id: ascendingId('con'),
-      integrationID,
-      label: label ?? method.label,
-      authorization,
-      instance,
-      status: 'pending',
-      created: now,
-      expires: now + this.limits.ttlMs,
-    }
-    this.remember(attempt)
-    // An `auto` login finishes on its own (the plugin's callback waits for the browser's redirect).
-    if (authorization.method === 'auto') attempt.exchange = this.exchange(attempt, undefined)
-    return {
-      attemptID: attempt.id,
-      url: authorization.url,
-      instructions: authorization.instructions,
-      mode: authorization.method,
-      time: { created: attempt.created, expires: attempt.expires },
-    }
-  }
-
-  private remember(attempt: Attempt): void {
-    const now = attempt.created
-    for (const [id, old] of this.attempts) if (old.expires + this.limits.ttlMs < now) this.attempts.delete(id)
-    while (this.attempts.size >= this.limits.max) this.attempts.delete(this.attempts.keys().next().value!)
-    this.attempts.set(attempt.id, attempt)
-  }
-
-  private find(attemptID: string): Attempt {
-    const attempt = this.attempts.get(attemptID)
-    if (!attempt) throw new IntegrationAttemptNotFoundError(attemptID)
-    return attempt
-  }
-
-  status(attemptID: string): AttemptStatus {
-    const attempt = this.find(attemptID)
-    const time = { created: attempt.created, expires: attempt.expires }
-    if (attempt.status === 'failed') return { status: 'failed', message: attempt.message ?? 'The login failed', time }
-    if (attempt.status === 'pending' && Date.now() > attempt.expires) return { status: 'expired', time }
-    return { status: attempt.status, time }
-  }
-
-  /** Forgets an attempt; a result that arrives later is dropped. Unknown ids are fine (as OpenCode). */
-  cancel(attemptID: string): void {
-    this.attempts.delete(attemptID)
-  }
-
-  /**
-   * Finishes an attempt: a `code` login exchanges the code, an `auto` one is awaited. Answers once
-   * the credential is stored; a failed, expired or cancelled attempt is a 400 / 404.
-   */
-  async complete(attemptID: string, code: string | undefined): Promise<void> {
-    const attempt = this.find(attemptID)
-    if (attempt.status === 'pending' && !attempt.exchange) {
-      if (Date.now() > attempt.expires)
-        throw new AuthorizationFailedError(`OAuth attempt ${attemptID} has expired: start a new one`)
-      if (code === undefined)
-        throw new InvalidRequestError(`OAuth attempt ${attemptID} needs the code the provider showed`, {
-          kind: 'Payload',
-          field: 'code',
-        })
-      attempt.exchange = this.exchange(attempt, code)
-    }
-    if (attempt.exchange) await this.bounded(attempt)
-    const status = this.status(attemptID)
-    if (status.status === 'failed') throw new AuthorizationFailedError(`Authentication failed: ${status.message}`)
-    if (status.status !== 'complete')
-      throw new AuthorizationFailedError(
-        `OAuth attempt ${attemptID} has ${status.status === 'expired' ? 'expired: start a new one' : 'not finished'}`,
-      )
-  }
-
-  /** The attempt's exchange, given up on (not cancelled: the plugin's callback has no abort) at its expiry. */
-  private async bounded(attempt: Attempt): Promise<void> {
-    let timer: NodeJS.Timeout | undefined
-    const expiry = new Promise<void>(
-      (resolve) => (timer = setTimeout(resolve, Math.max(0, attempt.expires - Date.now()) + 1).unref()),
-    )
-    try {
-      await Promise.race([attempt.exchange, expiry])
-    } finally {
-      clearTimeout(timer)
-    }
-  }
-
-  private async exchange(attempt: Attempt, code: string | undefined): Promise<void> {
-    let result: OAuthCredentials
-    try {
-      result = await attempt.authorization.callback(code)
-    } catch (error) {
-      if (attempt.status === 'pending')
-        Object.assign(attempt, { status: 'failed', message: failure(error), exchange: undefined })
-      return
-    }
-    // Cancelled, evicted or expired meanwhile: the credential is not stored.
-    if (this.attempts.get(attempt.id) !== attempt || attempt.status !== 'pending' || Date.now() > attempt.expires)
-      return
-    attempt.status = 'complete'
-    this.store(attempt.instance, attempt.integrationID, { ...ownCredential(result), label: attempt.label })
-  }
-}
-
-/** Only the fields of each credential type a login may answer. */
-function ownCredential(result: OAuthCredentials): StoredCredential {
-  return result.type === 'api'
-    ? { type: 'api', key: result.key }
-    : { type: 'oauth', refresh: result.refresh, access: result.access, expires: result.expires }
 }

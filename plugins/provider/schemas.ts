@@ -113,59 +113,52 @@ export const CallbackInput = Type.Object({
   code: Type.Optional(Type.String({ maxLength: 10_000 })),
 })
 
-// v2 (`/api/model`, `/api/provider`) views of the same catalogue.
+// OpenCode 2.1's views (`/api/model`, `/api/provider`) of the same catalogue. Settings are the
+// provider's and model's options without what may carry a secret (`apiKey`, `headers` ...).
 
-const StringMap = Type.Record(Type.String(), Type.String())
-const Body = Type.Object({}, { additionalProperties: true })
+const closed = { additionalProperties: false } as const
+const Settings = Type.Record(Type.String(), Type.Unknown())
 
 export const ModelV2Info = named(
   'ModelV2Info',
   Type.Object(
     {
       id: Type.String(),
+      modelID: Type.String({ description: 'The id the provider is called with' }),
       providerID: Type.String(),
       family: Type.Optional(Type.String()),
       name: Type.String(),
-      api: Type.Object(
-        {
-          id: Type.String(),
-          type: Type.Literal('aisdk'),
-          package: Type.String(),
-          url: Type.Optional(Type.String()),
-          settings: Type.Optional(Body),
-        },
-        { additionalProperties: false },
-      ),
+      package: Type.String(),
+      settings: Type.Optional(Settings),
       capabilities: Type.Object(
-        { tools: Type.Boolean(), input: Type.Array(Type.String()), output: Type.Array(Type.String()) },
-        { additionalProperties: false },
+        {
+          tools: Type.Boolean(),
+          input: Type.Array(Type.String()),
+          output: Type.Array(Type.String()),
+          temperature: Type.Boolean(),
+        },
+        closed,
       ),
-      request: Type.Object(
-        { headers: StringMap, body: Body, variant: Type.Optional(Type.String()) },
-        { additionalProperties: false },
-      ),
-      variants: Type.Array(
-        Type.Object({ id: Type.String(), headers: StringMap, body: Body }, { additionalProperties: false }),
-      ),
-      time: Type.Object({ released: Type.Number() }, { additionalProperties: false }),
+      variants: Type.Array(Type.Object({ id: Type.String(), settings: Type.Optional(Settings) }, closed)),
+      time: Type.Object({ released: Type.Number() }, closed),
       cost: Type.Array(
         Type.Object(
           {
             input: Type.Number(),
             output: Type.Number(),
-            cache: Type.Object({ read: Type.Number(), write: Type.Number() }, { additionalProperties: false }),
+            cache: Type.Object({ read: Type.Number(), write: Type.Number() }, closed),
           },
-          { additionalProperties: false },
+          closed,
         ),
       ),
       status: StringEnum(['alpha', 'beta', 'deprecated', 'active']),
       enabled: Type.Boolean(),
       limit: Type.Object(
         { context: Type.Integer(), input: Type.Optional(Type.Integer()), output: Type.Integer() },
-        { additionalProperties: false },
+        closed,
       ),
     },
-    { additionalProperties: false },
+    closed,
   ),
 )
 
@@ -176,19 +169,13 @@ export const ProviderV2Info = named(
       id: Type.String(),
       integrationID: Type.Optional(Type.String()),
       name: Type.String(),
-      disabled: Type.Optional(Type.Boolean()),
-      api: Type.Object(
-        {
-          type: Type.Literal('aisdk'),
-          package: Type.String(),
-          url: Type.Optional(Type.String()),
-          settings: Type.Optional(Body),
-        },
-        { additionalProperties: false },
-      ),
-      request: Type.Object({ headers: StringMap, body: Body }, { additionalProperties: false }),
+      activation: StringEnum(['auto', 'enabled', 'disabled'], {
+        description: '`enabled`: configured; `auto`: usable through a credential or env var',
+      }),
+      package: Type.String(),
+      settings: Type.Optional(Settings),
     },
-    { additionalProperties: false },
+    closed,
   ),
 )
 
@@ -199,75 +186,3 @@ export const ProviderNotFoundErrorBody = named(
     { additionalProperties: false },
   ),
 )
-
-// v2 integrations (`/api/integration…`) and credentials (`/api/credential…`): views over the
-// same providers, `ProviderOAuth` methods and stored credentials as v1.
-
-const closed = { additionalProperties: false } as const
-
-export const IntegrationInfo = named(
-  'IntegrationInfo',
-  Type.Object(
-    {
-      id: Type.String(),
-      name: Type.String(),
-      methods: Type.Array(
-        Type.Union([
-          Type.Object({ id: Type.String(), type: Type.Literal('oauth'), label: Type.String() }, closed),
-          Type.Object({ type: Type.Literal('key'), label: Type.Optional(Type.String()) }, closed),
-          Type.Object({ type: Type.Literal('env'), names: Type.Array(Type.String()) }, closed),
-        ]),
-      ),
-      connections: Type.Array(
-        Type.Union([
-          Type.Object({ type: Type.Literal('credential'), id: Type.String(), label: Type.String() }, closed),
-          Type.Object({ type: Type.Literal('env'), name: Type.String() }, closed),
-        ]),
-      ),
-    },
-    closed,
-  ),
-)
-
-const AttemptTime = Type.Object({ created: Type.Number(), expires: Type.Number() }, closed)
-
-export const IntegrationAttempt = named(
-  'IntegrationAttempt',
-  Type.Object(
-    {
-      attemptID: Type.String(),
-      url: Type.String(),
-      instructions: Type.String(),
-      mode: StringEnum(['auto', 'code']),
-      time: AttemptTime,
-    },
-    closed,
-  ),
-)
-
-export const IntegrationAttemptStatus = named(
-  'IntegrationAttemptStatus',
-  Type.Union([
-    Type.Object({ status: StringEnum(['pending', 'complete', 'expired']), time: AttemptTime }, closed),
-    Type.Object({ status: Type.Literal('failed'), message: Type.String(), time: AttemptTime }, closed),
-  ]),
-)
-
-const tagged = (tag: string, field: string) =>
-  named(tag, Type.Object({ _tag: Type.Literal(tag), message: Type.String(), [field]: Type.String() }, closed))
-export const IntegrationNotFoundErrorBody = tagged('IntegrationNotFoundError', 'integrationID')
-export const IntegrationAttemptNotFoundErrorBody = tagged('IntegrationAttemptNotFoundError', 'attemptID')
-export const CredentialNotFoundErrorBody = tagged('CredentialNotFoundError', 'credentialID')
-
-const Label = Type.String({ minLength: 1, maxLength: 200 })
-export const IntegrationParams = Type.Object({ integrationID: Type.String({ minLength: 1, maxLength: 200 }) })
-export const AttemptParams = Type.Object({ attemptID: Type.String({ pattern: '^con_', maxLength: 100 }) })
-export const CredentialParams = Type.Object({ credentialID: Type.String({ pattern: '^cred_', maxLength: 400 }) })
-export const ConnectKeyInput = Type.Object({ key: Secret, label: Type.Optional(Label) })
-export const ConnectOAuthInput = Type.Object({
-  methodID: Type.String({ minLength: 1, maxLength: 200 }),
-  inputs: Type.Record(Type.String(), Type.String({ maxLength: 10_000 }), { maxProperties: 50 }),
-  label: Type.Optional(Label),
-})
-export const CompleteInput = Type.Object({ code: Type.Optional(Type.String({ minLength: 1, maxLength: 10_000 })) })
-export const CredentialUpdateInput = Type.Object({ label: Label })

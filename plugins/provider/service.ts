@@ -12,6 +12,22 @@ import { ProviderAuthLoaders } from '../../sdk/provider.js'
 import { triggerHook } from '../../sdk/hooks.js'
 
 /**
+ * Config `model`: 1.x's `"provider/model"`, or 2.1's `"provider/model#variant"` and
+ * `{providerID, model, variant?}` (the variant is the prompt's business, not the default's).
+ */
+export function configuredModel(value: unknown): ModelRef | undefined {
+  if (typeof value === 'string' && value.includes('/')) {
+    const slash = value.indexOf('/')
+    const modelID = value.slice(slash + 1).replace(/#[^#]*$/, '')
+    return modelID ? { providerID: value.slice(0, slash), modelID } : undefined
+  }
+  const object = value as { providerID?: unknown; model?: unknown } | null
+  if (object && typeof object === 'object' && typeof object.providerID === 'string' && typeof object.model === 'string')
+    return { providerID: object.providerID, modelID: object.model }
+  return undefined
+}
+
+/**
  * The providers a project can use: the shipped catalogue merged with config `provider` entries,
  * filtered by `disabled_providers`/`enabled_providers`; connected when credentials exist.
  */
@@ -144,7 +160,13 @@ export class Providers implements ProviderService {
         instance,
         providerID,
         provider,
-        credentials: async () => this.credentials.get(providerID),
+        // The active credential only: the provider's others are not the plugin's to see.
+        credentials: async () => {
+          const stored = this.credentials.get(providerID)
+          if (!stored) return undefined
+          const { inactive: _inactive, ...active } = stored
+          return active
+        },
       })
       if (options) return options
     }
@@ -152,11 +174,8 @@ export class Providers implements ProviderService {
   }
 
   async defaultModel(instance: Instance): Promise<ModelRef> {
-    const config = this.kernel.config(instance)
-    if (typeof config.model === 'string' && config.model.includes('/')) {
-      const slash = config.model.indexOf('/')
-      return { providerID: config.model.slice(0, slash), modelID: config.model.slice(slash + 1) }
-    }
+    const configured = configuredModel(this.kernel.config(instance).model)
+    if (configured) return configured
     const resolved = this.resolve(instance)
     for (const provider of resolved.all) {
       const modelID = resolved.defaults[provider.id]

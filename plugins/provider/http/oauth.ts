@@ -6,12 +6,14 @@ import {
   ref,
   type Instance,
   type OAuthAuthorization,
+  type OAuthCredentials,
   type PluginApp,
   type ProviderOAuthMethod,
 } from '../../../sdk/index.js'
 import { Type } from 'typebox'
 import { ProviderNotFoundError } from '../errors.js'
 import { AuthAuthorization, AuthorizeInput, CallbackInput, ProviderParams } from '../schemas.js'
+import { oauthMethodIDs } from '../integrations.js'
 import type { ProviderRouteDeps } from './routes.js'
 
 const querystring = Type.Object(InstanceQuery)
@@ -94,8 +96,8 @@ export function registerOAuthRoutes(app: PluginApp, deps: ProviderRouteDeps): vo
       }
       const result = await started.authorization.callback(body.code)
       pending.delete(key)
-      deps.credentials.set(providerID, result)
-      deps.integrations.changed(request.instance, providerID)
+      const methodID = oauthMethodIDs(oauthMethods(deps.kernel, providerID))[body.method]
+      deps.integrations.replaceFromV1(request.instance, providerID, { ...ownLogin(result), methodID })
       return true
     },
   )
@@ -107,4 +109,11 @@ function remember(pending: PendingLogins, key: string, method: number, authoriza
   for (const [entry, login] of pending) if (login.expires < now) pending.delete(entry)
   if (pending.size >= MAX_PENDING) pending.delete(pending.keys().next().value!)
   pending.set(key, { method, authorization, expires: now + PENDING_TTL_MS })
+}
+
+/** Only the fields of each credential type a login may answer. */
+function ownLogin(result: OAuthCredentials): OAuthCredentials {
+  return result.type === 'api'
+    ? { type: 'api', key: result.key }
+    : { type: 'oauth', refresh: result.refresh, access: result.access, expires: result.expires }
 }

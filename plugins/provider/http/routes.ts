@@ -1,7 +1,7 @@
 import type { ProviderKernel } from '../index.js'
 import { InstanceQuery, ProviderOAuth, ref, type PluginApp } from '../../../sdk/index.js'
 import { Type } from 'typebox'
-import type { Credential, CredentialStore } from '../auth.js'
+import type { Credential } from '../auth.js'
 import type { Integrations } from '../integrations.js'
 import { AuthInput, AuthMethod, ConfiguredProviders, ProviderList, ProviderParams } from '../schemas.js'
 import type { Providers } from '../service.js'
@@ -13,12 +13,11 @@ const querystring = Type.Object(InstanceQuery)
 export interface ProviderRouteDeps {
   kernel: ProviderKernel
   providers: Providers
-  credentials: CredentialStore
   integrations: Integrations
 }
 
 /** Only the fields each credential type has: nothing else a client sends reaches auth.json. */
-function ownFields(credential: Credential): Credential {
+function ownFields(credential: Exclude<Credential, { type: 'external' }>): Credential {
   switch (credential.type) {
     case 'api':
       return { type: 'api', key: credential.key }
@@ -99,7 +98,7 @@ function registerProviderListRoutes(app: PluginApp, { kernel, providers }: Provi
 }
 
 /** Storing and forgetting a provider's credentials (never returned). */
-function registerCredentialRoutes(app: PluginApp, { credentials, integrations }: ProviderRouteDeps): void {
+function registerCredentialRoutes(app: PluginApp, { integrations }: ProviderRouteDeps): void {
   app.put(
     '/auth/:providerID',
     {
@@ -114,9 +113,7 @@ function registerCredentialRoutes(app: PluginApp, { credentials, integrations }:
       },
     },
     async (request) => {
-      const { providerID } = request.params
-      credentials.set(providerID, ownFields(request.body))
-      integrations.changed(request.instance, providerID)
+      integrations.replaceFromV1(request.instance, request.params.providerID, ownFields(request.body))
       return true
     },
   )
@@ -134,9 +131,7 @@ function registerCredentialRoutes(app: PluginApp, { credentials, integrations }:
       },
     },
     async (request) => {
-      const { providerID } = request.params
-      const existed = credentials.remove(providerID)
-      integrations.changed(request.instance, existed ? providerID : undefined)
+      integrations.forgetFromV1(request.instance, request.params.providerID)
       return true
     },
   )

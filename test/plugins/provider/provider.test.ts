@@ -89,9 +89,12 @@ describe('plugin: provider', () => {
     expect(put.body).to.equal('true')
     const file = join(server.dataDir, 'auth.json')
     expect(statSync(file).mode & 0o777).to.equal(0o600)
-    expect(JSON.parse(readFileSync(file, 'utf8'))).to.deep.equal({
-      anthropic: { type: 'api', key: 'sk-stored-secret' },
-    })
+    // The fields v1 (and OpenCode 1.x) read, and the id and time OpenCode 2.1's credential list shows.
+    const stored = () => JSON.parse(readFileSync(file, 'utf8'))
+    expect(Object.keys(stored())).to.deep.equal(['anthropic'])
+    expect(stored().anthropic).to.deep.include({ type: 'api', key: 'sk-stored-secret' })
+    expect(stored().anthropic.id).to.match(/^cred_/)
+    const before = readFileSync(file, 'utf8')
     const list = await get('/provider')
     expect(list.connected).to.deep.equal(['anthropic'])
     expect(list.all.find((p: any) => p.id === 'anthropic').source).to.equal('api')
@@ -112,9 +115,7 @@ describe('plugin: provider', () => {
       (await server.app.inject({ method: 'PUT', url: '/auth/..%2Fetc', payload: { type: 'api', key: 'k' } }))
         .statusCode,
     ).to.equal(400)
-    expect(JSON.parse(readFileSync(file, 'utf8'))).to.deep.equal({
-      anthropic: { type: 'api', key: 'sk-stored-secret' },
-    })
+    expect(readFileSync(file, 'utf8')).to.equal(before)
 
     expect(
       (
@@ -125,9 +126,10 @@ describe('plugin: provider', () => {
         })
       ).statusCode,
     ).to.equal(200)
-    expect(JSON.parse(readFileSync(file, 'utf8')).openai).to.deep.equal({ type: 'wellknown', key: 'k', token: 't' })
+    const { id: _id, created: _created, ...openai } = stored().openai
+    expect(openai).to.deep.equal({ type: 'wellknown', key: 'k', token: 't' })
     expect((await server.app.inject({ method: 'DELETE', url: '/auth/anthropic' })).json()).to.equal(true)
-    expect(Object.keys(JSON.parse(readFileSync(file, 'utf8')))).to.deep.equal(['openai'])
+    expect(Object.keys(stored())).to.deep.equal(['openai'])
     expect(statSync(file).mode & 0o777).to.equal(0o600)
   })
 
