@@ -84,6 +84,8 @@ export {
   LocationInfo,
   LocationQuery,
   LocationRef,
+  PublicLocationEnvelope,
+  PublicLocationRef,
   ServiceUnavailableError,
   ServiceUnavailableErrorBody,
   TaggedError,
@@ -96,6 +98,7 @@ export {
   locationEnvelope,
   locationOf,
   locationWorkspace,
+  publicLocationEnvelope,
   v2Errors,
 } from '../kernel/http/v2-conventions.js'
 /** The browser session cookie the kernel's authentication accepts. */

@@ -103,6 +103,12 @@ export const LocationInfo = named(
   ),
 )
 
+/** OpenCode 2.1's location in an envelope: the directory only (`Location.PublicRef`). */
+export const PublicLocationRef = named(
+  'Location.PublicRef',
+  Type.Object({ directory: Type.String() }, { additionalProperties: false }),
+)
+
 export const V2_SCHEMAS: readonly NamedSchema[] = [
   InvalidRequestErrorBody,
   InvalidCursorErrorBody,
@@ -113,6 +119,7 @@ export const V2_SCHEMAS: readonly NamedSchema[] = [
   V2ErrorBody,
   LocationRef,
   LocationInfo,
+  PublicLocationRef,
 ]
 
 /**
@@ -208,6 +215,19 @@ export function locationEnvelope<T>(request: FastifyRequest, data: T): { locatio
 /** The response schema of a location route: `{ location: LocationInfo, data }`. */
 export function LocationEnvelope<T extends TSchema>(data: T) {
   return Type.Object({ location: ref(LocationInfo), data }, { additionalProperties: false })
+}
+
+/** `{ location: { directory }, data }`: OpenCode 2.1's envelope of routes tied to a location. */
+export function publicLocationEnvelope<T>(
+  request: FastifyRequest,
+  data: T,
+): { location: { directory: string }; data: T } {
+  return { location: { directory: request.instance.directory }, data }
+}
+
+/** The response schema of an OpenCode 2.1 location route: `{ location: Location.PublicRef, data }`. */
+export function PublicLocationEnvelope<T extends TSchema>(data: T) {
+  return Type.Object({ location: ref(PublicLocationRef), data }, { additionalProperties: false })
 }
 
 /** The response schema of a session route: `{ data }`. */
