@@ -18,7 +18,7 @@ export type { PluginDefinition, PluginKernel, KernelMember } from '../kernel/cor
 /** The Fastify instance a plugin registers on, typed by the TypeBox type provider. */
 export type { PluginApp } from '../kernel/core/plugin-definition.js'
 /** What the kernel gives every plugin, and where it keeps its files. */
-export type { Kernel, KernelPaths, PluginEntry } from '../kernel/core/kernel-api.js'
+export type { Kernel, KernelPaths, KernelPluginInfo, PluginEntry } from '../kernel/core/kernel-api.js'
 /** The package's root folder (source or dist), for plugins that ship files. */
 export { PACKAGE_ROOT } from '../kernel/core/version.js'
 /** Starts a server in-process (tests, embedding). */
