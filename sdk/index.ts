@@ -42,6 +42,16 @@ export type {
   ProviderPackage,
   ProviderPackageInput,
 } from './provider.js'
+/**
+ * Plugin RPC (OpenCode 2.1's `POST /api/rpc/{rpcID}/{method}`): `defineRpc({ id, methods })` with
+ * TypeBox schemas, served by `provideRpc(kernel, plugin, definition, handlers)` or an `RpcSources`
+ * contribution that decides per location; handlers raise `context.error(type, message, data)`.
+ */
+export { defineRpc, provideRpc, RpcError, RpcInternalError, RpcSources } from './rpc.js'
+export type { RpcCallContext, RpcDefinition, RpcHandlers, RpcMethod, RpcRegistration, RpcSource } from './rpc.js'
+/** Plugins a plugin host runs (OpenCode plugins), listed by `GET /api/plugin`. */
+export { PluginInventory } from './plugin-inventory.js'
+export type { PluginInventoryEntry, PluginInventorySource, PluginSourceInfo } from './plugin-inventory.js'
 /** Runs after a tool edited a file (formatters, LSP diagnostics). */
 export { FileEditHook } from './tools.js'
 export type { FileEditHookFn, FileEditedInput } from './tools.js'
