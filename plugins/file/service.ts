@@ -253,13 +253,16 @@ export class FileService {
     }
   }
 
-  /** The entries of a directory inside the project: directories first, then by name. */
-  async list(instance: Instance, given: string): Promise<Node[]> {
+  /**
+   * The entries of a directory inside the project: directories first, then by name. `.git` and
+   * `.DS_Store` are left out unless `all` (OpenCode's `/api/fs/list` shows them).
+   */
+  async list(instance: Instance, given: string, { all = false }: { all?: boolean } = {}): Promise<Node[]> {
     const roots = await this.roots(instance)
     const target = await resolveProjectPath(instance, roots, given)
     if (!(await stat(target.real)).isDirectory()) throw new BadRequestError(`Not a directory: ${given}`)
     const entries = (await readdir(target.real, { withFileTypes: true })).filter(
-      (entry) => !HIDDEN_ENTRIES.has(entry.name),
+      (entry) => all || !HIDDEN_ENTRIES.has(entry.name),
     )
     const nodes = await Promise.all(
       entries.map(async (entry): Promise<Node> => {

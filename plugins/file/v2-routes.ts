@@ -49,7 +49,7 @@ function registerFsListRoutes(app: PluginApp, service: FileService): void {
     },
     async (request) => {
       const path = request.query.path || '.'
-      const nodes = await service.list(request.instance, path).catch((error: unknown) => {
+      const nodes = await service.list(request.instance, path, { all: true }).catch((error: unknown) => {
         throw asFileNotFound(error, path, 'directory')
       })
       const entries = nodes.map((node) => ({

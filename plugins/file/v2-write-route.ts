@@ -24,16 +24,16 @@ function tooLarge(reply: FastifyReply): FastifyReply {
 }
 
 /**
- * Refuses, before the body is read, what OpenCode 2.1 refuses (another content type: 415 in plain
- * text) and a declared length over the limit.
+ * Refuses, before the body is read, another content type (415; OpenCode 2.1 answers it in plain
+ * text, this server in its one JSON error shape) and a declared length over the limit.
  */
 async function checkBody(request: FastifyRequest, reply: FastifyReply): Promise<void> {
   const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase()
   if (type !== OCTET_STREAM) {
-    await reply
-      .code(415)
-      .type('text/plain; charset=utf-8')
-      .send(`Unsupported content-type: ${type || '(none)'}`)
+    await reply.code(415).send({
+      _tag: 'UnsupportedMediaTypeError',
+      message: `Unsupported content-type: ${type || '(none)'}; send the file as ${OCTET_STREAM}`,
+    })
     return
   }
   if (Number(request.headers['content-length'] ?? 0) > MAX_WRITE_BYTES) await tooLarge(reply)
@@ -66,11 +66,11 @@ export async function registerFsWriteRoute(app: PluginApp, service: FileService)
           operationId: 'experimental.fs.write',
           tags: ['filesystem'],
           summary: 'Write file',
-          description: `Writes the raw \`${OCTET_STREAM}\` body (at most ${MAX_WRITE_BYTES / 1024 / 1024} MiB) to \`path\` (relative to the location, or absolute), creating missing parent directories; answers the absolute path. The target must be inside the project (403). Other content types: 415 (plain text). Experimental.`,
+          description: `Writes the raw \`${OCTET_STREAM}\` body (at most ${MAX_WRITE_BYTES / 1024 / 1024} MiB) to \`path\` (relative to the location, or absolute), creating missing parent directories; answers the absolute path. The target must be inside the project (403). Other content types: 415. Experimental.`,
           querystring: Type.Object({ ...LocationQuery, path: Type.String({ minLength: 1, maxLength: 4096 }) }),
           response: {
             200: PublicLocationEnvelope(Type.Object({ path: Type.String() }, { additionalProperties: false })),
-            ...v2Errors({ 403: ref(V2ErrorBody), 413: ref(V2ErrorBody) }),
+            ...v2Errors({ 403: ref(V2ErrorBody), 413: ref(V2ErrorBody), 415: ref(V2ErrorBody) }),
           },
         },
       },

@@ -193,7 +193,8 @@ describe('file: OpenCode 2.1 filesystem routes (/api/fs/*)', () => {
     expectMatches21('GET', '/api/fs/list', 200, data)
     expect(data!.location).to.deep.equal({ directory: repo })
     const paths = data!.data.map((entry) => entry.path)
-    expect(paths.slice(0, 2)).to.deep.equal(['build/', 'src/'])
+    // `.git/` too, as OpenCode lists it.
+    expect(paths.slice(0, 3)).to.deep.equal(['.git/', 'build/', 'src/'])
     expect(paths).to.include.members(['README.md', 'logo.png', '.gitignore'])
     const nested = (await client.v2.fs.list({ ...at(), path: 'src' }, { throwOnError: true })).data!
     expect(nested.data).to.deep.equal([
