@@ -77,6 +77,12 @@ export const ServiceUnavailableErrorBody = taggedSchema('ServiceUnavailableError
   service: Type.Optional(Type.String()),
 })
 
+/** OpenCode 2.1's reference to a location: its directory only. */
+export const LocationPublicRef = named(
+  'Location.PublicRef',
+  Type.Object({ directory: Type.String() }, { additionalProperties: false }),
+)
+
 /** Any tagged error, for the 403/404 answers whose tag depends on what was not found. */
 export const V2ErrorBody = named(
   'V2Error',
@@ -103,12 +109,6 @@ export const LocationInfo = named(
   ),
 )
 
-/** OpenCode 2.1's location in an envelope: the directory only (`Location.PublicRef`). */
-export const PublicLocationRef = named(
-  'Location.PublicRef',
-  Type.Object({ directory: Type.String() }, { additionalProperties: false }),
-)
-
 export const V2_SCHEMAS: readonly NamedSchema[] = [
   InvalidRequestErrorBody,
   InvalidCursorErrorBody,
@@ -119,7 +119,7 @@ export const V2_SCHEMAS: readonly NamedSchema[] = [
   V2ErrorBody,
   LocationRef,
   LocationInfo,
-  PublicLocationRef,
+  LocationPublicRef,
 ]
 
 /**
@@ -227,7 +227,7 @@ export function publicLocationEnvelope<T>(
 
 /** The response schema of an OpenCode 2.1 location route: `{ location: Location.PublicRef, data }`. */
 export function PublicLocationEnvelope<T extends TSchema>(data: T) {
-  return Type.Object({ location: ref(PublicLocationRef), data }, { additionalProperties: false })
+  return Type.Object({ location: ref(LocationPublicRef), data }, { additionalProperties: false })
 }
 
 /** The response schema of a session route: `{ data }`. */

@@ -84,8 +84,9 @@ describe('agent: OpenCode 2.1 routes (/api/agent, /api/command, /api/skill)', ()
     expect(tooLong.statusCode).to.equal(400)
     expectMatches21('GET', '/api/agent/{agentID}', 400, tooLong.json())
     const badLocation = await server.app.inject({ url: '/api/agent/build?location[directory]=nowhere' })
-    expect(badLocation.statusCode).to.equal(400)
-    expect(badLocation.json()._tag).to.equal('InvalidRequestError')
+    // 400 InvalidRequestError, or OpenCode 2.1's 404 LocationNotFoundError where the kernel answers it.
+    expect(badLocation.statusCode).to.be.oneOf([400, 404])
+    expectMatches21('GET', '/api/agent/{agentID}', badLocation.statusCode, badLocation.json())
   })
 
   it('lists commands by name and description only', async () => {
@@ -112,10 +113,11 @@ describe('agent: OpenCode 2.1 routes (/api/agent, /api/command, /api/skill)', ()
   })
 
   it('refuses a location that is not an absolute directory on every list', async () => {
+    // 400 InvalidRequestError, or OpenCode 2.1's 404 LocationNotFoundError where the kernel answers it.
     for (const path of ['/api/agent', '/api/command', '/api/skill']) {
       const response = await server.app.inject({ url: `${path}?location[directory]=relative/dir` })
-      expect(response.statusCode, path).to.equal(400)
-      expectMatches21('GET', path, 400, response.json())
+      expect(response.statusCode, path).to.be.oneOf([400, 404])
+      expectMatches21('GET', path, response.statusCode, response.json())
     }
   })
 })

