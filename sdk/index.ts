@@ -18,7 +18,7 @@ export type { PluginDefinition, PluginKernel, KernelMember } from '../kernel/cor
 /** The Fastify instance a plugin registers on, typed by the TypeBox type provider. */
 export type { PluginApp } from '../kernel/core/plugin-definition.js'
 /** What the kernel gives every plugin, and where it keeps its files. */
-export type { Kernel, KernelPaths, PluginEntry } from '../kernel/core/kernel-api.js'
+export type { Kernel, KernelPaths, KernelPluginInfo, PluginEntry } from '../kernel/core/kernel-api.js'
 /** The package's root folder (source or dist), for plugins that ship files. */
 export { PACKAGE_ROOT } from '../kernel/core/version.js'
 /** Starts a server in-process (tests, embedding). */
@@ -42,6 +42,16 @@ export type {
   ProviderPackage,
   ProviderPackageInput,
 } from './provider.js'
+/**
+ * Plugin RPC (OpenCode 2.1's `POST /api/rpc/{rpcID}/{method}`): `defineRpc({ id, methods })` with
+ * TypeBox schemas, served by `provideRpc(kernel, plugin, definition, handlers)` or an `RpcSources`
+ * contribution that decides per location; handlers raise `context.error(type, message, data)`.
+ */
+export { defineRpc, provideRpc, RpcError, RpcInternalError, RpcSources } from './rpc.js'
+export type { RpcCallContext, RpcDefinition, RpcHandlers, RpcMethod, RpcRegistration, RpcSource } from './rpc.js'
+/** Plugins a plugin host runs (OpenCode plugins), listed by `GET /api/plugin`. */
+export { PluginInventory } from './plugin-inventory.js'
+export type { PluginInventoryEntry, PluginInventorySource, PluginSourceInfo } from './plugin-inventory.js'
 /** Runs after a tool edited a file (formatters, LSP diagnostics). */
 export { FileEditHook } from './tools.js'
 export type { FileEditHookFn, FileEditedInput } from './tools.js'
@@ -82,8 +92,10 @@ export {
   InvalidRequestError,
   LocationEnvelope,
   LocationInfo,
+  LocationPublicRef,
   LocationQuery,
   LocationRef,
+  PublicLocationEnvelope,
   ServiceUnavailableError,
   ServiceUnavailableErrorBody,
   TaggedError,
@@ -96,6 +108,7 @@ export {
   locationEnvelope,
   locationOf,
   locationWorkspace,
+  publicLocationEnvelope,
   v2Errors,
 } from '../kernel/http/v2-conventions.js'
 /** The browser session cookie the kernel's authentication accepts. */

@@ -49,6 +49,23 @@ export interface PluginEntry {
   module?: Record<string, unknown>
 }
 
+/** A kernel plugin the server runs, or a third-party one it left out (`Kernel.plugins()`). */
+export interface KernelPluginInfo {
+  /** The plugin's name; for a third-party entry that never loaded, the entry as written. */
+  name: string
+  /** Built into the server, else named in config `plugin` or `ServerOptions.plugins`. */
+  builtin: boolean
+  /** Third-party: the entry as written (a package name or a path). */
+  specifier?: string
+  /** The file it was loaded from, when known. */
+  file?: string
+  /** The definition's `version`. */
+  version?: string
+  /** `failed`: left out (could not be loaded, checked or registered), with `error`. */
+  status: 'active' | 'failed'
+  error?: string
+}
+
 /** What the kernel gives every plugin. */
 export interface Kernel {
   readonly version: string
@@ -109,4 +126,6 @@ export interface Kernel {
    * the file a second time, and leaves kernel plugins to the kernel.
    */
   pluginEntry(file: string): PluginEntry | undefined
+  /** The kernel plugins this server runs, in registration order, then the third-party ones it left out. */
+  plugins(): readonly KernelPluginInfo[]
 }

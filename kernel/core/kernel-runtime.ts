@@ -12,7 +12,7 @@ import { globalConfigDir, loadConfig, type ConfigObject, type LoadedConfig } fro
 import { GlobalDisposed, ServerInstanceDisposed } from '../events/kernel-events.js'
 import { Instance, InstanceManager } from '../instances/instance.js'
 import { ExtensionRegistry } from './extensions.js'
-import type { Kernel, KernelPaths, NodeInfo, PluginEntry } from './kernel-api.js'
+import type { Kernel, KernelPaths, KernelPluginInfo, NodeInfo, PluginEntry } from './kernel-api.js'
 import { findPluginEntry } from './plugin-loader.js'
 import { ProcessGroups } from './processes.js'
 import { SqliteBackend } from '../storage/sqlite-backend.js'
@@ -66,6 +66,8 @@ export class KernelRuntime implements Kernel {
   reloading = false
   /** The third-party plugin entries the server read (at start, and again on each dev-mode reload). */
   pluginEntries: readonly PluginEntry[] = []
+  /** What `plugins()` answers; the server sets it (at start, and on each dev-mode reload). */
+  describePlugins: () => readonly KernelPluginInfo[] = () => []
 
   constructor(options: KernelOptions) {
     this.log = options.log
@@ -162,6 +164,10 @@ export class KernelRuntime implements Kernel {
 
   pluginEntry(file: string): PluginEntry | undefined {
     return findPluginEntry(this.pluginEntries, file)
+  }
+
+  plugins(): readonly KernelPluginInfo[] {
+    return this.describePlugins()
   }
 
   /** Disposes every instance and announces it on the global stream. */

@@ -79,6 +79,7 @@ const KERNEL_MEMBERS: Record<KernelMember, true> = {
   node: true,
   keep: true,
   pluginEntry: true,
+  plugins: true,
 }
 const KNOWN_MEMBERS = new Set<unknown>(Object.keys(KERNEL_MEMBERS))
 

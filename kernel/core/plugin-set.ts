@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify'
 import { loadConfig } from '../instances/config.js'
-import type { PluginEntry } from './kernel-api.js'
+import type { KernelPluginInfo, PluginEntry } from './kernel-api.js'
 import { discoverBuiltinPlugins, orderPlugins, readThirdPartyPlugins, type LoadedPlugin } from './plugin-loader.js'
 import { KERNEL_VERSION } from './version.js'
 
@@ -26,8 +26,8 @@ export interface PluginSetOptions {
 export interface PluginSet {
   /** Every plugin, in registration order (dependencies first). */
   ordered: LoadedPlugin[]
-  /** Third-party plugins left out, with why. */
-  skipped: { plugin: string; error: Error }[]
+  /** Third-party plugins left out, with why (`source`: the entry as written, when known). */
+  skipped: { plugin: string; source?: string; error: Error }[]
   /** The third-party plugins asked for: config `plugin`, then `plugins`. */
   thirdParty: string[]
   /** How each third-party entry was read (imported once; the OpenCode plugin host reuses it). */
@@ -59,9 +59,48 @@ export async function loadPlugins(options: PluginSetOptions, version?: number): 
   for (const { plugin } of thirdParty.failures.filter((failure) => failure.foreign))
     log.debug({ plugin }, `"${plugin}" is not a kernel plugin; left to the opencode-plugins plugin`)
   const skipped = [...thirdParty.failures.filter((failure) => !failure.foreign), ...failures].map(
-    ({ plugin, error }) => ({ plugin, error }),
+    ({ plugin, source, error }) => ({ plugin, source, error }),
   )
   for (const { plugin, error } of skipped)
     log.error({ plugin, err: error }, `third-party plugin "${plugin}" skipped: ${error.message}`)
   return { ordered, skipped, thirdParty: requested, entries: thirdParty.entries }
+}
+
+/**
+ * What `Kernel.plugins()` answers for a plugin set: every plugin in registration order (failed
+ * when it is also in `skipped`, e.g. its `register` threw), then the entries left out before.
+ */
+export function describePlugins(
+  set: Pick<PluginSet, 'ordered' | 'entries'>,
+  skipped: readonly { plugin: string; source?: string; error: Error }[],
+): KernelPluginInfo[] {
+  const fileOf = (specifier: string) => set.entries.find((entry) => entry.specifier === specifier)?.file
+  const errors = new Map(skipped.map(({ plugin, error }) => [plugin, error.message]))
+  const described = set.ordered.map(({ definition, source, builtin }): KernelPluginInfo => {
+    const error = errors.get(definition.name)
+    const file = builtin ? source : fileOf(source)
+    return {
+      name: definition.name,
+      builtin,
+      ...(builtin ? {} : { specifier: source }),
+      ...(file ? { file } : {}),
+      ...(definition.version ? { version: definition.version } : {}),
+      ...(error === undefined ? { status: 'active' } : { status: 'failed', error }),
+    }
+  })
+  const names = new Set(described.map((plugin) => plugin.name))
+  for (const { plugin, source = plugin, error } of skipped) {
+    if (names.has(plugin)) continue
+    names.add(plugin)
+    const file = fileOf(source)
+    described.push({
+      name: plugin,
+      builtin: false,
+      specifier: source,
+      ...(file ? { file } : {}),
+      status: 'failed',
+      error: error.message,
+    })
+  }
+  return described
 }

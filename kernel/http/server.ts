@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import pino from 'pino'
 import { defaultDataDir, KernelRuntime } from '../core/kernel-runtime.js'
 import type { LoadedPlugin } from '../core/plugin-loader.js'
-import { loadPlugins, type PluginSetOptions } from '../core/plugin-set.js'
+import { describePlugins, loadPlugins, type PluginSet, type PluginSetOptions } from '../core/plugin-set.js'
 import { PACKAGE_ROOT } from '../core/version.js'
 import { EventStreams } from '../events/event-streams.js'
 import { findGitRoot } from '../instances/instance.js'
@@ -170,8 +170,10 @@ export async function createServer(options: ServerOptions = {}): Promise<Running
 
   const kernel = await openKernel(options, env, log, security.internalToken)
   kernel.pluginEntries = entries
+  kernel.describePlugins = () => describePlugins({ ordered, entries }, skipped)
   // A reload's entries replace these only once its app is ready (swap), like its plugins.
   let reloadedEntries = entries
+  let reloadedSet: Pick<PluginSet, 'ordered' | 'entries' | 'skipped'> = { ordered, entries, skipped: [] }
   const streams = new EventStreams(kernel.backend.feed ?? kernel.bus, {
     heartbeatMs: options.heartbeatMs ?? 10_000,
     maxQueuedBytes: options.sseMaxQueuedBytes ?? 4 * 1024 * 1024,
@@ -200,10 +202,13 @@ export async function createServer(options: ServerOptions = {}): Promise<Running
         build: async (version) => {
           const fresh = await loadPlugins(pluginSet, version)
           reloadedEntries = fresh.entries
+          reloadedSet = fresh
           return buildApp(kernel, fresh.ordered, appOptions)
         },
         swap: (next) => {
           kernel.pluginEntries = reloadedEntries
+          const set = reloadedSet
+          kernel.describePlugins = () => describePlugins(set, [...set.skipped, ...skipped])
           const previous = current.app
           current.app = next
           return previous

@@ -77,6 +77,12 @@ export const ServiceUnavailableErrorBody = taggedSchema('ServiceUnavailableError
   service: Type.Optional(Type.String()),
 })
 
+/** OpenCode 2.1's reference to a location: its directory only. */
+export const LocationPublicRef = named(
+  'Location.PublicRef',
+  Type.Object({ directory: Type.String() }, { additionalProperties: false }),
+)
+
 /** Any tagged error, for the 403/404 answers whose tag depends on what was not found. */
 export const V2ErrorBody = named(
   'V2Error',
@@ -113,6 +119,7 @@ export const V2_SCHEMAS: readonly NamedSchema[] = [
   V2ErrorBody,
   LocationRef,
   LocationInfo,
+  LocationPublicRef,
 ]
 
 /**
@@ -208,6 +215,19 @@ export function locationEnvelope<T>(request: FastifyRequest, data: T): { locatio
 /** The response schema of a location route: `{ location: LocationInfo, data }`. */
 export function LocationEnvelope<T extends TSchema>(data: T) {
   return Type.Object({ location: ref(LocationInfo), data }, { additionalProperties: false })
+}
+
+/** `{ location: { directory }, data }`: OpenCode 2.1's envelope of routes tied to a location. */
+export function publicLocationEnvelope<T>(
+  request: FastifyRequest,
+  data: T,
+): { location: { directory: string }; data: T } {
+  return { location: { directory: request.instance.directory }, data }
+}
+
+/** The response schema of an OpenCode 2.1 location route: `{ location: Location.PublicRef, data }`. */
+export function PublicLocationEnvelope<T extends TSchema>(data: T) {
+  return Type.Object({ location: ref(LocationPublicRef), data }, { additionalProperties: false })
 }
 
 /** The response schema of a session route: `{ data }`. */

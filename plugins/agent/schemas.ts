@@ -73,7 +73,8 @@ export const SkillInfo = named(
 
 export const AGENT_SCHEMAS = [PermissionRule, AgentInfo, CommandInfo, SkillInfo]
 
-// v2 (`/api/*`) views of the same agents, commands and skills.
+// OpenCode 2.1's (`/api/*`) views of the same agents, commands and skills. The `$id`s keep their
+// v2 names: `Agent.Info`, `Command.Info` and `Skill.Info` are the v1 shapes above.
 
 export const ModelRef = named(
   'ModelRef',
@@ -91,14 +92,20 @@ export const PermissionV2Rule = named(
   ),
 )
 
+/** OpenCode 2.1's `Agent.Info`. */
 export const AgentV2Info = named(
   'AgentV2Info',
   Type.Object(
     {
       id: Type.String(),
+      name: Type.String(),
       model: Type.Optional(ref(ModelRef)),
       request: Type.Object(
-        { headers: Type.Record(Type.String(), Type.String()), body: Type.Object({}, { additionalProperties: true }) },
+        {
+          settings: Type.Object({}, { additionalProperties: true }),
+          headers: Type.Record(Type.String(), Type.String()),
+          body: Type.Object({}, { additionalProperties: true }),
+        },
         { additionalProperties: false },
       ),
       system: Type.Optional(Type.String()),
@@ -113,33 +120,43 @@ export const AgentV2Info = named(
   ),
 )
 
+/** OpenCode 2.1's `Command.Info`: what a client offers as a slash command. */
 export const CommandV2Info = named(
   'CommandV2Info',
-  Type.Object(
-    {
-      name: Type.String(),
-      template: Type.String(),
-      description: Type.Optional(Type.String()),
-      agent: Type.Optional(Type.String()),
-      model: Type.Optional(ref(ModelRef)),
-      subtask: Type.Optional(Type.Boolean()),
-    },
-    { additionalProperties: false },
-  ),
+  Type.Object({ name: Type.String(), description: Type.Optional(Type.String()) }, { additionalProperties: false }),
 )
 
+/** OpenCode 2.1's `Skill.Info`. */
 export const SkillV2Info = named(
   'SkillV2Info',
   Type.Object(
     {
+      id: Type.String(),
       name: Type.String(),
       description: Type.Optional(Type.String()),
-      slash: Type.Optional(Type.Boolean()),
-      location: Type.String(),
+      autoinvoke: Type.Optional(Type.Boolean()),
+      /** Absolute path of the SKILL.md file. */
+      path: Type.String(),
+      /** The SKILL.md body, frontmatter removed. */
       content: Type.String(),
     },
     { additionalProperties: false },
   ),
 )
 
-export const AGENT_V2_SCHEMAS = [ModelRef, PermissionV2Rule, AgentV2Info, CommandV2Info, SkillV2Info]
+export const AgentNotFoundErrorBody = named(
+  'AgentNotFoundError',
+  Type.Object(
+    { _tag: Type.Literal('AgentNotFoundError'), agentID: Type.String(), message: Type.String() },
+    { additionalProperties: false },
+  ),
+)
+
+export const AGENT_V2_SCHEMAS = [
+  ModelRef,
+  PermissionV2Rule,
+  AgentV2Info,
+  CommandV2Info,
+  SkillV2Info,
+  AgentNotFoundErrorBody,
+]

@@ -2,16 +2,17 @@ import type { ConfigKernel } from './index.js'
 import { isAbsolute, join, resolve } from 'node:path'
 import { Type, type Static } from 'typebox'
 import {
-  LocationEnvelope,
   LocationQuery,
-  locationEnvelope,
+  PublicLocationEnvelope,
   named,
+  publicLocationEnvelope,
   ref,
   v2Errors,
   type PluginApp,
 } from '../../sdk/index.js'
 import type { ConfigService } from './types.js'
 
+/** OpenCode 2.1's `Reference.Info`: a local source names its absolute path, a git one its repository. */
 export const ReferenceInfo = named(
   'ReferenceInfo',
   Type.Object(
@@ -21,23 +22,9 @@ export const ReferenceInfo = named(
       description: Type.Optional(Type.String()),
       hidden: Type.Optional(Type.Boolean()),
       source: Type.Union([
+        Type.Object({ type: Type.Literal('local'), path: Type.String() }, { additionalProperties: false }),
         Type.Object(
-          {
-            type: Type.Literal('local'),
-            path: Type.String(),
-            description: Type.Optional(Type.String()),
-            hidden: Type.Optional(Type.Boolean()),
-          },
-          { additionalProperties: false },
-        ),
-        Type.Object(
-          {
-            type: Type.Literal('git'),
-            repository: Type.String(),
-            branch: Type.Optional(Type.String()),
-            description: Type.Optional(Type.String()),
-            hidden: Type.Optional(Type.Boolean()),
-          },
+          { type: Type.Literal('git'), repository: Type.String(), branch: Type.Optional(Type.String()) },
           { additionalProperties: false },
         ),
       ]),
@@ -74,17 +61,12 @@ export function referenceView(name: string, entry: ReferenceEntry, directory: st
       name,
       path: checkoutPath(dataDir, entry.repository, entry.branch),
       ...extra,
-      source: {
-        type: 'git',
-        repository: entry.repository,
-        ...(entry.branch ? { branch: entry.branch } : {}),
-        ...extra,
-      },
+      source: { type: 'git', repository: entry.repository, ...(entry.branch ? { branch: entry.branch } : {}) },
     }
   }
   const given = typeof entry === 'string' ? entry : (entry.path ?? '.')
   const path = isAbsolute(given) ? given : resolve(directory, given)
-  return { name, path, ...extra, source: { type: 'local', path: given, ...extra } }
+  return { name, path, ...extra, source: { type: 'local', path } }
 }
 
 /** `GET /api/reference`: the config's `references` (and OpenCode's older `reference`) at a location. */
@@ -94,13 +76,13 @@ export function registerConfigV2Routes(app: PluginApp, kernel: ConfigKernel, ser
     {
       config: { v2: true, location: true },
       schema: {
-        operationId: 'v2.reference.list',
-        tags: ['config'],
+        operationId: 'reference.list',
+        tags: ['reference'],
         summary: 'List references',
         description:
           'Config `references`: a path (relative to the location) or `{path}` is local; `{repository, branch?}` is a git reference with its checkout path under the data dir.',
         querystring: Type.Object(LocationQuery),
-        response: { 200: LocationEnvelope(Type.Array(ref(ReferenceInfo))), ...v2Errors() },
+        response: { 200: PublicLocationEnvelope(Type.Array(ref(ReferenceInfo))), ...v2Errors() },
       },
     },
     async (request) => {
@@ -109,7 +91,7 @@ export function registerConfigV2Routes(app: PluginApp, kernel: ConfigKernel, ser
         reference?: Record<string, ReferenceEntry>
       }
       const entries = { ...config.reference, ...config.references }
-      return locationEnvelope(
+      return publicLocationEnvelope(
         request,
         Object.entries(entries).map(([name, entry]) =>
           referenceView(name, entry, request.instance.directory, kernel.paths.data),

@@ -1,7 +1,7 @@
 import type { FileKernel } from './index.js'
 import { BadRequestError, type Instance } from '../../sdk/index.js'
-import { constants, lstat as lstatCallback } from 'node:fs'
-import { lstat, open, readdir, readFile, readlink, realpath, stat } from 'node:fs/promises'
+import { lstat as lstatCallback } from 'node:fs'
+import { lstat, open, readdir, readFile, realpath, stat } from 'node:fs/promises'
 import { dirname, join, parse, posix, relative, sep } from 'node:path'
 import { promisify } from 'node:util'
 import type { Static } from 'typebox'
@@ -9,16 +9,9 @@ import type { Ignore } from 'ignore'
 import { listFiles, searchText, type TextMatch } from '../../sdk/search.js'
 import { binaryMimeType, decodeText, utf8Offset } from './content.js'
 import { firstPaths, parseQuery, rankPaths } from './fuzzy.js'
+import { openProjectFile, writeProjectFile, type OpenedFile } from './raw-files.js'
 import { nulRecords, runGit } from './git.js'
-import {
-  contains,
-  insideProject,
-  outsideError,
-  projectRoots,
-  relativePath,
-  resolveProjectPath,
-  type ProjectRoots,
-} from './paths.js'
+import { contains, insideProject, projectRoots, relativePath, resolveProjectPath, type ProjectRoots } from './paths.js'
 import type { FileContent, FileInfo, FileNode, FindMatch } from './schemas.js'
 
 /** `GET /find` answers at most this many matching lines (OpenCode's own route stops at 10). */
@@ -260,13 +253,16 @@ export class FileService {
     }
   }
 
-  /** The entries of a directory inside the project: directories first, then by name. */
-  async list(instance: Instance, given: string): Promise<Node[]> {
+  /**
+   * The entries of a directory inside the project: directories first, then by name. `.git` and
+   * `.DS_Store` are left out unless `all` (OpenCode's `/api/fs/list` shows them).
+   */
+  async list(instance: Instance, given: string, { all = false }: { all?: boolean } = {}): Promise<Node[]> {
     const roots = await this.roots(instance)
     const target = await resolveProjectPath(instance, roots, given)
     if (!(await stat(target.real)).isDirectory()) throw new BadRequestError(`Not a directory: ${given}`)
     const entries = (await readdir(target.real, { withFileTypes: true })).filter(
-      (entry) => !HIDDEN_ENTRIES.has(entry.name),
+      (entry) => all || !HIDDEN_ENTRIES.has(entry.name),
     )
     const nodes = await Promise.all(
       entries.map(async (entry): Promise<Node> => {
@@ -352,27 +348,32 @@ export class FileService {
     return this.readInside(instance, await this.roots(instance), given)
   }
 
+  /** A regular file of the project opened for reading (the caller closes it), with no size limit. */
+  async open(instance: Instance, given: string): Promise<OpenedFile> {
+    return openProjectFile(instance, await this.roots(instance), given)
+  }
+
+  /** Writes a file of the project, creating its parents; its absolute path. See `writeProjectFile`. */
+  async write(instance: Instance, given: string, bytes: Buffer): Promise<string> {
+    const path = await writeProjectFile(instance, await this.roots(instance), given, bytes)
+    const state = this.state(instance)
+    state.index = undefined
+    return path
+  }
+
   private async readInside(
     instance: Instance,
     roots: ProjectRoots,
     given: string,
   ): Promise<{ bytes: Buffer; real: string }> {
-    const target = await resolveProjectPath(instance, roots, given)
-    // O_NONBLOCK: opening a FIFO must not wait for a writer (it is then refused as not a regular file).
-    const handle = await open(target.real, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0))
+    const { handle, real, size } = await openProjectFile(instance, roots, given)
     try {
-      // What was opened is checked again, so a path swapped for a symlink after the check is refused.
-      const opened = await readlink(`/proc/self/fd/${handle.fd}`).catch(() => undefined)
-      if (opened !== undefined && opened.startsWith('/') && !insideProject(roots, opened)) throw outsideError(given)
-      const info = await handle.stat()
-      if (info.isDirectory()) throw new BadRequestError(`Is a directory: ${given}`)
-      if (!info.isFile()) throw new BadRequestError(`Not a regular file: ${given}`)
-      if (info.size > MAX_CONTENT_BYTES) {
+      if (size > MAX_CONTENT_BYTES) {
         throw new BadRequestError(
-          `File too large: ${given} is ${(info.size / 1024 / 1024).toFixed(1)} MB; the limit is ${MAX_CONTENT_BYTES / 1024 / 1024} MB`,
+          `File too large: ${given} is ${(size / 1024 / 1024).toFixed(1)} MB; the limit is ${MAX_CONTENT_BYTES / 1024 / 1024} MB`,
         )
       }
-      return { bytes: await handle.readFile(), real: target.real }
+      return { bytes: await handle.readFile(), real }
     } finally {
       await handle.close()
     }

@@ -1,6 +1,8 @@
 import { definePlugin, registerSchemas, type KernelMember, type PluginKernel } from '../../sdk/index.js'
 import { PluginHooks } from '../../sdk/hooks.js'
+import { PluginInventory } from '../../sdk/plugin-inventory.js'
 import { ProviderAuthLoaders } from '../../sdk/provider.js'
+import { inventoryEntry } from './inventory.js'
 import { registerRoutes } from './routes.js'
 import { OpencodePluginInfo } from './schemas.js'
 import { OpencodePluginHost } from './service.js'
@@ -42,6 +44,9 @@ export default definePlugin({
         host.authOptions(instance, providerID, credentials, provider),
     })
     kernel.tools.addSource('opencode-plugins', (instance) => host.tools(instance))
+    kernel.extensions.provide(PluginInventory, 'opencode-plugins', {
+      plugins: async (instance) => (await host.records(instance)).map(inventoryEntry),
+    })
     kernel.onInstanceBoot((instance) => {
       host.watch(instance)
       void host.offerLogins(instance)

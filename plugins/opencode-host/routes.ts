@@ -8,7 +8,7 @@ export function registerRoutes(app: PluginApp, host: OpencodePluginHost): void {
     '/plugin',
     {
       schema: {
-        operationId: 'plugin.list',
+        operationId: 'plugin.opencode.list',
         tags: ['instance'],
         summary: 'The OpenCode plugins of this directory: source, hooks, tools and load errors',
         querystring: Type.Object(InstanceQuery),

@@ -88,6 +88,25 @@ describe('kernel: plugin loader', () => {
     expect(reasons).to.include('no-such-package-anywhere')
   })
 
+  it('tells plugins which kernel plugins run and which were left out (Kernel.plugins)', async () => {
+    const third = join(FIXTURES, 'third-party')
+    const server = await startServer({
+      pluginDirs: [BUILTIN],
+      only: ['core'],
+      plugins: [join(third, 'good.js'), join(third, 'throws-on-register.js'), join(third, 'throws-on-import.js')],
+    })
+    const plugins = server.kernel.plugins()
+    expect(plugins.map((plugin) => [plugin.name, plugin.builtin, plugin.status])).to.deep.equal([
+      ['core', true, 'active'],
+      ['good-third-party', false, 'active'],
+      ['throws-on-register', false, 'failed'],
+      [join(third, 'throws-on-import.js'), false, 'failed'],
+    ])
+    expect(plugins[1]).to.include({ specifier: join(third, 'good.js'), file: join(third, 'good.js') })
+    expect(plugins[2]!.error).to.include('cannot register')
+    expect(plugins[3]!.error).to.include('broken at import')
+  })
+
   it('drops a third-party plugin whose dependency is missing and keeps the rest', () => {
     const { ordered, failures } = orderPlugins(
       [plugin('core'), plugin('extra', ['ghost'], false), plugin('on-extra', ['extra'], false)],
