@@ -23,7 +23,9 @@ async function asked(h: SessionHarness, count = 1): Promise<any> {
 const readNotes = { toolCalls: [{ name: 'read', args: { filePath: 'notes.txt' } }] }
 const textOf = (message: any) => message.parts.find((part: any) => part.type === 'text')?.text
 
-describe('permission: OpenCode 2.1 routes', () => {
+describe('permission: OpenCode 2.1 routes', function () {
+  // Each test drives real runs against the scripted model; a loaded machine makes them slow.
+  this.timeout(40_000)
   afterEach(cleanup)
 
   it("shows a tool call's request in 2.1's shape (on /api/event too) and saves `always` for the whole project", async () => {

@@ -1,4 +1,6 @@
 import { expect } from 'chai'
+import type {} from '../../../../plugins/question/types.js' // app.forms
+import type {} from '../../../../plugins/session/types.js' // app.sessions
 import { cleanup } from '../../../support/helper.js'
 import { expectMatches21 } from '../../../support/openapi.js'
 import { sessionHarness, until, type SessionHarness } from '../../../support/session.js'
@@ -41,7 +43,9 @@ async function askedForm(h: SessionHarness, ...after: { text: string }[]) {
 const toolPart = (message: any) => message.parts.find((part: any) => part.type === 'tool')
 const eventsOf = (h: SessionHarness, type: string) => h.events.filter((e) => e.type === type).map((e) => e.properties)
 
-describe('question: OpenCode 2.1 forms', () => {
+describe('question: OpenCode 2.1 forms', function () {
+  // Each test drives real runs against the scripted model; a loaded machine makes them slow.
+  this.timeout(40_000)
   afterEach(cleanup)
 
   it("shows the question tool's questions as a form and completes the tool with a form reply", async () => {
@@ -146,30 +150,35 @@ describe('question: OpenCode 2.1 forms', () => {
     expect(state).to.deep.equal({ status: 'cancelled', message: 'skip' })
   })
 
-  it('a 1.x reply or rejection settles the form too; an abort cancels it', async () => {
+  it('a 1.x reply answers the form too', async () => {
     const h = await sessionHarness()
-    const first = await askedForm(h, { text: 'ok' })
-    await h.call('POST', `/question/${first.question.id}/reply`, { answers: [['Red'], ['S', 'L']] })
-    expect((await first.reply).status).to.equal(200)
-    const answered = (await h.call('GET', `/api/session/${first.session.id}/form/${first.form.id}`)).body.data.state
-    expect(answered).to.deep.equal({ status: 'answered', answer: { q0: 'Red', q1: ['S', 'L'] } })
-    expect(eventsOf(h, 'form.replied')).to.have.length(1)
+    const { session, reply, form, question } = await askedForm(h, { text: 'ok' })
+    await h.call('POST', `/question/${question.id}/reply`, { answers: [['Red'], ['S', 'L']] })
+    expect((await reply).status).to.equal(200)
+    const state = (await h.call('GET', `/api/session/${session.id}/form/${form.id}`)).body.data.state
+    expect(state).to.deep.equal({ status: 'answered', answer: { q0: 'Red', q1: ['S', 'L'] } })
+    expect(eventsOf(h, 'form.replied')).to.deep.equal([
+      { id: form.id, sessionID: session.id, answer: { q0: 'Red', q1: ['S', 'L'] } },
+    ])
+  })
+
+  it('a 1.x rejection or an abort cancels the form, and the loop stops', async () => {
+    const h = await sessionHarness()
+    const first = await askedForm(h)
+    await h.call('POST', `/question/${first.question.id}/reject`)
+    expect(toolPart((await first.reply).body).state.error).to.equal('The user dismissed this question')
+    expect(h.llm.requests).to.have.length(1)
+    const rejected = (await h.call('GET', `/api/session/${first.session.id}/form/${first.form.id}`)).body.data.state
+    expect(rejected).to.deep.equal({ status: 'cancelled' })
+    expect(eventsOf(h, 'form.cancelled')).to.deep.equal([{ id: first.form.id, sessionID: first.session.id }])
 
     h.events.length = 0
     const second = await askedForm(h)
-    await h.call('POST', `/question/${second.question.id}/reject`)
-    expect(toolPart((await second.reply).body).state.error).to.equal('The user dismissed this question')
-    const rejected = (await h.call('GET', `/api/session/${second.session.id}/form/${second.form.id}`)).body.data.state
-    expect(rejected).to.deep.equal({ status: 'cancelled' })
-    expect(eventsOf(h, 'form.cancelled')).to.deep.equal([{ id: second.form.id, sessionID: second.session.id }])
-
-    h.events.length = 0
-    const third = await askedForm(h)
-    await h.call('POST', `/session/${third.session.id}/abort`)
-    await third.reply
-    const aborted = (await h.call('GET', `/api/session/${third.session.id}/form/${third.form.id}`)).body.data.state
+    await h.call('POST', `/session/${second.session.id}/abort`)
+    await second.reply
+    const aborted = (await h.call('GET', `/api/session/${second.session.id}/form/${second.form.id}`)).body.data.state
     expect(aborted).to.deep.equal({ status: 'cancelled' })
-    expect(eventsOf(h, 'form.cancelled')).to.deep.equal([{ id: third.form.id, sessionID: third.session.id }])
+    expect(eventsOf(h, 'form.cancelled')).to.deep.equal([{ id: second.form.id, sessionID: second.session.id }])
     expect((await h.call('GET', '/api/form')).body.data).to.deep.equal([])
   })
 
@@ -293,5 +302,17 @@ describe('question: OpenCode 2.1 forms', () => {
     }
     expect((await h.call('DELETE', `${base}/bad`)).status).to.equal(400)
     expect((await h.call('GET', `${base}/frm_here`)).body.data.state).to.deep.equal({ status: 'pending' })
+  })
+
+  it("cancelSession cancels the forms a session's tool calls wait on; a client's own stay", async () => {
+    const h = await sessionHarness()
+    const { session, reply, form } = await askedForm(h)
+    const base = `/api/session/${session.id}/form`
+    await h.call('POST', base, { id: 'frm_own', title: 'x', fields: [{ key: 'a', type: 'string' }] })
+    const instance = await h.server.app.sessions.locate(session.id)
+    expect(h.server.app.forms.cancelSession(instance, session.id)).to.equal(1)
+    expect(toolPart((await reply).body).state.error).to.equal('The user dismissed this question')
+    expect(eventsOf(h, 'form.cancelled')).to.deep.equal([{ id: form.id, sessionID: session.id }])
+    expect((await h.call('GET', base)).body.data.map((item: any) => item.id)).to.deep.equal(['frm_own'])
   })
 })
