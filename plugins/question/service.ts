@@ -84,7 +84,13 @@ export class QuestionService {
     const pending = this.pending(instance)
     return new Promise<Answer[]>((resolve, reject) => {
       const entry: Pending = { request, formID: '' }
-      const onAbort = () => this.forms.cancel(instance, request.sessionID, entry.formID, undefined, 'abort')
+      const onAbort = () => {
+        try {
+          this.forms.cancel(instance, request.sessionID, entry.formID, undefined, 'abort')
+        } catch {
+          // Settled in the meantime: nothing is left to cancel.
+        }
+      }
       const onSettle = (outcome: FormOutcome) => {
         signal.removeEventListener('abort', onAbort)
         pending.delete(request.id)
