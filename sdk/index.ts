@@ -63,6 +63,8 @@ export { defineEvent } from '../kernel/events/bus.js'
 export type { EventDefinition, EventProperties, EventPayload, BusEvent, EventBus } from '../kernel/events/bus.js'
 /** Events every plugin defined, for the documentation of the SSE streams. */
 export { definedEvents } from '../kernel/events/bus.js'
+/** An event's data as `/api/event` shows it, where OpenCode 2.1 gives the same type other data. */
+export { defineApiView } from '../kernel/events/bus.js'
 /** Server-sent events: a stream with the kernel's framing, bounded queue and heartbeats. */
 export { SseClient, startEventStream } from '../kernel/events/sse-client.js'
 

@@ -51,6 +51,31 @@ export function definedEvents(): EventDefinition[] {
   return [...registry.values()].sort((a, b) => a.type.localeCompare(b.type))
 }
 
+/** How `GET /api/event` shows an event's data. */
+export type ApiEventView = (properties: Record<string, unknown>) => Record<string, unknown>
+
+const VIEWS_KEY = Symbol.for('opencode-kernel.event-views')
+type Views = Map<string, ApiEventView>
+const views: Views = ((globalThis as Record<symbol, unknown>)[VIEWS_KEY] ??= new Map()) as Views
+
+/**
+ * Where one event type means different data to v1 clients (`/event`) and to OpenCode 2.1's
+ * (`/api/event`), the bus carries the v1 data and `/api/event` shows `view(data)` instead.
+ * Defining a view again (a reloaded plugin) replaces it.
+ */
+export function defineApiView<E extends EventDefinition>(
+  event: E,
+  view: (properties: EventProperties<E>) => Record<string, unknown>,
+): void {
+  views.set(event.type, view as ApiEventView)
+}
+
+/** The data `/api/event` shows for an event. */
+export function apiEventData(type: string, properties: Record<string, unknown>): Record<string, unknown> {
+  const view = views.get(type)
+  return view ? view(properties) : properties
+}
+
 /** Where an event is published: an instance, or `global`. */
 export interface EventTarget {
   directory: string

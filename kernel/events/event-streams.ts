@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import type { BusEvent, EventBus, EventDefinition, EventPayload } from './bus.js'
+import { apiEventData, type BusEvent, type EventBus, type EventDefinition, type EventPayload } from './bus.js'
 import { ServerConnected, ServerHeartbeat, ServerInstanceDisposed, ServerResyncRequired } from './kernel-events.js'
 import { ascendingId } from '../core/ids.js'
 import { SseClient, sseFrame, startEventStream } from './sse-client.js'
@@ -41,7 +41,7 @@ function v2Frame(event: BusEvent): string {
   const envelope: Record<string, unknown> = { id, type }
   if (event.durable) envelope.durable = event.durable
   if (event.directory !== 'global') envelope.location = { directory: event.directory }
-  envelope.data = properties
+  envelope.data = apiEventData(type, properties)
   return sseFrame(event.seq, JSON.stringify(envelope))
 }
 

@@ -1,4 +1,4 @@
-import { NamedError } from '../../sdk/index.js'
+import { NamedError, TaggedError } from '../../sdk/index.js'
 
 export class PermissionNotFoundError extends NamedError {
   constructor(requestID: string) {
@@ -25,5 +25,11 @@ export class PermissionRejectedError extends NamedError {
 export class PermissionCancelledError extends NamedError {
   constructor() {
     super('PermissionCancelledError', 409, { message: 'The permission request was cancelled' })
+  }
+}
+
+export class PermissionSavedNotFoundError extends TaggedError {
+  constructor(id: string) {
+    super('PermissionSavedNotFoundError', 404, `Saved permission not found: ${id}`, { id })
   }
 }

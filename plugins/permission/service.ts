@@ -5,10 +5,17 @@ import { triggerHook } from '../../sdk/hooks.js'
 import { evaluatePermission } from '../../sdk/permission.js'
 import type { PermissionRule } from '../agent/types.js'
 import type { InterruptedCallHold, PermissionGate, PermissionGateRequest } from '../session/types.js'
-import { PermissionCancelledError, PermissionNotFoundError, PermissionRejectedError } from './errors.js'
+import {
+  PermissionCancelledError,
+  PermissionNotFoundError,
+  PermissionRejectedError,
+  PermissionSavedNotFoundError,
+} from './errors.js'
 import { PermissionAsked, PermissionReplied } from './events.js'
 import type { PermissionReply } from './schemas.js'
-import type { Approval, PermissionRequestInfo, PermissionStore } from './store.js'
+import type { SavedPermission, SavedPermissionStore } from './saved-store.js'
+import type { PermissionRequestInfo, PermissionStore } from './store.js'
+import type { PermissionRequestsApi } from './types.js'
 
 interface Waiter {
   instance: Instance
@@ -31,7 +38,7 @@ function callKey(sessionID: string, callID: string): string {
  * request and a `permission.asked` event; the call waits for a reply. Requests outlive a restart:
  * the call they came from is held by the session plugin and re-run (or failed) on the reply.
  */
-export class PermissionService implements PermissionGate, InterruptedCallHold {
+export class PermissionService implements PermissionGate, InterruptedCallHold, PermissionRequestsApi {
   // Kept by the kernel, so a dev-mode reload of this plugin still answers the calls waiting now.
   private readonly waiters: Map<string, Waiter>
   /** Answers given after a restart, consumed when the re-run call asks the same again. */
@@ -44,6 +51,7 @@ export class PermissionService implements PermissionGate, InterruptedCallHold {
     private readonly app: FastifyInstance,
     private readonly kernel: PermissionKernel,
     private readonly store: PermissionStore,
+    private readonly savedStore: SavedPermissionStore,
   ) {
     this.waiters = kernel.keep('permission.waiters', () => new Map())
     this.grants = kernel.keep('permission.grants', () => new Map())
@@ -54,7 +62,7 @@ export class PermissionService implements PermissionGate, InterruptedCallHold {
   private approved(instance: Instance): PermissionRule[] {
     const key = projectKey(instance)
     let rules = this.approvals.get(key)
-    if (!rules) this.approvals.set(key, (rules = this.store.approvals(key)))
+    if (!rules) this.approvals.set(key, (rules = this.savedStore.rules(key)))
     return rules
   }
 
@@ -163,14 +171,43 @@ export class PermissionService implements PermissionGate, InterruptedCallHold {
     return { id, effect }
   }
 
-  /** The approvals `always` replies saved, of one project (its id, as requests name it) or of all. */
-  saved(project?: string): Approval[] {
-    return this.store.savedApprovals(project)
+  /** What `always` replies saved, of one project (its id, as requests name it) or of all. */
+  saved(project?: string): SavedPermission[] {
+    return this.savedStore.list(project)
   }
 
-  /** Forgets a saved approval; later calls ask again. */
-  unsave(approval: Approval): void {
-    if (this.store.unapprove(approval)) this.approvals.delete(approval.project)
+  /** Changes what a saved permission allows; 409 when the project already saves that. */
+  updateSaved(id: string, change: { permission?: string; pattern?: string }): SavedPermission {
+    const saved = this.savedStore.get(id)
+    if (!saved) throw new PermissionSavedNotFoundError(id)
+    const permission = change.permission ?? saved.permission
+    const pattern = change.pattern ?? saved.pattern
+    const clash = this.savedStore.find(saved.project, permission, pattern)
+    if (clash && clash.id !== id)
+      throw new ConflictError(`A saved permission already allows ${permission} for ${pattern}`, { resource: id })
+    this.savedStore.update(id, permission, pattern)
+    this.approvals.delete(saved.project)
+    return this.savedStore.get(id)!
+  }
+
+  /** Forgets a saved permission; later calls ask again. */
+  removeSaved(id: string): void {
+    const removed = this.savedStore.remove(id)
+    if (removed) this.approvals.delete(removed.project)
+  }
+
+  cancelSession(instance: Instance, sessionID: string): number {
+    let cancelled = 0
+    for (const request of this.store.bySession(sessionID)) {
+      // A request a client made itself is nobody's call: it stays, as in OpenCode 2.1.
+      if (!request.tool || !this.store.remove(request.id)) continue
+      cancelled++
+      this.kernel.publish(instance, PermissionReplied, { sessionID, requestID: request.id, reply: 'reject' })
+      const waiter = this.waiters.get(request.id)
+      this.waiters.delete(request.id)
+      waiter?.reject(new PermissionCancelledError())
+    }
+    return cancelled
   }
 
   /** Answers a request of this instance; unknown ids (or another directory's) are a 404. */
@@ -200,7 +237,7 @@ export class PermissionService implements PermissionGate, InterruptedCallHold {
   private settle(instance: Instance, request: PermissionRequestInfo, reply: PermissionReply, message?: string): void {
     if (!this.store.remove(request.id)) return
     if (reply === 'always') {
-      this.store.approve(projectKey(instance), request.permission, request.always)
+      this.savedStore.save(projectKey(instance), request.permission, request.always)
       this.approvals.delete(projectKey(instance))
     }
     this.kernel.publish(instance, PermissionReplied, { sessionID: request.sessionID, requestID: request.id, reply })

@@ -1,6 +1,6 @@
 import type { Static } from 'typebox'
 import { type Migration, type SqliteDatabase } from '../../sdk/index.js'
-import type { PermissionRule } from '../agent/types.js'
+import { SAVED_MIGRATION } from './saved-store.js'
 import type { PermissionRequest } from './schemas.js'
 
 export type PermissionRequestInfo = Static<typeof PermissionRequest>
@@ -28,16 +28,10 @@ export const PERMISSION_MIGRATIONS: Migration[] = [
         );
       `),
   },
+  SAVED_MIGRATION,
 ]
 
-/** A pattern a project allowed `always`. */
-export interface Approval {
-  project: string
-  permission: string
-  pattern: string
-}
-
-/** Pending requests (so they outlive a restart) and the patterns a project allowed `always`. */
+/** Pending requests, stored so they outlive a restart. */
 export class PermissionStore {
   private readonly statements
 
@@ -65,21 +59,6 @@ export class PermissionStore {
         'SELECT id, session_id, call_id FROM permission_request WHERE directory = ?',
       ),
       remove: db.prepare<[string]>('DELETE FROM permission_request WHERE id = ?'),
-      approve: db.prepare<[string, string, string, number]>(
-        'INSERT OR IGNORE INTO permission_approval (project, permission, pattern, time_created) VALUES (?, ?, ?, ?)',
-      ),
-      approvals: db.prepare<[string], { permission: string; pattern: string }>(
-        'SELECT permission, pattern FROM permission_approval WHERE project = ? ORDER BY time_created, rowid',
-      ),
-      everyApproval: db.prepare<[], Approval>(
-        'SELECT project, permission, pattern FROM permission_approval ORDER BY project, time_created, rowid',
-      ),
-      projectApprovals: db.prepare<[string], Approval>(
-        'SELECT project, permission, pattern FROM permission_approval WHERE project = ? ORDER BY time_created, rowid',
-      ),
-      unapprove: db.prepare<[string, string, string]>(
-        'DELETE FROM permission_approval WHERE project = ? AND permission = ? AND pattern = ?',
-      ),
     }
   }
 
@@ -112,7 +91,6 @@ export class PermissionStore {
       .map((row) => ({ directory: row.directory, request: JSON.parse(row.data) as PermissionRequestInfo }))
   }
 
-  /** Every stored request's ids (for start-up housekeeping). */
   /** Every stored request; those of one instance directory if given. */
   all(directory?: string): { id: string; sessionID: string; callID?: string }[] {
     return (directory === undefined ? this.statements.all.all() : this.statements.allIn.all(directory)).map((row) => ({
@@ -124,25 +102,5 @@ export class PermissionStore {
 
   remove(id: string): boolean {
     return this.statements.remove.run(id).changes > 0
-  }
-
-  approve(project: string, permission: string, patterns: string[]): void {
-    const now = Date.now()
-    for (const pattern of patterns) this.statements.approve.run(project, permission, pattern, now)
-  }
-
-  /** The saved approvals of one project, or of all. */
-  savedApprovals(project?: string): Approval[] {
-    return project === undefined ? this.statements.everyApproval.all() : this.statements.projectApprovals.all(project)
-  }
-
-  unapprove(approval: Approval): boolean {
-    return this.statements.unapprove.run(approval.project, approval.permission, approval.pattern).changes > 0
-  }
-
-  approvals(project: string): PermissionRule[] {
-    return this.statements.approvals
-      .all(project)
-      .map((row) => ({ permission: row.permission, pattern: row.pattern, action: 'allow' as const }))
   }
 }

@@ -1,13 +1,10 @@
-import { Type, type Static } from 'typebox'
+import { Type } from 'typebox'
 import {
   ConflictErrorBody,
   DataEnvelope,
   InvalidRequestError,
-  LocationEnvelope,
   LocationQuery,
   StringEnum,
-  locationEnvelope,
-  named,
   ref,
   v2Errors,
   type Instance,
@@ -16,104 +13,44 @@ import {
 import type {} from '../agent/types.js' // app.agents
 import { PermissionNotFoundError } from './errors.js'
 import type { PermissionService } from './service.js'
-import type { Approval, PermissionRequestInfo } from './store.js'
+import type { PermissionRequestInfo } from './store.js'
+import { registerSavedPermissionRoutes } from './v2-saved-routes.js'
+import { PermissionNotFoundErrorBody, PermissionV2Request, permissionV2View } from './v2-schemas.js'
 
 const tags = ['permission']
 const SessionID = Type.String({ pattern: '^ses', maxLength: 100 })
 const RequestID = Type.String({ pattern: '^per', maxLength: 100 })
 const sessionConfig = { v2: true, instance: false }
 
-export const PermissionV2Request = named(
-  'PermissionV2Request',
-  Type.Object(
-    {
-      id: Type.String(),
-      sessionID: Type.String(),
-      action: Type.String(),
-      resources: Type.Array(Type.String()),
-      save: Type.Optional(Type.Array(Type.String())),
-      metadata: Type.Optional(Type.Object({}, { additionalProperties: true })),
-      source: Type.Optional(
-        Type.Object(
-          { type: Type.Literal('tool'), messageID: Type.String(), callID: Type.String() },
-          { additionalProperties: false },
-        ),
-      ),
-    },
-    { additionalProperties: false },
-  ),
-)
-
-export const PermissionSavedInfo = named(
-  'PermissionSavedInfo',
-  Type.Object(
-    { id: Type.String(), projectID: Type.String(), action: Type.String(), resource: Type.String() },
-    { additionalProperties: false },
-  ),
-)
-
-export const PermissionNotFoundErrorBody = named(
-  'PermissionNotFoundError',
-  Type.Object(
-    { _tag: Type.Literal('PermissionNotFoundError'), requestID: Type.String(), message: Type.String() },
-    { additionalProperties: false },
-  ),
-)
 const SessionNotFound = Type.Object(
   { _tag: Type.Literal('SessionNotFoundError'), sessionID: Type.String(), message: Type.String() },
   { additionalProperties: false },
 )
 const requestNotFound = v2Errors({ 404: Type.Union([ref(PermissionNotFoundErrorBody), SessionNotFound]) })
+const Reply = StringEnum(['once', 'always', 'reject'])
 
 const CreateInput = Type.Object({
-  id: Type.Optional(Type.String({ pattern: '^per_[0-9A-Za-z]+$', maxLength: 100 })),
+  id: Type.Optional(Type.Union([Type.String({ pattern: '^per_[0-9A-Za-z]+$', maxLength: 100 }), Type.Null()])),
   action: Type.String({ minLength: 1, maxLength: 200 }),
   resources: Type.Array(Type.String({ maxLength: 10_000 }), { maxItems: 1000 }),
   save: Type.Optional(Type.Array(Type.String({ maxLength: 10_000 }), { maxItems: 1000 })),
   metadata: Type.Optional(Type.Object({}, { additionalProperties: true })),
+  // OpenCode 2.1 names the call `id`; 1.18 named it `callID`.
   source: Type.Optional(
     Type.Object({
       type: Type.Literal('tool'),
       messageID: Type.String({ maxLength: 100 }),
-      callID: Type.String({ maxLength: 200 }),
+      id: Type.Optional(Type.String({ maxLength: 200 })),
+      callID: Type.Optional(Type.String({ maxLength: 200 })),
     }),
   ),
-  agent: Type.Optional(Type.String({ maxLength: 200 })),
+  agent: Type.Optional(Type.Union([Type.String({ maxLength: 200 }), Type.Null()])),
 })
-
-/** A pending request as v2 shows it (`permission` → `action`, `patterns` → `resources`, `always` → `save`). */
-export function permissionV2View(request: PermissionRequestInfo): Static<typeof PermissionV2Request> {
-  return {
-    id: request.id,
-    sessionID: request.sessionID,
-    action: request.permission,
-    resources: request.patterns,
-    save: request.always,
-    metadata: request.metadata,
-    ...(request.tool ? { source: { type: 'tool' as const, ...request.tool } } : {}),
-  }
-}
-
-// Saved approvals have no id of their own: the id encodes what it names, so delete needs no lookup.
-const savedID = (approval: Approval) =>
-  `psv_${Buffer.from(JSON.stringify([approval.project, approval.permission, approval.pattern])).toString('base64url')}`
-function approvalOf(id: string): Approval | undefined {
-  try {
-    const [project, permission, pattern] = JSON.parse(
-      Buffer.from(id.slice(4), 'base64url').toString('utf8'),
-    ) as unknown[]
-    if (typeof project === 'string' && typeof permission === 'string' && typeof pattern === 'string')
-      return { project, permission, pattern }
-  } catch {
-    // Not an id savedID made: there is nothing to forget.
-  }
-  return undefined
-}
 
 /** `/api/permission…` and `/api/session/:id/permission…`: the same pending requests and approvals as v1. */
 export function registerPermissionV2Routes(app: PluginApp, service: PermissionService): void {
   registerPendingRoute(app, service)
-  registerSavedRoutes(app, service)
+  registerSavedPermissionRoutes(app, service)
   registerAskRoute(app, service)
   registerSessionRequestRoutes(app, service)
 }
@@ -137,63 +74,28 @@ function registerPendingRoute(app: PluginApp, service: PermissionService): void 
     {
       config: { v2: true, location: true },
       schema: {
-        operationId: 'v2.permission.request.list',
+        operationId: 'permission.request.list',
         tags,
-        summary: 'Pending permission requests',
+        summary: 'List pending permission requests',
+        description: 'Pending requests of every session at this location.',
         querystring: Type.Object(LocationQuery),
-        response: { 200: LocationEnvelope(Type.Array(ref(PermissionV2Request))), ...v2Errors() },
+        response: {
+          200: Type.Object(
+            {
+              // OpenCode 2.1's location envelope: the directory only.
+              location: Type.Object({ directory: Type.String() }, { additionalProperties: false }),
+              data: Type.Array(ref(PermissionV2Request)),
+            },
+            { additionalProperties: false },
+          ),
+          ...v2Errors(),
+        },
       },
     },
-    async (request) => locationEnvelope(request, service.list(request.instance).map(permissionV2View)),
-  )
-}
-
-/** What `always` replies saved: listed and forgotten by an id that encodes the approval. */
-function registerSavedRoutes(app: PluginApp, service: PermissionService): void {
-  app.get(
-    '/api/permission/saved',
-    {
-      config: sessionConfig,
-      schema: {
-        operationId: 'v2.permission.saved.list',
-        tags,
-        summary: 'Saved approvals',
-        description: 'What `always` replies allowed, per project (`projectID`: one project; absent: all).',
-        querystring: Type.Object({ projectID: Type.Optional(Type.String({ maxLength: 4096 })) }),
-        response: { 200: DataEnvelope(Type.Array(ref(PermissionSavedInfo))), ...v2Errors() },
-      },
-    },
-    async (request) => {
-      const { projectID } = request.query
-      return {
-        data: service.saved(projectID).map((approval) => ({
-          id: savedID(approval),
-          projectID: approval.project,
-          action: approval.permission,
-          resource: approval.pattern,
-        })),
-      }
-    },
-  )
-
-  app.delete(
-    '/api/permission/saved/:id',
-    {
-      config: sessionConfig,
-      schema: {
-        operationId: 'v2.permission.saved.remove',
-        tags,
-        summary: 'Forget a saved approval',
-        description: '204 whether or not it existed, as OpenCode.',
-        params: Type.Object({ id: Type.String({ pattern: '^psv_', maxLength: 20_000 }) }),
-        response: { 204: Type.Null(), ...v2Errors() },
-      },
-    },
-    async (request, reply) => {
-      const approval = approvalOf(request.params.id)
-      if (approval) service.unsave(approval)
-      return reply.status(204).send(null)
-    },
+    async (request) => ({
+      location: { directory: request.instance.directory },
+      data: service.list(request.instance).map(permissionV2View),
+    }),
   )
 }
 
@@ -203,9 +105,9 @@ function registerAskRoute(app: PluginApp, service: PermissionService): void {
     {
       config: sessionConfig,
       schema: {
-        operationId: 'v2.session.permission.create',
+        operationId: 'session.permission.create',
         tags,
-        summary: 'Ask for a permission',
+        summary: 'Create permission request',
         description:
           "Evaluates the agent's rules (body `agent`, else the session's, else `build`), the session's and the saved approvals; only `ask` leaves a pending request (`permission.asked`) that a reply answers.",
         params: Type.Object({ sessionID: SessionID }),
@@ -225,6 +127,9 @@ function registerAskRoute(app: PluginApp, service: PermissionService): void {
       const { sessionID } = request.params
       const instance = await app.sessions.locate(sessionID)
       const body = request.body
+      const source = body.source
+      if (source && source.id === undefined && source.callID === undefined)
+        throw new InvalidRequestError('Missing key\n  at ["source"]["id"]', { kind: 'Payload', field: 'source' })
       const session = app.sessions.get(instance, sessionID)
       const agentName = body.agent ?? session.agent ?? 'build'
       const agent = await app.agents.get(instance, agentName)
@@ -238,7 +143,7 @@ function registerAskRoute(app: PluginApp, service: PermissionService): void {
           patterns: body.resources,
           always: body.save ?? [],
           metadata: (body.metadata ?? {}) as Record<string, unknown>,
-          ...(body.source ? { tool: { messageID: body.source.messageID, callID: body.source.callID } } : {}),
+          ...(source ? { tool: { messageID: source.messageID, callID: source.id ?? source.callID! } } : {}),
         },
         [...agent.permission, ...(session.permission ?? [])],
       )
@@ -254,9 +159,9 @@ function registerSessionRequestRoutes(app: PluginApp, service: PermissionService
     {
       config: sessionConfig,
       schema: {
-        operationId: 'v2.session.permission.list',
+        operationId: 'session.permission.list',
         tags,
-        summary: 'Pending permission requests of a session',
+        summary: 'List session permission requests',
         params: Type.Object({ sessionID: SessionID }),
         response: { 200: DataEnvelope(Type.Array(ref(PermissionV2Request))), ...v2Errors({ 404: SessionNotFound }) },
       },
@@ -278,9 +183,9 @@ function registerSessionRequestRoutes(app: PluginApp, service: PermissionService
     {
       config: sessionConfig,
       schema: {
-        operationId: 'v2.session.permission.get',
+        operationId: 'session.permission.get',
         tags,
-        summary: 'A pending permission request',
+        summary: 'Get session permission request',
         params: Type.Object({ sessionID: SessionID, requestID: RequestID }),
         response: { 200: DataEnvelope(ref(PermissionV2Request)), ...requestNotFound },
       },
@@ -296,24 +201,27 @@ function registerSessionRequestRoutes(app: PluginApp, service: PermissionService
     {
       config: sessionConfig,
       schema: {
-        operationId: 'v2.session.permission.reply',
+        operationId: 'session.permission.reply',
         tags,
-        summary: 'Answer a permission request',
+        summary: 'Reply to permission request',
         description:
-          "`once`; `always` (saves the request's `save` patterns and answers the session's other requests they now cover); `reject` (with no `message`, every pending request of the session is rejected and the turn stops). `permission.replied`.",
+          "`decision` (1.18's `reply` is read too): `once`; `always` (saves the request's `save` patterns for the project and answers the session's other requests they now cover); `reject` (with a `message` the model sees it and the loop goes on; without, every pending request of the session is rejected and the turn stops). `permission.replied`.",
         params: Type.Object({ sessionID: SessionID, requestID: RequestID }),
         body: Type.Object({
-          reply: StringEnum(['once', 'always', 'reject']),
-          message: Type.Optional(Type.String({ maxLength: 100_000 })),
+          decision: Type.Optional(Reply),
+          reply: Type.Optional(Reply),
+          message: Type.Optional(Type.Union([Type.String({ maxLength: 100_000 }), Type.Null()])),
         }),
         response: { 204: Type.Null(), ...requestNotFound },
       },
     },
     async (request, reply) => {
       const { sessionID, requestID } = request.params
+      const { decision = request.body.reply, message } = request.body
+      if (decision === undefined)
+        throw new InvalidRequestError('Missing key\n  at ["decision"]', { kind: 'Payload', field: 'decision' })
       const { instance, found } = await pendingRequest(app, service, sessionID, requestID)
-      const body = request.body
-      service.reply(instance, found.id, body.reply, body.message, found.sessionID)
+      service.reply(instance, found.id, decision, message ?? undefined, found.sessionID)
       return reply.status(204).send(null)
     },
   )

@@ -1,4 +1,4 @@
-import { NamedError } from '../../sdk/index.js'
+import { NamedError, TaggedError } from '../../sdk/index.js'
 
 export class QuestionNotFoundError extends NamedError {
   constructor(requestID: string) {
@@ -10,5 +10,30 @@ export class QuestionNotFoundError extends NamedError {
 export class QuestionRejectedError extends NamedError {
   constructor() {
     super('QuestionRejectedError', 409, { message: 'The user dismissed this question', stop: true })
+  }
+}
+
+export class FormNotFoundError extends TaggedError {
+  constructor(id: string) {
+    super('FormNotFoundError', 404, `Form not found: ${id}`, { id })
+  }
+}
+
+export class FormAlreadySettledError extends TaggedError {
+  constructor(id: string) {
+    super('FormAlreadySettledError', 409, `Form already settled: ${id}`, { id })
+  }
+}
+
+export class FormInvalidAnswerError extends TaggedError {
+  constructor(id: string, message: string) {
+    super('FormInvalidAnswerError', 400, message, { id })
+  }
+}
+
+/** A form the `question` tool asked was cancelled with a message: the tool fails with it and the loop goes on. */
+export class QuestionCancelledError extends NamedError {
+  constructor(message: string) {
+    super('QuestionCancelledError', 409, { message })
   }
 }

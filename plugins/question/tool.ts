@@ -17,7 +17,7 @@ const QuestionParameter = Type.Object({
   custom: Type.Optional(Type.Boolean({ description: 'Allow typing a custom answer (default: true)' })),
 })
 
-/** The `question` tool: asks the user and waits; a dismissal fails it and stops the loop. */
+/** The `question` tool: asks the user and waits; a dismissal fails it and stops the loop (a 2.x cancel with a message lets it go on). */
 export function questionTool(questions: QuestionService) {
   return defineTool({
     id: 'question',
