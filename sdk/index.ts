@@ -82,6 +82,9 @@ export {
   InvalidRequestError,
   LocationEnvelope,
   LocationInfo,
+  LocationNotFoundError,
+  LocationNotFoundErrorBody,
+  LocationPublicRef,
   LocationQuery,
   LocationRef,
   ServiceUnavailableError,
@@ -96,6 +99,7 @@ export {
   locationEnvelope,
   locationOf,
   locationWorkspace,
+  requestedLocation,
   v2Errors,
 } from '../kernel/http/v2-conventions.js'
 /** The browser session cookie the kernel's authentication accepts. */
