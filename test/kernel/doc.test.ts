@@ -1,7 +1,7 @@
 import { Validator } from '@seriousme/openapi-schema-validator'
 import { expect } from 'chai'
 import { cleanup, startServer, type TestServer } from '../support/helper.js'
-import { expectMatchesReference, referenceOperations } from '../support/openapi.js'
+import { expectMatchesReference, reference21, referenceOperations } from '../support/openapi.js'
 
 describe('kernel: /doc', () => {
   let server: TestServer
@@ -51,6 +51,8 @@ describe('kernel: /doc', () => {
   })
 
   it("lists every operation of OpenCode's document that this server serves, with OpenCode's operationId", () => {
+    // Where OpenCode 2.1.2 has the same method and path, its operationId is the canonical one.
+    const v21 = new Map(referenceOperations(reference21).map((op) => [`${op.method} ${op.path}`, op.operationId]))
     const missing: string[] = []
     let served = 0
     for (const { method, path, operationId } of referenceOperations()) {
@@ -58,7 +60,8 @@ describe('kernel: /doc', () => {
       if (!server.app.hasRoute({ method: method as 'GET', url })) continue
       served++
       const listed = document.paths[path]?.[method.toLowerCase()]?.operationId
-      if (listed !== operationId) missing.push(`${method} ${path}: ${listed ?? 'not listed'} instead of ${operationId}`)
+      if (listed !== operationId && listed !== v21.get(`${method} ${path}`))
+        missing.push(`${method} ${path}: ${listed ?? 'not listed'} instead of ${operationId}`)
     }
     expect(missing, missing.join('\n')).to.deep.equal([])
     expect(served).to.be.greaterThan(100)
