@@ -9,6 +9,7 @@ import { registerCors, registerWebSockets } from './cors-and-websockets.js'
 import { handleError, handleNotFound } from './error-handler.js'
 import { addInstanceRouting } from './instance-routing.js'
 import { registerKernelRoutes } from './kernel-routes.js'
+import { registerLocationRoutes } from './location-routes.js'
 import { registerOpenApi } from './openapi-document.js'
 import { registerPlugins } from './plugin-registration.js'
 import { acceptEmptyJsonBody, addRequestLogging } from './request-logging.js'
@@ -98,10 +99,8 @@ export async function buildApp(
   await registerCors(app, options.security)
   await registerWebSockets(app, options.keepConnections)
   const clientAddress = routing?.clientAddress
-  app.addHook(
-    'onRequest',
-    createSecurityHook(clientAddress ? { ...options.security, clientAddress } : options.security),
-  )
+  const security = clientAddress ? { ...options.security, clientAddress } : options.security
+  app.addHook('onRequest', createSecurityHook(security))
   routing?.addHooks(app)
   addInstanceRouting(app, { instances: kernel.instances, extensions: kernel.extensions, cwd: options.cwd, routing })
 
@@ -109,6 +108,7 @@ export async function buildApp(
   registerSchemas(app, KERNEL_SCHEMAS)
   registerSchemas(app, V2_SCHEMAS)
   registerKernelRoutes(app, kernel, options.streams)
+  registerLocationRoutes(app, kernel, options.cwd)
   await registerPlugins(app, kernel, plugins, options.onPluginFailure)
   return app
 }
