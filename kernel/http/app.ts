@@ -11,6 +11,7 @@ import { addInstanceRouting } from './instance-routing.js'
 import { registerKernelRoutes } from './kernel-routes.js'
 import { registerLocationRoutes } from './location-routes.js'
 import { registerOpenApi } from './openapi-document.js'
+import { registerPairingRoutes } from './pairing-routes.js'
 import { registerPlugins } from './plugin-registration.js'
 import { acceptEmptyJsonBody, addRequestLogging } from './request-logging.js'
 import type { RequestRouting } from './request-routing.js'
@@ -96,7 +97,7 @@ export async function buildApp(
   app.setNotFoundHandler(handleNotFound)
 
   // Order matters: CORS headers go on every answer (401s included), then security, then routing.
-  await registerCors(app, options.security)
+  registerCors(app, options.security)
   await registerWebSockets(app, options.keepConnections)
   const clientAddress = routing?.clientAddress
   const security = clientAddress ? { ...options.security, clientAddress } : options.security
@@ -109,6 +110,7 @@ export async function buildApp(
   registerSchemas(app, V2_SCHEMAS)
   registerKernelRoutes(app, kernel, options.streams)
   registerLocationRoutes(app, kernel, options.cwd)
+  if (security.pairing) registerPairingRoutes(app, security, security.pairing)
   await registerPlugins(app, kernel, plugins, options.onPluginFailure)
   return app
 }
