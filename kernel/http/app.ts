@@ -99,8 +99,9 @@ export async function buildApp(
   // Order matters: CORS headers go on every answer (401s included), then security, then routing.
   registerCors(app, options.security)
   await registerWebSockets(app, options.keepConnections)
-  const clientAddress = routing?.clientAddress
-  const security = clientAddress ? { ...options.security, clientAddress } : options.security
+  const security = routing
+    ? { ...options.security, clientAddress: routing.clientAddress, forwardedHost: routing.forwardedHost }
+    : options.security
   app.addHook('onRequest', createSecurityHook(security))
   routing?.addHooks(app)
   addInstanceRouting(app, { instances: kernel.instances, extensions: kernel.extensions, cwd: options.cwd, routing })

@@ -23,6 +23,8 @@ export interface SecurityOptions extends OriginOptions {
   clientAddress?: (request: FastifyRequest) => string
   /** OpenCode 2.1's pairing: its tokens are accepted wherever the password is, and in the session cookie. */
   pairing?: Pairing
+  /** The `Host` the caller addressed when another server of a cluster forwarded the request. */
+  forwardedHost?: (request: FastifyRequest) => string | undefined
 }
 
 /** The user name OpenCode's clients send (2.x always): accepted whatever `username` is configured. */
@@ -184,6 +186,9 @@ export function createSecurityHook(options: SecurityOptions) {
   return function security(request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void): void {
     // CORS preflights carry no credentials by design; the CORS hook answers them.
     if (request.method === 'OPTIONS') return done()
+    // The origin and cookie checks compare with the Host the browser addressed, not the forwarder's.
+    const forwardedHost = options.forwardedHost?.(request)
+    if (forwardedHost !== undefined) request.headers.host = forwardedHost
     const { password } = options
     if (password) {
       // A refused address gets no answer about its credentials, so parallel guesses gain nothing.
