@@ -7,6 +7,7 @@ const PREFLIGHT_METHODS = 'GET, HEAD, PUT, PATCH, POST, DELETE'
 /** `Vary: Origin` on every answer, also when a route set its own `Vary` (the web app's files). */
 function varyOnOrigin(reply: FastifyReply): void {
   const vary = reply.getHeader('vary')
+  if (vary === 'Origin') return
   if (vary === undefined) reply.header('vary', 'Origin')
   else if (!/(^|,)\s*origin\s*(,|$)/i.test(String(vary))) reply.header('vary', `${String(vary)}, Origin`)
 }
