@@ -94,6 +94,8 @@ export {
   InvalidRequestError,
   LocationEnvelope,
   LocationInfo,
+  LocationNotFoundError,
+  LocationNotFoundErrorBody,
   LocationPublicRef,
   LocationQuery,
   LocationRef,
@@ -111,6 +113,7 @@ export {
   locationOf,
   locationWorkspace,
   publicLocationEnvelope,
+  requestedLocation,
   v2Errors,
 } from '../kernel/http/v2-conventions.js'
 /** The browser session cookie the kernel's authentication accepts. */

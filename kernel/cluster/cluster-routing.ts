@@ -10,6 +10,7 @@ import {
   CLIENT_HEADER,
   FORWARDED_HEADER,
   HOP_BY_HOP,
+  HOST_HEADER,
   LazyBody,
   namesDirectory,
   NOT_OWNER_HEADER,
@@ -69,6 +70,14 @@ export class ClusterRouting implements RequestRouting {
     if (typeof client !== 'string' || request.headers[FORWARDED_HEADER] === undefined) return request.ip
     const secret = request.headers[SECRET_HEADER]
     return typeof secret === 'string' && sameSecret(secret, this.cluster.secret) ? client : request.ip
+  }
+
+  /** The `Host` a forwarded request's caller addressed (secret checked), for the origin and cookie checks. */
+  readonly forwardedHost = (request: FastifyRequest): string | undefined => {
+    const host = request.headers[HOST_HEADER]
+    if (typeof host !== 'string' || request.headers[FORWARDED_HEADER] === undefined) return undefined
+    const secret = request.headers[SECRET_HEADER]
+    return typeof secret === 'string' && sameSecret(secret, this.cluster.secret) ? host : undefined
   }
 
   /**
@@ -230,6 +239,7 @@ export class ClusterRouting implements RequestRouting {
     headers[FORWARDED_HEADER] = this.cluster.nodeId
     headers[SECRET_HEADER] = this.cluster.secret
     headers[CLIENT_HEADER] = this.clientAddress(request)
+    if (request.headers.host !== undefined) headers[HOST_HEADER] = request.headers.host
     // A request that named no directory meant this node's cwd, which the owner's may not be.
     const directory = this.resolved.get(request)
     if (directory !== undefined && !namesDirectory(request))

@@ -8,6 +8,8 @@ export const FORWARDED_HEADER = 'x-opencode-kernel-forwarded'
 export const SECRET_HEADER = 'x-opencode-kernel-secret'
 /** The caller's address as the forwarding node saw it (failed authentications count against it). */
 export const CLIENT_HEADER = 'x-opencode-kernel-client'
+/** The `Host` the caller addressed (the forwarding node's): the owner checks `Origin` and cookies against it. */
+export const HOST_HEADER = 'x-opencode-kernel-host'
 /** On a 503 from a node that received a forwarded request for an instance it no longer runs. */
 export const NOT_OWNER_HEADER = 'x-opencode-kernel-not-owner'
 
@@ -27,6 +29,7 @@ export const HOP_BY_HOP = new Set([
   FORWARDED_HEADER,
   SECRET_HEADER,
   CLIENT_HEADER,
+  HOST_HEADER,
 ])
 export const WEBSOCKET_HANDSHAKE = new Set([
   'sec-websocket-key',

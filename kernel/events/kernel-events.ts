@@ -17,3 +17,5 @@ export const ServerReloaded = defineEvent('server.reloaded', {
   ok: Type.Boolean(),
   error: Type.Optional(Type.String()),
 })
+/** OpenCode 2.1: a location is shutting down (reload, eviction); clients re-read its state once it answers again. */
+export const LocationShutdown = defineEvent('location.shutdown', {})

@@ -10,7 +10,9 @@ import { registerCors, registerWebSockets } from './cors-and-websockets.js'
 import { handleError, handleNotFound } from './error-handler.js'
 import { addInstanceRouting } from './instance-routing.js'
 import { registerKernelRoutes } from './kernel-routes.js'
+import { registerLocationRoutes } from './location-routes.js'
 import { registerOpenApi } from './openapi-document.js'
+import { registerPairingRoutes } from './pairing-routes.js'
 import { registerPlugins } from './plugin-registration.js'
 import { acceptEmptyJsonBody, addRequestLogging } from './request-logging.js'
 import type { RequestRouting } from './request-routing.js'
@@ -96,13 +98,12 @@ export async function buildApp(
   app.setNotFoundHandler(handleNotFound)
 
   // Order matters: CORS headers go on every answer (401s included), then security, then routing.
-  await registerCors(app, options.security)
+  registerCors(app, options.security)
   await registerWebSockets(app, options.keepConnections)
-  const clientAddress = routing?.clientAddress
-  app.addHook(
-    'onRequest',
-    createSecurityHook(clientAddress ? { ...options.security, clientAddress } : options.security),
-  )
+  const security = routing
+    ? { ...options.security, clientAddress: routing.clientAddress, forwardedHost: routing.forwardedHost }
+    : options.security
+  app.addHook('onRequest', createSecurityHook(security))
   routing?.addHooks(app)
   // After the cluster's hooks (which wait until the request's events are delivered here): the
   // events' frames go out before the answer.
@@ -116,6 +117,8 @@ export async function buildApp(
   registerSchemas(app, KERNEL_SCHEMAS)
   registerSchemas(app, V2_SCHEMAS)
   registerKernelRoutes(app, kernel, options.streams)
+  registerLocationRoutes(app, kernel, options.cwd)
+  if (security.pairing) registerPairingRoutes(app, security, security.pairing)
   await registerPlugins(app, kernel, plugins, options.onPluginFailure)
   return app
 }

@@ -60,16 +60,26 @@ function handleBodyError(error: FastifyError, request: FastifyRequest, reply: Fa
   switch (error.code) {
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      sendNamed(request, reply, new BadRequestError(`Malformed JSON body: ${error.message}`, 'Body'))
+      // OpenCode 2.1 words it without the parser's details.
+      if (isV2Request(request))
+        reply.status(400).send({ _tag: 'InvalidRequestError', message: 'Expected a valid JSON body', kind: 'Payload' })
+      else sendNamed(request, reply, new BadRequestError(`Malformed JSON body: ${error.message}`, 'Body'))
       return true
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       reply.status(413).send({ name: 'PayloadTooLargeError', data: { message: 'Request body is too large' } })
       return true
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      reply.status(415).send({
-        name: 'UnsupportedMediaTypeError',
-        data: { message: `Unsupported content type: ${request.headers['content-type'] ?? ''}` },
-      })
+      // OpenCode 2.1 answers this one in plain text on its `/api/*` surface.
+      if (isV2Request(request))
+        reply
+          .status(415)
+          .type('text/plain; charset=utf-8')
+          .send(`Unsupported content-type: ${request.headers['content-type'] ?? ''}`)
+      else
+        reply.status(415).send({
+          name: 'UnsupportedMediaTypeError',
+          data: { message: `Unsupported content type: ${request.headers['content-type'] ?? ''}` },
+        })
       return true
   }
   return false

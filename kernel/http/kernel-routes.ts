@@ -13,7 +13,7 @@ export function registerKernelRoutes(app: FastifyInstance, kernel: KernelRuntime
   registerDisposeRoutes(app, kernel)
 }
 
-/** `GET /doc`: the OpenAPI document of every route. */
+/** `GET /doc`: the OpenAPI document of every route; also at OpenCode 2.1's `GET /openapi.json`. */
 function registerDocRoute(app: FastifyInstance): void {
   app.get(
     '/doc',
@@ -29,6 +29,8 @@ function registerDocRoute(app: FastifyInstance): void {
     },
     async () => app.swagger(),
   )
+  // Authenticated like `/api/*` (its 401 is tagged), and left out of the document it serves.
+  app.get('/openapi.json', { config: { instance: false, v2: true }, schema: { hide: true } }, async () => app.swagger())
 }
 
 /** The SSE streams: one instance's events, every instance's, and the v2 envelopes. */

@@ -13,6 +13,8 @@ export interface RequestRouting {
   addHooks(app: FastifyInstance): void
   /** The address failed authentications count against (a forwarded request's caller). */
   readonly clientAddress?: (request: FastifyRequest) => string
+  /** The `Host` a forwarded request's caller addressed, when this server received it from another. */
+  readonly forwardedHost?: (request: FastifyRequest) => string | undefined
   /** Asked first by the error handler; true when it answered the request. */
   handleError(error: unknown, request: FastifyRequest, reply: FastifyReply): boolean
   /** Wraps a route's ticket check (a ticket another server issued is redeemed there). */

@@ -2,15 +2,17 @@ import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypt
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { AuthThrottle } from './auth-throttle.js'
 import { ForbiddenError, TooManyRequestsError, UnauthorizedError } from '../core/errors.js'
+import { hostnameOf, hostPort, isSameOrigin, isServerHost, originAllowed, type OriginOptions } from './origins.js'
+import type { Pairing } from './pairing.js'
+import { isV2Request } from './v2-conventions.js'
 
-export interface SecurityOptions {
+export { isLoopbackHostname } from './origins.js'
+
+export interface SecurityOptions extends OriginOptions {
   /** When set, every request needs HTTP Basic (or a Bearer token) with this password. */
   password?: string
+  /** The Basic user name accepted besides `opencode` (`OPENCODE_SERVER_USERNAME`). */
   username: string
-  /** The hostname the server listens on; requests naming it in `Host` are accepted. */
-  hostname: string
-  /** Extra origins allowed for CORS and state-changing requests (`--cors`). */
-  cors: readonly string[]
   /** `--insecure`: serve a non-loopback hostname without a password and accept any `Host`. */
   insecure: boolean
   /** Failed authentications per client address (growing delay, then 429). */
@@ -19,19 +21,14 @@ export interface SecurityOptions {
   internalToken?: string
   /** The address failed authentications count against; default the peer's (a cluster node passes on its caller's). */
   clientAddress?: (request: FastifyRequest) => string
+  /** OpenCode 2.1's pairing: its tokens are accepted wherever the password is, and in the session cookie. */
+  pairing?: Pairing
+  /** The `Host` the caller addressed when another server of a cluster forwarded the request. */
+  forwardedHost?: (request: FastifyRequest) => string | undefined
 }
 
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1'])
-
-export function isLoopbackHostname(hostname: string): boolean {
-  return LOOPBACK_HOSTS.has(hostname) || /^127\.\d+\.\d+\.\d+$/.test(hostname)
-}
-
-const LOOPBACK_ORIGIN = /^https?:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/
-
-export function isAllowedOrigin(origin: string, options: SecurityOptions): boolean {
-  return LOOPBACK_ORIGIN.test(origin) || options.cors.includes(origin)
-}
+/** The user name OpenCode's clients send (2.x always): accepted whatever `username` is configured. */
+export const OPENCODE_USERNAME = 'opencode'
 
 function digest(value: string): Buffer {
   return createHash('sha256').update(value).digest()
@@ -40,12 +37,6 @@ function digest(value: string): Buffer {
 /** Compares without leaking, through timing, how much of the secret matched. */
 export function sameSecret(given: string, expected: string): boolean {
   return timingSafeEqual(digest(given), digest(expected))
-}
-
-function hostnameOf(host: string): string {
-  if (host.startsWith('[')) return host.slice(0, host.indexOf(']') + 1)
-  const colon = host.lastIndexOf(':')
-  return colon === -1 ? host : host.slice(0, colon)
 }
 
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
@@ -103,17 +94,103 @@ function sessionCookieValid(request: FastifyRequest, options: SecurityOptions): 
 }
 
 /**
+ * OpenCode 2.1's session cookie, which a redeemed pairing link sets: named for the port the
+ * browser addressed (`opencode_session_4096`; `opencode_session` when `Host` names none), so that
+ * servers on one host keep theirs apart.
+ */
+export function pairingCookieName(request: FastifyRequest): string {
+  const port = hostPort(request)
+  return port ? `${SESSION_COOKIE}_${port}` : SESSION_COOKIE
+}
+
+function cookieValue(header: string, name: string): string | undefined {
+  for (const part of header.split(';')) {
+    const equals = part.indexOf('=')
+    if (equals !== -1 && part.slice(0, equals).trim() === name) return part.slice(equals + 1).trim()
+  }
+  return undefined
+}
+
+function pairingCookieValid(request: FastifyRequest, options: SecurityOptions): boolean {
+  const header = request.headers.cookie
+  if (!header || !options.pairing) return false
+  // SameSite=Lax lets a top-level navigation from elsewhere carry it: only this server's own pages may use it.
+  const origin = request.headers.origin
+  if (origin !== undefined && !isSameOrigin(origin, request)) return false
+  const value = cookieValue(header, pairingCookieName(request))
+  return value !== undefined && options.pairing.verify(value)
+}
+
+/** The password, or a pairing token (which stands for it), under `opencode` or the configured user. */
+function credentialsValid(request: FastifyRequest, options: SecurityOptions, expected: string): boolean {
+  const credentials = presented(request)
+  if (!credentials) return false
+  const { username, password } = credentials
+  if (username === undefined && options.internalToken !== undefined && sameSecret(password, options.internalToken))
+    return true
+  const user = username === undefined || username === OPENCODE_USERNAME || sameSecret(username, options.username)
+  return user && (sameSecret(password, expected) || options.pairing?.verify(password) === true)
+}
+
+function authenticated(request: FastifyRequest, options: SecurityOptions, password: string): boolean {
+  return (
+    credentialsValid(request, options, password) ||
+    sessionCookieValid(request, options) ||
+    pairingCookieValid(request, options) ||
+    request.routeOptions.config?.ticket?.(request) === true
+  )
+}
+
+/**
+ * The 401: with a Basic challenge (OpenCode's realm on its `/api/*` surface), except to the web
+ * app's own script, so the browser shows no native login dialog. Node's fetch also sends
+ * `sec-fetch-mode: cors`, but never `sec-fetch-site`: it and every other client get the challenge.
+ * Only a wrong guess counts against the address: a first request without credentials is how
+ * clients learn to send them.
+ */
+function refuse(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  options: SecurityOptions,
+  address: string,
+  done: (error?: Error) => void,
+): void {
+  const mode = request.headers['sec-fetch-mode']
+  const ownScript = mode !== undefined && mode !== 'navigate' && request.headers['sec-fetch-site'] === 'same-origin'
+  if (!ownScript)
+    reply.header(
+      'www-authenticate',
+      isV2Request(request) ? 'Basic realm="Secure Area"' : 'Basic realm="opencode-kernel", charset="UTF-8"',
+    )
+  const delay = attempted(request) && options.throttle ? options.throttle.failed(address) : 0
+  if (delay > 0) setTimeout(() => done(new UnauthorizedError()), delay)
+  else done(new UnauthorizedError())
+}
+
+/** No state change and no WebSocket from a page this server does not trust (see `originAllowed`). */
+function checkOrigin(request: FastifyRequest, options: SecurityOptions): void {
+  const origin = request.headers.origin
+  if (!origin || originAllowed(origin, request, options)) return
+  const upgrade = request.headers.upgrade?.toLowerCase() === 'websocket'
+  if (STATE_CHANGING.has(request.method) || upgrade)
+    throw new ForbiddenError(`Origin "${origin}" is not allowed; start the server with --cors ${origin} to allow it`)
+}
+
+/**
  * The first hook of every request: authentication when a password is set, otherwise
  * DNS-rebinding protection on `Host`; and, always, no state change from a foreign `Origin`.
  */
 export function createSecurityHook(options: SecurityOptions) {
-  const allowedHosts = new Set([...LOOPBACK_HOSTS, options.hostname.toLowerCase()])
   // Callback-style (not async): a hook that allocates no promise on every request. Fastify turns
   // a throw into the error response.
   return function security(request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void): void {
-    // CORS preflights carry no credentials by design; @fastify/cors answers them.
+    // CORS preflights carry no credentials by design; the CORS hook answers them.
     if (request.method === 'OPTIONS') return done()
-    if (options.password) {
+    // The origin and cookie checks compare with the Host the browser addressed, not the forwarder's.
+    const forwardedHost = options.forwardedHost?.(request)
+    if (forwardedHost !== undefined) request.headers.host = forwardedHost
+    const { password } = options
+    if (password) {
       // A refused address gets no answer about its credentials, so parallel guesses gain nothing.
       const address = options.clientAddress ? options.clientAddress(request) : request.ip
       const wait = options.throttle?.check(address) ?? 0
@@ -121,47 +198,12 @@ export function createSecurityHook(options: SecurityOptions) {
         reply.header('retry-after', String(wait))
         throw new TooManyRequestsError(`Too many failed authentication attempts from this address; retry in ${wait} s`)
       }
-      const credentials = presented(request)
-      const internal =
-        options.internalToken !== undefined &&
-        credentials !== undefined &&
-        credentials.username === undefined &&
-        sameSecret(credentials.password, options.internalToken)
-      const ok =
-        internal ||
-        (credentials !== undefined &&
-          sameSecret(credentials.password, options.password) &&
-          (credentials.username === undefined || sameSecret(credentials.username, options.username)))
-      if (!ok && !sessionCookieValid(request, options) && !request.routeOptions.config?.ticket?.(request)) {
-        // The web app's own script gets no Basic challenge, so the browser shows no native login
-        // dialog. Node's fetch also sends `sec-fetch-mode: cors`, but never `sec-fetch-site`: it
-        // and every other client get the challenge.
-        const mode = request.headers['sec-fetch-mode']
-        const ownScript =
-          mode !== undefined && mode !== 'navigate' && request.headers['sec-fetch-site'] === 'same-origin'
-        if (!ownScript) reply.header('www-authenticate', 'Basic realm="opencode-kernel", charset="UTF-8"')
-        // Only a wrong guess counts: a first request without credentials is how clients learn to send them.
-        const delay = attempted(request) && options.throttle ? options.throttle.failed(address) : 0
-        if (delay > 0) {
-          setTimeout(() => done(new UnauthorizedError()), delay)
-          return
-        }
-        throw new UnauthorizedError()
-      }
-    } else if (!options.insecure) {
-      const host = hostnameOf((request.headers.host ?? '').toLowerCase())
-      if (!allowedHosts.has(host))
-        throw new ForbiddenError(`Host "${host}" is not allowed; this server only answers loopback names`)
+      if (!authenticated(request, options, password)) return refuse(request, reply, options, address, done)
+    } else if (!options.insecure && !isServerHost(request, options.hostname)) {
+      const host = hostnameOf(request.headers.host ?? '')
+      throw new ForbiddenError(`Host "${host}" is not allowed; this server only answers loopback names`)
     }
-    const origin = request.headers.origin
-    if (origin && !isAllowedOrigin(origin, options)) {
-      const upgrade = request.headers.upgrade?.toLowerCase() === 'websocket'
-      if (STATE_CHANGING.has(request.method) || upgrade) {
-        throw new ForbiddenError(
-          `Origin "${origin}" is not allowed; start the server with --cors ${origin} to allow it`,
-        )
-      }
-    }
+    checkOrigin(request, options)
     done()
   }
 }

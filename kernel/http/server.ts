@@ -13,6 +13,7 @@ import type { BackendOptions } from '../storage/stores-backend.js'
 import { buildApp, type AppOptions } from './app.js'
 import { AuthThrottle, type AuthThrottleOptions } from './auth-throttle.js'
 import { DevReloader, SwappableListener, thirdPartyDirs, watchPlugins } from './dev-reload.js'
+import { Pairing } from './pairing.js'
 import { isLoopbackHostname, type SecurityOptions } from './security.js'
 
 /** How the server runs; where the stores live is `BackendOptions`. */
@@ -91,6 +92,7 @@ function securityOptions(options: ServerOptions, env: NodeJS.ProcessEnv): Securi
     hostname,
     cors: options.cors ?? [],
     insecure,
+    pairing: new Pairing(password),
   }
 }
 

@@ -34,6 +34,13 @@ export class InvalidCursorError extends TaggedError {
   }
 }
 
+/** OpenCode 2.1's answer to a location that is not an existing absolute directory. */
+export class LocationNotFoundError extends TaggedError {
+  constructor(directory: string) {
+    super('LocationNotFoundError', 404, `Location not found: ${directory}`, { location: { directory } })
+  }
+}
+
 export class ServiceUnavailableError extends TaggedError {
   constructor(message: string, service?: string) {
     super('ServiceUnavailableError', 503, message, service ? { service } : {})
@@ -83,6 +90,8 @@ export const LocationPublicRef = named(
   Type.Object({ directory: Type.String() }, { additionalProperties: false }),
 )
 
+export const LocationNotFoundErrorBody = taggedSchema('LocationNotFoundError', { location: ref(LocationPublicRef) })
+
 /** Any tagged error, for the 403/404 answers whose tag depends on what was not found. */
 export const V2ErrorBody = named(
   'V2Error',
@@ -120,6 +129,7 @@ export const V2_SCHEMAS: readonly NamedSchema[] = [
   LocationRef,
   LocationInfo,
   LocationPublicRef,
+  LocationNotFoundErrorBody,
 ]
 
 /**
@@ -155,9 +165,25 @@ function decodeOnce(value: string): string {
 }
 
 /**
+ * The directory a location route names, unchecked: `location[directory]`, else
+ * `x-opencode-directory` (URL-encoded accepted); undefined for the default. The query named twice
+ * is a 400, not silently the default.
+ */
+export function requestedLocation(request: FastifyRequest): string | undefined {
+  const fromQuery = (request.query as Record<string, unknown> | undefined)?.['location[directory]']
+  if (fromQuery !== undefined && typeof fromQuery !== 'string')
+    throw new InvalidRequestError('Expected a single location[directory]', {
+      kind: 'Query',
+      field: 'location[directory]',
+    })
+  return fromQuery !== undefined && fromQuery !== '' ? fromQuery : header(request, 'x-opencode-directory')
+}
+
+/**
  * The directory a location route names: a known workspace's (`location[workspace]` or
- * `x-opencode-workspace`, resolved by `lookup`), else `location[directory]`, else
- * `x-opencode-directory`, else the server's cwd. A bad directory is a 400 here (OpenCode: 500).
+ * `x-opencode-workspace`, resolved by `lookup`), else `requestedLocation`, else the server's cwd.
+ * A relative or missing directory is a 404 `LocationNotFoundError`, as OpenCode 2.1; a NUL byte
+ * a 400 (OpenCode: 500).
  */
 export async function locationDirectory(
   request: FastifyRequest,
@@ -167,14 +193,17 @@ export async function locationDirectory(
   const workspace = locationWorkspace(request)
   const fromWorkspace = workspace !== undefined ? lookup?.(workspace) : undefined
   if (fromWorkspace !== undefined) return fromWorkspace
-  const query = request.query as Record<string, unknown> | undefined
-  const fromQuery = query?.['location[directory]']
-  const raw = typeof fromQuery === 'string' && fromQuery !== '' ? fromQuery : header(request, 'x-opencode-directory')
+  const raw = requestedLocation(request)
   if (raw === undefined) return cwd
+  if (raw.includes('\0'))
+    throw new InvalidRequestError('directory must not contain NUL characters', {
+      kind: 'Query',
+      field: 'location[directory]',
+    })
   try {
     return await checkDirectory(raw, 'Query')
-  } catch (error) {
-    throw new InvalidRequestError((error as Error).message, { kind: 'Query', field: 'location[directory]' })
+  } catch {
+    throw new LocationNotFoundError(raw)
   }
 }
 

@@ -18,13 +18,17 @@ function header(request: FastifyRequest, name: string): string | undefined {
 
 /**
  * The directory a request names: `?directory=`, else `X-Directory`, else `x-opencode-directory`
- * (URL-encoded values accepted, as OpenCode's clients send them), else the server's cwd.
+ * (URL-encoded values accepted, as OpenCode's clients send them), else the server's cwd. Throws
+ * a 400 when the query names it more than once.
  */
 export function requestedDirectory(
   request: FastifyRequest,
   cwd: string,
 ): { directory: string; from: 'Query' | 'Headers' | 'cwd' } {
   const query = (request.query as Record<string, unknown> | undefined)?.directory
+  // Named twice is garbage, not a request for the default directory.
+  if (query !== undefined && typeof query !== 'string')
+    throw new BadRequestError('directory must be given once, as a string', 'Query')
   if (typeof query === 'string' && query !== '') return { directory: decodeOnce(query), from: 'Query' }
   const fromHeader = header(request, 'x-directory') ?? header(request, 'x-opencode-directory')
   if (fromHeader) return { directory: decodeOnce(fromHeader), from: 'Headers' }

@@ -47,3 +47,41 @@ export const LogEntry = Type.Object(
   { additionalProperties: false },
 )
 export type LogEntry = Static<typeof LogEntry>
+
+/** OpenCode 2.1's `server.info` answer. */
+export const ServerInfo = named(
+  'ServerInfo',
+  Type.Object(
+    {
+      version: Type.String({ description: 'The OpenCode release whose API this server serves' }),
+      pid: Type.Integer({ minimum: 0 }),
+      urls: Type.Array(Type.String()),
+      paths: Type.Object({ tmp: Type.String() }, { additionalProperties: false }),
+      capabilities: Type.Optional(
+        Type.Object({ persistentPty: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
+      ),
+    },
+    { additionalProperties: false },
+  ),
+)
+
+/** OpenCode 2.1's `location.get` answer (plus 1.18's `workspaceID` when a workspace was named). */
+export const LocationPublicInfo = named(
+  'Location.PublicInfo',
+  Type.Object(
+    {
+      directory: Type.String(),
+      workspaceID: Type.Optional(Type.String({ pattern: '^wrk' })),
+      project: Type.Object(
+        { id: Type.String(), directory: Type.String(), canonical: Type.String() },
+        { additionalProperties: false },
+      ),
+    },
+    { additionalProperties: false },
+  ),
+)
+
+export const MigrationStatus = Type.Object(
+  { status: StringEnum(['required', 'completed'] as const) },
+  { additionalProperties: false },
+)

@@ -1,15 +1,7 @@
 import { Type } from 'typebox'
-import {
-  LocationInfo,
-  LocationQuery,
-  locationOf,
-  locationWorkspace,
-  ref,
-  v2Errors,
-  type PluginApp,
-} from '../../sdk/index.js'
+import { v2Errors, type PluginApp } from '../../sdk/index.js'
 
-/** The v2 meta routes: `GET /api/health` and `GET /api/location`. */
+/** OpenCode 1.18's `GET /api/health` (2.1 dropped it for `GET /api/info`; 1.18 clients still ask). */
 export function registerCoreV2Routes(app: PluginApp): void {
   const healthy = { healthy: true as const }
   app.get(
@@ -24,22 +16,5 @@ export function registerCoreV2Routes(app: PluginApp): void {
       },
     },
     async () => healthy,
-  )
-
-  app.get(
-    '/api/location',
-    {
-      config: { v2: true, location: true },
-      schema: {
-        operationId: 'v2.location.get',
-        tags: ['v2'],
-        summary: 'Get location',
-        description:
-          'The requested location (`location[directory]`, else `x-opencode-directory`, else the server cwd) with its project.',
-        querystring: Type.Object(LocationQuery),
-        response: { 200: ref(LocationInfo), ...v2Errors() },
-      },
-    },
-    async (request) => locationOf(request.instance, locationWorkspace(request)),
   )
 }

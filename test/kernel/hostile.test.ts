@@ -78,8 +78,9 @@ describe('kernel: a hostile client', () => {
                 })()
                 // v1 errors are `{name, data: {message}}`; v2 (`/api/*`) ones are tagged `{_tag, message}`.
                 const v1 = typeof json?.name === 'string' && typeof json.data?.message === 'string'
-                const v2 =
-                  path.startsWith('/api/') && typeof json?._tag === 'string' && typeof json.message === 'string'
+                // OpenCode 2.1's pairing link answers in its tagged shape too.
+                const tagged = path.startsWith('/api/') || path.startsWith('/auth/connect/')
+                const v2 = tagged && typeof json?._tag === 'string' && typeof json.message === 'string'
                 if (!v1 && !v2)
                   failures.push(`${where} → ${response.statusCode} not a JSON error: ${response.body.slice(0, 100)}`)
               }

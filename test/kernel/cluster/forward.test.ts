@@ -185,6 +185,37 @@ describe('cluster: forwarding to the node that runs an instance', function () {
     expect((await b.call('GET', `/pty${q}`, undefined, auth)).status).to.equal(200)
   })
 
+  it("checks a forwarded request's Origin and pairing cookie against the Host the browser addressed", async () => {
+    const url = await database()
+    const password = 'cluster-test-password'
+    const a = await node(url, 'node-a', { password })
+    const b = await node(url, 'node-b', { password })
+    const auth = { authorization: `Basic ${Buffer.from(`opencode:${password}`).toString('base64')}` }
+    const repo = gitRepo()
+    const q = `?directory=${encodeURIComponent(repo)}`
+    expect((await a.call('GET', `/path${q}`, undefined, auth)).status).to.equal(200)
+
+    // A page B serves, on B's loopback port: its state change runs on A, the owner.
+    const page = `http://localhost:${new URL(b.base).port}`
+    const created = await b.call('POST', `/pty${q}`, QUIET_SHELL, { ...auth, origin: page })
+    expect(created.status).to.equal(200)
+    expect(a.server.kernel.instances.has(repo)).to.equal(true)
+    expect((await b.call('DELETE', `/pty/${created.body.id}${q}`, undefined, auth)).status).to.equal(200)
+    const elsewhere = await b.call('POST', `/pty${q}`, QUIET_SHELL, { ...auth, origin: 'http://localhost:1' })
+    expect(elsewhere.status).to.equal(403)
+
+    // A browser paired through B: its cookie is named for B's port, and the owner accepts it.
+    const { code } = (await b.call('POST', '/api/pair', undefined, auth)).body
+    const paired = await fetch(`${b.base}/auth/connect/${code}`, {
+      headers: { accept: 'text/html' },
+      redirect: 'manual',
+    })
+    const cookie = (paired.headers.get('set-cookie') ?? '').split(';')[0]!
+    expect(cookie).to.match(new RegExp(`^opencode_session_${new URL(b.base).port}=`))
+    expect((await b.call('GET', `/pty${q}`, undefined, { cookie })).status).to.equal(200)
+    expect((await b.call('GET', `/pty${q}`)).status).to.equal(401)
+  })
+
   it('refuses a forwarded request with a wrong or missing secret', async () => {
     const url = await database()
     const a = await node(url, 'node-a')

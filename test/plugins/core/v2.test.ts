@@ -2,7 +2,7 @@ import { createOpencodeClient } from '@opencode-ai/sdk/v2'
 import { expect } from 'chai'
 import { realpathSync } from 'node:fs'
 import { cleanup, gitRepo, listen, startServer, tempDir, type TestServer } from '../../support/helper.js'
-import { expectMatchesReference } from '../../support/openapi.js'
+import { expectMatches21, expectMatchesReference } from '../../support/openapi.js'
 
 describe('core: v2 meta routes', () => {
   let server: TestServer
@@ -23,12 +23,12 @@ describe('core: v2 meta routes', () => {
     expectMatchesReference('GET', '/api/health', 200, data)
   })
 
-  it('resolves the location from location[directory], then the header, then the cwd', async () => {
+  it("resolves an OpenCode 1.18 client's location in OpenCode 2.1's shape", async () => {
     const other = realpathSync(tempDir())
     const client = createOpencodeClient({ baseUrl })
     const fromQuery = (await client.v2.location.get({ location: { directory: other } }, { throwOnError: true })).data
-    expect(fromQuery).to.deep.equal({ directory: other, project: { id: 'global', directory: '/' } })
-    expectMatchesReference('GET', '/api/location', 200, fromQuery)
+    expect(fromQuery).to.deep.equal({ directory: other, project: { id: 'global', directory: other, canonical: other } })
+    expectMatches21('GET', '/api/location', 200, fromQuery)
 
     const fromHeader = (
       await createOpencodeClient({ baseUrl, directory: other }).v2.location.get(undefined, { throwOnError: true })
@@ -47,24 +47,19 @@ describe('core: v2 meta routes', () => {
     expect(response.json().directory).to.equal(repo)
   })
 
-  it('answers a bad location with a tagged InvalidRequestError, not a 500', async () => {
+  it('answers a bad location with a tagged error, not a 500', async () => {
     const missing = await server.app.inject({ url: '/api/location?location[directory]=/no/such/dir' })
-    expect(missing.statusCode).to.equal(400)
-    expect(missing.json()).to.include({ _tag: 'InvalidRequestError', field: 'location[directory]' })
-    expectMatchesReference('GET', '/api/location', 400, missing.json())
-
-    const relative = await server.app.inject({ url: '/api/location?location%5Bdirectory%5D=relative/path' })
-    expect(relative.statusCode).to.equal(400)
+    expect(missing.statusCode).to.equal(404)
+    expect(missing.json()).to.include({ _tag: 'LocationNotFoundError' })
 
     const workspace = await server.app.inject({ url: '/api/location?location[workspace]=nope' })
     expect(workspace.statusCode).to.equal(400)
     expect(workspace.json()._tag).to.equal('InvalidRequestError')
   })
 
-  it('echoes a workspace id in the location', async () => {
+  it('echoes a workspace id in the location (OpenCode 1.18 clients name one)', async () => {
     const response = await server.app.inject({ url: '/api/location?location[workspace]=wrk_abc' })
-    expect(response.json().workspaceID).to.equal('wrk_abc')
-    expectMatchesReference('GET', '/api/location', 200, response.json())
+    expect(response.json()).to.deep.include({ directory: repo, workspaceID: 'wrk_abc' })
   })
 
   it('answers an unknown /api path with a tagged 404', async () => {
