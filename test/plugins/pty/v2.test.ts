@@ -34,19 +34,19 @@ async function apiServer(password?: string) {
 describe('pty: /api/pty (OpenCode 2.1)', () => {
   afterEach(cleanup)
 
-  it("lists every /api/pty operation in /doc under OpenCode 2.1's operationId", async () => {
+  it("lists every /api/pty and persistent terminal operation in /doc under OpenCode 2.1's operationId", async () => {
     const { server } = await apiServer()
     const document = (await server.app.inject({ url: '/doc' })).json()
     const ours = reference21.paths
     let checked = 0
     for (const [path, item] of Object.entries(ours)) {
-      if (!path.startsWith('/api/pty')) continue
+      if (!/^\/api\/(pty|experimental\/(persistent-pty|session\/\{sessionID\}\/terminal))/.test(path)) continue
       for (const [method, operation] of Object.entries<any>(item)) {
         expect(document.paths[path]?.[method]?.operationId, `${method} ${path}`).to.equal(operation.operationId)
         checked++
       }
     }
-    expect(checked).to.equal(7)
+    expect(checked).to.equal(18)
   })
 
   it('creates, lists, gets, renames and removes the same terminals as /pty (with the 1.18 SDK)', async () => {
