@@ -151,7 +151,7 @@ function registerTerminalRoutes(app: PluginApp, service: PersistentPtyService): 
         tags,
         summary: 'Resize a persistent terminal',
         description:
-          'With `attachmentID`, only when that client controls the terminal (else 400). Attached clients get `resized` with the redrawn screen.',
+          'While a client controls the terminal, only with that client as `attachmentID` (else 400); a named `attachmentID` must be the controller. Attached clients get `resized` with the redrawn screen.',
         params: PersistentPtyParams,
         body: PersistentPtyUpdateInput,
         response: { 200: DataEnvelope(ref(PersistentPtyInfo)), ...ptyNotFound },

@@ -102,14 +102,20 @@ export class PersistentPtyService {
     return info
   }
 
-  /** Resizes; with `attachmentID`, only when that client controls the terminal. */
+  /**
+   * Resizes. The size is the controlling client's: while one controls the terminal, only a
+   * request naming it (`attachmentID`) may resize, as in OpenCode 2.1 (which answers 503; a 400 here).
+   */
   async resize(ptyID: string, size: Size, attachmentID?: string): Promise<PersistentPtyInfo> {
     const terminal = this.get(ptyID)
-    if (attachmentID !== undefined && terminal.attachments.controller !== attachmentID)
-      throw new InvalidRequestError(`Attachment ${attachmentID} is not the terminal's controller`, {
-        kind: 'Payload',
-        field: 'attachmentID',
-      })
+    const { controller } = terminal.attachments
+    if (attachmentID !== controller && (attachmentID !== undefined || controller !== undefined))
+      throw new InvalidRequestError(
+        attachmentID === undefined
+          ? `Attachment ${controller} controls the terminal: name it as attachmentID to resize`
+          : `Attachment ${attachmentID} is not the terminal's controller`,
+        { kind: 'Payload', field: 'attachmentID' },
+      )
     await terminal.resize(size)
     return terminal.info()
   }

@@ -237,7 +237,7 @@ export class PersistentTerminal {
     this.status = 'exited'
     this.exitCode = exitCode
     this.attachments.sendJson({ type: 'exited', exitCode, finalOffset: this.replay.tail })
-    this.attachments.closeAll(1000, 'terminal exited')
+    this.attachments.closeAll(1000, '')
     this.screen.dispose()
   }
 

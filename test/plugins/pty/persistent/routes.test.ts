@@ -112,7 +112,7 @@ describe('pty: persistent terminal routes (OpenCode 2.1)', () => {
     expect(info.output.tail).to.equal(Buffer.byteLength(client.output()))
   })
 
-  it('resizes with PUT; an attachment named there must be the controlling one', async () => {
+  it('resizes with PUT, which names the controlling attachment while a client controls the terminal', async () => {
     const sessionID = await t.createSession()
     const { id } = await t.startTerminal(sessionID)
     const resized = await t.call('PUT', `${X}/persistent-pty/${id}`, { size: { cols: 100, rows: 30 } })
@@ -138,7 +138,15 @@ describe('pty: persistent terminal routes (OpenCode 2.1)', () => {
     expect(foreign.status).to.equal(400)
     expect(foreign.body).to.deep.include({ _tag: 'InvalidRequestError', field: 'attachmentID' })
     expectMatches21('PUT', '/api/experimental/persistent-pty/{ptyID}', 400, foreign.body)
+    // While a client controls it, the size is that client's: an anonymous resize is refused too.
+    const anonymous = await t.call('PUT', `${X}/persistent-pty/${id}`, { size: { cols: 50, rows: 10 } })
+    expect(anonymous.status).to.equal(400)
     expect((await t.info(id)).size).to.deep.equal({ cols: 90, rows: 20 })
+    // Once no client controls it, anyone may resize again.
+    client.socket.close()
+    await client.closed
+    const free = await t.call('PUT', `${X}/persistent-pty/${id}`, { size: { cols: 50, rows: 10 } })
+    expect(free.body.data.size).to.deep.equal({ cols: 50, rows: 10 })
   })
 
   it('answers no handoff, and ends every terminal on shutdown', async () => {
@@ -157,7 +165,7 @@ describe('pty: persistent terminal routes (OpenCode 2.1)', () => {
       { sessionID: first, ptyID: a.id },
       { sessionID: second, ptyID: b.id },
     ])
-    expect(await client.closed).to.deep.equal({ code: 1000, reason: 'terminal exited' })
+    expect(await client.closed).to.deep.equal({ code: 1000, reason: '' })
     expect(client.messages('exited')).to.have.length(1)
     await until(() => !alive(a.pid) && !alive(b.pid), 5000, 'both terminals to end')
     expect((await t.call('GET', `${X}/session/${first}/terminal`)).body.data).to.deep.equal([])

@@ -172,7 +172,7 @@ describe('pty: persistent terminal WebSocket (OpenCode 2.1)', () => {
     expect((await t.info(t.id)).title).to.equal('renamed')
 
     client.send('exit 7\r')
-    expect(await client.closed).to.deep.equal({ code: 1000, reason: 'terminal exited' })
+    expect(await client.closed).to.deep.equal({ code: 1000, reason: '' })
     const [exited] = client.messages('exited')
     expect(exited).to.deep.equal({ type: 'exited', exitCode: 7, finalOffset: Buffer.byteLength(client.output()) })
     expect(t.sessionEvents('persistent-pty.removed', t.sessionID)).to.deep.equal([
