@@ -39,6 +39,12 @@ export class Screen {
   /** Waiting `settled()` calls, resolved at once when the screen is disposed (xterm then drops pending writes). */
   private readonly waiting = new Set<() => void>()
   private disposed = false
+  /**
+   * Bytes of output the emulator has parsed: what the screen shows is exactly the output up to
+   * this offset whenever xterm is not in the middle of parsing (between tasks), since it parses
+   * each write whole and in order.
+   */
+  parsed = 0
 
   constructor(xterm: XtermModules, cols: number, rows: number, onTitle: (title: string) => void) {
     this.terminal = new xterm.Terminal({ cols, rows, scrollback: SCROLLBACK_LINES, allowProposedApi: true })
@@ -47,8 +53,9 @@ export class Screen {
     this.terminal.onTitleChange(onTitle)
   }
 
-  write(data: string): void {
-    if (!this.disposed) this.terminal.write(data)
+  /** Writes output that is `bytes` long in UTF-8. */
+  write(data: string, bytes: number): void {
+    if (!this.disposed) this.terminal.write(data, () => (this.parsed += bytes))
   }
 
   resize(cols: number, rows: number): void {

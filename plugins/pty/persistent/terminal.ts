@@ -113,7 +113,7 @@ export class PersistentTerminal {
   output(data: string): void {
     const bytes = Buffer.from(data, 'utf8')
     this.replay.append(bytes)
-    this.screen.write(data)
+    this.screen.write(data, bytes.length)
     this.attachments.sendBytes(bytes)
   }
 
@@ -151,20 +151,30 @@ export class PersistentTerminal {
     }
   }
 
+  /** The screen and, as `info.output.tail`, the offset it shows the output up to: attaching from there misses nothing. */
   async snapshot(): Promise<PersistentPtySnapshot> {
     await this.settled()
+    const info = this.info()
+    info.output = { head: Math.min(info.output.head, this.screen.parsed), tail: this.screen.parsed }
     return {
-      info: this.info(),
+      info,
       text: this.screen.text(),
       checkpoint: this.screen.checkpoint(),
       cursor: this.screen.cursor(),
     }
   }
 
-  /** Waits for the screen to take in all output so far; PtyNotFoundError when the terminal ended meanwhile. */
+  /**
+   * Waits until the screen shows all output sent to clients (a checkpoint then loses none of it;
+   * output that keeps coming is waited for a few rounds only); PtyNotFoundError when the
+   * terminal ended meanwhile.
+   */
   private async settled(): Promise<void> {
-    await this.screen.settled()
-    if (this.status !== 'running') throw new PtyNotFoundError(this.spec.id)
+    for (let round = 0; round < 5; round++) {
+      await this.screen.settled()
+      if (this.status !== 'running') throw new PtyNotFoundError(this.spec.id)
+      if (this.screen.parsed >= this.replay.tail) return
+    }
   }
 
   /**

@@ -9,10 +9,14 @@ import { alive, persistentServer, type PersistentServer } from './harness.js'
 
 const X = '/api/experimental'
 
-/** What a checkpoint draws when written to an empty terminal of that size: its rows, trimmed, as text. */
-async function redraw(checkpoint: string, cols: number, rows: number): Promise<string> {
+/**
+ * What a checkpoint (then `more` output) draws when written to an empty terminal of that size, as
+ * a client does: its rows, trimmed, as text.
+ */
+async function redraw(checkpoint: string, cols: number, rows: number, more = Buffer.alloc(0)): Promise<string> {
   const terminal = new xtermHeadless.Terminal({ cols, rows, scrollback: 1000, allowProposedApi: true })
   await new Promise<void>((resolve) => terminal.write(Buffer.from(checkpoint, 'base64'), resolve))
+  await new Promise<void>((resolve) => terminal.write(more, resolve))
   const buffer = terminal.buffer.active
   const lines: string[] = []
   for (let index = 0; index < buffer.length; index++) lines.push(buffer.getLine(index)!.translateToString(true))
@@ -110,6 +114,25 @@ describe('pty: persistent terminal routes (OpenCode 2.1)', () => {
     expect(cursor).to.deep.equal({ x: 0, y: 7 })
     expect(await redraw(checkpoint, 60, 8)).to.equal(text)
     expect(info.output.tail).to.equal(Buffer.byteLength(client.output()))
+  })
+
+  it('gives a snapshot from which the output after it draws the screen the server has, even while output streams', async () => {
+    const sessionID = await t.createSession()
+    const { id } = await t.startTerminal(sessionID, {
+      command: 'sh',
+      args: ['-c', 'i=0; while [ $i -lt 4000 ]; do i=$((i+1)); echo "línea-$i"; done; echo done; sleep 60'],
+      size: { cols: 40, rows: 10 },
+    })
+    await until(async () => (await t.info(id)).output.tail > 0, 5000, 'output')
+    const first = (await t.call('GET', `${X}/persistent-pty/${id}/snapshot`)).body.data
+    // As 2.1's TUI: draw the checkpoint, then attach from the offset it shows the output up to.
+    const client = await connectPersistent(t.base, id, { cursor: String(first.info.output.tail), role: 'observer' })
+    await until(() => client.output().includes('done'), 20_000, 'the end of the output')
+    const last = (await t.call('GET', `${X}/persistent-pty/${id}/snapshot`)).body.data
+    expect(first.info.output.tail + Buffer.byteLength(client.output())).to.equal(last.info.output.tail)
+    const more = Buffer.concat(client.frames.filter((frame): frame is Buffer => Buffer.isBuffer(frame)))
+    expect(await redraw(first.checkpoint, 40, 10, more)).to.equal(last.text)
+    expect(last.text).to.match(/línea-4000\ndone$/)
   })
 
   it('resizes with PUT, which names the controlling attachment while a client controls the terminal', async () => {
