@@ -144,7 +144,7 @@ function registerPtyConnectRoutes(app: PluginApp, service: PtyService, tickets: 
       operationId: 'pty.connect',
       tags,
       summary: 'Attach to a terminal over WebSocket',
-      description: CONNECT_DESCRIPTION,
+      description: `${CONNECT_DESCRIPTION} So is an exited one.`,
       querystring: ConnectQuery,
       params: PtyParams,
       response: { 200: Type.Boolean() },

@@ -1,7 +1,8 @@
 import { Type, type Static } from 'typebox'
 import { InstanceQuery, named } from '../../sdk/index.js'
 
-export const PtyId = Type.String({ pattern: '^pty_[0-9A-Za-z]+$', maxLength: 100 })
+/** `pty_…`: a terminal (`pty_<ascending id>`) or a persistent one (`pty_persistent_<digits>`). */
+export const PtyId = Type.String({ pattern: '^pty_[0-9A-Za-z_]+$', maxLength: 100 })
 
 /** A terminal, as OpenCode's `Pty`. */
 export const PtyInfo = named(

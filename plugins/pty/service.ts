@@ -1,15 +1,13 @@
 import type { PtyKernel } from './index.js'
-import { existsSync, readFileSync, statSync } from 'node:fs'
-import { basename, isAbsolute, resolve } from 'node:path'
+import { existsSync, readFileSync } from 'node:fs'
+import { basename } from 'node:path'
 import type { IPty } from 'node-pty'
 import type { WebSocket } from 'ws'
 import { BadRequestError, ascendingId, type Instance } from '../../sdk/index.js'
-import { triggerHook } from '../../sdk/hooks.js'
-import { findExecutable } from '../../sdk/executable.js'
-import { realPathInside } from '../../sdk/paths.js'
 import { PtyNotFoundError } from './errors.js'
 import { PtyCreated, PtyDeleted, PtyExited, PtyUpdated } from './events.js'
 import type { PtyCreateInput, PtyInfo, PtyShell, PtyUpdateInput } from './schemas.js'
+import { loadPty, preferredShell, terminalCommand, terminalDirectory, terminalEnv } from './spawn.js'
 
 /** Output kept for replay, in characters (the buffer holds at least this much, at most a frame more). */
 export const BUFFER_CHARS = 2 * 1024 * 1024
@@ -19,15 +17,11 @@ export const FRAME_CHARS = 65_536
 const SOCKET_HIGH_WATER = 8 * 1024 * 1024
 /** Running terminals per instance. */
 const MAX_TERMINALS = 64
+/** Exited terminals kept per instance for `/api/pty` (which shows them until removed); the oldest go first. */
+const MAX_EXITED = 25
 /** Shells that take `-l` to start as login shells (so the user's profile is read). */
 const LOGIN_SHELLS = new Set(['bash', 'zsh', 'sh', 'ksh', 'fish', 'dash'])
 const ACCEPTABLE_SHELLS = new Set(['bash', 'zsh', 'fish', 'sh', 'ksh', 'dash', 'nu', 'pwsh', 'tcsh', 'csh'])
-
-let nodePty: typeof import('node-pty') | undefined
-/** node-pty, loaded on the first terminal (a native module: start-up does not pay for it). */
-async function loadPty(): Promise<typeof import('node-pty')> {
-  return (nodePty ??= await import('node-pty'))
-}
 
 const utf8 = new TextDecoder('utf-8', { fatal: true })
 
@@ -96,6 +90,14 @@ export class Terminal {
   }
 }
 
+/**
+ * Which terminals a surface sees: `/pty` (OpenCode 1.x) only running ones, `/api/pty` (OpenCode
+ * 1.18 and 2.1) exited ones too, until they are removed.
+ */
+export interface PtyView {
+  exited?: boolean
+}
+
 /** Terminals per instance, over node-pty; they end when the instance is disposed. */
 export class PtyService {
   constructor(private readonly kernel: PtyKernel) {}
@@ -108,22 +110,24 @@ export class PtyService {
         for (const terminal of terminals.values()) {
           terminal.deleted = true
           terminal.closeSockets(1001, 'server closing')
-          terminal.process.kill()
+          if (terminal.info.status === 'running') terminal.process.kill()
         }
         terminals.clear()
       },
     )
   }
 
-  /** Running terminals, oldest first. */
-  list(instance: Instance): PtyInfo[] {
-    return [...this.terminals(instance).values()].map((terminal) => terminal.info)
+  /** The terminals `view` sees, oldest first. */
+  list(instance: Instance, view: PtyView = {}): PtyInfo[] {
+    return [...this.terminals(instance).values()]
+      .filter((terminal) => view.exited || terminal.info.status === 'running')
+      .map((terminal) => terminal.info)
   }
 
-  /** The running terminal; PtyNotFoundError when unknown or exited. */
-  get(instance: Instance, ptyID: string): Terminal {
+  /** The terminal; PtyNotFoundError when unknown, or exited and `view` does not see exited ones. */
+  get(instance: Instance, ptyID: string, view: PtyView = {}): Terminal {
     const terminal = this.terminals(instance).get(ptyID)
-    if (!terminal) throw new PtyNotFoundError(ptyID)
+    if (!terminal || (!view.exited && terminal.info.status !== 'running')) throw new PtyNotFoundError(ptyID)
     return terminal
   }
 
@@ -135,48 +139,25 @@ export class PtyService {
           .map((line) => line.trim())
           .filter((line) => line.startsWith('/'))
       : []
-    const preferred = this.preferredShell(instance)
+    const preferred = preferredShell(this.kernel.env, instance)
     const paths = [...new Set([preferred, ...listed])].filter((path) => existsSync(path))
     return paths.map((path) => ({ path, name: basename(path), acceptable: ACCEPTABLE_SHELLS.has(basename(path)) }))
   }
 
-  private preferredShell(instance: Instance): string {
-    const env = this.kernel.env
-    const scope = { directory: instance.directory, worktree: instance.worktree, env }
-    if (env.SHELL && isAbsolute(env.SHELL) && findExecutable(env.SHELL, scope)) return env.SHELL
-    return findExecutable('bash', scope) ?? findExecutable('sh', scope) ?? '/bin/sh'
-  }
-
   async create(instance: Instance, input: PtyCreateInput): Promise<PtyInfo> {
     const terminals = this.terminals(instance)
-    if (terminals.size >= MAX_TERMINALS)
+    if (this.list(instance).length >= MAX_TERMINALS)
       throw new BadRequestError(`Too many terminals (at most ${MAX_TERMINALS} run per project directory)`)
-    const env = this.kernel.env
-    const cwd = resolve(instance.directory, input.cwd ?? '.')
-    if (!existsSync(cwd) || !statSync(cwd).isDirectory()) throw new BadRequestError(`Not a directory: ${cwd}`, 'Body')
-    if (!realPathInside(cwd, [instance.worktree, instance.directory]))
-      throw new BadRequestError(`The terminal's directory must be inside the project: ${cwd}`, 'Body')
-    const requested = input.command ?? this.preferredShell(instance)
-    const command = findExecutable(requested, { directory: cwd, worktree: instance.worktree, env })
-    if (!command) throw new BadRequestError(`Command not found: ${requested}`, 'Body')
+    const cwd = terminalDirectory(instance, instance.directory, input.cwd)
+    const requested = input.command ?? preferredShell(this.kernel.env, instance)
+    const command = terminalCommand(this.kernel.env, instance, cwd, requested)
     const args = [...(input.args ?? [])]
     if (LOGIN_SHELLS.has(basename(command)) && !args.includes('-l') && !args.includes('--login')) args.push('-l')
 
-    const hooked = (
-      await triggerHook(this.kernel, instance, 'shell.env', { cwd }, { env: {} as Record<string, string> })
-    ).env
+    const env = await terminalEnv(this.kernel, instance, cwd, input.env)
     const { spawn } = await loadPty()
     const id = ascendingId('pty')
-    const child = spawn(command, args, {
-      name: 'xterm-256color',
-      cols: 80,
-      rows: 24,
-      cwd,
-      env: { ...env, ...hooked, ...input.env, TERM: 'xterm-256color', OPENCODE_TERMINAL: '1' } as Record<
-        string,
-        string
-      >,
-    })
+    const child = spawn(command, args, { name: 'xterm-256color', cols: 80, rows: 24, cwd, env })
     const info: PtyInfo = {
       id,
       title: input.title || `Terminal ${id.slice(-4)}`,
@@ -198,30 +179,46 @@ export class PtyService {
       unpin()
       info.status = 'exited'
       info.exitCode = Math.max(0, exitCode)
-      if (terminals.get(id) === terminal) terminals.delete(id)
+      if (terminals.get(id) === terminal) forgetOldExited(terminals)
       terminal.closeSockets(1000, 'pty exited')
       if (!terminal.deleted && !instance.isDisposed)
         this.kernel.publish(instance, PtyExited, { id, exitCode: info.exitCode })
     })
-    this.kernel.publish(instance, PtyCreated, { info })
+    this.kernel.publish(instance, PtyCreated, { info: copyOf(info) })
     return info
   }
 
-  update(instance: Instance, ptyID: string, input: PtyUpdateInput): PtyInfo {
-    const terminal = this.get(instance, ptyID)
+  update(instance: Instance, ptyID: string, input: PtyUpdateInput, view: PtyView = {}): PtyInfo {
+    const terminal = this.get(instance, ptyID, view)
     if (input.title !== undefined) terminal.info.title = input.title
-    if (input.size) terminal.process.resize(input.size.cols, input.size.rows)
-    this.kernel.publish(instance, PtyUpdated, { info: terminal.info })
+    if (input.size && terminal.info.status === 'running') terminal.process.resize(input.size.cols, input.size.rows)
+    this.kernel.publish(instance, PtyUpdated, { info: copyOf(terminal.info) })
     return terminal.info
   }
 
-  /** Ends the terminal's process and forgets it. */
-  remove(instance: Instance, ptyID: string): void {
-    const terminal = this.get(instance, ptyID)
+  /** Ends the terminal's process (if it still runs) and forgets it. */
+  remove(instance: Instance, ptyID: string, view: PtyView = {}): void {
+    const terminal = this.get(instance, ptyID, view)
     terminal.deleted = true
     this.terminals(instance).delete(ptyID)
     terminal.closeSockets(1000, 'pty deleted')
-    terminal.process.kill('SIGHUP')
+    if (terminal.info.status === 'running') terminal.process.kill('SIGHUP')
     this.kernel.publish(instance, PtyDeleted, { id: ptyID })
   }
+}
+
+/** Forgets the oldest exited terminals beyond MAX_EXITED (maps iterate in insertion order). */
+function forgetOldExited(terminals: Map<string, Terminal>): void {
+  let excess = [...terminals.values()].filter((terminal) => terminal.info.status === 'exited').length - MAX_EXITED
+  for (const [id, terminal] of terminals) {
+    if (excess <= 0) return
+    if (terminal.info.status !== 'exited') continue
+    terminals.delete(id)
+    excess--
+  }
+}
+
+/** The info as it is now: an event must not change when the terminal does later (its exit). */
+function copyOf(info: PtyInfo): PtyInfo {
+  return { ...info, args: [...info.args] }
 }
