@@ -17,7 +17,7 @@ function unavailable(message: string): NamedError {
  */
 export function registerClusterHooks(app: FastifyInstance, cluster: Cluster): void {
   app.addHook('onRequest', (request, reply, done) => {
-    if (cluster.healthy || request.url.startsWith('/global/health') || request.method === 'OPTIONS') return done()
+    if (cluster.healthy || /^\/global\/(health|node)\b/.test(request.url) || request.method === 'OPTIONS') return done()
     reply.header('retry-after', '1')
     done(unavailable('The database is unreachable; the server resumes once it is back. Retry shortly.'))
   })

@@ -1,7 +1,7 @@
 import { definePlugin, registerSchemas, type KernelMember, type PluginKernel } from '../../sdk/index.js'
 import { registerConsoleRoutes } from './console.js'
 import { registerCoreRoutes } from './routes.js'
-import { Health, LocationPublicInfo, Path, ServerInfo } from './schemas.js'
+import { Health, LocationPublicInfo, NodeInfo, Path, ServerInfo } from './schemas.js'
 import { registerCoreV21Routes } from './v21-routes.js'
 import { registerCoreV2Routes } from './v2-routes.js'
 
@@ -17,7 +17,7 @@ export default definePlugin({
   name: 'core',
   needs,
   register(app, kernel) {
-    registerSchemas(app, [Health, Path, ServerInfo, LocationPublicInfo])
+    registerSchemas(app, [Health, NodeInfo, Path, ServerInfo, LocationPublicInfo])
     registerCoreRoutes(app, kernel)
     registerCoreV2Routes(app)
     registerCoreV21Routes(app, kernel)

@@ -1,7 +1,7 @@
 import type { CoreKernel } from './index.js'
 import { Type } from 'typebox'
 import { InstanceQuery, ref, type PluginApp } from '../../sdk/index.js'
-import { Health, LogEntry, Path } from './schemas.js'
+import { Health, LogEntry, NodeInfo, Path } from './schemas.js'
 
 export function registerCoreRoutes(app: PluginApp, kernel: CoreKernel): void {
   registerServerInfoRoutes(app, kernel)
@@ -23,7 +23,23 @@ function registerServerInfoRoutes(app: PluginApp, kernel: CoreKernel): void {
         response: { 200: ref(Health) },
       },
     },
-    async () => ({ healthy: true as const, version, node: kernel.node() }),
+    async () => ({ healthy: true as const, version }),
+  )
+
+  app.get(
+    '/global/node',
+    {
+      config: { instance: false },
+      schema: {
+        operationId: 'global.node',
+        tags: ['global'],
+        summary: 'This server in its cluster (opencode-kernel)',
+        description:
+          'Its node id, URL, backend, the directories it runs and (PostgreSQL) whether the database answers.',
+        response: { 200: ref(NodeInfo) },
+      },
+    },
+    async () => kernel.node(),
   )
 
   app.get(

@@ -1,27 +1,27 @@
 import { Type, type Static } from 'typebox'
 import { StringEnum, named } from '../../sdk/index.js'
 
+/** OpenCode 1.18's health answer, exactly (its schema allows nothing more). */
 export const Health = named(
   'Health',
   Type.Object({
     healthy: Type.Literal(true),
     version: Type.String(),
-    node: Type.Optional(
-      Type.Object(
-        {
-          id: Type.String({ description: 'The node id in a cluster; on SQLite an id of this process' }),
-          url: Type.Optional(Type.String({ description: 'How clients and the other nodes reach this server' })),
-          backend: StringEnum(['postgres', 'sqlite'] as const),
-          instances: Type.Array(Type.String(), { description: 'Directories whose instance runs on this node' }),
-          database: Type.Optional(
-            StringEnum(['reachable', 'unreachable'] as const, {
-              description:
-                'PostgreSQL only: whether the database answers (other requests answer 503 while it does not)',
-            }),
-          ),
-        },
-        { description: 'This server (opencode-kernel extension)' },
-      ),
+  }),
+)
+
+/** This server in its cluster (an opencode-kernel extension, kept out of OpenCode's health answer). */
+export const NodeInfo = named(
+  'NodeInfo',
+  Type.Object({
+    id: Type.String({ description: 'The node id in a cluster; on SQLite an id of this process' }),
+    url: Type.Optional(Type.String({ description: 'How clients and the other nodes reach this server' })),
+    backend: StringEnum(['postgres', 'sqlite'] as const),
+    instances: Type.Array(Type.String(), { description: 'Directories whose instance runs on this node' }),
+    database: Type.Optional(
+      StringEnum(['reachable', 'unreachable'] as const, {
+        description: 'PostgreSQL only: whether the database answers (other requests answer 503 while it does not)',
+      }),
     ),
   }),
 )

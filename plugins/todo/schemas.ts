@@ -7,7 +7,6 @@ export const Todo = named(
     content: Type.String({ description: 'Brief description of the task' }),
     status: Type.String({ description: 'Current status of the task: pending, in_progress, completed, cancelled' }),
     priority: Type.String({ description: 'Priority level of the task: high, medium, low' }),
-    id: Type.String({ description: 'Unique identifier for the todo item' }),
   }),
 )
 

@@ -1,6 +1,6 @@
 import type { TodoKernel } from './index.js'
 import { Type } from 'typebox'
-import { ascendingId, defineTool, type ToolResult } from '../../sdk/index.js'
+import { defineTool, type ToolResult } from '../../sdk/index.js'
 import { TodoUpdated } from './events.js'
 import type { TodoItem, TodoStore } from './store.js'
 
@@ -40,7 +40,6 @@ export function todoTools(kernel: TodoKernel, store: TodoStore) {
         content: todo.content,
         status: todo.status,
         priority: todo.priority,
-        id: todo.id ?? ascendingId('tod'),
       }))
       store.set(context.sessionID, todos)
       kernel.publish(context.instance, TodoUpdated, { sessionID: context.sessionID, todos })

@@ -119,7 +119,7 @@ describe('cluster: sessions across nodes', function () {
     const interrupted = messages[1]
     expect(interrupted.info.error?.name).to.equal('MessageAbortedError')
     expect(interrupted.info.time.completed).to.be.a('number')
-    expect((await request(bBase, 'GET', '/global/health')).body.node.instances).to.deep.equal([repo])
+    expect((await request(bBase, 'GET', '/global/node')).body.instances).to.deep.equal([repo])
 
     llm.script({ text: 'Answered on B' })
     const second = await request(bBase, 'POST', `/session/${session.id}/message${q}`, {

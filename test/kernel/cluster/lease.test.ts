@@ -34,7 +34,7 @@ describe('cluster: instance leases', function () {
     expect(Date.now() - started).to.be.below(TTL_MS)
     const answer = await b.call('GET', `/pty/${created.body.id}${q}`)
     expect(answer.status).to.equal(200)
-    expect((await b.health()).node.instances).to.deep.equal([repo])
+    expect((await b.node()).instances).to.deep.equal([repo])
     expect(b.server.kernel.instances.has(repo)).to.equal(true)
   })
 
@@ -54,7 +54,7 @@ describe('cluster: instance leases', function () {
       `UPDATE kernel_lease SET node_id = 'node-z', node_url = 'http://127.0.0.1:9', expires_at = expires_at + 600000`,
     )
     await until(() => !a.server.kernel.instances.has(repo), TTL_MS * 2, 'A to stop the instance it lost')
-    expect((await a.health()).node.instances).to.deep.equal([])
+    expect((await a.node()).instances).to.deep.equal([])
     // node-z does not answer: 503 with Retry-After, nothing booted here.
     const answer = await a.call('GET', `/path${q}`)
     expect(answer.status).to.equal(503)
@@ -93,7 +93,7 @@ describe('cluster: instance leases', function () {
       TTL_MS * 3,
       'the idle lease to go back',
     )
-    expect((await a.health()).node.instances).to.deep.equal([])
+    expect((await a.node()).instances).to.deep.equal([])
   })
 
   it('stops its instances when it cannot renew in time (the database is gone)', async () => {
@@ -159,7 +159,7 @@ describe('cluster: instance leases', function () {
     )
     expect(served).to.equal(true)
     expect(Date.now() - killed).to.be.below(KILLED_TTL_MS + 2000)
-    expect((await b.health()).node.instances).to.deep.equal([repo])
+    expect((await b.node()).instances).to.deep.equal([repo])
   })
 
   it('shuts a node down (to restart with a fresh replica) when changes it has yet to read were pruned', async () => {

@@ -19,11 +19,8 @@ export interface Node {
     payload?: unknown,
     headers?: Record<string, string>,
   ): Promise<{ status: number; body: any; headers: Headers }>
-  health(): Promise<{
-    healthy: true
-    version: string
-    node: { id: string; url?: string; backend: string; instances: string[] }
-  }>
+  /** `GET /global/node`: this server in its cluster. */
+  node(): Promise<{ id: string; url?: string; backend: string; instances: string[]; database?: string }>
 }
 
 let postgres: TestPostgres | undefined
@@ -97,8 +94,8 @@ export async function node(
     server,
     base,
     call: (method, path, payload, headers) => request(base, method, path, payload, headers),
-    async health() {
-      const response = await request(base, 'GET', '/global/health')
+    async node() {
+      const response = await request(base, 'GET', '/global/node')
       expect(response.status).to.equal(200)
       return response.body
     },

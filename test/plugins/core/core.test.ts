@@ -9,14 +9,15 @@ describe('plugin: core', () => {
   })
   after(cleanup)
 
-  it('GET /global/health answers healthy with the version, and which server this is', async () => {
+  it("GET /global/health answers OpenCode 1.18's {healthy, version}; GET /global/node which server this is", async () => {
     const response = await server.app.inject({ url: '/global/health' })
+    expect(response.json()).to.deep.equal({ healthy: true, version: KERNEL_VERSION })
     const cluster = server.kernel.cluster
     // The run's backend: a cluster node on PostgreSQL, or this process on SQLite.
     const node = cluster
       ? { id: cluster.nodeId, backend: 'postgres', instances: [], database: 'reachable' }
       : { id: `pid_${process.pid}`, backend: 'sqlite', instances: [] }
-    expect(response.json()).to.deep.equal({ healthy: true, version: KERNEL_VERSION, node })
+    expect((await server.app.inject({ url: '/global/node' })).json()).to.deep.equal(node)
   })
 
   it('answers the start-up questions of OpenCode clients: capabilities, console (workspaces: plugin workspace)', async () => {

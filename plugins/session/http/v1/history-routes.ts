@@ -1,7 +1,8 @@
 // v1 history: what a session changed (diff), revert and unrevert of its files, fork.
 import { Type } from 'typebox'
 import { InstanceQuery, optionalBody, ref, type PluginApp } from '../../../../sdk/index.js'
-import { FileDiff, SessionInfo } from '../../schemas.js'
+import { SessionInfo, SnapshotFileDiff } from '../../schemas.js'
+import { patchedDiffs } from '../../store/patched-diff.js'
 import type { SessionRouteDeps } from './routes.js'
 import { DiffQuery, ForkInput, RevertInput, SessionParams } from './schemas.js'
 
@@ -21,10 +22,11 @@ export function registerDiffRoutes(app: PluginApp, { admission, history }: Sessi
           'Per file, from the snapshot before the first tool ran to the one after the last; with `messageID` (a user message), only that turn.',
         querystring: DiffQuery,
         params: SessionParams,
-        response: { 200: Type.Array(ref(FileDiff)) },
+        response: { 200: Type.Array(ref(SnapshotFileDiff)) },
       },
     },
-    async (request) => history.diff(request.instance, request.params.sessionID, request.query.messageID),
+    async (request) =>
+      patchedDiffs(await history.diff(request.instance, request.params.sessionID, request.query.messageID)),
   )
 
   app.post(

@@ -1,4 +1,5 @@
 import { expect } from 'chai'
+import { expectMatchesReference } from '../../../support/openapi.js'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { cleanup, git } from '../../../support/helper.js'
@@ -34,21 +35,13 @@ describe('plugin: session (snapshots, diff, revert, fork)', () => {
     expect(parts(messages[2], 'patch')).to.have.length(0)
 
     const diff = (await h.call('GET', `/session/${session.id}/diff`)).body
+    // OpenCode 1.18's shape exactly: a unified patch per file, no contents.
+    expectMatchesReference('GET', '/session/{sessionID}/diff', 200, diff)
     const byFile = Object.fromEntries(diff.map((d: any) => [d.file, d]))
-    expect(byFile['b.txt']).to.deep.include({
-      before: '',
-      after: 'hello\nworld\n',
-      additions: 2,
-      deletions: 0,
-      status: 'added',
-    })
-    expect(byFile['a.txt']).to.deep.include({
-      before: 'one\n',
-      after: 'one\ntwo\n',
-      additions: 1,
-      deletions: 0,
-      status: 'modified',
-    })
+    expect(byFile['b.txt']).to.deep.include({ additions: 2, deletions: 0, status: 'added' })
+    expect(byFile['b.txt'].patch).to.include('+hello\n+world')
+    expect(byFile['a.txt']).to.deep.include({ additions: 1, deletions: 0, status: 'modified' })
+    expect(byFile['a.txt'].patch).to.include(' one\n+two')
     expect((await h.call('GET', `/session/${session.id}/diff?messageID=${messages[0].info.id}`)).body).to.have.length(2)
     await until(() => h.events.some((e) => e.type === 'session.diff'), 5000, 'session.diff')
     expect((h.events.find((e) => e.type === 'session.diff')!.properties as any).diff).to.have.length(2)

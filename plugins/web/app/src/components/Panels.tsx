@@ -4,8 +4,10 @@ import { call, type SnapshotFileDiff } from '../api'
 import { api, diffVersion, reportError, sessionID, sessions, todos } from '../state'
 import { DiffView } from './DiffView'
 
-// This server sends `before`/`after`; OpenCode sends `patch`. Either works.
-type FileDiff = SnapshotFileDiff & { before?: string; after?: string }
+// OpenCode 1.18 (and this server) send `path` and `patch`; other versions `file`, or `before`/`after`.
+type FileDiff = SnapshotFileDiff & { path?: string; before?: string; after?: string }
+const named = (entries: FileDiff[]): FileDiff[] =>
+  entries.map((entry) => ({ ...entry, file: entry.file ?? entry.path }))
 
 /** The session's changes, file by file, refreshed on `session.diff`. */
 export function DiffPanel() {
@@ -24,8 +26,8 @@ export function DiffPanel() {
     Promise.all([call(api().session.diff({ sessionID: id })), undone])
       .then(async ([list, undoneList]) => {
         if (!live) return
-        reverted.value = new Set(undoneList.map((entry) => entry.file ?? ''))
-        const files = (list as FileDiff[]).filter((entry) => entry.file)
+        reverted.value = new Set(named(undoneList as FileDiff[]).map((entry) => entry.file ?? ''))
+        const files = named(list as FileDiff[]).filter((entry) => entry.file)
         diffs.value = files
         const { createTwoFilesPatch } = await import('diff')
         patches.value = Object.fromEntries(
