@@ -7,7 +7,7 @@ import { BadRequestError, ascendingId, type Instance } from '../../sdk/index.js'
 import { PtyNotFoundError } from './errors.js'
 import { PtyCreated, PtyDeleted, PtyExited, PtyUpdated } from './events.js'
 import type { PtyCreateInput, PtyInfo, PtyShell, PtyUpdateInput } from './schemas.js'
-import { loadPty, preferredShell, terminalCommand, terminalDirectory, terminalEnv } from './spawn.js'
+import { hangUp, loadPty, preferredShell, terminalCommand, terminalDirectory, terminalEnv } from './spawn.js'
 
 /** Output kept for replay, in characters (the buffer holds at least this much, at most a frame more). */
 export const BUFFER_CHARS = 2 * 1024 * 1024
@@ -202,7 +202,7 @@ export class PtyService {
     terminal.deleted = true
     this.terminals(instance).delete(ptyID)
     terminal.closeSockets(1000, 'pty deleted')
-    if (terminal.info.status === 'running') terminal.process.kill('SIGHUP')
+    if (terminal.info.status === 'running') hangUp(terminal.process, () => terminal.info.status === 'running')
     this.kernel.publish(instance, PtyDeleted, { id: ptyID })
   }
 }

@@ -1,6 +1,7 @@
 import type { PtyKernel } from './index.js'
 import { existsSync, statSync } from 'node:fs'
 import { isAbsolute, resolve } from 'node:path'
+import type { IPty } from 'node-pty'
 import { BadRequestError, type Instance } from '../../sdk/index.js'
 import { triggerHook } from '../../sdk/hooks.js'
 import { findExecutable } from '../../sdk/executable.js'
@@ -52,4 +53,25 @@ export async function terminalEnv(
   const env: Record<string, string> = {}
   for (const [key, value] of Object.entries(kernel.env)) if (value !== undefined) env[key] = value
   return { ...env, ...hooked, ...extra, TERM: 'xterm-256color', OPENCODE_TERMINAL: '1' }
+}
+
+/** How long a terminal's process has to end after a hangup before it is killed. */
+const HANGUP_GRACE_MS = 2000
+
+/**
+ * Hangs up on a terminal's process (a shell then ends its jobs); kills its process group if it
+ * still runs after a grace, since a shell still starting up can miss the hangup and a program may
+ * ignore it. `running` says whether it has not exited yet (so a reused pid is never signalled).
+ */
+export function hangUp(child: IPty, running: () => boolean): void {
+  child.kill('SIGHUP')
+  setTimeout(() => {
+    if (!running()) return
+    try {
+      // A pty's child leads its own process group.
+      process.kill(-child.pid, 'SIGKILL')
+    } catch {
+      // gone meanwhile
+    }
+  }, HANGUP_GRACE_MS).unref()
 }

@@ -2,6 +2,7 @@ import { basename } from 'node:path'
 import type { IPty } from 'node-pty'
 import type { RawData, WebSocket } from 'ws'
 import { PtyNotFoundError } from '../errors.js'
+import { hangUp } from '../spawn.js'
 import { Attachments } from './attachments.js'
 import { ReplayBuffer } from './replay.js'
 import { Screen, loadScreenModules } from './screen.js'
@@ -252,6 +253,6 @@ export class PersistentTerminal {
   }
 
   kill(): void {
-    if (this.status === 'running') this.process.kill('SIGHUP')
+    if (this.status === 'running') hangUp(this.process, () => this.status === 'running')
   }
 }

@@ -1,11 +1,20 @@
 import { createOpencodeClient } from '@opencode-ai/sdk/v2'
 import { expect } from 'chai'
-import { realpathSync } from 'node:fs'
+import { readFileSync, realpathSync } from 'node:fs'
 import type { EventPayload } from '../../../kernel/events/bus.js'
 import { cleanup, gitRepo, listen, onCleanup, startServer, tempDir } from '../../support/helper.js'
 import { expectMatches21, reference21 } from '../../support/openapi.js'
 import { until } from '../../support/session.js'
 import { connect } from '../../support/terminal-socket.js'
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
 
 /** A shell that reads no profile, so its output is predictable. */
 const QUIET_SHELL = { command: 'bash', args: ['--noprofile', '--norc'] }
@@ -120,6 +129,20 @@ describe('pty: /api/pty (OpenCode 2.1)', () => {
     expect(t.events.filter((e) => e.type === 'pty.deleted').map((e) => e.properties)).to.deep.equal([{ id }])
     expect((await t.call('GET', `/api/pty/${id}`)).status).to.equal(404)
     expect((await t.call('GET', '/api/pty')).body.data).to.deep.equal([])
+  })
+
+  it('kills a terminal whose program ignores the hangup, after a grace', async () => {
+    const t = await apiServer()
+    const { id, pid } = (
+      await t.call('POST', '/api/pty', { command: 'sh', args: ['-c', "trap '' HUP; exec sleep 60"] })
+    ).body.data
+    await until(
+      () => readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('sleep'),
+      5000,
+      'sleep ignoring the hangup',
+    )
+    expect((await t.call('DELETE', `/api/pty/${id}`)).status).to.equal(204)
+    await until(() => !alive(pid), 5000, 'the process to be killed')
   })
 
   it("connects through the SDK's ticket and URL on a password-protected server and echoes input", async () => {
