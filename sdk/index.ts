@@ -53,6 +53,8 @@ export { defineEvent } from '../kernel/events/bus.js'
 export type { EventDefinition, EventProperties, EventPayload, BusEvent, EventBus } from '../kernel/events/bus.js'
 /** Events every plugin defined, for the documentation of the SSE streams. */
 export { definedEvents } from '../kernel/events/bus.js'
+export { defineEventView } from '../kernel/events/event-views.js'
+export type { EventView, EventViewRenderer } from '../kernel/events/event-views.js'
 /** Server-sent events: a stream with the kernel's framing, bounded queue and heartbeats. */
 export { SseClient, startEventStream } from '../kernel/events/sse-client.js'
 

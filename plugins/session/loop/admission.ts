@@ -20,6 +20,15 @@ import type { DeliveryMode } from '../http/v2/events.js'
 import type { ResumeOutcome } from '../types.js'
 import type { Steer, TurnControl, TurnResume, TurnRunner, TurnStart, UserWithParts, Waiter } from './turn-control.js'
 
+/** How a turn ended: its final message failed, was aborted, or answered. */
+function turnOutcome(reply: MessageWithParts, aborted: boolean): RunOutcome {
+  const error = reply.info.role === 'assistant' ? reply.info.error : undefined
+  if (aborted || error?.name === 'MessageAbortedError') return { outcome: 'interrupted' }
+  if (!error) return { outcome: 'succeeded' }
+  const message = (error.data as { message?: unknown }).message
+  return { outcome: 'failed', error: { type: 'unknown', message: String(message ?? error.name) } }
+}
+
 /** A caller that does not wait for the reply (a v2 input: its client follows the events). */
 const UNANSWERED: Waiter = { resolve: () => {}, reject: () => {} }
 
@@ -41,12 +50,28 @@ export interface PreparedPrompt {
  */
 interface Queued {
   promote(): UserWithParts
+  /** The v2 input it stands for. */
+  inputID?: string
   waiter?: Waiter
   resume?: TurnResume
 }
 
+/** How a run (the loop from busy to idle) ended, as OpenCode 2.1 tells it. */
+export interface RunOutcome {
+  outcome: 'succeeded' | 'failed' | 'interrupted'
+  error?: { type: string; message: string }
+}
+
+/** Told when a session's loop starts running turns and when it goes idle again. */
+export interface RunListener {
+  started(instance: Instance, sessionID: string): void
+  ended(instance: Instance, sessionID: string, outcome: RunOutcome): void
+}
+
 /** A session's loop: what waits to join it, and how to stop it. */
 interface SessionRun {
+  /** How its last turn ended (a run that ran no turn has none). */
+  outcome?: RunOutcome
   pending: Steer[]
   queue: Queued[]
   controller?: AbortController
@@ -73,6 +98,7 @@ interface AdmissionState {
  */
 export class PromptAdmission {
   private readonly stopListeners = new Set<(sessionID: string) => void>()
+  private readonly runListeners = new Set<RunListener>()
 
   constructor(
     private readonly app: FastifyInstance,
@@ -102,6 +128,11 @@ export class PromptAdmission {
   /** Calls `listener` whenever a session's loop stops (what it had not started is dropped). */
   onStopped(listener: (sessionID: string) => void): void {
     this.stopListeners.add(listener)
+  }
+
+  /** Tells `listener` where each run of turns starts and ends (2.1's execution boundaries). */
+  onRun(listener: RunListener): void {
+    this.runListeners.add(listener)
   }
 
   /** Non-idle sessions of the instance. */
@@ -330,17 +361,17 @@ export class PromptAdmission {
   schedule(
     instance: Instance,
     sessionID: string,
-    inputs: { prepared: PreparedPrompt; delivery: DeliveryMode; promoted: () => void }[],
+    inputs: { prepared: PreparedPrompt; delivery: DeliveryMode; promoted: () => void; inputID?: string }[],
   ): void {
     if (!inputs.length) return
     const run = this.run(instance, sessionID)
-    for (const { prepared, delivery, promoted } of inputs) {
+    for (const { prepared, delivery, promoted, inputID } of inputs) {
       const promote = () => {
         prepared.store({ inOrder: true })
         promoted()
         return prepared.user
       }
-      if (delivery === 'queue') run.queue.push({ promote, waiter: UNANSWERED })
+      if (delivery === 'queue') run.queue.push({ promote, waiter: UNANSWERED, inputID })
       else
         run.pending.push({
           user: prepared.user,
@@ -348,9 +379,20 @@ export class PromptAdmission {
           model: prepared.model,
           waiter: UNANSWERED,
           promote,
+          inputID,
         })
     }
     run.done ??= this.drive(instance, sessionID, run)
+  }
+
+  /** Takes a scheduled v2 input back before it joins (cancelled, or scheduled again another way). */
+  withdraw(instance: Instance, sessionID: string, inputID: string): void {
+    const run = this.state(instance).runs.get(sessionID)
+    if (!run) return
+    const index = run.pending.findIndex((steer) => steer.inputID === inputID)
+    if (index >= 0) run.pending.splice(index, 1)
+    const queued = run.queue.findIndex((item) => item.inputID === inputID)
+    if (queued >= 0) run.queue.splice(queued, 1)
   }
 
   /** Settles when the session's loop has stopped (at once when idle). */
@@ -418,6 +460,7 @@ export class PromptAdmission {
 
   /** The loop: turns until nothing waits, prompts that joined first, then queued work in order. */
   private async drive(instance: Instance, sessionID: string, run: SessionRun): Promise<void> {
+    for (const listener of this.runListeners) listener.started(instance, sessionID)
     try {
       do {
         while (this.wantsTurn(run)) await this.nextTurn(instance, sessionID, run)
@@ -429,6 +472,8 @@ export class PromptAdmission {
       this.writer.flush()
       // Only noReply prompts are left on a normal end; anything else would be a caller hanging.
       this.drop(run, (waiter) => waiter.reject(new QueuedWorkAbortedError(sessionID)))
+      const outcome = run.outcome ?? { outcome: 'succeeded' }
+      for (const listener of this.runListeners) listener.ended(instance, sessionID, outcome)
       this.stopped(instance, sessionID, run)
     }
   }
@@ -476,10 +521,14 @@ export class PromptAdmission {
     }
     try {
       const reply = await this.runner.turn(instance, sessionID, start, control)
+      run.outcome = turnOutcome(reply, controller.signal.aborted)
       for (const waiter of answering) waiter.resolve(reply)
       // An abort drops what still waits: those callers get the aborted reply.
       if (controller.signal.aborted) this.drop(run, (waiter) => waiter.resolve(reply))
     } catch (error) {
+      run.outcome = controller.signal.aborted
+        ? { outcome: 'interrupted' }
+        : { outcome: 'failed', error: { type: 'unknown', message: (error as Error).message ?? String(error) } }
       for (const waiter of answering) waiter.reject(error)
       if (controller.signal.aborted) this.drop(run, (waiter) => waiter.reject(error))
     }
