@@ -93,6 +93,7 @@ export default definePlugin({
       history,
       inputs: new SessionInputs(kernel.storage.db, kernel, sessions, admission),
       entries,
+      subagents,
     })
     registerGlobalSessionRoutes(app, store, subagents)
   },

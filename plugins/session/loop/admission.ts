@@ -1,12 +1,14 @@
 // Prompt admission: how prompts, summaries and shell commands get into a session's one loop, and
 // in which order. Everything that decides the conversation's order happens synchronously here.
 import type { SessionKernel } from '../index.js'
+export type { RunListener, RunOutcome } from './run-outcome.js'
 import type { FastifyInstance } from 'fastify'
-import { BadRequestError, ascendingId, isNamedError, type Instance } from '../../../sdk/index.js'
+import { BadRequestError, ascendingId, type Instance } from '../../../sdk/index.js'
 import { triggerHook } from '../../../sdk/hooks.js'
 import type { AgentInfo } from '../../agent/types.js'
 import type { ModelInfo, ModelRef } from '../../provider/types.js'
 import { compactionRequest } from './compaction.js'
+import { resolveAgentAndModel } from './agent-model.js'
 import { SessionIdle, SessionStatusChanged } from '../events.js'
 import type { PromptInput } from '../prompt-schemas.js'
 import type { MessageWithParts, SessionInfo, SessionStatus } from '../schemas.js'
@@ -18,16 +20,8 @@ import { generateTitle } from './title.js'
 import { ownText, userMessage, userParts } from './prompt-parts.js'
 import type { DeliveryMode } from '../http/v2/events.js'
 import type { ResumeOutcome } from '../types.js'
+import { thrownOutcome, turnOutcome, type RunListener, type RunOutcome } from './run-outcome.js'
 import type { Steer, TurnControl, TurnResume, TurnRunner, TurnStart, UserWithParts, Waiter } from './turn-control.js'
-
-/** How a turn ended: its final message failed, was aborted, or answered. */
-function turnOutcome(reply: MessageWithParts, aborted: boolean): RunOutcome {
-  const error = reply.info.role === 'assistant' ? reply.info.error : undefined
-  if (aborted || error?.name === 'MessageAbortedError') return { outcome: 'interrupted' }
-  if (!error) return { outcome: 'succeeded' }
-  const message = (error.data as { message?: unknown }).message
-  return { outcome: 'failed', error: { type: 'unknown', message: String(message ?? error.name) } }
-}
 
 /** A caller that does not wait for the reply (a v2 input: its client follows the events). */
 const UNANSWERED: Waiter = { resolve: () => {}, reject: () => {} }
@@ -54,18 +48,6 @@ interface Queued {
   inputID?: string
   waiter?: Waiter
   resume?: TurnResume
-}
-
-/** How a run (the loop from busy to idle) ended, as OpenCode 2.1 tells it. */
-export interface RunOutcome {
-  outcome: 'succeeded' | 'failed' | 'interrupted'
-  error?: { type: string; message: string }
-}
-
-/** Told when a session's loop starts running turns and when it goes idle again. */
-export interface RunListener {
-  started(instance: Instance, sessionID: string): void
-  ended(instance: Instance, sessionID: string, outcome: RunOutcome): void
 }
 
 /** A session's loop: what waits to join it, and how to stop it. */
@@ -219,28 +201,12 @@ export class PromptAdmission {
   }
 
   /** Resolves the agent and model of a prompt; bad names are a 400 before anything is stored. */
-  async resolveAgentAndModel(
+  resolveAgentAndModel(
     instance: Instance,
     session: SessionInfo,
     input: PromptInput,
   ): Promise<{ agent: AgentInfo; model: ModelRef; info: ModelInfo }> {
-    const agent = input.agent
-      ? await this.app.agents.get(instance, input.agent)
-      : await this.app.agents.defaultAgent(instance)
-    if (!agent) throw new BadRequestError(`Agent not found: ${input.agent}`, 'Body')
-    const model: ModelRef =
-      input.model ??
-      agent.model ??
-      (session.model
-        ? { providerID: session.model.providerID, modelID: session.model.id }
-        : await this.app.providers.defaultModel(instance))
-    try {
-      return { agent, model, info: await this.app.providers.model(instance, model) }
-    } catch (error) {
-      if (isNamedError(error) && error.statusCode === 404)
-        throw new BadRequestError(`Model not found: ${model.providerID}/${model.modelID}`, 'Body')
-      throw error
-    }
+    return resolveAgentAndModel(this.app, instance, session, input)
   }
 
   /** Stores the user message and waits for the turn; resolves with its final assistant message (or the user message when `noReply`). */
@@ -345,7 +311,7 @@ export class PromptAdmission {
       )
       if (first && !current.parentID && isDefaultTitle(current.title)) {
         const text = ownText(parts)
-        if (text.trim()) void this.generateTitle(instance, sessionID, text, model)
+        if (text.trim()) void generateTitle(this.app, this.kernel, this.sessions, instance, sessionID, text, model)
       }
       return user
     }
@@ -526,9 +492,7 @@ export class PromptAdmission {
       // An abort drops what still waits: those callers get the aborted reply.
       if (controller.signal.aborted) this.drop(run, (waiter) => waiter.resolve(reply))
     } catch (error) {
-      run.outcome = controller.signal.aborted
-        ? { outcome: 'interrupted' }
-        : { outcome: 'failed', error: { type: 'unknown', message: (error as Error).message ?? String(error) } }
+      run.outcome = thrownOutcome(error, controller.signal.aborted)
       for (const waiter of answering) waiter.reject(error)
       if (controller.signal.aborted) this.drop(run, (waiter) => waiter.reject(error))
     }
@@ -548,9 +512,5 @@ export class PromptAdmission {
     for (const listener of this.stopListeners) listener(sessionID)
     // Last: an idle instance may be evicted at once.
     run.unpin()
-  }
-
-  private generateTitle(instance: Instance, sessionID: string, text: string, model: ModelRef): Promise<void> {
-    return generateTitle(this.app, this.kernel, this.sessions, instance, sessionID, text, model)
   }
 }

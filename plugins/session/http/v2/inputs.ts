@@ -13,6 +13,8 @@ export interface PromptRequest {
   text: string
   files?: { uri: string; name?: string; description?: string; source?: unknown }[]
   agents?: { name: string; source?: unknown }[]
+  /** 2.1's synthetic input: the text reaches the model as a synthetic part (its transcript shows a `synthetic` message). */
+  synthetic?: { description?: string }
 }
 
 /** What `POST …/prompt` answers: the input as admitted (and once promoted, where it joined). */
@@ -48,7 +50,7 @@ export interface InboxItem {
   id: string
   sessionID: string
   time: { created: number }
-  type: 'user'
+  type: 'user' | 'synthetic'
   payload: Record<string, unknown>
   delivery: DeliveryMode
 }
@@ -86,7 +88,12 @@ export function inferMime(uri: string): string {
 
 /** The v1 prompt (parts) of a v2 prompt: its text, files and agents, as v1 clients see them. */
 function partsOf(request: PromptRequest): PartInput[] {
-  const parts: PartInput[] = [{ type: 'text', text: request.text }]
+  const synthetic = request.synthetic
+  const parts: PartInput[] = [
+    synthetic
+      ? { type: 'text', text: request.text, synthetic: true, metadata: { synthetic: true, ...synthetic } }
+      : { type: 'text', text: request.text },
+  ]
   for (const file of request.files ?? []) {
     parts.push({
       type: 'file',
@@ -294,7 +301,7 @@ export class SessionInputs {
       id: row.id,
       sessionID: row.session_id,
       time: { created: row.time_created },
-      type: 'user',
+      type: stored.request.synthetic ? 'synthetic' : 'user',
       payload: stored.payload ?? {
         text,
         ...(files

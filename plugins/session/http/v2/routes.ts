@@ -8,7 +8,13 @@ import type { SessionService } from '../../store/service.js'
 import { registerEventStreamRoute, registerHistoryRoute } from './event-routes.js'
 import type { SessionInputs } from './inputs.js'
 import type { SessionEntries } from '../../store/entries.js'
-import { registerInboxRoutes, registerWaitRoute } from '../v21/routes.js'
+import {
+  registerBackgroundRoute,
+  registerInboxRoutes,
+  registerSyntheticRoute,
+  registerWaitRoute,
+} from '../v21/routes.js'
+import type { BlockingSubagents } from '../../loop/blocking-subagents.js'
 import { registerMessageListRoute, registerMessageReadRoutes } from './message-routes.js'
 import { registerCompactRoute, registerInterruptAndWaitRoutes, registerPromptRoute } from './prompt-routes.js'
 import { registerSessionRevertRoutes } from './revert-routes.js'
@@ -25,6 +31,8 @@ export interface SessionV2Deps {
   inputs: SessionInputs
   /** 2.1's transcript entries (`idle`, switches). */
   entries: SessionEntries
+  /** The subagent calls each session's turn waits on (`background` detaches them). */
+  subagents: BlockingSubagents
 }
 
 export function registerSessionV2Routes(app: PluginApp, deps: SessionV2Deps): void {
@@ -40,6 +48,8 @@ export function registerSessionV2Routes(app: PluginApp, deps: SessionV2Deps): vo
   registerModelSwitchRoute(app, deps)
   registerWaitRoute(app, deps)
   registerInboxRoutes(app, deps)
+  registerBackgroundRoute(app, deps)
+  registerSyntheticRoute(app, deps)
   registerHistoryRoute(app, deps)
   registerEventStreamRoute(app, deps)
   const { kernel, sessions, admission, history } = deps

@@ -95,7 +95,20 @@ function fileView(part: Extract<Part, { type: 'file' }>): Data {
   }
 }
 
+/** The description of a 2.1 synthetic input's text part (undefined: not one). */
+function syntheticOf(parts: Part[]): { description?: string } | undefined {
+  const part = parts.find((candidate) => candidate.type === 'text' && candidate.metadata?.synthetic === true)
+  if (part?.type !== 'text') return undefined
+  const description = part.metadata?.description
+  return typeof description === 'string' ? { description } : {}
+}
+
 function userView(id: string, created: number, parts: Part[]): Message21 {
+  const synthetic = syntheticOf(parts)
+  if (synthetic) {
+    const text = parts.flatMap((part) => (part.type === 'text' ? [part.text] : [])).join('\n')
+    return { id, time: { created }, text, ...synthetic, type: 'synthetic' }
+  }
   const files = parts.flatMap((part) => (part.type === 'file' ? [fileView(part)] : []))
   const agents = parts.flatMap((part) => (part.type === 'agent' ? [{ name: part.name }] : []))
   return {
