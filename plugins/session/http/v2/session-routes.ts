@@ -108,7 +108,8 @@ export function registerSessionListRoute(app: PluginApp, { kernel, sessions, ent
     {
       config,
       schema: {
-        operationId: 'session.list',
+        // 2.1's `session.list` is v1's `GET /session` here: the ids of one document must be unique.
+        operationId: 'v2.session.list',
         tags,
         summary: 'List sessions',
         description: `Sessions of every project (or the filters'), newest first by default (\`order\`); \`limit\` (50) is capped at ${MAX_PAGE}. \`parentID=null\` lists root sessions. Send back \`cursor\` alone to move; a cursor keeps its filters.`,
@@ -165,7 +166,7 @@ export function registerSessionCreateRoute(app: PluginApp, { kernel, sessions, e
       // The location hook gives the server's default when the body names none.
       config: { v2: true, location: true },
       schema: {
-        operationId: 'session.create',
+        operationId: 'v2.session.create', // 2.1's id is v1's `POST /session`
         tags,
         summary: 'Create a session',
         description:
@@ -244,7 +245,7 @@ export function registerSessionReadRoutes(
     {
       config,
       schema: {
-        operationId: 'session.get',
+        operationId: 'v2.session.get', // 2.1's id is v1's `GET /session/:id`
         tags,
         summary: 'Get a session',
         params: SessionParams,

@@ -137,6 +137,8 @@ function sessionViews(): Record<string, Render> {
 function createdView(info: SessionInfo): Data {
   return {
     sessionID: info.id,
+    slug: info.slug,
+    version: info.version,
     projectID: info.projectID,
     location: { directory: info.directory },
     ...(info.parentID ? { parentID: info.parentID } : {}),

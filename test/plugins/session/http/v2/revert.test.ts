@@ -4,7 +4,7 @@ import { expect } from 'chai'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { cleanup, listen } from '../../../../support/helper.js'
-import { expectMatchesReference } from '../../../../support/openapi.js'
+import { expectMatches21, expectMatchesReference } from '../../../../support/openapi.js'
 import { sessionHarness, type SessionHarness } from '../../../../support/session.js'
 import { until } from '../../../../support/wait.js'
 
@@ -85,8 +85,13 @@ describe('session: v2 revert staging', () => {
     expect(listed.filter((message) => message.type !== 'idle')).to.have.length(6)
     // v2 shows the boundary; v1 shows its own meaning: reverted from the first message after it.
     const v2 = (await client.v2.session.get({ sessionID }, { throwOnError: true })).data!
-    expectMatchesReference('GET', '/api/session/{sessionID}', 200, v2)
-    expect(v2.data.revert).to.deep.equal(first)
+    expectMatches21('GET', '/api/session/{sessionID}', 200, v2)
+    // OpenCode 2.1's shape (canonical on this path): the boundary, the snapshot, the files as FileDiff.Info.
+    expect(v2.data.revert).to.deep.equal({
+      messageID: first.messageID,
+      snapshot: first.snapshot,
+      files: (first.files as any[]).map(({ path, ...rest }) => ({ file: path, ...rest })),
+    })
     const v1 = (await h.call('GET', `/session/${sessionID}`)).body
     expectMatchesReference('GET', '/session/{sessionID}', 200, v1)
     expect(v1.revert).to.deep.equal({ messageID: ids[4], snapshot: first.snapshot, diff: first.diff })

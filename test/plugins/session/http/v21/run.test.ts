@@ -85,10 +85,27 @@ describe('session: OpenCode 2.1 run model', () => {
     expect(textEnded.data).to.deep.include({ ordinal: 0, text: 'Hello world' })
     expect(textEnded.created).to.be.a('number')
     expect(textEnded.durable).to.include({ aggregateID: sessionID })
+    const created = frames.find((data) => data.type === 'session.created')
+    expect(created.data).to.deep.include({ sessionID, location: { directory: session.body.data.location.directory } })
+    expect(created.data.slug).to.be.a('string')
     const started = frames.find((data) => data.type === 'session.execution.started')
     expect(started).to.not.have.property('location')
     expect(started.durable).to.include({ aggregateID: sessionID })
     events.close()
+  })
+
+  it("keeps 2.1's own events off the v1 stream, which still tells the run in v1 events", async () => {
+    const v1 = await openSse(`${base}/event?directory=${encodeURIComponent(h.repo)}`)
+    await v1.next((frame) => frame.data?.type === 'server.connected')
+    const sessionID = await create()
+    h.llm.script({ text: 'v1 sees this' })
+    await h.call('POST', `/api/session/${sessionID}/prompt`, { text: 'hello' })
+    await wait(sessionID)
+    await v1.next((frame) => frame.data?.type === 'session.idle' && frame.data.properties.sessionID === sessionID)
+    const seen = v1.frames.flatMap((frame) => (typeof frame.data?.type === 'string' ? [frame.data.type as string] : []))
+    expect(seen).to.include.members(['session.created', 'message.updated', 'message.part.updated', 'session.status'])
+    expect(seen.filter((type) => /^session\.(execution|inbox|usage|renamed)/.test(type))).to.deep.equal([])
+    v1.close()
   })
 
   it('re-posting a delivered prompt id answers the original item and starts no run', async () => {
