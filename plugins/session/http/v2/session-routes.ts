@@ -165,6 +165,11 @@ export function registerSessionCreateRoute(app: PluginApp, { kernel, sessions, e
     {
       // The location hook gives the server's default when the body names none.
       config: { v2: true, location: true },
+      // Both 1.18 and 2.1 require a body (`{}` for the defaults); without one the schema is not applied.
+      preValidation: async (request) => {
+        if (request.body === undefined || request.body === null)
+          throw new InvalidRequestError('Expected object', { kind: 'Payload' })
+      },
       schema: {
         operationId: 'v2.session.create', // 2.1's id is v1's `POST /session`
         tags,

@@ -277,6 +277,13 @@ describe('session: OpenCode 2.1 run model', () => {
     const relative = await h.call('POST', '/api/session', { location: { directory: 'rel/dir' } })
     expect(relative.status).to.equal(400)
     expect(relative.body._tag).to.equal('InvalidRequestError')
+    const noBody = await h.call('POST', '/api/session')
+    expect(noBody.status).to.equal(400)
+    expect(noBody.body._tag).to.equal('InvalidRequestError')
+    // Unknown keys are dropped, as 2.1 does.
+    const unknownKey = await h.call('POST', '/api/session', { nope: true })
+    expect(unknownKey.status).to.equal(200)
+    expect(unknownKey.body.data).to.not.have.property('nope')
     const noParent = await h.call('POST', '/api/session', { parentID: 'ses_nope' })
     expect(noParent.status).to.equal(404)
     const missing = await h.call('GET', '/api/session/ses_nope')
