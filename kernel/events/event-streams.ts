@@ -4,6 +4,7 @@ import { ServerConnected, ServerHeartbeat, ServerInstanceDisposed, ServerResyncR
 import { ascendingId } from '../core/ids.js'
 import { SseClient, sseFrame, startEventStream } from './sse-client.js'
 import { isLiveOnlyEvent } from '../http/v2-conventions.js'
+import { eventViewOf, isEventViewOnly } from './event-views.js'
 
 /**
  * Where the SSE streams get their events: the in-process bus, or (several servers) the cluster
@@ -35,13 +36,23 @@ interface Delivery {
   replay(missed: BusEvent[] | undefined): number
 }
 
-/** The v2 envelope: `{id, type, durable?, location?, data}`; events of no instance have no location. */
+/**
+ * The v2 envelope: `{id, created, metadata?, type, location?, data, durable?}`; events of no
+ * instance have no location. A registered view (`defineEventView`) renames and reshapes the
+ * event as OpenCode 2.1 shows it, or hides it (an empty frame: nothing is sent).
+ */
 function v2Frame(event: BusEvent): string {
   const { id, type, properties } = event.payload
-  const envelope: Record<string, unknown> = { id, type }
-  if (event.durable) envelope.durable = event.durable
-  if (event.directory !== 'global') envelope.location = { directory: event.directory }
-  envelope.data = apiEventData(type, properties)
+  const render = eventViewOf(type)
+  const view = render?.(properties, event)
+  if (render && !view) return ''
+  const timestamp = properties.timestamp
+  const envelope: Record<string, unknown> = { id, created: typeof timestamp === 'number' ? timestamp : Date.now() }
+  if (view?.metadata) envelope.metadata = view.metadata
+  envelope.type = view?.type ?? type
+  if (event.directory !== 'global' && view?.location !== false) envelope.location = { directory: event.directory }
+  envelope.data = view?.data ?? apiEventData(type, properties)
+  if (event.durable) envelope.durable = view ? { ...event.durable, version: view.version ?? 1 } : event.durable
   return sseFrame(event.seq, JSON.stringify(envelope))
 }
 
@@ -161,12 +172,12 @@ export class EventStreams {
     const { directory, v2 } = stream
     const global = directory === undefined
     const frames = v2 ? this.v2Frames : global ? this.globalFrames : this.instanceFrames
-    const skips = (type: string) => (v2 ? type === DELTA : isLiveOnlyEvent(type))
+    const skips = (type: string) => (v2 ? type === DELTA : isLiveOnlyEvent(type) || isEventViewOnly(type))
     const send = (event: BusEvent, rendered?: string) => {
       if (skips(event.payload.type)) return
       const frame = rendered ?? frames.get(event)
       if (v2) {
-        stream.client.sendFrame(frame)
+        if (frame !== '') stream.client.sendFrame(frame)
         return
       }
       // Only a client that has fallen behind coalesces deltas; the others get each frame as is.

@@ -16,6 +16,10 @@ import { SessionShell } from './http/v1/shell.js'
 import { SessionInputs } from './http/v2/inputs.js'
 import { registerSessionV2Routes } from './http/v2/routes.js'
 import { SESSION_V2_SCHEMAS } from './http/v2/schemas.js'
+import { registerSessionEventViews } from './http/v21/event-views.js'
+import { DURABLE_21_EVENTS } from './http/v21/events.js'
+import { executionEvents } from './http/v21/execution.js'
+import { SESSION_21_SCHEMAS } from './http/v21/schemas.js'
 import { PromptAdmission } from './loop/admission.js'
 import { BlockingSubagents } from './loop/blocking-subagents.js'
 import { recoverOnBoot } from './loop/recovery.js'
@@ -56,6 +60,7 @@ export default definePlugin({
   register(app, kernel) {
     registerSchemas(app, [...SESSION_SCHEMAS, PromptInput])
     registerSchemas(app, SESSION_V2_SCHEMAS)
+    registerSchemas(app, SESSION_21_SCHEMAS)
     kernel.storage.migrate('session', SESSION_MIGRATIONS)
     const { store, sessions, writer, history, runner, admission } = sessionParts(app, kernel)
     const holds: InterruptedCallHold[] = []
@@ -78,12 +83,17 @@ export default definePlugin({
       shell: new SessionShell(kernel, sessions, admission, runner),
       commands: new SessionCommands(app, kernel, sessions, admission),
     })
+    const entries = store.entries
+    admission.onRun(executionEvents(kernel, entries))
+    registerSessionEventViews(sessions.next)
     registerSessionV2Routes(app, {
       kernel,
       sessions,
       admission,
       history,
       inputs: new SessionInputs(kernel.storage.db, kernel, sessions, admission),
+      entries,
+      subagents,
     })
     registerGlobalSessionRoutes(app, store, subagents)
   },
@@ -96,6 +106,8 @@ function sessionParts(app: PluginApp, kernel: SessionKernel) {
     kernel.keep('session.histories', () => new Map()),
   )
   kernel.extensions.provide(SyncProjectors, 'session', sessionProjector(store))
+  // 2.1's durable run and inbox events are logged (their seq), replayed as nothing to project.
+  kernel.extensions.provide(SyncProjectors, 'session-21', { types: DURABLE_21_EVENTS, apply: () => {} })
   const sessions = new SessionService(kernel, store)
   const writer = new PartWriter(store, 250, (error) =>
     kernel.log.error({ err: error }, 'writing streamed parts failed'),

@@ -1,12 +1,14 @@
 // Prompt admission: how prompts, summaries and shell commands get into a session's one loop, and
 // in which order. Everything that decides the conversation's order happens synchronously here.
 import type { SessionKernel } from '../index.js'
+export type { RunListener, RunOutcome } from './run-outcome.js'
 import type { FastifyInstance } from 'fastify'
-import { BadRequestError, ascendingId, isNamedError, type Instance } from '../../../sdk/index.js'
+import { BadRequestError, ascendingId, type Instance } from '../../../sdk/index.js'
 import { triggerHook } from '../../../sdk/hooks.js'
 import type { AgentInfo } from '../../agent/types.js'
 import type { ModelInfo, ModelRef } from '../../provider/types.js'
 import { compactionRequest } from './compaction.js'
+import { resolveAgentAndModel } from './agent-model.js'
 import { SessionIdle, SessionStatusChanged } from '../events.js'
 import type { PromptInput } from '../prompt-schemas.js'
 import type { MessageWithParts, SessionInfo, SessionStatus } from '../schemas.js'
@@ -18,6 +20,7 @@ import { generateTitle } from './title.js'
 import { ownText, userMessage, userParts } from './prompt-parts.js'
 import type { DeliveryMode } from '../http/v2/events.js'
 import type { ResumeOutcome } from '../types.js'
+import { thrownOutcome, turnOutcome, type RunListener, type RunOutcome } from './run-outcome.js'
 import type { Steer, TurnControl, TurnResume, TurnRunner, TurnStart, UserWithParts, Waiter } from './turn-control.js'
 
 /** A caller that does not wait for the reply (a v2 input: its client follows the events). */
@@ -41,12 +44,16 @@ export interface PreparedPrompt {
  */
 interface Queued {
   promote(): UserWithParts
+  /** The v2 input it stands for. */
+  inputID?: string
   waiter?: Waiter
   resume?: TurnResume
 }
 
 /** A session's loop: what waits to join it, and how to stop it. */
 interface SessionRun {
+  /** How its last turn ended (a run that ran no turn has none). */
+  outcome?: RunOutcome
   pending: Steer[]
   queue: Queued[]
   controller?: AbortController
@@ -73,6 +80,7 @@ interface AdmissionState {
  */
 export class PromptAdmission {
   private readonly stopListeners = new Set<(sessionID: string) => void>()
+  private readonly runListeners = new Set<RunListener>()
 
   constructor(
     private readonly app: FastifyInstance,
@@ -102,6 +110,11 @@ export class PromptAdmission {
   /** Calls `listener` whenever a session's loop stops (what it had not started is dropped). */
   onStopped(listener: (sessionID: string) => void): void {
     this.stopListeners.add(listener)
+  }
+
+  /** Tells `listener` where each run of turns starts and ends (2.1's execution boundaries). */
+  onRun(listener: RunListener): void {
+    this.runListeners.add(listener)
   }
 
   /** Non-idle sessions of the instance. */
@@ -188,28 +201,12 @@ export class PromptAdmission {
   }
 
   /** Resolves the agent and model of a prompt; bad names are a 400 before anything is stored. */
-  async resolveAgentAndModel(
+  resolveAgentAndModel(
     instance: Instance,
     session: SessionInfo,
     input: PromptInput,
   ): Promise<{ agent: AgentInfo; model: ModelRef; info: ModelInfo }> {
-    const agent = input.agent
-      ? await this.app.agents.get(instance, input.agent)
-      : await this.app.agents.defaultAgent(instance)
-    if (!agent) throw new BadRequestError(`Agent not found: ${input.agent}`, 'Body')
-    const model: ModelRef =
-      input.model ??
-      agent.model ??
-      (session.model
-        ? { providerID: session.model.providerID, modelID: session.model.id }
-        : await this.app.providers.defaultModel(instance))
-    try {
-      return { agent, model, info: await this.app.providers.model(instance, model) }
-    } catch (error) {
-      if (isNamedError(error) && error.statusCode === 404)
-        throw new BadRequestError(`Model not found: ${model.providerID}/${model.modelID}`, 'Body')
-      throw error
-    }
+    return resolveAgentAndModel(this.app, instance, session, input)
   }
 
   /** Stores the user message and waits for the turn; resolves with its final assistant message (or the user message when `noReply`). */
@@ -314,7 +311,7 @@ export class PromptAdmission {
       )
       if (first && !current.parentID && isDefaultTitle(current.title)) {
         const text = ownText(parts)
-        if (text.trim()) void this.generateTitle(instance, sessionID, text, model)
+        if (text.trim()) void generateTitle(this.app, this.kernel, this.sessions, instance, sessionID, text, model)
       }
       return user
     }
@@ -330,17 +327,17 @@ export class PromptAdmission {
   schedule(
     instance: Instance,
     sessionID: string,
-    inputs: { prepared: PreparedPrompt; delivery: DeliveryMode; promoted: () => void }[],
+    inputs: { prepared: PreparedPrompt; delivery: DeliveryMode; promoted: () => void; inputID?: string }[],
   ): void {
     if (!inputs.length) return
     const run = this.run(instance, sessionID)
-    for (const { prepared, delivery, promoted } of inputs) {
+    for (const { prepared, delivery, promoted, inputID } of inputs) {
       const promote = () => {
         prepared.store({ inOrder: true })
         promoted()
         return prepared.user
       }
-      if (delivery === 'queue') run.queue.push({ promote, waiter: UNANSWERED })
+      if (delivery === 'queue') run.queue.push({ promote, waiter: UNANSWERED, inputID })
       else
         run.pending.push({
           user: prepared.user,
@@ -348,9 +345,20 @@ export class PromptAdmission {
           model: prepared.model,
           waiter: UNANSWERED,
           promote,
+          inputID,
         })
     }
     run.done ??= this.drive(instance, sessionID, run)
+  }
+
+  /** Takes a scheduled v2 input back before it joins (cancelled, or scheduled again another way). */
+  withdraw(instance: Instance, sessionID: string, inputID: string): void {
+    const run = this.state(instance).runs.get(sessionID)
+    if (!run) return
+    const index = run.pending.findIndex((steer) => steer.inputID === inputID)
+    if (index >= 0) run.pending.splice(index, 1)
+    const queued = run.queue.findIndex((item) => item.inputID === inputID)
+    if (queued >= 0) run.queue.splice(queued, 1)
   }
 
   /** Settles when the session's loop has stopped (at once when idle). */
@@ -418,6 +426,7 @@ export class PromptAdmission {
 
   /** The loop: turns until nothing waits, prompts that joined first, then queued work in order. */
   private async drive(instance: Instance, sessionID: string, run: SessionRun): Promise<void> {
+    for (const listener of this.runListeners) listener.started(instance, sessionID)
     try {
       do {
         while (this.wantsTurn(run)) await this.nextTurn(instance, sessionID, run)
@@ -429,6 +438,8 @@ export class PromptAdmission {
       this.writer.flush()
       // Only noReply prompts are left on a normal end; anything else would be a caller hanging.
       this.drop(run, (waiter) => waiter.reject(new QueuedWorkAbortedError(sessionID)))
+      const outcome = run.outcome ?? { outcome: 'succeeded' }
+      for (const listener of this.runListeners) listener.ended(instance, sessionID, outcome)
       this.stopped(instance, sessionID, run)
     }
   }
@@ -476,10 +487,12 @@ export class PromptAdmission {
     }
     try {
       const reply = await this.runner.turn(instance, sessionID, start, control)
+      run.outcome = turnOutcome(reply, controller.signal.aborted)
       for (const waiter of answering) waiter.resolve(reply)
       // An abort drops what still waits: those callers get the aborted reply.
       if (controller.signal.aborted) this.drop(run, (waiter) => waiter.resolve(reply))
     } catch (error) {
+      run.outcome = thrownOutcome(error, controller.signal.aborted)
       for (const waiter of answering) waiter.reject(error)
       if (controller.signal.aborted) this.drop(run, (waiter) => waiter.reject(error))
     }
@@ -499,9 +512,5 @@ export class PromptAdmission {
     for (const listener of this.stopListeners) listener(sessionID)
     // Last: an idle instance may be evicted at once.
     run.unpin()
-  }
-
-  private generateTitle(instance: Instance, sessionID: string, text: string, model: ModelRef): Promise<void> {
-    return generateTitle(this.app, this.kernel, this.sessions, instance, sessionID, text, model)
   }
 }

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify'
 import { type Instance } from '../../../sdk/index.js'
 import type { ModelRef } from '../../provider/types.js'
 import { isDefaultTitle, type SessionService } from '../store/service.js'
+import { Renamed } from '../http/v21/events.js'
 
 const TITLE_TIMEOUT_MS = 30_000
 
@@ -49,6 +50,7 @@ export async function generateTitle(
     sessions.update(instance, sessionID, (s) => {
       s.title = title
     })
+    kernel.publish(instance, Renamed, { timestamp: Date.now(), sessionID, title })
   } catch (error) {
     kernel.log.debug({ err: error, sessionID }, 'title generation failed')
   }

@@ -27,6 +27,8 @@ export interface Steer {
   waiter?: Waiter
   /** Stores a prompt admitted before it was stored (a v2 input); called as it joins. */
   promote?: () => void
+  /** The v2 input it stands for (so that input can be withdrawn before it joins). */
+  inputID?: string
 }
 
 /** Continues a turn the server stopped in: finish this held tool call first. */

@@ -114,6 +114,7 @@ export class SessionHistory {
       }
       this.sessions.removeMessage(instance, sessionID, message.info.id)
     }
+    this.sessions.store.entries.deleteFrom(sessionID, revert.messageID)
     this.sessions.update(instance, sessionID, (info) => {
       delete info.revert
     })

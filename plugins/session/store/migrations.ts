@@ -71,4 +71,20 @@ export const SESSION_MIGRATIONS: Migration[] = [
         CREATE INDEX session_input_pending ON session_input (session_id, seq) WHERE pending = 1;
       `),
   },
+  {
+    // OpenCode 2.1's transcript entries that are not v1 messages (the \`idle\` that ends each run,
+    // agent and model switches): beside the messages, merged with them by id in 2.1's views only.
+    id: '0005-session-entry',
+    up: (db) =>
+      db.exec(`
+        CREATE TABLE session_entry (
+          id TEXT PRIMARY KEY,
+          session_id TEXT NOT NULL REFERENCES session (id) ON DELETE CASCADE,
+          type TEXT NOT NULL,
+          data TEXT NOT NULL
+        );
+        CREATE INDEX session_entry_session ON session_entry (session_id, id);
+        CREATE INDEX session_entry_type ON session_entry (session_id, type, id);
+      `),
+  },
 ]

@@ -1,6 +1,7 @@
 import { type SqliteDatabase } from '../../../sdk/index.js'
 import type { MessageInfo, MessageWithParts, Part, SessionInfo } from '../schemas.js'
 import { HistoryCache, type CachedHistory } from './history-cache.js'
+import { SessionEntries } from './entries.js'
 
 /** `GET /experimental/session`: sessions of every project. */
 export interface GlobalSessionFilter {
@@ -25,7 +26,13 @@ export interface SessionFilter {
 }
 
 /** What session lists filter on (every project's sessions when `projectID` is absent). */
-export type SessionConditions = Omit<SessionFilter, 'projectID' | 'start' | 'limit'> & { projectID?: string }
+export type SessionConditions = Omit<SessionFilter, 'projectID' | 'start' | 'limit'> & {
+  projectID?: string
+  /** Children of this session only. */
+  parentID?: string
+  /** Only archived sessions (true) or only the others (false). */
+  archived?: boolean
+}
 
 function sessionConditions(filter: SessionConditions): { where: string[]; args: unknown[] } {
   const where: string[] = []
@@ -39,6 +46,12 @@ function sessionConditions(filter: SessionConditions): { where: string[]; args: 
     args.push(filter.directory)
   }
   if (filter.roots) where.push('parent_id IS NULL')
+  if (filter.parentID !== undefined) {
+    where.push('parent_id = ?')
+    args.push(filter.parentID)
+  }
+  if (filter.archived !== undefined)
+    where.push(`json_extract(data, '$.time.archived') IS ${filter.archived ? 'NOT NULL' : 'NULL'}`)
   if (filter.search) {
     where.push("title LIKE ? ESCAPE '\\'")
     args.push(`%${filter.search.replace(/[\\%_]/g, (c) => '\\' + c)}%`)
@@ -73,6 +86,8 @@ const LIST_CACHE_ENTRIES = 32
 const LIST_CACHE_MAX_BODY = 256 * 1024
 /** Sessions, messages and parts in SQLite; JSON documents beside the columns queries need. */
 export class SessionStore {
+  /** OpenCode 2.1's transcript entries beside the messages (`idle`, switches). */
+  readonly entries: SessionEntries
   private readonly statements
   private readonly histories: HistoryCache
   private readonly listStatements = new Map<string, { all(...args: unknown[]): unknown[] }>()
@@ -90,6 +105,7 @@ export class SessionStore {
     histories = new Map<string, CachedHistory>(),
   ) {
     this.histories = new HistoryCache(db, histories)
+    this.entries = new SessionEntries(db)
     this.statements = {
       insertSession: db.prepare(
         'INSERT INTO session (id, project_id, parent_id, directory, title, time_updated, data) VALUES (?, ?, ?, ?, ?, ?, ?)',

@@ -59,10 +59,14 @@ describe('session: v2 prompt model', () => {
     expect(waited.data.data.message).to.deep.include({ type: 'assistant', finish: 'stop' })
     expect(waited.data.data.message.content.at(-1)).to.deep.include({ type: 'text', text: 'It says one.' })
 
-    const done = (stream: SseConnection) =>
-      stream.next((frame) => frame.data?.type === 'session.next.step.ended' && frame.data.data.finish === 'stop', 5000)
-    await done(sessionStream)
-    await done(serverStream)
+    await sessionStream.next(
+      (frame) => frame.data?.type === 'session.next.step.ended' && frame.data.data.finish === 'stop',
+      5000,
+    )
+    await serverStream.next(
+      (frame) => frame.data?.type === 'session.execution.succeeded' && frame.data.data.sessionID === sessionID,
+      5000,
+    )
     const expected = [
       'session.next.prompt.admitted',
       'session.next.prompted',
@@ -87,15 +91,33 @@ describe('session: v2 prompt model', () => {
       receipt.data.id,
     )
 
-    // The server stream carries the same events (with their location) and the live deltas.
-    const serverTypes = types(serverStream).filter((type) => type.startsWith('session.next.'))
-    expect(serverTypes.filter((type) => !type.endsWith('.delta'))).to.deep.equal(expected)
-    expect(serverTypes).to.include('session.next.text.delta')
+    // The server stream (OpenCode 2.1's, canonical on /api/event) tells the same run in 2.1's names,
+    // with the live deltas by ordinal.
+    const serverTypes = types(serverStream).filter(
+      (type) => type.startsWith('session.') && !/\.delta$|usage\.updated|renamed/.test(type),
+    )
+    expect(serverTypes).to.deep.equal([
+      'session.inbox.enqueued',
+      'session.execution.started',
+      'session.inbox.delivered',
+      'session.step.started',
+      'session.tool.input.started',
+      'session.tool.input.ended',
+      'session.tool.called',
+      'session.tool.success',
+      'session.step.ended',
+      'session.step.started',
+      'session.text.started',
+      'session.text.ended',
+      'session.step.ended',
+      'session.execution.succeeded',
+    ])
     const deltas = serverStream.frames.filter(
-      (frame) => frame.data?.type === 'session.next.text.delta' && frame.data.data.sessionID === sessionID,
+      (frame) => frame.data?.type === 'session.text.delta' && frame.data.data.sessionID === sessionID,
     )
     expect(deltas.map((frame) => frame.data.data.delta).join('')).to.equal('It says one.')
-    const ended = serverStream.frames.find((frame) => frame.data?.type === 'session.next.text.ended')!
+    expect(deltas[0]!.data.data.ordinal).to.equal(0)
+    const ended = serverStream.frames.find((frame) => frame.data?.type === 'session.text.ended')!
     expect(ended.data.location.directory).to.be.a('string')
     expect(ended.data.data.text).to.equal('It says one.')
 
@@ -150,10 +172,14 @@ describe('session: v2 prompt model', () => {
       'session.next.text.ended',
       'session.next.step.ended',
     ])
-    const fromServer = await read(serverEvents, isEnd)
+    // /api/event speaks OpenCode 2.1 (canonical there): the run ends with `session.execution.*`.
+    const fromServer = await read(
+      serverEvents,
+      (event) => event?.type === 'session.execution.succeeded' && event.data?.sessionID === sessionID,
+    )
     expect(
       fromServer
-        .filter((event) => event.type === 'session.next.text.delta')
+        .filter((event) => event.type === 'session.text.delta')
         .map((event) => event.data.delta)
         .join(''),
     ).to.equal('First.')
@@ -210,7 +236,8 @@ describe('session: v2 prompt model', () => {
       'Steer here.',
       'Queued question.',
     ])
-    expect(messages.at(-1).content.at(-1).text).to.equal('Answer to the queued one.')
+    const answers = messages.filter((message) => message.type === 'assistant')
+    expect(answers.at(-1).content.at(-1).text).to.equal('Answer to the queued one.')
     // Re-posting answers the receipt, now with the seq where it joined; it does not run again.
     const again = (
       await client.v2.session.prompt(
@@ -255,13 +282,20 @@ describe('session: v2 prompt model', () => {
       { sessionID, prompt: { text: 'Kept through the interrupt.' }, delivery: 'queue' },
       { throwOnError: true },
     )
+    // OpenCode 2.1's answer (canonical on this path): whether a run was stopped.
     const interrupted = await client.v2.session.interrupt({ sessionID })
-    expect(interrupted.response.status).to.equal(204)
+    expect(interrupted.response.status).to.equal(200)
+    expect(interrupted.data).to.deep.equal({ interrupted: true })
     expect((await client.v2.session.active({ throwOnError: true })).data!.data[sessionID]).to.equal(undefined)
     const afterInterrupt = (await client.v2.session.messages({ sessionID, order: 'asc' }, { throwOnError: true })).data!
       .data as any[]
-    expect(afterInterrupt.map((message) => message.text ?? message.finish)).to.deep.equal(['Parked.', 'Hang.', 'error'])
-    expect((await h.call('POST', `/api/session/${sessionID}/interrupt`)).status).to.equal(204)
+    expect(afterInterrupt.map((message) => message.text ?? message.finish ?? message.outcome)).to.deep.equal([
+      'Parked.',
+      'Hang.',
+      'error',
+      'interrupted',
+    ])
+    expect((await h.call('POST', `/api/session/${sessionID}/interrupt`)).body).to.deep.equal({ interrupted: false })
 
     // The next prompt resumes: the kept input runs first.
     h.llm.script({ text: 'Now the kept one.' }, { text: 'And the new one.' })
@@ -296,10 +330,17 @@ describe('session: v2 prompt model', () => {
     h.llm.script({ text: 'Hello.' }, { text: 'The summary.' })
     await client.v2.session.prompt({ sessionID, prompt: { text: 'Hi.' } }, { throwOnError: true })
     await wait(sessionID)
-    expect((await client.v2.session.compact({ sessionID })).response.status).to.equal(204)
+    // OpenCode 2.1's answer (canonical on this path): the compaction's inbox item.
+    const compact = await client.v2.session.compact({ sessionID })
+    expect(compact.response.status).to.equal(200)
+    expect((compact.data as any).data).to.deep.include({ type: 'compaction', sessionID, payload: {} })
     await wait(sessionID)
     const messages = (await client.v2.session.messages({ sessionID }, { throwOnError: true })).data!.data as any[]
-    expect(messages[0]).to.deep.include({ type: 'compaction', summary: 'The summary.', reason: 'manual' })
+    expect(messages.find((message) => message.type === 'compaction')).to.deep.include({
+      type: 'compaction',
+      summary: 'The summary.',
+      reason: 'manual',
+    })
     await events.next((frame) => frame.data?.type === 'session.next.compaction.ended')
   })
 

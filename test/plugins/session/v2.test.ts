@@ -1,9 +1,10 @@
-// The v2 session reads (`/api/session…`) over sessions and messages written through v1.
+// The session reads of `/api/session…` (OpenCode 2.1's shapes, canonical on these paths; 1.18's
+// client still calls them) over sessions and messages written through v1.
 import { createOpencodeClient } from '@opencode-ai/sdk/v2'
 import { expect } from 'chai'
 import { realpathSync } from 'node:fs'
 import { cleanup, listen } from '../../support/helper.js'
-import { expectMatchesReference } from '../../support/openapi.js'
+import { expectMatches21 } from '../../support/openapi.js'
 import { sessionHarness, type SessionHarness } from '../../support/session.js'
 
 describe('session: v2 reads', () => {
@@ -21,15 +22,15 @@ describe('session: v2 reads', () => {
   })
   after(cleanup)
 
-  it('shows a v1 session as SessionV2Info, in the cross-project list and by id', async () => {
+  it("shows a v1 session as 2.1's Session.Info, in the cross-project list and by id", async () => {
     const got = (await client.v2.session.get({ sessionID }, { throwOnError: true })).data!
-    expectMatchesReference('GET', '/api/session/{sessionID}', 200, got)
+    expectMatches21('GET', '/api/session/{sessionID}', 200, got)
     expect(got.data).to.deep.include({ id: sessionID, title: 'v1 made this' })
     expect(got.data.location.directory).to.equal(realpathSync(h.repo))
     expect(got.data.cost).to.be.greaterThan(0)
 
     const listed = (await client.v2.session.list(undefined, { throwOnError: true })).data!
-    expectMatchesReference('GET', '/api/session', 200, listed)
+    expectMatches21('GET', '/api/session', 200, listed)
     expect(listed.data.map((session) => session.id)).to.include(sessionID)
   })
 
@@ -49,27 +50,30 @@ describe('session: v2 reads', () => {
     expect(searched.data.map((session) => session.title)).to.deep.equal(['page 3'])
     const more = (await client.v2.session.list({ cursor: searched.cursor.next }, { throwOnError: true })).data!
     expect(more.data).to.deep.equal([])
-    expect(more.cursor).to.deep.equal({})
-    expectMatchesReference('GET', '/api/session', 200, more)
+    expect(more.cursor).to.deep.equal({ previous: null, next: null })
+    expectMatches21('GET', '/api/session', 200, more)
 
     const garbage = await h.call('GET', '/api/session?cursor=not-a-cursor')
     expect(garbage.status).to.equal(400)
     expect(garbage.body).to.deep.equal({ _tag: 'InvalidCursorError', message: 'Invalid cursor' })
-    expectMatchesReference('GET', '/api/session', 400, garbage.body)
+    expectMatches21('GET', '/api/session', 400, garbage.body)
   })
 
-  it('shows the messages as flat SessionMessages, newest first, with tool calls and tokens', async () => {
+  it('shows the messages as OpenCode 2.1 messages, newest first, with tool calls and tokens', async () => {
     const page = (await client.v2.session.messages({ sessionID }, { throwOnError: true })).data!
-    expectMatchesReference('GET', '/api/session/{sessionID}/message', 200, page)
+    expectMatches21('GET', '/api/session/{sessionID}/message', 200, page)
     // One assistant message per step, as v1: the tool call, then the answer.
-    expect(page.data.map((message) => message.type)).to.deep.equal([
+    // Each run ends with an `idle` entry (2.1's), between v1's messages.
+    expect((page.data as any[]).map((message) => message.type)).to.deep.equal([
+      'idle',
       'assistant',
       'user',
+      'idle',
       'assistant',
       'assistant',
       'user',
     ])
-    const [second, , first, call, question] = page.data as any[]
+    const [, second, , , first, call, question] = page.data as any[]
     expect(question.text).to.equal('What is in a.txt?')
     const tool = call.content.find((item: any) => item.type === 'tool')
     expect(tool).to.deep.include({ name: 'read' })
@@ -82,7 +86,8 @@ describe('session: v2 reads', () => {
 
     // The same ids and order as v1.
     const v1 = (await h.call('GET', `/session/${sessionID}/message`)).body
-    expect(v1.map((message: any) => message.info.id).reverse()).to.deep.equal(page.data.map((message) => message.id))
+    const stored = (page.data as any[]).filter((message) => message.type !== 'idle').map((message) => message.id)
+    expect(v1.map((message: any) => message.info.id).reverse()).to.deep.equal(stored)
   })
 
   it('pages messages both ways and refuses a cursor with an order', async () => {
@@ -106,9 +111,9 @@ describe('session: v2 reads', () => {
     const page = (await client.v2.session.messages({ sessionID, limit: 1 }, { throwOnError: true })).data!
     const one = (await client.v2.session.message({ sessionID, messageID: page.data[0]!.id }, { throwOnError: true }))
       .data!
-    expectMatchesReference('GET', '/api/session/{sessionID}/message/{messageID}', 200, one)
+    expectMatches21('GET', '/api/session/{sessionID}/message/{messageID}', 200, one)
     const context = (await client.v2.session.context({ sessionID }, { throwOnError: true })).data!
-    expectMatchesReference('GET', '/api/session/{sessionID}/context', 200, context)
+    expectMatches21('GET', '/api/session/{sessionID}/context', 200, context)
     expect(context.data).to.have.length(5)
 
     const noSession = await h.call('GET', '/api/session/ses_nope')
@@ -118,10 +123,10 @@ describe('session: v2 reads', () => {
       message: 'Session not found: ses_nope',
       sessionID: 'ses_nope',
     })
-    expectMatchesReference('GET', '/api/session/{sessionID}', 404, noSession.body)
+    expectMatches21('GET', '/api/session/{sessionID}', 404, noSession.body)
     const noMessage = await h.call('GET', `/api/session/${sessionID}/message/msg_nope`)
     expect(noMessage.status).to.equal(404)
-    expectMatchesReference('GET', '/api/session/{sessionID}/message/{messageID}', 404, noMessage.body)
+    expectMatches21('GET', '/api/session/{sessionID}/message/{messageID}', 404, noMessage.body)
     const noSessionMessage = await h.call('GET', '/api/session/ses_nope/message/msg_nope')
     expect(noSessionMessage.body).to.deep.equal({
       _tag: 'SessionNotFoundError',
@@ -140,7 +145,7 @@ describe('session: v2 reads', () => {
         { throwOnError: true },
       )
     ).data!
-    expectMatchesReference('POST', '/api/session', 200, created)
+    expectMatches21('POST', '/api/session', 200, created)
     expect(created.data).to.deep.include({ agent: 'plan' })
     expect(created.data.model).to.deep.equal({ id: 'test-model', providerID: 'scripted', variant: 'default' })
     const v1 = await h.call('GET', `/session/${created.data.id}`)
@@ -157,7 +162,7 @@ describe('session: v2 reads', () => {
 
   it('lists running sessions in /api/session/active', async () => {
     const idle = (await client.v2.session.active({ throwOnError: true })).data!
-    expectMatchesReference('GET', '/api/session/active', 200, idle)
+    expectMatches21('GET', '/api/session/active', 200, idle)
     expect(idle.data).to.deep.equal({})
     h.llm.script({ text: ['slow', 'ly'], delayMs: 400 })
     const running = h.prompt(sessionID, 'Take your time')

@@ -128,6 +128,8 @@ interface OpenStep {
   files: Set<string>
   snapshot?: string
   compaction?: 'auto' | 'manual'
+  /** Text and reasoning parts started so far (their ordinals). */
+  counts?: { text: number; reasoning: number }
 }
 
 /** Steps open at once across the server; beyond this the oldest are forgotten (never in practice). */
@@ -140,6 +142,8 @@ const MAX_OPEN_STEPS = 10_000
  */
 export class TurnEvents {
   private readonly open = new Map<string, OpenStep>()
+  /** Each streamed text or reasoning part's place in its message (2.1 names parts by `ordinal`). */
+  private readonly ordinals = new Map<string, number>()
 
   constructor(private readonly kernel: SessionKernel) {}
 
@@ -237,6 +241,7 @@ export class TurnEvents {
         const key = text ? { textID: part.id } : { reasoningID: part.id }
         if (!stage) {
           step.parts.set(part.id, part.type)
+          this.number(step, part.id, part.type)
           this.publish(instance, text ? TextStarted : ReasoningStarted, sessionID, { ...at, ...key })
         }
         if (part.time?.end) {
@@ -290,6 +295,17 @@ export class TurnEvents {
         provider,
       })
     }
+  }
+
+  /** The ordinal of a streamed text or reasoning part (0 once forgotten). */
+  ordinalOf(partID: string): number {
+    return this.ordinals.get(partID) ?? 0
+  }
+
+  private number(step: OpenStep, partID: string, type: 'text' | 'reasoning'): void {
+    if (this.ordinals.size >= MAX_OPEN_STEPS) this.ordinals.delete(this.ordinals.keys().next().value!)
+    step.counts ??= { text: 0, reasoning: 0 }
+    this.ordinals.set(partID, step.counts[type]++)
   }
 
   /** A streamed piece of a text or reasoning part. */

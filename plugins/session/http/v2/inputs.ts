@@ -6,12 +6,15 @@ import type { PreparedPrompt, PromptAdmission } from '../../loop/admission.js'
 import type { PartInput, PromptInput } from '../../prompt-schemas.js'
 import type { SessionService } from '../../store/service.js'
 import { PromptAdmitted, type DeliveryMode, type PromptView } from './events.js'
+import { InboxCancelled, InboxDelivered, InboxDeliveryChanged, InboxEnqueued } from '../v21/events.js'
 
 /** The prompt a v2 client sends (`POST /api/session/:id/prompt`). */
 export interface PromptRequest {
   text: string
   files?: { uri: string; name?: string; description?: string; source?: unknown }[]
   agents?: { name: string; source?: unknown }[]
+  /** 2.1's synthetic input: the text reaches the model as a synthetic part (its transcript shows a `synthetic` message). */
+  synthetic?: { description?: string }
 }
 
 /** What `POST …/prompt` answers: the input as admitted (and once promoted, where it joined). */
@@ -38,6 +41,28 @@ interface StoredInput {
   request: PromptRequest
   prompt: PromptView
   delivery: DeliveryMode
+  /** The payload of its 2.1 inbox item (files inlined), for inputs sent by 2.1 clients. */
+  payload?: Record<string, unknown>
+}
+
+/** A pending (or delivered) input as 2.1's `Session.Inbox.User`. */
+export interface InboxItem {
+  id: string
+  sessionID: string
+  time: { created: number }
+  type: 'user' | 'synthetic'
+  payload: Record<string, unknown>
+  delivery: DeliveryMode
+}
+
+/** What a prompt asks: 1.18's body (`strict`: the same id must carry the same prompt) or 2.1's. */
+export interface AdmitRequest {
+  id?: string
+  prompt: PromptRequest
+  delivery?: DeliveryMode
+  resume?: boolean
+  /** 2.1's inbox payload; absent for 1.18's prompts. */
+  payload?: Record<string, unknown>
 }
 
 const MIME: Record<string, string> = {
@@ -63,7 +88,12 @@ export function inferMime(uri: string): string {
 
 /** The v1 prompt (parts) of a v2 prompt: its text, files and agents, as v1 clients see them. */
 function partsOf(request: PromptRequest): PartInput[] {
-  const parts: PartInput[] = [{ type: 'text', text: request.text }]
+  const synthetic = request.synthetic
+  const parts: PartInput[] = [
+    synthetic
+      ? { type: 'text', text: request.text, synthetic: true, metadata: { synthetic: true, ...synthetic } }
+      : { type: 'text', text: request.text },
+  ]
   for (const file of request.files ?? []) {
     parts.push({
       type: 'file',
@@ -121,6 +151,9 @@ export class SessionInputs {
         'INSERT INTO session_input (id, session_id, data, time_created, admitted_seq) VALUES (?, ?, ?, ?, ?)',
       ),
       promote: db.prepare<[number, string]>('UPDATE session_input SET pending = 0, promoted_seq = ? WHERE id = ?'),
+      cancel: db.prepare<[string]>('UPDATE session_input SET pending = 0 WHERE id = ?'),
+      update: db.prepare<[string, string]>('UPDATE session_input SET data = ? WHERE id = ?'),
+      isPending: db.prepare<[string], { id: string }>('SELECT id FROM session_input WHERE id = ? AND pending = 1'),
     }
     // A loop that stops (done or interrupted) lets go of what it had not promoted: parked again.
     admission.onStopped((sessionID) => this.scheduled.delete(sessionID))
@@ -130,23 +163,17 @@ export class SessionInputs {
    * Admits one input. The same `id` with the same prompt answers the first receipt (and resumes
    * the session); another prompt, delivery or session under that id is a conflict.
    */
-  async admit(
-    instance: Instance,
-    sessionID: string,
-    body: { id?: string; prompt: PromptRequest; delivery?: DeliveryMode; resume?: boolean },
-  ): Promise<InputReceipt> {
+  async admit(instance: Instance, sessionID: string, body: AdmitRequest): Promise<InputReceipt> {
     const delivery = body.delivery ?? 'steer'
     if (body.id) {
       const existing = this.statements.get.get(body.id)
       if (existing) {
         const stored = JSON.parse(existing.data) as StoredInput
-        if (
-          existing.session_id !== sessionID ||
-          stored.delivery !== delivery ||
-          JSON.stringify(stored.request) !== JSON.stringify(body.prompt)
-        ) {
-          throw new PromptConflictError(body.id)
-        }
+        // 2.1 answers the original input whatever the re-post says; 1.18 wanted the same prompt.
+        const differs =
+          !body.payload &&
+          (stored.delivery !== delivery || JSON.stringify(stored.request) !== JSON.stringify(body.prompt))
+        if (existing.session_id !== sessionID || differs) throw new PromptConflictError(body.id)
         if (body.resume !== false) await this.resume(instance, sessionID)
         return this.receipt(this.statements.get.get(body.id)!)
       }
@@ -158,7 +185,12 @@ export class SessionInputs {
     // The awaits above may have let the same id in.
     if (this.statements.get.get(id)) throw new PromptConflictError(id)
     const now = Date.now()
-    const stored: StoredInput = { request: body.prompt, prompt: viewOf(body.prompt), delivery }
+    const stored: StoredInput = {
+      request: body.prompt,
+      prompt: viewOf(body.prompt),
+      delivery,
+      ...(body.payload ? { payload: body.payload } : {}),
+    }
     const event = this.kernel.publish(instance, PromptAdmitted, {
       timestamp: now,
       sessionID,
@@ -167,6 +199,13 @@ export class SessionInputs {
       delivery,
     })
     this.statements.insert.run(id, sessionID, JSON.stringify(stored), now, event.durable?.seq ?? 0)
+    const item = this.item(id)!
+    this.kernel.publish(instance, InboxEnqueued, {
+      timestamp: now,
+      sessionID,
+      inboxID: id,
+      item: { type: item.type, payload: item.payload, delivery },
+    })
     if (body.resume !== false) {
       // Inputs parked earlier go first, in the order they were admitted.
       const parked = this.statements.pending
@@ -179,8 +218,11 @@ export class SessionInputs {
   }
 
   /** Hands every parked input of the session to its loop (a resuming prompt, an idempotent re-post). */
-  async resume(instance: Instance, sessionID: string): Promise<void> {
-    const parked = this.statements.pending.all(sessionID).filter((row) => !this.isScheduled(sessionID, row.id))
+  async resume(instance: Instance, sessionID: string, only?: DeliveryMode): Promise<void> {
+    const parked = this.statements.pending
+      .all(sessionID)
+      .filter((row) => !this.isScheduled(sessionID, row.id))
+      .filter((row) => !only || (JSON.parse(row.data) as StoredInput).delivery === only)
     this.schedule(instance, sessionID, await this.prepareAll(instance, sessionID, parked))
   }
 
@@ -203,9 +245,11 @@ export class SessionInputs {
       inputs.map(({ id, prepared, delivery }) => ({
         prepared,
         delivery,
+        inputID: id,
         promoted: () => {
           this.scheduled.get(sessionID)?.delete(id)
           this.statements.promote.run(prepared.promotedSeq ?? 0, id)
+          this.kernel.publish(instance, InboxDelivered, { timestamp: Date.now(), sessionID, inboxID: id })
         },
       })),
     )
@@ -245,6 +289,68 @@ export class SessionInputs {
       ...(session.model?.variant && session.model.variant !== 'default' ? { variant: session.model.variant } : {}),
     }
     return this.admission.prepare(instance, sessionID, input, delivery)
+  }
+
+  /** The input as 2.1's inbox item (undefined when there is none). */
+  item(id: string): InboxItem | undefined {
+    const row = this.statements.get.get(id)
+    if (!row) return undefined
+    const stored = JSON.parse(row.data) as StoredInput
+    const { text, files, agents } = stored.prompt
+    return {
+      id: row.id,
+      sessionID: row.session_id,
+      time: { created: row.time_created },
+      type: stored.request.synthetic ? 'synthetic' : 'user',
+      payload: stored.payload ?? {
+        text,
+        ...(files
+          ? {
+              files: files.map(({ uri, mime, name }) => ({
+                data: '',
+                mime,
+                source: { type: 'uri', uri },
+                ...(name ? { name } : {}),
+              })),
+            }
+          : {}),
+        ...(agents ? { agents } : {}),
+      },
+      delivery: stored.delivery,
+    }
+  }
+
+  /** The session's pending inputs (its inbox), in the order they were admitted. */
+  pending(sessionID: string): InboxItem[] {
+    return this.statements.pending.all(sessionID).map((row) => this.item(row.id)!)
+  }
+
+  /** Cancels a pending input: it will not join. False when it was not pending (or not this session's). */
+  cancel(instance: Instance, sessionID: string, id: string): boolean {
+    const row = this.statements.get.get(id)
+    if (!row || row.session_id !== sessionID || !this.isPendingRow(id)) return false
+    this.admission.withdraw(instance, sessionID, id)
+    this.scheduled.get(sessionID)?.delete(id)
+    this.statements.cancel.run(id)
+    this.kernel.publish(instance, InboxCancelled, { timestamp: Date.now(), sessionID, inboxID: id })
+    return true
+  }
+
+  /** Changes how a pending input joins; it is scheduled again (so a steer wakes an idle session). */
+  async changeDelivery(instance: Instance, sessionID: string, id: string, delivery: DeliveryMode): Promise<boolean> {
+    const row = this.statements.get.get(id)
+    if (!row || row.session_id !== sessionID || !this.isPendingRow(id)) return false
+    this.admission.withdraw(instance, sessionID, id)
+    this.scheduled.get(sessionID)?.delete(id)
+    const stored = JSON.parse(row.data) as StoredInput
+    this.statements.update.run(JSON.stringify({ ...stored, delivery }), id)
+    this.kernel.publish(instance, InboxDeliveryChanged, { timestamp: Date.now(), sessionID, inboxID: id, delivery })
+    await this.resume(instance, sessionID)
+    return true
+  }
+
+  private isPendingRow(id: string): boolean {
+    return this.statements.isPending.get(id) !== undefined
   }
 
   private receipt(row: InputRow): InputReceipt {

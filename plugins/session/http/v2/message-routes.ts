@@ -1,4 +1,5 @@
-// v2 messages (`/api/session/:id/message…`, `…/context`): the stored messages as flat `SessionMessage`s.
+// Messages on OpenCode 2.1's contract (`/api/session/:id/message…`, `…/context`): the stored
+// conversation as 2.1's message types, merged with the entries v1 has no message for.
 import { Type } from 'typebox'
 import {
   DataEnvelope,
@@ -14,7 +15,11 @@ import { MessageNotFoundV2 } from '../../errors.js'
 import type { MessageWithParts } from '../../schemas.js'
 import { storedSession } from '../../store/locate.js'
 import type { SessionStore } from '../../store/store.js'
-import { isPageCursor, pageCursors, walk, type PageCursor } from './paging.js'
+import { isPageCursor, walk, type PageCursor } from './paging.js'
+import type { SessionEntry } from '../../store/entries.js'
+import { nullableCursors } from '../v21/paging.js'
+import { NullableCursors, Session21Message } from '../v21/schemas.js'
+import { message21, type TranscriptItem } from '../v21/views.js'
 import {
   routeTags as tags,
   routeConfig as config,
@@ -23,12 +28,11 @@ import {
   sessionNotFound as notFound,
 } from './route-defaults.js'
 import type { SessionV2Deps } from './routes.js'
-import { Cursors, MessageNotFoundErrorBody, SessionMessage, SessionNotFoundErrorBody } from './schemas.js'
-import { messageV2View } from './views.js'
+import { MessageNotFoundErrorBody, SessionNotFoundErrorBody } from './schemas.js'
 
 const MessageID = Type.String({ pattern: '^msg_', maxLength: 100 })
 
-/** Messages as v2 shows them; a summary's reason is on the user message that asked for it. */
+/** Messages as 2.1 shows them; a summary's reason is on the user message that asked for it. */
 function messagesView(store: SessionStore, sessionID: string, messages: MessageWithParts[]) {
   const byID = new Map(messages.map((message) => [message.info.id, message]))
   const reasonOf = (parentID: string) => {
@@ -36,30 +40,58 @@ function messagesView(store: SessionStore, sessionID: string, messages: MessageW
     const part = parent?.parts.find((candidate) => candidate.type === 'compaction')
     return part?.type === 'compaction' && part.auto ? ('auto' as const) : ('manual' as const)
   }
-  return messages.flatMap((message) => messageV2View(message, reasonOf) ?? [])
+  return (message: MessageWithParts) => message21(message, reasonOf)
 }
 
-/** `GET /api/session/:sessionID/message`: a page of messages. */
-export function registerMessageListRoute(app: PluginApp, { sessions }: SessionV2Deps): void {
+/** Messages and entries in walking order (ids ascending when `up`), at most `limit`. */
+function merged(messages: MessageWithParts[], entries: SessionEntry[], up: boolean, limit: number): TranscriptItem[] {
+  const items: TranscriptItem[] = [
+    ...messages.map((message) => ({ id: message.info.id, message })),
+    ...entries.map((entry) => ({ id: entry.id, entry })),
+  ]
+  items.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0) * (up ? 1 : -1))
+  return items.slice(0, limit)
+}
+
+const MESSAGE_TYPES = [
+  'user',
+  'synthetic',
+  'system',
+  'skill',
+  'shell',
+  'idle',
+  'agent-switched',
+  'model-switched',
+  'location-switched',
+  'compaction',
+  'assistant',
+]
+
+/** `GET /api/session/:sessionID/message`: a page of the transcript. */
+export function registerMessageListRoute(app: PluginApp, { sessions, entries }: SessionV2Deps): void {
   const store = sessions.store
   app.get(
     '/api/session/:sessionID/message',
     {
       config,
       schema: {
-        operationId: 'v2.session.messages',
+        operationId: 'session.message.list',
         tags,
         summary: 'List messages',
         description:
-          'The same messages as `GET /session/:id/message`, flat (`SessionMessage`), newest first by default; `limit` 1–200 (50); send back `cursor` alone to move.',
+          "The conversation of `GET /session/:id/message` as 2.1's messages, with the entries v1 has none for (`idle`, switches), newest first by default; `limit` 1–500 (50); `type` keeps one type (on the page read); send back `cursor` alone to move.",
         params: SessionParams,
         querystring: Type.Object({
-          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
           order: Type.Optional(StringEnum(['asc', 'desc'])),
+          type: Type.Optional(StringEnum(MESSAGE_TYPES)),
           cursor: Type.Optional(Type.String({ maxLength: 1000 })),
         }),
         response: {
-          200: Type.Object({ data: Type.Array(ref(SessionMessage)), cursor: Cursors }, { additionalProperties: false }),
+          200: Type.Object(
+            { data: Type.Array(ref(Session21Message)), cursor: NullableCursors },
+            { additionalProperties: false },
+          ),
           ...v2Errors({ ...cursorErrors(), 404: ref(SessionNotFoundErrorBody) }),
         },
       },
@@ -72,13 +104,27 @@ export function registerMessageListRoute(app: PluginApp, { sessions }: SessionV2
       storedSession(store, sessionID)
       const cursor = query.cursor ? decodeCursor<PageCursor>(query.cursor, isPageCursor) : undefined
       const order = cursor?.order ?? query.order ?? 'desc'
+      const limit = query.limit ?? 50
       const { anchor, up, reverse } = walk(order, cursor, true)
-      const found = store.messagesFrom(sessionID, anchor, up, query.limit ?? 50)
-      if (reverse) found.reverse()
+      const page = merged(
+        store.messagesFrom(sessionID, anchor, up, limit),
+        entries.from(sessionID, anchor, up, limit),
+        up,
+        limit,
+      )
+      if (reverse) page.reverse()
+      const view = messagesView(
+        store,
+        sessionID,
+        page.flatMap((item) => (item.message ? [item.message] : [])),
+      )
+      const data = page
+        .flatMap((item) => (item.message ? (view(item.message) ?? []) : [item.entry!]))
+        .filter((message) => !query.type || message.type === query.type)
       return {
-        data: messagesView(store, sessionID, found),
-        cursor: pageCursors(
-          found.map((message) => message.info.id),
+        data,
+        cursor: nullableCursors(
+          page.map((item) => item.id),
           order,
         ),
       }
@@ -87,19 +133,19 @@ export function registerMessageListRoute(app: PluginApp, { sessions }: SessionV2
 }
 
 /** `GET /api/session/:sessionID/message/:messageID` and `…/context`. */
-export function registerMessageReadRoutes(app: PluginApp, { sessions }: SessionV2Deps): void {
+export function registerMessageReadRoutes(app: PluginApp, { sessions, entries }: SessionV2Deps): void {
   const store = sessions.store
   app.get(
     '/api/session/:sessionID/message/:messageID',
     {
       config,
       schema: {
-        operationId: 'v2.session.message',
+        operationId: 'session.message.get',
         tags,
         summary: 'Get a message',
         params: Type.Object({ sessionID: SessionID, messageID: MessageID }),
         response: {
-          200: DataEnvelope(ref(SessionMessage)),
+          200: DataEnvelope(ref(Session21Message)),
           ...v2Errors({ 404: Type.Union([ref(MessageNotFoundErrorBody), ref(SessionNotFoundErrorBody)]) }),
         },
       },
@@ -108,7 +154,7 @@ export function registerMessageReadRoutes(app: PluginApp, { sessions }: SessionV
       const { sessionID, messageID } = request.params
       storedSession(store, sessionID)
       const message = store.getMessage(sessionID, messageID)
-      const data = message ? messagesView(store, sessionID, [message])[0] : undefined
+      const data = message ? messagesView(store, sessionID, [message])(message) : entries.get(sessionID, messageID)
       if (!data) throw new MessageNotFoundV2(sessionID, messageID)
       return { data }
     },
@@ -119,21 +165,21 @@ export function registerMessageReadRoutes(app: PluginApp, { sessions }: SessionV
     {
       config,
       schema: {
-        operationId: 'v2.session.context',
+        operationId: 'session.context',
         tags,
         summary: "Messages in the model's context",
         description:
           'Every message since the last finished summary, oldest first, unpaged (what the next model call is built from).',
         params: SessionParams,
-        response: { 200: DataEnvelope(Type.Array(ref(SessionMessage))), ...notFound },
+        response: { 200: DataEnvelope(Type.Array(ref(Session21Message))), ...notFound },
       },
     },
     async (request) => {
       const { sessionID } = request.params
       storedSession(store, sessionID)
-      return {
-        data: messagesView(store, sessionID, store.allMessages(sessionID, store.lastSummaryRequest(sessionID))),
-      }
+      const messages = store.allMessages(sessionID, store.lastSummaryRequest(sessionID))
+      const view = messagesView(store, sessionID, messages)
+      return { data: messages.flatMap((message) => view(message) ?? []) }
     },
   )
 }

@@ -3,7 +3,9 @@
 import { Type } from 'typebox'
 import {
   ConflictErrorBody,
+  ascendingId,
   DataEnvelope,
+  InvalidRequestError,
   StringEnum,
   isNamedError,
   ref,
@@ -21,6 +23,8 @@ import {
 import type { SessionV2Deps } from './routes.js'
 import { SessionMessage, SessionNotFoundErrorBody } from './schemas.js'
 import { messageV2View } from './views.js'
+import { readAttachments } from '../v21/attachments.js'
+import { Session21InboxItem } from '../v21/schemas.js'
 
 const Source = Type.Object(
   {
@@ -95,38 +99,103 @@ export async function loopOf(deps: SessionV2Deps, sessionID: string): Promise<In
   return (await sessionInstance(deps.kernel, deps.sessions.store, sessionID)).instance
 }
 
-/** `POST /api/session/:sessionID/prompt`: where a v2 prompt is admitted (inputs.ts). */
+const Mention = Type.Object(
+  { start: Type.Integer({ minimum: 0 }), end: Type.Integer({ minimum: 0 }), text: Type.String({ maxLength: 100_000 }) },
+  { additionalProperties: false },
+)
+/**
+ * 2.1's flat body (`{text, files, …}`) and 1.18's (`{prompt: {text}}`) in one schema: they are
+ * told apart by `prompt`, and each answers in its own dialect (2.1's inbox item, 1.18's receipt).
+ */
+const PromptBody = Type.Object(
+  {
+    id: Type.Optional(Type.String({ pattern: '^msg_[0-9A-Za-z]+$', maxLength: 100 })),
+    text: Type.Optional(Type.String({ maxLength: 10_000_000 })),
+    files: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            uri: Type.String({ minLength: 1, maxLength: 100_000_000 }),
+            name: Type.Optional(Type.String({ maxLength: 4096 })),
+            description: Type.Optional(Type.String({ maxLength: 100_000 })),
+            mention: Type.Optional(Mention),
+          },
+          { additionalProperties: false },
+        ),
+        { maxItems: 100 },
+      ),
+    ),
+    agents: Type.Optional(
+      Type.Array(
+        Type.Object(
+          { name: Type.String({ minLength: 1, maxLength: 200 }), mention: Type.Optional(Mention) },
+          {
+            additionalProperties: false,
+          },
+        ),
+        { maxItems: 100 },
+      ),
+    ),
+    skills: Type.Optional(
+      Type.Array(Type.Object({ id: Type.String({ maxLength: 200 }), mention: Type.Optional(Mention) }), {
+        maxItems: 100,
+      }),
+    ),
+    metadata: Type.Optional(Type.Object({}, { additionalProperties: true })),
+    prompt: Type.Optional(Prompt),
+    delivery: Type.Optional(StringEnum(['steer', 'queue'])),
+    resume: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+)
+
+/** `POST /api/session/:sessionID/prompt`: where a prompt is admitted (inputs.ts). */
 export function registerPromptRoute(app: PluginApp, deps: SessionV2Deps): void {
   app.post(
     '/api/session/:sessionID/prompt',
     {
       config,
       schema: {
-        operationId: 'v2.session.prompt',
+        operationId: 'v2.session.prompt', // 2.1's id is v1's `POST /session/:id/message`
         tags,
         summary: 'Send message',
         description:
-          'Admits the input durably and answers its receipt at once. `steer` (default) joins the running turn at its next step boundary, `queue` runs as a turn of its own when the loop would stop, `resume: false` only parks it. The same `id` and prompt answers the same receipt; another prompt under that id is a 409.',
+          "Admits the input durably and answers its inbox item at once (files read and inlined now). `steer` (default) joins the running turn at its next step boundary, `queue` runs as a turn of its own when the loop would stop, `resume: false` only parks it. Re-posting an id answers the original item and starts nothing new; an id of another session is a 409. 1.18's `{prompt: {text}}` body is still accepted and answered with 1.18's receipt.",
         params: SessionParams,
-        body: Type.Object(
-          {
-            id: Type.Optional(Type.String({ pattern: '^msg_[0-9A-Za-z]+$', maxLength: 100 })),
-            prompt: Prompt,
-            delivery: Type.Optional(StringEnum(['steer', 'queue'])),
-            resume: Type.Optional(Type.Boolean()),
-          },
-          { additionalProperties: false },
-        ),
+        body: PromptBody,
         response: {
-          200: DataEnvelope(Receipt),
+          200: DataEnvelope(Type.Union([ref(Session21InboxItem), Receipt])),
           ...v2Errors({ 404: ref(SessionNotFoundErrorBody), 409: ref(ConflictErrorBody) }),
         },
       },
     },
     async (request) => {
       const { sessionID } = request.params
+      const body = request.body
       const instance = await loopOf(deps, sessionID)
-      return { data: await deps.inputs.admit(instance, sessionID, request.body) }
+      if (body.prompt) {
+        const { prompt, id, delivery, resume } = body
+        return { data: await deps.inputs.admit(instance, sessionID, { prompt, id, delivery, resume }) }
+      }
+      if (body.text === undefined)
+        throw new InvalidRequestError('Missing key\n  at ["text"]', { kind: 'Payload', field: 'text' })
+      if (body.skills?.length) throw new InvalidRequestError(`Skill not found: ${body.skills[0]!.id}`)
+      const files = body.files ?? []
+      const payload = {
+        text: body.text,
+        files: readAttachments(instance, files),
+        ...(body.agents?.length ? { agents: body.agents } : {}),
+        ...(body.metadata ? { metadata: body.metadata } : {}),
+      }
+      const prompt = {
+        text: body.text,
+        ...(files.length ? { files: files.map(({ uri, name }) => ({ uri, ...(name ? { name } : {}) })) } : {}),
+        ...(body.agents?.length ? { agents: body.agents.map(({ name }) => ({ name })) } : {}),
+      }
+      const { id } = await deps.inputs.admit(instance, sessionID, { ...body, prompt, payload })
+      const item = deps.inputs.item(id)!
+      // A re-post echoes the delivery it asked for, as 2.1 does.
+      return { data: { ...item, delivery: body.delivery ?? item.delivery } }
     },
   )
 }
@@ -139,19 +208,26 @@ export function registerInterruptAndWaitRoutes(app: PluginApp, deps: SessionV2De
     {
       config,
       schema: {
-        operationId: 'v2.session.interrupt',
+        operationId: 'session.interrupt',
         tags,
         summary: 'Interrupt session execution',
         description:
-          'Stops the running turn and answers once it has stopped; inputs not yet joined stay pending (the next prompt resumes them). A no-op on an idle session.',
+          'Stops the running turn and answers once it has stopped (`interrupted`: whether a run was stopped); pending inputs stay. `resume=true` then starts a run for the pending steer inputs.',
         params: SessionParams,
-        response: { 204: Type.Null(), ...notFound },
+        querystring: Type.Object({ resume: Type.Optional(Type.Boolean()) }),
+        response: {
+          200: Type.Object({ interrupted: Type.Boolean() }, { additionalProperties: false }),
+          ...notFound,
+        },
       },
     },
-    async (request, reply) => {
+    async (request) => {
       const { sessionID } = request.params
-      await admission.stop(await loopOf(deps, sessionID), sessionID)
-      return reply.code(204).send(null)
+      const instance = await loopOf(deps, sessionID)
+      const interrupted = admission.isBusy(instance, sessionID)
+      await admission.stop(instance, sessionID)
+      if (request.query.resume) await deps.inputs.resume(instance, sessionID, 'steer')
+      return { interrupted }
     },
   )
 
@@ -206,17 +282,28 @@ export function registerCompactRoute(app: PluginApp, deps: SessionV2Deps): void 
     '/api/session/:sessionID/compact',
     {
       config,
+      // 1.18's client sends no body; 2.1's sends `{id?, delivery?}`.
+      preValidation: async (request) => void (request.body ??= {}),
       schema: {
-        operationId: 'v2.session.compact',
+        operationId: 'session.compact',
         tags,
         summary: 'Compact session',
         description:
-          "Queues a summary of the conversation with the session's model (as `POST /session/:id/summarize`) and answers once it is admitted; `wait` tells when it is done.",
+          "Queues a summary of the conversation with the session's model (as `POST /session/:id/summarize`) and answers its inbox item once it is admitted; `wait` tells when it is done.",
         params: SessionParams,
-        response: { 204: Type.Null(), ...notFound },
+        body: Type.Object(
+          {
+            id: Type.Optional(
+              Type.Union([Type.String({ pattern: '^msg_[0-9A-Za-z]+$', maxLength: 100 }), Type.Null()]),
+            ),
+            delivery: Type.Optional(Type.Union([StringEnum(['steer', 'queue']), Type.Null()])),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: DataEnvelope(ref(Session21InboxItem)), ...notFound },
       },
     },
-    async (request, reply) => {
+    async (request) => {
       const { sessionID } = request.params
       const instance = await loopOf(deps, sessionID)
       const session = sessions.get(instance, sessionID)
@@ -230,7 +317,17 @@ export function registerCompactRoute(app: PluginApp, deps: SessionV2Deps): void 
         .catch((error) => {
           if (!isNamedError(error)) kernel.log.warn({ err: error, sessionID }, 'compaction failed')
         })
-      return reply.code(204).send(null)
+      const { id, delivery } = request.body
+      return {
+        data: {
+          id: id ?? ascendingId('msg'),
+          sessionID,
+          time: { created: Date.now() },
+          type: 'compaction',
+          payload: {},
+          delivery: delivery ?? 'steer',
+        },
+      }
     },
   )
 }

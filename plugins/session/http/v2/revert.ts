@@ -135,6 +135,7 @@ export class RevertStaging {
         for (const message of store.allMessages(sessionID)) {
           if (message.info.id > boundary) this.sessions.removeMessage(instance, sessionID, message.info.id)
         }
+        store.entries.deleteFrom(sessionID, boundary)
         this.sessions.update(instance, sessionID, (next) => {
           delete next.revert
         })

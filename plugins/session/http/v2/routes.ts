@@ -7,6 +7,14 @@ import type { SessionHistory } from '../../store/history.js'
 import type { SessionService } from '../../store/service.js'
 import { registerEventStreamRoute, registerHistoryRoute } from './event-routes.js'
 import type { SessionInputs } from './inputs.js'
+import type { SessionEntries } from '../../store/entries.js'
+import {
+  registerBackgroundRoute,
+  registerInboxRoutes,
+  registerSyntheticRoute,
+  registerWaitRoute,
+} from '../v21/routes.js'
+import type { BlockingSubagents } from '../../loop/blocking-subagents.js'
 import { registerMessageListRoute, registerMessageReadRoutes } from './message-routes.js'
 import { registerCompactRoute, registerInterruptAndWaitRoutes, registerPromptRoute } from './prompt-routes.js'
 import { registerSessionRevertRoutes } from './revert-routes.js'
@@ -21,6 +29,10 @@ export interface SessionV2Deps {
   admission: PromptAdmission
   history: SessionHistory
   inputs: SessionInputs
+  /** 2.1's transcript entries (`idle`, switches). */
+  entries: SessionEntries
+  /** The subagent calls each session's turn waits on (`background` detaches them). */
+  subagents: BlockingSubagents
 }
 
 export function registerSessionV2Routes(app: PluginApp, deps: SessionV2Deps): void {
@@ -34,6 +46,10 @@ export function registerSessionV2Routes(app: PluginApp, deps: SessionV2Deps): vo
   registerCompactRoute(app, deps)
   registerAgentSwitchRoute(app, deps)
   registerModelSwitchRoute(app, deps)
+  registerWaitRoute(app, deps)
+  registerInboxRoutes(app, deps)
+  registerBackgroundRoute(app, deps)
+  registerSyntheticRoute(app, deps)
   registerHistoryRoute(app, deps)
   registerEventStreamRoute(app, deps)
   const { kernel, sessions, admission, history } = deps

@@ -1,10 +1,10 @@
-// v2 sessions (`/api/session…`): list, create, the running ones, one session.
+// Sessions on OpenCode 2.1's contract (`/api/session…`): list, create, the running ones, one
+// session, as 2.1's \`Session.Info\`; 1.18's requests (\`roots\`, \`workspace\`) still accepted.
 import type { SessionKernel } from '../../index.js'
-import { Type, type Static } from 'typebox'
+import { Type, type Static, type TSchema } from 'typebox'
 import {
   DataEnvelope,
   InvalidRequestError,
-  LocationRef,
   StringEnum,
   checkDirectory,
   cursorErrors,
@@ -15,8 +15,13 @@ import {
   type PluginApp,
 } from '../../../../sdk/index.js'
 import type { SessionInfo } from '../../schemas.js'
+import type { SessionEntries } from '../../store/entries.js'
 import { storedSession } from '../../store/locate.js'
-import { isPageCursor, pageCursors, walk, type PageCursor } from './paging.js'
+import type { SessionConditions } from '../../store/store.js'
+import { ModelRef21, NullableCursors, PermissionRule21, Session21Info } from '../v21/schemas.js'
+import { nullableCursors } from '../v21/paging.js'
+import { ruleOf, sessionInfo21 } from '../v21/views.js'
+import { isPageCursor, walk, type PageCursor } from './paging.js'
 import type { SessionV2Deps } from './routes.js'
 import {
   routeTags as tags,
@@ -24,8 +29,10 @@ import {
   SessionParams,
   sessionNotFound as notFound,
 } from './route-defaults.js'
-import { Cursors, SessionV2Info } from './schemas.js'
-import { sessionV2View } from './views.js'
+import { SessionNotFoundErrorBody } from './schemas.js'
+
+const MAX_PAGE = 1000
+const Nullable = <T extends TSchema>(schema: T) => Type.Optional(Type.Union([schema, Type.Null()]))
 
 const SessionListQuery = Type.Object({
   directory: Type.Optional(Type.String({ maxLength: 4096 })),
@@ -33,25 +40,26 @@ const SessionListQuery = Type.Object({
   workspace: Type.Optional(Type.String({ maxLength: 200 })),
   search: Type.Optional(Type.String({ maxLength: 1000 })),
   subpath: Type.Optional(Type.String({ maxLength: 4096 })),
+  parentID: Type.Optional(Type.String({ pattern: '^(ses.*|null)$', maxLength: 100 })),
+  archived: Type.Optional(StringEnum(['true', 'false'])),
   roots: Type.Optional(Type.Boolean()),
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
   order: Type.Optional(StringEnum(['asc', 'desc'])),
   cursor: Type.Optional(Type.String({ maxLength: 10_000 })),
 })
 
-type SessionFilters = { directory?: string; projectID?: string; search?: string; roots?: boolean }
-type ListCursor = PageCursor & { filters?: SessionFilters }
+type ListCursor = PageCursor & { filters?: SessionConditions }
 
-/** A stored session as v2 shows it, with its subpath when its instance is open. */
-function sessionView(kernel: SessionKernel): (info: SessionInfo) => Promise<Static<typeof SessionV2Info>> {
+/** A stored session as 2.1 shows it, with its subpath when its instance is open and its last run's outcome. */
+export function sessionView(kernel: SessionKernel, entries: SessionEntries) {
   const worktreeOf = async (info: SessionInfo): Promise<string | undefined> =>
     kernel.instances.has(info.directory) ? (await kernel.instances.get(info.directory)).worktree : undefined
-  return async (info) => sessionV2View(info, await worktreeOf(info))
+  return async (info: SessionInfo) => sessionInfo21(info, await worktreeOf(info), entries.lastIdle(info.id))
 }
 
 /** The filters, cursor and order of a list request: a cursor carries the filters of its first page. */
 function listRequest(query: Static<typeof SessionListQuery>): {
-  filters: SessionFilters
+  filters: SessionConditions
   cursor?: PageCursor
   order: 'asc' | 'desc'
 } {
@@ -68,16 +76,19 @@ function listRequest(query: Static<typeof SessionListQuery>): {
       field: 'directory',
     })
   }
-  const filters = {
+  const { parentID } = query
+  const filters: SessionConditions = {
     ...(query.directory ? { directory: query.directory.replace(/\/+$/, '') || '/' } : {}),
     ...(query.project ? { projectID: query.project } : {}),
     ...(query.search ? { search: query.search } : {}),
-    ...(query.roots ? { roots: true } : {}),
+    ...(query.roots || parentID === 'null' ? { roots: true } : {}),
+    ...(parentID && parentID !== 'null' ? { parentID } : {}),
+    ...(query.archived ? { archived: query.archived === 'true' } : {}),
   }
   return { filters, order: query.order ?? 'desc' }
 }
 
-/** The instance at a directory a v2 body names (`location.directory`). */
+/** The instance at a directory a body names (`location.directory`): an absolute, existing directory. */
 async function instanceAt(kernel: SessionKernel, directory: string): Promise<Instance> {
   let checked: string
   try {
@@ -90,28 +101,31 @@ async function instanceAt(kernel: SessionKernel, directory: string): Promise<Ins
 }
 
 /** `GET /api/session`. */
-export function registerSessionListRoute(app: PluginApp, { kernel, sessions }: SessionV2Deps): void {
-  const view = sessionView(kernel)
+export function registerSessionListRoute(app: PluginApp, { kernel, sessions, entries }: SessionV2Deps): void {
+  const view = sessionView(kernel, entries)
   app.get(
     '/api/session',
     {
       config,
       schema: {
+        // 2.1's `session.list` is v1's `GET /session` here: the ids of one document must be unique.
         operationId: 'v2.session.list',
         tags,
         summary: 'List sessions',
-        description:
-          "Sessions of every project (or the filters'), newest first by default (`order`), `limit` 1–200 (50). Send back `cursor` alone to move; a cursor keeps its filters.",
+        description: `Sessions of every project (or the filters'), newest first by default (\`order\`); \`limit\` (50) is capped at ${MAX_PAGE}. \`parentID=null\` lists root sessions. Send back \`cursor\` alone to move; a cursor keeps its filters.`,
         querystring: SessionListQuery,
         response: {
-          200: Type.Object({ data: Type.Array(ref(SessionV2Info)), cursor: Cursors }, { additionalProperties: false }),
+          200: Type.Object(
+            { data: Type.Array(ref(Session21Info)), cursor: NullableCursors },
+            { additionalProperties: false },
+          ),
           ...v2Errors(cursorErrors()),
         },
       },
     },
     async (request) => {
       const { filters, cursor, order } = listRequest(request.query)
-      const limit = request.query.limit ?? 50
+      const limit = Math.min(request.query.limit ?? 50, MAX_PAGE)
       // Session ids descend with time: newest first walks toward higher ids.
       const { anchor, up, reverse } = walk(order, cursor, false)
       const found = sessions.store.sessionsFrom(filters, anchor, up, limit)
@@ -119,8 +133,8 @@ export function registerSessionListRoute(app: PluginApp, { kernel, sessions }: S
       const data = await Promise.all(found.map(view))
       return {
         data,
-        cursor: pageCursors(
-          data.map((session) => session.id),
+        cursor: nullableCursors(
+          found.map((session) => session.id),
           order,
           { filters },
         ),
@@ -129,32 +143,41 @@ export function registerSessionListRoute(app: PluginApp, { kernel, sessions }: S
   )
 }
 
+const CreateBody = Type.Object(
+  {
+    id: Nullable(Type.String({ pattern: '^ses_[0-9A-Za-z]+$', maxLength: 100 })),
+    parentID: Nullable(Type.String({ pattern: '^ses', maxLength: 100 })),
+    title: Nullable(Type.String({ maxLength: 1000 })),
+    agent: Nullable(Type.String({ maxLength: 200 })),
+    model: Nullable(ModelRef21),
+    location: Nullable(Type.Object({ directory: Type.String({ minLength: 1, maxLength: 4096 }) })),
+    metadata: Nullable(Type.Record(Type.String(), Type.Unknown())),
+    permissions: Nullable(Type.Array(PermissionRule21, { maxItems: 1000 })),
+  },
+  { additionalProperties: false },
+)
+
 /** `POST /api/session`. */
-export function registerSessionCreateRoute(app: PluginApp, { kernel, sessions }: SessionV2Deps): void {
-  const view = sessionView(kernel)
+export function registerSessionCreateRoute(app: PluginApp, { kernel, sessions, entries }: SessionV2Deps): void {
+  const view = sessionView(kernel, entries)
   app.post(
     '/api/session',
     {
       // The location hook gives the server's default when the body names none.
       config: { v2: true, location: true },
+      // Both 1.18 and 2.1 require a body (`{}` for the defaults); without one the schema is not applied.
+      preValidation: async (request) => {
+        if (request.body === undefined || request.body === null)
+          throw new InvalidRequestError('Expected object', { kind: 'Payload' })
+      },
       schema: {
-        operationId: 'v2.session.create',
+        operationId: 'v2.session.create', // 2.1's id is v1's `POST /session`
         tags,
         summary: 'Create a session',
-        description: 'At `location.directory` (else the server cwd). An existing `id` answers that session unchanged.',
-        body: Type.Object({
-          id: Type.Optional(Type.String({ pattern: '^ses_[0-9A-Za-z]+$', maxLength: 100 })),
-          agent: Type.Optional(Type.String({ maxLength: 200 })),
-          model: Type.Optional(
-            Type.Object({
-              id: Type.String({ maxLength: 500 }),
-              providerID: Type.String({ maxLength: 200 }),
-              variant: Type.Optional(Type.String({ maxLength: 200 })),
-            }),
-          ),
-          location: Type.Optional(ref(LocationRef)),
-        }),
-        response: { 200: DataEnvelope(ref(SessionV2Info)), ...v2Errors() },
+        description:
+          "At `location.directory` (an absolute, existing directory; else the server cwd), or a child at its parent's. An existing `id` answers that session unchanged.",
+        body: CreateBody,
+        response: { 200: DataEnvelope(ref(Session21Info)), ...v2Errors({ 404: ref(SessionNotFoundErrorBody) }) },
       },
     },
     async (request) => {
@@ -163,29 +186,39 @@ export function registerSessionCreateRoute(app: PluginApp, { kernel, sessions }:
         const existing = sessions.store.getSession(body.id)
         if (existing) return { data: await view(existing) }
       }
-      const instance = body.location ? await instanceAt(kernel, body.location.directory) : request.instance
-      const model = body.model
-        ? { id: body.model.id, providerID: body.model.providerID, variant: body.model.variant ?? 'default' }
-        : undefined
+      const parent = body.parentID ? storedSession(sessions.store, body.parentID) : undefined
+      const instance = parent
+        ? await kernel.instances.get(parent.directory)
+        : body.location
+          ? await instanceAt(kernel, body.location.directory)
+          : request.instance
+      const model = body.model ? { ...body.model, variant: body.model.variant ?? 'default' } : undefined
       const info = sessions.create(instance, {
         ...(body.id ? { id: body.id } : {}),
+        ...(parent ? { parentID: parent.id } : {}),
+        ...(body.title ? { title: body.title } : {}),
         ...(body.agent ? { agent: body.agent } : {}),
         ...(model ? { model } : {}),
+        ...(body.metadata ? { metadata: body.metadata } : {}),
+        ...(body.permissions ? { permission: body.permissions.map(ruleOf) } : {}),
       })
-      return { data: sessionV2View(info, instance.worktree) }
+      return { data: sessionInfo21(info, instance.worktree) }
     },
   )
 }
 
 /** `GET /api/session/active` and `GET /api/session/:sessionID`. */
-export function registerSessionReadRoutes(app: PluginApp, { kernel, sessions, admission }: SessionV2Deps): void {
-  const view = sessionView(kernel)
+export function registerSessionReadRoutes(
+  app: PluginApp,
+  { kernel, sessions, admission, entries }: SessionV2Deps,
+): void {
+  const view = sessionView(kernel, entries)
   app.get(
     '/api/session/active',
     {
       config,
       schema: {
-        operationId: 'v2.session.active',
+        operationId: 'session.active',
         tags,
         summary: 'Running sessions',
         description: 'Sessions whose loop runs now, across every project; absent means idle.',
@@ -217,11 +250,11 @@ export function registerSessionReadRoutes(app: PluginApp, { kernel, sessions, ad
     {
       config,
       schema: {
-        operationId: 'v2.session.get',
+        operationId: 'v2.session.get', // 2.1's id is v1's `GET /session/:id`
         tags,
         summary: 'Get a session',
         params: SessionParams,
-        response: { 200: DataEnvelope(ref(SessionV2Info)), ...notFound },
+        response: { 200: DataEnvelope(ref(Session21Info)), ...notFound },
       },
     },
     async (request) => ({ data: await view(storedSession(sessions.store, request.params.sessionID)) }),

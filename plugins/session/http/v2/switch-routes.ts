@@ -19,7 +19,7 @@ export function registerAgentSwitchRoute(app: PluginApp, deps: SessionV2Deps): v
     {
       config,
       schema: {
-        operationId: 'v2.session.switchAgent',
+        operationId: 'session.switchAgent',
         tags,
         summary: 'Switch session agent',
         description: 'The agent of the next turns; an unknown agent is a 400. Publishes `session.next.agent.switched`.',
@@ -34,13 +34,19 @@ export function registerAgentSwitchRoute(app: PluginApp, deps: SessionV2Deps): v
       const { agent } = request.body
       if (!(await app.agents.get(instance, agent)))
         throw new InvalidRequestError(`Agent not found: ${agent}`, { kind: 'Payload', field: 'agent' })
+      const previous = sessions.store.getSession(sessionID)?.agent
       sessions.update(instance, sessionID, (info) => void (info.agent = agent), { touch: true })
-      kernel.publish(instance, AgentSwitched, {
-        timestamp: Date.now(),
-        sessionID,
-        messageID: ascendingId('msg'),
+      const messageID = ascendingId('msg')
+      const timestamp = Date.now()
+      // 2.1's transcript shows the switch as a message of its own.
+      sessions.store.entries.add(sessionID, {
+        id: messageID,
+        time: { created: timestamp },
+        type: 'agent-switched',
         agent,
+        ...(previous ? { previous } : {}),
       })
+      kernel.publish(instance, AgentSwitched, { timestamp, sessionID, messageID, agent })
       return reply.code(204).send(null)
     },
   )
@@ -54,7 +60,7 @@ export function registerModelSwitchRoute(app: PluginApp, deps: SessionV2Deps): v
     {
       config,
       schema: {
-        operationId: 'v2.session.switchModel',
+        operationId: 'session.switchModel',
         tags,
         summary: 'Switch session model',
         description: 'The model of the next turns; an unknown model is a 400. Publishes `session.next.model.switched`.',
@@ -89,6 +95,7 @@ export function registerModelSwitchRoute(app: PluginApp, deps: SessionV2Deps): v
           })
         throw error
       }
+      const previous = sessions.store.getSession(sessionID)?.model
       sessions.update(
         instance,
         sessionID,
@@ -100,12 +107,16 @@ export function registerModelSwitchRoute(app: PluginApp, deps: SessionV2Deps): v
           }),
         { touch: true },
       )
-      kernel.publish(instance, ModelSwitched, {
-        timestamp: Date.now(),
-        sessionID,
-        messageID: ascendingId('msg'),
+      const messageID = ascendingId('msg')
+      const timestamp = Date.now()
+      sessions.store.entries.add(sessionID, {
+        id: messageID,
+        time: { created: timestamp },
+        type: 'model-switched',
         model,
+        ...(previous ? { previous: { id: previous.id, providerID: previous.providerID } } : {}),
       })
+      kernel.publish(instance, ModelSwitched, { timestamp, sessionID, messageID, model })
       return reply.code(204).send(null)
     },
   )

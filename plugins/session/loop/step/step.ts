@@ -7,6 +7,7 @@ import { ascendingId, type Instance } from '../../../../sdk/index.js'
 import type { AgentInfo } from '../../../agent/types.js'
 import type { ModelInfo } from '../../../provider/types.js'
 import { SessionError } from '../../events.js'
+import { UsageUpdated, usageOf } from '../../http/v21/events.js'
 import type { MessageWithParts, StepStartPart } from '../../schemas.js'
 import type { PartWriter } from '../../store/part-writer.js'
 import type { SessionService } from '../../store/service.js'
@@ -281,6 +282,8 @@ export class StepRunner {
       },
       { touch: true },
     )
+    const totals = this.sessions.store.getSession(sessionID)
+    if (totals) this.kernel.publish(instance, UsageUpdated, usageOf(totals))
   }
 
   /** A worktree snapshot when the snapshot plugin runs (and the project is in git). */
