@@ -27,6 +27,7 @@ describe('clients: OpenCode 2.1.2 `opencode run --server`', function () {
     home = tempDir('ok-oc2-home-')
   })
   after(cleanup)
+  beforeEach(() => h?.llm.forget())
 
   const run = (args: string[]): Promise<CliRun> =>
     runOpencode(binary, ['run', '--server', url, ...args], { cwd: h.repo, home })
@@ -48,8 +49,9 @@ describe('clients: OpenCode 2.1.2 `opencode run --server`', function () {
     const sessions = await v1Sessions()
     expect(sessions).to.have.length(1)
     expect(sessions[0].directory).to.equal(h.repo)
-    // One conversation: the 1.x view of the same session has both sides.
-    expect(await texts(sessions[0].id)).to.include.members(['say hello', 'Hello from the kernel.'])
+    // One conversation: the 1.x view of the same session has both sides (the CLI sends a
+    // multi-word argument quoted, as it does to OpenCode's own server).
+    expect(await texts(sessions[0].id)).to.include.members(['"say hello"', 'Hello from the kernel.'])
   })
 
   it('--continue goes on in the last session; --session picks one; --fork copies it first', async () => {
@@ -68,7 +70,7 @@ describe('clients: OpenCode 2.1.2 `opencode run --server`', function () {
     const sessions = await v1Sessions()
     expect(sessions).to.have.length(2)
     const fork = sessions.find((session) => session.id !== first.id)
-    expect(await texts(fork.id)).to.include.members(['say hello', 'In the fork.'])
+    expect(await texts(fork.id)).to.include.members(['"say hello"', 'In the fork.'])
     expect(await texts(first.id)).to.not.include('In the fork.')
   })
 

@@ -67,6 +67,11 @@ export class ScriptedLlm {
     return this.turns.length
   }
 
+  /** Drops the turns no request has taken (a test that failed half-way leaves them behind). */
+  forget(): void {
+    this.turns.length = 0
+  }
+
   /** Resolves when `count` chat requests (title requests excluded) have arrived. */
   async untilRequests(count: number, timeoutMs = 5000): Promise<void> {
     const deadline = Date.now() + timeoutMs
