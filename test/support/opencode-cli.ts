@@ -1,7 +1,7 @@
 // OpenCode's own command-line clients, installed from the npm registry on first use (into
 // test-output/, kept between runs) and run against this server as a user would.
 import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { PACKAGE_ROOT } from '../../kernel/core/version.js'
 
@@ -22,17 +22,24 @@ export function opencodeBinary(version: OpencodeVersion): string {
   const prefix = join(PACKAGE_ROOT, 'test-output', `opencode-${version}`)
   const binary = join(prefix, bin)
   if (existsSync(binary)) return binary
-  mkdirSync(prefix, { recursive: true })
+  // Installed beside, then renamed into place: two suites running at once (CI) never see half.
+  const staging = `${prefix}.${process.pid}`
+  mkdirSync(staging, { recursive: true })
   const npm = spawnSync(
     'npm',
-    ['install', '--prefix', prefix, '--no-save', '--no-audit', '--no-fund', `${name}@${version}`],
-    {
-      encoding: 'utf8',
-      timeout: 300_000,
-    },
+    ['install', '--prefix', staging, '--no-save', '--no-audit', '--no-fund', `${name}@${version}`],
+    { encoding: 'utf8', timeout: 300_000 },
   )
-  if (npm.status !== 0 || !existsSync(binary))
+  if (npm.status !== 0 || !existsSync(join(staging, bin))) {
+    rmSync(staging, { recursive: true, force: true })
     throw new Error(`npm install ${name}@${version} failed: ${npm.stderr || npm.error}`)
+  }
+  try {
+    renameSync(staging, prefix)
+  } catch {
+    // The other suite put its copy there first.
+    rmSync(staging, { recursive: true, force: true })
+  }
   return binary
 }
 
