@@ -69,7 +69,7 @@ function registerEventRoutes(app: FastifyInstance, streams: EventStreams): void 
     {
       config: { instance: false, v2: true },
       schema: {
-        operationId: 'v2.event.subscribe',
+        operationId: 'event.subscribe',
         tags: ['v2'],
         summary: 'Subscribe to events',
         description:

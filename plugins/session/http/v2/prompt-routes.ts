@@ -156,7 +156,7 @@ export function registerPromptRoute(app: PluginApp, deps: SessionV2Deps): void {
     {
       config,
       schema: {
-        operationId: 'v2.session.prompt', // 2.1's id is v1's `POST /session/:id/message`
+        operationId: 'session.prompt',
         tags,
         summary: 'Send message',
         description:

@@ -1,3 +1,4 @@
+import type { FastifyReply } from 'fastify'
 // v2 revert staging routes (`/api/session/:id/revert/{stage,clear,commit}`); the staging itself is revert.ts.
 import { Type } from 'typebox'
 import { DataEnvelope, V2ErrorBody, ref, v2Errors, type PluginApp } from '../../../../sdk/index.js'
@@ -19,7 +20,7 @@ export function registerSessionRevertRoutes(app: PluginApp, staging: RevertStagi
     {
       config,
       schema: {
-        operationId: 'v2.session.revert.stage',
+        operationId: 'session.revert.stage',
         tags,
         summary: 'Stage session revert',
         description:
@@ -41,25 +42,32 @@ export function registerSessionRevertRoutes(app: PluginApp, staging: RevertStagi
     },
   )
 
+  // OpenCode 2.1 moved 1.18's `POST …/revert/clear` to `DELETE …/revert`; both are served.
+  const clear = {
+    config,
+    schema: {
+      tags,
+      summary: 'Clear staged revert',
+      description:
+        'Puts the files back as they were before the first stage and drops `revert`; nothing staged: 204 without an event. 409 SessionBusyError while busy.',
+      params: SessionParams,
+      response: { 204: Type.Null(), ...v2Errors({ 404: ref(SessionNotFoundErrorBody), ...busy }) },
+    },
+  }
+  const clearRevert = async (request: { params: { sessionID: string } }, reply: FastifyReply) => {
+    const { sessionID } = request.params
+    await staging.oneAtATime(sessionID, () => staging.clear(sessionID))
+    return reply.code(204).send(null)
+  }
+  app.delete(
+    '/api/session/:sessionID/revert',
+    { ...clear, schema: { ...clear.schema, operationId: 'session.revert.clear' } },
+    clearRevert,
+  )
   app.post(
     '/api/session/:sessionID/revert/clear',
-    {
-      config,
-      schema: {
-        operationId: 'v2.session.revert.clear',
-        tags,
-        summary: 'Clear staged revert',
-        description:
-          'Puts the files back as they were before the first stage and drops `revert`; nothing staged: 204 without an event. 409 SessionBusyError while busy.',
-        params: SessionParams,
-        response: { 204: Type.Null(), ...v2Errors({ 404: ref(SessionNotFoundErrorBody), ...busy }) },
-      },
-    },
-    async (request, reply) => {
-      const { sessionID } = request.params
-      await staging.oneAtATime(sessionID, () => staging.clear(sessionID))
-      return reply.code(204).send(null)
-    },
+    { ...clear, schema: { ...clear.schema, operationId: 'v2.session.revert.clear' } },
+    clearRevert,
   )
 
   app.post(
@@ -67,7 +75,7 @@ export function registerSessionRevertRoutes(app: PluginApp, staging: RevertStagi
     {
       config,
       schema: {
-        operationId: 'v2.session.revert.commit',
+        operationId: 'session.revert.commit',
         tags,
         summary: 'Commit staged revert',
         description:

@@ -109,7 +109,7 @@ export function registerSessionListRoute(app: PluginApp, { kernel, sessions, ent
       config,
       schema: {
         // 2.1's `session.list` is v1's `GET /session` here: the ids of one document must be unique.
-        operationId: 'v2.session.list',
+        operationId: 'session.list',
         tags,
         summary: 'List sessions',
         description: `Sessions of every project (or the filters'), newest first by default (\`order\`); \`limit\` (50) is capped at ${MAX_PAGE}. \`parentID=null\` lists root sessions. Send back \`cursor\` alone to move; a cursor keeps its filters.`,
@@ -171,7 +171,7 @@ export function registerSessionCreateRoute(app: PluginApp, { kernel, sessions, e
           throw new InvalidRequestError('Expected object', { kind: 'Payload' })
       },
       schema: {
-        operationId: 'v2.session.create', // 2.1's id is v1's `POST /session`
+        operationId: 'session.create',
         tags,
         summary: 'Create a session',
         description:
@@ -250,7 +250,7 @@ export function registerSessionReadRoutes(
     {
       config,
       schema: {
-        operationId: 'v2.session.get', // 2.1's id is v1's `GET /session/:id`
+        operationId: 'session.get',
         tags,
         summary: 'Get a session',
         params: SessionParams,

@@ -195,6 +195,25 @@ describe('session: v2 revert staging', () => {
     ])
   })
 
+  it("clears with OpenCode 2.1's DELETE /api/session/:id/revert as with 1.18's POST …/revert/clear", async () => {
+    const { sessionID, ids } = await twoTurns(h)
+    await client.v2.session.revert.stage({ sessionID, messageID: ids[0]!, files: true }, { throwOnError: true })
+    expect(disk(h)).to.deep.equal({ a: 'one\n', b: undefined, c: undefined })
+    const cleared = await h.call('DELETE', `/api/session/${sessionID}/revert`)
+    expect(cleared.status).to.equal(204)
+    expect(disk(h)).to.deep.equal(AFTER_BOTH)
+    expect((await h.call('GET', `/session/${sessionID}`)).body.revert).to.equal(undefined)
+    // Nothing staged: 204, no event; an unknown session: 404.
+    expect((await h.call('DELETE', `/api/session/${sessionID}/revert`)).status).to.equal(204)
+    expect(revertEvents(h).map((e) => e.type)).to.deep.equal([
+      'session.next.revert.staged',
+      'session.next.revert.cleared',
+    ])
+    const unknown = await h.call('DELETE', '/api/session/ses_unknown/revert')
+    expect(unknown.status).to.equal(404)
+    expectMatches21('DELETE', '/api/session/{sessionID}/revert', 404, unknown.body)
+  })
+
   it('stages at the last message with nothing after it: v1 sees no message reverted', async () => {
     const { sessionID, ids } = await twoTurns(h)
     const staged = (await client.v2.session.revert.stage({ sessionID, messageID: ids[5]! }, { throwOnError: true }))
