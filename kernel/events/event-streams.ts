@@ -47,7 +47,10 @@ function v2Frame(event: BusEvent): string {
   const view = render?.(properties, event)
   if (render && !view) return ''
   const timestamp = properties.timestamp
-  const envelope: Record<string, unknown> = { id, created: typeof timestamp === 'number' ? timestamp : Date.now() }
+  const envelope: Record<string, unknown> = {
+    id: view?.id ?? id,
+    created: typeof timestamp === 'number' ? timestamp : Date.now(),
+  }
   if (view?.metadata) envelope.metadata = view.metadata
   envelope.type = view?.type ?? type
   if (event.directory !== 'global' && view?.location !== false) envelope.location = { directory: event.directory }

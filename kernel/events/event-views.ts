@@ -7,6 +7,11 @@ import type { BusEvent } from './bus.js'
  * event on the bus, several dialects on the wire.
  */
 export interface EventView {
+  /**
+   * The envelope's id, when 2.1 ties it to something else: an event that adds a transcript entry
+   * shares its id body with it (`evt_X` made `msg_X`), and 2.1 clients fetch the entry by it.
+   */
+  id?: string
   type: string
   data: Record<string, unknown>
   /** False: the envelope carries no `location` (events of a session, not of a place). */

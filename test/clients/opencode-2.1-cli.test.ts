@@ -22,6 +22,8 @@ describe('clients: OpenCode 2.1.2 `opencode run --server`', function () {
     h = await sessionHarness({
       files: { 'notes.txt': 'The secret word is pineapple.\n' },
       config: { permission: { bash: 'ask' } },
+      // Every built-in plugin, as `npm start` runs.
+      server: { only: undefined },
     })
     url = await listen(h.server)
     home = tempDir('ok-oc2-home-')

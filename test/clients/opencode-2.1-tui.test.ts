@@ -16,7 +16,7 @@ describe('clients: OpenCode 2.1.2 TUI `opencode --server`', function () {
   it('starts against this server, takes a prompt and shows the streamed answer', async function () {
     this.timeout(400_000)
     const binary = opencodeBinary('2.1.2')
-    const h = await sessionHarness()
+    const h = await sessionHarness({ server: { only: undefined } })
     const url = await listen(h.server)
     const home = tempDir('ok-oc2-tui-')
     const name = `ok-tui-${process.pid}`

@@ -34,6 +34,14 @@ function shaped(type: string, pick: (data: Data) => Data, extra: Partial<EventVi
   return (data) => ({ type, data: { sessionID: data.sessionID, ...pick(data) }, ...extra })
 }
 
+/** An event that added a transcript entry (`messageID`): its envelope id shares the entry's id body. */
+function entryEvent(render: Render): Render {
+  return (data) => {
+    const view = render(data)
+    return view && typeof data.messageID === 'string' ? { ...view, id: `evt_${data.messageID.slice(4)}` } : view
+  }
+}
+
 function stepViews(): Record<string, Render> {
   const step = (data: Data) => ({ assistantMessageID: data.assistantMessageID })
   return {
@@ -114,8 +122,8 @@ function sessionViews(): Record<string, Render> {
       location: false,
       version: 2,
     }),
-    'session.next.agent.switched': shaped('session.agent.selected', (d) => ({ agent: d.agent })),
-    'session.next.model.switched': shaped('session.model.selected', (d) => ({ model: d.model })),
+    'session.next.agent.switched': entryEvent(shaped('session.agent.selected', (d) => ({ agent: d.agent }))),
+    'session.next.model.switched': entryEvent(shaped('session.model.selected', (d) => ({ model: d.model }))),
     'session.next.moved': shaped('session.moved', (d) => ({
       location: d.location,
       ...(d.subdirectory ? { subpath: d.subdirectory } : {}),

@@ -1,7 +1,7 @@
 // OpenCode 2.1's other inputs on `/api/session…`: synthetic text, agent and model switches (and
 // their transcript messages), compaction's inbox item, background.
 import { expect } from 'chai'
-import { cleanup } from '../../../../support/helper.js'
+import { cleanup, listen, openSse } from '../../../../support/helper.js'
 import { expectMatches21 } from '../../../../support/openapi.js'
 import { sessionHarness, type SessionHarness } from '../../../../support/session.js'
 
@@ -62,6 +62,21 @@ describe('session: OpenCode 2.1 inputs', () => {
     expect(unknown.status).to.equal(400)
     expect(unknown.body._tag).to.equal('InvalidRequestError')
     expect((await h.call('GET', `/api/session/${sessionID}/message`)).body.data).to.have.length(3)
+  })
+
+  it("names a switch's event after the entry it added (evt_X made msg_X), as 2.1 clients fetch it", async () => {
+    const stream = await openSse(`${await listen(h.server)}/api/event`)
+    const sessionID = await create()
+    expect(
+      (await h.call('POST', `/api/session/${sessionID}/model`, { model: { id: 'test-model', providerID: 'scripted' } }))
+        .status,
+    ).to.equal(204)
+    const frame = await stream.next(
+      (f) => f.data?.type === 'session.model.selected' && f.data.data.sessionID === sessionID,
+    )
+    const entry = await h.call('GET', `/api/session/${sessionID}/message/msg_${String(frame.data.id).slice(4)}`)
+    expect(entry.status).to.equal(200)
+    expect(entry.body.data).to.deep.include({ type: 'model-switched' })
   })
 
   it('answers compaction with its inbox item, and background with 204 (a no-op when idle)', async () => {
