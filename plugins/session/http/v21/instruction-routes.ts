@@ -26,6 +26,25 @@ const TooLargeBody = Type.Object(
   { additionalProperties: false },
 )
 
+const EntryList = Type.Object(
+  { data: Type.Array(Type.Object({ key: Type.String(), value: Type.Unknown() }, { additionalProperties: false })) },
+  { additionalProperties: false },
+)
+
+/** The value's JSON; the tagged 413 when it is larger than 2.1 allows. */
+function checkedJson(value: unknown): string {
+  const json = JSON.stringify(value ?? null)
+  const actualBytes = Buffer.byteLength(json)
+  if (actualBytes > MAX_VALUE_BYTES)
+    throw new TaggedError(
+      'InstructionEntryValueTooLargeError',
+      413,
+      `Instruction entry value is ${actualBytes} bytes; at most ${MAX_VALUE_BYTES}`,
+      { actualBytes, maxBytes: MAX_VALUE_BYTES },
+    )
+  return json
+}
+
 class InstructionEntries {
   private readonly statements
 
@@ -111,14 +130,7 @@ export function registerInstructionRoutes(app: PluginApp, deps: SessionV2Deps): 
         description: "The session's instruction entries, by key.",
         params: SessionParams,
         response: {
-          200: Type.Object(
-            {
-              data: Type.Array(
-                Type.Object({ key: Type.String(), value: Type.Unknown() }, { additionalProperties: false }),
-              ),
-            },
-            { additionalProperties: false },
-          ),
+          200: EntryList,
           ...sessionNotFound,
         },
       },
@@ -150,16 +162,7 @@ export function registerInstructionRoutes(app: PluginApp, deps: SessionV2Deps): 
     async (request, reply) => {
       const { sessionID, key } = request.params
       await loopOf(deps, sessionID)
-      const json = JSON.stringify(request.body.value ?? null)
-      const actualBytes = Buffer.byteLength(json)
-      if (actualBytes > MAX_VALUE_BYTES)
-        throw new TaggedError(
-          'InstructionEntryValueTooLargeError',
-          413,
-          `Instruction entry value is ${actualBytes} bytes; at most ${MAX_VALUE_BYTES}`,
-          { actualBytes, maxBytes: MAX_VALUE_BYTES },
-        )
-      entries.put(sessionID, key, json)
+      entries.put(sessionID, key, checkedJson(request.body.value))
       return reply.code(204).send(null)
     },
   )

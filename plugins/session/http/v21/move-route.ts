@@ -1,6 +1,6 @@
 // `POST /api/session/:sessionID/move`: the session goes on in another directory of its project.
 import { statSync } from 'node:fs'
-import { isAbsolute, relative } from 'node:path'
+import { relative, resolve } from 'node:path'
 import { Type } from 'typebox'
 import {
   InvalidRequestError,
@@ -57,16 +57,16 @@ export function registerMoveRoute(app: PluginApp, deps: SessionV2Deps): void {
     async (request, reply) => {
       const { sessionID } = request.params
       const instance = await loopOf(deps, sessionID)
-      const { directory } = request.body
-      if (!isAbsolute(directory)) throw invalid(`Directory must be absolute: ${directory}`)
-      if (!isDirectory(directory)) throw invalid('Directory does not exist')
+      const previous = sessions.get(instance, sessionID)
+      // As 2.1: a relative directory is taken from the session's.
+      const directory = resolve(previous.directory, request.body.directory)
+      if (!isDirectory(directory)) throw invalid(`Directory does not exist: ${directory}`)
       const target = await kernel.instances.get(directory)
       if (target.project.id !== instance.project.id)
         throw invalid(`Directory is outside the session's project: ${directory}`)
       // The loop runs in the session's instance: moving it mid-run would split the run in two.
       if (admission.isBusy(instance, sessionID))
         throw new TaggedError('SessionBusyError', 409, `Session is busy: ${sessionID}`, { sessionID })
-      const previous = sessions.get(instance, sessionID)
       if (previous.directory === target.directory) return reply.code(204).send(null)
       sessions.update(instance, sessionID, (info) => void (info.directory = target.directory), { touch: true })
       const subpath = (dir: string) => relative(target.worktree, dir).split('\\').join('/')

@@ -48,7 +48,7 @@ export function registerShellRoute(app: PluginApp, deps: SessionV2Deps): void {
         params: SessionParams,
         body: Type.Object(
           {
-            command: Type.String({ minLength: 1, maxLength: 100_000 }),
+            command: Type.String({ maxLength: 100_000 }),
             id: Type.Optional(
               Type.Union([Type.String({ pattern: '^msg_[0-9A-Za-z]+$', maxLength: 100 }), Type.Null()]),
             ),
@@ -88,7 +88,8 @@ export function registerShellRoute(app: PluginApp, deps: SessionV2Deps): void {
         output,
       })
       const state = stateOf(shell)
-      const text = `<shell id="${shell.id}" state="${state}" command="${attribute(command)}">\n${output.output}</shell>`
+      // 2.1's wording, so the model reads the same note.
+      const text = `The following shell command was executed by the user:\n<shell id="${shell.id}" state="${state}" command="${attribute(command)}">\n${output.output || '(no output)'}\n</shell>`
       const metadata = {
         source: 'shell',
         shellID: shell.id,

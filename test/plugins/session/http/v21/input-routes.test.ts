@@ -109,7 +109,7 @@ describe('session: OpenCode 2.1 command, skill, shell, instructions, move', () =
     expect(inbox).to.have.length(1)
     expect(inbox[0]).to.deep.include({ type: 'synthetic', delivery: 'steer' })
     expect(inbox[0].payload.text).to.match(
-      /^<shell id="sh_[^"]+" state="completed" command="echo shell-out; echo err &gt;&amp;2; exit 3">/,
+      /^The following shell command was executed by the user:\n<shell id="sh_[^"]+" state="completed" command="echo shell-out; echo err &gt;&amp;2; exit 3">\nshell-out\nerr\n\n<\/shell>$/,
     )
     expect(inbox[0].payload.metadata).to.deep.include({
       source: 'shell',
@@ -123,12 +123,16 @@ describe('session: OpenCode 2.1 command, skill, shell, instructions, move', () =
     await wait(sessionID)
     expect(lastRequest()).to.include('shell-out')
 
-    expect((await h.call('POST', `/api/session/${sessionID}/shell`, { command: '' })).status).to.equal(400)
+    expect((await h.call('POST', `/api/session/${sessionID}/shell`, { command: 42 })).status).to.equal(400)
     expect((await h.call('POST', `/api/session/${sessionID}/shell`, { cmd: 'ls' })).status).to.equal(400)
     const gone = await h.call('POST', '/api/session/ses_nope/shell', { command: 'echo hi' })
     expect(gone.status).to.equal(404)
     expectMatches21('POST', '/api/session/{sessionID}/shell', 404, gone.body)
     expect(await messages(sessionID, 'shell')).to.have.length(1)
+    // As 2.1: an empty command runs too, and says it printed nothing.
+    expect((await h.call('POST', `/api/session/${sessionID}/shell`, { command: '' })).status).to.equal(204)
+    const [empty] = (await h.call('GET', `/api/session/${sessionID}/inbox`)).body.data
+    expect(empty.payload.text).to.include('command="">\n(no output)\n</shell>')
   })
 
   it('keeps instruction entries and adds them to the next step as context blocks', async () => {
@@ -177,7 +181,7 @@ describe('session: OpenCode 2.1 command, skill, shell, instructions, move', () =
     const missing = await h.call('POST', `/api/session/${sessionID}/move`, { directory: join(h.repo, 'nope') })
     expect(missing.status).to.equal(400)
     expectMatches21('POST', '/api/session/{sessionID}/move', 400, missing.body)
-    expect(missing.body.message).to.equal('Directory does not exist')
+    expect(missing.body.message).to.equal(`Directory does not exist: ${join(h.repo, 'nope')}`)
     expect((await h.call('POST', `/api/session/${sessionID}/move`, {})).status).to.equal(400)
     expect(await messages(sessionID, 'location-switched')).to.have.length(1)
     const gone = await h.call('POST', '/api/session/ses_nope/move', { directory: h.repo })
