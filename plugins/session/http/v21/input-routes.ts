@@ -9,6 +9,7 @@ import {
   ascendingId,
   ref,
   v2Errors,
+  defineEvent,
   type PluginApp,
 } from '../../../../sdk/index.js'
 import { fillArguments } from '../v1/command.js'
@@ -73,6 +74,14 @@ const SkillNotFoundBody = Type.Object(
   { _tag: Type.Literal('SkillNotFoundError'), skill: Type.String(), message: Type.String() },
   { additionalProperties: false },
 )
+
+export const SkillActivated = defineEvent('session.skill.activated', {
+  timestamp: Type.Number(),
+  sessionID: Type.String(),
+  id: Type.String(),
+  name: Type.String(),
+  text: Type.String(),
+})
 
 /** Every route of this area; one line in `v2/routes.ts` registers them. */
 export function registerInputRoutes(app: PluginApp, deps: SessionV2Deps): void {
@@ -173,11 +182,19 @@ function registerSkillRoute(app: PluginApp, deps: SessionV2Deps): void {
       const { id, resume } = request.body
       const skill = await app.skills.get(instance, id)
       if (!skill) throw new TaggedError('SkillNotFoundError', 404, `Skill not found: ${id}`, { skill: id })
+      const timestamp = Date.now()
       deps.entries.add(sessionID, {
         id: ascendingId('msg'),
-        time: { created: Date.now() },
+        time: { created: timestamp },
         type: 'skill',
         skill: skill.name,
+        name: skill.name,
+        text: skill.content,
+      })
+      deps.kernel.publish(instance, SkillActivated, {
+        timestamp,
+        sessionID,
+        id: skill.name,
         name: skill.name,
         text: skill.content,
       })

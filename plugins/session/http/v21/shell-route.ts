@@ -70,7 +70,7 @@ export function registerShellRoute(app: PluginApp, deps: SessionV2Deps): void {
       const messageID = id ?? ascendingId('msg')
       const { shell, output } = await app.shells.run(
         instance,
-        { command, cwd: session.directory, sessionID, metadata: { messageID } },
+        { command, cwd: session.directory, sessionID, metadata: { background: true } },
         {
           onStart: (info) =>
             deps.kernel.publish(instance, SessionShellStarted, { timestamp: Date.now(), sessionID, shell: info }),
@@ -79,6 +79,7 @@ export function registerShellRoute(app: PluginApp, deps: SessionV2Deps): void {
       deps.kernel.publish(instance, SessionShellEnded, { timestamp: Date.now(), sessionID, shell, output })
       deps.entries.add(sessionID, {
         id: messageID,
+        metadata: { background: true },
         time: { created: shell.time.started, ...(shell.time.completed ? { completed: shell.time.completed } : {}) },
         type: 'shell',
         shellID: shell.id,

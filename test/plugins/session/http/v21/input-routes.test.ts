@@ -61,11 +61,14 @@ describe('session: OpenCode 2.1 command, skill, shell, instructions, move', () =
 
   it('activates a skill: a skill message at once, the model reads it; resume:false waits; unknown is a 404', async () => {
     const sessionID = await create()
+    const before = h.events.length
     const parked = await h.call('POST', `/api/experimental/session/${sessionID}/skill`, { id: 'report', resume: false })
     expect(parked.status, JSON.stringify(parked.body)).to.equal(204)
     const [skill] = await messages(sessionID, 'skill')
     expect(skill).to.deep.include({ type: 'skill', skill: 'report', name: 'report' })
     expect(skill.text).to.include('REPORT-SKILL-BODY')
+    const activated = h.events.slice(before).find((event) => event.type === 'session.skill.activated')
+    expect(activated?.properties).to.deep.include({ sessionID, id: 'report', name: 'report', text: skill.text })
     const all = await h.call('GET', `/api/session/${sessionID}/message`)
     expectMatches21('GET', '/api/session/{sessionID}/message', 200, all.body)
     expect((await h.call('GET', `/api/session/${sessionID}/inbox`)).body.data).to.have.length(1)
