@@ -12,6 +12,7 @@ import {
   defineEvent,
   type PluginApp,
 } from '../../../../sdk/index.js'
+import { SyncProjectors } from '../../../sync/types.js'
 import { fillArguments } from '../v1/command.js'
 import { loopOf } from '../v2/prompt-routes.js'
 import { routeTags as tags, routeConfig as config, SessionParams } from '../v2/route-defaults.js'
@@ -20,7 +21,7 @@ import { SessionNotFoundErrorBody } from '../v2/schemas.js'
 import { readAttachments } from './attachments.js'
 import { registerInstructionRoutes } from './instruction-routes.js'
 import { registerMoveRoute } from './move-route.js'
-import { registerShellRoute } from './shell-route.js'
+import { SessionShellEnded, SessionShellStarted, registerShellRoute } from './shell-route.js'
 
 const Mention = Type.Object(
   { start: Type.Integer({ minimum: 0 }), end: Type.Integer({ minimum: 0 }), text: Type.String({ maxLength: 100_000 }) },
@@ -85,6 +86,11 @@ export const SkillActivated = defineEvent('session.skill.activated', {
 
 /** Every route of this area; one line in `v2/routes.ts` registers them. */
 export function registerInputRoutes(app: PluginApp, deps: SessionV2Deps): void {
+  // Logged in the session's event log (their seq), as 2.1 does; nothing to project on replay.
+  deps.kernel.extensions.provide(SyncProjectors, 'session-21-inputs', {
+    types: [SessionShellStarted.type, SessionShellEnded.type, SkillActivated.type],
+    apply: () => {},
+  })
   registerCommandRoute(app, deps)
   registerSkillRoute(app, deps)
   registerShellRoute(app, deps)

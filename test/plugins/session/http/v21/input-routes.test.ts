@@ -3,15 +3,16 @@ import { expect } from 'chai'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { markdown } from '../../../../support/agent-files.js'
-import { cleanup } from '../../../../support/helper.js'
 import { expectMatches21 } from '../../../../support/openapi.js'
+import { cleanup, onCleanup } from '../../../../support/helper.js'
 import { sessionHarness, type SessionHarness } from '../../../../support/session.js'
+import type { BusEvent } from '../../../../../kernel/events/bus.js'
 
 describe('session: OpenCode 2.1 command, skill, shell, instructions, move', () => {
   let h: SessionHarness
   before(async () => {
     h = await sessionHarness({
-      extraPlugins: ['shell'],
+      extraPlugins: ['shell', 'sync'],
       files: {
         '.opencode/command/greet.md': markdown('description: Greet', 'Say hello to $1, about $ARGUMENTS.\n'),
         '.opencode/skill/report/SKILL.md': markdown(
@@ -23,6 +24,9 @@ describe('session: OpenCode 2.1 command, skill, shell, instructions, move', () =
     })
   })
   after(cleanup)
+  /** The bus events as published (with where the durable log stored them). */
+  const published: BusEvent[] = []
+  before(() => onCleanup(h.server.kernel.bus.subscribe((event) => published.push(event), h.repo)))
 
   const create = async () => (await h.call('POST', '/api/session', { location: { directory: h.repo } })).body.data.id
   const wait = (sessionID: string) => h.call('POST', `/api/experimental/session/${sessionID}/wait`)
@@ -69,6 +73,8 @@ describe('session: OpenCode 2.1 command, skill, shell, instructions, move', () =
     expect(skill.text).to.include('REPORT-SKILL-BODY')
     const activated = h.events.slice(before).find((event) => event.type === 'session.skill.activated')
     expect(activated?.properties).to.deep.include({ sessionID, id: 'report', name: 'report', text: skill.text })
+    const logged = published.find((event) => event.payload.type === 'session.skill.activated')
+    expect(logged?.durable).to.include({ aggregateID: sessionID })
     const all = await h.call('GET', `/api/session/${sessionID}/message`)
     expectMatches21('GET', '/api/session/{sessionID}/message', 200, all.body)
     expect((await h.call('GET', `/api/session/${sessionID}/inbox`)).body.data).to.have.length(1)
@@ -99,6 +105,8 @@ describe('session: OpenCode 2.1 command, skill, shell, instructions, move', () =
     const types = h.events.slice(before).map((event) => event.type)
     expect(types).to.include.members(['session.shell.started', 'session.shell.ended'])
     const ended = h.events.slice(before).find((event) => event.type === 'session.shell.ended')!
+    const logged = published.filter((event) => event.payload.type.startsWith('session.shell.'))
+    expect(logged.map((event) => event.durable?.aggregateID)).to.deep.equal([sessionID, sessionID])
     const data = ended.properties as { shell: { status: string; exit: number }; output: { output: string } }
     expect(data.shell).to.deep.include({ status: 'exited', exit: 3 })
     expect(data.output.output).to.equal('shell-out\nerr\n')
