@@ -19,7 +19,7 @@ import { routeTags as tags, routeConfig as config, SessionParams } from '../v2/r
 import type { SessionV2Deps } from '../v2/routes.js'
 import { SessionNotFoundErrorBody } from '../v2/schemas.js'
 import { readAttachments } from './attachments.js'
-import { registerInstructionRoutes } from './instruction-routes.js'
+import { InstructionsUpdated, registerInstructionRoutes } from './instruction-routes.js'
 import { registerMoveRoute } from './move-route.js'
 import { SessionShellEnded, SessionShellStarted, registerShellRoute } from './shell-route.js'
 
@@ -88,7 +88,7 @@ export const SkillActivated = defineEvent('session.skill.activated', {
 export function registerInputRoutes(app: PluginApp, deps: SessionV2Deps): void {
   // Logged in the session's event log (their seq), as 2.1 does; nothing to project on replay.
   deps.kernel.extensions.provide(SyncProjectors, 'session-21-inputs', {
-    types: [SessionShellStarted.type, SessionShellEnded.type, SkillActivated.type],
+    types: [SessionShellStarted.type, SessionShellEnded.type, SkillActivated.type, InstructionsUpdated.type],
     apply: () => {},
   })
   registerCommandRoute(app, deps)

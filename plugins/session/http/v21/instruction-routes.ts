@@ -2,7 +2,16 @@
 // values a client attaches to a session, added to the system prompt of its next steps as
 // `<context key="k">value</context>` blocks. Stored in a table of their own, so they outlive restarts.
 import { Type } from 'typebox'
-import { TaggedError, ref, v2Errors, type PluginApp, type SqliteDatabase } from '../../../../sdk/index.js'
+import { createHash } from 'node:crypto'
+import {
+  TaggedError,
+  ascendingId,
+  defineEvent,
+  ref,
+  v2Errors,
+  type PluginApp,
+  type SqliteDatabase,
+} from '../../../../sdk/index.js'
 import { PluginHooks } from '../../../../sdk/hooks.js'
 import { loopOf } from '../v2/prompt-routes.js'
 import { routeTags as tags, routeConfig as config, SessionParams, sessionNotFound } from '../v2/route-defaults.js'
@@ -45,23 +54,55 @@ function checkedJson(value: unknown): string {
   return json
 }
 
+/** The value's text in a `<context>` block: a string as it is, other JSON pretty-printed. */
+const contextBlock = (key: string, value: unknown) =>
+  `<context key="${key}">${typeof value === 'string' ? value : JSON.stringify(value, null, 2)}</context>`
+
+export const InstructionsUpdated = defineEvent('session.instructions.updated', {
+  timestamp: Type.Number(),
+  sessionID: Type.String(),
+  delta: Type.Record(Type.String(), Type.String()),
+  text: Type.String(),
+})
+
+interface EntryRow {
+  key: string
+  value: string | null
+  announced: string | null
+}
+
+/**
+ * The entries of each session. A removed entry stays (value NULL) until a step has announced its
+ * removal; `announced` is the sha256 of the value the last `instructions.updated` told.
+ */
 class InstructionEntries {
   private readonly statements
 
   constructor(db: SqliteDatabase) {
     this.statements = {
-      list: db.prepare<[string], { key: string; value: string }>(
-        'SELECT key, value FROM session_instruction_entry WHERE session_id = ? ORDER BY key',
+      rows: db.prepare<[string], EntryRow>(
+        'SELECT key, value, announced FROM session_instruction_entry WHERE session_id = ? ORDER BY key',
       ),
       put: db.prepare<[string, string, string]>(
         'INSERT INTO session_instruction_entry (session_id, key, value) VALUES (?, ?, ?) ON CONFLICT (session_id, key) DO UPDATE SET value = excluded.value',
       ),
-      remove: db.prepare<[string, string]>('DELETE FROM session_instruction_entry WHERE session_id = ? AND key = ?'),
+      remove: db.prepare<[string, string]>(
+        'UPDATE session_instruction_entry SET value = NULL WHERE session_id = ? AND key = ?',
+      ),
+      forget: db.prepare<[string]>('DELETE FROM session_instruction_entry WHERE session_id = ? AND value IS NULL'),
+      forgetUnannounced: db.prepare<[string]>(
+        'DELETE FROM session_instruction_entry WHERE session_id = ? AND value IS NULL AND announced IS NULL',
+      ),
+      announce: db.prepare<[string, string, string]>(
+        'UPDATE session_instruction_entry SET announced = ? WHERE session_id = ? AND key = ?',
+      ),
     }
   }
 
   list(sessionID: string): { key: string; value: unknown }[] {
-    return this.statements.list.all(sessionID).map(({ key, value }) => ({ key, value: JSON.parse(value) as unknown }))
+    return this.statements.rows
+      .all(sessionID)
+      .flatMap(({ key, value }) => (value === null ? [] : [{ key, value: JSON.parse(value) as unknown }]))
   }
 
   put(sessionID: string, key: string, json: string): void {
@@ -70,23 +111,35 @@ class InstructionEntries {
 
   remove(sessionID: string, key: string): void {
     this.statements.remove.run(sessionID, key)
+    this.statements.forgetUnannounced.run(sessionID)
   }
 
   /** The system prompt block of the session's entries; undefined when it has none. */
   block(sessionID: string): string | undefined {
     const entries = this.list(sessionID)
-    if (!entries.length) return undefined
-    return entries
-      .map(({ key, value }) => {
-        const text = typeof value === 'string' ? value : JSON.stringify(value, null, 2)
-        return `<context key="${key}">${text}</context>`
-      })
-      .join('\n')
+    return entries.length ? entries.map(({ key, value }) => contextBlock(key, value)).join('\n') : undefined
+  }
+
+  /** What changed since the last announcement (`api/<key>`: sha256 or `removed`), now marked announced. */
+  takeChanges(sessionID: string): { delta: Record<string, string>; text: string } | undefined {
+    const delta: Record<string, string> = {}
+    const texts: string[] = []
+    for (const row of this.statements.rows.all(sessionID)) {
+      const hash = row.value === null ? 'removed' : createHash('sha256').update(row.value).digest('hex')
+      if (hash === row.announced) continue
+      delta[`api/${row.key}`] = hash
+      if (row.value !== null) {
+        texts.push(contextBlock(row.key, JSON.parse(row.value)))
+        this.statements.announce.run(hash, sessionID, row.key)
+      }
+    }
+    this.statements.forget.run(sessionID)
+    return Object.keys(delta).length ? { delta, text: texts.join('\n') } : undefined
   }
 }
 
 /** The entries' table (migrated here) and the hook that adds them to each step's system prompt. */
-function instructionEntries(kernel: SessionV2Deps['kernel']): InstructionEntries {
+function instructionEntries({ kernel, entries: transcript }: SessionV2Deps): InstructionEntries {
   kernel.storage.migrate('session-instructions', [
     {
       id: '0001-session-instruction-entry',
@@ -95,18 +148,36 @@ function instructionEntries(kernel: SessionV2Deps['kernel']): InstructionEntries
           CREATE TABLE session_instruction_entry (
             session_id TEXT NOT NULL REFERENCES session (id) ON DELETE CASCADE,
             key TEXT NOT NULL,
-            value TEXT NOT NULL,
+            -- NULL: removed, its removal not announced yet.
+            value TEXT,
+            announced TEXT,
             PRIMARY KEY (session_id, key)
           );
         `),
     },
   ])
   const entries = new InstructionEntries(kernel.storage.db)
-  // Each step's system prompt goes through this hook; the session's entries join it there.
+  // Each step's system prompt goes through this hook; the session's entries join it there, and
+  // what changed since the last step is announced (an event and a `system` transcript entry).
   kernel.extensions.provide(PluginHooks, 'session-instructions', {
-    trigger: async (_instance, name, input, output) => {
-      if (name !== 'experimental.chat.system.transform' || typeof input.sessionID !== 'string') return
-      const block = entries.block(input.sessionID)
+    trigger: async (instance, name, input, output) => {
+      const sessionID = input.sessionID
+      if (name !== 'experimental.chat.system.transform' || typeof sessionID !== 'string') return
+      const changes = entries.takeChanges(sessionID)
+      if (changes) {
+        const timestamp = Date.now()
+        kernel.publish(instance, InstructionsUpdated, { timestamp, sessionID, ...changes })
+        const sources = Object.keys(changes.delta)
+        transcript.add(sessionID, {
+          id: ascendingId('msg'),
+          time: { created: timestamp },
+          type: 'system',
+          text: changes.text,
+          description: `Instructions updated: ${sources.join(', ')}`,
+          metadata: { notice: 'instructions', instructionSources: sources },
+        })
+      }
+      const block = entries.block(sessionID)
       const system = (output as { system?: unknown }).system
       if (block && Array.isArray(system)) system.push(block)
     },
@@ -116,7 +187,7 @@ function instructionEntries(kernel: SessionV2Deps['kernel']): InstructionEntries
 }
 
 export function registerInstructionRoutes(app: PluginApp, deps: SessionV2Deps): void {
-  const entries = instructionEntries(deps.kernel)
+  const entries = instructionEntries(deps)
   const base = '/api/experimental/session/:sessionID/instructions/entries'
 
   app.get(

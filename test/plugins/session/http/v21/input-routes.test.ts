@@ -166,6 +166,30 @@ describe('session: OpenCode 2.1 command, skill, shell, instructions, move', () =
     const system = JSON.stringify(h.llm.requests.at(-1)!.body.messages.filter((m) => m.role === 'system'))
     expect(system).to.include('<context key=\\"note.v1\\">plain words</context>')
     expect(system).to.include('T-42')
+    const updates = () =>
+      h.events
+        .filter((event) => event.type === 'session.instructions.updated' && event.properties.sessionID === sessionID)
+        .map((event) => event.properties as { delta: Record<string, string>; text: string })
+    expect(Object.keys(updates()[0]!.delta)).to.deep.equal(['api/note.v1', 'api/ticket'])
+    expect(updates()[0]!.delta['api/ticket']).to.match(/^[0-9a-f]{64}$/)
+    const [notice] = await messages(sessionID, 'system')
+    expect(notice).to.deep.include({
+      description: 'Instructions updated: api/note.v1, api/ticket',
+      metadata: { notice: 'instructions', instructionSources: ['api/note.v1', 'api/ticket'] },
+    })
+    expectMatches21('GET', '/api/session/{sessionID}/message', 200, {
+      data: [notice],
+      cursor: { previous: null, next: null },
+    })
+    // Only what changed is told again: a removal, and nothing for the entry left as it was.
+    expect((await h.call('DELETE', `${base}/ticket`)).status).to.equal(204)
+    h.llm.script({ text: 'Fine.' })
+    await h.call('POST', `/api/session/${sessionID}/prompt`, { text: 'Again.' })
+    await wait(sessionID)
+    expect(updates()).to.have.length(2)
+    expect(updates()[1]!.delta).to.deep.equal({ 'api/ticket': 'removed' })
+    expect(JSON.stringify(h.llm.requests.at(-1)!.body.messages)).to.not.include('T-42')
+    expect((await h.call('PUT', `${base}/ticket`, { value: 'back' })).status).to.equal(204)
 
     const large = await h.call('PUT', `${base}/big`, { value: 'x'.repeat(262_144) })
     expect(large.status).to.equal(413)
@@ -173,7 +197,10 @@ describe('session: OpenCode 2.1 command, skill, shell, instructions, move', () =
     expect(large.body).to.deep.include({ _tag: 'InstructionEntryValueTooLargeError', maxBytes: 262_144 })
     expect((await h.call('PUT', `${base}/Bad Key`, { value: 1 })).status).to.equal(400)
     expect((await h.call('PUT', `${base}/ok`, {})).status).to.equal(400)
-    expect((await h.call('GET', base)).body.data).to.have.length(2)
+    expect((await h.call('GET', base)).body.data).to.deep.equal([
+      { key: 'note.v1', value: 'plain words' },
+      { key: 'ticket', value: 'back' },
+    ])
     expect((await h.call('GET', '/api/experimental/session/ses_nope/instructions/entries')).status).to.equal(404)
     expect(
       (await h.call('PUT', '/api/experimental/session/ses_nope/instructions/entries/a', { value: 1 })).status,
