@@ -1,7 +1,7 @@
 // OpenCode 2.1's other session inputs: a slash command (`POST /api/session/:id/command`) and a
 // skill (`POST /api/experimental/session/:id/skill`), both admitted through the inbox as a
 // prompt is; the shell and instruction entries are in their own files.
-import { Type } from 'typebox'
+import { Type, type Static } from 'typebox'
 import {
   InvalidRequestError,
   StringEnum,
@@ -10,15 +10,16 @@ import {
   ref,
   v2Errors,
   defineEvent,
+  type Instance,
   type PluginApp,
 } from '../../../../sdk/index.js'
 import { SyncProjectors } from '../../../sync/types.js'
-import { fillArguments } from '../v1/command.js'
+import { SessionCommands, fillArguments } from '../v1/command.js'
 import { loopOf } from '../v2/prompt-routes.js'
 import { routeTags as tags, routeConfig as config, SessionParams } from '../v2/route-defaults.js'
 import type { SessionV2Deps } from '../v2/routes.js'
 import { SessionNotFoundErrorBody } from '../v2/schemas.js'
-import { readAttachments } from './attachments.js'
+import { readAttachments, type FileRequest } from './attachments.js'
 import { InstructionsUpdated, registerInstructionRoutes } from './instruction-routes.js'
 import { registerMoveRoute } from './move-route.js'
 import { SessionShellEnded, SessionShellStarted, registerShellRoute } from './shell-route.js'
@@ -84,6 +85,33 @@ export const SkillActivated = defineEvent('session.skill.activated', {
   text: Type.String(),
 })
 
+type CommandRequest = Static<typeof CommandBody>
+
+/**
+ * The template filled as v1's `/session/:id/command` fills it: arguments, `` !`cmd` `` output, and
+ * the `@path` references it names as files (or agents), after the files and agents sent.
+ */
+async function filledTemplate(
+  app: PluginApp,
+  commands: SessionCommands,
+  instance: Instance,
+  sessionID: string,
+  template: string,
+  body: CommandRequest,
+) {
+  // The agent the template's commands run as (their permissions): the default one, as v1.
+  const agent = (await app.agents.defaultAgent(instance))?.name ?? 'build'
+  const text = (await commands.expandShell(instance, sessionID, agent, fillArguments(template, body.text))).trim()
+  const files: FileRequest[] = [...(body.files ?? [])]
+  const agents: { name: string }[] = [...(body.agents ?? [])]
+  for (const part of await commands.referencedParts(instance, text)) {
+    if (part.type === 'file' && !files.some((file) => file.uri === part.url))
+      files.push({ uri: part.url, ...(part.filename ? { name: part.filename } : {}) })
+    if (part.type === 'agent' && !agents.some((known) => known.name === part.name)) agents.push({ name: part.name })
+  }
+  return { text, files, agents }
+}
+
 /** Every route of this area; one line in `v2/routes.ts` registers them. */
 export function registerInputRoutes(app: PluginApp, deps: SessionV2Deps): void {
   // Logged in the session's event log (their seq), as 2.1 does; nothing to project on replay.
@@ -100,6 +128,7 @@ export function registerInputRoutes(app: PluginApp, deps: SessionV2Deps): void {
 
 /** `POST /api/session/:sessionID/command`: the command's template, admitted as the user's prompt. */
 function registerCommandRoute(app: PluginApp, deps: SessionV2Deps): void {
+  const commands = new SessionCommands(app, deps.kernel, deps.sessions, deps.admission)
   app.post(
     '/api/session/:sessionID/command',
     {
@@ -133,18 +162,17 @@ function registerCommandRoute(app: PluginApp, deps: SessionV2Deps): void {
       for (const agent of body.agents ?? [])
         if (!(await app.agents.get(instance, agent.name)))
           throw new InvalidRequestError(`Agent not found: ${agent.name}`, { kind: 'Payload', field: 'agents' })
-      const text = fillArguments(command.template, body.text).trim()
-      const files = body.files ?? []
+      const { text, files, agents } = await filledTemplate(app, commands, instance, sessionID, command.template, body)
       const payload = {
         text,
         files: readAttachments(instance, files),
-        ...(body.agents?.length ? { agents: body.agents } : {}),
+        ...(agents.length ? { agents } : {}),
         metadata: { command: command.name, arguments: body.text },
       }
       const prompt = {
         text,
         ...(files.length ? { files: files.map(({ uri, name }) => ({ uri, ...(name ? { name } : {}) })) } : {}),
-        ...(body.agents?.length ? { agents: body.agents.map(({ name }) => ({ name })) } : {}),
+        ...(agents.length ? { agents: agents.map(({ name }) => ({ name })) } : {}),
       }
       await deps.inputs.admit(instance, sessionID, {
         prompt,

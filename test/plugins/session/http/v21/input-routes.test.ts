@@ -19,6 +19,8 @@ describe('session: OpenCode 2.1 command, skill, shell, instructions, move', () =
           'name: report\ndescription: Writes reports',
           'Always write the REPORT-SKILL-BODY.\n',
         ),
+        '.opencode/command/ctx.md': markdown('description: Context', 'Read @notes.txt and !`echo BANG-OUT`\n'),
+        'notes.txt': 'NOTES-CONTENT\n',
         'sub/keep.txt': 'x\n',
       },
     })
@@ -44,6 +46,14 @@ describe('session: OpenCode 2.1 command, skill, shell, instructions, move', () =
     const [user] = await messages(sessionID, 'user')
     expect(user.text).to.equal('Say hello to Ada Lovelace, about Ada Lovelace.')
 
+    // As v1's: `` !`cmd` `` output and the `@file` the template names, read at admission.
+    h.llm.script({ text: 'Read.' })
+    expect((await h.call('POST', `/api/session/${sessionID}/command`, { name: 'ctx', text: '' })).status).to.equal(204)
+    await wait(sessionID)
+    expect(lastRequest()).to.include('Read @notes.txt and BANG-OUT').and.include('NOTES-CONTENT')
+    const [, withFile] = await messages(sessionID, 'user')
+    expect(withFile.files.map((file: { name: string }) => file.name)).to.deep.equal(['notes.txt'])
+
     const unknown = await h.call('POST', `/api/session/${sessionID}/command`, { name: 'nope', text: '' })
     expect(unknown.status).to.equal(404)
     expectMatches21('POST', '/api/session/{sessionID}/command', 404, unknown.body)
@@ -57,7 +67,7 @@ describe('session: OpenCode 2.1 command, skill, shell, instructions, move', () =
       skills: [{ id: 'no-such-skill' }],
     })
     expect(badSkill.status).to.equal(400)
-    expect(await messages(sessionID, 'user')).to.have.length(1)
+    expect(await messages(sessionID, 'user')).to.have.length(2)
     const gone = await h.call('POST', '/api/session/ses_nope/command', { name: 'greet', text: '' })
     expect(gone.status).to.equal(404)
     expectMatches21('POST', '/api/session/{sessionID}/command', 404, gone.body)
