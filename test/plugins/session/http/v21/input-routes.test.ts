@@ -150,6 +150,20 @@ describe('session: OpenCode 2.1 command, skill, shell, instructions, move', () =
     expect(gone.status).to.equal(404)
     expectMatches21('POST', '/api/session/{sessionID}/shell', 404, gone.body)
     expect(await messages(sessionID, 'shell')).to.have.length(1)
+    // The client's id names the shell message; used again, it is a 400 and nothing runs.
+    const named = await h.call('POST', `/api/session/${sessionID}/shell`, { command: 'true', id: 'msg_myshell1' })
+    expect(named.status).to.equal(204)
+    expect((await h.call('GET', `/api/session/${sessionID}/message/msg_myshell1`)).body.data).to.deep.include({
+      type: 'shell',
+      command: 'true',
+    })
+    const reused = await h.call('POST', `/api/session/${sessionID}/shell`, { command: 'echo no', id: 'msg_myshell1' })
+    expect(reused.status).to.equal(400)
+    expect(await messages(sessionID, 'shell')).to.have.length(2)
+    await h.call(
+      'DELETE',
+      `/api/session/${sessionID}/inbox/${(await h.call('GET', `/api/session/${sessionID}/inbox`)).body.data[0].id}`,
+    )
     // As 2.1: an empty command runs too, and says it printed nothing.
     expect((await h.call('POST', `/api/session/${sessionID}/shell`, { command: '' })).status).to.equal(204)
     const [empty] = (await h.call('GET', `/api/session/${sessionID}/inbox`)).body.data
