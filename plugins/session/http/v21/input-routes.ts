@@ -1,6 +1,6 @@
 // OpenCode 2.1's other session inputs: a slash command (`POST /api/session/:id/command`) and a
 // skill (`POST /api/experimental/session/:id/skill`), both admitted through the inbox as a
-// prompt is; the shell and instruction entries are in their own files.
+// prompt is. The shell, instruction entries and move are in their own files; this one registers all.
 import { Type, type Static } from 'typebox'
 import {
   InvalidRequestError,
