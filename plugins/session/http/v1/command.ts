@@ -150,7 +150,7 @@ export class SessionCommands {
   }
 
   /** Replaces each `` !`cmd` `` with its output, run in the project directory with the bash tool. */
-  private async expandShell(instance: Instance, sessionID: string, agent: string, template: string): Promise<string> {
+  async expandShell(instance: Instance, sessionID: string, agent: string, template: string): Promise<string> {
     const commands = [...template.matchAll(/!`([^`]+)`/g)]
     if (!commands.length) return template
     const bash = this.kernel.tools.get('bash')
@@ -185,7 +185,7 @@ export class SessionCommands {
   }
 
   /** File parts for the `@path` references that name a file or directory inside the project. */
-  private async referencedParts(instance: Instance, text: string): Promise<PartInput[]> {
+  async referencedParts(instance: Instance, text: string): Promise<PartInput[]> {
     const parts: PartInput[] = []
     for (const name of fileReferences(text)) {
       const path = resolve(instance.worktree, name.replace(/^~(?=\/)/, this.kernel.env.HOME ?? '~'))

@@ -15,6 +15,7 @@ import {
   registerWaitRoute,
 } from '../v21/routes.js'
 import type { BlockingSubagents } from '../../loop/blocking-subagents.js'
+import { registerInputRoutes } from '../v21/input-routes.js'
 import { registerMessageListRoute, registerMessageReadRoutes } from './message-routes.js'
 import { registerCompactRoute, registerInterruptAndWaitRoutes, registerPromptRoute } from './prompt-routes.js'
 import { registerSessionRevertRoutes } from './revert-routes.js'
@@ -52,6 +53,7 @@ export function registerSessionV2Routes(app: PluginApp, deps: SessionV2Deps): vo
   registerSyntheticRoute(app, deps)
   registerHistoryRoute(app, deps)
   registerEventStreamRoute(app, deps)
+  registerInputRoutes(app, deps)
   const { kernel, sessions, admission, history } = deps
   registerSessionRevertRoutes(app, new RevertStaging(app, kernel, sessions, admission, history))
 }
