@@ -17,6 +17,7 @@ import {
 import type { BlockingSubagents } from '../../loop/blocking-subagents.js'
 import { registerMessageListRoute, registerMessageReadRoutes } from './message-routes.js'
 import { registerCompactRoute, registerInterruptAndWaitRoutes, registerPromptRoute } from './prompt-routes.js'
+import { registerSessionManageRoutes } from '../v21/manage-routes.js'
 import { registerSessionRevertRoutes } from './revert-routes.js'
 import { RevertStaging } from './revert.js'
 import { registerSessionCreateRoute, registerSessionListRoute, registerSessionReadRoutes } from './session-routes.js'
@@ -52,6 +53,7 @@ export function registerSessionV2Routes(app: PluginApp, deps: SessionV2Deps): vo
   registerSyntheticRoute(app, deps)
   registerHistoryRoute(app, deps)
   registerEventStreamRoute(app, deps)
+  registerSessionManageRoutes(app, deps)
   const { kernel, sessions, admission, history } = deps
   registerSessionRevertRoutes(app, new RevertStaging(app, kernel, sessions, admission, history))
 }
