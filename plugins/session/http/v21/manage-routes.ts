@@ -11,6 +11,7 @@ import { sessionView } from '../v2/session-routes.js'
 import { routeTags as tags, routeConfig as config, SessionParams, sessionNotFound } from '../v2/route-defaults.js'
 import type { SessionV2Deps } from '../v2/routes.js'
 import { MessageNotFoundErrorBody, SessionNotFoundErrorBody } from '../v2/schemas.js'
+import { registerSessionDiffRoute } from './diff-routes.js'
 import { Renamed } from './events.js'
 import {
   MANAGE_21_EVENTS,
@@ -59,6 +60,7 @@ export function registerSessionManageRoutes(app: PluginApp, deps: SessionV2Deps)
   registerUpdateRoute(app, deps)
   registerForkRoute(app, deps)
   registerRemoveRoute(app, deps)
+  registerSessionDiffRoute(app, deps)
 }
 
 /** The events a `PATCH` publishes: only for what changed (2.1: repeating the current state is a no-op). */
