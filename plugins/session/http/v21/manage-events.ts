@@ -18,7 +18,9 @@ export const Forked = defineEvent('session.forked', {
   boundary: Type.Optional(Boundary),
 })
 
-export const MANAGE_21_EVENTS = [MetadataUpdated, PermissionsSet, Archived, Unarchived, Forked].map(
+export const Viewed = defineEvent('session.viewed', { ...common, idle: Type.Number() })
+
+export const MANAGE_21_EVENTS = [MetadataUpdated, PermissionsSet, Archived, Unarchived, Forked, Viewed].map(
   (event) => event.type,
 )
 

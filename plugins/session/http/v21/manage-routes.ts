@@ -22,6 +22,7 @@ import {
   PermissionsSet,
   Unarchived,
 } from './manage-events.js'
+import { registerSessionViewRoute } from './view-routes.js'
 import { PermissionRule21, Session21Info } from './schemas.js'
 import { ruleOf } from './views.js'
 
@@ -61,10 +62,16 @@ export function registerSessionManageRoutes(app: PluginApp, deps: SessionV2Deps)
   registerForkRoute(app, deps)
   registerRemoveRoute(app, deps)
   registerSessionDiffRoute(app, deps)
+  registerSessionViewRoute(app, deps)
 }
 
 /** The events a `PATCH` publishes: only for what changed (2.1: repeating the current state is a no-op). */
-function changes(deps: SessionV2Deps, instance: Instance, info: SessionInfo, body: Static<typeof UpdateBody>): Change[] {
+function changes(
+  deps: SessionV2Deps,
+  instance: Instance,
+  info: SessionInfo,
+  body: Static<typeof UpdateBody>,
+): Change[] {
   const { kernel } = deps
   const sessionID = info.id
   const base = () => ({ timestamp: Date.now(), sessionID })

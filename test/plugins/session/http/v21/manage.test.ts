@@ -171,6 +171,43 @@ describe('session: OpenCode 2.1 session management', () => {
     })
   })
 
+  describe('POST /api/session/:sessionID/view', () => {
+    it("sets time.viewed when `idle` is the last run's end, else changes nothing", async () => {
+      const events = await openSse(`${base}/api/event`)
+      await events.next((frame) => frame.data?.type === 'server.connected')
+      const sessionID = await create()
+      await run(sessionID, 'hi')
+      const read = async () => (await h.call('GET', `/api/session/${sessionID}`)).body.data
+      const { idle } = (await read()).time
+      expect(idle).to.be.a('number')
+      const stale = await h.call('POST', `/api/session/${sessionID}/view`, { idle: idle - 1 })
+      expect(stale.status).to.equal(204)
+      expect((await read()).time).to.not.have.property('viewed')
+      expect((await h.call('POST', `/api/session/${sessionID}/view`, { idle })).status).to.equal(204)
+      const seen = await h.call('GET', `/api/session/${sessionID}`)
+      expectMatches21('GET', '/api/session/{sessionID}', 200, seen.body)
+      expect(seen.body.data.time.viewed).to.be.at.least(idle)
+      expect((await h.call('GET', `/session/${sessionID}`)).body.time).to.not.have.property('viewed')
+      await events.next((frame) => frame.data?.type === 'session.viewed' && frame.data.data.sessionID === sessionID)
+      const viewed = framesOf(events, sessionID).find((data) => data.type === 'session.viewed')
+      expect(viewed.data).to.deep.equal({ sessionID, idle })
+      expect(viewed.durable).to.include({ aggregateID: sessionID })
+      events.close()
+    })
+
+    it('rejects a bad body (400) and unknown sessions (404)', async () => {
+      const sessionID = await create()
+      for (const body of [{}, { idle: 'now' }, { idle: -1 }]) {
+        const answer = await h.call('POST', `/api/session/${sessionID}/view`, body)
+        expect(answer.status, JSON.stringify(body)).to.equal(400)
+        expectMatches21('POST', '/api/session/{sessionID}/view', 400, answer.body)
+      }
+      const unknown = await h.call('POST', '/api/session/ses_nope/view', { idle: 1 })
+      expect(unknown.status).to.equal(404)
+      expectMatches21('POST', '/api/session/{sessionID}/view', 404, unknown.body)
+    })
+  })
+
   describe('DELETE /api/session/:sessionID', () => {
     it('deletes the session and its children with session.deleted events; then 404', async () => {
       const events = await openSse(`${base}/api/event`)
