@@ -13,6 +13,7 @@ import type { SessionV2Deps } from '../v2/routes.js'
 import { MessageNotFoundErrorBody, SessionNotFoundErrorBody } from '../v2/schemas.js'
 import { registerSessionDiffRoute } from './diff-routes.js'
 import { Renamed } from './events.js'
+import { registerSessionGenerateRoute } from './generate-route.js'
 import {
   MANAGE_21_EVENTS,
   registerManageEventViews,
@@ -63,6 +64,7 @@ export function registerSessionManageRoutes(app: PluginApp, deps: SessionV2Deps)
   registerRemoveRoute(app, deps)
   registerSessionDiffRoute(app, deps)
   registerSessionViewRoute(app, deps)
+  registerSessionGenerateRoute(app, deps)
 }
 
 /** The events a `PATCH` publishes: only for what changed (2.1: repeating the current state is a no-op). */
