@@ -14,6 +14,7 @@ import { MessageNotFoundErrorBody, SessionNotFoundErrorBody } from '../v2/schema
 import { registerSessionDiffRoute } from './diff-routes.js'
 import { Renamed } from './events.js'
 import { registerSessionGenerateRoute } from './generate-route.js'
+import { registerSessionLogRoute } from './log-route.js'
 import {
   MANAGE_21_EVENTS,
   registerManageEventViews,
@@ -65,6 +66,7 @@ export function registerSessionManageRoutes(app: PluginApp, deps: SessionV2Deps)
   registerSessionDiffRoute(app, deps)
   registerSessionViewRoute(app, deps)
   registerSessionGenerateRoute(app, deps)
+  registerSessionLogRoute(app, deps)
 }
 
 /** The events a `PATCH` publishes: only for what changed (2.1: repeating the current state is a no-op). */
