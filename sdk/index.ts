@@ -65,7 +65,7 @@ export type { EventDefinition, EventProperties, EventPayload, BusEvent, EventBus
 export { definedEvents } from '../kernel/events/bus.js'
 /** An event's data as `/api/event` shows it, where OpenCode 2.1 gives the same type other data. */
 export { defineApiView } from '../kernel/events/bus.js'
-export { defineEventView } from '../kernel/events/event-views.js'
+export { defineEventView, eventViewOf } from '../kernel/events/event-views.js'
 export type { EventView, EventViewRenderer } from '../kernel/events/event-views.js'
 /** Server-sent events: a stream with the kernel's framing, bounded queue and heartbeats. */
 export { SseClient, startEventStream } from '../kernel/events/sse-client.js'

@@ -18,6 +18,7 @@ import type { BlockingSubagents } from '../../loop/blocking-subagents.js'
 import { registerInputRoutes } from '../v21/input-routes.js'
 import { registerMessageListRoute, registerMessageReadRoutes } from './message-routes.js'
 import { registerCompactRoute, registerInterruptAndWaitRoutes, registerPromptRoute } from './prompt-routes.js'
+import { registerSessionManageRoutes } from '../v21/manage-routes.js'
 import { registerSessionRevertRoutes } from './revert-routes.js'
 import { RevertStaging } from './revert.js'
 import { registerSessionCreateRoute, registerSessionListRoute, registerSessionReadRoutes } from './session-routes.js'
@@ -54,6 +55,7 @@ export function registerSessionV2Routes(app: PluginApp, deps: SessionV2Deps): vo
   registerHistoryRoute(app, deps)
   registerEventStreamRoute(app, deps)
   registerInputRoutes(app, deps)
+  registerSessionManageRoutes(app, deps)
   const { kernel, sessions, admission, history } = deps
   registerSessionRevertRoutes(app, new RevertStaging(app, kernel, sessions, admission, history))
 }

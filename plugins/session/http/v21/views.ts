@@ -65,6 +65,7 @@ export function sessionInfo21(
       created: info.time.created,
       updated: info.time.updated,
       ...(idle ? { idle: idle.time.created } : {}),
+      ...('viewed' in info.time && typeof info.time.viewed === 'number' ? { viewed: info.time.viewed } : {}),
       ...(info.time.archived !== undefined ? { archived: info.time.archived } : {}),
     },
     title: info.title,
