@@ -216,7 +216,7 @@ describe('cluster: instance leases', function () {
     expect(message('msg_y_unfinished').error).to.equal(undefined)
   })
 
-  it('reports the SQLite backend, this process and its instances in /global/health', async () => {
+  it('reports the SQLite backend, this process and its instances in /global/node', async () => {
     const repo = gitRepo()
     // SQLite whatever backend the run uses: this is about the SQLite backend.
     const dataDir = tempDir('ok-data-')
@@ -228,11 +228,15 @@ describe('cluster: instance leases', function () {
     })
     const base = await listen(server)
     await request(base, 'GET', `/path?directory=${encodeURIComponent(repo)}`)
-    const health = (await request(base, 'GET', '/global/health')).body
-    expect(health).to.deep.equal({
+    expect((await request(base, 'GET', '/global/health')).body).to.deep.equal({
       healthy: true,
       version: server.kernel.version,
-      node: { id: `pid_${process.pid}`, url: base, backend: 'sqlite', instances: [repo] },
+    })
+    expect((await request(base, 'GET', '/global/node')).body).to.deep.equal({
+      id: `pid_${process.pid}`,
+      url: base,
+      backend: 'sqlite',
+      instances: [repo],
     })
   })
 })

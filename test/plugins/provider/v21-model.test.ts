@@ -135,11 +135,11 @@ describe('provider: OpenCode 2.1 models and providers', () => {
     })
   })
 
-  it('refuses a location that is not a directory with a 400', async () => {
+  it("refuses a location that is not a directory with 2.1's 404 LocationNotFoundError", async () => {
     for (const url of ['/api/model', '/api/model/default', '/api/provider', '/api/provider/local']) {
       const response = await get(url, join(repo, 'missing'))
-      expect(response.status, url).to.equal(400)
-      expect(response.body._tag, url).to.equal('InvalidRequestError')
+      expect(response.status, url).to.equal(404)
+      expect(response.body._tag, url).to.equal('LocationNotFoundError')
     }
   })
 })
