@@ -13,6 +13,7 @@ import type { SessionV2Deps } from '../v2/routes.js'
 import { MessageNotFoundErrorBody, SessionNotFoundErrorBody } from '../v2/schemas.js'
 import { registerSessionDiffRoute } from './diff-routes.js'
 import { Renamed } from './events.js'
+import { registerSessionExportRoute } from './export-route.js'
 import { registerSessionGenerateRoute } from './generate-route.js'
 import { registerSessionLogRoute } from './log-route.js'
 import {
@@ -67,6 +68,7 @@ export function registerSessionManageRoutes(app: PluginApp, deps: SessionV2Deps)
   registerSessionViewRoute(app, deps)
   registerSessionGenerateRoute(app, deps)
   registerSessionLogRoute(app, deps)
+  registerSessionExportRoute(app, deps)
 }
 
 /** The events a `PATCH` publishes: only for what changed (2.1: repeating the current state is a no-op). */
