@@ -188,6 +188,10 @@ describe('session: OpenCode 2.1 session management', () => {
       expectMatches21('GET', '/api/session/{sessionID}', 200, seen.body)
       expect(seen.body.data.time.viewed).to.be.at.least(idle)
       expect((await h.call('GET', `/session/${sessionID}`)).body.time).to.not.have.property('viewed')
+      const v1List = (await h.call('GET', '/session')).body as { id: string; time: object }[]
+      expect(v1List.find((info) => info.id === sessionID)!.time).to.not.have.property('viewed')
+      const list = await h.call('GET', '/api/session?limit=100')
+      expect(list.body.data.find((info: { id: string }) => info.id === sessionID).time.viewed).to.be.at.least(idle)
       await events.next((frame) => frame.data?.type === 'session.viewed' && frame.data.data.sessionID === sessionID)
       const viewed = framesOf(events, sessionID).find((data) => data.type === 'session.viewed')
       expect(viewed.data).to.deep.equal({ sessionID, idle })
