@@ -156,12 +156,22 @@ describe('session: OpenCode 2.1 session management', () => {
       expect(copied).to.have.length(v1Source.findIndex((m) => m.info.id === secondUser))
 
       const count = async () => (await h.call('GET', '/session')).body.length
+      const empty = await create()
       const sessions = await count()
       const unknown = await h.call('POST', `/api/session/${sessionID}/fork`, { before: 'msg_nope' })
       expect(unknown.status).to.equal(404)
       expectMatches21('POST', '/api/session/{sessionID}/fork', 404, unknown.body)
       expect(unknown.body).to.deep.include({ _tag: 'MessageNotFoundError', messageID: 'msg_nope' })
       expect((await h.call('POST', '/api/session/ses_nope/fork', {})).status).to.equal(404)
+      const none = await h.call('POST', `/api/session/${empty}/fork`, {})
+      expect(none.status).to.equal(400)
+      expectMatches21('POST', '/api/session/{sessionID}/fork', 400, none.body)
+      expect(none.body).to.deep.equal({
+        _tag: 'InvalidRequestError',
+        message: `Cannot fork empty session: ${empty}`,
+        kind: 'empty_session',
+      })
+      expect((await h.call('POST', `/api/session/${sessionID}/fork`)).status).to.equal(400)
       for (const body of [{ before: 7 }, { before: 'nope' }, { before: 'msg_' + 'x'.repeat(200) }]) {
         const answer = await h.call('POST', `/api/session/${sessionID}/fork`, body)
         expect(answer.status, JSON.stringify(body)).to.equal(400)
