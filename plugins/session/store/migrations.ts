@@ -87,4 +87,16 @@ export const SESSION_MIGRATIONS: Migration[] = [
         CREATE INDEX session_entry_type ON session_entry (session_id, type, id);
       `),
   },
+  {
+    // When a client last saw a session's run end (2.1's `time.viewed`): kept out of the stored
+    // session JSON, which v1's lists send as it is (1.18's `time` has no such field).
+    id: '0006-session-viewed',
+    up: (db) =>
+      db.exec(`
+        CREATE TABLE session_viewed (
+          session_id TEXT PRIMARY KEY REFERENCES session (id) ON DELETE CASCADE,
+          viewed INTEGER NOT NULL
+        );
+      `),
+  },
 ]

@@ -21,6 +21,7 @@ import type { SessionConditions } from '../../store/store.js'
 import { ModelRef21, NullableCursors, PermissionRule21, Session21Info } from '../v21/schemas.js'
 import { nullableCursors } from '../v21/paging.js'
 import { ruleOf, sessionInfo21 } from '../v21/views.js'
+import { viewedTimes } from '../v21/view-routes.js'
 import { isPageCursor, walk, type PageCursor } from './paging.js'
 import type { SessionV2Deps } from './routes.js'
 import {
@@ -54,7 +55,9 @@ type ListCursor = PageCursor & { filters?: SessionConditions }
 export function sessionView(kernel: SessionKernel, entries: SessionEntries) {
   const worktreeOf = async (info: SessionInfo): Promise<string | undefined> =>
     kernel.instances.has(info.directory) ? (await kernel.instances.get(info.directory)).worktree : undefined
-  return async (info: SessionInfo) => sessionInfo21(info, await worktreeOf(info), entries.lastIdle(info.id))
+  const viewed = viewedTimes(kernel)
+  return async (info: SessionInfo) =>
+    sessionInfo21(info, await worktreeOf(info), entries.lastIdle(info.id), viewed.get(info.id))
 }
 
 /** The filters, cursor and order of a list request: a cursor carries the filters of its first page. */

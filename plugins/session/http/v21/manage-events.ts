@@ -15,7 +15,7 @@ export const Unarchived = defineEvent('session.unarchived', common)
 export const Forked = defineEvent('session.forked', {
   ...common,
   parentID: Type.String(),
-  boundary: Type.Optional(Boundary),
+  boundary: Boundary,
 })
 
 export const Viewed = defineEvent('session.viewed', { ...common, idle: Type.Number() })

@@ -2,7 +2,7 @@
 // delete it. The same stored sessions and services as v1's `PATCH|DELETE /session/:id` and
 // `POST /session/:id/fork`, so both dialects see one another's changes.
 import { Type, type Static } from 'typebox'
-import { StringEnum, ref, v2Errors, type Instance, type PluginApp } from '../../../../sdk/index.js'
+import { StringEnum, TaggedError, ref, v2Errors, type Instance, type PluginApp } from '../../../../sdk/index.js'
 import { SyncProjectors } from '../../../sync/types.js'
 import { MessageNotFoundV2 } from '../../errors.js'
 import type { SessionInfo } from '../../schemas.js'
@@ -13,6 +13,7 @@ import type { SessionV2Deps } from '../v2/routes.js'
 import { MessageNotFoundErrorBody, SessionNotFoundErrorBody } from '../v2/schemas.js'
 import { registerSessionDiffRoute } from './diff-routes.js'
 import { Renamed } from './events.js'
+import { registerSessionExportRoute } from './export-route.js'
 import { registerSessionGenerateRoute } from './generate-route.js'
 import { registerSessionLogRoute } from './log-route.js'
 import {
@@ -67,6 +68,7 @@ export function registerSessionManageRoutes(app: PluginApp, deps: SessionV2Deps)
   registerSessionViewRoute(app, deps)
   registerSessionGenerateRoute(app, deps)
   registerSessionLogRoute(app, deps)
+  registerSessionExportRoute(app, deps)
 }
 
 /** The events a `PATCH` publishes: only for what changed (2.1: repeating the current state is a no-op). */
@@ -174,6 +176,11 @@ function registerForkRoute(app: PluginApp, deps: SessionV2Deps): void {
       const before = request.body.before ?? undefined
       if (before && !deps.sessions.store.getMessage(sessionID, before)) throw new MessageNotFoundV2(sessionID, before)
       const last = deps.sessions.store.allMessages(sessionID).at(-1)?.info.id
+      // As 2.1.2: nothing to copy is not a fork.
+      if (!last)
+        throw new TaggedError('InvalidRequestError', 400, `Cannot fork empty session: ${sessionID}`, {
+          kind: 'empty_session',
+        })
       const title = `${source.title} (fork #${nextForkNumber(deps, source)})`
       const created = deps.history.fork(instance, sessionID, before)
       const fork = deps.sessions.update(instance, created.id, (info) => {
@@ -181,20 +188,14 @@ function registerForkRoute(app: PluginApp, deps: SessionV2Deps): void {
       })
       const boundary = before
         ? { type: 'before' as const, messageID: before }
-        : last
-          ? { type: 'through' as const, messageID: last }
-          : undefined
+        : { type: 'through' as const, messageID: last }
       deps.kernel.publish(instance, Forked, {
         timestamp: Date.now(),
         sessionID: fork.id,
         parentID: sessionID,
-        ...(boundary ? { boundary } : {}),
+        boundary,
       })
-      // A fork of an empty session has no boundary message: it copies nothing "through" nothing.
-      const data = {
-        ...(await view(fork)),
-        fork: { sessionID, boundary: boundary ?? { type: 'through' as const, messageID: '' } },
-      }
+      const data = { ...(await view(fork)), fork: { sessionID, boundary } }
       return { data }
     },
   )

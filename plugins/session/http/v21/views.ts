@@ -50,6 +50,7 @@ export function sessionInfo21(
   info: SessionInfo,
   worktree: string | undefined,
   idle?: IdleEntry,
+  viewed?: number,
 ): Static<typeof Session21Info> {
   const subpath = worktree && info.directory !== worktree ? relative(worktree, info.directory) : info.path || undefined
   return {
@@ -65,7 +66,7 @@ export function sessionInfo21(
       created: info.time.created,
       updated: info.time.updated,
       ...(idle ? { idle: idle.time.created } : {}),
-      ...('viewed' in info.time && typeof info.time.viewed === 'number' ? { viewed: info.time.viewed } : {}),
+      ...(viewed !== undefined ? { viewed } : {}),
       ...(info.time.archived !== undefined ? { archived: info.time.archived } : {}),
     },
     title: info.title,

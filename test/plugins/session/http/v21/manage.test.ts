@@ -156,12 +156,22 @@ describe('session: OpenCode 2.1 session management', () => {
       expect(copied).to.have.length(v1Source.findIndex((m) => m.info.id === secondUser))
 
       const count = async () => (await h.call('GET', '/session')).body.length
+      const empty = await create()
       const sessions = await count()
       const unknown = await h.call('POST', `/api/session/${sessionID}/fork`, { before: 'msg_nope' })
       expect(unknown.status).to.equal(404)
       expectMatches21('POST', '/api/session/{sessionID}/fork', 404, unknown.body)
       expect(unknown.body).to.deep.include({ _tag: 'MessageNotFoundError', messageID: 'msg_nope' })
       expect((await h.call('POST', '/api/session/ses_nope/fork', {})).status).to.equal(404)
+      const none = await h.call('POST', `/api/session/${empty}/fork`, {})
+      expect(none.status).to.equal(400)
+      expectMatches21('POST', '/api/session/{sessionID}/fork', 400, none.body)
+      expect(none.body).to.deep.equal({
+        _tag: 'InvalidRequestError',
+        message: `Cannot fork empty session: ${empty}`,
+        kind: 'empty_session',
+      })
+      expect((await h.call('POST', `/api/session/${sessionID}/fork`)).status).to.equal(400)
       for (const body of [{ before: 7 }, { before: 'nope' }, { before: 'msg_' + 'x'.repeat(200) }]) {
         const answer = await h.call('POST', `/api/session/${sessionID}/fork`, body)
         expect(answer.status, JSON.stringify(body)).to.equal(400)
@@ -188,6 +198,10 @@ describe('session: OpenCode 2.1 session management', () => {
       expectMatches21('GET', '/api/session/{sessionID}', 200, seen.body)
       expect(seen.body.data.time.viewed).to.be.at.least(idle)
       expect((await h.call('GET', `/session/${sessionID}`)).body.time).to.not.have.property('viewed')
+      const v1List = (await h.call('GET', '/session')).body as { id: string; time: object }[]
+      expect(v1List.find((info) => info.id === sessionID)!.time).to.not.have.property('viewed')
+      const list = await h.call('GET', '/api/session?limit=100')
+      expect(list.body.data.find((info: { id: string }) => info.id === sessionID).time.viewed).to.be.at.least(idle)
       await events.next((frame) => frame.data?.type === 'session.viewed' && frame.data.data.sessionID === sessionID)
       const viewed = framesOf(events, sessionID).find((data) => data.type === 'session.viewed')
       expect(viewed.data).to.deep.equal({ sessionID, idle })
