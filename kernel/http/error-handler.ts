@@ -21,6 +21,9 @@ const VALIDATION_KIND: Record<string, RequestPart> = {
  * (a 5xx too when it is a deliberate `TaggedError`, such as 503 `ServiceUnavailableError`).
  */
 export function sendNamed(request: FastifyRequest, reply: FastifyReply, error: NamedError): void {
+  // A location is resolved before any route runs: its 404 is no route's own 404 (AgentNotFoundError,
+  // say), so it is sent as it is rather than through that route's response schema.
+  if (error.name === 'LocationNotFoundError') reply.serializer(JSON.stringify)
   if (isV2Request(request) && (error.statusCode < 500 || error instanceof TaggedError))
     reply.status(error.statusCode).send(taggedBody(error.name, error.data))
   else reply.status(error.statusCode).send(error.toJSON())

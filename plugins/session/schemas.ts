@@ -1,3 +1,4 @@
+import { SnapshotFileDiff } from './store/patched-diff.js'
 import { Type, type Static, type TSchema } from 'typebox'
 import { StringEnum, named, ref } from '../../sdk/index.js'
 
@@ -394,18 +395,6 @@ export const FileDiff = named(
   }),
 )
 
-/** OpenCode 1.18's file diff, exactly (`GET /session/:id/diff`): the unified patch instead of both contents. */
-export const SnapshotFileDiff = named(
-  'SnapshotFileDiff',
-  Type.Object({
-    file: Type.String({ description: 'Path relative to the worktree' }),
-    patch: Type.String({ description: 'Unified diff of the file' }),
-    additions: Type.Number(),
-    deletions: Type.Number(),
-    status: Type.Union([Type.Literal('added'), Type.Literal('deleted'), Type.Literal('modified')]),
-  }),
-)
-
 /** The stored model's shared schemas, in the order they are registered (each after those it refers to). */
 export const SESSION_SCHEMAS = [
   FileDiff,
@@ -433,3 +422,5 @@ export const SESSION_SCHEMAS = [
   Part,
   MessageWithParts,
 ]
+
+export { SnapshotFileDiff }

@@ -1,5 +1,18 @@
-import type { Static } from 'typebox'
-import type { FileDiff, SnapshotFileDiff } from '../schemas.js'
+import { Type, type Static } from 'typebox'
+import { named } from '../../../sdk/index.js'
+import type { FileDiff } from '../schemas.js'
+
+/** OpenCode 1.18's file diff, exactly (`GET /session/:id/diff`): the unified patch instead of both contents. */
+export const SnapshotFileDiff = named(
+  'SnapshotFileDiff',
+  Type.Object({
+    file: Type.String({ description: 'Path relative to the worktree' }),
+    patch: Type.String({ description: 'Unified diff of the file' }),
+    additions: Type.Number(),
+    deletions: Type.Number(),
+    status: Type.Union([Type.Literal('added'), Type.Literal('deleted'), Type.Literal('modified')]),
+  }),
+)
 
 let diffModule: Promise<typeof import('diff')> | undefined
 /** The `diff` package, loaded the first time a patch is made (most requests never need it). */

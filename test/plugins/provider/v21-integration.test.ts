@@ -512,7 +512,9 @@ describe('provider: OpenCode 2.1 integrations', () => {
       expectMatches21(method, path, 400, response.body)
     }
     const badLocation = await h.call('GET', `/api/integration?location%5Bdirectory%5D=${join(repo, 'missing')}`)
-    expect(badLocation.status).to.equal(400)
+    // OpenCode 2.1's answer to a location that is not a directory.
+    expect(badLocation.status).to.equal(404)
+    expect(badLocation.body._tag).to.equal('LocationNotFoundError')
 
     expect(JSON.stringify(stored())).to.equal(before)
     expect(events.filter((event) => /^(integration|credential)\./.test(event.type))).to.deep.equal([])

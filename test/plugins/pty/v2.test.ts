@@ -235,7 +235,9 @@ describe('pty: /api/pty (OpenCode 2.1)', () => {
       expectMatches21(method, path, 400, answer.body)
     }
     const badLocation = await t.server.app.inject({ url: '/api/pty?location[directory]=relative/dir' })
-    expect(badLocation.statusCode).to.equal(400)
+    // OpenCode 2.1's answer to a relative location.
+    expect(badLocation.statusCode).to.equal(404)
+    expect(badLocation.json()._tag).to.equal('LocationNotFoundError')
 
     for (const [method, path, payload, headers] of [
       ['GET', '/api/pty/{ptyID}', undefined, {}],

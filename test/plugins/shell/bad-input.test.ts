@@ -90,13 +90,12 @@ describe('shell: bad input and unknown ids', () => {
     }
   })
 
-  it('answers a precise 400 for a location that is relative or missing', async () => {
+  it("answers OpenCode 2.1's 404 LocationNotFoundError for a location that is relative or missing", async () => {
     const { server, call } = await shellHarness()
     for (const directory of ['relative/dir', join(server.dataDir, 'missing')]) {
       const answer = await call('POST', '/api/shell', { command: 'touch made' }, directory)
-      expect(answer.status, directory).to.equal(400)
-      expect(answer.body).to.deep.include({ _tag: 'InvalidRequestError', kind: 'Query', field: 'location[directory]' })
-      expectMatches21('POST', '/api/shell', 400, answer.body)
+      expect(answer.status, directory).to.equal(404)
+      expect(answer.body).to.deep.include({ _tag: 'LocationNotFoundError', location: { directory } })
     }
   })
 })

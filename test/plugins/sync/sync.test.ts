@@ -5,8 +5,8 @@ import { expectMatchesReference } from '../../support/openapi.js'
 import { PLUGINS, sessionHarness, until, type SessionHarness } from '../../support/session.js'
 
 const TODOS = [
-  { content: 'Write the parser', status: 'in_progress', priority: 'high', id: 't1' },
-  { content: 'Test it', status: 'completed', priority: 'low', id: 't2' },
+  { content: 'Write the parser', status: 'in_progress', priority: 'high' },
+  { content: 'Test it', status: 'completed', priority: 'low' },
 ]
 
 async function post(url: string, body: unknown): Promise<{ status: number; body: any }> {
