@@ -375,10 +375,11 @@ describe('plugin: worktree', () => {
     const h = await worktreeServer()
     const document = (await h.server.app.inject({ url: '/doc' })).json()
     const path = document.paths['/experimental/worktree']
+    // OpenCode 2.1 gave these ids to `/api/worktree`; the v1 routes are listed as `v1.<id>`.
     expect([path.get.operationId, path.post.operationId, path.delete.operationId]).to.deep.equal([
-      'worktree.list',
-      'worktree.create',
-      'worktree.remove',
+      'v1.worktree.list',
+      'v1.worktree.create',
+      'v1.worktree.remove',
     ])
     for (const operation of [path.get, path.post, path.delete]) expect(operation.tags).to.deep.equal(['experimental'])
     expect(document.components.schemas).to.include.keys(
