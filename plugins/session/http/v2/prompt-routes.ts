@@ -1,6 +1,7 @@
 // v2 routes that drive the loop (`/api/session/:id/…`): prompt (admit now, join later),
 // interrupt, wait, compact. One loop and one conversation with the v1 routes.
 import { Type } from 'typebox'
+import { Mention, PromptAgents, PromptFiles } from '../v21/attachment-schemas.js'
 import {
   ConflictErrorBody,
   ascendingId,
@@ -99,10 +100,6 @@ export async function loopOf(deps: SessionV2Deps, sessionID: string): Promise<In
   return (await sessionInstance(deps.kernel, deps.sessions.store, sessionID)).instance
 }
 
-const Mention = Type.Object(
-  { start: Type.Integer({ minimum: 0 }), end: Type.Integer({ minimum: 0 }), text: Type.String({ maxLength: 100_000 }) },
-  { additionalProperties: false },
-)
 /**
  * 2.1's flat body (`{text, files, …}`) and 1.18's (`{prompt: {text}}`) in one schema: they are
  * told apart by `prompt`, and each answers in its own dialect (2.1's inbox item, 1.18's receipt).
@@ -111,31 +108,8 @@ const PromptBody = Type.Object(
   {
     id: Type.Optional(Type.String({ pattern: '^msg_[0-9A-Za-z]+$', maxLength: 100 })),
     text: Type.Optional(Type.String({ maxLength: 10_000_000 })),
-    files: Type.Optional(
-      Type.Array(
-        Type.Object(
-          {
-            uri: Type.String({ minLength: 1, maxLength: 100_000_000 }),
-            name: Type.Optional(Type.String({ maxLength: 4096 })),
-            description: Type.Optional(Type.String({ maxLength: 100_000 })),
-            mention: Type.Optional(Mention),
-          },
-          { additionalProperties: false },
-        ),
-        { maxItems: 100 },
-      ),
-    ),
-    agents: Type.Optional(
-      Type.Array(
-        Type.Object(
-          { name: Type.String({ minLength: 1, maxLength: 200 }), mention: Type.Optional(Mention) },
-          {
-            additionalProperties: false,
-          },
-        ),
-        { maxItems: 100 },
-      ),
-    ),
+    files: PromptFiles,
+    agents: PromptAgents,
     skills: Type.Optional(
       Type.Array(Type.Object({ id: Type.String({ maxLength: 200 }), mention: Type.Optional(Mention) }), {
         maxItems: 100,

@@ -2,6 +2,7 @@
 // skill (`POST /api/experimental/session/:id/skill`), both admitted through the inbox as a
 // prompt is. The shell, instruction entries and move are in their own files; this one registers all.
 import { Type, type Static } from 'typebox'
+import { Mention, PromptAgents, PromptFiles } from './attachment-schemas.js'
 import {
   InvalidRequestError,
   StringEnum,
@@ -24,37 +25,12 @@ import { InstructionsUpdated, registerInstructionRoutes } from './instruction-ro
 import { registerMoveRoute } from './move-route.js'
 import { SessionShellEnded, SessionShellStarted, registerShellRoute } from './shell-route.js'
 
-const Mention = Type.Object(
-  { start: Type.Integer({ minimum: 0 }), end: Type.Integer({ minimum: 0 }), text: Type.String({ maxLength: 100_000 }) },
-  { additionalProperties: false },
-)
 const CommandBody = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 200 }),
     text: Type.String({ maxLength: 10_000_000 }),
-    files: Type.Optional(
-      Type.Array(
-        Type.Object(
-          {
-            uri: Type.String({ minLength: 1, maxLength: 100_000_000 }),
-            name: Type.Optional(Type.String({ maxLength: 4096 })),
-            description: Type.Optional(Type.String({ maxLength: 100_000 })),
-            mention: Type.Optional(Mention),
-          },
-          { additionalProperties: false },
-        ),
-        { maxItems: 100 },
-      ),
-    ),
-    agents: Type.Optional(
-      Type.Array(
-        Type.Object(
-          { name: Type.String({ minLength: 1, maxLength: 200 }), mention: Type.Optional(Mention) },
-          { additionalProperties: false },
-        ),
-        { maxItems: 100 },
-      ),
-    ),
+    files: PromptFiles,
+    agents: PromptAgents,
     skills: Type.Optional(
       Type.Array(
         Type.Object(
