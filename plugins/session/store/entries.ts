@@ -24,6 +24,7 @@ export class SessionEntries {
       insert: db.prepare<[string, string, string, string]>(
         'INSERT INTO session_entry (id, session_id, type, data) VALUES (?, ?, ?, ?)',
       ),
+      taken: db.prepare<[string], { one: number }>('SELECT 1 AS one FROM session_entry WHERE id = ?'),
       get: db.prepare<[string, string], { data: string }>(
         'SELECT data FROM session_entry WHERE session_id = ? AND id = ?',
       ),
@@ -42,6 +43,11 @@ export class SessionEntries {
 
   add(sessionID: string, entry: SessionEntry): void {
     this.statements.insert.run(entry.id, sessionID, entry.type, JSON.stringify(entry))
+  }
+
+  /** Whether an entry of any session has this id (ids are global). */
+  taken(id: string): boolean {
+    return this.statements.taken.get(id) !== undefined
   }
 
   get(sessionID: string, id: string): SessionEntry | undefined {

@@ -57,6 +57,14 @@ export class SessionService {
   }
 
   create(instance: Instance, input: CreateSessionInput): SessionInfo {
+    const info = this.build(instance, input)
+    this.store.createSession(info)
+    this.kernel.publish(instance, SessionCreated, { sessionID: info.id, info })
+    return info
+  }
+
+  /** A new session's info at `instance` (its parent checked), neither stored nor published. */
+  build(instance: Instance, input: CreateSessionInput): SessionInfo {
     const now = Date.now()
     const stamp = new Date(now).toISOString()
     const info: SessionInfo = {
@@ -79,8 +87,6 @@ export class SessionService {
     if (input.model) info.model = input.model
     if (input.metadata) info.metadata = input.metadata
     if (input.permission) info.permission = input.permission
-    this.store.createSession(info)
-    this.kernel.publish(instance, SessionCreated, { sessionID: info.id, info })
     return info
   }
 

@@ -1,7 +1,7 @@
 import { type SqliteDatabase } from '../../../sdk/index.js'
 import type { MessageInfo, MessageWithParts, Part, SessionInfo } from '../schemas.js'
 import { HistoryCache, type CachedHistory } from './history-cache.js'
-import { SessionEntries } from './entries.js'
+import { SessionEntries, type SessionEntry } from './entries.js'
 
 /** `GET /experimental/session`: sessions of every project. */
 export interface GlobalSessionFilter {
@@ -174,6 +174,18 @@ export class SessionStore {
       info.time.updated,
       JSON.stringify(info),
     )
+  }
+
+  /** A whole session at once (an import), in one transaction: all of it is stored or none. */
+  importSession(info: SessionInfo, messages: MessageWithParts[], entries: SessionEntry[]): void {
+    this.db.transaction(() => {
+      this.createSession(info)
+      for (const message of messages) {
+        this.saveMessage(message.info)
+        this.saveParts(message.parts)
+      }
+      for (const entry of entries) this.entries.add(info.id, entry)
+    })()
   }
 
   saveSession(info: SessionInfo): void {

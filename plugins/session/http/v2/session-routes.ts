@@ -92,7 +92,7 @@ function listRequest(query: Static<typeof SessionListQuery>): {
 }
 
 /** The instance at a directory a body names (`location.directory`): an absolute, existing directory. */
-async function instanceAt(kernel: SessionKernel, directory: string): Promise<Instance> {
+export async function instanceAt(kernel: SessionKernel, directory: string): Promise<Instance> {
   let checked: string
   try {
     checked = await checkDirectory(directory, 'Query')

@@ -15,6 +15,7 @@ import { registerSessionDiffRoute } from './diff-routes.js'
 import { Renamed } from './events.js'
 import { registerSessionExportRoute } from './export-route.js'
 import { registerSessionGenerateRoute } from './generate-route.js'
+import { registerSessionImportRoute } from './import-route.js'
 import { registerSessionLogRoute } from './log-route.js'
 import {
   MANAGE_21_EVENTS,
@@ -69,6 +70,7 @@ export function registerSessionManageRoutes(app: PluginApp, deps: SessionV2Deps)
   registerSessionGenerateRoute(app, deps)
   registerSessionLogRoute(app, deps)
   registerSessionExportRoute(app, deps)
+  registerSessionImportRoute(app, deps)
 }
 
 /** The events a `PATCH` publishes: only for what changed (2.1: repeating the current state is a no-op). */
