@@ -54,6 +54,9 @@ const mocha = new Mocha({ reporter: 'spec', timeout: 20000, slow: 1000 })
 for (const file of testFiles(root))
   if (!(database && database !== 'sqlite' && ownPostgres(file) && !filter)) mocha.addFile(file)
 await mocha.loadFilesAsync()
+// Each file's wall time (its top-level suites), for the slowest-files list at the end: where a
+// run's minutes go, in CI's log.
+const fileTimes = new Map()
 const runner = mocha.run(async (failures) => {
   const { passes = 0, failures: failed = 0, pending = 0 } = runner.stats ?? {}
   process.exitCode = failures > 0 ? 1 : 0
@@ -66,5 +69,18 @@ const runner = mocha.run(async (failures) => {
   await postgres
     ?.close()
     .catch((error) => console.error(`stopping the test PostgreSQL server failed: ${error.message}`))
+  const slowest = [...fileTimes].sort((a, b) => b[1] - a[1]).slice(0, 12)
+  if (slowest.length > 1) {
+    console.log('\nslowest files:')
+    for (const [file, ms] of slowest) console.log(`  ${(ms / 1000).toFixed(1).padStart(6)} s  ${file.slice(root.length)}`)
+  }
   console.log(`\n${passes} passed, ${Math.max(failed, failures)} failed${pending ? `, ${pending} skipped` : ''}`)
+})
+const started = new Map()
+runner.on('suite', (suite) => {
+  if (suite.file && suite.parent?.root) started.set(suite, Date.now())
+})
+runner.on('suite end', (suite) => {
+  const begun = started.get(suite)
+  if (begun !== undefined) fileTimes.set(suite.file, (fileTimes.get(suite.file) ?? 0) + Date.now() - begun)
 })

@@ -64,6 +64,12 @@ export class Cluster {
     const db = await PgDatabase.connect(options.url, options.log)
     const cluster = new Cluster(options, db, storage)
     try {
+      await db.claim(cluster.nodeId, (error) => {
+        // Another process took this id while the database was away: it runs the instances now.
+        cluster.log.fatal({ err: error }, 'cluster: this node id is taken; shutting down')
+        cluster.replica.stop()
+        process.kill(process.pid, 'SIGTERM')
+      })
       await cluster.replica.load()
     } catch (error) {
       cluster.replica.stop()

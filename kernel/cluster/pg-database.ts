@@ -7,6 +7,18 @@ type PgModule = (typeof import('pg'))['default']
 /** The database cannot be reached (or went away): requests answer 503 until it is back. */
 export class DatabaseUnavailableError extends Error {}
 
+/** Another running node of the cluster has this node's id. */
+export class NodeIdTakenError extends Error {
+  constructor(readonly nodeId: string) {
+    super(
+      `another running node of this cluster has the node id "${nodeId}": give each node its own OPENCODE_KERNEL_NODE_ID (--node-id), or leave it unset for a random one`,
+    )
+  }
+}
+
+/** The first key of the advisory lock each node holds on its id (the second: the id's hash). */
+const NODE_ID_LOCK = 0x6f6b6e64
+
 /** Errors that mean "the database is not there", as opposed to a statement it refused. */
 export function isConnectionError(error: unknown): boolean {
   const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown }
@@ -33,6 +45,7 @@ export class PgDatabase {
   private closed = false
   private listener?: Client
   private listening?: { channel: string; onNotify: () => void }
+  private identity?: { nodeId: string; onLost: (error: NodeIdTakenError) => void }
   private readonly recoveredListeners: (() => void)[] = []
 
   private constructor(
@@ -104,10 +117,21 @@ export class PgDatabase {
     }
   }
 
+  /**
+   * Holds an advisory lock on `nodeId` for as long as this node runs (on the connection that also
+   * LISTENs): a second process with the same id is refused at start (NodeIdTakenError). Should the
+   * id be taken while the database was away, `onLost` is told once it is back.
+   */
+  async claim(nodeId: string, onLost: (error: NodeIdTakenError) => void): Promise<void> {
+    this.identity = { nodeId, onLost }
+    await this.openListener()
+  }
+
   /** Calls `onNotify` on every NOTIFY of `channel`, over a connection that reconnects after an outage. */
   async listen(channel: string, onNotify: () => void): Promise<void> {
     this.listening = { channel, onNotify }
-    await this.openListener()
+    if (this.listener) await this.listener.query(`LISTEN ${channel}`)
+    else await this.openListener()
   }
 
   /** Runs after each outage, once the database answers again. */
@@ -124,9 +148,9 @@ export class PgDatabase {
     await this.pool.end().catch(() => {})
   }
 
+  /** The node's own connection: its id's lock and its LISTEN. */
   private async openListener(): Promise<void> {
-    const target = this.listening
-    if (!target || this.closed) return
+    if ((!this.listening && !this.identity) || this.closed) return
     const client = new this.pg.Client({ connectionString: this.url, connectionTimeoutMillis: 5000 })
     client.on('error', (error) => this.failed(error))
     client.on('end', () => {
@@ -135,10 +159,17 @@ export class PgDatabase {
         if (!this.closed) this.failed(new DatabaseUnavailableError('the LISTEN connection ended'))
       }
     })
-    client.on('notification', () => target.onNotify())
+    client.on('notification', () => this.listening?.onNotify())
     try {
       await client.connect()
-      await client.query(`LISTEN ${target.channel}`)
+      if (this.identity) {
+        const { rows } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, hashtext($2)) AS ok', [
+          NODE_ID_LOCK,
+          this.identity.nodeId,
+        ])
+        if (!rows[0]?.ok) throw new NodeIdTakenError(this.identity.nodeId)
+      }
+      if (this.listening) await client.query(`LISTEN ${this.listening.channel}`)
     } catch (error) {
       await client.end().catch(() => {})
       this.failed(error)
@@ -160,8 +191,12 @@ export class PgDatabase {
     if (this.closed) return
     try {
       await this.pool.query('SELECT 1')
-      if (this.listening && !this.listener) await this.openListener()
-    } catch {
+      if ((this.listening || this.identity) && !this.listener) await this.openListener()
+    } catch (error) {
+      if (error instanceof NodeIdTakenError) {
+        this.identity?.onLost(error)
+        return
+      }
       this.probing = setTimeout(() => void this.probe(), PROBE_MS)
       return
     }

@@ -50,6 +50,20 @@ export class ReplicaTooOldError extends Error {
 }
 
 /** Upserts `rows` into the mirror of `table`, a statement per `FLUSH_ROWS` rows. */
+/** A JSON `\u0000` escape (not an escaped backslash followed by `u0000`). */
+const NUL_ESCAPE = /(?<!\\)((?:\\\\)*)\\u0000/g
+
+/**
+ * Rows as the JSON `jsonb_populate_recordset` reads. PostgreSQL's text cannot hold U+0000 (jsonb
+ * refuses the escape), and one refused row would stop every later write of the node: a NUL a
+ * plugin stored in a column is written to the mirror as U+FFFD (the local copy and the change
+ * log, which other nodes apply, keep it). Requests cannot bring one: bodies with NUL are a 400.
+ */
+export function mirrorJson(rows: readonly Record<string, unknown>[]): string {
+  const json = JSON.stringify(rows)
+  return json.includes('\\u0000') ? json.replace(NUL_ESCAPE, '$1\\ufffd') : json
+}
+
 export async function upsertRows(client: PoolClient, table: Table, rows: Record<string, unknown>[]): Promise<void> {
   const target = quote(table.name)
   const columns = mirrorColumns(table)
@@ -61,7 +75,7 @@ export async function upsertRows(client: PoolClient, table: Table, rows: Record<
   for (let i = 0; i < rows.length; i += FLUSH_ROWS) {
     await client.query(
       `INSERT INTO ${target} (${list}) SELECT ${list} FROM jsonb_populate_recordset(NULL::${target}, $1::jsonb) ON CONFLICT (${table.key.map(quote).join(', ')}) ${update}`,
-      [JSON.stringify(rows.slice(i, i + FLUSH_ROWS))],
+      [mirrorJson(rows.slice(i, i + FLUSH_ROWS))],
     )
   }
 }
@@ -86,7 +100,7 @@ export async function writeChanges(
       const match = table.key.map((column) => `t.${quote(column)} = d.${quote(column)}`).join(' AND ')
       await client.query(
         `DELETE FROM ${target} t USING jsonb_populate_recordset(NULL::${target}, $1::jsonb) d WHERE ${match}`,
-        [JSON.stringify(group.d)],
+        [mirrorJson(group.d)],
       )
     }
     if (group.u.length) await upsertRows(client, table, group.u)

@@ -8,6 +8,7 @@ import {
   type RequestPart,
 } from '../core/errors.js'
 import { isV2Request, TaggedError, taggedBody } from './v2-conventions.js'
+import type { NulInBodyError } from './request-logging.js'
 
 const VALIDATION_KIND: Record<string, RequestPart> = {
   body: 'Body',
@@ -68,6 +69,13 @@ function handleBodyError(error: FastifyError, request: FastifyRequest, reply: Fa
         reply.status(400).send({ _tag: 'InvalidRequestError', message: 'Expected a valid JSON body', kind: 'Payload' })
       else sendNamed(request, reply, new BadRequestError(`Malformed JSON body: ${error.message}`, 'Body'))
       return true
+    case 'OK_ERR_NUL_IN_BODY': {
+      const field = (error as unknown as NulInBodyError).field
+      if (isV2Request(request))
+        reply.status(400).send({ _tag: 'InvalidRequestError', message: error.message, kind: 'Payload', field })
+      else sendNamed(request, reply, new BadRequestError(error.message, 'Body'))
+      return true
+    }
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       reply.status(413).send({ name: 'PayloadTooLargeError', data: { message: 'Request body is too large' } })
       return true

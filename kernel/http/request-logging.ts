@@ -25,13 +25,44 @@ export function addRequestLogging(app: FastifyInstance, log: FastifyBaseLogger):
   })
 }
 
-/** An empty JSON body counts as no body: OpenCode clients POST action routes without one. */
+/** Where in a parsed body a string holds U+0000 (`title`, `parts[0].text`), if anywhere. */
+function nulPath(value: unknown, path: string): string | undefined {
+  if (typeof value === 'string') return value.includes('\0') ? path : undefined
+  if (typeof value !== 'object' || value === null) return undefined
+  for (const [key, child] of Object.entries(value)) {
+    const inner = Array.isArray(value) ? `${path}[${key}]` : path ? `${path}.${key}` : key
+    if (key.includes('\0')) return inner
+    const found = nulPath(child, inner)
+    if (found !== undefined) return found
+  }
+  return undefined
+}
+
+/** A body with U+0000 in a string: refused whole (PostgreSQL cannot store it, and no input needs it). */
+export class NulInBodyError extends Error {
+  readonly code = 'OK_ERR_NUL_IN_BODY'
+  readonly statusCode = 400
+  constructor(readonly field: string) {
+    super(`Text must not contain NUL characters (U+0000)${field ? `: ${field}` : ''}`)
+  }
+}
+
+/**
+ * An empty JSON body counts as no body: OpenCode clients POST action routes without one. A body
+ * whose strings hold U+0000 is a 400 before any handler runs (only bodies with the `\u0000` escape
+ * are walked).
+ */
 export function acceptEmptyJsonBody(app: FastifyInstance): void {
   const parseJson = app.getDefaultJsonParser('error', 'error')
   app.removeContentTypeParser('application/json')
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     const text = body.toString()
     if (text.trim() === '') return done(null, undefined)
-    parseJson(request, text, done)
+    if (!text.includes('\\u0000')) return parseJson(request, text, done)
+    parseJson(request, text, (error, value) => {
+      if (error) return done(error, undefined)
+      const field = nulPath(value, '')
+      done(field === undefined ? null : new NulInBodyError(field), field === undefined ? value : undefined)
+    })
   })
 }

@@ -1,0 +1,70 @@
+// Bad values on a cluster: a NUL from a client is a 400 and changes nothing; one a plugin stores
+// anyway reaches PostgreSQL as U+FFFD, and neither stops the node committing its later writes.
+import { expect } from 'chai'
+import pg from 'pg'
+import { cleanup, gitRepo } from '../../support/helper.js'
+import { PLUGINS } from '../../support/session.js'
+import { until } from '../../support/wait.js'
+import { database, node, stopPostgres } from './setup.js'
+
+async function mirroredTitle(url: string, id: string): Promise<string | undefined> {
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  try {
+    return (await client.query<{ title: string }>('SELECT title FROM session WHERE id = $1', [id])).rows[0]?.title
+  } finally {
+    await client.end()
+  }
+}
+
+describe('cluster: bad values', function () {
+  this.timeout(120_000)
+  after(stopPostgres)
+  afterEach(cleanup)
+
+  it('refuses a NUL in a title (v1 and 2.1) with a 400, and the node goes on committing', async () => {
+    const url = await database()
+    const repo = gitRepo()
+    const a = await node(url, 'node-a', { only: PLUGINS, cwd: repo })
+    const b = await node(url, 'node-b', { only: PLUGINS, cwd: repo })
+    const q = `?directory=${encodeURIComponent(repo)}`
+    const created = await a.call('POST', `/session${q}`, { title: 'clean' })
+    expect(created.status).to.equal(200)
+    const id = created.body.id as string
+
+    const v1 = await a.call('PATCH', `/session/${id}${q}`, { title: 'bad\u0000title' })
+    expect(v1.status).to.equal(400)
+    expect(v1.body.name).to.equal('BadRequest')
+    expect(v1.body.data.message).to.include('NUL')
+    const v2 = await a.call('PATCH', `/api/session/${id}`, { title: 'bad\u0000title' })
+    expect(v2.status).to.equal(400)
+    expect(v2.body).to.include({ _tag: 'InvalidRequestError', field: 'title' })
+    // An escaped backslash before `u0000` is text, not a NUL.
+    const literal = await a.call('PATCH', `/session/${id}${q}`, { title: 'a \\u0000 b' })
+    expect(literal.status).to.equal(200)
+
+    const renamed = await a.call('PATCH', `/session/${id}${q}`, { title: 'after' })
+    expect(renamed.status).to.equal(200)
+    await until(async () => (await b.call('GET', `/session/${id}${q}`)).body?.title === 'after', 10_000)
+    expect(await mirroredTitle(url, id)).to.equal('after')
+  })
+
+  it('writes a NUL a plugin stores as U+FFFD to PostgreSQL, and keeps committing', async () => {
+    const url = await database()
+    const repo = gitRepo()
+    const a = await node(url, 'node-a', { only: PLUGINS, cwd: repo })
+    const b = await node(url, 'node-b', { only: PLUGINS, cwd: repo })
+    const q = `?directory=${encodeURIComponent(repo)}`
+    const instance = await a.server.kernel.instances.get(repo)
+    const stored = a.server.app.sessions.create(instance, { title: 'nul\u0000inside' })
+    await until(async () => (await mirroredTitle(url, stored.id)) !== undefined, 10_000)
+    expect(await mirroredTitle(url, stored.id)).to.equal('nul\ufffdinside')
+    // The local copy keeps what the plugin stored.
+    expect((await a.call('GET', `/session/${stored.id}${q}`)).body.title).to.equal('nul\u0000inside')
+
+    const next = await a.call('POST', `/session${q}`, { title: 'later' })
+    expect(next.status).to.equal(200)
+    await until(async () => (await b.call('GET', `/session/${next.body.id}${q}`)).status === 200, 10_000)
+    expect(await mirroredTitle(url, next.body.id)).to.equal('later')
+  })
+})
