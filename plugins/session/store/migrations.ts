@@ -99,4 +99,10 @@ export const SESSION_MIGRATIONS: Migration[] = [
         );
       `),
   },
+  {
+    // 2.1's usage stats read the messages of a time range (and the oldest one) without a scan of
+    // every message: message ids encode only the time modulo 2^36 ms, and imports keep old times.
+    id: '0007-message-created-index',
+    up: (db) => db.exec("CREATE INDEX message_created ON message (json_extract(data, '$.time.created'))"),
+  },
 ]

@@ -26,6 +26,7 @@ import {
   PermissionsSet,
   Unarchived,
 } from './manage-events.js'
+import { registerSessionStatsRoute } from './stats-route.js'
 import { registerSessionViewRoute } from './view-routes.js'
 import { PermissionRule21, Session21Info } from './schemas.js'
 import { ruleOf } from './views.js'
@@ -71,6 +72,7 @@ export function registerSessionManageRoutes(app: PluginApp, deps: SessionV2Deps)
   registerSessionLogRoute(app, deps)
   registerSessionExportRoute(app, deps)
   registerSessionImportRoute(app, deps)
+  registerSessionStatsRoute(app, deps)
 }
 
 /** The events a `PATCH` publishes: only for what changed (2.1: repeating the current state is a no-op). */
