@@ -64,12 +64,8 @@ export class Cluster {
     const db = await PgDatabase.connect(options.url, options.log)
     const cluster = new Cluster(options, db, storage)
     try {
-      await db.claim(cluster.nodeId, (error) => {
-        // Another process took this id while the database was away: it runs the instances now.
-        cluster.log.fatal({ err: error }, 'cluster: this node id is taken; shutting down')
-        cluster.replica.stop()
-        process.kill(process.pid, 'SIGTERM')
-      })
+      // Another process may take this id while the database is away: it runs the instances then.
+      await db.claim(cluster.nodeId, (error) => cluster.fatal(error, 'cluster: this node id is taken; shutting down'))
       await cluster.replica.load()
     } catch (error) {
       cluster.replica.stop()
@@ -77,6 +73,16 @@ export class Cluster {
       throw error
     }
     return cluster
+  }
+
+  /**
+   * This node cannot go on safely (its replica cannot catch up, its id or a lease it wrote under
+   * was taken): it stops writing and shuts down gracefully, to start again on a fresh replica.
+   */
+  fatal(error: unknown, message: string): void {
+    this.log.fatal({ err: error }, message)
+    this.replica.stop()
+    process.kill(process.pid, 'SIGTERM')
   }
 
   /** True while the database answers; requests get 503 while it does not. */

@@ -1,5 +1,6 @@
 import { NamedError } from '../core/errors.js'
 import type { Cluster } from './cluster.js'
+import { DB_NOW } from './replica-sql.js'
 
 /** Another live node holding an instance's lease, reached at `url`. */
 export interface RemoteOwner {
@@ -47,28 +48,34 @@ export class InstanceElsewhereError extends InstanceUnavailableError {
 }
 
 // Milliseconds since the epoch by the database's clock: every node compares expiries on one clock.
-const DB_NOW = `(extract(epoch from clock_timestamp()) * 1000)::bigint`
 
+// `epoch` changes each time the lease changes hands: the writes of an instance commit only while
+// their node still holds the epoch it took (Replica's fence), so a node that lost the lease during
+// a pause writes nothing over the new owner's.
 const CREATE = `CREATE TABLE IF NOT EXISTS kernel_lease (
   directory text PRIMARY KEY,
   node_id text NOT NULL,
   node_url text NOT NULL,
   expires_at bigint NOT NULL
-)`
+);
+ALTER TABLE kernel_lease ADD COLUMN IF NOT EXISTS epoch bigint NOT NULL DEFAULT 0;
+CREATE SEQUENCE IF NOT EXISTS kernel_lease_epoch`
 
 // Takes the lease if it is free, expired or already ours; else reports the holder. One statement:
 // the outer SELECT sees the row as it was before the INSERT, which only matters when the INSERT
 // did nothing (the holder is someone else).
 const ACQUIRE = `WITH taken AS (
-  INSERT INTO kernel_lease AS lease (directory, node_id, node_url, expires_at)
-  VALUES ($1, $2, $3, ${DB_NOW} + $4::bigint)
-  ON CONFLICT (directory) DO UPDATE SET node_id = excluded.node_id, node_url = excluded.node_url, expires_at = excluded.expires_at
+  INSERT INTO kernel_lease AS lease (directory, node_id, node_url, expires_at, epoch)
+  VALUES ($1, $2, $3, ${DB_NOW} + $4::bigint, nextval('kernel_lease_epoch'))
+  ON CONFLICT (directory) DO UPDATE SET node_id = excluded.node_id, node_url = excluded.node_url,
+    expires_at = excluded.expires_at,
+    epoch = CASE WHEN lease.node_id = excluded.node_id THEN lease.epoch ELSE excluded.epoch END
   WHERE lease.node_id = excluded.node_id OR lease.expires_at < ${DB_NOW}
-  RETURNING node_id, node_url, expires_at
+  RETURNING node_id, node_url, expires_at, epoch
 )
-SELECT node_id, node_url, expires_at::text AS expires_at, (expires_at - ${DB_NOW})::int AS remaining FROM taken
+SELECT node_id, node_url, expires_at::text AS expires_at, (expires_at - ${DB_NOW})::int AS remaining, epoch FROM taken
 UNION ALL
-SELECT node_id, node_url, expires_at::text, (expires_at - ${DB_NOW})::int FROM kernel_lease
+SELECT node_id, node_url, expires_at::text, (expires_at - ${DB_NOW})::int, epoch FROM kernel_lease
 WHERE directory = $1 AND NOT EXISTS (SELECT 1 FROM taken)`
 
 const RENEW = `UPDATE kernel_lease SET expires_at = ${DB_NOW} + $2::bigint, node_url = $4
@@ -76,12 +83,28 @@ WHERE node_id = $1 AND directory = ANY($3::text[])
 RETURNING directory, expires_at::text AS expires_at`
 
 interface Held {
+  /** The lease's epoch when this node took it. */
+  epoch: number
   /** `performance.now()` after which this node must stop running the instance unless renewed. */
   fenceAt: number
   /** The expiry last written, so a release never deletes a lease renewed since. */
   expiresAt: string
   /** When the instance was last found not running (for handing idle leases back). */
   idleSince?: number
+}
+
+interface LostLease {
+  directory: string
+  epoch: number
+  /** The instance has stopped here: nothing more is written under this lease. */
+  stopped: boolean
+}
+
+/** A lease a flush's writes were made under; `settled`: a lost one that ends with this flush. */
+export interface Fence {
+  directory: string
+  epoch: number
+  settled?: LostLease
 }
 
 interface Elsewhere {
@@ -98,6 +121,13 @@ interface Elsewhere {
  */
 export class LeaseManager {
   private readonly held = new Map<string, Held>()
+  /**
+   * Leases this node lost without handing them back (a renewal too late, another node took over).
+   * Writes made under one (the instance's work winding down included) commit only if PostgreSQL
+   * still has this node at that epoch; it is forgotten once the instance stopped here and a flush
+   * committed after that.
+   */
+  private readonly lost: LostLease[] = []
   private readonly elsewhere = new Map<string, Elsewhere>()
   private readonly acquiring = new Map<string, Promise<LeaseOwner>>()
   private instances: LeasedInstances | undefined
@@ -152,6 +182,29 @@ export class LeaseManager {
     return [...this.held.keys()]
   }
 
+  /**
+   * The leases (directory → epoch) this node's uncommitted writes were made under: those it holds
+   * and those it lost with writes pending. A flush commits only while PostgreSQL still has each.
+   */
+  fences(): Fence[] {
+    return [
+      ...[...this.held].map(([directory, held]) => ({ directory, epoch: held.epoch })),
+      ...this.lost.map((lost) => ({
+        directory: lost.directory,
+        epoch: lost.epoch,
+        settled: lost.stopped ? lost : undefined,
+      })),
+    ]
+  }
+
+  /** A flush checked against `fences` committed: lost leases whose instance had stopped are done. */
+  committed(fences: Fence[]): void {
+    for (const { settled } of fences) {
+      const index = settled ? this.lost.indexOf(settled) : -1
+      if (index >= 0) this.lost.splice(index, 1)
+    }
+  }
+
   /** True while this node holds the lease of `directory` and is within its time (no query). */
   holds(directory: string): boolean {
     const held = this.held.get(directory)
@@ -200,7 +253,7 @@ export class LeaseManager {
     const nodeUrl = this.cluster.nodeUrl ?? ''
     for (let attempt = 0; attempt < 3; attempt++) {
       const started = performance.now()
-      let row: { node_id: string; node_url: string; expires_at: string; remaining: number } | undefined
+      let row: { node_id: string; node_url: string; expires_at: string; remaining: number; epoch: number } | undefined
       try {
         ;[row] = await this.cluster.db.query<NonNullable<typeof row>>(ACQUIRE, [directory, nodeId, nodeUrl, this.ttl])
       } catch (error) {
@@ -214,7 +267,11 @@ export class LeaseManager {
       if (!row) continue
       if (row.node_id === nodeId) {
         const fresh = !this.held.has(directory)
-        this.held.set(directory, { fenceAt: started + this.ttl - this.margin, expiresAt: row.expires_at })
+        this.held.set(directory, {
+          epoch: row.epoch,
+          fenceAt: started + this.ttl - this.margin,
+          expiresAt: row.expires_at,
+        })
         this.start()
         this.elsewhere.delete(directory)
         this.scheduleFence()
@@ -299,13 +356,16 @@ export class LeaseManager {
       idle.push({ directory, expiresAt: held.expiresAt })
     }
     for (const { directory, expiresAt } of idle) {
-      // Only the lease as last written: a request that took it again since keeps it.
-      void this.cluster.db
-        .query('DELETE FROM kernel_lease WHERE directory = $1 AND node_id = $2 AND expires_at = $3::bigint', [
-          directory,
-          this.cluster.nodeId,
-          expiresAt,
-        ])
+      // Only the lease as last written: a request that took it again since keeps it. Its writes
+      // commit first, while the lease still fences them.
+      void this.cluster.replica
+        .flush()
+        .then(() =>
+          this.cluster.db.query(
+            'DELETE FROM kernel_lease WHERE directory = $1 AND node_id = $2 AND expires_at = $3::bigint',
+            [directory, this.cluster.nodeId, expiresAt],
+          ),
+        )
         .catch((error: unknown) =>
           this.cluster.log.warn({ err: error, directory }, 'cluster: handing an idle lease back failed'),
         )
@@ -314,12 +374,16 @@ export class LeaseManager {
 
   /** Stops the instance at once: from now on another node may take the lease. */
   private lose(directory: string): void {
+    const held = this.held.get(directory)
     this.held.delete(directory)
-    void this.instances
-      ?.dispose(directory)
+    if (!held) return
+    const lost: LostLease = { directory, epoch: held.epoch, stopped: false }
+    this.lost.push(lost)
+    void (this.instances?.dispose(directory) ?? Promise.resolve())
       .catch((error: unknown) =>
         this.cluster.log.error({ err: error, directory }, 'cluster: stopping an instance whose lease was lost failed'),
       )
+      .finally(() => (lost.stopped = true))
   }
 
   /** Wakes at the earliest fence time: instances whose lease could not be renewed stop there. */

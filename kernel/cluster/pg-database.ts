@@ -33,6 +33,9 @@ export function isConnectionError(error: unknown): boolean {
 }
 
 const PROBE_MS = 500
+/** The longest a statement may run (start-up's loads of whole tables included). */
+const STATEMENT_TIMEOUT_MS = 120_000
+const IDLE_TRANSACTION_TIMEOUT_MS = 10_000
 
 /**
  * The connection pool to PostgreSQL, a dedicated connection for LISTEN, and whether the database
@@ -68,6 +71,10 @@ export class PgDatabase {
       max: 10,
       connectionTimeoutMillis: 5000,
       idleTimeoutMillis: 30_000,
+      // A stalled statement (a lock wait behind a stuck node's flush included) or a transaction a
+      // node left open cannot hold the others up for long: PostgreSQL ends them.
+      statement_timeout: STATEMENT_TIMEOUT_MS,
+      idle_in_transaction_session_timeout: IDLE_TRANSACTION_TIMEOUT_MS,
     })
     try {
       await pool.query('SELECT 1')

@@ -1,4 +1,5 @@
 import type { PoolClient } from 'pg'
+import type { Fence } from './leases.js'
 import type { BusEvent } from '../events/bus.js'
 import type { SqliteDatabase } from '../storage/sqlite-storage.js'
 import type { EventRow } from './event-feed.js'
@@ -11,6 +12,9 @@ export const CHANNEL = 'opencode_kernel'
 export const LOCK_WRITE = 0x6f6b0001
 /** Held by a starting node from loading the stores until its migrations are committed. */
 export const LOCK_START = 0x6f6b0002
+
+/** Now on the database's clock, in ms: log times and lease expiries never depend on a node's clock. */
+export const DB_NOW = `(extract(epoch from clock_timestamp()) * 1000)::bigint`
 
 /** Rows of the local queue flushed per transaction (and upserted per statement). */
 export const FLUSH_ROWS = 5000
@@ -31,7 +35,6 @@ CREATE TABLE IF NOT EXISTS kernel_pruned (log TEXT PRIMARY KEY, upto BIGINT NOT 
 export interface PendingEvent {
   event: BusEvent
   payload: string
-  time: number
 }
 
 /** A row of `kernel_change`: one node's commit. */
@@ -112,8 +115,7 @@ export async function writeChanges(
 export async function insertEvents(client: PoolClient, node: string, events: readonly PendingEvent[]): Promise<number> {
   if (!events.length) return 0
   const json = JSON.stringify(
-    events.map(({ event, payload, time }) => ({
-      time,
+    events.map(({ event, payload }) => ({
       directory: event.directory,
       project: event.project ?? null,
       payload,
@@ -123,7 +125,7 @@ export async function insertEvents(client: PoolClient, node: string, events: rea
   const inserted = await client.query<{ last: string }>(
     `WITH added AS (
        INSERT INTO kernel_event (node, time, directory, project, payload, durable)
-       SELECT $2, (x.e->>'time')::BIGINT, x.e->>'directory', x.e->>'project', x.e->>'payload', x.e->>'durable'
+       SELECT $2, ${DB_NOW}, x.e->>'directory', x.e->>'project', x.e->>'payload', x.e->>'durable'
        FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS x(e, n) ORDER BY x.n
        RETURNING id
      ) SELECT max(id) AS last FROM added`,
@@ -140,8 +142,8 @@ export async function insertChange(
   tables: ReadonlySet<string>,
 ): Promise<void> {
   await client.query(
-    'INSERT INTO kernel_change (node, time, events_upto, changes) VALUES ($1, $2, (SELECT coalesce(max(id), 0) FROM kernel_event), $3)',
-    [node, Date.now(), JSON.stringify({ changes, tables: [...tables] })],
+    `INSERT INTO kernel_change (node, time, events_upto, changes) VALUES ($1, ${DB_NOW}, (SELECT coalesce(max(id), 0) FROM kernel_event), $2)`,
+    [node, JSON.stringify({ changes, tables: [...tables] })],
   )
 }
 
@@ -223,15 +225,19 @@ export async function readPage(
 }
 
 /** Drops events past retention (`keep` newest, none older than `before`) and change-log rows older than `before`. */
-export async function pruneLogs(db: PgDatabase, keep: number, before: number): Promise<void> {
-  await db.query('DELETE FROM kernel_event WHERE id <= (SELECT max(id) FROM kernel_event) - $1 OR time < $2', [
+export async function pruneLogs(db: PgDatabase, keep: number, maxAgeMs: number): Promise<void> {
+  const before = `${DB_NOW} - $2::bigint`
+  await db.query(`DELETE FROM kernel_event WHERE id <= (SELECT max(id) FROM kernel_event) - $1 OR time < ${before}`, [
     keep,
-    before,
+    maxAgeMs,
   ])
   // What was pruned is recorded: a node that had not read it yet must know (ReplicaTooOldError).
   await db.transaction(async (client) => {
     const upto = (
-      await client.query<{ id: number | null }>('SELECT max(id) AS id FROM kernel_change WHERE time < $1', [before])
+      await client.query<{ id: number | null }>(
+        `SELECT max(id) AS id FROM kernel_change WHERE time < ${DB_NOW} - $1::bigint`,
+        [maxAgeMs],
+      )
     ).rows[0]!.id
     if (upto === null) return
     await client.query(
@@ -240,4 +246,28 @@ export async function pruneLogs(db: PgDatabase, keep: number, before: number): P
     )
     await client.query('DELETE FROM kernel_change WHERE id <= $1', [upto])
   })
+}
+
+/** A flush whose writes were made under an instance lease this node no longer holds. */
+export class FencedError extends Error {
+  constructor(readonly directories: string[]) {
+    super(`this node lost the lease of ${directories.join(', ')} before its writes there were committed`)
+  }
+}
+
+/**
+ * Inside a flush: each lease (directory, epoch) the writes were made under is still this node's,
+ * at that epoch, else FencedError (the transaction rolls back). The rows stay share-locked until
+ * the commit, so no other node takes one of them over in between.
+ */
+export async function checkFences(client: PoolClient, node: string, fences: readonly Fence[]): Promise<void> {
+  if (fences.length === 0) return
+  const { rows } = await client.query<{ directory: string; epoch: number }>(
+    `SELECT l.directory, l.epoch FROM kernel_lease l JOIN unnest($2::text[], $3::bigint[]) AS f(directory, epoch)
+     ON l.directory = f.directory AND l.epoch = f.epoch WHERE l.node_id = $1 FOR SHARE OF l`,
+    [node, fences.map((fence) => fence.directory), fences.map((fence) => fence.epoch)],
+  )
+  const held = new Set(rows.map((row) => `${row.epoch} ${row.directory}`))
+  const lost = fences.filter((fence) => !held.has(`${fence.epoch} ${fence.directory}`))
+  if (lost.length) throw new FencedError([...new Set(lost.map((fence) => fence.directory))])
 }

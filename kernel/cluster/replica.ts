@@ -15,6 +15,8 @@ import {
   pushSchema,
   readPage,
   ReplicaTooOldError,
+  FencedError,
+  checkFences,
   SCHEMA,
   TAIL_CHANGES,
   writeChanges,
@@ -37,8 +39,12 @@ import {
 const FLUSH_EVENTS = 5000
 /** Events older than this are dropped whatever their number (`Cluster.eventRetention` bounds the number). */
 export const EVENT_RETENTION_MS = 15 * 60_000
-/** Published events a node holds while the database is away; beyond it the oldest are dropped. */
-const MAX_PENDING_EVENTS = 200_000
+/**
+ * The size of the published events a node holds while the database is away (their serialised
+ * payloads, in UTF-16 code units: about bytes); beyond it the oldest are dropped. Stored changes
+ * are never dropped: they wait in the local file.
+ */
+const MAX_PENDING_EVENT_BYTES = 64 * 1024 * 1024
 const POLL_MS = 2000
 const PRUNE_MS = 30_000
 
@@ -66,6 +72,8 @@ export class Replica {
   /** The id of the last event this node committed: the feed delivers it here once it reads it. */
   lastCommittedEvent = 0
   private events: PendingEvent[] = []
+  /** The serialised size of `events`. */
+  private pendingBytes = 0
   private flushing?: Promise<void>
   private flushError?: unknown
   private waiters: { target: number; resolve: () => void; reject: (error: unknown) => void }[] = []
@@ -191,11 +199,19 @@ export class Replica {
 
   /** Queues a published event for the cluster bus (its payload is serialised now, as it is now). */
   publish(event: BusEvent): void {
-    if (this.events.length >= MAX_PENDING_EVENTS) {
-      this.events.shift()
-      this.cluster.log.warn('cluster: events waiting for the database exceed the limit; the oldest are dropped')
+    const payload = JSON.stringify(event.payload)
+    this.pendingBytes += payload.length
+    let dropped = 0
+    while (this.pendingBytes > MAX_PENDING_EVENT_BYTES && this.events.length) {
+      this.pendingBytes -= this.events.shift()!.payload.length
+      dropped++
     }
-    this.events.push({ event, payload: JSON.stringify(event.payload), time: Date.now() })
+    if (dropped)
+      this.cluster.log.warn(
+        { dropped },
+        'cluster: events waiting for the database exceed 64 MB; the oldest are dropped',
+      )
+    this.events.push({ event, payload })
     this.queued++
     this.schedule()
   }
@@ -203,6 +219,7 @@ export class Replica {
   /** Resolves once every change and event this node has made so far is committed in PostgreSQL. */
   flush(): Promise<void> {
     if (this.committed >= this.queued) return Promise.resolve()
+    if (this.stopped) return Promise.reject(new DatabaseUnavailableError('this node stopped writing'))
     if (!this.cluster.db.healthy) return Promise.reject(new DatabaseUnavailableError('the database is unreachable'))
     const target = this.queued
     return new Promise((resolve, reject) => {
@@ -231,6 +248,7 @@ export class Replica {
       this.flushError = undefined
       this.refused = undefined
     } catch (error) {
+      if (error instanceof FencedError) return this.fenced(error)
       this.flushError = error
       const message = (error as Error).message
       if (!isConnectionError(error) && message !== this.refused)
@@ -262,8 +280,10 @@ export class Replica {
     const schema = schemaChanges(this.db, this.mirrored)
     const node = this.cluster.nodeId
     let lastEvent = 0
+    const fences = this.cluster.leases.fences()
     await this.cluster.db.transaction(async (client) => {
       await client.query('SELECT pg_advisory_xact_lock($1)', [LOCK_WRITE])
+      if (changes.length) await checkFences(client, node, fences)
       const pushed = await pushSchema(client, this.db, schema, this.tables, (name) => this.describe(name))
       await writeChanges(
         client,
@@ -280,13 +300,29 @@ export class Replica {
     }
     if (rows.length) this.db.prepare('DELETE FROM temp.kernel_capture_queue WHERE seq <= ?').run(rows.at(-1)!.seq)
     this.events.splice(0, events.length)
+    for (const event of events) this.pendingBytes -= event.payload.length
     if (lastEvent) this.lastCommittedEvent = lastEvent
+    this.cluster.leases.committed(fences)
     if (complete) {
       this.committed = target
       const done = this.waiters.filter((waiter) => waiter.target <= target)
       this.waiters = this.waiters.filter((waiter) => waiter.target > target)
       for (const waiter of done) waiter.resolve()
     }
+  }
+
+  /**
+   * This node lost a lease its pending writes were made under: the new owner may have written
+   * since, so none of them may commit. They are dropped, requests answer 503, and the node shuts
+   * down to start again on a fresh replica.
+   */
+  private fenced(error: FencedError): void {
+    this.db.exec('DELETE FROM temp.kernel_capture_queue')
+    this.events = []
+    this.pendingBytes = 0
+    this.committed = this.queued
+    for (const waiter of this.waiters.splice(0)) waiter.reject(new DatabaseUnavailableError(error.message))
+    this.cluster.fatal(error, 'cluster: writes made under a lost instance lease were dropped; restarting')
   }
 
   /** Creates the capture triggers of tables that have none yet (new tables, changed columns). */
@@ -327,12 +363,10 @@ export class Replica {
     this.tailing.catch((error: unknown) => {
       if (error instanceof ReplicaTooOldError) {
         // The replica cannot be brought up to date in place: restart (a fresh replica loads).
-        this.cluster.log.fatal(
-          { err: error },
+        this.cluster.fatal(
+          error,
           'cluster: this node missed changes that are no longer kept; shutting down so it restarts with a fresh replica',
         )
-        this.stop()
-        process.kill(process.pid, 'SIGTERM')
       } else if (!isConnectionError(error))
         this.cluster.log.error({ err: error }, "cluster: reading the other nodes' changes failed")
     })
@@ -388,7 +422,7 @@ export class Replica {
   private async prune(): Promise<void> {
     if (!this.cluster.db.healthy) return
     try {
-      await pruneLogs(this.cluster.db, this.cluster.eventRetention, Date.now() - EVENT_RETENTION_MS)
+      await pruneLogs(this.cluster.db, this.cluster.eventRetention, EVENT_RETENTION_MS)
     } catch (error) {
       if (!isConnectionError(error)) this.cluster.log.warn({ err: error }, 'cluster: pruning old events failed')
     }

@@ -17,7 +17,7 @@ async function mirroredTitle(url: string, id: string): Promise<string | undefine
   }
 }
 
-describe('cluster: bad values', function () {
+describe('cluster: bad values, read-your-writes, node ids', function () {
   this.timeout(120_000)
   after(stopPostgres)
   afterEach(cleanup)
@@ -66,5 +66,32 @@ describe('cluster: bad values', function () {
     expect(next.status).to.equal(200)
     await until(async () => (await b.call('GET', `/session/${next.body.id}${q}`)).status === 200, 10_000)
     expect(await mirroredTitle(url, next.body.id)).to.equal('later')
+  })
+
+  it('reads a write made through one node on another at once, 100 times of 100', async () => {
+    const url = await database()
+    const repo = gitRepo()
+    const a = await node(url, 'node-a', { only: PLUGINS, cwd: repo })
+    const b = await node(url, 'node-b', { only: PLUGINS, cwd: repo })
+    let seen = 0
+    for (let i = 0; i < 100; i++) {
+      const created = await a.call('POST', '/api/session', { location: { directory: repo }, title: `s${i}` })
+      expect(created.status).to.equal(200)
+      const read = await b.call('GET', `/api/session/${created.body.data.id}`)
+      if (read.status === 200 && read.body.data.title === `s${i}`) seen++
+    }
+    expect(seen).to.equal(100)
+  })
+
+  it('refuses to start a second node with the id of a running one, and starts once the id is free', async () => {
+    const url = await database()
+    const a = await node(url, 'node-same')
+    let refused: unknown
+    await node(url, 'node-same').catch((error: unknown) => (refused = error))
+    expect(String(refused)).to.match(/another running node of this cluster has the node id "node-same"/)
+    expect((await a.call('GET', '/global/health')).status).to.equal(200)
+    await a.server.close()
+    const again = await node(url, 'node-same')
+    expect((await again.node()).id).to.equal('node-same')
   })
 })

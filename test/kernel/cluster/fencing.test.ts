@@ -1,0 +1,109 @@
+// Fenced writes: a node paused past its lease (SIGSTOP) while streaming a reply resumes after
+// another node took the instance over and wrote; nothing the paused node writes then commits.
+import { expect } from 'chai'
+import { once } from 'node:events'
+import pg from 'pg'
+import { cleanup, listen, onCleanup, startServer, tempDir } from '../../support/helper.js'
+import { PLUGINS } from '../../support/session.js'
+import { startServerProcess, waitFor } from '../../support/server-process.js'
+import { database, request, scriptedProject, SECRET, stopPostgres } from './setup.js'
+
+/** The session's parts as PostgreSQL has them, as one text. */
+async function rowsOf(url: string, sessionID: string): Promise<string> {
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  try {
+    const { rows } = await client.query('SELECT data FROM part WHERE session_id = $1', [sessionID])
+    return JSON.stringify(rows)
+  } finally {
+    await client.end()
+  }
+}
+
+const OWNER_TTL_MS = 2000
+
+describe('cluster: fenced writes', function () {
+  this.timeout(120_000)
+  after(stopPostgres)
+  afterEach(cleanup)
+
+  it('drops what a node paused past its lease writes on resuming: the new owner’s history is unchanged', async () => {
+    const url = await database()
+    const { llm, q } = await scriptedProject()
+    const a = await startServerProcess({
+      cwd: tempDir('ok-cwd-'),
+      dataDir: tempDir('ok-data-'),
+      configHome: tempDir('ok-config-'),
+      env: {
+        OPENCODE_KERNEL_DATABASE_URL: url,
+        OPENCODE_KERNEL_CLUSTER_SECRET: SECRET,
+        OPENCODE_KERNEL_NODE_ID: 'node-a',
+        OPENCODE_KERNEL_LEASE_TTL_MS: String(OWNER_TTL_MS),
+      },
+    })
+    onCleanup(async () => {
+      a.child.kill('SIGCONT')
+      await a.stop('SIGKILL')
+    })
+    const b = await startServer({
+      database: url,
+      clusterSecret: SECRET,
+      nodeId: 'node-b',
+      leaseTtlMs: 1500,
+      cwd: tempDir('ok-cwd-'),
+      only: PLUGINS,
+    })
+    const bBase = await listen(b)
+
+    const session = (await a.call('POST', `/session${q}`, {})).body
+    // A slow reply: A is paused part-way, and the rest waits in its socket until it resumes.
+    const words = Array.from({ length: 40 }, (_, i) => `word${i} `)
+    llm.script({ text: words, delayMs: 100 })
+    const pending = a
+      .call('POST', `/session/${session.id}/message${q}`, { parts: [{ type: 'text', text: 'first question' }] })
+      .catch((error: Error) => error)
+    await llm.untilRequests(1, 20_000)
+    await waitFor(
+      () =>
+        b.kernel.storage.db
+          .prepare("SELECT 1 AS one FROM part WHERE session_id = ? AND data LIKE '%word2 %'")
+          .get(session.id),
+      10_000,
+      'the streamed part to replicate to B',
+    )
+    a.child.kill('SIGSTOP')
+
+    // B takes the instance over once A's lease expires, marks the turn interrupted, and answers anew.
+    await waitFor(
+      async () =>
+        (await request(bBase, 'GET', `/session/${session.id}/message${q}`)).status === 200 ? true : undefined,
+      OWNER_TTL_MS + 20_000,
+      'B to take the instance over',
+    )
+    llm.script({ text: 'Answered on B' })
+    const second = await request(bBase, 'POST', `/session/${session.id}/message${q}`, {
+      parts: [{ type: 'text', text: 'second question' }],
+    })
+    expect(second.status).to.equal(200)
+    const history = (await request(bBase, 'GET', `/session/${session.id}/message${q}`)).body
+    expect(history.map((message: any) => message.info.role)).to.deep.equal(['user', 'assistant', 'user', 'assistant'])
+    expect(JSON.stringify(history[1])).to.not.include('word39')
+
+    // A resumes with the rest of the reply in its socket and its lease gone: none of what it
+    // writes then commits, and it shuts down to start again on a fresh replica.
+    const exited = once(a.child, 'exit')
+    a.child.kill('SIGCONT')
+    await Promise.race([
+      exited,
+      new Promise((_, reject) =>
+        setTimeout(() => reject(new Error(`A did not shut down: ${a.log().slice(-3000)}`)), 20_000),
+      ),
+    ])
+    expect(a.log()).to.include('writes made under a lost instance lease were dropped')
+    const after = (await request(bBase, 'GET', `/session/${session.id}/message${q}`)).body
+    expect(after).to.deep.equal(history)
+    const rows = await rowsOf(url, session.id)
+    expect(rows).to.not.include('word39')
+    await pending
+  })
+})
