@@ -104,11 +104,13 @@ describe('session: v2 prompt model', () => {
       'session.tool.input.started',
       'session.tool.input.ended',
       'session.tool.called',
+      'session.step.streamed',
       'session.tool.success',
       'session.step.ended',
       'session.step.started',
       'session.text.started',
       'session.text.ended',
+      'session.step.streamed',
       'session.step.ended',
       'session.execution.succeeded',
     ])

@@ -176,13 +176,7 @@ export class TurnEvents {
       if (info.summary) {
         step.compaction = reasonOf(info.parentID)
         this.publish(instance, CompactionStarted, info.sessionID, { messageID: info.id, reason: step.compaction })
-      } else {
-        this.publish(instance, StepStarted, info.sessionID, {
-          assistantMessageID: info.id,
-          agent: info.agent || info.mode,
-          model: { id: info.modelID, providerID: info.providerID },
-        })
-      }
+      } else this.stepStarted(instance, info)
     }
     if (!step || !info.time.completed) return
     this.open.delete(info.id)
@@ -259,6 +253,37 @@ export class TurnEvents {
         if (part.snapshot) step.snapshot = part.snapshot
         return
     }
+  }
+
+  /**
+   * The model called a tool with its whole input: the call's input ends and it is called now,
+   * as the stream reports it (before the provider's stream ends and the tool runs), not when the
+   * part later starts running.
+   */
+  called(instance: Instance, part: ToolPart, input: Record<string, unknown>): void {
+    const step = this.open.get(part.messageID)
+    const stage = step?.parts.get(part.id)
+    if (!step || (stage !== undefined && stage !== 'input')) return
+    const at = { assistantMessageID: part.messageID, callID: part.callID }
+    if (!stage) this.publish(instance, ToolInputStarted, part.sessionID, { ...at, name: part.tool })
+    step.parts.set(part.id, 'called')
+    const raw = part.state.status === 'pending' ? part.state.raw : ''
+    this.publish(instance, ToolInputEnded, part.sessionID, { ...at, text: raw || JSON.stringify(input) })
+    this.publish(instance, ToolCalled, part.sessionID, { ...at, tool: part.tool, input, provider: { executed: false } })
+  }
+
+  /** A failed model call of an open step is tried again: the step starts again (same message). */
+  restarted(instance: Instance, info: AssistantMessage): void {
+    const step = this.open.get(info.id)
+    if (step && !step.compaction) this.stepStarted(instance, info)
+  }
+
+  private stepStarted(instance: Instance, info: AssistantMessage): void {
+    this.publish(instance, StepStarted, info.sessionID, {
+      assistantMessageID: info.id,
+      agent: info.agent || info.mode,
+      model: { id: info.modelID, providerID: info.providerID },
+    })
   }
 
   private tool(instance: Instance, step: OpenStep, part: ToolPart, stage: Stage | undefined): void {

@@ -5,7 +5,7 @@
 import { defineEventView, type EventView } from '../../../../sdk/index.js'
 import type { SessionInfo } from '../../schemas.js'
 import type { TurnEvents } from '../v2/events.js'
-import { PLACELESS_21_EVENTS } from './events.js'
+import { LOCATED_21_EVENTS, PLACELESS_21_EVENTS } from './events.js'
 
 type Data = Record<string, unknown>
 type Render = (data: Data) => EventView | undefined
@@ -175,7 +175,7 @@ export function registerSessionEventViews(events: TurnEvents): void {
       only,
     )
   }
-  for (const type of ['session.inbox.enqueued', 'session.inbox.delivered', 'session.renamed']) {
+  for (const type of LOCATED_21_EVENTS) {
     defineEventView(
       type,
       (data) => {

@@ -22,6 +22,12 @@ export class StepParts {
   /** The step's tool parts by call id. */
   readonly tools = new Map<string, ToolPart>()
   readonly update: UpdatePart
+  /**
+   * Settles when the provider's stream of the current attempt has ended (`endStream`): a tool
+   * waits for it before it runs, so the step's `streamed` event comes before the tool's events.
+   */
+  streamEnd: Promise<void> = Promise.resolve()
+  private endStreamNow?: () => void
 
   constructor(
     readonly instance: Instance,
@@ -37,6 +43,22 @@ export class StepParts {
     this.parts.push(part)
     this.writer.save(part)
     this.sessions.publishPart(this.instance, part)
+  }
+
+  /** The model called a tool with its whole input (before the tool runs): 2.1's `tool.called`. */
+  called(part: ToolPart, input: Record<string, unknown>): void {
+    this.sessions.next.called(this.instance, part, input)
+  }
+
+  /** A new attempt whose stream end will be marked: its tools wait for `endStream`. */
+  awaitStreamEnd(): void {
+    this.endStream()
+    this.streamEnd = new Promise((resolve) => (this.endStreamNow = resolve))
+  }
+
+  endStream(): void {
+    this.endStreamNow?.()
+    this.endStreamNow = undefined
   }
 
   /** A streamed piece of a text or reasoning part: on the bus at once, stored with the next batch. */

@@ -33,13 +33,21 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 
 /**
  * Whether attempt `attempt`, which failed with `error` before producing anything, is tried
- * again. If so, waits the delay first with the session's status `retry`, then `busy` again.
+ * again. If so, waits the delay first with the session's status `retry` (and tells `scheduled`
+ * when the next attempt starts), then `busy` again.
  */
-export async function waitToRetry(error: unknown, attempt: number, turn: TurnControl): Promise<boolean> {
+export async function waitToRetry(
+  error: unknown,
+  attempt: number,
+  turn: TurnControl,
+  scheduled?: (at: number) => void,
+): Promise<boolean> {
   const { signal } = turn
   if (signal.aborted || attempt > MAX_RETRIES || !isRetryable(error)) return false
   const delay = retryDelay(error, attempt)
-  turn.setStatus({ type: 'retry', attempt, message: errorMessage(error), next: Date.now() + delay })
+  const next = Date.now() + delay
+  turn.setStatus({ type: 'retry', attempt, message: errorMessage(error), next })
+  scheduled?.(next)
   await sleep(delay, signal)
   if (signal.aborted) return false
   turn.setStatus({ type: 'busy' })

@@ -7,7 +7,8 @@ import { ascendingId, type Instance } from '../../../../sdk/index.js'
 import type { AgentInfo } from '../../../agent/types.js'
 import type { ModelInfo } from '../../../provider/types.js'
 import { SessionError } from '../../events.js'
-import { UsageUpdated, usageOf } from '../../http/v21/events.js'
+import { RetryScheduled, UsageUpdated, usageOf } from '../../http/v21/events.js'
+import { providerError } from '../../http/v21/provider-error.js'
 import type { MessageWithParts, StepStartPart } from '../../schemas.js'
 import type { PartWriter } from '../../store/part-writer.js'
 import type { SessionService } from '../../store/service.js'
@@ -26,6 +27,7 @@ import {
 import { StepParts } from './parts.js'
 import { waitToRetry } from './retry.js'
 import { StepStream } from './stream.js'
+import { markingStreamEnd } from './stream-end.js'
 import { jsonFormat, STRUCTURED_OUTPUT_INSTRUCTION, structuredOutputTool } from '../structured-output.js'
 import { instructionFiles, systemPrompt } from './system-prompt.js'
 import type { ToolCalls } from './tool-call.js'
@@ -133,18 +135,22 @@ export class StepRunner {
     const control = { stop: false }
     const call = await this.prepareCall(request, step, control, beforeTool)
     const stream = new StepStream(this.kernel, step)
+    const marked = markingStreamEnd(call.languageModel)
     await this.callModel(
       request,
       step,
       stream,
+      marked !== undefined,
       () =>
         streamText({
-          model: call.languageModel,
+          model: marked ?? call.languageModel,
           system: call.system.join('\n\n'),
           messages: call.messages,
           tools: call.tools,
           abortSignal: turn.signal,
           maxRetries: 0,
+          // Only the stream-end marker: the wrapped model asks the provider for no raw chunks.
+          includeRawChunks: marked !== undefined,
           ...call.settings,
           onError: () => {},
         }).fullStream,
@@ -161,17 +167,32 @@ export class StepRunner {
    * message gets the error). An attempt that produced output is never retried.
    */
   private async callModel(
-    { sessionID, turn, model }: StepRequest,
+    { instance, sessionID, turn, model }: StepRequest,
     step: StepParts,
     stream: StepStream,
+    marked: boolean,
     call: () => AsyncIterable<TextStreamPart<ToolSet>>,
   ): Promise<void> {
+    const { info } = step
     for (let attempt = 1; ; attempt++) {
       try {
-        await stream.consume(call())
+        await stream.consume(call(), marked)
         return
       } catch (error) {
-        if (!stream.produced && (await waitToRetry(error, attempt, turn))) continue
+        const scheduled = (at: number) =>
+          this.kernel.publish(instance, RetryScheduled, {
+            timestamp: Date.now(),
+            sessionID,
+            assistantMessageID: info.id,
+            attempt: attempt + 1,
+            at,
+            error: providerError(error),
+          })
+        if (!stream.produced && (await waitToRetry(error, attempt, turn, scheduled))) {
+          // 2.1 starts the step again (the same message) when the retry begins.
+          this.sessions.next.restarted(instance, info)
+          continue
+        }
         step.info.error = toMessageError(error, model.providerID, turn.signal.aborted)
         if (!turn.signal.aborted) this.kernel.log.warn({ err: error, sessionID }, 'model call failed')
         return

@@ -5,9 +5,11 @@ import type { TextStreamPart, ToolSet } from 'ai'
 import { ascendingId } from '../../../../sdk/index.js'
 import { triggerHook } from '../../../../sdk/hooks.js'
 import type { ReasoningPart, TextPart, ToolPart } from '../../schemas.js'
+import { StepStreamed } from '../../http/v21/events.js'
 import { errorMessage } from './ai-sdk.js'
 import type { Usage } from './assistant-message.js'
 import type { StepParts } from './parts.js'
+import { isStreamEnd } from './stream-end.js'
 
 type Chunk = TextStreamPart<ToolSet>
 type ChunkOf<T extends Chunk['type']> = Extract<Chunk, { type: T }>
@@ -21,20 +23,32 @@ export class StepStream {
   private error: unknown
   /** Text and reasoning parts still streaming, by `text:<id>` / `reasoning:<id>`. */
   private open = new Map<string, TextPart | ReasoningPart>()
+  /** Whether the current attempt's provider stream has ended (`session.step.streamed` sent). */
+  private streamed = false
 
   constructor(
     private readonly kernel: SessionKernel,
     private readonly step: StepParts,
   ) {}
 
-  /** One attempt: every chunk into parts; throws what the stream reported as its error. */
-  async consume(stream: AsyncIterable<Chunk>): Promise<void> {
+  /**
+   * One attempt: every chunk into parts; throws what the stream reported as its error. `marked`:
+   * a marker chunk tells where the provider's stream ended (`stream-end.ts`), and the tools the
+   * attempt calls wait for it.
+   */
+  async consume(stream: AsyncIterable<Chunk>, marked = false): Promise<void> {
     this.produced = false
+    this.streamed = false
     this.error = undefined
     this.open = new Map()
-    for await (const chunk of stream) {
-      const pending = this.handle(chunk)
-      if (pending) await pending
+    if (marked) this.step.awaitStreamEnd()
+    try {
+      for await (const chunk of stream) {
+        const pending = this.handle(chunk)
+        if (pending) await pending
+      }
+    } finally {
+      this.step.endStream()
     }
     // Parts a broken stream left open still keep what was streamed.
     for (const part of this.open.values()) {
@@ -64,11 +78,15 @@ export class StepStream {
         return
       }
       case 'tool-call':
-        this.produced = true
-        return this.toolPart(chunk.toolCallId, chunk.toolName, (chunk.input ?? {}) as Record<string, unknown>)
+        return this.toolCalled(chunk)
       case 'tool-error':
         return this.toolFailed(chunk)
+      case 'raw':
+        if (isStreamEnd(chunk)) this.streamEnded()
+        return
       case 'finish-step':
+        // Unmarked streams (a model the step could not wrap) have streamed by now.
+        this.streamEnded()
         return this.finished(chunk)
       case 'error':
         this.error = chunk.error
@@ -134,6 +152,30 @@ export class StepStream {
     }
     this.step.tools.set(callID, part)
     this.step.add(part)
+  }
+
+  /** The model's whole call: its part (if the input did not stream), and 2.1's `tool.called` unless it is invalid. */
+  private toolCalled(chunk: ChunkOf<'tool-call'>): void {
+    this.produced = true
+    const input = (chunk.input ?? {}) as Record<string, unknown>
+    this.toolPart(chunk.toolCallId, chunk.toolName, input)
+    const part = this.step.tools.get(chunk.toolCallId)
+    if (part && !chunk.invalid) this.step.called(part, input)
+  }
+
+  /** The provider's stream of this attempt has ended: once per attempt, then its tools may run. */
+  private streamEnded(): void {
+    if (this.streamed) return
+    this.streamed = true
+    const { info, instance } = this.step
+    // A summary is a compaction in 2.1, which has no step events.
+    if (!info.summary)
+      this.kernel.publish(instance, StepStreamed, {
+        timestamp: Date.now(),
+        sessionID: info.sessionID,
+        assistantMessageID: info.id,
+      })
+    this.step.endStream()
   }
 
   /** Errors the SDK raises before our execute runs (unknown tool, unparsable input). */

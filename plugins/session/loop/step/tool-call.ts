@@ -3,6 +3,7 @@
 import type { SessionKernel } from '../../index.js'
 import type { ToolSet } from 'ai'
 import type { FastifyInstance } from 'fastify'
+import { isDeepStrictEqual } from 'node:util'
 import {
   NamedError,
   ascendingId,
@@ -18,6 +19,7 @@ import { evaluatePermission as evaluate } from '../../../../sdk/permission.js'
 import { triggerHook } from '../../../../sdk/hooks.js'
 import type { AgentInfo, PermissionRule } from '../../../agent/types.js'
 import { PermissionDeniedError } from '../../errors.js'
+import { ToolProgress } from '../../http/v21/events.js'
 import type { AssistantMessage, ToolPart } from '../../schemas.js'
 import type { SessionService } from '../../store/service.js'
 import type { PermissionGate } from '../../types.js'
@@ -116,6 +118,8 @@ export class ToolCalls {
       step.tools.set(callID, part)
       step.add(part)
     }
+    // The provider's stream has ended before the SDK runs a tool; the step says so first.
+    await untilStreamEnd(step, signal)
     await beforeTool()
     const sessionID = info.sessionID
     return this.runTool({
@@ -186,9 +190,19 @@ export class ToolCalls {
       abort: signal,
       metadata: (update) => {
         if (running.state.status !== 'running') return
+        const changed = update.metadata !== undefined && !isDeepStrictEqual(update.metadata, running.state.metadata)
         if (update.title !== undefined) running.state.title = update.title
         if (update.metadata !== undefined) running.state.metadata = update.metadata
         updatePart(running, 'later')
+        // 2.1's progress: once per change of the metadata, not per call (a title alone is no progress).
+        if (changed)
+          this.kernel.publish(instance, ToolProgress, {
+            timestamp: Date.now(),
+            sessionID,
+            assistantMessageID: info.id,
+            id: running.callID,
+            metadata: structuredClone(update.metadata!),
+          })
       },
       ask: (request) => this.ask(instance, sessionID, info.id, running.callID, call.rules, request, signal),
     }
@@ -238,6 +252,19 @@ export class ToolCalls {
       })
     await gate.ask(instance, { ...request, sessionID, messageID, callID, rules }, signal)
   }
+}
+
+/** Waits until the step's provider stream has ended, or the turn is aborted. */
+function untilStreamEnd(step: StepParts, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve()
+  return new Promise((resolve) => {
+    const done = () => {
+      signal.removeEventListener('abort', done)
+      resolve()
+    }
+    signal.addEventListener('abort', done, { once: true })
+    void step.streamEnd.then(done)
+  })
 }
 
 /** The part's state once the tool returned: its output, title, metadata and attachments. */
