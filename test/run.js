@@ -72,7 +72,8 @@ const runner = mocha.run(async (failures) => {
   const slowest = [...fileTimes].sort((a, b) => b[1] - a[1]).slice(0, 12)
   if (slowest.length > 1) {
     console.log('\nslowest files:')
-    for (const [file, ms] of slowest) console.log(`  ${(ms / 1000).toFixed(1).padStart(6)} s  ${file.slice(root.length)}`)
+    for (const [file, ms] of slowest)
+      console.log(`  ${(ms / 1000).toFixed(1).padStart(6)} s  ${file.slice(root.length)}`)
   }
   console.log(`\n${passes} passed, ${Math.max(failed, failures)} failed${pending ? `, ${pending} skipped` : ''}`)
 })
