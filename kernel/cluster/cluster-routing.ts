@@ -206,7 +206,10 @@ export class ClusterRouting implements RequestRouting {
       const body = source instanceof IncomingMessage ? new LazyBody(source) : source
       const outcome = request.ws
         ? await this.proxy.webSocket(request, reply, owner)
-        : await this.proxy.http(request, reply, owner, body)
+        : await this.proxy.http(request, reply, owner, body, {
+            alive: () => this.cluster.leases.heldBy(directory, owner.owner),
+            everyMs: Math.max(250, Math.floor(this.cluster.leaseTtlMs / 2)),
+          })
       if (outcome === 'sent') return true
       this.cluster.leases.forget(directory)
       // A node that shut down handed its leases back: the lease may be free (or another's) now.

@@ -205,6 +205,19 @@ export class LeaseManager {
     }
   }
 
+  /** Whether `node` holds the unexpired lease of `directory` (true when the database cannot say). */
+  async heldBy(directory: string, node: string): Promise<boolean> {
+    try {
+      const rows = await this.cluster.db.query(
+        `SELECT 1 FROM kernel_lease WHERE directory = $1 AND node_id = $2 AND expires_at > ${DB_NOW}`,
+        [directory, node],
+      )
+      return rows.length > 0
+    } catch {
+      return true
+    }
+  }
+
   /** True while this node holds the lease of `directory` and is within its time (no query). */
   holds(directory: string): boolean {
     const held = this.held.get(directory)

@@ -33,8 +33,19 @@ export class RequestProxy {
     await dispatcher?.agent.destroy().catch(() => {})
   }
 
-  /** Sends the request to `owner` and streams its answer back (an SSE stream as it comes). */
-  async http(request: FastifyRequest, reply: FastifyReply, owner: RemoteOwner, body: Body): Promise<Outcome> {
+  /**
+   * Sends the request to `owner` and streams its answer back (an SSE stream as it comes). While it
+   * lasts, `alive` is asked every `watchMs` whether the owner still holds its lease: an owner that
+   * stopped renewing (paused, cut off) ends the forward as unreachable, rather than hold the
+   * caller for as long as it is gone.
+   */
+  async http(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    owner: RemoteOwner,
+    body: Body,
+    watch: { alive: () => Promise<boolean>; everyMs: number },
+  ): Promise<Outcome> {
     const { agent, request: send } = await this.undici()
     const headers = this.headers(
       request,
@@ -42,7 +53,18 @@ export class RequestProxy {
     )
     // The caller leaving ends the request to the owner too (an SSE stream, a long prompt).
     const abort = new AbortController()
+    let ownerGone = false
+    const watcher = setInterval(() => {
+      void watch.alive().then((alive) => {
+        if (alive || abort.signal.aborted) return
+        ownerGone = true
+        this.log.warn({ node: owner.owner }, 'cluster: the node a request was forwarded to lost its lease; ending it')
+        abort.abort()
+      })
+    }, watch.everyMs)
+    watcher.unref()
     const onClose = () => {
+      clearInterval(watcher)
       if (!reply.raw.writableFinished) abort.abort()
     }
     reply.raw.once('close', onClose)
@@ -60,12 +82,15 @@ export class RequestProxy {
       })
     } catch (error) {
       reply.raw.off('close', onClose)
+      clearInterval(watcher)
+      if (ownerGone) return 'unreachable'
       if (abort.signal.aborted) return 'sent'
       this.log.warn({ err: error, node: owner.owner, url: owner.url }, 'cluster: forwarding a request failed')
       return 'unreachable'
     }
     if (response.statusCode === 503 && response.headers[NOT_OWNER_HEADER] !== undefined) {
       reply.raw.off('close', onClose)
+      clearInterval(watcher)
       await response.body.dump().catch(() => {})
       return 'not-owner'
     }
@@ -75,11 +100,15 @@ export class RequestProxy {
     }
     if (response.statusCode === 204 || response.statusCode === 304 || request.method === 'HEAD') {
       reply.raw.off('close', onClose)
+      clearInterval(watcher)
       await response.body.dump().catch(() => {})
       reply.send()
       return 'sent'
     }
-    response.body.once('end', () => reply.raw.off('close', onClose))
+    response.body.once('close', () => {
+      clearInterval(watcher)
+      reply.raw.off('close', onClose)
+    })
     reply.send(response.body)
     return 'sent'
   }
