@@ -171,8 +171,8 @@ export interface TestServer extends RunningServer {
 
 /**
  * Boots the kernel with only the built-in plugins a test needs (`only`), a temp data dir, an
- * empty config home and a silent log; on PostgreSQL runs, the data dir's database. Closed by
- * `cleanup()`.
+ * empty config home and a silent log; on PostgreSQL runs, the data dir's database; schemas
+ * compiled lazily unless `lazyCompile: false`. Closed by `cleanup()`.
  */
 export async function startServer(options: ServerOptions & { env?: NodeJS.ProcessEnv } = {}): Promise<TestServer> {
   const dataDir = options.dataDir ?? tempDir('ok-data-')
@@ -193,6 +193,9 @@ export async function startServer(options: ServerOptions & { env?: NodeJS.Proces
     port: 0,
     cwd: options.cwd ?? tempDir('ok-cwd-'),
     ...options,
+    // Each route compiles its schemas on first use, as `npm start` does: compiling all of them
+    // took most of a test server's start (seconds). test/kernel/doc.test.ts compiles them all.
+    lazyCompile: options.lazyCompile ?? true,
     env,
     dataDir,
     database,
