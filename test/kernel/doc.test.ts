@@ -15,10 +15,6 @@ describe('kernel: /doc', () => {
   })
   after(cleanup)
 
-  it('compiled every route schema of every built-in plugin at start', () => {
-    expect(Object.keys(document.paths).length).to.be.above(300)
-  })
-
   it('is a valid OpenAPI 3.1 document', async () => {
     expect(document.openapi).to.equal('3.1.0')
     const validator = new Validator()
