@@ -3,19 +3,18 @@ import { IncomingMessage } from 'node:http'
 import type { WebSocketServer } from 'ws'
 import { ForbiddenError, UnauthorizedError } from '../core/errors.js'
 import type { HookDone, RequestRouting } from '../http/request-routing.js'
-import { sameSecret } from '../http/security.js'
 import type { Instance, InstanceManager } from '../instances/instance.js'
 import type { Cluster } from './cluster.js'
+import { AssertionVerifier, signAssertion, type Assertion } from './assertion.js'
 import {
-  CLIENT_HEADER,
+  ASSERTION_HEADER,
   FORWARDED_HEADER,
+  forwardedPath,
   HOP_BY_HOP,
-  HOST_HEADER,
   LazyBody,
   namesDirectory,
   NOT_OWNER_HEADER,
   resentBody,
-  SECRET_HEADER,
   streamedBody,
   type BodySource,
 } from './forwarded-request.js'
@@ -26,11 +25,15 @@ import { registerClusterHooks } from './request-hooks.js'
 /**
  * A cluster node's request routing: a request for an instance whose lease this node holds (or
  * takes) runs here; one for an instance another node runs is sent there (`RequestProxy`), with the
- * caller's headers and the cluster secret. The receiver checks the secret and serves a forwarded
- * request itself, never forwarding it again.
+ * caller's headers but not its credentials, and a signed assertion of who asked (assertion.ts).
+ * The receiver checks the assertion and serves a forwarded request itself, never forwarding it
+ * again.
  */
 export class ClusterRouting implements RequestRouting {
-  private readonly forwarded = new WeakSet<FastifyRequest>()
+  /** Forwarded requests and what their assertion says. */
+  private readonly forwarded = new WeakMap<FastifyRequest, Assertion>()
+  private readonly refused = new WeakSet<FastifyRequest>()
+  private readonly verifier: AssertionVerifier
   /** The directory this node resolved for a request (its cwd when the request named none). */
   private readonly resolved = new WeakMap<FastifyRequest, string>()
   /** Requests let through on a ticket only the owner can redeem: never served here. */
@@ -42,7 +45,8 @@ export class ClusterRouting implements RequestRouting {
     private readonly cluster: Cluster,
     websocketServer: () => WebSocketServer,
   ) {
-    this.proxy = new RequestProxy(cluster.log, websocketServer, (request, drop) => this.forwardedHeaders(request, drop))
+    this.verifier = new AssertionVerifier(cluster.secret)
+    this.proxy = new RequestProxy(cluster.log, websocketServer, (request, drop) => this.forwardedRequest(request, drop))
   }
 
   /** After the security hook: the database's health and commits (request-hooks.ts), then forwarded requests. */
@@ -51,34 +55,39 @@ export class ClusterRouting implements RequestRouting {
     app.addHook('onRequest', this.checkForwarded)
   }
 
-  /** A global onRequest hook: a request that says it was forwarded must carry the cluster secret. */
+  /** A global onRequest hook: a request that says it was forwarded must carry a valid assertion. */
   readonly checkForwarded = (request: FastifyRequest, _reply: FastifyReply, done: HookDone): void => {
     if (request.headers[FORWARDED_HEADER] === undefined) return done()
-    const secret = request.headers[SECRET_HEADER]
-    if (typeof secret !== 'string' || !sameSecret(secret, this.cluster.secret))
-      return done(new ForbiddenError('Forwarded request refused: wrong or missing cluster secret'))
-    this.forwarded.add(request)
+    if (!this.assertionOf(request))
+      return done(new ForbiddenError('Forwarded request refused: missing, forged or expired assertion'))
     done()
   }
 
-  /**
-   * The address failed authentications count against: a forwarded request's (secret checked) is
-   * its caller's, so a client failing through a node never gets that node throttled by the owner.
-   */
-  readonly clientAddress = (request: FastifyRequest): string => {
-    const client = request.headers[CLIENT_HEADER]
-    if (typeof client !== 'string' || request.headers[FORWARDED_HEADER] === undefined) return request.ip
-    const secret = request.headers[SECRET_HEADER]
-    return typeof secret === 'string' && sameSecret(secret, this.cluster.secret) ? client : request.ip
+  /** What a forwarded request's valid assertion says (none for any other request). */
+  private assertionOf(request: FastifyRequest): Assertion | undefined {
+    if (request.headers[FORWARDED_HEADER] === undefined) return undefined
+    let assertion = this.forwarded.get(request)
+    if (!assertion && !this.refused.has(request)) {
+      // Checked once (an assertion is used once), by whichever hook asks first.
+      assertion = this.verifier.verify(request.headers[ASSERTION_HEADER], request.method, request.url)
+      if (assertion) this.forwarded.set(request, assertion)
+      else this.refused.add(request)
+    }
+    return assertion
   }
 
-  /** The `Host` a forwarded request's caller addressed (secret checked), for the origin and cookie checks. */
-  readonly forwardedHost = (request: FastifyRequest): string | undefined => {
-    const host = request.headers[HOST_HEADER]
-    if (typeof host !== 'string' || request.headers[FORWARDED_HEADER] === undefined) return undefined
-    const secret = request.headers[SECRET_HEADER]
-    return typeof secret === 'string' && sameSecret(secret, this.cluster.secret) ? host : undefined
-  }
+  /**
+   * The address failed authentications count against: a forwarded request's is its caller's, so
+   * a client failing through a node never gets that node throttled by the owner.
+   */
+  readonly clientAddress = (request: FastifyRequest): string => this.assertionOf(request)?.client ?? request.ip
+
+  /** The `Host` a forwarded request's caller addressed, for the origin checks. */
+  readonly forwardedHost = (request: FastifyRequest): string | undefined => this.assertionOf(request)?.host
+
+  /** A forwarded request whose caller the forwarding node authenticated (its credentials stay there). */
+  readonly forwardedAuthenticated = (request: FastifyRequest): boolean =>
+    this.assertionOf(request)?.authenticated === true
 
   /**
    * A route's ticket check (a browser's terminal WebSocket) on a cluster node: a ticket this node
@@ -233,20 +242,36 @@ export class ClusterRouting implements RequestRouting {
     }
   }
 
-  private forwardedHeaders(request: FastifyRequest, drop?: Set<string>): Record<string, string | string[]> {
+  /**
+   * The request as the owner gets it: the caller's headers without its credentials (cookies, the
+   * `Authorization` header, an `auth_token` in the query) once this node checked them, and the
+   * signed assertion of who asked.
+   */
+  private forwardedRequest(
+    request: FastifyRequest,
+    drop?: Set<string>,
+  ): { headers: Record<string, string | string[]>; path: string } {
+    const authenticated = !this.ticketOnly.has(request)
+    const path = authenticated ? forwardedPath(request.url) : request.url
     const headers: Record<string, string | string[]> = {}
     for (const [name, value] of Object.entries(request.headers)) {
       if (value === undefined || HOP_BY_HOP.has(name) || drop?.has(name)) continue
+      if (authenticated && (name === 'authorization' || name === 'cookie')) continue
       headers[name] = value
     }
     headers[FORWARDED_HEADER] = this.cluster.nodeId
-    headers[SECRET_HEADER] = this.cluster.secret
-    headers[CLIENT_HEADER] = this.clientAddress(request)
-    if (request.headers.host !== undefined) headers[HOST_HEADER] = request.headers.host
+    headers[ASSERTION_HEADER] = signAssertion(this.cluster.secret, {
+      node: this.cluster.nodeId,
+      method: request.method,
+      path,
+      client: this.clientAddress(request),
+      ...(request.headers.host !== undefined ? { host: request.headers.host } : {}),
+      authenticated,
+    })
     // A request that named no directory meant this node's cwd, which the owner's may not be.
     const directory = this.resolved.get(request)
     if (directory !== undefined && !namesDirectory(request))
       headers['x-opencode-directory'] = encodeURIComponent(directory)
-    return headers
+    return { headers, path }
   }
 }

@@ -4,12 +4,13 @@ import { Readable } from 'node:stream'
 
 /** Set by the node that forwards a request: its node id. The receiver serves it, never forwards again. */
 export const FORWARDED_HEADER = 'x-opencode-kernel-forwarded'
-/** The cluster secret, on every forwarded request. */
-export const SECRET_HEADER = 'x-opencode-kernel-secret'
-/** The caller's address as the forwarding node saw it (failed authentications count against it). */
-export const CLIENT_HEADER = 'x-opencode-kernel-client'
-/** The `Host` the caller addressed (the forwarding node's): the owner checks `Origin` and cookies against it. */
-export const HOST_HEADER = 'x-opencode-kernel-host'
+/** The signed assertion of who asked (assertion.ts), on every forwarded request. */
+export const ASSERTION_HEADER = 'x-opencode-kernel-assertion'
+// Headers earlier versions sent (the secret in clear, the caller's address and Host): never
+// passed on, never believed.
+const SECRET_HEADER = 'x-opencode-kernel-secret'
+const CLIENT_HEADER = 'x-opencode-kernel-client'
+const HOST_HEADER = 'x-opencode-kernel-host'
 /** On a 503 from a node that received a forwarded request for an instance it no longer runs. */
 export const NOT_OWNER_HEADER = 'x-opencode-kernel-not-owner'
 
@@ -27,10 +28,21 @@ export const HOP_BY_HOP = new Set([
   'host',
   'http2-settings',
   FORWARDED_HEADER,
+  ASSERTION_HEADER,
   SECRET_HEADER,
   CLIENT_HEADER,
   HOST_HEADER,
 ])
+
+/** A request's path and query as forwarded: without the `auth_token` credential. */
+export function forwardedPath(url: string): string {
+  const query = url.indexOf('?')
+  if (query < 0 || !/[?&]auth_token=/.test(url)) return url
+  const params = new URLSearchParams(url.slice(query + 1))
+  params.delete('auth_token')
+  const rest = params.toString()
+  return rest ? `${url.slice(0, query)}?${rest}` : url.slice(0, query)
+}
 export const WEBSOCKET_HANDSHAKE = new Set([
   'sec-websocket-key',
   'sec-websocket-version',

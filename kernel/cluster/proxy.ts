@@ -11,8 +11,11 @@ export type Outcome = 'sent' | 'unreachable' | 'not-owner'
 
 type Undici = { agent: Dispatcher; request: typeof import('undici').request }
 
-/** The caller's headers as the owner gets them, without those in `drop`. */
-export type ForwardedHeaders = (request: FastifyRequest, drop?: Set<string>) => Record<string, string | string[]>
+/** The caller's request as the owner gets it (headers without those in `drop`, and its path). */
+export type ForwardedRequest = (
+  request: FastifyRequest,
+  drop?: Set<string>,
+) => { headers: Record<string, string | string[]>; path: string }
 
 /**
  * Sends a request to the node that runs its instance: plain HTTP (the body streamed, or re-sent
@@ -24,7 +27,7 @@ export class RequestProxy {
   constructor(
     private readonly log: FastifyBaseLogger,
     private readonly websocketServer: () => WebSocketServer,
-    private readonly headers: ForwardedHeaders,
+    private readonly prepare: ForwardedRequest,
   ) {}
 
   /** Closes the connections to the other nodes. */
@@ -47,7 +50,7 @@ export class RequestProxy {
     watch: { alive: () => Promise<boolean>; everyMs: number },
   ): Promise<Outcome> {
     const { agent, request: send } = await this.undici()
-    const headers = this.headers(
+    const { headers, path } = this.prepare(
       request,
       typeof body === 'string' || Buffer.isBuffer(body) ? CONTENT_LENGTH : undefined,
     )
@@ -70,7 +73,7 @@ export class RequestProxy {
     reply.raw.once('close', onClose)
     let response: Dispatcher.ResponseData
     try {
-      response = await send(new URL(request.url, owner.url), {
+      response = await send(new URL(path, owner.url), {
         method: request.method as Dispatcher.HttpMethod,
         headers,
         body,
@@ -117,7 +120,8 @@ export class RequestProxy {
   webSocket(request: FastifyRequest, reply: FastifyReply, owner: RemoteOwner): Promise<Outcome> {
     const raw = request.raw
     const { socket, head } = upgradeOf(raw)
-    const target = new URL(request.url, owner.url)
+    const { headers, path } = this.prepare(request, WEBSOCKET_HANDSHAKE)
+    const target = new URL(path, owner.url)
     target.protocol = target.protocol === 'https:' ? 'wss:' : 'ws:'
     const protocols = (request.headers['sec-websocket-protocol'] ?? '')
       .split(',')
@@ -125,7 +129,7 @@ export class RequestProxy {
       .filter(Boolean)
     return new Promise((resolve) => {
       const upstream = new WebSocket(target, protocols, {
-        headers: this.headers(request, WEBSOCKET_HANDSHAKE) as Record<string, string>,
+        headers: headers as Record<string, string>,
         perMessageDeflate: false,
         handshakeTimeout: 5000,
         maxPayload: 1024 * 1024,

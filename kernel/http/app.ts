@@ -101,7 +101,12 @@ export async function buildApp(
   registerCors(app, options.security)
   await registerWebSockets(app, options.keepConnections)
   const security = routing
-    ? { ...options.security, clientAddress: routing.clientAddress, forwardedHost: routing.forwardedHost }
+    ? {
+        ...options.security,
+        clientAddress: routing.clientAddress,
+        forwardedHost: routing.forwardedHost,
+        forwardedAuthenticated: routing.forwardedAuthenticated,
+      }
     : options.security
   app.addHook('onRequest', createSecurityHook(security))
   routing?.addHooks(app)

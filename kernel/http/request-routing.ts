@@ -15,6 +15,8 @@ export interface RequestRouting {
   readonly clientAddress?: (request: FastifyRequest) => string
   /** The `Host` a forwarded request's caller addressed, when this server received it from another. */
   readonly forwardedHost?: (request: FastifyRequest) => string | undefined
+  /** A request another server of the cluster forwarded, whose caller it authenticated. */
+  readonly forwardedAuthenticated?: (request: FastifyRequest) => boolean
   /** Asked first by the error handler; true when it answered the request. */
   handleError(error: unknown, request: FastifyRequest, reply: FastifyReply): boolean
   /** Wraps a route's ticket check (a ticket another server issued is redeemed there). */

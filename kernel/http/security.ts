@@ -25,6 +25,8 @@ export interface SecurityOptions extends OriginOptions {
   pairing?: Pairing
   /** The `Host` the caller addressed when another server of a cluster forwarded the request. */
   forwardedHost?: (request: FastifyRequest) => string | undefined
+  /** A request another server of the cluster forwarded after authenticating its caller (assertion checked). */
+  forwardedAuthenticated?: (request: FastifyRequest) => boolean
 }
 
 /** The user name OpenCode's clients send (2.x always): accepted whatever `username` is configured. */
@@ -198,7 +200,8 @@ export function createSecurityHook(options: SecurityOptions) {
         reply.header('retry-after', String(wait))
         throw new TooManyRequestsError(`Too many failed authentication attempts from this address; retry in ${wait} s`)
       }
-      if (!authenticated(request, options, password)) return refuse(request, reply, options, address, done)
+      if (!options.forwardedAuthenticated?.(request) && !authenticated(request, options, password))
+        return refuse(request, reply, options, address, done)
     } else if (!options.insecure && !isServerHost(request, options.hostname)) {
       const host = hostnameOf(request.headers.host ?? '')
       throw new ForbiddenError(`Host "${host}" is not allowed; this server only answers loopback names`)

@@ -1,8 +1,13 @@
 import { expect } from 'chai'
-import { cleanup, gitRepo, openSse } from '../../support/helper.js'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { AssertionVerifier, signAssertion } from '../../../kernel/cluster/assertion.js'
+import { cleanup, gitRepo, onCleanup, openSse } from '../../support/helper.js'
 import { until } from '../../support/session.js'
 import { connect } from '../../support/terminal-socket.js'
-import { database, leaseRows, node, SECRET, stopPostgres } from './setup.js'
+import { database, leaseRows, node, SECRET, sql, stopPostgres } from './setup.js'
+
+const ASSERTION = 'x-opencode-kernel-assertion'
 
 /** A shell that reads no profile, so its output is predictable. */
 const QUIET_SHELL = { command: 'bash', args: ['--noprofile', '--norc'] }
@@ -216,25 +221,71 @@ describe('cluster: forwarding to the node that runs an instance', function () {
     expect((await b.call('GET', `/pty${q}`)).status).to.equal(401)
   })
 
-  it('refuses a forwarded request with a wrong or missing secret', async () => {
+  it('refuses a forwarded request without a valid assertion: forged, missing, replayed, for another request', async () => {
     const url = await database()
     const a = await node(url, 'node-a')
     const repo = gitRepo()
-    const q = `?directory=${encodeURIComponent(repo)}`
-    const wrong = await a.call('GET', `/path${q}`, undefined, {
-      'x-opencode-kernel-forwarded': 'node-x',
-      'x-opencode-kernel-secret': 'not-the-secret',
-    })
-    expect(wrong.status).to.equal(403)
-    expect(wrong.body.name).to.equal('ForbiddenError')
-    const missing = await a.call('GET', `/path${q}`, undefined, { 'x-opencode-kernel-forwarded': 'node-x' })
-    expect(missing.status).to.equal(403)
+    const path = `/path?directory=${encodeURIComponent(repo)}`
+    const asserted = (assertion: string) => ({ 'x-opencode-kernel-forwarded': 'node-x', [ASSERTION]: assertion })
+    const claim = { node: 'node-x', client: '10.0.0.1', authenticated: true }
+    const valid = signAssertion(SECRET, { ...claim, method: 'GET', path })
+    const refused: Record<string, string>[] = [
+      asserted(signAssertion('not-the-secret-0123456789', { ...claim, method: 'GET', path })),
+      asserted(`${valid.split('.')[0]}.AAAA`),
+      { 'x-opencode-kernel-forwarded': 'node-x' },
+      // The secret in clear, as earlier versions sent it, is no longer a credential.
+      { 'x-opencode-kernel-forwarded': 'node-x', 'x-opencode-kernel-secret': SECRET },
+      asserted(signAssertion(SECRET, { ...claim, method: 'POST', path })),
+      asserted(signAssertion(SECRET, { ...claim, method: 'GET', path: '/path' })),
+      asserted(signAssertion(SECRET, { ...claim, method: 'GET', path }, Date.now() - 60_000)),
+    ]
+    for (const headers of refused) {
+      const answer = await a.call('GET', path, undefined, headers)
+      expect(answer.status, JSON.stringify(headers)).to.equal(403)
+      expect(answer.body.name).to.equal('ForbiddenError')
+    }
     expect(a.server.kernel.instances.has(repo)).to.equal(false)
-    const right = await a.call('GET', `/path${q}`, undefined, {
-      'x-opencode-kernel-forwarded': 'node-x',
-      'x-opencode-kernel-secret': SECRET,
+    expect((await a.call('GET', path, undefined, asserted(valid))).status).to.equal(200)
+    // Used once.
+    expect((await a.call('GET', path, undefined, asserted(valid))).status).to.equal(403)
+  })
+
+  it("forwards without the caller's credentials or the cluster secret: a signed assertion stands for them", async () => {
+    const url = await database()
+    const password = 'cluster-test-password'
+    const b = await node(url, 'node-b', { password })
+    const repo = gitRepo()
+    // The owner is a plain HTTP server here, to see exactly what it receives.
+    const received: { url: string; headers: Record<string, unknown> }[] = []
+    const owner = createServer((request, response) => {
+      received.push({ url: request.url!, headers: request.headers })
+      response.writeHead(200, { 'content-type': 'application/json' }).end('{}')
     })
-    expect(right.status).to.equal(200)
+    await new Promise<void>((resolve) => owner.listen(0, '127.0.0.1', resolve))
+    onCleanup(() => new Promise<void>((resolve) => owner.close(() => resolve())))
+    const ownerUrl = `http://127.0.0.1:${(owner.address() as AddressInfo).port}`
+    // B's first instance creates the lease table.
+    const basic = `Basic ${Buffer.from(`opencode:${password}`).toString('base64')}`
+    const own = `/path?directory=${encodeURIComponent(gitRepo())}`
+    expect((await b.call('GET', own, undefined, { authorization: basic })).status).to.equal(200)
+    await sql(
+      url,
+      `INSERT INTO kernel_lease (directory, node_id, node_url, expires_at, epoch) VALUES ($1, 'node-fake', $2, $3, 1)`,
+      [repo, ownerUrl, Date.now() + 600_000],
+    )
+    const q = `directory=${encodeURIComponent(repo)}`
+    expect((await b.call('GET', `/path?${q}`, undefined, { authorization: basic, cookie: 'a=b' })).status).to.equal(200)
+    const token = encodeURIComponent(Buffer.from(`opencode:${password}`).toString('base64'))
+    expect((await b.call('GET', `/path?${q}&auth_token=${token}`)).status).to.equal(200)
+    expect(received).to.have.length(2)
+    for (const { headers } of received) {
+      expect(headers).to.not.have.any.keys('authorization', 'cookie', 'x-opencode-kernel-secret')
+      expect(JSON.stringify(headers)).to.not.include(password).and.not.include(SECRET)
+    }
+    expect(received[1]!.url).to.equal(`/path?${q}`)
+    const verifier = new AssertionVerifier(SECRET)
+    const assertion = verifier.verify(received[1]!.headers[ASSERTION], 'GET', received[1]!.url)
+    expect(assertion).to.include({ node: 'node-b', authenticated: true, method: 'GET' })
   })
 
   it('answers 503 to a forwarded request for an instance another node runs, never forwarding it again', async () => {
@@ -246,7 +297,13 @@ describe('cluster: forwarding to the node that runs an instance', function () {
     await b.call('GET', `/path${q}`)
     const answer = await a.call('GET', `/path${q}`, undefined, {
       'x-opencode-kernel-forwarded': 'node-x',
-      'x-opencode-kernel-secret': SECRET,
+      [ASSERTION]: signAssertion(SECRET, {
+        node: 'node-x',
+        client: '10.0.0.1',
+        authenticated: true,
+        method: 'GET',
+        path: `/path${q}`,
+      }),
     })
     expect(answer.status).to.equal(503)
     expect(answer.body.name).to.equal('InstanceUnavailableError')

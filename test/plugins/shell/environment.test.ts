@@ -66,7 +66,7 @@ describe('shell: PUT /api/session/{sessionID}/environment', () => {
       [undefined, /./],
       [{ variables: { 'A=B': 'x' } }, /^Invalid variable name "A=B"/],
       [{ variables: { '': 'x' } }, /^Invalid variable name ""/],
-      [{ variables: { NUL: 'a\u0000b' } }, /^The value of NUL contains a NUL character$/],
+      [{ variables: { NUL: 'a\u0000b' } }, /^Text must not contain NUL characters \(U\+0000\): variables\.NUL$/],
       [{ variables: { BIG: 'x'.repeat(200_000) } }, /^BIG is too long/],
     ]
     for (const [body, message] of bodies) {
