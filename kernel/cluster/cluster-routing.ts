@@ -22,6 +22,11 @@ import { InstanceElsewhereError, InstanceUnavailableError, isSelf, type RemoteOw
 import { RequestProxy } from './proxy.js'
 import { registerClusterHooks } from './request-hooks.js'
 
+/** A body to send once: the caller's stream read as it is sent. */
+function bodyOf(source: BodySource) {
+  return source instanceof IncomingMessage ? new LazyBody(source) : source
+}
+
 /**
  * A cluster node's request routing: a request for an instance whose lease this node holds (or
  * takes) runs here; one for an instance another node runs is sent there (`RequestProxy`), with the
@@ -115,6 +120,10 @@ export class ClusterRouting implements RequestRouting {
    * request to the node holding the lease (the reply is then sent; `done` is never called).
    */
   route(request: FastifyRequest, reply: FastifyReply, directory: Promise<string>, done: HookDone): void {
+    if (this.ticketOnly.has(request)) {
+      this.forwardTicket(request, reply, directory).catch((error: Error) => done(error))
+      return
+    }
     directory
       .then((resolved) => {
         this.resolved.set(request, resolved)
@@ -176,6 +185,25 @@ export class ClusterRouting implements RequestRouting {
     reply.status(503).send(error.toJSON())
   }
 
+  /**
+   * A request on a ticket this node did not issue: only the node running the instance can redeem
+   * it, so it goes there, or is refused (401) when no other live node runs it. Nothing else
+   * happens here: no lease is taken, and a directory that does not exist is the same 401.
+   */
+  private async forwardTicket(request: FastifyRequest, reply: FastifyReply, directory: Promise<string>) {
+    const resolved = await directory.catch(() => undefined)
+    const owner = resolved === undefined ? undefined : await this.cluster.leases.holder(resolved)
+    if (resolved === undefined || !owner) throw new UnauthorizedError()
+    this.resolved.set(request, resolved)
+    const outcome = request.ws
+      ? await this.proxy.webSocket(request, reply, owner)
+      : await this.proxy.http(request, reply, owner, bodyOf(streamedBody(request)), {
+          alive: () => this.cluster.leases.heldBy(resolved, owner.owner),
+          everyMs: Math.max(250, Math.floor(this.cluster.leaseTtlMs / 2)),
+        })
+    if (outcome !== 'sent') throw new InstanceUnavailableError(`Instance ${resolved} is changing hands; retry`, 100)
+  }
+
   private async instanceOrForward(
     request: FastifyRequest,
     reply: FastifyReply,
@@ -212,7 +240,7 @@ export class ClusterRouting implements RequestRouting {
   ): Promise<boolean> {
     let owner = first
     for (let attempt = 0; ; attempt++) {
-      const body = source instanceof IncomingMessage ? new LazyBody(source) : source
+      const body = bodyOf(source)
       const outcome = request.ws
         ? await this.proxy.webSocket(request, reply, owner)
         : await this.proxy.http(request, reply, owner, body, {

@@ -205,6 +205,21 @@ export class LeaseManager {
     }
   }
 
+  /** The live node other than this one that holds the lease of `directory`, if any (never takes it). */
+  async holder(directory: string): Promise<RemoteOwner | undefined> {
+    const known = this.elsewhere.get(directory)
+    if (known && performance.now() < known.until)
+      return { owner: known.owner, url: known.url, remainingMs: Math.round(known.until - performance.now()) }
+    if (this.held.has(directory)) return undefined
+    await this.ensureTable()
+    const [row] = await this.cluster.db.query<{ node_id: string; node_url: string; remaining: number }>(
+      `SELECT node_id, node_url, (expires_at - ${DB_NOW})::int AS remaining FROM kernel_lease
+       WHERE directory = $1 AND node_id <> $2 AND expires_at > ${DB_NOW}`,
+      [directory, this.cluster.nodeId],
+    )
+    return row ? { owner: row.node_id, url: row.node_url, remainingMs: row.remaining } : undefined
+  }
+
   /** Whether `node` holds the unexpired lease of `directory` (true when the database cannot say). */
   async heldBy(directory: string, node: string): Promise<boolean> {
     try {

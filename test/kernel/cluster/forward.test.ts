@@ -188,6 +188,18 @@ describe('cluster: forwarding to the node that runs an instance', function () {
     expect((onOwner as { status: number }).status).to.equal(401)
     // B itself is not refused by the owner after those failures.
     expect((await b.call('GET', `/pty${q}`, undefined, auth)).status).to.equal(200)
+
+    // A ticket for an instance no node runs: the same 401 whether the directory exists or not,
+    // and no lease taken (a ticket is only ever checked by the node that issued it).
+    const idle = gitRepo()
+    for (const directory of [idle, `${idle}-missing`]) {
+      const refused = await connect(b.base, id, { directory, ticket: 'made-up' }).catch(
+        (error: { status: number }) => error,
+      )
+      expect((refused as { status: number }).status, directory).to.equal(401)
+    }
+    expect((await leaseRows(url)).map((row) => row.directory)).to.not.include(idle)
+    expect(b.server.kernel.instances.has(idle)).to.equal(false)
   })
 
   it("checks a forwarded request's Origin and pairing cookie against the Host the browser addressed", async () => {
