@@ -1,8 +1,8 @@
 import { expect } from 'chai'
-import { cleanup, listen, onCleanup, startServer, tempDir } from '../../support/helper.js'
+import { cleanup, listen, startServer, tempDir } from '../../support/helper.js'
 import { PLUGINS } from '../../support/session.js'
-import { startServerProcess, waitFor } from '../../support/server-process.js'
-import { database, request, scriptedProject, SECRET, stopPostgres } from './setup.js'
+import { waitFor } from '../../support/server-process.js'
+import { database, node, nodeProcess, request, scriptedProject, SECRET, stopPostgres } from './setup.js'
 
 const OWNER_TTL_MS = 3000
 
@@ -59,26 +59,8 @@ describe('cluster: sessions across nodes', function () {
     const url = await database()
     const { llm, repo, q } = await scriptedProject()
 
-    const a = await startServerProcess({
-      cwd: tempDir('ok-cwd-'),
-      dataDir: tempDir('ok-data-'),
-      configHome: tempDir('ok-config-'),
-      env: {
-        OPENCODE_KERNEL_DATABASE_URL: url,
-        OPENCODE_KERNEL_CLUSTER_SECRET: SECRET,
-        OPENCODE_KERNEL_NODE_ID: 'node-a',
-        OPENCODE_KERNEL_LEASE_TTL_MS: String(OWNER_TTL_MS),
-      },
-    })
-    onCleanup(() => a.stop('SIGKILL'))
-    const b = await startServer({
-      database: url,
-      clusterSecret: SECRET,
-      nodeId: 'node-b',
-      leaseTtlMs: 1500,
-      cwd: tempDir('ok-cwd-'),
-      only: PLUGINS,
-    })
+    const a = await nodeProcess(url, 'node-a', OWNER_TTL_MS)
+    const b = (await node(url, 'node-b', { only: PLUGINS })).server
     const bBase = await listen(b)
 
     const session = (await a.call('POST', `/session${q}`, {})).body

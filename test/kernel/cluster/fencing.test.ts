@@ -3,10 +3,10 @@
 import { expect } from 'chai'
 import { once } from 'node:events'
 import pg from 'pg'
-import { cleanup, listen, onCleanup, startServer, tempDir } from '../../support/helper.js'
+import { cleanup } from '../../support/helper.js'
 import { PLUGINS } from '../../support/session.js'
-import { startServerProcess, waitFor } from '../../support/server-process.js'
-import { database, request, scriptedProject, SECRET, stopPostgres } from './setup.js'
+import { waitFor } from '../../support/server-process.js'
+import { database, node, nodeProcess, request, scriptedProject, stopPostgres } from './setup.js'
 
 /** The session's parts as PostgreSQL has them, as one text. */
 async function rowsOf(url: string, sessionID: string): Promise<string> {
@@ -30,33 +30,9 @@ describe('cluster: fenced writes', function () {
   it('drops what a node paused past its lease writes on resuming: the new owner’s history is unchanged', async () => {
     const url = await database()
     const { llm, q } = await scriptedProject()
-    const a = await startServerProcess({
-      cwd: tempDir('ok-cwd-'),
-      dataDir: tempDir('ok-data-'),
-      configHome: tempDir('ok-config-'),
-      env: {
-        OPENCODE_KERNEL_DATABASE_URL: url,
-        OPENCODE_KERNEL_CLUSTER_SECRET: SECRET,
-        OPENCODE_KERNEL_NODE_ID: 'node-a',
-        OPENCODE_KERNEL_LEASE_TTL_MS: String(OWNER_TTL_MS),
-      },
-    })
-    // Its log (pino, on stdout).
-    let log = ''
-    a.child.stdout!.on('data', (chunk: string) => (log += chunk))
-    onCleanup(async () => {
-      a.child.kill('SIGCONT')
-      await a.stop('SIGKILL')
-    })
-    const b = await startServer({
-      database: url,
-      clusterSecret: SECRET,
-      nodeId: 'node-b',
-      leaseTtlMs: 1500,
-      cwd: tempDir('ok-cwd-'),
-      only: PLUGINS,
-    })
-    const bBase = await listen(b)
+    const a = await nodeProcess(url, 'node-a', OWNER_TTL_MS)
+    const b = await node(url, 'node-b', { only: PLUGINS })
+    const bBase = b.base
 
     const session = (await a.call('POST', `/session${q}`, {})).body
     // A slow reply: A is paused part-way, and the rest waits in its socket until it resumes.
@@ -68,7 +44,7 @@ describe('cluster: fenced writes', function () {
     await llm.untilRequests(1, 20_000)
     await waitFor(
       () =>
-        b.kernel.storage.db
+        b.server.kernel.storage.db
           .prepare("SELECT 1 AS one FROM part WHERE session_id = ? AND data LIKE '%word2 %'")
           .get(session.id),
       10_000,
@@ -100,8 +76,8 @@ describe('cluster: fenced writes', function () {
     const after = (await request(bBase, 'GET', `/session/${session.id}/message${q}`)).body
     expect(after).to.deep.equal(history)
     expect(await rowsOf(url, session.id)).to.not.include('word39')
-    expect(ended, log.slice(-3000)).to.equal('exited')
-    expect(log).to.include('writes made under a lost instance lease were dropped')
+    expect(ended, a.stdout().slice(-3000)).to.equal('exited')
+    expect(a.stdout()).to.include('writes made under a lost instance lease were dropped')
     await pending
   })
 })

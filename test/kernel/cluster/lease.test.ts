@@ -1,8 +1,8 @@
 import { expect } from 'chai'
-import { cleanup, gitRepo, listen, onCleanup, startServer, tempDir } from '../../support/helper.js'
-import { startServerProcess, waitFor } from '../../support/server-process.js'
+import { cleanup, gitRepo, listen, startServer, tempDir } from '../../support/helper.js'
+import { waitFor } from '../../support/server-process.js'
 import { until } from '../../support/session.js'
-import { database, leaseRows, node, request, SECRET, sql, stopPostgres, TTL_MS } from './setup.js'
+import { database, leaseRows, node, nodeProcess, request, SECRET, sql, stopPostgres, TTL_MS } from './setup.js'
 
 const KILLED_TTL_MS = 4000
 
@@ -121,19 +121,8 @@ describe('cluster: instance leases', function () {
     const url = await database()
     const repo = gitRepo()
     const q = `?directory=${encodeURIComponent(repo)}`
-    const a = await startServerProcess({
-      cwd: tempDir('ok-cwd-'),
-      dataDir: tempDir('ok-data-'),
-      configHome: tempDir('ok-config-'),
-      // A longer lease than the others', so the request right after the kill surely falls inside it;
-      env: {
-        OPENCODE_KERNEL_DATABASE_URL: url,
-        OPENCODE_KERNEL_CLUSTER_SECRET: SECRET,
-        OPENCODE_KERNEL_NODE_ID: 'node-a',
-        OPENCODE_KERNEL_LEASE_TTL_MS: String(KILLED_TTL_MS),
-      },
-    })
-    onCleanup(() => a.stop('SIGKILL'))
+    // A longer lease than the others', so the request right after the kill surely falls inside it.
+    const a = await nodeProcess(url, 'node-a', KILLED_TTL_MS)
     expect((await a.call('GET', `/path${q}`)).status).to.equal(200)
     const b = await node(url, 'node-b')
     expect((await b.call('GET', `/path${q}`)).status).to.equal(200)
@@ -164,19 +153,9 @@ describe('cluster: instance leases', function () {
 
   it('shuts a node down (to restart with a fresh replica) when changes it has yet to read were pruned', async () => {
     const url = await database()
-    const a = await startServerProcess({
-      cwd: tempDir('ok-cwd-'),
-      dataDir: tempDir('ok-data-'),
-      configHome: tempDir('ok-config-'),
-      env: {
-        OPENCODE_KERNEL_DATABASE_URL: url,
-        OPENCODE_KERNEL_CLUSTER_SECRET: SECRET,
-        OPENCODE_KERNEL_NODE_ID: 'node-a',
-      },
-    })
-    onCleanup(() => a.stop('SIGKILL'))
+    const a = await nodeProcess(url, 'node-a')
     expect((await a.call('GET', '/global/health')).status).to.equal(200)
-    const exited = new Promise<number | null>((resolve) => a.child.once('exit', (code) => resolve(code)))
+    const exited = new Promise<number | null>((resolve) => a.child.once('exit', (code: number | null) => resolve(code)))
     // As if the node had been cut off while other nodes wrote and the log was pruned past it.
     await sql(url, "INSERT INTO kernel_pruned (log, upto) VALUES ('change', 1000000)")
     await sql(url, "SELECT setval('kernel_change_id_seq', 1000001)")

@@ -3,7 +3,7 @@ import { expect } from 'chai'
 import pg from 'pg'
 import { gitRepo, listen, onCleanup, startServer, tempDir, type TestServer } from '../../support/helper.js'
 import { ScriptedLlm } from '../../support/llm.js'
-import { writeScriptedConfig } from '../../support/server-process.js'
+import { startServerProcess, writeScriptedConfig, type ServerProcess } from '../../support/server-process.js'
 import { startPostgres, type TestPostgres } from '../../support/pg.js'
 
 export const SECRET = 'cluster-secret-for-tests-0123456789'
@@ -113,3 +113,32 @@ export async function scriptedProject(config: Record<string, unknown> = {}, file
 }
 
 export { onCleanup }
+
+/**
+ * A cluster node as a real `opencode-kernel serve` process, for tests that kill or pause it (ended
+ * by `cleanup()`, resumed first if it was stopped). `log()` is its log (pino, on stdout).
+ */
+export async function nodeProcess(
+  url: string,
+  id: string,
+  ttlMs?: number,
+): Promise<ServerProcess & { stdout: () => string }> {
+  const process = await startServerProcess({
+    cwd: tempDir('ok-cwd-'),
+    dataDir: tempDir('ok-data-'),
+    configHome: tempDir('ok-config-'),
+    env: {
+      OPENCODE_KERNEL_DATABASE_URL: url,
+      OPENCODE_KERNEL_CLUSTER_SECRET: SECRET,
+      OPENCODE_KERNEL_NODE_ID: id,
+      ...(ttlMs === undefined ? {} : { OPENCODE_KERNEL_LEASE_TTL_MS: String(ttlMs) }),
+    },
+  })
+  let stdout = ''
+  process.child.stdout!.on('data', (chunk: string) => (stdout += chunk))
+  onCleanup(async () => {
+    process.child.kill('SIGCONT')
+    await process.stop('SIGKILL')
+  })
+  return Object.assign(process, { stdout: () => stdout })
+}

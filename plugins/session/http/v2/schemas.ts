@@ -1,18 +1,10 @@
 import { Type } from 'typebox'
 import { LocationRef, StringEnum, named, ref } from '../../../../sdk/index.js'
+import { Tokens } from '../v21/schemas.js'
 
 // The v2 (`/api/session…`) shapes: views over the same stored sessions, messages and parts.
 
 const Json = Type.Object({}, { additionalProperties: true })
-const Tokens = Type.Object(
-  {
-    input: Type.Number(),
-    output: Type.Number(),
-    reasoning: Type.Number(),
-    cache: Type.Object({ read: Type.Number(), write: Type.Number() }, { additionalProperties: false }),
-  },
-  { additionalProperties: false },
-)
 const SessionModelRef = Type.Object(
   { id: Type.String(), providerID: Type.String(), variant: Type.Optional(Type.String()) },
   { additionalProperties: false },

@@ -5,7 +5,8 @@ import { StringEnum, named } from '../../../../sdk/index.js'
 // Nested objects stay open where 2.1's own schema is a union this server fills in views.ts.
 
 const Json = Type.Object({}, { additionalProperties: true })
-const Tokens = Type.Object(
+/** `TokenUsage.Info`: a session's, a step's or a model's token counts. */
+export const Tokens = Type.Object(
   {
     input: Type.Number(),
     output: Type.Number(),

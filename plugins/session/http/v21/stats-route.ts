@@ -13,17 +13,9 @@ import {
 import { routeTags as tags, routeConfig as config } from '../v2/route-defaults.js'
 import type { SessionV2Deps } from '../v2/routes.js'
 import { dayOf, longestStreak, statsTime, statsZone, type Zone } from './stats-range.js'
+import { Tokens } from './schemas.js'
 
 const Count = Type.Integer({ minimum: 0 })
-const Tokens = Type.Object(
-  {
-    input: Type.Number(),
-    output: Type.Number(),
-    reasoning: Type.Number(),
-    cache: Type.Object({ read: Type.Number(), write: Type.Number() }, { additionalProperties: false }),
-  },
-  { additionalProperties: false },
-)
 const Closed = { additionalProperties: false } as const
 const ToolTotals = Type.Object({ calls: Count, succeeded: Count, failed: Count, unfinished: Count }, Closed)
 const ToolUsage = Type.Object(
