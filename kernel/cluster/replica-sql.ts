@@ -29,7 +29,49 @@ CREATE TABLE IF NOT EXISTS kernel_event (id BIGSERIAL PRIMARY KEY, node TEXT NOT
 CREATE INDEX IF NOT EXISTS kernel_event_time ON kernel_event (time);
 CREATE INDEX IF NOT EXISTS kernel_change_time ON kernel_change (time);
 CREATE TABLE IF NOT EXISTS kernel_pruned (log TEXT PRIMARY KEY, upto BIGINT NOT NULL);
+CREATE OR REPLACE FUNCTION kernel_sql_change() RETURNS trigger LANGUAGE plpgsql AS $fn$
+DECLARE
+  rows jsonb;
+BEGIN
+  IF TG_OP = 'DELETE' THEN
+    SELECT coalesce(jsonb_agg(jsonb_build_array(TG_TABLE_NAME, 'd', to_jsonb(o))), '[]'::jsonb) INTO rows FROM old_rows o;
+  ELSE
+    SELECT coalesce(jsonb_agg(jsonb_build_array(TG_TABLE_NAME, 'u', to_jsonb(n))), '[]'::jsonb) INTO rows FROM new_rows n;
+  END IF;
+  IF jsonb_array_length(rows) > 0 THEN
+    PERFORM pg_advisory_xact_lock(${LOCK_WRITE});
+    INSERT INTO kernel_change (node, time, events_upto, changes)
+    VALUES ('sql', (extract(epoch from clock_timestamp()) * 1000)::bigint,
+      (SELECT coalesce(max(id), 0) FROM kernel_event), jsonb_build_object('changes', rows, 'tables', '[]'::jsonb)::text);
+    PERFORM pg_notify('opencode_kernel', 'sql');
+  END IF;
+  RETURN NULL;
+END
+$fn$;
 `
+
+/** What a node's own flush sets, so the triggers below leave its writes alone. */
+export const NODE_WRITER = "SET LOCAL opencode_kernel.writer = 'node'"
+
+/**
+ * Writes to a mirror table that no node made (a row fixed by hand in SQL, a restore of some rows)
+ * go to the change log as a change of node `sql`, which every node applies like any other.
+ */
+export async function watchMirror(client: PoolClient, table: string): Promise<void> {
+  const name = quote(table)
+  const when = "WHEN (coalesce(current_setting('opencode_kernel.writer', true), '') <> 'node')"
+  const events: [string, string][] = [
+    ['INSERT', 'NEW TABLE AS new_rows'],
+    ['UPDATE', 'OLD TABLE AS old_rows NEW TABLE AS new_rows'],
+    ['DELETE', 'OLD TABLE AS old_rows'],
+  ]
+  for (const [event, tables] of events) {
+    await client.query(
+      `CREATE OR REPLACE TRIGGER ${quote(`kernel_sql_${event.toLowerCase()}`)} AFTER ${event} ON ${name}
+       REFERENCING ${tables} FOR EACH STATEMENT ${when} EXECUTE FUNCTION kernel_sql_change()`,
+    )
+  }
+}
 
 /** An event published on this node, waiting to be committed (its payload serialised as published). */
 export interface PendingEvent {
@@ -49,6 +91,13 @@ export interface ChangeRow {
 export class ReplicaTooOldError extends Error {
   constructor(lastRead: number, prunedUpTo: number) {
     super(`read up to change ${lastRead}, changes up to ${prunedUpTo} were pruned`)
+  }
+}
+
+/** The change or event log is behind what this node read: the database was restored from a dump. */
+export class DatabaseRestoredError extends Error {
+  constructor() {
+    super('the database is older than what this node has read (restored from a dump?)')
   }
 }
 
@@ -189,6 +238,7 @@ async function recreateMirror(client: PoolClient, db: SqliteDatabase, table: Tab
   if (table.key[0] === 'rowid') columns.unshift('"rowid" NUMERIC')
   await client.query(`DROP TABLE IF EXISTS ${name}`)
   await client.query(`CREATE TABLE ${name} (${columns.join(', ')}, PRIMARY KEY (${table.key.map(quote).join(', ')}))`)
+  await watchMirror(client, table.name)
   const select = table.key[0] === 'rowid' ? `rowid AS rowid, *` : '*'
   const rows = db.prepare(`SELECT ${select} FROM main.${name}`).all() as Record<string, unknown>[]
   if (rows.length) await upsertRows(client, table, rows)
@@ -218,6 +268,14 @@ export async function readPage(
       const pruned =
         (await client.query<{ upto: number }>("SELECT upto FROM kernel_pruned WHERE log = 'change'")).rows[0]?.upto ?? 0
       if (pruned > lastChange) throw new ReplicaTooOldError(lastChange, pruned)
+    }
+    // Sequences only go back when the database is restored (pg_restore sets them): what this node
+    // holds is then newer than the database, and it must load the database afresh.
+    if (changes.length === 0 && events.length === 0) {
+      const { rows } = await client.query<{ change: number; event: number }>(
+        'SELECT (SELECT last_value FROM kernel_change_id_seq) AS change, (SELECT last_value FROM kernel_event_id_seq) AS event',
+      )
+      if (rows[0]!.change < lastChange || rows[0]!.event < lastEvent) throw new DatabaseRestoredError()
     }
     return { changes, events }
   }, 'REPEATABLE READ READ ONLY')
@@ -270,4 +328,12 @@ export async function checkFences(client: PoolClient, node: string, fences: read
   const held = new Set(rows.map((row) => `${row.epoch} ${row.directory}`))
   const lost = fences.filter((fence) => !held.has(`${fence.epoch} ${fence.directory}`))
   if (lost.length) throw new FencedError([...new Set(lost.map((fence) => fence.directory))])
+}
+
+/** Watches every mirror table for writes no node made (`watchMirror`): at start, under the write lock. */
+export async function watchMirrors(client: PoolClient): Promise<void> {
+  const { rows } = await client.query<{ name: string }>(
+    "SELECT name FROM kernel_sqlite_schema WHERE type = 'table' AND to_regclass(quote_ident(name)) IS NOT NULL",
+  )
+  for (const { name } of rows) await watchMirror(client, name)
 }

@@ -15,6 +15,9 @@ import {
   pushSchema,
   readPage,
   ReplicaTooOldError,
+  DatabaseRestoredError,
+  NODE_WRITER,
+  watchMirrors,
   FencedError,
   checkFences,
   SCHEMA,
@@ -117,6 +120,7 @@ export class Replica {
     await db.transaction(async (client) => {
       await client.query('SELECT pg_advisory_xact_lock($1)', [LOCK_WRITE])
       await client.query(SCHEMA)
+      await watchMirrors(client)
     })
     // Held until this node's migrations are committed (`start`): a second node starting at the
     // same time loads the schema they produce, not the one before.
@@ -283,6 +287,7 @@ export class Replica {
     const fences = this.cluster.leases.fences()
     await this.cluster.db.transaction(async (client) => {
       await client.query('SELECT pg_advisory_xact_lock($1)', [LOCK_WRITE])
+      await client.query(NODE_WRITER)
       if (changes.length) await checkFences(client, node, fences)
       const pushed = await pushSchema(client, this.db, schema, this.tables, (name) => this.describe(name))
       await writeChanges(
@@ -361,7 +366,12 @@ export class Replica {
     this.tailing = run().finally(() => (this.tailing = undefined))
     if (wait) return this.tailing
     this.tailing.catch((error: unknown) => {
-      if (error instanceof ReplicaTooOldError) {
+      if (error instanceof DatabaseRestoredError)
+        this.cluster.fatal(
+          error,
+          `cluster: ${error.message}; shutting down so it restarts on the database as it is now`,
+        )
+      else if (error instanceof ReplicaTooOldError) {
         // The replica cannot be brought up to date in place: restart (a fresh replica loads).
         this.cluster.fatal(
           error,

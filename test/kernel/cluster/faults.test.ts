@@ -5,7 +5,7 @@ import pg from 'pg'
 import { cleanup, gitRepo } from '../../support/helper.js'
 import { PLUGINS } from '../../support/session.js'
 import { until } from '../../support/wait.js'
-import { database, node, stopPostgres } from './setup.js'
+import { database, node, sql, stopPostgres } from './setup.js'
 
 async function mirroredTitle(url: string, id: string): Promise<string | undefined> {
   const client = new pg.Client({ connectionString: url })
@@ -93,5 +93,32 @@ describe('cluster: bad values, read-your-writes, node ids', function () {
     await a.server.close()
     const again = await node(url, 'node-same')
     expect((await again.node()).id).to.equal('node-same')
+  })
+
+  it('shows a row fixed by hand in SQL on every running node', async () => {
+    const url = await database()
+    const repo = gitRepo()
+    const a = await node(url, 'node-a', { only: PLUGINS, cwd: repo })
+    const b = await node(url, 'node-b', { only: PLUGINS, cwd: repo })
+    const q = `?directory=${encodeURIComponent(repo)}`
+    const created = await a.call('POST', `/session${q}`, { title: 'typo' })
+    expect((await a.call('PATCH', `/session/${created.body.id}${q}`, { title: 'still a typo' })).status).to.equal(200)
+    await sql(
+      url,
+      `UPDATE session SET title = 'fixed by hand', data = jsonb_set(data::jsonb, '{title}', '"fixed by hand"')::text WHERE id = $1`,
+      [created.body.id],
+    )
+    for (const server of [a, b])
+      await until(
+        async () => (await server.call('GET', `/session/${created.body.id}${q}`)).body?.title === 'fixed by hand',
+        10_000,
+        `the fix on ${server.base}`,
+      )
+    // The nodes' own writes are not taken for hand edits.
+    const client = new pg.Client({ connectionString: url })
+    await client.connect()
+    const { rows } = await client.query("SELECT count(*)::int AS n FROM kernel_change WHERE node = 'sql'")
+    await client.end()
+    expect(rows[0].n).to.equal(1)
   })
 })

@@ -1,9 +1,13 @@
 // Fenced writes: a node paused past its lease (SIGSTOP) while streaming a reply resumes after
 // another node took the instance over and wrote; nothing the paused node writes then commits.
+// And a database restored from a dump under running nodes: they restart on it.
 import { expect } from 'chai'
 import { once } from 'node:events'
 import pg from 'pg'
-import { cleanup } from '../../support/helper.js'
+import { execFileSync } from 'node:child_process'
+import { join } from 'node:path'
+import { cleanup, gitRepo, tempDir } from '../../support/helper.js'
+import { postgresBinDir } from '../../support/pg.js'
 import { PLUGINS } from '../../support/session.js'
 import { waitFor } from '../../support/server-process.js'
 import { database, node, nodeProcess, request, scriptedProject, stopPostgres } from './setup.js'
@@ -79,5 +83,37 @@ describe('cluster: fenced writes', function () {
     expect(ended, a.stdout().slice(-3000)).to.equal('exited')
     expect(a.stdout()).to.include('writes made under a lost instance lease were dropped')
     await pending
+  })
+})
+
+describe('cluster: a database restored from a dump', function () {
+  this.timeout(120_000)
+  after(stopPostgres)
+  afterEach(cleanup)
+
+  it('makes a running node restart on the restored database, which a new node then serves', async () => {
+    const url = await database()
+    const repo = gitRepo()
+    const q = `?directory=${encodeURIComponent(repo)}`
+    const a = await nodeProcess(url, 'node-a')
+    const kept = (await a.call('POST', `/session${q}`, { title: 'in the dump' })).body
+    const dump = join(tempDir('ok-dump-'), 'cluster.dump')
+    execFileSync(join(postgresBinDir(), 'pg_dump'), ['--format=custom', '--file', dump, url])
+    const later = (await a.call('POST', `/session${q}`, { title: 'after the dump' })).body
+    expect((await a.call('GET', `/session/${later.id}${q}`)).status).to.equal(200)
+
+    const exited = once(a.child, 'exit')
+    execFileSync(join(postgresBinDir(), 'pg_restore'), ['--clean', '--if-exists', '--dbname', url, dump])
+    await Promise.race([
+      exited,
+      new Promise((_, reject) =>
+        setTimeout(() => reject(new Error(`A did not restart: ${a.stdout().slice(-2000)}`)), 20_000),
+      ),
+    ])
+    expect(a.stdout()).to.include('restored from a dump')
+
+    const b = await node(url, 'node-b', { only: PLUGINS, cwd: repo })
+    expect((await b.call('GET', `/session/${kept.id}${q}`)).body.title).to.equal('in the dump')
+    expect((await b.call('GET', `/session/${later.id}${q}`)).status).to.equal(404)
   })
 })
