@@ -105,4 +105,28 @@ export const SESSION_MIGRATIONS: Migration[] = [
     id: '0007-message-created-index',
     up: (db) => db.exec("CREATE INDEX message_created ON message (json_extract(data, '$.time.created'))"),
   },
+  {
+    // v2 inputs keyed by their id: the old key, a counter each server allocated on its own, let
+    // two servers of a cluster admitting inputs at once overwrite each other's rows. `seq` stays
+    // the admission order within a session (one server admits a session's inputs at a time).
+    id: '0008-session-input-by-id',
+    up: (db) =>
+      db.exec(`
+        CREATE TABLE session_input_by_id (
+          id TEXT PRIMARY KEY,
+          seq INTEGER NOT NULL,
+          session_id TEXT NOT NULL REFERENCES session (id) ON DELETE CASCADE,
+          data TEXT NOT NULL,
+          time_created INTEGER NOT NULL,
+          admitted_seq INTEGER NOT NULL,
+          promoted_seq INTEGER,
+          pending INTEGER NOT NULL DEFAULT 1
+        );
+        INSERT INTO session_input_by_id (id, seq, session_id, data, time_created, admitted_seq, promoted_seq, pending)
+          SELECT id, seq, session_id, data, time_created, admitted_seq, promoted_seq, pending FROM session_input;
+        DROP TABLE session_input;
+        ALTER TABLE session_input_by_id RENAME TO session_input;
+        CREATE INDEX session_input_pending ON session_input (session_id, seq) WHERE pending = 1;
+      `),
+  },
 ]

@@ -5,7 +5,7 @@ import pg from 'pg'
 import { cleanup, gitRepo } from '../../support/helper.js'
 import { PLUGINS } from '../../support/session.js'
 import { until } from '../../support/wait.js'
-import { database, node, sql, stopPostgres } from './setup.js'
+import { database, node, scriptedProject, sql, stopPostgres } from './setup.js'
 
 async function mirroredTitle(url: string, id: string): Promise<string | undefined> {
   const client = new pg.Client({ connectionString: url })
@@ -120,5 +120,34 @@ describe('cluster: bad values, read-your-writes, node ids', function () {
     const { rows } = await client.query("SELECT count(*)::int AS n FROM kernel_change WHERE node = 'sql'")
     await client.end()
     expect(rows[0].n).to.equal(1)
+  })
+
+  it('loses no input when two owners admit inputs at once (keys are ids, not per-node counters)', async () => {
+    const url = await database()
+    const [{ repo: one }, { repo: two }] = [await scriptedProject(), await scriptedProject()]
+    const a = await node(url, 'node-a', { only: PLUGINS, cwd: one })
+    const b = await node(url, 'node-b', { only: PLUGINS, cwd: two })
+    const first = (await a.call('POST', '/api/session', { location: { directory: one } })).body.data.id as string
+    const second = (await b.call('POST', '/api/session', { location: { directory: two } })).body.data.id as string
+    // Parked inputs (`resume: false`): admitted and kept, no model needed.
+    const admit = (owner: typeof a, sessionID: string, i: number) =>
+      owner.call('POST', `/api/session/${sessionID}/prompt`, { text: `input ${i}`, resume: false })
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => [admit(a, first, i), admit(b, second, i)]).flat(),
+    )
+    expect(answers.map((answer) => answer.status)).to.deep.equal(answers.map(() => 200))
+    for (const reader of [a, b])
+      for (const sessionID of [first, second]) {
+        const inbox = await reader.call('GET', `/api/session/${sessionID}/inbox`)
+        expect(inbox.status).to.equal(200)
+        expect(inbox.body.data.map((item: any) => item.payload.text).sort()).to.deep.equal(
+          Array.from({ length: 20 }, (_, i) => `input ${i}`).sort(),
+        )
+      }
+    const client = new pg.Client({ connectionString: url })
+    await client.connect()
+    const { rows } = await client.query('SELECT count(*)::int AS n FROM session_input')
+    await client.end()
+    expect(rows[0].n).to.equal(40)
   })
 })

@@ -147,8 +147,9 @@ export class SessionInputs {
       pending: db.prepare<[string], InputRow>(
         'SELECT id, session_id, data, time_created, admitted_seq, promoted_seq FROM session_input WHERE session_id = ? AND pending = 1 ORDER BY seq',
       ),
-      insert: db.prepare<[string, string, string, number, number]>(
-        'INSERT INTO session_input (id, session_id, data, time_created, admitted_seq) VALUES (?, ?, ?, ?, ?)',
+      // `seq`: the next in the session (the session id is bound twice).
+      insert: db.prepare<[string, string, string, string, number, number]>(
+        'INSERT INTO session_input (id, seq, session_id, data, time_created, admitted_seq) VALUES (?, (SELECT coalesce(max(seq), 0) + 1 FROM session_input WHERE session_id = ?), ?, ?, ?, ?)',
       ),
       promote: db.prepare<[number, string]>('UPDATE session_input SET pending = 0, promoted_seq = ? WHERE id = ?'),
       cancel: db.prepare<[string]>('UPDATE session_input SET pending = 0 WHERE id = ?'),
@@ -198,7 +199,7 @@ export class SessionInputs {
       prompt: stored.prompt,
       delivery,
     })
-    this.statements.insert.run(id, sessionID, JSON.stringify(stored), now, event.durable?.seq ?? 0)
+    this.statements.insert.run(id, sessionID, sessionID, JSON.stringify(stored), now, event.durable?.seq ?? 0)
     const item = this.item(id)!
     this.kernel.publish(instance, InboxEnqueued, {
       timestamp: now,
