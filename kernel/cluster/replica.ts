@@ -237,6 +237,39 @@ export class Replica {
     return this.follow(true)
   }
 
+  /**
+   * Resolves once every change committed before the call is applied here: one cheap query of the
+   * change log's newest id (shared by the reads that arrive while it is sent), and a catch-up
+   * only when that id is past what this node has read.
+   */
+  async fresh(): Promise<void> {
+    if ((await this.head()) > this.lastChange) await this.catchUp()
+  }
+
+  private headQuery?: Promise<number>
+  private nextHead?: Promise<number>
+
+  /** The change log's newest id, from a query sent after this call. */
+  private head(): Promise<number> {
+    if (!this.headQuery) return (this.headQuery = this.queryHead())
+    this.nextHead ??= this.headQuery
+      .catch(() => 0)
+      .then(() => {
+        this.nextHead = undefined
+        return (this.headQuery ??= this.queryHead())
+      })
+    return this.nextHead
+  }
+
+  private queryHead(): Promise<number> {
+    return this.cluster.db
+      .query<{ head: number }>(
+        'SELECT CASE WHEN is_called THEN last_value ELSE 0 END AS head FROM kernel_change_id_seq',
+      )
+      .then((rows) => rows[0]?.head ?? 0)
+      .finally(() => (this.headQuery = undefined))
+  }
+
   private schedule(): void {
     if (this.flushing || this.stopped) return
     this.flushing = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.drain())

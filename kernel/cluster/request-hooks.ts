@@ -24,8 +24,8 @@ export function registerClusterHooks(app: FastifyInstance, cluster: Cluster): vo
       throw unavailable('The database is unreachable; the server resumes once it is back. Retry shortly.')
     }
     // Read-your-writes on any node: a write was committed before its answer, so applying what the
-    // other nodes committed up to now (one query; concurrent reads share it) shows it here.
-    if (READS.has(request.method)) await cluster.replica.catchUp().catch(() => {})
+    // other nodes committed up to now shows it here (one cheap query, shared by concurrent reads).
+    if (READS.has(request.method)) await cluster.replica.fresh().catch(() => {})
   })
   app.addHook('onSend', async (request, reply, payload) => {
     if (READS.has(request.method) || reply.statusCode >= 500) return payload
