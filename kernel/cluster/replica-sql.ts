@@ -29,6 +29,7 @@ CREATE TABLE IF NOT EXISTS kernel_event (id BIGSERIAL PRIMARY KEY, node TEXT NOT
 CREATE INDEX IF NOT EXISTS kernel_event_time ON kernel_event (time);
 CREATE INDEX IF NOT EXISTS kernel_change_time ON kernel_change (time);
 CREATE TABLE IF NOT EXISTS kernel_pruned (log TEXT PRIMARY KEY, upto BIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS kernel_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE OR REPLACE FUNCTION kernel_sql_change() RETURNS trigger LANGUAGE plpgsql AS $fn$
 DECLARE
   rows jsonb;
@@ -336,4 +337,27 @@ export async function watchMirrors(client: PoolClient): Promise<void> {
     "SELECT name FROM kernel_sqlite_schema WHERE type = 'table' AND to_regclass(quote_ident(name)) IS NOT NULL",
   )
   for (const { name } of rows) await watchMirror(client, name)
+}
+
+/**
+ * The version of the cluster's own tables and rules this code writes (2: lease epochs, fenced
+ * flushes, hand-edit triggers). A node refuses a database whose version says nodes older than
+ * `compatibleFrom` must not use it; a newer version that still accepts this one's writes (a
+ * rolling upgrade: expand first, contract later) lets it run.
+ */
+export const CLUSTER_SCHEMA = { version: 2, compatibleFrom: 2 }
+
+/** Checks the database's cluster schema version against this node's, and records a newer one. */
+export async function checkClusterSchema(client: PoolClient): Promise<void> {
+  const { rows } = await client.query<{ value: string }>("SELECT value FROM kernel_meta WHERE key = 'schema'")
+  const stored = rows[0] ? (JSON.parse(rows[0].value) as typeof CLUSTER_SCHEMA) : undefined
+  if (stored && stored.compatibleFrom > CLUSTER_SCHEMA.version)
+    throw new Error(
+      `the database is used by a newer version of opencode-kernel (cluster schema ${stored.version}, for nodes of schema ${stored.compatibleFrom} or later); this node knows schema ${CLUSTER_SCHEMA.version}: upgrade it`,
+    )
+  if (!stored || stored.version < CLUSTER_SCHEMA.version)
+    await client.query(
+      "INSERT INTO kernel_meta (key, value) VALUES ('schema', $1) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+      [JSON.stringify(CLUSTER_SCHEMA)],
+    )
 }

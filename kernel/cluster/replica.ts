@@ -15,6 +15,7 @@ import {
   pushSchema,
   readPage,
   ReplicaTooOldError,
+  checkClusterSchema,
   DatabaseRestoredError,
   NODE_WRITER,
   watchMirrors,
@@ -120,6 +121,7 @@ export class Replica {
     await db.transaction(async (client) => {
       await client.query('SELECT pg_advisory_xact_lock($1)', [LOCK_WRITE])
       await client.query(SCHEMA)
+      await checkClusterSchema(client)
       await watchMirrors(client)
     })
     // Held until this node's migrations are committed (`start`): a second node starting at the

@@ -150,4 +150,31 @@ describe('cluster: bad values, read-your-writes, node ids', function () {
     await client.end()
     expect(rows[0].n).to.equal(40)
   })
+
+  it('runs beside a newer version that accepts its writes, and refuses a database a newer one closed to it', async () => {
+    const url = await database()
+    await node(url, 'node-a')
+    const schema = async () => {
+      const client = new pg.Client({ connectionString: url })
+      await client.connect()
+      const { rows } = await client.query("SELECT value FROM kernel_meta WHERE key = 'schema'")
+      await client.end()
+      return JSON.parse(rows[0].value)
+    }
+    expect(await schema()).to.deep.equal({ version: 2, compatibleFrom: 2 })
+    // A rolling upgrade: the new version still takes this one's writes.
+    const compatible = JSON.stringify({ version: 3, compatibleFrom: 2 })
+    await sql(url, "UPDATE kernel_meta SET value = $1 WHERE key = 'schema'", [compatible])
+    expect((await (await node(url, 'node-b')).node()).id).to.equal('node-b')
+    expect(await schema()).to.deep.equal({ version: 3, compatibleFrom: 2 })
+    // Once the new version has contracted what this one needs, this one refuses to start.
+    await sql(url, "UPDATE kernel_meta SET value = $1 WHERE key = 'schema'", [
+      JSON.stringify({ version: 4, compatibleFrom: 3 }),
+    ])
+    let refused: unknown
+    await node(url, 'node-c').catch((error: unknown) => (refused = error))
+    expect(String(refused)).to.include(
+      'the database is used by a newer version of opencode-kernel (cluster schema 4, for nodes of schema 3 or later); this node knows schema 2: upgrade it',
+    )
+  })
 })
