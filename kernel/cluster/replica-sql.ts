@@ -139,24 +139,61 @@ export async function writeChanges(
   tables: ReadonlyMap<string, Table>,
   changes: readonly Change[],
 ): Promise<void> {
-  const byTable = new Map<string, { u: Record<string, unknown>[]; d: Record<string, unknown>[] }>()
-  for (const [tbl, op, row] of changes) {
+  type Group = {
+    u: Record<string, unknown>[]
+    d: Record<string, unknown>[]
+    set: Map<string, Record<string, unknown>[]>
+  }
+  const byTable = new Map<string, Group>()
+  for (const [tbl, op, row, columns] of changes) {
     let group = byTable.get(tbl)
-    if (!group) byTable.set(tbl, (group = { u: [], d: [] }))
-    group[op].push(row)
+    if (!group) byTable.set(tbl, (group = { u: [], d: [], set: new Map() }))
+    if (op === 'u' && columns) {
+      const id = columns.join('\u0000')
+      const rows = group.set.get(id) ?? []
+      rows.push(row)
+      group.set.set(id, rows)
+    } else group[op].push(row)
   }
   for (const [name, group] of byTable) {
     const table = tables.get(name)
     if (!table) continue
     const target = quote(name)
+    const match = table.key.map((column) => `t.${quote(column)} = d.${quote(column)}`).join(' AND ')
     if (group.d.length) {
-      const match = table.key.map((column) => `t.${quote(column)} = d.${quote(column)}`).join(' AND ')
       await client.query(
         `DELETE FROM ${target} t USING jsonb_populate_recordset(NULL::${target}, $1::jsonb) d WHERE ${match}`,
         [mirrorJson(group.d)],
       )
     }
     if (group.u.length) await upsertRows(client, table, group.u)
+    for (const [id, rows] of group.set) await updateColumns(client, table, id.split('\u0000'), rows, match)
+  }
+}
+
+/**
+ * Writes only `columns` of rows that exist (a row several nodes change keeps each node's own
+ * columns), and whole rows that do not.
+ */
+async function updateColumns(
+  client: PoolClient,
+  table: Table,
+  columns: string[],
+  rows: Record<string, unknown>[],
+  match: string,
+): Promise<void> {
+  const target = quote(table.name)
+  const list = mirrorColumns(table).map(quote).join(', ')
+  for (let i = 0; i < rows.length; i += FLUSH_ROWS) {
+    const json = mirrorJson(rows.slice(i, i + FLUSH_ROWS))
+    await client.query(
+      `INSERT INTO ${target} (${list}) SELECT ${list} FROM jsonb_populate_recordset(NULL::${target}, $1::jsonb) ON CONFLICT (${table.key.map(quote).join(', ')}) DO NOTHING`,
+      [json],
+    )
+    await client.query(
+      `UPDATE ${target} t SET ${columns.map((column) => `${quote(column)} = d.${quote(column)}`).join(', ')} FROM jsonb_populate_recordset(NULL::${target}, $1::jsonb) d WHERE ${match}`,
+      [json],
+    )
   }
 }
 

@@ -14,10 +14,16 @@ export interface Table {
   key: string[]
   upsert?: { run(...params: unknown[]): unknown }
   remove?: { run(...params: unknown[]): unknown }
+  /** Sets only `columns` of the row with the key (prepared once per set of columns). */
+  update?: (columns: string[]) => { run(...params: unknown[]): { changes: number } }
 }
 
-/** One captured write: `u` (the row as it now is) or `d` (the key of a deleted row). */
-export type Change = [table: string, op: 'u' | 'd', row: Record<string, unknown>]
+/**
+ * One captured write: `u` (the row as it now is) or `d` (the key of a deleted row). An update
+ * names the columns it changed: applied elsewhere, only those are written, so two nodes changing
+ * different columns of one row (a project's name and its icon) both keep their change.
+ */
+export type Change = [table: string, op: 'u' | 'd', row: Record<string, unknown>, columns?: string[]]
 
 /** What differs between the local schema and PostgreSQL's: DDL by name (undefined: dropped), and the tables among them. */
 export interface SchemaChanges {
@@ -81,6 +87,18 @@ export function describeTable(db: SqliteDatabase, name: string): Table {
   table.remove = db.prepare(
     `DELETE FROM main.${quote(name)} WHERE ${table.key.map((column) => `${quote(column)} = ?`).join(' AND ')}`,
   )
+  const updates = new Map<string, { run(...params: unknown[]): { changes: number } }>()
+  table.update = (changed) => {
+    const id = changed.join('\u0000')
+    let statement = updates.get(id)
+    if (!statement) {
+      statement = db.prepare(
+        `UPDATE main.${quote(name)} SET ${changed.map((column) => `${quote(column)} = ?`).join(', ')} WHERE ${table.key.map((column) => `${quote(column)} = ?`).join(' AND ')}`,
+      ) as unknown as { run(...params: unknown[]): { changes: number } }
+      updates.set(id, statement)
+    }
+    return statement
+  }
   return table
 }
 
@@ -92,10 +110,14 @@ function sqliteValue(value: unknown): unknown {
   return value
 }
 
-/** Writes a row another node changed (or deletes it) in the local table. */
-export function applyRow(table: Table, op: 'u' | 'd', row: Record<string, unknown>): void {
-  if (op === 'd') table.remove!.run(...table.key.map((column) => sqliteValue(row[column])))
-  else table.upsert!.run(...mirrorColumns(table).map((column) => sqliteValue(row[column])))
+/** Writes a row another node changed (or deletes it) in the local table: only its changed columns when it names them. */
+export function applyRow(table: Table, op: 'u' | 'd', row: Record<string, unknown>, columns?: string[]): void {
+  if (op === 'd') return void table.remove!.run(...table.key.map((column) => sqliteValue(row[column])))
+  if (columns) {
+    const values = [...columns, ...table.key].map((column) => sqliteValue(row[column]))
+    if (table.update!(columns).run(...values).changes > 0) return
+  }
+  table.upsert!.run(...mirrorColumns(table).map((column) => sqliteValue(row[column])))
 }
 
 /** The local tables (not SQLite's own) with their DDL. */
@@ -126,7 +148,8 @@ export function createCaptureTriggers(db: SqliteDatabase, table: Table): void {
     END;
     CREATE TEMP TRIGGER ${quote(`kernel_capture_${name}_upd`)} AFTER UPDATE ON main.${q} WHEN kernel_capture() BEGIN
       INSERT INTO kernel_capture_queue (tbl, op, row) SELECT ${sqlString(name)}, 'd', ${row('OLD', table.key)} WHERE ${keyChanged};
-      INSERT INTO kernel_capture_queue (tbl, op, row) VALUES (${sqlString(name)}, 'u', ${row('NEW', all)});
+      INSERT INTO kernel_capture_queue (tbl, op, row, old) SELECT ${sqlString(name)}, 'u', ${row('NEW', all)}, ${row('OLD', all)} WHERE NOT (${keyChanged});
+      INSERT INTO kernel_capture_queue (tbl, op, row) SELECT ${sqlString(name)}, 'u', ${row('NEW', all)} WHERE ${keyChanged};
     END;
     CREATE TEMP TRIGGER ${quote(`kernel_capture_${name}_del`)} AFTER DELETE ON main.${q} WHEN kernel_capture() BEGIN
       INSERT INTO kernel_capture_queue (tbl, op, row) VALUES (${sqlString(name)}, 'd', ${row('OLD', table.key)});
@@ -156,19 +179,40 @@ export function schemaChanges(db: SqliteDatabase, mirrored: ReadonlyMap<string, 
 
 /**
  * The last write of each row in a flush: the mirror has no foreign keys or unique constraints
- * besides the key, so applying only that, in any order, gives the same rows.
+ * besides the key, so applying only that, in any order, gives the same rows. An update (`old`
+ * given) keeps the columns it changed, the union over the row's updates in the flush; an insert or
+ * a delete in between makes it a whole row.
  */
 export function latestChanges(
-  rows: readonly { tbl: string; op: 'u' | 'd'; row: string }[],
+  rows: readonly { tbl: string; op: 'u' | 'd'; row: string; old?: string | null }[],
   tables: ReadonlyMap<string, Table>,
 ): Change[] {
   const latest = new Map<string, Change>()
-  for (const { tbl, op, row } of rows) {
+  for (const { tbl, op, row, old } of rows) {
     const parsed = JSON.parse(row) as Record<string, unknown>
     const table = tables.get(tbl)
     const key = `${tbl}\u0000${JSON.stringify(table ? table.key.map((column) => parsed[column]) : parsed)}`
+    const previous = latest.get(key)
+    let columns: string[] | undefined
+    if (op === 'u' && old && table) {
+      const before = JSON.parse(old) as Record<string, unknown>
+      const changed = table.columns
+        .map((column) => column.name)
+        .filter((column) => !table.key.includes(column) && !sameValue(before[column], parsed[column]))
+      // An update that changed nothing adds nothing.
+      if (changed.length === 0 && !previous) continue
+      const earlier = previous ? previous[3] : []
+      columns =
+        previous && (previous[1] === 'd' || earlier === undefined)
+          ? undefined
+          : [...new Set([...(earlier ?? []), ...changed])]
+    }
     latest.delete(key)
-    latest.set(key, [tbl, op, parsed])
+    latest.set(key, columns ? [tbl, op, parsed, columns] : [tbl, op, parsed])
   }
   return [...latest.values()]
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  return a === b || JSON.stringify(a) === JSON.stringify(b)
 }

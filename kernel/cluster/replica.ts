@@ -104,7 +104,7 @@ export class Replica {
       return 1
     })
     this.db.exec(
-      'CREATE TEMP TABLE kernel_capture_queue (seq INTEGER PRIMARY KEY, tbl TEXT NOT NULL, op TEXT NOT NULL, row TEXT NOT NULL)',
+      'CREATE TEMP TABLE kernel_capture_queue (seq INTEGER PRIMARY KEY, tbl TEXT NOT NULL, op TEXT NOT NULL, row TEXT NOT NULL, old TEXT)',
     )
     storage.onMigrated(() => this.watchTables())
   }
@@ -309,8 +309,8 @@ export class Replica {
   private async flushOnce(): Promise<void> {
     const target = this.queued
     const rows = this.db
-      .prepare<[number], { seq: number; tbl: string; op: 'u' | 'd'; row: string }>(
-        'SELECT seq, tbl, op, row FROM temp.kernel_capture_queue ORDER BY seq LIMIT ?',
+      .prepare<[number], { seq: number; tbl: string; op: 'u' | 'd'; row: string; old: string | null }>(
+        'SELECT seq, tbl, op, row, old FROM temp.kernel_capture_queue ORDER BY seq LIMIT ?',
       )
       .all(FLUSH_ROWS)
     const events = this.events.slice(0, FLUSH_EVENTS)
@@ -448,10 +448,10 @@ export class Replica {
               { tables },
               'cluster: another node changed the schema of these tables; restart this node to load it',
             )
-          for (const [name, op, row] of changes) {
+          for (const [name, op, row, columns] of changes) {
             const table = this.tables.get(name)
             if (!table) continue
-            applyRow(table, op, row)
+            applyRow(table, op, row, columns)
             touched.add(name)
           }
         }

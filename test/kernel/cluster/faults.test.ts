@@ -1,6 +1,7 @@
 // Bad values on a cluster: a NUL from a client is a 400 and changes nothing; one a plugin stores
 // anyway reaches PostgreSQL as U+FFFD, and neither stops the node committing its later writes.
 import { expect } from 'chai'
+import { join } from 'node:path'
 import pg from 'pg'
 import { cleanup, gitRepo } from '../../support/helper.js'
 import { PLUGINS } from '../../support/session.js'
@@ -176,5 +177,44 @@ describe('cluster: bad values, read-your-writes, node ids', function () {
     expect(String(refused)).to.include(
       'the database is used by a newer version of opencode-kernel (cluster schema 4, for nodes of schema 3 or later); this node knows schema 2: upgrade it',
     )
+  })
+
+  it('keeps both of two concurrent updates of different fields of one shared row (a project) made through two nodes', async () => {
+    const url = await database()
+    const repo = gitRepo({ 'sub/readme.md': 'a subdirectory of the same project\n' })
+    const sub = join(repo, 'sub')
+    const a = await node(url, 'node-a', { only: [...PLUGINS, 'project'], cwd: repo })
+    const b = await node(url, 'node-b', { only: [...PLUGINS, 'project'], cwd: sub })
+    const at = (directory: string) => `?directory=${encodeURIComponent(directory)}`
+    // A runs the project's root, B its subdirectory: one project row, two owners.
+    const project = (await a.call('GET', `/project/current${at(repo)}`)).body
+    expect(project.id).to.be.a('string')
+    expect((await b.call('GET', `/project/current${at(sub)}`)).body.id).to.equal(project.id)
+    expect((await b.node()).instances).to.deep.equal([sub])
+    for (let round = 0; round < 10; round++) {
+      const [named, colored] = await Promise.all([
+        a.call('PATCH', `/project/${project.id}${at(repo)}`, { name: `name ${round}` }),
+        b.call('PATCH', `/project/${project.id}${at(sub)}`, { commands: { start: `start ${round}` } }),
+      ])
+      expect([named.status, colored.status]).to.deep.equal([200, 200])
+    }
+    for (const [server, directory] of [
+      [a, repo],
+      [b, sub],
+    ] as const)
+      await until(
+        async () => {
+          const seen = (await server.call('GET', `/project/current${at(directory)}`)).body
+          return seen.name === 'name 9' && seen.commands?.start === 'start 9'
+        },
+        10_000,
+        `both changes on ${server.base}`,
+      )
+    const client = new pg.Client({ connectionString: url })
+    await client.connect()
+    const { rows } = await client.query('SELECT name, commands FROM project WHERE id = $1', [project.id])
+    await client.end()
+    expect(rows[0].name).to.equal('name 9')
+    expect(JSON.parse(rows[0].commands)).to.deep.equal({ start: 'start 9' })
   })
 })
