@@ -2,20 +2,13 @@
 // anyway reaches PostgreSQL as U+FFFD, and neither stops the node committing its later writes.
 import { expect } from 'chai'
 import { join } from 'node:path'
-import pg from 'pg'
 import { cleanup, gitRepo } from '../../support/helper.js'
 import { PLUGINS } from '../../support/session.js'
 import { until } from '../../support/wait.js'
 import { database, node, scriptedProject, sql, stopPostgres } from './setup.js'
 
 async function mirroredTitle(url: string, id: string): Promise<string | undefined> {
-  const client = new pg.Client({ connectionString: url })
-  await client.connect()
-  try {
-    return (await client.query<{ title: string }>('SELECT title FROM session WHERE id = $1', [id])).rows[0]?.title
-  } finally {
-    await client.end()
-  }
+  return (await sql<{ title: string }>(url, 'SELECT title FROM session WHERE id = $1', [id]))[0]?.title
 }
 
 describe('cluster: bad values, read-your-writes, node ids', function () {
@@ -116,11 +109,8 @@ describe('cluster: bad values, read-your-writes, node ids', function () {
         `the fix on ${server.base}`,
       )
     // The nodes' own writes are not taken for hand edits.
-    const client = new pg.Client({ connectionString: url })
-    await client.connect()
-    const { rows } = await client.query("SELECT count(*)::int AS n FROM kernel_change WHERE node = 'sql'")
-    await client.end()
-    expect(rows[0].n).to.equal(1)
+    const [hand] = await sql(url, "SELECT count(*)::int AS n FROM kernel_change WHERE node = 'sql'")
+    expect(hand.n).to.equal(1)
   })
 
   it('loses no input when two owners admit inputs at once (keys are ids, not per-node counters)', async () => {
@@ -145,23 +135,15 @@ describe('cluster: bad values, read-your-writes, node ids', function () {
           Array.from({ length: 20 }, (_, i) => `input ${i}`).sort(),
         )
       }
-    const client = new pg.Client({ connectionString: url })
-    await client.connect()
-    const { rows } = await client.query('SELECT count(*)::int AS n FROM session_input')
-    await client.end()
-    expect(rows[0].n).to.equal(40)
+    const [inputs] = await sql(url, 'SELECT count(*)::int AS n FROM session_input')
+    expect(inputs.n).to.equal(40)
   })
 
   it('runs beside a newer version that accepts its writes, and refuses a database a newer one closed to it', async () => {
     const url = await database()
     await node(url, 'node-a')
-    const schema = async () => {
-      const client = new pg.Client({ connectionString: url })
-      await client.connect()
-      const { rows } = await client.query("SELECT value FROM kernel_meta WHERE key = 'schema'")
-      await client.end()
-      return JSON.parse(rows[0].value)
-    }
+    const schema = async () =>
+      JSON.parse((await sql(url, "SELECT value FROM kernel_meta WHERE key = 'schema'"))[0].value)
     expect(await schema()).to.deep.equal({ version: 2, compatibleFrom: 2 })
     // A rolling upgrade: the new version still takes this one's writes.
     const compatible = JSON.stringify({ version: 3, compatibleFrom: 2 })
@@ -210,11 +192,8 @@ describe('cluster: bad values, read-your-writes, node ids', function () {
         10_000,
         `both changes on ${server.base}`,
       )
-    const client = new pg.Client({ connectionString: url })
-    await client.connect()
-    const { rows } = await client.query('SELECT name, commands FROM project WHERE id = $1', [project.id])
-    await client.end()
-    expect(rows[0].name).to.equal('name 9')
-    expect(JSON.parse(rows[0].commands)).to.deep.equal({ start: 'start 9' })
+    const [row] = await sql(url, 'SELECT name, commands FROM project WHERE id = $1', [project.id])
+    expect(row.name).to.equal('name 9')
+    expect(JSON.parse(row.commands)).to.deep.equal({ start: 'start 9' })
   })
 })

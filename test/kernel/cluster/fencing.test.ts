@@ -3,25 +3,17 @@
 // And a database restored from a dump under running nodes: they restart on it.
 import { expect } from 'chai'
 import { once } from 'node:events'
-import pg from 'pg'
 import { execFileSync } from 'node:child_process'
 import { join } from 'node:path'
 import { cleanup, gitRepo, tempDir } from '../../support/helper.js'
 import { postgresBinDir } from '../../support/pg.js'
 import { PLUGINS } from '../../support/session.js'
 import { waitFor } from '../../support/server-process.js'
-import { database, node, nodeProcess, request, scriptedProject, stopPostgres } from './setup.js'
+import { database, node, nodeProcess, request, scriptedProject, sql, stopPostgres } from './setup.js'
 
 /** The session's parts as PostgreSQL has them, as one text. */
 async function rowsOf(url: string, sessionID: string): Promise<string> {
-  const client = new pg.Client({ connectionString: url })
-  await client.connect()
-  try {
-    const { rows } = await client.query('SELECT data FROM part WHERE session_id = $1', [sessionID])
-    return JSON.stringify(rows)
-  } finally {
-    await client.end()
-  }
+  return JSON.stringify(await sql(url, 'SELECT data FROM part WHERE session_id = $1', [sessionID]))
 }
 
 const OWNER_TTL_MS = 2000

@@ -37,25 +37,20 @@ export async function stopPostgres(): Promise<void> {
   postgres = undefined
 }
 
-/** Rows of `kernel_lease`, read straight from the database. */
-export async function leaseRows(url: string): Promise<{ directory: string; node_id: string; node_url: string }[]> {
+/** The rows of one statement, run straight on the database (a connection of its own). */
+export async function sql<R = any>(url: string, text: string, params: unknown[] = []): Promise<R[]> {
   const client = new pg.Client({ connectionString: url })
   await client.connect()
   try {
-    return (await client.query('SELECT directory, node_id, node_url FROM kernel_lease ORDER BY directory')).rows
+    return (await client.query(text, params)).rows as R[]
   } finally {
     await client.end()
   }
 }
 
-export async function sql(url: string, text: string, params: unknown[] = []): Promise<void> {
-  const client = new pg.Client({ connectionString: url })
-  await client.connect()
-  try {
-    await client.query(text, params)
-  } finally {
-    await client.end()
-  }
+/** Rows of `kernel_lease`, read straight from the database. */
+export function leaseRows(url: string): Promise<{ directory: string; node_id: string; node_url: string }[]> {
+  return sql(url, 'SELECT directory, node_id, node_url FROM kernel_lease ORDER BY directory')
 }
 
 export async function request(
