@@ -1,6 +1,14 @@
-import type { FastifyRequest } from 'fastify'
-import { Type, type TSchema } from 'typebox'
-import { ForbiddenErrorBody, LocationQuery, optionalBody, ref, v2Errors, type PluginApp } from '../../sdk/index.js'
+import { Type } from 'typebox'
+import {
+  ForbiddenErrorBody,
+  LocationQuery,
+  PublicLocationEnvelope as Located,
+  optionalBody,
+  publicLocationEnvelope as located,
+  ref,
+  v2Errors,
+  type PluginApp,
+} from '../../sdk/index.js'
 import { ConnectToken, PtyCreateInput, PtyInfo, PtyNotFoundErrorBody, PtyParams, PtyUpdateInput } from './schemas.js'
 import type { PtyService, PtyView } from './service.js'
 import { CONNECT_DESCRIPTION, connectToken, terminalSocket, type Tickets } from './socket.js'
@@ -15,16 +23,6 @@ const querystring = Type.Object(LocationQuery)
 const view: PtyView = { exited: true }
 
 const notFound = v2Errors({ 404: ref(PtyNotFoundErrorBody) })
-
-/** OpenCode 2.1's location envelope, `{location: {directory}, data}` (1.18's location also named the project). */
-function Located<T extends TSchema>(data: T) {
-  const location = Type.Object({ directory: Type.String() }, { additionalProperties: false })
-  return Type.Object({ location, data }, { additionalProperties: false })
-}
-
-function located<T>(request: FastifyRequest, data: T): { location: { directory: string }; data: T } {
-  return { location: { directory: request.instance.directory }, data }
-}
 
 /** `/api/pty…`: the same terminals as `/pty`, in location envelopes (connect tickets work on both). */
 export function registerPtyV2Routes(app: PluginApp, service: PtyService, tickets: Tickets): void {

@@ -1,26 +1,7 @@
 import { expect } from 'chai'
 import { cleanup } from '../../support/helper.js'
 import { sessionHarness, until, type SessionHarness } from '../../support/session.js'
-
-const QUESTIONS = [
-  {
-    question: 'Pick a color?',
-    header: 'Color',
-    options: [
-      { label: 'Red', description: 'warm' },
-      { label: 'Blue', description: 'cold' },
-    ],
-  },
-  {
-    question: 'Which sizes?',
-    header: 'Sizes',
-    options: [
-      { label: 'S', description: 'small' },
-      { label: 'L', description: 'large' },
-    ],
-    multiple: true,
-  },
-]
+import { QUESTIONS } from './fixtures.js'
 
 async function asked(h: SessionHarness): Promise<any> {
   await until(() => h.events.some((e) => e.type === 'question.asked'), 5000, 'question.asked')

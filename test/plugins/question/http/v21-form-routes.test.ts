@@ -4,26 +4,7 @@ import type {} from '../../../../plugins/session/types.js' // app.sessions
 import { cleanup } from '../../../support/helper.js'
 import { expectMatches21 } from '../../../support/openapi.js'
 import { sessionHarness, until, type SessionHarness } from '../../../support/session.js'
-
-const QUESTIONS = [
-  {
-    question: 'Pick a color?',
-    header: 'Color',
-    options: [
-      { label: 'Red', description: 'warm' },
-      { label: 'Blue', description: 'cold' },
-    ],
-  },
-  {
-    question: 'Which sizes?',
-    header: 'Sizes',
-    options: [
-      { label: 'S', description: 'small' },
-      { label: 'L', description: 'large' },
-    ],
-    multiple: true,
-  },
-]
+import { QUESTIONS } from '../fixtures.js'
 
 const FORM = '/api/session/{sessionID}/form'
 const ONE = '/api/session/{sessionID}/form/{formID}'
